@@ -1,0 +1,127 @@
+// swift-tools-version: 6.2
+//
+// Backstop: the batch reconciliation and indexing pipeline for the cvety.kz catalog.
+// Data flows one way: BackstopExtract → BackstopReconcile → BackstopIndex → BackstopReport;
+// the `backstop` executable composes them. Module names carry the `Backstop` prefix so that no
+// type (`Index`, `Report`) can shadow its module.
+
+import PackageDescription
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "backstop",
+    products: [
+        .executable(name: "backstop", targets: ["backstop"]),
+        .executable(name: "worldgen", targets: ["worldgen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian packages; `make setup` installs them)
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // libjpeg and libpng report fatal errors with longjmp, which Swift cannot catch: a compiled C
+        // target owns the setjmp and exposes whole-operation functions.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png")]
+        ),
+
+        // MARK: Backstop libraries
+        .target(name: "BackstopModel", path: "Sources/Model"),
+        .target(
+            name: "BackstopPostgres",
+            dependencies: ["CLibPQ", "BackstopModel", logging],
+            path: "Sources/Postgres"
+        ),
+        .target(
+            name: "BackstopExtract",
+            dependencies: ["BackstopModel", "BackstopPostgres", "CZlib", "CZstd", logging],
+            path: "Sources/Extract"
+        ),
+        .target(
+            name: "BackstopReconcile",
+            dependencies: ["BackstopModel", "BackstopPostgres", logging],
+            path: "Sources/Reconcile"
+        ),
+        .target(
+            name: "BackstopIndex",
+            dependencies: ["BackstopModel", "BackstopPostgres", "CBLAS", "CLAPACKE", "CImageCodecs", logging],
+            path: "Sources/Index"
+        ),
+        .target(
+            name: "BackstopReport",
+            dependencies: ["BackstopModel", "BackstopPostgres", logging],
+            path: "Sources/Report"
+        ),
+        .executableTarget(
+            name: "backstop",
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "BackstopExtract", "BackstopReconcile", "BackstopIndex",
+                "BackstopReport", argumentParser, logging,
+            ]
+        ),
+
+        // MARK: The synthetic cvety world (its own executable, so the product CLI stays clean)
+        .target(
+            name: "BackstopWorldGen",
+            dependencies: ["BackstopModel", "BackstopPostgres", "CZlib", "CImageCodecs", logging],
+            path: "Sources/WorldGen"
+        ),
+        .executableTarget(name: "worldgen", dependencies: ["BackstopWorldGen", argumentParser, logging]),
+
+        // MARK: Tests
+        .target(
+            name: "BackstopTestSupport",
+            dependencies: ["BackstopModel", "BackstopPostgres", logging],
+            path: "Tests/BackstopTestSupport"
+        ),
+        .testTarget(name: "ModelTests", dependencies: ["BackstopModel"]),
+        .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
+        .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopTestSupport"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopTestSupport"]),
+        .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopTestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopTestSupport"]),
+        .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopTestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["BackstopTestSupport"]
+        ),
+    ]
+)
+
+// MARK: One settings loop for every target (swift-log Package.swift:51, swift-nio Package.swift:638)
+let upcomingFeatures: [SwiftSetting] = [
+    // SE-0335: `any` spelled out for existentials.
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0335-existential-any.md
+    .enableUpcomingFeature("ExistentialAny"),
+    // SE-0444: a file sees only the modules it imports.
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // SE-0409: imports are internal unless written `public import`.
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    // SE-0461: nonisolated async functions run on the caller's actor.
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0461-async-function-isolation.md
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+]
+
+// `BACKSTOP_WARNINGS_AS_ERRORS=1` (set by .ci/run) turns every warning into an error.
+let warningsAsErrors = Context.environment["BACKSTOP_WARNINGS_AS_ERRORS"] == "1"
+// `BACKSTOP_INTERNAL_CHECKS=1` compiles invariant checkers in (never in production builds).
+let internalChecks = Context.environment["BACKSTOP_INTERNAL_CHECKS"] == "1"
+
+for target in package.targets where target.type != .system && target.name != "CImageCodecs" {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: upcomingFeatures)
+    if warningsAsErrors { settings.append(.treatAllWarnings(as: .error)) }
+    if internalChecks { settings.append(.define("BACKSTOP_INTERNAL_CHECKS")) }
+    target.swiftSettings = settings
+}

@@ -1,0 +1,4 @@
+#ifndef BACKSTOP_CZSTD_SHIM_H
+#define BACKSTOP_CZSTD_SHIM_H
+#include <zstd.h>
+#endif

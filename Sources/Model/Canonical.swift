@@ -1,0 +1,178 @@
+/// The catalog's product type, by enum member NAME as PostgreSQL stores it.
+public enum ProductType: String, Sendable, Hashable, CaseIterable, Codable {
+    case flowers = "FLOWERS"
+    case sweets = "SWEETS"
+    case fruits = "FRUITS"
+    case gifts = "GIFTS"
+    case vitrina = "VITRINA"
+    case catalog = "CATALOG"
+}
+
+/// The catalog's order status, by enum member NAME as PostgreSQL stores it.
+public enum OrderStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    case new = "NEW"
+    case paid = "PAID"
+    case accepted = "ACCEPTED"
+    case assembled = "ASSEMBLED"
+    case inDelivery = "IN_DELIVERY"
+    case delivered = "DELIVERED"
+    case cancelled = "CANCELLED"
+}
+
+/// A product in the one shape both sides are normalised into before comparison: a Bitrix iblock element
+/// (through the dump or the product API) or an upstream `product` row.
+public struct CanonicalProduct: Sendable, Hashable, Codable {
+    /// The preserved id: Bitrix element id = `product.id`.
+    public var id: Int64
+    /// The shop (`product.shop_id`; Bitrix seller property 290).
+    public var shopID: Int64?
+    /// The display name, whitespace-normalised.
+    public var name: String
+    /// The base price in kopecks; `nil` when there is none or it could not be parsed.
+    public var price: Kopecks?
+    /// Whether the product is live (Bitrix ACTIVE within ACTIVE_FROM/TO; catalog `enabled`).
+    public var enabled: Bool
+    /// The product type (vitrina/catalog from IS_READY; FLOWERS and friends in the catalog).
+    public var type: ProductType?
+    /// Width in centimetres.
+    public var width: Int?
+    /// Height in centimetres.
+    public var height: Int?
+    /// The description (Bitrix DETAIL_TEXT).
+    public var description: String?
+    /// The main image URL (`product.image`).
+    public var image: String?
+    /// All image URLs in order (`productimage` rows; Bitrix picture fields plus the gallery).
+    public var images: [String]
+    /// When the product was created (Bitrix DATE_CREATE), as `YYYY-MM-DD HH:MM:SS` wall-clock text.
+    public var createdAt: String?
+
+    /// Creates a product.
+    public init(
+        id: Int64, shopID: Int64? = nil, name: String, price: Kopecks? = nil, enabled: Bool = true,
+        type: ProductType? = nil, width: Int? = nil, height: Int? = nil, description: String? = nil,
+        image: String? = nil, images: [String] = [], createdAt: String? = nil
+    ) {
+        self.id = id
+        self.shopID = shopID
+        self.name = name
+        self.price = price
+        self.enabled = enabled
+        self.type = type
+        self.width = width
+        self.height = height
+        self.description = description
+        self.image = image
+        self.images = images
+        self.createdAt = createdAt
+    }
+}
+
+/// One order line in canonical form.
+public struct CanonicalOrderItem: Sendable, Hashable, Codable {
+    /// The product id (Bitrix element id).
+    public var productID: Int64
+    /// The product name at order time.
+    public var name: String
+    /// Unit price in kopecks after discount.
+    public var price: Kopecks
+    /// Quantity in 1/10000 units (Bitrix QUANTITY is DECIMAL(18,4) and may be fractional).
+    public var quantityTenThousandths: Int64
+
+    /// Creates an order line.
+    public init(productID: Int64, name: String, price: Kopecks, quantityTenThousandths: Int64) {
+        self.productID = productID
+        self.name = name
+        self.price = price
+        self.quantityTenThousandths = quantityTenThousandths
+    }
+}
+
+/// An order in canonical form: a Bitrix `b_sale_order` with its basket and props, or a catalog
+/// `"order"` row with its items.
+public struct CanonicalOrder: Sendable, Hashable, Codable {
+    /// The Bitrix order id (`b_sale_order.ID`, `"order".bitrix_order_id`), when known.
+    public var bitrixID: Int64?
+    /// The catalog order id (`"order".id`; Bitrix `XML_ID` `railway-<id>`), when known.
+    public var catalogID: Int64?
+    /// The shop.
+    public var shopID: Int64?
+    /// The raw Bitrix status code (`F`, `UN`, …) on the Bitrix side.
+    public var bitrixStatus: String?
+    /// The catalog status.
+    public var status: OrderStatus?
+    /// Order total in kopecks.
+    public var total: Kopecks
+    /// Delivery price in kopecks.
+    public var deliveryCost: Kopecks
+    /// ISO currency code (`KZT`, `RUB`, `USD`).
+    public var currency: String
+    /// The Bitrix customer (`USER_ID`).
+    public var userID: Int64?
+    /// Customer name.
+    public var customerName: String?
+    /// Customer phone, normalised to `+7XXXXXXXXXX` where possible.
+    public var phone: String?
+    /// Recipient name.
+    public var recipientName: String?
+    /// Recipient phone, normalised.
+    public var recipientPhone: String?
+    /// Delivery address.
+    public var deliveryAddress: String?
+    /// The lines.
+    public var items: [CanonicalOrderItem]
+    /// Creation time as wall-clock text.
+    public var createdAt: String?
+
+    /// Creates an order.
+    public init(
+        bitrixID: Int64? = nil, catalogID: Int64? = nil, shopID: Int64? = nil, bitrixStatus: String? = nil,
+        status: OrderStatus? = nil, total: Kopecks, deliveryCost: Kopecks = Kopecks(0), currency: String = "KZT",
+        userID: Int64? = nil, customerName: String? = nil, phone: String? = nil, recipientName: String? = nil,
+        recipientPhone: String? = nil, deliveryAddress: String? = nil, items: [CanonicalOrderItem] = [],
+        createdAt: String? = nil
+    ) {
+        self.bitrixID = bitrixID
+        self.catalogID = catalogID
+        self.shopID = shopID
+        self.bitrixStatus = bitrixStatus
+        self.status = status
+        self.total = total
+        self.deliveryCost = deliveryCost
+        self.currency = currency
+        self.userID = userID
+        self.customerName = customerName
+        self.phone = phone
+        self.recipientName = recipientName
+        self.recipientPhone = recipientPhone
+        self.deliveryAddress = deliveryAddress
+        self.items = items
+        self.createdAt = createdAt
+    }
+}
+
+/// A Bitrix user in canonical form.
+public struct CanonicalUser: Sendable, Hashable, Codable {
+    /// `b_user.ID`.
+    public var id: Int64
+    /// Login.
+    public var login: String
+    /// Display name (NAME + LAST_NAME).
+    public var name: String?
+    /// E-mail.
+    public var email: String?
+    /// Phone normalised to `+7XXXXXXXXXX`, or `nil` when there is none or it cannot be normalised.
+    public var phone: String?
+    /// Whether the account is active.
+    public var active: Bool
+
+    /// Creates a user.
+    public init(id: Int64, login: String, name: String? = nil, email: String? = nil, phone: String? = nil, active: Bool = true) {
+        self.id = id
+        self.login = login
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.active = active
+    }
+}

@@ -1,0 +1,23 @@
+/// An amount of money in kopecks (tiyn, 1/100 of the currency unit), the unit of every money column in
+/// the upstream catalog. Exact: never a floating-point value.
+public struct Kopecks: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// The amount in 1/100 units.
+    public var value: Int64
+
+    /// Wraps an amount in kopecks.
+    public init(_ value: Int64) { self.value = value }
+
+    /// Converts a whole number of tenge.
+    public init(tenge: Int64) { self.value = tenge * 100 }
+
+    /// Orders amounts.
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+
+    /// `4950.00` style text (two fraction digits, no grouping).
+    public var description: String {
+        let sign = value < 0 ? "-" : ""
+        let magnitude = value.magnitude
+        let cents = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
+    }
+}

@@ -1,0 +1,103 @@
+/// One bound parameter: its wire bytes and whether they are text or binary.
+public struct PGBind: Sendable, Hashable {
+    /// The encoded value (without a terminating NUL).
+    public var bytes: [UInt8]
+    /// `true` when `bytes` is PostgreSQL binary format (used for `bytea`).
+    public var isBinary: Bool
+
+    /// Creates a text-format parameter.
+    public init(text: String) {
+        self.bytes = Array(text.utf8)
+        self.isBinary = false
+    }
+
+    /// Creates a binary-format parameter.
+    public init(binary: [UInt8]) {
+        self.bytes = binary
+        self.isBinary = true
+    }
+}
+
+/// A Swift value that can be bound as a query parameter.
+public protocol PGEncodable: Sendable {
+    /// The parameter for this value.
+    var pgBind: PGBind { get }
+}
+
+extension String: PGEncodable {
+    /// Text format.
+    public var pgBind: PGBind { PGBind(text: self) }
+}
+
+extension Substring: PGEncodable {
+    /// Text format.
+    public var pgBind: PGBind { PGBind(text: String(self)) }
+}
+
+extension Int: PGEncodable {
+    /// Decimal text.
+    public var pgBind: PGBind { PGBind(text: String(self)) }
+}
+
+extension Int64: PGEncodable {
+    /// Decimal text.
+    public var pgBind: PGBind { PGBind(text: String(self)) }
+}
+
+extension Int32: PGEncodable {
+    /// Decimal text.
+    public var pgBind: PGBind { PGBind(text: String(self)) }
+}
+
+extension Double: PGEncodable {
+    /// Shortest round-trip text.
+    public var pgBind: PGBind { PGBind(text: "\(self)") }
+}
+
+extension Float: PGEncodable {
+    /// Shortest round-trip text.
+    public var pgBind: PGBind { PGBind(text: "\(self)") }
+}
+
+extension Bool: PGEncodable {
+    /// `t` or `f`.
+    public var pgBind: PGBind { PGBind(text: self ? "t" : "f") }
+}
+
+/// Bytes bound as `bytea` in binary format.
+public struct PGBytes: PGEncodable, Hashable {
+    /// The raw bytes.
+    public var bytes: [UInt8]
+    /// Wraps raw bytes.
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// Binary format.
+    public var pgBind: PGBind { PGBind(binary: bytes) }
+}
+
+/// A JSON document bound as text (cast it in SQL: `\(PGJSON(text))::jsonb`).
+public struct PGJSON: PGEncodable, Hashable {
+    /// The JSON text.
+    public var text: String
+    /// Wraps JSON text.
+    public init(_ text: String) { self.text = text }
+    /// Text format.
+    public var pgBind: PGBind { PGBind(text: text) }
+}
+
+extension Array: PGEncodable where Element: PGEncodable {
+    /// A PostgreSQL array literal in text format (`{"a","b"}`), each element quoted.
+    public var pgBind: PGBind {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        for (i, element) in enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in element.pgBind.bytes {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return PGBind(text: String(decoding: bytes, as: UTF8.self))
+    }
+}

@@ -1,0 +1,126 @@
+import CLibPQ
+
+extension PGConnection {
+    /// Starts `COPY … TO STDOUT` and returns a pull cursor over its data messages.
+    ///
+    /// - Parameter query: a `COPY (…) TO STDOUT [WITH (FORMAT binary)]` statement.
+    /// The corresponding C functions are `PQexec` and `PQgetCopyData`.
+    public func copyOut(_ query: PGQuery) throws(PGError) -> PGCopyOutCursor {
+        let conn = try liveHandle()
+        let raw = withParameters(query.binds) { count, values, lengths, formats in
+            PQexecParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        }
+        _ = try checked(raw, query: query, expecting: [PGRES_COPY_OUT])
+        return PGCopyOutCursor(connection: self, sql: query.sql)
+    }
+
+    /// Runs `COPY … FROM STDIN`, calling `produce` to fill buffers until it returns `false`.
+    ///
+    /// - Parameters:
+    ///   - query: a `COPY t (cols) FROM STDIN [WITH (FORMAT …)]` statement.
+    ///   - produce: appends the next chunk of COPY data to the buffer (which arrives empty) and returns
+    ///     whether more follows. Throwing aborts the COPY, so nothing is half-loaded inside a transaction.
+    /// - Returns: the number of rows the server loaded.
+    /// The corresponding C functions are `PQputCopyData` and `PQputCopyEnd`.
+    @discardableResult
+    public func copyIn(_ query: PGQuery, produce: (inout [UInt8]) throws -> Bool) throws -> Int {
+        let conn = try liveHandle()
+        let raw = withParameters(query.binds) { count, values, lengths, formats in
+            PQexecParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        }
+        _ = try checked(raw, query: query, expecting: [PGRES_COPY_IN])
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 20)
+        do {
+            var more = true
+            while more {
+                buffer.removeAll(keepingCapacity: true)
+                more = try produce(&buffer)
+                if buffer.isEmpty { continue }
+                let sent = buffer.withUnsafeBufferPointer { b in
+                    b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
+                        PQputCopyData(conn, $0, Int32(b.count))
+                    }
+                }
+                guard sent == 1 else { throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: query.sql) }
+            }
+        } catch {
+            _ = PQputCopyEnd(conn, "aborted by backstop")
+            while let r = PQgetResult(conn) { PQclear(r) }
+            throw error
+        }
+        guard PQputCopyEnd(conn, nil) == 1 else {
+            throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: query.sql)
+        }
+        var loaded = 0
+        var failure: PGError?
+        while let r = PQgetResult(conn) {
+            if PQresultStatus(r) == PGRES_COMMAND_OK {
+                loaded = Int(String(cString: PQcmdTuples(r))) ?? 0
+            } else if failure == nil {
+                failure = PGConnection.resultError(r, sql: query.sql)
+            }
+            PQclear(r)
+        }
+        if let failure { throw failure }
+        return loaded
+    }
+}
+
+/// A pull cursor over the data messages of `COPY … TO STDOUT`. In both text and binary format each
+/// message is one row (binary: plus one header-prefixed first row and a trailer).
+public final class PGCopyOutCursor {
+    let connection: PGConnection
+    let sql: String
+    var finished = false
+
+    init(connection: PGConnection, sql: String) {
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit {
+        guard !finished, let conn = connection.handle else { return }
+        // Cancel what is still streaming so the connection is usable again.
+        if let cancel = PQgetCancel(conn) {
+            var errbuf = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancel, &errbuf, 256)
+            PQfreeCancel(cancel)
+        }
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        while PQgetCopyData(conn, &buffer, 0) >= 0 {
+            if let b = buffer { PQfreemem(b) }
+            buffer = nil
+        }
+        while let r = PQgetResult(conn) { PQclear(r) }
+    }
+
+    /// Calls `body` with the next COPY data message and returns `true`, or returns `false` at the end.
+    ///
+    /// - warning: Do not escape the buffer; it is freed when `body` returns.
+    /// The corresponding C function is `PQgetCopyData`.
+    public func next(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        guard !finished else { return false }
+        let conn = try connection.liveHandle()
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        let length = PQgetCopyData(conn, &buffer, 0)
+        if length > 0, let buffer {
+            defer { PQfreemem(buffer) }
+            try body(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+            return true
+        }
+        finished = true
+        if length == -2 {
+            throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
+        }
+        var failure: PGError?
+        while let r = PQgetResult(conn) {
+            if PQresultStatus(r) != PGRES_COMMAND_OK, failure == nil {
+                failure = PGConnection.resultError(r, sql: sql)
+            }
+            PQclear(r)
+        }
+        if let failure { throw failure }
+        return false
+    }
+}

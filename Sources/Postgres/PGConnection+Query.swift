@@ -1,0 +1,131 @@
+import CLibPQ
+import Logging
+import Foundation
+
+extension PGConnection {
+    /// Runs one statement and returns its complete result.
+    ///
+    /// - Parameter query: the statement; interpolated values are bound parameters.
+    /// - Returns: the result (empty for statements without rows).
+    /// - Throws: ``PGError`` with the server's SQLSTATE, message and detail.
+    ///
+    /// The corresponding C function is `PQexecParams`.
+    @discardableResult
+    public func execute(_ query: PGQuery) throws(PGError) -> PGResult {
+        let conn = try liveHandle()
+        let started = DispatchTime.now().uptimeNanoseconds
+        let raw = withParameters(query.binds) { count, values, lengths, formats in
+            PQexecParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        }
+        let result = try checked(raw, query: query, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+        logger.trace(
+            "statement",
+            metadata: [
+                "pg.sql": "\(query.sql.prefix(120))",
+                "pg.ms": "\((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)",
+            ])
+        return result
+    }
+
+    /// Runs several statements of trusted SQL text (a migration file) in one round trip.
+    ///
+    /// - warning: No parameters; never pass text built from data.
+    /// The corresponding C function is `PQexec`.
+    public func executeScript(_ sql: String) throws(PGError) {
+        let conn = try liveHandle()
+        let raw = PQexec(conn, sql)
+        _ = try checked(raw, query: PGQuery(unsafeSQL: sql), expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
+    }
+
+    /// Streams the rows of a query one at a time (libpq single-row mode): memory stays bounded.
+    ///
+    /// Read the cursor to the end (or drop it) before issuing another statement on this connection.
+    /// The corresponding C functions are `PQsendQueryParams` and `PQsetSingleRowMode`.
+    public func query(_ query: PGQuery) throws(PGError) -> PGRowCursor {
+        let conn = try liveHandle()
+        let sent = withParameters(query.binds) { count, values, lengths, formats in
+            PQsendQueryParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        }
+        guard sent == 1 else {
+            throw PGError(.statement, message: PGConnection.errorMessage(conn), sql: query.sql)
+        }
+        guard PQsetSingleRowMode(conn) == 1 else {
+            throw PGError(.statement, message: "could not enter single-row mode", sql: query.sql)
+        }
+        return PGRowCursor(connection: self, query: query)
+    }
+
+    /// Runs `body` inside `BEGIN … COMMIT`, rolling back if it throws.
+    public func transaction<R>(_ body: (PGConnection) throws -> R) throws -> R {
+        try execute("BEGIN")
+        do {
+            let value = try body(self)
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func checked(_ raw: OpaquePointer?, query: PGQuery, expecting: [ExecStatusType]) throws(PGError) -> PGResult {
+        guard let raw else {
+            let conn = try liveHandle()
+            throw PGError(.connection, message: PGConnection.errorMessage(conn), sql: query.sql)
+        }
+        let status = PQresultStatus(raw)
+        guard expecting.contains(status) else {
+            let error = PGConnection.resultError(raw, sql: query.sql)
+            PQclear(raw)
+            throw error
+        }
+        return PGResult(handle: raw)
+    }
+
+    static func resultError(_ raw: OpaquePointer, sql: String?) -> PGError {
+        func field(_ code: Int32) -> String? {
+            PQresultErrorField(raw, code).map { String(cString: $0) }
+        }
+        let message = field(Int32(UInt8(ascii: "M")))
+            ?? String(cString: PQresultErrorMessage(raw)).trimmingTrailingNewlines()
+        return PGError(
+            .statement, message: message, sqlState: field(Int32(UInt8(ascii: "C"))),
+            detail: field(Int32(UInt8(ascii: "D"))), sql: sql)
+    }
+}
+
+/// Lays out bound parameters as the C arrays libpq wants, for the duration of `body`.
+func withParameters<R>(
+    _ binds: [PGBind?],
+    _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+) -> R {
+    if binds.isEmpty { return body(0, nil, nil, nil) }
+    // Copy every value into one arena with NUL terminators, so each pointer stays valid for the call.
+    var arena = [CChar]()
+    var offsets = [Int?]()
+    var lengths = [Int32]()
+    var formats = [Int32]()
+    for bind in binds {
+        guard let bind else {
+            offsets.append(nil)
+            lengths.append(0)
+            formats.append(0)
+            continue
+        }
+        offsets.append(arena.count)
+        arena.append(contentsOf: bind.bytes.map { CChar(bitPattern: $0) })
+        arena.append(0)
+        lengths.append(Int32(bind.bytes.count))
+        formats.append(bind.isBinary ? 1 : 0)
+    }
+    return arena.withUnsafeBufferPointer { base in
+        let values: [UnsafePointer<CChar>?] = offsets.map { $0.map { base.baseAddress! + $0 } }
+        return values.withUnsafeBufferPointer { v in
+            lengths.withUnsafeBufferPointer { l in
+                formats.withUnsafeBufferPointer { f in
+                    body(Int32(binds.count), v.baseAddress, l.baseAddress, f.baseAddress)
+                }
+            }
+        }
+    }
+}

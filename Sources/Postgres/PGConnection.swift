@@ -1,0 +1,109 @@
+import CLibPQ
+import Glibc
+public import Logging
+
+/// One libpq connection. Not `Sendable`: a `PGconn` must not be used from two threads at once, so parallel
+/// work opens one connection per task.
+///
+/// The connection is closed (`PQfinish`) when the object is released, or earlier with ``close()``.
+public final class PGConnection {
+    @usableFromInline var handle: OpaquePointer?
+    /// The logger this connection reports to (statement timing at `trace`).
+    public let logger: Logger
+
+    /// Opens a connection.
+    ///
+    /// - Parameters:
+    ///   - conninfo: a libpq connection string or URI (`host=/tmp port=5432 dbname=cvety`,
+    ///     `postgresql://user@host/db`). An empty string lets libpq take everything from the `PG*`
+    ///     environment variables and its defaults.
+    ///   - applicationName: shown in `pg_stat_activity`.
+    ///   - logger: where statement timing goes.
+    /// - Throws: ``PGError`` of kind `connection` with libpq's message.
+    ///
+    /// The corresponding C function is `PQconnectdbParams`.
+    public init(conninfo: String, applicationName: String = "backstop", logger: Logger) throws(PGError) {
+        self.logger = logger
+        let keys = ["dbname", "application_name", "client_encoding"]
+        let values = [conninfo, applicationName, "UTF8"]
+        let conn: OpaquePointer? = withCStrings(keys) { keyPointers in
+            withCStrings(values) { valuePointers in
+                // expand_dbname = 1: the dbname value may itself be a conninfo string or URI.
+                PQconnectdbParams(keyPointers, valuePointers, 1)
+            }
+        }
+        guard let conn else { throw PGError(.connection, message: "libpq could not allocate a connection") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = PGConnection.errorMessage(conn)
+            PQfinish(conn)
+            throw PGError(.connection, message: message)
+        }
+        self.handle = conn
+        // Notices (e.g. "schema already exists, skipping") go nowhere; warnings and errors still arrive.
+        try execute("SET client_min_messages = warning")
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Closes the connection now. Later calls throw.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// The server version as a number (`150018` for 15.18).
+    public var serverVersionNumber: Int { handle.map { Int(PQserverVersion($0)) } ?? 0 }
+
+    /// The server version as text (`15.18`).
+    public var serverVersion: String {
+        let n = serverVersionNumber
+        return n >= 100_000 ? "\(n / 10_000).\(n % 10_000)" : "\(n / 10_000).\(n / 100 % 100).\(n % 100)"
+    }
+
+    /// The linked libpq's version (`15.18`). The corresponding C function is `PQlibVersion`.
+    public static var libraryVersion: String {
+        let n = Int(PQlibVersion())
+        return n >= 100_000 ? "\(n / 10_000).\(n % 10_000)" : "\(n / 10_000).\(n / 100 % 100).\(n % 100)"
+    }
+
+    /// Host, port and database of this connection, for logs and reports (no password).
+    public var endpoint: String {
+        guard let handle else { return "(closed)" }
+        let host = PQhost(handle).map { String(cString: $0) } ?? "?"
+        let port = PQport(handle).map { String(cString: $0) } ?? "?"
+        let db = PQdb(handle).map { String(cString: $0) } ?? "?"
+        return "\(host):\(port)/\(db)"
+    }
+
+    @usableFromInline func liveHandle() throws(PGError) -> OpaquePointer {
+        guard let handle else { throw PGError(.connection, message: "the connection is closed") }
+        return handle
+    }
+
+    static func errorMessage(_ conn: OpaquePointer) -> String {
+        guard let raw = PQerrorMessage(conn) else { return "unknown libpq error" }
+        return String(cString: raw).trimmingTrailingNewlines()
+    }
+}
+
+@available(*, unavailable, message: "A libpq connection is single-threaded; open one per task.")
+extension PGConnection: Sendable {}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isNewline || last == " " { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let storage: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { storage.forEach { free($0) } }
+    var pointers: [UnsafePointer<CChar>?] = storage.map { $0.map { UnsafePointer($0) } }
+    pointers.append(nil)
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

@@ -1,0 +1,90 @@
+import CLibPQ
+
+/// A complete query result held in client memory. Use ``PGRowCursor`` for large results.
+public final class PGResult {
+    let handle: OpaquePointer
+
+    init(handle: OpaquePointer) { self.handle = handle }
+
+    deinit { PQclear(handle) }
+
+    /// Number of rows.
+    public var rowCount: Int { Int(PQntuples(handle)) }
+
+    /// Number of columns.
+    public var columnCount: Int { Int(PQnfields(handle)) }
+
+    /// Rows affected by an INSERT/UPDATE/DELETE (0 when not applicable).
+    public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
+
+    /// The column names in order.
+    public var columnNames: [String] {
+        (0..<columnCount).map { String(cString: PQfname(handle, Int32($0))) }
+    }
+
+    /// The index of a column by name, or `nil`.
+    public func columnIndex(_ name: String) -> Int? {
+        let i = Int(PQfnumber(handle, "\"" + name + "\""))
+        return i >= 0 ? i : nil
+    }
+
+    /// Whether a cell is SQL NULL.
+    public func isNull(row: Int, column: Int) -> Bool { PQgetisnull(handle, Int32(row), Int32(column)) == 1 }
+
+    /// A cell's text, or `nil` for NULL.
+    public func string(row: Int, column: Int) -> String? {
+        if isNull(row: row, column: column) { return nil }
+        return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
+    }
+
+    /// A cell's raw bytes, or `nil` for NULL.
+    public func bytes(row: Int, column: Int) -> [UInt8]? {
+        if isNull(row: row, column: column) { return nil }
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        guard let value = PQgetvalue(handle, Int32(row), Int32(column)) else { return [] }
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    }
+
+    /// A cell decoded as an integer; throws if it is NULL or not an integer.
+    public func int(row: Int, column: Int) throws(PGError) -> Int {
+        guard let text = string(row: row, column: column) else {
+            throw PGError(.decoding, message: "column \(columnName(column)) row \(row) is NULL, expected an integer")
+        }
+        guard let value = Int(text) else {
+            throw PGError(.decoding, message: "column \(columnName(column)) row \(row) is not an integer")
+        }
+        return value
+    }
+
+    /// A cell decoded as a boolean (`t`/`f`); `nil` for NULL.
+    public func bool(row: Int, column: Int) -> Bool? {
+        string(row: row, column: column).map { $0 == "t" }
+    }
+
+    /// All rows as text cells (convenient for small results and tests).
+    public var rows: [[String?]] {
+        (0..<rowCount).map { r in (0..<columnCount).map { c in string(row: r, column: c) } }
+    }
+
+    func columnName(_ column: Int) -> String {
+        guard column < columnCount else { return "#\(column)" }
+        return String(cString: PQfname(handle, Int32(column)))
+    }
+}
+
+/// One row of a ``PGRowCursor``.
+public struct PGRow {
+    let result: PGResult
+
+    /// The cell text by column index, or `nil` for NULL.
+    public subscript(_ column: Int) -> String? { result.string(row: 0, column: column) }
+
+    /// The cell text by column name, or `nil` for NULL or an unknown column.
+    public subscript(_ name: String) -> String? {
+        guard let i = result.columnIndex(name) else { return nil }
+        return result.string(row: 0, column: i)
+    }
+
+    /// Number of columns.
+    public var columnCount: Int { result.columnCount }
+}

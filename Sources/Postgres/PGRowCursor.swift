@@ -1,0 +1,56 @@
+import CLibPQ
+
+/// A pull cursor over the rows of one query in libpq single-row mode.
+///
+/// ```swift
+/// let cursor = try connection.query("SELECT id, name FROM product")
+/// while let row = try cursor.next() { … }
+/// ```
+public final class PGRowCursor {
+    let connection: PGConnection
+    let query: PGQuery
+    var finished = false
+
+    init(connection: PGConnection, query: PGQuery) {
+        self.connection = connection
+        self.query = query
+    }
+
+    deinit { drain() }
+
+    /// The next row, or `nil` at the end.
+    ///
+    /// - Throws: ``PGError`` if the server reports an error part-way.
+    /// The corresponding C function is `PQgetResult`.
+    public func next() throws(PGError) -> PGRow? {
+        guard !finished else { return nil }
+        let conn = try connection.liveHandle()
+        guard let raw = PQgetResult(conn) else {
+            finished = true
+            return nil
+        }
+        switch PQresultStatus(raw) {
+        case PGRES_SINGLE_TUPLE:
+            return PGRow(result: PGResult(handle: raw))
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+            PQclear(raw)
+            drain()
+            return nil
+        default:
+            let error = PGConnection.resultError(raw, sql: query.sql)
+            PQclear(raw)
+            drain()
+            throw error
+        }
+    }
+
+    /// Discards what is left so the connection can run the next statement.
+    func drain() {
+        guard !finished, let conn = connection.handle else {
+            finished = true
+            return
+        }
+        while let raw = PQgetResult(conn) { PQclear(raw) }
+        finished = true
+    }
+}
