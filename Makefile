@@ -1,0 +1,78 @@
+# Backstop: `make demo` runs the nightly job end to end on bundled data; `make test` runs the whole suite.
+# Both install their own system packages first (make setup) and use an embedded local PostgreSQL
+# (scripts/localpg.sh) unless a catalog connection is configured (DATABASE_URL, PGHOST or BACKSTOP_PG).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+SWIFT ?= swift
+CONFIG ?= debug
+BIN := .build/$(CONFIG)/backstop
+WORLDGEN := .build/$(CONFIG)/worldgen
+
+APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
+	postgresql mariadb-server mariadb-client zstd
+
+# The local cluster's conninfo, unless the caller configured a server.
+LOCAL_PG = $$(scripts/localpg.sh conninfo)
+
+.PHONY: help setup build release demo test test-unit bench fuzz db-up db-down clean
+
+help:
+	@echo "make demo     run the nightly job end to end on the bundled sample (data/tiny)"
+	@echo "make test     build and run the whole test suite against a local PostgreSQL and MariaDB"
+	@echo "make bench    run the benchmarks; results in bench-results/results.json"
+	@echo "make fuzz     run the dump tokenizer fuzzer for a minute"
+	@echo "make setup    install the Debian packages Backstop needs (idempotent)"
+	@echo "make build    debug build;  make release: optimised build"
+	@echo "make clean    remove build products, reports and the local database clusters"
+
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "setup: installing$$missing"; \
+	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -o DPkg::Lock::Timeout=300 -qq; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+	        --no-install-recommends $$missing; \
+	else echo "setup: system packages present"; fi
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+db-up:
+	@scripts/localpg.sh up
+
+db-down:
+	@scripts/localpg.sh down
+	@scripts/localmariadb.sh down
+
+demo: setup
+	$(SWIFT) build -c $(CONFIG) --product backstop
+	$(SWIFT) build -c $(CONFIG) --product worldgen
+	@scripts/demo.sh "$(BIN)" "$(WORLDGEN)"
+
+test: setup
+	@scripts/localpg.sh up
+	@scripts/localmariadb.sh up
+	BACKSTOP_TEST_PG="$${BACKSTOP_TEST_PG:-$(LOCAL_PG) dbname=postgres}" \
+	BACKSTOP_TEST_MARIADB_SOCKET="$${BACKSTOP_TEST_MARIADB_SOCKET:-$$(scripts/localmariadb.sh socket)}" \
+	BACKSTOP_REQUIRE_PG=1 BACKSTOP_REQUIRE_MARIADB=1 \
+	    scripts/test.sh
+
+bench: setup
+	@scripts/localpg.sh up
+	@scripts/localmariadb.sh up
+	@scripts/bench/run.sh
+
+fuzz: setup
+	@scripts/fuzz.sh
+
+clean:
+	-scripts/localpg.sh destroy
+	-scripts/localmariadb.sh destroy
+	rm -rf .build reports bench-results
