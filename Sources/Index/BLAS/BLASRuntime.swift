@@ -1,0 +1,56 @@
+import CBLAS
+import CLAPACKE
+import Foundation
+
+/// What BLAS and LAPACK the process actually loaded, for `backstop doctor` and the run record. A
+/// reference (netlib) BLAS is 17–35× slower than OpenBLAS on this workload; it must never go unnoticed.
+public struct BLASRuntime: Sendable, Hashable {
+    /// OpenBLAS's core name (`Zen`, `Haswell`, …), or `nil` if OpenBLAS is not what got loaded.
+    public var openBLASCore: String?
+    /// OpenBLAS's build configuration string.
+    public var openBLASConfig: String?
+    /// OpenBLAS's thread count.
+    public var threads: Int?
+    /// The shared library that provides `cblas_sgemm` in this process.
+    public var sgemmLibrary: String
+    /// The LAPACK version reported by LAPACKE (`3.11.0`).
+    public var lapackVersion: String
+    /// Measured single-call `cblas_sgemm` rate on a 384³ product (GFLOPS), a quick sanity check.
+    public var measuredGFLOPS: Double
+
+    /// Whether the netlib reference BLAS is what `cblas_sgemm` resolves to (or OpenBLAS is absent).
+    public var isReferenceBLAS: Bool {
+        openBLASCore == nil || !sgemmLibrary.contains("openblas")
+    }
+
+    /// Probes the loaded libraries and times one small sgemm.
+    public static func probe() -> BLASRuntime {
+        let core = openblas_get_corename().map { String(cString: $0) }
+        let config = openblas_get_config().map { String(cString: $0) }
+        let threads = Int(openblas_get_num_threads())
+        let library = CBLAS_libraryProviding("cblas_sgemm").map { String(cString: $0) } ?? "unknown"
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        var patch: Int32 = 0
+        LAPACKE_ilaver(&major, &minor, &patch)
+        return BLASRuntime(
+            openBLASCore: core, openBLASConfig: config, threads: threads, sgemmLibrary: library,
+            lapackVersion: "\(major).\(minor).\(patch)", measuredGFLOPS: measureSGEMM(size: 384))
+    }
+
+    /// Times `cblas_sgemm` on n×n matrices (best of three) and returns GFLOPS.
+    static func measureSGEMM(size n: Int) -> Double {
+        let a = [Float](repeating: 0.5, count: n * n)
+        let b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0,
+                &c, Int32(n))
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * Double(n * n * n) / best / 1e9
+    }
+}

@@ -1,0 +1,218 @@
+public import Foundation
+
+/// Everything a Backstop run is configured with. Sources, lowest precedence first: built-in defaults
+/// (the upstream values), `backstop.toml`, the environment (`DATABASE_URL`, libpq's `PG*` variables,
+/// `BACKSTOP_*`), then command-line flags (applied by the CLI).
+public struct BackstopConfiguration: Sendable, Equatable {
+    /// The upstream catalog connection: a libpq conninfo string or URI; empty means "libpq defaults and
+    /// the `PG*` environment variables".
+    public var catalogConninfo: String = ""
+    /// Where ``catalogConninfo`` came from, for `doctor` and run records (never the password).
+    public var catalogSource: String = "libpq defaults"
+    /// The production shop reconciled (`product.shop_id`; Bitrix seller element id).
+    public var shopID: Int64 = 17008
+    /// The Railway dev shop the product webhook writes new products into.
+    public var webhookShopID: Int64 = 8
+
+    /// Bitrix-side settings.
+    public var bitrix = Bitrix()
+    /// Image and embedding settings.
+    public var images = Images()
+    /// Report settings.
+    public var report = Report()
+
+    /// The file the configuration was read from, if any.
+    public var file: String?
+
+    /// Bitrix-side settings (defaults: upstream.md §0, §4).
+    public struct Bitrix: Sendable, Equatable {
+        /// Dump files or folders (mysqldump, mydumper, --tab) to read.
+        public var dumps: [String] = []
+        /// Saved `/api/v2/products` pages (files or a folder).
+        public var feed: [String] = []
+        /// Catalog iblock ids (2 = catalog, 27 = offers).
+        public var iblocks: [Int64] = [2, 27]
+        /// The seller property id (290 = Продавец).
+        public var sellerProperty: Int64 = 290
+        /// The base price group (`b_catalog_group`, 1).
+        public var priceGroup: Int64 = 1
+        /// The base currency.
+        public var currency: String = "KZT"
+        /// Public URL prefix of `/upload/…` files.
+        public var baseURL: String = "https://cvety.kz"
+        /// The site id (`LID`).
+        public var site: String = "s1"
+        /// The time zone of Bitrix DATETIME wall-clock values.
+        public var timeZone: String = "Asia/Almaty"
+    }
+
+    /// Image fetching and embeddings.
+    public struct Images: Sendable, Equatable {
+        /// A local folder mirroring the image URLs' paths (used instead of HTTP when set).
+        public var mirror: String?
+        /// Parallel image fetches.
+        public var concurrency: Int = 8
+        /// The current embedding model label (`product_embeddings.model_version`).
+        public var model: String = "vertex-multimodal-001"
+        /// The embedding dimension.
+        public var dimensions: Int = 512
+        /// The remote embedding service (`POST /embed/batch`), when used.
+        public var embeddingService: String?
+    }
+
+    /// Where reports go.
+    public struct Report: Sendable, Equatable {
+        /// The folder that receives one sub-folder per run.
+        public var directory: String = "reports"
+        /// Formats written by default.
+        public var formats: [String] = ["json", "md", "html", "csv", "prom"]
+        /// A node_exporter textfile-collector folder for the `.prom` file, if any.
+        public var textfileDirectory: String?
+    }
+
+    /// The built-in defaults.
+    public init() {}
+
+    /// An error in the configuration file or environment, naming the file and key.
+    public struct Error: Swift.Error, CustomStringConvertible, Sendable {
+        /// What is wrong and where.
+        public var description: String
+        /// Creates an error.
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Loads defaults, then `file` (or `BACKSTOP_CONFIG`, or `./backstop.toml` if present), then the
+    /// environment.
+    ///
+    /// - Throws: ``Error`` naming the file and key for unreadable files, unknown keys (typos) and
+    ///   wrongly typed values.
+    public static func load(
+        file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> BackstopConfiguration {
+        var configuration = BackstopConfiguration()
+        let explicit = file ?? environment["BACKSTOP_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = explicit ?? (FileManager.default.fileExists(atPath: "backstop.toml") ? "backstop.toml" : nil)
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Error("cannot read the configuration file \(path)")
+            }
+            let document: TOMLDocument
+            do {
+                document = try TOMLDocument(parsing: String(decoding: data, as: UTF8.self), file: path)
+            } catch {
+                throw Error(error.description)
+            }
+            try configuration.apply(document, file: path)
+            configuration.file = path
+        }
+        try configuration.applyEnvironment(environment)
+        return configuration
+    }
+
+    /// Applies the values of a parsed TOML file.
+    public mutating func apply(_ document: TOMLDocument, file: String) throws {
+        for (key, value) in document.values.sorted(by: { $0.key < $1.key }) {
+            let reader = ValueReader(key: key, value: value, file: file)
+            switch key {
+            case "catalog.url", "catalog.conninfo":
+                catalogConninfo = try reader.string()
+                catalogSource = "\(file) \(key)"
+            case "catalog.shop_id": shopID = try reader.integer()
+            case "catalog.webhook_shop_id": webhookShopID = try reader.integer()
+            case "bitrix.dumps", "bitrix.dump": bitrix.dumps = try reader.strings()
+            case "bitrix.feed": bitrix.feed = try reader.strings()
+            case "bitrix.iblocks": bitrix.iblocks = try reader.integers()
+            case "bitrix.seller_property": bitrix.sellerProperty = try reader.integer()
+            case "bitrix.price_group": bitrix.priceGroup = try reader.integer()
+            case "bitrix.currency": bitrix.currency = try reader.string()
+            case "bitrix.base_url": bitrix.baseURL = try reader.string()
+            case "bitrix.site": bitrix.site = try reader.string()
+            case "bitrix.time_zone": bitrix.timeZone = try reader.string()
+            case "images.mirror": images.mirror = try reader.string()
+            case "images.concurrency": images.concurrency = Int(try reader.integer())
+            case "images.model": images.model = try reader.string()
+            case "images.dimensions": images.dimensions = Int(try reader.integer())
+            case "images.embedding_service": images.embeddingService = try reader.string()
+            case "report.directory": report.directory = try reader.string()
+            case "report.formats": report.formats = try reader.strings()
+            case "report.textfile_directory": report.textfileDirectory = try reader.string()
+            default:
+                throw Error("\(file): unknown key \(key) (see `backstop --help` and README.md § Configuration)")
+            }
+        }
+    }
+
+    /// Applies the environment: `BACKSTOP_CATALOG`, `DATABASE_URL`, libpq's `PG*` variables (which then
+    /// replace a connection given in the file), `BACKSTOP_DUMP`, `BACKSTOP_REPORT_DIR`,
+    /// `BACKSTOP_IMAGE_MIRROR`.
+    public mutating func applyEnvironment(_ environment: [String: String]) throws {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
+        if let conninfo = value("BACKSTOP_CATALOG") {
+            catalogConninfo = conninfo
+            catalogSource = "BACKSTOP_CATALOG"
+        } else if let url = value("DATABASE_URL") {
+            catalogConninfo = url
+            catalogSource = "DATABASE_URL"
+        } else if let set = libpqVariables.filter({ value($0) != nil }).nilIfEmpty {
+            // libpq reads these itself; an explicit conninfo from the file would override them.
+            catalogConninfo = ""
+            catalogSource = "environment (\(set.joined(separator: ", ")))"
+        }
+        if let dump = value("BACKSTOP_DUMP") { bitrix.dumps = dump.split(separator: ":").map(String.init) }
+        if let directory = value("BACKSTOP_REPORT_DIR") { report.directory = directory }
+        if let mirror = value("BACKSTOP_IMAGE_MIRROR") { images.mirror = mirror }
+        if let shop = value("BACKSTOP_SHOP_ID") {
+            guard let id = Int64(shop) else { throw Error("BACKSTOP_SHOP_ID is not an integer") }
+            shopID = id
+        }
+    }
+
+    /// Whether any catalog connection was configured (file, environment or flag), as opposed to bare
+    /// libpq defaults.
+    public var hasConfiguredCatalog: Bool { catalogSource != "libpq defaults" }
+}
+
+private struct ValueReader {
+    let key: String
+    let value: TOMLDocument.Value
+    let file: String
+
+    func fail(_ expected: String) -> BackstopConfiguration.Error {
+        BackstopConfiguration.Error("\(file): \(key) must be \(expected), found \(value)")
+    }
+
+    func string() throws -> String {
+        guard case .string(let s) = value else { throw fail("a string") }
+        return s
+    }
+
+    func integer() throws -> Int64 {
+        guard case .integer(let i) = value else { throw fail("an integer") }
+        return i
+    }
+
+    func strings() throws -> [String] {
+        switch value {
+        case .string(let s): return [s]
+        case .array(let items):
+            return try items.map {
+                guard case .string(let s) = $0 else { throw fail("an array of strings") }
+                return s
+            }
+        default: throw fail("a string or an array of strings")
+        }
+    }
+
+    func integers() throws -> [Int64] {
+        guard case .array(let items) = value else { throw fail("an array of integers") }
+        return try items.map {
+            guard case .integer(let i) = $0 else { throw fail("an array of integers") }
+            return i
+        }
+    }
+}
+
+extension Array {
+    fileprivate var nilIfEmpty: Self? { isEmpty ? nil : self }
+}

@@ -1,0 +1,76 @@
+/// One difference between Bitrix and the catalog (or the visual index), with both raw values, the
+/// parser that read them and the probable upstream cause.
+public struct Discrepancy: Sendable, Hashable, Codable {
+    /// How bad a discrepancy is.
+    public enum Severity: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Expected, systematic loss of the webhook path (e.g. type always FLOWERS); reported, not alarming.
+        case info
+        /// Worth a look; not data loss.
+        case warning
+        /// Data is wrong or missing on one side.
+        case error
+    }
+
+    /// The kind (manifest name).
+    public var kind: DiscrepancyKind
+    /// The entity (`product`, `order`, …).
+    public var entity: String
+    /// The key of the entity (product id, Bitrix order id, …) as text.
+    public var key: String
+    /// The field that differs, for `*.field` kinds.
+    public var field: String?
+    /// The Bitrix-side value as text, `nil` when absent.
+    public var bitrixValue: String?
+    /// The catalog-side value as text, `nil` when absent.
+    public var catalogValue: String?
+    /// Which parser or rule produced the comparison (e.g. `price.kzt-decimal`).
+    public var parser: String?
+    /// The probable upstream cause (upstream.md §2.8), e.g. `webhook lost (no retry)`.
+    public var probableCause: String?
+    /// Severity.
+    public var severity: Severity
+
+    /// Creates a discrepancy.
+    public init(
+        kind: DiscrepancyKind, entity: String? = nil, key: String, field: String? = nil, bitrixValue: String? = nil,
+        catalogValue: String? = nil, parser: String? = nil, probableCause: String? = nil, severity: Severity = .error
+    ) {
+        self.kind = kind
+        self.entity = entity ?? kind.entity
+        self.key = key
+        self.field = field
+        self.bitrixValue = bitrixValue
+        self.catalogValue = catalogValue
+        self.parser = parser
+        self.probableCause = probableCause
+        self.severity = severity
+    }
+}
+
+/// The process exit codes Backstop documents for schedulers.
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+    /// The run completed and found nothing to report.
+    case clean = 0
+    /// The run failed (bad input, database error, …); nothing was applied.
+    case failure = 1
+    /// The run completed and found discrepancies (data drift), none of them errors of the run itself.
+    case drift = 2
+    /// The run completed on partial input (`--allow-partial`); its findings are incomplete.
+    case partial = 3
+    /// Usage error (bad flags or configuration).
+    case usage = 64
+    /// Another run holds the lock; try again later.
+    case locked = 75
+
+    /// One line for `--help`.
+    public var meaning: String {
+        switch self {
+        case .clean: return "completed, no discrepancies"
+        case .failure: return "failed; nothing was applied"
+        case .drift: return "completed, discrepancies found"
+        case .partial: return "completed on partial input (--allow-partial); findings incomplete"
+        case .usage: return "bad command line or configuration"
+        case .locked: return "another Backstop run holds the lock on this catalog"
+        }
+    }
+}

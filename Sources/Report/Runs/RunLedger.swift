@@ -1,0 +1,150 @@
+public import BackstopModel
+public import BackstopPostgres
+import Foundation
+import Logging
+
+/// Records runs in `backstop.run` and their findings in `backstop.discrepancy`.
+public struct RunLedger {
+    /// The connection to the catalog database (where the `backstop` schema lives).
+    public let connection: PGConnection
+
+    /// Creates a ledger on a connection.
+    public init(connection: PGConnection) { self.connection = connection }
+
+    /// Inserts a `running` row and returns it.
+    ///
+    /// - Parameters:
+    ///   - kind: the run kind (`nightly`, `diff`, …).
+    ///   - arguments: the command line, for the record.
+    ///   - dryRun: whether the run may change the catalog.
+    ///   - inputs: a JSON object describing the inputs (dump paths, sizes, catalog endpoint).
+    public func begin(kind: String, arguments: [String], dryRun: Bool, inputs: String = "{}", version: String) throws -> RunRecord {
+        let host = ProcessInfo.processInfo.hostName
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        let result = try connection.execute(
+            """
+            INSERT INTO backstop.run (kind, host, pid, backstop_version, dry_run, arguments, inputs)
+            VALUES (\(kind), \(host), \(pid), \(version), \(dryRun), \(PGJSON(jsonArray(arguments)))::jsonb,
+                    \(PGJSON(inputs))::jsonb)
+            RETURNING id, extract(epoch FROM started_at)::float8
+            """)
+        return RunRecord(
+            id: Int64(try result.int(row: 0, column: 0)), kind: kind, status: "running",
+            startedAt: Date(timeIntervalSince1970: Double(result.string(row: 0, column: 1) ?? "0") ?? 0),
+            dryRun: dryRun, host: host)
+    }
+
+    /// Stores a run's discrepancies (in one COPY) and returns how many were stored.
+    @discardableResult
+    public func record(_ discrepancies: [Discrepancy], for run: RunRecord) throws -> Int {
+        var index = 0
+        return try connection.copyIn(
+            """
+            COPY backstop.discrepancy (run_id, kind, entity, entity_key, field, bitrix_value, catalog_value,
+                                       parser, probable_cause, severity) FROM STDIN
+            """
+        ) { buffer in
+            while index < discrepancies.count, buffer.count < 1 << 20 {
+                let d = discrepancies[index]
+                CopyText.appendRow(
+                    [String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.bitrixValue, d.catalogValue,
+                     d.parser, d.probableCause, d.severity.rawValue], to: &buffer)
+                index += 1
+            }
+            return index < discrepancies.count
+        }
+    }
+
+    /// Marks a run finished.
+    public func finish(
+        _ run: inout RunRecord, status: String, exitCode: ExitStatus, counts: [String: Int], partial: Bool = false,
+        reportDirectory: String?, error: String? = nil
+    ) throws {
+        let countsJSON = "{" + counts.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value)" }
+            .joined(separator: ", ") + "}"
+        let result = try connection.execute(
+            """
+            UPDATE backstop.run
+               SET status = \(status), finished_at = now(), exit_code = \(Int(exitCode.rawValue)),
+                   counts = \(PGJSON(countsJSON))::jsonb, partial = \(partial), report_dir = \(reportDirectory),
+                   error = \(error)
+             WHERE id = \(run.id)
+            RETURNING extract(epoch FROM finished_at)::float8
+            """)
+        run.status = status
+        run.exitCode = Int(exitCode.rawValue)
+        run.counts = counts
+        run.reportDirectory = reportDirectory
+        run.error = error
+        run.finishedAt = Date(timeIntervalSince1970: Double(result.string(row: 0, column: 0) ?? "0") ?? 0)
+    }
+
+    /// The most recent runs, newest first.
+    public func recent(limit: Int = 20, kind: String? = nil) throws -> [RunRecord] {
+        let result = try connection.execute(
+            """
+            SELECT id, kind, status, extract(epoch FROM started_at)::float8, extract(epoch FROM finished_at)::float8,
+                   dry_run, counts::text, exit_code, report_dir, error, host
+              FROM backstop.run
+             WHERE \(kind) IS NULL OR kind = \(kind)
+             ORDER BY id DESC
+             LIMIT \(limit)
+            """)
+        return try (0..<result.rowCount).map { row in
+            let counts = (try? JSONSerialization.jsonObject(with: Data((result.string(row: row, column: 6) ?? "{}").utf8)))
+                as? [String: Int] ?? [:]
+            return RunRecord(
+                id: Int64(try result.int(row: row, column: 0)), kind: result.string(row: row, column: 1) ?? "",
+                status: result.string(row: row, column: 2) ?? "",
+                startedAt: Date(timeIntervalSince1970: Double(result.string(row: row, column: 3) ?? "0") ?? 0),
+                finishedAt: result.string(row: row, column: 4).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
+                dryRun: result.bool(row: row, column: 5) ?? true, counts: counts,
+                exitCode: result.string(row: row, column: 7).flatMap { Int($0) },
+                reportDirectory: result.string(row: row, column: 8), error: result.string(row: row, column: 9),
+                host: result.string(row: row, column: 10) ?? "")
+        }
+    }
+
+    /// The discrepancies stored for a run.
+    public func discrepancies(of runID: Int64) throws -> [Discrepancy] {
+        let cursor = try connection.query(
+            """
+            SELECT kind, entity, entity_key, field, bitrix_value, catalog_value, parser, probable_cause, severity
+              FROM backstop.discrepancy WHERE run_id = \(runID) ORDER BY id
+            """)
+        var out: [Discrepancy] = []
+        while let row = try cursor.next() {
+            guard let kind = row[0].flatMap(DiscrepancyKind.init(rawValue:)) else { continue }
+            out.append(
+                Discrepancy(
+                    kind: kind, entity: row[1], key: row[2] ?? "", field: row[3], bitrixValue: row[4],
+                    catalogValue: row[5], parser: row[6], probableCause: row[7],
+                    severity: row[8].flatMap(Discrepancy.Severity.init(rawValue:)) ?? .error))
+        }
+        return out
+    }
+}
+
+/// PostgreSQL COPY text-format encoding.
+enum CopyText {
+    /// Appends one row (tab-separated, `\N` for NULL, backslash escapes) and a newline.
+    static func appendRow(_ fields: [String?], to buffer: inout [UInt8]) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { buffer.append(0x09) }
+            guard let field else {
+                buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+                continue
+            }
+            for byte in field.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
+                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                default: buffer.append(byte)
+                }
+            }
+        }
+        buffer.append(0x0A)
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import BackstopIndex
+import BackstopModel
+import BackstopPostgres
+import CImageCodecs
+import Foundation
+
+extension Backstop {
+    struct Doctor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the versions Backstop actually loaded and check its environment.",
+            discussion: """
+                Checks the linked libpq, the catalog server and the backstop schema, the BLAS library that \
+                cblas_sgemm resolves to (with a quick sgemm rate: OpenBLAS reaches ~90 GFLOPS per core here, \
+                the netlib reference BLAS ~5), LAPACKE, and the image libraries. Exits 1 if a check fails.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Skip the catalog connection check.")
+        var offline = false
+
+        func run() async throws {
+            let logger = global.makeLogger()
+            var failed = false
+            func row(_ name: String, _ value: String) {
+                print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + value)
+            }
+            row("backstop", Backstop.version)
+            row("libpq", PGConnection.libraryVersion)
+            let configuration = try global.loadConfiguration()
+            if let file = configuration.file { row("config", file) } else { row("config", "(defaults; no backstop.toml)") }
+            if offline {
+                row("catalog", "not checked (--offline)")
+            } else {
+                do {
+                    let connection = try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
+                    row("catalog", "\(connection.endpoint), PostgreSQL \(connection.serverVersion) (from \(configuration.catalogSource))")
+                    if let paths = ProjectPaths.locate(), let migrator = try? Migrator(directory: paths.backstopMigrations) {
+                        let pending = try migrator.pending(on: connection)
+                        row("schema", pending.isEmpty ? "backstop.* at version \(migrator.latestVersion)" : "\(pending.count) migration(s) pending: run `backstop db migrate`")
+                    }
+                    let hasCatalog = try CatalogSchema.exists(on: connection)
+                    row("upstream", hasCatalog ? "product table present" : "no upstream product table in this database")
+                } catch {
+                    row("catalog", "UNREACHABLE (\(configuration.catalogSource)): \(error)")
+                    failed = true
+                }
+            }
+            let blas = BLASRuntime.probe()
+            if blas.isReferenceBLAS {
+                failed = true
+                row("BLAS", "!!! REFERENCE BLAS LOADED (\(blas.sgemmLibrary)): similarity will be 17-35x slower !!!")
+            } else {
+                row("BLAS", "OpenBLAS core \(blas.openBLASCore ?? "?"), \(blas.threads ?? 0) thread(s), \(blas.sgemmLibrary)")
+            }
+            row("", blas.openBLASConfig ?? "")
+            row("sgemm 384³", String(format: "%.1f GFLOPS", blas.measuredGFLOPS))
+            row("LAPACK(E)", blas.lapackVersion)
+            row("libjpeg", "API \(CImageCodecs_jpegLibVersion())")
+            row("libpng", String(cString: CImageCodecs_pngVersion()))
+            if failed { throw ExitCode.failure }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import BackstopModel
+import BackstopPostgres
+import BackstopReport
+import Foundation
+
+extension Backstop {
+    struct Runs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List recent runs from backstop.run: status, duration, discrepancy totals, report folder.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "How many runs to show.")
+        var limit = 20
+
+        @Option(help: "Only runs of this kind (nightly, diff, apply, reindex).")
+        var kind: String?
+
+        @Flag(help: "Print JSON lines instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let logger = global.makeLogger()
+            let configuration = try global.loadConfiguration()
+            let connection = try global.connect(configuration, logger: logger)
+            try Migrator(directory: requireProjectPaths().backstopMigrations).requireCurrent(on: connection)
+            let runs = try RunLedger(connection: connection).recent(limit: limit, kind: kind)
+            if json {
+                for run in runs {
+                    print("{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status)), "
+                        + "\"started_at\": \(Int64(run.startedAt.timeIntervalSince1970)), \"seconds\": \(String(format: "%.1f", run.duration)), "
+                        + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(run.counts["total"] ?? 0), "
+                        + "\"report_dir\": \(run.reportDirectory.map(jsonString) ?? "null")}")
+                }
+                return
+            }
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            print("   id  kind      status     started (UTC)         seconds  exit  found  report")
+            for run in runs {
+                print(
+                    String(format: "%5lld  ", run.id) + run.kind.padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
+                        + run.status.padding(toLength: 9, withPad: " ", startingAt: 0) + "  " + formatter.string(from: run.startedAt)
+                        + String(format: "  %7.1f  ", run.duration)
+                        + (run.exitCode.map(String.init) ?? "-").leftPadded(4) + String(format: "  %5d  ", run.counts["total"] ?? 0)
+                        + (run.reportDirectory ?? "-"))
+            }
+            if runs.isEmpty { print("(no runs yet)") }
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import BackstopModel
+import BackstopPostgres
+import Foundation
+import Logging
+
+/// Options every command shares: where the configuration and the catalog are, and how chatty to be.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (default: $BACKSTOP_CONFIG, else ./backstop.toml if present).", valueName: "file"))
+    var config: String?
+
+    @Option(
+        name: [.customLong("catalog"), .customLong("db")],
+        help: ArgumentHelp(
+            "The catalog database: a libpq conninfo or URI. Overrides backstop.toml, DATABASE_URL and PG* variables.",
+            valueName: "conninfo"))
+    var catalog: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
+    var logLevel: LogLevelArgument = .notice
+
+    /// Loads the configuration (file, environment) and applies the flags.
+    func loadConfiguration() throws -> BackstopConfiguration {
+        var configuration: BackstopConfiguration
+        do {
+            configuration = try BackstopConfiguration.load(file: config)
+        } catch let error as BackstopConfiguration.Error {
+            throw ValidationError(error.description)
+        }
+        if let catalog {
+            configuration.catalogConninfo = catalog
+            configuration.catalogSource = "--catalog"
+        }
+        return configuration
+    }
+
+    /// A logger for `label` at the chosen level, writing to stderr.
+    func makeLogger(_ label: String = "backstop") -> Logger {
+        LoggingBootstrap.once(level: logLevel.level)
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel.level
+        return logger
+    }
+
+    /// Opens the catalog connection.
+    func connect(_ configuration: BackstopConfiguration, logger: Logger) throws -> PGConnection {
+        do {
+            return try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
+        } catch {
+            throw CLIError("cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
+        }
+    }
+}
+
+/// `--log-level` values.
+enum LogLevelArgument: String, ExpressibleByArgument, CaseIterable {
+    case trace, debug, info, notice, warning, error
+
+    var level: Logger.Level {
+        switch self {
+        case .trace: return .trace
+        case .debug: return .debug
+        case .info: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        case .error: return .error
+        }
+    }
+}
+
+/// Bootstraps swift-log exactly once per process.
+enum LoggingBootstrap {
+    nonisolated(unsafe) private static var done = false  // only touched from the main task before any work
+
+    static func once(level: Logger.Level) {
+        guard !done else { return }
+        done = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// An error the CLI prints as one line (no usage text), exiting with status 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

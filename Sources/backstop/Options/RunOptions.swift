@@ -1,0 +1,56 @@
+import ArgumentParser
+import BackstopModel
+import BackstopReport
+
+/// Options of the commands that reconcile (`nightly`, `diff`).
+struct RunOptions: ParsableArguments {
+    @Option(
+        name: .customLong("dump"),
+        help: ArgumentHelp(
+            "A Bitrix dump: mysqldump .sql, .sql.gz or .sql.zst, a mydumper folder or a --tab folder. Repeatable; overrides bitrix.dumps.",
+            valueName: "path"))
+    var dumps: [String] = []
+
+    @Flag(help: "Read what a truncated dump holds instead of failing; the run is marked partial (exit 3) and nothing is applied.")
+    var allowPartial = false
+
+    @Option(help: ArgumentHelp("The shop to reconcile (default 17008, the production cvety.kz shop).", valueName: "id"))
+    var shopID: Int64?
+
+    @Option(help: ArgumentHelp("Folder that receives one sub-folder per run (default: reports).", valueName: "dir"))
+    var reportDir: String?
+
+    @Option(name: .customLong("format"), help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
+    var formats: [ReportFormatArgument] = []
+
+    /// Applies these flags over the configuration.
+    func apply(to configuration: inout BackstopConfiguration) {
+        if !dumps.isEmpty { configuration.bitrix.dumps = dumps }
+        if let shopID { configuration.shopID = shopID }
+        if let reportDir { configuration.report.directory = reportDir }
+        if !formats.isEmpty { configuration.report.formats = formats.map(\.rawValue) }
+    }
+
+    /// The report formats to write.
+    static func formats(_ names: [String]) throws -> [any ReportFormat] {
+        try names.map { name in
+            guard let format = ReportFormatArgument(rawValue: name) else {
+                throw ValidationError("unknown report format \(name) (known: \(ReportFormatArgument.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return format.format
+        }
+    }
+}
+
+/// `--format` values.
+enum ReportFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case json, md, prom, html, csv
+
+    var format: any ReportFormat {
+        switch self {
+        case .json: return .json
+        case .md, .html, .csv: return .markdown
+        case .prom: return .prometheus
+        }
+    }
+}
