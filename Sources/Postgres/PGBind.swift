@@ -4,17 +4,21 @@ public struct PGBind: Sendable, Hashable {
     public var bytes: [UInt8]
     /// `true` when `bytes` is PostgreSQL binary format (used for `bytea`).
     public var isBinary: Bool
+    /// The parameter's type OID, or 0 to let the server infer it (text values, so enum columns work).
+    public var typeOID: UInt32
 
     /// Creates a text-format parameter.
-    public init(text: String) {
+    public init(text: String, typeOID: UInt32 = 0) {
         self.bytes = Array(text.utf8)
         self.isBinary = false
+        self.typeOID = typeOID
     }
 
     /// Creates a binary-format parameter.
-    public init(binary: [UInt8]) {
+    public init(binary: [UInt8], typeOID: UInt32 = 17) {
         self.bytes = binary
         self.isBinary = true
+        self.typeOID = typeOID
     }
 }
 
@@ -35,33 +39,33 @@ extension Substring: PGEncodable {
 }
 
 extension Int: PGEncodable {
-    /// Decimal text.
-    public var pgBind: PGBind { PGBind(text: String(self)) }
+    /// Decimal text, typed `int8`.
+    public var pgBind: PGBind { PGBind(text: String(self), typeOID: 20) }
 }
 
 extension Int64: PGEncodable {
-    /// Decimal text.
-    public var pgBind: PGBind { PGBind(text: String(self)) }
+    /// Decimal text, typed `int8`.
+    public var pgBind: PGBind { PGBind(text: String(self), typeOID: 20) }
 }
 
 extension Int32: PGEncodable {
-    /// Decimal text.
-    public var pgBind: PGBind { PGBind(text: String(self)) }
+    /// Decimal text, typed `int4`.
+    public var pgBind: PGBind { PGBind(text: String(self), typeOID: 23) }
 }
 
 extension Double: PGEncodable {
-    /// Shortest round-trip text.
-    public var pgBind: PGBind { PGBind(text: "\(self)") }
+    /// Shortest round-trip text, typed `float8`.
+    public var pgBind: PGBind { PGBind(text: "\(self)", typeOID: 701) }
 }
 
 extension Float: PGEncodable {
-    /// Shortest round-trip text.
-    public var pgBind: PGBind { PGBind(text: "\(self)") }
+    /// Shortest round-trip text, typed `float4`.
+    public var pgBind: PGBind { PGBind(text: "\(self)", typeOID: 700) }
 }
 
 extension Bool: PGEncodable {
-    /// `t` or `f`.
-    public var pgBind: PGBind { PGBind(text: self ? "t" : "f") }
+    /// `t` or `f`, typed `bool`.
+    public var pgBind: PGBind { PGBind(text: self ? "t" : "f", typeOID: 16) }
 }
 
 /// Bytes bound as `bytea` in binary format.

@@ -7,8 +7,8 @@ extension PGConnection {
     /// The corresponding C functions are `PQexec` and `PQgetCopyData`.
     public func copyOut(_ query: PGQuery) throws(PGError) -> PGCopyOutCursor {
         let conn = try liveHandle()
-        let raw = withParameters(query.binds) { count, values, lengths, formats in
-            PQexecParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        let raw = withParameters(query.binds) { count, types, values, lengths, formats in
+            PQexecParams(conn, query.sql, count, types, values, lengths, formats, 0)
         }
         _ = try checked(raw, query: query, expecting: [PGRES_COPY_OUT])
         return PGCopyOutCursor(connection: self, sql: query.sql)
@@ -25,8 +25,8 @@ extension PGConnection {
     @discardableResult
     public func copyIn(_ query: PGQuery, produce: (inout [UInt8]) throws -> Bool) throws -> Int {
         let conn = try liveHandle()
-        let raw = withParameters(query.binds) { count, values, lengths, formats in
-            PQexecParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        let raw = withParameters(query.binds) { count, types, values, lengths, formats in
+            PQexecParams(conn, query.sql, count, types, values, lengths, formats, 0)
         }
         _ = try checked(raw, query: query, expecting: [PGRES_COPY_IN])
         var buffer = [UInt8]()

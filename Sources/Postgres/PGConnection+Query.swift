@@ -14,8 +14,8 @@ extension PGConnection {
     public func execute(_ query: PGQuery) throws(PGError) -> PGResult {
         let conn = try liveHandle()
         let started = DispatchTime.now().uptimeNanoseconds
-        let raw = withParameters(query.binds) { count, values, lengths, formats in
-            PQexecParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        let raw = withParameters(query.binds) { count, types, values, lengths, formats in
+            PQexecParams(conn, query.sql, count, types, values, lengths, formats, 0)
         }
         let result = try checked(raw, query: query, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
         logger.trace(
@@ -43,8 +43,8 @@ extension PGConnection {
     /// The corresponding C functions are `PQsendQueryParams` and `PQsetSingleRowMode`.
     public func query(_ query: PGQuery) throws(PGError) -> PGRowCursor {
         let conn = try liveHandle()
-        let sent = withParameters(query.binds) { count, values, lengths, formats in
-            PQsendQueryParams(conn, query.sql, count, nil, values, lengths, formats, 0)
+        let sent = withParameters(query.binds) { count, types, values, lengths, formats in
+            PQsendQueryParams(conn, query.sql, count, types, values, lengths, formats, 0)
         }
         guard sent == 1 else {
             throw PGError(.statement, message: PGConnection.errorMessage(conn), sql: query.sql)
@@ -97,15 +97,17 @@ extension PGConnection {
 /// Lays out bound parameters as the C arrays libpq wants, for the duration of `body`.
 func withParameters<R>(
     _ binds: [PGBind?],
-    _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+    _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
 ) -> R {
-    if binds.isEmpty { return body(0, nil, nil, nil) }
+    if binds.isEmpty { return body(0, nil, nil, nil, nil) }
     // Copy every value into one arena with NUL terminators, so each pointer stays valid for the call.
     var arena = [CChar]()
     var offsets = [Int?]()
     var lengths = [Int32]()
     var formats = [Int32]()
+    var types = [Oid]()
     for bind in binds {
+        types.append(bind?.typeOID ?? 0)
         guard let bind else {
             offsets.append(nil)
             lengths.append(0)
@@ -123,7 +125,9 @@ func withParameters<R>(
         return values.withUnsafeBufferPointer { v in
             lengths.withUnsafeBufferPointer { l in
                 formats.withUnsafeBufferPointer { f in
-                    body(Int32(binds.count), v.baseAddress, l.baseAddress, f.baseAddress)
+                    types.withUnsafeBufferPointer { t in
+                        body(Int32(binds.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress)
+                    }
                 }
             }
         }

@@ -149,6 +149,7 @@ private struct Scanner {
             while true {
                 skipSpaces()
                 if peek == UInt8(ascii: "]") { advance(); break }
+                guard peek != nil else { throw error("unterminated array (arrays must be on one line)") }
                 items.append(try value())
                 skipSpaces()
                 if peek == UInt8(ascii: ",") { advance(); continue }

@@ -86,7 +86,7 @@ public struct RunLedger {
             SELECT id, kind, status, extract(epoch FROM started_at)::float8, extract(epoch FROM finished_at)::float8,
                    dry_run, counts::text, exit_code, report_dir, error, host
               FROM backstop.run
-             WHERE \(kind) IS NULL OR kind = \(kind)
+             WHERE \(kind)::text IS NULL OR kind = \(kind)::text
              ORDER BY id DESC
              LIMIT \(limit)
             """)

@@ -1,0 +1,106 @@
+import BackstopTestSupport
+import Foundation
+import Testing
+
+/// Runs the built `backstop` binary and returns its exit status, stdout and stderr.
+func backstop(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = RepoPaths.backstopBinary
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for key in ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "DATABASE_URL", "BACKSTOP_CATALOG", "BACKSTOP_CONFIG"] { env[key] = nil }
+    env.merge(environment) { $1 }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+@Suite struct CLIHelpTests {
+    @Test func topLevelHelpTeachesCommandsAndExitCodes() throws {
+        let result = try backstop(["--help"])
+        #expect(result.status == 0)
+        for command in ["nightly", "diff", "apply", "reindex", "report", "runs", "extract", "db", "doctor"] {
+            #expect(result.out.contains("  \(command) "), "missing \(command)")
+        }
+        #expect(result.out.contains("75  another Backstop run holds the lock"))
+        #expect(result.out.contains("DATABASE_URL"))
+    }
+
+    @Test(arguments: [
+        ["nightly"], ["diff"], ["apply"], ["reindex"], ["report"], ["runs"], ["extract"], ["db"], ["db", "migrate"],
+        ["db", "up"], ["db", "down"], ["db", "status"], ["doctor"],
+    ])
+    func everySubcommandExplainsItself(_ command: [String]) throws {
+        let result = try backstop(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.out.hasPrefix("OVERVIEW: "))
+        #expect(result.out.contains("USAGE: backstop \(command.joined(separator: " "))"))
+    }
+
+    @Test func doctorNamesOpenBLAS() throws {
+        let result = try backstop(["doctor", "--offline"])
+        #expect(result.status == 0, "\(result.out)\(result.err)")
+        #expect(result.out.contains("OpenBLAS core"))
+        #expect(result.out.contains("libpq"))
+        #expect(result.out.contains("LAPACK(E)"))
+        #expect(!result.out.contains("REFERENCE BLAS"))
+    }
+
+    @Test func badConfigurationIsAUsageError() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).toml")
+        try "[catalog]\nshopid = 1\n".write(to: file, atomically: true, encoding: .utf8)
+        let result = try backstop(["runs", "--config", file.path])
+        #expect(result.status == 64)
+        #expect(result.err.contains("unknown key catalog.shopid"))
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"))
+struct CLIDatabaseTests {
+    @Test func migrateIsIdempotentAndRunsNeedIt() throws {
+        try TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
+            let before = try backstop(["runs", "--catalog", conninfo])
+            #expect(before.status == 1)
+            #expect(before.err.contains("backstop db migrate"))
+            let first = try backstop(["db", "migrate", "--catalog", conninfo])
+            #expect(first.status == 0, "\(first.err)")
+            #expect(first.out.contains("applied 0001_init"))
+            let second = try backstop(["db", "migrate", "--catalog", conninfo])
+            #expect(second.status == 0)
+            #expect(!second.out.contains("applied"))
+            let runs = try backstop(["runs", "--catalog", conninfo])
+            #expect(runs.status == 0)
+            #expect(runs.out.contains("(no runs yet)"))
+        }
+    }
+
+    @Test func nightlyWithoutADumpFailsAndIsRecorded() throws {
+        try TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
+            _ = try backstop(["db", "migrate", "--catalog", conninfo])
+            let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
+            let result = try backstop(["nightly", "--catalog", conninfo, "--report-dir", reports.path])
+            #expect(result.status == 1)
+            #expect(result.err.contains("no Bitrix dump configured"))
+            let runs = try backstop(["runs", "--catalog", conninfo, "--json"])
+            #expect(runs.out.contains("\"status\": \"failed\""))
+            #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent("000001-nightly/report.json").path))
+        }
+    }
+
+    @Test func connectionEnvironmentIsHonoured() throws {
+        try TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
+            _ = try backstop(["db", "migrate", "--catalog", conninfo])
+            let viaURL = try backstop(["runs"], environment: ["DATABASE_URL": conninfo])
+            #expect(viaURL.status == 0, "\(viaURL.err)")
+            let doctor = try backstop(["doctor"], environment: ["BACKSTOP_CATALOG": conninfo])
+            #expect(doctor.out.contains("from BACKSTOP_CATALOG"))
+        }
+    }
+}
