@@ -11,7 +11,9 @@ import BackstopPostgres
 /// fast path decodes a tuple in place inside the message. Messages that hold several tuples or only part
 /// of one are handled by copying into a carry buffer.
 final class BinaryCopyReader {
-    private let cursor: PGCopyOutCursor
+    /// Hands the next CopyData message to its closure and returns `true`, or returns `false` at the end.
+    typealias MessageSource = ((UnsafeRawBufferPointer) throws -> Void) throws -> Bool
+    private let nextMessage: MessageSource
     /// The table (or query) being read, for error messages.
     let source: String
     /// The number of fields every tuple must have.
@@ -27,8 +29,14 @@ final class BinaryCopyReader {
     /// 1-based number of the tuple being decoded.
     private(set) var tupleNumber = 0
 
-    init(cursor: PGCopyOutCursor, source: String, fieldCount: Int) {
-        self.cursor = cursor
+    /// Reads from a libpq COPY cursor.
+    convenience init(cursor: PGCopyOutCursor, source: String, fieldCount: Int) {
+        self.init(source: source, fieldCount: fieldCount) { body in try cursor.next(body) }
+    }
+
+    /// Reads from any message source (tests split streams at arbitrary points with it).
+    init(source: String, fieldCount: Int, messages: @escaping MessageSource) {
+        self.nextMessage = messages
         self.source = source
         self.fieldCount = fieldCount
         self.starts = Array(repeating: 0, count: fieldCount)
@@ -42,7 +50,7 @@ final class BinaryCopyReader {
         while true {
             if ended {
                 // Drain the cursor so the connection finishes the COPY cleanly.
-                while try cursor.next({ _ in }) {}
+                while try nextMessage({ _ in }) {}
                 return nil
             }
             if carryStart < carry.count {
@@ -51,7 +59,7 @@ final class BinaryCopyReader {
             }
             var result: T?
             var needsCarry = false
-            let more = try cursor.next { message in
+            let more = try nextMessage { message in
                 if carryStart < carry.count {
                     carry.append(contentsOf: message)
                     needsCarry = true

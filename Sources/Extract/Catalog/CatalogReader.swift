@@ -97,13 +97,7 @@ public struct CatalogReader {
         let query: PGQuery = "COPY (\(select)) TO STDOUT WITH (FORMAT binary)"
         logger.debug("catalog copy", metadata: ["catalog.table": "\(source)", "catalog.shop": "\(value)"])
         let cursor = try connection.copyOut(query)
-        return CatalogCursor(reader: BinaryCopyReader(cursor: cursor, source: source, fields: fields), decode: decode)
-    }
-}
-
-extension BinaryCopyReader {
-    convenience init(cursor: PGCopyOutCursor, source: String, fields: Int) {
-        self.init(cursor: cursor, source: source, fieldCount: fields)
+        return CatalogCursor(reader: BinaryCopyReader(cursor: cursor, source: source, fieldCount: fields), decode: decode)
     }
 }
 
