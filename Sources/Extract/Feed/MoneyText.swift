@@ -51,7 +51,7 @@ public enum MoneyText {
         ValueText.dropPrefix(&text, ValueText.fromPrefixes)
         ValueText.dropSuffix(&text, ValueText.currencySuffixes)
         // `от 4 950 до 6 000 ₸`: "up to" makes it a range.
-        if ValueText.contains(text, ValueText.upTo) { return .failure(.range) }
+        if ValueText.containsBetweenDigits(text, ValueText.upTo) { return .failure(.range) }
         return ValueText.decimal(text, scale: 2, allowThousands: true).map { Kopecks($0) }
     }
 
@@ -89,9 +89,12 @@ enum ValueText {
 
     static let upTo: [UInt8] = Array("до".utf8)
 
-    static func contains(_ text: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard text.count >= needle.count else { return false }
-        for start in 0...(text.count - needle.count) where text[start..<(start + needle.count)].elementsEqual(needle) {
+    /// Whether `needle` occurs with a digit right before and right after it.
+    static func containsBetweenDigits(_ text: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard text.count >= needle.count + 2 else { return false }
+        for start in 1...(text.count - needle.count - 1)
+        where text[start - 1] &- UInt8(ascii: "0") < 10 && text[start + needle.count] &- UInt8(ascii: "0") < 10
+            && text[start..<(start + needle.count)].elementsEqual(needle) {
             return true
         }
         return false
