@@ -23,9 +23,10 @@ final class BinaryCopyReader {
     /// Bytes of a message that were not consumed yet (only on the slow path).
     private var carry: [UInt8] = []
     private var carryStart = 0
-    /// Field starts and lengths of the current tuple, reused between tuples.
-    private var starts: [Int]
-    private var lengths: [Int32]
+    /// Field starts and lengths of the current tuple, reused between tuples. Raw buffers (allocated once,
+    /// freed in deinit) rather than arrays: no uniqueness checks, retains or exclusivity bookkeeping per field.
+    private let starts: UnsafeMutableBufferPointer<Int>
+    private let lengths: UnsafeMutableBufferPointer<Int32>
     /// 1-based number of the tuple being decoded.
     private(set) var tupleNumber = 0
 
@@ -39,8 +40,15 @@ final class BinaryCopyReader {
         self.nextMessage = messages
         self.source = source
         self.fieldCount = fieldCount
-        self.starts = Array(repeating: 0, count: fieldCount)
-        self.lengths = Array(repeating: -1, count: fieldCount)
+        self.starts = .allocate(capacity: fieldCount)
+        self.starts.initialize(repeating: 0)
+        self.lengths = .allocate(capacity: fieldCount)
+        self.lengths.initialize(repeating: -1)
+    }
+
+    deinit {
+        starts.deallocate()
+        lengths.deallocate()
     }
 
     static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
@@ -80,7 +88,7 @@ final class BinaryCopyReader {
                 switch try scanTuple(message, from: offset) {
                 case .tuple(let end) where end == message.count:
                     tupleNumber += 1
-                    result = try body(BinaryCopyRow(base: message, starts: starts, lengths: lengths, reader: self))
+                    result = try body(BinaryCopyRow(base: message, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self))
                 case .trailer(let end) where end == message.count:
                     ended = true
                 default:
@@ -125,7 +133,7 @@ final class BinaryCopyReader {
             case .tuple(let end):
                 tupleNumber += 1
                 consumed = end
-                return try body(BinaryCopyRow(base: buffer, starts: starts, lengths: lengths, reader: self))
+                return try body(BinaryCopyRow(base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self))
             }
         }
         if sawHeader { headerRead = true }

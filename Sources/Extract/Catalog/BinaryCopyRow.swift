@@ -4,8 +4,8 @@
 /// field and tuple, so a query whose column types drift from the decoder fails loudly.
 struct BinaryCopyRow {
     let base: UnsafeRawBufferPointer
-    let starts: [Int]
-    let lengths: [Int32]
+    let starts: UnsafeBufferPointer<Int>
+    let lengths: UnsafeBufferPointer<Int32>
     unowned let reader: BinaryCopyReader
 
     /// Whether a field is SQL NULL.

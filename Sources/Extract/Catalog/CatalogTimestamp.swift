@@ -10,8 +10,34 @@ enum CatalogTimestamp {
         let (seconds, _) = floorDivide(micros, 1_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civil(daysSince2000: days)
+        guard (0...9999).contains(year) else { return slowText(year, month, day, secondOfDay) }
+        // Fixed-width digits straight into the string's storage: this runs twice per catalog row.
+        return String(unsafeUninitializedCapacity: 19) { buffer in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            buffer[10] = UInt8(ascii: " ")
+            put(secondOfDay / 3600, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, 2, at: 17)
+            return 19
+        }
+    }
+
+    /// Years outside 0…9999 (never in real data).
+    private static func slowText(_ year: Int64, _ month: Int64, _ day: Int64, _ secondOfDay: Int64) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(19)
         append(&bytes, year, width: 4)
         bytes.append(UInt8(ascii: "-"))
         append(&bytes, month, width: 2)
