@@ -77,6 +77,13 @@ let package = Package(
         ),
         .executableTarget(name: "worldgen", dependencies: ["BackstopWorldGen", argumentParser, logging]),
 
+        // MARK: Benchmarks (scripts/bench/30-catalog-copy.sh)
+        .executableTarget(
+            name: "CatalogBench",
+            dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
+            path: "Sources/CatalogBench"
+        ),
+
         // MARK: Tests
         .target(
             name: "BackstopTestSupport",

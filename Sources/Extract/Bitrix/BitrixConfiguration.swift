@@ -1,0 +1,81 @@
+public import Foundation
+
+/// Where the cvety.kz Bitrix installation keeps things. Defaults are the upstream values
+/// (reference/upstream.md §0, §4).
+public struct BitrixConfiguration: Sendable {
+    /// Kazakhstan's site time zone (UTC+5 since 2024-03-01).
+    public static let defaultTimeZone = TimeZone(identifier: "Asia/Almaty") ?? TimeZone(secondsFromGMT: 5 * 3600)!
+
+    /// Catalog iblocks: 2 (catalog) and 27 (offers).
+    public var catalogIblockIDs: Set<Int64> = [2, 27]
+    /// The seller property ("Продавец"); its value is the shop's iblock-32 element id.
+    public var sellerPropertyID: Int64 = 290
+    /// The production shop (Cvetykz).
+    public var productionShopID: Int64 = 17008
+    /// Keep only products of this shop; `nil` keeps every seller's products.
+    public var shopFilter: Int64? = nil
+    /// The base price group when the dump has no `b_catalog_group` row with `BASE='Y'`.
+    public var defaultBasePriceGroupID: Int64 = 1
+    /// The currency the base price must be in to become the product price.
+    public var baseCurrency = "KZT"
+    /// Prefix of image URLs (`CFile::GetFileSRC` with BX_IMG_SERVER).
+    public var baseURL = "https://cvety.kz"
+    /// The `main/upload_dir` option.
+    public var uploadDirectory = "upload"
+    /// The site whose orders are read (`b_sale_order.LID`).
+    public var siteID = "s1"
+    /// The site time zone: Bitrix DATETIME columns are wall-clock times in it.
+    public var timeZone: TimeZone = Self.defaultTimeZone
+
+    /// Property codes resolved to ids through `b_iblock_property`, unless the id is pinned here.
+    public var readyProperty = PropertyReference(code: "IS_READY")
+    /// Width in centimetres (`70` or `70 см`).
+    public var widthProperty = PropertyReference(code: "WIDTH")
+    /// Height in centimetres.
+    public var heightProperty = PropertyReference(code: "HEIGHT")
+    /// The multiple-value file property holding gallery images (values are `b_file.ID`).
+    public var galleryProperty = PropertyReference(code: "MORE_PHOTO")
+
+    /// Order property codes (`b_sale_order_props_value.CODE`) per canonical field, first match wins.
+    public var orderPropertyCodes = OrderPropertyCodes()
+
+    /// Creates the upstream configuration.
+    public init() {}
+
+    /// A product property by code, optionally pinned to an id.
+    public struct PropertyReference: Sendable, Hashable {
+        /// `b_iblock_property.CODE`.
+        public var code: String
+        /// `b_iblock_property.ID`. Pin it to keep only this property's value rows while reading: with only a
+        /// code, value rows of catalog elements are buffered until `b_iblock_property` (later in the
+        /// alphabetical dump) names the id.
+        public var id: Int64?
+
+        /// Creates a reference.
+        public init(code: String, id: Int64? = nil) {
+            self.code = code
+            self.id = id
+        }
+    }
+
+    /// Which order property codes feed which canonical order field.
+    public struct OrderPropertyCodes: Sendable, Hashable {
+        /// The shop id (`'17008'`).
+        public var shopID = ["shopId"]
+        /// The customer's name.
+        public var customerName = ["name", "NAME", "FIO"]
+        /// The customer's phone.
+        public var phone = ["phone", "PHONE"]
+        /// The recipient's name.
+        public var recipientName = ["nameRecipient"]
+        /// The recipient's phone.
+        public var recipientPhone = ["phoneRecipient"]
+        /// The delivery address.
+        public var deliveryAddress = ["addressRecipient", "ADDRESS"]
+
+        /// Creates the upstream codes.
+        public init() {}
+
+        var all: Set<String> { Set(shopID + customerName + phone + recipientName + recipientPhone + deliveryAddress) }
+    }
+}

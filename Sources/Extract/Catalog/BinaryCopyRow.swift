@@ -1,0 +1,158 @@
+/// One tuple of a binary COPY stream, valid only inside the closure it is passed to.
+///
+/// Accessors check the field's length against the type's size and throw ``ExtractError`` naming the
+/// field and tuple, so a query whose column types drift from the decoder fails loudly.
+struct BinaryCopyRow {
+    let base: UnsafeRawBufferPointer
+    let starts: UnsafeBufferPointer<Int>
+    let lengths: UnsafeBufferPointer<Int32>
+    unowned let reader: BinaryCopyReader
+
+    /// Whether a field is SQL NULL.
+    @inline(__always)
+    func isNull(_ field: Int) -> Bool { lengths[field] < 0 }
+
+    /// The raw bytes of a field, or `nil` for NULL. Do not escape the buffer.
+    @inline(__always)
+    func bytes(_ field: Int) -> UnsafeRawBufferPointer? {
+        let length = Int(lengths[field])
+        guard length >= 0 else { return nil }
+        let start = starts[field]
+        return UnsafeRawBufferPointer(rebasing: base[start..<(start + length)])
+    }
+
+    func failure(_ field: Int, _ message: String) -> ExtractError {
+        ExtractError("field \(field) of tuple \(reader.tupleNumber): \(message)", table: reader.source)
+    }
+
+    private func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
+        let length = Int(lengths[field])
+        guard length >= 0 else { return nil }
+        guard length == size else { throw failure(field, "\(length) bytes for a \(type)") }
+        return starts[field]
+    }
+
+    /// An `int2`, or `nil` for NULL.
+    func int16(_ field: Int) throws -> Int16? {
+        guard let at = try fixed(field, size: 2, type: "int2") else { return nil }
+        return Int16(bitPattern: base.loadBigEndianUInt16(at: at))
+    }
+
+    /// An `int4`, or `nil` for NULL.
+    func int32(_ field: Int) throws -> Int32? {
+        guard let at = try fixed(field, size: 4, type: "int4") else { return nil }
+        return Int32(bitPattern: base.loadBigEndianUInt32(at: at))
+    }
+
+    /// An `int8`, or `nil` for NULL.
+    func int64(_ field: Int) throws -> Int64? {
+        guard let at = try fixed(field, size: 8, type: "int8") else { return nil }
+        return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
+    }
+
+    /// A `float4`, or `nil` for NULL.
+    func float32(_ field: Int) throws -> Float? {
+        guard let at = try fixed(field, size: 4, type: "float4") else { return nil }
+        return Float(bitPattern: base.loadBigEndianUInt32(at: at))
+    }
+
+    /// A `bool`, or `nil` for NULL.
+    func bool(_ field: Int) throws -> Bool? {
+        guard let at = try fixed(field, size: 1, type: "bool") else { return nil }
+        return base[at] != 0
+    }
+
+    /// A `timestamp`/`timestamptz` as microseconds since 2000-01-01 00:00:00 (UTC for timestamptz),
+    /// or `nil` for NULL. ±infinity arrive as `Int64.max`/`Int64.min`.
+    func timestampMicros(_ field: Int) throws -> Int64? {
+        guard let at = try fixed(field, size: 8, type: "timestamp") else { return nil }
+        return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
+    }
+
+    /// A text-like field (`text`, `varchar`, an enum cast to text) as a `String`, or `nil` for NULL.
+    func string(_ field: Int) -> String? {
+        guard let raw = bytes(field) else { return nil }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// A non-NULL integer field of any width (int2/int4/int8 by length).
+    func integer(_ field: Int) throws -> Int64? {
+        switch lengths[field] {
+        case -1: return nil
+        case 2: return try int16(field).map(Int64.init)
+        case 4: return try int32(field).map(Int64.init)
+        case 8: return try int64(field)
+        default: throw failure(field, "\(lengths[field]) bytes for an integer")
+        }
+    }
+
+    /// A one-dimensional array, calling `element` with each element's bytes (`nil` for NULL elements).
+    ///
+    /// Binary array format: int32 ndim, int32 has-nulls flag, int32 element type OID, then per dimension
+    /// int32 size and int32 lower bound, then per element int32 length (-1 = NULL) and its bytes.
+    func array(_ field: Int, _ element: (UnsafeRawBufferPointer?) throws -> Void) throws -> Bool {
+        guard let raw = bytes(field) else { return false }
+        guard raw.count >= 12 else { throw failure(field, "array header is truncated") }
+        let dimensions = Int32(bitPattern: raw.loadBigEndianUInt32(at: 0))
+        if dimensions == 0 { return true }
+        guard dimensions == 1 else { throw failure(field, "array has \(dimensions) dimensions, expected 1") }
+        guard raw.count >= 20 else { throw failure(field, "array header is truncated") }
+        let count = Int(Int32(bitPattern: raw.loadBigEndianUInt32(at: 12)))
+        var position = 20
+        for _ in 0..<count {
+            guard raw.count - position >= 4 else { throw failure(field, "array element is truncated") }
+            let length = Int(Int32(bitPattern: raw.loadBigEndianUInt32(at: position)))
+            position += 4
+            if length < 0 {
+                try element(nil)
+                continue
+            }
+            guard raw.count - position >= length else { throw failure(field, "array element is truncated") }
+            try element(UnsafeRawBufferPointer(rebasing: raw[position..<(position + length)]))
+            position += length
+        }
+        return true
+    }
+
+    /// A `text[]`/`varchar[]` (NULL elements kept as `nil`), or `nil` for a NULL array.
+    func stringArray(_ field: Int) throws -> [String?]? {
+        var out: [String?] = []
+        guard try array(field, { out.append($0.map { String(decoding: $0, as: UTF8.self) }) }) else { return nil }
+        return out
+    }
+
+    /// An integer array (`int2[]`, `int4[]`, `int8[]` by element size); NULL elements are an error.
+    func integerArray(_ field: Int) throws -> [Int64]? {
+        var out: [Int64] = []
+        let present = try array(field) { element in
+            guard let element else { throw failure(field, "NULL element in an integer array") }
+            switch element.count {
+            case 2: out.append(Int64(Int16(bitPattern: element.loadBigEndianUInt16(at: 0))))
+            case 4: out.append(Int64(Int32(bitPattern: element.loadBigEndianUInt32(at: 0))))
+            case 8: out.append(Int64(bitPattern: element.loadBigEndianUInt64(at: 0)))
+            default: throw failure(field, "\(element.count)-byte integer array element")
+            }
+        }
+        return present ? out : nil
+    }
+
+    /// A `bool[]`; NULL elements are an error.
+    func boolArray(_ field: Int) throws -> [Bool]? {
+        var out: [Bool] = []
+        let present = try array(field) { element in
+            guard let element, element.count == 1 else { throw failure(field, "bad bool array element") }
+            out.append(element[0] != 0)
+        }
+        return present ? out : nil
+    }
+
+    /// A `real[]` (`float4[]`); NULL elements are an error.
+    func floatArray(_ field: Int) throws -> [Float]? {
+        var out: [Float] = []
+        let present = try array(field) { element in
+            guard let element, element.count == 4 else { throw failure(field, "bad real array element") }
+            out.append(Float(bitPattern: element.loadBigEndianUInt32(at: 0)))
+        }
+        return present ? out : nil
+    }
+}

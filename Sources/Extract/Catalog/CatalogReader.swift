@@ -1,0 +1,110 @@
+public import BackstopModel
+public import BackstopPostgres
+public import Logging
+
+/// Reads the upstream catalog (`product`, `productimage`, `"order"`, `orderitem`, `orderhistory`,
+/// `client`, `product_embeddings`) through binary `COPY (SELECT …) TO STDOUT`, decoding the COPY
+/// stream itself into canonical values.
+///
+/// Enum columns are cast to text in the SELECT, so they arrive as their stored member NAMES
+/// (`FLOWERS`, `IN_DELIVERY`); mixed-case columns are quoted. Images and order items are aggregated
+/// server-side into arrays per parent row, so each cursor yields complete values with bounded memory.
+///
+/// ```swift
+/// let reader = CatalogReader(connection: connection, logger: logger)
+/// let products = try reader.products(shopID: 17008)
+/// while let product = try products.next() { … }
+/// ```
+public struct CatalogReader {
+    /// The connection the COPYs run on (one COPY at a time).
+    public let connection: PGConnection
+    /// Where progress goes (`debug`) .
+    public let logger: Logger
+
+    /// Creates a reader.
+    public init(connection: PGConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Products (optionally of one shop) ordered by id, in canonical form.
+    ///
+    /// - Parameter shopID: only this shop's products; `nil` for all.
+    /// - Throws: `PGError` if the COPY cannot start.
+    public func products(shopID: Int64? = nil) throws -> CatalogCursor<CanonicalProduct> {
+        try copy(Self.productQuery, source: "product", fields: 16, shopID: shopID) { row, problems in
+            try Self.decodeProduct(row, problems: &problems).product
+        }
+    }
+
+    /// Products with their catalog-only details (raw type label, image rows, `updated_at`).
+    public func productRecords(shopID: Int64? = nil) throws -> CatalogCursor<CatalogProduct> {
+        try copy(Self.productQuery, source: "product", fields: 16, shopID: shopID) { row, problems in
+            try Self.decodeProduct(row, problems: &problems)
+        }
+    }
+
+    /// Orders (optionally of one shop) ordered by id, in canonical form with their items.
+    public func orders(shopID: Int64? = nil) throws -> CatalogCursor<CanonicalOrder> {
+        try copy(Self.orderQuery, source: "order", fields: 21, shopID: shopID) { row, problems in
+            try Self.decodeOrder(row, problems: &problems).order
+        }
+    }
+
+    /// Orders with their catalog-only details (order number, raw status label and phones, item totals).
+    public func orderRecords(shopID: Int64? = nil) throws -> CatalogCursor<CatalogOrder> {
+        try copy(Self.orderQuery, source: "order", fields: 21, shopID: shopID) { row, problems in
+            try Self.decodeOrder(row, problems: &problems)
+        }
+    }
+
+    /// `orderhistory` rows (of one shop's orders, when given) ordered by order, then id.
+    public func orderHistory(shopID: Int64? = nil) throws -> CatalogCursor<CatalogOrderHistory> {
+        try copy(Self.historyQuery, source: "orderhistory", fields: 7, shopID: shopID) { row, _ in
+            CatalogOrderHistory(
+                id: try row.required(0, row.integer), orderID: try row.required(1, row.integer),
+                changedBy: row.string(2) ?? "", fieldName: row.string(3) ?? "",
+                oldValue: row.string(4), newValue: row.string(5),
+                changedAtUTC: CatalogTimestamp.text(micros: try row.required(6, row.timestampMicros)))
+        }
+    }
+
+    /// `client` rows (of one shop, when given) ordered by id.
+    public func clients(shopID: Int64? = nil) throws -> CatalogCursor<CatalogClient> {
+        try copy(Self.clientQuery, source: "client", fields: 7, shopID: shopID) { row, _ in
+            CatalogClient(
+                id: try row.required(0, row.integer), phone: row.string(1) ?? "", customerName: row.string(2),
+                notes: row.string(3), shopID: try row.required(4, row.integer), telegramUserID: row.string(5),
+                createdAt: CatalogTimestamp.text(micros: try row.required(6, row.timestampMicros)))
+        }
+    }
+
+    // MARK: Running a COPY
+
+    /// The session setting that carries the shop filter into the COPY: `COPY` takes no bind parameters,
+    /// so the value is bound into `set_config` and read back with `current_setting` once per query.
+    static let shopSetting = "backstop.catalog_shop"
+
+    /// The filter value as SQL: one evaluation per query (an InitPlan), NULL when no shop was given.
+    static let shopFilter: PGQuery = "(SELECT NULLIF(current_setting('backstop.catalog_shop', true), '')::integer)"
+
+    func copy<Element>(
+        _ select: PGQuery, source: String, fields: Int, shopID: Int64?,
+        decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
+    ) throws -> CatalogCursor<Element> {
+        let value = shopID.map { String($0) } ?? ""
+        try connection.execute("SELECT set_config(\(Self.shopSetting), \(value), false)")
+        let query: PGQuery = "COPY (\(select)) TO STDOUT WITH (FORMAT binary)"
+        logger.debug("catalog copy", metadata: ["catalog.table": "\(source)", "catalog.shop": "\(value)"])
+        let cursor = try connection.copyOut(query)
+        return CatalogCursor(reader: BinaryCopyReader(cursor: cursor, source: source, fieldCount: fields), decode: decode)
+    }
+}
+
+extension BinaryCopyRow {
+    /// A value that must not be NULL.
+    func required<T>(_ field: Int, _ read: (Int) throws -> T?) throws -> T {
+        guard let value = try read(field) else { throw failure(field, "NULL in a NOT NULL column") }
+        return value
+    }
+}

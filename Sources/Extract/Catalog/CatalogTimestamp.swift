@@ -1,0 +1,86 @@
+/// Conversions of PostgreSQL binary timestamps (µs since 2000-01-01 00:00:00).
+enum CatalogTimestamp {
+    /// Seconds between 1970-01-01 and 2000-01-01.
+    static let postgresEpochOffset: Int64 = 946_684_800
+
+    /// `YYYY-MM-DD HH:MM:SS` (fractions dropped, floor towards the past), or `infinity`/`-infinity`.
+    static func text(micros: Int64) -> String {
+        if micros == .max { return "infinity" }
+        if micros == .min { return "-infinity" }
+        let (seconds, _) = floorDivide(micros, 1_000_000)
+        let (days, secondOfDay) = floorDivide(seconds, 86_400)
+        let (year, month, day) = civil(daysSince2000: days)
+        guard (0...9999).contains(year) else { return slowText(year, month, day, secondOfDay) }
+        // Fixed-width digits straight into the string's storage: this runs twice per catalog row.
+        return String(unsafeUninitializedCapacity: 19) { buffer in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var v = value
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            buffer[10] = UInt8(ascii: " ")
+            put(secondOfDay / 3600, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, 2, at: 17)
+            return 19
+        }
+    }
+
+    /// Years outside 0…9999 (never in real data).
+    private static func slowText(_ year: Int64, _ month: Int64, _ day: Int64, _ secondOfDay: Int64) -> String {
+        var bytes: [UInt8] = []
+        append(&bytes, year, width: 4)
+        bytes.append(UInt8(ascii: "-"))
+        append(&bytes, month, width: 2)
+        bytes.append(UInt8(ascii: "-"))
+        append(&bytes, day, width: 2)
+        bytes.append(UInt8(ascii: " "))
+        append(&bytes, secondOfDay / 3600, width: 2)
+        bytes.append(UInt8(ascii: ":"))
+        append(&bytes, secondOfDay / 60 % 60, width: 2)
+        bytes.append(UInt8(ascii: ":"))
+        append(&bytes, secondOfDay % 60, width: 2)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+        let q = a / b
+        let r = a % b
+        return r < 0 ? (q - 1, r + b) : (q, r)
+    }
+
+    private static func append(_ bytes: inout [UInt8], _ value: Int64, width: Int) {
+        var digits: [UInt8] = []
+        var v = value.magnitude
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        for _ in digits.count..<max(width, digits.count) { bytes.append(UInt8(ascii: "0")) }
+        bytes.append(contentsOf: digits.reversed())
+    }
+
+    /// Proleptic Gregorian date of a day count (H. Hinnant's `civil_from_days`, shifted to 2000-01-01).
+    private static func civil(daysSince2000: Int64) -> (Int64, Int64, Int64) {
+        let z = daysSince2000 + 10_957 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Wall-clock times as `YYYY-MM-DD HH:MM:SS` text, the form Bitrix DATETIME columns are dumped in.
+/// Text of this shape compares chronologically byte by byte.
+enum WallClock {
+    /// The wall-clock text of an instant in a time zone.
+    static func text(_ date: Date, in timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func pad(_ v: Int?, _ width: Int) -> String {
+            let s = String(v ?? 0)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))"
+    }
+
+    /// Converts `2025-04-24T17:01:07+0500` (also `+05:00`, `Z`, or no zone = already site time, and a
+    /// space instead of `T`) into site wall-clock text, or `nil` when it is not such a timestamp.
+    static func siteText(isoTimestamp: String, timeZone: TimeZone) -> String? {
+        let b = Array(isoTimestamp.utf8)
+        guard b.count >= 19 else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var v = 0
+            for i in range {
+                let d = b[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                v = v * 10 + Int(d)
+            }
+            return v
+        }
+        guard let year = number(0..<4), b[4] == UInt8(ascii: "-"), let month = number(5..<7), b[7] == UInt8(ascii: "-"),
+              let day = number(8..<10), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "),
+              let hour = number(11..<13), b[13] == UInt8(ascii: ":"), let minute = number(14..<16),
+              b[16] == UInt8(ascii: ":"), let second = number(17..<19),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var rest = b[19...]
+        // Fractional seconds are dropped.
+        if rest.first == UInt8(ascii: ".") {
+            rest = rest.dropFirst()
+            while let first = rest.first, first &- UInt8(ascii: "0") < 10 { rest = rest.dropFirst() }
+        }
+        let local = String(decoding: b[0..<10], as: UTF8.self) + " " + String(decoding: b[11..<19], as: UTF8.self)
+        if rest.isEmpty { return local }
+        var offsetSeconds = 0
+        if rest.elementsEqual([UInt8(ascii: "Z")]) {
+            offsetSeconds = 0
+        } else {
+            guard let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
+            let digits = Array(rest.dropFirst().filter { $0 != UInt8(ascii: ":") })
+            guard digits.count == 4 || digits.count == 2, digits.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else { return nil }
+            let h = Int(digits[0] - 48) * 10 + Int(digits[1] - 48)
+            let m = digits.count == 4 ? Int(digits[2] - 48) * 10 + Int(digits[3] - 48) : 0
+            offsetSeconds = (h * 3600 + m * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
+        }
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        guard let instant = utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        else { return nil }
+        return text(instant.addingTimeInterval(TimeInterval(-offsetSeconds)), in: timeZone)
+    }
+}

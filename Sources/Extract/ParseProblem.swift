@@ -1,0 +1,35 @@
+/// A value the extract stage could not interpret, kept instead of being dropped or replaced by a default:
+/// the reconciler reports it next to the discrepancies.
+///
+/// Unlike ``ExtractError`` a problem does not stop the run; it names one field of one row (or one feed
+/// element) and carries its raw value.
+public struct ParseProblem: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Where the row came from: a Bitrix table (`b_catalog_price`), a catalog table (`product`) or
+    /// `api/v2/products` for the product feed.
+    public var source: String
+    /// The row's key: its `ID`, or the product id for feed elements; `nil` when the row has none.
+    public var key: String?
+    /// The column or JSON field, when the problem is about one.
+    public var field: String?
+    /// The raw value as found (may contain personal data; reports redact it unless asked not to).
+    public var rawValue: String?
+    /// What is wrong, in a few words.
+    public var reason: String
+
+    /// Creates a problem.
+    public init(source: String, key: String? = nil, field: String? = nil, rawValue: String? = nil, reason: String) {
+        self.source = source
+        self.key = key
+        self.field = field
+        self.rawValue = rawValue
+        self.reason = reason
+    }
+
+    /// `source[key].field: reason` (without the raw value).
+    public var description: String {
+        var where_ = source
+        if let key { where_ += "[\(key)]" }
+        if let field { where_ += ".\(field)" }
+        return "\(where_): \(reason)"
+    }
+}

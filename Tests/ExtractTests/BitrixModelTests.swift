@@ -1,0 +1,223 @@
+import BackstopModel
+import BackstopTestSupport
+import Foundation
+import Testing
+
+@testable import BackstopExtract
+
+/// The Bitrix model from hand-built dump rows, fed in the dump's alphabetical table order.
+struct BitrixModelTests {
+    static func row(_ table: String, _ pairs: KeyValuePairs<String, Any?>) -> DumpRow {
+        DumpRow(table: table, columns: DumpColumns(pairs.map(\.key)), values: pairs.map { _, value in
+            switch value {
+            case nil: return .null
+            case let int as Int: return .number(Array(String(int).utf8))
+            case let text as String: return .string(Array(text.utf8))
+            case let number as Decimal: return .number(Array(number.description.utf8))
+            default: return .null
+            }
+        })
+    }
+
+    static func element(
+        _ id: Int, iblock: Int = 2, name: String = "Букет", active: String = "Y", from: String? = nil, to: String? = nil,
+        preview: Int? = nil, detail: Int? = nil, parent: Int? = nil
+    ) -> DumpRow {
+        row("b_iblock_element", [
+            "ID": id, "IBLOCK_ID": iblock, "ACTIVE": active, "ACTIVE_FROM": from, "ACTIVE_TO": to, "NAME": name,
+            "PREVIEW_PICTURE": preview, "DETAIL_PICTURE": detail, "DETAIL_TEXT": "<p>текст</p>",
+            "WF_PARENT_ELEMENT_ID": parent, "DATE_CREATE": "2025-04-24 17:01:07",
+        ])
+    }
+
+    static func property(_ id: Int, property: Int, element: Int, _ value: String) -> DumpRow {
+        row("b_iblock_element_property", ["ID": id, "IBLOCK_PROPERTY_ID": property, "IBLOCK_ELEMENT_ID": element, "VALUE": value])
+    }
+
+    static func price(_ id: Int, product: Int, group: Int, _ price: String, _ currency: String) -> DumpRow {
+        row("b_catalog_price", ["ID": id, "PRODUCT_ID": product, "CATALOG_GROUP_ID": group, "PRICE": Decimal(string: price), "CURRENCY": currency, "QUANTITY_FROM": nil])
+    }
+
+    /// "Now" = 2025-06-01 12:00 in Almaty.
+    static let now = Date(timeIntervalSince1970: 1_748_761_200)
+
+    static func build(_ rows: [DumpRow], configuration: BitrixConfiguration = BitrixConfiguration()) -> BitrixSnapshot {
+        let builder = BitrixModelBuilder(configuration: configuration, now: now, logger: TestDatabase.quietLogger)
+        for row in rows { builder.consume(row) }
+        return builder.finish()
+    }
+
+    static var catalogRows: [DumpRow] {
+        [
+            row("b_catalog_group", ["ID": 1, "NAME": "BASE", "BASE": "Y"]),
+            row("b_catalog_group", ["ID": 2, "NAME": "RUB", "BASE": "N"]),
+            price(1, product: 100, group: 1, "4950.50", "KZT"),
+            price(2, product: 100, group: 2, "99.00", "RUB"),
+            price(3, product: 101, group: 1, "1200.00", "RUB"),
+            price(4, product: 102, group: 1, "15000.00", "KZT"),
+            row("b_file", ["ID": 10, "SUBDIR": "iblock/a1b", "FILE_NAME": "main.jpg"]),
+            row("b_file", ["ID": 11, "SUBDIR": "/iblock//c2d/", "FILE_NAME": "фото букета 1.jpg"]),
+            row("b_file", ["ID": 12, "SUBDIR": "iblock/e3f", "FILE_NAME": "g2.png"]),
+            row("b_file", ["ID": 13, "SUBDIR": "iblock/e3f", "FILE_NAME": "g1.png"]),
+            element(100, name: "Розы 101", preview: 10, detail: 11),
+            element(100, name: "workflow copy", parent: 100),
+            element(101, iblock: 27, to: "2025-05-31 23:59:59"),
+            element(102, from: "2025-06-01 12:00:01"),
+            element(103, iblock: 5),
+            element(104, active: "N", preview: 99),
+            property(1, property: 290, element: 100, "17008"),
+            property(2, property: 290, element: 101, "71264"),
+            property(5, property: 400, element: 100, "13"),
+            property(4, property: 400, element: 100, "12"),
+            property(6, property: 401, element: 100, "Y"),
+            property(7, property: 402, element: 100, "70 см"),
+            property(8, property: 403, element: 100, "70-80 см"),
+            property(9, property: 999, element: 100, "not needed"),
+            row("b_iblock_property", ["ID": 400, "IBLOCK_ID": 2, "CODE": "MORE_PHOTO"]),
+            row("b_iblock_property", ["ID": 401, "IBLOCK_ID": 2, "CODE": "IS_READY"]),
+            row("b_iblock_property", ["ID": 402, "IBLOCK_ID": 2, "CODE": "WIDTH"]),
+            row("b_iblock_property", ["ID": 403, "IBLOCK_ID": 2, "CODE": "HEIGHT"]),
+        ]
+    }
+
+    @Test func productsFromCatalogTables() {
+        let snapshot = Self.build(Self.catalogRows)
+        #expect(snapshot.products.map(\.id) == [100, 101, 102, 104])
+        #expect(snapshot.skipped["b_iblock_element: workflow copy"] == 1)
+        #expect(snapshot.skipped["b_iblock_element: other iblock"] == 1)
+
+        let roses = snapshot.products[0]
+        #expect(roses == CanonicalProduct(
+            id: 100, shopID: 17008, name: "Розы 101", price: Kopecks(495050), enabled: true, type: .vitrina,
+            width: 70, height: nil, description: "<p>текст</p>",
+            image: "https://cvety.kz/upload/iblock/a1b/main.jpg",
+            images: [
+                "https://cvety.kz/upload/iblock/a1b/main.jpg",
+                "https://cvety.kz/upload/iblock/c2d/%D1%84%D0%BE%D1%82%D0%BE%20%D0%B1%D1%83%D0%BA%D0%B5%D1%82%D0%B0%201.jpg",
+                "https://cvety.kz/upload/iblock/e3f/g2.png",
+                "https://cvety.kz/upload/iblock/e3f/g1.png",
+            ],
+            createdAt: "2025-04-24 17:01:07"))
+
+        let offer = snapshot.products[1]
+        #expect(offer.shopID == 71264)
+        #expect(offer.price == nil)  // only a RUB base price
+        #expect(offer.enabled == false)  // ACTIVE_TO in the past
+        #expect(offer.type == .catalog)
+        #expect(snapshot.products[2].enabled == false)  // ACTIVE_FROM one second in the future
+        #expect(snapshot.products[2].price == Kopecks(1_500_000))
+        #expect(snapshot.products[3].enabled == false)
+
+        let problems = Set(snapshot.problems.map { "\($0.source)[\($0.key ?? "")].\($0.field ?? ""): \($0.reason)" })
+        #expect(problems == [
+            "b_catalog_price[101].CURRENCY: base price not in KZT",
+            "b_iblock_element_property[100].HEIGHT: a range, not a single value",
+            "b_file[104].ID: referenced file is missing",
+        ])
+    }
+
+    @Test func shopFilterAndPinnedPropertyIDs() {
+        var configuration = BitrixConfiguration()
+        configuration.shopFilter = 17008
+        configuration.galleryProperty.id = 400
+        let snapshot = Self.build(Self.catalogRows, configuration: configuration)
+        #expect(snapshot.products.map(\.id) == [100])
+        #expect(snapshot.products[0].images.count == 4)
+    }
+
+    @Test func baseGroupFromCatalogGroupAndDefault() {
+        var rows = [Self.price(1, product: 1, group: 1, "10.00", "KZT"), Self.price(2, product: 1, group: 3, "20.00", "KZT"), Self.element(1)]
+        #expect(Self.build(rows).products[0].price == Kopecks(1000))
+        rows.append(Self.row("b_catalog_group", ["ID": 3, "BASE": "Y"]))
+        #expect(Self.build(rows).products[0].price == Kopecks(2000))
+    }
+
+    @Test func ordersWithPropsAndFractionalBasket() {
+        let rows: [DumpRow] = [
+            Self.row("b_sale_basket", ["ID": 2, "ORDER_ID": 500, "PRODUCT_ID": 100, "NAME": "Розы", "PRICE": Decimal(string: "4950.5000"), "QUANTITY": Decimal(string: "1.5000")]),
+            Self.row("b_sale_basket", ["ID": 1, "ORDER_ID": 500, "PRODUCT_ID": 101, "NAME": "Открытка", "PRICE": Decimal(string: "500.0000"), "QUANTITY": Decimal(string: "2.0000")]),
+            Self.row("b_sale_basket", ["ID": 3, "ORDER_ID": nil, "PRODUCT_ID": 101, "NAME": "cart", "PRICE": Decimal(string: "1.0000"), "QUANTITY": Decimal(string: "1.0000")]),
+            Self.row("b_sale_order", ["ID": 500, "LID": "s1", "STATUS_ID": "F", "PRICE": Decimal(string: "9925.7500"), "PRICE_DELIVERY": Decimal(string: "1500.0000"), "CURRENCY": "KZT", "USER_ID": 171532, "XML_ID": "railway-42", "DATE_INSERT": "2025-08-20 10:00:00"]),
+            Self.row("b_sale_order", ["ID": 501, "LID": "s1", "STATUS_ID": "UN", "PRICE": Decimal(string: "65.0000"), "PRICE_DELIVERY": Decimal(string: "0.0000"), "CURRENCY": "USD", "USER_ID": 1, "XML_ID": "railway-x", "DATE_INSERT": "0000-00-00 00:00:00"]),
+            Self.row("b_sale_order", ["ID": 502, "LID": "s2", "STATUS_ID": "N", "PRICE": Decimal(string: "1.0000"), "PRICE_DELIVERY": Decimal(string: "0.0000"), "CURRENCY": "KZT", "USER_ID": 1, "XML_ID": nil]),
+            Self.row("b_sale_order_props", ["ID": 7, "CODE": "addressRecipient"]),
+            Self.row("b_sale_order_props_value", ["ID": 1, "ORDER_ID": 500, "ORDER_PROPS_ID": 20, "CODE": "shopId", "VALUE": "17008"]),
+            Self.row("b_sale_order_props_value", ["ID": 2, "ORDER_ID": 500, "ORDER_PROPS_ID": 2, "CODE": "phone", "VALUE": "8 (701) 123-45-67"]),
+            Self.row("b_sale_order_props_value", ["ID": 3, "ORDER_ID": 500, "ORDER_PROPS_ID": 21, "CODE": "nameRecipient", "VALUE": "Айгуль"]),
+            Self.row("b_sale_order_props_value", ["ID": 4, "ORDER_ID": 500, "ORDER_PROPS_ID": 22, "CODE": "phoneRecipient", "VALUE": "12345"]),
+            Self.row("b_sale_order_props_value", ["ID": 5, "ORDER_ID": 500, "ORDER_PROPS_ID": 7, "CODE": nil, "VALUE": "улица Достык, 5/2"]),
+            Self.row("b_sale_order_props_value", ["ID": 6, "ORDER_ID": 500, "ORDER_PROPS_ID": 15, "CODE": "postcardText", "VALUE": "ignored"]),
+        ]
+        let snapshot = Self.build(rows)
+        #expect(snapshot.orders.map(\.bitrixID) == [500, 501])
+        #expect(snapshot.skipped["b_sale_order: other site"] == 1)
+        #expect(snapshot.skipped["b_sale_basket: cart line without order"] == 1)
+        #expect(snapshot.orders[0] == CanonicalOrder(
+            bitrixID: 500, catalogID: 42, shopID: 17008, bitrixStatus: "F", status: nil, total: Kopecks(992_575),
+            deliveryCost: Kopecks(150_000), currency: "KZT", userID: 171532, customerName: nil, phone: "+77011234567",
+            recipientName: "Айгуль", recipientPhone: nil, deliveryAddress: "улица Достык, 5/2",
+            items: [
+                CanonicalOrderItem(productID: 101, name: "Открытка", price: Kopecks(50_000), quantityTenThousandths: 20_000),
+                CanonicalOrderItem(productID: 100, name: "Розы", price: Kopecks(495_050), quantityTenThousandths: 15_000),
+            ],
+            createdAt: "2025-08-20 10:00:00"))
+        #expect(snapshot.orders[1].currency == "USD")
+        #expect(snapshot.orders[1].total == Kopecks(6500))
+        #expect(snapshot.orders[1].catalogID == nil)
+        #expect(snapshot.orders[1].createdAt == nil)
+        let problems = snapshot.problems.map { "\($0.source)[\($0.key ?? "")].\($0.field ?? "")" }
+        #expect(problems.sorted() == ["b_sale_order[501].XML_ID", "b_sale_order_props_value[500].phoneRecipient"])
+    }
+
+    @Test func unreadableRowsAreReported() {
+        let rows: [DumpRow] = [
+            Self.row("b_catalog_price", ["ID": 1, "PRODUCT_ID": 1, "CATALOG_GROUP_ID": 1, "PRICE": "12,50", "CURRENCY": "KZT"]),
+            Self.row("b_iblock_element", ["ID": "x", "IBLOCK_ID": 2]),
+            Self.row("b_sale_basket", ["ID": 9, "ORDER_ID": 1, "PRODUCT_ID": 1, "PRICE": Decimal(string: "1.0000"), "QUANTITY": "1e-05"]),
+            Self.row("b_sale_order", ["ID": 1, "LID": "s1", "STATUS_ID": "N", "PRICE": Decimal(string: "10.12345"), "PRICE_DELIVERY": Decimal(string: "0.00501"), "CURRENCY": "KZT"]),
+        ]
+        let snapshot = Self.build(rows)
+        let found = snapshot.problems.map { "\($0.source)[\($0.key ?? "")].\($0.field ?? "")" }
+        #expect(found == [
+            "b_catalog_price[1].PRICE", "b_iblock_element[x].ID", "b_sale_basket[9].QUANTITY",
+            "b_sale_order[1].PRICE", "b_sale_order[1].PRICE_DELIVERY",
+        ])
+        #expect(snapshot.problems[0].rawValue == "12,50")
+    }
+
+    @Test func usersWithPhoneNormalisation() {
+        let rows: [DumpRow] = [
+            Self.row("b_user", ["ID": 2, "LOGIN": "b", "NAME": "Ерлан", "LAST_NAME": "", "EMAIL": "", "ACTIVE": "N", "PERSONAL_PHONE": "123", "PERSONAL_MOBILE": "+7 (701) 123 45 67"]),
+            Self.row("b_user", ["ID": 1, "LOGIN": "a", "NAME": "Анна", "LAST_NAME": "Ким", "EMAIL": "a@x.kz", "ACTIVE": "Y", "PERSONAL_PHONE": "", "PERSONAL_MOBILE": nil]),
+        ]
+        let snapshot = Self.build(rows)
+        #expect(snapshot.users == [
+            CanonicalUser(id: 1, login: "a", name: "Анна Ким", email: "a@x.kz", phone: nil, active: true),
+            CanonicalUser(id: 2, login: "b", name: "Ерлан", email: nil, phone: "+77011234567", active: false),
+        ])
+        #expect(snapshot.problems.map(\.field) == ["PERSONAL_PHONE"])
+    }
+
+    @Test(arguments: [
+        ("8 (701) 123-45-67", "+77011234567"),
+        ("+7 701 123 45 67", "+77011234567"),
+        ("7011234567", "+77011234567"),
+        ("77011234567", "+77011234567"),
+        ("8-701-123-45-67 доб.", "+77011234567"),
+    ])
+    func phoneNormalises(_ raw: String, _ expected: String) {
+        #expect(PhoneNumber.normalize(raw) == expected)
+    }
+
+    @Test(arguments: ["", "12345", "+1 202 555 0100", "9701123456789", "87011234567890", "97011234567"])
+    func phoneRejects(_ raw: String) {
+        #expect(PhoneNumber.normalize(raw) == nil)
+    }
+
+    @Test func fileURLs() {
+        #expect(BitrixFileURL.url(base: "https://cvety.kz/", uploadDirectory: "upload", subdir: "iblock/a1b/", fileName: "a b+c.jpg")
+            == "https://cvety.kz/upload/iblock/a1b/a%20b+c.jpg")
+        #expect(BitrixFileURL.url(base: "https://cvety.kz", uploadDirectory: "upload", subdir: "", fileName: "x.jpg")
+            == "https://cvety.kz/upload/x.jpg")
+    }
+}

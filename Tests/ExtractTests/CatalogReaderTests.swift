@@ -1,0 +1,242 @@
+import BackstopModel
+import BackstopPostgres
+import BackstopTestSupport
+import Testing
+
+@testable import BackstopExtract
+
+/// The catalog reader against a real PostgreSQL with the upstream schema: values go in through bound
+/// parameters and must come back through binary COPY unchanged, field by field.
+@Suite(.enabled(if: TestDatabase.isEnabled), .serialized)
+struct CatalogReaderTests {
+    static let nastyName = "O'Brien \"Розы\"\u{00A0}101 🌹 back\\slash\ttab\nnewline"
+
+    /// Two users, shops 17008 and 8.
+    static func seedShops(_ c: PGConnection) throws {
+        try c.execute("INSERT INTO \"user\" (id, name, phone) VALUES (1, 'owner', '+77010000001'), (2, 'dev', '+77010000002')")
+        try c.execute("INSERT INTO shop (id, owner_id, name) VALUES (17008, 1, 'Cvetykz'), (8, 2, 'Railway')")
+    }
+
+    static func insertProduct(
+        _ c: PGConnection, id: Int64, shop: Int64, name: String, price: Int64, type: String, description: String?,
+        width: Int64?, height: Int64?, enabled: Bool, image: String?, createdAt: String
+    ) throws {
+        try c.execute(
+            """
+            INSERT INTO product (id, shop_id, name, price, type, description, width, height, enabled, image, created_at, updated_at)
+            VALUES (\(id), \(shop), \(name), \(price), \(type)::producttype, \(description), \(width), \(height), \(enabled), \(image),
+            \(createdAt)::timestamp, \(createdAt)::timestamp + interval '1 day')
+            """)
+    }
+
+    @Test func productsRoundTripWithImagesAndNastyText() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            try Self.seedShops(c)
+            try Self.insertProduct(
+                c, id: 698868, shop: 17008, name: Self.nastyName, price: 495050, type: "VITRINA",
+                description: "ℹ️ описание", width: 70, height: nil, enabled: true,
+                image: "https://cvety.kz/upload/iblock/a1b/ф ото.jpg", createdAt: "2025-04-24 17:01:07.123456")
+            try Self.insertProduct(
+                c, id: 13, shop: 17008, name: "", price: 0, type: "FLOWERS", description: nil,
+                width: nil, height: nil, enabled: false, image: nil, createdAt: "1999-12-31 23:59:59.5")
+            try Self.insertProduct(
+                c, id: 5, shop: 8, name: "dev", price: 100, type: "CATALOG", description: nil,
+                width: 1, height: 2, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
+            // Images inserted out of order; one has is_primary NULL; two share an "order" (tie → id).
+            for (url, order, primary) in [("c", 2, Bool?.some(false)), ("a", 0, true), ("b2", 1, nil), ("b1", 1, false)] {
+                try c.execute(
+                    "INSERT INTO productimage (product_id, url, \"order\", is_primary) VALUES (698868, \(url), \(Int64(order)), \(primary))")
+            }
+
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            let all = try reader.productRecords().collect()
+            #expect(all.map(\.product.id) == [5, 13, 698868])
+
+            let nasty = try #require(all.last)
+            #expect(nasty.product == CanonicalProduct(
+                id: 698868, shopID: 17008, name: Self.nastyName, price: Kopecks(495050), enabled: true, type: .vitrina,
+                width: 70, height: nil, description: "ℹ️ описание", image: "https://cvety.kz/upload/iblock/a1b/ф ото.jpg",
+                images: ["a", "b2", "b1", "c"], createdAt: "2025-04-24 17:01:07"))
+            #expect(nasty.imageRows == [
+                CatalogProductImage(url: "a", order: 0, isPrimary: true),
+                CatalogProductImage(url: "b2", order: 1, isPrimary: false),
+                CatalogProductImage(url: "b1", order: 1, isPrimary: false),
+                CatalogProductImage(url: "c", order: 2, isPrimary: false),
+            ])
+            #expect(nasty.typeName == "VITRINA")
+            #expect(nasty.updatedAt == "2025-04-25 17:01:07")
+
+            let local = all[1]
+            #expect(local.product == CanonicalProduct(
+                id: 13, shopID: 17008, name: "", price: Kopecks(0), enabled: false, type: .flowers,
+                createdAt: "1999-12-31 23:59:59"))
+            #expect(local.imageRows.isEmpty)
+
+            // The shop filter is applied server-side; the canonical cursor yields the same products.
+            let shop = try reader.products(shopID: 17008).collect()
+            #expect(shop == [all[1].product, all[2].product])
+            let dev = try reader.products(shopID: 8).collect()
+            #expect(dev.map(\.type) == [.catalog])
+            #expect(try reader.products(shopID: 4242).collect().isEmpty)
+            // The connection is usable after a cursor was read to the end.
+            #expect(try c.execute("SELECT 1").rowCount == 1)
+        }
+    }
+
+    @Test func ordersWithItemsHistoryAndClients() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            try Self.seedShops(c)
+            try Self.insertProduct(
+                c, id: 1, shop: 17008, name: "p", price: 100, type: "FLOWERS", description: nil,
+                width: nil, height: nil, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
+            try c.execute(
+                """
+                INSERT INTO "order" (id, shop_id, tracking_id, "orderNumber", "customerName", phone, delivery_address,
+                subtotal, delivery_cost, total, status, bitrix_order_id, recipient_name, recipient_phone, delivery_type, created_at)
+                VALUES (10, 17008, '123456789', '#12345', \(Self.nastyName), '8 (701) 123-45-67', NULL,
+                990000, 150000, 1140000, 'IN_DELIVERY', NULL, 'Айгуль 💐', '+7 701 765 4321', 'express', '2025-08-20 10:00:00'),
+                (11, 8, '987654321', '#12346', 'x', 'not a phone', 'ул. "Достык", 5/2',
+                0, 0, 0, 'CANCELLED', 122140, NULL, NULL, NULL, '2025-08-21 10:00:00')
+                """)
+            try c.execute(
+                """
+                INSERT INTO orderitem (id, order_id, product_id, product_name, product_price, quantity, item_total)
+                VALUES (2, 10, 1, 'second', 250000, 1, 250000), (1, 10, 1, \(Self.nastyName), 370000, 2, 740000)
+                """)
+            try c.execute(
+                """
+                INSERT INTO orderhistory (order_id, changed_by, field_name, old_value, new_value, changed_at)
+                VALUES (10, 'bitrix', 'status', 'new', NULL, '2025-08-20 10:00:00+05'),
+                (11, 'admin', 'status', NULL, 'cancelled (Reason: 🙈)', '2025-08-21 00:30:00+05')
+                """)
+            try c.execute(
+                """
+                INSERT INTO client (id, phone, "customerName", notes, shop_id, telegram_user_id, created_at)
+                VALUES (3, '+77011234567', NULL, \(Self.nastyName), 17008, '42', '2025-02-03 04:05:06'),
+                (4, '87011234567', 'Dev', NULL, 8, NULL, '2025-02-03 04:05:06')
+                """)
+
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            let orders = try reader.orderRecords().collect()
+            #expect(orders.count == 2)
+            let first = orders[0]
+            #expect(first.order == CanonicalOrder(
+                bitrixID: nil, catalogID: 10, shopID: 17008, status: .inDelivery, total: Kopecks(1_140_000),
+                deliveryCost: Kopecks(150_000), currency: "KZT", customerName: Self.nastyName, phone: "+77011234567",
+                recipientName: "Айгуль 💐", recipientPhone: "+77017654321", deliveryAddress: nil,
+                items: [
+                    CanonicalOrderItem(productID: 1, name: Self.nastyName, price: Kopecks(370_000), quantityTenThousandths: 20_000),
+                    CanonicalOrderItem(productID: 1, name: "second", price: Kopecks(250_000), quantityTenThousandths: 10_000),
+                ],
+                createdAt: "2025-08-20 10:00:00"))
+            #expect(first.orderNumber == "#12345")
+            #expect(first.trackingID == "123456789")
+            #expect(first.statusName == "IN_DELIVERY")
+            #expect(first.subtotal == Kopecks(990_000))
+            #expect(first.rawPhone == "8 (701) 123-45-67")
+            #expect(first.rawRecipientPhone == "+7 701 765 4321")
+            #expect(first.deliveryType == "express")
+            #expect(first.items.map(\.itemTotal) == [Kopecks(740_000), Kopecks(250_000)])
+
+            let second = orders[1]
+            #expect(second.order.bitrixID == 122140)
+            #expect(second.order.status == .cancelled)
+            #expect(second.order.phone == "not a phone")
+            #expect(second.order.deliveryAddress == "ул. \"Достык\", 5/2")
+            #expect(second.items.isEmpty)
+            #expect(try reader.orders(shopID: 8).collect().map(\.catalogID) == [11])
+
+            let history = try reader.orderHistory().collect()
+            #expect(history.map(\.changedAtUTC) == ["2025-08-20 05:00:00", "2025-08-20 19:30:00"])
+            #expect(history[0].newValue == nil)
+            #expect(history[1].newValue == "cancelled (Reason: 🙈)")
+            #expect(try reader.orderHistory(shopID: 17008).collect().map(\.orderID) == [10])
+
+            let clients = try reader.clients().collect()
+            #expect(clients == [
+                CatalogClient(id: 3, phone: "+77011234567", customerName: nil, notes: Self.nastyName, shopID: 17008,
+                              telegramUserID: "42", createdAt: "2025-02-03 04:05:06"),
+                CatalogClient(id: 4, phone: "87011234567", customerName: "Dev", notes: nil, shopID: 8,
+                              telegramUserID: nil, createdAt: "2025-02-03 04:05:06"),
+            ])
+        }
+    }
+
+    @Test func unknownEnumLabelIsReportedNotDropped() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            try Self.seedShops(c)
+            // An older database still carries a legacy label.
+            try c.execute("ALTER TYPE producttype ADD VALUE 'READY'")
+            try Self.insertProduct(
+                c, id: 7, shop: 17008, name: "legacy", price: 1, type: "READY", description: nil,
+                width: nil, height: nil, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
+            let cursor = try CatalogReader(connection: c, logger: TestDatabase.quietLogger).productRecords()
+            let records = try cursor.collect()
+            #expect(records.map(\.typeName) == ["READY"])
+            #expect(records[0].product.type == nil)
+            #expect(cursor.problems == [ParseProblem(
+                source: "product", key: "7", field: "type", rawValue: "READY", reason: "enum label unknown to this build")])
+        }
+    }
+
+    @Test func embeddingsFromRealArray() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            try Self.seedShops(c)
+            try Self.insertProduct(
+                c, id: 1, shop: 17008, name: "p", price: 100, type: "FLOWERS", description: nil,
+                width: nil, height: nil, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
+            try Self.insertProduct(
+                c, id: 2, shop: 8, name: "q", price: 100, type: "FLOWERS", description: nil,
+                width: nil, height: nil, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
+            let vector: [Float] = [0.5, -1.25, 3e-5, Float.leastNormalMagnitude, 1 / 3]
+            for product: Int64 in [1, 2, 999] {
+                try c.execute(
+                    """
+                    INSERT INTO product_embeddings (product_id, embedding, source_url, created_at, updated_at)
+                    VALUES (\(product), \(vector)::real[], \(product == 1 ? "https://x/ф.jpg" : nil), '2025-01-01', '2025-01-02')
+                    """)
+            }
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            #expect(try reader.embeddingColumnType() == .realArray)
+            let rows = try reader.embeddings().collect()
+            #expect(rows.map(\.productID) == [1, 2, 999])
+            #expect(rows[0] == CatalogEmbedding(
+                id: rows[0].id, productID: 1, vector: vector, embeddingType: "image", modelVersion: "vertex-multimodal-001",
+                sourceURL: "https://x/ф.jpg", createdAt: "2025-01-01 00:00:00", updatedAt: "2025-01-02 00:00:00"))
+            // Shop filter keeps the shop's embeddings and orphans (no product row, so no shop to test).
+            #expect(try reader.embeddings(shopID: 17008).collect().map(\.productID) == [1, 999])
+        }
+    }
+
+    @Test func embeddingsFromVectorTypeAndDoubleArray() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            // pgvector is not installed here: a domain named `vector` over text has the same text form.
+            try c.execute("DROP TABLE product_embeddings")
+            try c.execute("CREATE DOMAIN vector AS text CHECK (VALUE ~ '^\\[.*\\]$')")
+            try c.execute(
+                """
+                CREATE TABLE product_embeddings (id serial PRIMARY KEY, product_id integer NOT NULL, embedding vector NOT NULL,
+                embedding_type varchar(20) NOT NULL DEFAULT 'image', model_version varchar(50) NOT NULL DEFAULT 'm',
+                source_url text, created_at timestamp NOT NULL DEFAULT now(), updated_at timestamp NOT NULL DEFAULT now())
+                """)
+            try c.execute("INSERT INTO product_embeddings (product_id, embedding) VALUES (1, '[0.5,-1.25,3e-05]'), (2, '[1,oops]')")
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            #expect(try reader.embeddingColumnType() == .vector("vector"))
+            let cursor = try reader.embeddings()
+            let rows = try cursor.collect()
+            #expect(rows.map(\.vector) == [[0.5, -1.25, 3e-5], []])
+            #expect(cursor.problems.map(\.key) == ["2"])
+
+            try c.execute("DELETE FROM product_embeddings")
+            try c.execute("ALTER TABLE product_embeddings ALTER COLUMN embedding TYPE double precision[] USING NULL")
+            try c.execute("INSERT INTO product_embeddings (product_id, embedding) VALUES (3, '{0.25,2}')")
+            #expect(try reader.embeddingColumnType() == .castToRealArray("double precision[]"))
+            #expect(try reader.embeddings().collect().map(\.vector) == [[0.25, 2]])
+        }
+    }
+}
