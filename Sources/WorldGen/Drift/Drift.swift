@@ -1,0 +1,107 @@
+/// The discrepancies planted on products. Eligible products (seller 17008, not workflow copies) take them in
+/// rotation: one product in ``WorldScale/driftPeriod`` carries the next kind of this list.
+enum ProductDrift: CaseIterable {
+    /// Lost `product.created`: active in Bitrix, no catalog row. → `product.missing`
+    case lostCreate
+    /// Lost delete: gone from Bitrix, still enabled in the catalog. → `product.orphan`
+    case lostDelete
+    /// Lost deactivation: `ACTIVE='N'` in Bitrix, enabled in the catalog. → `product.field` enabled
+    case lostDeactivation
+    /// NBSP thousands separator: the price parsed to 0. → `product.field` price
+    case nbspPrice
+    /// Decimal comma: the price ×100. → `product.field` price
+    case commaPrice
+    /// Renamed in the catalog only. → `product.field` name
+    case renamed
+    /// The create-fallback: product row without productimage rows. → `product.images_missing`
+    case createFallback
+    /// Created through the webhook path in shop 8. → `product.shop`
+    case wrongShop
+    /// No embedding. → `embedding.missing`
+    case embeddingMissing
+    /// Embedding of an old image URL. → `embedding.stale` source_url
+    case embeddingStaleURL
+    /// Embedding of an old model. → `embedding.stale` model_version
+    case embeddingStaleModel
+    /// Properly deactivated, but the embedding stayed. → `embedding.orphan`
+    case embeddingOfDisabled
+    /// The main image file is corrupt. → `image.unreachable`
+    case corruptImage
+    /// The main image file is absent. → `image.unreachable`
+    case missingImage
+    /// The main image is a near-duplicate of another product's. → `image.duplicate`
+    case nearDuplicate
+}
+
+/// The discrepancies planted on Railway orders (Bitrix `XML_ID = 'railway-N'`), in rotation.
+enum OrderDrift: CaseIterable {
+    /// Catalog order absent. → `order.missing`
+    case missing
+    /// Bitrix order deleted, catalog still links to it. → `order.orphan`
+    case orphan
+    /// `bitrix_order_id` never set. → `order.link_missing`
+    case linkMissing
+    /// A second catalog order with the same `bitrix_order_id`. → `order.link_duplicate`
+    case linkDuplicate
+    /// A lost status webhook (mapped code). → `order.status`
+    case statusLost
+    /// An unmapped Bitrix code (skipped by the webhook). → `order.status_unmapped`
+    case statusUnmapped
+    /// Customer phone differs. → `order.field` phone
+    case phone
+    /// A basket line without an orderitem. → `order.item_missing`
+    case itemMissing
+    /// An orderitem without a basket line. → `order.item_extra`
+    case itemExtra
+    /// Quantity differs. → `order.item_field` quantity
+    case itemQuantity
+    /// `USER_ID` without a `b_user` row. → `order.dangling_customer`
+    case danglingCustomer
+    /// Lines point at a product deleted in Bitrix and disabled in the catalog. → `order.dangling_product`
+    case danglingProduct
+}
+
+/// The webhook path's status map (`BX_TO_RAILWAY_STATUS`, upstream.md §2.5), to enum names.
+enum StatusMap {
+    static let mapped: [String: String] = [
+        "N": "NEW", "PD": "PAID", "AP": "ACCEPTED", "CO": "ASSEMBLED", "DE": "IN_DELIVERY", "F": "DELIVERED",
+        "RF": "CANCELLED", "UN": "CANCELLED",
+    ]
+    /// Codes the webhook skips, used for `order.status_unmapped`.
+    static let unmapped = ["TR", "RD", "RO", "CF", "CA", "ER", "KC", "GP", "DN"]
+
+    /// The 28 Bitrix codes with their measured shares (upstream.md §4.3) and names.
+    static let codes: [(code: String, weight: Double, type: String, ru: String, en: String)] = [
+        ("AN", 0.005, "O", "Аннулирован", "Annulled"),
+        ("AP", 0.005, "O", "Принят", "Accepted"),
+        ("AR", 0.005, "O", "Возврат (CloudPayments)", "Refund requested"),
+        ("AU", 0.005, "O", "Авторизован (CloudPayments)", "Authorized"),
+        ("CA", 0.02, "O", "Отменён системой", "Cancelled by system"),
+        ("CF", 0.1, "O", "Подтверждён", "Confirmed"),
+        ("CO", 0.1, "O", "Собран", "Assembled"),
+        ("CP", 0.005, "O", "Оплачен (CloudPayments)", "Paid by card"),
+        ("DE", 0.005, "O", "Доставляется", "In delivery"),
+        ("DF", 0.005, "D", "Отгружен", "Shipped"),
+        ("DN", 0.005, "D", "Ожидает обработки", "Awaiting processing"),
+        ("ER", 0.02, "O", "Ошибка", "Error"),
+        ("F", 69.7, "O", "Выполнен", "Completed"),
+        ("GP", 0.005, "O", "Подарок", "Gift"),
+        ("KA", 0.005, "O", "Kaspi: создан", "Kaspi created"),
+        ("KB", 0.005, "O", "Kaspi: ожидает оплаты", "Kaspi awaiting payment"),
+        ("KC", 0.005, "O", "Kaspi оплачен", "Kaspi paid"),
+        ("KD", 0.005, "O", "Kaspi: отменён", "Kaspi cancelled"),
+        ("N", 0.1, "O", "Новый", "New"),
+        ("PD", 0.04, "O", "Оплачен", "Paid"),
+        ("RD", 0.5, "O", "Перенесён", "Rescheduled"),
+        ("RF", 0.9, "O", "Возврат", "Refunded"),
+        ("RO", 0.1, "O", "Повторный заказ", "Reorder"),
+        ("RP", 0.005, "O", "Возврат частичный", "Partial refund"),
+        ("RR", 0.005, "O", "Возврат (CloudPayments) выполнен", "Refund done"),
+        ("TR", 0.8, "O", "Передан курьеру", "Handed to courier"),
+        ("UN", 27.6, "O", "Не реализован", "Not realised"),
+        ("WA", 0.005, "O", "Ожидает оплаты", "Awaiting payment"),
+    ]
+
+    /// The lowercase API value of an enum name (orderhistory stores these).
+    static func apiValue(_ name: String) -> String { name.lowercased() }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+import Logging
+
+/// A private MariaDB server reached through its socket with the real `mariadb` and `mariadb-dump` clients.
+public struct MariaDB: Sendable {
+    /// The server socket.
+    public var socket: String
+
+    /// Uses the server at `socket`.
+    public init(socket: String) { self.socket = socket }
+
+    /// Runs `mariadb` with `sql` on standard input and returns standard output.
+    @discardableResult
+    public func execute(_ sql: String, database: String? = nil, extraArguments: [String] = []) throws -> String {
+        var args = ["--no-defaults", "-S", socket, "-uroot", "--batch", "--skip-column-names"] + extraArguments
+        if let database { args.append(database) }
+        return try Self.run("mariadb", args, stdin: Data(sql.utf8))
+    }
+
+    /// Runs `mariadb-dump` with `arguments` for `database`, writing standard output to `output`.
+    public func dump(database: String, arguments: [String], to output: URL) throws {
+        let args = ["--no-defaults", "-S", socket, "-uroot"] + arguments + [database]
+        try Self.run("mariadb-dump", args, stdoutFile: output)
+    }
+
+    /// Creates a uniquely named, empty database.
+    public func createScratchDatabase(prefix: String) throws -> String {
+        let name = "\(prefix)_\(ProcessInfo.processInfo.processIdentifier)_\(UInt32.random(in: 0...UInt32.max))"
+        try execute("CREATE DATABASE `\(name)` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;")
+        return name
+    }
+
+    /// Drops a database if it exists.
+    public func drop(database: String) {
+        _ = try? execute("DROP DATABASE IF EXISTS `\(database)`;")
+    }
+
+    /// `CHECKSUM TABLE` of each table, by name.
+    public func checksums(database: String, tables: [String]) throws -> [String: String] {
+        let out = try execute("CHECKSUM TABLE " + tables.map { "`\($0)`" }.joined(separator: ", ") + ";", database: database)
+        var result: [String: String] = [:]
+        for line in out.split(separator: "\n") {
+            let parts = line.split(separator: "\t")
+            if parts.count == 2 { result[String(parts[0].split(separator: ".").last!)] = String(parts[1]) }
+        }
+        return result
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ args: [String], stdin: Data? = nil, stdoutFile: URL? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + args
+        let errPipe = Pipe()
+        process.standardError = errPipe
+        let outPipe = Pipe()
+        var outHandle: FileHandle?
+        if let stdoutFile {
+            _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+            outHandle = FileHandle(forWritingAtPath: stdoutFile.path)
+            process.standardOutput = outHandle
+        } else {
+            process.standardOutput = outPipe
+        }
+        let inPipe = Pipe()
+        if stdin != nil { process.standardInput = inPipe }
+        try process.run()
+        if let stdin {
+            inPipe.fileHandleForWriting.write(stdin)
+            try inPipe.fileHandleForWriting.close()
+        }
+        let output = stdoutFile == nil ? outPipe.fileHandleForReading.readDataToEndOfFile() : Data()
+        let errors = errPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try outHandle?.close()
+        guard process.terminationStatus == 0 else {
+            throw WorldGenError("\(tool) failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+extension MariaDB {
+    /// Creates the Bitrix tables from their install DDL and loads the `LOAD DATA` files.
+    func loadBitrix(database: String, tsvDirectory: URL, logger: Logger) throws {
+        var sql = "SET SESSION sql_mode = ''; SET time_zone = '+00:00';\n"
+        for table in BitrixTable.allCases { sql += table.installDDL + "\n" }
+        for table in BitrixTable.allCases {
+            let path = tsvDirectory.appendingPathComponent("\(table.name).tsv").path
+            sql += "LOAD DATA LOCAL INFILE '\(path)' INTO TABLE `\(table.name)` CHARACTER SET utf8mb4;\n"
+        }
+        try execute(sql, database: database, extraArguments: ["--local-infile=1"])
+        logger.debug("loaded Bitrix tables into MariaDB", metadata: ["mariadb.database": "\(database)"])
+    }
+}

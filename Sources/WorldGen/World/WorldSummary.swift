@@ -1,0 +1,70 @@
+/// What a generation produced; also written as `world.json`.
+public struct WorldSummary: Codable, Sendable {
+    /// The generator version; a world is regenerated when it changes.
+    public var generatorVersion: String
+    /// The scale name.
+    public var scale: WorldScale
+    /// The seed.
+    public var seed: UInt64
+    /// The snapshot instant (`YYYY-MM-DD HH:MM:SS`, the dumps' "completed" time).
+    public var snapshot: String
+    /// Row counts per table: Bitrix tables by name, catalog tables as `catalog.<name>`.
+    public var counts: [String: Int]
+    /// Planted discrepancies per kind.
+    public var planted: [String: Int]
+    /// File sizes in bytes, by path relative to the world folder.
+    public var files: [String: Int]
+    /// Image specs: how many were decided and how many files were written (0 when rendering is off or failed).
+    public var images: ImageCounts
+    /// The systematic losses of the webhook path, which hold for every row and are therefore not in
+    /// `manifest.jsonl` (see the module README).
+    public var systematic: [SystematicLoss]
+    /// Seconds spent generating.
+    public var seconds: Double
+
+    /// Image counts.
+    public struct ImageCounts: Codable, Sendable {
+        /// Specs decided (b_file rows that have a file).
+        public var specs: Int
+        /// Files written.
+        public var written: Int
+        /// Why nothing was written, if so.
+        public var skipped: String?
+    }
+}
+
+/// A systematic loss of the webhook path: a rule that relates every Bitrix value to its catalog value.
+public struct SystematicLoss: Codable, Sendable, Hashable {
+    /// `product.type`, `product.width`, …
+    public var field: String
+    /// The Bitrix source.
+    public var bitrix: String
+    /// What the catalog holds instead.
+    public var catalog: String
+    /// The kind a reconciler reports it as, if it reports it at all.
+    public var kind: String
+
+    /// The losses every world has.
+    public static let all: [SystematicLoss] = [
+        .init(field: "product.type", bitrix: "IS_READY set → vitrina, else catalog", catalog: "always FLOWERS",
+              kind: "product.field"),
+        .init(field: "product.width/height", bitrix: "vitrina: properties WIDTH/HEIGHT",
+              catalog: "NULL for vitrina products (only CATALOG_WIDTH/CATALOG_HEIGHT \"NN см\" are parsed)",
+              kind: "product.field"),
+        .init(field: "product.description", bitrix: "DETAIL_TEXT", catalog: "NULL (never synced)",
+              kind: "product.field"),
+        .init(field: "product.created_at", bitrix: "DATE_CREATE", catalog: "the sync time (DATE_CREATE + 1–10 min)",
+              kind: "product.field"),
+        .init(field: "product.colors/occasions/tags", bitrix: "—", catalog: "[] (wiped on every update)",
+              kind: "product.field"),
+        .init(field: "product.image", bitrix: "PREVIEW_PICTURE b_file URL",
+              catalog: "same URL; productimage = PREVIEW_PICTURE then MORE_PHOTO files in property order",
+              kind: "none (identity)"),
+        .init(field: "order.total", bitrix: "PRICE = Σ basket (delivery dropped), PRICE_DELIVERY = 0",
+              catalog: "subtotal = PRICE×100; total = subtotal + delivery_cost", kind: "none (rule)"),
+        .init(field: "order.phone/recipient_phone", bitrix: "props phone/phoneRecipient as typed",
+              catalog: "normalised +7XXXXXXXXXX", kind: "none (normalisation)"),
+        .init(field: "order.delivery_date", bitrix: "prop data 'DD.MM.YYYY'", catalog: "that date at 00:00",
+              kind: "none (rule)"),
+    ]
+}
