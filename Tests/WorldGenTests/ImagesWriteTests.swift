@@ -89,3 +89,46 @@ import Testing
         _ = try WorldImages.write(specs, to: URL(fileURLWithPath: path))
     }
 }
+
+/// Opt-in throughput measurement: `BACKSTOP_IMAGE_BENCH=1000 swift test -c release --filter ImagesThroughput`.
+@Suite struct ImagesThroughputTests {
+    @Test func imagesPerSecond() throws {
+        guard let value = ProcessInfo.processInfo.environment["BACKSTOP_IMAGE_BENCH"], let count = Int(value) else {
+            return
+        }
+        let directory = try TemporaryDirectory()
+        // Roughly the world's mix: mostly JPEG originals, some PNG, 10% near-duplicates, 2% corrupt.
+        let specs = (0..<count).map { (index: Int) -> ImageSpec in
+            let variant: ImageSpec.Variant =
+                index % 50 == 0 ? .corrupt : index % 10 == 1 ? .resized(percent: 80) : .original
+            let seed = UInt64(index % 10 == 1 ? index - 1 : index)
+            let format: ImageSpec.Format = index % 7 == 3 ? .png : .jpeg
+            return ImageSpec(path: "b/\(index).\(format.rawValue)", bouquetSeed: seed, format: format, variant: variant)
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let written = try WorldImages.write(specs, to: directory.url)
+        let seconds = (clock.now - start) / .seconds(1)
+        let rate = Double(written) / seconds
+        print("WorldImages.write: \(written) images in \(seconds) s = \(Int(rate)) images/s "
+            + "(\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+
+        let single = clock.now
+        for seed in 0..<50 { _ = BouquetRenderer.render(seed: UInt64(seed)) }
+        let renderMs = (clock.now - single) / .milliseconds(1) / 50
+        print("BouquetRenderer.render 435x545: \(renderMs) ms per image (one thread)")
+        let raster = BouquetRenderer.render(seed: 1)
+        let encodeStart = clock.now
+        for _ in 0..<50 { _ = try WorldImageCodec.jpeg(raster, quality: 90) }
+        let jpegMs = (clock.now - encodeStart) / .milliseconds(1) / 50
+        let pngStart = clock.now
+        var pngBytes = 0
+        for _ in 0..<10 { pngBytes = try WorldImageCodec.png(raster).count }
+        let pngMs = (clock.now - pngStart) / .milliseconds(1) / 10
+        let slowStart = clock.now
+        let slowBytes = try WorldImageCodec.png(raster, fast: false).count
+        let slowMs = (clock.now - slowStart) / .milliseconds(1)
+        print("JPEG q90 encode: \(jpegMs) ms; PNG encode: \(pngMs) ms (\(pngBytes) bytes) fast, "
+            + "\(slowMs) ms (\(slowBytes) bytes) default, per image (one thread)")
+    }
+}

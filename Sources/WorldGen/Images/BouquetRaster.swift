@@ -161,7 +161,8 @@ extension BouquetRaster {
                     guard coverage > 0 else { continue }
                     let s = (px - left) / span
                     // Folds: a triangle wave across the paper, darker in the creases.
-                    let wave = abs((s * foldCount).truncatingRemainder(dividingBy: 1) - 0.5) * 2
+                    let folded = s * foldCount
+                    let wave = abs(folded - folded.rounded(.down) - 0.5) * 2
                     let shade = 1 - foldDepth * (1 - wave) - 0.08 * (1 - t)
                     Self.blend(buffer, (y * width + x) * 3, color.scaled(shade), min(1, coverage))
                 }
@@ -199,7 +200,8 @@ extension BouquetRaster {
                     state ^= state << 13
                     state ^= state >> 7
                     state ^= state << 17
-                    let noise = Int(state % UInt64(2 * amplitude + 1)) - amplitude
+                    // Multiply-shift maps 32 random bits onto 0...2 * amplitude without a division.
+                    let noise = Int(((state >> 32) &* UInt64(2 * amplitude + 1)) >> 32) - amplitude
                     let dx = Float(x) - cx
                     let darken = 1 - vignette * (dx * dx + dy * dy) / maxDistance
                     let offset = (y * width + x) * 3

@@ -14,7 +14,7 @@ extension BouquetRenderer {
     /// with a light heart) and tulips (a cup of three pointed petals with vertical veins).
     static func drawPetals(_ bloom: Bloom, into raster: inout BouquetRaster) {
         let r = bloom.radius
-        let reach = r * 1.2 + 1
+        let reach = r + 1  // every outline below stays within r
         guard r > 1, let box = raster.clip(centerX: bloom.x, centerY: bloom.y, radiusX: reach, radiusY: reach) else {
             return
         }
@@ -32,30 +32,30 @@ extension BouquetRenderer {
                     let dx = Float(x) + 0.5 - bloom.x
                     let distance = (dx * dx + dy * dy).squareRoot()
                     guard distance < reach else { continue }
-                    let angle = atan2f(dy, dx)
+                    let angle = fastAtan2(dy, dx)
                     let edge: Float
                     var shade: Float
                     var tint = color
                     switch flower {
                     case .rose:
-                        edge = r * (0.86 + 0.14 * cosf(petals * angle + phase))
+                        edge = r * (0.86 + 0.14 * fastCos(petals * angle + phase))
                         let rho = distance / edge
                         // A spiral: rings whose phase turns with the angle.
-                        let spiral = sinf(rho * 14 + angle * 2 + phase)
+                        let spiral = fastSin(rho * 14 + angle * 2 + phase)
                         shade = 0.78 + 0.22 * rho + 0.12 * spiral
                         if rho < 0.25 { tint = dark }
                     case .peony:
-                        edge = r * (0.82 + 0.1 * abs(sinf(petals * 1.5 * angle + phase)) + 0.08 * cosf(3 * angle))
+                        edge = r * (0.82 + 0.1 * abs(fastSin(petals * 1.5 * angle + phase)) + 0.08 * fastCos(3 * angle))
                         let rho = distance / edge
-                        let ruffle = cosf(angle * 11 + rho * 9 + phase)
+                        let ruffle = fastCos(angle * 11 + rho * 9 + phase)
                         shade = 0.86 + 0.1 * ruffle + 0.1 * rho
                         if rho < 0.35 { tint = light }
                     case .tulip:
                         // A cup: wider at the bottom; three pointed tips at the top.
                         let up = -dy / r
-                        let lobes = up > 0 ? 0.2 * up * abs(cosf(1.5 * (angle + .pi / 2))) : 0
+                        let lobes = up > 0 ? 0.2 * up * abs(fastCos(1.5 * (angle + .pi / 2))) : 0
                         edge = r * (0.75 + 0.1 * (-up) + lobes)
-                        let vein = cosf(dx / r * 9 + phase)
+                        let vein = fastCos(dx / r * 9 + phase)
                         shade = 0.82 + 0.1 * vein + 0.15 * (dy / r)
                     case .filler:
                         edge = r
