@@ -304,7 +304,8 @@ static int cimagecodecs_jpeg_encode_run(cimagecodecs_jpeg_encode *state) {
 }
 
 CImageCodecs_Status CImageCodecs_jpegEncode(const uint8_t *pixels, int32_t width, int32_t height, int quality,
-                                            int options, uint8_t **output, size_t *outputSize, char *error, size_t errorCapacity) {
+                                            int options, uint8_t **output, size_t *outputSize, char *error,
+                                            size_t errorCapacity) {
     if (pixels == NULL || output == NULL || outputSize == NULL) {
         return cimagecodecs_fail(CImageCodecs_invalidArgument, error, errorCapacity, "no pixels or output given");
     }

@@ -49,7 +49,8 @@ import Testing
         var specs = variants.enumerated().map { index, variant in
             ImageSpec(path: "dup/\(index).jpg", bouquetSeed: seed, format: .jpeg, variant: variant)
         }
-        specs.append(ImageSpec(path: "dup/png.png", bouquetSeed: seed, format: .png, variant: .recompressed(quality: 70)))
+        specs.append(
+            ImageSpec(path: "dup/png.png", bouquetSeed: seed, format: .png, variant: .recompressed(quality: 70)))
         specs.append(ImageSpec(path: "other/0.jpg", bouquetSeed: seed &+ 1, format: .jpeg))
         #expect(try WorldImages.write(specs, to: directory.url) == specs.count)
 

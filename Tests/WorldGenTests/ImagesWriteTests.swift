@@ -11,9 +11,9 @@ import Testing
         let specs = [
             ImageSpec(path: "upload/iblock/a1b/orig.jpg", bouquetSeed: 1, format: .jpeg),
             ImageSpec(path: "upload/iblock/a1b/orig.png", bouquetSeed: 2, format: .png),
-            ImageSpec(path: "upload/resize_cache/x/q40.jpg", bouquetSeed: 1, format: .jpeg, variant: .recompressed(quality: 40)),
-            ImageSpec(path: "upload/resize_cache/x/half.jpg", bouquetSeed: 1, format: .jpeg, variant: .resized(percent: 50)),
-            ImageSpec(path: "upload/resize_cache/x/crop.png", bouquetSeed: 1, format: .png, variant: .cropped(percent: 10)),
+            ImageSpec(path: "cache/q40.jpg", bouquetSeed: 1, format: .jpeg, variant: .recompressed(quality: 40)),
+            ImageSpec(path: "cache/half.jpg", bouquetSeed: 1, format: .jpeg, variant: .resized(percent: 50)),
+            ImageSpec(path: "cache/crop.png", bouquetSeed: 1, format: .png, variant: .cropped(percent: 10)),
             ImageSpec(path: "small.jpg", bouquetSeed: 3, format: .jpeg, width: 120, height: 150),
         ]
         #expect(try WorldImages.write(specs, to: directory.url) == specs.count)

@@ -148,7 +148,8 @@ public enum WorldImages {
             let page = """
                 <!DOCTYPE html>
                 <html><head><title>404 Not Found</title></head>
-                <body><h1>Not Found</h1><p>The requested URL /\(spec.path) was not found on this server.</p></body></html>
+                <body><h1>Not Found</h1>
+                <p>The requested URL /\(spec.path) was not found on this server.</p></body></html>
 
                 """
             return Array(page.utf8)

@@ -90,7 +90,8 @@ import FoundationNetworking
 
     @Test func rawSocketHeadPostAndTraversal() throws {
         let fixture = try Fixture()
-        let head = try rawRequest("HEAD /upload/iblock/a1b/rose.jpg HTTP/1.1\r\nHost: x\r\n\r\n", port: fixture.server.port)
+        let port = fixture.server.port
+        let head = try rawRequest("HEAD /upload/iblock/a1b/rose.jpg HTTP/1.1\r\nHost: x\r\n\r\n", port: port)
         #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(head.contains("Content-Length: \(fixture.jpeg.count)\r\n"))
         #expect(head.hasSuffix("\r\n\r\n"))  // no body

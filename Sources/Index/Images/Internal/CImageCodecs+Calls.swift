@@ -94,8 +94,8 @@ enum ImageCodecCalls {
             check { message, capacity in
                 if let quality {
                     CImageCodecs_jpegEncode(
-                        pixels.baseAddress, width, height, Int32(clamping: quality), jpegOptions, &output, &size, message,
-                        capacity)
+                        pixels.baseAddress, width, height, Int32(clamping: quality), jpegOptions, &output, &size,
+                        message, capacity)
                 } else {
                     CImageCodecs_pngEncode(
                         pixels.baseAddress, width, height, fastPNG ? 1 : 0, &output, &size, message, capacity)
@@ -117,7 +117,8 @@ enum ImageCodecCalls {
             width > 0, height > 0, width <= Int(CImageCodecs_maxSide), height <= Int(CImageCodecs_maxSide),
             width * height <= Int(CImageCodecs_maxPixels)
         else {
-            return .failure(Failure(status: CImageCodecs_invalidArgument, message: "cannot resize to \(width)x\(height)"))
+            let message = "cannot resize to \(width)x\(height)"
+            return .failure(Failure(status: CImageCodecs_invalidArgument, message: message))
         }
         let count = width * height * 3
         var failure: Failure?
