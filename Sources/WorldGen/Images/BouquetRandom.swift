@@ -1,0 +1,44 @@
+/// SplitMix64 (Steele, Lea & Flood 2014): the renderer's only source of randomness, so a bouquet seed always
+/// draws the same picture on every machine and run. Named for the renderer so it cannot clash with the
+/// world generator's own generators.
+struct BouquetRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    /// A generator whose sequence is fixed by `seed`.
+    init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform float in `0..<1` (24 random bits, exact in Float).
+    mutating func unit() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+
+    /// A uniform float in `range`.
+    mutating func float(_ range: ClosedRange<Float>) -> Float {
+        range.lowerBound + unit() * (range.upperBound - range.lowerBound)
+    }
+
+    /// A uniform integer in `range` (modulo bias is irrelevant at these sizes).
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+
+    /// One element of a non-empty array.
+    mutating func pick<Element>(_ elements: [Element]) -> Element { elements[int(0...(elements.count - 1))] }
+
+    /// True with probability `probability`.
+    mutating func chance(_ probability: Float) -> Bool { unit() < probability }
+
+    /// 64-bit FNV-1a of `text`: a stable (unlike `Hasher`) way to fold a path into a seed.
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+}
