@@ -4,5 +4,6 @@ import ArgumentParser
 struct Backstop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backstop",
-        abstract: "Batch reconciliation and indexing for the cvety.kz catalog.")
+        abstract: "Batch reconciliation and indexing for the cvety.kz catalog.",
+        subcommands: [Extract.self])
 }
