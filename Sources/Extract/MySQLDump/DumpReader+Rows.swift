@@ -185,6 +185,12 @@ extension DumpReader {
             case .date:
                 if options.zeroDatesAsNull && isZeroDate(bytes) { values[n] = .null }
             case .text, .unknown:
+                // Without a CREATE TABLE the column type is unknown: a string that is exactly a zero
+                // date is taken as one.
+                if kind == .unknown && options.zeroDatesAsNull && isZeroDate(bytes) {
+                    values[n] = .null
+                    continue
+                }
                 if context.charset.needsTranscoding {
                     values[n] = .string(context.charset.transcode(bytes))
                 } else if kind == .text && !isValidUTF8(bytes) {
