@@ -31,9 +31,9 @@ final class ChunkBuffer {
 
     deinit { base.deallocate() }
 
-    /// Slides the window so `mark` becomes 0 and reads more bytes.
-    /// - Returns: the shift applied to positions (subtract it), or `nil` at the end of the input (the
-    ///   shift is still applied: positions must be adjusted by `shift` in both cases, see `lastShift`).
+    /// Slides the window so `mark` becomes 0 (positions shift down by `mark`, also at the end of the
+    /// input), grows it when less than half a read is free, and reads more bytes.
+    /// - Returns: whether new bytes arrived (`false` at the end of the input).
     /// - Throws: ``ExtractError`` from the source.
     @discardableResult
     func refill(keepingFrom mark: Int) throws(ExtractError) -> Bool {
@@ -71,10 +71,10 @@ final class ChunkBuffer {
     func countLines(_ from: Int, _ to: Int) -> Int {
         var count = 0
         var i = from
-        // Safe because: callers pass from <= to <= end.
-        while i < to {
-            count &+= base[i] == 0x0A ? 1 : 0
-            i &+= 1
+        // Safe because: callers pass from <= to <= end; memchr stays inside [i, to).
+        while i < to, let hit = memchr(base + i, 0x0A, to - i) {
+            count &+= 1
+            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) &+ 1
         }
         return count
     }

@@ -218,8 +218,10 @@ extension DumpReader {
 @inline(__always)
 func decodeQuoted(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, _ quote: UInt8, _ out: inout [UInt8]) -> Int? {
     var i = from
+    var quoteAt = -1  // the next quote at or after i (memchr once, reused across backslashes)
     while true {
-        let j = findQuoteOrBackslash(base, i, limit, quote)
+        if quoteAt < i { quoteAt = findByte(base, i, limit, quote) }
+        let j = findByte(base, i, quoteAt, 0x5C)
         if j > i { out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: j - i)) }
         if j >= limit { return nil }
         if j + 1 >= limit { return nil }  // need the next byte: escape target or doubled quote

@@ -72,6 +72,10 @@ func scanToEnd(
     delimiter: [UInt8], table: UnsafePointer<UInt8>, row: Bool, eof: Bool
 ) -> Bool {
     let d0 = delimiter[0]
+    // The next quote byte at or after i: memchr finds it once per string, backslashes are then searched
+    // only up to it (both are glibc's vectorised memchr).
+    var quoteAt = -1
+    var quoteByte: UInt8 = 0
     while i < end {
         switch state.mode {
         case .code:
@@ -131,7 +135,11 @@ func scanToEnd(
             }
         case .single, .double:
             let quote: UInt8 = state.mode == .single ? 0x27 : 0x22
-            let j = findQuoteOrBackslash(base, i, end, quote)
+            if quoteAt < i || quoteByte != quote {
+                quoteAt = findByte(base, i, end, quote)
+                quoteByte = quote
+            }
+            let j = findByte(base, i, quoteAt, 0x5C)
             if j == end { i = end; return false }
             if base[j] == 0x5C {
                 if j &+ 1 >= end { i = j; return eof ? false : false }
