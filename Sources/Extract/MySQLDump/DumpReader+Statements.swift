@@ -27,6 +27,8 @@ final class RowContext {
     var columns: DumpColumns?
     var kinds: [ColumnKind]
     let charset: DumpCharset
+    /// Rows of this table read so far (shared across its INSERT statements; see `checkUTF8`).
+    var checkedRows: Int
 
     init(table: String, database: String?, columns: DumpColumns?, kinds: [ColumnKind], charset: DumpCharset) {
         self.table = table
@@ -34,6 +36,7 @@ final class RowContext {
         self.columns = columns
         self.kinds = kinds
         self.charset = charset
+        checkedRows = 0
     }
 }
 
@@ -199,6 +202,7 @@ extension DumpReader {
             }
             context = RowContext(table: table, database: db, columns: nil, kinds: [], charset: effectiveCharset)
         }
+        context.checkedRows = checkedRowsByTable[table, default: 0]
         rows = context
         expectSeparator = false
     }

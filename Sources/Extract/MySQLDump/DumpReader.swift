@@ -45,6 +45,7 @@ public final class DumpReader: DumpEventStream {
     var done = false
     var truncation = false
     var warned: Set<String> = []
+    var checkedRowsByTable: [String: Int] = [:]
     var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
 
     /// Reads the file at `url` (plain, gzip or zstd).

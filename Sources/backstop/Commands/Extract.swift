@@ -43,6 +43,9 @@ extension Backstop {
         @Option(name: .long, help: "The largest row in MiB (default 256; raise for dumps made with a larger max_allowed_packet).")
         var maxRowMb: Int = 256
 
+        @Option(name: .long, help: .hidden)
+        var benchTables: String?
+
         func validate() throws {
             guard maxRowMb > 0 && maxRowMb <= 4096 else { throw ValidationError("--max-row-mb must be between 1 and 4096") }
         }
@@ -51,7 +54,27 @@ extension Backstop {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             var logger = Logger(label: "backstop.extract")
             logger.logLevel = .notice
-            let options = DumpReader.Options(allowPartial: allowPartial, maxRowBytes: maxRowMb << 20)
+            var options = DumpReader.Options(allowPartial: allowPartial, maxRowBytes: maxRowMb << 20)
+            if let benchTables {
+                // Bench-only (scripts/bench/10-dump.sh): time the reader materialising these tables
+                // (comma-separated; empty = scan only) and print one JSON object.
+                options.tables = Set(benchTables.split(separator: ",").map(String.init))
+                let start = ContinuousClock.now
+                let reader = try DumpReader.open(URL(fileURLWithPath: dump), options: options, logger: logger)
+                var rows = 0
+                var values = 0
+                while let event = try reader.next() {
+                    if case .row(let row) = event {
+                        rows += 1
+                        values += row.values.count
+                    }
+                }
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let bytes = (try? FileManager.default.attributesOfItem(atPath: dump)[.size] as? Int) ?? 0
+                print("{\"bytes\": \(bytes), \"seconds\": \(seconds), \"rows\": \(rows), \"values\": \(values), \"mb_per_s\": \(Double(bytes) / seconds / 1e6)}")
+                return
+            }
             let summary = try DumpExport.write(
                 dump: URL(fileURLWithPath: dump), table: table,
                 format: format == .csv ? .csv : .ndjson, to: FileHandle.standardOutput, options: options, logger: logger)
