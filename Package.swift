@@ -77,6 +77,9 @@ let package = Package(
         ),
         .executableTarget(name: "worldgen", dependencies: ["BackstopWorldGen", argumentParser, logging]),
 
+        // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
+        .executableTarget(name: "DumpFuzz", dependencies: ["BackstopExtract", logging]),
+
         // MARK: Tests
         .target(
             name: "BackstopTestSupport",
