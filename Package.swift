@@ -83,6 +83,8 @@ let package = Package(
             dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
             path: "Sources/CatalogBench"
         ),
+        // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
+        .executableTarget(name: "DumpFuzz", dependencies: ["BackstopExtract", logging]),
 
         // MARK: Tests
         .target(

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A stream of bytes: a file, or a decompressor over another stream.
+public protocol ByteSource: AnyObject {
+    /// A name for error messages (the file path).
+    var name: String { get }
+    /// Reads up to `buffer.count` bytes into `buffer`; returns 0 only at the end of the stream.
+    /// - Throws: ``ExtractError`` on I/O failure or corrupt compressed data.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int
+}
+
+/// Reads a file with read(2), never loading it whole.
+public final class FileByteSource: ByteSource {
+    /// The path, for messages.
+    public let name: String
+    private let fd: Int32
+
+    /// Opens `path` for reading.
+    /// - Throws: ``ExtractError`` naming the file when it cannot be opened.
+    public init(path: String) throws(ExtractError) {
+        name = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ExtractError("cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Reads the first `count` bytes without moving the read position (for magic-byte detection).
+    func peek(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        return n > 0 ? Array(bytes[0..<n]) : []
+    }
+
+    /// Reads up to `buffer.count` bytes, retrying on EINTR.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw ExtractError("read failed: \(String(cString: strerror(errno)))", file: name)
+        }
+    }
+}
+
+/// The compression of an input, recognised by its magic bytes.
+public enum InputCompression: String, Sendable {
+    /// Plain bytes.
+    case none
+    /// gzip (`1f 8b`), possibly several concatenated members (pigz, `cat a.gz b.gz`).
+    case gzip
+    /// zstd (`28 b5 2f fd`), possibly several frames.
+    case zstd
+
+    /// Recognises the compression from the first bytes of a file.
+    /// - Throws: ``ExtractError`` for formats that are recognised but not supported (bzip2, xz, zip).
+    static func detect(_ magic: [UInt8], file: String) throws(ExtractError) -> InputCompression {
+        if magic.starts(with: [0x1F, 0x8B]) { return .gzip }
+        if magic.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
+        if magic.starts(with: [0x42, 0x5A, 0x68]) {
+            throw ExtractError("bzip2-compressed input is not supported; decompress it first (bunzip2 -k)", file: file, offset: 0)
+        }
+        if magic.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+            throw ExtractError("xz-compressed input is not supported; decompress it first (unxz -k)", file: file, offset: 0)
+        }
+        if magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw ExtractError("zip archives are not supported; unzip the dump first", file: file, offset: 0)
+        }
+        return .none
+    }
+}
+
+extension FileByteSource {
+    /// Opens a file and wraps it in the decompressor its magic bytes ask for.
+    /// - Throws: ``ExtractError`` when the file cannot be opened or uses an unsupported compression.
+    public static func openDecompressing(path: String) throws(ExtractError) -> any ByteSource {
+        let file = try FileByteSource(path: path)
+        switch try InputCompression.detect(file.peek(6), file: path) {
+        case .none: return file
+        case .gzip: return try GzipByteSource(file)
+        case .zstd: return try ZstdByteSource(file)
+        }
+    }
+}
+
+/// An in-memory source (tests, fuzzing).
+public final class MemoryByteSource: ByteSource {
+    /// The name used in messages.
+    public let name: String
+    private let bytes: [UInt8]
+    private var position = 0
+    private let maxRead: Int
+
+    /// Serves `bytes`, at most `maxRead` per call (small values exercise chunk boundaries).
+    public init(_ bytes: [UInt8], name: String = "<memory>", maxRead: Int = .max) {
+        self.bytes = bytes
+        self.name = name
+        self.maxRead = max(1, maxRead)
+    }
+
+    /// Copies the next bytes out.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
+        let n = min(buffer.count, bytes.count - position, maxRead)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { src in
+            // Safe because: position + n <= bytes.count and n <= buffer.count (min above).
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + position, byteCount: n)
+        }
+        position += n
+        return n
+    }
+}

@@ -1,0 +1,74 @@
+import CZlib
+
+/// Inflates gzip (and zlib) input, continuing across concatenated members.
+public final class GzipByteSource: ByteSource {
+    /// The underlying file's name.
+    public var name: String { inner.name }
+    private let inner: any ByteSource
+    private var stream = z_stream()
+    private let input: UnsafeMutableRawBufferPointer
+    private var consumedIn: Int64 = 0
+    private var memberEnded = false
+    private var innerEOF = false
+    private var finished = false
+
+    /// Wraps `inner`, whose bytes start with a gzip header.
+    /// - Throws: ``ExtractError`` when zlib cannot be initialised.
+    public init(_ inner: any ByteSource) throws(ExtractError) {
+        self.inner = inner
+        input = .allocate(byteCount: 1 << 18, alignment: 16)
+        // 15 + 32: maximum window, detect gzip or zlib header automatically.
+        guard CZlib_inflateInit2(&stream, 15 + 32) == Z_OK else {
+            input.deallocate()
+            throw ExtractError("zlib initialisation failed", file: inner.name)
+        }
+    }
+
+    deinit {
+        inflateEnd(&stream)
+        input.deallocate()
+    }
+
+    /// Inflates up to `buffer.count` bytes.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
+        guard !finished, buffer.count > 0 else { return 0 }
+        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = UInt32(clamping: buffer.count)
+        let outStart = stream.avail_out
+        while stream.avail_out == outStart {
+            if stream.avail_in == 0 && !innerEOF {
+                let n = try inner.read(into: input)
+                if n == 0 {
+                    innerEOF = true
+                } else {
+                    stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_in = UInt32(n)
+                    consumedIn += Int64(n)
+                }
+            }
+            if memberEnded {
+                // Another member follows only if input remains; otherwise the stream is complete.
+                if stream.avail_in == 0 && innerEOF { finished = true; break }
+                if stream.avail_in == 0 { continue }
+                inflateReset(&stream)
+                memberEnded = false
+            }
+            if stream.avail_in == 0 && innerEOF {
+                throw ExtractError(
+                    "truncated gzip stream: the compressed input ends inside a member",
+                    file: name, offset: Int64(stream.total_out))
+            }
+            let status = inflate(&stream, Z_NO_FLUSH)
+            switch status {
+            case Z_OK, Z_BUF_ERROR: continue
+            case Z_STREAM_END: memberEnded = true
+            default:
+                let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                throw ExtractError(
+                    "corrupt gzip stream (\(reason)) near compressed byte \(consumedIn - Int64(stream.avail_in))",
+                    file: name, offset: Int64(stream.total_out))
+            }
+        }
+        return Int(outStart - stream.avail_out)
+    }
+}

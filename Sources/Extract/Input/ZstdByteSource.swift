@@ -1,0 +1,60 @@
+import CZstd
+
+/// Decompresses zstd input (any number of frames).
+public final class ZstdByteSource: ByteSource {
+    /// The underlying file's name.
+    public var name: String { inner.name }
+    private let inner: any ByteSource
+    private let dstream: OpaquePointer
+    private let input: UnsafeMutableRawBufferPointer
+    private var inPos = 0
+    private var inEnd = 0
+    private var innerEOF = false
+    private var frameOpen = false
+    private var produced: Int64 = 0
+
+    /// Wraps `inner`, whose bytes start with a zstd frame.
+    /// - Throws: ``ExtractError`` when libzstd cannot be initialised.
+    public init(_ inner: any ByteSource) throws(ExtractError) {
+        self.inner = inner
+        guard let d = ZSTD_createDStream() else { throw ExtractError("zstd initialisation failed", file: inner.name) }
+        dstream = d
+        ZSTD_initDStream(d)
+        input = .allocate(byteCount: ZSTD_DStreamInSize(), alignment: 16)
+    }
+
+    deinit {
+        ZSTD_freeDStream(dstream)
+        input.deallocate()
+    }
+
+    /// Decompresses up to `buffer.count` bytes.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
+        guard buffer.count > 0 else { return 0 }
+        var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+        while out.pos == 0 {
+            if inPos == inEnd {
+                if innerEOF { break }
+                let n = try inner.read(into: input)
+                if n == 0 {
+                    innerEOF = true
+                    if frameOpen {
+                        throw ExtractError("truncated zstd stream: the compressed input ends inside a frame", file: name, offset: produced)
+                    }
+                    break
+                }
+                inPos = 0
+                inEnd = n
+            }
+            var inb = ZSTD_inBuffer(src: input.baseAddress, size: inEnd, pos: inPos)
+            let ret = ZSTD_decompressStream(dstream, &out, &inb)
+            if ZSTD_isError(ret) != 0 {
+                throw ExtractError("corrupt zstd stream (\(String(cString: ZSTD_getErrorName(ret))))", file: name, offset: produced)
+            }
+            inPos = inb.pos
+            frameOpen = ret != 0
+        }
+        produced += Int64(out.pos)
+        return out.pos
+    }
+}

@@ -1,0 +1,138 @@
+public import Foundation
+public import Logging
+
+/// Reads a dump directory: mydumper output (`metadata`, `db.table-schema.sql`, `db.table[.00000].sql`)
+/// or `mysqldump --tab` output (`t.sql` + `t.txt`), as one event stream.
+public final class DumpDirectoryReader: DumpEventStream {
+    private enum Step {
+        case sql(URL, requireFooter: Bool, database: String?)
+        case tab(URL, table: String)
+        case finish
+    }
+
+    private let directory: URL
+    private let options: DumpReader.Options
+    private let logger: Logger
+    private var steps: [Step] = []
+    private var current: (any DumpEventStream)?
+    private var schemas: [String: DumpTableSchema] = [:]
+    private var partial: String?
+    private var isMydumper = false
+    private var done = false
+
+    /// Plans the files of `directory`.
+    /// - Throws: ``ExtractError`` when the directory holds neither layout.
+    public init(directory: URL, options: DumpReader.Options = .init(), logger: Logger) throws(ExtractError) {
+        self.directory = directory
+        self.options = options
+        self.logger = logger
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() } catch {
+            throw ExtractError("cannot list directory: \(error)", file: directory.path)
+        }
+        func strip(_ name: String) -> String {
+            for suffix in [".gz", ".zst"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+            return name
+        }
+        if names.contains("metadata") {
+            isMydumper = true
+            var schemaSteps: [Step] = []
+            var dataSteps: [Step] = []
+            for name in names {
+                let plain = strip(name)
+                guard plain.hasSuffix(".sql") else { continue }
+                let url = directory.appendingPathComponent(name)
+                let stem = String(plain.dropLast(4))
+                if stem.hasSuffix("-schema-create") || stem.hasSuffix("-schema-post") || stem.hasSuffix("-schema-triggers")
+                    || stem.hasSuffix("-schema-view") || stem.hasSuffix("-schema-create")
+                {
+                    continue
+                }
+                let database = stem.split(separator: ".", maxSplits: 1).first.map(String.init)
+                if stem.hasSuffix("-schema") {
+                    schemaSteps.append(.sql(url, requireFooter: false, database: database))
+                } else if stem.contains(".") {
+                    dataSteps.append(.sql(url, requireFooter: false, database: database))
+                }
+            }
+            steps = schemaSteps + dataSteps + [.finish]
+        } else if names.contains(where: { $0.hasSuffix(".txt") }) {
+            for name in names where name.hasSuffix(".sql") {
+                let table = String(name.dropLast(4))
+                // A --tab `.sql` holding triggers ends after them, without the footer: it is not required here;
+                // the `.txt` files carry the truncation check (every row ends with LF).
+                steps.append(.sql(directory.appendingPathComponent(name), requireFooter: false, database: nil))
+                if names.contains(table + ".txt") && options.wants(table) {
+                    steps.append(.tab(directory.appendingPathComponent(table + ".txt"), table: table))
+                }
+            }
+            steps.append(.finish)
+        } else {
+            throw ExtractError("not a dump directory: no mydumper `metadata` file and no --tab `.txt` files", file: directory.path)
+        }
+        steps.reverse()
+    }
+
+    /// The next event of the directory, in plan order, ending with one ``DumpEvent/end(_:)``.
+    /// - Throws: ``ExtractError`` from the file being read.
+    public func next() throws(ExtractError) -> DumpEvent? {
+        while !done {
+            if let stream = current {
+                guard let event = try stream.next() else {
+                    current = nil
+                    continue
+                }
+                switch event {
+                case .end(.complete): continue
+                case .end(.partial(let reason)):
+                    partial = partial ?? reason
+                    continue
+                case .table(let schema):
+                    schemas[schema.name] = schema
+                    return event
+                default: return event
+                }
+            }
+            guard let step = steps.popLast() else { break }
+            switch step {
+            case .sql(let url, let requireFooter, let database):
+                var sub = options
+                sub.requireFooter = requireFooter
+                let reader = try DumpReader(url: url, options: sub, logger: logger)
+                reader.seed(schemas: Array(schemas.values), database: database)
+                current = reader
+            case .tab(let url, let table):
+                guard let schema = schemas[table] else {
+                    throw ExtractError("no CREATE TABLE for the --tab data file", file: url.path, table: table)
+                }
+                current = try TabFileReader(source: FileByteSource.openDecompressing(path: url.path), schema: schema, options: options, logger: logger)
+            case .finish:
+                done = true
+                if isMydumper {
+                    let metadata = directory.appendingPathComponent("metadata")
+                    let text = (try? String(contentsOf: metadata, encoding: .utf8)) ?? ""
+                    if !text.contains("Finished dump at:") {
+                        let message = "the mydumper dump is incomplete: `metadata` has no `Finished dump at:` line"
+                        guard options.allowPartial else { throw ExtractError(message, file: metadata.path) }
+                        partial = partial ?? message
+                    }
+                }
+                return .end(partial.map { .partial(reason: $0) } ?? .complete)
+            }
+        }
+        return nil
+    }
+}
+
+extension DumpReader {
+    /// Opens a dump file (plain, gzip, zstd) or a dump directory (mydumper, `--tab`).
+    /// - Throws: ``ExtractError`` when the path cannot be opened or is not a dump.
+    public static func open(_ url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) -> any DumpEventStream {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ExtractError("no such file or directory", file: url.path)
+        }
+        if isDirectory.boolValue { return try DumpDirectoryReader(directory: url, options: options, logger: logger) }
+        return try DumpReader(url: url, options: options, logger: logger)
+    }
+}

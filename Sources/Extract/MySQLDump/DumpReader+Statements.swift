@@ -1,0 +1,209 @@
+import Logging
+
+/// What the reader knows about a table from its `CREATE TABLE`.
+final class TableInfo {
+    let schema: DumpTableSchema
+    let kinds: [ColumnKind]
+    /// The table's `DEFAULT CHARSET`, when given (used under `SET NAMES binary`).
+    let charset: DumpCharset?
+
+    init(_ schema: DumpTableSchema, charset: DumpCharset?) {
+        self.schema = schema
+        kinds = schema.types.map(ColumnKind.init(declaredType:))
+        self.charset = charset
+    }
+
+    func kind(of column: String) -> ColumnKind {
+        guard let i = schema.columns.index(of: column) else { return .unknown }
+        return kinds[i]
+    }
+}
+
+/// The INSERT statement whose rows are being read.
+final class RowContext {
+    let table: String
+    let database: String?
+    /// `nil` until the first row when neither a `CREATE TABLE` nor a column list named the columns.
+    var columns: DumpColumns?
+    var kinds: [ColumnKind]
+    let charset: DumpCharset
+    /// Rows of this table read so far (shared across its INSERT statements; see `checkUTF8`).
+    var checkedRows: Int
+
+    init(table: String, database: String?, columns: DumpColumns?, kinds: [ColumnKind], charset: DumpCharset) {
+        self.table = table
+        self.database = database
+        self.columns = columns
+        self.kinds = kinds
+        self.charset = charset
+        checkedRows = 0
+    }
+}
+
+extension DumpReader {
+    func register(_ info: TableInfo) {
+        schemas[info.schema.name] = info
+        if let db = info.schema.database { schemas[db + "." + info.schema.name] = info }
+    }
+
+    func lookup(_ table: String, database: String?) -> TableInfo? {
+        if let database, let info = schemas[database + "." + table] { return info }
+        return schemas[table]
+    }
+
+    /// Interprets a buffered `CREATE TABLE`, `USE` or `SET NAMES` statement.
+    func interpretStatement(_ range: Range<Int>) throws(ExtractError) -> DumpEvent? {
+        var lexer = SQLLexer(buffer.base, from: range.lowerBound, to: range.upperBound)
+        let first = lexer.next()
+        if first.isKeyword("USE") {
+            guard let name = lexer.next().identifier else { throw error("USE without a database name", at: range.lowerBound) }
+            database = name
+            return .database(name)
+        }
+        if first.isKeyword("SET") {
+            var t = lexer.next()
+            if t.isKeyword("CHARACTER") { t = lexer.next() }  // SET CHARACTER SET x
+            t = lexer.next()
+            let name: String
+            switch t {
+            case .word(let w), .string(let w), .quoted(let w): name = String(decoding: w, as: UTF8.self)
+            default: return nil
+            }
+            if name.uppercased() == "DEFAULT" { return nil }
+            guard let cs = DumpCharset(mysqlName: name) else {
+                throw error(
+                    "unsupported dump charset `\(name)` (SET NAMES); supported: utf8/utf8mb3/utf8mb4, binary, cp1251, latin1 — "
+                        + "re-dump with --default-character-set=utf8mb4", at: range.lowerBound)
+            }
+            if cs != charset {
+                logger.debug("dump charset", metadata: ["dump.charset": "\(name)"])
+            }
+            charset = cs
+            return nil
+        }
+        // CREATE [OR REPLACE] [TEMPORARY] TABLE [IF NOT EXISTS] name ( … ) options
+        var t = lexer.next()
+        while t.isKeyword("OR") || t.isKeyword("REPLACE") || t.isKeyword("TEMPORARY") || t.isKeyword("TABLE")
+            || t.isKeyword("IF") || t.isKeyword("NOT") || t.isKeyword("EXISTS")
+        {
+            t = lexer.next()
+        }
+        guard var name = t.identifier else { throw error("CREATE TABLE without a name", at: range.lowerBound) }
+        var db = database
+        if lexer.peek() == .punct(0x2E) {
+            _ = lexer.next()
+            db = name
+            name = lexer.next().identifier ?? name
+        }
+        currentTable = name
+        guard lexer.next() == .punct(0x28) else { return nil }  // CREATE TABLE … LIKE / AS SELECT
+        var names: [String] = []
+        var types: [String] = []
+        var depth = 1
+        var atItemStart = true
+        let constraintWords: [StaticString] = [
+            "PRIMARY", "KEY", "INDEX", "UNIQUE", "CONSTRAINT", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "PERIOD",
+        ]
+        while depth > 0 {
+            let token = lexer.next()
+            switch token {
+            case .end: throw error("unterminated CREATE TABLE column list", at: range.lowerBound)
+            case .punct(0x28): depth += 1; atItemStart = false
+            case .punct(0x29): depth -= 1
+            case .punct(0x2C) where depth == 1: atItemStart = true
+            default:
+                guard atItemStart else { continue }
+                atItemStart = false
+                if case .word = token, constraintWords.contains(where: { token.isKeyword($0) }) { continue }
+                guard let column = token.identifier else { continue }
+                var type = ""
+                if case .word(let w) = lexer.peek() { type = String(decoding: w, as: UTF8.self).lowercased() }
+                names.append(column)
+                types.append(type)
+            }
+        }
+        // Table options: DEFAULT CHARSET=x / CHARACTER SET x.
+        var tableCharset: DumpCharset?
+        var previous = SQLLexer.Token.end
+        while true {
+            let token = lexer.next()
+            if token == .end { break }
+            if previous.isKeyword("CHARSET") || (previous.isKeyword("SET") && !token.isKeyword("=")) {
+                if case .word(let w) = token { tableCharset = DumpCharset(mysqlName: String(decoding: w, as: UTF8.self)) }
+            }
+            if token != .punct(0x3D) { previous = token }
+        }
+        let schema = DumpTableSchema(name: name, database: db, columns: DumpColumns(names), types: types)
+        register(TableInfo(schema, charset: tableCharset))
+        return .table(schema)
+    }
+
+    /// Parses an INSERT header (`INSERT … INTO t [(cols)] VALUES`) and enters row mode.
+    func beginRows(table: String, database db: String?) throws(ExtractError) {
+        let start = pos
+        try ensure(1 << 16)
+        var lexer = SQLLexer(buffer.base, from: pos, to: buffer.end)
+        // Re-read up to the table name (the caller validated this shape).
+        var t = lexer.next()
+        t = lexer.next()
+        while t.isKeyword("LOW_PRIORITY") || t.isKeyword("DELAYED") || t.isKeyword("HIGH_PRIORITY") || t.isKeyword("IGNORE") {
+            t = lexer.next()
+        }
+        if t.isKeyword("INTO") { t = lexer.next() }
+        if lexer.peek() == .punct(0x2E) {
+            _ = lexer.next()
+            _ = lexer.next()
+        }
+        var list: [String]?
+        var token = lexer.next()
+        if token == .punct(0x28) {
+            var names: [String] = []
+            while true {
+                token = lexer.next()
+                if let name = token.identifier { names.append(name); continue }
+                if token == .punct(0x2C) { continue }
+                if token == .punct(0x29) { break }
+                if token == .end && buffer.isAtEOF { throw truncated("the input ends inside an INSERT column list", at: buffer.end) }
+                throw error("malformed INSERT column list (or longer than 64 KiB)", at: start)
+            }
+            list = names
+            token = lexer.next()
+        }
+        guard token.isKeyword("VALUES") || token.isKeyword("VALUE") else {
+            if token == .end && buffer.isAtEOF { throw truncated("the input ends inside an INSERT statement", at: buffer.end) }
+            let key = "insert-form." + table
+            if warned.insert(key).inserted {
+                logger.warning("skipping an INSERT that is not INSERT … VALUES", metadata: ["dump.table": "\(table)", "dump.statement": "\(statementNumber)"])
+            }
+            pos = start
+            try skipStatement()
+            return
+        }
+        pos = lexer.i
+        let info = lookup(table, database: db)
+        let effectiveCharset = charset == .binary ? (info?.charset ?? .utf8) : charset
+        let context: RowContext
+        if let list {
+            let columns: DumpColumns
+            if let last = lastColumnList, last.table == table, last.names == list {
+                columns = last.columns
+            } else {
+                columns = DumpColumns(list)
+                lastColumnList = (table, list, columns)
+            }
+            context = RowContext(table: table, database: db, columns: columns, kinds: list.map { info?.kind(of: $0) ?? .unknown }, charset: effectiveCharset)
+        } else if let info {
+            context = RowContext(table: table, database: db, columns: info.schema.columns, kinds: info.kinds, charset: effectiveCharset)
+        } else {
+            if warned.insert("columns." + table).inserted {
+                logger.warning(
+                    "no CREATE TABLE or column list for a table: columns are named c1, c2, …",
+                    metadata: ["dump.table": "\(table)", "dump.file": "\(fileName)"])
+            }
+            context = RowContext(table: table, database: db, columns: nil, kinds: [], charset: effectiveCharset)
+        }
+        context.checkedRows = checkedRowsByTable[table, default: 0]
+        rows = context
+        expectSeparator = false
+    }
+}

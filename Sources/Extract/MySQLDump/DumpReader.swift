@@ -1,0 +1,380 @@
+public import Foundation
+public import Logging
+
+/// Anything that hands out dump events one at a time: a single dump file, or a mydumper / `--tab`
+/// directory.
+public protocol DumpEventStream: AnyObject {
+    /// The next event, or `nil` after ``DumpEvent/end(_:)``.
+    /// - Throws: ``ExtractError`` naming the file, byte offset, line, statement and table.
+    func next() throws(ExtractError) -> DumpEvent?
+}
+
+/// A streaming reader of one mysqldump / mariadb-dump / Bitrix backup / mydumper data file.
+///
+/// A byte-level state machine over a sliding window (never the whole file, never `String`): statements
+/// are classified from their first words; `CREATE TABLE`, `USE` and `SET NAMES` are interpreted; the
+/// rows of requested tables are decoded one at a time; everything else is skipped with a vectorised
+/// scan that only tracks quotes, comments and the delimiter. gzip and zstd input is recognised by its
+/// magic bytes.
+///
+/// ```swift
+/// let reader = try DumpReader(url: dump, options: .init(tables: ["b_catalog_price"]), logger: logger)
+/// while let event = try reader.next() {
+///     if case .row(let row) = event { print(row["PRICE"]?.text ?? "NULL") }
+/// }
+/// ```
+public final class DumpReader: DumpEventStream {
+    let buffer: ChunkBuffer
+    let fileName: String
+    let options: Options
+    let logger: Logger
+
+    /// The current position in the window.
+    var pos = 0
+    var delimiter: [UInt8] = [0x3B]
+    var codeTable = CodeTable(delimiter: [0x3B])
+    var charset = DumpCharset.utf8
+    var database: String?
+    var schemas: [String: TableInfo] = [:]
+    var statementNumber = 0
+    var currentTable: String?
+    var rows: RowContext?
+    var expectSeparator = false
+    var sawFooter = false
+    var started = false
+    var done = false
+    var truncation = false
+    var warned: Set<String> = []
+    var checkedRowsByTable: [String: Int] = [:]
+    var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
+
+    /// Reads the file at `url` (plain, gzip or zstd).
+    /// - Throws: ``ExtractError`` when it cannot be opened.
+    public convenience init(url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) {
+        try self.init(source: FileByteSource.openDecompressing(path: url.path), options: options, logger: logger)
+    }
+
+    /// Reads `source`.
+    public init(source: any ByteSource, options: Options = Options(), logger: Logger, readSize: Int = 4 << 20) {
+        buffer = ChunkBuffer(source: source, readSize: readSize)
+        fileName = source.name
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Seeds table schemas and the current database (mydumper and `--tab` keep them in other files).
+    func seed(schemas: [DumpTableSchema], database: String?) {
+        self.database = database
+        for schema in schemas { register(TableInfo(schema, charset: nil)) }
+    }
+
+    /// The next event, or `nil` after ``DumpEvent/end(_:)``.
+    /// - Throws: ``ExtractError`` with the file, byte offset, line, statement number and table. A
+    ///   truncated input throws unless ``Options/allowPartial`` is set, which ends with
+    ///   ``DumpCompletion/partial(reason:)`` instead.
+    public func next() throws(ExtractError) -> DumpEvent? {
+        if done { return nil }
+        do {
+            if !started {
+                started = true
+                try checkStart()
+            }
+            while true {
+                if rows != nil {
+                    if let row = try nextRow() { return .row(row) }
+                    continue
+                }
+                if let event = try nextTopLevel() { return event }
+            }
+        } catch {
+            done = true
+            if truncation && options.allowPartial {
+                logger.warning("dump is truncated; rows up to the break were read", metadata: ["dump.error": "\(error)"])
+                return .end(.partial(reason: error.description))
+            }
+            throw error
+        }
+    }
+
+    // MARK: Errors
+
+    /// An error located at window position `position`.
+    func error(_ message: String, at position: Int) -> ExtractError {
+        let location = buffer.location(of: position)
+        return ExtractError(
+            message, file: fileName, offset: location.offset, line: location.line,
+            statement: statementNumber > 0 ? statementNumber : nil, table: currentTable)
+    }
+
+    /// A truncation error (turned into a partial end by ``Options/allowPartial``).
+    func truncated(_ message: String, at position: Int) -> ExtractError {
+        truncation = true
+        return error(message, at: position)
+    }
+
+    // MARK: Window helpers
+
+    /// Makes at least `n` bytes available at `pos` unless the input ends first; returns whether it did.
+    @discardableResult
+    func ensure(_ n: Int) throws(ExtractError) -> Bool {
+        while buffer.end - pos < n {
+            if buffer.isAtEOF { return false }
+            try buffer.refill(keepingFrom: pos)
+            pos = 0
+        }
+        return true
+    }
+
+    /// Skips blanks; returns `false` at the end of the input.
+    func skipSpace() throws(ExtractError) -> Bool {
+        while true {
+            let base = buffer.base
+            let end = buffer.end
+            // Safe because: pos < end is checked before each read.
+            while pos < end && isSpace(base[pos]) { pos &+= 1 }
+            if pos < end { return true }
+            if buffer.isAtEOF { return false }
+            try buffer.refill(keepingFrom: pos)
+            pos = 0
+        }
+    }
+
+    /// Skips to just after the next LF (or the end of the input).
+    func skipLine() throws(ExtractError) {
+        while true {
+            let j = findByte(buffer.base, pos, buffer.end, 0x0A)
+            if j < buffer.end { pos = j + 1; return }
+            pos = buffer.end
+            if buffer.isAtEOF { return }
+            try buffer.refill(keepingFrom: pos)
+            pos = 0
+        }
+    }
+
+    /// Whether the window at `pos` starts with `prefix` (call ``ensure(_:)`` first).
+    func hasPrefix(_ prefix: StaticString, caseInsensitive: Bool = false) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        guard buffer.end - pos >= n else { return false }
+        let p = prefix.utf8Start
+        for k in 0..<n {
+            let a = buffer.base[pos + k]
+            let b = p[k]
+            if caseInsensitive ? (a | 0x20) != (b | 0x20) : a != b { return false }
+        }
+        return true
+    }
+
+    // MARK: Start and end
+
+    private func checkStart() throws(ExtractError) {
+        try ensure(4)
+        let n = buffer.end - pos
+        let b = buffer.base
+        func byte(_ k: Int) -> UInt8 { k < n ? b[pos + k] : 0 }
+        if byte(0) == 0xFF && byte(1) == 0xFE {
+            let kind = byte(2) == 0 && byte(3) == 0 ? "UTF-32LE" : "UTF-16LE"
+            throw error("the dump is \(kind) (byte-order mark ff fe; e.g. PowerShell `>` redirection); convert it to UTF-8 first: iconv -f \(kind) -t UTF-8", at: pos)
+        }
+        if byte(0) == 0xFE && byte(1) == 0xFF {
+            throw error("the dump is UTF-16BE (byte-order mark fe ff); convert it to UTF-8 first: iconv -f UTF-16BE -t UTF-8", at: pos)
+        }
+        if byte(0) == 0 && byte(1) == 0 && byte(2) == 0xFE && byte(3) == 0xFF {
+            throw error("the dump is UTF-32BE (byte-order mark 00 00 fe ff); convert it to UTF-8 first", at: pos)
+        }
+        if n >= 4 && byte(0) != 0 && byte(1) == 0 && byte(2) != 0 && byte(3) == 0 {
+            throw error("the dump looks like UTF-16LE without a byte-order mark (every other byte is 00); convert it to UTF-8 first: iconv -f UTF-16LE -t UTF-8", at: pos)
+        }
+        if byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { pos += 3 }
+    }
+
+    private func finish() throws(ExtractError) -> DumpEvent {
+        if options.requireFooter && !sawFooter {
+            throw truncated(
+                "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
+                    + "(a --compact/--skip-comments dump has none either; read it with allowPartial)", at: buffer.end)
+        }
+        done = true
+        return .end(.complete)
+    }
+
+    // MARK: Top level
+
+    /// Reads comments, client commands and statements until one yields an event.
+    private func nextTopLevel() throws(ExtractError) -> DumpEvent? {
+        guard try skipSpace() else { return try finish() }
+        try ensure(64)
+        let base = buffer.base
+        let end = buffer.end
+        func at(_ k: Int) -> UInt8 { pos + k < end ? base[pos + k] : 0 }
+        let b = at(0)
+        if b == 0x2D && at(1) == 0x2D && (pos + 2 >= end || at(2) <= 0x20) {
+            if hasPrefix("-- Dump completed") || hasPrefix("-- Finished:") { sawFooter = true }
+            try skipLine()
+            return nil
+        }
+        if b == 0x23 {
+            try skipLine()
+            return nil
+        }
+        if b == 0x2F && at(1) == 0x2A {
+            let executable = at(2) == 0x21 || (at(2) == 0x4D && at(3) == 0x21)
+            if executable {
+                var k = at(2) == 0x21 ? 3 : 4
+                var version = 0
+                while k < 16, at(k) >= 0x30 && at(k) <= 0x39 {
+                    version = version * 10 + Int(at(k) - 0x30)
+                    k += 1
+                }
+                // `/*M!999999\- enable the sandbox mode */`: a client command for mariadb, a comment to us.
+                if version != 999999 { return try statement() }
+            }
+            try skipBlockComment()
+            return nil
+        }
+        if hasPrefix("DELIMITER", caseInsensitive: true) && (at(9) == 0x20 || at(9) == 0x09) {
+            try readDelimiterCommand()
+            return nil
+        }
+        if hasPrefix("mysqldump:") || hasPrefix("mariadb-dump:") || hasPrefix("Warning:") || hasPrefix("Warning (")
+            || hasPrefix("mysql:") || hasPrefix("ERROR ") || hasPrefix("[Warning]")
+        {
+            let start = pos
+            let lineEnd = findByte(base, pos, end, 0x0A)
+            let text = String(decoding: UnsafeBufferPointer(start: base + start, count: min(lineEnd, start + 200) - start), as: UTF8.self)
+            let location = buffer.location(of: start)
+            logger.warning(
+                "skipping a stray client message line in the dump",
+                metadata: ["dump.file": "\(fileName)", "dump.line": "\(location.line)", "dump.offset": "\(location.offset)", "dump.text": "\(text)"])
+            try skipLine()
+            return nil
+        }
+        return try statement()
+    }
+
+    private func skipBlockComment() throws(ExtractError) {
+        let start = pos
+        pos += 2
+        while true {
+            let j = findByte(buffer.base, pos, buffer.end, 0x2A)
+            if j + 1 < buffer.end {
+                if buffer.base[j + 1] == 0x2F { pos = j + 2; return }
+                pos = j + 1
+                continue
+            }
+            pos = j
+            if buffer.isAtEOF { throw truncated("the input ends inside a /* comment */ opened at byte \(buffer.location(of: start).offset)", at: buffer.end) }
+            try buffer.refill(keepingFrom: pos)
+            pos = 0
+        }
+    }
+
+    /// `DELIMITER xx` (a client command ended by the line, not by `;`).
+    private func readDelimiterCommand() throws(ExtractError) {
+        try ensure(256)
+        var k = pos + 9
+        let end = buffer.end
+        let base = buffer.base
+        while k < end && (base[k] == 0x20 || base[k] == 0x09) { k += 1 }
+        let start = k
+        while k < end && base[k] > 0x20 { k += 1 }
+        guard k > start else { throw error("DELIMITER without a delimiter", at: pos) }
+        delimiter = Array(UnsafeBufferPointer(start: base + start, count: k - start))
+        codeTable = CodeTable(delimiter: delimiter)
+        pos = k
+        try skipLine()
+    }
+
+    /// Classifies the statement at `pos` from its first words and reads, interprets or skips it.
+    private func statement() throws(ExtractError) -> DumpEvent? {
+        statementNumber += 1
+        sawFooter = false
+        currentTable = nil
+        try ensure(4096)
+        var lexer = SQLLexer(buffer.base, from: pos, to: buffer.end)
+        let first = lexer.next()
+        if first.isKeyword("INSERT") || first.isKeyword("REPLACE") {
+            var t = lexer.next()
+            while t.isKeyword("LOW_PRIORITY") || t.isKeyword("DELAYED") || t.isKeyword("HIGH_PRIORITY") || t.isKeyword("IGNORE") {
+                t = lexer.next()
+            }
+            if t.isKeyword("INTO") { t = lexer.next() }
+            if var name = t.identifier {
+                var db = database
+                if lexer.peek() == .punct(0x2E) {
+                    _ = lexer.next()
+                    db = name
+                    name = lexer.next().identifier ?? name
+                }
+                currentTable = name
+                if options.wants(name) {
+                    try beginRows(table: name, database: db)
+                    return nil
+                }
+            }
+            try skipStatement()
+            return nil
+        }
+        var interpret = false
+        if first.isKeyword("CREATE") {
+            var t = lexer.next()
+            while t.isKeyword("OR") || t.isKeyword("REPLACE") || t.isKeyword("TEMPORARY") { t = lexer.next() }
+            interpret = t.isKeyword("TABLE")
+        } else if first.isKeyword("USE") {
+            interpret = true
+        } else if first.isKeyword("SET") {
+            let t = lexer.next()
+            interpret = t.isKeyword("NAMES") || t.isKeyword("CHARACTER") || t.isKeyword("CHARSET")
+        }
+        guard interpret else {
+            try skipStatement()
+            return nil
+        }
+        let range = try captureStatement()
+        return try interpretStatement(range)
+    }
+
+    /// Skips the statement at `pos` without buffering it.
+    func skipStatement() throws(ExtractError) {
+        var state = ScanState()
+        let start = buffer.location(of: pos)
+        while true {
+            let found = codeTable.statement.withUnsafeBufferPointer { table in
+                scanToEnd(buffer.base, &pos, buffer.end, &state, delimiter: delimiter, table: table.baseAddress!, row: false, eof: buffer.isAtEOF)
+            }
+            if found { return }
+            if buffer.isAtEOF {
+                throw truncated("the input ends \(state.whereDescription) (statement from line \(start.line), byte \(start.offset))", at: buffer.end)
+            }
+            try buffer.refill(keepingFrom: pos)
+            pos = 0
+        }
+    }
+
+    /// Buffers the statement at `pos` whole (up to ``Options/maxRowBytes``); returns its window range
+    /// including the delimiter and leaves `pos` after it.
+    func captureStatement() throws(ExtractError) -> Range<Int> {
+        var state = ScanState()
+        var start = pos
+        var i = pos
+        while true {
+            let found = codeTable.statement.withUnsafeBufferPointer { table in
+                scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, table: table.baseAddress!, row: false, eof: buffer.isAtEOF)
+            }
+            if found { break }
+            if buffer.isAtEOF {
+                throw truncated("the input ends \(state.whereDescription)", at: buffer.end)
+            }
+            if buffer.end - start > options.maxRowBytes {
+                throw error("statement longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: start)
+            }
+            try buffer.refill(keepingFrom: start)
+            i -= start
+            start = 0
+        }
+        pos = i
+        return start..<i
+    }
+}
+
+@inline(__always)
+func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 || b == 0x0C }

@@ -1,0 +1,39 @@
+extension DumpReader {
+    /// What to read and how strictly.
+    public struct Options: Sendable {
+        /// The tables whose rows are materialised (`nil`: all). Other tables' data is skipped at scan speed.
+        public var tables: Set<String>?
+        /// Read a truncated dump (no footer, EOF inside a statement) up to where it breaks and end with
+        /// ``DumpCompletion/partial(reason:)`` instead of throwing.
+        public var allowPartial: Bool
+        /// The largest row or buffered statement (`CREATE TABLE`, …) in bytes. Rows of tables that are
+        /// not requested are never buffered and have no limit. The default, 256 MiB, is ten times
+        /// mysqldump's default `max_allowed_packet` (24 MiB) and reads a 100 MB single row; raise it
+        /// (up to MySQL's 1 GiB packet maximum) for dumps made with a larger packet size.
+        public var maxRowBytes: Int
+        /// Map zero dates (`'0000-00-00'`, `'0000-00-00 00:00:00[.000000]'`) in DATE, DATETIME and
+        /// TIMESTAMP columns to NULL.
+        public var zeroDatesAsNull: Bool
+        /// Throw instead of warning when a text column holds bytes that are not valid in the dump's
+        /// charset (UTF-8 declared but cp1251 bytes found). By default the bytes are kept as they are
+        /// and one warning per column is logged.
+        public var strictCharset: Bool
+        /// Whether a `-- Dump completed` (or Bitrix `-- Finished:`) footer is required.
+        public var requireFooter: Bool
+
+        /// Creates options; the defaults read every table of a complete dump.
+        public init(
+            tables: Set<String>? = nil, allowPartial: Bool = false, maxRowBytes: Int = 256 << 20,
+            zeroDatesAsNull: Bool = true, strictCharset: Bool = false, requireFooter: Bool = true
+        ) {
+            self.tables = tables
+            self.allowPartial = allowPartial
+            self.maxRowBytes = maxRowBytes
+            self.zeroDatesAsNull = zeroDatesAsNull
+            self.strictCharset = strictCharset
+            self.requireFooter = requireFooter
+        }
+
+        func wants(_ table: String) -> Bool { tables?.contains(table) ?? true }
+    }
+}

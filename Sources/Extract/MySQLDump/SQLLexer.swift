@@ -1,0 +1,147 @@
+/// A small SQL tokenizer for the statements the reader interprets (`CREATE TABLE`, `USE`,
+/// `SET NAMES`, INSERT headers). Executable-comment markers (`/*!40101`, `/*M!100101`, `*/`) are
+/// transparent; plain comments are skipped. It never looks past `end`.
+struct SQLLexer {
+    enum Token: Equatable {
+        /// A bare word (keyword, identifier or number), as written.
+        case word([UInt8])
+        /// A `` `quoted` `` identifier, unescaped.
+        case quoted([UInt8])
+        /// A `'…'` or `"…"` string, unescaped.
+        case string([UInt8])
+        /// Any other single byte.
+        case punct(UInt8)
+        /// The end of the range.
+        case end
+    }
+
+    let base: UnsafePointer<UInt8>
+    var i: Int
+    let end: Int
+
+    init(_ base: UnsafePointer<UInt8>, from: Int, to end: Int) {
+        self.base = base
+        i = from
+        self.end = end
+    }
+
+    @inline(__always) private func at(_ k: Int) -> UInt8 { k < end ? base[k] : 0 }
+
+    /// Skips whitespace, comments and executable-comment markers.
+    mutating func skipTrivia() {
+        while i < end {
+            let b = base[i]
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C {
+                i += 1
+            } else if b == 0x23 || (b == 0x2D && at(i + 1) == 0x2D && (i + 2 >= end || at(i + 2) <= 0x20)) {
+                while i < end && base[i] != 0x0A { i += 1 }
+            } else if b == 0x2F && at(i + 1) == 0x2A {
+                if at(i + 2) == 0x21 || (at(i + 2) == 0x4D && at(i + 3) == 0x21) {
+                    i += at(i + 2) == 0x21 ? 3 : 4
+                    while i < end && base[i] >= 0x30 && base[i] <= 0x39 { i += 1 }
+                } else {
+                    i += 2
+                    while i < end && !(base[i] == 0x2A && at(i + 1) == 0x2F) { i += 1 }
+                    i = min(i + 2, end)
+                }
+            } else if b == 0x2A && at(i + 1) == 0x2F {
+                i += 2
+            } else {
+                return
+            }
+        }
+    }
+
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x24
+            || b >= 0x80
+    }
+
+    mutating func next() -> Token {
+        skipTrivia()
+        guard i < end else { return .end }
+        let b = base[i]
+        if Self.isWordByte(b) {
+            let start = i
+            while i < end && Self.isWordByte(base[i]) { i += 1 }
+            return .word(Array(UnsafeBufferPointer(start: base + start, count: i - start)))
+        }
+        if b == 0x60 {
+            var out: [UInt8] = []
+            i += 1
+            while i < end {
+                if base[i] == 0x60 {
+                    if at(i + 1) == 0x60 { out.append(0x60); i += 2; continue }
+                    i += 1
+                    return .quoted(out)
+                }
+                out.append(base[i])
+                i += 1
+            }
+            return .quoted(out)
+        }
+        if b == 0x27 || b == 0x22 {
+            var out: [UInt8] = []
+            i += 1
+            while i < end {
+                let c = base[i]
+                if c == b {
+                    if at(i + 1) == b { out.append(b); i += 2; continue }
+                    i += 1
+                    return .string(out)
+                }
+                if c == 0x5C && i + 1 < end {
+                    out.append(contentsOf: unescape(base[i + 1]))
+                    i += 2
+                    continue
+                }
+                out.append(c)
+                i += 1
+            }
+            return .string(out)
+        }
+        i += 1
+        return .punct(b)
+    }
+
+    /// The next token without consuming it.
+    mutating func peek() -> Token {
+        let saved = i
+        defer { i = saved }
+        return next()
+    }
+}
+
+extension SQLLexer.Token {
+    /// Whether this is the bare word `keyword` (ASCII, case-insensitive).
+    func isKeyword(_ keyword: StaticString) -> Bool {
+        guard case .word(let w) = self, w.count == keyword.utf8CodeUnitCount else { return false }
+        let k = keyword.utf8Start
+        for (n, c) in w.enumerated() where (c | 0x20) != (k[n] | 0x20) { return false }
+        return true
+    }
+
+    /// The name of an identifier token (bare or quoted).
+    var identifier: String? {
+        switch self {
+        case .word(let w), .quoted(let w): return String(decoding: w, as: UTF8.self)
+        default: return nil
+        }
+    }
+}
+
+/// The bytes a backslash escape stands for in a MySQL string literal: `\0 \b \n \r \t \Z`, `\%` and
+/// `\_` keep their backslash (they are LIKE escapes), anything else is the byte itself.
+@inline(__always)
+func unescape(_ b: UInt8) -> [UInt8] {
+    switch b {
+    case 0x30: return [0x00]
+    case 0x62: return [0x08]
+    case 0x6E: return [0x0A]
+    case 0x72: return [0x0D]
+    case 0x74: return [0x09]
+    case 0x5A: return [0x1A]
+    case 0x25, 0x5F: return [0x5C, b]
+    default: return [b]
+    }
+}

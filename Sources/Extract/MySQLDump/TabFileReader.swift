@@ -1,0 +1,161 @@
+public import Logging
+
+/// The layout of a `--tab` data file (`SELECT … INTO OUTFILE` / LOAD DATA options).
+public struct TabFormat: Sendable {
+    /// `--fields-terminated-by` (default TAB).
+    public var fieldTerminator: UInt8
+    /// `--fields-enclosed-by` / `--fields-optionally-enclosed-by` (default none).
+    public var enclosedBy: UInt8?
+
+    /// The mysqldump default: TAB-separated, not enclosed, `\` escapes, `\N` for NULL, LF rows.
+    public static let mysqldumpDefault = TabFormat(fieldTerminator: 0x09, enclosedBy: nil)
+
+    /// Creates a format.
+    public init(fieldTerminator: UInt8, enclosedBy: UInt8?) {
+        self.fieldTerminator = fieldTerminator
+        self.enclosedBy = enclosedBy
+    }
+}
+
+/// Reads a `mysqldump --tab` `.txt` data file with the columns of its table's `.sql`.
+public final class TabFileReader: DumpEventStream {
+    private let buffer: ChunkBuffer
+    private let schema: DumpTableSchema
+    private let kinds: [ColumnKind]
+    private let format: TabFormat
+    private let options: DumpReader.Options
+    private let logger: Logger
+    private var pos = 0
+    private var rowNumber = 0
+    private var done = false
+
+    /// Reads `source` as rows of `schema`.
+    public init(source: any ByteSource, schema: DumpTableSchema, format: TabFormat = .mysqldumpDefault, options: DumpReader.Options, logger: Logger) {
+        buffer = ChunkBuffer(source: source, readSize: 1 << 20)
+        self.schema = schema
+        kinds = schema.types.map(ColumnKind.init(declaredType:))
+        self.format = format
+        self.options = options
+        self.logger = logger
+    }
+
+    private func error(_ message: String, at position: Int) -> ExtractError {
+        let location = buffer.location(of: position)
+        return ExtractError(message, file: buffer.source.name, offset: location.offset, line: location.line, table: schema.name)
+    }
+
+    /// The next row, then ``DumpEvent/end(_:)``.
+    /// - Throws: ``ExtractError`` on malformed or truncated input (a last row without its LF).
+    public func next() throws(ExtractError) -> DumpEvent? {
+        if done { return nil }
+        while true {
+            if pos < buffer.end, let (values, next) = try decodeRow(limit: buffer.end) {
+                let start = pos
+                pos = next
+                rowNumber += 1
+                guard values.count == schema.columns.names.count else {
+                    done = true
+                    throw error("row has \(values.count) fields but the table has \(schema.columns.names.count) columns", at: start)
+                }
+                return .row(DumpRow(table: schema.name, database: schema.database, columns: schema.columns, values: values))
+            }
+            if buffer.isAtEOF {
+                done = true
+                if pos == buffer.end { return .end(.complete) }
+                let message = "the input ends inside a row (no final LF): the file is truncated"
+                if options.allowPartial { return .end(.partial(reason: error(message, at: pos).description)) }
+                throw error(message, at: pos)
+            }
+            if buffer.end - pos > options.maxRowBytes {
+                done = true
+                throw error("row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: pos)
+            }
+            try buffer.refill(keepingFrom: pos)
+            pos = 0
+        }
+    }
+
+    /// Decodes the row at `pos`; `nil` when it continues past `limit`.
+    private func decodeRow(limit: Int) throws(ExtractError) -> ([DumpValue], Int)? {
+        let base = UnsafePointer(buffer.base)
+        let term = format.fieldTerminator
+        var values: [DumpValue] = []
+        values.reserveCapacity(kinds.count)
+        var i = pos
+        while true {
+            var out: [UInt8] = []
+            var isNull = false
+            var enclosed = false
+            if let enc = format.enclosedBy, i < limit, base[i] == enc {
+                enclosed = true
+                i += 1
+                while true {
+                    guard i < limit else { return nil }
+                    let b = base[i]
+                    if b == 0x5C {
+                        guard i + 1 < limit else { return nil }
+                        out.append(contentsOf: tabUnescape(base[i + 1]))
+                        i += 2
+                    } else if b == enc {
+                        guard i + 1 < limit else { return nil }
+                        if base[i + 1] == enc { out.append(enc); i += 2; continue }
+                        i += 1
+                        break
+                    } else {
+                        out.append(b)
+                        i += 1
+                    }
+                }
+            } else {
+                let fieldStart = i
+                while true {
+                    guard i < limit else { return nil }
+                    let b = base[i]
+                    if b == term || b == 0x0A { break }
+                    if b == 0x5C {
+                        guard i + 1 < limit else { return nil }
+                        let next = base[i + 1]
+                        if next == 0x4E && i == fieldStart && i + 2 < limit && (base[i + 2] == term || base[i + 2] == 0x0A) {
+                            isNull = true
+                        } else {
+                            out.append(contentsOf: tabUnescape(next))
+                        }
+                        i += 2
+                    } else {
+                        out.append(b)
+                        i += 1
+                    }
+                }
+            }
+            guard i < limit else { return nil }
+            let n = values.count
+            let kind = n < kinds.count ? kinds[n] : .unknown
+            if isNull {
+                values.append(.null)
+            } else if kind == .date && options.zeroDatesAsNull && isZeroDate(out) {
+                values.append(.null)
+            } else if kind == .number && !enclosed {
+                values.append(.number(out))
+            } else {
+                values.append(.string(out))
+            }
+            let b = base[i]
+            i += 1
+            if b == 0x0A { return (values, i) }
+            if b != term { throw error("expected a field separator after an enclosed field", at: i - 1) }
+        }
+    }
+}
+
+/// LOAD DATA escapes: `\0 \b \n \r \t \Z`; anything else (including a raw TAB or LF) is itself.
+private func tabUnescape(_ b: UInt8) -> [UInt8] {
+    switch b {
+    case 0x30: return [0x00]
+    case 0x62: return [0x08]
+    case 0x6E: return [0x0A]
+    case 0x72: return [0x0D]
+    case 0x74: return [0x09]
+    case 0x5A: return [0x1A]
+    default: return [b]
+    }
+}

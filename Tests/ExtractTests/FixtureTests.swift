@@ -1,0 +1,141 @@
+import BackstopExtract
+import BackstopTestSupport
+import Foundation
+import Testing
+
+/// Every fixture dump reads to exactly the rows the real server holds after loading
+/// fixture/schema.sql + data.sql + bulk.sql (read back with the `mariadb` client, HEX() for bytes).
+@Suite(.serialized, .enabled(if: MariaDB.isEnabled))
+struct FixtureTests {
+    static let fixtures = RepoPaths.mysqldumpFixtures
+
+    /// Which tables each fixture holds data for (mysqldump options chose them; see bitrix-mysqldump.md §C.3).
+    static let cases: [(file: String, tables: [String])] = {
+        let all = ["b_catalog_price", "b_file", "b_iblock_element", "b_iblock_element_property", "b_sale_order_mini", "bx_types_probe"]
+        return [
+            ("01-default.sql", all), ("01-default.sql.gz", all), ("02-skip-extended-complete-insert.sql", all),
+            ("03-hex-blob.sql", all), ("04-tab", all), ("05-routines-databases.sql", all),
+            ("06-net-buffer-4096.sql", ["b_iblock_element_property"]), ("07-insert-ignore.sql", ["b_catalog_price"]),
+            ("08-replace.sql", ["b_catalog_price"]), ("09-compact.sql", ["b_catalog_price", "b_sale_order_mini"]),
+            ("10-data-only-single-tx.sql", ["b_sale_order_mini"]),
+            ("11-mydumper-0.10", ["b_catalog_price", "b_iblock_element", "bx_types_probe"]),
+        ]
+    }()
+
+    /// Loads the fixture database once per test and returns the expected rows of each table.
+    static func expected(_ body: ([String: [[[UInt8]?]]]) throws -> Void) throws {
+        try MariaDB.withDatabase { db in
+            var sql = Data()
+            for name in ["schema.sql", "data.sql", "bulk.sql"] {
+                let text = try String(contentsOf: fixtures.appendingPathComponent("fixture/\(name)"), encoding: .utf8)
+                sql.append(Data(text.replacingOccurrences(of: "bxtest", with: db).utf8))
+                sql.append(Data("\n".utf8))
+            }
+            try MariaDB.run("mariadb", [], input: sql)
+            var rows: [String: [[[UInt8]?]]] = [:]
+            for table in cases[0].tables { rows[table] = try MariaDB.expectedRows(database: db, table: table) }
+            try body(rows)
+        }
+    }
+
+    @Test func everyFixtureReadsToTheServerRows() throws {
+        try Self.expected { expected in
+            for (file, tables) in Self.cases {
+                // --compact dumps have no footer: they read as partial (documented), with every row.
+                let partial = file == "09-compact.sql"
+                let (rows, end) = try readAll(Self.fixtures.appendingPathComponent(file), options: .init(allowPartial: partial))
+                #expect(Set(rows.keys) == Set(tables), "\(file): tables with rows")
+                for table in tables {
+                    let got = bytes(of: rows[table] ?? [])
+                    #expect(got.count == expected[table]!.count, "\(file) \(table): row count")
+                    for (n, (g, e)) in zip(got, expected[table]!).enumerated() where g != e {
+                        Issue.record("\(file) \(table) row \(n + 1) differs:\n got \(g)\nwant \(e)")
+                        break
+                    }
+                }
+                if partial {
+                    guard case .partial = end else { Issue.record("\(file): expected a partial end, got \(String(describing: end))"); continue }
+                } else {
+                    #expect(end == .complete, "\(file)")
+                }
+            }
+        }
+    }
+
+    @Test func columnNamesComeFromCreateTableOrTheColumnList() throws {
+        for file in ["01-default.sql", "02-skip-extended-complete-insert.sql", "05-routines-databases.sql"] {
+            let (rows, _) = try readAll(Self.fixtures.appendingPathComponent(file), options: .init(tables: ["b_catalog_price"]))
+            let row = try #require(rows["b_catalog_price"]?.last)
+            #expect(row.columns.names.first == "ID" && row.columns.names.last == "PRICE_SCALE")
+            #expect(row["PRICE"]?.scaledDecimal(scale: 2) == 999_999_999_999_999_999)
+            #expect(rows.keys.count == 1, "only requested tables are materialised")
+        }
+        let (rows, _) = try readAll(Self.fixtures.appendingPathComponent("05-routines-databases.sql"), options: .init(tables: ["b_file"]))
+        #expect(rows["b_file"]?.first?.database == "bxtest")
+    }
+
+    @Test func tabCSVVariantReadsWithItsFormat() throws {
+        try Self.expected { expected in
+            let dir = Self.fixtures.appendingPathComponent("04-tab")
+            let schemaReader = try DumpReader(url: dir.appendingPathComponent("b_iblock_element.sql"), logger: .quiet)
+            var schema: DumpTableSchema?
+            while let event = try schemaReader.next() { if case .table(let s) = event { schema = s } }
+            let source = try FileByteSource.openDecompressing(path: Self.fixtures.appendingPathComponent("04-tab-csv-b_iblock_element.txt").path)
+            let reader = TabFileReader(
+                source: source, schema: try #require(schema), format: TabFormat(fieldTerminator: 0x2C, enclosedBy: 0x22),
+                options: .init(), logger: .quiet)
+            let (rows, end) = try drain(reader)
+            #expect(end == .complete)
+            // mysqldump's CSV mode writes Ctrl-Z raw and NUL as `\0`, like the TSV; same rows as the server.
+            #expect(bytes(of: rows["b_iblock_element"] ?? []) == expected["b_iblock_element"]!)
+        }
+    }
+
+    @Test func invalidUTF8BlobsStayBytes() throws {
+        // The oracle: the real client loads the fixture dump itself.
+        try MariaDB.withDatabase { db in
+            let url = Self.fixtures.appendingPathComponent("12-invalid-utf8-blob.sql")
+            try MariaDB.run("mariadb", [db], input: try Data(contentsOf: url))
+            let want = try MariaDB.expectedRows(database: db, table: "bin_probe")
+            let (rows, end) = try readAll(url)
+            #expect(end == .complete)
+            #expect(bytes(of: rows["bin_probe"] ?? []) == want)
+            #expect(want.count == 6)
+        }
+    }
+
+    @Test func backstopExtractWritesNDJSON() throws {
+        let binary = RepoPaths.backstopBinary
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the backstop binary first (swift build)")
+        try Self.expected { expected in
+            for (file, table) in [
+                ("01-default.sql", "b_iblock_element"), ("03-hex-blob.sql", "bx_types_probe"), ("01-default.sql.gz", "bx_types_probe"),
+                ("11-mydumper-0.10", "b_catalog_price"), ("04-tab", "b_file"), ("02-skip-extended-complete-insert.sql", "b_iblock_element_property"),
+            ] {
+                let out = try runProcess(binary.path, ["extract", "--dump", Self.fixtures.appendingPathComponent(file).path, "--table", table])
+                let lines = out.split(separator: 0x0A)
+                let want = expected[table]!
+                #expect(lines.count == want.count, "\(file) \(table)")
+                let names = try readAll(Self.fixtures.appendingPathComponent("01-default.sql"), options: .init(tables: [table])).rows[table]![0].columns.names
+                for (line, wantRow) in zip(lines, want) {
+                    let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+                    #expect(Set(object.keys) == Set(names))
+                    // Keys come in table order.
+                    let text = String(decoding: line, as: UTF8.self)
+                    let positions = names.map { text.range(of: "\"\($0)\":")!.lowerBound }
+                    #expect(positions == positions.sorted())
+                    for (name, value) in zip(names, wantRow) {
+                        let got: [UInt8]?
+                        switch object[name] {
+                        case is NSNull: got = nil
+                        case let s as String: got = Array(s.utf8)
+                        case let d as [String: Any]: got = Data(base64Encoded: d["base64"] as! String).map { Array($0) }
+                        default: got = [0xFF, 0xFF]
+                        }
+                        #expect(got == value, "\(file) \(table).\(name)")
+                    }
+                }
+            }
+        }
+    }
+}
