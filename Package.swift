@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BackstopTestSupport"]
+            dependencies: ["BackstopTestSupport", "BackstopPostgres"]
         ),
     ]
 )

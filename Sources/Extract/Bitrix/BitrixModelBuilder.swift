@@ -47,6 +47,12 @@ public final class BitrixModelBuilder {
         self.logger = logger
     }
 
+    /// The tables the model reads; pass them to the dump reader so nothing else is materialised.
+    public static let tables: Set<String> = [
+        "b_iblock_element", "b_iblock_element_property", "b_iblock_property", "b_catalog_price", "b_catalog_group",
+        "b_file", "b_sale_order", "b_sale_basket", "b_sale_order_props_value", "b_sale_order_props", "b_user",
+    ]
+
     /// Takes one row of any table; rows of tables the model does not read are ignored.
     public func consume(_ row: DumpRow) {
         switch row.table {

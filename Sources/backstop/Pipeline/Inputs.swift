@@ -4,40 +4,73 @@ import BackstopPostgres
 import Foundation
 import Logging
 
-/// Bitrix-side input of a run.
+/// Bitrix-side input of a run: every configured dump streamed through the Bitrix model.
 enum BitrixInput {
     struct Snapshot {
-        var products: [CanonicalProduct]
+        var model: BitrixSnapshot
         var summary: String
         var partial: Bool
     }
 
-    static func loadProducts(configuration: BackstopConfiguration, allowPartial: Bool, logger: Logger) throws -> Snapshot {
+    static func load(configuration: BackstopConfiguration, allowPartial: Bool, logger: Logger) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw CLIError("no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
-        throw CLIError("the dump reader is not wired in yet")
+        let builder = BitrixModelBuilder(configuration: bitrixConfiguration(configuration), now: Date(), logger: logger)
+        var partial = false
+        var rows = 0
+        var bytes: Int64 = 0
+        for path in configuration.bitrix.dumps {
+            let url = URL(fileURLWithPath: path)
+            bytes += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+            let stream = try DumpReader.open(
+                url, options: DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial),
+                logger: logger)
+            while let event = try stream.next() {
+                switch event {
+                case .row(let row):
+                    builder.consume(row)
+                    rows += 1
+                case .end(.partial(let reason)):
+                    partial = true
+                    logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
+                default:
+                    break
+                }
+            }
+        }
+        let model = builder.finish()
+        for problem in model.problems.prefix(20) {
+            logger.warning("bitrix row not interpreted", metadata: ["problem": "\(problem)"])
+        }
+        let summary =
+            "\(configuration.bitrix.dumps.count) dump(s), \(bytes / 1024) KiB, \(rows) rows read: "
+            + "\(model.products.count) products, \(model.orders.count) orders, \(model.users.count) users, "
+            + "\(model.problems.count) problems" + (partial ? " (PARTIAL: the dump is truncated)" : "")
+        return Snapshot(model: model, summary: summary, partial: partial)
+    }
+
+    /// The Bitrix model's configuration from Backstop's.
+    static func bitrixConfiguration(_ configuration: BackstopConfiguration) -> BitrixConfiguration {
+        var bitrix = BitrixConfiguration()
+        bitrix.catalogIblockIDs = Set(configuration.bitrix.iblocks)
+        bitrix.sellerPropertyID = configuration.bitrix.sellerProperty
+        bitrix.productionShopID = configuration.shopID
+        bitrix.defaultBasePriceGroupID = configuration.bitrix.priceGroup
+        bitrix.baseCurrency = configuration.bitrix.currency
+        bitrix.baseURL = configuration.bitrix.baseURL
+        bitrix.siteID = configuration.bitrix.site
+        if let zone = TimeZone(identifier: configuration.bitrix.timeZone) { bitrix.timeZone = zone }
+        return bitrix
     }
 }
 
-/// Catalog-side input of a run.
+/// Catalog-side input of a run: the upstream tables through binary COPY.
 enum CatalogInput {
     static func loadProducts(connection: PGConnection, logger: Logger) throws -> [CanonicalProduct] {
-        let cursor = try connection.query(
-            """
-            SELECT id, shop_id, name, price, enabled, type::text, width, height, description, image
-              FROM product ORDER BY id
-            """)
+        let cursor = try CatalogReader(connection: connection, logger: logger).products()
         var products: [CanonicalProduct] = []
-        while let row = try cursor.next() {
-            guard let id = row[0].flatMap({ Int64($0) }) else { continue }
-            products.append(
-                CanonicalProduct(
-                    id: id, shopID: row[1].flatMap { Int64($0) }, name: row[2] ?? "",
-                    price: row[3].flatMap { Int64($0) }.map { Kopecks($0) }, enabled: row[4] == "t",
-                    type: row[5].flatMap(ProductType.init(rawValue:)), width: row[6].flatMap { Int($0) },
-                    height: row[7].flatMap { Int($0) }, description: row[8], image: row[9]))
-        }
+        while let product = try cursor.next() { products.append(product) }
         return products
     }
 }

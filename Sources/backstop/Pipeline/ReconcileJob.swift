@@ -64,17 +64,24 @@ struct ReconcileJob {
 
         do {
             let bitrix = try stage("extract.dump") { () -> ([CanonicalProduct], String, Bool) in
-                let snapshot = try BitrixInput.loadProducts(configuration: configuration, allowPartial: allowPartial, logger: logger)
+                let snapshot = try BitrixInput.load(configuration: configuration, allowPartial: allowPartial, logger: logger)
                 partial = partial || snapshot.partial
-                return (snapshot.products, snapshot.summary, snapshot.partial)
+                return (snapshot.model.products, snapshot.summary, snapshot.partial)
             }
             let catalog = try stage("extract.catalog") { () -> ([CanonicalProduct], String, Bool) in
                 let products = try CatalogInput.loadProducts(connection: connection, logger: logger)
                 return (products, "\(products.count) catalog products read from \(connection.endpoint)", false)
             }
             discrepancies = try stage("reconcile") { () -> ([Discrepancy], String, Bool) in
-                let found = ProductDiff(shopID: configuration.shopID).compare(bitrix: bitrix, catalog: catalog)
-                return (found, "\(found.count) product discrepancies", false)
+                var found = ProductDiff(shopID: configuration.shopID).compare(bitrix: bitrix, catalog: catalog)
+                var note = ""
+                if partial {
+                    // A truncated dump lacks rows, not products: absence proves nothing, so no orphans.
+                    let before = found.count
+                    found.removeAll { $0.kind == .productOrphan }
+                    note = "; \(before - found.count) orphan candidates withheld (partial dump)"
+                }
+                return (found, "\(found.count) product discrepancies" + note, partial)
             }
             stages.append(.init(name: "index", status: "skipped", summary: "the index stage is not built yet", seconds: 0))
             try ledger.record(discrepancies, for: run)
