@@ -10,6 +10,17 @@ public struct Kopecks: Sendable, Hashable, Comparable, Codable, CustomStringConv
     /// Converts a whole number of tenge.
     public init(tenge: Int64) { self.value = tenge * 100 }
 
+    /// Decodes a plain integer.
+    public init(from decoder: any Decoder) throws {
+        value = try decoder.singleValueContainer().decode(Int64.self)
+    }
+
+    /// Encodes a plain integer (kopecks).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+
     /// Orders amounts.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 

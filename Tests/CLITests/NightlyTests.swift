@@ -104,3 +104,25 @@ struct NightlyTests {
         }
     }
 }
+
+@Suite struct ExtractEntityTests {
+    @Test func productsFromTheTinyDumpAreCanonical() throws {
+        let dump = RepoPaths.data.appendingPathComponent("tiny/bitrix/dump.sql").path
+        let result = try backstop(["extract", "--dump", dump, "--entity", "products"])
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count > 50)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["id"] is Int)
+        #expect(first["price"] is Int, "money is plain integer kopecks")
+        #expect((first["image"] as? String)?.hasPrefix("https://cvety.kz/upload/") == true)
+        let csv = try backstop(["extract", "--dump", dump, "--entity", "users", "--format", "csv"])
+        #expect(csv.out.hasPrefix("active,email,id,login,name,phone\r\n"))
+    }
+
+    @Test func entityNeedsExactlyOneSource() throws {
+        let result = try backstop(["extract", "--entity", "users"])
+        #expect(result.status == 64)
+        #expect(result.err.contains("exactly one source"))
+    }
+}

@@ -17,10 +17,18 @@ extension Backstop {
                 A dump without its `-- Dump completed` footer, or ending inside a statement, is an error; \
                 --allow-partial writes what is there and exits 0 with a warning on stderr.
 
+                With --entity, prints the canonical model instead of raw rows: products, orders or users as \
+                Backstop compares them (prices in kopecks, phones normalised, image URLs built from b_file), \
+                read from a dump (--dump), saved /api/v2/products pages (--feed, products only) or the live \
+                catalog (--catalog, products and orders).
+
                 Examples:
                   backstop extract --dump site.sql.gz --table b_catalog_price
                   backstop extract --dump site.sql --table b_iblock_element --format csv > elements.csv
                   backstop extract --dump mydumper-dir/ --table b_file --allow-partial
+                  backstop extract --dump site.sql.gz --entity products
+                  backstop extract --feed pages/ --entity products --format csv
+                  backstop extract --catalog "host=/run/postgresql dbname=cvety" --entity orders
                 """)
 
         /// Output formats.
@@ -29,10 +37,22 @@ extension Backstop {
         }
 
         @Option(name: .long, help: "The dump file, or a mydumper / --tab directory.")
-        var dump: String
+        var dump: String?
 
         @Option(name: .long, help: "The table whose rows are written.")
-        var table: String
+        var table: String?
+
+        @Option(name: .long, help: "Print canonical entities instead of raw rows.")
+        var entity: Entity?
+
+        @Option(name: .long, help: ArgumentHelp("Saved product-API JSON pages: files or a folder (with --entity products).", valueName: "path"))
+        var feed: [String] = []
+
+        @Option(name: .long, help: ArgumentHelp("The catalog database (libpq conninfo or URI), as a source for --entity.", valueName: "conninfo"))
+        var catalog: String?
+
+        @Option(name: .long, help: ArgumentHelp("Only this shop's rows (with --catalog).", valueName: "id"))
+        var shopID: Int64?
 
         @Option(name: .long, help: "Output format.")
         var format: Format = .ndjson
@@ -48,6 +68,18 @@ extension Backstop {
 
         func validate() throws {
             guard maxRowMb > 0 && maxRowMb <= 4096 else { throw ValidationError("--max-row-mb must be between 1 and 4096") }
+            if benchTables != nil { return }
+            switch (table, entity) {
+            case (nil, nil): throw ValidationError("give --table T (raw rows of a dump) or --entity products|orders|users")
+            case (.some, .some): throw ValidationError("--table and --entity exclude each other")
+            case (.some, nil):
+                guard dump != nil else { throw ValidationError("--table needs --dump FILE") }
+            case (nil, .some(let entity)):
+                let sources = [dump != nil, !feed.isEmpty, catalog != nil].filter { $0 }.count
+                guard sources == 1 else { throw ValidationError("--entity needs exactly one source: --dump, --feed or --catalog") }
+                if !feed.isEmpty && entity != .products { throw ValidationError("a product feed holds only products") }
+                if catalog != nil && entity == .users { throw ValidationError("the catalog has no Bitrix users; use --dump") }
+            }
         }
 
         func run() throws {
@@ -55,6 +87,14 @@ extension Backstop {
             var logger = Logger(label: "backstop.extract")
             logger.logLevel = .notice
             var options = DumpReader.Options(allowPartial: allowPartial, maxRowBytes: maxRowMb << 20)
+            if let entity, benchTables == nil {
+                try EntityExport(
+                    entity: entity, format: format, dump: dump, feed: feed, catalog: catalog, shopID: shopID,
+                    options: options, logger: logger
+                ).run()
+                return
+            }
+            guard let dump, let table else { throw ValidationError("--table needs --dump FILE") }
             if let benchTables {
                 // Bench-only (scripts/bench/10-dump.sh): time the reader materialising these tables
                 // (comma-separated; empty = scan only) and print one JSON object.
