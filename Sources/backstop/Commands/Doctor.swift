@@ -2,7 +2,6 @@ import ArgumentParser
 import BackstopIndex
 import BackstopModel
 import BackstopPostgres
-import CImageCodecs
 import Foundation
 
 extension Backstop {
@@ -57,8 +56,9 @@ extension Backstop {
             row("", blas.openBLASConfig ?? "")
             row("sgemm 384³", String(format: "%.1f GFLOPS", blas.measuredGFLOPS))
             row("LAPACK(E)", blas.lapackVersion)
-            row("libjpeg", "API \(CImageCodecs_jpegLibVersion())")
-            row("libpng", String(cString: CImageCodecs_pngVersion()))
+            let images = ImageCodecVersions.current
+            row("libjpeg", "API \(images.jpegLibVersion)" + (images.jpegTurboVersion.map { " (libjpeg-turbo \($0))" } ?? ""))
+            row("libpng", images.pngVersion)
             if failed { throw ExitCode.failure }
         }
     }
