@@ -40,8 +40,13 @@ enum BitrixInput {
             }
         }
         let model = builder.finish()
-        for problem in model.problems.prefix(20) {
-            logger.warning("bitrix row not interpreted", metadata: ["problem": "\(problem)"])
+        for problem in model.problems {
+            logger.info("bitrix value not interpreted", metadata: ["problem": "\(problem)"])
+        }
+        if !model.problems.isEmpty {
+            logger.notice(
+                "bitrix values not interpreted (see --log-level info)",
+                metadata: ["problems": "\(model.problems.count)", "first": "\(model.problems[0])"])
         }
         let summary =
             "\(configuration.bitrix.dumps.count) dump(s), \(bytes / 1024) KiB, \(rows) rows read: "
