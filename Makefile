@@ -9,7 +9,7 @@ CONFIG ?= debug
 BIN := .build/$(CONFIG)/backstop
 WORLDGEN := .build/$(CONFIG)/worldgen
 
-APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
+APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libblas3 libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
 	postgresql mariadb-server mariadb-client zstd
 
 # The local cluster's conninfo, unless the caller configured a server.

@@ -53,6 +53,16 @@ func backstop(_ arguments: [String], environment: [String: String] = [:]) throws
         #expect(!result.out.contains("REFERENCE BLAS"))
     }
 
+    /// The netlib reference BLAS (Debian's libblas3, installed by `make setup` only for this test) forced in
+    /// front of OpenBLAS must be reported loudly, and doctor must fail.
+    @Test func doctorWarnsLoudlyWhenTheReferenceBLASIsLoaded() throws {
+        let reference = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"
+        try #require(FileManager.default.fileExists(atPath: reference), "install libblas3 (make setup)")
+        let result = try backstop(["doctor", "--offline"], environment: ["LD_PRELOAD": reference])
+        #expect(result.status == 1)
+        #expect(result.out.contains("REFERENCE BLAS LOADED"))
+    }
+
     @Test func badConfigurationIsAUsageError() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).toml")
         try "[catalog]\nshopid = 1\n".write(to: file, atomically: true, encoding: .utf8)
