@@ -2,24 +2,9 @@ import BackstopTestSupport
 import Foundation
 import Testing
 
-/// Runs the built `backstop` binary and returns its exit status, stdout and stderr.
-func backstop(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = RepoPaths.backstopBinary
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for key in ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "DATABASE_URL", "BACKSTOP_CATALOG", "BACKSTOP_CONFIG"] { env[key] = nil }
-    env.merge(environment) { $1 }
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+/// Runs the built `backstop` binary.
+func backstop(_ arguments: [String], environment: [String: String] = [:]) throws -> Executable.Result {
+    try Executable.run("backstop", arguments, environment: environment)
 }
 
 @Suite struct CLIHelpTests {

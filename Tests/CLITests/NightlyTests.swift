@@ -3,19 +3,8 @@ import Foundation
 import Testing
 
 /// Runs the built `worldgen` binary.
-func worldgen(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent("worldgen")
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+func worldgen(_ arguments: [String]) throws -> Executable.Result {
+    try Executable.run("worldgen", arguments)
 }
 
 /// The nightly job end to end on the bundled tiny world: real dump, real catalog, real reports.
