@@ -6,7 +6,9 @@ struct BinaryCopyRow {
     let base: UnsafeRawBufferPointer
     let starts: UnsafeBufferPointer<Int>
     let lengths: UnsafeBufferPointer<Int32>
-    unowned let reader: BinaryCopyReader
+    /// Safe because a row only exists inside the reader's `next` closure, while the reader is alive;
+    /// `unowned(unsafe)` saves the unowned retain/release pair per row that `unowned` costs.
+    unowned(unsafe) let reader: BinaryCopyReader
 
     /// Whether a field is SQL NULL.
     @inline(__always)
@@ -17,8 +19,9 @@ struct BinaryCopyRow {
     func bytes(_ field: Int) -> UnsafeRawBufferPointer? {
         let length = Int(lengths[field])
         guard length >= 0 else { return nil }
-        let start = starts[field]
-        return UnsafeRawBufferPointer(rebasing: base[start..<(start + length)])
+        // Safe because `scanTuple` checked `starts[field] + length <= base.count` for every field of this
+        // tuple, and a tuple is never empty (it holds at least its field count), so `base` has an address.
+        return UnsafeRawBufferPointer(start: base.baseAddress.unsafelyUnwrapped + starts[field], count: length)
     }
 
     func failure(_ field: Int, _ message: String) -> ExtractError {
@@ -69,10 +72,20 @@ struct BinaryCopyRow {
         return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
     }
 
-    /// A text-like field (`text`, `varchar`, an enum cast to text) as a `String`, or `nil` for NULL.
+    /// A text-like field (`text`, `varchar`, an enum, whose binary form is its label) as a `String`,
+    /// or `nil` for NULL. One allocation for more than 15 bytes, none below (small-string form).
+    @inline(__always)
     func string(_ field: Int) -> String? {
         guard let raw = bytes(field) else { return nil }
         return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// An enum field (or any label column) matched against `labels` without making a `String`:
+    /// `.known(case)`, `.unknown(label)` for a label this build lacks, or `nil` for NULL.
+    @inline(__always)
+    func label<T>(_ field: Int, in labels: EnumLabels<T>) -> EnumLabels<T>.Match? {
+        guard let raw = bytes(field) else { return nil }
+        return labels.match(raw)
     }
 
     /// A non-NULL integer field of any width (int2/int4/int8 by length).
