@@ -28,6 +28,7 @@ struct BinaryCopyRow {
         ExtractError("field \(field) of tuple \(reader.tupleNumber): \(message)", table: reader.source)
     }
 
+    @inline(__always)
     private func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
         let length = Int(lengths[field])
         guard length >= 0 else { return nil }
@@ -36,30 +37,35 @@ struct BinaryCopyRow {
     }
 
     /// An `int2`, or `nil` for NULL.
+    @inline(__always)
     func int16(_ field: Int) throws -> Int16? {
         guard let at = try fixed(field, size: 2, type: "int2") else { return nil }
         return Int16(bitPattern: base.loadBigEndianUInt16(at: at))
     }
 
     /// An `int4`, or `nil` for NULL.
+    @inline(__always)
     func int32(_ field: Int) throws -> Int32? {
         guard let at = try fixed(field, size: 4, type: "int4") else { return nil }
         return Int32(bitPattern: base.loadBigEndianUInt32(at: at))
     }
 
     /// An `int8`, or `nil` for NULL.
+    @inline(__always)
     func int64(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "int8") else { return nil }
         return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
     }
 
     /// A `float4`, or `nil` for NULL.
+    @inline(__always)
     func float32(_ field: Int) throws -> Float? {
         guard let at = try fixed(field, size: 4, type: "float4") else { return nil }
         return Float(bitPattern: base.loadBigEndianUInt32(at: at))
     }
 
     /// A `bool`, or `nil` for NULL.
+    @inline(__always)
     func bool(_ field: Int) throws -> Bool? {
         guard let at = try fixed(field, size: 1, type: "bool") else { return nil }
         return base[at] != 0
@@ -67,6 +73,7 @@ struct BinaryCopyRow {
 
     /// A `timestamp`/`timestamptz` as microseconds since 2000-01-01 00:00:00 (UTC for timestamptz),
     /// or `nil` for NULL. ±infinity arrive as `Int64.max`/`Int64.min`.
+    @inline(__always)
     func timestampMicros(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "timestamp") else { return nil }
         return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
@@ -88,13 +95,15 @@ struct BinaryCopyRow {
         return labels.match(raw)
     }
 
-    /// A non-NULL integer field of any width (int2/int4/int8 by length).
+    /// An integer field of any width (int2/int4/int8 by length), or `nil` for NULL.
+    @inline(__always)
     func integer(_ field: Int) throws -> Int64? {
+        let at = starts[field]
         switch lengths[field] {
+        case 4: return Int64(Int32(bitPattern: base.loadBigEndianUInt32(at: at)))
+        case 8: return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
         case -1: return nil
-        case 2: return try int16(field).map(Int64.init)
-        case 4: return try int32(field).map(Int64.init)
-        case 8: return try int64(field)
+        case 2: return Int64(Int16(bitPattern: base.loadBigEndianUInt16(at: at)))
         default: throw failure(field, "\(lengths[field]) bytes for an integer")
         }
     }

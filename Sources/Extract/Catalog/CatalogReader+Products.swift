@@ -140,20 +140,24 @@ enum ProductColumns {
                 source: "product", key: String(id), field: "type", rawValue: label,
                 reason: "enum label unknown to this build"))
         }
-        return CanonicalProduct(
-            id: id,
-            shopID: try row.integer(1),
-            name: row.string(2) ?? "",
-            price: try row.integer(3).map { Kopecks($0) },
-            enabled: try row.bool(8) ?? false,
-            type: type?.value,
-            width: try row.integer(6).map { Int($0) },
-            height: try row.integer(7).map { Int($0) },
-            description: row.string(5),
-            image: row.string(9),
-            images: [],
-            createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)))
+        // Field by field into a copy of an empty product: CanonicalProduct's memberwise init lives in
+        // another module and is not inlinable, so calling it costs a retain and release per field.
+        var product = emptyProduct
+        product.id = id
+        product.shopID = try row.integer(1)
+        product.name = row.string(2) ?? ""
+        product.price = try row.integer(3).map { Kopecks($0) }
+        product.enabled = try row.bool(8) ?? false
+        product.type = type?.value
+        product.width = try row.integer(6).map { Int($0) }
+        product.height = try row.integer(7).map { Int($0) }
+        product.description = row.string(5)
+        product.image = row.string(9)
+        product.createdAt = try row.timestampMicros(10).map(CatalogTimestamp.text(micros:))
+        return product
     }
+
+    private static let emptyProduct = CanonicalProduct(id: 0, name: "")
 
     /// The catalog-only columns: the raw type label and `updated_at`.
     @inline(__always)
