@@ -2,49 +2,146 @@ import BackstopExtract
 import BackstopModel
 import BackstopPostgres
 import Dispatch
+import Glibc
 import Logging
 
-/// Times the catalog reader over a prepared database: `CatalogBench <conninfo> [runs]`.
-/// Prints one JSON object: the best and median wall time of reading every product through
-/// ``CatalogReader/products(shopID:)`` (binary COPY + decoding into `CanonicalProduct`), rows/s, and a
-/// checksum that proves every row was decoded.
+/// Times the catalog reader over a prepared database: `CatalogBench <conninfo> [runs] [mode]`.
+///
+/// Modes: `merge` (default: ``CatalogReader/products(shopID:)`` on an idle connection, two COPY streams
+/// merged client-side), `aggregated` (the same call inside a transaction, which takes the one-stream
+/// shape with images aggregated server-side), `records` (``CatalogReader/productRecords(shopID:)``).
+///
+/// Prints one JSON object. Per run it measures wall time, this process's CPU time (`getrusage`: the
+/// client: libpq, decoding, building `CanonicalProduct`s) and the CPU time of the server backends
+/// serving the COPYs (`/proc/<pid>/stat`; needs the server on this machine). On a shared machine the
+/// CPU-time rates are the trustworthy ones: wall time includes waiting for a core.
 @main
 struct CatalogBench {
+    struct Run {
+        var wall: Double
+        var clientCPU: Double
+        var productBackendCPU: Double
+        var imageBackendCPU: Double
+        var serverCPU: Double { productBackendCPU + imageBackendCPU }
+    }
+
     static func main() throws {
         let arguments = CommandLine.arguments
         guard arguments.count >= 2 else {
-            print("usage: CatalogBench <conninfo> [runs]")
+            print("usage: CatalogBench <conninfo> [runs] [merge|aggregated|records]")
             return
         }
-        let runs = arguments.count >= 3 ? Int(arguments[2]) ?? 3 : 3
+        let conninfo = arguments[1]
+        let runCount = arguments.count >= 3 ? Int(arguments[2]) ?? 3 : 3
+        let mode = arguments.count >= 4 ? arguments[3] : "merge"
         let logger = Logger(label: "backstop.bench") { _ in SwiftLogNoOpLogHandler() }
-        let connection = try PGConnection(conninfo: arguments[1], logger: logger)
+        let connection = try PGConnection(conninfo: conninfo, logger: logger)
+        let monitor = try PGConnection(conninfo: conninfo, applicationName: "backstop-bench-monitor", logger: logger)
+        let backend = try connection.execute("SELECT pg_backend_pid()").int(row: 0, column: 0)
+        let database = try connection.execute("SELECT current_database()").string(row: 0, column: 0) ?? ""
         let reader = CatalogReader(connection: connection, logger: logger)
-        var times: [Double] = []
+        var runs: [Run] = []
         var rows = 0
         var images = 0
         var checksum: Int64 = 0
-        for _ in 0..<runs {
-            let started = DispatchTime.now().uptimeNanoseconds
-            let cursor = try reader.products()
+        for _ in 0..<runCount {
+            if mode == "aggregated" { try connection.execute("BEGIN") }
+            let startedWall = DispatchTime.now().uptimeNanoseconds
+            let startedCPU = processCPUSeconds()
+            let startedBackend = backendCPUSeconds(pid: backend) ?? 0
+            var imageBackend: Int?
+            var imageBackendStart = 0.0
+            var imageBackendLast = 0.0
             rows = 0
             images = 0
             checksum = 0
-            while let product = try cursor.next() {
-                rows += 1
-                images += product.images.count
-                checksum &+= product.id &+ (product.price?.value ?? 0) &+ Int64(product.name.utf8.count)
+            // The image backend lives only while the products stream: find it once the read is under way
+            // and sample it every 64k rows (its CPU at the last sample is within a sample of its total).
+            func sampleImageBackend() throws {
+                guard mode != "aggregated" else { return }
+                if imageBackend == nil {
+                    let found = try monitor.execute(
+                        """
+                        SELECT pid FROM pg_stat_activity WHERE datname = \(database) \
+                        AND application_name = 'backstop-images'
+                        """)
+                    guard found.rowCount == 1 else { return }
+                    imageBackend = try found.int(row: 0, column: 0)
+                    imageBackendStart = imageBackend.flatMap(backendCPUSeconds(pid:)) ?? 0
+                    imageBackendLast = imageBackendStart
+                }
+                if let pid = imageBackend, let now = backendCPUSeconds(pid: pid) { imageBackendLast = now }
             }
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            if mode == "records" {
+                let cursor = try reader.productRecords()
+                while let record = try cursor.next() {
+                    rows += 1
+                    images += record.imageRows.count
+                    checksum &+= record.product.id &+ (record.product.price?.value ?? 0)
+                        &+ Int64(record.product.name.utf8.count) &+ Int64(record.updatedAt?.utf8.count ?? 0)
+                    if rows & 0xFFFF == 1 { try sampleImageBackend() }
+                }
+            } else {
+                let cursor = try reader.products()
+                while let product = try cursor.next() {
+                    rows += 1
+                    images += product.images.count
+                    checksum &+= product.id &+ (product.price?.value ?? 0) &+ Int64(product.name.utf8.count)
+                    if rows & 0xFFFF == 1 { try sampleImageBackend() }
+                }
+            }
+            let wall = Double(DispatchTime.now().uptimeNanoseconds - startedWall) / 1e9
+            let clientCPU = processCPUSeconds() - startedCPU
+            let productBackendCPU = (backendCPUSeconds(pid: backend) ?? 0) - startedBackend
+            if mode == "aggregated" { try connection.execute("COMMIT") }
+            runs.append(Run(
+                wall: wall, clientCPU: clientCPU, productBackendCPU: productBackendCPU,
+                imageBackendCPU: imageBackendLast - imageBackendStart))
         }
-        let sorted = times.sorted()
-        let best = sorted[0]
-        let median = sorted[sorted.count / 2]
+        func best(_ key: (Run) -> Double) -> Double { runs.map(key).min() ?? 0 }
+        func rate(_ seconds: Double) -> Int { seconds > 0 ? Int(Double(rows) / seconds) : 0 }
+        let wall = best(\.wall)
+        let client = best(\.clientCPU)
+        let server = best(\.serverCPU)
+        func list(_ key: (Run) -> Double) -> String {
+            var parts: [String] = []
+            for run in runs { parts.append("\((key(run) * 1000).rounded() / 1000)") }
+            return parts.joined(separator: ", ")
+        }
         print(
             """
-            {"rows": \(rows), "images": \(images), "checksum": \(checksum), "runs": \(runs), \
-            "best_seconds": \(best), "median_seconds": \(median), \
-            "rows_per_second_best": \(Int(Double(rows) / best)), "rows_per_second_median": \(Int(Double(rows) / median))}
+            {"mode": "\(mode)", "rows": \(rows), "images": \(images), "checksum": \(checksum), "runs": \(runCount), \
+            "wall_seconds": [\(list(\.wall))], "client_cpu_seconds": [\(list(\.clientCPU))], \
+            "server_product_backend_cpu_seconds": [\(list(\.productBackendCPU))], \
+            "server_image_backend_cpu_seconds": [\(list(\.imageBackendCPU))], \
+            "best_wall_seconds": \(wall), "rows_per_second_wall_best": \(rate(wall)), \
+            "best_client_cpu_seconds": \(client), "rows_per_client_cpu_second": \(rate(client)), \
+            "client_cpu_ns_per_row": \(rows > 0 ? Int(client * 1e9 / Double(rows)) : 0), \
+            "best_server_cpu_seconds": \(server), "rows_per_server_cpu_second": \(rate(server))}
             """)
+    }
+
+    /// User + system CPU time of this process. The corresponding C function is `getrusage`.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// User + system CPU time of a process on this machine (`utime` + `stime` of `/proc/<pid>/stat`),
+    /// or `nil` if it cannot be read (server elsewhere, process gone).
+    static func backendCPUSeconds(pid: Int) -> Double? {
+        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Fields after the command name (which is in parentheses and may contain spaces).
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -73,6 +73,8 @@ public final class PGCopyOutCursor {
     let connection: PGConnection
     let sql: String
     var finished = false
+    /// The message ``nextMessage()`` returned last, freed on the next call or in `deinit`.
+    private var held: UnsafeMutablePointer<CChar>?
 
     init(connection: PGConnection, sql: String) {
         self.connection = connection
@@ -80,6 +82,7 @@ public final class PGCopyOutCursor {
     }
 
     deinit {
+        releaseHeld()
         guard !finished, let conn = connection.handle else { return }
         // Cancel what is still streaming so the connection is usable again.
         if let cancel = PQgetCancel(conn) {
@@ -100,14 +103,26 @@ public final class PGCopyOutCursor {
     /// - warning: Do not escape the buffer; it is freed when `body` returns.
     /// The corresponding C function is `PQgetCopyData`.
     public func next(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
-        guard !finished else { return false }
+        guard let message = try nextMessage() else { return false }
+        defer { releaseHeld() }
+        try body(message)
+        return true
+    }
+
+    /// The next COPY data message, or `nil` at the end: the pull form of ``next(_:)``, without a closure
+    /// per message.
+    ///
+    /// - warning: Do not escape the buffer; it is freed by the next call and when the cursor is released.
+    /// The corresponding C function is `PQgetCopyData`.
+    public func nextMessage() throws -> UnsafeRawBufferPointer? {
+        releaseHeld()
+        guard !finished else { return nil }
         let conn = try connection.liveHandle()
         var buffer: UnsafeMutablePointer<CChar>? = nil
         let length = PQgetCopyData(conn, &buffer, 0)
         if length > 0, let buffer {
-            defer { PQfreemem(buffer) }
-            try body(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
-            return true
+            held = buffer
+            return UnsafeRawBufferPointer(start: buffer, count: Int(length))
         }
         finished = true
         if length == -2 {
@@ -121,6 +136,11 @@ public final class PGCopyOutCursor {
             PQclear(r)
         }
         if let failure { throw failure }
-        return false
+        return nil
+    }
+
+    private func releaseHeld() {
+        if let held { PQfreemem(held) }
+        held = nil
     }
 }

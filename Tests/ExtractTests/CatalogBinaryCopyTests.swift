@@ -29,17 +29,12 @@ struct CatalogBinaryCopyTests {
 
     static func read(_ messages: [[UInt8]]) throws -> [Row] {
         var queue = messages[...]
-        let reader = BinaryCopyReader(source: "t", fieldCount: 4) { body in
-            guard let message = queue.popFirst() else { return false }
-            try message.withUnsafeBytes { try body($0) }
-            return true
-        }
+        let reader = BinaryCopyReader(source: "t", fieldCount: 4) { queue.popFirst() }
         var rows: [Row] = []
-        while let row = try reader.next({ r in
-            Row(id: try r.required(0, r.int64), name: r.string(1), flag: try r.required(2, r.bool),
-                time: CatalogTimestamp.text(micros: try r.required(3, r.timestampMicros)))
-        }) {
-            rows.append(row)
+        while let r = try reader.nextRow() {
+            rows.append(Row(
+                id: try r.required(0, r.int64), name: r.string(1), flag: try r.required(2, r.bool),
+                time: CatalogTimestamp.text(micros: try r.required(3, r.timestampMicros))))
         }
         return rows
     }

@@ -84,6 +84,78 @@ struct CatalogReaderTests {
         }
     }
 
+    /// The two-stream merge (idle connection) and the aggregated single stream (connection inside a
+    /// transaction) agree on every edge of the merge join: products without images at both ends and in
+    /// between, ties in "order" (broken by id), images of another shop's product, and orphan images
+    /// (no product row; production has no foreign key) below, between and above the product ids.
+    @Test func productImageMergeMatchesAggregatedStream() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            try Self.seedShops(c)
+            try c.execute("ALTER TABLE productimage DROP CONSTRAINT productimage_product_id_fkey")
+            for (id, shop) in [(2, 17008), (3, 17008), (5, 8), (7, 17008), (9, 17008), (11, 17008)] as [(Int64, Int64)] {
+                try Self.insertProduct(
+                    c, id: id, shop: shop, name: "p\(id)", price: id * 100, type: "FLOWERS", description: nil,
+                    width: nil, height: nil, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
+            }
+            // (product, url, order, primary); ids follow insertion order, so "t2" ties "t1" and wins on id.
+            let images: [(Int64, String, Int64, Bool?)] = [
+                (1, "orphan-low", 0, nil), (3, "t2", 1, false), (3, "t1", 1, true), (3, "first", 0, nil),
+                (4, "orphan-mid", 0, nil), (5, "other-shop", 0, true), (9, "only", 5, false), (12, "orphan-high", 0, nil),
+            ]
+            for (product, url, order, primary) in images {
+                try c.execute(
+                    "INSERT INTO productimage (product_id, url, \"order\", is_primary) VALUES (\(product), \(url), \(order), \(primary))")
+            }
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            let merged = try reader.productRecords().collect()
+            #expect(!c.isInTransaction)
+            #expect(merged.map(\.product.id) == [2, 3, 5, 7, 9, 11])
+            #expect(merged.map(\.product.images) == [[], ["first", "t2", "t1"], ["other-shop"], [], ["only"], []])
+            #expect(merged[1].imageRows == [
+                CatalogProductImage(url: "first", order: 0, isPrimary: false),
+                CatalogProductImage(url: "t2", order: 1, isPrimary: false),
+                CatalogProductImage(url: "t1", order: 1, isPrimary: true),
+            ])
+            let shop = try reader.products(shopID: 17008).collect()
+            #expect(shop.map(\.id) == [2, 3, 7, 9, 11])
+            #expect(shop.map(\.images) == [[], ["first", "t2", "t1"], [], ["only"], []])
+            #expect(try reader.products(shopID: 8).collect().map(\.images) == [["other-shop"]])
+
+            // Inside a transaction the reader takes the one-stream shape; same values.
+            let (aggregated, aggregatedShop) = try c.transaction { _ in
+                (try reader.productRecords().collect(), try reader.products(shopID: 17008).collect())
+            }
+            #expect(aggregated == merged)
+            #expect(aggregatedShop == shop)
+        }
+    }
+
+    /// A merge cursor dropped part-way ends its transaction and leaves the connection usable.
+    @Test func droppedProductCursorReleasesTheConnection() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            try Self.seedShops(c)
+            try c.execute(
+                """
+                INSERT INTO product (id, shop_id, name, price) SELECT g, 17008, 'p' || g, g FROM generate_series(1, 5000) g
+                """)
+            try c.execute("INSERT INTO productimage (product_id, url) SELECT g, 'u' || g FROM generate_series(1, 5000, 2) g")
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            do {
+                let cursor = try reader.products()
+                #expect(try cursor.next()?.images == ["u1"])
+                #expect(try cursor.next()?.images == [])
+                #expect(cursor.rowCount == 2)
+            }
+            #expect(!c.isInTransaction)
+            #expect(try c.execute("SELECT count(*) FROM product").int(row: 0, column: 0) == 5000)
+            let all = try reader.products().collect()
+            #expect(all.count == 5000)
+            #expect(all.filter { !$0.images.isEmpty }.count == 2500)
+        }
+    }
+
     @Test func ordersWithItemsHistoryAndClients() throws {
         try TestDatabase.withConnection { c in
             try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)

@@ -8,21 +8,32 @@ import BackstopPostgres
 /// count of -1 ends the data. All integers are big-endian.
 ///
 /// The server sends one CopyData message per tuple (the header rides in front of the first one), so the
-/// fast path decodes a tuple in place inside the message. Messages that hold several tuples or only part
-/// of one are handled by copying into a carry buffer.
+/// fast path decodes a tuple in place inside the message libpq hands over. Messages that hold several
+/// tuples or only part of one are handled by copying into a carry buffer.
+///
+/// Pull-style, without closures: ``nextRow()`` returns a row that stays valid until the next call.
 final class BinaryCopyReader {
-    /// Hands the next CopyData message to its closure and returns `true`, or returns `false` at the end.
-    typealias MessageSource = ((UnsafeRawBufferPointer) throws -> Void) throws -> Bool
-    private let nextMessage: MessageSource
+    /// Where messages come from: a libpq COPY, or (tests) a closure returning whole messages.
+    private enum Messages {
+        case copy(PGCopyOutCursor)
+        case closure(() throws -> [UInt8]?)
+    }
+
+    private let messages: Messages
     /// The table (or query) being read, for error messages.
     let source: String
     /// The number of fields every tuple must have.
     let fieldCount: Int
     private var headerRead = false
     private var ended = false
-    /// Bytes of a message that were not consumed yet (only on the slow path).
-    private var carry: [UInt8] = []
+    /// Bytes not consumed yet, `carry[carryStart..<carryEnd]` (only on the slow path). Raw memory, so a
+    /// row can point into it until the next call.
+    private var carry: UnsafeMutableRawPointer
+    private var carryCapacity = 0
     private var carryStart = 0
+    private var carryEnd = 0
+    /// The current message of a closure source.
+    private var ownedMessage: UnsafeMutableRawBufferPointer?
     /// Field starts and lengths of the current tuple, reused between tuples. Raw buffers (allocated once,
     /// freed in deinit) rather than arrays: no uniqueness checks, retains or exclusivity bookkeeping per field.
     private let starts: UnsafeMutableBufferPointer<Int>
@@ -31,124 +42,149 @@ final class BinaryCopyReader {
     private(set) var tupleNumber = 0
 
     /// Reads from a libpq COPY cursor.
-    convenience init(cursor: PGCopyOutCursor, source: String, fieldCount: Int) {
-        self.init(source: source, fieldCount: fieldCount) { body in try cursor.next(body) }
-    }
-
-    /// Reads from any message source (tests split streams at arbitrary points with it).
-    init(source: String, fieldCount: Int, messages: @escaping MessageSource) {
-        self.nextMessage = messages
+    init(cursor: PGCopyOutCursor, source: String, fieldCount: Int) {
+        self.messages = .copy(cursor)
         self.source = source
         self.fieldCount = fieldCount
         self.starts = .allocate(capacity: fieldCount)
         self.starts.initialize(repeating: 0)
         self.lengths = .allocate(capacity: fieldCount)
         self.lengths.initialize(repeating: -1)
+        self.carry = .allocate(byteCount: 0, alignment: 8)
+    }
+
+    /// Reads messages from a closure (tests split streams at arbitrary points with it).
+    init(source: String, fieldCount: Int, messages: @escaping () throws -> [UInt8]?) {
+        self.messages = .closure(messages)
+        self.source = source
+        self.fieldCount = fieldCount
+        self.starts = .allocate(capacity: fieldCount)
+        self.starts.initialize(repeating: 0)
+        self.lengths = .allocate(capacity: fieldCount)
+        self.lengths.initialize(repeating: -1)
+        self.carry = .allocate(byteCount: 0, alignment: 8)
     }
 
     deinit {
         starts.deallocate()
         lengths.deallocate()
+        carry.deallocate()
+        ownedMessage?.deallocate()
     }
 
     static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
 
-    /// Calls `body` with the next tuple and returns its result, or returns `nil` at the end.
-    func next<T>(_ body: (BinaryCopyRow) throws -> T) throws -> T? {
+    /// The next tuple, or `nil` at the end. The row (and every buffer taken from it) is valid until the
+    /// next call.
+    func nextRow() throws -> BinaryCopyRow? {
         while true {
             if ended {
+                guard carryStart == carryEnd else {
+                    throw ExtractError("bytes after the binary COPY trailer", table: source)
+                }
                 // Drain the cursor so the connection finishes the COPY cleanly.
-                while try nextMessage({ _ in }) {}
+                while try nextMessage() != nil {}
                 return nil
             }
-            if carryStart < carry.count {
-                if let value = try decodeCarry(body) { return value }
-                // The carry holds an incomplete tuple: append the next message.
+            if carryStart < carryEnd {
+                if let row = try rowFromCarry() { return row }
+                if ended { continue }
             }
-            var result: T?
-            var needsCarry = false
-            let more = try nextMessage { message in
-                if carryStart < carry.count {
-                    carry.append(contentsOf: message)
-                    needsCarry = true
-                    return
-                }
-                carry.removeAll(keepingCapacity: true)
-                carryStart = 0
-                var offset = 0
-                if !headerRead {
-                    guard let end = try Self.headerEnd(message, source: source) else {
-                        carry.append(contentsOf: message)
-                        needsCarry = true
-                        return
-                    }
-                    offset = end
-                    headerRead = true
-                }
-                switch try scanTuple(message, from: offset) {
-                case .tuple(let end) where end == message.count:
-                    tupleNumber += 1
-                    result = try body(BinaryCopyRow(base: message, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self))
-                case .trailer(let end) where end == message.count:
-                    ended = true
-                default:
-                    carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: message[offset...]))
-                    needsCarry = true
-                }
+            guard let message = try nextMessage() else {
+                throw ExtractError("the binary COPY stream ended without its trailer", table: source)
             }
-            if let result { return result }
-            if needsCarry { continue }
-            if !more {
-                guard ended, carryStart >= carry.count else {
-                    throw ExtractError("the binary COPY stream ended without its trailer", table: source)
+            if carryStart < carryEnd {
+                appendToCarry(message)
+                continue
+            }
+            carryStart = 0
+            carryEnd = 0
+            var offset = 0
+            if !headerRead {
+                guard let end = try Self.headerEnd(message, source: source) else {
+                    appendToCarry(message)
+                    continue
                 }
-                return nil
+                offset = end
+                headerRead = true
+            }
+            switch try scanTuple(message, from: offset) {
+            case .tuple(let end) where end == message.count:
+                tupleNumber &+= 1
+                return row(in: message)
+            case .trailer(let end) where end == message.count:
+                ended = true
+            default:
+                appendToCarry(UnsafeRawBufferPointer(rebasing: message[offset...]))
             }
         }
     }
 
-    /// Decodes one tuple from the carry buffer, or returns `nil` if it holds only part of one.
-    private func decodeCarry<T>(_ body: (BinaryCopyRow) throws -> T) throws -> T? {
-        // The buffer is only read inside the closure; the carry bookkeeping changes after it.
-        let start = carryStart
-        var consumed = 0
-        var sawHeader = false
-        var sawTrailer = false
-        let value = try carry.withUnsafeBytes { all -> T? in
-            let buffer = UnsafeRawBufferPointer(rebasing: all[start...])
-            var offset = 0
-            if !headerRead {
-                guard let end = try Self.headerEnd(buffer, source: source) else { return nil }
-                offset = end
-                sawHeader = true
-                consumed = end
-            }
-            switch try scanTuple(buffer, from: offset) {
-            case .incomplete:
-                return nil
-            case .trailer(let end):
-                sawTrailer = true
-                consumed = end
-                return nil
-            case .tuple(let end):
-                tupleNumber += 1
-                consumed = end
-                return try body(BinaryCopyRow(base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self))
-            }
+    @inline(__always)
+    private func row(in buffer: UnsafeRawBufferPointer) -> BinaryCopyRow {
+        BinaryCopyRow(base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self)
+    }
+
+    private func nextMessage() throws -> UnsafeRawBufferPointer? {
+        switch messages {
+        case .copy(let cursor):
+            return try cursor.nextMessage()
+        case .closure(let next):
+            ownedMessage?.deallocate()
+            ownedMessage = nil
+            guard let message = try next() else { return nil }
+            // A copy that lives until the next call, like libpq's buffer.
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: message.count, alignment: 8)
+            message.withUnsafeBytes { copy.copyMemory(from: $0) }
+            ownedMessage = copy
+            return UnsafeRawBufferPointer(copy)
         }
-        if sawHeader { headerRead = true }
-        carryStart += consumed
-        if sawTrailer {
+    }
+
+    /// Decodes one tuple (or the header, or the trailer) from the carry buffer; `nil` if it holds only
+    /// part of a tuple, or after consuming the header or trailer.
+    private func rowFromCarry() throws -> BinaryCopyRow? {
+        let buffer = UnsafeRawBufferPointer(start: carry + carryStart, count: carryEnd - carryStart)
+        var offset = 0
+        if !headerRead {
+            guard let end = try Self.headerEnd(buffer, source: source) else { return nil }
+            offset = end
+            headerRead = true
+            carryStart += end
+        }
+        switch try scanTuple(buffer, from: offset) {
+        case .incomplete:
+            return nil
+        case .trailer(let end):
             ended = true
-            if carryStart < carry.count {
-                throw ExtractError("bytes after the binary COPY trailer", table: source)
-            }
+            carryStart += end - offset
+            return nil
+        case .tuple(let end):
+            tupleNumber &+= 1
+            carryStart += end - offset
+            return row(in: buffer)
         }
-        if carryStart == carry.count {
-            carry.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends bytes to the carry buffer, first moving the unconsumed part to the front (the row handed
+    /// out last is invalid by now: this only runs inside ``nextRow()``).
+    private func appendToCarry(_ bytes: UnsafeRawBufferPointer) {
+        let pending = carryEnd - carryStart
+        if carryStart > 0 {
+            if pending > 0 { carry.copyMemory(from: carry + carryStart, byteCount: pending) }
             carryStart = 0
+            carryEnd = pending
         }
-        return value
+        if carryEnd + bytes.count > carryCapacity {
+            let capacity = max(carryEnd + bytes.count, carryCapacity * 2, 4096)
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            if carryEnd > 0 { grown.copyMemory(from: carry, byteCount: carryEnd) }
+            carry.deallocate()
+            carry = grown
+            carryCapacity = capacity
+        }
+        if let base = bytes.baseAddress, bytes.count > 0 { (carry + carryEnd).copyMemory(from: base, byteCount: bytes.count) }
+        carryEnd += bytes.count
     }
 
     private enum Scan {

@@ -6,7 +6,9 @@ struct BinaryCopyRow {
     let base: UnsafeRawBufferPointer
     let starts: UnsafeBufferPointer<Int>
     let lengths: UnsafeBufferPointer<Int32>
-    unowned let reader: BinaryCopyReader
+    /// Safe because a row only exists inside the reader's `next` closure, while the reader is alive;
+    /// `unowned(unsafe)` saves the unowned retain/release pair per row that `unowned` costs.
+    unowned(unsafe) let reader: BinaryCopyReader
 
     /// Whether a field is SQL NULL.
     @inline(__always)
@@ -17,14 +19,16 @@ struct BinaryCopyRow {
     func bytes(_ field: Int) -> UnsafeRawBufferPointer? {
         let length = Int(lengths[field])
         guard length >= 0 else { return nil }
-        let start = starts[field]
-        return UnsafeRawBufferPointer(rebasing: base[start..<(start + length)])
+        // Safe because `scanTuple` checked `starts[field] + length <= base.count` for every field of this
+        // tuple, and a tuple is never empty (it holds at least its field count), so `base` has an address.
+        return UnsafeRawBufferPointer(start: base.baseAddress.unsafelyUnwrapped + starts[field], count: length)
     }
 
     func failure(_ field: Int, _ message: String) -> ExtractError {
         ExtractError("field \(field) of tuple \(reader.tupleNumber): \(message)", table: reader.source)
     }
 
+    @inline(__always)
     private func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
         let length = Int(lengths[field])
         guard length >= 0 else { return nil }
@@ -33,30 +37,35 @@ struct BinaryCopyRow {
     }
 
     /// An `int2`, or `nil` for NULL.
+    @inline(__always)
     func int16(_ field: Int) throws -> Int16? {
         guard let at = try fixed(field, size: 2, type: "int2") else { return nil }
         return Int16(bitPattern: base.loadBigEndianUInt16(at: at))
     }
 
     /// An `int4`, or `nil` for NULL.
+    @inline(__always)
     func int32(_ field: Int) throws -> Int32? {
         guard let at = try fixed(field, size: 4, type: "int4") else { return nil }
         return Int32(bitPattern: base.loadBigEndianUInt32(at: at))
     }
 
     /// An `int8`, or `nil` for NULL.
+    @inline(__always)
     func int64(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "int8") else { return nil }
         return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
     }
 
     /// A `float4`, or `nil` for NULL.
+    @inline(__always)
     func float32(_ field: Int) throws -> Float? {
         guard let at = try fixed(field, size: 4, type: "float4") else { return nil }
         return Float(bitPattern: base.loadBigEndianUInt32(at: at))
     }
 
     /// A `bool`, or `nil` for NULL.
+    @inline(__always)
     func bool(_ field: Int) throws -> Bool? {
         guard let at = try fixed(field, size: 1, type: "bool") else { return nil }
         return base[at] != 0
@@ -64,24 +73,37 @@ struct BinaryCopyRow {
 
     /// A `timestamp`/`timestamptz` as microseconds since 2000-01-01 00:00:00 (UTC for timestamptz),
     /// or `nil` for NULL. ±infinity arrive as `Int64.max`/`Int64.min`.
+    @inline(__always)
     func timestampMicros(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "timestamp") else { return nil }
         return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
     }
 
-    /// A text-like field (`text`, `varchar`, an enum cast to text) as a `String`, or `nil` for NULL.
+    /// A text-like field (`text`, `varchar`, an enum, whose binary form is its label) as a `String`,
+    /// or `nil` for NULL. One allocation for more than 15 bytes, none below (small-string form).
+    @inline(__always)
     func string(_ field: Int) -> String? {
         guard let raw = bytes(field) else { return nil }
         return String(decoding: raw, as: UTF8.self)
     }
 
-    /// A non-NULL integer field of any width (int2/int4/int8 by length).
+    /// An enum field (or any label column) matched against `labels` without making a `String`:
+    /// `.known(case)`, `.unknown(label)` for a label this build lacks, or `nil` for NULL.
+    @inline(__always)
+    func label<T>(_ field: Int, in labels: EnumLabels<T>) -> EnumLabels<T>.Match? {
+        guard let raw = bytes(field) else { return nil }
+        return labels.match(raw)
+    }
+
+    /// An integer field of any width (int2/int4/int8 by length), or `nil` for NULL.
+    @inline(__always)
     func integer(_ field: Int) throws -> Int64? {
+        let at = starts[field]
         switch lengths[field] {
+        case 4: return Int64(Int32(bitPattern: base.loadBigEndianUInt32(at: at)))
+        case 8: return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
         case -1: return nil
-        case 2: return try int16(field).map(Int64.init)
-        case 4: return try int32(field).map(Int64.init)
-        case 8: return try int64(field)
+        case 2: return Int64(Int16(bitPattern: base.loadBigEndianUInt16(at: at)))
         default: throw failure(field, "\(lengths[field]) bytes for an integer")
         }
     }

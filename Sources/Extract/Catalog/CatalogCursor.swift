@@ -1,34 +1,30 @@
 import BackstopPostgres
 
-/// A pull cursor over one binary `COPY … TO STDOUT` of the catalog: each ``next()`` decodes one tuple
-/// into `Element`. Memory stays bounded by one tuple (plus the problems found so far).
+/// A pull cursor over a binary `COPY … TO STDOUT` of the catalog: each ``next()`` decodes one row
+/// into `Element`. Memory stays bounded by one row (plus the problems found so far).
 ///
 /// Read it to the end or drop it before using the connection for anything else.
 public final class CatalogCursor<Element> {
-    private let reader: BinaryCopyReader
-    private let decode: (BinaryCopyRow, inout [ParseProblem]) throws -> Element
-    /// Values that could not be interpreted (e.g. an enum label this build does not know), in order.
-    public private(set) var problems: [ParseProblem] = []
-    /// Rows decoded so far.
-    public private(set) var rowCount = 0
+    private let state: CatalogCursorState
+    /// The concrete decoder's `next`: one indirect call per row, and everything behind it is
+    /// specialised for `Element` (no generic metadata lookups or value-witness copies per row).
+    private let pull: () throws -> Element?
 
-    init(
-        reader: BinaryCopyReader,
-        decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
-    ) {
-        self.reader = reader
-        self.decode = decode
+    /// Values that could not be interpreted (e.g. an enum label this build does not know), in order.
+    public var problems: [ParseProblem] { state.problems }
+    /// Rows decoded so far.
+    public var rowCount: Int { state.rowCount }
+
+    init(state: CatalogCursorState, pull: @escaping () throws -> Element?) {
+        self.state = state
+        self.pull = pull
     }
 
     /// The next row, or `nil` at the end of the COPY.
     ///
     /// - Throws: ``ExtractError`` naming the table and tuple when the stream is malformed or a field
     ///   has the wrong type; `PGError` when the server fails part-way.
-    public func next() throws -> Element? {
-        let value = try reader.next { row in try decode(row, &problems) }
-        if value != nil { rowCount += 1 }
-        return value
-    }
+    public func next() throws -> Element? { try pull() }
 
     /// Reads every remaining row (tests and small tables; use ``next()`` for large ones).
     public func collect() throws -> [Element] {
@@ -40,3 +36,30 @@ public final class CatalogCursor<Element> {
 
 @available(*, unavailable, message: "A cursor reads from a single-threaded libpq connection.")
 extension CatalogCursor: Sendable {}
+
+/// What a cursor reports besides its rows, shared between the cursor and the decoder feeding it.
+final class CatalogCursorState {
+    var problems: [ParseProblem] = []
+    var rowCount = 0
+}
+
+/// One COPY decoded row by row with a closure: the general path for the smaller tables.
+final class DecodingRowSource<Element> {
+    private let reader: BinaryCopyReader
+    private let decode: (BinaryCopyRow, inout [ParseProblem]) throws -> Element
+    let state = CatalogCursorState()
+
+    init(reader: BinaryCopyReader, decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element) {
+        self.reader = reader
+        self.decode = decode
+    }
+
+    func next() throws -> Element? {
+        guard let row = try reader.nextRow() else { return nil }
+        let value = try decode(row, &state.problems)
+        state.rowCount += 1
+        return value
+    }
+
+    var cursor: CatalogCursor<Element> { CatalogCursor(state: state, pull: next) }
+}

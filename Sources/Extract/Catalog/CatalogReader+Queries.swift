@@ -2,34 +2,13 @@ import BackstopModel
 import BackstopPostgres
 
 extension CatalogReader {
-    /// 16 fields: id, shop_id, name, price, type, description, width, height, enabled, image,
-    /// created_at, updated_at, then the image arrays urls, ids, orders, primaries.
-    ///
-    /// The image rows are aggregated from a subquery sorted by (product_id, "order", id) instead of
-    /// `array_agg(… ORDER BY …)`, which sorts every group once per aggregate (2.3× slower server-side).
-    /// PostgreSQL feeds a sorted subquery to the aggregate in order, but SQL does not promise it, so the
-    /// decoder checks the order with the ids and re-sorts if a plan ever delivers otherwise.
-    static var productQuery: PGQuery {
-        """
-        SELECT p.id, p.shop_id, p.name, p.price, p.type::text, p.description, p.width, p.height, p.enabled, \
-        p.image, p.created_at, p.updated_at, i.urls, i.ids, i.orders, i.primaries \
-        FROM product p \
-        LEFT JOIN (SELECT product_id, array_agg(url) AS urls, array_agg(id) AS ids, array_agg("order") AS orders, \
-        array_agg(COALESCE(is_primary, false)) AS primaries \
-        FROM (SELECT product_id, url, id, "order", is_primary FROM productimage \
-        ORDER BY product_id, "order", id) s GROUP BY product_id) i ON i.product_id = p.id \
-        WHERE \(shopFilter) IS NULL OR p.shop_id = \(shopFilter) \
-        ORDER BY p.id
-        """
-    }
-
     /// 21 fields: id, shop_id, "orderNumber", tracking_id, "customerName", phone, delivery_address,
     /// subtotal, delivery_cost, total, status, bitrix_order_id, recipient_name, recipient_phone,
     /// delivery_type, created_at, then the item arrays product ids, names, prices, quantities, totals.
     static var orderQuery: PGQuery {
         """
         SELECT o.id, o.shop_id, o."orderNumber", o.tracking_id, o."customerName", o.phone, o.delivery_address, \
-        o.subtotal, o.delivery_cost, o.total, o.status::text, o.bitrix_order_id, o.recipient_name, \
+        o.subtotal, o.delivery_cost, o.total, o.status, o.bitrix_order_id, o.recipient_name, \
         o.recipient_phone, o.delivery_type, o.created_at, \
         i.product_ids, i.names, i.prices, i.quantities, i.totals \
         FROM "order" o \
@@ -66,54 +45,12 @@ extension CatalogReader {
         """
     }
 
-    static func decodeProduct(_ row: BinaryCopyRow, problems: inout [ParseProblem]) throws -> CatalogProduct {
-        let id = try row.required(0, row.integer)
-        let typeName = row.string(4) ?? ""
-        let type = ProductType(rawValue: typeName)
-        if type == nil {
-            problems.append(ParseProblem(
-                source: "product", key: String(id), field: "type", rawValue: typeName,
-                reason: "enum label unknown to this build"))
-        }
-        var imageRows: [CatalogProductImage] = []
-        if let urls = try row.stringArray(12) {
-            let ids = try row.integerArray(13) ?? []
-            let orders = try row.integerArray(14) ?? []
-            let primaries = try row.boolArray(15) ?? []
-            guard ids.count == urls.count, orders.count == urls.count, primaries.count == urls.count else {
-                throw row.failure(12, "image arrays differ in length")
-            }
-            var indices = Array(0..<urls.count)
-            let sorted = indices.indices.dropFirst().allSatisfy { (orders[$0 - 1], ids[$0 - 1]) <= (orders[$0], ids[$0]) }
-            if !sorted { indices.sort { (orders[$0], ids[$0]) < (orders[$1], ids[$1]) } }
-            imageRows.reserveCapacity(urls.count)
-            for i in indices {
-                imageRows.append(CatalogProductImage(url: urls[i] ?? "", order: orders[i], isPrimary: primaries[i]))
-            }
-        }
-        let product = CanonicalProduct(
-            id: id,
-            shopID: try row.integer(1),
-            name: row.string(2) ?? "",
-            price: try row.integer(3).map { Kopecks($0) },
-            enabled: try row.bool(8) ?? false,
-            type: type,
-            width: try row.integer(6).map { Int($0) },
-            height: try row.integer(7).map { Int($0) },
-            description: row.string(5),
-            image: row.string(9),
-            images: imageRows.map(\.url),
-            createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)))
-        return CatalogProduct(
-            product: product, typeName: typeName, imageRows: imageRows,
-            updatedAt: try row.timestampMicros(11).map(CatalogTimestamp.text(micros:)))
-    }
-
     static func decodeOrder(_ row: BinaryCopyRow, problems: inout [ParseProblem]) throws -> CatalogOrder {
         let id = try row.required(0, row.integer)
-        let statusName = row.string(10) ?? ""
-        let status = OrderStatus(rawValue: statusName)
-        if status == nil {
+        let statusLabel = row.label(10, in: CatalogLabels.orderStatuses)
+        let statusName = statusLabel?.label ?? ""
+        let status = statusLabel?.value
+        if case .unknown = statusLabel {
             problems.append(ParseProblem(
                 source: "order", key: String(id), field: "status", rawValue: statusName,
                 reason: "enum label unknown to this build"))

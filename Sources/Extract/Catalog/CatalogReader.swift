@@ -6,9 +6,12 @@ public import Logging
 /// `client`, `product_embeddings`) through binary `COPY (SELECT …) TO STDOUT`, decoding the COPY
 /// stream itself into canonical values.
 ///
-/// Enum columns are cast to text in the SELECT, so they arrive as their stored member NAMES
-/// (`FLOWERS`, `IN_DELIVERY`); mixed-case columns are quoted. Images and order items are aggregated
-/// server-side into arrays per parent row, so each cursor yields complete values with bounded memory.
+/// Enum columns arrive as their stored member NAMES (`FLOWERS`, `IN_DELIVERY`: the binary form of an
+/// enum is its label); mixed-case columns are quoted. Products and their images come from two COPY
+/// streams on two connections sharing one snapshot, merged client-side in one pass (see
+/// ``ProductImageMerge``); on a connection inside a transaction, images are aggregated server-side
+/// instead. Order items are aggregated server-side into arrays per order. Either way each cursor yields
+/// complete values with bounded memory.
 ///
 /// ```swift
 /// let reader = CatalogReader(connection: connection, logger: logger)
@@ -32,16 +35,12 @@ public struct CatalogReader {
     /// - Parameter shopID: only this shop's products; `nil` for all.
     /// - Throws: `PGError` if the COPY cannot start.
     public func products(shopID: Int64? = nil) throws -> CatalogCursor<CanonicalProduct> {
-        try copy(Self.productQuery, source: "product", fields: 16, shopID: shopID) { row, problems in
-            try Self.decodeProduct(row, problems: &problems).product
-        }
+        try productSource(shopID: shopID).canonical()
     }
 
     /// Products with their catalog-only details (raw type label, image rows, `updated_at`).
     public func productRecords(shopID: Int64? = nil) throws -> CatalogCursor<CatalogProduct> {
-        try copy(Self.productQuery, source: "product", fields: 16, shopID: shopID) { row, problems in
-            try Self.decodeProduct(row, problems: &problems)
-        }
+        try productSource(shopID: shopID).records()
     }
 
     /// Orders (optionally of one shop) ordered by id, in canonical form with their items.
@@ -88,16 +87,22 @@ public struct CatalogReader {
     /// The filter value as SQL: one evaluation per query (an InitPlan), NULL when no shop was given.
     static let shopFilter: PGQuery = "(SELECT NULLIF(current_setting('backstop.catalog_shop', true), '')::integer)"
 
+    /// Binds the shop filter on `connection` for the next COPY.
+    func setShop(_ shopID: Int64?, on connection: PGConnection) throws {
+        let value = shopID.map { String($0) } ?? ""
+        try connection.execute("SELECT set_config(\(Self.shopSetting), \(value), false)")
+    }
+
+    /// Starts `COPY (select) TO STDOUT` and decodes each tuple with `decode`.
     func copy<Element>(
         _ select: PGQuery, source: String, fields: Int, shopID: Int64?,
         decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
     ) throws -> CatalogCursor<Element> {
-        let value = shopID.map { String($0) } ?? ""
-        try connection.execute("SELECT set_config(\(Self.shopSetting), \(value), false)")
+        try setShop(shopID, on: connection)
         let query: PGQuery = "COPY (\(select)) TO STDOUT WITH (FORMAT binary)"
-        logger.debug("catalog copy", metadata: ["catalog.table": "\(source)", "catalog.shop": "\(value)"])
+        logger.debug("catalog copy", metadata: ["catalog.table": "\(source)", "catalog.shop": "\(shopID.map { String($0) } ?? "")"])
         let cursor = try connection.copyOut(query)
-        return CatalogCursor(reader: BinaryCopyReader(cursor: cursor, source: source, fieldCount: fields), decode: decode)
+        return DecodingRowSource(reader: BinaryCopyReader(cursor: cursor, source: source, fieldCount: fields), decode: decode).cursor
     }
 }
 

@@ -11,28 +11,35 @@ enum CatalogTimestamp {
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civil(daysSince2000: days)
         guard (0...9999).contains(year) else { return slowText(year, month, day, secondOfDay) }
-        // Fixed-width digits straight into the string's storage: this runs twice per catalog row.
+        // Fixed-width digits straight into the string's storage: this runs once or twice per catalog row.
         return String(unsafeUninitializedCapacity: 19) { buffer in
-            func put(_ value: Int64, _ width: Int, at offset: Int) {
-                var v = value
-                for i in stride(from: offset + width - 1, through: offset, by: -1) {
-                    buffer[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                    v /= 10
-                }
-            }
-            put(year, 4, at: 0)
+            // Safe because the capacity is 19 and every index below is < 19, each value has the digits its
+            // width allows (year 0…9999 checked above, the rest by construction).
+            let hour = secondOfDay / 3600
+            let minute = secondOfDay / 60 % 60
+            let second = secondOfDay % 60
+            putPair(buffer, year / 100, at: 0)
+            putPair(buffer, year % 100, at: 2)
             buffer[4] = UInt8(ascii: "-")
-            put(month, 2, at: 5)
+            putPair(buffer, month, at: 5)
             buffer[7] = UInt8(ascii: "-")
-            put(day, 2, at: 8)
+            putPair(buffer, day, at: 8)
             buffer[10] = UInt8(ascii: " ")
-            put(secondOfDay / 3600, 2, at: 11)
+            putPair(buffer, hour, at: 11)
             buffer[13] = UInt8(ascii: ":")
-            put(secondOfDay / 60 % 60, 2, at: 14)
+            putPair(buffer, minute, at: 14)
             buffer[16] = UInt8(ascii: ":")
-            put(secondOfDay % 60, 2, at: 17)
+            putPair(buffer, second, at: 17)
             return 19
         }
+    }
+
+    /// Two decimal digits of `value` (0…99) at `offset`, `offset + 1`.
+    @inline(__always)
+    private static func putPair(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ value: Int64, at offset: Int) {
+        let v = UInt8(truncatingIfNeeded: value)
+        buffer[offset] = UInt8(ascii: "0") &+ v / 10
+        buffer[offset &+ 1] = UInt8(ascii: "0") &+ v % 10
     }
 
     /// Years outside 0…9999 (never in real data).

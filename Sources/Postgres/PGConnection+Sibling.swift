@@ -1,0 +1,41 @@
+import CLibPQ
+
+extension PGConnection {
+    /// Whether the connection is inside a transaction block (open, active or failed).
+    ///
+    /// The corresponding C function is `PQtransactionStatus`.
+    public var isInTransaction: Bool {
+        guard let handle else { return false }
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
+    }
+
+    /// Opens a second connection with this one's parameters (host, port, user, database, password, TLS
+    /// options), for a stream that must run alongside one on this connection.
+    ///
+    /// - Throws: ``PGError`` of kind `connection` if this connection is closed or the new one fails.
+    ///
+    /// The corresponding C function is `PQconninfo`.
+    public func openSibling(applicationName: String = "backstop") throws(PGError) -> PGConnection {
+        let conn = try liveHandle()
+        guard let options = PQconninfo(conn) else {
+            throw PGError(.connection, message: "libpq could not report the connection parameters")
+        }
+        defer { PQconninfoFree(options) }
+        var conninfo = ""
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val {
+                // Single-quoted values with \ and ' escaped (libpq "Keyword/Value Connection Strings").
+                var quoted = "'"
+                for character in String(cString: value) {
+                    if character == "'" || character == "\\" { quoted.append("\\") }
+                    quoted.append(character)
+                }
+                conninfo += "\(String(cString: keyword))=\(quoted)' "
+            }
+            option += 1
+        }
+        return try PGConnection(conninfo: conninfo, applicationName: applicationName, logger: logger)
+    }
+}
