@@ -1,4 +1,7 @@
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension DumpReader {
     /// Reads the next row of the current INSERT, or ends the statement (returns `nil`).
@@ -29,18 +32,22 @@ extension DumpReader {
             throw error("expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: pos)
         }
         let rowStart = pos
-        var values = try decodeRow(context)
+        try decodeRow(context, into: &builder)
         expectSeparator = true
+        let count = builder.count
         if context.columns == nil {
-            context.columns = DumpColumns((1...max(values.count, 1)).map { "c\($0)" })
+            context.columns = DumpColumns((1...max(count, 1)).map { "c\($0)" })
         }
         let columns = context.columns!  // set just above
-        if values.count != columns.names.count {
-            throw error("row has \(values.count) values but the table has \(columns.names.count) columns", at: rowStart)
+        if count != columns.names.count {
+            throw error("row has \(count) values but the table has \(columns.names.count) columns", at: rowStart)
         }
-        try postprocess(&values, context, rowStart: rowStart)
+        try postprocess(&builder, context, rowStart: rowStart)
+        if _slowPath(builder.byteCount > Int(UInt32.max)) {
+            throw error("row holds more than 4 GiB of values", at: rowStart)
+        }
         context.checkedRows += 1
-        return DumpRow(table: context.table, database: context.database, columns: columns, values: values)
+        return DumpRow(table: context.table, database: context.database, columns: columns, packed: PackedRow.make(builder))
     }
 
     private func matchesDelimiter() -> Bool {
@@ -50,20 +57,17 @@ extension DumpReader {
     }
 
     /// Decodes the row at `pos` (its `(`), framing it first when it runs past the window.
-    private func decodeRow(_ context: RowContext) throws(ExtractError) -> [DumpValue] {
-        var values: [DumpValue] = []
-        values.reserveCapacity(context.kinds.count)
-        if let next = try decodeTuple(from: pos, limit: buffer.end, into: &values) {
+    private func decodeRow(_ context: RowContext, into out: inout PackedRowBuilder) throws(ExtractError) {
+        out.reset()
+        if let next = try decodeTuple(from: pos, limit: buffer.end, into: &out) {
             pos = next
-            return values
+            return
         }
         // Slow path: find the row's end (growing the window up to the limit), then decode it whole.
         var state = ScanState()
         var i = pos + 1
         while true {
-            let found = codeTable.row.withUnsafeBufferPointer { table in
-                scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, table: table.baseAddress!, row: true, eof: buffer.isAtEOF)
-            }
+            let found = scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: true, eof: buffer.isAtEOF)
             if found { break }
             if buffer.isAtEOF {
                 throw truncated("the input ends \(state.whereDescription) in a row", at: buffer.end)
@@ -81,49 +85,57 @@ extension DumpReader {
         if i - pos > options.maxRowBytes {
             throw error("row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)", at: pos)
         }
-        values.removeAll(keepingCapacity: true)
-        guard let next = try decodeTuple(from: pos, limit: i, into: &values) else {
+        out.reset()
+        guard let next = try decodeTuple(from: pos, limit: i, into: &out) else {
             throw error("malformed row", at: pos)
         }
         pos = next
-        return values
     }
 
     /// Decodes `( v, v, … )` starting at `start` (the `(`); returns the index after `)`, or `nil` when
     /// the row continues past `limit`.
-    private func decodeTuple(from start: Int, limit: Int, into values: inout [DumpValue]) throws(ExtractError) -> Int? {
+    private func decodeTuple(from start: Int, limit: Int, into out: inout PackedRowBuilder) throws(ExtractError) -> Int? {
         let base = UnsafePointer(buffer.base)
         var i = start + 1
         while true {
             while i < limit && isSpace(base[i]) { i += 1 }
             if i >= limit { return nil }
             let b = base[i]
-            let value: DumpValue
+            let valueStart = out.byteCount
+            let kind: UInt8
             switch b {
             case 0x27, 0x22:
-                var out: [UInt8] = []
-                guard let next = decodeQuoted(base, i + 1, limit, b, &out) else { return nil }
-                i = next
-                value = .string(out)
+                let j = findQuoteOrBackslash(base, i &+ 1, limit, b)
+                if j &+ 1 < limit && base[j] == b && base[j &+ 1] != b {
+                    // No escape and no doubled closing quote: the bytes are the value.
+                    // Safe because: i < j < limit, inside the window.
+                    out.append(window: base + (i &+ 1), j &- i &- 1)
+                    i = j &+ 1
+                } else {
+                    guard let next = decodeQuoted_slowPath(base, i &+ 1, j, limit, b, &out) else { return nil }
+                    i = next
+                }
+                kind = PackedRow.string
             case 0x4E, 0x6E:  // NULL
                 if i + 4 > limit { return nil }
                 guard (base[i + 1] | 0x20) == 0x75 && (base[i + 2] | 0x20) == 0x6C && (base[i + 3] | 0x20) == 0x6C else {
                     throw error("unsupported literal in a row", at: i)
                 }
                 i += 4
-                value = .null
+                kind = PackedRow.null
             case 0x5C:  // \N
                 if i + 2 > limit { return nil }
                 guard base[i + 1] == 0x4E else { throw error("unsupported literal in a row", at: i) }
                 i += 2
-                value = .null
+                kind = PackedRow.null
             case 0x30 where i + 1 < limit && (base[i + 1] == 0x78 || base[i + 1] == 0x58):
                 var k = i + 2
                 while k < limit && isHexDigit(base[k]) { k += 1 }
                 if k >= limit { return nil }
                 guard let bytes = hexBytes(base, i + 2, k) else { throw error("malformed hex literal", at: i) }
                 i = k
-                value = .bytes(bytes)
+                out.append(bytes)
+                kind = PackedRow.bytes
             case 0x58, 0x78, 0x42, 0x62:  // X'…', b'…'
                 if i + 1 >= limit { return nil }
                 guard base[i + 1] == 0x27 else { throw error("unsupported literal in a row", at: i) }
@@ -132,7 +144,8 @@ extension DumpReader {
                 let bytes = (b | 0x20) == 0x78 ? hexBytes(base, i + 2, k) : bitBytes(base, i + 2, k)
                 guard let bytes else { throw error("malformed \(Character(Unicode.Scalar(b)))'…' literal", at: i) }
                 i = k + 1
-                value = .bytes(bytes)
+                out.append(bytes)
+                kind = PackedRow.bytes
             case 0x5F:  // _binary '…', _utf8mb4 '…'
                 var k = i + 1
                 while k < limit && SQLLexer.isWordByte(base[k]) { k += 1 }
@@ -140,31 +153,33 @@ extension DumpReader {
                 while k < limit && isSpace(base[k]) { k += 1 }
                 if k >= limit { return nil }
                 if base[k] == 0x27 || base[k] == 0x22 {
-                    var out: [UInt8] = []
-                    guard let next = decodeQuoted(base, k + 1, limit, base[k], &out) else { return nil }
+                    let j = findQuoteOrBackslash(base, k + 1, limit, base[k])
+                    guard let next = decodeQuoted_slowPath(base, k + 1, j, limit, base[k], &out) else { return nil }
                     i = next
-                    value = binary ? .bytes(out) : .string(out)
+                    kind = binary ? PackedRow.bytes : PackedRow.string
                 } else if base[k] == 0x30 && k + 1 < limit && (base[k + 1] | 0x20) == 0x78 {
                     var e = k + 2
                     while e < limit && isHexDigit(base[e]) { e += 1 }
                     if e >= limit { return nil }
                     guard let bytes = hexBytes(base, k + 2, e) else { throw error("malformed hex literal", at: k) }
                     i = e
-                    value = .bytes(bytes)
+                    out.append(bytes)
+                    kind = PackedRow.bytes
                 } else {
                     throw error("unsupported literal after a charset introducer", at: i)
                 }
-            case 0x29 where values.isEmpty:
+            case 0x29 where out.count == 0:
                 return i + 1
             default:
                 guard isNumberByte(b) else { throw error("unsupported literal in a row (byte 0x\(String(b, radix: 16)))", at: i) }
-                var k = i + 1
-                while k < limit && isNumberByte(base[k]) { k += 1 }
+                let k = numberEnd(base, i &+ 1, limit)
                 if k >= limit { return nil }
-                value = .number(Array(UnsafeBufferPointer(start: base + i, count: k - i)))
+                // Safe because: i < k < limit, inside the window.
+                out.append(window: base + i, k &- i)
                 i = k
+                kind = PackedRow.number
             }
-            values.append(value)
+            out.finish(kind: kind, from: valueStart)
             while i < limit && isSpace(base[i]) { i += 1 }
             if i >= limit { return nil }
             if base[i] == 0x2C {
@@ -185,54 +200,63 @@ extension DumpReader {
     }
 
     /// Zero dates to NULL, charset to UTF-8, UTF-8 validation of text columns.
-    private func postprocess(_ values: inout [DumpValue], _ context: RowContext, rowStart: Int) throws(ExtractError) {
-        for n in values.indices {
-            guard case .string(let bytes) = values[n] else { continue }
-            let kind = n < context.kinds.count ? context.kinds[n] : .unknown
+    private func postprocess(_ out: inout PackedRowBuilder, _ context: RowContext, rowStart: Int) throws(ExtractError) {
+        let kinds = context.kinds
+        let zeroDatesAsNull = options.zeroDatesAsNull
+        let transcode = context.charset.needsTranscoding
+        let check = checkUTF8(context)
+        for n in 0..<out.count {
+            guard out.kind(at: n) == PackedRow.string else { continue }
+            let kind = n < kinds.count ? kinds[n] : .unknown
             switch kind {
             case .binary, .number:
                 continue
             case .date:
-                if options.zeroDatesAsNull && isZeroDate(bytes) { values[n] = .null }
+                if zeroDatesAsNull && isZeroDate(out.bytes(at: n)) { out.setNull(n) }
             case .text, .unknown:
                 // Without a CREATE TABLE the column type is unknown: a string that is exactly a zero
                 // date is taken as one.
-                if kind == .unknown && options.zeroDatesAsNull && isZeroDate(bytes) {
-                    values[n] = .null
+                if kind == .unknown && zeroDatesAsNull && isZeroDate(out.bytes(at: n)) {
+                    out.setNull(n)
                     continue
                 }
-                if context.charset.needsTranscoding {
-                    values[n] = .string(context.charset.transcode(bytes))
-                } else if kind == .text && checkUTF8(context) && !isValidUTF8(bytes) {
-                    let column = context.columns?.names[n] ?? "c\(n + 1)"
-                    if options.strictCharset {
-                        throw error("column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)", at: rowStart)
-                    }
-                    if warned.insert("utf8.\(context.table).\(column)").inserted {
-                        let location = buffer.location(of: rowStart)
-                        logger.warning(
-                            "text column holds invalid UTF-8 (wrong charset?); bytes kept as they are",
-                            metadata: [
-                                "dump.table": "\(context.table)", "dump.column": "\(column)", "dump.line": "\(location.line)",
-                                "dump.offset": "\(location.offset)",
-                            ])
-                    }
+                if transcode {
+                    out.replace(n, with: context.charset.transcode(Array(out.bytes(at: n))))
+                } else if kind == .text && check && !isValidUTF8(out.bytes(at: n)) {
+                    try invalidUTF8_slowPath(column: n, context, rowStart: rowStart)
                 }
             }
         }
     }
+
+    private func invalidUTF8_slowPath(column n: Int, _ context: RowContext, rowStart: Int) throws(ExtractError) {
+        let column = context.columns?.names[n] ?? "c\(n + 1)"
+        if options.strictCharset {
+            throw error("column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)", at: rowStart)
+        }
+        if warned.insert("utf8.\(context.table).\(column)").inserted {
+            let location = buffer.location(of: rowStart)
+            logger.warning(
+                "text column holds invalid UTF-8 (wrong charset?); bytes kept as they are",
+                metadata: [
+                    "dump.table": "\(context.table)", "dump.column": "\(column)", "dump.line": "\(location.line)",
+                    "dump.offset": "\(location.offset)",
+                ])
+        }
+    }
 }
 
-/// Decodes a quoted string whose opening quote precedes `from`; appends the unescaped bytes to `out`
-/// and returns the index after the closing quote, or `nil` when the string continues past `limit`.
-@inline(__always)
-func decodeQuoted(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, _ quote: UInt8, _ out: inout [UInt8]) -> Int? {
+/// Decodes a quoted string whose opening quote precedes `from` and that has escapes or doubled quotes;
+/// `first` is the first quote or backslash at or after `from` (or `limit`). Appends the unescaped
+/// bytes to `out` and returns the index after the closing quote, or `nil` when the string continues
+/// past `limit`.
+func decodeQuoted_slowPath(
+    _ base: UnsafePointer<UInt8>, _ from: Int, _ first: Int, _ limit: Int, _ quote: UInt8, _ out: inout PackedRowBuilder
+) -> Int? {
     var i = from
-    var quoteAt = -1  // the next quote at or after i (memchr once, reused across backslashes)
+    var j = first
     while true {
-        if quoteAt < i { quoteAt = findByte(base, i, limit, quote) }
-        let j = findByte(base, i, quoteAt, 0x5C)
-        if j > i { out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: j - i)) }
+        if j > i { out.append(window: base + i, j - i) }
         if j >= limit { return nil }
         if j + 1 >= limit { return nil }  // need the next byte: escape target or doubled quote
         let next = base[j + 1]
@@ -240,6 +264,7 @@ func decodeQuoted(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, _ quo
             if next == quote {
                 out.append(quote)
                 i = j + 2
+                j = findQuoteOrBackslash(base, i, limit, quote)
                 continue
             }
             return j + 1
@@ -251,11 +276,40 @@ func decodeQuoted(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, _ quo
         case 0x72: out.append(0x0D)
         case 0x74: out.append(0x09)
         case 0x5A: out.append(0x1A)
-        case 0x25, 0x5F: out.append(0x5C); out.append(next)
+        case 0x25, 0x5F:
+            out.append(0x5C)
+            out.append(next)
         default: out.append(next)
         }
         i = j + 2
+        j = findQuoteOrBackslash(base, i, limit, quote)
     }
+}
+
+/// The first index in `[from, limit)` whose byte cannot be part of an unquoted number, or `limit`.
+@inline(__always)
+func numberEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
+    var i = from
+    let zero = SIMD16<UInt8>(repeating: 0x30)
+    let nine = SIMD16<UInt8>(repeating: 9)
+    let minus = SIMD16<UInt8>(repeating: 0x2D)
+    let plus = SIMD16<UInt8>(repeating: 0x2B)
+    let dot = SIMD16<UInt8>(repeating: 0x2E)
+    let lowerBit = SIMD16<UInt8>(repeating: 0x20)
+    let e = SIMD16<UInt8>(repeating: 0x65)
+    // 1. Safe because: each load reads [i, i + 16) and requires i + 16 <= limit.
+    while i &+ 16 <= limit {
+        let v = load16(base + i)
+        let d = v &- zero
+        let digit = pointwiseMin(d, nine) .== d
+        let number = digit .| (v .== minus) .| (v .== plus) .| (v .== dot) .| ((v | lowerBit) .== e)
+        let stop = ~movemask(number) & 0xFFFF
+        if stop != 0 { return i &+ stop.trailingZeroBitCount }
+        i &+= 16
+    }
+    // 2. Safe because: i < limit is checked before each read.
+    while i < limit && isNumberByte(base[i]) { i &+= 1 }
+    return i
 }
 
 @inline(__always)
@@ -301,7 +355,10 @@ func bitBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
 }
 
 /// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
-func isZeroDate(_ bytes: [UInt8]) -> Bool {
+func isZeroDate(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { isZeroDate($0) } }
+
+/// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
+func isZeroDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D else { return false }
     for b in bytes where !(b == 0x30 || b == 0x2D || b == 0x3A || b == 0x20 || b == 0x2E) { return false }
     return true

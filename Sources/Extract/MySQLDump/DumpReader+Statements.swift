@@ -28,7 +28,8 @@ final class RowContext {
     var kinds: [ColumnKind]
     let charset: DumpCharset
     /// Rows of this table read so far (shared across its INSERT statements; see `checkUTF8`).
-    var checkedRows: Int
+    /// Safe because (unchecked exclusivity): only `nextRow` reads and increments it, with no overlap.
+    @exclusivity(unchecked) var checkedRows: Int
 
     init(table: String, database: String?, columns: DumpColumns?, kinds: [ColumnKind], charset: DumpCharset) {
         self.table = table
