@@ -160,4 +160,60 @@ struct DumpScannerTests {
             #expect(got == expected, "maxRead \(maxRead)")
         }
     }
+
+    /// Long strings dense in escapes and doubled quotes (the block cursor of the escape decoder) decode
+    /// like a byte-at-a-time reference, read whole and in 7-byte chunks.
+    @Test func longEscapedStringsMatchAReferenceDecoder() throws {
+        var rng = SplitMix(state: 2024)
+        let pieces = ["\\'", "\\\\", "\\n", "\\0", "''", "\\\"", "\\Z", "\\%", "ж", "\""]
+        var rows: [String] = []
+        var expected: [[UInt8]] = []
+        for n in 0..<200 {
+            var literal = ""
+            while literal.utf8.count < Int.random(in: 0...600, using: &rng) {
+                if Bool.random(using: &rng) {
+                    literal += pieces.randomElement(using: &rng)!
+                } else {
+                    literal += String(repeating: "a", count: Int.random(in: 0...90, using: &rng))
+                }
+            }
+            rows.append("(\(n),'\(literal)')")
+            // Reference: MySQL's escapes, byte by byte.
+            var out: [UInt8] = []
+            let bytes = Array(literal.utf8)
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == 0x5C {
+                    let next = bytes[i + 1]
+                    switch next {
+                    case 0x30: out.append(0)
+                    case 0x6E: out.append(0x0A)
+                    case 0x5A: out.append(0x1A)
+                    case 0x25: out += [0x5C, 0x25]
+                    default: out.append(next)
+                    }
+                    i += 2
+                } else if b == 0x27 {
+                    out.append(0x27)
+                    i += 2
+                } else {
+                    out.append(b)
+                    i += 1
+                }
+            }
+            expected.append(out)
+        }
+        let dump = "CREATE TABLE `t` (`id` int, `s` text);\nINSERT INTO `t` VALUES " + rows.joined(separator: ",\n") + ";\n"
+        for maxRead in [Int.max, 7] {
+            let reader = DumpReader(
+                source: MemoryByteSource(Array(dump.utf8), maxRead: maxRead),
+                options: .init(requireFooter: false), logger: .init(label: "t"), readSize: 256)
+            var got: [[UInt8]] = []
+            while let event = try reader.next() {
+                if case .row(let row) = event { got.append(row["s"]?.rawBytes ?? []) }
+            }
+            #expect(got == expected, "maxRead \(maxRead)")
+        }
+    }
 }

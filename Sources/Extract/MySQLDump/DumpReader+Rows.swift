@@ -7,26 +7,29 @@ extension DumpReader {
     /// Reads the next row of the current INSERT, or ends the statement (returns `nil`).
     func nextRow() throws(ExtractError) -> DumpRow? {
         guard let context = rows else { return nil }
-        currentTable = context.table
+        // currentTable is context.table already (set by statement() before beginRows).
         guard try skipSpace() else {
             throw truncated("the input ends inside an INSERT statement (after a row)", at: buffer.end)
         }
         try ensure(delimiter.count)
-        let base = buffer.base
-        let b = base[pos]
+        var b = buffer.base[pos]
         if expectSeparator {
             if b == 0x2C {
+                // The next row follows: read it in this call.
                 pos += 1
                 expectSeparator = false
-                return nil
-            }
-            if matchesDelimiter() {
+                guard try skipSpace() else {
+                    throw truncated("the input ends inside an INSERT statement (after a row)", at: buffer.end)
+                }
+                b = buffer.base[pos]
+            } else if matchesDelimiter() {
                 pos += delimiter.count
                 checkedRowsByTable[context.table] = context.checkedRows
                 rows = nil
                 return nil
+            } else {
+                throw error("expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: pos)
             }
-            throw error("expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: pos)
         }
         guard b == 0x28 else {
             throw error("expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: pos)
@@ -38,7 +41,8 @@ extension DumpReader {
         if context.columns == nil {
             context.columns = DumpColumns((1...max(count, 1)).map { "c\($0)" })
         }
-        let columns = context.columns!  // set just above
+        let source = context.rowSource
+        let columns = source.columns
         if count != columns.names.count {
             throw error("row has \(count) values but the table has \(columns.names.count) columns", at: rowStart)
         }
@@ -47,7 +51,7 @@ extension DumpReader {
             throw error("row holds more than 4 GiB of values", at: rowStart)
         }
         context.checkedRows += 1
-        return DumpRow(table: context.table, database: context.database, columns: columns, packed: PackedRow.make(builder))
+        return DumpRow(source: source, packed: PackedRow.make(builder))
     }
 
     private func matchesDelimiter() -> Bool {
@@ -94,8 +98,12 @@ extension DumpReader {
 
     /// Decodes `( v, v, … )` starting at `start` (the `(`); returns the index after `)`, or `nil` when
     /// the row continues past `limit`.
-    private func decodeTuple(from start: Int, limit: Int, into out: inout PackedRowBuilder) throws(ExtractError) -> Int? {
+    private func decodeTuple(from start: Int, limit: Int, into builder: inout PackedRowBuilder) throws(ExtractError) -> Int? {
         let base = UnsafePointer(buffer.base)
+        // A local copy (pointers and counts) stays in registers; stores through its byte pointer
+        // would otherwise force reloads of the fields from memory.
+        var out = builder
+        defer { builder = out }
         var i = start + 1
         while true {
             while i < limit && isSpace(base[i]) { i += 1 }
@@ -205,6 +213,14 @@ extension DumpReader {
         let zeroDatesAsNull = options.zeroDatesAsNull
         let transcode = context.charset.needsTranscoding
         let check = checkUTF8(context)
+        if !transcode && !check && out.count <= kinds.count {
+            // The common case after the first rows: only zero dates are left to map.
+            guard zeroDatesAsNull else { return }
+            for n in context.dateColumns where n < out.count && out.kind(at: n) == PackedRow.string {
+                if isZeroDate(out.bytes(at: n)) { out.setNull(n) }
+            }
+            return
+        }
         for n in 0..<out.count {
             guard out.kind(at: n) == PackedRow.string else { continue }
             let kind = n < kinds.count ? kinds[n] : .unknown
@@ -255,19 +271,20 @@ func decodeQuoted_slowPath(
 ) -> Int? {
     var i = from
     var j = first
+    var cursor = QuoteCursor(quote: quote)
     while true {
-        if j > i { out.append(window: base + i, j - i) }
+        if j > i { out.append(window: base + i, j &- i) }
         if j >= limit { return nil }
-        if j + 1 >= limit { return nil }  // need the next byte: escape target or doubled quote
-        let next = base[j + 1]
+        if j &+ 1 >= limit { return nil }  // need the next byte: escape target or doubled quote
+        let next = base[j &+ 1]
         if base[j] == quote {
             if next == quote {
                 out.append(quote)
-                i = j + 2
-                j = findQuoteOrBackslash(base, i, limit, quote)
+                i = j &+ 2
+                j = cursor.find(base, i, limit)
                 continue
             }
-            return j + 1
+            return j &+ 1
         }
         switch next {
         case 0x30: out.append(0x00)
@@ -281,8 +298,49 @@ func decodeQuoted_slowPath(
             out.append(next)
         default: out.append(next)
         }
-        i = j + 2
-        j = findQuoteOrBackslash(base, i, limit, quote)
+        i = j &+ 2
+        j = cursor.find(base, i, limit)
+    }
+}
+
+/// Finds quotes and backslashes in a string with many escapes: the bitmask of a 64-byte block is
+/// computed once and then consumed bit by bit, instead of searching afresh after every escape.
+struct QuoteCursor {
+    let quote: SIMD16<UInt8>
+    let quoteByte: UInt8
+    /// The mask covers [blockStart, blockStart + 64); blockStart < 0 means no block yet.
+    var blockStart = -1
+    var mask: UInt64 = 0
+
+    init(quote: UInt8) {
+        self.quote = SIMD16(repeating: quote)
+        quoteByte = quote
+    }
+
+    /// The first index in `[from, limit)` holding the quote or a backslash, or `limit`.
+    @inline(__always)
+    mutating func find(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
+        var start = from
+        if blockStart >= 0 && from >= blockStart && from < blockStart &+ 64 {
+            let m = mask & (~0 << UInt64(from &- blockStart))
+            if m != 0 { return blockStart &+ m.trailingZeroBitCount }
+            start = blockStart &+ 64
+        }
+        let backslash = SIMD16<UInt8>(repeating: 0x5C)
+        // 1. Safe because: each block reads [start, start + 64) and requires start + 64 <= limit.
+        while start &+ 64 <= limit {
+            var m: UInt64 = 0
+            for k in 0..<4 {
+                let v = load16(base + (start &+ 16 &* k))
+                m |= UInt64(movemask((v .== quote) .| (v .== backslash))) << UInt64(16 &* k)
+            }
+            blockStart = start
+            mask = m
+            if m != 0 { return start &+ m.trailingZeroBitCount }
+            start &+= 64
+        }
+        blockStart = -1
+        return findQuoteOrBackslash(base, start, limit, quoteByte)
     }
 }
 

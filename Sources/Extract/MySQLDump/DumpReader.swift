@@ -55,6 +55,8 @@ public final class DumpReader: DumpEventStream {
     /// The row being decoded (reused from row to row).
     @exclusivity(unchecked) var builder = PackedRowBuilder()
 
+    deinit { builder.deallocate() }
+
     /// Reads the file at `url` (plain, gzip or zstd).
     /// - Throws: ``ExtractError`` when it cannot be opened.
     public convenience init(url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) {

@@ -22,13 +22,27 @@ public final class DumpColumns: Sendable {
 /// ``DumpValue``s are made only for the values asked for. ``count``, ``isNull(at:)`` and
 /// ``withBytes(at:_:)`` read values without making any.
 public struct DumpRow: Sendable {
-    /// The table name (without database qualifier).
-    public var table: String
-    /// The database the row belongs to (`USE`), when known.
-    public var database: String?
-    /// The columns.
-    public var columns: DumpColumns
+    /// Table, database and columns, shared by all rows of an INSERT (one retain per row, not three).
+    var source: DumpRowSource
     var storage: Storage
+
+    /// The table name (without database qualifier).
+    public var table: String {
+        get { source.table }
+        set { source = DumpRowSource(table: newValue, database: source.database, columns: source.columns) }
+    }
+
+    /// The database the row belongs to (`USE`), when known.
+    public var database: String? {
+        get { source.database }
+        set { source = DumpRowSource(table: source.table, database: newValue, columns: source.columns) }
+    }
+
+    /// The columns.
+    public var columns: DumpColumns {
+        get { source.columns }
+        set { source = DumpRowSource(table: source.table, database: source.database, columns: newValue) }
+    }
 
     // @unchecked Sendable: safe because a PackedRow is immutable once `PackedRow.make` returns it
     // (ManagedBuffer is not Sendable only because subclasses may mutate).
@@ -51,16 +65,17 @@ public struct DumpRow: Sendable {
 
     /// Creates a row.
     public init(table: String, database: String? = nil, columns: DumpColumns, values: [DumpValue]) {
-        self.table = table
-        self.database = database
-        self.columns = columns
+        source = DumpRowSource(table: table, database: database, columns: columns)
         storage = .values(values)
     }
 
-    init(table: String, database: String?, columns: DumpColumns, packed: PackedRow) {
-        self.table = table
-        self.database = database
-        self.columns = columns
+    init(source: DumpRowSource, values: [DumpValue]) {
+        self.source = source
+        storage = .values(values)
+    }
+
+    init(source: DumpRowSource, packed: PackedRow) {
+        self.source = source
         storage = .packed(packed)
     }
 
@@ -119,6 +134,19 @@ public struct DumpRow: Sendable {
     }
 }
 
+/// What the rows of one INSERT (or `--tab` file) share.
+final class DumpRowSource: Sendable {
+    let table: String
+    let database: String?
+    let columns: DumpColumns
+
+    init(table: String, database: String?, columns: DumpColumns) {
+        self.table = table
+        self.database = database
+        self.columns = columns
+    }
+}
+
 /// A row's decoded values in one allocation: `count` span records (start, length: UInt32 each), then
 /// `count` kind bytes, then the value bytes. Immutable once built.
 final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
@@ -128,7 +156,7 @@ final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
     static let bytes: UInt8 = 3
 
     /// Packs `count` spans into `bytes` (the `PackedRowBuilder` layout).
-    static func make(_ builder: borrowing PackedRowBuilder) -> PackedRow {
+    static func make(_ builder: PackedRowBuilder) -> PackedRow {
         let count = builder.count
         let bytesStart = count &* 9
         let byteCount = builder.byteCount
@@ -181,8 +209,9 @@ struct PackedRowHeader {
 }
 
 /// The reader's scratch row: spans, kinds and value bytes in growable buffers that are reused from
-/// row to row.
-struct PackedRowBuilder: ~Copyable {
+/// row to row. A plain struct of pointers so the row decoder can work on a register copy of it (see
+/// `decodeTuple`); its owner calls ``deallocate()`` once.
+struct PackedRowBuilder {
     private(set) var spans: UnsafeMutablePointer<(UInt32, UInt32)>
     private(set) var kinds: UnsafeMutablePointer<UInt8>
     private(set) var bytes: UnsafeMutablePointer<UInt8>
@@ -197,7 +226,8 @@ struct PackedRowBuilder: ~Copyable {
         bytes = .allocate(capacity: 1 << 16)
     }
 
-    deinit {
+    /// Frees the buffers (the owner's deinit; no copy may be used afterwards).
+    func deallocate() {
         spans.deallocate()
         kinds.deallocate()
         bytes.deallocate()
