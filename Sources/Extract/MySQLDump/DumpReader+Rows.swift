@@ -42,9 +42,8 @@ extension DumpReader {
             context.columns = DumpColumns((1...max(count, 1)).map { "c\($0)" })
         }
         let source = context.rowSource
-        let columns = source.columns
-        if count != columns.names.count {
-            throw error("row has \(count) values but the table has \(columns.names.count) columns", at: rowStart)
+        if count != source.columnCount {
+            throw error("row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
         }
         try postprocess(&builder, context, rowStart: rowStart)
         if _slowPath(builder.byteCount > Int(UInt32.max)) {
@@ -209,11 +208,10 @@ extension DumpReader {
 
     /// Zero dates to NULL, charset to UTF-8, UTF-8 validation of text columns.
     private func postprocess(_ out: inout PackedRowBuilder, _ context: RowContext, rowStart: Int) throws(ExtractError) {
-        let kinds = context.kinds
         let zeroDatesAsNull = options.zeroDatesAsNull
         let transcode = context.charset.needsTranscoding
         let check = checkUTF8(context)
-        if !transcode && !check && out.count <= kinds.count {
+        if !transcode && !check && out.count <= context.kinds.count {
             // The common case after the first rows: only zero dates are left to map.
             guard zeroDatesAsNull else { return }
             for n in context.dateColumns where n < out.count && out.kind(at: n) == PackedRow.string {
@@ -221,6 +219,7 @@ extension DumpReader {
             }
             return
         }
+        let kinds = context.kinds
         for n in 0..<out.count {
             guard out.kind(at: n) == PackedRow.string else { continue }
             let kind = n < kinds.count ? kinds[n] : .unknown

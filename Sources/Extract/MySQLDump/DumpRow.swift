@@ -139,11 +139,13 @@ final class DumpRowSource: Sendable {
     let table: String
     let database: String?
     let columns: DumpColumns
+    let columnCount: Int
 
     init(table: String, database: String?, columns: DumpColumns) {
         self.table = table
         self.database = database
         self.columns = columns
+        columnCount = columns.names.count
     }
 }
 
