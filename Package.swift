@@ -83,6 +83,8 @@ let package = Package(
             dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
             path: "Sources/CatalogBench"
         ),
+        // scripts/bench/10-dump.sh
+        .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
         // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
         .executableTarget(name: "DumpFuzz", dependencies: ["BackstopExtract", logging]),
 

@@ -88,7 +88,7 @@ public enum DumpExport {
                 }
                 switch format {
                 case .ndjson: writeNDJSON(row, into: &out)
-                case .csv: writeCSV(row.values, into: &out)
+                case .csv: writeCSV(row, into: &out)
                 }
                 rows += 1
                 if out.count >= 1 << 20 { try flush() }
@@ -110,20 +110,25 @@ public enum DumpExport {
     /// One NDJSON line for `row`.
     public static func writeNDJSON(_ row: DumpRow, into out: inout [UInt8]) {
         out.append(0x7B)
+        let count = row.count
         for (n, name) in row.columns.names.enumerated() {
             if n > 0 { out.append(0x2C) }
             appendJSONString(Array(name.utf8), into: &out)
             out.append(0x3A)
-            let value = n < row.values.count ? row.values[n] : .null
-            switch value {
-            case .null:
+            guard n < count else {
                 out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-            case .number(let b), .string(let b), .bytes(let b):
-                if isValidUTF8(b) {
-                    appendJSONString(b, into: &out)
+                continue
+            }
+            row.withBytes(at: n) { bytes in
+                guard let bytes else {
+                    out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+                    return
+                }
+                if isValidUTF8(bytes) {
+                    appendJSONString(bytes, into: &out)
                 } else {
                     out.append(contentsOf: Array(#"{"base64":""#.utf8))
-                    appendBase64(b, into: &out)
+                    appendBase64(bytes, into: &out)
                     out.append(contentsOf: [0x22, 0x7D])
                 }
             }
@@ -133,6 +138,16 @@ public enum DumpExport {
 
     /// `bytes` (valid UTF-8) as a JSON string: `"` `\` and every control byte escaped.
     public static func appendJSONString(_ bytes: [UInt8], into out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { appendJSONString($0, into: &out) }
+    }
+
+    /// Standard base64 with padding.
+    public static func appendBase64(_ bytes: [UInt8], into out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { appendBase64($0, into: &out) }
+    }
+
+    /// `bytes` (valid UTF-8) as a JSON string: `"` `\` and every control byte escaped.
+    static func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(0x22)
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         for b in bytes {
@@ -153,7 +168,7 @@ public enum DumpExport {
     }
 
     /// Standard base64 with padding.
-    public static func appendBase64(_ bytes: [UInt8], into out: inout [UInt8]) {
+    static func appendBase64(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         let table: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var i = 0
         while i + 3 <= bytes.count {
@@ -181,15 +196,21 @@ public enum DumpExport {
 
     /// One CSV record: NULL is an empty unquoted field; values are quoted with `"` doubled; bytes are
     /// written as they are (CSV has no binary escape).
-    static func writeCSV(_ values: [DumpValue], into out: inout [UInt8]) {
-        for (n, value) in values.enumerated() {
+    static func writeCSV(_ row: DumpRow, into out: inout [UInt8]) {
+        for n in 0..<row.count {
             if n > 0 { out.append(0x2C) }
-            if let bytes = value.rawBytes { appendCSVField(bytes, into: &out) }
+            row.withBytes(at: n) { bytes in
+                if let bytes { appendCSVField(bytes, into: &out) }
+            }
         }
         out.append(contentsOf: [0x0D, 0x0A])
     }
 
     static func appendCSVField(_ bytes: [UInt8], into out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { appendCSVField($0, into: &out) }
+    }
+
+    static func appendCSVField(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(0x22)
         for b in bytes {
             out.append(b)

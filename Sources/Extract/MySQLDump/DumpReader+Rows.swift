@@ -1,46 +1,56 @@
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension DumpReader {
     /// Reads the next row of the current INSERT, or ends the statement (returns `nil`).
     func nextRow() throws(ExtractError) -> DumpRow? {
         guard let context = rows else { return nil }
-        currentTable = context.table
+        // currentTable is context.table already (set by statement() before beginRows).
         guard try skipSpace() else {
             throw truncated("the input ends inside an INSERT statement (after a row)", at: buffer.end)
         }
         try ensure(delimiter.count)
-        let base = buffer.base
-        let b = base[pos]
+        var b = buffer.base[pos]
         if expectSeparator {
             if b == 0x2C {
+                // The next row follows: read it in this call.
                 pos += 1
                 expectSeparator = false
-                return nil
-            }
-            if matchesDelimiter() {
+                guard try skipSpace() else {
+                    throw truncated("the input ends inside an INSERT statement (after a row)", at: buffer.end)
+                }
+                b = buffer.base[pos]
+            } else if matchesDelimiter() {
                 pos += delimiter.count
                 checkedRowsByTable[context.table] = context.checkedRows
                 rows = nil
                 return nil
+            } else {
+                throw error("expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: pos)
             }
-            throw error("expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: pos)
         }
         guard b == 0x28 else {
             throw error("expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: pos)
         }
         let rowStart = pos
-        var values = try decodeRow(context)
+        try decodeRow(context, into: &builder)
         expectSeparator = true
+        let count = builder.count
         if context.columns == nil {
-            context.columns = DumpColumns((1...max(values.count, 1)).map { "c\($0)" })
+            context.columns = DumpColumns((1...max(count, 1)).map { "c\($0)" })
         }
-        let columns = context.columns!  // set just above
-        if values.count != columns.names.count {
-            throw error("row has \(values.count) values but the table has \(columns.names.count) columns", at: rowStart)
+        let source = context.rowSource
+        if count != source.columnCount {
+            throw error("row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
         }
-        try postprocess(&values, context, rowStart: rowStart)
+        try postprocess(&builder, context, rowStart: rowStart)
+        if _slowPath(builder.byteCount > Int(UInt32.max)) {
+            throw error("row holds more than 4 GiB of values", at: rowStart)
+        }
         context.checkedRows += 1
-        return DumpRow(table: context.table, database: context.database, columns: columns, values: values)
+        return DumpRow(source: source, packed: PackedRow.make(builder))
     }
 
     private func matchesDelimiter() -> Bool {
@@ -50,20 +60,17 @@ extension DumpReader {
     }
 
     /// Decodes the row at `pos` (its `(`), framing it first when it runs past the window.
-    private func decodeRow(_ context: RowContext) throws(ExtractError) -> [DumpValue] {
-        var values: [DumpValue] = []
-        values.reserveCapacity(context.kinds.count)
-        if let next = try decodeTuple(from: pos, limit: buffer.end, into: &values) {
+    private func decodeRow(_ context: RowContext, into out: inout PackedRowBuilder) throws(ExtractError) {
+        out.reset()
+        if let next = try decodeTuple(from: pos, limit: buffer.end, into: &out) {
             pos = next
-            return values
+            return
         }
         // Slow path: find the row's end (growing the window up to the limit), then decode it whole.
         var state = ScanState()
         var i = pos + 1
         while true {
-            let found = codeTable.row.withUnsafeBufferPointer { table in
-                scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, table: table.baseAddress!, row: true, eof: buffer.isAtEOF)
-            }
+            let found = scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: true, eof: buffer.isAtEOF)
             if found { break }
             if buffer.isAtEOF {
                 throw truncated("the input ends \(state.whereDescription) in a row", at: buffer.end)
@@ -81,49 +88,61 @@ extension DumpReader {
         if i - pos > options.maxRowBytes {
             throw error("row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)", at: pos)
         }
-        values.removeAll(keepingCapacity: true)
-        guard let next = try decodeTuple(from: pos, limit: i, into: &values) else {
+        out.reset()
+        guard let next = try decodeTuple(from: pos, limit: i, into: &out) else {
             throw error("malformed row", at: pos)
         }
         pos = next
-        return values
     }
 
     /// Decodes `( v, v, … )` starting at `start` (the `(`); returns the index after `)`, or `nil` when
     /// the row continues past `limit`.
-    private func decodeTuple(from start: Int, limit: Int, into values: inout [DumpValue]) throws(ExtractError) -> Int? {
+    private func decodeTuple(from start: Int, limit: Int, into builder: inout PackedRowBuilder) throws(ExtractError) -> Int? {
         let base = UnsafePointer(buffer.base)
+        // A local copy (pointers and counts) stays in registers; stores through its byte pointer
+        // would otherwise force reloads of the fields from memory.
+        var out = builder
+        defer { builder = out }
         var i = start + 1
         while true {
             while i < limit && isSpace(base[i]) { i += 1 }
             if i >= limit { return nil }
             let b = base[i]
-            let value: DumpValue
+            let valueStart = out.byteCount
+            let kind: UInt8
             switch b {
             case 0x27, 0x22:
-                var out: [UInt8] = []
-                guard let next = decodeQuoted(base, i + 1, limit, b, &out) else { return nil }
-                i = next
-                value = .string(out)
+                let j = findQuoteOrBackslash(base, i &+ 1, limit, b)
+                if j &+ 1 < limit && base[j] == b && base[j &+ 1] != b {
+                    // No escape and no doubled closing quote: the bytes are the value.
+                    // Safe because: i < j < limit, inside the window.
+                    out.append(window: base + (i &+ 1), j &- i &- 1)
+                    i = j &+ 1
+                } else {
+                    guard let next = decodeQuoted_slowPath(base, i &+ 1, j, limit, b, &out) else { return nil }
+                    i = next
+                }
+                kind = PackedRow.string
             case 0x4E, 0x6E:  // NULL
                 if i + 4 > limit { return nil }
                 guard (base[i + 1] | 0x20) == 0x75 && (base[i + 2] | 0x20) == 0x6C && (base[i + 3] | 0x20) == 0x6C else {
                     throw error("unsupported literal in a row", at: i)
                 }
                 i += 4
-                value = .null
+                kind = PackedRow.null
             case 0x5C:  // \N
                 if i + 2 > limit { return nil }
                 guard base[i + 1] == 0x4E else { throw error("unsupported literal in a row", at: i) }
                 i += 2
-                value = .null
+                kind = PackedRow.null
             case 0x30 where i + 1 < limit && (base[i + 1] == 0x78 || base[i + 1] == 0x58):
                 var k = i + 2
                 while k < limit && isHexDigit(base[k]) { k += 1 }
                 if k >= limit { return nil }
                 guard let bytes = hexBytes(base, i + 2, k) else { throw error("malformed hex literal", at: i) }
                 i = k
-                value = .bytes(bytes)
+                out.append(bytes)
+                kind = PackedRow.bytes
             case 0x58, 0x78, 0x42, 0x62:  // X'…', b'…'
                 if i + 1 >= limit { return nil }
                 guard base[i + 1] == 0x27 else { throw error("unsupported literal in a row", at: i) }
@@ -132,7 +151,8 @@ extension DumpReader {
                 let bytes = (b | 0x20) == 0x78 ? hexBytes(base, i + 2, k) : bitBytes(base, i + 2, k)
                 guard let bytes else { throw error("malformed \(Character(Unicode.Scalar(b)))'…' literal", at: i) }
                 i = k + 1
-                value = .bytes(bytes)
+                out.append(bytes)
+                kind = PackedRow.bytes
             case 0x5F:  // _binary '…', _utf8mb4 '…'
                 var k = i + 1
                 while k < limit && SQLLexer.isWordByte(base[k]) { k += 1 }
@@ -140,31 +160,33 @@ extension DumpReader {
                 while k < limit && isSpace(base[k]) { k += 1 }
                 if k >= limit { return nil }
                 if base[k] == 0x27 || base[k] == 0x22 {
-                    var out: [UInt8] = []
-                    guard let next = decodeQuoted(base, k + 1, limit, base[k], &out) else { return nil }
+                    let j = findQuoteOrBackslash(base, k + 1, limit, base[k])
+                    guard let next = decodeQuoted_slowPath(base, k + 1, j, limit, base[k], &out) else { return nil }
                     i = next
-                    value = binary ? .bytes(out) : .string(out)
+                    kind = binary ? PackedRow.bytes : PackedRow.string
                 } else if base[k] == 0x30 && k + 1 < limit && (base[k + 1] | 0x20) == 0x78 {
                     var e = k + 2
                     while e < limit && isHexDigit(base[e]) { e += 1 }
                     if e >= limit { return nil }
                     guard let bytes = hexBytes(base, k + 2, e) else { throw error("malformed hex literal", at: k) }
                     i = e
-                    value = .bytes(bytes)
+                    out.append(bytes)
+                    kind = PackedRow.bytes
                 } else {
                     throw error("unsupported literal after a charset introducer", at: i)
                 }
-            case 0x29 where values.isEmpty:
+            case 0x29 where out.count == 0:
                 return i + 1
             default:
                 guard isNumberByte(b) else { throw error("unsupported literal in a row (byte 0x\(String(b, radix: 16)))", at: i) }
-                var k = i + 1
-                while k < limit && isNumberByte(base[k]) { k += 1 }
+                let k = numberEnd(base, i &+ 1, limit)
                 if k >= limit { return nil }
-                value = .number(Array(UnsafeBufferPointer(start: base + i, count: k - i)))
+                // Safe because: i < k < limit, inside the window.
+                out.append(window: base + i, k &- i)
                 i = k
+                kind = PackedRow.number
             }
-            values.append(value)
+            out.finish(kind: kind, from: valueStart)
             while i < limit && isSpace(base[i]) { i += 1 }
             if i >= limit { return nil }
             if base[i] == 0x2C {
@@ -185,64 +207,83 @@ extension DumpReader {
     }
 
     /// Zero dates to NULL, charset to UTF-8, UTF-8 validation of text columns.
-    private func postprocess(_ values: inout [DumpValue], _ context: RowContext, rowStart: Int) throws(ExtractError) {
-        for n in values.indices {
-            guard case .string(let bytes) = values[n] else { continue }
-            let kind = n < context.kinds.count ? context.kinds[n] : .unknown
+    private func postprocess(_ out: inout PackedRowBuilder, _ context: RowContext, rowStart: Int) throws(ExtractError) {
+        let zeroDatesAsNull = options.zeroDatesAsNull
+        let transcode = context.charset.needsTranscoding
+        let check = checkUTF8(context)
+        if !transcode && !check && out.count <= context.kinds.count {
+            // The common case after the first rows: only zero dates are left to map.
+            guard zeroDatesAsNull else { return }
+            for n in context.dateColumns where n < out.count && out.kind(at: n) == PackedRow.string {
+                if isZeroDate(out.bytes(at: n)) { out.setNull(n) }
+            }
+            return
+        }
+        let kinds = context.kinds
+        for n in 0..<out.count {
+            guard out.kind(at: n) == PackedRow.string else { continue }
+            let kind = n < kinds.count ? kinds[n] : .unknown
             switch kind {
             case .binary, .number:
                 continue
             case .date:
-                if options.zeroDatesAsNull && isZeroDate(bytes) { values[n] = .null }
+                if zeroDatesAsNull && isZeroDate(out.bytes(at: n)) { out.setNull(n) }
             case .text, .unknown:
                 // Without a CREATE TABLE the column type is unknown: a string that is exactly a zero
                 // date is taken as one.
-                if kind == .unknown && options.zeroDatesAsNull && isZeroDate(bytes) {
-                    values[n] = .null
+                if kind == .unknown && zeroDatesAsNull && isZeroDate(out.bytes(at: n)) {
+                    out.setNull(n)
                     continue
                 }
-                if context.charset.needsTranscoding {
-                    values[n] = .string(context.charset.transcode(bytes))
-                } else if kind == .text && checkUTF8(context) && !isValidUTF8(bytes) {
-                    let column = context.columns?.names[n] ?? "c\(n + 1)"
-                    if options.strictCharset {
-                        throw error("column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)", at: rowStart)
-                    }
-                    if warned.insert("utf8.\(context.table).\(column)").inserted {
-                        let location = buffer.location(of: rowStart)
-                        logger.warning(
-                            "text column holds invalid UTF-8 (wrong charset?); bytes kept as they are",
-                            metadata: [
-                                "dump.table": "\(context.table)", "dump.column": "\(column)", "dump.line": "\(location.line)",
-                                "dump.offset": "\(location.offset)",
-                            ])
-                    }
+                if transcode {
+                    out.replace(n, with: context.charset.transcode(Array(out.bytes(at: n))))
+                } else if kind == .text && check && !isValidUTF8(out.bytes(at: n)) {
+                    try invalidUTF8_slowPath(column: n, context, rowStart: rowStart)
                 }
             }
         }
     }
+
+    private func invalidUTF8_slowPath(column n: Int, _ context: RowContext, rowStart: Int) throws(ExtractError) {
+        let column = context.columns?.names[n] ?? "c\(n + 1)"
+        if options.strictCharset {
+            throw error("column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)", at: rowStart)
+        }
+        if warned.insert("utf8.\(context.table).\(column)").inserted {
+            let location = buffer.location(of: rowStart)
+            logger.warning(
+                "text column holds invalid UTF-8 (wrong charset?); bytes kept as they are",
+                metadata: [
+                    "dump.table": "\(context.table)", "dump.column": "\(column)", "dump.line": "\(location.line)",
+                    "dump.offset": "\(location.offset)",
+                ])
+        }
+    }
 }
 
-/// Decodes a quoted string whose opening quote precedes `from`; appends the unescaped bytes to `out`
-/// and returns the index after the closing quote, or `nil` when the string continues past `limit`.
-@inline(__always)
-func decodeQuoted(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, _ quote: UInt8, _ out: inout [UInt8]) -> Int? {
+/// Decodes a quoted string whose opening quote precedes `from` and that has escapes or doubled quotes;
+/// `first` is the first quote or backslash at or after `from` (or `limit`). Appends the unescaped
+/// bytes to `out` and returns the index after the closing quote, or `nil` when the string continues
+/// past `limit`.
+func decodeQuoted_slowPath(
+    _ base: UnsafePointer<UInt8>, _ from: Int, _ first: Int, _ limit: Int, _ quote: UInt8, _ out: inout PackedRowBuilder
+) -> Int? {
     var i = from
-    var quoteAt = -1  // the next quote at or after i (memchr once, reused across backslashes)
+    var j = first
+    var cursor = QuoteCursor(quote: quote)
     while true {
-        if quoteAt < i { quoteAt = findByte(base, i, limit, quote) }
-        let j = findByte(base, i, quoteAt, 0x5C)
-        if j > i { out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: j - i)) }
+        if j > i { out.append(window: base + i, j &- i) }
         if j >= limit { return nil }
-        if j + 1 >= limit { return nil }  // need the next byte: escape target or doubled quote
-        let next = base[j + 1]
+        if j &+ 1 >= limit { return nil }  // need the next byte: escape target or doubled quote
+        let next = base[j &+ 1]
         if base[j] == quote {
             if next == quote {
                 out.append(quote)
-                i = j + 2
+                i = j &+ 2
+                j = cursor.find(base, i, limit)
                 continue
             }
-            return j + 1
+            return j &+ 1
         }
         switch next {
         case 0x30: out.append(0x00)
@@ -251,11 +292,81 @@ func decodeQuoted(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int, _ quo
         case 0x72: out.append(0x0D)
         case 0x74: out.append(0x09)
         case 0x5A: out.append(0x1A)
-        case 0x25, 0x5F: out.append(0x5C); out.append(next)
+        case 0x25, 0x5F:
+            out.append(0x5C)
+            out.append(next)
         default: out.append(next)
         }
-        i = j + 2
+        i = j &+ 2
+        j = cursor.find(base, i, limit)
     }
+}
+
+/// Finds quotes and backslashes in a string with many escapes: the bitmask of a 64-byte block is
+/// computed once and then consumed bit by bit, instead of searching afresh after every escape.
+struct QuoteCursor {
+    let quote: SIMD16<UInt8>
+    let quoteByte: UInt8
+    /// The mask covers [blockStart, blockStart + 64); blockStart < 0 means no block yet.
+    var blockStart = -1
+    var mask: UInt64 = 0
+
+    init(quote: UInt8) {
+        self.quote = SIMD16(repeating: quote)
+        quoteByte = quote
+    }
+
+    /// The first index in `[from, limit)` holding the quote or a backslash, or `limit`.
+    @inline(__always)
+    mutating func find(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
+        var start = from
+        if blockStart >= 0 && from >= blockStart && from < blockStart &+ 64 {
+            let m = mask & (~0 << UInt64(from &- blockStart))
+            if m != 0 { return blockStart &+ m.trailingZeroBitCount }
+            start = blockStart &+ 64
+        }
+        let backslash = SIMD16<UInt8>(repeating: 0x5C)
+        // 1. Safe because: each block reads [start, start + 64) and requires start + 64 <= limit.
+        while start &+ 64 <= limit {
+            var m: UInt64 = 0
+            for k in 0..<4 {
+                let v = load16(base + (start &+ 16 &* k))
+                m |= UInt64(movemask((v .== quote) .| (v .== backslash))) << UInt64(16 &* k)
+            }
+            blockStart = start
+            mask = m
+            if m != 0 { return start &+ m.trailingZeroBitCount }
+            start &+= 64
+        }
+        blockStart = -1
+        return findQuoteOrBackslash(base, start, limit, quoteByte)
+    }
+}
+
+/// The first index in `[from, limit)` whose byte cannot be part of an unquoted number, or `limit`.
+@inline(__always)
+func numberEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
+    var i = from
+    let zero = SIMD16<UInt8>(repeating: 0x30)
+    let nine = SIMD16<UInt8>(repeating: 9)
+    let minus = SIMD16<UInt8>(repeating: 0x2D)
+    let plus = SIMD16<UInt8>(repeating: 0x2B)
+    let dot = SIMD16<UInt8>(repeating: 0x2E)
+    let lowerBit = SIMD16<UInt8>(repeating: 0x20)
+    let e = SIMD16<UInt8>(repeating: 0x65)
+    // 1. Safe because: each load reads [i, i + 16) and requires i + 16 <= limit.
+    while i &+ 16 <= limit {
+        let v = load16(base + i)
+        let d = v &- zero
+        let digit = pointwiseMin(d, nine) .== d
+        let number = digit .| (v .== minus) .| (v .== plus) .| (v .== dot) .| ((v | lowerBit) .== e)
+        let stop = ~movemask(number) & 0xFFFF
+        if stop != 0 { return i &+ stop.trailingZeroBitCount }
+        i &+= 16
+    }
+    // 2. Safe because: i < limit is checked before each read.
+    while i < limit && isNumberByte(base[i]) { i &+= 1 }
+    return i
 }
 
 @inline(__always)
@@ -301,7 +412,10 @@ func bitBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
 }
 
 /// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
-func isZeroDate(_ bytes: [UInt8]) -> Bool {
+func isZeroDate(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { isZeroDate($0) } }
+
+/// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
+func isZeroDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D else { return false }
     for b in bytes where !(b == 0x30 || b == 0x2D || b == 0x3A || b == 0x20 || b == 0x2E) { return false }
     return true

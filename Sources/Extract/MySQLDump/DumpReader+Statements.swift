@@ -24,17 +24,32 @@ final class RowContext {
     let table: String
     let database: String?
     /// `nil` until the first row when neither a `CREATE TABLE` nor a column list named the columns.
-    var columns: DumpColumns?
-    var kinds: [ColumnKind]
+    var columns: DumpColumns? {
+        didSet { source = nil }
+    }
+    private var source: DumpRowSource?
+
+    /// What this INSERT's rows share (call once ``columns`` is set).
+    var rowSource: DumpRowSource {
+        if let source { return source }
+        let made = DumpRowSource(table: table, database: database, columns: columns ?? DumpColumns([]))
+        source = made
+        return made
+    }
+    let kinds: [ColumnKind]
+    /// The columns whose strings may be zero dates (DATE/DATETIME/TIMESTAMP, and untyped ones).
+    let dateColumns: [Int]
     let charset: DumpCharset
     /// Rows of this table read so far (shared across its INSERT statements; see `checkUTF8`).
-    var checkedRows: Int
+    /// Safe because (unchecked exclusivity): only `nextRow` reads and increments it, with no overlap.
+    @exclusivity(unchecked) var checkedRows: Int
 
     init(table: String, database: String?, columns: DumpColumns?, kinds: [ColumnKind], charset: DumpCharset) {
         self.table = table
         self.database = database
         self.columns = columns
         self.kinds = kinds
+        dateColumns = kinds.indices.filter { kinds[$0] == .date || kinds[$0] == .unknown }
         self.charset = charset
         checkedRows = 0
     }

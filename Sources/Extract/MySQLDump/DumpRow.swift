@@ -17,27 +17,325 @@ public final class DumpColumns: Sendable {
 }
 
 /// One row of one table, as read from a dump.
+///
+/// Rows from the dump reader keep their decoded values packed in one buffer (one allocation per row);
+/// ``DumpValue``s are made only for the values asked for. ``count``, ``isNull(at:)`` and
+/// ``withBytes(at:_:)`` read values without making any.
 public struct DumpRow: Sendable {
+    /// Table, database and columns, shared by all rows of an INSERT (one retain per row, not three).
+    var source: DumpRowSource
+    var storage: Storage
+
     /// The table name (without database qualifier).
-    public var table: String
+    public var table: String {
+        get { source.table }
+        set { source = DumpRowSource(table: newValue, database: source.database, columns: source.columns) }
+    }
+
     /// The database the row belongs to (`USE`), when known.
-    public var database: String?
+    public var database: String? {
+        get { source.database }
+        set { source = DumpRowSource(table: source.table, database: newValue, columns: source.columns) }
+    }
+
     /// The columns.
-    public var columns: DumpColumns
-    /// The values, one per column.
-    public var values: [DumpValue]
+    public var columns: DumpColumns {
+        get { source.columns }
+        set { source = DumpRowSource(table: source.table, database: source.database, columns: newValue) }
+    }
+
+    // @unchecked Sendable: safe because a PackedRow is immutable once `PackedRow.make` returns it
+    // (ManagedBuffer is not Sendable only because subclasses may mutate).
+    enum Storage: @unchecked Sendable {
+        case values([DumpValue])
+        case packed(PackedRow)
+    }
+
+    /// The values, one per column (decoded on each access for rows from the reader; prefer the
+    /// subscripts, ``count`` and ``withBytes(at:_:)`` in loops).
+    public var values: [DumpValue] {
+        get {
+            switch storage {
+            case .values(let values): return values
+            case .packed(let packed): return (0..<packed.count).map { packed.value(at: $0) }
+            }
+        }
+        set { storage = .values(newValue) }
+    }
 
     /// Creates a row.
     public init(table: String, database: String? = nil, columns: DumpColumns, values: [DumpValue]) {
-        self.table = table
-        self.database = database
-        self.columns = columns
-        self.values = values
+        source = DumpRowSource(table: table, database: database, columns: columns)
+        storage = .values(values)
+    }
+
+    init(source: DumpRowSource, values: [DumpValue]) {
+        self.source = source
+        storage = .values(values)
+    }
+
+    init(source: DumpRowSource, packed: PackedRow) {
+        self.source = source
+        storage = .packed(packed)
+    }
+
+    /// The number of values.
+    public var count: Int {
+        switch storage {
+        case .values(let values): return values.count
+        case .packed(let packed): return packed.count
+        }
+    }
+
+    /// The value at `index` (`0..<count`).
+    public subscript(position index: Int) -> DumpValue {
+        switch storage {
+        case .values(let values): return values[index]
+        case .packed(let packed):
+            precondition(index >= 0 && index < packed.count, "DumpRow index out of range")
+            return packed.value(at: index)
+        }
     }
 
     /// The value of a column by name; `nil` when the table has no such column.
     public subscript(_ column: String) -> DumpValue? {
-        guard let i = columns.index(of: column), i < values.count else { return nil }
-        return values[i]
+        guard let i = columns.index(of: column), i < count else { return nil }
+        return self[position: i]
+    }
+
+    /// Whether the value at `index` is NULL.
+    public func isNull(at index: Int) -> Bool {
+        switch storage {
+        case .values(let values): return values[index].isNull
+        case .packed(let packed):
+            precondition(index >= 0 && index < packed.count, "DumpRow index out of range")
+            return packed.kind(at: index) == PackedRow.null
+        }
+    }
+
+    /// Calls `body` with the raw bytes of the value at `index` (`nil` for NULL), without copying them.
+    /// - warning: Do not escape the pointer.
+    public func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws(E) -> R) throws(E) -> R {
+        switch storage {
+        case .values(let values):
+            guard let bytes = values[index].rawBytes else { return try body(nil) }
+            return try withExtendedLifetime(bytes) { () throws(E) -> R in
+                // Safe because: `bytes` is kept alive until body returns, and arrays have stable storage.
+                try body(bytes.withUnsafeBufferPointer { $0 })
+            }
+        case .packed(let packed):
+            precondition(index >= 0 && index < packed.count, "DumpRow index out of range")
+            if packed.kind(at: index) == PackedRow.null { return try body(nil) }
+            return try withExtendedLifetime(packed) { () throws(E) -> R in
+                // Safe because: `packed` (immutable, stable storage) is kept alive until body returns.
+                try body(packed.bytes(at: index))
+            }
+        }
+    }
+}
+
+/// What the rows of one INSERT (or `--tab` file) share.
+final class DumpRowSource: Sendable {
+    let table: String
+    let database: String?
+    let columns: DumpColumns
+    let columnCount: Int
+
+    init(table: String, database: String?, columns: DumpColumns) {
+        self.table = table
+        self.database = database
+        self.columns = columns
+        columnCount = columns.names.count
+    }
+}
+
+/// A row's decoded values in one allocation: `count` span records (start, length: UInt32 each), then
+/// `count` kind bytes, then the value bytes. Immutable once built.
+final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
+    static let null: UInt8 = 0
+    static let number: UInt8 = 1
+    static let string: UInt8 = 2
+    static let bytes: UInt8 = 3
+
+    /// Packs `count` spans into `bytes` (the `PackedRowBuilder` layout).
+    static func make(_ builder: PackedRowBuilder) -> PackedRow {
+        let count = builder.count
+        let bytesStart = count &* 9
+        let byteCount = builder.byteCount
+        let buffer = create(minimumCapacity: bytesStart &+ byteCount) { _ in PackedRowHeader(count: count, bytesStart: bytesStart) }
+        let row = unsafeDowncast(buffer, to: PackedRow.self)
+        row.withUnsafeMutablePointerToElements { p in
+            // Safe because: the allocation holds count * 9 + byteCount bytes; the builder holds count
+            // spans, count kinds and byteCount bytes.
+            UnsafeMutableRawPointer(p).copyMemory(from: builder.spans, byteCount: count &* 8)
+            (p + (count &* 8)).update(from: builder.kinds, count: count)
+            (p + bytesStart).update(from: builder.bytes, count: byteCount)
+        }
+        return row
+    }
+
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+
+    @inline(__always)
+    func kind(at index: Int) -> UInt8 {
+        let count = self.count
+        return withUnsafeMutablePointerToElements { p in p[count &* 8 &+ index] }
+    }
+
+    /// The bytes of value `index`; valid while this row is alive (the caller keeps it alive).
+    @inline(__always)
+    func bytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
+        let bytesStart = withUnsafeMutablePointerToHeader { $0.pointee.bytesStart }
+        return withUnsafeMutablePointerToElements { p in
+            let span = UnsafeRawPointer(p + (index &* 8)).loadUnaligned(as: (UInt32, UInt32).self)
+            return UnsafeBufferPointer(start: p + (bytesStart &+ Int(span.0)), count: Int(span.1))
+        }
+    }
+
+    func value(at index: Int) -> DumpValue {
+        let kind = kind(at: index)
+        if kind == PackedRow.null { return .null }
+        let bytes = withExtendedLifetime(self) { [UInt8](self.bytes(at: index)) }
+        switch kind {
+        case PackedRow.number: return .number(bytes)
+        case PackedRow.string: return .string(bytes)
+        default: return .bytes(bytes)
+        }
+    }
+}
+
+/// ``PackedRow``'s header: the number of values and where their bytes start.
+struct PackedRowHeader {
+    var count: Int
+    var bytesStart: Int
+}
+
+/// The reader's scratch row: spans, kinds and value bytes in growable buffers that are reused from
+/// row to row. A plain struct of pointers so the row decoder can work on a register copy of it (see
+/// `decodeTuple`); its owner calls ``deallocate()`` once.
+struct PackedRowBuilder {
+    private(set) var spans: UnsafeMutablePointer<(UInt32, UInt32)>
+    private(set) var kinds: UnsafeMutablePointer<UInt8>
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+    private(set) var byteCount = 0
+    private var spanCapacity = 64
+    private var byteCapacity = 1 << 16
+
+    init() {
+        spans = .allocate(capacity: 64)
+        kinds = .allocate(capacity: 64)
+        bytes = .allocate(capacity: 1 << 16)
+    }
+
+    /// Frees the buffers (the owner's deinit; no copy may be used afterwards).
+    func deallocate() {
+        spans.deallocate()
+        kinds.deallocate()
+        bytes.deallocate()
+    }
+
+    mutating func reset() {
+        count = 0
+        byteCount = 0
+    }
+
+    /// Makes room for `n` more value bytes.
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if byteCapacity &- byteCount < n { grow_slowPath(n) }
+    }
+
+    mutating func grow_slowPath(_ n: Int) {
+        var capacity = byteCapacity
+        while capacity - byteCount < n { capacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grown.update(from: bytes, count: byteCount)
+        bytes.deallocate()
+        bytes = grown
+        byteCapacity = capacity
+    }
+
+    /// Appends `n` bytes from `source` to the value being built (``reserve(_:)`` not needed).
+    @inline(__always)
+    mutating func append(_ source: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(n)
+        // Safe because: reserve made byteCount + n <= byteCapacity.
+        (bytes + byteCount).update(from: source, count: n)
+        byteCount &+= n
+    }
+
+    /// Appends `n` bytes of the reader's window at `source`; short values are copied as one or two
+    /// 16-byte blocks that may read and write past the value.
+    /// Safe because: `source` points into a ChunkBuffer window, whose allocation extends 64 bytes past
+    /// its capacity (so `source + 32` stays inside it), and reserve(n + 32) keeps the stores inside
+    /// this buffer.
+    @inline(__always)
+    mutating func append(window source: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(n &+ 32)
+        let dst = UnsafeMutableRawPointer(bytes + byteCount)
+        if n <= 16 {
+            dst.storeBytes(of: load16(source), as: SIMD16<UInt8>.self)
+        } else if n <= 32 {
+            dst.storeBytes(of: load16(source), as: SIMD16<UInt8>.self)
+            (dst + 16).storeBytes(of: load16(source + 16), as: SIMD16<UInt8>.self)
+        } else {
+            dst.copyMemory(from: source, byteCount: n)
+        }
+        byteCount &+= n
+    }
+
+    /// Appends one byte to the value being built.
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        bytes[byteCount] = byte
+        byteCount &+= 1
+    }
+
+    /// Ends a value whose bytes were appended from `start` (a `byteCount` taken before).
+    @inline(__always)
+    mutating func finish(kind: UInt8, from start: Int) {
+        if count == spanCapacity { growSpans_slowPath() }
+        spans[count] = (UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: byteCount &- start))
+        kinds[count] = kind
+        count &+= 1
+    }
+
+    mutating func growSpans_slowPath() {
+        let capacity = spanCapacity * 2
+        let grownSpans = UnsafeMutablePointer<(UInt32, UInt32)>.allocate(capacity: capacity)
+        grownSpans.update(from: spans, count: count)
+        spans.deallocate()
+        spans = grownSpans
+        let grownKinds = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        grownKinds.update(from: kinds, count: count)
+        kinds.deallocate()
+        kinds = grownKinds
+        spanCapacity = capacity
+    }
+
+    /// The kind of value `index`.
+    func kind(at index: Int) -> UInt8 { kinds[index] }
+
+    /// Appends `source` to the value being built.
+    mutating func append(_ source: [UInt8]) {
+        source.withUnsafeBufferPointer { if let base = $0.baseAddress { append(base, $0.count) } }
+    }
+
+    /// Turns value `index` into NULL.
+    mutating func setNull(_ index: Int) { kinds[index] = PackedRow.null }
+
+    /// The bytes of value `index` (valid until the next append).
+    func bytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
+        let span = spans[index]
+        return UnsafeBufferPointer(start: bytes + Int(span.0), count: Int(span.1))
+    }
+
+    /// Replaces value `index`'s bytes with `new` (appended at the end; the old bytes stay unused).
+    mutating func replace(_ index: Int, with new: [UInt8]) {
+        let start = byteCount
+        append(new)
+        spans[index] = (UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: new.count))
     }
 }

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// The resumable lexical state of the scan that finds where a statement or a row ends without
 /// materialising anything. It survives a refill of the window: the scan stops where it needs more
 /// bytes and continues there.
@@ -17,19 +24,65 @@ struct ScanState {
     }
 }
 
-/// Byte classes for the code state: which bytes the scan must look at.
-struct CodeTable {
-    /// 1 for bytes that may start a string, comment or the delimiter (statement mode).
-    var statement = [UInt8](repeating: 0, count: 256)
-    /// 1 for quotes and parentheses (row mode).
-    var row = [UInt8](repeating: 0, count: 256)
+/// The bytes the scan must stop at in the code state (everything else is skipped 32 bytes at a time).
+struct CodeBytes {
+    /// Bytes that may start a string, comment or the delimiter (statement mode).
+    let statement: SIMDByteSet
+    /// Quotes and parentheses (row mode).
+    let row: SIMDByteSet
 
     init(delimiter: [UInt8]) {
-        for b in "'\"`#-/".utf8 { statement[Int(b)] = 1 }
-        statement[Int(delimiter[0])] = 1
-        for b in "'\"`()".utf8 { row[Int(b)] = 1 }
+        statement = SIMDByteSet(0x27, 0x22, 0x60, 0x23, 0x2D, 0x2F, delimiter[0])
+        row = SIMDByteSet(0x27, 0x22, 0x60, 0x28, 0x29, 0x28, 0x28)
     }
 }
+
+/// Seven bytes (repeat one to search for fewer) compared against 16 input bytes at a time.
+struct SIMDByteSet {
+    let a: SIMD16<UInt8>, b: SIMD16<UInt8>, c: SIMD16<UInt8>, d: SIMD16<UInt8>
+    let e: SIMD16<UInt8>, f: SIMD16<UInt8>, g: SIMD16<UInt8>
+    let scalars: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+
+    init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8, _ f: UInt8, _ g: UInt8) {
+        self.a = SIMD16(repeating: a)
+        self.b = SIMD16(repeating: b)
+        self.c = SIMD16(repeating: c)
+        self.d = SIMD16(repeating: d)
+        self.e = SIMD16(repeating: e)
+        self.f = SIMD16(repeating: f)
+        self.g = SIMD16(repeating: g)
+        scalars = (a, b, c, d, e, f, g)
+    }
+
+    @inline(__always)
+    func contains(_ x: UInt8) -> Bool {
+        x == scalars.0 || x == scalars.1 || x == scalars.2 || x == scalars.3 || x == scalars.4 || x == scalars.5
+            || x == scalars.6
+    }
+
+    /// One bit per byte of `v` (bit k for byte k) that is in the set.
+    @inline(__always)
+    func mask(_ v: SIMD16<UInt8>) -> UInt32 {
+        movemask((v .== a) .| (v .== b) .| (v .== c) .| (v .== d) .| (v .== e) .| (v .== f) .| (v .== g))
+    }
+}
+
+/// The high bit of each of the 16 lanes, as bits 0…15 (`pmovmskb` on x86-64).
+@inline(__always)
+func movemask(_ m: SIMDMask<SIMD16<Int8>>) -> UInt32 {
+    #if arch(x86_64)
+    // Safe because: SIMDMask<SIMD16<Int8>> is exactly 16 bytes of 0x00 / 0xFF lanes, the layout of __m128i.
+    return UInt32(truncatingIfNeeded: _mm_movemask_epi8(unsafeBitCast(m, to: __m128i.self)))
+    #else
+    let weights = SIMD16<UInt8>(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
+    let bits = SIMD16<UInt8>(repeating: 0).replacing(with: weights, where: m)
+    return UInt32(bits.lowHalf.wrappedSum()) | UInt32(bits.highHalf.wrappedSum()) << 8
+    #endif
+}
+
+/// Loads 16 bytes at `p` (any alignment).
+@inline(__always)
+func load16(_ p: UnsafePointer<UInt8>) -> SIMD16<UInt8> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self) }
 
 /// The first index in `[from, end)` holding `quote` or a backslash, or `end`.
 @inline(__always)
@@ -37,15 +90,43 @@ func findQuoteOrBackslash(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
     var i = from
     let q = SIMD16<UInt8>(repeating: quote)
     let bs = SIMD16<UInt8>(repeating: 0x5C)
-    // Safe because: each load reads [i, i + 16) and the loop requires i + 16 <= end.
-    while i &+ 16 <= end {
-        let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-        if any((v .== q) .| (v .== bs)) { break }
-        i &+= 16
+    // 1. Safe because: each iteration reads [i, i + 32) and requires i + 32 <= end.
+    while i &+ 32 <= end {
+        let v0 = load16(base + i)
+        let v1 = load16(base + (i &+ 16))
+        let m = movemask((v0 .== q) .| (v0 .== bs)) | movemask((v1 .== q) .| (v1 .== bs)) << 16
+        if m != 0 { return i &+ m.trailingZeroBitCount }
+        i &+= 32
     }
+    return findQuoteOrBackslash_tail(base, i, end, quote)
+}
+
+/// The last (fewer than 32) bytes of ``findQuoteOrBackslash(_:_:_:_:)``.
+@inline(never)
+func findQuoteOrBackslash_tail(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ quote: UInt8) -> Int {
+    var i = from
+    // Safe because: i < end is checked before each read.
     while i < end {
         let b = base[i]
         if b == quote || b == 0x5C { return i }
+        i &+= 1
+    }
+    return end
+}
+
+/// The first index in `[from, end)` holding a byte of `set`, or `end`.
+@inline(__always)
+func findAny(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ set: SIMDByteSet) -> Int {
+    var i = from
+    // 1. Safe because: each iteration reads [i, i + 32) and requires i + 32 <= end.
+    while i &+ 32 <= end {
+        let m = set.mask(load16(base + i)) | set.mask(load16(base + (i &+ 16))) << 16
+        if m != 0 { return i &+ m.trailingZeroBitCount }
+        i &+= 32
+    }
+    // 2. Safe because: i < end is checked before each read.
+    while i < end {
+        if set.contains(base[i]) { return i }
         i &+= 1
     }
     return end
@@ -59,28 +140,101 @@ func findByte(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ byte: UIn
     return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
+/// The 64-byte block scanner behind statement skipping: it follows single-quoted strings (with
+/// backslash escapes and doubled quotes) branch-free, simdjson style, and stops at the first byte
+/// outside a string that the scalar state machine must judge (`code.statement` bytes, a backslash).
+///
+/// Enter with `i` in code mode (`inString == false`) or inside a `'…'` string (not on an escaped
+/// byte). On return `i` is either at such a byte (code mode, `stopped == true`), or at a block
+/// boundary with fewer than 64 bytes left; then `inString` says whether `i` is inside a string and
+/// `escaped` whether the byte at `i` is escaped by the backslash at `i - 1`.
+@inline(__always)
+func skipQuotedBlocks(
+    _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ specials: SIMDByteSet,
+    inString: inout Bool, escaped: inout Bool
+) -> Bool {
+    let quote = SIMD16<UInt8>(repeating: 0x27)
+    let backslash = SIMD16<UInt8>(repeating: 0x5C)
+    var prevInString: UInt64 = inString ? ~0 : 0
+    var prevEscaped: UInt64 = escaped ? 1 : 0
+    // 1. Safe because: each iteration reads [i, i + 64) and requires i + 64 <= end.
+    while i &+ 64 <= end {
+        var q: UInt64 = 0
+        var bs: UInt64 = 0
+        var sp: UInt64 = 0
+        for k in 0..<4 {
+            let v = load16(base + (i &+ 16 &* k))
+            let shift = UInt64(16 &* k)
+            q |= UInt64(movemask(v .== quote)) << shift
+            bs |= UInt64(movemask(v .== backslash)) << shift
+            sp |= UInt64(specials.mask(v)) << shift
+        }
+        // Escaped bytes: those after an odd-length run of backslashes (simdjson find_escaped_branchless).
+        var escapedBits: UInt64
+        if bs == 0 {
+            escapedBits = prevEscaped
+            prevEscaped = 0
+        } else {
+            bs &= ~prevEscaped
+            let followsEscape = bs << 1 | prevEscaped
+            let evenBits: UInt64 = 0x5555_5555_5555_5555
+            let oddStarts = bs & ~evenBits & ~followsEscape
+            let (sum, overflow) = oddStarts.addingReportingOverflow(bs)
+            prevEscaped = overflow ? 1 : 0
+            escapedBits = (evenBits ^ (sum << 1)) & followsEscape
+        }
+        // In-string bytes: prefix XOR of the unescaped quotes (a doubled quote closes and reopens).
+        var s = q & ~escapedBits
+        s ^= s << 1
+        s ^= s << 2
+        s ^= s << 4
+        s ^= s << 8
+        s ^= s << 16
+        s ^= s << 32
+        s ^= prevInString
+        // Bytes outside strings that need the scalar machine: specials and backslashes.
+        let stop = (sp | bs) & ~s & ~q
+        if stop != 0 {
+            i &+= stop.trailingZeroBitCount
+            inString = false
+            escaped = false
+            return true
+        }
+        prevInString = UInt64(bitPattern: Int64(bitPattern: s) >> 63)
+        i &+= 64
+    }
+    inString = prevInString != 0
+    escaped = prevEscaped != 0
+    return false
+}
 
 /// Advances `i` over bytes of a statement (or, with `row`, of a parenthesised row whose `(` was already
 /// consumed) until the delimiter (resp. the matching `)`) has been consumed: returns `true` then.
 /// Returns `false` with `i` at the first byte it could not judge without more input (the caller
 /// refills and calls again with the same `state`). At `eof`, missing look-ahead counts as no match.
+/// `blocks: false` turns off the 64-byte block scanner (the byte-at-a-time reference for tests).
 func scanToEnd(
     _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ state: inout ScanState,
-    delimiter: [UInt8], table: UnsafePointer<UInt8>, row: Bool, eof: Bool
+    delimiter: [UInt8], code: CodeBytes, row: Bool, eof: Bool, blocks: Bool = true
 ) -> Bool {
     let d0 = delimiter[0]
-    // The next quote byte at or after i: memchr finds it once per string, backslashes are then searched
-    // only up to it (both are glibc's vectorised memchr).
-    var quoteAt = -1
-    var quoteByte: UInt8 = 0
+    let set = row ? code.row : code.statement
     while i < end {
+        if blocks && !row && end &- i >= 64 && (state.mode == .code || state.mode == .single) {
+            var inString = state.mode == .single
+            var escaped = false
+            let start = i
+            if skipQuotedBlocks(base, &i, end, code.statement, inString: &inString, escaped: &escaped) {
+                state.mode = .code
+            } else if i != start {
+                state.mode = inString ? .single : .code
+                // Safe because: at least one block was consumed, so i - 1 >= start holds the backslash.
+                if escaped { i &-= 1 }
+            }
+        }
         switch state.mode {
         case .code:
-            // Safe because: i < end is checked before each read.
-            while i < end && table[Int(base[i])] == 0 { i &+= 1 }
+            i = findAny(base, i, end, set)
             if i == end { return false }
             let b = base[i]
             switch b {
@@ -135,14 +289,10 @@ func scanToEnd(
             }
         case .single, .double:
             let quote: UInt8 = state.mode == .single ? 0x27 : 0x22
-            if quoteAt < i || quoteByte != quote {
-                quoteAt = findByte(base, i, end, quote)
-                quoteByte = quote
-            }
-            let j = findByte(base, i, quoteAt, 0x5C)
+            let j = findQuoteOrBackslash(base, i, end, quote)
             if j == end { i = end; return false }
             if base[j] == 0x5C {
-                if j &+ 1 >= end { i = j; return eof ? false : false }
+                if j &+ 1 >= end { i = j; return false }
                 i = j &+ 2
             } else {
                 if j &+ 1 >= end && !eof { i = j; return false }

@@ -21,6 +21,7 @@ public struct TabFormat: Sendable {
 public final class TabFileReader: DumpEventStream {
     private let buffer: ChunkBuffer
     private let schema: DumpTableSchema
+    private let rowSource: DumpRowSource
     private let kinds: [ColumnKind]
     private let format: TabFormat
     private let options: DumpReader.Options
@@ -33,6 +34,7 @@ public final class TabFileReader: DumpEventStream {
     public init(source: any ByteSource, schema: DumpTableSchema, format: TabFormat = .mysqldumpDefault, options: DumpReader.Options, logger: Logger) {
         buffer = ChunkBuffer(source: source, readSize: 1 << 20)
         self.schema = schema
+        rowSource = DumpRowSource(table: schema.name, database: schema.database, columns: schema.columns)
         kinds = schema.types.map(ColumnKind.init(declaredType:))
         self.format = format
         self.options = options
@@ -57,7 +59,7 @@ public final class TabFileReader: DumpEventStream {
                     done = true
                     throw error("row has \(values.count) fields but the table has \(schema.columns.names.count) columns", at: start)
                 }
-                return .row(DumpRow(table: schema.name, database: schema.database, columns: schema.columns, values: values))
+                return .row(DumpRow(source: rowSource, values: values))
             }
             if buffer.isAtEOF {
                 done = true

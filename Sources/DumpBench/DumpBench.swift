@@ -1,0 +1,61 @@
+import BackstopExtract
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The dump reader benchmark driver (scripts/bench/10-dump.sh): reads a dump, materialising the rows of
+/// the given tables, and prints one JSON object with wall-clock and CPU (user + sys) throughput.
+///
+///     DumpBench DUMP TABLES [count|values]
+///
+/// TABLES is comma-separated (empty: scan only). `count` (the default) consumes each row the way the
+/// pipeline does, through the packed row (`row.count`, `row.withBytes`); `values` also builds every
+/// `DumpValue` (`row.values`), the slowest way to consume a row.
+@main
+enum DumpBench {
+    static func main() throws {
+        let args = CommandLine.arguments
+        guard args.count >= 3 else {
+            FileHandle.standardError.write(Data("usage: DumpBench DUMP TABLES [count|values]\n".utf8))
+            exit(2)
+        }
+        let path = args[1]
+        let tables = Set(args[2].split(separator: ",").map(String.init))
+        let allValues = args.count > 3 && args[3] == "values"
+        var logger = Logger(label: "dump-bench")
+        logger.logLevel = .error
+        let start = ContinuousClock.now
+        let cpuStart = cpuSeconds()
+        let reader = try DumpReader.open(URL(fileURLWithPath: path), options: .init(tables: tables), logger: logger)
+        var rows = 0
+        var values = 0
+        var bytes = 0
+        while let event = try reader.next() {
+            guard case .row(let row) = event else { continue }
+            rows += 1
+            if allValues {
+                values += row.values.count
+            } else {
+                values += row.count
+                bytes += row.withBytes(at: 0) { $0?.count ?? 0 }
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let cpu = cpuSeconds() - cpuStart
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        print(
+            "{\"bytes\": \(size), \"seconds\": \(seconds), \"cpu_seconds\": \(cpu), \"rows\": \(rows), \"values\": \(values), "
+                + "\"mb_per_s\": \(Double(size) / seconds / 1e6), \"mb_per_cpu_s\": \(Double(size) / cpu / 1e6)}")
+    }
+
+    /// User + system CPU time of this process.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
+}
