@@ -63,12 +63,8 @@ extension Backstop {
         @Option(name: .long, help: "The largest row in MiB (default 256; raise for dumps made with a larger max_allowed_packet).")
         var maxRowMb: Int = 256
 
-        @Option(name: .long, help: .hidden)
-        var benchTables: String?
-
         func validate() throws {
             guard maxRowMb > 0 && maxRowMb <= 4096 else { throw ValidationError("--max-row-mb must be between 1 and 4096") }
-            if benchTables != nil { return }
             switch (table, entity) {
             case (nil, nil): throw ValidationError("give --table T (raw rows of a dump) or --entity products|orders|users")
             case (.some, .some): throw ValidationError("--table and --entity exclude each other")
@@ -87,7 +83,7 @@ extension Backstop {
             var logger = Logger(label: "backstop.extract")
             logger.logLevel = .notice
             var options = DumpReader.Options(allowPartial: allowPartial, maxRowBytes: maxRowMb << 20)
-            if let entity, benchTables == nil {
+            if let entity {
                 try EntityExport(
                     entity: entity, format: format, dump: dump, feed: feed, catalog: catalog, shopID: shopID,
                     options: options, logger: logger
@@ -95,26 +91,6 @@ extension Backstop {
                 return
             }
             guard let dump, let table else { throw ValidationError("--table needs --dump FILE") }
-            if let benchTables {
-                // Bench-only (scripts/bench/10-dump.sh): time the reader materialising these tables
-                // (comma-separated; empty = scan only) and print one JSON object.
-                options.tables = Set(benchTables.split(separator: ",").map(String.init))
-                let start = ContinuousClock.now
-                let reader = try DumpReader.open(URL(fileURLWithPath: dump), options: options, logger: logger)
-                var rows = 0
-                var values = 0
-                while let event = try reader.next() {
-                    if case .row(let row) = event {
-                        rows += 1
-                        values += row.values.count
-                    }
-                }
-                let elapsed = ContinuousClock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                let bytes = (try? FileManager.default.attributesOfItem(atPath: dump)[.size] as? Int) ?? 0
-                print("{\"bytes\": \(bytes), \"seconds\": \(seconds), \"rows\": \(rows), \"values\": \(values), \"mb_per_s\": \(Double(bytes) / seconds / 1e6)}")
-                return
-            }
             let summary = try DumpExport.write(
                 dump: URL(fileURLWithPath: dump), table: table,
                 format: format == .csv ? .csv : .ndjson, to: FileHandle.standardOutput, options: options, logger: logger)
