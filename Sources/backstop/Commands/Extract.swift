@@ -82,7 +82,7 @@ extension Backstop {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
             var logger = Logger(label: "backstop.extract")
             logger.logLevel = .notice
-            var options = DumpReader.Options(allowPartial: allowPartial, maxRowBytes: maxRowMb << 20)
+            let options = DumpReader.Options(allowPartial: allowPartial, maxRowBytes: maxRowMb << 20)
             if let entity {
                 try EntityExport(
                     entity: entity, format: format, dump: dump, feed: feed, catalog: catalog, shopID: shopID,
