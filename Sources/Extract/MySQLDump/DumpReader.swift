@@ -105,6 +105,9 @@ public final class DumpReader: DumpEventStream {
         }
     }
 
+    /// Bytes of (decompressed) input consumed so far, for progress reports.
+    public var bytesRead: Int64 { buffer.location(of: pos).offset }
+
     // MARK: Errors
 
     /// An error located at window position `position`.

@@ -26,11 +26,13 @@ enum BitrixInput {
             let stream = try DumpReader.open(
                 url, options: DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial),
                 logger: logger)
+            let progress = Progress(label: "extract.dump", file: path, logger: logger)
             while let event = try stream.next() {
                 switch event {
                 case .row(let row):
                     builder.consume(row)
                     rows += 1
+                    if rows & 0x3FFF == 0 { progress.tick(rows: rows, bytes: (stream as? DumpReader)?.bytesRead) }
                 case .end(.partial(let reason)):
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
@@ -77,5 +79,35 @@ enum CatalogInput {
         var products: [CanonicalProduct] = []
         while let product = try cursor.next() { products.append(product) }
         return products
+    }
+}
+
+/// Reports long work on stderr every few seconds: rows, bytes and rate, so a 3 a.m. operator can see the
+/// job is moving.
+final class Progress {
+    let label: String
+    let file: String
+    let logger: Logger
+    let started = DispatchTime.now().uptimeNanoseconds
+    var last = DispatchTime.now().uptimeNanoseconds
+    let interval: UInt64 = 10_000_000_000
+
+    init(label: String, file: String, logger: Logger) {
+        self.label = label
+        self.file = file
+        self.logger = logger
+    }
+
+    func tick(rows: Int, bytes: Int64?) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - last >= interval else { return }
+        last = now
+        let seconds = Double(now - started) / 1e9
+        var metadata: Logger.Metadata = ["stage": "\(label)", "file": "\(file)", "rows": "\(rows)"]
+        if let bytes {
+            metadata["mb"] = "\(bytes / 1_000_000)"
+            metadata["mb_per_s"] = "\(Int(Double(bytes) / seconds / 1e6))"
+        }
+        logger.notice("progress", metadata: metadata)
     }
 }
