@@ -14,14 +14,15 @@ public import Logging
 /// bitrix/dump-direct.sql          the direct writer's output (s, for the equivalence test; m/l: dump.sql)
 /// catalog/<table>.copy            PostgreSQL COPY text, loaded by `worldgen load-catalog`
 /// catalog/sequences.tsv           sequence values to set after loading (product_id_seq planted)
-/// images/specs.jsonl              every ImageSpec; images/upload/iblock/… the rendered files when available
+/// images/specs.jsonl              every ImageSpec (`worldgen render-images` renders them from this file alone)
+/// images/upload/iblock/<sub>/<f>  the rendered JPEG/PNG files mirroring the Bitrix URLs (unless --no-images)
 /// ```
 ///
 /// Every value derives from the seed (``WorldRandom``); the world is identical across runs and machines,
 /// except the generation time in `world.json`.
 public struct WorldGenerator {
     /// The generator version, stored in `world.json`; bump it when the output changes.
-    public static let version = "1.0.0"
+    public static let version = "1.1.0"
 
     /// What to generate.
     public var options: WorldOptions
@@ -127,8 +128,13 @@ public struct WorldGenerator {
         try specsData.write(to: imagesDir.appendingPathComponent("specs.jsonl"), atomically: true, encoding: .utf8)
         var images = WorldSummary.ImageCounts(specs: build.specs.count, written: 0, skipped: nil)
         if options.writeImages {
+            let imagesStarted = Date()
             do {
                 images.written = try WorldImages.write(build.specs, to: imagesDir)
+                images.seconds = Date().timeIntervalSince(imagesStarted)
+                logger.info("images rendered", metadata: [
+                    "world.images": "\(images.written)", "world.seconds": "\(images.seconds ?? 0)",
+                ])
             } catch {
                 images.skipped = "\(error)"
                 logger.warning("images skipped", metadata: ["world.error": "\(error)"])

@@ -30,6 +30,8 @@ public struct WorldSummary: Codable, Sendable {
         public var written: Int
         /// Why nothing was written, if so.
         public var skipped: String?
+        /// Seconds spent rendering and writing the files (absent when none were written).
+        public var seconds: Double?
     }
 }
 
