@@ -1,5 +1,6 @@
 import BackstopModel
 import Foundation
+import Synchronization
 public import Logging
 
 /// Generates a synthetic cvety world into a folder:
@@ -48,8 +49,10 @@ public struct WorldGenerator {
         let catalogDir = out.appendingPathComponent("catalog")
         let imagesDir = out.appendingPathComponent("images")
         let work = out.appendingPathComponent(".work")
-        for dir in [bitrixDir, catalogDir, imagesDir] {
-            try? fm.removeItem(at: dir)
+        // Generated content only: other files in images/ (data/tiny's .gitignore) stay.
+        for item in [bitrixDir, catalogDir, imagesDir.appendingPathComponent("upload"),
+                     imagesDir.appendingPathComponent("specs.jsonl")] {
+            try? fm.removeItem(at: item)
         }
         try? fm.removeItem(at: work)
         for dir in [out, bitrixDir, catalogDir, imagesDir, work] {
@@ -84,6 +87,40 @@ public struct WorldGenerator {
         build.plant(.init(kind: .sequenceCollisionRisk, key: "product_id_seq", field: "last_value",
                           bitrix: String(build.lastElementID), catalog: String(build.plantedProductSequence),
                           cause: "setval_max_id"))
+
+        // Images first (in the background): the specs are final once the rows are generated.
+        let specs = build.specs
+        let specsData = try specs.map { spec -> String in
+            String(decoding: try JSONEncoder.sorted.encode(spec), as: UTF8.self)
+        }.joined(separator: "\n") + "\n"
+        try specsData.write(to: imagesDir.appendingPathComponent("specs.jsonl"), atomically: true, encoding: .utf8)
+        let imageCounts = Mutex(WorldSummary.ImageCounts(specs: specs.count, written: 0, skipped: nil))
+        let rendering = DispatchGroup()
+        defer { rendering.wait() }  // never return (or throw) while files are still being written
+        if options.writeImages {
+            let logger = self.logger
+            DispatchQueue.global().async(group: rendering) {
+                let imagesStarted = Date()
+                do {
+                    let written = try WorldImages.write(specs, to: imagesDir)
+                    let seconds = Date().timeIntervalSince(imagesStarted)
+                    imageCounts.withLock {
+                        $0.written = written
+                        $0.seconds = seconds
+                    }
+                    logger.info("images rendered", metadata: [
+                        "world.images": "\(written)", "world.seconds": "\(seconds)",
+                    ])
+                } catch {
+                    imageCounts.withLock { $0.skipped = "\(error)" }
+                    logger.warning("images skipped", metadata: ["world.error": "\(error)"])
+                }
+            }
+        } else {
+            imageCounts.withLock {
+                $0.skipped = "disabled (--no-images); `worldgen render-images --world DIR` renders them"
+            }
+        }
 
         // Dumps.
         let assembler = DumpAssembler(database: "dbcvety", completedAt: WorldClock.snapshot)
@@ -121,27 +158,10 @@ public struct WorldGenerator {
         }
         try? fm.removeItem(at: work)
 
-        // Images.
-        let specsData = try build.specs.map { spec -> String in
-            String(decoding: try JSONEncoder.sorted.encode(spec), as: UTF8.self)
-        }.joined(separator: "\n") + "\n"
-        try specsData.write(to: imagesDir.appendingPathComponent("specs.jsonl"), atomically: true, encoding: .utf8)
-        var images = WorldSummary.ImageCounts(specs: build.specs.count, written: 0, skipped: nil)
-        if options.writeImages {
-            let imagesStarted = Date()
-            do {
-                images.written = try WorldImages.write(build.specs, to: imagesDir)
-                images.seconds = Date().timeIntervalSince(imagesStarted)
-                logger.info("images rendered", metadata: [
-                    "world.images": "\(images.written)", "world.seconds": "\(images.seconds ?? 0)",
-                ])
-            } catch {
-                images.skipped = "\(error)"
-                logger.warning("images skipped", metadata: ["world.error": "\(error)"])
-            }
-        } else {
-            images.skipped = "disabled (--no-images)"
-        }
+        // Images: rendered on a background thread while the dumps are written (MariaDB and mariadb-dump
+        // are other processes, so the two overlap well); joined here.
+        rendering.wait()
+        let images = imageCounts.withLock { $0 }
 
         // Manifest.
         let manifest = build.manifest
@@ -178,7 +198,9 @@ public struct WorldGenerator {
         for case let url as URL in e {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let path = url.standardizedFileURL.path
-            guard path.hasPrefix(base), !path.contains("/images/upload/") else { continue }
+            guard path.hasPrefix(base), !path.contains("/images/upload/"), !url.lastPathComponent.hasPrefix("."),
+                url.lastPathComponent != "world.json"
+            else { continue }
             sizes[String(path.dropFirst(base.count + 1))] = (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
         }
         return sizes
