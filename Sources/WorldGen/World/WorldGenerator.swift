@@ -148,13 +148,15 @@ public struct WorldGenerator {
             if options.directDump && scale != .tiny {
                 var a = assembler
                 a.database = name
-                _ = try a.write(to: bitrixDir.appendingPathComponent("dump-direct.sql"), bodies: bodies)
+                _ = try a.write(to: bitrixDir.appendingPathComponent("dump-direct.sql"), bodies: bodies,
+                                consumeBodies: true)
             }
         } else {
             if scale.usesMariaDB {
                 logger.warning("no MariaDB socket: writing only the direct dump")
             }
-            _ = try assembler.write(to: bitrixDir.appendingPathComponent("dump.sql"), bodies: bodies)
+            _ = try assembler.write(to: bitrixDir.appendingPathComponent("dump.sql"), bodies: bodies,
+                                    consumeBodies: true)
         }
         try? fm.removeItem(at: work)
 
