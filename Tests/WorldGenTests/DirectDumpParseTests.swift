@@ -6,8 +6,9 @@ import Testing
 
 /// The direct dump writer and the real mariadb-dump, compared through the project's own parser: both files
 /// read with `DumpReader` give the same tables (names, columns, declared types) and the same rows, value by
-/// value, in the same order. Complements the byte comparison of `DirectDumpTests`, which a harmless
-/// formatting change would break and a value-level bug in both the writer and its expectations would not.
+/// value, in the same order. Complements the byte comparison of `DirectDumpTests`: it still holds across a
+/// harmless formatting difference, and it proves that BackstopExtract reads the direct writer's output (the
+/// only dump of the m and l worlds) exactly as it reads mariadb-dump's.
 @Suite(.enabled(if: WorldFixture.mariadbEnabled, "needs BACKSTOP_TEST_MARIADB_SOCKET"))
 struct DirectDumpParseTests {
     /// Reads both dumps in lockstep (constant memory, so the s world's dumps are compared whole) and
