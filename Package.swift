@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopTestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopTestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopTestSupport"]),
-        .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopTestSupport"]),
+        .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["BackstopTestSupport", "BackstopPostgres"]

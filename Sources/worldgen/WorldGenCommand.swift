@@ -22,13 +22,16 @@ struct WorldGenCommand: ParsableCommand {
                               plus dump-complete-insert.sql, dump-hex-blob.sql, dump.sql.gz and dump-direct.sql;
                               m and l: the direct writer)
           catalog/*.copy      the upstream catalog as the webhook path left it (PostgreSQL COPY text)
-          images/specs.jsonl  the image files to render (images/upload/iblock/… when the renderer works)
+          images/specs.jsonl  the image files to render; images/upload/iblock/<sub>/<file> the rendered JPEG and
+                              PNG files (mirroring the Bitrix URLs), unless --no-images; `render-images`
+                              renders them later from the specs alone (the bundled data/tiny keeps only specs)
 
         Examples:
           worldgen generate --scale s --seed 1 --out .backstop/worlds/s-1
+          worldgen render-images --world data/tiny
           worldgen load-catalog --world .backstop/worlds/s-1 --conninfo "host=/tmp port=5432 dbname=cvety"
         """,
-        subcommands: [Generate.self, LoadCatalog.self])
+        subcommands: [Generate.self, RenderImages.self, LoadCatalog.self])
 
     static func makeLogger(_ level: Logger.Level) -> Logger {
         var logger = Logger(label: "backstop.worldgen") { StreamLogHandler.standardError(label: $0) }
@@ -82,6 +85,39 @@ extension WorldGenCommand {
             let planted = summary.planted.values.reduce(0, +)
             print("world \(summary.scale.rawValue)/\(summary.seed) in \(out): \(planted) planted discrepancies, "
                   + "\(summary.files.values.reduce(0, +)) bytes, \(String(format: "%.1f", summary.seconds)) s")
+        }
+    }
+
+    struct RenderImages: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "render-images",
+            abstract: "Render a world's image files from its images/specs.jsonl.",
+            discussion: """
+            Deterministic: the same specs always give byte-identical files. Writes <out>/upload/iblock/<sub>/<file>
+            (default out: <world>/images, git-ignored in data/tiny). Near-duplicates share one rendering; corrupt
+            files are written as planted; missing files have no spec and are never written.
+            """)
+
+        @Option(help: "The world folder (holding images/specs.jsonl).")
+        var world: String
+
+        @Option(help: "Where to write the files (default: <world>/images).")
+        var out: String?
+
+        @Option(help: "Render only the first N specs (for timing the renderer).")
+        var first: Int?
+
+        func run() throws {
+            let worldURL = URL(fileURLWithPath: world)
+            var specs = try WorldImages.readSpecs(from: worldURL.appendingPathComponent("images/specs.jsonl"))
+            if let first { specs = Array(specs.prefix(max(0, first))) }
+            let output = out.map { URL(fileURLWithPath: $0) } ?? worldURL.appendingPathComponent("images")
+            let clock = ContinuousClock()
+            let start = clock.now
+            let written = try WorldImages.write(specs, to: output)
+            let seconds = (clock.now - start) / .seconds(1)
+            print("\(written) images in \(output.path) in \(String(format: "%.1f", seconds)) s "
+                  + "(\(Int(Double(written) / max(seconds, 1e-9))) images/s)")
         }
     }
 

@@ -24,38 +24,115 @@ struct AgreementTests {
             cleanup = world
         }
         defer { if let cleanup { try? FileManager.default.removeItem(at: cleanup) } }
-        let manifest = try WorldFixture.manifest(world)
+        try AgreementCheck.withLoadedWorld(world, socket: socket) { loaded in
+            let findings = try loaded.check()
+            for entry in findings.unconfirmed {
+                Issue.record("planted but not found in the data: \(entry.kind.rawValue) \(entry.key)")
+            }
+            #expect(findings.problems.isEmpty,
+                    "\(findings.problems.count) unplanted differences, first: \(findings.problems.prefix(5))")
+        }
+    }
 
+    /// The check is not vacuous: three edits to a loaded copy of a fresh tiny world (an unplanted
+    /// product's price and an unplanted Railway order's status changed in the catalog, a planted orphan
+    /// embedding deleted) are reported as exactly those three findings.
+    @Test func checkReportsUnplantedDrift() throws {
+        let socket = try WorldFixture.requireSocket()
+        let world = try WorldFixture.tinyWorld(seed: 5, socket: socket)
+        defer { try? FileManager.default.removeItem(at: world) }
+        try AgreementCheck.withLoadedWorld(world, socket: socket) { loaded in
+            let clean = try loaded.check()
+            try #require(clean.problems.isEmpty && clean.unconfirmed.isEmpty, "the fresh world must agree first")
+            let manifest = loaded.manifest
+            let mentioned = Set(manifest.map(\.key))
+            let bitrix = try BitrixSide(db: loaded.mariadb, database: loaded.database)
+            let catalog = try CatalogSide(loaded.pg)
+
+            // 1. An unplanted, enabled cvety product whose price nobody planted.
+            let product = try #require(catalog.products.keys.sorted().first { id in
+                guard let p = catalog.products[id], p.enabled, p.shop == WorldIDs.cvetyShop else { return false }
+                return bitrix.products[id]?.seller == WorldIDs.cvetyShop && !mentioned.contains(String(id))
+            })
+            try loaded.pg.execute(PGQuery(unsafeSQL: "UPDATE product SET price = price + 100 WHERE id = \(product)"))
+
+            // 2. A planted orphan embedding, deleted: the manifest now claims something the data lacks.
+            let orphan = try #require(manifest.first { $0.kind == .embeddingOrphan })
+            try loaded.pg.execute(PGQuery(unsafeSQL: "DELETE FROM product_embeddings WHERE product_id = \(orphan.key)"))
+
+            // 3. An unplanted Railway order's status (the Bitrix id is the manifest key of order entries).
+            let order = try #require(bitrix.orders.values.sorted { $0.id < $1.id }.first { b in
+                !mentioned.contains(String(b.id)) && catalog.orders[b.railway] != nil
+            })
+            let status = catalog.orders[order.railway]?.status == "PAID" ? "NEW" : "PAID"
+            try loaded.pg.execute(
+                PGQuery(unsafeSQL: #"UPDATE "order" SET status = '\#(status)' WHERE id = \#(order.railway)"#))
+
+            let findings = try loaded.check()
+            #expect(findings.unconfirmed == [orphan])
+            #expect(findings.problems.count == 2, "\(findings.problems)")
+            #expect(findings.problems.contains { $0.hasPrefix("product \(product) price ") }, "\(findings.problems)")
+            #expect(findings.problems.contains { $0.hasPrefix("order \(order.id) status \(status) vs ") },
+                    "\(findings.problems)")
+        }
+    }
+}
+
+/// The agreement check as a reusable function: a world loaded into scratch databases (Bitrix from the
+/// world's dump into MariaDB, the catalog with `CatalogLoader` into PostgreSQL), compared with its manifest.
+struct AgreementCheck {
+    /// What a check found.
+    struct Findings {
+        /// Planted entries the data does not show.
+        var unconfirmed: [ManifestEntry]
+        /// Differences the manifest does not explain.
+        var problems: [String]
+    }
+
+    let world: URL
+    let manifest: [ManifestEntry]
+    let mariadb: MariaDB
+    let database: String
+    let pg: PGConnection
+
+    /// Loads `world` into a MariaDB and a PostgreSQL scratch database, runs `body`, drops both.
+    static func withLoadedWorld(_ world: URL, socket: String, _ body: (AgreementCheck) throws -> Void) throws {
+        let manifest = try WorldFixture.manifest(world)
         let db = MariaDB(socket: socket)
         let name = try db.createScratchDatabase(prefix: "wgt_agree")
         defer { db.drop(database: name) }
         try loadDump(world.appendingPathComponent("bitrix/dump.sql"), into: name, socket: socket)
-        let bitrix = try BitrixSide(db: db, database: name)
-
         try TestDatabase.withConnection(prefix: "wgt") { pg in
-            try CatalogLoader.load(world: world, schema: RepoPaths.catalogSchema, on: pg, logger: TestDatabase.quietLogger)
-            let catalog = try CatalogSide(pg)
-            var checker = Checker(manifest: manifest, bitrix: bitrix, catalog: catalog)
-            checker.checkProducts()
-            checker.checkEmbeddings()
-            checker.checkOrders()
-            try checker.checkSequence(pg)
-            checker.checkImages(specs: try String(contentsOf: world.appendingPathComponent("images/specs.jsonl"), encoding: .utf8))
-            for entry in manifest where !checker.confirmed.contains(entry) {
-                Issue.record("planted but not found in the data: \(entry.kind.rawValue) \(entry.key)")
-            }
-            #expect(checker.problems.isEmpty, "\(checker.problems.count) unplanted differences, first: \(checker.problems.prefix(5))")
+            try CatalogLoader.load(world: world, schema: RepoPaths.catalogSchema, on: pg,
+                                   logger: TestDatabase.quietLogger)
+            try body(AgreementCheck(world: world, manifest: manifest, mariadb: db, database: name, pg: pg))
         }
     }
 
-    private func loadDump(_ dump: URL, into database: String, socket: String) throws {
+    /// Reads both sides as they are now and compares them with the manifest.
+    func check() throws -> Findings {
+        let bitrix = try BitrixSide(db: mariadb, database: database)
+        let catalog = try CatalogSide(pg)
+        var checker = Checker(manifest: manifest, bitrix: bitrix, catalog: catalog)
+        checker.checkProducts()
+        checker.checkEmbeddings()
+        checker.checkOrders()
+        try checker.checkSequence(pg)
+        checker.checkImages(specs: try String(contentsOf: world.appendingPathComponent("images/specs.jsonl"),
+                                              encoding: .utf8))
+        return Findings(unconfirmed: manifest.filter { !checker.confirmed.contains($0) }, problems: checker.problems)
+    }
+
+    private static func loadDump(_ dump: URL, into database: String, socket: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["mariadb", "--no-defaults", "-S", socket, "-uroot", database]
         process.standardInput = try FileHandle(forReadingFrom: dump)
         try process.run()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        guard process.terminationStatus == 0 else {
+            throw WorldGenError("mariadb could not load \(dump.path): exit \(process.terminationStatus)")
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates the `s` world the WorldGen tests read (.backstop/worlds/s-1, git-ignored), with real MariaDB and
-# mariadb-dump. Skips when the folder already holds a world of the same generator version and seed.
+# mariadb-dump, and its ~25k images (images/upload/…, rendered by the generator; about a minute or two of
+# the total). Skips when the folder already holds a world of the same generator version and seed.
 # Uses the release build of `worldgen` (generation is ~10x faster than debug); set WORLDGEN_BIN to override.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,4 +21,4 @@ then
 fi
 if [ -z "${WORLDGEN_BIN:-}" ]; then swift build -c release --product worldgen >&2; fi
 mkdir -p "$(dirname "$out")"
-"$bin" generate --scale s --seed "$seed" --out "$out" --mariadb-socket "$socket" --no-images
+"$bin" generate --scale s --seed "$seed" --out "$out" --mariadb-socket "$socket"

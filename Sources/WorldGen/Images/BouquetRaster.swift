@@ -184,34 +184,111 @@ extension BouquetRaster {
         }
     }
 
-    /// Adds per-pixel grain (±`amplitude`) and a soft vignette, both fixed by `seed`.
+    /// Adds per-pixel grain (±`amplitude`, the same on the three channels), fixed by `seed`, and a soft
+    /// vignette darkening the corners by up to `vignette`.
     mutating func addGrain(seed: UInt64, amplitude: Int, vignette: Float) {
         let width = self.width
         let height = self.height
         let cx = Float(width) / 2
         let cy = Float(height) / 2
-        let maxDistance = cx * cx + cy * cy
+        let scale = vignette / (cx * cx + cy * cy)
+        let span = UInt64(2 * amplitude + 1)
         var state = seed | 1
         pixels.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var pixel = base
             for y in 0..<height {
                 let dy = Float(y) - cy
+                let dy2 = dy * dy
                 for x in 0..<width {
                     // xorshift64: cheap and deterministic.
                     state ^= state << 13
                     state ^= state >> 7
                     state ^= state << 17
                     // Multiply-shift maps 32 random bits onto 0...2 * amplitude without a division.
-                    let noise = Int(((state >> 32) &* UInt64(2 * amplitude + 1)) >> 32) - amplitude
+                    let noise = Float(Int(((state >> 32) &* span) >> 32) - amplitude)
                     let dx = Float(x) - cx
-                    let darken = 1 - vignette * (dx * dx + dy * dy) / maxDistance
-                    let offset = (y * width + x) * 3
-                    for channel in 0..<3 {
-                        let value = Float(buffer[offset + channel]) * darken
-                        buffer[offset + channel] = UInt8(clamping: Int(value + 0.5) + noise)
-                    }
+                    let darken = 1 - scale * (dx * dx + dy2)
+                    pixel[0] = UInt8(clamping: Int(Float(pixel[0]) * darken + noise + 0.5))
+                    pixel[1] = UInt8(clamping: Int(Float(pixel[1]) * darken + noise + 0.5))
+                    pixel[2] = UInt8(clamping: Int(Float(pixel[2]) * darken + noise + 0.5))
+                    pixel += 3
                 }
             }
         }
+    }
+
+    /// Doubles the resolution with bilinear weights (output pixel centres at ±¼ source pixel, i.e. 9-3-3-1
+    /// sixteenths), cropped to `width × height` (at most twice the size; an odd side drops the last column
+    /// or row). Integer arithmetic only.
+    func upscaledTwice(width outWidth: Int, height outHeight: Int) -> BouquetRaster {
+        precondition(outWidth <= 2 * width && outHeight <= 2 * height, "upscale beyond 2x")
+        let srcWidth = width
+        let srcHeight = height
+        // Source column (as a byte offset) of each output column's nearer and farther neighbour.
+        var near = [Int](repeating: 0, count: outWidth)
+        var far = [Int](repeating: 0, count: outWidth)
+        for x in 0..<outWidth {
+            let center = x >> 1
+            near[x] = center * 3
+            far[x] = (x & 1 == 0 ? max(0, center - 1) : min(srcWidth - 1, center + 1)) * 3
+        }
+        let rowBytes = outWidth * 3
+        let count = rowBytes * outHeight
+        let result = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
+            // Two horizontally upscaled rows (weights x4), reused as the vertical pass walks down.
+            var rowA = [UInt16](repeating: 0, count: rowBytes)
+            var rowB = [UInt16](repeating: 0, count: rowBytes)
+            pixels.withUnsafeBufferPointer { source in
+                near.withUnsafeBufferPointer { near in
+                    far.withUnsafeBufferPointer { far in
+                        rowA.withUnsafeMutableBufferPointer { rowA in
+                            rowB.withUnsafeMutableBufferPointer { rowB in
+                                let src = source.baseAddress!
+                                let out = output.baseAddress!
+                                func widen(_ y: Int, into row: UnsafeMutableBufferPointer<UInt16>) {
+                                    let line = src + y * srcWidth * 3
+                                    var o = row.baseAddress!
+                                    for x in 0..<outWidth {
+                                        let c = line + near[x]
+                                        let n = line + far[x]
+                                        o[0] = UInt16(c[0]) &* 3 &+ UInt16(n[0])
+                                        o[1] = UInt16(c[1]) &* 3 &+ UInt16(n[1])
+                                        o[2] = UInt16(c[2]) &* 3 &+ UInt16(n[2])
+                                        o += 3
+                                    }
+                                }
+                                // Output rows 2k and 2k+1 both centre on source row k; 2k mixes in row k-1,
+                                // 2k+1 row k+1. Keep rows k-1 / k / k+1 widened as needed.
+                                var previous = rowA
+                                var current = rowB
+                                widen(0, into: current)
+                                widen(0, into: previous)
+                                for k in 0..<((outHeight + 1) / 2) {
+                                    // Row 2k: 3 * current + previous.
+                                    var o = out + 2 * k * rowBytes
+                                    for i in 0..<rowBytes {
+                                        o[i] = UInt8(truncatingIfNeeded: (current[i] &* 3 &+ previous[i] &+ 8) >> 4)
+                                    }
+                                    guard 2 * k + 1 < outHeight else { break }
+                                    // Row 2k+1: 3 * current + next (row k+1, clamped).
+                                    let next = previous  // reuse the older row's storage
+                                    widen(min(srcHeight - 1, k + 1), into: next)
+                                    o = out + (2 * k + 1) * rowBytes
+                                    for i in 0..<rowBytes {
+                                        o[i] = UInt8(truncatingIfNeeded: (current[i] &* 3 &+ next[i] &+ 8) >> 4)
+                                    }
+                                    previous = current
+                                    current = next
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+        return BouquetRaster(width: outWidth, height: outHeight, pixels: result)
     }
 }
 

@@ -69,6 +69,36 @@ public enum WorldImages {
         return specs.count
     }
 
+    /// Reads a world's `images/specs.jsonl` (one JSON ``ImageSpec`` per line, blank lines ignored).
+    ///
+    /// - Throws: ``WorldGenError`` naming the file and line when it cannot be read or a line is not a spec.
+    public static func readSpecs(from file: URL) throws -> [ImageSpec] {
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch { throw WorldGenError("cannot read \(file.path): \(error)") }
+        let decoder = JSONDecoder()
+        var specs: [ImageSpec] = []
+        for (number, line) in data.split(separator: 10, omittingEmptySubsequences: false).enumerated()
+        where !line.isEmpty {
+            do { specs.append(try decoder.decode(ImageSpec.self, from: Data(line))) } catch {
+                throw WorldGenError("\(file.path):\(number + 1): not an image spec: \(error)")
+            }
+        }
+        return specs
+    }
+
+    /// Renders a generated world's images from its `images/specs.jsonl` into `directory` (default: the
+    /// world's `images/` folder), so that `upload/iblock/<sub>/<file>` mirrors the Bitrix URLs. The files
+    /// depend only on the specs, so a world's images can be rendered whenever they are needed (the bundled
+    /// `data/tiny` world keeps only its specs in git).
+    ///
+    /// - Throws: ``WorldGenError`` as ``write(_:to:)``.
+    /// - Returns: the number of files written.
+    @discardableResult
+    public static func render(world: URL, to directory: URL? = nil) throws -> Int {
+        let specs = try readSpecs(from: world.appendingPathComponent("images/specs.jsonl"))
+        return try write(specs, to: directory ?? world.appendingPathComponent("images"))
+    }
+
     /// Checks a spec's path and parameters.
     static func validate(_ spec: ImageSpec) throws(WorldGenError) {
         func invalid(_ reason: String) -> WorldGenError { WorldGenError("images/\(spec.path): \(reason)") }
@@ -101,7 +131,7 @@ public enum WorldImages {
         func encode(_ raster: BouquetRaster) throws(WorldImageCodec.Failure) -> [UInt8] {
             switch spec.format {
             case .jpeg: try WorldImageCodec.jpeg(raster, quality: defaultJPEGQuality)
-            case .png: try WorldImageCodec.png(raster)
+            case .png: try WorldPNG.encode(raster)
             }
         }
         switch spec.variant {
@@ -110,7 +140,7 @@ public enum WorldImages {
         case .recompressed(let quality):
             let jpeg = try WorldImageCodec.jpeg(rendering, quality: quality)
             // A PNG of a recompressed picture keeps the JPEG artefacts, as a re-upload would.
-            return spec.format == .jpeg ? jpeg : try WorldImageCodec.png(WorldImageCodec.decode(jpeg))
+            return spec.format == .jpeg ? jpeg : try WorldPNG.encode(WorldImageCodec.decode(jpeg))
         case .resized(let percent):
             return try encode(
                 WorldImageCodec.resize(
@@ -136,7 +166,7 @@ public enum WorldImages {
         if roll < 0.5 {
             let whole =
                 spec.format == .jpeg
-                ? try WorldImageCodec.jpeg(rendering, quality: defaultJPEGQuality) : try WorldImageCodec.png(rendering)
+                ? try WorldImageCodec.jpeg(rendering, quality: defaultJPEGQuality) : try WorldPNG.encode(rendering)
             return Array(whole.prefix(Int(Float(whole.count) * random.float(0.25...0.75))))
         }
         if roll < 0.7 {

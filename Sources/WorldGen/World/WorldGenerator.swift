@@ -1,5 +1,6 @@
 import BackstopModel
 import Foundation
+import Synchronization
 public import Logging
 
 /// Generates a synthetic cvety world into a folder:
@@ -14,14 +15,15 @@ public import Logging
 /// bitrix/dump-direct.sql          the direct writer's output (s, for the equivalence test; m/l: dump.sql)
 /// catalog/<table>.copy            PostgreSQL COPY text, loaded by `worldgen load-catalog`
 /// catalog/sequences.tsv           sequence values to set after loading (product_id_seq planted)
-/// images/specs.jsonl              every ImageSpec; images/upload/iblock/… the rendered files when available
+/// images/specs.jsonl              every ImageSpec (`worldgen render-images` renders them from this file alone)
+/// images/upload/iblock/<sub>/<f>  the rendered JPEG/PNG files mirroring the Bitrix URLs (unless --no-images)
 /// ```
 ///
 /// Every value derives from the seed (``WorldRandom``); the world is identical across runs and machines,
 /// except the generation time in `world.json`.
 public struct WorldGenerator {
     /// The generator version, stored in `world.json`; bump it when the output changes.
-    public static let version = "1.0.0"
+    public static let version = "1.1.0"
 
     /// What to generate.
     public var options: WorldOptions
@@ -47,8 +49,10 @@ public struct WorldGenerator {
         let catalogDir = out.appendingPathComponent("catalog")
         let imagesDir = out.appendingPathComponent("images")
         let work = out.appendingPathComponent(".work")
-        for dir in [bitrixDir, catalogDir, imagesDir] {
-            try? fm.removeItem(at: dir)
+        // Generated content only: other files in images/ (data/tiny's .gitignore) stay.
+        for item in [bitrixDir, catalogDir, imagesDir.appendingPathComponent("upload"),
+                     imagesDir.appendingPathComponent("specs.jsonl")] {
+            try? fm.removeItem(at: item)
         }
         try? fm.removeItem(at: work)
         for dir in [out, bitrixDir, catalogDir, imagesDir, work] {
@@ -84,6 +88,40 @@ public struct WorldGenerator {
                           bitrix: String(build.lastElementID), catalog: String(build.plantedProductSequence),
                           cause: "setval_max_id"))
 
+        // Images first (in the background): the specs are final once the rows are generated.
+        let specs = build.specs
+        let specsData = try specs.map { spec -> String in
+            String(decoding: try JSONEncoder.sorted.encode(spec), as: UTF8.self)
+        }.joined(separator: "\n") + "\n"
+        try specsData.write(to: imagesDir.appendingPathComponent("specs.jsonl"), atomically: true, encoding: .utf8)
+        let imageCounts = Mutex(WorldSummary.ImageCounts(specs: specs.count, written: 0, skipped: nil))
+        let rendering = DispatchGroup()
+        defer { rendering.wait() }  // never return (or throw) while files are still being written
+        if options.writeImages {
+            let logger = self.logger
+            DispatchQueue.global().async(group: rendering) {
+                let imagesStarted = Date()
+                do {
+                    let written = try WorldImages.write(specs, to: imagesDir)
+                    let seconds = Date().timeIntervalSince(imagesStarted)
+                    imageCounts.withLock {
+                        $0.written = written
+                        $0.seconds = seconds
+                    }
+                    logger.info("images rendered", metadata: [
+                        "world.images": "\(written)", "world.seconds": "\(seconds)",
+                    ])
+                } catch {
+                    imageCounts.withLock { $0.skipped = "\(error)" }
+                    logger.warning("images skipped", metadata: ["world.error": "\(error)"])
+                }
+            }
+        } else {
+            imageCounts.withLock {
+                $0.skipped = "disabled (--no-images); `worldgen render-images --world DIR` renders them"
+            }
+        }
+
         // Dumps.
         let assembler = DumpAssembler(database: "dbcvety", completedAt: WorldClock.snapshot)
         if useMariaDB, let socket = options.mariadbSocket {
@@ -110,32 +148,22 @@ public struct WorldGenerator {
             if options.directDump && scale != .tiny {
                 var a = assembler
                 a.database = name
-                _ = try a.write(to: bitrixDir.appendingPathComponent("dump-direct.sql"), bodies: bodies)
+                _ = try a.write(to: bitrixDir.appendingPathComponent("dump-direct.sql"), bodies: bodies,
+                                consumeBodies: true)
             }
         } else {
             if scale.usesMariaDB {
                 logger.warning("no MariaDB socket: writing only the direct dump")
             }
-            _ = try assembler.write(to: bitrixDir.appendingPathComponent("dump.sql"), bodies: bodies)
+            _ = try assembler.write(to: bitrixDir.appendingPathComponent("dump.sql"), bodies: bodies,
+                                    consumeBodies: true)
         }
         try? fm.removeItem(at: work)
 
-        // Images.
-        let specsData = try build.specs.map { spec -> String in
-            String(decoding: try JSONEncoder.sorted.encode(spec), as: UTF8.self)
-        }.joined(separator: "\n") + "\n"
-        try specsData.write(to: imagesDir.appendingPathComponent("specs.jsonl"), atomically: true, encoding: .utf8)
-        var images = WorldSummary.ImageCounts(specs: build.specs.count, written: 0, skipped: nil)
-        if options.writeImages {
-            do {
-                images.written = try WorldImages.write(build.specs, to: imagesDir)
-            } catch {
-                images.skipped = "\(error)"
-                logger.warning("images skipped", metadata: ["world.error": "\(error)"])
-            }
-        } else {
-            images.skipped = "disabled (--no-images)"
-        }
+        // Images: rendered on a background thread while the dumps are written (MariaDB and mariadb-dump
+        // are other processes, so the two overlap well); joined here.
+        rendering.wait()
+        let images = imageCounts.withLock { $0 }
 
         // Manifest.
         let manifest = build.manifest
@@ -172,7 +200,9 @@ public struct WorldGenerator {
         for case let url as URL in e {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let path = url.standardizedFileURL.path
-            guard path.hasPrefix(base), !path.contains("/images/upload/") else { continue }
+            guard path.hasPrefix(base), !path.contains("/images/upload/"), !url.lastPathComponent.hasPrefix("."),
+                url.lastPathComponent != "world.json"
+            else { continue }
             sizes[String(path.dropFirst(base.count + 1))] = (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
         }
         return sizes

@@ -17,7 +17,7 @@ public struct WorldSummary: Codable, Sendable {
     /// Image specs: how many were decided and how many files were written (0 when rendering is off or failed).
     public var images: ImageCounts
     /// The systematic losses of the webhook path, which hold for every row and are therefore not in
-    /// `manifest.jsonl` (see the module README).
+    /// `manifest.jsonl` (see the BackstopWorldGen.docc article).
     public var systematic: [SystematicLoss]
     /// Seconds spent generating.
     public var seconds: Double
@@ -30,6 +30,8 @@ public struct WorldSummary: Codable, Sendable {
         public var written: Int
         /// Why nothing was written, if so.
         public var skipped: String?
+        /// Seconds spent rendering and writing the files (absent when none were written).
+        public var seconds: Double?
     }
 }
 

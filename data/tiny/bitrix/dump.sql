@@ -1,7 +1,7 @@
 /*M!999999\- enable the sandbox mode */ 
 -- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)
 --
--- Host: localhost    Database: worldgen_30969_1105047787
+-- Host: localhost    Database: worldgen_30468_3048408493
 -- ------------------------------------------------------
 -- Server version	10.11.19-MariaDB-0+deb12u1
 
@@ -4437,4 +4437,4 @@ UNLOCK TABLES;
 /*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;
 /*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;
 
--- Dump completed on 2026-11-22 11:43:41
+-- Dump completed on 2026-11-22 12:29:33
