@@ -20,6 +20,13 @@ else
     fi
 fi
 
+# The tiny world's product images are rendered on demand (deterministic, git-ignored): the index stage
+# and the image checks read them from data/tiny/images.
+if [ ! -d "$world/images/upload" ]; then
+    echo "demo: rendering the tiny world's product images" >&2
+    "$worldgen" render-images --world "$world"
+fi
+
 has_catalog=$(psql -X -q "$catalog" -tAc "SELECT to_regclass('public.product') IS NOT NULL")
 if [ "$has_catalog" != "t" ]; then
     echo "demo: loading the tiny world's catalog into the database" >&2
