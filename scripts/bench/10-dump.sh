@@ -9,13 +9,15 @@
 # Each rate is given per wall-clock second and per CPU second (user + sys of the reader process): on a
 # shared machine the wall-clock rate is noisy, the CPU rate much less so. The 1-minute load average at
 # the start is recorded too.
-# BACKSTOP_BENCH_DUMP=path uses an existing dump (e.g. a worldgen one) instead of the generated ~1 GB file
-# in .backstop/bench (git-ignored). BACKSTOP_BENCH_DUMP_MB sets the generated size.
+# The dump is the `m` world's (written by 05-worldgen.sh to .backstop/worlds/bench-m); without it, a
+# generated ~1 GB file in .backstop/bench (git-ignored). BACKSTOP_BENCH_DUMP=path uses another dump;
+# BACKSTOP_BENCH_DUMP_MB sets the generated size.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=.build/release/DumpBench
 [ -x "$bin" ] || swift build -c release --product DumpBench >&2
 dump=${BACKSTOP_BENCH_DUMP:-}
+if [ -z "$dump" ] && [ -s .backstop/worlds/bench-m/bitrix/dump.sql ]; then dump=.backstop/worlds/bench-m/bitrix/dump.sql; fi
 if [ -z "$dump" ]; then
     mb=${BACKSTOP_BENCH_DUMP_MB:-1000}
     dump=.backstop/bench/bitrix-${mb}mb.sql

@@ -3,8 +3,9 @@
 # catalog COPY files and the manifest, no MariaDB, no images (m has ~250k image specs). Image rendering is
 # measured separately on the first BACKSTOP_BENCH_IMAGES (default 2000) specs of the m world with
 # `worldgen render-images`. Writes bench-results/worldgen.json with wall and CPU times, peak memory and the
-# sizes of every world. Worlds go to .backstop/worlds/bench-<scale> and are deleted afterwards unless
-# BACKSTOP_BENCH_KEEP=1 (l needs ~15 GB free).
+# sizes of every world. Worlds go to .backstop/worlds/bench-<scale>; m is kept for the benchmarks that
+# follow (10-dump reads its dump, 15-mariadb-reload reloads it); l is deleted afterwards unless
+# BACKSTOP_BENCH_KEEP=1 (l needs ~21 GB free while it is written).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=.build/release/worldgen
@@ -43,7 +44,7 @@ print(json.dumps(doc))
 PY
 )")
     rm -f "$out.time"
-    [ "${BACKSTOP_BENCH_KEEP:-0}" = 1 ] || rm -rf "$out"
+    [ "$scale" = m ] || [ "${BACKSTOP_BENCH_KEEP:-0}" = 1 ] || rm -rf "$out"
 done
 mkdir -p bench-results
 printf '%s\n' "${results[@]}" | python3 -c 'import json,sys; print(json.dumps({"worlds": [json.loads(l) for l in sys.stdin]}, indent=2))' > bench-results/worldgen.json
