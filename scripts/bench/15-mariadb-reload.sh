@@ -16,7 +16,7 @@ client -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db"
 trap 'client -e "DROP DATABASE IF EXISTS $db" || true' EXIT
 bytes=$(stat -c %s "$dump")
 load=$(cut -d' ' -f1 /proc/loadavg)
-/usr/bin/time -f '%e %U %S' -o /tmp/reload.$$ client "$db" < "$dump"
+/usr/bin/time -f "%e %U %S" -o /tmp/reload.$$ mariadb --no-defaults -S "$socket" -uroot "$db" < "$dump"
 read -r wall user sys < <(tail -n 1 /tmp/reload.$$)
 rm -f /tmp/reload.$$
 rows=$(client -N -e "SELECT COALESCE(SUM(TABLE_ROWS), 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$db'")
