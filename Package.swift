@@ -96,9 +96,9 @@ let package = Package(
         ),
         .testTarget(name: "ModelTests", dependencies: ["BackstopModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
-        .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopTestSupport"]),
+        .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopTestSupport"]),
-        .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopTestSupport"]),
+        .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopTestSupport"]),
         .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
         .testTarget(

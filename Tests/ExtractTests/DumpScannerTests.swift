@@ -1,3 +1,4 @@
+import BackstopModel
 @testable import BackstopExtract
 import Logging
 import Testing
@@ -5,16 +6,7 @@ import Testing
 /// The vectorised scanners (SIMD byte search, the 64-byte quote/escape block scanner behind statement
 /// skipping) against the byte-at-a-time state machine, at every chunk split and block alignment.
 struct DumpScannerTests {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias SplitMix = SplitMix64
 
     /// Statement-ish bytes dense in quotes, backslash runs, comments and delimiters.
     static func randomStatement(_ rng: inout SplitMix, length: Int) -> [UInt8] {
@@ -53,7 +45,7 @@ struct DumpScannerTests {
     }
 
     @Test func blockScannerMatchesByteScannerOnRandomStatements() {
-        var rng = SplitMix(state: 0x5EED)
+        var rng = SplitMix(seed: 0x5EED)
         for round in 0..<3000 {
             let bytes = Self.randomStatement(&rng, length: Int.random(in: 0...400, using: &rng))
             let reference = Self.scan(bytes, split: nil, blocks: false)
@@ -64,7 +56,7 @@ struct DumpScannerTests {
     }
 
     @Test func blockScannerMatchesAtEveryChunkSplit() {
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix(seed: 42)
         for round in 0..<60 {
             let bytes = Self.randomStatement(&rng, length: Int.random(in: 64...300, using: &rng))
             let reference = Self.scan(bytes, split: nil, blocks: false)
@@ -100,7 +92,7 @@ struct DumpScannerTests {
     }
 
     @Test func multiByteDelimiterAndRowMode() {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix(seed: 7)
         for _ in 0..<500 {
             let bytes = Self.randomStatement(&rng, length: Int.random(in: 0...300, using: &rng)) + Array("$$".utf8)
             let reference = Self.scan(bytes, split: nil, blocks: false, delimiter: [0x24, 0x24])
@@ -113,7 +105,7 @@ struct DumpScannerTests {
     }
 
     @Test func byteSearchesMatchNaiveLoops() {
-        var rng = SplitMix(state: 99)
+        var rng = SplitMix(seed: 99)
         let set = CodeBytes(delimiter: [0x3B]).statement
         for _ in 0..<400 {
             let bytes = Self.randomStatement(&rng, length: Int.random(in: 0...200, using: &rng))
@@ -164,7 +156,7 @@ struct DumpScannerTests {
     /// Long strings dense in escapes and doubled quotes (the block cursor of the escape decoder) decode
     /// like a byte-at-a-time reference, read whole and in 7-byte chunks.
     @Test func longEscapedStringsMatchAReferenceDecoder() throws {
-        var rng = SplitMix(state: 2024)
+        var rng = SplitMix(seed: 2024)
         let pieces = ["\\'", "\\\\", "\\n", "\\0", "''", "\\\"", "\\Z", "\\%", "ж", "\""]
         var rows: [String] = []
         var expected: [[UInt8]] = []

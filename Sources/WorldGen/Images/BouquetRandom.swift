@@ -1,20 +1,15 @@
+import BackstopModel
 /// SplitMix64 (Steele, Lea & Flood 2014): the renderer's only source of randomness, so a bouquet seed always
 /// draws the same picture on every machine and run. Named for the renderer so it cannot clash with the
 /// world generator's own generators.
 struct BouquetRandom: RandomNumberGenerator {
-    private var state: UInt64
+    private var base: SplitMix64
 
     /// A generator whose sequence is fixed by `seed`.
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
     /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     /// A uniform float in `0..<1` (24 random bits, exact in Float).
     mutating func unit() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }

@@ -1,0 +1,19 @@
+/// SplitMix64 (Steele, Lea & Flood 2014): the seeded generator behind every reproducible random choice in
+/// Backstop (the image renderer, property tests, fuzz-like test inputs), so a seed replays the same
+/// sequence on every machine. Never `SystemRandomNumberGenerator`.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
+    /// The generator's whole state.
+    public var state: UInt64
+
+    /// A generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
