@@ -65,7 +65,7 @@ public struct BackstopConfiguration: Sendable, Equatable {
         /// The folder that receives one sub-folder per run.
         public var directory: String = "reports"
         /// Formats written by default.
-        public var formats: [String] = ["json", "md", "html", "csv", "prom"]
+        public var formats: [String] = ["json", "md", "prom"]
         /// A node_exporter textfile-collector folder for the `.prom` file, if any.
         public var textfileDirectory: String?
     }
