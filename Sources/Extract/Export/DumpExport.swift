@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import BackstopModel
 
 #if canImport(Glibc)
 import Glibc
@@ -113,7 +114,7 @@ public enum DumpExport {
         let count = row.count
         for (n, name) in row.columns.names.enumerated() {
             if n > 0 { out.append(0x2C) }
-            appendJSONString(Array(name.utf8), into: &out)
+            BackstopModel.appendJSONString(name.utf8, into: &out)
             out.append(0x3A)
             guard n < count else {
                 out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
@@ -125,7 +126,7 @@ public enum DumpExport {
                     return
                 }
                 if isValidUTF8(bytes) {
-                    appendJSONString(bytes, into: &out)
+                    BackstopModel.appendJSONString(bytes, into: &out)
                 } else {
                     out.append(contentsOf: Array(#"{"base64":""#.utf8))
                     appendBase64(bytes, into: &out)
@@ -136,35 +137,9 @@ public enum DumpExport {
         out.append(contentsOf: [0x7D, 0x0A])
     }
 
-    /// `bytes` (valid UTF-8) as a JSON string: `"` `\` and every control byte escaped.
-    public static func appendJSONString(_ bytes: [UInt8], into out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { appendJSONString($0, into: &out) }
-    }
-
     /// Standard base64 with padding.
     public static func appendBase64(_ bytes: [UInt8], into out: inout [UInt8]) {
         bytes.withUnsafeBufferPointer { appendBase64($0, into: &out) }
-    }
-
-    /// `bytes` (valid UTF-8) as a JSON string: `"` `\` and every control byte escaped.
-    static func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.append(0x22)
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        for b in bytes {
-            switch b {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(0x6E)
-            case 0x0D: out.append(0x5C); out.append(0x72)
-            case 0x09: out.append(0x5C); out.append(0x74)
-            case 0x08: out.append(0x5C); out.append(0x62)
-            case 0x0C: out.append(0x5C); out.append(0x66)
-            case 0x00..<0x20, 0x7F:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: out.append(b)
-            }
-        }
-        out.append(0x22)
     }
 
     /// Standard base64 with padding.

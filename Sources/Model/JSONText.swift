@@ -1,0 +1,39 @@
+/// Appends `utf8` (valid UTF-8) as a JSON string literal, quotes included: `"` and `\` escaped, `\n` `\r`
+/// `\t` `\b` `\f` by name, every other control byte (and DEL) as `\u00XX`. The one JSON string escaper of
+/// Backstop (reports, `backstop extract`, run records).
+@inlinable
+public func appendJSONString(_ utf8: some Sequence<UInt8>, into out: inout [UInt8]) {
+    out.append(0x22)
+    for byte in utf8 {
+        switch byte {
+        case 0x22: out.append(0x5C); out.append(0x22)
+        case 0x5C: out.append(0x5C); out.append(0x5C)
+        case 0x0A: out.append(0x5C); out.append(0x6E)
+        case 0x0D: out.append(0x5C); out.append(0x72)
+        case 0x09: out.append(0x5C); out.append(0x74)
+        case 0x08: out.append(0x5C); out.append(0x62)
+        case 0x0C: out.append(0x5C); out.append(0x66)
+        case 0x00..<0x20, 0x7F:
+            out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigit(byte >> 4), hexDigit(byte & 0xF)])
+        default: out.append(byte)
+        }
+    }
+    out.append(0x22)
+}
+
+/// The lowercase hex digit of a nibble.
+@inlinable
+func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
+
+/// `text` as a JSON string literal, quotes included.
+public func jsonString(_ text: String) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count + 2)
+    appendJSONString(text.utf8, into: &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// A JSON array of strings.
+public func jsonArray(_ items: [String]) -> String {
+    "[" + items.map(jsonString).joined(separator: ",") + "]"
+}
