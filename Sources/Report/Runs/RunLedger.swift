@@ -124,27 +124,3 @@ public struct RunLedger {
         return out
     }
 }
-
-/// PostgreSQL COPY text-format encoding.
-enum CopyText {
-    /// Appends one row (tab-separated, `\N` for NULL, backslash escapes) and a newline.
-    static func appendRow(_ fields: [String?], to buffer: inout [UInt8]) {
-        for (i, field) in fields.enumerated() {
-            if i > 0 { buffer.append(0x09) }
-            guard let field else {
-                buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
-                continue
-            }
-            for byte in field.utf8 {
-                switch byte {
-                case UInt8(ascii: "\\"): buffer.append(contentsOf: [0x5C, 0x5C])
-                case 0x09: buffer.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0x0A: buffer.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: buffer.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                default: buffer.append(byte)
-                }
-            }
-        }
-        buffer.append(0x0A)
-    }
-}

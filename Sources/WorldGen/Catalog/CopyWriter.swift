@@ -1,3 +1,4 @@
+import BackstopPostgres
 import Foundation
 
 /// Writes one catalog table as PostgreSQL `COPY … FROM STDIN` text: TAB between columns, `\N` for NULL,
@@ -38,15 +39,7 @@ final class CopyWriter {
     func text(_ value: String?) {
         guard let value else { return null() }
         separate()
-        for b in value.utf8 {
-            switch b {
-            case 92: file.buffer.append(92); file.buffer.append(92)
-            case 9: file.buffer.append(92); file.buffer.append(UInt8(ascii: "t"))
-            case 10: file.buffer.append(92); file.buffer.append(UInt8(ascii: "n"))
-            case 13: file.buffer.append(92); file.buffer.append(UInt8(ascii: "r"))
-            default: file.buffer.append(b)
-            }
-        }
+        CopyText.appendEscaped(value.utf8, to: &file.buffer)
     }
 
     /// A `timestamp` (without time zone) from seconds since 1970.
