@@ -20,12 +20,7 @@ struct ReconcileJob {
     /// Runs the job and returns the exit status for the scheduler.
     func run() throws -> ExitStatus {
         let paths = try requireProjectPaths()
-        let connection: PGConnection
-        do {
-            connection = try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
-        } catch {
-            throw CLIError("cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
-        }
+        let connection = try connectCatalog(configuration, logger: logger)
         try Migrator(directory: paths.backstopMigrations).requireCurrent(on: connection)
         guard try RunLock.tryAcquire(on: connection) else {
             logger.error("another backstop run holds the catalog lock", metadata: ["catalog": "\(connection.endpoint)"])
