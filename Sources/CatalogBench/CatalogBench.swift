@@ -9,7 +9,9 @@ import Logging
 ///
 /// Modes: `merge` (default: ``CatalogReader/products(shopID:)`` on an idle connection, two COPY streams
 /// merged client-side), `aggregated` (the same call inside a transaction, which takes the one-stream
-/// shape with images aggregated server-side), `records` (``CatalogReader/productRecords(shopID:)``).
+/// shape with images aggregated server-side), `records` (``CatalogReader/productRecords(shopID:)``),
+/// `reference` (``CatalogReader/rows(_:source:fields:decode:)`` over the six-column `reference_product`
+/// table of swift-feasibility.md section 3, decoded into the same struct that measurement used).
 ///
 /// Prints one JSON object. Per run it measures wall time, this process's CPU time (`getrusage`: the
 /// client: libpq, decoding, building `CanonicalProduct`s) and the CPU time of the server backends
@@ -28,7 +30,7 @@ struct CatalogBench {
     static func main() throws {
         let arguments = CommandLine.arguments
         guard arguments.count >= 2 else {
-            print("usage: CatalogBench <conninfo> [runs] [merge|aggregated|records]")
+            print("usage: CatalogBench <conninfo> [runs] [merge|aggregated|records|reference]")
             return
         }
         let conninfo = arguments[1]
@@ -72,7 +74,21 @@ struct CatalogBench {
                 }
                 if let pid = imageBackend, let now = backendCPUSeconds(pid: pid) { imageBackendLast = now }
             }
-            if mode == "records" {
+            if mode == "reference" {
+                var collected: [ReferenceProduct] = []
+                collected.reserveCapacity(1 << 20)
+                let cursor = try reader.rows("SELECT * FROM reference_product", source: "reference_product", fields: 6) { row, _ in
+                    ReferenceProduct(
+                        id: try row.required(0, row.int64), shopID: try row.required(1, row.int32),
+                        name: row.string(2) ?? "", price: try row.required(3, row.int64),
+                        enabled: try row.required(4, row.bool), updatedAtMicros: try row.required(5, row.timestampMicros))
+                }
+                while let product = try cursor.next() {
+                    rows += 1
+                    checksum &+= product.id &+ product.price &+ Int64(product.name.utf8.count)
+                    collected.append(product)
+                }
+            } else if mode == "records" {
                 let cursor = try reader.productRecords()
                 while let record = try cursor.next() {
                     rows += 1
@@ -119,6 +135,16 @@ struct CatalogBench {
             "client_cpu_ns_per_row": \(rows > 0 ? Int(client * 1e9 / Double(rows)) : 0), \
             "best_server_cpu_seconds": \(server), "rows_per_server_cpu_second": \(rate(server))}
             """)
+    }
+
+    /// The row of the feasibility measurement: `{Int64, Int32, String, Int64, Bool, Int64 µs}`.
+    struct ReferenceProduct {
+        var id: Int64
+        var shopID: Int32
+        var name: String
+        var price: Int64
+        var enabled: Bool
+        var updatedAtMicros: Int64
     }
 
     /// User + system CPU time of this process. The corresponding C function is `getrusage`.

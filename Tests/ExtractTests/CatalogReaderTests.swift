@@ -236,6 +236,41 @@ struct CatalogReaderTests {
         }
     }
 
+    /// The general entry point decodes any SELECT with the caller's closure; a NULL where `required`
+    /// expects a value, or a tuple of the wrong width, fails naming the source, field and tuple.
+    @Test func rowsDecodesAnyQueryAndNamesBadFields() throws {
+        try TestDatabase.withConnection { c in
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            let select: PGQuery = """
+                SELECT g::bigint, g::integer, 'имя ' || g, g % 2 = 0, timestamptz '2000-01-01 00:00:01+00' + g * interval '1 microsecond' \
+                FROM generate_series(1, 3) AS s(g) ORDER BY 1
+                """
+            struct Row: Equatable { var a: Int64; var b: Int32; var name: String; var even: Bool; var micros: Int64 }
+            let cursor = try reader.rows(select, source: "series", fields: 5) { row, _ in
+                Row(a: try row.required(0, row.int64), b: try row.required(1, row.int32), name: row.string(2) ?? "",
+                    even: try row.required(3, row.bool), micros: try row.required(4, row.timestampMicros))
+            }
+            var expected: [Row] = []
+            for g in 1...3 {
+                expected.append(Row(
+                    a: Int64(g), b: Int32(g), name: "имя \(g)", even: g % 2 == 0, micros: 1_000_000 + Int64(g)))
+            }
+            #expect(try cursor.collect() == expected)
+            #expect(cursor.rowCount == 3)
+
+            let nulls = try reader.rows("SELECT 1::bigint, NULL::bigint", source: "nulls", fields: 2) { row, _ in
+                try row.required(1, row.int64)
+            }
+            let nullError = #expect(throws: ExtractError.self) { try nulls.next() }
+            #expect(nullError.map { "\($0)" }?.contains("field 1 of tuple 1") == true)
+            #expect(nullError.map { "\($0)" }?.contains("nulls") == true)
+
+            let wide = try reader.rows("SELECT 1, 2, 3", source: "wide", fields: 2) { row, _ in try row.int32(0) }
+            let widthError = #expect(throws: ExtractError.self) { try wide.next() }
+            #expect(widthError.map { "\($0)" }?.contains("has 3 fields, expected 2") == true)
+        }
+    }
+
     @Test func unknownEnumLabelIsReportedNotDropped() throws {
         try TestDatabase.withConnection { c in
             try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)

@@ -237,17 +237,17 @@ final class BinaryCopyReader {
 }
 
 extension UnsafeRawBufferPointer {
-    @inline(__always)
+    @usableFromInline @inline(__always)
     func loadBigEndianUInt16(at offset: Int) -> UInt16 {
         UInt16(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     func loadBigEndianUInt32(at offset: Int) -> UInt32 {
         UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     func loadBigEndianUInt64(at offset: Int) -> UInt64 {
         UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }

@@ -1,22 +1,23 @@
-/// One tuple of a binary COPY stream, valid only inside the closure it is passed to.
+/// One tuple of a binary COPY stream, valid only inside the closure it is passed to: never store it or
+/// a buffer taken from it.
 ///
 /// Accessors check the field's length against the type's size and throw ``ExtractError`` naming the
 /// field and tuple, so a query whose column types drift from the decoder fails loudly.
-struct BinaryCopyRow {
-    let base: UnsafeRawBufferPointer
-    let starts: UnsafeBufferPointer<Int>
-    let lengths: UnsafeBufferPointer<Int32>
+public struct BinaryCopyRow {
+    @usableFromInline let base: UnsafeRawBufferPointer
+    @usableFromInline let starts: UnsafeBufferPointer<Int>
+    @usableFromInline let lengths: UnsafeBufferPointer<Int32>
     /// Safe because a row only exists inside the reader's `next` closure, while the reader is alive;
     /// `unowned(unsafe)` saves the unowned retain/release pair per row that `unowned` costs.
     unowned(unsafe) let reader: BinaryCopyReader
 
     /// Whether a field is SQL NULL.
-    @inline(__always)
-    func isNull(_ field: Int) -> Bool { lengths[field] < 0 }
+    @inlinable @inline(__always)
+    public func isNull(_ field: Int) -> Bool { lengths[field] < 0 }
 
     /// The raw bytes of a field, or `nil` for NULL. Do not escape the buffer.
-    @inline(__always)
-    func bytes(_ field: Int) -> UnsafeRawBufferPointer? {
+    @inlinable @inline(__always)
+    public func bytes(_ field: Int) -> UnsafeRawBufferPointer? {
         let length = Int(lengths[field])
         guard length >= 0 else { return nil }
         // Safe because `scanTuple` checked `starts[field] + length <= base.count` for every field of this
@@ -24,12 +25,13 @@ struct BinaryCopyRow {
         return UnsafeRawBufferPointer(start: base.baseAddress.unsafelyUnwrapped + starts[field], count: length)
     }
 
-    func failure(_ field: Int, _ message: String) -> ExtractError {
+    /// An error naming the field, the tuple number and the source.
+    public func failure(_ field: Int, _ message: String) -> ExtractError {
         ExtractError("field \(field) of tuple \(reader.tupleNumber): \(message)", table: reader.source)
     }
 
-    @inline(__always)
-    private func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
+    @usableFromInline @inline(__always)
+    func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
         let length = Int(lengths[field])
         guard length >= 0 else { return nil }
         guard length == size else { throw failure(field, "\(length) bytes for a \(type)") }
@@ -37,52 +39,52 @@ struct BinaryCopyRow {
     }
 
     /// An `int2`, or `nil` for NULL.
-    @inline(__always)
-    func int16(_ field: Int) throws -> Int16? {
+    @inlinable @inline(__always)
+    public func int16(_ field: Int) throws -> Int16? {
         guard let at = try fixed(field, size: 2, type: "int2") else { return nil }
         return Int16(bitPattern: base.loadBigEndianUInt16(at: at))
     }
 
     /// An `int4`, or `nil` for NULL.
-    @inline(__always)
-    func int32(_ field: Int) throws -> Int32? {
+    @inlinable @inline(__always)
+    public func int32(_ field: Int) throws -> Int32? {
         guard let at = try fixed(field, size: 4, type: "int4") else { return nil }
         return Int32(bitPattern: base.loadBigEndianUInt32(at: at))
     }
 
     /// An `int8`, or `nil` for NULL.
-    @inline(__always)
-    func int64(_ field: Int) throws -> Int64? {
+    @inlinable @inline(__always)
+    public func int64(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "int8") else { return nil }
         return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
     }
 
     /// A `float4`, or `nil` for NULL.
-    @inline(__always)
-    func float32(_ field: Int) throws -> Float? {
+    @inlinable @inline(__always)
+    public func float32(_ field: Int) throws -> Float? {
         guard let at = try fixed(field, size: 4, type: "float4") else { return nil }
         return Float(bitPattern: base.loadBigEndianUInt32(at: at))
     }
 
     /// A `bool`, or `nil` for NULL.
-    @inline(__always)
-    func bool(_ field: Int) throws -> Bool? {
+    @inlinable @inline(__always)
+    public func bool(_ field: Int) throws -> Bool? {
         guard let at = try fixed(field, size: 1, type: "bool") else { return nil }
         return base[at] != 0
     }
 
     /// A `timestamp`/`timestamptz` as microseconds since 2000-01-01 00:00:00 (UTC for timestamptz),
     /// or `nil` for NULL. ±infinity arrive as `Int64.max`/`Int64.min`.
-    @inline(__always)
-    func timestampMicros(_ field: Int) throws -> Int64? {
+    @inlinable @inline(__always)
+    public func timestampMicros(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "timestamp") else { return nil }
         return Int64(bitPattern: base.loadBigEndianUInt64(at: at))
     }
 
     /// A text-like field (`text`, `varchar`, an enum, whose binary form is its label) as a `String`,
     /// or `nil` for NULL. One allocation for more than 15 bytes, none below (small-string form).
-    @inline(__always)
-    func string(_ field: Int) -> String? {
+    @inlinable @inline(__always)
+    public func string(_ field: Int) -> String? {
         guard let raw = bytes(field) else { return nil }
         return String(decoding: raw, as: UTF8.self)
     }
@@ -96,8 +98,8 @@ struct BinaryCopyRow {
     }
 
     /// An integer field of any width (int2/int4/int8 by length), or `nil` for NULL.
-    @inline(__always)
-    func integer(_ field: Int) throws -> Int64? {
+    @inlinable @inline(__always)
+    public func integer(_ field: Int) throws -> Int64? {
         let at = starts[field]
         switch lengths[field] {
         case 4: return Int64(Int32(bitPattern: base.loadBigEndianUInt32(at: at)))
@@ -112,7 +114,7 @@ struct BinaryCopyRow {
     ///
     /// Binary array format: int32 ndim, int32 has-nulls flag, int32 element type OID, then per dimension
     /// int32 size and int32 lower bound, then per element int32 length (-1 = NULL) and its bytes.
-    func array(_ field: Int, _ element: (UnsafeRawBufferPointer?) throws -> Void) throws -> Bool {
+    public func array(_ field: Int, _ element: (UnsafeRawBufferPointer?) throws -> Void) throws -> Bool {
         guard let raw = bytes(field) else { return false }
         guard raw.count >= 12 else { throw failure(field, "array header is truncated") }
         let dimensions = Int32(bitPattern: raw.loadBigEndianUInt32(at: 0))
@@ -137,14 +139,14 @@ struct BinaryCopyRow {
     }
 
     /// A `text[]`/`varchar[]` (NULL elements kept as `nil`), or `nil` for a NULL array.
-    func stringArray(_ field: Int) throws -> [String?]? {
+    public func stringArray(_ field: Int) throws -> [String?]? {
         var out: [String?] = []
         guard try array(field, { out.append($0.map { String(decoding: $0, as: UTF8.self) }) }) else { return nil }
         return out
     }
 
     /// An integer array (`int2[]`, `int4[]`, `int8[]` by element size); NULL elements are an error.
-    func integerArray(_ field: Int) throws -> [Int64]? {
+    public func integerArray(_ field: Int) throws -> [Int64]? {
         var out: [Int64] = []
         let present = try array(field) { element in
             guard let element else { throw failure(field, "NULL element in an integer array") }
@@ -159,7 +161,7 @@ struct BinaryCopyRow {
     }
 
     /// A `bool[]`; NULL elements are an error.
-    func boolArray(_ field: Int) throws -> [Bool]? {
+    public func boolArray(_ field: Int) throws -> [Bool]? {
         var out: [Bool] = []
         let present = try array(field) { element in
             guard let element, element.count == 1 else { throw failure(field, "bad bool array element") }
@@ -169,7 +171,7 @@ struct BinaryCopyRow {
     }
 
     /// A `real[]` (`float4[]`); NULL elements are an error.
-    func floatArray(_ field: Int) throws -> [Float]? {
+    public func floatArray(_ field: Int) throws -> [Float]? {
         var out: [Float] = []
         let present = try array(field) { element in
             guard let element, element.count == 4 else { throw failure(field, "bad real array element") }

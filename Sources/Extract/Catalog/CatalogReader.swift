@@ -78,6 +78,21 @@ public struct CatalogReader {
         }
     }
 
+    /// Any query's rows through binary `COPY (select) TO STDOUT`, each decoded by `decode`: for reads the
+    /// canonical cursors above do not cover (and the benchmarks). `decode` must not keep the row; it may
+    /// append to the problems, which end up in ``CatalogCursor/problems``.
+    ///
+    /// - Parameters:
+    ///   - select: a SELECT (bound parameters are not allowed inside COPY; use a session setting).
+    ///   - source: what is read, for error messages (a table name).
+    ///   - fields: the number of columns the SELECT returns; a tuple with another count is an error.
+    public func rows<Element>(
+        _ select: PGQuery, source: String, fields: Int,
+        decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
+    ) throws -> CatalogCursor<Element> {
+        try copy(select, source: source, fields: fields, shopID: nil, decode: decode)
+    }
+
     // MARK: Running a COPY
 
     /// The session setting that carries the shop filter into the COPY: `COPY` takes no bind parameters,
@@ -107,8 +122,9 @@ public struct CatalogReader {
 }
 
 extension BinaryCopyRow {
-    /// A value that must not be NULL.
-    func required<T>(_ field: Int, _ read: (Int) throws -> T?) throws -> T {
+    /// A value that must not be NULL: `try row.required(0, row.integer)`.
+    @inlinable @inline(__always)
+    public func required<T>(_ field: Int, _ read: (Int) throws -> T?) throws -> T {
         guard let value = try read(field) else { throw failure(field, "NULL in a NOT NULL column") }
         return value
     }
