@@ -47,7 +47,9 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
     /// When the product was created (Bitrix DATE_CREATE), as `YYYY-MM-DD HH:MM:SS` wall-clock text.
     public var createdAt: String?
 
-    /// Creates a product.
+    /// Creates a product. Inlinable, so readers in other modules build a product without a call that
+    /// retains and releases every field.
+    @inlinable
     public init(
         id: Int64, shopID: Int64? = nil, name: String, price: Kopecks? = nil, enabled: Bool = true,
         type: ProductType? = nil, width: Int? = nil, height: Int? = nil, description: String? = nil,

@@ -130,9 +130,9 @@ enum ProductSource {
 /// Columns 0…11 of a product tuple (``CatalogReader/productColumns``), decoded once per row without
 /// intermediate values: strings straight from the tuple's bytes, the type label matched as bytes.
 enum ProductColumns {
-    /// The canonical product, `images` empty. An unknown type label is reported to `state`.
+    /// The canonical product with `images`. An unknown type label is reported to `state`.
     @inline(__always)
-    static func product(_ row: BinaryCopyRow, state: CatalogCursorState) throws -> CanonicalProduct {
+    static func product(_ row: BinaryCopyRow, images: [String] = [], state: CatalogCursorState) throws -> CanonicalProduct {
         let id = try row.required(0, row.integer)
         let type = row.label(4, in: CatalogLabels.productTypes)
         if case .unknown(let label) = type {
@@ -140,24 +140,14 @@ enum ProductColumns {
                 source: "product", key: String(id), field: "type", rawValue: label,
                 reason: "enum label unknown to this build"))
         }
-        // Field by field into a copy of an empty product: CanonicalProduct's memberwise init lives in
-        // another module and is not inlinable, so calling it costs a retain and release per field.
-        var product = emptyProduct
-        product.id = id
-        product.shopID = try row.integer(1)
-        product.name = row.string(2) ?? ""
-        product.price = try row.integer(3).map { Kopecks($0) }
-        product.enabled = try row.bool(8) ?? false
-        product.type = type?.value
-        product.width = try row.integer(6).map { Int($0) }
-        product.height = try row.integer(7).map { Int($0) }
-        product.description = row.string(5)
-        product.image = row.string(9)
-        product.createdAt = try row.timestampMicros(10).map(CatalogTimestamp.text(micros:))
-        return product
+        // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
+        // retain and release.
+        return CanonicalProduct(
+            id: id, shopID: try row.integer(1), name: row.string(2) ?? "", price: try row.integer(3).map { Kopecks($0) },
+            enabled: try row.bool(8) ?? false, type: type?.value, width: try row.integer(6).map { Int($0) },
+            height: try row.integer(7).map { Int($0) }, description: row.string(5), image: row.string(9),
+            images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)))
     }
-
-    private static let emptyProduct = CanonicalProduct(id: 0, name: "")
 
     /// The catalog-only columns: the raw type label and `updated_at`.
     @inline(__always)
@@ -211,9 +201,10 @@ final class ProductImageMerge {
             try finish()
             return nil
         }
-        var product = try ProductColumns.product(row, state: state)
-        let images = try takeImages(of: product.id)
-        if !images.isEmpty { product.images = images.map(\.url) }
+        // The images first (the product row stays valid: it lives in the other stream's reader).
+        var urls: [String] = []
+        try takeImages(of: row.required(0, row.integer)) { urls.append($0.url) }
+        let product = try ProductColumns.product(row, images: urls, state: state)
         state.rowCount += 1
         return product
     }
@@ -223,19 +214,18 @@ final class ProductImageMerge {
             try finish()
             return nil
         }
-        var product = try ProductColumns.product(row, state: state)
+        var images: [CatalogProductImage] = []
+        try takeImages(of: row.required(0, row.integer)) { images.append($0) }
+        let product = try ProductColumns.product(row, images: images.map(\.url), state: state)
         let details = try ProductColumns.details(row)
-        let images = try takeImages(of: product.id)
-        if !images.isEmpty { product.images = images.map(\.url) }
         state.rowCount += 1
         return CatalogProduct(product: product, typeName: details.typeName, imageRows: images, updatedAt: details.updatedAt)
     }
 
-    /// The images of product `id` in stream order ("order", then id). Image rows of smaller product ids
-    /// are skipped: products of other shops, or no product at all.
+    /// Passes the images of product `id` to `take` in stream order ("order", then id). Image rows of
+    /// smaller product ids are skipped: products of other shops, or no product at all.
     @inline(__always)
-    private func takeImages(of id: Int64) throws -> [CatalogProductImage] {
-        var out: [CatalogProductImage] = []
+    private func takeImages(of id: Int64, _ take: (CatalogProductImage) -> Void) throws {
         while true {
             if pending == nil {
                 guard let imageReader, let row = try imageReader.nextRow() else { break }
@@ -251,10 +241,9 @@ final class ProductImageMerge {
             // Safe to unwrap: set just above when it was nil.
             let image = pending.unsafelyUnwrapped
             if image.productID > id { break }
-            if image.productID == id { out.append(image.row) }
+            if image.productID == id { take(image.row) }
             pending = nil
         }
-        return out
     }
 
     private static func decodeImage(_ row: BinaryCopyRow) throws -> ProductImageRow {
@@ -291,18 +280,17 @@ final class AggregatedProducts {
 
     func nextProduct() throws -> CanonicalProduct? {
         guard let row = try reader.nextRow() else { return nil }
-        var product = try ProductColumns.product(row, state: state)
-        if !row.isNull(12) { product.images = try Self.images(row).map(\.url) }
+        let product = try ProductColumns.product(
+            row, images: row.isNull(12) ? [] : try Self.images(row).map(\.url), state: state)
         state.rowCount += 1
         return product
     }
 
     func nextRecord() throws -> CatalogProduct? {
         guard let row = try reader.nextRow() else { return nil }
-        var product = try ProductColumns.product(row, state: state)
-        let details = try ProductColumns.details(row)
         let images = row.isNull(12) ? [] : try Self.images(row)
-        product.images = images.map(\.url)
+        let product = try ProductColumns.product(row, images: images.map(\.url), state: state)
+        let details = try ProductColumns.details(row)
         state.rowCount += 1
         return CatalogProduct(product: product, typeName: details.typeName, imageRows: images, updatedAt: details.updatedAt)
     }
