@@ -123,6 +123,8 @@ rows, gen_s = int(sys.argv[3]), float(sys.argv[4])
 psql = {k: json.loads(v) for k, v in zip(["product_select", "productimage_select", "aggregated_select", "plain_product_table"], sys.argv[5:9])}
 psql["reference_shape_table"] = json.loads(sys.argv[12])
 reference = json.loads(sys.argv[13])
+def ratio(part, whole):
+    return round(part / whole, 3) if whole else None
 for name, v in psql.items():
     n = merge["images"] if name == "productimage_select" else rows
     v["rows_per_second_wall"] = int(n / v["best_wall_seconds"]) if v["best_wall_seconds"] else None
@@ -139,15 +141,13 @@ print(json.dumps({
     "aggregated": aggregated,
     "reference_shape": reference,
     "reference_shape_meets_target": reference["rows_per_second_wall_best"] >= 1500000,
-    "reference_shape_reader_fraction_of_psql": round(reference["rows_per_second_wall_best"] / psql["reference_shape_table"]["rows_per_second_wall"], 3)
-        if psql["reference_shape_table"]["rows_per_second_wall"] else None,
+    "reference_shape_reader_fraction_of_psql": ratio(reference["rows_per_second_wall_best"], psql["reference_shape_table"]["rows_per_second_wall"]),
     "client_rows_per_cpu_second": merge["rows_per_client_cpu_second"],
     "upstream_shape_client_meets_target": merge["rows_per_client_cpu_second"] >= 1500000,
     "upstream_shape_wall_meets_target": merge["rows_per_second_wall_best"] >= 1500000,
     "server_rows_per_cpu_second_psql": int(rows / server_cpu) if server_cpu else None,
     "server_ceiling_rows_per_second": psql["product_select"]["rows_per_second_wall"],
-    "reader_fraction_of_server_ceiling": round(merge["rows_per_second_wall_best"] / psql["product_select"]["rows_per_second_wall"], 3)
-        if psql["product_select"]["rows_per_second_wall"] else None,
+    "reader_fraction_of_server_ceiling": ratio(merge["rows_per_second_wall_best"], psql["product_select"]["rows_per_second_wall"]),
     "reference_shape_meets_target_in_psql": (psql["reference_shape_table"]["rows_per_second_wall"] or 0) >= 1500000,
     "ceiling_note": "psql's own binary COPY of the same SELECT to /dev/null bounds any client: the backend spends its time in per-value send functions (perf: pq_begintypsend, SendFunctionCall, textsend, int4send). reference_shape_table is the 6-column table of swift-feasibility.md section 3, the shape the 1.5M rows/s target came from, measured on this machine today",
     "psql_copy_to_dev_null": psql,

@@ -42,20 +42,17 @@ final class BinaryCopyReader {
     private(set) var tupleNumber = 0
 
     /// Reads from a libpq COPY cursor.
-    init(cursor: PGCopyOutCursor, source: String, fieldCount: Int) {
-        self.messages = .copy(cursor)
-        self.source = source
-        self.fieldCount = fieldCount
-        self.starts = .allocate(capacity: fieldCount)
-        self.starts.initialize(repeating: 0)
-        self.lengths = .allocate(capacity: fieldCount)
-        self.lengths.initialize(repeating: -1)
-        self.carry = .allocate(byteCount: 0, alignment: 8)
+    convenience init(cursor: PGCopyOutCursor, source: String, fieldCount: Int) {
+        self.init(messages: .copy(cursor), source: source, fieldCount: fieldCount)
     }
 
     /// Reads messages from a closure (tests split streams at arbitrary points with it).
-    init(source: String, fieldCount: Int, messages: @escaping () throws -> [UInt8]?) {
-        self.messages = .closure(messages)
+    convenience init(source: String, fieldCount: Int, messages: @escaping () throws -> [UInt8]?) {
+        self.init(messages: .closure(messages), source: source, fieldCount: fieldCount)
+    }
+
+    private init(messages: Messages, source: String, fieldCount: Int) {
+        self.messages = messages
         self.source = source
         self.fieldCount = fieldCount
         self.starts = .allocate(capacity: fieldCount)

@@ -132,7 +132,7 @@ enum ProductSource {
 enum ProductColumns {
     /// The canonical product with `images`. An unknown type label is reported to `state`.
     @inline(__always)
-    static func product(_ row: BinaryCopyRow, images: [String] = [], state: CatalogCursorState) throws -> CanonicalProduct {
+    static func product(_ row: BinaryCopyRow, images: [String], state: CatalogCursorState) throws -> CanonicalProduct {
         let id = try row.required(0, row.integer)
         let type = row.label(4, in: CatalogLabels.productTypes)
         if case .unknown(let label) = type {

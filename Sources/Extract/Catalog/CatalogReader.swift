@@ -90,7 +90,7 @@ public struct CatalogReader {
         _ select: PGQuery, source: String, fields: Int,
         decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
     ) throws -> CatalogCursor<Element> {
-        try copy(select, source: source, fields: fields, shopID: nil, decode: decode)
+        try decodedCopy(select, source: source, fields: fields, decode: decode)
     }
 
     // MARK: Running a COPY
@@ -108,15 +108,23 @@ public struct CatalogReader {
         try connection.execute("SELECT set_config(\(Self.shopSetting), \(value), false)")
     }
 
-    /// Starts `COPY (select) TO STDOUT` and decodes each tuple with `decode`.
+    /// Binds the shop filter, then starts `COPY (select) TO STDOUT` and decodes each tuple with `decode`.
     func copy<Element>(
         _ select: PGQuery, source: String, fields: Int, shopID: Int64?,
         decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
     ) throws -> CatalogCursor<Element> {
         try setShop(shopID, on: connection)
-        let query: PGQuery = "COPY (\(select)) TO STDOUT WITH (FORMAT binary)"
+        return try decodedCopy(select, source: source, fields: fields, shopID: shopID, decode: decode)
+    }
+
+    /// Starts `COPY (select) TO STDOUT` as it stands and decodes each tuple with `decode`; `shopID` only
+    /// labels the log line (``copy(_:source:fields:shopID:decode:)`` binds it).
+    private func decodedCopy<Element>(
+        _ select: PGQuery, source: String, fields: Int, shopID: Int64? = nil,
+        decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
+    ) throws -> CatalogCursor<Element> {
         logger.debug("catalog copy", metadata: ["catalog.table": "\(source)", "catalog.shop": "\(shopID.map { String($0) } ?? "")"])
-        let cursor = try connection.copyOut(query)
+        let cursor = try connection.copyOut("COPY (\(select)) TO STDOUT WITH (FORMAT binary)")
         return DecodingRowSource(reader: BinaryCopyReader(cursor: cursor, source: source, fieldCount: fields), decode: decode).cursor
     }
 }
