@@ -285,18 +285,8 @@ func decodeQuoted_slowPath(
             }
             return j &+ 1
         }
-        switch next {
-        case 0x30: out.append(0x00)
-        case 0x62: out.append(0x08)
-        case 0x6E: out.append(0x0A)
-        case 0x72: out.append(0x0D)
-        case 0x74: out.append(0x09)
-        case 0x5A: out.append(0x1A)
-        case 0x25, 0x5F:
-            out.append(0x5C)
-            out.append(next)
-        default: out.append(next)
-        }
+        if MySQLEscape.keepsBackslash(next) { out.append(0x5C) }
+        out.append(MySQLEscape.byte(after: next))
         i = j &+ 2
         j = cursor.find(base, i, limit)
     }

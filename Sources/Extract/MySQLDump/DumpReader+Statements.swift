@@ -103,13 +103,9 @@ extension DumpReader {
         {
             t = lexer.next()
         }
-        guard var name = t.identifier else { throw error("CREATE TABLE without a name", at: range.lowerBound) }
-        var db = database
-        if lexer.peek() == .punct(0x2E) {
-            _ = lexer.next()
-            db = name
-            name = lexer.next().identifier ?? name
-        }
+        guard let first = t.identifier else { throw error("CREATE TABLE without a name", at: range.lowerBound) }
+        let (qualifier, name) = lexer.qualifiedName(first)
+        let db = qualifier ?? database
         currentTable = name
         guard lexer.next() == .punct(0x28) else { return nil }  // CREATE TABLE … LIKE / AS SELECT
         var names: [String] = []
@@ -165,10 +161,7 @@ extension DumpReader {
             t = lexer.next()
         }
         if t.isKeyword("INTO") { t = lexer.next() }
-        if lexer.peek() == .punct(0x2E) {
-            _ = lexer.next()
-            _ = lexer.next()
-        }
+        _ = lexer.qualifiedName(t.identifier ?? "")
         var list: [String]?
         var token = lexer.next()
         if token == .punct(0x28) {

@@ -310,13 +310,9 @@ public final class DumpReader: DumpEventStream {
                 t = lexer.next()
             }
             if t.isKeyword("INTO") { t = lexer.next() }
-            if var name = t.identifier {
-                var db = database
-                if lexer.peek() == .punct(0x2E) {
-                    _ = lexer.next()
-                    db = name
-                    name = lexer.next().identifier ?? name
-                }
+            if let first = t.identifier {
+                let (qualifier, name) = lexer.qualifiedName(first)
+                let db = qualifier ?? database
                 currentTable = name
                 if options.wants(name) {
                     try beginRows(table: name, database: db)

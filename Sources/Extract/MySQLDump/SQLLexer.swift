@@ -91,7 +91,9 @@ struct SQLLexer {
                     return .string(out)
                 }
                 if c == 0x5C && i + 1 < end {
-                    out.append(contentsOf: unescape(base[i + 1]))
+                    let next = base[i + 1]
+                    if MySQLEscape.keepsBackslash(next) { out.append(0x5C) }
+                    out.append(MySQLEscape.byte(after: next))
                     i += 2
                     continue
                 }
@@ -109,6 +111,14 @@ struct SQLLexer {
         let saved = i
         defer { i = saved }
         return next()
+    }
+
+    /// The table name that starts with the identifier `first` just read: for `db.name` it consumes the
+    /// dot and the second part and returns `("db", "name")`, else `(nil, first)`.
+    mutating func qualifiedName(_ first: String) -> (database: String?, name: String) {
+        guard peek() == .punct(0x2E) else { return (nil, first) }
+        _ = next()
+        return (first, next().identifier ?? first)
     }
 }
 
@@ -130,18 +140,25 @@ extension SQLLexer.Token {
     }
 }
 
-/// The bytes a backslash escape stands for in a MySQL string literal: `\0 \b \n \r \t \Z`, `\%` and
-/// `\_` keep their backslash (they are LIKE escapes), anything else is the byte itself.
-@inline(__always)
-func unescape(_ b: UInt8) -> [UInt8] {
-    switch b {
-    case 0x30: return [0x00]
-    case 0x62: return [0x08]
-    case 0x6E: return [0x0A]
-    case 0x72: return [0x0D]
-    case 0x74: return [0x09]
-    case 0x5A: return [0x1A]
-    case 0x25, 0x5F: return [0x5C, b]
-    default: return [b]
+/// MySQL's backslash escapes, one table for the dump scanner, the statement lexer and `--tab` files.
+enum MySQLEscape {
+    /// The byte `\b` stands for: `\0 \b \n \r \t \Z` are NUL, backspace, LF, CR, TAB and Ctrl-Z; any
+    /// other byte stands for itself.
+    @inline(__always)
+    static func byte(after b: UInt8) -> UInt8 {
+        switch b {
+        case 0x30: 0x00
+        case 0x62: 0x08
+        case 0x6E: 0x0A
+        case 0x72: 0x0D
+        case 0x74: 0x09
+        case 0x5A: 0x1A
+        default: b
+        }
     }
+
+    /// Whether `\b` keeps its backslash in a string literal: `\%` and `\_` are LIKE escapes. (`--tab`
+    /// files, read like LOAD DATA, drop it.)
+    @inline(__always)
+    static func keepsBackslash(_ b: UInt8) -> Bool { b == 0x25 || b == 0x5F }
 }

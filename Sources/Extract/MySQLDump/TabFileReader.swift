@@ -96,7 +96,7 @@ public final class TabFileReader: DumpEventStream {
                     let b = base[i]
                     if b == 0x5C {
                         guard i + 1 < limit else { return nil }
-                        out.append(contentsOf: tabUnescape(base[i + 1]))
+                        out.append(MySQLEscape.byte(after: base[i + 1]))
                         i += 2
                     } else if b == enc {
                         guard i + 1 < limit else { return nil }
@@ -120,7 +120,7 @@ public final class TabFileReader: DumpEventStream {
                         if next == 0x4E && i == fieldStart && i + 2 < limit && (base[i + 2] == term || base[i + 2] == 0x0A) {
                             isNull = true
                         } else {
-                            out.append(contentsOf: tabUnescape(next))
+                            out.append(MySQLEscape.byte(after: next))
                         }
                         i += 2
                     } else {
@@ -146,18 +146,5 @@ public final class TabFileReader: DumpEventStream {
             if b == 0x0A { return (values, i) }
             if b != term { throw error("expected a field separator after an enclosed field", at: i - 1) }
         }
-    }
-}
-
-/// LOAD DATA escapes: `\0 \b \n \r \t \Z`; anything else (including a raw TAB or LF) is itself.
-private func tabUnescape(_ b: UInt8) -> [UInt8] {
-    switch b {
-    case 0x30: return [0x00]
-    case 0x62: return [0x08]
-    case 0x6E: return [0x0A]
-    case 0x72: return [0x0D]
-    case 0x74: return [0x09]
-    case 0x5A: return [0x1A]
-    default: return [b]
     }
 }
