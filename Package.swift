@@ -2,7 +2,8 @@
 //
 // Backstop: the batch reconciliation and indexing pipeline for the cvety.kz catalog.
 // Data flows one way: BackstopExtract → BackstopReconcile → BackstopIndex → BackstopReport;
-// the `backstop` executable composes them. Module names carry the `Backstop` prefix so that no
+// BackstopStore (Backstop's schema, run ledger and lock) sits below the stages, BackstopPipeline composes
+// them, and the `backstop` executable only parses arguments and calls it. Module names carry the `Backstop` prefix so that no
 // type (`Index`, `Report`) can shadow its module.
 
 import PackageDescription
@@ -42,6 +43,11 @@ let package = Package(
             path: "Sources/Postgres"
         ),
         .target(
+            name: "BackstopStore",
+            dependencies: ["BackstopModel", "BackstopPostgres", logging],
+            path: "Sources/Store"
+        ),
+        .target(
             name: "BackstopExtract",
             dependencies: ["BackstopModel", "BackstopPostgres", "CZlib", "CZstd", logging],
             path: "Sources/Extract"
@@ -58,14 +64,22 @@ let package = Package(
         ),
         .target(
             name: "BackstopReport",
-            dependencies: ["BackstopModel", "BackstopPostgres", logging],
+            dependencies: ["BackstopModel", "BackstopStore"],
             path: "Sources/Report"
+        ),
+        .target(
+            name: "BackstopPipeline",
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopExtract", "BackstopReconcile",
+                "BackstopIndex", "BackstopReport", logging,
+            ],
+            path: "Sources/Pipeline"
         ),
         .executableTarget(
             name: "backstop",
             dependencies: [
-                "BackstopModel", "BackstopPostgres", "BackstopExtract", "BackstopReconcile", "BackstopIndex",
-                "BackstopReport", argumentParser, logging,
+                "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopPipeline", "BackstopExtract",
+                "BackstopIndex", "BackstopReport", argumentParser, logging,
             ]
         ),
 
@@ -99,7 +113,8 @@ let package = Package(
         .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopTestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopModel", "BackstopTestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopTestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopStore", "BackstopTestSupport"]),
         .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
         .testTarget(
             name: "CLITests",

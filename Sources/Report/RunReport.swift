@@ -1,4 +1,5 @@
 public import BackstopModel
+public import BackstopStore
 public import Foundation
 
 /// Everything a run's report shows: the run, what each stage read and did, and every discrepancy.

@@ -1,4 +1,5 @@
 import BackstopModel
+import BackstopStore
 import Foundation
 
 /// `report.json`: the machine-readable report (run, stages, counts by kind, every discrepancy).

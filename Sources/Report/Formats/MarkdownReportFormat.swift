@@ -1,4 +1,5 @@
 import BackstopModel
+import BackstopStore
 import Foundation
 
 /// `report.md`: what a data engineer reads first: verdict, stages, counts by kind, then samples of each

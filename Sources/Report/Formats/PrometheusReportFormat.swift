@@ -1,4 +1,5 @@
 import BackstopModel
+import BackstopStore
 import Foundation
 
 /// `backstop.prom`: Prometheus text exposition for node_exporter's textfile collector (no sample

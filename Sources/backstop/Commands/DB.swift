@@ -1,6 +1,7 @@
 import ArgumentParser
 import BackstopModel
 import BackstopPostgres
+import BackstopStore
 import Foundation
 
 extension Backstop {
@@ -33,17 +34,16 @@ extension Backstop.DB {
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
-            let paths = try requireProjectPaths()
-            let migrator = try Migrator(directory: paths.backstopMigrations)
+            let schema = try locateSchema()
             let connection = try global.connect(configuration, logger: logger)
             if dryRun {
-                let pending = try migrator.pending(on: connection)
-                print(pending.isEmpty ? "up to date (version \(migrator.latestVersion))" : pending.map { "pending: \($0.name)" }.joined(separator: "\n"))
+                let pending = try schema.pending(on: connection)
+                print(pending.isEmpty ? "up to date (version \(schema.latestVersion))" : pending.map { "pending: \($0.name)" }.joined(separator: "\n"))
                 return
             }
-            let applied = try migrator.migrate(on: connection, logger: logger)
+            let applied = try schema.migrate(on: connection, logger: logger)
             for migration in applied { print("applied \(migration.name)") }
-            print("backstop schema at version \(migrator.latestVersion) on \(connection.endpoint)")
+            print("backstop schema at version \(schema.latestVersion) on \(connection.endpoint)")
         }
     }
 
@@ -70,10 +70,20 @@ extension Backstop.DB {
 
 /// The folder with sql/ and scripts/, or a clear error.
 func requireProjectPaths() throws -> ProjectPaths {
-    guard let paths = ProjectPaths.locate() else {
-        throw CLIError("cannot find Backstop's sql/ folder; set BACKSTOP_HOME to the checkout or install folder")
+    do {
+        return try BackstopSchema.requireProjectPaths()
+    } catch {
+        throw CLIError(error.description)
     }
-    return paths
+}
+
+/// Backstop's own schema (the shipped sql/backstop migrations), or a clear error.
+func locateSchema() throws -> BackstopSchema {
+    do {
+        return try BackstopSchema.locate()
+    } catch let error as StoreError {
+        throw CLIError(error.description)
+    }
 }
 
 /// Runs scripts/localpg.sh with one verb, passing its output through and its exit status on.

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackstopIndex
 import BackstopModel
 import BackstopPostgres
+import BackstopStore
 import Foundation
 
 extension Backstop {
@@ -35,9 +36,9 @@ extension Backstop {
                 do {
                     let connection = try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
                     row("catalog", "\(connection.endpoint), PostgreSQL \(connection.serverVersion) (from \(configuration.catalogSource))")
-                    if let paths = ProjectPaths.locate(), let migrator = try? Migrator(directory: paths.backstopMigrations) {
-                        let pending = try migrator.pending(on: connection)
-                        row("schema", pending.isEmpty ? "backstop.* at version \(migrator.latestVersion)" : "\(pending.count) migration(s) pending: run `backstop db migrate`")
+                    if let schema = try? BackstopSchema.locate() {
+                        let pending = try schema.pending(on: connection)
+                        row("schema", pending.isEmpty ? "backstop.* at version \(schema.latestVersion)" : "\(pending.count) migration(s) pending: run `backstop db migrate`")
                     }
                     let hasCatalog = try CatalogSchema.exists(on: connection)
                     row("upstream", hasCatalog ? "product table present" : "no upstream product table in this database")

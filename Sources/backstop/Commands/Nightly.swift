@@ -1,5 +1,7 @@
 import ArgumentParser
 import BackstopModel
+import BackstopPipeline
+import BackstopStore
 import Foundation
 
 extension Backstop {
@@ -100,8 +102,19 @@ func runReconcileJob(kind: String, global: GlobalOptions, options: RunOptions) t
     var configuration = try global.loadConfiguration()
     options.apply(to: &configuration)
     let formats = try RunOptions.formats(configuration.report.formats)
-    let job = ReconcileJob(
+    let job = RunJob(
         kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
-        arguments: Array(CommandLine.arguments.dropFirst()), logger: logger)
-    return try job.run()
+        arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version)
+    let result: RunResult
+    do {
+        result = try job.run()
+    } catch let error as PipelineError {
+        throw CLIError(error.description)
+    } catch let error as StoreError {
+        throw CLIError(error.description)
+    }
+    if let run = result.run, let reportDirectory = result.reportDirectory {
+        print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(reportDirectory.path)/report.md")
+    }
+    return result.status
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackstopModel
 import BackstopPostgres
 import BackstopReport
+import BackstopStore
 import Foundation
 
 extension Backstop {
@@ -30,7 +31,7 @@ extension Backstop {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
             let connection = try global.connect(configuration, logger: logger)
-            try Migrator(directory: requireProjectPaths().backstopMigrations).requireCurrent(on: connection)
+            try locateSchema().requireCurrent(on: connection)
             let ledger = RunLedger(connection: connection)
             let runs = try ledger.recent(limit: 200)
             guard let record = run.map({ id in runs.first { $0.id == id } }) ?? runs.first(where: { $0.finishedAt != nil }) else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BackstopModel
 import BackstopPostgres
 import BackstopReport
+import BackstopStore
 import Foundation
 
 extension Backstop {
@@ -24,7 +25,7 @@ extension Backstop {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
             let connection = try global.connect(configuration, logger: logger)
-            try Migrator(directory: requireProjectPaths().backstopMigrations).requireCurrent(on: connection)
+            try locateSchema().requireCurrent(on: connection)
             let runs = try RunLedger(connection: connection).recent(limit: limit, kind: kind)
             if json {
                 for run in runs {

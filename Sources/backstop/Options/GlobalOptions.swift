@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackstopModel
+import BackstopPipeline
 import BackstopPostgres
 import Foundation
 import Logging
@@ -44,16 +45,11 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the catalog connection.
     func connect(_ configuration: BackstopConfiguration, logger: Logger) throws -> PGConnection {
-        try connectCatalog(configuration, logger: logger)
-    }
-}
-
-/// Opens the configured catalog connection, naming where the connection settings came from on failure.
-func connectCatalog(_ configuration: BackstopConfiguration, logger: Logger) throws -> PGConnection {
-    do {
-        return try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
-    } catch {
-        throw CLIError("cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
+        do {
+            return try CatalogInput.connect(configuration, logger: logger)
+        } catch {
+            throw CLIError(error.description)
+        }
     }
 }
 

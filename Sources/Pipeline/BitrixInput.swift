@@ -1,6 +1,5 @@
 import BackstopExtract
 import BackstopModel
-import BackstopPostgres
 import Foundation
 import Logging
 
@@ -14,7 +13,7 @@ enum BitrixInput {
 
     static func load(configuration: BackstopConfiguration, allowPartial: Bool, logger: Logger) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
-            throw CLIError("no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
+            throw PipelineError("no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
         let builder = BitrixModelBuilder(configuration: bitrixConfiguration(configuration), now: Date(), logger: logger)
         var partial = false
@@ -69,45 +68,5 @@ enum BitrixInput {
         bitrix.siteID = configuration.bitrix.site
         if let zone = TimeZone(identifier: configuration.bitrix.timeZone) { bitrix.timeZone = zone }
         return bitrix
-    }
-}
-
-/// Catalog-side input of a run: the upstream tables through binary COPY.
-enum CatalogInput {
-    static func loadProducts(connection: PGConnection, logger: Logger) throws -> [CanonicalProduct] {
-        let cursor = try CatalogReader(connection: connection, logger: logger).products()
-        var products: [CanonicalProduct] = []
-        while let product = try cursor.next() { products.append(product) }
-        return products
-    }
-}
-
-/// Reports long work on stderr every few seconds: rows, bytes and rate, so a 3 a.m. operator can see the
-/// job is moving.
-final class Progress {
-    let label: String
-    let file: String
-    let logger: Logger
-    let started = DispatchTime.now().uptimeNanoseconds
-    var last = DispatchTime.now().uptimeNanoseconds
-    let interval: UInt64 = 10_000_000_000
-
-    init(label: String, file: String, logger: Logger) {
-        self.label = label
-        self.file = file
-        self.logger = logger
-    }
-
-    func tick(rows: Int, bytes: Int64?) {
-        let now = DispatchTime.now().uptimeNanoseconds
-        guard now - last >= interval else { return }
-        last = now
-        let seconds = Double(now - started) / 1e9
-        var metadata: Logger.Metadata = ["stage": "\(label)", "file": "\(file)", "rows": "\(rows)"]
-        if let bytes {
-            metadata["mb"] = "\(bytes / 1_000_000)"
-            metadata["mb_per_s"] = "\(Int(Double(bytes) / seconds / 1e6))"
-        }
-        logger.notice("progress", metadata: metadata)
     }
 }

@@ -1,30 +1,56 @@
-import ArgumentParser
 import BackstopExtract
-import BackstopModel
+public import BackstopModel
 import BackstopPostgres
 import BackstopReconcile
-import BackstopReport
+public import BackstopReport
+import BackstopStore
 import Foundation
-import Logging
+public import Logging
 
 /// The nightly (and `diff`) job: Extract → Reconcile → Index → Report, recorded in backstop.run.
-/// The CLI's only composition point; each stage is a library call.
-struct ReconcileJob {
-    var kind: String
-    var configuration: BackstopConfiguration
-    var allowPartial: Bool
-    var formats: [any ReportFormat]
-    var arguments: [String]
-    var logger: Logger
+/// The only composition point of the stages; each stage is a library call.
+public struct RunJob {
+    /// The run kind recorded in the ledger and used in the report folder's name (`nightly`, `diff`).
+    public var kind: String
+    /// The configuration (flags already applied).
+    public var configuration: BackstopConfiguration
+    /// Whether a truncated dump is read as far as it goes (the run is then partial) instead of failing.
+    public var allowPartial: Bool
+    /// The report formats to write.
+    public var formats: [any ReportFormat]
+    /// The command line, for the ledger.
+    public var arguments: [String]
+    /// Where the job logs.
+    public var logger: Logger
+    /// Backstop's version, for the ledger.
+    public var version: String
 
-    /// Runs the job and returns the exit status for the scheduler.
-    func run() throws -> ExitStatus {
-        let paths = try requireProjectPaths()
-        let connection = try connectCatalog(configuration, logger: logger)
-        try Migrator(directory: paths.backstopMigrations).requireCurrent(on: connection)
+    /// Creates a job.
+    public init(
+        kind: String, configuration: BackstopConfiguration, allowPartial: Bool, formats: [any ReportFormat],
+        arguments: [String], logger: Logger, version: String
+    ) {
+        self.kind = kind
+        self.configuration = configuration
+        self.allowPartial = allowPartial
+        self.formats = formats
+        self.arguments = arguments
+        self.logger = logger
+        self.version = version
+    }
+
+    /// Runs the job and returns how it ended (the exit status for the scheduler, the run and its report).
+    ///
+    /// - Throws: ``PipelineError`` when the catalog is unreachable or the run fails (the failed run is
+    ///   recorded and its report written first); ``StoreError`` or `PGError` when Backstop's schema is
+    ///   missing or not current.
+    public func run() throws -> RunResult {
+        let schema = try BackstopSchema.locate()
+        let connection = try CatalogInput.connect(configuration, logger: logger)
+        try schema.requireCurrent(on: connection)
         guard try RunLock.tryAcquire(on: connection) else {
             logger.error("another backstop run holds the catalog lock", metadata: ["catalog": "\(connection.endpoint)"])
-            return .locked
+            return RunResult(status: .locked)
         }
         defer { RunLock.release(on: connection) }
 
@@ -34,7 +60,7 @@ struct ReconcileJob {
         let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: kind, arguments: arguments, dryRun: true, inputs: inputsJSON, version: Backstop.version)
+            kind: kind, arguments: arguments, dryRun: true, inputs: inputsJSON, version: version)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
         let reportDirectory = URL(fileURLWithPath: configuration.report.directory)
             .appendingPathComponent(String(format: "%06lld-%@", run.id, kind))
@@ -89,8 +115,8 @@ struct ReconcileJob {
             let report = RunReport(run: run, stages: stages, discrepancies: discrepancies, inputs: inputs)
             let written = try ReportWriter.write(report, formats: formats, to: reportDirectory)
             try publishTextfile(written)
-            print("run \(run.id) \(run.status): \(discrepancies.count) discrepancies; report: \(reportDirectory.path)/report.md")
-            return status
+            return RunResult(
+                status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
         } catch {
             try? ledger.finish(
                 &run, status: "failed", exitCode: .failure, counts: ["total": discrepancies.count], partial: partial,
@@ -98,7 +124,7 @@ struct ReconcileJob {
             let report = RunReport(run: run, stages: stages, discrepancies: discrepancies, inputs: inputs)
             _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
             logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
-            throw CLIError("run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md")
+            throw PipelineError("run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
         }
     }
 
@@ -112,18 +138,5 @@ struct ReconcileJob {
         try? FileManager.default.removeItem(at: temporary)
         try FileManager.default.copyItem(at: prom, to: temporary)
         _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
-    }
-}
-
-/// The session-scoped advisory lock that keeps two Backstop runs off one catalog.
-enum RunLock {
-    static let key: Int64 = 0x6273_7470_7275_6e00  // "bstprun"
-
-    static func tryAcquire(on connection: PGConnection) throws -> Bool {
-        try connection.execute("SELECT pg_try_advisory_lock(\(key))").bool(row: 0, column: 0) == true
-    }
-
-    static func release(on connection: PGConnection) {
-        _ = try? connection.execute("SELECT pg_advisory_unlock(\(key))")
     }
 }

@@ -1,0 +1,24 @@
+public import BackstopModel
+public import BackstopStore
+public import Foundation
+
+/// How a run ended: the exit status for the scheduler and, when the run started, its ledger row and report.
+public struct RunResult: Sendable {
+    /// The exit status (`locked` when another run held the catalog lock and nothing ran).
+    public var status: ExitStatus
+    /// The finished run's ledger row (its id and status); `nil` when the run never started.
+    public var run: RunRecord?
+    /// The run's report folder; `nil` when the run never started.
+    public var reportDirectory: URL?
+    /// How many discrepancies the run found.
+    public var discrepancyCount: Int
+
+    /// Creates a result.
+    public init(status: ExitStatus, run: RunRecord? = nil, reportDirectory: URL? = nil, discrepancyCount: Int = 0) {
+        self.status = status
+        self.run = run
+        self.reportDirectory = reportDirectory
+        self.discrepancyCount = discrepancyCount
+    }
+
+}
