@@ -25,7 +25,7 @@ extension Backstop {
         @OptionGroup(title: "Run") var options: RunOptions
 
         func run() async throws {
-            let status = try runReconcileJob(kind: "nightly", global: global, options: options)
+            let status = try runJob(kind: "nightly", global: global, options: options)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }
@@ -45,7 +45,7 @@ extension Backstop {
         @OptionGroup(title: "Run") var options: RunOptions
 
         func run() async throws {
-            let status = try runReconcileJob(kind: "diff", global: global, options: options)
+            let status = try runJob(kind: "diff", global: global, options: options)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }
@@ -97,7 +97,7 @@ extension Backstop {
 }
 
 /// Shared body of `nightly` and `diff`.
-func runReconcileJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> ExitStatus {
+func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> ExitStatus {
     let logger = global.makeLogger()
     var configuration = try global.loadConfiguration()
     options.apply(to: &configuration)
