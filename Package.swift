@@ -54,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "BackstopReconcile",
-            dependencies: ["BackstopModel", "BackstopPostgres", logging],
+            dependencies: ["BackstopModel", "BackstopExtract", logging],
             path: "Sources/Reconcile"
         ),
         .target(
@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["BackstopModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
-        .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopTestSupport"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopStore", "BackstopTestSupport"]),

@@ -105,6 +105,8 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
     public var status: OrderStatus?
     /// Order total in kopecks.
     public var total: Kopecks
+    /// Σ line price × quantity in kopecks (Bitrix: computed from the basket; catalog: `subtotal`).
+    public var subtotal: Kopecks?
     /// Delivery price in kopecks.
     public var deliveryCost: Kopecks
     /// ISO currency code (`KZT`, `RUB`, `USD`).
@@ -119,12 +121,18 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
     public var recipientName: String?
     /// Recipient phone, normalised.
     public var recipientPhone: String?
-    /// Delivery address.
+    /// Delivery address (catalog: `coalesce(delivery_address, pickup_address)`).
     public var deliveryAddress: String?
+    /// Delivery date as `YYYY-MM-DD`.
+    public var deliveryDate: String?
+    /// Whether the customer picks the order up (Bitrix `iWillGet = 'Y'`; catalog `delivery_type = 'pickup'`).
+    public var pickup: Bool
     /// The lines.
     public var items: [CanonicalOrderItem]
     /// Creation time as wall-clock text.
     public var createdAt: String?
+    /// Last update time as wall-clock text (Bitrix `DATE_UPDATE`; catalog `updated_at`).
+    public var updatedAt: String?
 
     /// Creates an order.
     public init(
@@ -132,8 +140,13 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
         status: OrderStatus? = nil, total: Kopecks, deliveryCost: Kopecks = Kopecks(0), currency: String = "KZT",
         userID: Int64? = nil, customerName: String? = nil, phone: String? = nil, recipientName: String? = nil,
         recipientPhone: String? = nil, deliveryAddress: String? = nil, items: [CanonicalOrderItem] = [],
-        createdAt: String? = nil
+        createdAt: String? = nil, subtotal: Kopecks? = nil, deliveryDate: String? = nil, pickup: Bool = false,
+        updatedAt: String? = nil
     ) {
+        self.subtotal = subtotal
+        self.deliveryDate = deliveryDate
+        self.pickup = pickup
+        self.updatedAt = updatedAt
         self.bitrixID = bitrixID
         self.catalogID = catalogID
         self.shopID = shopID

@@ -19,30 +19,47 @@ public struct Discrepancy: Sendable, Hashable, Codable {
     public var key: String
     /// The field that differs, for `*.field` kinds.
     public var field: String?
+    /// The order line's product id, for item-level kinds (`order.item_*`, `order.dangling_product`).
+    public var item: String?
     /// The Bitrix-side value as text, `nil` when absent.
     public var bitrixValue: String?
     /// The catalog-side value as text, `nil` when absent.
     public var catalogValue: String?
+    /// The Bitrix-side value as compared (normalised), `nil` when absent.
+    public var bitrixNormalized: String?
+    /// The catalog-side value as compared (normalised), `nil` when absent.
+    public var catalogNormalized: String?
     /// Which parser or rule produced the comparison (e.g. `price.kzt-decimal`).
     public var parser: String?
+    /// The probable cause as a stable code (`lost_create`, `status_webhook_lost`, …).
+    public var cause: String?
     /// The probable upstream cause (upstream.md §2.8), e.g. `webhook lost (no retry)`.
     public var probableCause: String?
+    /// What the default policy plans (`insert`, `update`, `soft_delete`, `report`, …).
+    public var action: String?
     /// Severity.
     public var severity: Severity
 
     /// Creates a discrepancy.
     public init(
-        kind: DiscrepancyKind, entity: String? = nil, key: String, field: String? = nil, bitrixValue: String? = nil,
-        catalogValue: String? = nil, parser: String? = nil, probableCause: String? = nil, severity: Severity = .error
+        kind: DiscrepancyKind, entity: String? = nil, key: String, field: String? = nil, item: String? = nil,
+        bitrixValue: String? = nil, catalogValue: String? = nil, bitrixNormalized: String? = nil,
+        catalogNormalized: String? = nil, parser: String? = nil, cause: String? = nil, probableCause: String? = nil,
+        action: String? = nil, severity: Severity = .error
     ) {
         self.kind = kind
         self.entity = entity ?? kind.entity
         self.key = key
         self.field = field
+        self.item = item
         self.bitrixValue = bitrixValue
         self.catalogValue = catalogValue
+        self.bitrixNormalized = bitrixNormalized
+        self.catalogNormalized = catalogNormalized
         self.parser = parser
+        self.cause = cause
         self.probableCause = probableCause
+        self.action = action
         self.severity = severity
     }
 }

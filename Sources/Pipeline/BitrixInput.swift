@@ -11,11 +11,14 @@ enum BitrixInput {
         var partial: Bool
     }
 
-    static func load(configuration: BackstopConfiguration, allowPartial: Bool, logger: Logger) throws -> Snapshot {
+    static func load(
+        configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool, logger: Logger
+    ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError("no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
-        let builder = BitrixModelBuilder(configuration: bitrixConfiguration(configuration), now: Date(), logger: logger)
+        let builder = BitrixModelBuilder(configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
+        var completedAt: String?
         var partial = false
         var rows = 0
         var bytes: Int64 = 0
@@ -32,6 +35,9 @@ enum BitrixInput {
                     builder.consume(row)
                     rows += 1
                     if rows & 0x3FFF == 0 { progress.tick(rows: rows, bytes: (stream as? DumpReader)?.bytesRead) }
+                case .end(.complete):
+                    // Several dumps of one backup: the latest footer is the snapshot.
+                    if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
@@ -40,7 +46,7 @@ enum BitrixInput {
                 }
             }
         }
-        let model = builder.finish()
+        let model = builder.finish(completedAt: partial ? nil : completedAt)
         for problem in model.problems {
             logger.info("bitrix value not interpreted", metadata: ["problem": "\(problem)"])
         }
@@ -52,7 +58,7 @@ enum BitrixInput {
         let summary =
             "\(configuration.bitrix.dumps.count) dump(s), \(bytes / 1024) KiB, \(rows) rows read: "
             + "\(model.products.count) products, \(model.orders.count) orders, \(model.users.count) users, "
-            + "\(model.problems.count) problems" + (partial ? " (PARTIAL: the dump is truncated)" : "")
+            + "\(model.problems.count) problems; snapshot \(model.snapshot.explanation)" + (partial ? " (PARTIAL: the dump is truncated)" : "")
         return Snapshot(model: model, summary: summary, partial: partial)
     }
 
@@ -66,6 +72,7 @@ enum BitrixInput {
         bitrix.baseCurrency = configuration.bitrix.currency
         bitrix.baseURL = configuration.bitrix.baseURL
         bitrix.siteID = configuration.bitrix.site
+        bitrix.snapshotTime = configuration.bitrix.snapshotTime
         if let zone = TimeZone(identifier: configuration.bitrix.timeZone) { bitrix.timeZone = zone }
         return bitrix
     }

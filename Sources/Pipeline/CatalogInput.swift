@@ -14,11 +14,28 @@ public enum CatalogInput {
         }
     }
 
-    /// Reads every catalog product through binary COPY.
-    static func loadProducts(connection: PGConnection, logger: Logger) throws -> [CanonicalProduct] {
-        let cursor = try CatalogReader(connection: connection, logger: logger).products()
-        var products: [CanonicalProduct] = []
-        while let product = try cursor.next() { products.append(product) }
-        return products
+    /// What the run reads from the catalog.
+    struct Snapshot {
+        var products: [CanonicalProduct]
+        var orders: [CatalogOrder]
+        var productSequence: CatalogSequence?
+        /// The Bitrix order ids the catalog links to (`bitrix_order_id`).
+        var referencedBitrixOrders: Set<Int64>
+        var summary: String
+    }
+
+    /// Reads every catalog product and order (all shops, in id order) through binary COPY, and the product
+    /// id sequence.
+    static func load(connection: PGConnection, logger: Logger) throws -> Snapshot {
+        let reader = CatalogReader(connection: connection, logger: logger)
+        let products = try reader.products().collect()
+        let orders = try reader.orderRecords().collect()
+        let sequence = try reader.serialSequence(table: "product", column: "id")
+        let referenced = Set(orders.compactMap(\.order.bitrixID))
+        let summary = "\(products.count) catalog products, \(orders.count) orders"
+            + (sequence.map { ", \($0.name) next \($0.nextValue)" } ?? "")
+        return Snapshot(
+            products: products, orders: orders, productSequence: sequence, referencedBitrixOrders: referenced,
+            summary: summary)
     }
 }

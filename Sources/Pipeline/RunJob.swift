@@ -4,7 +4,7 @@ import BackstopPostgres
 import BackstopReconcile
 public import BackstopReport
 import BackstopStore
-import Foundation
+public import Foundation
 public import Logging
 
 /// The nightly (and `diff`) job: Extract → Reconcile → Index → Report, recorded in backstop.run.
@@ -24,12 +24,20 @@ public struct RunJob {
     public var logger: Logger
     /// Backstop's version, for the ledger.
     public var version: String
+    /// Write the reports into exactly this folder (`--out`) instead of `<report dir>/<run>-<kind>/`.
+    public var outputDirectory: URL?
+
+    /// The reconciliation's configuration, from Backstop's.
+    var reconcileConfiguration: ReconcileConfiguration {
+        ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
+    }
 
     /// Creates a job.
     public init(
         kind: String, configuration: BackstopConfiguration, allowPartial: Bool, formats: [any ReportFormat],
-        arguments: [String], logger: Logger, version: String
+        arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil
     ) {
+        self.outputDirectory = outputDirectory
         self.kind = kind
         self.configuration = configuration
         self.allowPartial = allowPartial
@@ -62,12 +70,14 @@ public struct RunJob {
         var run = try ledger.begin(
             kind: kind, arguments: arguments, dryRun: true, inputs: inputsJSON, version: version)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
-        let reportDirectory = URL(fileURLWithPath: configuration.report.directory)
+        let reportDirectory = outputDirectory
+            ?? URL(fileURLWithPath: configuration.report.directory)
             .appendingPathComponent(String(format: "%06lld-%@", run.id, kind))
 
         var stages: [RunReport.Stage] = []
         var discrepancies: [Discrepancy] = []
         var partial = false
+        var reconciliation: RunReport.Reconciliation?
         func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T {
             let started = DispatchTime.now().uptimeNanoseconds
             do {
@@ -84,26 +94,36 @@ public struct RunJob {
         }
 
         do {
-            let bitrix = try stage("extract.dump") { () -> ([CanonicalProduct], String, Bool) in
-                let snapshot = try BitrixInput.load(configuration: configuration, allowPartial: allowPartial, logger: logger)
+            // The catalog first: its links say which Bitrix orders the dump reader keeps.
+            let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
+                let snapshot = try CatalogInput.load(connection: connection, logger: logger)
+                return (snapshot, snapshot.summary + " from \(connection.endpoint)", false)
+            }
+            let bitrix = try stage("extract.dump") { () -> (BitrixSnapshot, String, Bool) in
+                let scope = BitrixModelBuilder.Scope(
+                    orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
+                let snapshot = try BitrixInput.load(
+                    configuration: configuration, scope: scope, allowPartial: allowPartial, logger: logger)
                 partial = partial || snapshot.partial
-                return (snapshot.model.products, snapshot.summary, snapshot.partial)
+                return (snapshot.model, snapshot.summary, snapshot.partial)
             }
-            let catalog = try stage("extract.catalog") { () -> ([CanonicalProduct], String, Bool) in
-                let products = try CatalogInput.loadProducts(connection: connection, logger: logger)
-                return (products, "\(products.count) catalog products read from \(connection.endpoint)", false)
+            let reconciler = Reconciler(configuration: reconcileConfiguration)
+            let result = try stage("reconcile") { () -> (ReconcileResult, String, Bool) in
+                let result = reconciler.reconcile(ReconcileInput(
+                    bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
+                    productSequence: catalog.productSequence, partial: partial))
+                var summary = "\(result.changes.count) discrepancies; "
+                    + "\(result.rowsCompared["product.matched"] ?? 0) products and \(result.rowsCompared["order.matched"] ?? 0) orders compared"
+                if result.withheld > 0 { summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)" }
+                return (result, summary, partial)
             }
-            discrepancies = try stage("reconcile") { () -> ([Discrepancy], String, Bool) in
-                var found = ProductDiff(shopID: configuration.shopID).compare(bitrix: bitrix, catalog: catalog)
-                var note = ""
-                if partial {
-                    // A truncated dump lacks rows, not products: absence proves nothing, so no orphans.
-                    let before = found.count
-                    found.removeAll { $0.kind == .productOrphan }
-                    note = "; \(before - found.count) orphan candidates withheld (partial dump)"
-                }
-                return (found, "\(found.count) product discrepancies" + note, partial)
-            }
+            discrepancies = result.discrepancies(causes: reconciler.causes)
+            reconciliation = RunReport.Reconciliation(
+                snapshot: result.snapshot, statusMapVersion: result.statusMapVersion, rowsCompared: result.rowsCompared,
+                systematic: result.systematic.counts.sorted { $0.key < $1.key }.map {
+                    .init(field: $0.key.rawValue, count: $0.value, explanation: $0.key.explanation)
+                },
+                withheld: result.withheld)
             stages.append(.init(name: "index", status: "skipped", summary: "the index stage is not built yet", seconds: 0))
             try ledger.record(discrepancies, for: run)
             let status: ExitStatus = partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
@@ -112,7 +132,8 @@ public struct RunJob {
             try ledger.finish(
                 &run, status: status == .clean ? "succeeded" : (status == .partial ? "partial" : "drift"), exitCode: status,
                 counts: counts, partial: partial, reportDirectory: reportDirectory.path)
-            let report = RunReport(run: run, stages: stages, discrepancies: discrepancies, inputs: inputs)
+            let report = RunReport(
+                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation)
             let written = try ReportWriter.write(report, formats: formats, to: reportDirectory)
             try publishTextfile(written)
             return RunResult(
@@ -121,7 +142,8 @@ public struct RunJob {
             try? ledger.finish(
                 &run, status: "failed", exitCode: .failure, counts: ["total": discrepancies.count], partial: partial,
                 reportDirectory: reportDirectory.path, error: "\(error)")
-            let report = RunReport(run: run, stages: stages, discrepancies: discrepancies, inputs: inputs)
+            let report = RunReport(
+                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation)
             _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
             logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
             throw PipelineError("run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)

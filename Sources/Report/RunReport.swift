@@ -32,13 +32,62 @@ public struct RunReport: Sendable {
     public var discrepancies: [Discrepancy]
     /// Inputs by name (e.g. `dump` → path and size), for the header.
     public var inputs: [String: String]
+    /// What the reconciliation compared and stated beside the discrepancies (absent when it did not run).
+    public var reconciliation: Reconciliation?
 
     /// Creates a report.
-    public init(run: RunRecord, stages: [Stage], discrepancies: [Discrepancy], inputs: [String: String]) {
+    public init(
+        run: RunRecord, stages: [Stage], discrepancies: [Discrepancy], inputs: [String: String],
+        reconciliation: Reconciliation? = nil
+    ) {
         self.run = run
         self.stages = stages
         self.discrepancies = discrepancies
         self.inputs = inputs
+        self.reconciliation = reconciliation
+    }
+
+    /// The context of a reconciliation: snapshot time, rows compared, systematic losses.
+    public struct Reconciliation: Sendable, Hashable {
+        /// One systematic loss of the webhook path, counted instead of itemised.
+        public struct Systematic: Sendable, Hashable {
+            /// `entity.field` (`product.type`).
+            public var field: String
+            /// Products affected.
+            public var count: Int
+            /// What the webhook does.
+            public var explanation: String
+
+            /// Creates a line.
+            public init(field: String, count: Int, explanation: String) {
+                self.field = field
+                self.count = count
+                self.explanation = explanation
+            }
+        }
+
+        /// "Now" for every time rule.
+        public var snapshot: SnapshotTime
+        /// The order status map's version.
+        public var statusMapVersion: String
+        /// Rows compared per table and side.
+        public var rowsCompared: [String: Int]
+        /// Systematic losses, one line per field.
+        public var systematic: [Systematic]
+        /// Absence-based findings withheld because the input is partial.
+        public var withheld: Int
+
+        /// Creates the context.
+        public init(
+            snapshot: SnapshotTime, statusMapVersion: String, rowsCompared: [String: Int], systematic: [Systematic],
+            withheld: Int
+        ) {
+            self.snapshot = snapshot
+            self.statusMapVersion = statusMapVersion
+            self.rowsCompared = rowsCompared
+            self.systematic = systematic
+            self.withheld = withheld
+        }
     }
 
     /// Discrepancy counts by kind, in kind order.

@@ -38,13 +38,13 @@ struct BitrixModelTests {
         row("b_catalog_price", ["ID": id, "PRODUCT_ID": product, "CATALOG_GROUP_ID": group, "PRICE": Decimal(string: price), "CURRENCY": currency, "QUANTITY_FROM": nil])
     }
 
-    /// "Now" = 2025-06-01 12:00 in Almaty.
-    static let now = Date(timeIntervalSince1970: 1_748_761_200)
+    /// The dump's footer time: "now" = 2025-06-01 12:00 in Almaty.
+    static let completedAt = "2025-06-01 12:00:00"
 
     static func build(_ rows: [DumpRow], configuration: BitrixConfiguration = BitrixConfiguration()) -> BitrixSnapshot {
-        let builder = BitrixModelBuilder(configuration: configuration, now: now, logger: TestDatabase.quietLogger)
+        let builder = BitrixModelBuilder(configuration: configuration, logger: TestDatabase.quietLogger)
         for row in rows { builder.consume(row) }
-        return builder.finish()
+        return builder.finish(completedAt: completedAt)
     }
 
     static var catalogRows: [DumpRow] {
@@ -160,7 +160,7 @@ struct BitrixModelTests {
                 CanonicalOrderItem(productID: 101, name: "Открытка", price: Kopecks(50_000), quantityTenThousandths: 20_000),
                 CanonicalOrderItem(productID: 100, name: "Розы", price: Kopecks(495_050), quantityTenThousandths: 15_000),
             ],
-            createdAt: "2025-08-20 10:00:00"))
+            createdAt: "2025-08-20 10:00:00", subtotal: Kopecks(842_575)))
         #expect(snapshot.orders[1].currency == "USD")
         #expect(snapshot.orders[1].total == Kopecks(6500))
         #expect(snapshot.orders[1].catalogID == nil)

@@ -27,12 +27,19 @@ public struct BitrixConfiguration: Sendable {
     /// The site time zone: Bitrix DATETIME columns are wall-clock times in it.
     public var timeZone: TimeZone = Self.defaultTimeZone
 
+    /// "Now" for a dump whose footer carries no time (`YYYY-MM-DD HH:MM:SS`, site time); the footer wins.
+    public var snapshotTime: String?
+
     /// Property codes resolved to ids through `b_iblock_property`, unless the id is pinned here.
     public var readyProperty = PropertyReference(code: "IS_READY")
     /// Width in centimetres (`70` or `70 см`).
     public var widthProperty = PropertyReference(code: "WIDTH")
     /// Height in centimetres.
     public var heightProperty = PropertyReference(code: "HEIGHT")
+    /// Width of a catalog (made-to-order) bouquet (`70 см`), when `WIDTH` is empty.
+    public var catalogWidthProperty = PropertyReference(code: "CATALOG_WIDTH")
+    /// Height of a catalog bouquet, when `HEIGHT` is empty.
+    public var catalogHeightProperty = PropertyReference(code: "CATALOG_HEIGHT")
     /// The multiple-value file property holding gallery images (values are `b_file.ID`).
     public var galleryProperty = PropertyReference(code: "MORE_PHOTO")
 
@@ -72,10 +79,16 @@ public struct BitrixConfiguration: Sendable {
         public var recipientPhone = ["phoneRecipient"]
         /// The delivery address.
         public var deliveryAddress = ["addressRecipient", "ADDRESS"]
+        /// The delivery date (`dd.mm.yyyy`, or ISO `yyyy-mm-dd`).
+        public var deliveryDate = ["data"]
+        /// Pickup by the customer (`Y`).
+        public var pickup = ["iWillGet", "pickup"]
 
         /// Creates the upstream codes.
         public init() {}
 
-        var all: Set<String> { Set(shopID + customerName + phone + recipientName + recipientPhone + deliveryAddress) }
+        var all: Set<String> {
+            Set(shopID + customerName + phone + recipientName + recipientPhone + deliveryAddress + deliveryDate + pickup)
+        }
     }
 }

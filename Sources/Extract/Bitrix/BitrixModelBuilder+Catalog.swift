@@ -2,21 +2,25 @@ import BackstopModel
 import Logging
 
 extension BitrixModelBuilder {
-    func consumeElement(_ row: DumpRow) {
+    func consumeElement(_ row: DumpRow, _ c: ElementColumns) {
         sawElements = true
-        guard let id = requiredInt(row, "ID"), let iblock = requiredInt(row, "IBLOCK_ID") else { return }
+        guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
+        allElementIDs.append(id)
+        noteRowTime(row, c.timestamp)
+        guard let iblock = requiredInt(row, c.iblock, "IBLOCK_ID", id: c.id) else { return }
         guard configuration.catalogIblockIDs.contains(iblock) else { return skip("b_iblock_element: other iblock") }
-        if let parent = row["WF_PARENT_ELEMENT_ID"], !parent.isNull {
-            return skip("b_iblock_element: workflow copy")
+        if !isNull(row, c.parent) { return skip("b_iblock_element: workflow copy") }
+        var active = true
+        if !isNull(row, c.active) && !bytes(row, c.active, equal: "Y") {
+            active = false
+            if !bytes(row, c.active, equal: "N") { problem(row, c.id, "ACTIVE", "neither Y nor N; read as inactive", raw: c.active) }
         }
-        let active = text(row, "ACTIVE") ?? "Y"
-        if active != "Y" && active != "N" { problem(row, "ACTIVE", "neither Y nor N; read as inactive", raw: row["ACTIVE"]) }
         elements[id] = Element(
-            id: id, iblockID: iblock, name: text(row, "NAME") ?? "", active: active,
-            activeFrom: dateTime(row, "ACTIVE_FROM"), activeTo: dateTime(row, "ACTIVE_TO"),
-            previewPicture: optionalInt(row, "PREVIEW_PICTURE"), detailPicture: optionalInt(row, "DETAIL_PICTURE"),
-            detailText: text(row, "DETAIL_TEXT"), dateCreate: dateTime(row, "DATE_CREATE"))
-        // Value rows buffered before this element was known stay; nothing else to do.
+            id: id, iblockID: iblock, name: text(row, c.name) ?? "", active: active,
+            activeFrom: dateTime(row, c.activeFrom), activeTo: dateTime(row, c.activeTo),
+            previewPicture: optionalInt(row, c.preview, "PREVIEW_PICTURE", id: c.id),
+            detailPicture: optionalInt(row, c.detail, "DETAIL_PICTURE", id: c.id),
+            detailText: text(row, c.detailText), dateCreate: dateTime(row, c.dateCreate))
     }
 
     /// The property ids whose values are kept, and whether some configured codes are still unresolved.
@@ -34,57 +38,67 @@ extension BitrixModelBuilder {
     }
 
     var propertyReferences: [BitrixConfiguration.PropertyReference] {
-        [configuration.readyProperty, configuration.widthProperty, configuration.heightProperty, configuration.galleryProperty]
+        [
+            configuration.readyProperty, configuration.widthProperty, configuration.heightProperty,
+            configuration.catalogWidthProperty, configuration.catalogHeightProperty, configuration.galleryProperty,
+        ]
     }
 
-    func consumePropertyValue(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID"), let property = requiredInt(row, "IBLOCK_PROPERTY_ID"),
-              let element = requiredInt(row, "IBLOCK_ELEMENT_ID")
+    func consumePropertyValue(_ row: DumpRow, _ c: PropertyValueColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id), let property = requiredInt(row, c.property, "IBLOCK_PROPERTY_ID", id: c.id),
+              let element = requiredInt(row, c.element, "IBLOCK_ELEMENT_ID", id: c.id)
         else { return }
-        let wanted = wantedProperties
-        if !wanted.ids.contains(property) {
+        if property != configuration.sellerPropertyID && !wantedIDs.contains(property) {
             // Keep unknown properties only while a code is unresolved, and only for catalog elements
             // (elements precede their values in an alphabetical dump).
-            guard wanted.unresolved, !sawElements || elements[element] != nil else { return }
+            guard propertyCodesUnresolved, !sawElements || elements[element] != nil else { return }
         }
-        propertyValues[property, default: []].append(PropertyValue(id: id, elementID: element, value: text(row, "VALUE") ?? ""))
+        propertyValues[property, default: []].append(PropertyValue(id: id, elementID: element, value: text(row, c.value) ?? ""))
     }
 
-    func consumePropertyDefinition(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID"), let code = text(row, "CODE") else { return }
+    func consumePropertyDefinition(_ row: DumpRow, _ c: PropertyColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id), let code = text(row, c.code) else { return }
         guard propertyReferences.contains(where: { $0.code == code && $0.id == nil }) else { return }
-        if let iblock = optionalInt(row, "IBLOCK_ID"), !configuration.catalogIblockIDs.contains(iblock) { return }
+        if let iblock = int(row, c.iblock), !configuration.catalogIblockIDs.contains(iblock) { return }
         propertyCodes[id] = code
+        refreshWantedProperties()
     }
 
-    func consumePrice(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID"), let product = requiredInt(row, "PRODUCT_ID"),
-              let group = requiredInt(row, "CATALOG_GROUP_ID")
+    /// Recomputes the kept property ids after a code was resolved.
+    func refreshWantedProperties() {
+        let wanted = wantedProperties
+        wantedIDs = wanted.ids
+        propertyCodesUnresolved = wanted.unresolved
+    }
+
+    func consumePrice(_ row: DumpRow, _ c: PriceColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id), let product = requiredInt(row, c.product, "PRODUCT_ID", id: c.id),
+              let group = requiredInt(row, c.group, "CATALOG_GROUP_ID", id: c.id)
         else { return }
-        let currency = text(row, "CURRENCY") ?? ""
+        let currency = text(row, c.currency) ?? ""
         prices[product, default: []].append(Price(
-            id: id, group: group, currency: currency, kopecks: kopecks(row, "PRICE", scale: 2),
-            quantityFrom: optionalInt(row, "QUANTITY_FROM") ?? 0))
+            id: id, group: group, currency: currency, kopecks: kopecks(row, c.price, "PRICE", scale: 2, id: c.id),
+            quantityFrom: int(row, c.quantityFrom) ?? 0))
     }
 
-    func consumeGroup(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID") else { return }
-        if text(row, "BASE") == "Y" { baseGroups.append(id) }
+    func consumeGroup(_ row: DumpRow, _ c: GroupColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
+        if bytes(row, c.base, equal: "Y") { baseGroups.append(id) }
     }
 
-    func consumeFile(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID") else { return }
-        guard let name = text(row, "FILE_NAME"), !name.isEmpty else {
-            return problem(row, "FILE_NAME", "empty file name")
+    func consumeFile(_ row: DumpRow, _ c: FileColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
+        guard let name = text(row, c.name), !name.isEmpty else {
+            return problem(row, c.id, "FILE_NAME", "empty file name")
         }
-        files[id] = File(subdir: text(row, "SUBDIR") ?? "", name: name)
+        files[id] = File(subdir: text(row, c.subdir) ?? "", name: name)
     }
 
     // MARK: Building products
 
     var basePriceGroup: Int64 { baseGroups.first ?? configuration.defaultBasePriceGroupID }
 
-    func buildProducts() -> [CanonicalProduct] {
+    func buildProducts(snapshot now: String) -> [CanonicalProduct] {
         if baseGroups.count > 1 {
             problems.append(ParseProblem(
                 source: "b_catalog_group", key: baseGroups.map(String.init).joined(separator: ","), field: "BASE",
@@ -99,6 +113,8 @@ extension BitrixModelBuilder {
         let ready = values(configuration.readyProperty)
         let widths = values(configuration.widthProperty)
         let heights = values(configuration.heightProperty)
+        let catalogWidths = values(configuration.catalogWidthProperty)
+        let catalogHeights = values(configuration.catalogHeightProperty)
         let gallery = values(configuration.galleryProperty)
         if wanted.unresolved {
             logger.debug("bitrix property codes not found in b_iblock_property", metadata: ["bitrix.codes": "\(propertyReferences.map(\.code))"])
@@ -122,13 +138,17 @@ extension BitrixModelBuilder {
             }
             var product = CanonicalProduct(id: element.id, shopID: shop, name: element.name)
             product.price = basePrice(element.id, problem: problem)
-            product.enabled = element.active == "Y"
-                && (element.activeFrom.map { $0 <= nowText } ?? true)
-                && (element.activeTo.map { $0 >= nowText } ?? true)
+            product.enabled = element.active
+                && (element.activeFrom.map { $0 <= now } ?? true)
+                && (element.activeTo.map { $0 >= now } ?? true)
             let readyValue = ready[element.id]?.first?.value ?? ""
             product.type = ["", "N", "0", "false"].contains(readyValue) ? .catalog : .vitrina
-            product.width = dimension(widths[element.id]?.first, field: configuration.widthProperty.code, problem: problem)
-            product.height = dimension(heights[element.id]?.first, field: configuration.heightProperty.code, problem: problem)
+            product.width =
+                dimension(widths[element.id]?.first, field: configuration.widthProperty.code, problem: problem)
+                ?? dimension(catalogWidths[element.id]?.first, field: configuration.catalogWidthProperty.code, problem: problem)
+            product.height =
+                dimension(heights[element.id]?.first, field: configuration.heightProperty.code, problem: problem)
+                ?? dimension(catalogHeights[element.id]?.first, field: configuration.catalogHeightProperty.code, problem: problem)
             product.description = element.detailText
             product.createdAt = element.dateCreate
 

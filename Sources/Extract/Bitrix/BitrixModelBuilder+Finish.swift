@@ -3,9 +3,21 @@ import Logging
 
 extension BitrixModelBuilder {
     /// Assembles the snapshot: joins prices, files and property values to elements, props and basket
-    /// lines to orders. Call once, after the last row.
-    public func finish() -> BitrixSnapshot {
-        let products = buildProducts()
+    /// lines to orders, and evaluates `ACTIVE_FROM`/`ACTIVE_TO` at the snapshot time. Call once, after
+    /// the last row.
+    ///
+    /// - Parameter completedAt: the footer time of the dump(s) (``DumpEventStream/completedAt``); when
+    ///   `nil`, ``BitrixConfiguration/snapshotTime`` if set, else the newest row time in the dump.
+    public func finish(completedAt: String?) -> BitrixSnapshot {
+        let snapshot: SnapshotTime
+        if let completedAt {
+            snapshot = SnapshotTime(text: completedAt, source: .footer)
+        } else if let configured = configuration.snapshotTime {
+            snapshot = SnapshotTime(text: configured, source: .configured)
+        } else {
+            snapshot = SnapshotTime(text: newestRowTime ?? "0000-00-00 00:00:00", source: .newestRow)
+        }
+        let products = buildProducts(snapshot: snapshot.text)
         let orders = buildOrders()
         let users = self.users.sorted { $0.id < $1.id }
         logger.info(
@@ -13,7 +25,10 @@ extension BitrixModelBuilder {
             metadata: [
                 "bitrix.products": "\(products.count)", "bitrix.orders": "\(orders.count)",
                 "bitrix.users": "\(users.count)", "bitrix.problems": "\(problems.count)",
+                "bitrix.snapshot": "\(snapshot.text) (\(snapshot.source.rawValue))",
             ])
-        return BitrixSnapshot(products: products, orders: orders, users: users, problems: problems, skipped: skipped)
+        return BitrixSnapshot(
+            products: products, orders: orders, users: users, problems: problems, skipped: skipped, snapshot: snapshot,
+            elementIDs: IDSet(allElementIDs), orderIDs: IDSet(allOrderIDs), userIDs: IDSet(allUserIDs))
     }
 }

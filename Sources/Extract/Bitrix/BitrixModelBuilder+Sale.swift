@@ -1,45 +1,88 @@
 import BackstopModel
 
 extension BitrixModelBuilder {
-    func consumeOrder(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID") else { return }
-        if let site = text(row, "LID"), site != configuration.siteID { return skip("b_sale_order: other site") }
-        guard let status = text(row, "STATUS_ID"), !status.isEmpty else {
-            return problem(row, "STATUS_ID", "empty status", raw: row["STATUS_ID"])
+    func consumeOrder(_ row: DumpRow, _ c: OrderColumns) {
+        sawOrders = true
+        guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
+        allOrderIDs.append(id)
+        noteRowTime(row, c.updated)
+        if !isNull(row, c.site), text(row, c.site) != configuration.siteID { return skip("b_sale_order: other site") }
+        var railwayID: Int64?
+        if let xml = text(row, c.xmlID), xml.hasPrefix("railway-") {
+            if let n = Int64(xml.dropFirst("railway-".count)), n > 0 {
+                railwayID = n
+            } else {
+                problem(row, c.id, "XML_ID", "railway- link without a numeric id", raw: c.xmlID)
+            }
+        }
+        if case .linked(let referenced) = scope.orders, railwayID == nil, !referenced.contains(id) {
+            return skip("b_sale_order: not linked to the catalog")
+        }
+        guard let status = text(row, c.status), !status.isEmpty else {
+            return problem(row, c.id, "STATUS_ID", "empty status", raw: c.status)
         }
         orders[id] = Order(
-            id: id, status: status, total: kopecks(row, "PRICE", scale: 4), delivery: kopecks(row, "PRICE_DELIVERY", scale: 4),
-            currency: text(row, "CURRENCY") ?? "", userID: optionalInt(row, "USER_ID"), xmlID: text(row, "XML_ID"),
-            created: dateTime(row, "DATE_INSERT"))
+            id: id, status: status, total: kopecks(row, c.price, "PRICE", scale: 4, id: c.id),
+            delivery: kopecks(row, c.delivery, "PRICE_DELIVERY", scale: 4, id: c.id),
+            currency: text(row, c.currency) ?? "", userID: optionalInt(row, c.user, "USER_ID", id: c.id),
+            railwayID: railwayID, created: dateTime(row, c.inserted), updated: dateTime(row, c.updated))
     }
 
-    func consumeBasket(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID") else { return }
-        guard let order = optionalInt(row, "ORDER_ID") else { return skip("b_sale_basket: cart line without order") }
-        guard let product = requiredInt(row, "PRODUCT_ID"), let price = kopecks(row, "PRICE", scale: 4) else { return }
-        // QUANTITY is DOUBLE(18,4): kept exact in 1/10000 units; a double that needs more digits is reported.
-        guard let quantity = row["QUANTITY"]?.scaledDecimal(scale: 4) else {
-            return problem(row, "QUANTITY", "not a decimal with at most 4 places", raw: row["QUANTITY"])
+    func consumeBasket(_ row: DumpRow, _ c: BasketColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
+        guard let order = int(row, c.order) else {
+            if isNull(row, c.order) { return skip("b_sale_basket: cart line without order") }
+            return problem(row, c.id, "ORDER_ID", "not an integer", raw: c.order)
         }
-        basket[order, default: []].append(BasketLine(
-            id: id, productID: product, name: text(row, "NAME") ?? "", price: price, quantity: quantity))
+        // Orders already read (a dump in another table order): keep only their lines.
+        if sawOrders && orders[order] == nil { return skip("b_sale_basket: order not read") }
+        guard let product = requiredInt(row, c.product, "PRODUCT_ID", id: c.id),
+              let price = kopecks(row, c.price, "PRICE", scale: 4, id: c.id)
+        else { return }
+        // QUANTITY is DOUBLE(18,4): kept exact in 1/10000 units; a double that needs more digits is reported.
+        guard c.quantity >= 0, c.quantity < row.count,
+              let quantity = row.withBytes(at: c.quantity, { $0.flatMap { DumpNumber.scaledDecimal($0, scale: 4) } })
+        else {
+            return problem(row, c.id, "QUANTITY", "not a decimal with at most 4 places", raw: c.quantity)
+        }
+        // Most lines carry the element's own name: keep a string only when it differs.
+        var name: String? = nil
+        let elementName = elements[product]?.name
+        let same = elementName.map { elementName in
+            row.withBytes(at: c.name) { bytes in
+                guard let bytes else { return false }
+                var elementName = elementName
+                return elementName.withUTF8 { $0.count == bytes.count && $0.elementsEqual(bytes) }
+            }
+        } ?? false
+        if !same { name = text(row, c.name) ?? "" }
+        basket.append(BasketLine(id: id, orderID: order, productID: product, name: name, price: price, quantity: quantity))
     }
 
-    func consumeOrderProp(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID"), let order = requiredInt(row, "ORDER_ID") else { return }
-        let code = text(row, "CODE").flatMap { $0.isEmpty ? nil : $0 }
+    func consumeOrderProp(_ row: DumpRow, _ c: OrderPropValueColumns) {
+        guard let order = int(row, c.order) else { return }
+        // Nine or so values per order: only the orders kept are looked at further.
+        if sawOrders && orders[order] == nil { return }
+        guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
+        let code = text(row, c.code).flatMap { $0.isEmpty ? nil : $0 }
         if let code, !configuration.orderPropertyCodes.all.contains(code) { return }
         orderProps[order, default: []].append(OrderProp(
-            id: id, propsID: optionalInt(row, "ORDER_PROPS_ID"), code: code, value: text(row, "VALUE") ?? ""))
+            id: id, propsID: int(row, c.props), code: code, value: text(row, c.value) ?? ""))
     }
 
-    func consumeOrderPropDefinition(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID"), let code = text(row, "CODE") else { return }
+    func consumeOrderPropDefinition(_ row: DumpRow, _ c: OrderPropColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id), let code = text(row, c.code) else { return }
         if configuration.orderPropertyCodes.all.contains(code) { orderPropCodes[id] = code }
     }
 
     func buildOrders() -> [CanonicalOrder] {
         let codes = configuration.orderPropertyCodes
+        var lines: [Int64: [BasketLine]] = [:]
+        for line in basket where orders[line.orderID] != nil { lines[line.orderID, default: []].append(line) }
+        let unread = basket.count - lines.values.reduce(0) { $0 + $1.count }
+        if unread > 0 { skipped["b_sale_basket: order not read", default: 0] += unread }
+        basket = []
+
         var result: [CanonicalOrder] = []
         result.reserveCapacity(orders.count)
         for order in orders.values.sorted(by: { $0.id < $1.id }) {
@@ -64,16 +107,10 @@ extension BitrixModelBuilder {
                 return normalized
             }
             var canonical = CanonicalOrder(
-                bitrixID: order.id, bitrixStatus: order.status, total: order.total ?? Kopecks(0),
+                bitrixID: order.id, catalogID: order.railwayID, bitrixStatus: order.status, total: order.total ?? Kopecks(0),
                 deliveryCost: order.delivery ?? Kopecks(0), currency: order.currency, userID: order.userID,
                 createdAt: order.created)
-            if let xml = order.xmlID, xml.hasPrefix("railway-") {
-                if let id = Int64(xml.dropFirst("railway-".count)), id > 0 {
-                    canonical.catalogID = id
-                } else {
-                    problem("b_sale_order", "XML_ID", xml, "railway- link without a numeric id")
-                }
-            }
+            canonical.updatedAt = order.updated
             if let shop = first(codes.shopID) {
                 canonical.shopID = Int64(shop)
                 if canonical.shopID == nil { problem("b_sale_order_props_value", "shopId", shop, "not an integer") }
@@ -83,14 +120,39 @@ extension BitrixModelBuilder {
             canonical.recipientName = first(codes.recipientName)
             canonical.recipientPhone = phone(codes.recipientPhone, field: "phoneRecipient")
             canonical.deliveryAddress = first(codes.deliveryAddress)
-            canonical.items = (basket.removeValue(forKey: order.id) ?? []).sorted { $0.id < $1.id }.map {
-                CanonicalOrderItem(productID: $0.productID, name: $0.name, price: $0.price, quantityTenThousandths: $0.quantity)
+            if let date = first(codes.deliveryDate) {
+                canonical.deliveryDate = OrderDate.isoDate(date)
+                if canonical.deliveryDate == nil { problem("b_sale_order_props_value", "data", date, "not a dd.mm.yyyy date") }
             }
+            canonical.pickup = codes.pickup.contains { props[$0] == "Y" }
+            var subtotal: Int64 = 0
+            canonical.items = (lines[order.id] ?? []).sorted { $0.id < $1.id }.map {
+                subtotal += $0.price.value * $0.quantity / 10_000
+                return CanonicalOrderItem(
+                    productID: $0.productID, name: $0.name ?? elements[$0.productID]?.name ?? "", price: $0.price,
+                    quantityTenThousandths: $0.quantity)
+            }
+            canonical.subtotal = Kopecks(subtotal)
             result.append(canonical)
         }
-        for (order, lines) in basket where orders[order] == nil {
-            skipped["b_sale_basket: order not read", default: 0] += lines.count
-        }
+        orderProps = [:]
         return result
+    }
+}
+
+/// Order dates as the Bitrix order form writes them.
+enum OrderDate {
+    /// `25.10.2025` (or `2025-10-25`, optionally with a time) as `2025-10-25`; `nil` otherwise.
+    static func isoDate(_ text: String) -> String? {
+        let b = Array(text.utf8)
+        func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { $0 < b.count && b[$0] &- 0x30 < 10 } }
+        if b.count >= 10, digits(0..<2), b[2] == UInt8(ascii: "."), digits(3..<5), b[5] == UInt8(ascii: "."), digits(6..<10) {
+            return String(decoding: b[6..<10], as: UTF8.self) + "-" + String(decoding: b[3..<5], as: UTF8.self) + "-"
+                + String(decoding: b[0..<2], as: UTF8.self)
+        }
+        if b.count >= 10, digits(0..<4), b[4] == UInt8(ascii: "-"), digits(5..<7), b[7] == UInt8(ascii: "-"), digits(8..<10) {
+            return String(decoding: b[0..<10], as: UTF8.self)
+        }
+        return nil
     }
 }

@@ -1,19 +1,21 @@
 import BackstopModel
 
 extension BitrixModelBuilder {
-    func consumeUser(_ row: DumpRow) {
-        guard let id = requiredInt(row, "ID") else { return }
-        let name = [text(row, "NAME"), text(row, "LAST_NAME")].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+    func consumeUser(_ row: DumpRow, _ c: UserColumns) {
+        guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
+        allUserIDs.append(id)
+        guard scope.users else { return }
+        let name = [text(row, c.name), text(row, c.lastName)].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
         var user = CanonicalUser(
-            id: id, login: text(row, "LOGIN") ?? "", name: name.isEmpty ? nil : name,
-            email: text(row, "EMAIL").flatMap { $0.isEmpty ? nil : $0 }, active: text(row, "ACTIVE") != "N")
-        for column in ["PERSONAL_PHONE", "PERSONAL_MOBILE"] {
-            guard let raw = text(row, column), !raw.isEmpty else { continue }
+            id: id, login: text(row, c.login) ?? "", name: name.isEmpty ? nil : name,
+            email: text(row, c.email).flatMap { $0.isEmpty ? nil : $0 }, active: !bytes(row, c.active, equal: "N"))
+        for (column, index) in [("PERSONAL_PHONE", c.phone), ("PERSONAL_MOBILE", c.mobile)] {
+            guard let raw = text(row, index), !raw.isEmpty else { continue }
             if let phone = PhoneNumber.normalize(raw) {
                 user.phone = phone
                 break
             }
-            problem(row, column, "phone cannot be normalised to +7XXXXXXXXXX", raw: row[column])
+            problem(row, c.id, column, "phone cannot be normalised to +7XXXXXXXXXX", raw: index)
         }
         users.append(user)
     }

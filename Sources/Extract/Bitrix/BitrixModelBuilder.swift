@@ -1,25 +1,59 @@
 import BackstopModel
-public import Foundation
+import Foundation
 public import Logging
 
 /// Builds canonical products, orders and users from the rows of a Bitrix dump, in any table order.
 ///
 /// It is an accumulator: feed every ``DumpRow`` to ``consume(_:)`` (the dump is alphabetical, so
 /// `b_catalog_price` arrives before `b_iblock_element` and `b_sale_basket` before `b_sale_order`), then
-/// call ``finish()``. Only what the model needs is kept: elements of the catalog iblocks, prices, files,
-/// property values of the properties it reads, and the order, basket and user columns it maps.
+/// call ``finish(completedAt:)``. Only what the model needs is kept: elements of the catalog iblocks,
+/// prices, files, property values of the properties it reads, the orders in ``Scope`` with their basket
+/// and properties, and the ids of every element, order and user (for existence checks).
+///
+/// Columns are resolved once per INSERT statement, and values are parsed straight from the row's bytes:
+/// strings are made only for values that are kept.
 ///
 /// Rows it cannot interpret (missing or non-integer ids, malformed decimals, unknown flags, references
 /// to missing files) become ``ParseProblem``s with the table and row id instead of disappearing.
 public final class BitrixModelBuilder {
+    /// Which orders and users the model materialises.
+    public struct Scope: Sendable {
+        /// Orders kept with their basket lines and properties.
+        public enum Orders: Sendable {
+            /// Every order of the site.
+            case all
+            /// Orders created from the catalog (`XML_ID = 'railway-N'`) and the Bitrix ids the catalog links to.
+            case linked(referencedBitrixIDs: Set<Int64>)
+        }
+
+        /// Which orders are kept.
+        public var orders: Orders
+        /// Whether users are materialised (their ids are always recorded).
+        public var users: Bool
+
+        /// Creates a scope; the default keeps everything (`backstop extract`).
+        public init(orders: Orders = .all, users: Bool = true) {
+            self.orders = orders
+            self.users = users
+        }
+    }
+
     /// The configuration (iblocks, seller property, price group, URLs, site, time zone).
     public let configuration: BitrixConfiguration
-    /// "Now" as wall-clock text in the site time zone, for ACTIVE_FROM/ACTIVE_TO.
-    let nowText: String
+    /// Which orders and users are materialised.
+    public let scope: Scope
     let logger: Logger
+
+    // Dispatch: the table and column positions of the current INSERT.
+    var lastSource: DumpRowSource?
+    var handler = TableHandler.other
+    /// The last column list seen per table and its handler (held, so its identity stays unique).
+    var columnCache: [String: (columns: DumpColumns, handler: TableHandler)] = [:]
 
     var elements: [Int64: Element] = [:]
     var sawElements = false
+    /// Every `b_iblock_element.ID` (all iblocks, workflow copies included), for existence and range checks.
+    var allElementIDs: [Int64] = []
     var prices: [Int64: [Price]] = [:]
     var baseGroups: [Int64] = []
     var files: [Int64: File] = [:]
@@ -27,11 +61,21 @@ public final class BitrixModelBuilder {
     var propertyValues: [Int64: [PropertyValue]] = [:]
     /// `b_iblock_property` ID → CODE, for the codes the configuration names.
     var propertyCodes: [Int64: String] = [:]
+    /// The property ids kept (seller, pinned and resolved codes), refreshed when a code resolves.
+    var wantedIDs: Set<Int64> = []
+    /// Whether some configured property codes are not resolved to ids yet.
+    var propertyCodesUnresolved = true
     var orders: [Int64: Order] = [:]
-    var basket: [Int64: [BasketLine]] = [:]
+    var sawOrders = false
+    /// Every `b_sale_order.ID` (every site), for "the Bitrix order is gone".
+    var allOrderIDs: [Int64] = []
+    var basket: [BasketLine] = []
     var orderProps: [Int64: [OrderProp]] = [:]
     var orderPropCodes: [Int64: String] = [:]
     var users: [CanonicalUser] = []
+    var allUserIDs: [Int64] = []
+    /// The newest row time seen (`TIMESTAMP_X`, `DATE_UPDATE`): the snapshot fallback without a footer.
+    var newestRowTime: String?
     var problems: [ParseProblem] = []
     var skipped: [String: Int] = [:]
 
@@ -39,12 +83,13 @@ public final class BitrixModelBuilder {
     ///
     /// - Parameters:
     ///   - configuration: where things are in this Bitrix installation.
-    ///   - now: the instant ACTIVE_FROM/ACTIVE_TO are evaluated at (in the site time zone).
+    ///   - scope: which orders and users to materialise.
     ///   - logger: where progress goes.
-    public init(configuration: BitrixConfiguration = BitrixConfiguration(), now: Date, logger: Logger) {
+    public init(configuration: BitrixConfiguration = BitrixConfiguration(), scope: Scope = Scope(), logger: Logger) {
         self.configuration = configuration
-        self.nowText = WallClock.text(now, in: configuration.timeZone)
+        self.scope = scope
         self.logger = logger
+        refreshWantedProperties()
     }
 
     /// The tables the model reads; pass them to the dump reader so nothing else is materialised.
@@ -55,71 +100,119 @@ public final class BitrixModelBuilder {
 
     /// Takes one row of any table; rows of tables the model does not read are ignored.
     public func consume(_ row: DumpRow) {
-        switch row.table {
-        case "b_iblock_element": consumeElement(row)
-        case "b_iblock_element_property": consumePropertyValue(row)
-        case "b_iblock_property": consumePropertyDefinition(row)
-        case "b_catalog_price": consumePrice(row)
-        case "b_catalog_group": consumeGroup(row)
-        case "b_file": consumeFile(row)
-        case "b_sale_order": consumeOrder(row)
-        case "b_sale_basket": consumeBasket(row)
-        case "b_sale_order_props_value": consumeOrderProp(row)
-        case "b_sale_order_props": consumeOrderPropDefinition(row)
-        case "b_user": consumeUser(row)
-        default: break
+        if row.source !== lastSource {
+            lastSource = row.source
+            handler = resolve(row.source)
         }
+        switch handler {
+        case .element(let c): consumeElement(row, c)
+        case .propertyValue(let c): consumePropertyValue(row, c)
+        case .property(let c): consumePropertyDefinition(row, c)
+        case .price(let c): consumePrice(row, c)
+        case .group(let c): consumeGroup(row, c)
+        case .file(let c): consumeFile(row, c)
+        case .order(let c): consumeOrder(row, c)
+        case .basket(let c): consumeBasket(row, c)
+        case .orderPropValue(let c): consumeOrderProp(row, c)
+        case .orderProp(let c): consumeOrderPropDefinition(row, c)
+        case .user(let c): consumeUser(row, c)
+        case .other: break
+        }
+    }
+
+    /// The handler for a row source: cached per column list, so each INSERT costs one lookup.
+    private func resolve(_ source: DumpRowSource) -> TableHandler {
+        if let cached = columnCache[source.table], cached.columns === source.columns { return cached.handler }
+        let handler = TableHandler(table: source.table, columns: source.columns)
+        columnCache[source.table] = (source.columns, handler)
+        return handler
     }
 
     // MARK: Shared helpers
 
-    func problem(_ row: DumpRow, _ field: String?, _ reason: String, raw: DumpValue? = nil) {
+    func problem(_ row: DumpRow, _ idColumn: Int, _ field: String?, _ reason: String, raw: Int? = nil) {
         problems.append(ParseProblem(
-            source: row.table, key: row["ID"]?.text, field: field, rawValue: raw?.text, reason: reason))
+            source: row.table, key: text(row, idColumn), field: field, rawValue: raw.flatMap { text(row, $0) },
+            reason: reason))
     }
 
     func skip(_ reason: String) { skipped[reason, default: 0] += 1 }
 
-    /// The row's integer `column`, reporting a problem (and returning `nil`) when it is missing or bad.
-    func requiredInt(_ row: DumpRow, _ column: String) -> Int64? {
-        guard let value = row[column] else {
-            problem(row, column, "column missing")
+    /// Whether the value at `index` (a resolved column, `-1` when absent) is NULL or absent.
+    @inline(__always)
+    func isNull(_ row: DumpRow, _ index: Int) -> Bool { index < 0 || index >= row.count || row.isNull(at: index) }
+
+    /// The integer at `index`, `nil` for NULL, absent or garbage (no problem recorded).
+    @inline(__always)
+    func int(_ row: DumpRow, _ index: Int) -> Int64? {
+        guard index >= 0, index < row.count else { return nil }
+        return row.withBytes(at: index) { $0.flatMap(DumpNumber.int64) }
+    }
+
+    /// The row's integer column, reporting a problem (and returning `nil`) when it is missing or bad.
+    func requiredInt(_ row: DumpRow, _ index: Int, _ name: String, id: Int) -> Int64? {
+        guard index >= 0, index < row.count else {
+            problem(row, id, name, "column missing")
             return nil
         }
-        guard let int = value.int64 else {
-            problem(row, column, value.isNull ? "NULL" : "not an integer", raw: value)
-            return nil
-        }
-        return int
+        if let value = int(row, index) { return value }
+        problem(row, id, name, row.isNull(at: index) ? "NULL" : "not an integer", raw: index)
+        return nil
     }
 
     /// A nullable integer column: `nil` for NULL or absent, a problem for garbage.
-    func optionalInt(_ row: DumpRow, _ column: String) -> Int64? {
-        guard let value = row[column], !value.isNull else { return nil }
-        guard let int = value.int64 else {
-            problem(row, column, "not an integer", raw: value)
-            return nil
-        }
-        return int
+    func optionalInt(_ row: DumpRow, _ index: Int, _ name: String, id: Int) -> Int64? {
+        guard !isNull(row, index) else { return nil }
+        if let value = int(row, index) { return value }
+        problem(row, id, name, "not an integer", raw: index)
+        return nil
     }
 
     /// Text of a column; `nil` for NULL or absent.
-    func text(_ row: DumpRow, _ column: String) -> String? { row[column]?.text }
+    @inline(__always)
+    func text(_ row: DumpRow, _ index: Int) -> String? {
+        guard index >= 0, index < row.count else { return nil }
+        return row.withBytes(at: index) { $0.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Whether the column's bytes are exactly `expected` (no string made).
+    @inline(__always)
+    func bytes(_ row: DumpRow, _ index: Int, equal expected: StaticString) -> Bool {
+        guard index >= 0, index < row.count else { return false }
+        return row.withBytes(at: index) { bytes in
+            guard let bytes, bytes.count == expected.utf8CodeUnitCount else { return false }
+            return memcmp(bytes.baseAddress!, expected.utf8Start, bytes.count) == 0
+        }
+    }
 
     /// A DATETIME column as wall-clock text; zero dates become `nil`.
-    func dateTime(_ row: DumpRow, _ column: String) -> String? {
-        guard let text = row[column]?.text, !text.isEmpty, !text.hasPrefix("0000-00-00") else { return nil }
+    func dateTime(_ row: DumpRow, _ index: Int) -> String? {
+        guard let text = text(row, index), !text.isEmpty, !text.hasPrefix("0000-00-00") else { return nil }
         return text
     }
 
+    /// Keeps the newest row time for the snapshot fallback.
+    @inline(__always)
+    func noteRowTime(_ row: DumpRow, _ index: Int) {
+        guard index >= 0, index < row.count else { return }
+        row.withBytes(at: index) { bytes in
+            guard let bytes, bytes.count == 19, WallClock.isWallClockText(bytes), bytes[0] != UInt8(ascii: "0") else { return }
+            if let newest = newestRowTime {
+                let newer = newest.utf8.withContiguousStorageIfAvailable { memcmp(bytes.baseAddress!, $0.baseAddress!, 19) > 0 } ?? false
+                guard newer else { return }
+            }
+            newestRowTime = String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
     /// A DECIMAL with up to `scale` places as kopecks (scale 2 → as is; scale 4 → exact ÷100).
-    func kopecks(_ row: DumpRow, _ column: String, scale: Int) -> Kopecks? {
-        guard let value = row[column] else {
-            problem(row, column, "column missing")
+    func kopecks(_ row: DumpRow, _ index: Int, _ name: String, scale: Int, id: Int) -> Kopecks? {
+        guard index >= 0, index < row.count else {
+            problem(row, id, name, "column missing")
             return nil
         }
-        guard let scaled = value.scaledDecimal(scale: scale) else {
-            problem(row, column, value.isNull ? "NULL" : "not a decimal with \(scale) places", raw: value)
+        guard let scaled = row.withBytes(at: index, { $0.flatMap { DumpNumber.scaledDecimal($0, scale: scale) } }) else {
+            problem(row, id, name, row.isNull(at: index) ? "NULL" : "not a decimal with \(scale) places", raw: index)
             return nil
         }
         guard scale > 2 else {
@@ -130,7 +223,7 @@ public final class BitrixModelBuilder {
         var divisor: Int64 = 1
         for _ in 0..<(scale - 2) { divisor *= 10 }
         if scaled % divisor != 0 {
-            problem(row, column, "fraction of a kopeck; truncated", raw: value)
+            problem(row, id, name, "fraction of a kopeck; truncated", raw: index)
         }
         return Kopecks(scaled / divisor)
     }

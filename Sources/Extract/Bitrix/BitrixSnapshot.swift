@@ -4,13 +4,21 @@ public import BackstopModel
 public struct BitrixSnapshot: Sendable {
     /// Catalog products (iblocks 2 and 27, workflow copies skipped) ordered by id.
     public var products: [CanonicalProduct]
-    /// Orders of the configured site ordered by id, with their basket lines.
+    /// Orders of the configured site in the builder's scope, ordered by id, with their basket lines.
     public var orders: [CanonicalOrder]
-    /// Users ordered by id.
+    /// Users ordered by id (empty when the scope leaves them out).
     public var users: [CanonicalUser]
     /// Rows or values that could not be interpreted, with table and row id.
     public var problems: [ParseProblem]
     /// Row counts that were read but deliberately left out (workflow copies, other iblocks, carts,
-    /// other sites, other sellers), by reason.
+    /// other sites, other sellers, orders outside the scope), by reason.
     public var skipped: [String: Int]
+    /// The instant the dump describes ("now" for every time rule), and where it came from.
+    public var snapshot: SnapshotTime
+    /// Every `b_iblock_element.ID` in the dump (all iblocks).
+    public var elementIDs: IDSet
+    /// Every `b_sale_order.ID` in the dump (all sites).
+    public var orderIDs: IDSet
+    /// Every `b_user.ID` in the dump.
+    public var userIDs: IDSet
 }

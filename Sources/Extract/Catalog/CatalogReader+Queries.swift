@@ -4,13 +4,14 @@ import BackstopPostgres
 extension CatalogReader {
     /// 21 fields: id, shop_id, "orderNumber", tracking_id, "customerName", phone, delivery_address,
     /// subtotal, delivery_cost, total, status, bitrix_order_id, recipient_name, recipient_phone,
-    /// delivery_type, created_at, then the item arrays product ids, names, prices, quantities, totals.
+    /// delivery_type, created_at, then the item arrays product ids, names, prices, quantities, totals, then
+    /// delivery_date, pickup_address, updated_at.
     static var orderQuery: PGQuery {
         """
         SELECT o.id, o.shop_id, o."orderNumber", o.tracking_id, o."customerName", o.phone, o.delivery_address, \
         o.subtotal, o.delivery_cost, o.total, o.status, o.bitrix_order_id, o.recipient_name, \
         o.recipient_phone, o.delivery_type, o.created_at, \
-        i.product_ids, i.names, i.prices, i.quantities, i.totals \
+        i.product_ids, i.names, i.prices, i.quantities, i.totals, o.delivery_date, o.pickup_address, o.updated_at \
         FROM "order" o \
         LEFT JOIN (SELECT order_id, \
         array_agg(product_id ORDER BY id) AS product_ids, \
@@ -86,12 +87,16 @@ extension CatalogReader {
             phone: PhoneNumber.normalize(rawPhone) ?? rawPhone,
             recipientName: row.string(12),
             recipientPhone: rawRecipientPhone.map { PhoneNumber.normalize($0) ?? $0 },
-            deliveryAddress: row.string(6),
+            deliveryAddress: row.string(6) ?? row.string(22),
             items: items.map {
                 CanonicalOrderItem(productID: $0.productID, name: $0.name, price: $0.price,
                                    quantityTenThousandths: $0.quantity * 10_000)
             },
-            createdAt: try row.timestampMicros(15).map(CatalogTimestamp.text(micros:)))
+            createdAt: try row.timestampMicros(15).map(CatalogTimestamp.text(micros:)),
+            subtotal: Kopecks(try row.required(7, row.integer)),
+            deliveryDate: try row.timestampMicros(21).map { String(CatalogTimestamp.text(micros: $0).prefix(10)) },
+            pickup: row.string(14) == "pickup",
+            updatedAt: try row.timestampMicros(23).map(CatalogTimestamp.text(micros:)))
         return CatalogOrder(
             order: order, orderNumber: row.string(2) ?? "", trackingID: row.string(3) ?? "",
             statusName: statusName, subtotal: Kopecks(try row.required(7, row.integer)),

@@ -45,14 +45,14 @@ public struct CatalogReader {
 
     /// Orders (optionally of one shop) ordered by id, in canonical form with their items.
     public func orders(shopID: Int64? = nil) throws -> CatalogCursor<CanonicalOrder> {
-        try copy(Self.orderQuery, source: "order", fields: 21, shopID: shopID) { row, problems in
+        try copy(Self.orderQuery, source: "order", fields: 24, shopID: shopID) { row, problems in
             try Self.decodeOrder(row, problems: &problems).order
         }
     }
 
     /// Orders with their catalog-only details (order number, raw status label and phones, item totals).
     public func orderRecords(shopID: Int64? = nil) throws -> CatalogCursor<CatalogOrder> {
-        try copy(Self.orderQuery, source: "order", fields: 21, shopID: shopID) { row, problems in
+        try copy(Self.orderQuery, source: "order", fields: 24, shopID: shopID) { row, problems in
             try Self.decodeOrder(row, problems: &problems)
         }
     }

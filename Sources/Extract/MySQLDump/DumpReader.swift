@@ -7,6 +7,13 @@ public protocol DumpEventStream: AnyObject {
     /// The next event, or `nil` after ``DumpEvent/end(_:)``.
     /// - Throws: ``ExtractError`` naming the file, byte offset, line, statement and table.
     func next() throws(ExtractError) -> DumpEvent?
+    /// The completion time the input's footer states (`YYYY-MM-DD HH:MM:SS`), once read; `nil` without one.
+    var completedAt: String? { get }
+}
+
+extension DumpEventStream {
+    /// No footer time by default (a mydumper or `--tab` directory states none in its data files).
+    public var completedAt: String? { nil }
 }
 
 /// A streaming reader of one mysqldump / mariadb-dump / Bitrix backup / mydumper data file.
@@ -105,6 +112,11 @@ public final class DumpReader: DumpEventStream {
         }
     }
 
+    /// The time the footer says the dump was completed (`-- Dump completed on 2025-10-25 03:00:00`, Bitrix
+    /// `-- Finished: 2025-10-25 03:00:00`), as `YYYY-MM-DD HH:MM:SS` wall-clock text of the dumping host;
+    /// `nil` before the footer, without one, or when it carries no such time (`--skip-dump-date`).
+    public private(set) var completedAt: String?
+
     /// Bytes of (decompressed) input consumed so far, for progress reports.
     public var bytesRead: Int64 { buffer.location(of: pos).offset }
 
@@ -178,6 +190,18 @@ public final class DumpReader: DumpEventStream {
 
     // MARK: Start and end
 
+    /// The `YYYY-MM-DD HH:MM:SS` time on the footer line at `pos`, or `nil`.
+    private func footerTime() -> String? {
+        let base = buffer.base
+        let lineEnd = findByte(base, pos, buffer.end, 0x0A)
+        var k = pos
+        // The time follows the first digit after the footer's words ("on ", ": ").
+        while k < lineEnd, base[k] &- 0x30 >= 10 { k += 1 }
+        guard lineEnd - k >= 19 else { return nil }
+        let text = UnsafeBufferPointer(start: base + k, count: 19)
+        return WallClock.isWallClockText(text) ? String(decoding: text, as: UTF8.self) : nil
+    }
+
     private func checkStart() throws(ExtractError) {
         try ensure(4)
         let n = buffer.end - pos
@@ -220,7 +244,10 @@ public final class DumpReader: DumpEventStream {
         func at(_ k: Int) -> UInt8 { pos + k < end ? base[pos + k] : 0 }
         let b = at(0)
         if b == 0x2D && at(1) == 0x2D && (pos + 2 >= end || at(2) <= 0x20) {
-            if hasPrefix("-- Dump completed") || hasPrefix("-- Finished:") { sawFooter = true }
+            if hasPrefix("-- Dump completed") || hasPrefix("-- Finished:") {
+                sawFooter = true
+                completedAt = footerTime()
+            }
             try skipLine()
             return nil
         }

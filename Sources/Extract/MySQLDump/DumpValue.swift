@@ -31,75 +31,12 @@ extension DumpValue {
 
     /// The value as a signed 64-bit integer, or `nil` for NULL, non-integers and out-of-range values.
     /// Quoted integers (`'17008'`, as in property VALUE columns) are accepted too.
-    public var int64: Int64? {
-        guard let bytes = rawBytes, !bytes.isEmpty else { return nil }
-        var index = 0
-        var negative = false
-        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
-            negative = bytes[0] == UInt8(ascii: "-")
-            index = 1
-        }
-        guard index < bytes.count else { return nil }
-        var value: Int64 = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (s, o2) = negative ? m.subtractingReportingOverflow(Int64(digit)) : m.addingReportingOverflow(Int64(digit))
-            guard !o1, !o2 else { return nil }
-            value = s
-            index += 1
-        }
-        return value
-    }
+    public var int64: Int64? { rawBytes?.withUnsafeBufferPointer(DumpNumber.int64) ?? nil }
 
     /// A decimal literal as an exact integer scaled by 10^`scale` (`"4950.50"` at scale 2 → 495050).
     /// Returns `nil` for NULL, malformed text, more fraction digits than `scale` that are not zeros, or
     /// overflow. Never goes through `Double`.
     public func scaledDecimal(scale: Int) -> Int64? {
-        guard let bytes = rawBytes, !bytes.isEmpty else { return nil }
-        var index = 0
-        var negative = false
-        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
-            negative = bytes[0] == UInt8(ascii: "-")
-            index = 1
-        }
-        var value: Int64 = 0
-        var digits = 0
-        var fraction = -1
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: ".") {
-                guard fraction < 0 else { return nil }
-                fraction = 0
-                index += 1
-                continue
-            }
-            let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            if fraction >= 0 {
-                if fraction >= scale {
-                    guard digit == 0 else { return nil }
-                    index += 1
-                    continue
-                }
-                fraction += 1
-            }
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(Int64(digit))
-            guard !o1, !o2 else { return nil }
-            value = s
-            digits += 1
-            index += 1
-        }
-        guard digits > 0 else { return nil }
-        var missing = scale - max(fraction, 0)
-        while missing > 0 {
-            let (m, o) = value.multipliedReportingOverflow(by: 10)
-            guard !o else { return nil }
-            value = m
-            missing -= 1
-        }
-        return negative ? -value : value
+        rawBytes?.withUnsafeBufferPointer { DumpNumber.scaledDecimal($0, scale: scale) } ?? nil
     }
 }

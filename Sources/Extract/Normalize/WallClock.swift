@@ -3,6 +3,20 @@ import Foundation
 /// Wall-clock times as `YYYY-MM-DD HH:MM:SS` text, the form Bitrix DATETIME columns are dumped in.
 /// Text of this shape compares chronologically byte by byte.
 enum WallClock {
+    /// Whether `bytes` are exactly `YYYY-MM-DD HH:MM:SS` (digits and separators in place).
+    static func isWallClockText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == 19 else { return false }
+        for (i, byte) in bytes.enumerated() {
+            switch i {
+            case 4, 7: if byte != UInt8(ascii: "-") { return false }
+            case 10: if byte != UInt8(ascii: " ") { return false }
+            case 13, 16: if byte != UInt8(ascii: ":") { return false }
+            default: if byte &- UInt8(ascii: "0") >= 10 { return false }
+            }
+        }
+        return true
+    }
+
     /// The wall-clock text of an instant in a time zone.
     static func text(_ date: Date, in timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)

@@ -44,6 +44,8 @@ public struct BackstopConfiguration: Sendable, Equatable {
         public var site: String = "s1"
         /// The time zone of Bitrix DATETIME wall-clock values.
         public var timeZone: String = "Asia/Almaty"
+        /// "Now" for a dump without a dated footer (`YYYY-MM-DD HH:MM:SS`, site time); the footer wins.
+        public var snapshotTime: String?
     }
 
     /// Image fetching and embeddings.
@@ -65,7 +67,7 @@ public struct BackstopConfiguration: Sendable, Equatable {
         /// The folder that receives one sub-folder per run.
         public var directory: String = "reports"
         /// Formats written by default.
-        public var formats: [String] = ["json", "md", "prom"]
+        public var formats: [String] = ["json", "ndjson", "md", "prom"]
         /// A node_exporter textfile-collector folder for the `.prom` file, if any.
         public var textfileDirectory: String?
     }
@@ -128,6 +130,7 @@ public struct BackstopConfiguration: Sendable, Equatable {
             case "bitrix.base_url": bitrix.baseURL = try reader.string()
             case "bitrix.site": bitrix.site = try reader.string()
             case "bitrix.time_zone": bitrix.timeZone = try reader.string()
+            case "bitrix.snapshot_time": bitrix.snapshotTime = try reader.string()
             case "images.mirror": images.mirror = try reader.string()
             case "images.concurrency": images.concurrency = Int(try reader.integer())
             case "images.model": images.model = try reader.string()

@@ -41,16 +41,20 @@ public struct JSONReportFormat: ReportFormat {
         let counts = report.countsByKind
         line("  \"counts\": {" + counts.map { "\(jsonString($0.kind.rawValue)): \($0.count)" }.joined(separator: ", ") + "},")
         line("  \"total\": \(report.discrepancies.count),")
+        if let r = report.reconciliation {
+            line("  \"snapshot\": {\"time\": \(jsonString(r.snapshot.text)), \"source\": \(jsonString(r.snapshot.source.rawValue)), "
+                + "\"explanation\": \(jsonString(r.snapshot.explanation))},")
+            line("  \"status_map\": \(jsonString(r.statusMapVersion)),")
+            line("  \"rows_compared\": {" + r.rowsCompared.sorted { $0.key < $1.key }
+                .map { "\(jsonString($0.key)): \($0.value)" }.joined(separator: ", ") + "},")
+            line("  \"withheld_partial\": \(r.withheld),")
+            line("  \"systematic\": [" + r.systematic.map {
+                "{\"field\": \(jsonString($0.field)), \"count\": \($0.count), \"explanation\": \(jsonString($0.explanation))}"
+            }.joined(separator: ", ") + "],")
+        }
         line("  \"discrepancies\": [")
         for (i, d) in report.discrepancies.enumerated() {
-            var fields = ["\"kind\": \(jsonString(d.kind.rawValue))", "\"entity\": \(jsonString(d.entity))", "\"key\": \(jsonString(d.key))"]
-            if let field = d.field { fields.append("\"field\": \(jsonString(field))") }
-            fields.append("\"bitrix\": \(opt(d.bitrixValue))")
-            fields.append("\"catalog\": \(opt(d.catalogValue))")
-            if let parser = d.parser { fields.append("\"parser\": \(jsonString(parser))") }
-            if let cause = d.probableCause { fields.append("\"probable_cause\": \(jsonString(cause))") }
-            fields.append("\"severity\": \(jsonString(d.severity.rawValue))")
-            line("    {" + fields.joined(separator: ", ") + "}" + (i + 1 < report.discrepancies.count ? "," : ""))
+            line("    " + DiscrepancyJSON.object(d) + (i + 1 < report.discrepancies.count ? "," : ""))
         }
         line("  ]")
         line("}")

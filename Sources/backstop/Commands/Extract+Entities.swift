@@ -28,12 +28,12 @@ struct EntityExport {
         if let dump {
             var options = options
             options.tables = BitrixModelBuilder.tables
-            let builder = BitrixModelBuilder(now: Date(), logger: logger)
+            let builder = BitrixModelBuilder(logger: logger)
             let stream = try DumpReader.open(URL(fileURLWithPath: dump), options: options, logger: logger)
             while let event = try stream.next() {
                 if case .row(let row) = event { builder.consume(row) }
             }
-            let snapshot = builder.finish()
+            let snapshot = builder.finish(completedAt: stream.completedAt)
             switch entity {
             case .products: snapshot.products.forEach(sink.write)
             case .orders: snapshot.orders.forEach(sink.write)

@@ -104,7 +104,8 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> 
     let formats = try RunOptions.formats(configuration.report.formats)
     let job = RunJob(
         kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
-        arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version)
+        arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
+        outputDirectory: options.out.map { URL(fileURLWithPath: $0) })
     let result: RunResult
     do {
         result = try job.run()

@@ -20,6 +20,14 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder that receives one sub-folder per run (default: reports).", valueName: "dir"))
     var reportDir: String?
 
+    @Option(help: ArgumentHelp("Write this run's reports into exactly this folder (report.json, discrepancies.ndjson, …) instead of a per-run sub-folder of --report-dir.", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp(
+        "\"Now\" for ACTIVE_FROM/ACTIVE_TO when the dump has no dated footer (YYYY-MM-DD HH:MM:SS, site time). Default: the footer's time, else the newest row time in the dump; never the wall clock.",
+        valueName: "time"))
+    var snapshotTime: String?
+
     @Option(name: .customLong("format"), help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
     var formats: [ReportFormatArgument] = []
 
@@ -29,6 +37,7 @@ struct RunOptions: ParsableArguments {
         if let shopID { configuration.shopID = shopID }
         if let reportDir { configuration.report.directory = reportDir }
         if !formats.isEmpty { configuration.report.formats = formats.map(\.rawValue) }
+        if let snapshotTime { configuration.bitrix.snapshotTime = snapshotTime }
     }
 
     /// The report formats to write.
@@ -44,11 +53,12 @@ struct RunOptions: ParsableArguments {
 
 /// `--format` values: the formats that exist (HTML and CSV are not built yet).
 enum ReportFormatArgument: String, ExpressibleByArgument, CaseIterable {
-    case json, md, prom
+    case json, ndjson, md, prom
 
     var format: any ReportFormat {
         switch self {
         case .json: return .json
+        case .ndjson: return .ndjson
         case .md: return .markdown
         case .prom: return .prometheus
         }

@@ -1,0 +1,94 @@
+public import BackstopModel
+
+/// One typed difference between Bitrix and the catalog: what differs (entity, key, field, item), both
+/// values raw and normalised, the rule that compared them, the evidence behind the probable cause, and
+/// the action the default policy plans. Discrepancies, plans and reports are renderings of changes.
+public struct Change: Sendable, Hashable {
+    /// The kind (the world manifest's names).
+    public var kind: DiscrepancyKind
+    /// The key: product id, Bitrix order id (else `catalog:<id>`), or sequence name.
+    public var key: String
+    /// The field, for field-level kinds.
+    public var field: String?
+    /// The order line's product id, for item-level kinds.
+    public var item: String?
+    /// The Bitrix side.
+    public var bitrix: ChangeValue
+    /// The catalog side.
+    public var catalog: ChangeValue
+    /// The comparison rule used (`price.kopecks`, `text.nfc-whitespace`, …).
+    public var rule: String
+    /// What the comparison saw that points to a cause; resolved through ``CauseRules``.
+    public var evidence: Evidence
+    /// What the default policy would do about it.
+    public var action: ChangeAction
+
+    /// Creates a change.
+    public init(
+        kind: DiscrepancyKind, key: String, field: String? = nil, item: String? = nil, bitrix: ChangeValue = .absent,
+        catalog: ChangeValue = .absent, rule: String, evidence: Evidence, action: ChangeAction
+    ) {
+        self.kind = kind
+        self.key = key
+        self.field = field
+        self.item = item
+        self.bitrix = bitrix
+        self.catalog = catalog
+        self.rule = rule
+        self.evidence = evidence
+        self.action = action
+    }
+
+    /// The order reports list changes in: kind, key, field, item.
+    public static func reportOrder(_ a: Change, _ b: Change) -> Bool {
+        if a.kind != b.kind { return a.kind < b.kind }
+        if a.key != b.key { return a.key.count != b.key.count ? a.key.count < b.key.count : a.key < b.key }
+        if a.field != b.field { return (a.field ?? "") < (b.field ?? "") }
+        return (a.item ?? "") < (b.item ?? "")
+    }
+}
+
+/// One side's value of a change: as read and as compared.
+public struct ChangeValue: Sendable, Hashable {
+    /// The value as read (text form), `nil` when the side has none.
+    public var raw: String?
+    /// The value as compared after normalisation, `nil` when the side has none.
+    public var normalized: String?
+
+    /// A value whose raw and normalised forms are the same.
+    public init(_ value: String?) {
+        raw = value
+        normalized = value
+    }
+
+    /// A value with a distinct normalised form.
+    public init(raw: String?, normalized: String?) {
+        self.raw = raw
+        self.normalized = normalized
+    }
+
+    /// No value on this side.
+    public static let absent = ChangeValue(nil)
+}
+
+/// What the default conflict policy plans for a change (merge planning reads it; reports show it).
+public enum ChangeAction: String, Sendable, Hashable, CaseIterable {
+    /// Insert the row with its preserved id.
+    case insert
+    /// Update the named field in the catalog (Bitrix wins).
+    case update
+    /// Set `enabled = false` (never a hard delete).
+    case softDelete = "soft_delete"
+    /// Insert the missing `productimage` rows.
+    case insertImages = "insert_images"
+    /// Update the order status and append `orderhistory` (`changed_by = 'backstop'`).
+    case updateStatus = "update_status"
+    /// Back-fill `"order".bitrix_order_id`.
+    case backfillLink = "backfill_link"
+    /// Advance the sequence past the Bitrix id range.
+    case advanceSequence = "advance_sequence"
+    /// The catalog wins: a change for the Bitrix side (`bitrix_changes.ndjson`), never a catalog write.
+    case bitrixChange = "bitrix_change"
+    /// Reported for a person to decide; nothing is written.
+    case report
+}

@@ -1,0 +1,143 @@
+public import BackstopModel
+public import BackstopExtract
+
+/// Compares Bitrix orders with catalog orders. Bitrix orders are keyed by their id and linked to catalog
+/// orders through `"order".bitrix_order_id`, or through `XML_ID = 'railway-N'` (catalog order N) where
+/// the link was never written.
+public struct OrderReconciler: Sendable {
+    /// The shop, the status map.
+    public var configuration: ReconcileConfiguration
+
+    /// Creates a comparison.
+    public init(configuration: ReconcileConfiguration) { self.configuration = configuration }
+
+    /// What exists on each side, for the existence rules (gone, dangling).
+    public struct Existence: Sendable {
+        /// Every `b_sale_order.ID` in the dump.
+        public var bitrixOrders: IDSet
+        /// Every `b_iblock_element.ID` in the dump.
+        public var bitrixElements: IDSet
+        /// Every `b_user.ID` in the dump.
+        public var bitrixUsers: IDSet
+        /// Every catalog product id (all shops).
+        public var catalogProducts: IDSet
+
+        /// Creates the existence sets.
+        public init(bitrixOrders: IDSet, bitrixElements: IDSet, bitrixUsers: IDSet, catalogProducts: IDSet) {
+            self.bitrixOrders = bitrixOrders
+            self.bitrixElements = bitrixElements
+            self.bitrixUsers = bitrixUsers
+            self.catalogProducts = catalogProducts
+        }
+    }
+
+    /// The result of an order comparison.
+    public struct Result: Sendable {
+        /// Every change.
+        public var changes: [Change] = []
+        /// Bitrix orders of the shop compared.
+        public var bitrixCount = 0
+        /// Catalog orders of the shop read.
+        public var catalogCount = 0
+        /// Pairs compared field by field.
+        public var matched = 0
+        /// Absence-based findings (orphans, dangling references) withheld because the dump is partial.
+        public var withheld = 0
+    }
+
+    /// Compares the two sides.
+    ///
+    /// - Parameters:
+    ///   - bitrix: Bitrix orders in scope (railway-created or linked from the catalog), in id order.
+    ///   - catalog: catalog orders of every shop, in id order.
+    ///   - existence: what exists at all on each side.
+    ///   - partial: the dump is truncated: no orphan and no dangling reference is reported.
+    public func compare(bitrix: [CanonicalOrder], catalog: [CatalogOrder], existence: Existence, partial: Bool) -> Result {
+        let shop = configuration.shopID
+        let left = Ordered.byID(bitrix) { $0.bitrixID ?? 0 }
+        let right = Ordered.byID(catalog) { $0.order.catalogID ?? 0 }
+        var result = Result()
+        var position: [Int64: Int] = [:]
+        var links: [Int64: [Int]] = [:]
+        position.reserveCapacity(right.count)
+        for (k, c) in right.enumerated() {
+            if let id = c.order.catalogID { position[id] = k }
+            if let bitrixID = c.order.bitrixID { links[bitrixID, default: []].append(k) }
+            if c.order.shopID == shop { result.catalogCount += 1 }
+        }
+        var matched = [Bool](repeating: false, count: right.count)
+
+        for b in left {
+            guard let bitrixID = b.bitrixID else { continue }
+            let linked = links[bitrixID] ?? []
+            for k in linked { matched[k] = true }
+            guard b.shopID == shop else { continue }
+            result.bitrixCount += 1
+            let key = String(bitrixID)
+            var primary: Int?
+            if linked.count > 1 {
+                let ids = linked.compactMap { right[$0].order.catalogID }
+                result.changes.append(Change(
+                    kind: .orderLinkDuplicate, key: key, field: "bitrix_order_id", bitrix: ChangeValue(key),
+                    catalog: ChangeValue(ids.map(String.init).joined(separator: ",")), rule: "link.bitrix_order_id",
+                    evidence: .orderCreatedTwice, action: .report))
+                primary = linked.first { right[$0].order.catalogID == b.catalogID } ?? linked.first
+            } else if let only = linked.first {
+                primary = only
+            } else if let n = b.catalogID {
+                if let k = position[n] {
+                    if right[k].order.bitrixID == nil {
+                        matched[k] = true
+                        primary = k
+                        result.changes.append(Change(
+                            kind: .orderLinkMissing, key: key, field: "bitrix_order_id", bitrix: ChangeValue(key),
+                            catalog: .absent, rule: "link.xml_id", evidence: .linkNeverSet, action: .backfillLink))
+                    }
+                } else {
+                    result.changes.append(Change(
+                        kind: .orderMissing, key: key, bitrix: ChangeValue("railway-\(n)"), rule: "link.xml_id",
+                        evidence: .orderNotCreated, action: .report))
+                }
+            }
+            if partial {
+                result.withheld += 1
+            } else {
+                var seen = Set<Int64>()
+                for line in b.items
+                where !existence.bitrixElements.contains(line.productID) && !existence.catalogProducts.contains(line.productID)
+                    && seen.insert(line.productID).inserted
+                {
+                    let id = String(line.productID)
+                    result.changes.append(Change(
+                        kind: .orderDanglingProduct, key: key, field: "product_id", item: id, bitrix: ChangeValue(id),
+                        rule: "exists.product", evidence: .productGone, action: .report))
+                }
+            }
+            guard let k = primary, right[k].order.shopID == shop else { continue }
+            result.matched += 1
+            compareFields(b, right[k], key: key, into: &result)
+            if let user = b.userID, !existence.bitrixUsers.contains(user), !partial {
+                result.changes.append(Change(
+                    kind: .orderDanglingCustomer, key: key, field: "USER_ID", bitrix: ChangeValue(String(user)),
+                    rule: "exists.user", evidence: .userDeleted, action: .report))
+            }
+        }
+
+        for (k, c) in right.enumerated() where !matched[k] && c.order.shopID == shop {
+            guard let id = c.order.catalogID else { continue }
+            if let bitrixID = c.order.bitrixID {
+                guard !existence.bitrixOrders.contains(bitrixID) else { continue }
+                if partial { result.withheld += 1; continue }
+                result.changes.append(Change(
+                    kind: .orderOrphan, key: String(bitrixID), catalog: ChangeValue(String(id)), rule: "exists.order",
+                    evidence: .bitrixOrderDeleted, action: .report))
+            } else {
+                if partial { result.withheld += 1; continue }
+                result.changes.append(Change(
+                    kind: .orderOrphan, key: "catalog:\(id)", catalog: ChangeValue(String(id)), rule: "link.xml_id",
+                    evidence: .orderNeverPushed, action: .report))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,159 @@
+public import BackstopModel
+
+/// Compares Bitrix products with catalog products by preserved id, as a merge join over both sides in id
+/// order (inputs that arrive ordered are not re-sorted), and returns typed changes plus the counts of the
+/// webhook path's systematic losses.
+public struct ProductReconciler: Sendable {
+    /// The shop and the webhook's shop.
+    public var configuration: ReconcileConfiguration
+
+    /// Creates a comparison.
+    public init(configuration: ReconcileConfiguration) { self.configuration = configuration }
+
+    /// The result of a product comparison.
+    public struct Result: Sendable {
+        /// Every per-product change.
+        public var changes: [Change] = []
+        /// Systematic losses, counted once per field.
+        public var systematic = SystematicCounts()
+        /// Bitrix products of the shop compared.
+        public var bitrixCount = 0
+        /// Catalog products (all shops) read.
+        public var catalogCount = 0
+        /// Ids present on both sides.
+        public var matched = 0
+        /// Orphan candidates withheld because the dump is partial.
+        public var withheldOrphans = 0
+    }
+
+    /// Compares the two sides.
+    ///
+    /// - Parameters:
+    ///   - bitrix: products from the dump, all sellers (in id order when they come from the Bitrix model).
+    ///   - catalog: products from the catalog, all shops (in id order when they come from the reader).
+    ///   - partial: the dump is truncated: absence proves nothing, so no orphans are reported.
+    /// - Complexity: O(n + m) for ordered input; O(n log n) when an input has to be sorted first.
+    public func compare(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], partial: Bool) -> Result {
+        let left = Ordered.byID(bitrix, \.id)
+        let right = Ordered.byID(catalog, \.id)
+        let shop = configuration.shopID
+        var result = Result()
+        result.catalogCount = right.count
+        var i = 0
+        var j = 0
+        while i < left.count || j < right.count {
+            if j == right.count || (i < left.count && left[i].id < right[j].id) {
+                let b = left[i]
+                if b.shopID == shop {
+                    result.bitrixCount += 1
+                    if b.enabled {
+                        result.changes.append(Change(
+                            kind: .productMissing, key: String(b.id), bitrix: ChangeValue(b.name), rule: "match.id",
+                            evidence: .lostCreate, action: .insert))
+                    }
+                }
+                i += 1
+            } else if i == left.count || right[j].id < left[i].id {
+                let c = right[j]
+                if c.enabled && c.shopID == shop {
+                    if partial {
+                        result.withheldOrphans += 1
+                    } else {
+                        result.changes.append(Change(
+                            kind: .productOrphan, key: String(c.id), catalog: ChangeValue(c.name), rule: "match.id",
+                            evidence: .lostDelete, action: .softDelete))
+                    }
+                }
+                j += 1
+            } else {
+                if left[i].shopID == shop { result.bitrixCount += 1 }
+                result.matched += 1
+                compareMatched(bitrix: left[i], catalog: right[j], into: &result)
+                i += 1
+                j += 1
+            }
+        }
+        return result
+    }
+
+    func compareMatched(bitrix b: CanonicalProduct, catalog c: CanonicalProduct, into result: inout Result) {
+        let shop = configuration.shopID
+        let key = String(b.id)
+        let sameName = TextNormalizer.equal(b.name, c.name)
+        // Another product under a Bitrix id: names differ, and the catalog row is older than the element, or
+        // the element is another seller's. Nothing else is said about this key.
+        let catalogOlder = c.createdAt.flatMap { cc in b.createdAt.map { cc < $0 } } ?? false
+        if !sameName && (catalogOlder || b.shopID != shop) {
+            result.changes.append(Change(
+                kind: .productIDCollision, key: key, bitrix: name(b.name), catalog: name(c.name),
+                rule: "match.id+name+created", evidence: .localIDInBitrixRange, action: .report))
+            return
+        }
+        if b.shopID != c.shopID && (b.shopID == shop || c.shopID == shop) {
+            result.changes.append(Change(
+                kind: .productShop, key: key, field: "shop_id", bitrix: ChangeValue(b.shopID.map(String.init)),
+                catalog: ChangeValue(c.shopID.map(String.init)), rule: "match.id",
+                evidence: b.shopID != shop ? .movedToOtherSeller : (c.shopID == configuration.webhookShopID ? .webhookShop : .otherShop),
+                action: .report))
+            return
+        }
+        guard b.shopID == shop else { return }
+
+        func field(_ name: String, _ bitrix: ChangeValue, _ catalog: ChangeValue, _ rule: String, _ evidence: Evidence,
+                   _ action: ChangeAction = .update) {
+            result.changes.append(Change(
+                kind: .productField, key: key, field: name, bitrix: bitrix, catalog: catalog, rule: rule, evidence: evidence,
+                action: action))
+        }
+        if !sameName { field("name", self.name(b.name), self.name(c.name), "text.nfc-whitespace", .renamed) }
+        if let bp = b.price, bp != c.price {
+            let evidence: Evidence =
+                c.price?.value == 0 ? .priceParsedToZero
+                : (c.price?.value == bp.value * 100 && bp.value != 0 ? .priceTimes100 : .priceChangeNotSynced)
+            field("price", ChangeValue(raw: bp.description, normalized: String(bp.value)),
+                  ChangeValue(raw: c.price?.description, normalized: c.price.map { String($0.value) }), "price.kopecks", evidence)
+        }
+        if b.enabled != c.enabled {
+            field("enabled", ChangeValue(String(b.enabled)), ChangeValue(String(c.enabled)), "enabled.active-window",
+                  b.enabled ? .lostActivation : .lostDeactivation)
+        }
+        if c.images.isEmpty && !b.images.isEmpty {
+            result.changes.append(Change(
+                kind: .productImagesMissing, key: key, field: "images", bitrix: ChangeValue(String(b.images.count)),
+                catalog: ChangeValue("0"), rule: "images.count", evidence: .createFallback, action: .insertImages))
+        } else if b.images != c.images {
+            field("images", ChangeValue(b.images.joined(separator: " ")), ChangeValue(c.images.joined(separator: " ")),
+                  "images.ordered-urls", .imagesChanged)
+        }
+        if b.image != c.image && !(c.images.isEmpty && c.image == nil) {
+            field("image", ChangeValue(b.image), ChangeValue(c.image), "image.url", .imageChanged)
+        }
+        for (fieldName, bw, cw) in [("width", b.width, c.width), ("height", b.height, c.height)] where bw != cw {
+            if cw == nil && b.type == .vitrina {
+                result.systematic.add(fieldName == "width" ? .vitrinaWidth : .vitrinaHeight)
+            } else {
+                field(fieldName, ChangeValue(bw.map(String.init)), ChangeValue(cw.map(String.init)), "dimension.cm",
+                      .dimensionChanged, .report)
+            }
+        }
+        // The webhook's systematic losses: counted, never itemised.
+        if let type = b.type, c.type != type { result.systematic.add(.type) }
+        if let description = b.description, !description.isEmpty, !TextNormalizer.equal(description, c.description) {
+            result.systematic.add(.description)
+        }
+        if let created = b.createdAt, created != c.createdAt { result.systematic.add(.createdAt) }
+    }
+
+    private func name(_ text: String) -> ChangeValue { ChangeValue(raw: text, normalized: TextNormalizer.normalized(text)) }
+}
+
+/// Input order for merge joins: ordered input is used as it is, anything else is sorted once.
+enum Ordered {
+    /// `items` in ascending `key` order (a copy only when the input was not ordered).
+    static func byID<T>(_ items: [T], _ key: (T) -> Int64) -> [T] {
+        for k in items.indices.dropFirst() where key(items[k - 1]) > key(items[k]) {
+            return items.sorted { key($0) < key($1) }
+        }
+        return items
+    }
+}

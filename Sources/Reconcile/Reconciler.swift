@@ -1,0 +1,84 @@
+public import BackstopModel
+public import BackstopExtract
+
+/// Everything one reconciliation compares: the Bitrix model of the dump(s) and the catalog's rows.
+public struct ReconcileInput: Sendable {
+    /// The Bitrix model (products of every seller, orders in scope, id sets, snapshot time).
+    public var bitrix: BitrixSnapshot
+    /// Catalog products of every shop, in id order.
+    public var catalogProducts: [CanonicalProduct]
+    /// Catalog orders of every shop, in id order.
+    public var catalogOrders: [CatalogOrder]
+    /// The catalog's product id sequence, when it has one.
+    public var productSequence: CatalogSequence?
+    /// Whether the dump was truncated (read with `--allow-partial`).
+    public var partial: Bool
+
+    /// Creates an input.
+    public init(
+        bitrix: BitrixSnapshot, catalogProducts: [CanonicalProduct], catalogOrders: [CatalogOrder],
+        productSequence: CatalogSequence?, partial: Bool
+    ) {
+        self.bitrix = bitrix
+        self.catalogProducts = catalogProducts
+        self.catalogOrders = catalogOrders
+        self.productSequence = productSequence
+        self.partial = partial
+    }
+}
+
+/// What a reconciliation found.
+public struct ReconcileResult: Sendable {
+    /// Every change, in report order (kind, key, field, item).
+    public var changes: [Change]
+    /// The webhook path's systematic losses, counted per field.
+    public var systematic: SystematicCounts
+    /// Rows compared per table (`product.bitrix`, `product.catalog`, `product.matched`, `order.*`).
+    public var rowsCompared: [String: Int]
+    /// Absence-based findings withheld because the dump is partial.
+    public var withheld: Int
+    /// "Now" for every time rule.
+    public var snapshot: SnapshotTime
+    /// The status map's version.
+    public var statusMapVersion: String
+
+    /// The changes rendered as discrepancies, causes resolved through `causes`.
+    public func discrepancies(causes: CauseRules) -> [Discrepancy] { changes.map { $0.discrepancy(causes: causes) } }
+}
+
+/// Reconciles products, orders and sequences with one configuration and one rule table.
+public struct Reconciler: Sendable {
+    /// The shop, the webhook's shop, the status map.
+    public var configuration: ReconcileConfiguration
+
+    /// Creates a reconciler.
+    public init(configuration: ReconcileConfiguration) { self.configuration = configuration }
+
+    /// The cause table for this configuration.
+    public var causes: CauseRules { CauseRules(configuration: configuration) }
+
+    /// Compares everything in `input`.
+    public func reconcile(_ input: ReconcileInput) -> ReconcileResult {
+        let products = ProductReconciler(configuration: configuration).compare(
+            bitrix: input.bitrix.products, catalog: input.catalogProducts, partial: input.partial)
+        let existence = OrderReconciler.Existence(
+            bitrixOrders: input.bitrix.orderIDs, bitrixElements: input.bitrix.elementIDs, bitrixUsers: input.bitrix.userIDs,
+            catalogProducts: IDSet(input.catalogProducts.map(\.id)))
+        let orders = OrderReconciler(configuration: configuration).compare(
+            bitrix: input.bitrix.orders, catalog: input.catalogOrders, existence: existence, partial: input.partial)
+        var changes = products.changes + orders.changes
+        if let sequence = input.productSequence, let risk = SequenceCheck.check(sequence, bitrixIDs: input.bitrix.elementIDs) {
+            changes.append(risk)
+        }
+        changes.sort(by: Change.reportOrder)
+        return ReconcileResult(
+            changes: changes, systematic: products.systematic,
+            rowsCompared: [
+                "product.bitrix": products.bitrixCount, "product.catalog": products.catalogCount,
+                "product.matched": products.matched, "order.bitrix": orders.bitrixCount,
+                "order.catalog": orders.catalogCount, "order.matched": orders.matched,
+            ],
+            withheld: products.withheldOrphans + orders.withheld, snapshot: input.bitrix.snapshot,
+            statusMapVersion: configuration.statusMap.version)
+    }
+}

@@ -1,0 +1,81 @@
+import BackstopModel
+import BackstopReconcile
+import Testing
+
+@Suite struct ProductReconcilerTests {
+    let configuration = ReconcileConfiguration()
+
+    func product(
+        _ id: Int64, shop: Int64 = 17008, name: String = "Розы", price: Int64 = 495000, enabled: Bool = true,
+        images: [String] = ["https://cvety.kz/upload/a.jpg"], created: String = "2025-01-01 00:00:00"
+    ) -> CanonicalProduct {
+        CanonicalProduct(
+            id: id, shopID: shop, name: name, price: Kopecks(price), enabled: enabled, image: images.first, images: images,
+            createdAt: created)
+    }
+
+    func compare(_ bitrix: [CanonicalProduct], _ catalog: [CanonicalProduct], partial: Bool = false) -> [String: [Change]] {
+        let result = ProductReconciler(configuration: configuration).compare(bitrix: bitrix, catalog: catalog, partial: partial)
+        return Dictionary(grouping: result.changes, by: \.key)
+    }
+
+    @Test func classifiesMissingOrphanAndFieldDrift() {
+        let bitrix = [
+            product(1), product(2, name: "Тюльпаны\u{00A0} 25"), product(3, price: 4950), product(4, enabled: false),
+            product(5), product(6, shop: 71264), product(7, price: 495000), product(10), product(11),
+        ]
+        let catalog = [
+            product(2, name: "Тюльпаны 25"), product(3, price: 495000), product(4, enabled: true), product(8),
+            product(9, shop: 8, enabled: true), product(5, shop: 8), product(7, price: 0), product(10, images: []),
+            product(11, images: ["https://cvety.kz/upload/old.jpg"]),
+        ]
+        let byKey = compare(bitrix, catalog)
+        #expect(byKey["1"]?.map(\.kind) == [.productMissing])
+        #expect(byKey["2"] == nil, "NBSP and whitespace runs are normalised")
+        #expect(byKey["3"]?.map(\.field) == ["price"])
+        #expect(byKey["3"]?.first?.evidence == .priceTimes100)
+        #expect(byKey["4"]?.map(\.field) == ["enabled"])
+        #expect(byKey["5"]?.map(\.kind) == [.productShop], "a row in another shop is product.shop only")
+        #expect(byKey["5"]?.first?.evidence == .webhookShop)
+        #expect(byKey["6"] == nil, "other sellers are not in the 17008 catalog")
+        #expect(byKey["7"]?.first?.evidence == .priceParsedToZero)
+        #expect(byKey["8"]?.map(\.kind) == [.productOrphan])
+        #expect(byKey["9"] == nil, "rows of other shops are not orphans of 17008")
+        #expect(byKey["10"]?.map(\.kind) == [.productImagesMissing])
+        #expect(Set(byKey["11"]?.compactMap(\.field) ?? []) == ["image", "images"])
+        #expect(byKey.count == 8, "nothing on keys 2, 6 and 9")
+    }
+
+    @Test func anotherProductUnderABitrixIDIsACollisionAndNothingElse() {
+        let bitrix = [product(1, shop: 71264, name: "Розы 101"), product(2, name: "Пионы", created: "2025-05-01 00:00:00")]
+        let catalog = [
+            product(1, shop: 8, name: "Тестовый букет", price: 1), product(2, name: "Тест", created: "2025-04-01 00:00:00"),
+        ]
+        let byKey = compare(bitrix, catalog)
+        #expect(byKey["1"]?.map(\.kind) == [.productIDCollision])
+        #expect(byKey["2"]?.map(\.kind) == [.productIDCollision])
+    }
+
+    @Test func aPartialDumpReportsNoOrphans() {
+        let result = ProductReconciler(configuration: configuration).compare(
+            bitrix: [product(1)], catalog: [product(1), product(2), product(3)], partial: true)
+        #expect(result.changes.isEmpty)
+        #expect(result.withheldOrphans == 2)
+    }
+
+    @Test func identicalSidesHaveNoChangesInAnyOrder() {
+        let products = (1...100).map { product(Int64($0), name: "Букет \($0)", price: Int64($0) * 100) }
+        let result = ProductReconciler(configuration: configuration).compare(
+            bitrix: products.shuffled(), catalog: products.shuffled(), partial: false)
+        #expect(result.changes.isEmpty)
+        #expect(result.matched == 100)
+    }
+
+    @Test func causesComeFromTheRuleTableWithTheConfiguredShops() {
+        let configuration = ReconcileConfiguration(shopID: 17008, webhookShopID: 42)
+        let rules = CauseRules(configuration: configuration)
+        #expect(rules.cause(for: .webhookShop).code == "webhook_shop")
+        #expect(rules.cause(for: .webhookShop).text.contains("42"))
+        for evidence in Evidence.allCases { #expect(!rules.cause(for: evidence).text.isEmpty) }
+    }
+}
