@@ -86,4 +86,32 @@ struct DirectDumpTests {
         #expect(left == right)
         _ = dir
     }
+
+    /// Every dump flavour ends with the world's snapshot time (mariadb-dump runs under faketime), whichever
+    /// day the world is generated.
+    @Test func dumpFooterIsTheSnapshot() throws {
+        let socket = try WorldFixture.requireSocket()
+        let real = try WorldFixture.tinyWorld(seed: 4, socket: socket)
+        defer { try? FileManager.default.removeItem(at: real) }
+        let direct = try WorldFixture.tinyWorld(seed: 4, socket: nil)
+        defer { try? FileManager.default.removeItem(at: direct) }
+        let summary = try JSONDecoder().decode(WorldSummary.self,
+                                               from: Data(contentsOf: real.appendingPathComponent("world.json")))
+        #expect(summary.snapshot == "2025-10-25 03:00:00")
+        for world in [real, direct] {
+            #expect(try BitrixSide.footerTime(world.appendingPathComponent("bitrix/dump.sql")) == summary.snapshot)
+        }
+        for file in ["dump-complete-insert.sql.gz", "dump-hex-blob.sql.gz"] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("footer-\(UUID().uuidString).sql")
+            defer { try? FileManager.default.removeItem(at: out) }
+            let gunzip = Process()
+            gunzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            gunzip.arguments = ["gzip", "-dc", real.appendingPathComponent("bitrix/\(file)").path]
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            gunzip.standardOutput = try FileHandle(forWritingTo: out)
+            try gunzip.run()
+            gunzip.waitUntilExit()
+            #expect(try BitrixSide.footerTime(out) == summary.snapshot, "\(file)")
+        }
+    }
 }

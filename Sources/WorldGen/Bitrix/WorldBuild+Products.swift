@@ -358,7 +358,8 @@ extension WorldBuild {
 
     private func writeFiles(preview: FileRef, gallery: [FileRef], created: Int, r: inout WorldRandom) throws {
         let f = b(.file)
-        for (k, ref) in ([preview] + gallery).enumerated() {
+        // In id order (the table's primary key, as mariadb-dump prints it): a re-uploaded preview has the last slot.
+        for (k, ref) in ([preview] + gallery).sorted(by: { $0.id < $1.id }).enumerated() {
             f.beginRow()
             f.int(ref.id); f.dateTime(created + k); f.string("iblock"); f.int(545); f.int(435)
             f.int(r.int(18_000...140_000)); f.string(ref.png ? "image/png" : "image/jpeg")
