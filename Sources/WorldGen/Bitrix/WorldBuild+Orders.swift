@@ -81,8 +81,10 @@ extension WorldBuild {
             var deliveryDate = [UInt8]()
             deliveryDate.append(date: deliveryDay)
             let dmy = String(decoding: deliveryDate, as: UTF8.self).split(separator: "-").reversed().joined(separator: ".")
-            let currency = railway ? "KZT" : (r.chance(0.005) ? "USD" : (r.chance(0.005) ? "RUB" : "KZT"))
-            let rate = currency == "USD" ? 480 : (currency == "RUB" ? 6 : 1)
+            let currency = railway ? (drift == .currency ? "RUB" : "KZT")
+                : (r.chance(0.005) ? "USD" : (r.chance(0.005) ? "RUB" : "KZT"))
+            // Railway amounts are always tenge, even when mislabelled.
+            let rate = railway ? 1 : (currency == "USD" ? 480 : (currency == "RUB" ? 6 : 1))
             // PRICE ×10 000: Σ price × quantity (converted for foreign currencies).
             let price4 = lines.reduce(0) { $0 + $1.priceTenge * $1.quantity4 / rate }
             // The delivery fee in kopecks. Railway orders carry the catalog's fee into PRICE_DELIVERY and PRICE,
@@ -265,6 +267,9 @@ extension WorldBuild {
                 catalogPickup = !pickup
                 plant(.init(kind: .orderField, key: key, field: "pickup", bitrix: pickup ? "Y" : "N",
                             catalog: catalogPickup ? "pickup" : "scheduled", cause: "delivery_type_edited"))
+            case .currency?:
+                plant(.init(kind: .orderField, key: key, field: "currency", bitrix: currency, catalog: "KZT",
+                            cause: "currency_mislabelled"))
             case .linkDuplicate?, nil:
                 break
             }

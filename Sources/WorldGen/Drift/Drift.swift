@@ -87,6 +87,9 @@ enum OrderDrift: CaseIterable {
     case itemPrice
     /// An orderitem's name edited. → `order.item_field` name
     case itemName
+    /// The Bitrix order (and its basket) labelled RUB with the same amounts (the site's currency applied to
+    /// the push). → `order.field` currency
+    case currency
 }
 
 /// The webhook path's status map (`BX_TO_RAILWAY_STATUS`, upstream.md §2.5), to enum names.

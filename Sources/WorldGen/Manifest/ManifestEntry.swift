@@ -28,7 +28,7 @@ public import BackstopModel
 /// (item missing/extra/quantity/price, dangling product) also plants `order.field` subtotal and total, and a
 /// dropped delivery fee plants delivery_cost and total. address = coalesce(delivery_address,
 /// pickup_address) vs prop addressRecipient; pickup = prop iWillGet 'Y' vs delivery_type 'pickup';
-/// delivery_date by date; phones as +7XXXXXXXXXX; names and addresses after NFC and whitespace
+/// delivery_date by date; currency = `b_sale_order.CURRENCY` vs KZT (amounts never converted); phones as +7XXXXXXXXXX; names and addresses after NFC and whitespace
 /// normalisation, case-sensitive. A dangling product exists on neither side, so its line is also
 /// `order.item_missing`. `product.id_collision` keys carry nothing else.
 public struct ManifestEntry: Codable, Sendable, Hashable {
