@@ -31,6 +31,16 @@ import Testing
         for kind in DiscrepancyKind.allCases {
             #expect(kinds.contains(kind), "no \(kind.rawValue) planted")
         }
+        let fields = Set(try WorldFixture.manifest(world).map { "\($0.kind.rawValue) \($0.field ?? "-")" })
+        let expected = ["name", "price", "enabled", "image", "images", "width", "height"].map { "product.field \($0)" }
+            + ["total", "subtotal", "delivery_cost", "currency", "phone", "customer_name", "recipient_name",
+               "recipient_phone", "address", "delivery_date", "pickup"].map { "order.field \($0)" }
+            + ["quantity", "price", "name"].map { "order.item_field \($0)" }
+            + ["product.shop shop_id", "product.images_missing images", "order.dangling_product product_id",
+               "order.dangling_customer USER_ID", "order.link_duplicate bitrix_order_id"]
+        for field in expected {
+            #expect(fields.contains(field), "no \(field) planted")
+        }
     }
 
     @Test func randomIsStableAcrossVersions() {

@@ -75,6 +75,7 @@ extension WorldBuild {
         let offset = Int(seed % UInt64(kinds.count))
         var eligible = 0
         var collisionCandidates: [(id: Int, name: String)] = []
+        var edges = 0
         productNames.reserveCapacity(scale.products)
 
         for i in 0..<scale.products {
@@ -92,7 +93,7 @@ extension WorldBuild {
             var activeFrom: Int? = r.chance(0.3) ? created : nil
             var activeTo: Int? = r.chance(0.05) ? WorldClock.snapshot + r.int(30...400) * 86_400 : nil
             // Activity windows at the snapshot's edges (bounds inclusive), for undrifted products only.
-            let edge: Int? = r.chance(0.08) ? r.int(0...3) : nil
+            let edge = r.chance(0.08)
             var galleryCount = r.int(0...3)
             let bouquet = r.next()
             let workflowCopy = r.chance(0.03)
@@ -111,13 +112,13 @@ extension WorldBuild {
             default: active = true
             }
             switch drift {
-            case nil:
-                switch edge {
-                case 0?: activeTo = WorldClock.snapshot          // last second of the window: still active
-                case 1?: activeTo = WorldClock.snapshot - 1      // expired just before the snapshot
-                case 2?: activeFrom = WorldClock.snapshot        // first second of the window: active
-                case 3?: activeFrom = WorldClock.snapshot + 1    // not active yet
-                default: break
+            case nil where edge:
+                edges += 1
+                switch edges % 4 {  // the four edges in turn, so even tiny has each
+                case 0: activeTo = WorldClock.snapshot          // last second of the window: still active
+                case 1: activeTo = WorldClock.snapshot - 1      // expired just before the snapshot
+                case 2: activeFrom = WorldClock.snapshot        // first second of the window: active
+                default: activeFrom = WorldClock.snapshot + 1    // not active yet
                 }
             case .windowExpired?:
                 activeTo = WorldClock.snapshot - r.int(1...30) * 86_400 + r.int(0...3600)
