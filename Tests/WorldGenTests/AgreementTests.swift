@@ -34,9 +34,10 @@ struct AgreementTests {
         }
     }
 
-    /// The check is not vacuous: three edits to a loaded copy of a fresh tiny world (an unplanted
-    /// product's price and an unplanted Railway order's status changed in the catalog, a planted orphan
-    /// embedding deleted) are reported as exactly those three findings.
+    /// The check is not vacuous: five edits to a loaded copy of a fresh tiny world (an unplanted product's
+    /// price, an unplanted Railway order's status and another one's recipient name changed in the catalog, a
+    /// planted orphan embedding deleted, and an unplanted enabled product's ACTIVE_TO moved one second before
+    /// the dump's snapshot in Bitrix) are reported as exactly those five findings.
     @Test func checkReportsUnplantedDrift() throws {
         let socket = try WorldFixture.requireSocket()
         let world = try WorldFixture.tinyWorld(seed: 5, socket: socket)
@@ -46,7 +47,8 @@ struct AgreementTests {
             try #require(clean.problems.isEmpty && clean.unconfirmed.isEmpty, "the fresh world must agree first")
             let manifest = loaded.manifest
             let mentioned = Set(manifest.map(\.key))
-            let bitrix = try BitrixSide(db: loaded.mariadb, database: loaded.database)
+            let bitrix = try BitrixSide(db: loaded.mariadb, database: loaded.database,
+                                        dump: world.appendingPathComponent("bitrix/dump.sql"))
             let catalog = try CatalogSide(loaded.pg)
 
             // 1. An unplanted, enabled cvety product whose price nobody planted.
@@ -68,9 +70,32 @@ struct AgreementTests {
             try loaded.pg.execute(
                 PGQuery(unsafeSQL: #"UPDATE "order" SET status = '\#(status)' WHERE id = \#(order.railway)"#))
 
+            // 4. Another unplanted Railway order's recipient name.
+            let other = try #require(bitrix.orders.values.sorted { $0.id < $1.id }.first { b in
+                b.id != order.id && !mentioned.contains(String(b.id)) && catalog.orders[b.railway] != nil
+            })
+            try loaded.pg.execute(PGQuery(unsafeSQL:
+                #"UPDATE "order" SET recipient_name = recipient_name || ' Jr' WHERE id = \#(other.railway)"#))
+
+            // 5. An unplanted, enabled cvety product whose Bitrix window closed one second before the snapshot.
+            let expired = try #require(catalog.products.keys.sorted().first { id in
+                guard id != product, let p = catalog.products[id], p.enabled, p.shop == WorldIDs.cvetyShop,
+                    let b = bitrix.products[id], b.seller == WorldIDs.cvetyShop, b.activeTo == nil
+                else { return false }
+                return !mentioned.contains(String(id))
+            })
+            try loaded.mariadb.execute("""
+                UPDATE b_iblock_element SET ACTIVE_TO = TIMESTAMP('\(bitrix.snapshot)') - INTERVAL 1 SECOND
+                WHERE ID = \(expired)
+                """, database: loaded.database)
+
             let findings = try loaded.check()
             #expect(findings.unconfirmed == [orphan])
-            #expect(findings.problems.count == 2, "\(findings.problems)")
+            #expect(findings.problems.count == 4, "\(findings.problems)")
+            #expect(findings.problems.contains { $0.hasPrefix("order \(other.id) recipient_name ") },
+                    "\(findings.problems)")
+            #expect(findings.problems.contains { $0.hasPrefix("product \(expired) enabled true vs false") },
+                    "\(findings.problems)")
             #expect(findings.problems.contains { $0.hasPrefix("product \(product) price ") }, "\(findings.problems)")
             #expect(findings.problems.contains { $0.hasPrefix("order \(order.id) status \(status) vs ") },
                     "\(findings.problems)")
@@ -111,7 +136,7 @@ struct AgreementCheck {
 
     /// Reads both sides as they are now and compares them with the manifest.
     func check() throws -> Findings {
-        let bitrix = try BitrixSide(db: mariadb, database: database)
+        let bitrix = try BitrixSide(db: mariadb, database: database, dump: world.appendingPathComponent("bitrix/dump.sql"))
         let catalog = try CatalogSide(pg)
         var checker = Checker(manifest: manifest, bitrix: bitrix, catalog: catalog)
         checker.checkProducts()
@@ -138,16 +163,26 @@ struct AgreementCheck {
 
 /// Ground values from the Bitrix tables.
 struct BitrixSide {
-    struct Product { var active: Bool; var name: String; var priceKopecks: Int; var vitrina: Bool; var width: Int?
-        var height: Int?; var image: String; var imageCount: Int; var seller: Int }
+    struct Product { var active: Bool; var activeFrom: String?; var activeTo: String?; var name: String
+        var priceKopecks: Int; var vitrina: Bool; var width: Int?; var height: Int?; var images: [String]; var seller: Int
+        /// ACTIVE with ACTIVE_FROM/ACTIVE_TO at `snapshot` (`YYYY-MM-DD HH:MM:SS`), bounds inclusive.
+        func effective(at snapshot: String) -> Bool {
+            active && (activeFrom.map { $0 <= snapshot } ?? true) && (activeTo.map { $0 >= snapshot } ?? true)
+        }
+    }
+    struct Line { var quantity: Int; var priceKopecks: Int; var name: String }
     struct Order { var id: Int; var railway: Int; var status: String; var userID: Int; var priceKopecks: Int
-        var phone: String; var lines: [Int: Int] }
+        var deliveryKopecks: Int; var currency: String; var props: [String: String]; var lines: [Int: Line] }
     var products: [Int: Product] = [:]          // every catalog element (all sellers)
+    var elements: Set<Int> = []                 // every b_iblock_element id
     var orders: [Int: Order] = [:]              // Railway orders by Bitrix id
     var users: Set<Int> = []
     var files: [String] = []
+    /// The dump's `-- Dump completed on` time, zero-padded (`YYYY-MM-DD HH:MM:SS`).
+    var snapshot: String
 
-    init(db: MariaDB, database: String) throws {
+    init(db: MariaDB, database: String, dump: URL) throws {
+        snapshot = try Self.footerTime(dump)
         func rows(_ sql: String) throws -> [[String]] {
             try db.execute(sql, database: database).split(separator: "\n").map {
                 $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -163,59 +198,94 @@ struct BitrixSide {
             }
             return String(decoding: bytes, as: UTF8.self)
         }
+        func nullable(_ s: String) -> String? { s == "NULL" ? nil : s }
         let props = try rows("""
-            SELECT IBLOCK_ELEMENT_ID, IBLOCK_PROPERTY_ID, VALUE FROM b_iblock_element_property
-            WHERE IBLOCK_PROPERTY_ID IN (290, 291, 294, 295, 296)
+            SELECT v.IBLOCK_ELEMENT_ID, v.IBLOCK_PROPERTY_ID, v.VALUE,
+                   IFNULL(CONCAT('https://cvety.kz/upload/', f.SUBDIR, '/', f.FILE_NAME), '')
+            FROM b_iblock_element_property v LEFT JOIN b_file f ON v.IBLOCK_PROPERTY_ID = 296 AND f.ID = v.VALUE
+            WHERE v.IBLOCK_PROPERTY_ID IN (290, 291, 292, 293, 294, 295, 296) ORDER BY v.ID
             """)
-        var seller: [Int: Int] = [:], ready: Set<Int> = [], cw: [Int: Int] = [:], ch: [Int: Int] = [:], gallery: [Int: Int] = [:]
+        var seller: [Int: Int] = [:], ready: Set<Int> = [], w: [Int: Int] = [:], h: [Int: Int] = [:]
+        var cw: [Int: Int] = [:], ch: [Int: Int] = [:], gallery: [Int: [String]] = [:]
         for r in props {
             let id = Int(r[0])!
             switch r[1] {
             case "290": seller[id] = Int(r[2])
             case "291": ready.insert(id)
+            case "292": w[id] = Int(r[2])
+            case "293": h[id] = Int(r[2])
             case "294": cw[id] = Int(r[2].replacingOccurrences(of: " см", with: ""))
             case "295": ch[id] = Int(r[2].replacingOccurrences(of: " см", with: ""))
-            default: gallery[id, default: 0] += 1
+            default: gallery[id, default: []].append(r[3])
             }
         }
         for r in try rows("""
-            SELECT e.ID, e.ACTIVE, HEX(e.NAME), ROUND(p.PRICE * 100), CONCAT('https://cvety.kz/upload/', f.SUBDIR, '/', f.FILE_NAME)
+            SELECT e.ID, e.ACTIVE, HEX(e.NAME), ROUND(p.PRICE * 100), CONCAT('https://cvety.kz/upload/', f.SUBDIR, '/', f.FILE_NAME),
+                   IFNULL(DATE_FORMAT(e.ACTIVE_FROM, '%Y-%m-%d %H:%i:%s'), 'NULL'),
+                   IFNULL(DATE_FORMAT(e.ACTIVE_TO, '%Y-%m-%d %H:%i:%s'), 'NULL')
             FROM b_iblock_element e JOIN b_catalog_price p ON p.PRODUCT_ID = e.ID AND p.CATALOG_GROUP_ID = 1
             JOIN b_file f ON f.ID = e.PREVIEW_PICTURE
             WHERE e.IBLOCK_ID IN (2, 27) AND e.WF_PARENT_ELEMENT_ID IS NULL
             """) {
             let id = Int(r[0])!
-            products[id] = Product(active: r[1] == "Y", name: unhex(r[2]), priceKopecks: Int(r[3])!,
-                                   vitrina: ready.contains(id), width: cw[id], height: ch[id], image: r[4],
-                                   imageCount: 1 + gallery[id, default: 0], seller: seller[id] ?? 0)
+            let vitrina = ready.contains(id)
+            products[id] = Product(active: r[1] == "Y", activeFrom: nullable(r[5]), activeTo: nullable(r[6]),
+                                   name: unhex(r[2]), priceKopecks: Int(r[3])!, vitrina: vitrina,
+                                   width: vitrina ? w[id] : cw[id], height: vitrina ? h[id] : ch[id],
+                                   images: [r[4]] + gallery[id, default: []], seller: seller[id] ?? 0)
         }
+        elements = Set(try rows("SELECT ID FROM b_iblock_element").map { Int($0[0])! })
         users = Set(try rows("SELECT ID FROM b_user").map { Int($0[0])! })
-        var phones: [Int: String] = [:]
-        for r in try rows("SELECT ORDER_ID, VALUE FROM b_sale_order_props_value WHERE CODE = 'phone'") {
-            phones[Int(r[0])!] = r[1]
+        var orderProps: [Int: [String: String]] = [:]
+        for r in try rows("""
+            SELECT v.ORDER_ID, v.CODE, HEX(v.VALUE) FROM b_sale_order_props_value v JOIN b_sale_order o ON o.ID = v.ORDER_ID
+            WHERE o.XML_ID LIKE 'railway-%'
+            """) {
+            orderProps[Int(r[0])!, default: [:]][r[1]] = unhex(r[2])
         }
         for r in try rows("""
-            SELECT ID, SUBSTRING(XML_ID, 9), STATUS_ID, USER_ID, ROUND(PRICE * 100) FROM b_sale_order WHERE XML_ID LIKE 'railway-%'
+            SELECT ID, SUBSTRING(XML_ID, 9), STATUS_ID, USER_ID, ROUND(PRICE * 100), ROUND(PRICE_DELIVERY * 100), CURRENCY
+            FROM b_sale_order WHERE XML_ID LIKE 'railway-%'
             """) {
             let id = Int(r[0])!
             orders[id] = Order(id: id, railway: Int(r[1])!, status: r[2], userID: Int(r[3])!, priceKopecks: Int(r[4])!,
-                               phone: phones[id] ?? "", lines: [:])
+                               deliveryKopecks: Int(r[5])!, currency: r[6], props: orderProps[id] ?? [:], lines: [:])
         }
         for r in try rows("""
-            SELECT b.ORDER_ID, b.PRODUCT_ID, ROUND(b.QUANTITY) FROM b_sale_basket b JOIN b_sale_order o ON o.ID = b.ORDER_ID
-            WHERE o.XML_ID LIKE 'railway-%'
+            SELECT b.ORDER_ID, b.PRODUCT_ID, ROUND(b.QUANTITY), ROUND(b.PRICE * 100), HEX(b.NAME)
+            FROM b_sale_basket b JOIN b_sale_order o ON o.ID = b.ORDER_ID WHERE o.XML_ID LIKE 'railway-%'
             """) {
-            orders[Int(r[0])!]?.lines[Int(r[1])!] = Int(r[2])!
+            orders[Int(r[0])!]?.lines[Int(r[1])!] = Line(quantity: Int(r[2])!, priceKopecks: Int(r[3])!, name: unhex(r[4]))
         }
         files = try rows("SELECT CONCAT('upload/', SUBDIR, '/', FILE_NAME) FROM b_file").map { $0[0] }
+    }
+
+    /// The `-- Dump completed on` time of `dump`, zero-padded (mariadb-dump pads the hour with a space).
+    static func footerTime(_ dump: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: dump)
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size > 400 ? size - 400 : 0)
+        let tail = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        guard let line = tail.split(separator: "\n").last(where: { $0.hasPrefix("-- Dump completed on ") }) else {
+            throw WorldGenError("\(dump.path) has no `-- Dump completed on` footer")
+        }
+        let parts = line.dropFirst("-- Dump completed on ".count).split(separator: " ")
+        guard parts.count == 2 else { throw WorldGenError("unreadable footer: \(line)") }
+        let time = parts[1].count == 7 ? "0" + parts[1] : String(parts[1])
+        return "\(parts[0]) \(time)"
     }
 }
 
 /// The catalog as loaded into PostgreSQL.
 struct CatalogSide {
     struct Product { var shop: Int; var name: String; var price: Int; var enabled: Bool; var width: Int?; var height: Int?
-        var image: String?; var type: String; var images: Int }
-    struct Order { var id: Int; var link: Int?; var status: String; var phone: String; var subtotal: Int; var items: [Int: Int] }
+        var image: String?; var type: String; var images: [String] }
+    struct Item { var quantity: Int; var price: Int; var name: String; var total: Int }
+    struct Order { var id: Int; var link: Int?; var status: String; var phone: String; var subtotal: Int
+        var deliveryCost: Int; var total: Int; var customerName: String; var recipientName: String?
+        var recipientPhone: String?; var address: String?; var deliveryDate: String?; var deliveryType: String?
+        var items: [Int: Item] }
     struct Embedding { var productID: Int; var model: String; var source: String?; var dims: Int; var norm: Double }
     var products: [Int: Product] = [:]
     var orders: [Int: Order] = [:]
@@ -223,22 +293,29 @@ struct CatalogSide {
     var productSequence = 0
 
     init(_ pg: PGConnection) throws {
-        let images = try pg.execute("SELECT product_id, count(*) FROM productimage GROUP BY product_id").rows
-        var imageCount: [Int: Int] = [:]
-        for r in images { imageCount[Int(r[0]!)!] = Int(r[1]!)! }
+        var images: [Int: [String]] = [:]
+        for r in try pg.execute(#"SELECT product_id, url FROM productimage ORDER BY product_id, "order", id"#).rows {
+            images[Int(r[0]!)!, default: []].append(r[1]!)
+        }
         for r in try pg.execute("SELECT id, shop_id, name, price, enabled, width, height, image, type::text FROM product").rows {
             let id = Int(r[0]!)!
             products[id] = Product(shop: Int(r[1]!)!, name: r[2]!, price: Int(r[3]!)!, enabled: r[4] == "t",
                                    width: r[5].flatMap { Int($0) }, height: r[6].flatMap { Int($0) }, image: r[7],
-                                   type: r[8]!, images: imageCount[id, default: 0])
+                                   type: r[8]!, images: images[id] ?? [])
         }
-        for r in try pg.execute(#"SELECT id, bitrix_order_id, status::text, phone, subtotal FROM "order""#).rows {
+        for r in try pg.execute(#"""
+            SELECT id, bitrix_order_id, status::text, phone, subtotal, delivery_cost, total, "customerName", recipient_name,
+                   recipient_phone, coalesce(delivery_address, pickup_address), delivery_date::date::text, delivery_type
+            FROM "order"
+            """#).rows {
             let id = Int(r[0]!)!
             orders[id] = Order(id: id, link: r[1].flatMap { Int($0) }, status: r[2]!, phone: r[3]!, subtotal: Int(r[4]!)!,
-                               items: [:])
+                               deliveryCost: Int(r[5]!)!, total: Int(r[6]!)!, customerName: r[7]!, recipientName: r[8],
+                               recipientPhone: r[9], address: r[10], deliveryDate: r[11], deliveryType: r[12], items: [:])
         }
-        for r in try pg.execute("SELECT order_id, product_id, quantity FROM orderitem").rows {
-            orders[Int(r[0]!)!]?.items[Int(r[1]!)!] = Int(r[2]!)!
+        for r in try pg.execute("SELECT order_id, product_id, quantity, product_price, product_name, item_total FROM orderitem").rows {
+            orders[Int(r[0]!)!]?.items[Int(r[1]!)!] = Item(quantity: Int(r[2]!)!, price: Int(r[3]!)!, name: r[4]!,
+                                                           total: Int(r[5]!)!)
         }
         for r in try pg.execute("""
             SELECT product_id, model_version, source_url, array_length(embedding, 1),
@@ -264,9 +341,11 @@ struct Checker {
         for entry in manifest { byKey["\(entry.kind.rawValue) \(entry.key)", default: []].append(entry) }
     }
 
-    /// The entry of `kind` for `key` (and `field`), marking it confirmed when `holds`.
-    mutating func planted(_ kind: DiscrepancyKind, _ key: Int, field: String? = nil) -> ManifestEntry? {
-        byKey["\(kind.rawValue) \(key)"]?.first { field == nil || $0.field == field }
+    /// The entry of `kind` for `key` (and `field`, and `item`), if planted.
+    func planted(_ kind: DiscrepancyKind, _ key: Int, field: String? = nil, item: Int? = nil) -> ManifestEntry? {
+        byKey["\(kind.rawValue) \(key)"]?.first {
+            (field == nil || $0.field == field) && (item == nil || $0.item == String(item!))
+        }
     }
 
     mutating func confirm(_ entry: ManifestEntry?, _ holds: Bool, _ what: String) {
@@ -278,6 +357,18 @@ struct Checker {
         if !holds { problems.append(what()) }
     }
 
+    /// One compared value: a planted entry must see the two sides differ, anything else must see them equal.
+    mutating func compare<T: Equatable>(_ kind: DiscrepancyKind, _ key: Int, field: String, item: Int? = nil,
+                                        _ bitrixValue: T, _ catalogValue: T) {
+        let what = "\(kind == .orderItemField || kind == .orderField ? "order" : "product") \(key) \(field)"
+            + (item.map { " item \($0)" } ?? "")
+        if let e = planted(kind, key, field: field, item: item) {
+            confirm(e, bitrixValue != catalogValue, what)
+        } else {
+            expect(bitrixValue == catalogValue, "\(what) \(catalogValue) vs \(bitrixValue)")
+        }
+    }
+
     static func normalisedPhone(_ raw: String) -> String {
         var digits = raw.filter(\.isNumber)
         if digits.count == 11, digits.hasPrefix("8") { digits = "7" + digits.dropFirst() }
@@ -285,55 +376,57 @@ struct Checker {
         return "+" + digits
     }
 
+    /// NFC, whitespace runs collapsed to one space, trimmed; case kept.
+    static func normalisedText(_ raw: String?) -> String {
+        (raw ?? "").precomposedStringWithCanonicalMapping
+            .split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
     mutating func checkProducts() {
+        let snapshot = bitrix.snapshot
         for (id, b) in bitrix.products where b.seller == WorldIDs.cvetyShop {
             let c = catalog.products[id]
+            let active = b.effective(at: snapshot)
             if let missing = planted(.productMissing, id) {
-                confirm(missing, c == nil, "product \(id) missing")
+                confirm(missing, c == nil && active, "product \(id) missing")
                 continue
             }
             guard let c else {
-                expect(!b.active, "active product \(id) absent from the catalog")
+                expect(!active, "active product \(id) absent from the catalog")
                 continue
             }
-            if let e = planted(.productField, id, field: "enabled") {
-                confirm(e, !b.active && c.enabled, "product \(id) enabled drift")
-            } else {
-                expect(c.enabled == b.active, "product \(id) enabled \(c.enabled) vs ACTIVE \(b.active)")
-            }
-            if let e = planted(.productField, id, field: "name") {
-                confirm(e, c.name == e.catalog && b.name == e.bitrix && c.name != b.name, "product \(id) name drift")
-            } else {
-                expect(c.name == b.name, "product \(id) name differs")
-            }
-            if let e = planted(.productField, id, field: "price") {
-                confirm(e, String(c.price) == e.catalog && String(b.priceKopecks) == e.bitrix, "product \(id) price drift")
-            } else {
-                expect(c.price == b.priceKopecks, "product \(id) price \(c.price) vs \(b.priceKopecks)")
-            }
+            compare(.productField, id, field: "enabled", active, c.enabled)
+            compare(.productField, id, field: "name", b.name, c.name)
+            compare(.productField, id, field: "price", b.priceKopecks, c.price)
             if let e = planted(.productShop, id) {
                 confirm(e, c.shop == WorldIDs.railwayShop, "product \(id) shop")
             } else {
                 expect(c.shop == WorldIDs.cvetyShop, "product \(id) in shop \(c.shop)")
             }
-            // Systematic rules.
+            // Systematic rules: type, and vitrina dimensions never read.
             expect(c.type == "FLOWERS", "product \(id) type \(c.type)")
-            expect(b.vitrina ? (c.width == nil && c.height == nil) : (c.width == b.width && c.height == b.height),
-                   "product \(id) dimensions")
-            expect(c.image == b.image, "product \(id) image")
+            if b.vitrina {
+                expect(c.width == nil && c.height == nil, "vitrina product \(id) has catalog dimensions")
+            } else {
+                compare(.productField, id, field: "width", b.width, c.width)
+                compare(.productField, id, field: "height", b.height, c.height)
+            }
+            compare(.productField, id, field: "image", b.images.first, c.image)
             if let e = planted(.productImagesMissing, id) {
-                confirm(e, c.images == 0 && b.imageCount > 0, "product \(id) images missing")
-            } else if c.enabled || c.images > 0 {
-                expect(c.images == b.imageCount, "product \(id) has \(c.images) images, Bitrix \(b.imageCount)")
+                confirm(e, c.images.isEmpty && !b.images.isEmpty, "product \(id) images missing")
+            } else {
+                compare(.productField, id, field: "images", b.images, c.images)
             }
         }
         for (id, c) in catalog.products {
             if let b = bitrix.products[id], b.seller == WorldIDs.cvetyShop { continue }
             if let e = planted(.productOrphan, id) {
-                confirm(e, bitrix.products[id] == nil && c.enabled, "product \(id) orphan")
+                confirm(e, !bitrix.elements.contains(id) && c.enabled, "product \(id) orphan")
             } else if let e = planted(.productIDCollision, id) {
                 confirm(e, bitrix.products[id].map { $0.name != c.name && $0.seller != WorldIDs.cvetyShop } ?? false,
                         "product \(id) id collision")
+                // Nothing else on that key.
+                expect(byKey.keys.filter { $0.hasSuffix(" \(id)") }.count == 1, "id collision \(id) has other entries")
             } else if id < WorldIDs.firstElement {
                 expect(c.shop == WorldIDs.railwayShop, "local product \(id) not in shop 8")
             } else {
@@ -372,6 +465,13 @@ struct Checker {
                       "F": "DELIVERED", "RF": "CANCELLED", "UN": "CANCELLED"]
         var linked: [Int: [Int]] = [:]
         for c in catalog.orders.values { if let link = c.link { linked[link, default: []].append(c.id) } }
+        for c in catalog.orders.values {
+            // World invariants of the catalog's own money.
+            expect(c.subtotal == c.items.values.reduce(0) { $0 + $1.price * $1.quantity },
+                   "catalog order \(c.id) subtotal is not the sum of its items")
+            expect(c.total == c.subtotal + c.deliveryCost, "catalog order \(c.id) total is not subtotal + delivery")
+            expect(c.items.values.allSatisfy { $0.total == $0.price * $0.quantity }, "catalog order \(c.id) item_total")
+        }
         for (id, b) in bitrix.orders {
             if !bitrix.users.contains(b.userID) {
                 confirm(planted(.orderDanglingCustomer, id), true, "dangling customer")
@@ -384,8 +484,11 @@ struct Checker {
             }
             if let e = planted(.orderLinkMissing, id) { confirm(e, c.link == nil, "link missing") }
             else { expect(c.link == id, "order \(id) link \(String(describing: c.link))") }
-            if let e = planted(.orderLinkDuplicate, id) { confirm(e, linked[id, default: []].count == 2, "link duplicate") }
-            else { expect(linked[id, default: []].count <= 1, "order \(id) linked twice") }
+            if let e = planted(.orderLinkDuplicate, id) {
+                let copies = linked[id, default: []].compactMap { catalog.orders[$0] }
+                confirm(e, copies.count == 2 && copies.allSatisfy { $0.items.count == c.items.count && $0.total == c.total },
+                        "link duplicate")
+            } else { expect(linked[id, default: []].count <= 1, "order \(id) linked twice") }
             if let mapped = status[b.status] {
                 if let e = planted(.orderStatus, id) { confirm(e, c.status == e.catalog && c.status != mapped, "status") }
                 else { expect(c.status == mapped, "order \(id) status \(c.status) vs \(b.status)") }
@@ -393,26 +496,50 @@ struct Checker {
                 confirm(planted(.orderStatusUnmapped, id), true, "unmapped")
                 expect(planted(.orderStatusUnmapped, id) != nil, "order \(id) has unplanted unmapped \(b.status)")
             }
-            if let e = planted(.orderField, id, field: "phone") { confirm(e, c.phone == e.catalog, "phone") }
-            else { expect(c.phone == Self.normalisedPhone(b.phone), "order \(id) phone \(c.phone) vs \(b.phone)") }
-            expect(c.subtotal == b.priceKopecks, "order \(id) subtotal \(c.subtotal) vs \(b.priceKopecks)")
-            var expected = b.lines
-            if let e = planted(.orderItemMissing, id), let item = Int(e.item ?? "") {
-                confirm(e, c.items[item] == nil && b.lines[item] != nil, "item missing")
-                expected[item] = nil
+            // Money.
+            let subtotal = b.lines.values.reduce(0) { $0 + $1.priceKopecks * $1.quantity }
+            compare(.orderField, id, field: "subtotal", subtotal, c.subtotal)
+            compare(.orderField, id, field: "total", b.priceKopecks, c.total)
+            compare(.orderField, id, field: "delivery_cost", b.deliveryKopecks, c.deliveryCost)
+            compare(.orderField, id, field: "currency", b.currency, "KZT")
+            // Customer and recipient.
+            compare(.orderField, id, field: "phone", Self.normalisedPhone(b.props["phone"] ?? ""), c.phone)
+            compare(.orderField, id, field: "customer_name", Self.normalisedText(b.props["name"]),
+                    Self.normalisedText(c.customerName))
+            compare(.orderField, id, field: "recipient_name", Self.normalisedText(b.props["nameRecipient"]),
+                    Self.normalisedText(c.recipientName))
+            compare(.orderField, id, field: "recipient_phone", Self.normalisedPhone(b.props["phoneRecipient"] ?? ""),
+                    c.recipientPhone.map(Self.normalisedPhone) ?? "")
+            compare(.orderField, id, field: "address", Self.normalisedText(b.props["addressRecipient"]),
+                    Self.normalisedText(c.address))
+            let dmy = (b.props["data"] ?? "").split(separator: ".").reversed().joined(separator: "-")
+            compare(.orderField, id, field: "delivery_date", dmy, c.deliveryDate ?? "")
+            compare(.orderField, id, field: "pickup", b.props["iWillGet"] == "Y", c.deliveryType == "pickup")
+            // Lines.
+            for item in Set(b.lines.keys).union(c.items.keys).sorted() {
+                let dangling = !bitrix.elements.contains(item)
+                if dangling {
+                    confirm(planted(.orderDanglingProduct, id, item: item), b.lines[item] != nil
+                            && catalog.products[item] == nil, "dangling product")
+                    expect(planted(.orderDanglingProduct, id, item: item) != nil,
+                           "order \(id) line \(item) dangles unplanted")
+                }
+                switch (b.lines[item], c.items[item]) {
+                case let (l?, i?):
+                    compare(.orderItemField, id, field: "quantity", item: item, l.quantity, i.quantity)
+                    compare(.orderItemField, id, field: "price", item: item, l.priceKopecks, i.price)
+                    compare(.orderItemField, id, field: "name", item: item, Self.normalisedText(l.name),
+                            Self.normalisedText(i.name))
+                case (_?, nil):
+                    confirm(planted(.orderItemMissing, id, item: item), true, "item missing")
+                    expect(planted(.orderItemMissing, id, item: item) != nil, "order \(id) lacks item \(item)")
+                case (nil, _?):
+                    confirm(planted(.orderItemExtra, id, item: item), true, "item extra")
+                    expect(planted(.orderItemExtra, id, item: item) != nil, "order \(id) has extra item \(item)")
+                case (nil, nil):
+                    break
+                }
             }
-            if let e = planted(.orderItemExtra, id), let item = Int(e.item ?? "") {
-                confirm(e, c.items[item] != nil && b.lines[item] == nil, "item extra")
-                expected[item] = c.items[item]
-            }
-            if let e = planted(.orderItemField, id), let item = Int(e.item ?? "") {
-                confirm(e, String(c.items[item] ?? 0) == e.catalog && String(b.lines[item] ?? 0) == e.bitrix, "item qty")
-                expected[item] = c.items[item]
-            }
-            if let e = planted(.orderDanglingProduct, id), let item = Int(e.item ?? "") {
-                confirm(e, bitrix.products[item] == nil && catalog.products[item]?.enabled == false, "dangling product")
-            }
-            expect(c.items == expected, "order \(id) items differ")
         }
         for c in catalog.orders.values {
             guard let link = c.link else { continue }

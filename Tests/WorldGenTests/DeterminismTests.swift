@@ -31,6 +31,16 @@ import Testing
         for kind in DiscrepancyKind.allCases {
             #expect(kinds.contains(kind), "no \(kind.rawValue) planted")
         }
+        let fields = Set(try WorldFixture.manifest(world).map { "\($0.kind.rawValue) \($0.field ?? "-")" })
+        let expected = ["name", "price", "enabled", "image", "images", "width", "height"].map { "product.field \($0)" }
+            + ["total", "subtotal", "delivery_cost", "currency", "phone", "customer_name", "recipient_name",
+               "recipient_phone", "address", "delivery_date", "pickup"].map { "order.field \($0)" }
+            + ["quantity", "price", "name"].map { "order.item_field \($0)" }
+            + ["product.shop shop_id", "product.images_missing images", "order.dangling_product product_id",
+               "order.dangling_customer USER_ID", "order.link_duplicate bitrix_order_id"]
+        for field in expected {
+            #expect(fields.contains(field), "no \(field) planted")
+        }
     }
 
     @Test func randomIsStableAcrossVersions() {
@@ -85,5 +95,33 @@ struct DirectDumpTests {
         #expect(left.count == tables.count)
         #expect(left == right)
         _ = dir
+    }
+
+    /// Every dump flavour ends with the world's snapshot time (mariadb-dump runs under faketime), whichever
+    /// day the world is generated.
+    @Test func dumpFooterIsTheSnapshot() throws {
+        let socket = try WorldFixture.requireSocket()
+        let real = try WorldFixture.tinyWorld(seed: 4, socket: socket)
+        defer { try? FileManager.default.removeItem(at: real) }
+        let direct = try WorldFixture.tinyWorld(seed: 4, socket: nil)
+        defer { try? FileManager.default.removeItem(at: direct) }
+        let summary = try JSONDecoder().decode(WorldSummary.self,
+                                               from: Data(contentsOf: real.appendingPathComponent("world.json")))
+        #expect(summary.snapshot == "2025-10-25 03:00:00")
+        for world in [real, direct] {
+            #expect(try BitrixSide.footerTime(world.appendingPathComponent("bitrix/dump.sql")) == summary.snapshot)
+        }
+        for file in ["dump-complete-insert.sql.gz", "dump-hex-blob.sql.gz"] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("footer-\(UUID().uuidString).sql")
+            defer { try? FileManager.default.removeItem(at: out) }
+            let gunzip = Process()
+            gunzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            gunzip.arguments = ["gzip", "-dc", real.appendingPathComponent("bitrix/\(file)").path]
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            gunzip.standardOutput = try FileHandle(forWritingTo: out)
+            try gunzip.run()
+            gunzip.waitUntilExit()
+            #expect(try BitrixSide.footerTime(out) == summary.snapshot, "\(file)")
+        }
     }
 }

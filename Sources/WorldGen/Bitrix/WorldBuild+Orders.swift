@@ -61,7 +61,7 @@ extension WorldBuild {
                 }
             }
             if drift == .danglingProduct {
-                let deleted = try deletedProduct()
+                let deleted = deletedProduct()
                 lines.append(Line(productID: deleted.id, name: deleted.name, priceTenge: deleted.price, quantity4: 10_000))
             }
             if drift == .danglingCustomer { userID = 9_000_000 + i }
@@ -74,15 +74,23 @@ extension WorldBuild {
             let recipientDigits = "7" + String(r.int(700...778)) + String(r.int(1_000_000...9_999_999))
             var address = "г. \(r.pick(Vocabulary.cities)), \(r.pick(Vocabulary.streets)), д. \(r.int(1...180)), кв. \(r.int(1...300))"
             if r.chance(0.02) { address += " " + r.pick(Vocabulary.hostile) }
+            // Pickup (prop iWillGet = 'Y'): the address is the shop's, and no delivery fee.
+            let pickup = r.chance(0.1) && drift != .deliveryDropped
+            if pickup { address = Self.shopAddress }
             let deliveryDay = (updated / 86_400) * 86_400
             var deliveryDate = [UInt8]()
             deliveryDate.append(date: deliveryDay)
             let dmy = String(decoding: deliveryDate, as: UTF8.self).split(separator: "-").reversed().joined(separator: ".")
-            let currency = railway ? "KZT" : (r.chance(0.005) ? "USD" : (r.chance(0.005) ? "RUB" : "KZT"))
-            let rate = currency == "USD" ? 480 : (currency == "RUB" ? 6 : 1)
+            let currency = railway ? (drift == .currency ? "RUB" : "KZT")
+                : (r.chance(0.005) ? "USD" : (r.chance(0.005) ? "RUB" : "KZT"))
+            // Railway amounts are always tenge, even when mislabelled.
+            let rate = railway ? 1 : (currency == "USD" ? 480 : (currency == "RUB" ? 6 : 1))
             // PRICE ×10 000: Σ price × quantity (converted for foreign currencies).
             let price4 = lines.reduce(0) { $0 + $1.priceTenge * $1.quantity4 / rate }
-            let delivery4 = railway ? 0 : (r.chance(0.4) ? 15_000_000 : 0)
+            // The delivery fee in kopecks. Railway orders carry the catalog's fee into PRICE_DELIVERY and PRICE,
+            // unless the push dropped it (deliveryDropped).
+            let fee = drift == .deliveryDropped ? 150_000 : (pickup ? 0 : (r.chance(0.4) ? 150_000 : 0))
+            let delivery4 = drift == .deliveryDropped ? 0 : fee * 100
             let shopProp = railway ? WorldIDs.cvetyShop : (r.chance(0.5) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers))
 
             // MARK: Bitrix
@@ -140,7 +148,7 @@ extension WorldBuild {
                     (11, "Время доставки", String(r.pick([10, 12, 14, 16, 18, 20])), "when"),
                     (20, "Магазин", String(shopProp), "shopId"),
                     (21, "Город", "2", "city"),
-                ]
+                ] + (pickup ? [(16, "Самовывоз", "Y", "iWillGet")] : [])
                 for (propID, name, value, code) in props {
                     orderPropID += 1
                     pv.beginRow()
@@ -157,6 +165,10 @@ extension WorldBuild {
             var link: Int? = id
             var phone = "+" + phoneDigits
             var items = lines
+            var customerName = customer, recipientName = recipient, recipientPhone = "+" + recipientDigits
+            var catalogAddress = address, catalogDay = deliveryDay, catalogPickup = pickup
+            /// Why the money differs, when a drift changes the catalog's lines or fee.
+            var moneyCause: String?
             switch drift {
             case .missing?:
                 plant(.init(kind: .orderMissing, key: key, bitrix: "railway-\(catalogID)", cause: "order_not_created"))
@@ -181,42 +193,110 @@ extension WorldBuild {
                             cause: "edited_in_catalog"))
             case .itemMissing?:
                 let lost = items.removeLast()
+                moneyCause = "item_not_synced"
                 plant(.init(kind: .orderItemMissing, key: key, bitrix: String(lost.quantity4 / 10_000),
                             item: String(lost.productID), cause: "item_not_synced"))
             case .itemExtra?:
-                let k = Int(cleanPool[(i * 7919) % cleanPool.count])
-                let pid = Int(productIDs[k])
-                if !items.contains(where: { $0.productID == pid }) {
+                // The first clean product (from a seeded start) that the order does not hold yet.
+                let start = (i * 7919) % cleanPool.count
+                if let k = (0..<cleanPool.count).lazy.map({ Int(self.cleanPool[(start + $0) % self.cleanPool.count]) })
+                    .first(where: { k in !items.contains { $0.productID == Int(self.productIDs[k]) } })
+                {
+                    let pid = Int(productIDs[k])
                     items.append(Line(productID: pid, name: productNames[k], priceTenge: Int(productPrices[k]),
                                       quantity4: 10_000))
+                    moneyCause = "item_added_in_catalog"
                     plant(.init(kind: .orderItemExtra, key: key, catalog: "1", item: String(pid),
                                 cause: "item_added_in_catalog"))
                 }
             case .itemQuantity?:
                 items[0].quantity4 += 10_000
+                moneyCause = "quantity_edited"
                 plant(.init(kind: .orderItemField, key: key, field: "quantity", bitrix: String(lines[0].quantity4 / 10_000),
                             catalog: String(items[0].quantity4 / 10_000), item: String(items[0].productID),
                             cause: "quantity_edited"))
+            case .itemPrice?:
+                items[0].priceTenge += r.int(1...20) * 50
+                moneyCause = "item_price_edited"
+                plant(.init(kind: .orderItemField, key: key, field: "price", bitrix: String(lines[0].priceTenge * 100),
+                            catalog: String(items[0].priceTenge * 100), item: String(items[0].productID),
+                            cause: "item_price_edited"))
+            case .itemName?:
+                items[0].name = "Замена: " + productName(&r)
+                plant(.init(kind: .orderItemField, key: key, field: "name", bitrix: lines[0].name,
+                            catalog: items[0].name, item: String(items[0].productID), cause: "item_name_edited"))
             case .danglingCustomer?:
                 plant(.init(kind: .orderDanglingCustomer, key: key, field: "USER_ID", bitrix: String(userID),
                             cause: "user_deleted"))
             case .danglingProduct?:
-                let line = lines.last!
+                // The orderitem could never be written (FK to product): the catalog order lacks the line.
+                let line = items.removeLast()
+                moneyCause = "product_deleted"
                 plant(.init(kind: .orderDanglingProduct, key: key, field: "product_id", bitrix: String(line.productID),
-                            catalog: String(line.productID), item: String(line.productID), cause: "product_deleted"))
+                            item: String(line.productID), cause: "product_deleted"))
+                plant(.init(kind: .orderItemMissing, key: key, bitrix: String(line.quantity4 / 10_000),
+                            item: String(line.productID), cause: "product_deleted"))
+            case .deliveryDropped?:
+                moneyCause = "delivery_fee_dropped"
+                plant(.init(kind: .orderField, key: key, field: "delivery_cost", bitrix: "0", catalog: String(fee),
+                            cause: "delivery_fee_dropped"))
+            case .customerName?:
+                customerName = "\(r.pick(Vocabulary.firstNames)) \(last)"
+                if customerName == customer { customerName = "\(first) \(last)-\(r.pick(Vocabulary.lastNames))" }
+                plant(.init(kind: .orderField, key: key, field: "customer_name", bitrix: customer, catalog: customerName,
+                            cause: "edited_in_catalog"))
+            case .recipientName?:
+                recipientName = recipient + " (" + r.pick(Vocabulary.firstNames) + ")"
+                plant(.init(kind: .orderField, key: key, field: "recipient_name", bitrix: recipient,
+                            catalog: recipientName, cause: "edited_in_catalog"))
+            case .recipientPhone?:
+                recipientPhone = "+7" + String(r.int(700...778)) + String(r.int(1_000_000...9_999_999))
+                plant(.init(kind: .orderField, key: key, field: "recipient_phone", bitrix: "+" + recipientDigits,
+                            catalog: recipientPhone, cause: "edited_in_catalog"))
+            case .address?:
+                catalogAddress = address + ", подъезд \(r.int(1...9))"
+                plant(.init(kind: .orderField, key: key, field: "address", bitrix: address, catalog: catalogAddress,
+                            cause: "edited_in_catalog"))
+            case .deliveryDate?:
+                catalogDay = deliveryDay + r.int(1...3) * 86_400
+                var day = [UInt8]()
+                day.append(date: catalogDay)
+                plant(.init(kind: .orderField, key: key, field: "delivery_date", bitrix: dmy,
+                            catalog: String(decoding: day, as: UTF8.self), cause: "edited_in_catalog"))
+            case .pickup?:
+                catalogPickup = !pickup
+                plant(.init(kind: .orderField, key: key, field: "pickup", bitrix: pickup ? "Y" : "N",
+                            catalog: catalogPickup ? "pickup" : "scheduled", cause: "delivery_type_edited"))
+            case .currency?:
+                plant(.init(kind: .orderField, key: key, field: "currency", bitrix: currency, catalog: "KZT",
+                            cause: "currency_mislabelled"))
             case .linkDuplicate?, nil:
                 break
             }
 
-            let subtotal = lines.reduce(0) { $0 + $1.priceTenge * 100 * $1.quantity4 / 10_000 }
-            let deliveryCost = r.chance(0.5) ? 150_000 : 0
+            // Money: Bitrix subtotal = Σ basket PRICE × QUANTITY, total = PRICE; the catalog's subtotal is Σ of its
+            // own items, total = subtotal + delivery_cost. Any difference a drift caused is planted.
+            let bitrixSubtotal = lines.reduce(0) { $0 + $1.priceTenge * 100 * $1.quantity4 / 10_000 }
+            let bitrixTotal = (price4 + delivery4) / 100
+            let subtotal = items.reduce(0) { $0 + $1.priceTenge * 100 * ($1.quantity4 / 10_000) }
+            let deliveryCost = fee
+            if subtotal != bitrixSubtotal {
+                plant(.init(kind: .orderField, key: key, field: "subtotal", bitrix: String(bitrixSubtotal),
+                            catalog: String(subtotal), cause: moneyCause))
+            }
+            if subtotal + deliveryCost != bitrixTotal {
+                plant(.init(kind: .orderField, key: key, field: "total", bitrix: String(bitrixTotal),
+                            catalog: String(subtotal + deliveryCost), cause: moneyCause))
+            }
             func catalogOrder(_ n: Int) throws {
                 let co = c(.order)
                 co.int(n); co.int(WorldIDs.cvetyShop)
                 co.text(String((n * 387_420_489 + 12_345) % 1_000_000_000).leftPadded(to: 9)); co.text("#\(10_000 + n)")
-                co.text(customer); co.text(phone); co.text(address); co.timestamp(deliveryDay); co.int(subtotal)
+                co.text(customerName); co.text(phone); co.text(catalogPickup ? nil : catalogAddress)
+                co.timestamp(catalogDay); co.int(subtotal)
                 co.int(deliveryCost); co.int(subtotal + deliveryCost); co.text(catalogStatus); co.int(link)
-                co.text(recipient); co.text("+" + recipientDigits); co.text("scheduled"); co.text("kaspi")
+                co.text(recipientName); co.text(recipientPhone); co.text(catalogPickup ? "pickup" : "scheduled")
+                co.text(catalogPickup ? catalogAddress : nil); co.text("kaspi")
                 co.timestamp(inserted - 2); co.timestamp(updated)
                 try co.endRow()
                 let oi = c(.orderItem)
@@ -252,6 +332,9 @@ extension WorldBuild {
         }
     }
 
+    /// The shop's address: Bitrix pickup orders carry it as addressRecipient (upstream.md §4.3).
+    static let shopAddress = "улица Достык, 5/2"
+
     /// The catalog's users and shops (shop 8 = Railway dev, 17008 = Cvetykz).
     private func writeCatalogStaff() throws {
         let t = WorldClock.start + 86_400 * 1000
@@ -272,7 +355,7 @@ extension WorldBuild {
         }
         let s = c(.shop)
         for (id, name, owner) in [(WorldIDs.railwayShop, "Railway (dev)", 1), (WorldIDs.cvetyShop, "Cvetykz", 2)] {
-            s.int(id); s.text(name); s.int(owner); s.text("+77172000000"); s.text("улица Достык, 5/2"); s.text("Astana")
+            s.int(id); s.text(name); s.int(owner); s.text("+77172000000"); s.text(Self.shopAddress); s.text("Astana")
             s.timestamp(t); s.timestamp(t)
             try s.endRow()
         }

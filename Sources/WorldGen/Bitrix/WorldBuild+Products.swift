@@ -75,6 +75,7 @@ extension WorldBuild {
         let offset = Int(seed % UInt64(kinds.count))
         var eligible = 0
         var collisionCandidates: [(id: Int, name: String)] = []
+        var edges = 0
         productNames.reserveCapacity(scale.products)
 
         for i in 0..<scale.products {
@@ -83,15 +84,17 @@ extension WorldBuild {
             let iblock = r.chance(0.9) ? 2 : 27
             let seller = r.chance(0.45) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers)
             var active = r.chance(0.9)
-            let vitrina = r.chance(0.3)
+            var vitrina = r.chance(0.3)
             let name = productName(&r)
             let priceTenge = r.int(99...1780) * 50
             let width = r.int(25...90), height = r.int(30...120)
             let created = WorldClock.start + i * (WorldClock.span / max(scale.products, 1)) + r.int(0...3600)
             let sync = created + r.int(60...600)
-            let activeFrom: Int? = r.chance(0.3) ? created : nil
-            let activeTo: Int? = r.chance(0.05) ? WorldClock.snapshot + r.int(30...400) * 86_400 : nil
-            let galleryCount = r.int(0...3)
+            var activeFrom: Int? = r.chance(0.3) ? created : nil
+            var activeTo: Int? = r.chance(0.05) ? WorldClock.snapshot + r.int(30...400) * 86_400 : nil
+            // Activity windows at the snapshot's edges (bounds inclusive), for undrifted products only.
+            let edge = r.chance(0.08)
+            var galleryCount = r.int(0...3)
             let bouquet = r.next()
             let workflowCopy = r.chance(0.03)
             let detail = r.chance(0.01) ? r.pick(Vocabulary.hostileBitrixOnly) : r.pick(Vocabulary.descriptions)
@@ -108,9 +111,31 @@ extension WorldBuild {
             case nil: break
             default: active = true
             }
+            switch drift {
+            case nil where edge:
+                edges += 1
+                switch edges % 4 {  // the four edges in turn, so even tiny has each
+                case 0: activeTo = WorldClock.snapshot          // last second of the window: still active
+                case 1: activeTo = WorldClock.snapshot - 1      // expired just before the snapshot
+                case 2: activeFrom = WorldClock.snapshot        // first second of the window: active
+                default: activeFrom = WorldClock.snapshot + 1    // not active yet
+                }
+            case .windowExpired?:
+                activeTo = WorldClock.snapshot - r.int(1...30) * 86_400 + r.int(0...3600)
+            case .widthEdited?, .heightEdited?:
+                vitrina = false
+            case .imageReuploaded?:
+                galleryCount = min(galleryCount, 2)
+            default: break
+            }
+            /// ACTIVE with ACTIVE_FROM/ACTIVE_TO at the snapshot, bounds inclusive.
+            let effective = active && (activeFrom ?? Int.min) <= WorldClock.snapshot
+                && (activeTo ?? Int.max) >= WorldClock.snapshot
             let inBitrix = drift != .lostDelete
 
-            let preview = file(WorldIDs.firstFile + 4 * i)
+            // A re-uploaded preview is a new file (slot +3); the catalog keeps the original (slot 0).
+            let original = file(WorldIDs.firstFile + 4 * i)
+            let preview = drift == .imageReuploaded ? file(WorldIDs.firstFile + 4 * i + 3) : original
             let gallery = (0..<galleryCount).map { file(WorldIDs.firstFile + 4 * i + 1 + $0) }
 
             // MARK: Bitrix side
@@ -142,7 +167,7 @@ extension WorldBuild {
                 productIDs.append(Int32(id))
                 productNames.append(name)
                 productPrices.append(Int32(priceTenge))
-                if seller != WorldIDs.cvetyShop, active, collisionCandidates.count < 3 {
+                if seller != WorldIDs.cvetyShop, effective, collisionCandidates.count < 3 {
                     collisionCandidates.append((id, name))
                 }
             }
@@ -170,6 +195,11 @@ extension WorldBuild {
                     vector = embedding(bouquet: source.seed, noise: bouquet)
                     plant(.init(kind: .imageDuplicate, key: "\(source.id)|\(id)", bitrix: source.path,
                                 catalog: preview.path, cause: "\(variant)"))
+                case .imageReuploaded?:
+                    specs.append(previewSpec)
+                    // The replaced file is still served (the catalog links it), though no b_file row names it.
+                    specs.append(ImageSpec(path: original.path, bouquetSeed: bouquet,
+                                           format: original.png ? .png : .jpeg))
                 default:
                     specs.append(previewSpec)
                 }
@@ -182,8 +212,10 @@ extension WorldBuild {
             // MARK: catalog side
             guard seller == WorldIDs.cvetyShop else { continue }
             let images = [preview] + gallery
+            let catalogImages = [original] + gallery
             func catalogRow(name: String = name, price: Int = priceTenge * 100, shop: Int = WorldIDs.cvetyShop,
-                            enabled: Bool, image: String? = preview.url) throws {
+                            width: Int = width, height: Int = height, enabled: Bool,
+                            image: String? = original.url) throws {
                 let p = c(.product)
                 p.int(id); p.int(shop); p.text(name); p.int(price); p.text("FLOWERS"); p.null()
                 p.int(vitrina ? nil : width); p.int(vitrina ? nil : height); p.bool(enabled); p.bool(false)
@@ -193,13 +225,13 @@ extension WorldBuild {
             }
             func imageRows() throws {
                 let pi = c(.productImage)
-                for (k, f) in images.enumerated() {
+                for (k, f) in catalogImages.enumerated() {
                     productImageID += 1
                     pi.int(productImageID); pi.int(id); pi.text(f.url); pi.int(k); pi.bool(k == 0); pi.timestamp(sync)
                     try pi.endRow()
                 }
             }
-            func embeddingRow(model: String = WorldIDs.modelVersion, source: String = preview.url) throws {
+            func embeddingRow(model: String = WorldIDs.modelVersion, source: String = original.url) throws {
                 embeddingID += 1
                 let em = c(.productEmbeddings)
                 em.int(embeddingID); em.int(id); em.realArray(vector ?? embedding(bouquet: bouquet)); em.text("image")
@@ -209,7 +241,7 @@ extension WorldBuild {
 
             switch drift {
             case nil:
-                if active {
+                if effective {
                     try catalogRow(enabled: true)
                     try imageRows()
                     try embeddingRow()
@@ -287,6 +319,38 @@ extension WorldBuild {
                 try catalogRow(enabled: true)
                 try imageRows()
                 try embeddingRow()
+            case .widthEdited?:
+                let other = width + r.int(1...5) * 5
+                try catalogRow(width: other, enabled: true)
+                try imageRows()
+                try embeddingRow()
+                plant(.init(kind: .productField, key: String(id), field: "width", bitrix: "\(width) см",
+                            catalog: String(other), cause: "dimension_edited_in_catalog"))
+            case .heightEdited?:
+                let other = height + r.int(1...5) * 5
+                try catalogRow(height: other, enabled: true)
+                try imageRows()
+                try embeddingRow()
+                plant(.init(kind: .productField, key: String(id), field: "height", bitrix: "\(height) см",
+                            catalog: String(other), cause: "dimension_edited_in_catalog"))
+            case .imageReuploaded?:
+                try catalogRow(enabled: true)
+                try imageRows()
+                try embeddingRow(source: original.url)
+                plant(.init(kind: .productField, key: String(id), field: "image", bitrix: preview.url,
+                            catalog: original.url, cause: "image_reuploaded"))
+                plant(.init(kind: .productField, key: String(id), field: "images",
+                            bitrix: images.map(\.url).joined(separator: " "),
+                            catalog: catalogImages.map(\.url).joined(separator: " "), cause: "image_reuploaded"))
+            case .windowExpired?:
+                try catalogRow(enabled: true)
+                try imageRows()
+                try embeddingRow()
+                var to = [UInt8]()
+                to.append(dateTime: activeTo!)
+                plant(.init(kind: .productField, key: String(id), field: "enabled",
+                            bitrix: "ACTIVE=Y, ACTIVE_TO \(String(decoding: to, as: UTF8.self))", catalog: "true",
+                            cause: "active_to_passed"))
             }
         }
 
@@ -295,7 +359,8 @@ extension WorldBuild {
 
     private func writeFiles(preview: FileRef, gallery: [FileRef], created: Int, r: inout WorldRandom) throws {
         let f = b(.file)
-        for (k, ref) in ([preview] + gallery).enumerated() {
+        // In id order (the table's primary key, as mariadb-dump prints it): a re-uploaded preview has the last slot.
+        for (k, ref) in ([preview] + gallery).sorted(by: { $0.id < $1.id }).enumerated() {
             f.beginRow()
             f.int(ref.id); f.dateTime(created + k); f.string("iblock"); f.int(545); f.int(435)
             f.int(r.int(18_000...140_000)); f.string(ref.png ? "image/png" : "image/jpeg")
@@ -397,18 +462,11 @@ extension WorldBuild {
     /// The `product_id_seq` value the world plants: inside the Bitrix element range.
     var plantedProductSequence: Int { WorldIDs.firstElement + 3 * (scale.products / 2) + 1 }
 
-    /// A product deleted in Bitrix and disabled in the catalog (for dangling order lines): uses the free `+2`
-    /// id slots from the start of the range.
-    func deletedProduct() throws -> (id: Int, name: String, price: Int) {
+    /// A product gone from both sides (for dangling order lines): an id from the free `+2` slots at the start
+    /// of the range, with no `b_iblock_element` row and no catalog `product` row.
+    func deletedProduct() -> (id: Int, name: String, price: Int) {
         let id = WorldIDs.firstElement + 3 * nextFreeSlot + 2
         nextFreeSlot += 1
-        let name = "Снятый с продажи букет \(nextFreeSlot)"
-        let created = WorldClock.start + nextFreeSlot * 3600
-        let p = c(.product)
-        p.int(id); p.int(WorldIDs.cvetyShop); p.text(name); p.int(990_000); p.text("FLOWERS"); p.null(); p.null()
-        p.null(); p.bool(false); p.bool(false); p.text("[]"); p.text("[]"); p.text("[]"); p.text("[]"); p.null()
-        p.timestamp(created); p.timestamp(created)
-        try p.endRow()
-        return (id, name, 9900)
+        return (id, "Снятый с продажи букет \(nextFreeSlot)", 9900)
     }
 }

@@ -31,6 +31,15 @@ enum ProductDrift: CaseIterable {
     case missingImage
     /// The main image is a near-duplicate of another product's. → `image.duplicate`
     case nearDuplicate
+    /// CATALOG_WIDTH edited in the catalog only (non-vitrina). → `product.field` width
+    case widthEdited
+    /// CATALOG_HEIGHT edited in the catalog only (non-vitrina). → `product.field` height
+    case heightEdited
+    /// The Bitrix preview file was replaced (reverse-sync re-upload) and the webhook never came back: the
+    /// catalog keeps the old URL in `product.image` and its first productimage. → `product.field` image and images
+    case imageReuploaded
+    /// `ACTIVE_TO` passed before the snapshot (no event fires), the catalog still enabled. → `product.field` enabled
+    case windowExpired
 }
 
 /// The discrepancies planted on Railway orders (Bitrix `XML_ID = 'railway-N'`), in rotation.
@@ -57,8 +66,30 @@ enum OrderDrift: CaseIterable {
     case itemQuantity
     /// `USER_ID` without a `b_user` row. → `order.dangling_customer`
     case danglingCustomer
-    /// Lines point at a product deleted in Bitrix and disabled in the catalog. → `order.dangling_product`
+    /// A basket line points at a product that exists on neither side, so the catalog order lacks that line.
+    /// → `order.dangling_product` + `order.item_missing` + `order.field` subtotal and total
     case danglingProduct
+    /// The Railway → Bitrix push dropped the delivery fee. → `order.field` delivery_cost and total
+    case deliveryDropped
+    /// Customer name edited in the catalog. → `order.field` customer_name
+    case customerName
+    /// Recipient name edited in the catalog. → `order.field` recipient_name
+    case recipientName
+    /// Recipient phone edited in the catalog. → `order.field` recipient_phone
+    case recipientPhone
+    /// Delivery address edited in the catalog. → `order.field` address
+    case address
+    /// Delivery date moved in the catalog. → `order.field` delivery_date
+    case deliveryDate
+    /// Pickup in one system, delivery in the other. → `order.field` pickup
+    case pickup
+    /// An orderitem's price edited. → `order.item_field` price + `order.field` subtotal and total
+    case itemPrice
+    /// An orderitem's name edited. → `order.item_field` name
+    case itemName
+    /// The Bitrix order (and its basket) labelled RUB with the same amounts (the site's currency applied to
+    /// the push). → `order.field` currency
+    case currency
 }
 
 /// The webhook path's status map (`BX_TO_RAILWAY_STATUS`, upstream.md §2.5), to enum names.

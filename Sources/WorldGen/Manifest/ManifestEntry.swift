@@ -2,12 +2,35 @@ public import BackstopModel
 
 /// One planted discrepancy of the ground truth (`manifest.jsonl`, one JSON object per line).
 ///
-/// Keys: products by element id (`"668826"`); orders by the Bitrix `b_sale_order.ID` (for `order.orphan`,
-/// the `bitrix_order_id` the catalog holds, which Bitrix lacks); the sequence by its name
+/// The manifest lists exactly what a correct reconciler finds, matched on the identity (`kind`, `key`,
+/// `field`, `item`); `bitrix`, `catalog` and `cause` are informational. Everything not listed agrees under
+/// the rules below and the systematic losses of `world.json` (never per-product findings).
+///
+/// Keys: products by element id (`"668826"`); orders by the Bitrix `b_sale_order.ID` wherever one is known
+/// (for `order.orphan`, the `bitrix_order_id` the catalog holds, which Bitrix lacks; `catalog:<id>` would
+/// name a catalog order with no Bitrix id, which the world does not plant); the sequence by its name
 /// (`"product_id_seq"`); embeddings by product id; images by product id, and `image.duplicate` by the pair
-/// `"<source id>|<duplicate id>"`. `bitrix` and `catalog` hold the two raw values as text (absent = no value
-/// on that side); `item` names the product id of an order line for the `order.item_*` kinds; `cause` says
-/// which upstream behaviour the drift imitates.
+/// `"<source id>|<duplicate id>"`. `item` is the product id of an order line (`order.item_*`,
+/// `order.dangling_product`).
+///
+/// Fields: `product.field` one of name, price, enabled, image, images, width, height; `product.shop`
+/// shop_id; `product.images_missing` images; `order.field` one of total, subtotal, delivery_cost, currency,
+/// phone, customer_name, recipient_name, recipient_phone, address, delivery_date, pickup;
+/// `order.item_field` quantity, price or name; `order.link_*` bitrix_order_id; `order.status*` status;
+/// `order.dangling_product` product_id; `order.dangling_customer` USER_ID; `sequence.collision_risk`
+/// last_value; the rest none.
+///
+/// Rules the manifest follows. Bitrix ACTIVE_FROM/ACTIVE_TO (site wall-clock time, as written) count at the
+/// dump's `-- Dump completed on` time (the world's snapshot, 2025-10-25 03:00:00), bounds inclusive: an
+/// element outside its window is inactive (absent from the catalog is fine, enabled there is `product.field`
+/// enabled). Money in kopecks: Bitrix subtotal = Σ basket PRICE × QUANTITY, total = `b_sale_order.PRICE`,
+/// delivery_cost = PRICE_DELIVERY; the catalog's subtotal is Σ of its own orderitems, so a line drift
+/// (item missing/extra/quantity/price, dangling product) also plants `order.field` subtotal and total, and a
+/// dropped delivery fee plants delivery_cost and total. address = coalesce(delivery_address,
+/// pickup_address) vs prop addressRecipient; pickup = prop iWillGet 'Y' vs delivery_type 'pickup';
+/// delivery_date by date; currency = `b_sale_order.CURRENCY` vs KZT (amounts never converted); phones as +7XXXXXXXXXX; names and addresses after NFC and whitespace
+/// normalisation, case-sensitive. A dangling product exists on neither side, so its line is also
+/// `order.item_missing`. `product.id_collision` keys carry nothing else.
 public struct ManifestEntry: Codable, Sendable, Hashable {
     /// The discrepancy kind (a ``DiscrepancyKind`` raw value).
     public var kind: DiscrepancyKind

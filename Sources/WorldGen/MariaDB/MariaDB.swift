@@ -17,10 +17,36 @@ public struct MariaDB: Sendable {
         return try Self.run("mariadb", args, stdin: Data(sql.utf8))
     }
 
-    /// Runs `mariadb-dump` with `arguments` for `database`, writing standard output to `output`.
-    public func dump(database: String, arguments: [String], to output: URL) throws {
+    /// Runs `mariadb-dump` with `arguments` for `database`, writing standard output to `output`; with
+    /// `completedAt` (seconds since 1970 as wall-clock time) it runs under libfaketime, so its
+    /// `-- Dump completed on` footer is that instant.
+    ///
+    /// - Throws: ``WorldGenError`` when `faketime` is needed but not installed (Debian package `faketime`).
+    public func dump(database: String, arguments: [String], to output: URL, completedAt: Int? = nil) throws {
         let args = ["--no-defaults", "-S", socket, "-uroot"] + arguments + [database]
-        try Self.run("mariadb-dump", args, stdoutFile: output)
+        guard let completedAt else {
+            try Self.run("mariadb-dump", args, stdoutFile: output)
+            return
+        }
+        guard let faketime = Self.which("faketime") else {
+            throw WorldGenError("faketime not found: install the Debian package `faketime` (make setup); "
+                + "mariadb-dump must run at the world's snapshot time")
+        }
+        var stamp = [UInt8]()
+        stamp.append(dateTime: completedAt)
+        // TZ=UTC: the stamp is read and the footer printed in the same zone; a frozen clock (no '@').
+        try Self.run("env", ["TZ=UTC", faketime, "-f", String(decoding: stamp, as: UTF8.self), "mariadb-dump"] + args,
+                     stdoutFile: output)
+    }
+
+    /// The absolute path of `tool` on `PATH`, if it is there.
+    static func which(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(tool)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
     }
 
     /// Creates a uniquely named, empty database.

@@ -23,7 +23,7 @@ public import Logging
 /// except the generation time in `world.json`.
 public struct WorldGenerator {
     /// The generator version, stored in `world.json`; bump it when the output changes.
-    public static let version = "1.1.0"
+    public static let version = "1.2.0"
 
     /// What to generate.
     public var options: WorldOptions
@@ -135,7 +135,8 @@ public struct WorldGenerator {
                 ("dump-hex-blob.sql", ["--hex-blob"]),
             ]
             for (file, args) in flavours {
-                try db.dump(database: name, arguments: args, to: bitrixDir.appendingPathComponent(file))
+                try db.dump(database: name, arguments: args, to: bitrixDir.appendingPathComponent(file),
+                            completedAt: WorldClock.snapshot)
             }
             try MariaDB.run("gzip", ["-k", "-n", "-f", bitrixDir.appendingPathComponent("dump.sql").path])
             if scale == .tiny {

@@ -42,7 +42,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
     /// The share of Bitrix orders created from the Railway backend (`XML_ID = 'railway-N'`).
     public var railwayShare: Double {
         switch self {
-        case .tiny: 0.3
+        case .tiny: 0.45
         case .s: 0.05
         case .m, .l: 0.02
         }
