@@ -190,16 +190,15 @@ public final class DumpReader: DumpEventStream {
 
     // MARK: Start and end
 
-    /// The `YYYY-MM-DD HH:MM:SS` time on the footer line at `pos`, or `nil`.
+    /// The `YYYY-MM-DD HH:MM:SS` time on the footer line at `pos`, or `nil`. mysqldump pads the hour with a
+    /// space (`2025-10-25  3:00:00`); the result is always zero-padded.
     private func footerTime() -> String? {
         let base = buffer.base
         let lineEnd = findByte(base, pos, buffer.end, 0x0A)
         var k = pos
         // The time follows the first digit after the footer's words ("on ", ": ").
         while k < lineEnd, base[k] &- 0x30 >= 10 { k += 1 }
-        guard lineEnd - k >= 19 else { return nil }
-        let text = UnsafeBufferPointer(start: base + k, count: 19)
-        return WallClock.isWallClockText(text) ? String(decoding: text, as: UTF8.self) : nil
+        return WallClock.footerText(UnsafeBufferPointer(start: base + k, count: lineEnd - k))
     }
 
     private func checkStart() throws(ExtractError) {

@@ -17,6 +17,22 @@ enum WallClock {
         return true
     }
 
+    /// `2025-10-25 03:00:00` from a footer's `2025-10-25  3:00:00` (mysqldump's space-padded hour) or
+    /// `2025-10-25 03:00:00`; `nil` for anything else.
+    static func footerText(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard bytes.count >= 10 else { return nil }
+        var text = Array(bytes[0..<10])
+        var k = 10
+        guard k < bytes.count, bytes[k] == UInt8(ascii: " ") else { return nil }
+        while k < bytes.count, bytes[k] == UInt8(ascii: " ") { k += 1 }
+        var time = Array(bytes[k..<min(bytes.count, k + 8)])
+        if time.count >= 7, time[1] == UInt8(ascii: ":") { time = [UInt8(ascii: "0")] + time.prefix(7) }
+        guard time.count == 8 else { return nil }
+        text.append(UInt8(ascii: " "))
+        text += time
+        return text.withUnsafeBufferPointer { isWallClockText($0) } ? String(decoding: text, as: UTF8.self) : nil
+    }
+
     /// The wall-clock text of an instant in a time zone.
     static func text(_ date: Date, in timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
