@@ -12,6 +12,14 @@ public enum Executable {
         public var err: String
     }
 
+    /// Runs any program by path (e.g. `faketime` wrapping a built binary), with the same environment rules.
+    public static func runProgram(
+        _ path: String, _ arguments: [String], environment: [String: String] = [:],
+        removing: [String] = ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "DATABASE_URL", "BACKSTOP_CATALOG", "BACKSTOP_CONFIG"]
+    ) throws -> Result {
+        try run(URL(fileURLWithPath: path), arguments, environment: environment, removing: removing)
+    }
+
     /// Runs `name` (`backstop`, `worldgen`) from the build folder of ``RepoPaths/backstopBinary``.
     ///
     /// - Parameters:
@@ -22,8 +30,14 @@ public enum Executable {
         _ name: String, _ arguments: [String], environment: [String: String] = [:],
         removing: [String] = ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "DATABASE_URL", "BACKSTOP_CATALOG", "BACKSTOP_CONFIG"]
     ) throws -> Result {
+        try run(
+            RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent(name), arguments,
+            environment: environment, removing: removing)
+    }
+
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String], removing: [String]) throws -> Result {
         let process = Process()
-        process.executableURL = RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent(name)
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in removing { env[key] = nil }

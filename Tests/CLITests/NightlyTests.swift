@@ -1,3 +1,4 @@
+import BackstopPostgres
 import BackstopTestSupport
 import Foundation
 import Testing
@@ -22,41 +23,80 @@ struct NightlyTests {
         }
     }
 
-    @Test func nightlyFindsThePlantedProductDriftAndRecordsTheRun() throws {
+    @Test func nightlyFindsExactlyThePlantedDriftAndRecordsTheRun() throws {
         try withTinyCatalog { conninfo in
             let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
             let run = try backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
             #expect(run.status == 2, "drift exits 2: \(run.err)")
             let folder = reports.appendingPathComponent("000001-nightly")
+            let check = try ManifestCheck.compare(
+                manifest: world.appendingPathComponent("manifest.jsonl"),
+                ndjson: folder.appendingPathComponent("discrepancies.ndjson"))
+            #expect(check.planted > 50)
+            #expect(check.isExact, "\(check.summary)")
             let data = try Data(contentsOf: folder.appendingPathComponent("report.json"))
             let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-            let items = try #require(report["discrepancies"] as? [[String: Any]])
-            let found = Set(items.compactMap { item -> String? in
-                guard let kind = item["kind"] as? String, let key = item["key"] as? String else { return nil }
-                return "\(kind) \(key) \(item["field"] as? String ?? "")"
-            })
-            // Every planted product.missing / product.orphan / price / name / enabled drift of the manifest.
-            let manifest = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
-            var expected: Set<String> = []
-            for line in manifest.split(separator: "\n") {
-                let entry = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                let kind = entry["kind"] as? String ?? ""
-                let field = entry["field"] as? String ?? ""
-                if kind == "product.missing" || kind == "product.orphan"
-                    || (kind == "product.field" && ["price", "name", "enabled"].contains(field))
-                {
-                    expected.insert("\(kind) \(entry["key"] as? String ?? "") \(field)")
-                }
-            }
-            #expect(!expected.isEmpty)
-            #expect(expected.subtracting(found).isEmpty, "not found: \(expected.subtracting(found))")
+            let snapshot = try #require(report["snapshot"] as? [String: Any])
+            #expect(snapshot["time"] as? String == "2025-10-25 03:00:00", "now is the dump's footer")
+            #expect(snapshot["source"] as? String == "footer")
+            let systematic = (report["systematic"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+            #expect(Set(systematic).isSuperset(of: ["product.type", "product.description", "product.created_at"]))
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.md").path))
             let prom = try String(contentsOf: folder.appendingPathComponent("backstop.prom"), encoding: .utf8)
             #expect(prom.contains("backstop_last_success_timestamp_seconds{job=\"nightly\"}"))
             let runs = try backstop(["runs", "--catalog", conninfo, "--json"])
             #expect(runs.out.contains("\"status\": \"drift\""))
             #expect(runs.out.contains("\"exit_code\": 2"))
+        }
+    }
+
+    @Test func theCheckFailsOnOneRemovedPlantedItemAndOnOneExtraDrift() throws {
+        try withTinyCatalog { conninfo in
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("mutation-\(UUID().uuidString)")
+            let dump = world.appendingPathComponent("bitrix/dump.sql").path
+            // One extra drift the world did not plant: a price edited in the catalog behind everyone's back.
+            let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
+            _ = try connection.execute(
+                """
+                UPDATE product SET price = price + 100
+                 WHERE id = (SELECT min(p.id) FROM product p WHERE p.shop_id = 17008 AND p.enabled AND p.price > 0)
+                """)
+            connection.close()
+            let run = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
+            #expect(run.status == 2, "\(run.err)")
+            // And one planted item removed from the ground truth.
+            let manifest = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
+            var lines = manifest.split(separator: "\n")
+            let removed = try #require(lines.firstIndex { $0.contains("\"order.status\"") })
+            lines.remove(at: removed)
+            let mutated = out.appendingPathComponent("manifest-mutated.jsonl")
+            try (lines.joined(separator: "\n") + "\n").write(to: mutated, atomically: true, encoding: .utf8)
+            let check = try ManifestCheck.compare(manifest: mutated, ndjson: out.appendingPathComponent("discrepancies.ndjson"))
+            #expect(check.missing.isEmpty)
+            #expect(check.extra.count == 2, "the unplanted price drift and the removed status item: \(check.summary)")
+            #expect(check.extra.contains { $0.hasPrefix("product.field ") && $0.contains(" price ") })
+            #expect(check.extra.contains { $0.hasPrefix("order.status ") })
+        }
+    }
+
+    @Test func theSameWorldYearsLaterGivesTheSameFindings() throws {
+        let faketime = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        try #require(faketime != nil, "faketime is installed by make setup")
+        try withTinyCatalog { conninfo in
+            let dump = world.appendingPathComponent("bitrix/dump.sql").path
+            let today = FileManager.default.temporaryDirectory.appendingPathComponent("today-\(UUID().uuidString)")
+            let later = FileManager.default.temporaryDirectory.appendingPathComponent("later-\(UUID().uuidString)")
+            let first = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", today.path])
+            #expect(first.status == 2, "\(first.err)")
+            let binary = RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent("backstop").path
+            let second = try Executable.runProgram(
+                faketime!, ["-f", "+7y", binary, "diff", "--catalog", conninfo, "--dump", dump, "--out", later.path])
+            #expect(second.status == 2, "\(second.err)")
+            let a = try Data(contentsOf: today.appendingPathComponent("discrepancies.ndjson"))
+            let b = try Data(contentsOf: later.appendingPathComponent("discrepancies.ndjson"))
+            #expect(!a.isEmpty)
+            #expect(a == b, "the clock moved seven years ahead changes nothing")
         }
     }
 
@@ -79,6 +119,7 @@ struct NightlyTests {
             let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let kinds = (report["discrepancies"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(!kinds.contains("product.orphan"), "a truncated dump must never turn catalog rows into orphans")
+            #expect(!kinds.contains { ["order.orphan", "order.dangling_product", "order.dangling_customer"].contains($0) })
             #expect((report["run"] as? [String: Any])?["status"] as? String == "partial")
         }
     }

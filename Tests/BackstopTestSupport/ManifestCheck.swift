@@ -1,0 +1,46 @@
+public import Foundation
+
+/// Compares a run's `discrepancies.ndjson` with a world's `manifest.jsonl` both ways (recall and
+/// precision) on the identity (kind, key, field, item).
+public struct ManifestCheck: Sendable {
+    /// Planted items the run did not report.
+    public var missing: [String]
+    /// Reported items nothing planted.
+    public var extra: [String]
+    /// Planted items compared.
+    public var planted: Int
+
+    /// Whether the run found exactly what was planted.
+    public var isExact: Bool { missing.isEmpty && extra.isEmpty }
+
+    /// One line for a failed expectation.
+    public var summary: String {
+        "planted \(planted); missing \(missing.count): \(missing.prefix(5)); extra \(extra.count): \(extra.prefix(5))"
+    }
+
+    /// Checks `ndjson` against `manifest`, leaving out kinds whose prefix is in `excluding`
+    /// (`embedding.`, `image.`: the index stage's).
+    public static func compare(manifest: URL, ndjson: URL, excluding: [String] = ["embedding.", "image."]) throws -> ManifestCheck {
+        func identities(_ url: URL, filter: Bool) throws -> [String: Int] {
+            var out: [String: Int] = [:]
+            for line in try Data(contentsOf: url).split(separator: 10) where !line.isEmpty {
+                guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                      let kind = object["kind"] as? String, let key = object["key"] as? String
+                else { continue }
+                if filter && excluding.contains(where: { kind.hasPrefix($0) }) { continue }
+                let identity = [kind, key, object["field"] as? String ?? "-", object["item"] as? String ?? "-"]
+                    .joined(separator: " ")
+                out[identity, default: 0] += 1
+            }
+            return out
+        }
+        let expected = try identities(manifest, filter: true)
+        let found = try identities(ndjson, filter: false)
+        var missing: [String] = []
+        var extra: [String] = []
+        for (identity, count) in expected where (found[identity] ?? 0) < count { missing.append(identity) }
+        for (identity, count) in found where (expected[identity] ?? 0) < count { extra.append(identity) }
+        return ManifestCheck(
+            missing: missing.sorted(), extra: extra.sorted(), planted: expected.values.reduce(0, +))
+    }
+}

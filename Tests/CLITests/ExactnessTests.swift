@@ -1,0 +1,38 @@
+import BackstopTestSupport
+import Foundation
+import Testing
+
+/// `backstop diff` against the generated `s` world (scripts/test.d/10-world.sh): every planted item found
+/// and nothing else reported, for every kind the reconcile stage owns.
+@Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"))
+struct ExactnessTests {
+    /// The `s` world (`BACKSTOP_WORLD_S`, default `.backstop/worlds/s-1`).
+    var sWorld: URL {
+        ProcessInfo.processInfo.environment["BACKSTOP_WORLD_S"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
+    }
+
+    @Test func diffOnTheSWorldIsExactBothWays() throws {
+        let world = sWorld
+        let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("manifest.jsonl").path)
+        try #require(
+            present || ProcessInfo.processInfo.environment["BACKSTOP_REQUIRE_MARIADB"] != "1",
+            "make test generates the s world first (scripts/test.d/10-world.sh)")
+        guard present else { return }
+        try TestDatabase.withScratchDatabase(prefix: "exact") { conninfo in
+            let load = try worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
+            #expect(load.status == 0, "\(load.err)")
+            let migrate = try backstop(["db", "migrate", "--catalog", conninfo])
+            #expect(migrate.status == 0, "\(migrate.err)")
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("exact-s-\(UUID().uuidString)")
+            let dump = world.appendingPathComponent("bitrix/dump.sql").path
+            let run = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
+            #expect(run.status == 2, "\(run.err)")
+            let check = try ManifestCheck.compare(
+                manifest: world.appendingPathComponent("manifest.jsonl"),
+                ndjson: out.appendingPathComponent("discrepancies.ndjson"))
+            #expect(check.planted > 500)
+            #expect(check.isExact, "\(check.summary)")
+        }
+    }
+}
