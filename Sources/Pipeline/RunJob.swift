@@ -94,6 +94,9 @@ public struct RunJob {
         }
 
         do {
+            guard !configuration.bitrix.dumps.isEmpty else {
+                throw PipelineError("no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
+            }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
             let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
                 let snapshot = try CatalogInput.load(connection: connection, logger: logger)

@@ -55,18 +55,24 @@ struct NightlyTests {
         try withTinyCatalog { conninfo in
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("mutation-\(UUID().uuidString)")
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
-            // One extra drift the world did not plant: a price edited in the catalog behind everyone's back.
+            // One extra drift the world did not plant: a price edited in the catalog behind everyone's back, on a
+            // product the manifest says nothing about.
+            let manifest = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
+            let planted = Set(manifest.split(separator: "\n").compactMap { line -> Int64? in
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                return (object?["key"] as? String).flatMap { Int64($0) }
+            })
             let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
-            _ = try connection.execute(
-                """
-                UPDATE product SET price = price + 100
-                 WHERE id = (SELECT min(p.id) FROM product p WHERE p.shop_id = 17008 AND p.enabled AND p.price > 0)
-                """)
-            connection.close()
+            defer { connection.close() }
+            let candidates = try connection.execute(
+                "SELECT id FROM product WHERE shop_id = 17008 AND enabled AND price > 0 ORDER BY id")
+            let target = try #require(
+                (0..<candidates.rowCount).compactMap { candidates.string(row: $0, column: 0).flatMap { Int64($0) } }
+                    .first { !planted.contains($0) })
+            _ = try connection.execute("UPDATE product SET price = price + 100 WHERE id = \(target)")
             let run = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
             #expect(run.status == 2, "\(run.err)")
             // And one planted item removed from the ground truth.
-            let manifest = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
             var lines = manifest.split(separator: "\n")
             let removed = try #require(lines.firstIndex { $0.contains("\"order.status\"") })
             lines.remove(at: removed)

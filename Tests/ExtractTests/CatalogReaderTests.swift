@@ -194,6 +194,8 @@ struct CatalogReaderTests {
             let orders = try reader.orderRecords().collect()
             #expect(orders.count == 2)
             let first = orders[0]
+            // updated_at defaults to the server's now(): checked for presence, not value.
+            #expect(first.order.updatedAt != nil)
             #expect(first.order == CanonicalOrder(
                 bitrixID: nil, catalogID: 10, shopID: 17008, status: .inDelivery, total: Kopecks(1_140_000),
                 deliveryCost: Kopecks(150_000), currency: "KZT", customerName: Self.nastyName, phone: "+77011234567",
@@ -202,7 +204,9 @@ struct CatalogReaderTests {
                     CanonicalOrderItem(productID: 1, name: Self.nastyName, price: Kopecks(370_000), quantityTenThousandths: 20_000),
                     CanonicalOrderItem(productID: 1, name: "second", price: Kopecks(250_000), quantityTenThousandths: 10_000),
                 ],
-                createdAt: "2025-08-20 10:00:00"))
+                createdAt: "2025-08-20 10:00:00", subtotal: Kopecks(990_000), pickup: false,
+                updatedAt: first.order.updatedAt))
+            #expect(orders[1].order.deliveryAddress == "ул. \"Достык\", 5/2")
             #expect(first.orderNumber == "#12345")
             #expect(first.trackingID == "123456789")
             #expect(first.statusName == "IN_DELIVERY")

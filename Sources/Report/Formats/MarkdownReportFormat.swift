@@ -39,6 +39,13 @@ public struct MarkdownReportFormat: ReportFormat {
         line("- Duration: \(String(format: "%.1f", run.duration)) s")
         for (key, value) in report.inputs.sorted(by: { $0.key < $1.key }) { line("- \(key): `\(value)`") }
         if let error = run.error { line("- Error: \(error)") }
+        if let r = report.reconciliation {
+            line("- Snapshot (\"now\" for ACTIVE_FROM/ACTIVE_TO): \(r.snapshot.explanation)")
+            line("- Order status map: `\(r.statusMapVersion)`")
+            let rows = r.rowsCompared.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            line("- Rows compared: \(rows)")
+            if r.withheld > 0 { line("- Withheld (partial input): \(r.withheld) orphan or dangling candidates") }
+        }
         line()
         line("## Stages")
         line()
@@ -56,6 +63,16 @@ public struct MarkdownReportFormat: ReportFormat {
             for (kind, count) in report.countsByKind { line("| `\(kind.rawValue)` | \(count) |") }
             line("| **total** | **\(report.discrepancies.count)** |")
         }
+        if let r = report.reconciliation, !r.systematic.isEmpty {
+            line()
+            line("## Systematic losses of the webhook path")
+            line()
+            line("Counted once per field, never listed per product: the real-time path loses these on every product.")
+            line()
+            line("| field | products | what the webhook does |")
+            line("|---|---:|---|")
+            for s in r.systematic { line("| `\(s.field)` | \(s.count) | \(cell(s.explanation)) |") }
+        }
         var byKind: [DiscrepancyKind: [Discrepancy]] = [:]
         for d in report.discrepancies { byKind[d.kind, default: []].append(d) }
         for kind in byKind.keys.sorted() {
@@ -63,12 +80,13 @@ public struct MarkdownReportFormat: ReportFormat {
             line()
             line("### `\(kind.rawValue)` (\(items.count))")
             line()
-            line("| key | field | Bitrix | catalog | probable cause |")
-            line("|---|---|---|---|---|")
+            line("| key | field | item | Bitrix | catalog | probable cause | action |")
+            line("|---|---|---|---|---|---|---|")
             for d in items.prefix(samplesPerKind) {
-                line("| \(cell(d.key)) | \(cell(d.field)) | \(cell(d.bitrixValue)) | \(cell(d.catalogValue)) | \(cell(d.probableCause)) |")
+                line("| \(cell(d.key)) | \(cell(d.field)) | \(cell(d.item)) | \(cell(d.bitrixValue)) | \(cell(d.catalogValue)) "
+                    + "| \(cell(d.probableCause)) | \(cell(d.action)) |")
             }
-            if items.count > samplesPerKind { line("| … | | | | \(items.count - samplesPerKind) more in report.json |") }
+            if items.count > samplesPerKind { line("| … | | | | | \(items.count - samplesPerKind) more in discrepancies.ndjson | |") }
         }
     }
 }

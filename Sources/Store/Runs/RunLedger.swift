@@ -40,15 +40,17 @@ public struct RunLedger {
         var index = 0
         return try connection.copyIn(
             """
-            COPY backstop.discrepancy (run_id, kind, entity, entity_key, field, bitrix_value, catalog_value,
-                                       parser, probable_cause, severity) FROM STDIN
+            COPY backstop.discrepancy (run_id, kind, entity, entity_key, field, item, bitrix_value, catalog_value,
+                                       bitrix_normalized, catalog_normalized, parser, cause, probable_cause, action,
+                                       severity) FROM STDIN
             """
         ) { buffer in
             while index < discrepancies.count, buffer.count < 1 << 20 {
                 let d = discrepancies[index]
                 CopyText.appendRow(
-                    [String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.bitrixValue, d.catalogValue,
-                     d.parser, d.probableCause, d.severity.rawValue], to: &buffer)
+                    [String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.item, d.bitrixValue, d.catalogValue,
+                     d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause, d.action,
+                     d.severity.rawValue], to: &buffer)
                 index += 1
             }
             return index < discrepancies.count
@@ -109,7 +111,8 @@ public struct RunLedger {
     public func discrepancies(of runID: Int64) throws -> [Discrepancy] {
         let cursor = try connection.query(
             """
-            SELECT kind, entity, entity_key, field, bitrix_value, catalog_value, parser, probable_cause, severity
+            SELECT kind, entity, entity_key, field, bitrix_value, catalog_value, parser, probable_cause, severity,
+                   item, bitrix_normalized, catalog_normalized, cause, action
               FROM backstop.discrepancy WHERE run_id = \(runID) ORDER BY id
             """)
         var out: [Discrepancy] = []
@@ -117,8 +120,9 @@ public struct RunLedger {
             guard let kind = row[0].flatMap(DiscrepancyKind.init(rawValue:)) else { continue }
             out.append(
                 Discrepancy(
-                    kind: kind, entity: row[1], key: row[2] ?? "", field: row[3], bitrixValue: row[4],
-                    catalogValue: row[5], parser: row[6], probableCause: row[7],
+                    kind: kind, entity: row[1], key: row[2] ?? "", field: row[3], item: row[9], bitrixValue: row[4],
+                    catalogValue: row[5], bitrixNormalized: row[10], catalogNormalized: row[11], parser: row[6],
+                    cause: row[12], probableCause: row[7], action: row[13],
                     severity: row[8].flatMap(Discrepancy.Severity.init(rawValue:)) ?? .error))
         }
         return out

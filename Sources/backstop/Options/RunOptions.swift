@@ -14,7 +14,9 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Read what a truncated dump holds instead of failing; the run is marked partial (exit 3) and nothing is applied.")
     var allowPartial = false
 
-    @Option(help: ArgumentHelp("The shop to reconcile (default 17008, the production cvety.kz shop).", valueName: "id"))
+    @Option(
+        name: [.customLong("shop"), .customLong("shop-id")],
+        help: ArgumentHelp("The shop to reconcile (default 17008, the production cvety.kz shop).", valueName: "id"))
     var shopID: Int64?
 
     @Option(help: ArgumentHelp("Folder that receives one sub-folder per run (default: reports).", valueName: "dir"))
