@@ -63,5 +63,6 @@ PY
     psql -X -q "$pg dbname=postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
     case "$world" in *bench-l) [ "${BACKSTOP_BENCH_KEEP:-0}" = 1 ] || rm -rf "$world" ;; esac
 done
+mkdir -p bench-results
 printf '%s\n' "${results[@]}" | python3 -c 'import json,sys; print(json.dumps({"diff": [json.loads(l) for l in sys.stdin]}, indent=2))' > bench-results/diff.json
 cat bench-results/diff.json
