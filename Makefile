@@ -10,7 +10,7 @@ BIN := .build/$(CONFIG)/backstop
 WORLDGEN := .build/$(CONFIG)/worldgen
 
 APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libblas3 libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
-	postgresql mariadb-server mariadb-client zstd faketime
+	postgresql mariadb-server mariadb-client mydumper zstd faketime
 
 # The local cluster's conninfo, unless the caller configured a server.
 LOCAL_PG = $$(scripts/localpg.sh conninfo)

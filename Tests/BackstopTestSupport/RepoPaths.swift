@@ -20,8 +20,23 @@ public enum RepoPaths {
         }
         return root.deletingLastPathComponent().appendingPathComponent("shared")
     }
-    /// `../shared/fixtures/mysqldump`.
-    public static var mysqldumpFixtures: URL { shared.appendingPathComponent("fixtures/mysqldump") }
+    /// The project's own dump fixtures, built from `Tests/ExtractTests/Fixtures/mysqldump` by
+    /// `scripts/test.d/05-dump-fixtures.sh` (`.backstop/fixtures/mysqldump`; `BACKSTOP_DUMP_FIXTURES` overrides).
+    public static var mysqldumpFixtures: URL {
+        if let path = ProcessInfo.processInfo.environment["BACKSTOP_DUMP_FIXTURES"], !path.isEmpty {
+            return URL(fileURLWithPath: path, relativeTo: root).standardizedFileURL
+        }
+        return root.appendingPathComponent(".backstop/fixtures/mysqldump")
+    }
+    /// Whether ``mysqldumpFixtures`` has been built.
+    public static var mysqldumpFixturesBuilt: Bool {
+        FileManager.default.fileExists(atPath: mysqldumpFixtures.appendingPathComponent(".stamp").path)
+    }
+    /// `../shared/fixtures/mysqldump` when it is there: extra cases, never required.
+    public static var sharedMysqldumpFixtures: URL? {
+        let url = shared.appendingPathComponent("fixtures/mysqldump")
+        return FileManager.default.fileExists(atPath: url.appendingPathComponent("01-default.sql").path) ? url : nil
+    }
     /// The built `backstop` executable (debug build by default; `BACKSTOP_BIN` overrides).
     public static var backstopBinary: URL {
         if let path = ProcessInfo.processInfo.environment["BACKSTOP_BIN"], !path.isEmpty {

@@ -3,47 +3,68 @@ import BackstopTestSupport
 import Foundation
 import Testing
 
-/// Every fixture dump reads to exactly the rows the real server holds after loading
-/// fixture/schema.sql + data.sql + bulk.sql (read back with the `mariadb` client, HEX() for bytes).
+/// Every fixture dump reads to exactly the rows the real server holds after loading the SQL it was made
+/// from (`fixture/schema.sql` + `data.sql` + `bulk.sql`, read back with the `mariadb` client, HEX() for
+/// bytes).
+///
+/// The fixtures are the project's own: `scripts/test.d/05-dump-fixtures.sh` builds them from
+/// `Tests/ExtractTests/Fixtures/mysqldump` with the real mariadb-dump and mydumper. A `../shared` beside
+/// the checkout adds its recorded set as extra cases; it is never required.
 @Suite(.serialized, .enabled(if: MariaDB.isEnabled))
 struct FixtureTests {
+    /// The fixture sets: the project's own, then `../shared`'s when present.
+    static let sets: [URL] = [RepoPaths.mysqldumpFixtures] + [RepoPaths.sharedMysqldumpFixtures].compactMap { $0 }
+
     static let fixtures = RepoPaths.mysqldumpFixtures
 
-    /// Which tables each fixture holds data for (mysqldump options chose them; see bitrix-mysqldump.md §C.3).
-    static let cases: [(file: String, tables: [String])] = {
-        let all = ["b_catalog_price", "b_file", "b_iblock_element", "b_iblock_element_property", "b_sale_order_mini", "bx_types_probe"]
+    static let allTables = ["b_catalog_price", "b_file", "b_iblock_element", "b_iblock_element_property", "b_sale_order_mini", "bx_types_probe"]
+
+    /// Which tables each fixture of `set` holds data for (mysqldump options chose them; see
+    /// bitrix-mysqldump.md §C.3). A mydumper folder holds the tables it has data files for (the recorded
+    /// set in `../shared` keeps three).
+    static func cases(in set: URL) throws -> [(file: String, tables: [String])] {
+        let mydumper = try FileManager.default.contentsOfDirectory(atPath: set.appendingPathComponent("11-mydumper-0.10").path)
+            .compactMap { name -> String? in
+                guard name.hasPrefix("bxtest."), name.hasSuffix(".sql"), !name.contains("-schema") else { return nil }
+                return String(name.dropFirst("bxtest.".count).dropLast(".sql".count))
+            }.sorted()
+        let all = allTables
         return [
             ("01-default.sql", all), ("01-default.sql.gz", all), ("02-skip-extended-complete-insert.sql", all),
             ("03-hex-blob.sql", all), ("04-tab", all), ("05-routines-databases.sql", all),
             ("06-net-buffer-4096.sql", ["b_iblock_element_property"]), ("07-insert-ignore.sql", ["b_catalog_price"]),
             ("08-replace.sql", ["b_catalog_price"]), ("09-compact.sql", ["b_catalog_price", "b_sale_order_mini"]),
-            ("10-data-only-single-tx.sql", ["b_sale_order_mini"]),
-            ("11-mydumper-0.10", ["b_catalog_price", "b_iblock_element", "bx_types_probe"]),
+            ("10-data-only-single-tx.sql", ["b_sale_order_mini"]), ("11-mydumper-0.10", mydumper),
         ]
-    }()
+    }
 
-    /// Loads the fixture database once per test and returns the expected rows of each table.
-    static func expected(_ body: ([String: [[[UInt8]?]]]) throws -> Void) throws {
+    /// Loads `set`'s fixture database once per test and returns the expected rows of each table.
+    static func expected(in set: URL = fixtures, _ body: ([String: [[[UInt8]?]]]) throws -> Void) throws {
+        try #require(
+            FileManager.default.fileExists(atPath: set.appendingPathComponent("fixture/schema.sql").path),
+            "no dump fixtures in \(set.path): run scripts/test.d/05-dump-fixtures.sh (make test does)")
         try MariaDB.withDatabase { db in
             var sql = Data()
             for name in ["schema.sql", "data.sql", "bulk.sql"] {
-                let text = try String(contentsOf: fixtures.appendingPathComponent("fixture/\(name)"), encoding: .utf8)
+                let text = try String(contentsOf: set.appendingPathComponent("fixture/\(name)"), encoding: .utf8)
                 sql.append(Data(text.replacingOccurrences(of: "bxtest", with: db).utf8))
                 sql.append(Data("\n".utf8))
             }
             try MariaDB.run("mariadb", [], input: sql)
             var rows: [String: [[[UInt8]?]]] = [:]
-            for table in cases[0].tables { rows[table] = try MariaDB.expectedRows(database: db, table: table) }
+            for table in allTables { rows[table] = try MariaDB.expectedRows(database: db, table: table) }
             try body(rows)
         }
     }
 
-    @Test func everyFixtureReadsToTheServerRows() throws {
-        try Self.expected { expected in
-            for (file, tables) in Self.cases {
+    @Test(arguments: sets)
+    func everyFixtureReadsToTheServerRows(set: URL) throws {
+        try Self.expected(in: set) { expected in
+            #expect(try Self.cases(in: set).last?.tables.contains("b_catalog_price") == true, "mydumper data files")
+            for (file, tables) in try Self.cases(in: set) {
                 // --compact dumps have no footer: they read as partial (documented), with every row.
                 let partial = file == "09-compact.sql"
-                let (rows, end) = try readAll(Self.fixtures.appendingPathComponent(file), options: .init(allowPartial: partial))
+                let (rows, end) = try readAll(set.appendingPathComponent(file), options: .init(allowPartial: partial))
                 #expect(Set(rows.keys) == Set(tables), "\(file): tables with rows")
                 for table in tables {
                     let got = bytes(of: rows[table] ?? [])
