@@ -15,7 +15,7 @@ enum BitrixInput {
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
-            throw PipelineError("no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
+            throw PipelineError(.configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
         let builder = BitrixModelBuilder(configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
         var completedAt: String?

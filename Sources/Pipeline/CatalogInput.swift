@@ -10,7 +10,7 @@ public enum CatalogInput {
         do {
             return try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
         } catch {
-            throw PipelineError("cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
+            throw PipelineError(.connection, "cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
         }
     }
 

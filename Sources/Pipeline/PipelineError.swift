@@ -1,12 +1,26 @@
-/// An error of the pipeline that composes the stages, naming the run when one was started.
+/// An error of the pipeline that composes the stages, with a machine-readable ``Code`` and the run when
+/// one was started.
 public struct PipelineError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong.
+    /// What went wrong, as a stable machine-readable code (its raw value is the name).
+    public enum Code: String, Sendable, CaseIterable {
+        /// The job is not configured to run (no Bitrix dump given).
+        case configuration
+        /// The catalog database cannot be reached.
+        case connection
+        /// A stage failed; the run is recorded as failed and its report names the cause.
+        case runFailed
+    }
+
+    /// What went wrong, for scripts and tests.
+    public var code: Code
+    /// What went wrong, for people.
     public var message: String
     /// The run it ended, when one was recorded.
     public var runID: Int64?
 
     /// Creates an error.
-    public init(_ message: String, runID: Int64? = nil) {
+    public init(_ code: Code, _ message: String, runID: Int64? = nil) {
+        self.code = code
         self.message = message
         self.runID = runID
     }

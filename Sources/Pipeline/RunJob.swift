@@ -95,7 +95,7 @@ public struct RunJob {
 
         do {
             guard !configuration.bitrix.dumps.isEmpty else {
-                throw PipelineError("no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
+                throw PipelineError(.configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
             }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
             let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
@@ -149,7 +149,7 @@ public struct RunJob {
                 run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation)
             _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
             logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
-            throw PipelineError("run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
+            throw PipelineError(.runFailed, "run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
         }
     }
 

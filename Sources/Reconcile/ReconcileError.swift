@@ -1,6 +1,16 @@
-/// An error from the reconcile stage, naming the entity and key it concerns.
+/// An error from the reconcile stage, with a machine-readable ``Code`` and the entity and key it concerns.
 public struct ReconcileError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong.
+    /// What went wrong, as a stable machine-readable code (its raw value is the name).
+    public enum Code: String, Sendable, CaseIterable {
+        /// The inputs break the reconciler's contract (a merge join's input out of key order, a key twice).
+        case input
+        /// The rules cannot be applied as configured (an unknown status-map version, a bad rule).
+        case configuration
+    }
+
+    /// What went wrong, for scripts and tests.
+    public var code: Code
+    /// What went wrong, for people.
     public var message: String
     /// The entity (`product`, `order`, …), when known.
     public var entity: String?
@@ -8,7 +18,8 @@ public struct ReconcileError: Error, CustomStringConvertible, Sendable {
     public var key: String?
 
     /// Creates an error.
-    public init(_ message: String, entity: String? = nil, key: String? = nil) {
+    public init(_ code: Code, _ message: String, entity: String? = nil, key: String? = nil) {
+        self.code = code
         self.message = message
         self.entity = entity
         self.key = key

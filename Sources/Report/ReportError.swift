@@ -1,12 +1,23 @@
-/// An error from the report stage, naming the report file or run.
+/// An error from the report stage, with a machine-readable ``Code`` and the report file or folder.
 public struct ReportError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong.
+    /// What went wrong, as a stable machine-readable code (its raw value is the name).
+    public enum Code: String, Sendable, CaseIterable {
+        /// The report folder or a report file cannot be created or written.
+        case io
+        /// A report cannot be rendered in its format.
+        case encoding
+    }
+
+    /// What went wrong, for scripts and tests.
+    public var code: Code
+    /// What went wrong, for people.
     public var message: String
     /// The file being written, when there is one.
     public var path: String?
 
     /// Creates an error.
-    public init(_ message: String, path: String? = nil) {
+    public init(_ code: Code, _ message: String, path: String? = nil) {
+        self.code = code
         self.message = message
         self.path = path
     }

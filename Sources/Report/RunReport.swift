@@ -118,7 +118,7 @@ public enum ReportWriter {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw ReportError("cannot create the report folder: \(error.localizedDescription)", path: directory.path)
+            throw ReportError(.io, "cannot create the report folder: \(error.localizedDescription)", path: directory.path)
         }
         var written: [URL] = []
         for format in formats {
@@ -132,7 +132,7 @@ public enum ReportWriter {
                 if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
                 try FileManager.default.moveItem(at: temporary, to: target)
             } catch {
-                throw ReportError("cannot write the report: \(error.localizedDescription)", path: target.path)
+                throw ReportError(.io, "cannot write the report: \(error.localizedDescription)", path: target.path)
             }
             written.append(target)
         }

@@ -1,12 +1,27 @@
-/// An error from Backstop's store, naming the folder or file it concerns.
+/// An error from Backstop's store, with a machine-readable ``Code`` and the folder or file it concerns.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong.
+    /// What went wrong, as a stable machine-readable code (its raw value is the name).
+    public enum Code: String, Sendable, CaseIterable {
+        /// Backstop's installed files (the `sql/` folder) cannot be found.
+        case installation
+        /// A folder or file cannot be read or written.
+        case io
+        /// Another run holds the run lock.
+        case locked
+        /// Backstop's schema is missing, or newer than this build.
+        case schema
+    }
+
+    /// What went wrong, for scripts and tests.
+    public var code: Code
+    /// What went wrong, for people.
     public var message: String
     /// The folder or file concerned, when there is one.
     public var path: String?
 
     /// Creates an error.
-    public init(_ message: String, path: String? = nil) {
+    public init(_ code: Code, _ message: String, path: String? = nil) {
+        self.code = code
         self.message = message
         self.path = path
     }

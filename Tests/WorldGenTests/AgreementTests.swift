@@ -156,7 +156,7 @@ struct AgreementCheck {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw WorldGenError("mariadb could not load \(dump.path): exit \(process.terminationStatus)")
+            throw WorldGenError(.tool, "mariadb could not load \(dump.path): exit \(process.terminationStatus)")
         }
     }
 }
@@ -268,10 +268,10 @@ struct BitrixSide {
         try handle.seek(toOffset: size > 400 ? size - 400 : 0)
         let tail = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
         guard let line = tail.split(separator: "\n").last(where: { $0.hasPrefix("-- Dump completed on ") }) else {
-            throw WorldGenError("\(dump.path) has no `-- Dump completed on` footer")
+            throw WorldGenError(.invalid, "\(dump.path) has no `-- Dump completed on` footer")
         }
         let parts = line.dropFirst("-- Dump completed on ".count).split(separator: " ")
-        guard parts.count == 2 else { throw WorldGenError("unreadable footer: \(line)") }
+        guard parts.count == 2 else { throw WorldGenError(.invalid, "unreadable footer: \(line)") }
         let time = parts[1].count == 7 ? "0" + parts[1] : String(parts[1])
         return "\(parts[0]) \(time)"
     }

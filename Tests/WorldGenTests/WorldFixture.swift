@@ -21,7 +21,7 @@ enum WorldFixture {
 
     static func requireSocket() throws -> String {
         guard let socket = mariadbSocket else {
-            throw WorldGenError("BACKSTOP_TEST_MARIADB_SOCKET is not set; run the tests through `make test`")
+            throw WorldGenError(.tool, "BACKSTOP_TEST_MARIADB_SOCKET is not set; run the tests through `make test`")
         }
         return socket
     }

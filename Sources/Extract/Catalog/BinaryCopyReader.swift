@@ -77,7 +77,7 @@ final class BinaryCopyReader {
         while true {
             if ended {
                 guard carryStart == carryEnd else {
-                    throw ExtractError("bytes after the binary COPY trailer", table: source)
+                    throw ExtractError(.syntax, "bytes after the binary COPY trailer", table: source)
                 }
                 // Drain the cursor so the connection finishes the COPY cleanly.
                 while try nextMessage() != nil {}
@@ -88,7 +88,7 @@ final class BinaryCopyReader {
                 if ended { continue }
             }
             guard let message = try nextMessage() else {
-                throw ExtractError("the binary COPY stream ended without its trailer", table: source)
+                throw ExtractError(.truncated, "the binary COPY stream ended without its trailer", table: source)
             }
             if carryStart < carryEnd {
                 appendToCarry(message)
@@ -197,7 +197,7 @@ final class BinaryCopyReader {
         if count == -1 { return .trailer(end: offset + 2) }
         guard count == fieldCount else {
             throw ExtractError(
-                "binary COPY tuple \(tupleNumber + 1) has \(count) fields, expected \(fieldCount)", table: source)
+                .syntax, "binary COPY tuple \(tupleNumber + 1) has \(count) fields, expected \(fieldCount)", table: source)
         }
         var position = offset + 2
         for field in 0..<count {
@@ -210,7 +210,7 @@ final class BinaryCopyReader {
                 guard buffer.count - position >= Int(length) else { return .incomplete }
                 position += Int(length)
             } else if length < -1 {
-                throw ExtractError("binary COPY field \(field) of tuple \(tupleNumber + 1) has length \(length)", table: source)
+                throw ExtractError(.syntax, "binary COPY field \(field) of tuple \(tupleNumber + 1) has length \(length)", table: source)
             }
         }
         return .tuple(end: position)
@@ -220,12 +220,12 @@ final class BinaryCopyReader {
     static func headerEnd(_ buffer: UnsafeRawBufferPointer, source: String) throws -> Int? {
         guard buffer.count >= signature.count + 8 else { return nil }
         for (i, byte) in signature.enumerated() where buffer[i] != byte {
-            throw ExtractError("not a binary COPY stream (bad signature)", table: source)
+            throw ExtractError(.syntax, "not a binary COPY stream (bad signature)", table: source)
         }
         let flags = buffer.loadBigEndianUInt32(at: 11)
         // Bit 16 = OIDs included (not supported by current servers); bits 0-15 reserved.
         guard flags & 0xFFFE_FFFF == 0, flags & (1 << 16) == 0 else {
-            throw ExtractError("binary COPY header has unsupported flags \(flags)", table: source)
+            throw ExtractError(.syntax, "binary COPY header has unsupported flags \(flags)", table: source)
         }
         let extensionLength = Int(buffer.loadBigEndianUInt32(at: 15))
         guard buffer.count >= 19 + extensionLength else { return nil }

@@ -27,7 +27,7 @@ public struct BinaryCopyRow {
 
     /// An error naming the field, the tuple number and the source.
     public func failure(_ field: Int, _ message: String) -> ExtractError {
-        ExtractError("field \(field) of tuple \(reader.tupleNumber): \(message)", table: reader.source)
+        ExtractError(.decoding, "field \(field) of tuple \(reader.tupleNumber): \(message)", table: reader.source)
     }
 
     @usableFromInline @inline(__always)

@@ -21,14 +21,14 @@ extension CatalogReader {
         guard result.rowCount == 1, let typeName = result.string(row: 0, column: 0),
               let formatted = result.string(row: 0, column: 1), let baseName = result.string(row: 0, column: 2)
         else {
-            throw ExtractError("product_embeddings.embedding not found", table: "product_embeddings")
+            throw ExtractError(.schema, "product_embeddings.embedding not found", table: "product_embeddings")
         }
         if typeName == "vector" || baseName == "vector" { return .vector(formatted) }
         if typeName == "_float4" { return .realArray }
         if ["_float4", "_float8", "_numeric", "_int2", "_int4", "_int8"].contains(baseName) {
             return .castToRealArray(formatted)
         }
-        throw ExtractError("product_embeddings.embedding has unsupported type \(formatted)", table: "product_embeddings")
+        throw ExtractError(.schema, "product_embeddings.embedding has unsupported type \(formatted)", table: "product_embeddings")
     }
 
     /// `product_embeddings` rows ordered by product, type and id, with vectors decoded whatever the

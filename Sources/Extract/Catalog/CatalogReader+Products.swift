@@ -81,7 +81,7 @@ extension CatalogReader {
             let exported = try connection.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
             // A snapshot id is hex digits and dashes (`00000003-0000001B-1`); SET takes no bind parameters.
             guard !exported.isEmpty, exported.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit }) else {
-                throw ExtractError("unexpected snapshot id from pg_export_snapshot()", table: "product")
+                throw ExtractError(.decoding, "unexpected snapshot id from pg_export_snapshot()", table: "product")
             }
             try sibling.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try sibling.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(exported)'"))
@@ -232,7 +232,7 @@ final class ProductImageMerge {
                 let next = try Self.decodeImage(row)
                 guard next.productID >= lastImageProductID else {
                     throw ExtractError(
-                        "productimage stream is not ordered by product_id at tuple \(imageReader.tupleNumber)",
+                        .syntax, "productimage stream is not ordered by product_id at tuple \(imageReader.tupleNumber)",
                         table: "productimage")
                 }
                 lastImageProductID = next.productID

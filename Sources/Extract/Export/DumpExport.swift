@@ -48,7 +48,7 @@ public enum DumpExport {
                 let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw ExtractError("writing the output failed: \(String(cString: strerror(errno)))", table: table)
+                    throw ExtractError(.io, "writing the output failed: \(String(cString: strerror(errno)))", table: table)
                 }
                 offset += n
             }

@@ -45,12 +45,12 @@ public struct ProductFeed: Sendable {
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw ExtractError("not a JSON document: \(error)", file: file)
+            throw ExtractError(.decoding, "not a JSON document: \(error)", file: file)
         }
-        guard case .object(let object) = root else { throw ExtractError("the page is not a JSON object", file: file) }
-        if case .bool(false) = object["success"] { throw ExtractError("the page says success=false", file: file) }
+        guard case .object(let object) = root else { throw ExtractError(.decoding, "the page is not a JSON object", file: file) }
+        if case .bool(false) = object["success"] { throw ExtractError(.decoding, "the page says success=false", file: file) }
         guard case .array(let elements) = object["data"] else {
-            throw ExtractError("the page has no `data` array", file: file)
+            throw ExtractError(.decoding, "the page has no `data` array", file: file)
         }
         var page = ProductFeedPage(products: [], problems: [], total: nil, hasMore: nil)
         if case .object(let pagination) = object["pagination"] {
@@ -189,7 +189,7 @@ public final class ProductFeedReader {
             do {
                 data = try Data(contentsOf: file)
             } catch {
-                throw ExtractError("cannot read the page: \(error.localizedDescription)", file: file.path)
+                throw ExtractError(.io, "cannot read the page: \(error.localizedDescription)", file: file.path)
             }
             let page = try feed.parsePage(data, file: file.path)
             logger.debug("feed page", metadata: ["feed.file": "\(file.lastPathComponent)", "feed.products": "\(page.products.count)"])

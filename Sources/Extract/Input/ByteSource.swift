@@ -25,7 +25,7 @@ public final class FileByteSource: ByteSource {
         name = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw ExtractError("cannot open: \(String(cString: strerror(errno)))", file: path)
+            throw ExtractError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
         }
     }
 
@@ -44,7 +44,7 @@ public final class FileByteSource: ByteSource {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
-            throw ExtractError("read failed: \(String(cString: strerror(errno)))", file: name)
+            throw ExtractError(.io, "read failed: \(String(cString: strerror(errno)))", file: name)
         }
     }
 }
@@ -64,13 +64,13 @@ public enum InputCompression: String, Sendable {
         if magic.starts(with: [0x1F, 0x8B]) { return .gzip }
         if magic.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         if magic.starts(with: [0x42, 0x5A, 0x68]) {
-            throw ExtractError("bzip2-compressed input is not supported; decompress it first (bunzip2 -k)", file: file, offset: 0)
+            throw ExtractError(.compression, "bzip2-compressed input is not supported; decompress it first (bunzip2 -k)", file: file, offset: 0)
         }
         if magic.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
-            throw ExtractError("xz-compressed input is not supported; decompress it first (unxz -k)", file: file, offset: 0)
+            throw ExtractError(.compression, "xz-compressed input is not supported; decompress it first (unxz -k)", file: file, offset: 0)
         }
         if magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            throw ExtractError("zip archives are not supported; unzip the dump first", file: file, offset: 0)
+            throw ExtractError(.compression, "zip archives are not supported; unzip the dump first", file: file, offset: 0)
         }
         return .none
     }

@@ -57,13 +57,35 @@ final class ChunkBuffer {
             base = grown
             capacity = newCapacity
         }
-        let n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
+        let n: Int
+        do {
+            n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
+        } catch where error.code == .truncated {
+            // A cut compressed stream: the bytes before the cut are good, so the reader goes on to the end
+            // of the window and reports the cut there (``truncation(_:)``).
+            sourceTruncation = error
+            isAtEOF = true
+            return false
+        }
         if n == 0 {
             isAtEOF = true
             return false
         }
         end += n
         return true
+    }
+
+    /// The truncation the source reported (a gzip or zstd stream cut inside a member), held until the
+    /// reader reaches the end of what was read before it.
+    private(set) var sourceTruncation: ExtractError?
+
+    /// The error to report for a truncation the reader found at the end of the input: the source's own
+    /// when the source was cut (its message, the reader's location), else `error` itself.
+    func truncation(_ error: ExtractError) -> ExtractError {
+        guard let cut = sourceTruncation else { return error }
+        var merged = error
+        merged.message = "\(cut.message) (\(error.message))"
+        return merged
     }
 
     /// The shift applied by the last ``refill(keepingFrom:)``.

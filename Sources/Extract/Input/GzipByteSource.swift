@@ -20,7 +20,7 @@ public final class GzipByteSource: ByteSource {
         // 15 + 32: maximum window, detect gzip or zlib header automatically.
         guard CZlib_inflateInit2(&stream, 15 + 32) == Z_OK else {
             input.deallocate()
-            throw ExtractError("zlib initialisation failed", file: inner.name)
+            throw ExtractError(.compression, "zlib initialisation failed", file: inner.name)
         }
     }
 
@@ -55,7 +55,7 @@ public final class GzipByteSource: ByteSource {
             }
             if stream.avail_in == 0 && innerEOF {
                 throw ExtractError(
-                    "truncated gzip stream: the compressed input ends inside a member",
+                    .truncated, "truncated gzip stream: the compressed input ends inside a member",
                     file: name, offset: Int64(stream.total_out))
             }
             let status = inflate(&stream, Z_NO_FLUSH)
@@ -65,7 +65,7 @@ public final class GzipByteSource: ByteSource {
             default:
                 let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
                 throw ExtractError(
-                    "corrupt gzip stream (\(reason)) near compressed byte \(consumedIn - Int64(stream.avail_in))",
+                    .compression, "corrupt gzip stream (\(reason)) near compressed byte \(consumedIn - Int64(stream.avail_in))",
                     file: name, offset: Int64(stream.total_out))
             }
         }

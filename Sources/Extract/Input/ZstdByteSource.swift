@@ -17,7 +17,7 @@ public final class ZstdByteSource: ByteSource {
     /// - Throws: ``ExtractError`` when libzstd cannot be initialised.
     public init(_ inner: any ByteSource) throws(ExtractError) {
         self.inner = inner
-        guard let d = ZSTD_createDStream() else { throw ExtractError("zstd initialisation failed", file: inner.name) }
+        guard let d = ZSTD_createDStream() else { throw ExtractError(.compression, "zstd initialisation failed", file: inner.name) }
         dstream = d
         ZSTD_initDStream(d)
         input = .allocate(byteCount: ZSTD_DStreamInSize(), alignment: 16)
@@ -39,7 +39,7 @@ public final class ZstdByteSource: ByteSource {
                 if n == 0 {
                     innerEOF = true
                     if frameOpen {
-                        throw ExtractError("truncated zstd stream: the compressed input ends inside a frame", file: name, offset: produced)
+                        throw ExtractError(.truncated, "truncated zstd stream: the compressed input ends inside a frame", file: name, offset: produced)
                     }
                     break
                 }
@@ -49,7 +49,7 @@ public final class ZstdByteSource: ByteSource {
             var inb = ZSTD_inBuffer(src: input.baseAddress, size: inEnd, pos: inPos)
             let ret = ZSTD_decompressStream(dstream, &out, &inb)
             if ZSTD_isError(ret) != 0 {
-                throw ExtractError("corrupt zstd stream (\(String(cString: ZSTD_getErrorName(ret))))", file: name, offset: produced)
+                throw ExtractError(.compression, "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(ret))))", file: name, offset: produced)
             }
             inPos = inb.pos
             frameOpen = ret != 0

@@ -28,7 +28,7 @@ public final class DumpDirectoryReader: DumpEventStream {
         self.logger = logger
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() } catch {
-            throw ExtractError("cannot list directory: \(error)", file: directory.path)
+            throw ExtractError(.io, "cannot list directory: \(error)", file: directory.path)
         }
         func strip(_ name: String) -> String {
             for suffix in [".gz", ".zst"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
@@ -68,7 +68,7 @@ public final class DumpDirectoryReader: DumpEventStream {
             }
             steps.append(.finish)
         } else {
-            throw ExtractError("not a dump directory: no mydumper `metadata` file and no --tab `.txt` files", file: directory.path)
+            throw ExtractError(.syntax, "not a dump directory: no mydumper `metadata` file and no --tab `.txt` files", file: directory.path)
         }
         steps.reverse()
     }
@@ -103,7 +103,7 @@ public final class DumpDirectoryReader: DumpEventStream {
                 current = reader
             case .tab(let url, let table):
                 guard let schema = schemas[table] else {
-                    throw ExtractError("no CREATE TABLE for the --tab data file", file: url.path, table: table)
+                    throw ExtractError(.schema, "no CREATE TABLE for the --tab data file", file: url.path, table: table)
                 }
                 current = try TabFileReader(source: FileByteSource.openDecompressing(path: url.path), schema: schema, options: options, logger: logger)
             case .finish:
@@ -113,7 +113,7 @@ public final class DumpDirectoryReader: DumpEventStream {
                     let text = (try? String(contentsOf: metadata, encoding: .utf8)) ?? ""
                     if !text.contains("Finished dump at:") {
                         let message = "the mydumper dump is incomplete: `metadata` has no `Finished dump at:` line"
-                        guard options.allowPartial else { throw ExtractError(message, file: metadata.path) }
+                        guard options.allowPartial else { throw ExtractError(.truncated, message, file: metadata.path) }
                         partial = partial ?? message
                     }
                 }
@@ -130,7 +130,7 @@ extension DumpReader {
     public static func open(_ url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) -> any DumpEventStream {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw ExtractError("no such file or directory", file: url.path)
+            throw ExtractError(.io, "no such file or directory", file: url.path)
         }
         if isDirectory.boolValue { return try DumpDirectoryReader(directory: url, options: options, logger: logger) }
         return try DumpReader(url: url, options: options, logger: logger)

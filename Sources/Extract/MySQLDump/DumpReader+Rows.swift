@@ -9,7 +9,7 @@ extension DumpReader {
         guard let context = rows else { return nil }
         // currentTable is context.table already (set by statement() before beginRows).
         guard try skipSpace() else {
-            throw truncated("the input ends inside an INSERT statement (after a row)", at: buffer.end)
+            throw error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
         }
         try ensure(delimiter.count)
         var b = buffer.base[pos]
@@ -19,7 +19,7 @@ extension DumpReader {
                 pos += 1
                 expectSeparator = false
                 guard try skipSpace() else {
-                    throw truncated("the input ends inside an INSERT statement (after a row)", at: buffer.end)
+                    throw error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
                 }
                 b = buffer.base[pos]
             } else if matchesDelimiter() {
@@ -28,11 +28,11 @@ extension DumpReader {
                 rows = nil
                 return nil
             } else {
-                throw error("expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: pos)
+                throw error(.syntax, "expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: pos)
             }
         }
         guard b == 0x28 else {
-            throw error("expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: pos)
+            throw error(.syntax, "expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: pos)
         }
         let rowStart = pos
         try decodeRow(context, into: &builder)
@@ -43,11 +43,11 @@ extension DumpReader {
         }
         let source = context.rowSource
         if count != source.columnCount {
-            throw error("row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
+            throw error(.schema, "row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
         }
         try postprocess(&builder, context, rowStart: rowStart)
         if _slowPath(builder.byteCount > Int(UInt32.max)) {
-            throw error("row holds more than 4 GiB of values", at: rowStart)
+            throw error(.limit, "row holds more than 4 GiB of values", at: rowStart)
         }
         context.checkedRows += 1
         return DumpRow(source: source, packed: PackedRow.make(builder))
@@ -73,11 +73,11 @@ extension DumpReader {
             let found = scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: true, eof: buffer.isAtEOF)
             if found { break }
             if buffer.isAtEOF {
-                throw truncated("the input ends \(state.whereDescription) in a row", at: buffer.end)
+                throw error(.truncated, "the input ends \(state.whereDescription) in a row", at: buffer.end)
             }
             if buffer.end - pos > options.maxRowBytes {
                 throw error(
-                    "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb); raise it for dumps made with a larger max_allowed_packet",
+                    .limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb); raise it for dumps made with a larger max_allowed_packet",
                     at: pos)
             }
             let shift = pos
@@ -86,11 +86,11 @@ extension DumpReader {
             i -= shift
         }
         if i - pos > options.maxRowBytes {
-            throw error("row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)", at: pos)
+            throw error(.limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)", at: pos)
         }
         out.reset()
         guard let next = try decodeTuple(from: pos, limit: i, into: &out) else {
-            throw error("malformed row", at: pos)
+            throw error(.syntax, "malformed row", at: pos)
         }
         pos = next
     }
@@ -126,30 +126,30 @@ extension DumpReader {
             case 0x4E, 0x6E:  // NULL
                 if i + 4 > limit { return nil }
                 guard (base[i + 1] | 0x20) == 0x75 && (base[i + 2] | 0x20) == 0x6C && (base[i + 3] | 0x20) == 0x6C else {
-                    throw error("unsupported literal in a row", at: i)
+                    throw error(.syntax, "unsupported literal in a row", at: i)
                 }
                 i += 4
                 kind = PackedRow.null
             case 0x5C:  // \N
                 if i + 2 > limit { return nil }
-                guard base[i + 1] == 0x4E else { throw error("unsupported literal in a row", at: i) }
+                guard base[i + 1] == 0x4E else { throw error(.syntax, "unsupported literal in a row", at: i) }
                 i += 2
                 kind = PackedRow.null
             case 0x30 where i + 1 < limit && (base[i + 1] == 0x78 || base[i + 1] == 0x58):
                 var k = i + 2
                 while k < limit && isHexDigit(base[k]) { k += 1 }
                 if k >= limit { return nil }
-                guard let bytes = hexBytes(base, i + 2, k) else { throw error("malformed hex literal", at: i) }
+                guard let bytes = hexBytes(base, i + 2, k) else { throw error(.syntax, "malformed hex literal", at: i) }
                 i = k
                 out.append(bytes)
                 kind = PackedRow.bytes
             case 0x58, 0x78, 0x42, 0x62:  // X'…', b'…'
                 if i + 1 >= limit { return nil }
-                guard base[i + 1] == 0x27 else { throw error("unsupported literal in a row", at: i) }
+                guard base[i + 1] == 0x27 else { throw error(.syntax, "unsupported literal in a row", at: i) }
                 let k = findByte(base, i + 2, limit, 0x27)
                 if k >= limit { return nil }
                 let bytes = (b | 0x20) == 0x78 ? hexBytes(base, i + 2, k) : bitBytes(base, i + 2, k)
-                guard let bytes else { throw error("malformed \(Character(Unicode.Scalar(b)))'…' literal", at: i) }
+                guard let bytes else { throw error(.syntax, "malformed \(Character(Unicode.Scalar(b)))'…' literal", at: i) }
                 i = k + 1
                 out.append(bytes)
                 kind = PackedRow.bytes
@@ -168,17 +168,17 @@ extension DumpReader {
                     var e = k + 2
                     while e < limit && isHexDigit(base[e]) { e += 1 }
                     if e >= limit { return nil }
-                    guard let bytes = hexBytes(base, k + 2, e) else { throw error("malformed hex literal", at: k) }
+                    guard let bytes = hexBytes(base, k + 2, e) else { throw error(.syntax, "malformed hex literal", at: k) }
                     i = e
                     out.append(bytes)
                     kind = PackedRow.bytes
                 } else {
-                    throw error("unsupported literal after a charset introducer", at: i)
+                    throw error(.syntax, "unsupported literal after a charset introducer", at: i)
                 }
             case 0x29 where out.count == 0:
                 return i + 1
             default:
-                guard isNumberByte(b) else { throw error("unsupported literal in a row (byte 0x\(String(b, radix: 16)))", at: i) }
+                guard isNumberByte(b) else { throw error(.syntax, "unsupported literal in a row (byte 0x\(String(b, radix: 16)))", at: i) }
                 let k = numberEnd(base, i &+ 1, limit)
                 if k >= limit { return nil }
                 // Safe because: i < k < limit, inside the window.
@@ -194,7 +194,7 @@ extension DumpReader {
                 continue
             }
             if base[i] == 0x29 { return i + 1 }
-            throw error("expected `,` or `)` after a value, found byte 0x\(String(base[i], radix: 16))", at: i)
+            throw error(.syntax, "expected `,` or `)` after a value, found byte 0x\(String(base[i], radix: 16))", at: i)
         }
     }
 
@@ -247,7 +247,7 @@ extension DumpReader {
     private func invalidUTF8_slowPath(column n: Int, _ context: RowContext, rowStart: Int) throws(ExtractError) {
         let column = context.columns?.names[n] ?? "c\(n + 1)"
         if options.strictCharset {
-            throw error("column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)", at: rowStart)
+            throw error(.charset, "column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)", at: rowStart)
         }
         if warned.insert("utf8.\(context.table).\(column)").inserted {
             let location = buffer.location(of: rowStart)

@@ -71,7 +71,7 @@ extension DumpReader {
         var lexer = SQLLexer(buffer.base, from: range.lowerBound, to: range.upperBound)
         let first = lexer.next()
         if first.isKeyword("USE") {
-            guard let name = lexer.next().identifier else { throw error("USE without a database name", at: range.lowerBound) }
+            guard let name = lexer.next().identifier else { throw error(.syntax, "USE without a database name", at: range.lowerBound) }
             database = name
             return .database(name)
         }
@@ -87,7 +87,7 @@ extension DumpReader {
             if name.uppercased() == "DEFAULT" { return nil }
             guard let cs = DumpCharset(mysqlName: name) else {
                 throw error(
-                    "unsupported dump charset `\(name)` (SET NAMES); supported: utf8/utf8mb3/utf8mb4, binary, cp1251, latin1 — "
+                    .charset, "unsupported dump charset `\(name)` (SET NAMES); supported: utf8/utf8mb3/utf8mb4, binary, cp1251, latin1 — "
                         + "re-dump with --default-character-set=utf8mb4", at: range.lowerBound)
             }
             if cs != charset {
@@ -103,7 +103,7 @@ extension DumpReader {
         {
             t = lexer.next()
         }
-        guard let first = t.identifier else { throw error("CREATE TABLE without a name", at: range.lowerBound) }
+        guard let first = t.identifier else { throw error(.syntax, "CREATE TABLE without a name", at: range.lowerBound) }
         let (qualifier, name) = lexer.qualifiedName(first)
         let db = qualifier ?? database
         currentTable = name
@@ -118,7 +118,7 @@ extension DumpReader {
         while depth > 0 {
             let token = lexer.next()
             switch token {
-            case .end: throw error("unterminated CREATE TABLE column list", at: range.lowerBound)
+            case .end: throw error(.syntax, "unterminated CREATE TABLE column list", at: range.lowerBound)
             case .punct(0x28): depth += 1; atItemStart = false
             case .punct(0x29): depth -= 1
             case .punct(0x2C) where depth == 1: atItemStart = true
@@ -171,14 +171,14 @@ extension DumpReader {
                 if let name = token.identifier { names.append(name); continue }
                 if token == .punct(0x2C) { continue }
                 if token == .punct(0x29) { break }
-                if token == .end && buffer.isAtEOF { throw truncated("the input ends inside an INSERT column list", at: buffer.end) }
-                throw error("malformed INSERT column list (or longer than 64 KiB)", at: start)
+                if token == .end && buffer.isAtEOF { throw error(.truncated, "the input ends inside an INSERT column list", at: buffer.end) }
+                throw error(.syntax, "malformed INSERT column list (or longer than 64 KiB)", at: start)
             }
             list = names
             token = lexer.next()
         }
         guard token.isKeyword("VALUES") || token.isKeyword("VALUE") else {
-            if token == .end && buffer.isAtEOF { throw truncated("the input ends inside an INSERT statement", at: buffer.end) }
+            if token == .end && buffer.isAtEOF { throw error(.truncated, "the input ends inside an INSERT statement", at: buffer.end) }
             let key = "insert-form." + table
             if warned.insert(key).inserted {
                 logger.warning("skipping an INSERT that is not INSERT … VALUES", metadata: ["dump.table": "\(table)", "dump.statement": "\(statementNumber)"])

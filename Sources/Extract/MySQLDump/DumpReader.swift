@@ -55,7 +55,6 @@ public final class DumpReader: DumpEventStream {
     @exclusivity(unchecked) var sawFooter = false
     @exclusivity(unchecked) var started = false
     @exclusivity(unchecked) var done = false
-    var truncation = false
     var warned: Set<String> = []
     var checkedRowsByTable: [String: Int] = [:]
     var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
@@ -104,7 +103,8 @@ public final class DumpReader: DumpEventStream {
             }
         } catch {
             done = true
-            if truncation && options.allowPartial {
+            let error = error.code == .truncated ? buffer.truncation(error) : error
+            if error.code == .truncated && options.allowPartial {
                 logger.warning("dump is truncated; rows up to the break were read", metadata: ["dump.error": "\(error)"])
                 return .end(.partial(reason: error.description))
             }
@@ -122,18 +122,13 @@ public final class DumpReader: DumpEventStream {
 
     // MARK: Errors
 
-    /// An error located at window position `position`.
-    func error(_ message: String, at position: Int) -> ExtractError {
+    /// An error located at window position `position` (a ``ExtractError/Code/truncated`` one becomes a
+    /// partial end under ``Options/allowPartial``).
+    func error(_ code: ExtractError.Code, _ message: String, at position: Int) -> ExtractError {
         let location = buffer.location(of: position)
         return ExtractError(
-            message, file: fileName, offset: location.offset, line: location.line,
+            code, message, file: fileName, offset: location.offset, line: location.line,
             statement: statementNumber > 0 ? statementNumber : nil, table: currentTable)
-    }
-
-    /// A truncation error (turned into a partial end by ``Options/allowPartial``).
-    func truncated(_ message: String, at position: Int) -> ExtractError {
-        truncation = true
-        return error(message, at: position)
     }
 
     // MARK: Window helpers
@@ -208,24 +203,27 @@ public final class DumpReader: DumpEventStream {
         func byte(_ k: Int) -> UInt8 { k < n ? b[pos + k] : 0 }
         if byte(0) == 0xFF && byte(1) == 0xFE {
             let kind = byte(2) == 0 && byte(3) == 0 ? "UTF-32LE" : "UTF-16LE"
-            throw error("the dump is \(kind) (byte-order mark ff fe; e.g. PowerShell `>` redirection); convert it to UTF-8 first: iconv -f \(kind) -t UTF-8", at: pos)
+            throw error(.charset, "the dump is \(kind) (byte-order mark ff fe; e.g. PowerShell `>` redirection); convert it to UTF-8 first: iconv -f \(kind) -t UTF-8", at: pos)
         }
         if byte(0) == 0xFE && byte(1) == 0xFF {
-            throw error("the dump is UTF-16BE (byte-order mark fe ff); convert it to UTF-8 first: iconv -f UTF-16BE -t UTF-8", at: pos)
+            throw error(.charset, "the dump is UTF-16BE (byte-order mark fe ff); convert it to UTF-8 first: iconv -f UTF-16BE -t UTF-8", at: pos)
         }
         if byte(0) == 0 && byte(1) == 0 && byte(2) == 0xFE && byte(3) == 0xFF {
-            throw error("the dump is UTF-32BE (byte-order mark 00 00 fe ff); convert it to UTF-8 first", at: pos)
+            throw error(.charset, "the dump is UTF-32BE (byte-order mark 00 00 fe ff); convert it to UTF-8 first", at: pos)
         }
         if n >= 4 && byte(0) != 0 && byte(1) == 0 && byte(2) != 0 && byte(3) == 0 {
-            throw error("the dump looks like UTF-16LE without a byte-order mark (every other byte is 00); convert it to UTF-8 first: iconv -f UTF-16LE -t UTF-8", at: pos)
+            throw error(.charset, "the dump looks like UTF-16LE without a byte-order mark (every other byte is 00); convert it to UTF-8 first: iconv -f UTF-16LE -t UTF-8", at: pos)
         }
         if byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { pos += 3 }
     }
 
     private func finish() throws(ExtractError) -> DumpEvent {
+        if buffer.sourceTruncation != nil {
+            throw error(.truncated, "the input ends after its last complete statement", at: buffer.end)
+        }
         if options.requireFooter && !sawFooter {
-            throw truncated(
-                "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
+            throw error(
+                .truncated, "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
                     + "(a --compact/--skip-comments dump has none either; read it with allowPartial)", at: buffer.end)
         }
         done = true
@@ -300,7 +298,7 @@ public final class DumpReader: DumpEventStream {
                 continue
             }
             pos = j
-            if buffer.isAtEOF { throw truncated("the input ends inside a /* comment */ opened at byte \(buffer.location(of: start).offset)", at: buffer.end) }
+            if buffer.isAtEOF { throw error(.truncated, "the input ends inside a /* comment */ opened at byte \(buffer.location(of: start).offset)", at: buffer.end) }
             try buffer.refill(keepingFrom: pos)
             pos = 0
         }
@@ -315,7 +313,7 @@ public final class DumpReader: DumpEventStream {
         while k < end && (base[k] == 0x20 || base[k] == 0x09) { k += 1 }
         let start = k
         while k < end && base[k] > 0x20 { k += 1 }
-        guard k > start else { throw error("DELIMITER without a delimiter", at: pos) }
+        guard k > start else { throw error(.syntax, "DELIMITER without a delimiter", at: pos) }
         delimiter = Array(UnsafeBufferPointer(start: base + start, count: k - start))
         codeBytes = CodeBytes(delimiter: delimiter)
         pos = k
@@ -387,7 +385,7 @@ public final class DumpReader: DumpEventStream {
             if buffer.isAtEOF {
                 pos = i
                 let start = start ?? buffer.location(of: startAt)
-                throw truncated("the input ends \(state.whereDescription) (statement from line \(start.line), byte \(start.offset))", at: buffer.end)
+                throw error(.truncated, "the input ends \(state.whereDescription) (statement from line \(start.line), byte \(start.offset))", at: buffer.end)
             }
             try buffer.refill(keepingFrom: i)
             startAt = 0
@@ -405,10 +403,10 @@ public final class DumpReader: DumpEventStream {
             let found = scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: false, eof: buffer.isAtEOF)
             if found { break }
             if buffer.isAtEOF {
-                throw truncated("the input ends \(state.whereDescription)", at: buffer.end)
+                throw error(.truncated, "the input ends \(state.whereDescription)", at: buffer.end)
             }
             if buffer.end - start > options.maxRowBytes {
-                throw error("statement longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: start)
+                throw error(.limit, "statement longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: start)
             }
             try buffer.refill(keepingFrom: start)
             i -= start

@@ -41,36 +41,47 @@ public final class TabFileReader: DumpEventStream {
         self.logger = logger
     }
 
-    private func error(_ message: String, at position: Int) -> ExtractError {
+    private func error(_ code: ExtractError.Code, _ message: String, at position: Int) -> ExtractError {
         let location = buffer.location(of: position)
-        return ExtractError(message, file: buffer.source.name, offset: location.offset, line: location.line, table: schema.name)
+        return ExtractError(code, message, file: buffer.source.name, offset: location.offset, line: location.line, table: schema.name)
     }
 
     /// The next row, then ``DumpEvent/end(_:)``.
-    /// - Throws: ``ExtractError`` on malformed or truncated input (a last row without its LF).
+    /// - Throws: ``ExtractError`` on malformed or truncated input (a last row without its LF). A
+    ///   ``ExtractError/Code/truncated`` one ends with ``DumpCompletion/partial(reason:)`` instead when
+    ///   ``DumpReader/Options/allowPartial`` is set.
     public func next() throws(ExtractError) -> DumpEvent? {
         if done { return nil }
+        do {
+            return try nextRow()
+        } catch {
+            done = true
+            let error = error.code == .truncated ? buffer.truncation(error) : error
+            if error.code == .truncated && options.allowPartial { return .end(.partial(reason: error.description)) }
+            throw error
+        }
+    }
+
+    private func nextRow() throws(ExtractError) -> DumpEvent {
         while true {
             if pos < buffer.end, let (values, next) = try decodeRow(limit: buffer.end) {
                 let start = pos
                 pos = next
                 rowNumber += 1
                 guard values.count == schema.columns.names.count else {
-                    done = true
-                    throw error("row has \(values.count) fields but the table has \(schema.columns.names.count) columns", at: start)
+                    throw error(.schema, "row has \(values.count) fields but the table has \(schema.columns.names.count) columns", at: start)
                 }
                 return .row(DumpRow(source: rowSource, values: values))
             }
             if buffer.isAtEOF {
+                guard pos == buffer.end && buffer.sourceTruncation == nil else {
+                    throw error(.truncated, "the input ends inside a row (no final LF): the file is truncated", at: pos)
+                }
                 done = true
-                if pos == buffer.end { return .end(.complete) }
-                let message = "the input ends inside a row (no final LF): the file is truncated"
-                if options.allowPartial { return .end(.partial(reason: error(message, at: pos).description)) }
-                throw error(message, at: pos)
+                return .end(.complete)
             }
             if buffer.end - pos > options.maxRowBytes {
-                done = true
-                throw error("row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: pos)
+                throw error(.limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: pos)
             }
             try buffer.refill(keepingFrom: pos)
             pos = 0
@@ -144,7 +155,7 @@ public final class TabFileReader: DumpEventStream {
             let b = base[i]
             i += 1
             if b == 0x0A { return (values, i) }
-            if b != term { throw error("expected a field separator after an enclosed field", at: i - 1) }
+            if b != term { throw error(.syntax, "expected a field separator after an enclosed field", at: i - 1) }
         }
     }
 }

@@ -25,7 +25,7 @@ public enum CatalogLoader {
             for table in CatalogTable.allCases {
                 let url = dir.appendingPathComponent(table.fileName)
                 guard let handle = FileHandle(forReadingAtPath: url.path) else {
-                    throw WorldGenError("missing \(url.path)")
+                    throw WorldGenError(.io, "missing \(url.path)")
                 }
                 defer { try? handle.close() }
                 let sql = "COPY \(table.quotedName) (\(table.columns)) FROM STDIN"

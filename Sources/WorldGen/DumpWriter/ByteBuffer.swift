@@ -133,7 +133,7 @@ final class BufferedFile {
     init(url: URL, flushThreshold: Int = 1 << 20) throws {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw WorldGenError("cannot open \(url.path) for writing")
+            throw WorldGenError(.io, "cannot open \(url.path) for writing")
         }
         self.url = url
         self.handle = handle

@@ -104,7 +104,7 @@ struct DumpAssembler {
             out.buffer.append(contentsOf: tableHead(entry.table, autoIncrement: ai))
             try out.flush()
             guard let input = FileHandle(forReadingAtPath: entry.body.path) else {
-                throw WorldGenError("cannot read \(entry.body.path)")
+                throw WorldGenError(.io, "cannot read \(entry.body.path)")
             }
             while true {
                 let chunk = try input.read(upToCount: 4 << 20) ?? Data()

@@ -26,7 +26,7 @@ public enum WorldImages {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw WorldGenError("images: cannot create folder \(folder): \(error)")
+                throw WorldGenError(.io, "images: cannot create folder \(folder): \(error)")
             }
         }
 
@@ -63,7 +63,7 @@ public enum WorldImages {
         if let first = failures.withLock({ $0.min { $0.index < $1.index } }) {
             let count = failures.withLock { $0.count }
             throw WorldGenError(
-                "images/\(specs[first.index].path): \(first.message)"
+                .io, "images/\(specs[first.index].path): \(first.message)"
                     + (count > 1 ? " (and \(count - 1) more failed images)" : ""))
         }
         return specs.count
@@ -74,13 +74,13 @@ public enum WorldImages {
     /// - Throws: ``WorldGenError`` naming the file and line when it cannot be read or a line is not a spec.
     public static func readSpecs(from file: URL) throws -> [ImageSpec] {
         let data: Data
-        do { data = try Data(contentsOf: file) } catch { throw WorldGenError("cannot read \(file.path): \(error)") }
+        do { data = try Data(contentsOf: file) } catch { throw WorldGenError(.io, "cannot read \(file.path): \(error)") }
         let decoder = JSONDecoder()
         var specs: [ImageSpec] = []
         for (number, line) in data.split(separator: 10, omittingEmptySubsequences: false).enumerated()
         where !line.isEmpty {
             do { specs.append(try decoder.decode(ImageSpec.self, from: Data(line))) } catch {
-                throw WorldGenError("\(file.path):\(number + 1): not an image spec: \(error)")
+                throw WorldGenError(.invalid, "\(file.path):\(number + 1): not an image spec: \(error)")
             }
         }
         return specs
@@ -101,7 +101,7 @@ public enum WorldImages {
 
     /// Checks a spec's path and parameters.
     static func validate(_ spec: ImageSpec) throws(WorldGenError) {
-        func invalid(_ reason: String) -> WorldGenError { WorldGenError("images/\(spec.path): \(reason)") }
+        func invalid(_ reason: String) -> WorldGenError { WorldGenError(.invalid, "images/\(spec.path): \(reason)") }
         let components = spec.path.split(separator: "/", omittingEmptySubsequences: false)
         guard !spec.path.isEmpty, !spec.path.hasPrefix("/"), !components.contains(".."), !components.contains("")
         else { throw invalid("path must be relative, without empty or '..' components") }

@@ -29,7 +29,7 @@ public struct MariaDB: Sendable {
             return
         }
         guard let faketime = Self.which("faketime") else {
-            throw WorldGenError("faketime not found: install the Debian package `faketime` (make setup); "
+            throw WorldGenError(.tool, "faketime not found: install the Debian package `faketime` (make setup); "
                 + "mariadb-dump must run at the world's snapshot time")
         }
         var stamp = [UInt8]()
@@ -100,7 +100,7 @@ public struct MariaDB: Sendable {
         process.waitUntilExit()
         try outHandle?.close()
         guard process.terminationStatus == 0 else {
-            throw WorldGenError("\(tool) failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
+            throw WorldGenError(.tool, "\(tool) failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
         }
         return String(decoding: output, as: UTF8.self)
     }
