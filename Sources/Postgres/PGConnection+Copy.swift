@@ -7,11 +7,12 @@ extension PGConnection {
     /// The corresponding C functions are `PQexec` and `PQgetCopyData`.
     public func copyOut(_ query: PGQuery) throws(PGError) -> PGCopyOutCursor {
         let conn = try liveHandle()
-        let raw = withParameters(query.binds) { count, types, values, lengths, formats in
-            PQexecParams(conn, query.sql, count, types, values, lengths, formats, 0)
+        let (sql, binds) = query.rendered()
+        let raw = withParameters(binds) { count, types, values, lengths, formats in
+            PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
         }
-        _ = try checked(raw, query: query, expecting: [PGRES_COPY_OUT])
-        return PGCopyOutCursor(connection: self, sql: query.sql)
+        _ = try checked(raw, sql: sql, expecting: [PGRES_COPY_OUT])
+        return PGCopyOutCursor(connection: self, sql: sql)
     }
 
     /// Runs `COPY … FROM STDIN`, calling `produce` to fill buffers until it returns `false`.
@@ -25,10 +26,11 @@ extension PGConnection {
     @discardableResult
     public func copyIn(_ query: PGQuery, produce: (inout [UInt8]) throws -> Bool) throws -> Int {
         let conn = try liveHandle()
-        let raw = withParameters(query.binds) { count, types, values, lengths, formats in
-            PQexecParams(conn, query.sql, count, types, values, lengths, formats, 0)
+        let (sql, binds) = query.rendered()
+        let raw = withParameters(binds) { count, types, values, lengths, formats in
+            PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
         }
-        _ = try checked(raw, query: query, expecting: [PGRES_COPY_IN])
+        _ = try checked(raw, sql: sql, expecting: [PGRES_COPY_IN])
         var buffer = [UInt8]()
         buffer.reserveCapacity(1 << 20)
         do {
@@ -42,7 +44,7 @@ extension PGConnection {
                         PQputCopyData(conn, $0, Int32(b.count))
                     }
                 }
-                guard sent == 1 else { throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: query.sql) }
+                guard sent == 1 else { throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql) }
             }
         } catch {
             _ = PQputCopyEnd(conn, "aborted by backstop")
@@ -50,7 +52,7 @@ extension PGConnection {
             throw error
         }
         guard PQputCopyEnd(conn, nil) == 1 else {
-            throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: query.sql)
+            throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
         }
         var loaded = 0
         var failure: PGError?
@@ -58,7 +60,7 @@ extension PGConnection {
             if PQresultStatus(r) == PGRES_COMMAND_OK {
                 loaded = Int(String(cString: PQcmdTuples(r))) ?? 0
             } else if failure == nil {
-                failure = PGConnection.resultError(r, sql: query.sql)
+                failure = PGConnection.resultError(r, sql: sql)
             }
             PQclear(r)
         }

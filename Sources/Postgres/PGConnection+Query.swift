@@ -14,14 +14,15 @@ extension PGConnection {
     public func execute(_ query: PGQuery) throws(PGError) -> PGResult {
         let conn = try liveHandle()
         let started = DispatchTime.now().uptimeNanoseconds
-        let raw = withParameters(query.binds) { count, types, values, lengths, formats in
-            PQexecParams(conn, query.sql, count, types, values, lengths, formats, 0)
+        let (sql, binds) = query.rendered()
+        let raw = withParameters(binds) { count, types, values, lengths, formats in
+            PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
         }
-        let result = try checked(raw, query: query, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+        let result = try checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
         logger.trace(
             "statement",
             metadata: [
-                "pg.sql": "\(query.sql.prefix(120))",
+                "pg.sql": "\(sql.prefix(120))",
                 "pg.ms": "\((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)",
             ])
         return result
@@ -34,7 +35,7 @@ extension PGConnection {
     public func executeScript(_ sql: String) throws(PGError) {
         let conn = try liveHandle()
         let raw = PQexec(conn, sql)
-        _ = try checked(raw, query: PGQuery(unsafeSQL: sql), expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
+        _ = try checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
     }
 
     /// Streams the rows of a query one at a time (libpq single-row mode): memory stays bounded.
@@ -43,16 +44,17 @@ extension PGConnection {
     /// The corresponding C functions are `PQsendQueryParams` and `PQsetSingleRowMode`.
     public func query(_ query: PGQuery) throws(PGError) -> PGRowCursor {
         let conn = try liveHandle()
-        let sent = withParameters(query.binds) { count, types, values, lengths, formats in
-            PQsendQueryParams(conn, query.sql, count, types, values, lengths, formats, 0)
+        let (sql, binds) = query.rendered()
+        let sent = withParameters(binds) { count, types, values, lengths, formats in
+            PQsendQueryParams(conn, sql, count, types, values, lengths, formats, 0)
         }
         guard sent == 1 else {
-            throw PGError(.statement, message: PGConnection.errorMessage(conn), sql: query.sql)
+            throw PGError(.statement, message: PGConnection.errorMessage(conn), sql: sql)
         }
         guard PQsetSingleRowMode(conn) == 1 else {
-            throw PGError(.statement, message: "could not enter single-row mode", sql: query.sql)
+            throw PGError(.statement, message: "could not enter single-row mode", sql: sql)
         }
-        return PGRowCursor(connection: self, query: query)
+        return PGRowCursor(connection: self, sql: sql)
     }
 
     /// Runs `body` inside `BEGIN … COMMIT`, rolling back if it throws.
@@ -68,14 +70,14 @@ extension PGConnection {
         }
     }
 
-    func checked(_ raw: OpaquePointer?, query: PGQuery, expecting: [ExecStatusType]) throws(PGError) -> PGResult {
+    func checked(_ raw: OpaquePointer?, sql: String, expecting: [ExecStatusType]) throws(PGError) -> PGResult {
         guard let raw else {
             let conn = try liveHandle()
-            throw PGError(.connection, message: PGConnection.errorMessage(conn), sql: query.sql)
+            throw PGError(.connection, message: PGConnection.errorMessage(conn), sql: sql)
         }
         let status = PQresultStatus(raw)
         guard expecting.contains(status) else {
-            let error = PGConnection.resultError(raw, sql: query.sql)
+            let error = PGConnection.resultError(raw, sql: sql)
             PQclear(raw)
             throw error
         }

@@ -40,7 +40,9 @@ public final class PGConnection {
         }
         self.handle = conn
         // Notices (e.g. "schema already exists, skipping") go nowhere; warnings and errors still arrive.
-        try execute("SET client_min_messages = warning")
+        // Dates and times print in ISO style, which typed decoding (`Date`) reads, whatever the server's
+        // default; one round trip for both.
+        try executeScript("SET client_min_messages = warning; SET DateStyle = ISO")
     }
 
     deinit {

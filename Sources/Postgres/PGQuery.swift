@@ -4,20 +4,31 @@
 /// let query: PGQuery = "SELECT id FROM product WHERE shop_id = \(shopID) AND enabled = \(true)"
 /// ```
 ///
+/// A query is a list of pieces: SQL text, bound values and the pieces of the fragments interpolated or
+/// appended into it. Text is kept as written and never scanned; the `$n` placeholders are numbered once,
+/// from the bound values' positions, when the query is rendered for execution (``rendered()``). So a
+/// `--` comment holding a quote, an `E'\''` string or a `$tag$ … $1 … $tag$` body in a fragment cannot
+/// shift or swallow a placeholder.
+///
 /// Identifiers (tables, columns) go through ``PGIdentifier`` and are quoted; raw SQL text has to be
 /// spelled ``init(unsafeSQL:)``.
 public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
-    /// The SQL text with `$n` placeholders.
-    public private(set) var sql: String
-    /// The bound values, in placeholder order; `nil` is SQL NULL.
-    public private(set) var binds: [PGBind?]
+    /// One piece of a query.
+    enum Piece: Sendable {
+        /// SQL text, kept verbatim.
+        case text(String)
+        /// A bound value (`nil` is SQL NULL), rendered as the next `$n`.
+        case bind(PGBind?)
+    }
+
+    /// The pieces in order (a fragment's pieces are spliced in where it was interpolated).
+    private(set) var pieces: [Piece]
 
     /// Creates a query from trusted SQL text with no parameters.
     ///
     /// - warning: Never build `sql` from data; interpolate values instead.
-    public init(unsafeSQL sql: String, binds: [PGBind?] = []) {
-        self.sql = sql
-        self.binds = binds
+    public init(unsafeSQL sql: String) {
+        pieces = sql.isEmpty ? [] : [.text(sql)]
     }
 
     /// Creates a query from a literal with no interpolations.
@@ -27,93 +38,86 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
 
     /// Creates a query from an interpolated literal; each value becomes a parameter.
     public init(stringInterpolation: StringInterpolation) {
-        self.init(unsafeSQL: stringInterpolation.sql, binds: stringInterpolation.binds)
+        pieces = stringInterpolation.pieces
+    }
+
+    /// The SQL text with its `$n` placeholders, as executed.
+    public var sql: String { rendered().sql }
+
+    /// The bound values in placeholder order (`$1` first); `nil` is SQL NULL.
+    public var binds: [PGBind?] {
+        pieces.compactMap { piece in
+            if case .bind(let bind) = piece { return .some(bind) }
+            return nil
+        }
     }
 
     /// The SQL text (parameter values are not shown).
     public var description: String { sql }
 
-    /// Builds the SQL text and the bind list of a ``PGQuery``.
-    public struct StringInterpolation: StringInterpolationProtocol {
+    /// The SQL text with `$1…$n` in bind order and the bound values, numbered in one pass.
+    public func rendered() -> (sql: String, binds: [PGBind?]) {
         var sql = ""
         var binds: [PGBind?] = []
+        for piece in pieces {
+            switch piece {
+            case .text(let text): sql += text
+            case .bind(let bind):
+                binds.append(bind)
+                sql += "$\(binds.count)"
+            }
+        }
+        return (sql, binds)
+    }
 
-        /// Reserves space for the literal.
+    /// Builds the pieces of a ``PGQuery``.
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var pieces: [Piece] = []
+
+        /// Reserves space for the pieces.
         public init(literalCapacity: Int, interpolationCount: Int) {
-            sql.reserveCapacity(literalCapacity + interpolationCount * 3)
-            binds.reserveCapacity(interpolationCount)
+            pieces.reserveCapacity(2 * interpolationCount + 1)
         }
 
         /// Appends literal SQL text.
-        public mutating func appendLiteral(_ literal: String) { sql += literal }
+        public mutating func appendLiteral(_ literal: String) {
+            guard !literal.isEmpty else { return }
+            if case .text(let text)? = pieces.last {
+                pieces[pieces.count - 1] = .text(text + literal)
+            } else {
+                pieces.append(.text(literal))
+            }
+        }
 
         /// Appends a bound parameter.
         public mutating func appendInterpolation(_ value: some PGEncodable) {
-            binds.append(value.pgBind)
-            sql += "$\(binds.count)"
+            pieces.append(.bind(value.pgBind))
         }
 
         /// Appends a bound parameter that may be NULL.
         public mutating func appendInterpolation(_ value: (some PGEncodable)?) {
-            binds.append(value?.pgBind)
-            sql += "$\(binds.count)"
+            pieces.append(.bind(value?.pgBind))
         }
 
         /// Appends a quoted identifier (a table or column name).
         public mutating func appendInterpolation(_ identifier: PGIdentifier) {
-            sql += identifier.quoted
+            appendLiteral(identifier.quoted)
         }
 
-        /// Appends another query, renumbering its parameters.
+        /// Appends another query: its text and its bound values, numbered with this query's when it runs.
         public mutating func appendInterpolation(_ fragment: PGQuery) {
-            sql += PGQuery.renumber(fragment.sql, offset: binds.count)
-            binds.append(contentsOf: fragment.binds)
+            for piece in fragment.pieces {
+                if case .text(let text) = piece { appendLiteral(text) } else { pieces.append(piece) }
+            }
         }
     }
 
-    /// Appends another query (with its parameters) to this one.
+    /// Appends another query (its text and bound values) to this one.
     public mutating func append(_ other: PGQuery) {
-        sql += PGQuery.renumber(other.sql, offset: binds.count)
-        binds.append(contentsOf: other.binds)
-    }
-
-    /// Shifts `$n` placeholders outside quotes by `offset`.
-    static func renumber(_ sql: String, offset: Int) -> String {
-        guard offset > 0 else { return sql }
-        var out = [UInt8]()
-        out.reserveCapacity(sql.utf8.count + 8)
-        var quote: UInt8? = nil
-        let bytes = Array(sql.utf8)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if let q = quote {
-                out.append(b)
-                if b == q { quote = nil }
-                i += 1
-                continue
-            }
-            if b == UInt8(ascii: "'") || b == UInt8(ascii: "\"") {
-                quote = b
-                out.append(b)
-                i += 1
-                continue
-            }
-            if b == UInt8(ascii: "$"), i + 1 < bytes.count, (0x30...0x39).contains(bytes[i + 1]) {
-                var j = i + 1
-                var n = 0
-                while j < bytes.count, (0x30...0x39).contains(bytes[j]) {
-                    n = n * 10 + Int(bytes[j] - 0x30)
-                    j += 1
-                }
-                out.append(contentsOf: "$\(n + offset)".utf8)
-                i = j
-                continue
-            }
-            out.append(b)
-            i += 1
-        }
-        return String(decoding: out, as: UTF8.self)
+        var interpolation = StringInterpolation(literalCapacity: 0, interpolationCount: 0)
+        interpolation.pieces = pieces
+        interpolation.appendInterpolation(other)
+        pieces = interpolation.pieces
     }
 }
 

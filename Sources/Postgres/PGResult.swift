@@ -61,6 +61,57 @@ public final class PGResult {
         string(row: row, column: column).map { $0 == "t" }
     }
 
+    /// The type of a column.
+    ///
+    /// The corresponding C function is `PQftype`.
+    public func type(column: Int) -> PGType { PGType(rawValue: UInt32(PQftype(handle, Int32(column)))) }
+
+    /// A cell decoded as `T`; ask for `T?` where the column may be NULL.
+    ///
+    /// - Throws: ``PGError`` of kind `decoding` naming the column, its type and the row (never the value)
+    ///   when the cell is NULL or holds no `T`.
+    public func decode<T: PGDecodable>(_: T.Type, row: Int, column: Int) throws(PGError) -> T {
+        guard column >= 0 && column < columnCount && row >= 0 && row < rowCount else {
+            throw PGError(.decoding, message: "no cell at row \(row), column \(column) (\(rowCount) rows, \(columnCount) columns)")
+        }
+        let text = string(row: row, column: column)
+        let type = type(column: column)
+        guard let value = T.pgDecode(text: text, type: type) else {
+            let found = text == nil ? "NULL" : "not \(T.pgExpectation)"
+            throw PGError(
+                .decoding, message: "column \(columnName(column)) (\(type)) row \(row) is \(found), expected \(T.pgExpectation)")
+        }
+        return value
+    }
+
+    /// A cell of the column named `name` decoded as `T`.
+    ///
+    /// - Throws: ``PGError`` of kind `decoding` when there is no such column, the cell is NULL or it holds
+    ///   no `T`.
+    public func decode<T: PGDecodable>(_: T.Type, row: Int, column name: String) throws(PGError) -> T {
+        guard let column = columnIndex(name) else {
+            throw PGError(.decoding, message: "no column \(name) in the result (\(columnNames.joined(separator: ", ")))")
+        }
+        return try decode(T.self, row: row, column: column)
+    }
+
+    /// Row `row` decoded into a tuple, one type per column in order.
+    ///
+    /// - Throws: ``PGError`` of kind `decoding` when the column count differs or a cell does not decode.
+    public func decode<each T: PGDecodable>(_: (repeat each T).Type, row: Int) throws(PGError) -> (repeat each T) {
+        var count = 0
+        for _ in repeat (each T).self { count += 1 }
+        guard count == columnCount else {
+            throw PGError(.decoding, message: "the result has \(columnCount) columns, decoding \(count)")
+        }
+        var column = 0
+        func next<U: PGDecodable>(_: U.Type) throws(PGError) -> U {
+            defer { column += 1 }
+            return try decode(U.self, row: row, column: column)
+        }
+        return (repeat try next((each T).self))
+    }
+
     /// All rows as text cells (convenient for small results and tests).
     public var rows: [[String?]] {
         (0..<rowCount).map { r in (0..<columnCount).map { c in string(row: r, column: c) } }
@@ -87,4 +138,22 @@ public struct PGRow {
 
     /// Number of columns.
     public var columnCount: Int { result.columnCount }
+
+    /// The cell at `column` decoded as `T`; ask for `T?` where the column may be NULL.
+    /// - Throws: ``PGError`` of kind `decoding` naming the column and its type.
+    public func decode<T: PGDecodable>(_: T.Type, at column: Int) throws(PGError) -> T {
+        try result.decode(T.self, row: 0, column: column)
+    }
+
+    /// The cell of the column named `name` decoded as `T`.
+    /// - Throws: ``PGError`` of kind `decoding` naming the column and its type.
+    public func decode<T: PGDecodable>(_: T.Type, named name: String) throws(PGError) -> T {
+        try result.decode(T.self, row: 0, column: name)
+    }
+
+    /// The row decoded into a tuple, one type per column in order.
+    /// - Throws: ``PGError`` of kind `decoding` when the column count differs or a cell does not decode.
+    public func decode<each T: PGDecodable>(_: (repeat each T).Type) throws(PGError) -> (repeat each T) {
+        try result.decode((repeat each T).self, row: 0)
+    }
 }

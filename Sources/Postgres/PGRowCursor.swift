@@ -8,12 +8,12 @@ import CLibPQ
 /// ```
 public final class PGRowCursor {
     let connection: PGConnection
-    let query: PGQuery
+    let sql: String
     var finished = false
 
-    init(connection: PGConnection, query: PGQuery) {
+    init(connection: PGConnection, sql: String) {
         self.connection = connection
-        self.query = query
+        self.sql = sql
     }
 
     deinit { drain() }
@@ -37,7 +37,7 @@ public final class PGRowCursor {
             drain()
             return nil
         default:
-            let error = PGConnection.resultError(raw, sql: query.sql)
+            let error = PGConnection.resultError(raw, sql: sql)
             PQclear(raw)
             drain()
             throw error

@@ -56,6 +56,63 @@ struct PGConnectionTests {
         }
     }
 
+    /// A fragment's text is never scanned: a `--` comment holding a quote, an `E'\''` string and a
+    /// `$tag$` body that mentions `$1` all pass through, and the placeholders are the binds' positions.
+    @Test func fragmentTextIsKeptAndPlaceholdersAreNumberedOnce() throws {
+        try TestDatabase.withConnection { db in
+            let comment: PGQuery = "\(Int64(10)) -- it's a comment\n + \(Int64(20))"
+            let escaped: PGQuery = "E'\\'' || \("x")"
+            let body: PGQuery = "$f$ SELECT $1 $f$"
+            var query: PGQuery = "SELECT \(Int64(1)) + \(comment), \(escaped)::text, \(body)::text"
+            query.append(", \(Int64(2))")
+            #expect(query.binds.count == 5)
+            let result = try db.execute(query)
+            let (sum, text, function, last) = try result.decode((Int64, String, String, Int64).self, row: 0)
+            #expect(sum == 31)
+            #expect(text == "'x")
+            #expect(function == " SELECT $1 ")
+            #expect(last == 2)
+        }
+    }
+
+    /// Cells decode into typed values (integers, floats, booleans, timestamps, NULL as `nil`), and a
+    /// mismatch is a `decoding` error naming the column and its type, never the value.
+    @Test func rowsDecodeTypedValues() throws {
+        try TestDatabase.withConnection { db in
+            try db.execute("SET TIME ZONE 'Asia/Almaty'")
+            let result = try db.execute("""
+                SELECT 42::int4 AS i, \(Int64.max) AS big, 2.5::float8 AS f, true AS yes, NULL::int8 AS missing,
+                       '2025-10-25 03:00:00.25+05'::timestamptz AS at, '2025-10-24 22:00:00'::timestamp AS plain,
+                       '2025-10-25'::date AS day, 'secret'::text AS word
+                """)
+            let i = try result.decode(Int32.self, row: 0, column: 0)
+            let big = try result.decode(Int64.self, row: 0, column: "big")
+            let f = try result.decode(Double.self, row: 0, column: 2)
+            let yes = try result.decode(Bool.self, row: 0, column: 3)
+            let missing = try result.decode(Int64?.self, row: 0, column: 4)
+            #expect(i == 42 && big == Int64.max && f == 2.5 && yes && missing == nil)
+            let utc = Date(timeIntervalSince1970: 1_761_343_200)  // 2025-10-24 22:00:00 UTC
+            #expect(try result.decode(Date.self, row: 0, column: "at") == utc.addingTimeInterval(0.25))
+            #expect(try result.decode(Date.self, row: 0, column: "plain") == utc)
+            #expect(try result.decode(Date.self, row: 0, column: "day") == Date(timeIntervalSince1970: 1_761_350_400))
+            for (column, attempt) in [("missing", { _ = try result.decode(Int64.self, row: 0, column: "missing") }),
+                                      ("word", { _ = try result.decode(Int64.self, row: 0, column: "word") }),
+                                      ("yes", { _ = try result.decode(Date.self, row: 0, column: "yes") })] as [(String, () throws -> Void)] {
+                #expect(throws: PGError.self, "\(column)") { try attempt() }
+                do { try attempt() } catch let error as PGError {
+                    #expect(error.kind == .decoding)
+                    #expect(error.message.contains(column) && !error.message.contains("secret"))
+                }
+            }
+            let cursor = try db.query("SELECT \(Int64(7))::int8 AS n, now() AS t, \(Optional<String>.none)::text AS s")
+            let row = try #require(try cursor.next())
+            let (n, _, s) = try row.decode((Int, Date, String?).self)
+            #expect(n == 7 && s == nil)
+            #expect(try row.decode(Int.self, named: "n") == 7)
+            while try cursor.next() != nil {}
+        }
+    }
+
     @Test func rowCursorStreamsAndTransactionsRollBack() throws {
         try TestDatabase.withConnection { db in
             let cursor = try db.query("SELECT g, repeat('x', (g % 7)::int) FROM generate_series(\(1), \(25_000)) AS g")
