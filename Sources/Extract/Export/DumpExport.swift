@@ -69,40 +69,45 @@ public enum DumpExport {
         out.reserveCapacity(1 << 20)
         var rows = 0
         var schema: DumpColumns?
-        var wroteHeader = false
+        var csv: CSVTable?
         func flush() throws(ExtractError) {
             guard !out.isEmpty else { return }
             let result = out.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Result<Void, ExtractError> in
                 Result { () throws(ExtractError) in try sink(b) }
             }
+            out.removeAll(keepingCapacity: true)  // also when the sink failed: never hand the same bytes out twice
             try result.get()
-            out.removeAll(keepingCapacity: true)
         }
-        while let event = try reader.next() {
-            switch event {
-            case .table(let s) where s.name == table:
-                schema = s.columns
-            case .row(let row) where row.table == table:
-                if format == .csv && !wroteHeader {
-                    writeCSVHeader(row.columns.names, into: &out)
-                    wroteHeader = true
+        do {
+            while let event = try reader.next() {
+                switch event {
+                case .table(let s) where s.name == table:
+                    schema = s.columns
+                case .row(let row) where row.table == table:
+                    switch format {
+                    case .ndjson: writeNDJSON(row, into: &out)
+                    case .csv:
+                        let writer = csv ?? CSVTable(row.columns, into: &out)
+                        csv = writer
+                        try writer.write(row, into: &out)
+                    }
+                    rows += 1
+                    if out.count >= 1 << 20 { try flush() }
+                case .end(let completion):
+                    if format == .csv && csv == nil, let schema { _ = CSVTable(schema, into: &out) }
+                    try flush()
+                    if case .partial(let reason) = completion {
+                        logger.warning("the dump is partial", metadata: ["dump.reason": "\(reason)", "dump.rows": "\(rows)"])
+                    }
+                    return DumpExportSummary(rows: rows, completion: completion)
+                default:
+                    continue
                 }
-                switch format {
-                case .ndjson: writeNDJSON(row, into: &out)
-                case .csv: writeCSV(row, into: &out)
-                }
-                rows += 1
-                if out.count >= 1 << 20 { try flush() }
-            case .end(let completion):
-                if format == .csv && !wroteHeader, let schema { writeCSVHeader(schema.names, into: &out) }
-                try flush()
-                if case .partial(let reason) = completion {
-                    logger.warning("the dump is partial", metadata: ["dump.reason": "\(reason)", "dump.rows": "\(rows)"])
-                }
-                return DumpExportSummary(rows: rows, completion: completion)
-            default:
-                continue
             }
+        } catch {
+            // The rows before the failure are whole records: hand them out before the error.
+            try? flush()
+            throw error
         }
         try flush()
         return DumpExportSummary(rows: rows, completion: .complete)
@@ -128,69 +133,49 @@ public enum DumpExport {
                 if isValidUTF8(bytes) {
                     BackstopModel.appendJSONString(bytes, into: &out)
                 } else {
-                    out.append(contentsOf: Array(#"{"base64":""#.utf8))
-                    appendBase64(bytes, into: &out)
+                    out.append(contentsOf: #"{"base64":""#.utf8)
+                    out.append(contentsOf: Data(buffer: bytes).base64EncodedData())
                     out.append(contentsOf: [0x22, 0x7D])
                 }
             }
         }
         out.append(contentsOf: [0x7D, 0x0A])
     }
+}
 
-    /// Standard base64 with padding.
-    public static func appendBase64(_ bytes: [UInt8], into out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { appendBase64($0, into: &out) }
+/// The CSV of one table: a ``CSVWriter`` whose header is the table's columns (its CREATE TABLE or first
+/// INSERT column list), and rows written at that width.
+final class CSVTable {
+    private let columns: DumpColumns
+    private var writer: CSVWriter
+
+    /// Starts the table's CSV: appends its header line.
+    init(_ columns: DumpColumns, into out: inout [UInt8]) {
+        self.columns = columns
+        writer = CSVWriter(header: columns.names)
+        writer.writeHeader(into: &out)
     }
 
-    /// Standard base64 with padding.
-    static func appendBase64(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        let table: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out.append(contentsOf: [table[Int(v >> 18 & 63)], table[Int(v >> 12 & 63)], table[Int(v >> 6 & 63)], table[Int(v & 63)]])
-            i += 3
+    /// One record: NULL is an empty unquoted field; values are quoted with `"` doubled; bytes are written
+    /// as they are.
+    ///
+    /// - Throws: ``ExtractError`` with code ``ExtractError/Code/schema`` when the row names other columns
+    ///   than the header (an INSERT with another column list), so no row lands under the wrong heading.
+    func write(_ row: DumpRow, into out: inout [UInt8]) throws(ExtractError) {
+        guard row.columns === columns || row.columns.names == columns.names else {
+            throw ExtractError(
+                .schema, "the rows of \(row.table) name other columns than the CSV header (INSERT column lists differ)",
+                table: row.table)
         }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let v = UInt32(bytes[i]) << 16
-            out.append(contentsOf: [table[Int(v >> 18 & 63)], table[Int(v >> 12 & 63)], 0x3D, 0x3D])
-        } else if rest == 2 {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out.append(contentsOf: [table[Int(v >> 18 & 63)], table[Int(v >> 12 & 63)], table[Int(v >> 6 & 63)], 0x3D])
-        }
-    }
-
-    static func writeCSVHeader(_ names: [String], into out: inout [UInt8]) {
-        for (n, name) in names.enumerated() {
-            if n > 0 { out.append(0x2C) }
-            appendCSVField(Array(name.utf8), into: &out)
-        }
-        out.append(contentsOf: [0x0D, 0x0A])
-    }
-
-    /// One CSV record: NULL is an empty unquoted field; values are quoted with `"` doubled; bytes are
-    /// written as they are (CSV has no binary escape).
-    static func writeCSV(_ row: DumpRow, into out: inout [UInt8]) {
         for n in 0..<row.count {
-            if n > 0 { out.append(0x2C) }
-            row.withBytes(at: n) { bytes in
-                if let bytes { appendCSVField(bytes, into: &out) }
-            }
+            row.withBytes(at: n) { bytes in writer.field(bytes, into: &out) }
         }
-        out.append(contentsOf: [0x0D, 0x0A])
-    }
-
-    static func appendCSVField(_ bytes: [UInt8], into out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { appendCSVField($0, into: &out) }
-    }
-
-    static func appendCSVField(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        out.append(0x22)
-        for b in bytes {
-            out.append(b)
-            if b == 0x22 { out.append(0x22) }
+        do {
+            try writer.endRecord(into: &out)
+        } catch {
+            var error = error
+            error.table = row.table
+            throw error
         }
-        out.append(0x22)
     }
 }

@@ -35,14 +35,14 @@ struct EntityExport {
             }
             let snapshot = builder.finish(completedAt: stream.completedAt)
             switch entity {
-            case .products: snapshot.products.forEach(sink.write)
-            case .orders: snapshot.orders.forEach(sink.write)
-            case .users: snapshot.users.forEach(sink.write)
+            case .products: for product in snapshot.products { try sink.write(product) }
+            case .orders: for order in snapshot.orders { try sink.write(order) }
+            case .users: for user in snapshot.users { try sink.write(user) }
             }
             for problem in snapshot.problems { logger.warning("not interpreted", metadata: ["problem": "\(problem)"]) }
         } else if !feed.isEmpty {
             let reader = ProductFeedReader(files: try feedFiles(), logger: logger)
-            while let product = try reader.next() { sink.write(product) }
+            while let product = try reader.next() { try sink.write(product) }
             for problem in reader.problems { logger.warning("not parsed", metadata: ["problem": "\(problem)"]) }
         } else if let catalog {
             let connection = try PGConnection(conninfo: catalog, logger: logger)
@@ -50,10 +50,10 @@ struct EntityExport {
             switch entity {
             case .products:
                 let cursor = try reader.products(shopID: shopID)
-                while let product = try cursor.next() { sink.write(product) }
+                while let product = try cursor.next() { try sink.write(product) }
             case .orders:
                 let cursor = try reader.orders(shopID: shopID)
-                while let order = try cursor.next() { sink.write(order) }
+                while let order = try cursor.next() { try sink.write(order) }
             case .users:
                 throw ValidationError("the catalog has no Bitrix users; use --dump")
             }
@@ -80,59 +80,43 @@ struct EntityExport {
     }
 }
 
-/// Buffers encoded entities and writes them to standard output in large chunks.
+/// Encodes entities as NDJSON or as CSV (``EntityCSV``: the entity's fixed header, every record at its
+/// width) and writes them to standard output in large chunks. An entity that cannot be encoded is an
+/// error, never a dropped line.
 final class EntitySink {
     let format: Backstop.Extract.Format
-    let entity: Backstop.Extract.Entity
     var buffer: [UInt8] = []
-    var wroteHeader = false
+    var csv: CSVWriter?
     let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 
+    /// Starts the output; CSV starts with the entity's header, also when no entity follows.
     init(format: Backstop.Extract.Format, entity: Backstop.Extract.Entity) {
         self.format = format
-        self.entity = entity
+        guard format == .csv else { return }
+        let writer = switch entity {
+        case .products: EntityCSV.writer(for: CanonicalProduct.self)
+        case .orders: EntityCSV.writer(for: CanonicalOrder.self)
+        case .users: EntityCSV.writer(for: CanonicalUser.self)
+        }
+        writer.writeHeader(into: &buffer)
+        csv = writer
     }
 
-    func write(_ value: some Encodable) {
+    func write<Entity: CSVEntity>(_ value: Entity) throws {
         switch format {
         case .ndjson:
-            if let data = try? encoder.encode(value) {
-                buffer.append(contentsOf: data)
-                buffer.append(0x0A)
-            }
+            buffer.append(contentsOf: try encoder.encode(value))
+            buffer.append(0x0A)
         case .csv:
-            guard let data = try? encoder.encode(value),
-                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            else { return }
-            let keys = object.keys.sorted()
-            if !wroteHeader {
-                buffer.append(contentsOf: keys.joined(separator: ",").utf8)
-                buffer.append(contentsOf: [0x0D, 0x0A])
-                wroteHeader = true
-            }
-            let cells = keys.map { key -> String in csvCell(object[key]) }
-            buffer.append(contentsOf: cells.joined(separator: ",").utf8)
-            buffer.append(contentsOf: [0x0D, 0x0A])
+            guard var writer = csv else { return }
+            try EntityCSV.write(value, with: &writer, into: &buffer)
+            csv = writer
         }
         if buffer.count > 1 << 20 { flush() }
-    }
-
-    func csvCell(_ value: Any?) -> String {
-        let text: String
-        switch value {
-        case nil, is NSNull: return ""
-        case let string as String: text = string
-        case let number as NSNumber: text = number.stringValue
-        case let other?:
-            let data = (try? JSONSerialization.data(withJSONObject: other, options: [.sortedKeys, .fragmentsAllowed])) ?? Data()
-            text = String(decoding: data, as: UTF8.self)
-        }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     func flush() {
