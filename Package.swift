@@ -10,6 +10,9 @@ import PackageDescription
 
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let inMemoryLogging = Target.Dependency.product(name: "InMemoryLogging", package: "swift-log")
+let subprocess = Target.Dependency.product(name: "Subprocess", package: "swift-subprocess")
+let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
 
 let package = Package(
     name: "backstop",
@@ -20,6 +23,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // FilePath, for Subprocess's `.path(_:)` (swift-subprocess depends on it anyway).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // MARK: C libraries (Debian packages; `make setup` installs them)
@@ -86,7 +92,7 @@ let package = Package(
         // MARK: The synthetic cvety world (its own executable, so the product CLI stays clean)
         .target(
             name: "BackstopWorldGen",
-            dependencies: ["BackstopModel", "BackstopPostgres", "CZlib", "CImageCodecs", logging],
+            dependencies: ["BackstopModel", "BackstopPostgres", "CZlib", "CImageCodecs", logging, subprocess, systemPackage],
             path: "Sources/WorldGen"
         ),
         .executableTarget(name: "worldgen", dependencies: ["BackstopWorldGen", argumentParser, logging]),
@@ -105,13 +111,13 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "BackstopTestSupport",
-            dependencies: ["BackstopModel", "BackstopPostgres", logging],
+            dependencies: ["BackstopModel", "BackstopPostgres", logging, inMemoryLogging, subprocess, systemPackage],
             path: "Tests/BackstopTestSupport"
         ),
         .testTarget(name: "ModelTests", dependencies: ["BackstopModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(
-            name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport"],
+            name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport", inMemoryLogging],
             // The SQL that scripts/test.d/05-dump-fixtures.sh turns into dump fixtures (not a resource).
             exclude: ["Fixtures"]
         ),

@@ -42,6 +42,26 @@ public enum TestDatabase {
         return try body(server + " dbname=\(name)")
     }
 
+    /// Creates a fresh database, runs the asynchronous `body` with a connection string to it, and drops it.
+    public static func withScratchDatabase<R>(
+        prefix: String = "bt", _ body: (_ conninfo: String) async throws -> R
+    ) async throws -> R {
+        guard let server = conninfo else {
+            throw PGError(.connection, message: "BACKSTOP_TEST_PG is not set; run the tests through `make test`")
+        }
+        let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
+        let admin = try PGConnection(conninfo: server, logger: quietLogger)
+        try admin.execute(PGQuery(unsafeSQL: "CREATE DATABASE \(PGIdentifier(name).quoted)"))
+        do {
+            let result = try await body(server + " dbname=\(name)")
+            _ = try? admin.execute(PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
+            return result
+        } catch {
+            _ = try? admin.execute(PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
+            throw error
+        }
+    }
+
     /// Like ``withScratchDatabase(prefix:_:)`` but hands over an open connection.
     public static func withConnection<R>(prefix: String = "bt", _ body: (PGConnection) throws -> R) throws -> R {
         try withScratchDatabase(prefix: prefix) { conninfo in

@@ -3,13 +3,13 @@ import Foundation
 import Testing
 
 /// Runs the built `backstop` binary.
-func backstop(_ arguments: [String], environment: [String: String] = [:]) throws -> Executable.Result {
-    try Executable.run("backstop", arguments, environment: environment)
+func backstop(_ arguments: [String], environment: [String: String] = [:]) async throws -> Executable.Result {
+    try await Executable.run("backstop", arguments, environment: environment)
 }
 
 @Suite struct CLIHelpTests {
-    @Test func topLevelHelpTeachesCommandsAndExitCodes() throws {
-        let result = try backstop(["--help"])
+    @Test func topLevelHelpTeachesCommandsAndExitCodes() async throws {
+        let result = try await backstop(["--help"])
         #expect(result.status == 0)
         for command in ["nightly", "diff", "apply", "reindex", "report", "runs", "extract", "db", "doctor"] {
             #expect(result.out.contains("  \(command) "), "missing \(command)")
@@ -22,15 +22,15 @@ func backstop(_ arguments: [String], environment: [String: String] = [:]) throws
         ["nightly"], ["diff"], ["apply"], ["reindex"], ["report"], ["runs"], ["extract"], ["db"], ["db", "migrate"],
         ["db", "up"], ["db", "down"], ["db", "status"], ["doctor"],
     ])
-    func everySubcommandExplainsItself(_ command: [String]) throws {
-        let result = try backstop(command + ["--help"])
+    func everySubcommandExplainsItself(_ command: [String]) async throws {
+        let result = try await backstop(command + ["--help"])
         #expect(result.status == 0)
         #expect(result.out.hasPrefix("OVERVIEW: "))
         #expect(result.out.contains("USAGE: backstop \(command.joined(separator: " "))"))
     }
 
-    @Test func doctorNamesOpenBLAS() throws {
-        let result = try backstop(["doctor", "--offline"])
+    @Test func doctorNamesOpenBLAS() async throws {
+        let result = try await backstop(["doctor", "--offline"])
         #expect(result.status == 0, "\(result.out)\(result.err)")
         #expect(result.out.contains("OpenBLAS core"))
         #expect(result.out.contains("libpq"))
@@ -40,18 +40,18 @@ func backstop(_ arguments: [String], environment: [String: String] = [:]) throws
 
     /// The netlib reference BLAS (Debian's libblas3, installed by `make setup` only for this test) forced in
     /// front of OpenBLAS must be reported loudly, and doctor must fail.
-    @Test func doctorWarnsLoudlyWhenTheReferenceBLASIsLoaded() throws {
+    @Test func doctorWarnsLoudlyWhenTheReferenceBLASIsLoaded() async throws {
         let reference = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"
         try #require(FileManager.default.fileExists(atPath: reference), "install libblas3 (make setup)")
-        let result = try backstop(["doctor", "--offline"], environment: ["LD_PRELOAD": reference])
+        let result = try await backstop(["doctor", "--offline"], environment: ["LD_PRELOAD": reference])
         #expect(result.status == 1)
         #expect(result.out.contains("REFERENCE BLAS LOADED"))
     }
 
-    @Test func badConfigurationIsAUsageError() throws {
+    @Test func badConfigurationIsAUsageError() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).toml")
         try "[catalog]\nshopid = 1\n".write(to: file, atomically: true, encoding: .utf8)
-        let result = try backstop(["runs", "--config", file.path])
+        let result = try await backstop(["runs", "--config", file.path])
         #expect(result.status == 64)
         #expect(result.err.contains("unknown key catalog.shopid"))
     }
@@ -59,42 +59,42 @@ func backstop(_ arguments: [String], environment: [String: String] = [:]) throws
 
 @Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"))
 struct CLIDatabaseTests {
-    @Test func migrateIsIdempotentAndRunsNeedIt() throws {
-        try TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
-            let before = try backstop(["runs", "--catalog", conninfo])
+    @Test func migrateIsIdempotentAndRunsNeedIt() async throws {
+        try await TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
+            let before = try await backstop(["runs", "--catalog", conninfo])
             #expect(before.status == 1)
             #expect(before.err.contains("backstop db migrate"))
-            let first = try backstop(["db", "migrate", "--catalog", conninfo])
+            let first = try await backstop(["db", "migrate", "--catalog", conninfo])
             #expect(first.status == 0, "\(first.err)")
             #expect(first.out.contains("applied 0001_init"))
-            let second = try backstop(["db", "migrate", "--catalog", conninfo])
+            let second = try await backstop(["db", "migrate", "--catalog", conninfo])
             #expect(second.status == 0)
             #expect(!second.out.contains("applied"))
-            let runs = try backstop(["runs", "--catalog", conninfo])
+            let runs = try await backstop(["runs", "--catalog", conninfo])
             #expect(runs.status == 0)
             #expect(runs.out.contains("(no runs yet)"))
         }
     }
 
-    @Test func nightlyWithoutADumpFailsAndIsRecorded() throws {
-        try TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
-            _ = try backstop(["db", "migrate", "--catalog", conninfo])
+    @Test func nightlyWithoutADumpFailsAndIsRecorded() async throws {
+        try await TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
+            _ = try await backstop(["db", "migrate", "--catalog", conninfo])
             let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
-            let result = try backstop(["nightly", "--catalog", conninfo, "--report-dir", reports.path])
+            let result = try await backstop(["nightly", "--catalog", conninfo, "--report-dir", reports.path])
             #expect(result.status == 1)
             #expect(result.err.contains("no Bitrix dump configured"))
-            let runs = try backstop(["runs", "--catalog", conninfo, "--json"])
+            let runs = try await backstop(["runs", "--catalog", conninfo, "--json"])
             #expect(runs.out.contains("\"status\": \"failed\""))
             #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent("000001-nightly/report.json").path))
         }
     }
 
-    @Test func connectionEnvironmentIsHonoured() throws {
-        try TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
-            _ = try backstop(["db", "migrate", "--catalog", conninfo])
-            let viaURL = try backstop(["runs"], environment: ["DATABASE_URL": conninfo])
+    @Test func connectionEnvironmentIsHonoured() async throws {
+        try await TestDatabase.withScratchDatabase(prefix: "cli") { conninfo in
+            _ = try await backstop(["db", "migrate", "--catalog", conninfo])
+            let viaURL = try await backstop(["runs"], environment: ["DATABASE_URL": conninfo])
             #expect(viaURL.status == 0, "\(viaURL.err)")
-            let doctor = try backstop(["doctor"], environment: ["BACKSTOP_CATALOG": conninfo])
+            let doctor = try await backstop(["doctor"], environment: ["BACKSTOP_CATALOG": conninfo])
             #expect(doctor.out.contains("from BACKSTOP_CATALOG"))
         }
     }

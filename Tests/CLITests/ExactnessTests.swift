@@ -12,21 +12,21 @@ struct ExactnessTests {
             ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
     }
 
-    @Test func diffOnTheSWorldIsExactBothWays() throws {
+    @Test func diffOnTheSWorldIsExactBothWays() async throws {
         let world = sWorld
         let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("manifest.jsonl").path)
         try #require(
             present || ProcessInfo.processInfo.environment["BACKSTOP_REQUIRE_MARIADB"] != "1",
             "make test generates the s world first (scripts/test.d/10-world.sh)")
         guard present else { return }
-        try TestDatabase.withScratchDatabase(prefix: "exact") { conninfo in
-            let load = try worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
+        try await TestDatabase.withScratchDatabase(prefix: "exact") { conninfo in
+            let load = try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
             #expect(load.status == 0, "\(load.err)")
-            let migrate = try backstop(["db", "migrate", "--catalog", conninfo])
+            let migrate = try await backstop(["db", "migrate", "--catalog", conninfo])
             #expect(migrate.status == 0, "\(migrate.err)")
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("exact-s-\(UUID().uuidString)")
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
-            let run = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
+            let run = try await backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
             #expect(run.status == 2, "\(run.err)")
             let check = try ManifestCheck.compare(
                 manifest: world.appendingPathComponent("manifest.jsonl"),

@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 /// Runs the built `worldgen` binary.
-func worldgen(_ arguments: [String]) throws -> Executable.Result {
-    try Executable.run("worldgen", arguments)
+func worldgen(_ arguments: [String]) async throws -> Executable.Result {
+    try await Executable.run("worldgen", arguments)
 }
 
 /// The nightly job end to end on the bundled tiny world: real dump, real catalog, real reports.
@@ -13,21 +13,21 @@ func worldgen(_ arguments: [String]) throws -> Executable.Result {
 struct NightlyTests {
     let world = RepoPaths.data.appendingPathComponent("tiny")
 
-    func withTinyCatalog(_ body: (String) throws -> Void) throws {
-        try TestDatabase.withScratchDatabase(prefix: "nightly") { conninfo in
-            let load = try worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
+    func withTinyCatalog(_ body: (String) async throws -> Void) async throws {
+        try await TestDatabase.withScratchDatabase(prefix: "nightly") { conninfo in
+            let load = try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
             #expect(load.status == 0, "\(load.err)")
-            let migrate = try backstop(["db", "migrate", "--catalog", conninfo])
+            let migrate = try await backstop(["db", "migrate", "--catalog", conninfo])
             #expect(migrate.status == 0, "\(migrate.err)")
-            try body(conninfo)
+            try await body(conninfo)
         }
     }
 
-    @Test func nightlyFindsExactlyThePlantedDriftAndRecordsTheRun() throws {
-        try withTinyCatalog { conninfo in
+    @Test func nightlyFindsExactlyThePlantedDriftAndRecordsTheRun() async throws {
+        try await withTinyCatalog { conninfo in
             let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
-            let run = try backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
+            let run = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
             #expect(run.status == 2, "drift exits 2: \(run.err)")
             let folder = reports.appendingPathComponent("000001-nightly")
             let check = try ManifestCheck.compare(
@@ -45,14 +45,14 @@ struct NightlyTests {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.md").path))
             let prom = try String(contentsOf: folder.appendingPathComponent("backstop.prom"), encoding: .utf8)
             #expect(prom.contains("backstop_last_success_timestamp_seconds{job=\"nightly\"}"))
-            let runs = try backstop(["runs", "--catalog", conninfo, "--json"])
+            let runs = try await backstop(["runs", "--catalog", conninfo, "--json"])
             #expect(runs.out.contains("\"status\": \"drift\""))
             #expect(runs.out.contains("\"exit_code\": 2"))
         }
     }
 
-    @Test func theCheckFailsOnOneRemovedPlantedItemAndOnOneExtraDrift() throws {
-        try withTinyCatalog { conninfo in
+    @Test func theCheckFailsOnOneRemovedPlantedItemAndOnOneExtraDrift() async throws {
+        try await withTinyCatalog { conninfo in
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("mutation-\(UUID().uuidString)")
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
             // One extra drift the world did not plant: a price edited in the catalog behind everyone's back, on a
@@ -70,7 +70,7 @@ struct NightlyTests {
                 (0..<candidates.rowCount).compactMap { candidates.string(row: $0, column: 0).flatMap { Int64($0) } }
                     .first { !planted.contains($0) })
             _ = try connection.execute("UPDATE product SET price = price + 100 WHERE id = \(target)")
-            let run = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
+            let run = try await backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
             #expect(run.status == 2, "\(run.err)")
             // And one planted item removed from the ground truth.
             var lines = manifest.split(separator: "\n")
@@ -86,17 +86,17 @@ struct NightlyTests {
         }
     }
 
-    @Test func theSameWorldYearsLaterGivesTheSameFindings() throws {
+    @Test func theSameWorldYearsLaterGivesTheSameFindings() async throws {
         let faketime = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first { FileManager.default.isExecutableFile(atPath: $0) }
         try #require(faketime != nil, "faketime is installed by make setup")
-        try withTinyCatalog { conninfo in
+        try await withTinyCatalog { conninfo in
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
             let today = FileManager.default.temporaryDirectory.appendingPathComponent("today-\(UUID().uuidString)")
             let later = FileManager.default.temporaryDirectory.appendingPathComponent("later-\(UUID().uuidString)")
-            let first = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", today.path])
+            let first = try await backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", today.path])
             #expect(first.status == 2, "\(first.err)")
             let binary = RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent("backstop").path
-            let second = try Executable.runProgram(
+            let second = try await Executable.runProgram(
                 faketime!, ["-f", "+7y", binary, "diff", "--catalog", conninfo, "--dump", dump, "--out", later.path])
             #expect(second.status == 2, "\(second.err)")
             let a = try Data(contentsOf: today.appendingPathComponent("discrepancies.ndjson"))
@@ -106,19 +106,19 @@ struct NightlyTests {
         }
     }
 
-    @Test func aTruncatedDumpFailsWithItsLocationAndNeverReportsOrphans() throws {
-        try withTinyCatalog { conninfo in
+    @Test func aTruncatedDumpFailsWithItsLocationAndNeverReportsOrphans() async throws {
+        try await withTinyCatalog { conninfo in
             let full = try Data(contentsOf: world.appendingPathComponent("bitrix/dump.sql"))
             let cut = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(UUID().uuidString).sql")
             try full.prefix(full.count * 6 / 10).write(to: cut)
             let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
 
-            let strict = try backstop(["nightly", "--catalog", conninfo, "--dump", cut.path, "--report-dir", reports.path])
+            let strict = try await backstop(["nightly", "--catalog", conninfo, "--dump", cut.path, "--report-dir", reports.path])
             #expect(strict.status == 1)
             #expect(strict.err.contains(cut.lastPathComponent))
             #expect(strict.err.contains("byte "), "the error names the byte offset: \(strict.err)")
 
-            let partial = try backstop(
+            let partial = try await backstop(
                 ["nightly", "--catalog", conninfo, "--dump", cut.path, "--allow-partial", "--report-dir", reports.path])
             #expect(partial.status == 3, "partial input exits 3: \(partial.err)")
             let data = try Data(contentsOf: reports.appendingPathComponent("000002-nightly/report.json"))
@@ -130,21 +130,21 @@ struct NightlyTests {
         }
     }
 
-    @Test func aSecondRunWhileOneHoldsTheLockExits75() throws {
-        try withTinyCatalog { conninfo in
+    @Test func aSecondRunWhileOneHoldsTheLockExits75() async throws {
+        try await withTinyCatalog { conninfo in
             let holder = try PGConnectionHolder(conninfo: conninfo)
             defer { holder.release() }
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
-            let run = try backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", NSTemporaryDirectory()])
+            let run = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", NSTemporaryDirectory()])
             #expect(run.status == 75, "\(run.err)")
         }
     }
 }
 
 @Suite struct ExtractEntityTests {
-    @Test func productsFromTheTinyDumpAreCanonical() throws {
+    @Test func productsFromTheTinyDumpAreCanonical() async throws {
         let dump = RepoPaths.data.appendingPathComponent("tiny/bitrix/dump.sql").path
-        let result = try backstop(["extract", "--dump", dump, "--entity", "products"])
+        let result = try await backstop(["extract", "--dump", dump, "--entity", "products"])
         #expect(result.status == 0, "\(result.err)")
         let lines = result.out.split(separator: "\n")
         #expect(lines.count > 50)
@@ -152,12 +152,12 @@ struct NightlyTests {
         #expect(first["id"] is Int)
         #expect(first["price"] is Int, "money is plain integer kopecks")
         #expect((first["image"] as? String)?.hasPrefix("https://cvety.kz/upload/") == true)
-        let csv = try backstop(["extract", "--dump", dump, "--entity", "users", "--format", "csv"])
-        #expect(csv.out.hasPrefix("active,email,id,login,name,phone\r\n"))
+        let csv = try await backstop(["extract", "--dump", dump, "--entity", "users", "--format", "csv"])
+        #expect(csv.out.hasPrefix(#""id","login","name","email","phone","active""# + "\r\n"))
     }
 
-    @Test func entityNeedsExactlyOneSource() throws {
-        let result = try backstop(["extract", "--entity", "users"])
+    @Test func entityNeedsExactlyOneSource() async throws {
+        let result = try await backstop(["extract", "--entity", "users"])
         #expect(result.status == 64)
         #expect(result.err.contains("exactly one source"))
     }

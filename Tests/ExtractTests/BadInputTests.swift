@@ -1,6 +1,7 @@
 import BackstopExtract
 import BackstopTestSupport
 import Foundation
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -91,7 +92,7 @@ import Testing
         #expect(partial.rows["b_file"]?.last?["MODULE_ID"]?.text == "\n-- Dump completed on x\n")
     }
 
-    @Test(.enabled(if: MariaDB.fixturesEnabled)) func truncatedAndMultiMemberGzip() throws {
+    @Test(.enabled(if: MariaDB.fixturesEnabled)) func truncatedAndMultiMemberGzip() async throws {
         let gz = Array(try Data(contentsOf: RepoPaths.mysqldumpFixtures.appendingPathComponent("01-default.sql.gz")))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bx-gz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -111,7 +112,7 @@ import Testing
         let half = Self.offset(of: "-- Table structure for table `b_iblock_element`", in: bytes)
         var multi = Data()
         for part in [bytes[..<half], bytes[half...]] {
-            multi.append(try runProcess("/bin/gzip", ["-c"], input: Data(part)))
+            multi.append(try await runProcess("/bin/gzip", ["-c"], input: Data(part)))
         }
         let multiURL = dir.appendingPathComponent("multi.sql.gz")
         try multi.write(to: multiURL)
@@ -121,7 +122,7 @@ import Testing
         for (table, rows) in plain.rows { #expect(BackstopExtractTests.bytes(of: fromMulti.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows)) }
         // zstd, recognised by magic bytes.
         let zst = dir.appendingPathComponent("d.sql.zst")
-        try runProcess("/usr/bin/zstd", ["-q", "-o", zst.path, Self.dump.path])
+        try await runProcess("/usr/bin/zstd", ["-q", "-o", zst.path, Self.dump.path])
         let fromZstd = try readAll(zst)
         #expect(fromZstd.rows["b_iblock_element_property"]?.count == plain.rows["b_iblock_element_property"]?.count)
         #expect(BackstopExtractTests.bytes(of: fromZstd.rows["bx_types_probe"]!) == BackstopExtractTests.bytes(of: plain.rows["bx_types_probe"]!))
@@ -129,15 +130,15 @@ import Testing
 
     /// Truncation is the error's code, whatever layer found it: a gzip or zstd stream cut inside a member
     /// reads as partial under `allowPartial` like a cut plain dump, and a corrupt one still fails.
-    @Test(.enabled(if: MariaDB.fixturesEnabled)) func truncationIsACodeWhereverItIsFound() throws {
+    @Test(.enabled(if: MariaDB.fixturesEnabled)) func truncationIsACodeWhereverItIsFound() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bx-cut-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let plain = try readAll(Self.dump)
         // zstd decodes whole blocks only: two frames (one per half of the dump), cut inside the second.
         let bytes = try Self.fixtureBytes()
-        let firstFrame = try runProcess("/usr/bin/zstd", ["-q", "-c"], input: Data(bytes[..<(bytes.count / 2)]))
-        let zstd = firstFrame + (try runProcess("/usr/bin/zstd", ["-q", "-c"], input: Data(bytes[(bytes.count / 2)...])))
+        let firstFrame = try await runProcess("/usr/bin/zstd", ["-q", "-c"], input: Data(bytes[..<(bytes.count / 2)]))
+        let zstd = firstFrame + (try await runProcess("/usr/bin/zstd", ["-q", "-c"], input: Data(bytes[(bytes.count / 2)...])))
         let zst = dir.appendingPathComponent("d.sql.zst")
         try zstd.write(to: zst)
         let gz = RepoPaths.mysqldumpFixtures.appendingPathComponent("01-default.sql.gz")
@@ -230,7 +231,7 @@ import Testing
         let (logger, log) = Logger.capturing()
         let (rows, _) = try Self.read(bytes, logger: logger)
         #expect(rows["t"]?.last?["NAME"]?.rawBytes == [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2])
-        let warning = try #require(log.warnings.first { $0.message.contains("invalid UTF-8") })
+        let warning = try #require(log.warnings.first { $0.message.description.contains("invalid UTF-8") })
         #expect(warning.metadata["dump.column"] == "NAME")
         #expect(warning.metadata["dump.line"] == "8")
         do {
@@ -252,7 +253,7 @@ import Testing
         let read = try Self.read(noisy, logger: logger)
         #expect(read.end == .complete)
         for (table, rows) in clean.rows { #expect(BackstopExtractTests.bytes(of: read.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows)) }
-        let stray = log.warnings.filter { $0.message.contains("stray") }
+        let stray = log.warnings.filter { $0.message.description.contains("stray") }
         #expect(stray.map { $0.metadata["dump.line"] } == ["1", "2"])
     }
 

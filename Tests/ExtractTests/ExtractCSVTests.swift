@@ -17,11 +17,11 @@ import Testing
         """
 
     /// Writes `text` to a temporary `.sql` file for `body`.
-    static func withDump<R>(_ text: String, _ body: (URL) throws -> R) throws -> R {
+    static func withDump<R>(_ text: String, _ body: (URL) async throws -> R) async throws -> R {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bx-csv-\(UUID().uuidString).sql")
         try Data(text.utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        return try body(url)
+        return try await body(url)
     }
 
     /// RFC 4180 records of `data` (quoted fields with `""`, CRLF line ends); `nil` is an empty unquoted field.
@@ -61,11 +61,11 @@ import Testing
         return records
     }
 
-    @Test func entityCSVHasAFixedHeaderAndEveryRecordAtItsWidth() throws {
+    @Test func entityCSVHasAFixedHeaderAndEveryRecordAtItsWidth() async throws {
         let binary = RepoPaths.backstopBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the backstop binary first (swift build)")
-        try Self.withDump(Self.users) { url in
-            let out = try runProcess(binary.path, ["extract", "--dump", url.path, "--entity", "users", "--format", "csv"])
+        try await Self.withDump(Self.users) { url in
+            let out = try await runProcess(binary.path, ["extract", "--dump", url.path, "--entity", "users", "--format", "csv"])
             let records = Self.records(out)
             #expect(records.first == CanonicalUser.csvHeader)
             #expect(records.count == 4)
@@ -75,8 +75,8 @@ import Testing
             #expect(records.dropFirst().map { $0[5] } == ["true", "true", "false"])
         }
         // No entity at all: the header still says what the columns are.
-        try Self.withDump("CREATE TABLE `b_user` (`ID` int);\n-- Dump completed on 2025-10-25 03:00:00\n") { url in
-            let out = try runProcess(binary.path, ["extract", "--dump", url.path, "--entity", "orders", "--format", "csv"])
+        try await Self.withDump("CREATE TABLE `b_user` (`ID` int);\n-- Dump completed on 2025-10-25 03:00:00\n") { url in
+            let out = try await runProcess(binary.path, ["extract", "--dump", url.path, "--entity", "orders", "--format", "csv"])
             #expect(Self.records(out) == [CanonicalOrder.csvHeader])
         }
     }
@@ -134,7 +134,7 @@ import Testing
 
     /// A dump table's CSV: the header is the table's columns; rows of an INSERT with another column list
     /// are an error, not cells under the wrong heading.
-    @Test func tableCSVRowsMatchTheirHeader() throws {
+    @Test func tableCSVRowsMatchTheirHeader() async throws {
         let dump = """
             CREATE TABLE `t` (`ID` int, `NAME` varchar(20), `B` blob);
             INSERT INTO `t` VALUES (1,'a,"b"',NULL),(2,'',X'00ff');
@@ -142,7 +142,7 @@ import Testing
             -- Dump completed on 2025-10-25 03:00:00
 
             """
-        try Self.withDump(dump) { url in
+        try await Self.withDump(dump) { url in
             var out: [UInt8] = []
             do {
                 _ = try DumpExport.write(dump: url, table: "t", format: .csv, logger: .quiet) { bytes in out += bytes }

@@ -39,27 +39,27 @@ struct FixtureTests {
     }
 
     /// Loads `set`'s fixture database once per test and returns the expected rows of each table.
-    static func expected(in set: URL = fixtures, _ body: ([String: [[[UInt8]?]]]) throws -> Void) throws {
+    static func expected(in set: URL = fixtures, _ body: ([String: [[[UInt8]?]]]) async throws -> Void) async throws {
         try #require(
             FileManager.default.fileExists(atPath: set.appendingPathComponent("fixture/schema.sql").path),
             "no dump fixtures in \(set.path): run scripts/test.d/05-dump-fixtures.sh (make test does)")
-        try MariaDB.withDatabase { db in
+        try await MariaDB.withDatabase { db in
             var sql = Data()
             for name in ["schema.sql", "data.sql", "bulk.sql"] {
                 let text = try String(contentsOf: set.appendingPathComponent("fixture/\(name)"), encoding: .utf8)
                 sql.append(Data(text.replacingOccurrences(of: "bxtest", with: db).utf8))
                 sql.append(Data("\n".utf8))
             }
-            try MariaDB.run("mariadb", [], input: sql)
+            try await MariaDB.run("mariadb", [], input: sql)
             var rows: [String: [[[UInt8]?]]] = [:]
-            for table in allTables { rows[table] = try MariaDB.expectedRows(database: db, table: table) }
-            try body(rows)
+            for table in allTables { rows[table] = try await MariaDB.expectedRows(database: db, table: table) }
+            try await body(rows)
         }
     }
 
     @Test(arguments: sets)
-    func everyFixtureReadsToTheServerRows(set: URL) throws {
-        try Self.expected(in: set) { expected in
+    func everyFixtureReadsToTheServerRows(set: URL) async throws {
+        try await Self.expected(in: set) { expected in
             #expect(try Self.cases(in: set).last?.tables.contains("b_catalog_price") == true, "mydumper data files")
             for (file, tables) in try Self.cases(in: set) {
                 // --compact dumps have no footer: they read as partial (documented), with every row.
@@ -95,8 +95,8 @@ struct FixtureTests {
         #expect(rows["b_file"]?.first?.database == "bxtest")
     }
 
-    @Test func tabCSVVariantReadsWithItsFormat() throws {
-        try Self.expected { expected in
+    @Test func tabCSVVariantReadsWithItsFormat() async throws {
+        try await Self.expected { expected in
             let dir = Self.fixtures.appendingPathComponent("04-tab")
             let schemaReader = try DumpReader(url: dir.appendingPathComponent("b_iblock_element.sql"), logger: .quiet)
             var schema: DumpTableSchema?
@@ -112,12 +112,12 @@ struct FixtureTests {
         }
     }
 
-    @Test func invalidUTF8BlobsStayBytes() throws {
+    @Test func invalidUTF8BlobsStayBytes() async throws {
         // The oracle: the real client loads the fixture dump itself.
-        try MariaDB.withDatabase { db in
+        try await MariaDB.withDatabase { db in
             let url = Self.fixtures.appendingPathComponent("12-invalid-utf8-blob.sql")
-            try MariaDB.run("mariadb", [db], input: try Data(contentsOf: url))
-            let want = try MariaDB.expectedRows(database: db, table: "bin_probe")
+            try await MariaDB.run("mariadb", [db], input: try Data(contentsOf: url))
+            let want = try await MariaDB.expectedRows(database: db, table: "bin_probe")
             let (rows, end) = try readAll(url)
             #expect(end == .complete)
             #expect(bytes(of: rows["bin_probe"] ?? []) == want)
@@ -125,15 +125,15 @@ struct FixtureTests {
         }
     }
 
-    @Test func backstopExtractWritesNDJSON() throws {
+    @Test func backstopExtractWritesNDJSON() async throws {
         let binary = RepoPaths.backstopBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the backstop binary first (swift build)")
-        try Self.expected { expected in
+        try await Self.expected { expected in
             for (file, table) in [
                 ("01-default.sql", "b_iblock_element"), ("03-hex-blob.sql", "bx_types_probe"), ("01-default.sql.gz", "bx_types_probe"),
                 ("11-mydumper-0.10", "b_catalog_price"), ("04-tab", "b_file"), ("02-skip-extended-complete-insert.sql", "b_iblock_element_property"),
             ] {
-                let out = try runProcess(binary.path, ["extract", "--dump", Self.fixtures.appendingPathComponent(file).path, "--table", table])
+                let out = try await runProcess(binary.path, ["extract", "--dump", Self.fixtures.appendingPathComponent(file).path, "--table", table])
                 let lines = out.split(separator: 0x0A)
                 let want = expected[table]!
                 #expect(lines.count == want.count, "\(file) \(table)")

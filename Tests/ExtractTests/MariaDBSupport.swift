@@ -1,6 +1,7 @@
 import BackstopExtract
 import BackstopTestSupport
 import Foundation
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -35,24 +36,30 @@ enum MariaDB {
 
     /// Runs `tool` (`mariadb`, `mariadb-dump`) against the test server; returns stdout.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], input: Data? = nil) throws -> Data {
+    static func run(_ tool: String, _ arguments: [String], input: Data? = nil) async throws -> Data {
         let socket = try requireSocket()
-        return try runProcess("/usr/bin/env", [tool, "--no-defaults", "-S", socket, "-uroot"] + arguments, input: input)
+        return try await runProcess("/usr/bin/env", [tool, "--no-defaults", "-S", socket, "-uroot"] + arguments, input: input)
     }
 
     /// A fresh database named `prefix_<random>`, dropped after `body`.
-    static func withDatabase<R>(prefix: String = "bx_ext", _ body: (String) throws -> R) throws -> R {
+    static func withDatabase<R>(prefix: String = "bx_ext", _ body: (String) async throws -> R) async throws -> R {
         let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
-        try run("mariadb", ["-e", "CREATE DATABASE `\(name)` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"])
-        defer { _ = try? run("mariadb", ["-e", "DROP DATABASE IF EXISTS `\(name)`"]) }
-        return try body(name)
+        try await run("mariadb", ["-e", "CREATE DATABASE `\(name)` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"])
+        do {
+            let result = try await body(name)
+            _ = try? await run("mariadb", ["-e", "DROP DATABASE IF EXISTS `\(name)`"])
+            return result
+        } catch {
+            _ = try? await run("mariadb", ["-e", "DROP DATABASE IF EXISTS `\(name)`"])
+            throw error
+        }
     }
 
     /// Every row of `table` as read by the real client: numbers as the server prints them, everything
     /// else through HEX() so bytes survive; zero dates in date columns become NULL (the documented
     /// mapping).
-    static func expectedRows(database: String, table: String) throws -> [[[UInt8]?]] {
-        let columns = try run("mariadb", [
+    static func expectedRows(database: String, table: String) async throws -> [[[UInt8]?]] {
+        let columns = try await run("mariadb", [
             "--batch", "--raw", "--skip-column-names", "-e",
             "SELECT COLUMN_NAME, DATA_TYPE, IFNULL(NUMERIC_PRECISION, 0) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='\(database)' AND TABLE_NAME='\(table)' ORDER BY ORDINAL_POSITION",
         ])
@@ -66,7 +73,7 @@ enum MariaDB {
             return "HEX(`\(spec[0])`)"
         }.joined(separator: ", ")
         let order = specs.contains { $0[0] == "ID" } ? " ORDER BY ID" : ""
-        let out = try run("mariadb", ["--batch", "--raw", "--skip-column-names", "-e", "SELECT \(select) FROM `\(database)`.`\(table)`\(order)"])
+        let out = try await run("mariadb", ["--batch", "--raw", "--skip-column-names", "-e", "SELECT \(select) FROM `\(database)`.`\(table)`\(order)"])
         return out.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { line in
             line.split(separator: 0x09, omittingEmptySubsequences: false).enumerated().map { n, field -> [UInt8]? in
                 let text = Array(field)
@@ -85,65 +92,26 @@ enum MariaDB {
     }
 }
 
-/// Runs a process; throws with its stderr when it fails.
+/// Runs a process (swift-subprocess) and returns its standard output; throws with its stderr when it fails.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("bx-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let err = try FileHandle(forWritingTo: errURL)
-    defer { try? FileManager.default.removeItem(at: errURL) }
-    let inPipe = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inPipe
-    try process.run()
-    let writer = Thread {
-        if let input { inPipe.fileHandleForWriting.write(input) }
-        try? inPipe.fileHandleForWriting.close()
-    }
-    writer.start()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try? err.close()
-    let errData = (try? Data(contentsOf: errURL)) ?? Data()
-    guard process.terminationStatus == 0 else {
-        throw MariaDB.Failure(description: "\(arguments.prefix(6).joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: errData, as: UTF8.self))")
-    }
-    return data
-}
-
-/// A log handler that keeps messages (tests assert on warnings).
-final class CapturingLogHandler: LogHandler, @unchecked Sendable {  // @unchecked: `entries` is guarded by `lock`.
-    private let lock = NSLock()
-    private var entries: [(Logger.Level, String, Logger.Metadata)] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lock.withLock { entries.append((event.level, event.message.description, event.metadata ?? [:])) }
-    }
-
-    var warnings: [(message: String, metadata: Logger.Metadata)] {
-        lock.withLock { entries.filter { $0.0 >= .warning }.map { ($0.1, $0.2) } }
-    }
+func runProcess(_ executable: String, _ arguments: [String], input: Data? = nil) async throws -> Data {
+    try await Executable.output(of: executable, arguments, input: input)
 }
 
 extension Logger {
-    static func capturing() -> (Logger, CapturingLogHandler) {
-        let handler = CapturingLogHandler()
+    /// A logger whose entries `handler` keeps (swift-log's own in-memory handler; tests assert on warnings).
+    static func capturing() -> (Logger, InMemoryLogHandler) {
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .trace
         return (Logger(label: "backstop.test") { _ in handler }, handler)
     }
 
     static var quiet: Logger { Logger(label: "backstop.test") { _ in SwiftLogNoOpLogHandler() } }
+}
+
+extension InMemoryLogHandler {
+    /// The entries at `warning` and above.
+    var warnings: [Entry] { entries.filter { $0.level >= .warning } }
 }
 
 /// Reads every event of `url`; rows grouped by table.

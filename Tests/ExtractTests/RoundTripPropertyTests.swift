@@ -34,10 +34,10 @@ struct RoundTripPropertyTests {
             + "\(maybeNull(dates.randomElement(using: &g)!)), \(maybeNull(days.randomElement(using: &g)!)))"
     }
 
-    @Test func randomRowsSurviveRealMariadbDump() throws {
+    @Test func randomRowsSurviveRealMariadbDump() async throws {
         let seed = ProcessInfo.processInfo.environment["BACKSTOP_PROPERTY_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
         var g = SeededGenerator(seed: seed)
-        try MariaDB.withDatabase(prefix: "bx_prop") { db in
+        try await MariaDB.withDatabase(prefix: "bx_prop") { db in
             var sql = """
                 SET SESSION sql_mode = '';
                 CREATE TABLE p (ID int NOT NULL PRIMARY KEY, T longtext, B longblob, N decimal(30,2), U bigint unsigned,
@@ -46,8 +46,8 @@ struct RoundTripPropertyTests {
 
                 """
             sql += (1...300).map { Self.randomRow($0, &g) }.joined(separator: ",\n") + ";\n"
-            try MariaDB.run("mariadb", [db], input: Data(sql.utf8))
-            let expected = try MariaDB.expectedRows(database: db, table: "p")
+            try await MariaDB.run("mariadb", [db], input: Data(sql.utf8))
+            let expected = try await MariaDB.expectedRows(database: db, table: "p")
             #expect(expected.count == 300)
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bx-prop-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -57,8 +57,8 @@ struct RoundTripPropertyTests {
                 ("hex-blob", ["--hex-blob"], false), ("gzip", [], true), ("net-buffer", ["--net-buffer-length=4096"], false),
             ]
             for flavour in flavours {
-                var dump = try MariaDB.run("mariadb-dump", flavour.args + [db, "p"])
-                if flavour.gzip { dump = try runProcess("/bin/gzip", ["-c"], input: dump) }
+                var dump = try await MariaDB.run("mariadb-dump", flavour.args + [db, "p"])
+                if flavour.gzip { dump = try await runProcess("/bin/gzip", ["-c"], input: dump) }
                 let url = dir.appendingPathComponent("\(flavour.name).sql\(flavour.gzip ? ".gz" : "")")
                 try dump.write(to: url)
                 let (rows, end) = try readAll(url, options: .init(tables: ["p"]))
