@@ -8,7 +8,7 @@ public import Logging
 /// `worldgen`: builds the synthetic cvety world (Bitrix dumps, a drifted catalog, image specs and the ground
 /// truth) and loads its catalog into PostgreSQL.
 @main
-struct WorldGenCommand: ParsableCommand {
+struct WorldGenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worldgen",
         abstract: "Generate the synthetic cvety world: Bitrix dumps, a drifted catalog, images and ground truth.",
@@ -44,7 +44,7 @@ extension WorldScale: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 extension WorldGenCommand {
-    struct Generate: ParsableCommand {
+    struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate a world folder.",
             discussion: """
@@ -74,14 +74,14 @@ extension WorldGenCommand {
         @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
         var logLevel: Logger.Level = .notice
 
-        func run() throws {
+        func run() async throws {
             let env = ProcessInfo.processInfo.environment
             let socket = mariadbSocket ?? env["BACKSTOP_MARIADB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
                 ?? env["BACKSTOP_TEST_MARIADB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
             let options = WorldOptions(
                 scale: scale, seed: seed, output: URL(fileURLWithPath: out), mariadbSocket: socket,
                 writeImages: images, directDump: directDump)
-            let summary = try WorldGenerator(options: options, logger: WorldGenCommand.makeLogger(logLevel)).generate()
+            let summary = try await WorldGenerator(options: options, logger: WorldGenCommand.makeLogger(logLevel)).generate()
             let planted = summary.planted.values.reduce(0, +)
             print("world \(summary.scale.rawValue)/\(summary.seed) in \(out): \(planted) planted discrepancies, "
                   + "\(summary.files.values.reduce(0, +)) bytes, \(String(format: "%.1f", summary.seconds)) s")

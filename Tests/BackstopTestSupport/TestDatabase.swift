@@ -70,4 +70,15 @@ public enum TestDatabase {
             return try body(connection)
         }
     }
+
+    /// Like ``withScratchDatabase(prefix:_:)`` but hands over an open connection to the asynchronous `body`.
+    public static func withConnection<R>(
+        prefix: String = "bt", _ body: (PGConnection) async throws -> R
+    ) async throws -> R {
+        try await withScratchDatabase(prefix: prefix) { conninfo in
+            let connection = try PGConnection(conninfo: conninfo, logger: quietLogger)
+            defer { connection.close() }
+            return try await body(connection)
+        }
+    }
 }

@@ -13,19 +13,19 @@ import Testing
 /// Runs on the `s` world of scripts/test.d/10-world.sh when it exists, else on a fresh tiny world.
 @Suite(.enabled(if: WorldFixture.serversEnabled, "needs BACKSTOP_TEST_MARIADB_SOCKET and BACKSTOP_TEST_PG"))
 struct AgreementTests {
-    @Test func manifestMatchesData() throws {
+    @Test func manifestMatchesData() async throws {
         let socket = try WorldFixture.requireSocket()
         var cleanup: URL?
         let world: URL
         if let s = WorldFixture.sWorld {
             world = s
         } else {
-            world = try WorldFixture.tinyWorld(socket: socket)
+            world = try await WorldFixture.tinyWorld(socket: socket)
             cleanup = world
         }
         defer { if let cleanup { try? FileManager.default.removeItem(at: cleanup) } }
-        try AgreementCheck.withLoadedWorld(world, socket: socket) { loaded in
-            let findings = try loaded.check()
+        try await AgreementCheck.withLoadedWorld(world, socket: socket) { loaded in
+            let findings = try await loaded.check()
             for entry in findings.unconfirmed {
                 Issue.record("planted but not found in the data: \(entry.kind.rawValue) \(entry.key)")
             }
@@ -38,16 +38,16 @@ struct AgreementTests {
     /// price, an unplanted Railway order's status and another one's recipient name changed in the catalog, a
     /// planted orphan embedding deleted, and an unplanted enabled product's ACTIVE_TO moved one second before
     /// the dump's snapshot in Bitrix) are reported as exactly those five findings.
-    @Test func checkReportsUnplantedDrift() throws {
+    @Test func checkReportsUnplantedDrift() async throws {
         let socket = try WorldFixture.requireSocket()
-        let world = try WorldFixture.tinyWorld(seed: 5, socket: socket)
+        let world = try await WorldFixture.tinyWorld(seed: 5, socket: socket)
         defer { try? FileManager.default.removeItem(at: world) }
-        try AgreementCheck.withLoadedWorld(world, socket: socket) { loaded in
-            let clean = try loaded.check()
+        try await AgreementCheck.withLoadedWorld(world, socket: socket) { loaded in
+            let clean = try await loaded.check()
             try #require(clean.problems.isEmpty && clean.unconfirmed.isEmpty, "the fresh world must agree first")
             let manifest = loaded.manifest
             let mentioned = Set(manifest.map(\.key))
-            let bitrix = try BitrixSide(db: loaded.mariadb, database: loaded.database,
+            let bitrix = try await BitrixSide(db: loaded.mariadb, database: loaded.database,
                                         dump: world.appendingPathComponent("bitrix/dump.sql"))
             let catalog = try CatalogSide(loaded.pg)
 
@@ -84,12 +84,12 @@ struct AgreementTests {
                 else { return false }
                 return !mentioned.contains(String(id))
             })
-            try loaded.mariadb.execute("""
+            try await loaded.mariadb.execute("""
                 UPDATE b_iblock_element SET ACTIVE_TO = TIMESTAMP('\(bitrix.snapshot)') - INTERVAL 1 SECOND
                 WHERE ID = \(expired)
                 """, database: loaded.database)
 
-            let findings = try loaded.check()
+            let findings = try await loaded.check()
             #expect(findings.unconfirmed == [orphan])
             #expect(findings.problems.count == 4, "\(findings.problems)")
             #expect(findings.problems.contains { $0.hasPrefix("order \(other.id) recipient_name ") },
@@ -121,22 +121,27 @@ struct AgreementCheck {
     let pg: PGConnection
 
     /// Loads `world` into a MariaDB and a PostgreSQL scratch database, runs `body`, drops both.
-    static func withLoadedWorld(_ world: URL, socket: String, _ body: (AgreementCheck) throws -> Void) throws {
+    static func withLoadedWorld(_ world: URL, socket: String, _ body: (AgreementCheck) async throws -> Void) async throws {
         let manifest = try WorldFixture.manifest(world)
         let db = MariaDB(socket: socket)
-        let name = try db.createScratchDatabase(prefix: "wgt_agree")
-        defer { db.drop(database: name) }
-        try loadDump(world.appendingPathComponent("bitrix/dump.sql"), into: name, socket: socket)
-        try TestDatabase.withConnection(prefix: "wgt") { pg in
-            try CatalogLoader.load(world: world, schema: RepoPaths.catalogSchema, on: pg,
-                                   logger: TestDatabase.quietLogger)
-            try body(AgreementCheck(world: world, manifest: manifest, mariadb: db, database: name, pg: pg))
+        let name = try await db.createScratchDatabase(prefix: "wgt_agree")
+        do {
+            try await loadDump(world.appendingPathComponent("bitrix/dump.sql"), into: name, socket: socket)
+            try await TestDatabase.withConnection(prefix: "wgt") { pg in
+                try CatalogLoader.load(world: world, schema: RepoPaths.catalogSchema, on: pg,
+                                       logger: TestDatabase.quietLogger)
+                try await body(AgreementCheck(world: world, manifest: manifest, mariadb: db, database: name, pg: pg))
+            }
+        } catch {
+            await db.drop(database: name)
+            throw error
         }
+        await db.drop(database: name)
     }
 
     /// Reads both sides as they are now and compares them with the manifest.
-    func check() throws -> Findings {
-        let bitrix = try BitrixSide(db: mariadb, database: database, dump: world.appendingPathComponent("bitrix/dump.sql"))
+    func check() async throws -> Findings {
+        let bitrix = try await BitrixSide(db: mariadb, database: database, dump: world.appendingPathComponent("bitrix/dump.sql"))
         let catalog = try CatalogSide(pg)
         var checker = Checker(manifest: manifest, bitrix: bitrix, catalog: catalog)
         checker.checkProducts()
@@ -148,16 +153,9 @@ struct AgreementCheck {
         return Findings(unconfirmed: manifest.filter { !checker.confirmed.contains($0) }, problems: checker.problems)
     }
 
-    private static func loadDump(_ dump: URL, into database: String, socket: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["mariadb", "--no-defaults", "-S", socket, "-uroot", database]
-        process.standardInput = try FileHandle(forReadingFrom: dump)
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw WorldGenError(.tool, "mariadb could not load \(dump.path): exit \(process.terminationStatus)")
-        }
+    private static func loadDump(_ dump: URL, into database: String, socket: String) async throws {
+        try await Executable.output(
+            of: "/usr/bin/env", ["mariadb", "--no-defaults", "-S", socket, "-uroot", database], input: try Data(contentsOf: dump))
     }
 }
 
@@ -181,10 +179,10 @@ struct BitrixSide {
     /// The dump's `-- Dump completed on` time, zero-padded (`YYYY-MM-DD HH:MM:SS`).
     var snapshot: String
 
-    init(db: MariaDB, database: String, dump: URL) throws {
+    init(db: MariaDB, database: String, dump: URL) async throws {
         snapshot = try Self.footerTime(dump)
-        func rows(_ sql: String) throws -> [[String]] {
-            try db.execute(sql, database: database).split(separator: "\n").map {
+        func rows(_ sql: String) async throws -> [[String]] {
+            try await db.execute(sql, database: database).split(separator: "\n").map {
                 $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             }
         }
@@ -199,7 +197,7 @@ struct BitrixSide {
             return String(decoding: bytes, as: UTF8.self)
         }
         func nullable(_ s: String) -> String? { s == "NULL" ? nil : s }
-        let props = try rows("""
+        let props = try await rows("""
             SELECT v.IBLOCK_ELEMENT_ID, v.IBLOCK_PROPERTY_ID, v.VALUE,
                    IFNULL(CONCAT('https://cvety.kz/upload/', f.SUBDIR, '/', f.FILE_NAME), '')
             FROM b_iblock_element_property v LEFT JOIN b_file f ON v.IBLOCK_PROPERTY_ID = 296 AND f.ID = v.VALUE
@@ -219,7 +217,7 @@ struct BitrixSide {
             default: gallery[id, default: []].append(r[3])
             }
         }
-        for r in try rows("""
+        for r in try await rows("""
             SELECT e.ID, e.ACTIVE, HEX(e.NAME), ROUND(p.PRICE * 100), CONCAT('https://cvety.kz/upload/', f.SUBDIR, '/', f.FILE_NAME),
                    IFNULL(DATE_FORMAT(e.ACTIVE_FROM, '%Y-%m-%d %H:%i:%s'), 'NULL'),
                    IFNULL(DATE_FORMAT(e.ACTIVE_TO, '%Y-%m-%d %H:%i:%s'), 'NULL')
@@ -234,16 +232,16 @@ struct BitrixSide {
                                    width: vitrina ? w[id] : cw[id], height: vitrina ? h[id] : ch[id],
                                    images: [r[4]] + gallery[id, default: []], seller: seller[id] ?? 0)
         }
-        elements = Set(try rows("SELECT ID FROM b_iblock_element").map { Int($0[0])! })
-        users = Set(try rows("SELECT ID FROM b_user").map { Int($0[0])! })
+        elements = Set(try await rows("SELECT ID FROM b_iblock_element").map { Int($0[0])! })
+        users = Set(try await rows("SELECT ID FROM b_user").map { Int($0[0])! })
         var orderProps: [Int: [String: String]] = [:]
-        for r in try rows("""
+        for r in try await rows("""
             SELECT v.ORDER_ID, v.CODE, HEX(v.VALUE) FROM b_sale_order_props_value v JOIN b_sale_order o ON o.ID = v.ORDER_ID
             WHERE o.XML_ID LIKE 'railway-%'
             """) {
             orderProps[Int(r[0])!, default: [:]][r[1]] = unhex(r[2])
         }
-        for r in try rows("""
+        for r in try await rows("""
             SELECT ID, SUBSTRING(XML_ID, 9), STATUS_ID, USER_ID, ROUND(PRICE * 100), ROUND(PRICE_DELIVERY * 100), CURRENCY
             FROM b_sale_order WHERE XML_ID LIKE 'railway-%'
             """) {
@@ -251,13 +249,13 @@ struct BitrixSide {
             orders[id] = Order(id: id, railway: Int(r[1])!, status: r[2], userID: Int(r[3])!, priceKopecks: Int(r[4])!,
                                deliveryKopecks: Int(r[5])!, currency: r[6], props: orderProps[id] ?? [:], lines: [:])
         }
-        for r in try rows("""
+        for r in try await rows("""
             SELECT b.ORDER_ID, b.PRODUCT_ID, ROUND(b.QUANTITY), ROUND(b.PRICE * 100), HEX(b.NAME)
             FROM b_sale_basket b JOIN b_sale_order o ON o.ID = b.ORDER_ID WHERE o.XML_ID LIKE 'railway-%'
             """) {
             orders[Int(r[0])!]?.lines[Int(r[1])!] = Line(quantity: Int(r[2])!, priceKopecks: Int(r[3])!, name: unhex(r[4]))
         }
-        files = try rows("SELECT CONCAT('upload/', SUBDIR, '/', FILE_NAME) FROM b_file").map { $0[0] }
+        files = try await rows("SELECT CONCAT('upload/', SUBDIR, '/', FILE_NAME) FROM b_file").map { $0[0] }
     }
 
     /// The `-- Dump completed on` time of `dump`, zero-padded (mariadb-dump pads the hour with a space).

@@ -5,9 +5,9 @@ import Foundation
 import Testing
 
 @Suite struct DeterminismTests {
-    @Test func sameSeedSameWorld() throws {
-        let a = try WorldFixture.tinyWorld(seed: 7, socket: nil)
-        let b = try WorldFixture.tinyWorld(seed: 7, socket: nil)
+    @Test func sameSeedSameWorld() async throws {
+        let a = try await WorldFixture.tinyWorld(seed: 7, socket: nil)
+        let b = try await WorldFixture.tinyWorld(seed: 7, socket: nil)
         defer {
             try? FileManager.default.removeItem(at: a)
             try? FileManager.default.removeItem(at: b)
@@ -18,14 +18,14 @@ import Testing
             let y = try Data(contentsOf: b.appendingPathComponent(file))
             #expect(x == y, "\(file) differs between two runs with the same seed")
         }
-        let c = try WorldFixture.tinyWorld(seed: 8, socket: nil)
+        let c = try await WorldFixture.tinyWorld(seed: 8, socket: nil)
         defer { try? FileManager.default.removeItem(at: c) }
         #expect(try Data(contentsOf: a.appendingPathComponent("manifest.jsonl"))
                 != Data(contentsOf: c.appendingPathComponent("manifest.jsonl")))
     }
 
-    @Test func tinyWorldPlantsEveryKind() throws {
-        let world = try WorldFixture.tinyWorld(socket: nil)
+    @Test func tinyWorldPlantsEveryKind() async throws {
+        let world = try await WorldFixture.tinyWorld(socket: nil)
         defer { try? FileManager.default.removeItem(at: world) }
         let kinds = Set(try WorldFixture.manifest(world).map(\.kind))
         for kind in DiscrepancyKind.allCases {
@@ -58,15 +58,15 @@ struct DirectDumpTests {
     /// The direct writer and the real mariadb-dump print the same bytes (only the completion time differs),
     /// and loading the direct dump back gives tables with the same CHECKSUM TABLE as the database that
     /// mariadb-dump read (which was loaded through LOAD DATA from the install DDL, not from the direct dump).
-    @Test func directWriterMatchesMariaDBDump() throws {
+    @Test func directWriterMatchesMariaDBDump() async throws {
         let socket = try WorldFixture.requireSocket()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("worldgen-direct-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         // The s-like check at tiny scale: tiny keeps no dump-direct.sql, so write the direct dump without MariaDB
         // into a second world and compare it with the first world's mariadb-dump output.
-        let real = try WorldFixture.tinyWorld(seed: 3, socket: socket)
+        let real = try await WorldFixture.tinyWorld(seed: 3, socket: socket)
         defer { try? FileManager.default.removeItem(at: real) }
-        let direct = try WorldFixture.tinyWorld(seed: 3, socket: nil)
+        let direct = try await WorldFixture.tinyWorld(seed: 3, socket: nil)
         defer { try? FileManager.default.removeItem(at: direct) }
         let a = try String(contentsOf: real.appendingPathComponent("bitrix/dump.sql"), encoding: .utf8)
         let b = try String(contentsOf: direct.appendingPathComponent("bitrix/dump.sql"), encoding: .utf8)
@@ -81,17 +81,23 @@ struct DirectDumpTests {
         }
 
         let db = MariaDB(socket: socket)
-        let original = try db.createScratchDatabase(prefix: "wgt_real")
-        let reloaded = try db.createScratchDatabase(prefix: "wgt_direct")
-        defer {
-            db.drop(database: original)
-            db.drop(database: reloaded)
-        }
-        try db.execute(a, database: original)
-        try db.execute(b, database: reloaded)
+        let original = try await db.createScratchDatabase(prefix: "wgt_real")
+        let reloaded = try await db.createScratchDatabase(prefix: "wgt_direct")
         let tables = BitrixTable.allCases.map(\.name)
-        let left = try db.checksums(database: original, tables: tables)
-        let right = try db.checksums(database: reloaded, tables: tables)
+        let left: [String: String]
+        let right: [String: String]
+        do {
+            try await db.execute(a, database: original)
+            try await db.execute(b, database: reloaded)
+            left = try await db.checksums(database: original, tables: tables)
+            right = try await db.checksums(database: reloaded, tables: tables)
+        } catch {
+            await db.drop(database: original)
+            await db.drop(database: reloaded)
+            throw error
+        }
+        await db.drop(database: original)
+        await db.drop(database: reloaded)
         #expect(left.count == tables.count)
         #expect(left == right)
         _ = dir
@@ -99,11 +105,11 @@ struct DirectDumpTests {
 
     /// Every dump flavour ends with the world's snapshot time (mariadb-dump runs under faketime), whichever
     /// day the world is generated.
-    @Test func dumpFooterIsTheSnapshot() throws {
+    @Test func dumpFooterIsTheSnapshot() async throws {
         let socket = try WorldFixture.requireSocket()
-        let real = try WorldFixture.tinyWorld(seed: 4, socket: socket)
+        let real = try await WorldFixture.tinyWorld(seed: 4, socket: socket)
         defer { try? FileManager.default.removeItem(at: real) }
-        let direct = try WorldFixture.tinyWorld(seed: 4, socket: nil)
+        let direct = try await WorldFixture.tinyWorld(seed: 4, socket: nil)
         defer { try? FileManager.default.removeItem(at: direct) }
         let summary = try JSONDecoder().decode(WorldSummary.self,
                                                from: Data(contentsOf: real.appendingPathComponent("world.json")))
@@ -114,13 +120,8 @@ struct DirectDumpTests {
         for file in ["dump-complete-insert.sql.gz", "dump-hex-blob.sql.gz"] {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("footer-\(UUID().uuidString).sql")
             defer { try? FileManager.default.removeItem(at: out) }
-            let gunzip = Process()
-            gunzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            gunzip.arguments = ["gzip", "-dc", real.appendingPathComponent("bitrix/\(file)").path]
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            gunzip.standardOutput = try FileHandle(forWritingTo: out)
-            try gunzip.run()
-            gunzip.waitUntilExit()
+            try await Executable.output(of: "/usr/bin/env", ["gzip", "-dc", real.appendingPathComponent("bitrix/\(file)").path])
+                .write(to: out)
             #expect(try BitrixSide.footerTime(out) == summary.snapshot, "\(file)")
         }
     }

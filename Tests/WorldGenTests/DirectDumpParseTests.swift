@@ -59,11 +59,11 @@ struct DirectDumpParseTests {
     }
 
     /// A fresh tiny world through MariaDB and the same seed through the direct writer only.
-    @Test func tinyDirectDumpParsesToTheSameRows() throws {
+    @Test func tinyDirectDumpParsesToTheSameRows() async throws {
         let socket = try WorldFixture.requireSocket()
-        let real = try WorldFixture.tinyWorld(seed: 3, socket: socket)
+        let real = try await WorldFixture.tinyWorld(seed: 3, socket: socket)
         defer { try? FileManager.default.removeItem(at: real) }
-        let direct = try WorldFixture.tinyWorld(seed: 3, socket: nil)
+        let direct = try await WorldFixture.tinyWorld(seed: 3, socket: nil)
         defer { try? FileManager.default.removeItem(at: direct) }
         let rows = try Self.expectSameRows(
             real.appendingPathComponent("bitrix/dump.sql"), direct.appendingPathComponent("bitrix/dump.sql"),

@@ -47,7 +47,7 @@ import FoundationNetworking
         {
             world = s
         } else {
-            world = try WorldFixture.tinyWorld(seed: 11, socket: nil)
+            world = try await WorldFixture.tinyWorld(seed: 11, socket: nil)
             cleanup = world
             render = true
         }

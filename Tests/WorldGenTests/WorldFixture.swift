@@ -35,12 +35,12 @@ enum WorldFixture {
     }
 
     /// Generates a tiny world into a fresh temporary folder.
-    static func tinyWorld(seed: UInt64 = 1, socket: String?, directDump: Bool = true) throws -> URL {
+    static func tinyWorld(seed: UInt64 = 1, socket: String?, directDump: Bool = true) async throws -> URL {
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("worldgen-test-\(UUID().uuidString)")
         let options = WorldOptions(scale: .tiny, seed: seed, output: dir, mariadbSocket: socket, writeImages: false,
                                    directDump: directDump)
-        try WorldGenerator(options: options, logger: TestDatabase.quietLogger).generate()
+        try await WorldGenerator(options: options, logger: TestDatabase.quietLogger).generate()
         return dir
     }
 

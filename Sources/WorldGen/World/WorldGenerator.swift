@@ -41,7 +41,7 @@ public struct WorldGenerator {
     /// - Throws: ``WorldGenError`` when a file cannot be written or MariaDB / mariadb-dump fails.
     /// - Returns: the summary also written to `world.json`.
     @discardableResult
-    public func generate() throws -> WorldSummary {
+    public func generate() async throws -> WorldSummary {
         let started = Date()
         let fm = FileManager.default
         let out = options.output
@@ -126,23 +126,28 @@ public struct WorldGenerator {
         let assembler = DumpAssembler(database: "dbcvety", completedAt: WorldClock.snapshot)
         if useMariaDB, let socket = options.mariadbSocket {
             let db = MariaDB(socket: socket)
-            let name = try db.createScratchDatabase(prefix: "worldgen")
-            defer { db.drop(database: name) }
-            try db.loadBitrix(database: name, tsvDirectory: work, logger: logger)
-            let flavours: [(String, [String])] = [
-                ("dump.sql", []),
-                ("dump-complete-insert.sql", ["--skip-extended-insert", "--complete-insert"]),
-                ("dump-hex-blob.sql", ["--hex-blob"]),
-            ]
-            for (file, args) in flavours {
-                try db.dump(database: name, arguments: args, to: bitrixDir.appendingPathComponent(file),
-                            completedAt: WorldClock.snapshot)
+            let name = try await db.createScratchDatabase(prefix: "worldgen")
+            do {
+                try await db.loadBitrix(database: name, tsvDirectory: work, logger: logger)
+                let flavours: [(String, [String])] = [
+                    ("dump.sql", []),
+                    ("dump-complete-insert.sql", ["--skip-extended-insert", "--complete-insert"]),
+                    ("dump-hex-blob.sql", ["--hex-blob"]),
+                ]
+                for (file, args) in flavours {
+                    try await db.dump(database: name, arguments: args, to: bitrixDir.appendingPathComponent(file),
+                                      completedAt: WorldClock.snapshot)
+                }
+            } catch {
+                await db.drop(database: name)
+                throw error
             }
-            try MariaDB.run("gzip", ["-k", "-n", "-f", bitrixDir.appendingPathComponent("dump.sql").path])
+            await db.drop(database: name)
+            try await MariaDB.run("gzip", ["-k", "-n", "-f", bitrixDir.appendingPathComponent("dump.sql").path])
             if scale == .tiny {
                 // The bundled world stays small: the secondary flavours are kept gzipped only.
                 for file in ["dump-complete-insert.sql", "dump-hex-blob.sql"] {
-                    try MariaDB.run("gzip", ["-n", "-f", bitrixDir.appendingPathComponent(file).path])
+                    try await MariaDB.run("gzip", ["-n", "-f", bitrixDir.appendingPathComponent(file).path])
                 }
             }
             logger.info("mariadb-dump flavours written", metadata: ["world.seconds": "\(Date().timeIntervalSince(started))"])
