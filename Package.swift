@@ -154,9 +154,15 @@ let warningsAsErrors = Context.environment["BACKSTOP_WARNINGS_AS_ERRORS"] == "1"
 // `BACKSTOP_INTERNAL_CHECKS=1` compiles invariant checkers in (never in production builds).
 let internalChecks = Context.environment["BACKSTOP_INTERNAL_CHECKS"] == "1"
 
+// SE-0458: the modules with pointer code mark every unsafe expression `unsafe` (each with its one-line
+// safety argument); anything unmarked is a warning, an error under BACKSTOP_WARNINGS_AS_ERRORS=1.
+// https://github.com/swiftlang/swift-evolution/blob/main/proposals/0458-strict-memory-safety.md
+let strictMemorySafetyTargets: Set<String> = ["BackstopExtract", "BackstopPostgres", "BackstopIndex"]
+
 for target in package.targets where target.type != .system && target.name != "CImageCodecs" {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: upcomingFeatures)
+    if strictMemorySafetyTargets.contains(target.name) { settings.append(.strictMemorySafety()) }
     if warningsAsErrors { settings.append(.treatAllWarnings(as: .error)) }
     if internalChecks { settings.append(.define("BACKSTOP_INTERNAL_CHECKS")) }
     target.swiftSettings = settings

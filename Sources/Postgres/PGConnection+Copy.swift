@@ -6,12 +6,12 @@ extension PGConnection {
     /// - Parameter query: a `COPY (…) TO STDOUT [WITH (FORMAT binary)]` statement.
     /// The corresponding C functions are `PQexec` and `PQgetCopyData`.
     public func copyOut(_ query: PGQuery) throws(PGError) -> PGCopyOutCursor {
-        let conn = try liveHandle()
+        let conn = try unsafe liveHandle()
         let (sql, binds) = query.rendered()
-        let raw = withParameters(binds) { count, types, values, lengths, formats in
-            PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
+        let raw = unsafe withParameters(binds) { count, types, values, lengths, formats in
+            unsafe PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
         }
-        _ = try checked(raw, sql: sql, expecting: [PGRES_COPY_OUT])
+        _ = try unsafe checked(raw, sql: sql, expecting: [PGRES_COPY_OUT])
         return PGCopyOutCursor(connection: self, sql: sql)
     }
 
@@ -25,12 +25,12 @@ extension PGConnection {
     /// The corresponding C functions are `PQputCopyData` and `PQputCopyEnd`.
     @discardableResult
     public func copyIn(_ query: PGQuery, produce: (inout [UInt8]) throws -> Bool) throws -> Int {
-        let conn = try liveHandle()
+        let conn = try unsafe liveHandle()
         let (sql, binds) = query.rendered()
-        let raw = withParameters(binds) { count, types, values, lengths, formats in
-            PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
+        let raw = unsafe withParameters(binds) { count, types, values, lengths, formats in
+            unsafe PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
         }
-        _ = try checked(raw, sql: sql, expecting: [PGRES_COPY_IN])
+        _ = try unsafe checked(raw, sql: sql, expecting: [PGRES_COPY_IN])
         var buffer = [UInt8]()
         buffer.reserveCapacity(1 << 20)
         do {
@@ -39,30 +39,30 @@ extension PGConnection {
                 buffer.removeAll(keepingCapacity: true)
                 more = try produce(&buffer)
                 if buffer.isEmpty { continue }
-                let sent = buffer.withUnsafeBufferPointer { b in
-                    b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
-                        PQputCopyData(conn, $0, Int32(b.count))
+                let sent = unsafe buffer.withUnsafeBufferPointer { b in
+                    unsafe b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
+                        unsafe PQputCopyData(conn, $0, Int32(b.count))
                     }
                 }
-                guard sent == 1 else { throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql) }
+                guard sent == 1 else { throw unsafe PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql) }
             }
         } catch {
-            _ = PQputCopyEnd(conn, "aborted by backstop")
-            while let r = PQgetResult(conn) { PQclear(r) }
+            _ = unsafe PQputCopyEnd(conn, "aborted by backstop")
+            while let r = unsafe PQgetResult(conn) { unsafe PQclear(r) }
             throw error
         }
-        guard PQputCopyEnd(conn, nil) == 1 else {
-            throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
+        guard unsafe PQputCopyEnd(conn, nil) == 1 else {
+            throw unsafe PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
         }
         var loaded = 0
         var failure: PGError?
-        while let r = PQgetResult(conn) {
-            if PQresultStatus(r) == PGRES_COMMAND_OK {
-                loaded = Int(String(cString: PQcmdTuples(r))) ?? 0
+        while let r = unsafe PQgetResult(conn) {
+            if unsafe PQresultStatus(r) == PGRES_COMMAND_OK {
+                loaded = unsafe Int(String(cString: PQcmdTuples(r))) ?? 0
             } else if failure == nil {
-                failure = PGConnection.resultError(r, sql: sql)
+                failure = unsafe PGConnection.resultError(r, sql: sql)
             }
-            PQclear(r)
+            unsafe PQclear(r)
         }
         if let failure { throw failure }
         return loaded
@@ -71,7 +71,8 @@ extension PGConnection {
 
 /// A pull cursor over the data messages of `COPY … TO STDOUT`. In both text and binary format each
 /// message is one row (binary: plus one header-prefixed first row and a trailer).
-public final class PGCopyOutCursor {
+// @safe: it owns the message libpq last handed out (freed on the next call or in deinit).
+@safe public final class PGCopyOutCursor {
     let connection: PGConnection
     let sql: String
     var finished = false
@@ -85,19 +86,19 @@ public final class PGCopyOutCursor {
 
     deinit {
         releaseHeld()
-        guard !finished, let conn = connection.handle else { return }
+        guard !finished, let conn = unsafe connection.handle else { return }
         // Cancel what is still streaming so the connection is usable again.
-        if let cancel = PQgetCancel(conn) {
+        if let cancel = unsafe PQgetCancel(conn) {
             var errbuf = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancel, &errbuf, 256)
-            PQfreeCancel(cancel)
+            _ = unsafe PQcancel(cancel, &errbuf, 256)
+            unsafe PQfreeCancel(cancel)
         }
         var buffer: UnsafeMutablePointer<CChar>? = nil
-        while PQgetCopyData(conn, &buffer, 0) >= 0 {
-            if let b = buffer { PQfreemem(b) }
-            buffer = nil
+        while unsafe PQgetCopyData(conn, &buffer, 0) >= 0 {
+            if let b = unsafe buffer { unsafe PQfreemem(b) }
+            unsafe buffer = nil
         }
-        while let r = PQgetResult(conn) { PQclear(r) }
+        while let r = unsafe PQgetResult(conn) { unsafe PQclear(r) }
     }
 
     /// Calls `body` with the next COPY data message and returns `true`, or returns `false` at the end.
@@ -105,9 +106,9 @@ public final class PGCopyOutCursor {
     /// - warning: Do not escape the buffer; it is freed when `body` returns.
     /// The corresponding C function is `PQgetCopyData`.
     public func next(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
-        guard let message = try nextMessage() else { return false }
+        guard let message = try unsafe nextMessage() else { return false }
         defer { releaseHeld() }
-        try body(message)
+        try unsafe body(message)
         return true
     }
 
@@ -119,30 +120,30 @@ public final class PGCopyOutCursor {
     public func nextMessage() throws -> UnsafeRawBufferPointer? {
         releaseHeld()
         guard !finished else { return nil }
-        let conn = try connection.liveHandle()
+        let conn = try unsafe connection.liveHandle()
         var buffer: UnsafeMutablePointer<CChar>? = nil
-        let length = PQgetCopyData(conn, &buffer, 0)
-        if length > 0, let buffer {
-            held = buffer
-            return UnsafeRawBufferPointer(start: buffer, count: Int(length))
+        let length = unsafe PQgetCopyData(conn, &buffer, 0)
+        if length > 0, let buffer = unsafe buffer {
+            unsafe held = buffer
+            return unsafe UnsafeRawBufferPointer(start: buffer, count: Int(length))
         }
         finished = true
         if length == -2 {
-            throw PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
+            throw unsafe PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
         }
         var failure: PGError?
-        while let r = PQgetResult(conn) {
-            if PQresultStatus(r) != PGRES_COMMAND_OK, failure == nil {
-                failure = PGConnection.resultError(r, sql: sql)
+        while let r = unsafe PQgetResult(conn) {
+            if unsafe PQresultStatus(r) != PGRES_COMMAND_OK, failure == nil {
+                failure = unsafe PGConnection.resultError(r, sql: sql)
             }
-            PQclear(r)
+            unsafe PQclear(r)
         }
         if let failure { throw failure }
         return nil
     }
 
     private func releaseHeld() {
-        if let held { PQfreemem(held) }
-        held = nil
+        if let held = unsafe held { unsafe PQfreemem(held) }
+        unsafe held = nil
     }
 }

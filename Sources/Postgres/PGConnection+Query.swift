@@ -12,13 +12,13 @@ extension PGConnection {
     /// The corresponding C function is `PQexecParams`.
     @discardableResult
     public func execute(_ query: PGQuery) throws(PGError) -> PGResult {
-        let conn = try liveHandle()
+        let conn = try unsafe liveHandle()
         let started = DispatchTime.now().uptimeNanoseconds
         let (sql, binds) = query.rendered()
-        let raw = withParameters(binds) { count, types, values, lengths, formats in
-            PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
+        let raw = unsafe withParameters(binds) { count, types, values, lengths, formats in
+            unsafe PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
         }
-        let result = try checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+        let result = try unsafe checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
         logger.trace(
             "statement",
             metadata: [
@@ -33,9 +33,9 @@ extension PGConnection {
     /// - warning: No parameters; never pass text built from data.
     /// The corresponding C function is `PQexec`.
     public func executeScript(_ sql: String) throws(PGError) {
-        let conn = try liveHandle()
-        let raw = PQexec(conn, sql)
-        _ = try checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
+        let conn = try unsafe liveHandle()
+        let raw = unsafe PQexec(conn, sql)
+        _ = try unsafe checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
     }
 
     /// Streams the rows of a query one at a time (libpq single-row mode): memory stays bounded.
@@ -43,15 +43,15 @@ extension PGConnection {
     /// Read the cursor to the end (or drop it) before issuing another statement on this connection.
     /// The corresponding C functions are `PQsendQueryParams` and `PQsetSingleRowMode`.
     public func query(_ query: PGQuery) throws(PGError) -> PGRowCursor {
-        let conn = try liveHandle()
+        let conn = try unsafe liveHandle()
         let (sql, binds) = query.rendered()
-        let sent = withParameters(binds) { count, types, values, lengths, formats in
-            PQsendQueryParams(conn, sql, count, types, values, lengths, formats, 0)
+        let sent = unsafe withParameters(binds) { count, types, values, lengths, formats in
+            unsafe PQsendQueryParams(conn, sql, count, types, values, lengths, formats, 0)
         }
         guard sent == 1 else {
-            throw PGError(.statement, message: PGConnection.errorMessage(conn), sql: sql)
+            throw unsafe PGError(.statement, message: PGConnection.errorMessage(conn), sql: sql)
         }
-        guard PQsetSingleRowMode(conn) == 1 else {
+        guard unsafe PQsetSingleRowMode(conn) == 1 else {
             throw PGError(.statement, message: "could not enter single-row mode", sql: sql)
         }
         return PGRowCursor(connection: self, sql: sql)
@@ -71,24 +71,24 @@ extension PGConnection {
     }
 
     func checked(_ raw: OpaquePointer?, sql: String, expecting: [ExecStatusType]) throws(PGError) -> PGResult {
-        guard let raw else {
-            let conn = try liveHandle()
-            throw PGError(.connection, message: PGConnection.errorMessage(conn), sql: sql)
+        guard let raw = unsafe raw else {
+            let conn = try unsafe liveHandle()
+            throw unsafe PGError(.connection, message: PGConnection.errorMessage(conn), sql: sql)
         }
-        let status = PQresultStatus(raw)
+        let status = unsafe PQresultStatus(raw)
         guard expecting.contains(status) else {
-            let error = PGConnection.resultError(raw, sql: sql)
-            PQclear(raw)
+            let error = unsafe PGConnection.resultError(raw, sql: sql)
+            unsafe PQclear(raw)
             throw error
         }
-        return PGResult(handle: raw)
+        return unsafe PGResult(handle: raw)
     }
 
     static func resultError(_ raw: OpaquePointer, sql: String?) -> PGError {
         func field(_ code: Int32) -> String? {
-            PQresultErrorField(raw, code).map { String(cString: $0) }
+            unsafe PQresultErrorField(raw, code).map { unsafe String(cString: $0) }
         }
-        let message = field(Int32(UInt8(ascii: "M")))
+        let message = unsafe field(Int32(UInt8(ascii: "M")))
             ?? String(cString: PQresultErrorMessage(raw)).trimmingTrailingNewlines()
         return PGError(
             .statement, message: message, sqlState: field(Int32(UInt8(ascii: "C"))),
@@ -122,13 +122,13 @@ func withParameters<R>(
         lengths.append(Int32(bind.bytes.count))
         formats.append(bind.isBinary ? 1 : 0)
     }
-    return arena.withUnsafeBufferPointer { base in
-        let values: [UnsafePointer<CChar>?] = offsets.map { $0.map { base.baseAddress! + $0 } }
-        return values.withUnsafeBufferPointer { v in
-            lengths.withUnsafeBufferPointer { l in
-                formats.withUnsafeBufferPointer { f in
-                    types.withUnsafeBufferPointer { t in
-                        body(Int32(binds.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress)
+    return unsafe arena.withUnsafeBufferPointer { base in
+        let values: [UnsafePointer<CChar>?] = unsafe offsets.map { unsafe $0.map { unsafe base.baseAddress! + $0 } }
+        return unsafe values.withUnsafeBufferPointer { v in
+            unsafe lengths.withUnsafeBufferPointer { l in
+                unsafe formats.withUnsafeBufferPointer { f in
+                    unsafe types.withUnsafeBufferPointer { t in
+                        unsafe body(Int32(binds.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress)
                     }
                 }
             }

@@ -5,8 +5,8 @@ extension PGConnection {
     ///
     /// The corresponding C function is `PQtransactionStatus`.
     public var isInTransaction: Bool {
-        guard let handle else { return false }
-        let status = PQtransactionStatus(handle)
+        guard let handle = unsafe handle else { return false }
+        let status = unsafe PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
 
@@ -17,24 +17,24 @@ extension PGConnection {
     ///
     /// The corresponding C function is `PQconninfo`.
     public func openSibling(applicationName: String = "backstop") throws(PGError) -> PGConnection {
-        let conn = try liveHandle()
-        guard let options = PQconninfo(conn) else {
+        let conn = try unsafe liveHandle()
+        guard let options = unsafe PQconninfo(conn) else {
             throw PGError(.connection, message: "libpq could not report the connection parameters")
         }
-        defer { PQconninfoFree(options) }
+        defer { unsafe PQconninfoFree(options) }
         var conninfo = ""
-        var option = options
-        while let keyword = option.pointee.keyword {
-            if let value = option.pointee.val {
+        var option = unsafe options
+        while let keyword = unsafe option.pointee.keyword {
+            if let value = unsafe option.pointee.val {
                 // Single-quoted values with \ and ' escaped (libpq "Keyword/Value Connection Strings").
                 var quoted = "'"
-                for character in String(cString: value) {
+                for character in unsafe String(cString: value) {
                     if character == "'" || character == "\\" { quoted.append("\\") }
                     quoted.append(character)
                 }
-                conninfo += "\(String(cString: keyword))=\(quoted)' "
+                conninfo += unsafe "\(String(cString: keyword))=\(quoted)' "
             }
-            option += 1
+            unsafe option += 1
         }
         return try PGConnection(conninfo: conninfo, applicationName: applicationName, logger: logger)
     }

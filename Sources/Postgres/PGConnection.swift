@@ -6,7 +6,8 @@ public import Logging
 /// work opens one connection per task.
 ///
 /// The connection is closed (`PQfinish`) when the object is released, or earlier with ``close()``.
-public final class PGConnection {
+// @safe: it owns its PGconn (PQfinish in deinit or close()) and checks it is open before each use.
+@safe public final class PGConnection {
     @usableFromInline var handle: OpaquePointer?
     /// The logger this connection reports to (statement timing at `trace`).
     public let logger: Logger
@@ -26,19 +27,19 @@ public final class PGConnection {
         self.logger = logger
         let keys = ["dbname", "application_name", "client_encoding"]
         let values = [conninfo, applicationName, "UTF8"]
-        let conn: OpaquePointer? = withCStrings(keys) { keyPointers in
-            withCStrings(values) { valuePointers in
+        let conn: OpaquePointer? = unsafe withCStrings(keys) { keyPointers in
+            unsafe withCStrings(values) { valuePointers in
                 // expand_dbname = 1: the dbname value may itself be a conninfo string or URI.
-                PQconnectdbParams(keyPointers, valuePointers, 1)
+                unsafe PQconnectdbParams(keyPointers, valuePointers, 1)
             }
         }
-        guard let conn else { throw PGError(.connection, message: "libpq could not allocate a connection") }
-        guard PQstatus(conn) == CONNECTION_OK else {
-            let message = PGConnection.errorMessage(conn)
-            PQfinish(conn)
+        guard let conn = unsafe conn else { throw PGError(.connection, message: "libpq could not allocate a connection") }
+        guard unsafe PQstatus(conn) == CONNECTION_OK else {
+            let message = unsafe PGConnection.errorMessage(conn)
+            unsafe PQfinish(conn)
             throw PGError(.connection, message: message)
         }
-        self.handle = conn
+        unsafe self.handle = conn
         // Notices (e.g. "schema already exists, skipping") go nowhere; warnings and errors still arrive.
         // Dates and times print in ISO style, which typed decoding (`Date`) reads, whatever the server's
         // default; one round trip for both.
@@ -46,17 +47,17 @@ public final class PGConnection {
     }
 
     deinit {
-        if let handle { PQfinish(handle) }
+        if let handle = unsafe handle { unsafe PQfinish(handle) }
     }
 
     /// Closes the connection now. Later calls throw.
     public func close() {
-        if let handle { PQfinish(handle) }
-        handle = nil
+        if let handle = unsafe handle { unsafe PQfinish(handle) }
+        unsafe handle = nil
     }
 
     /// The server version as a number (`150018` for 15.18).
-    public var serverVersionNumber: Int { handle.map { Int(PQserverVersion($0)) } ?? 0 }
+    public var serverVersionNumber: Int { unsafe handle.map { unsafe Int(PQserverVersion($0)) } ?? 0 }
 
     /// The server version as text (`15.18`).
     public var serverVersion: String {
@@ -72,21 +73,21 @@ public final class PGConnection {
 
     /// Host, port and database of this connection, for logs and reports (no password).
     public var endpoint: String {
-        guard let handle else { return "(closed)" }
-        let host = PQhost(handle).map { String(cString: $0) } ?? "?"
-        let port = PQport(handle).map { String(cString: $0) } ?? "?"
-        let db = PQdb(handle).map { String(cString: $0) } ?? "?"
+        guard let handle = unsafe handle else { return "(closed)" }
+        let host = unsafe PQhost(handle).map { unsafe String(cString: $0) } ?? "?"
+        let port = unsafe PQport(handle).map { unsafe String(cString: $0) } ?? "?"
+        let db = unsafe PQdb(handle).map { unsafe String(cString: $0) } ?? "?"
         return "\(host):\(port)/\(db)"
     }
 
     @usableFromInline func liveHandle() throws(PGError) -> OpaquePointer {
-        guard let handle else { throw PGError(.connection, message: "the connection is closed") }
-        return handle
+        guard let handle = unsafe handle else { throw PGError(.connection, message: "the connection is closed") }
+        return unsafe handle
     }
 
     static func errorMessage(_ conn: OpaquePointer) -> String {
-        guard let raw = PQerrorMessage(conn) else { return "unknown libpq error" }
-        return String(cString: raw).trimmingTrailingNewlines()
+        guard let raw = unsafe PQerrorMessage(conn) else { return "unknown libpq error" }
+        return unsafe String(cString: raw).trimmingTrailingNewlines()
     }
 }
 
@@ -103,9 +104,9 @@ extension String {
 
 /// Calls `body` with a NULL-terminated array of C strings that live for the call.
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    let storage: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    defer { storage.forEach { free($0) } }
-    var pointers: [UnsafePointer<CChar>?] = storage.map { $0.map { UnsafePointer($0) } }
-    pointers.append(nil)
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    let storage: [UnsafeMutablePointer<CChar>?] = unsafe strings.map { unsafe strdup($0) }
+    defer { unsafe storage.forEach { unsafe free($0) } }
+    var pointers: [UnsafePointer<CChar>?] = unsafe storage.map { unsafe $0.map { unsafe UnsafePointer($0) } }
+    unsafe pointers.append(nil)
+    return unsafe pointers.withUnsafeBufferPointer { unsafe body($0.baseAddress!) }
 }

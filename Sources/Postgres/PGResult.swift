@@ -1,48 +1,50 @@
 import CLibPQ
 
 /// A complete query result held in client memory. Use ``PGRowCursor`` for large results.
-public final class PGResult {
+// @safe: it owns its PGresult (PQclear in deinit); libpq bounds-checks every cell access (a bad index
+// gives NULL, which traps, never stray memory).
+@safe public final class PGResult {
     let handle: OpaquePointer
 
-    init(handle: OpaquePointer) { self.handle = handle }
+    init(handle: OpaquePointer) { unsafe self.handle = handle }
 
-    deinit { PQclear(handle) }
+    deinit { unsafe PQclear(handle) }
 
     /// Number of rows.
-    public var rowCount: Int { Int(PQntuples(handle)) }
+    public var rowCount: Int { unsafe Int(PQntuples(handle)) }
 
     /// Number of columns.
-    public var columnCount: Int { Int(PQnfields(handle)) }
+    public var columnCount: Int { unsafe Int(PQnfields(handle)) }
 
     /// Rows affected by an INSERT/UPDATE/DELETE (0 when not applicable).
-    public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
+    public var affectedRows: Int { unsafe Int(String(cString: PQcmdTuples(handle))) ?? 0 }
 
     /// The column names in order.
     public var columnNames: [String] {
-        (0..<columnCount).map { String(cString: PQfname(handle, Int32($0))) }
+        (0..<columnCount).map { unsafe String(cString: PQfname(handle, Int32($0))) }
     }
 
     /// The index of a column by name, or `nil`.
     public func columnIndex(_ name: String) -> Int? {
-        let i = Int(PQfnumber(handle, "\"" + name + "\""))
+        let i = unsafe Int(PQfnumber(handle, "\"" + name + "\""))
         return i >= 0 ? i : nil
     }
 
     /// Whether a cell is SQL NULL.
-    public func isNull(row: Int, column: Int) -> Bool { PQgetisnull(handle, Int32(row), Int32(column)) == 1 }
+    public func isNull(row: Int, column: Int) -> Bool { unsafe PQgetisnull(handle, Int32(row), Int32(column)) == 1 }
 
     /// A cell's text, or `nil` for NULL.
     public func string(row: Int, column: Int) -> String? {
         if isNull(row: row, column: column) { return nil }
-        return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
+        return unsafe String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }
 
     /// A cell's raw bytes, or `nil` for NULL.
     public func bytes(row: Int, column: Int) -> [UInt8]? {
         if isNull(row: row, column: column) { return nil }
-        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
-        guard let value = PQgetvalue(handle, Int32(row), Int32(column)) else { return [] }
-        return value.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+        let length = unsafe Int(PQgetlength(handle, Int32(row), Int32(column)))
+        guard let value = unsafe PQgetvalue(handle, Int32(row), Int32(column)) else { return [] }
+        return unsafe value.withMemoryRebound(to: UInt8.self, capacity: length) { unsafe Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
     /// A cell decoded as an integer; throws if it is NULL or not an integer.
@@ -64,7 +66,7 @@ public final class PGResult {
     /// The type of a column.
     ///
     /// The corresponding C function is `PQftype`.
-    public func type(column: Int) -> PGType { PGType(rawValue: UInt32(PQftype(handle, Int32(column)))) }
+    public func type(column: Int) -> PGType { unsafe PGType(rawValue: UInt32(PQftype(handle, Int32(column)))) }
 
     /// A cell decoded as `T`; ask for `T?` where the column may be NULL.
     ///
@@ -119,7 +121,7 @@ public final class PGResult {
 
     func columnName(_ column: Int) -> String {
         guard column < columnCount else { return "#\(column)" }
-        return String(cString: PQfname(handle, Int32(column)))
+        return unsafe String(cString: PQfname(handle, Int32(column)))
     }
 }
 

@@ -24,21 +24,21 @@ public final class PGRowCursor {
     /// The corresponding C function is `PQgetResult`.
     public func next() throws(PGError) -> PGRow? {
         guard !finished else { return nil }
-        let conn = try connection.liveHandle()
-        guard let raw = PQgetResult(conn) else {
+        let conn = try unsafe connection.liveHandle()
+        guard let raw = unsafe PQgetResult(conn) else {
             finished = true
             return nil
         }
-        switch PQresultStatus(raw) {
+        switch unsafe PQresultStatus(raw) {
         case PGRES_SINGLE_TUPLE:
-            return PGRow(result: PGResult(handle: raw))
+            return unsafe PGRow(result: PGResult(handle: raw))
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
-            PQclear(raw)
+            unsafe PQclear(raw)
             drain()
             return nil
         default:
-            let error = PGConnection.resultError(raw, sql: sql)
-            PQclear(raw)
+            let error = unsafe PGConnection.resultError(raw, sql: sql)
+            unsafe PQclear(raw)
             drain()
             throw error
         }
@@ -46,11 +46,11 @@ public final class PGRowCursor {
 
     /// Discards what is left so the connection can run the next statement.
     func drain() {
-        guard !finished, let conn = connection.handle else {
+        guard !finished, let conn = unsafe connection.handle else {
             finished = true
             return
         }
-        while let raw = PQgetResult(conn) { PQclear(raw) }
+        while let raw = unsafe PQgetResult(conn) { unsafe PQclear(raw) }
         finished = true
     }
 }

@@ -41,7 +41,7 @@ extension BitrixModelBuilder {
         else { return }
         // QUANTITY is DOUBLE(18,4): kept exact in 1/10000 units; a double that needs more digits is reported.
         guard c.quantity >= 0, c.quantity < row.count,
-              let quantity = row.withBytes(at: c.quantity, { $0.flatMap { DumpNumber.scaledDecimal($0, scale: 4) } })
+              let quantity = unsafe row.withBytes(at: c.quantity, { unsafe $0.flatMap { unsafe DumpNumber.scaledDecimal($0, scale: 4) } })
         else {
             return problem(row, c.id, "QUANTITY", "not a decimal with at most 4 places", raw: c.quantity)
         }
@@ -49,10 +49,10 @@ extension BitrixModelBuilder {
         var name: String? = nil
         let elementName = elements[product]?.name
         let same = elementName.map { elementName in
-            row.withBytes(at: c.name) { bytes in
-                guard let bytes else { return false }
+            unsafe row.withBytes(at: c.name) { bytes in
+                guard let bytes = unsafe bytes else { return false }
                 var elementName = elementName
-                return elementName.withUTF8 { $0.count == bytes.count && $0.elementsEqual(bytes) }
+                return elementName.withUTF8 { unsafe $0.count == bytes.count && $0.elementsEqual(bytes) }
             }
         } ?? false
         if !same { name = text(row, c.name) ?? "" }

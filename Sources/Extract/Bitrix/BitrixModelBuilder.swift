@@ -146,7 +146,7 @@ public final class BitrixModelBuilder {
     @inline(__always)
     func int(_ row: DumpRow, _ index: Int) -> Int64? {
         guard index >= 0, index < row.count else { return nil }
-        return row.withBytes(at: index) { $0.flatMap(DumpNumber.int64) }
+        return unsafe row.withBytes(at: index) { unsafe $0.flatMap(DumpNumber.int64) }
     }
 
     /// The row's integer column, reporting a problem (and returning `nil`) when it is missing or bad.
@@ -172,16 +172,16 @@ public final class BitrixModelBuilder {
     @inline(__always)
     func text(_ row: DumpRow, _ index: Int) -> String? {
         guard index >= 0, index < row.count else { return nil }
-        return row.withBytes(at: index) { $0.map { String(decoding: $0, as: UTF8.self) } }
+        return unsafe row.withBytes(at: index) { unsafe $0.map { unsafe String(decoding: $0, as: UTF8.self) } }
     }
 
     /// Whether the column's bytes are exactly `expected` (no string made).
     @inline(__always)
     func bytes(_ row: DumpRow, _ index: Int, equal expected: StaticString) -> Bool {
         guard index >= 0, index < row.count else { return false }
-        return row.withBytes(at: index) { bytes in
-            guard let bytes, bytes.count == expected.utf8CodeUnitCount else { return false }
-            return memcmp(bytes.baseAddress!, expected.utf8Start, bytes.count) == 0
+        return unsafe row.withBytes(at: index) { bytes in
+            guard let bytes = unsafe bytes, bytes.count == expected.utf8CodeUnitCount else { return false }
+            return unsafe memcmp(bytes.baseAddress!, expected.utf8Start, bytes.count) == 0
         }
     }
 
@@ -195,13 +195,13 @@ public final class BitrixModelBuilder {
     @inline(__always)
     func noteRowTime(_ row: DumpRow, _ index: Int) {
         guard index >= 0, index < row.count else { return }
-        row.withBytes(at: index) { bytes in
-            guard let bytes, bytes.count == 19, WallClock.isWallClockText(bytes), bytes[0] != UInt8(ascii: "0") else { return }
+        unsafe row.withBytes(at: index) { bytes in
+            guard let bytes = unsafe bytes, bytes.count == 19, unsafe WallClock.isWallClockText(bytes), unsafe bytes[0] != UInt8(ascii: "0") else { return }
             if let newest = newestRowTime {
-                let newer = newest.utf8.withContiguousStorageIfAvailable { memcmp(bytes.baseAddress!, $0.baseAddress!, 19) > 0 } ?? false
+                let newer = unsafe newest.utf8.withContiguousStorageIfAvailable { unsafe memcmp(bytes.baseAddress!, $0.baseAddress!, 19) > 0 } ?? false
                 guard newer else { return }
             }
-            newestRowTime = String(decoding: bytes, as: UTF8.self)
+            newestRowTime = unsafe String(decoding: bytes, as: UTF8.self)
         }
     }
 
@@ -211,7 +211,7 @@ public final class BitrixModelBuilder {
             problem(row, id, name, "column missing")
             return nil
         }
-        guard let scaled = row.withBytes(at: index, { $0.flatMap { DumpNumber.scaledDecimal($0, scale: scale) } }) else {
+        guard let scaled = unsafe row.withBytes(at: index, { unsafe $0.flatMap { unsafe DumpNumber.scaledDecimal($0, scale: scale) } }) else {
             problem(row, id, name, row.isNull(at: index) ? "NULL" : "not a decimal with \(scale) places", raw: index)
             return nil
         }

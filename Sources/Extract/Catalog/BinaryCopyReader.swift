@@ -12,7 +12,8 @@ import BackstopPostgres
 /// tuples or only part of one are handled by copying into a carry buffer.
 ///
 /// Pull-style, without closures: ``nextRow()`` returns a row that stays valid until the next call.
-final class BinaryCopyReader {
+// @safe: it owns its carry buffer, and the rows it hands out read through it only until the next call.
+@safe final class BinaryCopyReader {
     /// Where messages come from: a libpq COPY, or (tests) a closure returning whole messages.
     private enum Messages {
         case copy(PGCopyOutCursor)
@@ -55,18 +56,18 @@ final class BinaryCopyReader {
         self.messages = messages
         self.source = source
         self.fieldCount = fieldCount
-        self.starts = .allocate(capacity: fieldCount)
-        self.starts.initialize(repeating: 0)
-        self.lengths = .allocate(capacity: fieldCount)
-        self.lengths.initialize(repeating: -1)
-        self.carry = .allocate(byteCount: 0, alignment: 8)
+        unsafe self.starts = .allocate(capacity: fieldCount)
+        unsafe self.starts.initialize(repeating: 0)
+        unsafe self.lengths = .allocate(capacity: fieldCount)
+        unsafe self.lengths.initialize(repeating: -1)
+        unsafe self.carry = .allocate(byteCount: 0, alignment: 8)
     }
 
     deinit {
-        starts.deallocate()
-        lengths.deallocate()
-        carry.deallocate()
-        ownedMessage?.deallocate()
+        unsafe starts.deallocate()
+        unsafe lengths.deallocate()
+        unsafe carry.deallocate()
+        unsafe ownedMessage?.deallocate()
     }
 
     static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
@@ -80,60 +81,60 @@ final class BinaryCopyReader {
                     throw ExtractError(.syntax, "bytes after the binary COPY trailer", table: source)
                 }
                 // Drain the cursor so the connection finishes the COPY cleanly.
-                while try nextMessage() != nil {}
+                while try unsafe nextMessage() != nil {}
                 return nil
             }
             if carryStart < carryEnd {
                 if let row = try rowFromCarry() { return row }
                 if ended { continue }
             }
-            guard let message = try nextMessage() else {
+            guard let message = try unsafe nextMessage() else {
                 throw ExtractError(.truncated, "the binary COPY stream ended without its trailer", table: source)
             }
             if carryStart < carryEnd {
-                appendToCarry(message)
+                unsafe appendToCarry(message)
                 continue
             }
             carryStart = 0
             carryEnd = 0
             var offset = 0
             if !headerRead {
-                guard let end = try Self.headerEnd(message, source: source) else {
-                    appendToCarry(message)
+                guard let end = try unsafe Self.headerEnd(message, source: source) else {
+                    unsafe appendToCarry(message)
                     continue
                 }
                 offset = end
                 headerRead = true
             }
-            switch try scanTuple(message, from: offset) {
+            switch try unsafe scanTuple(message, from: offset) {
             case .tuple(let end) where end == message.count:
                 tupleNumber &+= 1
-                return row(in: message)
+                return unsafe row(in: message)
             case .trailer(let end) where end == message.count:
                 ended = true
             default:
-                appendToCarry(UnsafeRawBufferPointer(rebasing: message[offset...]))
+                unsafe appendToCarry(UnsafeRawBufferPointer(rebasing: message[offset...]))
             }
         }
     }
 
     @inline(__always)
     private func row(in buffer: UnsafeRawBufferPointer) -> BinaryCopyRow {
-        BinaryCopyRow(base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self)
+        unsafe BinaryCopyRow(base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self)
     }
 
     private func nextMessage() throws -> UnsafeRawBufferPointer? {
         switch messages {
         case .copy(let cursor):
-            return try cursor.nextMessage()
+            return try unsafe cursor.nextMessage()
         case .closure(let next):
-            ownedMessage?.deallocate()
-            ownedMessage = nil
+            unsafe ownedMessage?.deallocate()
+            unsafe ownedMessage = nil
             guard let message = try next() else { return nil }
             // A copy that lives until the next call, like libpq's buffer.
             let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: message.count, alignment: 8)
-            message.withUnsafeBytes { copy.copyMemory(from: $0) }
-            ownedMessage = copy
+            unsafe message.withUnsafeBytes { unsafe copy.copyMemory(from: $0) }
+            unsafe ownedMessage = copy
             return UnsafeRawBufferPointer(copy)
         }
     }
@@ -141,15 +142,15 @@ final class BinaryCopyReader {
     /// Decodes one tuple (or the header, or the trailer) from the carry buffer; `nil` if it holds only
     /// part of a tuple, or after consuming the header or trailer.
     private func rowFromCarry() throws -> BinaryCopyRow? {
-        let buffer = UnsafeRawBufferPointer(start: carry + carryStart, count: carryEnd - carryStart)
+        let buffer = unsafe UnsafeRawBufferPointer(start: carry + carryStart, count: carryEnd - carryStart)
         var offset = 0
         if !headerRead {
-            guard let end = try Self.headerEnd(buffer, source: source) else { return nil }
+            guard let end = try unsafe Self.headerEnd(buffer, source: source) else { return nil }
             offset = end
             headerRead = true
             carryStart += end
         }
-        switch try scanTuple(buffer, from: offset) {
+        switch try unsafe scanTuple(buffer, from: offset) {
         case .incomplete:
             return nil
         case .trailer(let end):
@@ -159,7 +160,7 @@ final class BinaryCopyReader {
         case .tuple(let end):
             tupleNumber &+= 1
             carryStart += end - offset
-            return row(in: buffer)
+            return unsafe row(in: buffer)
         }
     }
 
@@ -168,19 +169,19 @@ final class BinaryCopyReader {
     private func appendToCarry(_ bytes: UnsafeRawBufferPointer) {
         let pending = carryEnd - carryStart
         if carryStart > 0 {
-            if pending > 0 { carry.copyMemory(from: carry + carryStart, byteCount: pending) }
+            if pending > 0 { unsafe carry.copyMemory(from: carry + carryStart, byteCount: pending) }
             carryStart = 0
             carryEnd = pending
         }
         if carryEnd + bytes.count > carryCapacity {
             let capacity = max(carryEnd + bytes.count, carryCapacity * 2, 4096)
             let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-            if carryEnd > 0 { grown.copyMemory(from: carry, byteCount: carryEnd) }
-            carry.deallocate()
-            carry = grown
+            if carryEnd > 0 { unsafe grown.copyMemory(from: carry, byteCount: carryEnd) }
+            unsafe carry.deallocate()
+            unsafe carry = grown
             carryCapacity = capacity
         }
-        if let base = bytes.baseAddress, bytes.count > 0 { (carry + carryEnd).copyMemory(from: base, byteCount: bytes.count) }
+        if let base = bytes.baseAddress, bytes.count > 0 { unsafe (carry + carryEnd).copyMemory(from: base, byteCount: bytes.count) }
         carryEnd += bytes.count
     }
 
@@ -193,7 +194,7 @@ final class BinaryCopyReader {
     /// Locates the fields of the tuple starting at `offset`, filling `starts` and `lengths`.
     private func scanTuple(_ buffer: UnsafeRawBufferPointer, from offset: Int) throws -> Scan {
         guard buffer.count - offset >= 2 else { return .incomplete }
-        let count = Int(Int16(bitPattern: buffer.loadBigEndianUInt16(at: offset)))
+        let count = unsafe Int(Int16(bitPattern: buffer.loadBigEndianUInt16(at: offset)))
         if count == -1 { return .trailer(end: offset + 2) }
         guard count == fieldCount else {
             throw ExtractError(
@@ -202,10 +203,10 @@ final class BinaryCopyReader {
         var position = offset + 2
         for field in 0..<count {
             guard buffer.count - position >= 4 else { return .incomplete }
-            let length = Int32(bitPattern: buffer.loadBigEndianUInt32(at: position))
+            let length = unsafe Int32(bitPattern: buffer.loadBigEndianUInt32(at: position))
             position += 4
-            starts[field] = position
-            lengths[field] = length
+            unsafe starts[field] = position
+            unsafe lengths[field] = length
             if length > 0 {
                 guard buffer.count - position >= Int(length) else { return .incomplete }
                 position += Int(length)
@@ -219,15 +220,15 @@ final class BinaryCopyReader {
     /// The offset just past the file header, or `nil` if `buffer` is too short to hold it.
     static func headerEnd(_ buffer: UnsafeRawBufferPointer, source: String) throws -> Int? {
         guard buffer.count >= signature.count + 8 else { return nil }
-        for (i, byte) in signature.enumerated() where buffer[i] != byte {
+        for (i, byte) in signature.enumerated() where unsafe buffer[i] != byte {
             throw ExtractError(.syntax, "not a binary COPY stream (bad signature)", table: source)
         }
-        let flags = buffer.loadBigEndianUInt32(at: 11)
+        let flags = unsafe buffer.loadBigEndianUInt32(at: 11)
         // Bit 16 = OIDs included (not supported by current servers); bits 0-15 reserved.
         guard flags & 0xFFFE_FFFF == 0, flags & (1 << 16) == 0 else {
             throw ExtractError(.syntax, "binary COPY header has unsupported flags \(flags)", table: source)
         }
-        let extensionLength = Int(buffer.loadBigEndianUInt32(at: 15))
+        let extensionLength = unsafe Int(buffer.loadBigEndianUInt32(at: 15))
         guard buffer.count >= 19 + extensionLength else { return nil }
         return 19 + extensionLength
     }
@@ -236,16 +237,16 @@ final class BinaryCopyReader {
 extension UnsafeRawBufferPointer {
     @usableFromInline @inline(__always)
     func loadBigEndianUInt16(at offset: Int) -> UInt16 {
-        UInt16(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        unsafe UInt16(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     @usableFromInline @inline(__always)
     func loadBigEndianUInt32(at offset: Int) -> UInt32 {
-        UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        unsafe UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     @usableFromInline @inline(__always)
     func loadBigEndianUInt64(at offset: Int) -> UInt64 {
-        UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        unsafe UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 }

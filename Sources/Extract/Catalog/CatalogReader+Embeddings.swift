@@ -58,9 +58,9 @@ extension CatalogReader {
             let id = try row.required(0, row.integer)
             var values: [Float] = []
             if isText {
-                guard let text = row.bytes(2) else { throw row.failure(2, "NULL embedding") }
-                guard let parsed = VectorText.parse(text) else {
-                    problems.append(ParseProblem(
+                guard let text = unsafe row.bytes(2) else { throw row.failure(2, "NULL embedding") }
+                guard let parsed = unsafe VectorText.parse(text) else {
+                    unsafe problems.append(ParseProblem(
                         source: "product_embeddings", key: String(id), field: "embedding",
                         rawValue: String(decoding: text.prefix(80), as: UTF8.self), reason: "not a vector literal"))
                     return CatalogEmbedding(

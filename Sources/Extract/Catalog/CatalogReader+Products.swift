@@ -239,7 +239,7 @@ final class ProductImageMerge {
                 pending = next
             }
             // Safe to unwrap: set just above when it was nil.
-            let image = pending.unsafelyUnwrapped
+            let image = unsafe pending.unsafelyUnwrapped
             if image.productID > id { break }
             if image.productID == id { take(image.row) }
             pending = nil

@@ -12,24 +12,24 @@ enum CatalogTimestamp {
         let (year, month, day) = civil(daysSince2000: days)
         guard (0...9999).contains(year) else { return slowText(year, month, day, secondOfDay) }
         // Fixed-width digits straight into the string's storage: this runs once or twice per catalog row.
-        return String(unsafeUninitializedCapacity: 19) { buffer in
+        return unsafe String(unsafeUninitializedCapacity: 19) { buffer in
             // Safe because the capacity is 19 and every index below is < 19, each value has the digits its
             // width allows (year 0…9999 checked above, the rest by construction).
             let hour = secondOfDay / 3600
             let minute = secondOfDay / 60 % 60
             let second = secondOfDay % 60
-            putPair(buffer, year / 100, at: 0)
-            putPair(buffer, year % 100, at: 2)
-            buffer[4] = UInt8(ascii: "-")
-            putPair(buffer, month, at: 5)
-            buffer[7] = UInt8(ascii: "-")
-            putPair(buffer, day, at: 8)
-            buffer[10] = UInt8(ascii: " ")
-            putPair(buffer, hour, at: 11)
-            buffer[13] = UInt8(ascii: ":")
-            putPair(buffer, minute, at: 14)
-            buffer[16] = UInt8(ascii: ":")
-            putPair(buffer, second, at: 17)
+            unsafe putPair(buffer, year / 100, at: 0)
+            unsafe putPair(buffer, year % 100, at: 2)
+            unsafe buffer[4] = UInt8(ascii: "-")
+            unsafe putPair(buffer, month, at: 5)
+            unsafe buffer[7] = UInt8(ascii: "-")
+            unsafe putPair(buffer, day, at: 8)
+            unsafe buffer[10] = UInt8(ascii: " ")
+            unsafe putPair(buffer, hour, at: 11)
+            unsafe buffer[13] = UInt8(ascii: ":")
+            unsafe putPair(buffer, minute, at: 14)
+            unsafe buffer[16] = UInt8(ascii: ":")
+            unsafe putPair(buffer, second, at: 17)
             return 19
         }
     }
@@ -38,8 +38,8 @@ enum CatalogTimestamp {
     @inline(__always)
     private static func putPair(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ value: Int64, at offset: Int) {
         let v = UInt8(truncatingIfNeeded: value)
-        buffer[offset] = UInt8(ascii: "0") &+ v / 10
-        buffer[offset &+ 1] = UInt8(ascii: "0") &+ v % 10
+        unsafe buffer[offset] = UInt8(ascii: "0") &+ v / 10
+        unsafe buffer[offset &+ 1] = UInt8(ascii: "0") &+ v % 10
     }
 
     /// Years outside 0…9999 (never in real data).

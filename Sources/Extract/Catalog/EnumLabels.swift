@@ -43,17 +43,17 @@ struct EnumLabels<T: RawRepresentable & CaseIterable & Sendable>: Sendable where
     /// The case whose label is exactly `raw`.
     @inline(__always)
     func match(_ raw: UnsafeRawBufferPointer) -> Match {
-        bytes.withUnsafeBytes { all in
+        unsafe bytes.withUnsafeBytes { all in
             var start = 0
             for (index, end) in ends.enumerated() {
                 if end - start == raw.count,
-                    raw.count == 0 || memcmp(all.baseAddress.unsafelyUnwrapped + start, raw.baseAddress.unsafelyUnwrapped, raw.count) == 0
+                    unsafe raw.count == 0 || memcmp(all.baseAddress.unsafelyUnwrapped + start, raw.baseAddress.unsafelyUnwrapped, raw.count) == 0
                 {
                     return .known(cases[index])
                 }
                 start = end
             }
-            return .unknown(String(decoding: raw, as: UTF8.self))
+            return unsafe .unknown(String(decoding: raw, as: UTF8.self))
         }
     }
 }

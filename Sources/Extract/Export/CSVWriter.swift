@@ -38,7 +38,7 @@ public struct CSVWriter: Sendable {
     /// Appends the next field of the current record: `bytes` quoted, or an empty field for `nil` (NULL).
     public mutating func field(_ bytes: UnsafeBufferPointer<UInt8>?, into out: inout [UInt8]) {
         separate(&out)
-        if let bytes { Self.appendQuoted(bytes, into: &out) }
+        if let bytes = unsafe bytes { unsafe Self.appendQuoted(bytes, into: &out) }
     }
 
     /// Appends the next field of the current record: `text` quoted, or an empty field for `nil` (NULL).

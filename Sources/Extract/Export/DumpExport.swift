@@ -42,13 +42,13 @@ public enum DumpExport {
         options: DumpReader.Options = .init(), logger: Logger
     ) throws(ExtractError) -> DumpExportSummary {
         let fd = output.fileDescriptor
-        return try write(dump: dump, table: table, format: format, options: options, logger: logger) { (bytes: UnsafeRawBufferPointer) throws(ExtractError) in
+        return try unsafe write(dump: dump, table: table, format: format, options: options, logger: logger) { (bytes: UnsafeRawBufferPointer) throws(ExtractError) in
             var offset = 0
             while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let n = unsafe Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw ExtractError(.io, "writing the output failed: \(String(cString: strerror(errno)))", table: table)
+                    throw ExtractError(.io, unsafe "writing the output failed: \(String(cString: strerror(errno)))", table: table)
                 }
                 offset += n
             }
@@ -72,8 +72,8 @@ public enum DumpExport {
         var csv: CSVTable?
         func flush() throws(ExtractError) {
             guard !out.isEmpty else { return }
-            let result = out.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Result<Void, ExtractError> in
-                Result { () throws(ExtractError) in try sink(b) }
+            let result = unsafe out.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Result<Void, ExtractError> in
+                Result { () throws(ExtractError) in try unsafe sink(b) }
             }
             out.removeAll(keepingCapacity: true)  // also when the sink failed: never hand the same bytes out twice
             try result.get()
@@ -125,16 +125,16 @@ public enum DumpExport {
                 out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
                 continue
             }
-            row.withBytes(at: n) { bytes in
-                guard let bytes else {
+            unsafe row.withBytes(at: n) { bytes in
+                guard let bytes = unsafe bytes else {
                     out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
                     return
                 }
-                if isValidUTF8(bytes) {
-                    BackstopModel.appendJSONString(bytes, into: &out)
+                if unsafe isValidUTF8(bytes) {
+                    unsafe BackstopModel.appendJSONString(bytes, into: &out)
                 } else {
                     out.append(contentsOf: #"{"base64":""#.utf8)
-                    out.append(contentsOf: Data(buffer: bytes).base64EncodedData())
+                    unsafe out.append(contentsOf: Data(buffer: bytes).base64EncodedData())
                     out.append(contentsOf: [0x22, 0x7D])
                 }
             }
@@ -168,7 +168,7 @@ final class CSVTable {
                 table: row.table)
         }
         for n in 0..<row.count {
-            row.withBytes(at: n) { bytes in writer.field(bytes, into: &out) }
+            unsafe row.withBytes(at: n) { bytes in unsafe writer.field(bytes, into: &out) }
         }
         do {
             try writer.endRecord(into: &out)

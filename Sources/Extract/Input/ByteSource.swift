@@ -23,9 +23,9 @@ public final class FileByteSource: ByteSource {
     /// - Throws: ``ExtractError`` naming the file when it cannot be opened.
     public init(path: String) throws(ExtractError) {
         name = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = unsafe open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw ExtractError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
+            throw ExtractError(.io, unsafe "cannot open: \(String(cString: strerror(errno)))", file: path)
         }
     }
 
@@ -34,17 +34,17 @@ public final class FileByteSource: ByteSource {
     /// Reads the first `count` bytes without moving the read position (for magic-byte detection).
     func peek(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        let n = unsafe bytes.withUnsafeMutableBytes { unsafe pread(fd, $0.baseAddress, count, 0) }
         return n > 0 ? Array(bytes[0..<n]) : []
     }
 
     /// Reads up to `buffer.count` bytes, retrying on EINTR.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            let n = unsafe Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
             if errno == EINTR { continue }
-            throw ExtractError(.io, "read failed: \(String(cString: strerror(errno)))", file: name)
+            throw ExtractError(.io, unsafe "read failed: \(String(cString: strerror(errno)))", file: name)
         }
     }
 }
@@ -108,9 +108,9 @@ public final class MemoryByteSource: ByteSource {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         let n = min(buffer.count, bytes.count - position, maxRead)
         guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { src in
+        unsafe bytes.withUnsafeBytes { src in
             // Safe because: position + n <= bytes.count and n <= buffer.count (min above).
-            buffer.baseAddress!.copyMemory(from: src.baseAddress! + position, byteCount: n)
+            unsafe buffer.baseAddress!.copyMemory(from: src.baseAddress! + position, byteCount: n)
         }
         position += n
         return n

@@ -8,7 +8,8 @@ import Glibc
 /// Readers keep a position into the window and, when they need bytes beyond `end`, call
 /// ``refill(keepingFrom:)`` with the first byte they still need (the start of the row or token being
 /// read); the window then slides so that byte is at 0, and grows only when that unit fills it.
-final class ChunkBuffer {
+// @safe: it owns its window allocation (freed in deinit); readers index `base` only below `end`.
+@safe final class ChunkBuffer {
     // Read for every row and token: @exclusivity(unchecked) spares the runtime's dynamic checks.
     // Safe because: only `refill` writes these, never while a caller holds an access to them.
     let source: any ByteSource
@@ -27,11 +28,11 @@ final class ChunkBuffer {
     init(source: any ByteSource, readSize: Int = 4 << 20) {
         self.source = source
         self.readSize = readSize
-        capacity = readSize * 2
-        base = .allocate(capacity: capacity + 64)
+        unsafe capacity = readSize * 2
+        unsafe base = .allocate(capacity: capacity + 64)
     }
 
-    deinit { base.deallocate() }
+    deinit { unsafe base.deallocate() }
 
     /// Slides the window so `mark` becomes 0 (positions shift down by `mark`, also at the end of the
     /// input), grows it when less than half a read is free, and reads more bytes.
@@ -39,39 +40,39 @@ final class ChunkBuffer {
     /// - Throws: ``ExtractError`` from the source.
     @discardableResult
     func refill(keepingFrom mark: Int) throws(ExtractError) -> Bool {
-        precondition(mark >= 0 && mark <= end)
+        unsafe precondition(mark >= 0 && mark <= end)
         lastShift = mark
         if mark > 0 {
             linesBeforeBase &+= countLines(0, mark)
             offsetOfBase &+= Int64(mark)
             // Safe because: [mark, end) lies inside the allocation; memmove handles overlap.
-            memmove(base, base + mark, end - mark)
-            end -= mark
+            unsafe memmove(base, base + mark, end - mark)
+            unsafe end -= mark
         }
-        if isAtEOF { return false }
-        if capacity - end < readSize / 2 {
-            let newCapacity = max(capacity * 2, end + readSize)
+        if unsafe isAtEOF { return false }
+        if unsafe capacity - end < readSize / 2 {
+            let newCapacity = unsafe max(capacity * 2, end + readSize)
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity + 64)
-            grown.update(from: base, count: end)
-            base.deallocate()
-            base = grown
-            capacity = newCapacity
+            unsafe grown.update(from: base, count: end)
+            unsafe base.deallocate()
+            unsafe base = grown
+            unsafe capacity = newCapacity
         }
         let n: Int
         do {
-            n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
+            n = try unsafe source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
         } catch where error.code == .truncated {
             // A cut compressed stream: the bytes before the cut are good, so the reader goes on to the end
             // of the window and reports the cut there (``truncation(_:)``).
             sourceTruncation = error
-            isAtEOF = true
+            unsafe isAtEOF = true
             return false
         }
         if n == 0 {
-            isAtEOF = true
+            unsafe isAtEOF = true
             return false
         }
-        end += n
+        unsafe end += n
         return true
     }
 
@@ -102,8 +103,8 @@ final class ChunkBuffer {
             var lanes = SIMD16<UInt8>(repeating: 0)
             var loads = 0
             while loads < 255 && i &+ 16 <= to {
-                let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                lanes &-= unsafeBitCast(v .== lf, to: SIMD16<UInt8>.self)
+                let v = unsafe UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                unsafe lanes &-= unsafeBitCast(v .== lf, to: SIMD16<UInt8>.self)
                 i &+= 16
                 loads &+= 1
             }
@@ -111,7 +112,7 @@ final class ChunkBuffer {
         }
         // 2. Safe because: i < to is checked before each read.
         while i < to {
-            if base[i] == 0x0A { count &+= 1 }
+            if unsafe base[i] == 0x0A { count &+= 1 }
             i &+= 1
         }
         return count
@@ -119,7 +120,7 @@ final class ChunkBuffer {
 
     /// The absolute offset and 1-based line of window position `position`.
     func location(of position: Int) -> (offset: Int64, line: Int) {
-        let p = min(max(position, 0), end)
+        let p = unsafe min(max(position, 0), end)
         return (offsetOfBase + Int64(p), linesBeforeBase + countLines(0, p) + 1)
     }
 }

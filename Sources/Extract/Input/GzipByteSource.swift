@@ -1,11 +1,12 @@
 import CZlib
 
 /// Inflates gzip (and zlib) input, continuing across concatenated members.
-public final class GzipByteSource: ByteSource {
+// @safe: it owns its z_stream and input buffer (released in deinit) and fills only the buffer it is given.
+@safe public final class GzipByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }
     private let inner: any ByteSource
-    private var stream = z_stream()
+    private var stream = unsafe z_stream()
     private let input: UnsafeMutableRawBufferPointer
     private var consumedIn: Int64 = 0
     private var memberEnded = false
@@ -16,59 +17,59 @@ public final class GzipByteSource: ByteSource {
     /// - Throws: ``ExtractError`` when zlib cannot be initialised.
     public init(_ inner: any ByteSource) throws(ExtractError) {
         self.inner = inner
-        input = .allocate(byteCount: 1 << 18, alignment: 16)
+        unsafe input = .allocate(byteCount: 1 << 18, alignment: 16)
         // 15 + 32: maximum window, detect gzip or zlib header automatically.
-        guard CZlib_inflateInit2(&stream, 15 + 32) == Z_OK else {
-            input.deallocate()
+        guard unsafe CZlib_inflateInit2(&stream, 15 + 32) == Z_OK else {
+            unsafe input.deallocate()
             throw ExtractError(.compression, "zlib initialisation failed", file: inner.name)
         }
     }
 
     deinit {
-        inflateEnd(&stream)
-        input.deallocate()
+        unsafe inflateEnd(&stream)
+        unsafe input.deallocate()
     }
 
     /// Inflates up to `buffer.count` bytes.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         guard !finished, buffer.count > 0 else { return 0 }
-        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
-        stream.avail_out = UInt32(clamping: buffer.count)
-        let outStart = stream.avail_out
-        while stream.avail_out == outStart {
-            if stream.avail_in == 0 && !innerEOF {
-                let n = try inner.read(into: input)
+        unsafe stream.next_out = unsafe buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        unsafe stream.avail_out = UInt32(clamping: buffer.count)
+        let outStart = unsafe stream.avail_out
+        while unsafe stream.avail_out == outStart {
+            if unsafe stream.avail_in == 0 && !innerEOF {
+                let n = try unsafe inner.read(into: input)
                 if n == 0 {
                     innerEOF = true
                 } else {
-                    stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.avail_in = UInt32(n)
+                    unsafe stream.next_in = unsafe input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    unsafe stream.avail_in = UInt32(n)
                     consumedIn += Int64(n)
                 }
             }
             if memberEnded {
                 // Another member follows only if input remains; otherwise the stream is complete.
-                if stream.avail_in == 0 && innerEOF { finished = true; break }
-                if stream.avail_in == 0 { continue }
-                inflateReset(&stream)
+                if unsafe stream.avail_in == 0 && innerEOF { finished = true; break }
+                if unsafe stream.avail_in == 0 { continue }
+                unsafe inflateReset(&stream)
                 memberEnded = false
             }
-            if stream.avail_in == 0 && innerEOF {
-                throw ExtractError(
+            if unsafe stream.avail_in == 0 && innerEOF {
+                throw unsafe ExtractError(
                     .truncated, "truncated gzip stream: the compressed input ends inside a member",
                     file: name, offset: Int64(stream.total_out))
             }
-            let status = inflate(&stream, Z_NO_FLUSH)
+            let status = unsafe inflate(&stream, Z_NO_FLUSH)
             switch status {
             case Z_OK, Z_BUF_ERROR: continue
             case Z_STREAM_END: memberEnded = true
             default:
-                let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                let reason = unsafe stream.msg.map { unsafe String(cString: $0) } ?? "status \(status)"
                 throw ExtractError(
-                    .compression, "corrupt gzip stream (\(reason)) near compressed byte \(consumedIn - Int64(stream.avail_in))",
-                    file: name, offset: Int64(stream.total_out))
+                    .compression, unsafe "corrupt gzip stream (\(reason)) near compressed byte \(consumedIn - Int64(stream.avail_in))",
+                    file: name, offset: unsafe Int64(stream.total_out))
             }
         }
-        return Int(outStart - stream.avail_out)
+        return unsafe Int(outStart - stream.avail_out)
     }
 }

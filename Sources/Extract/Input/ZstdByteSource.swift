@@ -1,7 +1,8 @@
 import CZstd
 
 /// Decompresses zstd input (any number of frames).
-public final class ZstdByteSource: ByteSource {
+// @safe: it owns its ZSTD_DStream and input buffer (released in deinit) and fills only the buffer it is given.
+@safe public final class ZstdByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }
     private let inner: any ByteSource
@@ -17,25 +18,25 @@ public final class ZstdByteSource: ByteSource {
     /// - Throws: ``ExtractError`` when libzstd cannot be initialised.
     public init(_ inner: any ByteSource) throws(ExtractError) {
         self.inner = inner
-        guard let d = ZSTD_createDStream() else { throw ExtractError(.compression, "zstd initialisation failed", file: inner.name) }
-        dstream = d
-        ZSTD_initDStream(d)
-        input = .allocate(byteCount: ZSTD_DStreamInSize(), alignment: 16)
+        guard let d = unsafe ZSTD_createDStream() else { throw ExtractError(.compression, "zstd initialisation failed", file: inner.name) }
+        unsafe dstream = d
+        unsafe ZSTD_initDStream(d)
+        unsafe input = .allocate(byteCount: ZSTD_DStreamInSize(), alignment: 16)
     }
 
     deinit {
-        ZSTD_freeDStream(dstream)
-        input.deallocate()
+        unsafe ZSTD_freeDStream(dstream)
+        unsafe input.deallocate()
     }
 
     /// Decompresses up to `buffer.count` bytes.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         guard buffer.count > 0 else { return 0 }
-        var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
-        while out.pos == 0 {
+        var out = unsafe ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+        while unsafe out.pos == 0 {
             if inPos == inEnd {
                 if innerEOF { break }
-                let n = try inner.read(into: input)
+                let n = try unsafe inner.read(into: input)
                 if n == 0 {
                     innerEOF = true
                     if frameOpen {
@@ -46,15 +47,15 @@ public final class ZstdByteSource: ByteSource {
                 inPos = 0
                 inEnd = n
             }
-            var inb = ZSTD_inBuffer(src: input.baseAddress, size: inEnd, pos: inPos)
-            let ret = ZSTD_decompressStream(dstream, &out, &inb)
+            var inb = unsafe ZSTD_inBuffer(src: input.baseAddress, size: inEnd, pos: inPos)
+            let ret = unsafe ZSTD_decompressStream(dstream, &out, &inb)
             if ZSTD_isError(ret) != 0 {
-                throw ExtractError(.compression, "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(ret))))", file: name, offset: produced)
+                throw ExtractError(.compression, unsafe "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(ret))))", file: name, offset: produced)
             }
-            inPos = inb.pos
+            inPos = unsafe inb.pos
             frameOpen = ret != 0
         }
-        produced += Int64(out.pos)
-        return out.pos
+        unsafe produced += Int64(out.pos)
+        return unsafe out.pos
     }
 }

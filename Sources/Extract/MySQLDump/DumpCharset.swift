@@ -65,11 +65,11 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     var i = 0
     while i < n {
         // Safe because: the 8-byte load reads [i, i + 8) and requires i + 8 <= n.
-        if i &+ 8 <= n && UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+        if unsafe i &+ 8 <= n && UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
             i &+= 8
             continue
         }
-        let b = p[i]
+        let b = unsafe p[i]
         if b < 0x80 { i &+= 1; continue }
         let need: Int
         var lo: UInt8 = 0x80
@@ -85,11 +85,11 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         default: return false
         }
         guard i &+ need < n else { return false }
-        let c1 = p[i &+ 1]
+        let c1 = unsafe p[i &+ 1]
         guard c1 >= lo && c1 <= hi else { return false }
         var k = 2
         while k <= need {
-            guard p[i &+ k] & 0xC0 == 0x80 else { return false }
+            guard unsafe p[i &+ k] & 0xC0 == 0x80 else { return false }
             k &+= 1
         }
         i &+= need &+ 1
@@ -98,4 +98,4 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
 }
 
 /// Whether `bytes` is well-formed UTF-8.
-func isValidUTF8(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { isValidUTF8($0) } }
+func isValidUTF8(_ bytes: [UInt8]) -> Bool { unsafe bytes.withUnsafeBufferPointer { unsafe isValidUTF8($0) } }

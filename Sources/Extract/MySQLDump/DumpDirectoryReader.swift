@@ -129,7 +129,7 @@ extension DumpReader {
     /// - Throws: ``ExtractError`` when the path cannot be opened or is not a dump.
     public static func open(_ url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) -> any DumpEventStream {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+        guard unsafe FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ExtractError(.io, "no such file or directory", file: url.path)
         }
         if isDirectory.boolValue { return try DumpDirectoryReader(directory: url, options: options, logger: logger) }

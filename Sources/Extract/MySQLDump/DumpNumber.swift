@@ -7,14 +7,14 @@ enum DumpNumber {
         guard !bytes.isEmpty else { return nil }
         var index = 0
         var negative = false
-        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
-            negative = bytes[0] == UInt8(ascii: "-")
+        if unsafe bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = unsafe bytes[0] == UInt8(ascii: "-")
             index = 1
         }
         guard index < bytes.count else { return nil }
         var value: Int64 = 0
         while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
+            let digit = unsafe bytes[index] &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
             let (m, o1) = value.multipliedReportingOverflow(by: 10)
             let (s, o2) = negative ? m.subtractingReportingOverflow(Int64(digit)) : m.addingReportingOverflow(Int64(digit))
@@ -30,15 +30,15 @@ enum DumpNumber {
         guard !bytes.isEmpty else { return nil }
         var index = 0
         var negative = false
-        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
-            negative = bytes[0] == UInt8(ascii: "-")
+        if unsafe bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = unsafe bytes[0] == UInt8(ascii: "-")
             index = 1
         }
         var value: Int64 = 0
         var digits = 0
         var fraction = -1
         while index < bytes.count {
-            let byte = bytes[index]
+            let byte = unsafe bytes[index]
             if byte == UInt8(ascii: ".") {
                 guard fraction < 0 else { return nil }
                 fraction = 0

@@ -6,38 +6,38 @@ import Glibc
 extension DumpReader {
     /// Reads the next row of the current INSERT, or ends the statement (returns `nil`).
     func nextRow() throws(ExtractError) -> DumpRow? {
-        guard let context = rows else { return nil }
+        guard let context = unsafe rows else { return nil }
         // currentTable is context.table already (set by statement() before beginRows).
         guard try skipSpace() else {
-            throw error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
+            throw unsafe error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
         }
         try ensure(delimiter.count)
-        var b = buffer.base[pos]
-        if expectSeparator {
+        var b = unsafe buffer.base[pos]
+        if unsafe expectSeparator {
             if b == 0x2C {
                 // The next row follows: read it in this call.
-                pos += 1
-                expectSeparator = false
+                unsafe pos += 1
+                unsafe expectSeparator = false
                 guard try skipSpace() else {
-                    throw error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
+                    throw unsafe error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
                 }
-                b = buffer.base[pos]
+                b = unsafe buffer.base[pos]
             } else if matchesDelimiter() {
-                pos += delimiter.count
-                checkedRowsByTable[context.table] = context.checkedRows
-                rows = nil
+                unsafe pos += delimiter.count
+                checkedRowsByTable[context.table] = unsafe context.checkedRows
+                unsafe rows = nil
                 return nil
             } else {
-                throw error(.syntax, "expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: pos)
+                throw error(.syntax, "expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: unsafe pos)
             }
         }
         guard b == 0x28 else {
-            throw error(.syntax, "expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: pos)
+            throw error(.syntax, "expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: unsafe pos)
         }
-        let rowStart = pos
-        try decodeRow(context, into: &builder)
-        expectSeparator = true
-        let count = builder.count
+        let rowStart = unsafe pos
+        try unsafe decodeRow(context, into: &builder)
+        unsafe expectSeparator = true
+        let count = unsafe builder.count
         if context.columns == nil {
             context.columns = DumpColumns((1...max(count, 1)).map { "c\($0)" })
         }
@@ -45,130 +45,142 @@ extension DumpReader {
         if count != source.columnCount {
             throw error(.schema, "row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
         }
-        try postprocess(&builder, context, rowStart: rowStart)
-        if _slowPath(builder.byteCount > Int(UInt32.max)) {
+        try unsafe postprocess(&builder, context, rowStart: rowStart)
+        if unsafe _slowPath(builder.byteCount > Int(UInt32.max)) {
             throw error(.limit, "row holds more than 4 GiB of values", at: rowStart)
         }
-        context.checkedRows += 1
-        return DumpRow(source: source, packed: PackedRow.make(builder))
+        unsafe context.checkedRows += 1
+        return unsafe DumpRow(source: source, packed: PackedRow.make(builder))
     }
 
     private func matchesDelimiter() -> Bool {
-        guard buffer.end - pos >= delimiter.count else { return false }
-        for (k, d) in delimiter.enumerated() where buffer.base[pos + k] != d { return false }
+        guard unsafe buffer.end - pos >= delimiter.count else { return false }
+        for (k, d) in delimiter.enumerated() where unsafe buffer.base[pos + k] != d { return false }
         return true
     }
 
     /// Decodes the row at `pos` (its `(`), framing it first when it runs past the window.
     private func decodeRow(_ context: RowContext, into out: inout PackedRowBuilder) throws(ExtractError) {
         out.reset()
-        if let next = try decodeTuple(from: pos, limit: buffer.end, into: &out) {
-            pos = next
+        if let next = try unsafe decodeTuple(from: pos, limit: buffer.end, into: &out) {
+            unsafe pos = next
             return
         }
         // Slow path: find the row's end (growing the window up to the limit), then decode it whole.
         var state = ScanState()
-        var i = pos + 1
+        var i = unsafe pos + 1
         while true {
-            let found = scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: true, eof: buffer.isAtEOF)
+            let found = unsafe scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: true, eof: buffer.isAtEOF)
             if found { break }
-            if buffer.isAtEOF {
-                throw error(.truncated, "the input ends \(state.whereDescription) in a row", at: buffer.end)
+            if unsafe buffer.isAtEOF {
+                throw error(.truncated, "the input ends \(state.whereDescription) in a row", at: unsafe buffer.end)
             }
-            if buffer.end - pos > options.maxRowBytes {
+            if unsafe buffer.end - pos > options.maxRowBytes {
                 throw error(
                     .limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb); raise it for dumps made with a larger max_allowed_packet",
-                    at: pos)
+                    at: unsafe pos)
             }
-            let shift = pos
-            try buffer.refill(keepingFrom: pos)
-            pos = 0
+            let shift = unsafe pos
+            try unsafe buffer.refill(keepingFrom: pos)
+            unsafe pos = 0
             i -= shift
         }
-        if i - pos > options.maxRowBytes {
-            throw error(.limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)", at: pos)
+        if unsafe i - pos > options.maxRowBytes {
+            throw error(.limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)", at: unsafe pos)
         }
         out.reset()
-        guard let next = try decodeTuple(from: pos, limit: i, into: &out) else {
-            throw error(.syntax, "malformed row", at: pos)
+        guard let next = try unsafe decodeTuple(from: pos, limit: i, into: &out) else {
+            throw unsafe error(.syntax, "malformed row", at: pos)
         }
-        pos = next
+        unsafe pos = next
     }
 
     /// Decodes `( v, v, … )` starting at `start` (the `(`); returns the index after `)`, or `nil` when
     /// the row continues past `limit`.
     private func decodeTuple(from start: Int, limit: Int, into builder: inout PackedRowBuilder) throws(ExtractError) -> Int? {
-        let base = UnsafePointer(buffer.base)
-        // A local copy (pointers and counts) stays in registers; stores through its byte pointer
-        // would otherwise force reloads of the fields from memory.
+        // A local (the pointers and counts, moved out of `builder` and back) stays in registers; stores
+        // through its byte pointer would otherwise force reloads of the fields from memory.
         var out = builder
-        defer { builder = out }
+        do {
+            let next = try decodeFields(from: start, limit: limit, into: &out)
+            builder = out
+            return next
+        } catch {
+            builder = out
+            throw error
+        }
+    }
+
+    /// The loop of ``decodeTuple(from:limit:into:)``, inlined into it so `out` is its local.
+    @inline(__always)
+    private func decodeFields(from start: Int, limit: Int, into out: inout PackedRowBuilder) throws(ExtractError) -> Int? {
+        let base = unsafe UnsafePointer(buffer.base)
         var i = start + 1
         while true {
-            while i < limit && isSpace(base[i]) { i += 1 }
+            while unsafe i < limit && isSpace(base[i]) { i += 1 }
             if i >= limit { return nil }
-            let b = base[i]
+            let b = unsafe base[i]
             let valueStart = out.byteCount
             let kind: UInt8
             switch b {
             case 0x27, 0x22:
-                let j = findQuoteOrBackslash(base, i &+ 1, limit, b)
-                if j &+ 1 < limit && base[j] == b && base[j &+ 1] != b {
+                let j = unsafe findQuoteOrBackslash(base, i &+ 1, limit, b)
+                if unsafe j &+ 1 < limit && base[j] == b && base[j &+ 1] != b {
                     // No escape and no doubled closing quote: the bytes are the value.
                     // Safe because: i < j < limit, inside the window.
-                    out.append(window: base + (i &+ 1), j &- i &- 1)
+                    unsafe out.append(window: base + (i &+ 1), j &- i &- 1)
                     i = j &+ 1
                 } else {
-                    guard let next = decodeQuoted_slowPath(base, i &+ 1, j, limit, b, &out) else { return nil }
+                    guard let next = unsafe decodeQuoted_slowPath(base, i &+ 1, j, limit, b, &out) else { return nil }
                     i = next
                 }
                 kind = PackedRow.string
             case 0x4E, 0x6E:  // NULL
                 if i + 4 > limit { return nil }
-                guard (base[i + 1] | 0x20) == 0x75 && (base[i + 2] | 0x20) == 0x6C && (base[i + 3] | 0x20) == 0x6C else {
+                guard unsafe (base[i + 1] | 0x20) == 0x75 && (base[i + 2] | 0x20) == 0x6C && (base[i + 3] | 0x20) == 0x6C else {
                     throw error(.syntax, "unsupported literal in a row", at: i)
                 }
                 i += 4
                 kind = PackedRow.null
             case 0x5C:  // \N
                 if i + 2 > limit { return nil }
-                guard base[i + 1] == 0x4E else { throw error(.syntax, "unsupported literal in a row", at: i) }
+                guard unsafe base[i + 1] == 0x4E else { throw error(.syntax, "unsupported literal in a row", at: i) }
                 i += 2
                 kind = PackedRow.null
-            case 0x30 where i + 1 < limit && (base[i + 1] == 0x78 || base[i + 1] == 0x58):
+            case 0x30 where unsafe i + 1 < limit && (base[i + 1] == 0x78 || base[i + 1] == 0x58):
                 var k = i + 2
-                while k < limit && isHexDigit(base[k]) { k += 1 }
+                while unsafe k < limit && isHexDigit(base[k]) { k += 1 }
                 if k >= limit { return nil }
-                guard let bytes = hexBytes(base, i + 2, k) else { throw error(.syntax, "malformed hex literal", at: i) }
+                guard let bytes = unsafe hexBytes(base, i + 2, k) else { throw error(.syntax, "malformed hex literal", at: i) }
                 i = k
                 out.append(bytes)
                 kind = PackedRow.bytes
             case 0x58, 0x78, 0x42, 0x62:  // X'…', b'…'
                 if i + 1 >= limit { return nil }
-                guard base[i + 1] == 0x27 else { throw error(.syntax, "unsupported literal in a row", at: i) }
-                let k = findByte(base, i + 2, limit, 0x27)
+                guard unsafe base[i + 1] == 0x27 else { throw error(.syntax, "unsupported literal in a row", at: i) }
+                let k = unsafe findByte(base, i + 2, limit, 0x27)
                 if k >= limit { return nil }
-                let bytes = (b | 0x20) == 0x78 ? hexBytes(base, i + 2, k) : bitBytes(base, i + 2, k)
+                let bytes = unsafe (b | 0x20) == 0x78 ? hexBytes(base, i + 2, k) : bitBytes(base, i + 2, k)
                 guard let bytes else { throw error(.syntax, "malformed \(Character(Unicode.Scalar(b)))'…' literal", at: i) }
                 i = k + 1
                 out.append(bytes)
                 kind = PackedRow.bytes
             case 0x5F:  // _binary '…', _utf8mb4 '…'
                 var k = i + 1
-                while k < limit && SQLLexer.isWordByte(base[k]) { k += 1 }
-                let binary = k - i == 7 && String(decoding: UnsafeBufferPointer(start: base + i, count: 7), as: UTF8.self).lowercased() == "_binary"
-                while k < limit && isSpace(base[k]) { k += 1 }
+                while unsafe k < limit && SQLLexer.isWordByte(base[k]) { k += 1 }
+                let binary = unsafe k - i == 7 && String(decoding: UnsafeBufferPointer(start: base + i, count: 7), as: UTF8.self).lowercased() == "_binary"
+                while unsafe k < limit && isSpace(base[k]) { k += 1 }
                 if k >= limit { return nil }
-                if base[k] == 0x27 || base[k] == 0x22 {
-                    let j = findQuoteOrBackslash(base, k + 1, limit, base[k])
-                    guard let next = decodeQuoted_slowPath(base, k + 1, j, limit, base[k], &out) else { return nil }
+                if unsafe base[k] == 0x27 || base[k] == 0x22 {
+                    let j = unsafe findQuoteOrBackslash(base, k + 1, limit, base[k])
+                    guard let next = unsafe decodeQuoted_slowPath(base, k + 1, j, limit, base[k], &out) else { return nil }
                     i = next
                     kind = binary ? PackedRow.bytes : PackedRow.string
-                } else if base[k] == 0x30 && k + 1 < limit && (base[k + 1] | 0x20) == 0x78 {
+                } else if unsafe base[k] == 0x30 && k + 1 < limit && (base[k + 1] | 0x20) == 0x78 {
                     var e = k + 2
-                    while e < limit && isHexDigit(base[e]) { e += 1 }
+                    while unsafe e < limit && isHexDigit(base[e]) { e += 1 }
                     if e >= limit { return nil }
-                    guard let bytes = hexBytes(base, k + 2, e) else { throw error(.syntax, "malformed hex literal", at: k) }
+                    guard let bytes = unsafe hexBytes(base, k + 2, e) else { throw error(.syntax, "malformed hex literal", at: k) }
                     i = e
                     out.append(bytes)
                     kind = PackedRow.bytes
@@ -179,22 +191,22 @@ extension DumpReader {
                 return i + 1
             default:
                 guard isNumberByte(b) else { throw error(.syntax, "unsupported literal in a row (byte 0x\(String(b, radix: 16)))", at: i) }
-                let k = numberEnd(base, i &+ 1, limit)
+                let k = unsafe numberEnd(base, i &+ 1, limit)
                 if k >= limit { return nil }
                 // Safe because: i < k < limit, inside the window.
-                out.append(window: base + i, k &- i)
+                unsafe out.append(window: base + i, k &- i)
                 i = k
                 kind = PackedRow.number
             }
             out.finish(kind: kind, from: valueStart)
-            while i < limit && isSpace(base[i]) { i += 1 }
+            while unsafe i < limit && isSpace(base[i]) { i += 1 }
             if i >= limit { return nil }
-            if base[i] == 0x2C {
+            if unsafe base[i] == 0x2C {
                 i += 1
                 continue
             }
-            if base[i] == 0x29 { return i + 1 }
-            throw error(.syntax, "expected `,` or `)` after a value, found byte 0x\(String(base[i], radix: 16))", at: i)
+            if unsafe base[i] == 0x29 { return i + 1 }
+            throw error(.syntax, unsafe "expected `,` or `)` after a value, found byte 0x\(String(base[i], radix: 16))", at: i)
         }
     }
 
@@ -203,7 +215,7 @@ extension DumpReader {
     /// every value would cost a third of the materialising time).
     private func checkUTF8(_ context: RowContext) -> Bool {
         if options.strictCharset { return true }
-        return context.checkedRows < 10_000
+        return unsafe context.checkedRows < 10_000
     }
 
     /// Zero dates to NULL, charset to UTF-8, UTF-8 validation of text columns.
@@ -215,7 +227,7 @@ extension DumpReader {
             // The common case after the first rows: only zero dates are left to map.
             guard zeroDatesAsNull else { return }
             for n in context.dateColumns where n < out.count && out.kind(at: n) == PackedRow.string {
-                if isZeroDate(out.bytes(at: n)) { out.setNull(n) }
+                if unsafe out.withBytes(at: n, isZeroDate) { out.setNull(n) }
             }
             return
         }
@@ -227,17 +239,18 @@ extension DumpReader {
             case .binary, .number:
                 continue
             case .date:
-                if zeroDatesAsNull && isZeroDate(out.bytes(at: n)) { out.setNull(n) }
+                if unsafe zeroDatesAsNull && out.withBytes(at: n, isZeroDate) { out.setNull(n) }
             case .text, .unknown:
                 // Without a CREATE TABLE the column type is unknown: a string that is exactly a zero
                 // date is taken as one.
-                if kind == .unknown && zeroDatesAsNull && isZeroDate(out.bytes(at: n)) {
+                if unsafe kind == .unknown && zeroDatesAsNull && out.withBytes(at: n, isZeroDate) {
                     out.setNull(n)
                     continue
                 }
                 if transcode {
-                    out.replace(n, with: context.charset.transcode(Array(out.bytes(at: n))))
-                } else if kind == .text && check && !isValidUTF8(out.bytes(at: n)) {
+                    let transcoded = unsafe context.charset.transcode(out.withBytes(at: n) { unsafe Array($0) })
+                    out.replace(n, with: transcoded)
+                } else if unsafe kind == .text && check && !out.withBytes(at: n, isValidUTF8) {
                     try invalidUTF8_slowPath(column: n, context, rowStart: rowStart)
                 }
             }
@@ -272,15 +285,15 @@ func decodeQuoted_slowPath(
     var j = first
     var cursor = QuoteCursor(quote: quote)
     while true {
-        if j > i { out.append(window: base + i, j &- i) }
+        if j > i { unsafe out.append(window: base + i, j &- i) }
         if j >= limit { return nil }
         if j &+ 1 >= limit { return nil }  // need the next byte: escape target or doubled quote
-        let next = base[j &+ 1]
-        if base[j] == quote {
+        let next = unsafe base[j &+ 1]
+        if unsafe base[j] == quote {
             if next == quote {
                 out.append(quote)
                 i = j &+ 2
-                j = cursor.find(base, i, limit)
+                j = unsafe cursor.find(base, i, limit)
                 continue
             }
             return j &+ 1
@@ -288,7 +301,7 @@ func decodeQuoted_slowPath(
         if MySQLEscape.keepsBackslash(next) { out.append(0x5C) }
         out.append(MySQLEscape.byte(after: next))
         i = j &+ 2
-        j = cursor.find(base, i, limit)
+        j = unsafe cursor.find(base, i, limit)
     }
 }
 
@@ -320,7 +333,7 @@ struct QuoteCursor {
         while start &+ 64 <= limit {
             var m: UInt64 = 0
             for k in 0..<4 {
-                let v = load16(base + (start &+ 16 &* k))
+                let v = unsafe load16(base + (start &+ 16 &* k))
                 m |= UInt64(movemask((v .== quote) .| (v .== backslash))) << UInt64(16 &* k)
             }
             blockStart = start
@@ -329,7 +342,7 @@ struct QuoteCursor {
             start &+= 64
         }
         blockStart = -1
-        return findQuoteOrBackslash(base, start, limit, quoteByte)
+        return unsafe findQuoteOrBackslash(base, start, limit, quoteByte)
     }
 }
 
@@ -346,7 +359,7 @@ func numberEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
     let e = SIMD16<UInt8>(repeating: 0x65)
     // 1. Safe because: each load reads [i, i + 16) and requires i + 16 <= limit.
     while i &+ 16 <= limit {
-        let v = load16(base + i)
+        let v = unsafe load16(base + i)
         let d = v &- zero
         let digit = pointwiseMin(d, nine) .== d
         let number = digit .| (v .== minus) .| (v .== plus) .| (v .== dot) .| ((v | lowerBit) .== e)
@@ -355,7 +368,7 @@ func numberEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
         i &+= 16
     }
     // 2. Safe because: i < limit is checked before each read.
-    while i < limit && isNumberByte(base[i]) { i &+= 1 }
+    while unsafe i < limit && isNumberByte(base[i]) { i &+= 1 }
     return i
 }
 
@@ -376,13 +389,13 @@ func hexBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
     out.reserveCapacity((to - from + 1) / 2)
     var i = from
     if (to - from) % 2 == 1 {
-        guard isHexDigit(base[i]) else { return nil }
-        out.append(hexValue(base[i]))
+        guard unsafe isHexDigit(base[i]) else { return nil }
+        unsafe out.append(hexValue(base[i]))
         i += 1
     }
     while i < to {
-        guard isHexDigit(base[i]), isHexDigit(base[i + 1]) else { return nil }
-        out.append(hexValue(base[i]) << 4 | hexValue(base[i + 1]))
+        guard unsafe isHexDigit(base[i]), unsafe isHexDigit(base[i + 1]) else { return nil }
+        unsafe out.append(hexValue(base[i]) << 4 | hexValue(base[i + 1]))
         i += 2
     }
     return out
@@ -393,7 +406,7 @@ func bitBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
     let count = to - from
     var out = [UInt8](repeating: 0, count: max((count + 7) / 8, 1))
     for k in 0..<count {
-        let b = base[from + k]
+        let b = unsafe base[from + k]
         guard b == 0x30 || b == 0x31 else { return nil }
         let bit = count - 1 - k
         if b == 0x31 { out[out.count - 1 - bit / 8] |= 1 << UInt8(bit % 8) }
@@ -402,11 +415,11 @@ func bitBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
 }
 
 /// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
-func isZeroDate(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { isZeroDate($0) } }
+func isZeroDate(_ bytes: [UInt8]) -> Bool { unsafe bytes.withUnsafeBufferPointer { unsafe isZeroDate($0) } }
 
 /// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
 func isZeroDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D else { return false }
-    for b in bytes where !(b == 0x30 || b == 0x2D || b == 0x3A || b == 0x20 || b == 0x2E) { return false }
+    guard bytes.count >= 10, unsafe bytes[4] == 0x2D, unsafe bytes[7] == 0x2D else { return false }
+    for unsafe b in unsafe bytes where !(b == 0x30 || b == 0x2D || b == 0x3A || b == 0x20 || b == 0x2E) { return false }
     return true
 }

@@ -51,7 +51,7 @@ final class RowContext {
         self.kinds = kinds
         dateColumns = kinds.indices.filter { kinds[$0] == .date || kinds[$0] == .unknown }
         self.charset = charset
-        checkedRows = 0
+        unsafe checkedRows = 0
     }
 }
 
@@ -68,7 +68,7 @@ extension DumpReader {
 
     /// Interprets a buffered `CREATE TABLE`, `USE` or `SET NAMES` statement.
     func interpretStatement(_ range: Range<Int>) throws(ExtractError) -> DumpEvent? {
-        var lexer = SQLLexer(buffer.base, from: range.lowerBound, to: range.upperBound)
+        var lexer = unsafe SQLLexer(buffer.base, from: range.lowerBound, to: range.upperBound)
         let first = lexer.next()
         if first.isKeyword("USE") {
             guard let name = lexer.next().identifier else { throw error(.syntax, "USE without a database name", at: range.lowerBound) }
@@ -106,7 +106,7 @@ extension DumpReader {
         guard let first = t.identifier else { throw error(.syntax, "CREATE TABLE without a name", at: range.lowerBound) }
         let (qualifier, name) = lexer.qualifiedName(first)
         let db = qualifier ?? database
-        currentTable = name
+        unsafe currentTable = name
         guard lexer.next() == .punct(0x28) else { return nil }  // CREATE TABLE … LIKE / AS SELECT
         var names: [String] = []
         var types: [String] = []
@@ -151,9 +151,9 @@ extension DumpReader {
 
     /// Parses an INSERT header (`INSERT … INTO t [(cols)] VALUES`) and enters row mode.
     func beginRows(table: String, database db: String?) throws(ExtractError) {
-        let start = pos
+        let start = unsafe pos
         try ensure(1 << 16)
-        var lexer = SQLLexer(buffer.base, from: pos, to: buffer.end)
+        var lexer = unsafe SQLLexer(buffer.base, from: pos, to: buffer.end)
         // Re-read up to the table name (the caller validated this shape).
         var t = lexer.next()
         t = lexer.next()
@@ -171,23 +171,23 @@ extension DumpReader {
                 if let name = token.identifier { names.append(name); continue }
                 if token == .punct(0x2C) { continue }
                 if token == .punct(0x29) { break }
-                if token == .end && buffer.isAtEOF { throw error(.truncated, "the input ends inside an INSERT column list", at: buffer.end) }
+                if unsafe token == .end && buffer.isAtEOF { throw unsafe error(.truncated, "the input ends inside an INSERT column list", at: buffer.end) }
                 throw error(.syntax, "malformed INSERT column list (or longer than 64 KiB)", at: start)
             }
             list = names
             token = lexer.next()
         }
         guard token.isKeyword("VALUES") || token.isKeyword("VALUE") else {
-            if token == .end && buffer.isAtEOF { throw error(.truncated, "the input ends inside an INSERT statement", at: buffer.end) }
+            if unsafe token == .end && buffer.isAtEOF { throw unsafe error(.truncated, "the input ends inside an INSERT statement", at: buffer.end) }
             let key = "insert-form." + table
             if warned.insert(key).inserted {
-                logger.warning("skipping an INSERT that is not INSERT … VALUES", metadata: ["dump.table": "\(table)", "dump.statement": "\(statementNumber)"])
+                logger.warning("skipping an INSERT that is not INSERT … VALUES", metadata: ["dump.table": "\(table)", "dump.statement": unsafe "\(statementNumber)"])
             }
-            pos = start
+            unsafe pos = start
             try skipStatement()
             return
         }
-        pos = lexer.i
+        unsafe pos = lexer.i
         let info = lookup(table, database: db)
         let effectiveCharset = charset == .binary ? (info?.charset ?? .utf8) : charset
         let context: RowContext
@@ -210,8 +210,8 @@ extension DumpReader {
             }
             context = RowContext(table: table, database: db, columns: nil, kinds: [], charset: effectiveCharset)
         }
-        context.checkedRows = checkedRowsByTable[table, default: 0]
-        rows = context
-        expectSeparator = false
+        unsafe context.checkedRows = checkedRowsByTable[table, default: 0]
+        unsafe rows = context
+        unsafe expectSeparator = false
     }
 }

@@ -61,8 +61,6 @@ public final class DumpReader: DumpEventStream {
     /// The row being decoded (reused from row to row).
     @exclusivity(unchecked) var builder = PackedRowBuilder()
 
-    deinit { builder.deallocate() }
-
     /// Reads the file at `url` (plain, gzip or zstd).
     /// - Throws: ``ExtractError`` when it cannot be opened.
     public convenience init(url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) {
@@ -88,21 +86,21 @@ public final class DumpReader: DumpEventStream {
     ///   truncated input throws unless ``Options/allowPartial`` is set, which ends with
     ///   ``DumpCompletion/partial(reason:)`` instead.
     public func next() throws(ExtractError) -> DumpEvent? {
-        if done { return nil }
+        if unsafe done { return nil }
         do {
-            if !started {
-                started = true
+            if unsafe !started {
+                unsafe started = true
                 try checkStart()
             }
             while true {
-                if rows != nil {
+                if unsafe rows != nil {
                     if let row = try nextRow() { return .row(row) }
                     continue
                 }
                 if let event = try nextTopLevel() { return event }
             }
         } catch {
-            done = true
+            unsafe done = true
             let error = error.code == .truncated ? buffer.truncation(error) : error
             if error.code == .truncated && options.allowPartial {
                 logger.warning("dump is truncated; rows up to the break were read", metadata: ["dump.error": "\(error)"])
@@ -118,7 +116,7 @@ public final class DumpReader: DumpEventStream {
     public private(set) var completedAt: String?
 
     /// Bytes of (decompressed) input consumed so far, for progress reports.
-    public var bytesRead: Int64 { buffer.location(of: pos).offset }
+    public var bytesRead: Int64 { unsafe buffer.location(of: pos).offset }
 
     // MARK: Errors
 
@@ -126,7 +124,7 @@ public final class DumpReader: DumpEventStream {
     /// partial end under ``Options/allowPartial``).
     func error(_ code: ExtractError.Code, _ message: String, at position: Int) -> ExtractError {
         let location = buffer.location(of: position)
-        return ExtractError(
+        return unsafe ExtractError(
             code, message, file: fileName, offset: location.offset, line: location.line,
             statement: statementNumber > 0 ? statementNumber : nil, table: currentTable)
     }
@@ -136,10 +134,10 @@ public final class DumpReader: DumpEventStream {
     /// Makes at least `n` bytes available at `pos` unless the input ends first; returns whether it did.
     @discardableResult
     func ensure(_ n: Int) throws(ExtractError) -> Bool {
-        while buffer.end - pos < n {
-            if buffer.isAtEOF { return false }
-            try buffer.refill(keepingFrom: pos)
-            pos = 0
+        while unsafe buffer.end - pos < n {
+            if unsafe buffer.isAtEOF { return false }
+            try unsafe buffer.refill(keepingFrom: pos)
+            unsafe pos = 0
         }
         return true
     }
@@ -147,37 +145,37 @@ public final class DumpReader: DumpEventStream {
     /// Skips blanks; returns `false` at the end of the input.
     func skipSpace() throws(ExtractError) -> Bool {
         while true {
-            let base = buffer.base
-            let end = buffer.end
+            let base = unsafe buffer.base
+            let end = unsafe buffer.end
             // Safe because: pos < end is checked before each read.
-            while pos < end && isSpace(base[pos]) { pos &+= 1 }
-            if pos < end { return true }
-            if buffer.isAtEOF { return false }
-            try buffer.refill(keepingFrom: pos)
-            pos = 0
+            while unsafe pos < end && isSpace(base[pos]) { unsafe pos &+= 1 }
+            if unsafe pos < end { return true }
+            if unsafe buffer.isAtEOF { return false }
+            try unsafe buffer.refill(keepingFrom: pos)
+            unsafe pos = 0
         }
     }
 
     /// Skips to just after the next LF (or the end of the input).
     func skipLine() throws(ExtractError) {
         while true {
-            let j = findByte(buffer.base, pos, buffer.end, 0x0A)
-            if j < buffer.end { pos = j + 1; return }
-            pos = buffer.end
-            if buffer.isAtEOF { return }
-            try buffer.refill(keepingFrom: pos)
-            pos = 0
+            let j = unsafe findByte(buffer.base, pos, buffer.end, 0x0A)
+            if unsafe j < buffer.end { unsafe pos = j + 1; return }
+            unsafe pos = buffer.end
+            if unsafe buffer.isAtEOF { return }
+            try unsafe buffer.refill(keepingFrom: pos)
+            unsafe pos = 0
         }
     }
 
     /// Whether the window at `pos` starts with `prefix` (call ``ensure(_:)`` first).
     func hasPrefix(_ prefix: StaticString, caseInsensitive: Bool = false) -> Bool {
         let n = prefix.utf8CodeUnitCount
-        guard buffer.end - pos >= n else { return false }
-        let p = prefix.utf8Start
+        guard unsafe buffer.end - pos >= n else { return false }
+        let p = unsafe prefix.utf8Start
         for k in 0..<n {
-            let a = buffer.base[pos + k]
-            let b = p[k]
+            let a = unsafe buffer.base[pos + k]
+            let b = unsafe p[k]
             if caseInsensitive ? (a | 0x20) != (b | 0x20) : a != b { return false }
         }
         return true
@@ -188,45 +186,45 @@ public final class DumpReader: DumpEventStream {
     /// The `YYYY-MM-DD HH:MM:SS` time on the footer line at `pos`, or `nil`. mysqldump pads the hour with a
     /// space (`2025-10-25  3:00:00`); the result is always zero-padded.
     private func footerTime() -> String? {
-        let base = buffer.base
-        let lineEnd = findByte(base, pos, buffer.end, 0x0A)
-        var k = pos
+        let base = unsafe buffer.base
+        let lineEnd = unsafe findByte(base, pos, buffer.end, 0x0A)
+        var k = unsafe pos
         // The time follows the first digit after the footer's words ("on ", ": ").
-        while k < lineEnd, base[k] &- 0x30 >= 10 { k += 1 }
-        return WallClock.footerText(UnsafeBufferPointer(start: base + k, count: lineEnd - k))
+        while k < lineEnd, unsafe base[k] &- 0x30 >= 10 { k += 1 }
+        return unsafe WallClock.footerText(UnsafeBufferPointer(start: base + k, count: lineEnd - k))
     }
 
     private func checkStart() throws(ExtractError) {
         try ensure(4)
-        let n = buffer.end - pos
-        let b = buffer.base
-        func byte(_ k: Int) -> UInt8 { k < n ? b[pos + k] : 0 }
+        let n = unsafe buffer.end - pos
+        let b = unsafe buffer.base
+        func byte(_ k: Int) -> UInt8 { unsafe k < n ? b[pos + k] : 0 }
         if byte(0) == 0xFF && byte(1) == 0xFE {
             let kind = byte(2) == 0 && byte(3) == 0 ? "UTF-32LE" : "UTF-16LE"
-            throw error(.charset, "the dump is \(kind) (byte-order mark ff fe; e.g. PowerShell `>` redirection); convert it to UTF-8 first: iconv -f \(kind) -t UTF-8", at: pos)
+            throw error(.charset, "the dump is \(kind) (byte-order mark ff fe; e.g. PowerShell `>` redirection); convert it to UTF-8 first: iconv -f \(kind) -t UTF-8", at: unsafe pos)
         }
         if byte(0) == 0xFE && byte(1) == 0xFF {
-            throw error(.charset, "the dump is UTF-16BE (byte-order mark fe ff); convert it to UTF-8 first: iconv -f UTF-16BE -t UTF-8", at: pos)
+            throw unsafe error(.charset, "the dump is UTF-16BE (byte-order mark fe ff); convert it to UTF-8 first: iconv -f UTF-16BE -t UTF-8", at: pos)
         }
         if byte(0) == 0 && byte(1) == 0 && byte(2) == 0xFE && byte(3) == 0xFF {
-            throw error(.charset, "the dump is UTF-32BE (byte-order mark 00 00 fe ff); convert it to UTF-8 first", at: pos)
+            throw unsafe error(.charset, "the dump is UTF-32BE (byte-order mark 00 00 fe ff); convert it to UTF-8 first", at: pos)
         }
         if n >= 4 && byte(0) != 0 && byte(1) == 0 && byte(2) != 0 && byte(3) == 0 {
-            throw error(.charset, "the dump looks like UTF-16LE without a byte-order mark (every other byte is 00); convert it to UTF-8 first: iconv -f UTF-16LE -t UTF-8", at: pos)
+            throw unsafe error(.charset, "the dump looks like UTF-16LE without a byte-order mark (every other byte is 00); convert it to UTF-8 first: iconv -f UTF-16LE -t UTF-8", at: pos)
         }
-        if byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { pos += 3 }
+        if byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { unsafe pos += 3 }
     }
 
     private func finish() throws(ExtractError) -> DumpEvent {
         if buffer.sourceTruncation != nil {
-            throw error(.truncated, "the input ends after its last complete statement", at: buffer.end)
+            throw unsafe error(.truncated, "the input ends after its last complete statement", at: buffer.end)
         }
-        if options.requireFooter && !sawFooter {
-            throw error(
+        if unsafe options.requireFooter && !sawFooter {
+            throw unsafe error(
                 .truncated, "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
                     + "(a --compact/--skip-comments dump has none either; read it with allowPartial)", at: buffer.end)
         }
-        done = true
+        unsafe done = true
         return .end(.complete)
     }
 
@@ -236,13 +234,13 @@ public final class DumpReader: DumpEventStream {
     private func nextTopLevel() throws(ExtractError) -> DumpEvent? {
         guard try skipSpace() else { return try finish() }
         try ensure(64)
-        let base = buffer.base
-        let end = buffer.end
-        func at(_ k: Int) -> UInt8 { pos + k < end ? base[pos + k] : 0 }
+        let base = unsafe buffer.base
+        let end = unsafe buffer.end
+        func at(_ k: Int) -> UInt8 { unsafe pos + k < end ? base[pos + k] : 0 }
         let b = at(0)
-        if b == 0x2D && at(1) == 0x2D && (pos + 2 >= end || at(2) <= 0x20) {
+        if unsafe b == 0x2D && at(1) == 0x2D && (pos + 2 >= end || at(2) <= 0x20) {
             if hasPrefix("-- Dump completed") || hasPrefix("-- Finished:") {
-                sawFooter = true
+                unsafe sawFooter = true
                 completedAt = footerTime()
             }
             try skipLine()
@@ -274,9 +272,9 @@ public final class DumpReader: DumpEventStream {
         if hasPrefix("mysqldump:") || hasPrefix("mariadb-dump:") || hasPrefix("Warning:") || hasPrefix("Warning (")
             || hasPrefix("mysql:") || hasPrefix("ERROR ") || hasPrefix("[Warning]")
         {
-            let start = pos
-            let lineEnd = findByte(base, pos, end, 0x0A)
-            let text = String(decoding: UnsafeBufferPointer(start: base + start, count: min(lineEnd, start + 200) - start), as: UTF8.self)
+            let start = unsafe pos
+            let lineEnd = unsafe findByte(base, pos, end, 0x0A)
+            let text = unsafe String(decoding: UnsafeBufferPointer(start: base + start, count: min(lineEnd, start + 200) - start), as: UTF8.self)
             let location = buffer.location(of: start)
             logger.warning(
                 "skipping a stray client message line in the dump",
@@ -288,45 +286,45 @@ public final class DumpReader: DumpEventStream {
     }
 
     private func skipBlockComment() throws(ExtractError) {
-        let start = pos
-        pos += 2
+        let start = unsafe pos
+        unsafe pos += 2
         while true {
-            let j = findByte(buffer.base, pos, buffer.end, 0x2A)
-            if j + 1 < buffer.end {
-                if buffer.base[j + 1] == 0x2F { pos = j + 2; return }
-                pos = j + 1
+            let j = unsafe findByte(buffer.base, pos, buffer.end, 0x2A)
+            if unsafe j + 1 < buffer.end {
+                if unsafe buffer.base[j + 1] == 0x2F { unsafe pos = j + 2; return }
+                unsafe pos = j + 1
                 continue
             }
-            pos = j
-            if buffer.isAtEOF { throw error(.truncated, "the input ends inside a /* comment */ opened at byte \(buffer.location(of: start).offset)", at: buffer.end) }
-            try buffer.refill(keepingFrom: pos)
-            pos = 0
+            unsafe pos = j
+            if unsafe buffer.isAtEOF { throw error(.truncated, "the input ends inside a /* comment */ opened at byte \(buffer.location(of: start).offset)", at: unsafe buffer.end) }
+            try unsafe buffer.refill(keepingFrom: pos)
+            unsafe pos = 0
         }
     }
 
     /// `DELIMITER xx` (a client command ended by the line, not by `;`).
     private func readDelimiterCommand() throws(ExtractError) {
         try ensure(256)
-        var k = pos + 9
-        let end = buffer.end
-        let base = buffer.base
-        while k < end && (base[k] == 0x20 || base[k] == 0x09) { k += 1 }
+        var k = unsafe pos + 9
+        let end = unsafe buffer.end
+        let base = unsafe buffer.base
+        while unsafe k < end && (base[k] == 0x20 || base[k] == 0x09) { k += 1 }
         let start = k
-        while k < end && base[k] > 0x20 { k += 1 }
-        guard k > start else { throw error(.syntax, "DELIMITER without a delimiter", at: pos) }
-        delimiter = Array(UnsafeBufferPointer(start: base + start, count: k - start))
+        while unsafe k < end && base[k] > 0x20 { k += 1 }
+        guard k > start else { throw unsafe error(.syntax, "DELIMITER without a delimiter", at: pos) }
+        delimiter = unsafe Array(UnsafeBufferPointer(start: base + start, count: k - start))
         codeBytes = CodeBytes(delimiter: delimiter)
-        pos = k
+        unsafe pos = k
         try skipLine()
     }
 
     /// Classifies the statement at `pos` from its first words and reads, interprets or skips it.
     private func statement() throws(ExtractError) -> DumpEvent? {
-        statementNumber += 1
-        sawFooter = false
-        currentTable = nil
+        unsafe statementNumber += 1
+        unsafe sawFooter = false
+        unsafe currentTable = nil
         try ensure(4096)
-        var lexer = SQLLexer(buffer.base, from: pos, to: buffer.end)
+        var lexer = unsafe SQLLexer(buffer.base, from: pos, to: buffer.end)
         let first = lexer.next()
         if first.isKeyword("INSERT") || first.isKeyword("REPLACE") {
             var t = lexer.next()
@@ -337,7 +335,7 @@ public final class DumpReader: DumpEventStream {
             if let first = t.identifier {
                 let (qualifier, name) = lexer.qualifiedName(first)
                 let db = qualifier ?? database
-                currentTable = name
+                unsafe currentTable = name
                 if options.wants(name) {
                     try beginRows(table: name, database: db)
                     return nil
@@ -370,22 +368,22 @@ public final class DumpReader: DumpEventStream {
         var state = ScanState()
         // The start's line is only needed for a truncation message: it is counted before the window
         // slides past it (most statements end inside the window they start in).
-        var startAt = pos
+        var startAt = unsafe pos
         var start: (offset: Int64, line: Int)?
-        var i = pos
+        var i = unsafe pos
         let code = codeBytes
         let delimiter = delimiter
         while true {
-            let found = scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: code, row: false, eof: buffer.isAtEOF)
+            let found = unsafe scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: code, row: false, eof: buffer.isAtEOF)
             if found {
-                pos = i
+                unsafe pos = i
                 return
             }
             if start == nil { start = buffer.location(of: startAt) }
-            if buffer.isAtEOF {
-                pos = i
+            if unsafe buffer.isAtEOF {
+                unsafe pos = i
                 let start = start ?? buffer.location(of: startAt)
-                throw error(.truncated, "the input ends \(state.whereDescription) (statement from line \(start.line), byte \(start.offset))", at: buffer.end)
+                throw error(.truncated, "the input ends \(state.whereDescription) (statement from line \(start.line), byte \(start.offset))", at: unsafe buffer.end)
             }
             try buffer.refill(keepingFrom: i)
             startAt = 0
@@ -397,22 +395,22 @@ public final class DumpReader: DumpEventStream {
     /// including the delimiter and leaves `pos` after it.
     func captureStatement() throws(ExtractError) -> Range<Int> {
         var state = ScanState()
-        var start = pos
-        var i = pos
+        var start = unsafe pos
+        var i = unsafe pos
         while true {
-            let found = scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: false, eof: buffer.isAtEOF)
+            let found = unsafe scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: false, eof: buffer.isAtEOF)
             if found { break }
-            if buffer.isAtEOF {
-                throw error(.truncated, "the input ends \(state.whereDescription)", at: buffer.end)
+            if unsafe buffer.isAtEOF {
+                throw error(.truncated, "the input ends \(state.whereDescription)", at: unsafe buffer.end)
             }
-            if buffer.end - start > options.maxRowBytes {
+            if unsafe buffer.end - start > options.maxRowBytes {
                 throw error(.limit, "statement longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: start)
             }
             try buffer.refill(keepingFrom: start)
             i -= start
             start = 0
         }
-        pos = i
+        unsafe pos = i
         return start..<i
     }
 }

@@ -119,17 +119,12 @@ public struct DumpRow: Sendable {
         switch storage {
         case .values(let values):
             guard let bytes = values[index].rawBytes else { return try body(nil) }
-            return try withExtendedLifetime(bytes) { () throws(E) -> R in
-                // Safe because: `bytes` is kept alive until body returns, and arrays have stable storage.
-                try body(bytes.withUnsafeBufferPointer { $0 })
-            }
+            // Safe because: the pointer is used only inside the array's own closure.
+            return try unsafe bytes.withUnsafeBufferPointer { (buffer) throws(E) -> R in try unsafe body(buffer) }
         case .packed(let packed):
             precondition(index >= 0 && index < packed.count, "DumpRow index out of range")
             if packed.kind(at: index) == PackedRow.null { return try body(nil) }
-            return try withExtendedLifetime(packed) { () throws(E) -> R in
-                // Safe because: `packed` (immutable, stable storage) is kept alive until body returns.
-                try body(packed.bytes(at: index))
-            }
+            return try unsafe packed.withBytes(at: index, body)
         }
     }
 }
@@ -158,44 +153,49 @@ final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
     static let bytes: UInt8 = 3
 
     /// Packs `count` spans into `bytes` (the `PackedRowBuilder` layout).
-    static func make(_ builder: PackedRowBuilder) -> PackedRow {
+    static func make(_ builder: borrowing PackedRowBuilder) -> PackedRow {
         let count = builder.count
         let bytesStart = count &* 9
         let byteCount = builder.byteCount
         let buffer = create(minimumCapacity: bytesStart &+ byteCount) { _ in PackedRowHeader(count: count, bytesStart: bytesStart) }
-        let row = unsafeDowncast(buffer, to: PackedRow.self)
-        row.withUnsafeMutablePointerToElements { p in
+        // Safe because: `create` on PackedRow makes a PackedRow.
+        let row = unsafe unsafeDowncast(buffer, to: PackedRow.self)
+        unsafe row.withUnsafeMutablePointerToElements { p in
             // Safe because: the allocation holds count * 9 + byteCount bytes; the builder holds count
             // spans, count kinds and byteCount bytes.
-            UnsafeMutableRawPointer(p).copyMemory(from: builder.spans, byteCount: count &* 8)
-            (p + (count &* 8)).update(from: builder.kinds, count: count)
-            (p + bytesStart).update(from: builder.bytes, count: byteCount)
+            unsafe UnsafeMutableRawPointer(p).copyMemory(from: builder.spans, byteCount: count &* 8)
+            unsafe (p + (count &* 8)).update(from: builder.kinds, count: count)
+            unsafe (p + bytesStart).update(from: builder.bytes, count: byteCount)
         }
         return row
     }
 
-    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+    var count: Int { header.count }
 
     @inline(__always)
     func kind(at index: Int) -> UInt8 {
-        let count = self.count
-        return withUnsafeMutablePointerToElements { p in p[count &* 8 &+ index] }
+        let count = header.count
+        // Safe because: index < count (the callers check), and the kinds follow the count spans.
+        return unsafe withUnsafeMutablePointerToElements { p in unsafe p[count &* 8 &+ index] }
     }
 
-    /// The bytes of value `index`; valid while this row is alive (the caller keeps it alive).
+    /// Calls `body` with the bytes of value `index` (`0..<count`), without copying them.
+    /// - warning: Do not escape the pointer.
     @inline(__always)
-    func bytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
-        let bytesStart = withUnsafeMutablePointerToHeader { $0.pointee.bytesStart }
-        return withUnsafeMutablePointerToElements { p in
-            let span = UnsafeRawPointer(p + (index &* 8)).loadUnaligned(as: (UInt32, UInt32).self)
-            return UnsafeBufferPointer(start: p + (bytesStart &+ Int(span.0)), count: Int(span.1))
+    func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        let bytesStart = header.bytesStart
+        return try unsafe withUnsafeMutablePointerToElements { (p) throws(E) -> R in
+            // Safe because: `make` wrote one span per value, each inside the bytes after bytesStart, and
+            // the pointer is used only inside the storage's own closure.
+            let span = unsafe UnsafeRawPointer(p + (index &* 8)).loadUnaligned(as: (UInt32, UInt32).self)
+            return try unsafe body(UnsafeBufferPointer(start: p + (bytesStart &+ Int(span.0)), count: Int(span.1)))
         }
     }
 
     func value(at index: Int) -> DumpValue {
         let kind = kind(at: index)
         if kind == PackedRow.null { return .null }
-        let bytes = withExtendedLifetime(self) { [UInt8](self.bytes(at: index)) }
+        let bytes = unsafe withBytes(at: index) { unsafe [UInt8]($0) }
         switch kind {
         case PackedRow.number: return .number(bytes)
         case PackedRow.string: return .string(bytes)
@@ -211,9 +211,14 @@ struct PackedRowHeader {
 }
 
 /// The reader's scratch row: spans, kinds and value bytes in growable buffers that are reused from
-/// row to row. A plain struct of pointers so the row decoder can work on a register copy of it (see
-/// `decodeTuple`); its owner calls ``deallocate()`` once.
-struct PackedRowBuilder {
+/// row to row.
+///
+/// Noncopyable: it owns the buffers and frees them in its deinit, so no copy can outlive them. The row
+/// decoder moves it into a local for the length of a row, which keeps its fields in registers (see
+/// `decodeTuple`).
+// @safe: the buffers are private to it, every write is inside the capacity `reserve` made, and they are
+// freed once, in deinit.
+@safe struct PackedRowBuilder: ~Copyable {
     private(set) var spans: UnsafeMutablePointer<(UInt32, UInt32)>
     private(set) var kinds: UnsafeMutablePointer<UInt8>
     private(set) var bytes: UnsafeMutablePointer<UInt8>
@@ -223,16 +228,15 @@ struct PackedRowBuilder {
     private var byteCapacity = 1 << 16
 
     init() {
-        spans = .allocate(capacity: 64)
-        kinds = .allocate(capacity: 64)
-        bytes = .allocate(capacity: 1 << 16)
+        unsafe spans = .allocate(capacity: 64)
+        unsafe kinds = .allocate(capacity: 64)
+        unsafe bytes = .allocate(capacity: 1 << 16)
     }
 
-    /// Frees the buffers (the owner's deinit; no copy may be used afterwards).
-    func deallocate() {
-        spans.deallocate()
-        kinds.deallocate()
-        bytes.deallocate()
+    deinit {
+        unsafe spans.deallocate()
+        unsafe kinds.deallocate()
+        unsafe bytes.deallocate()
     }
 
     mutating func reset() {
@@ -250,9 +254,9 @@ struct PackedRowBuilder {
         var capacity = byteCapacity
         while capacity - byteCount < n { capacity *= 2 }
         let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grown.update(from: bytes, count: byteCount)
-        bytes.deallocate()
-        bytes = grown
+        unsafe grown.update(from: bytes, count: byteCount)
+        unsafe bytes.deallocate()
+        unsafe bytes = grown
         byteCapacity = capacity
     }
 
@@ -261,7 +265,7 @@ struct PackedRowBuilder {
     mutating func append(_ source: UnsafePointer<UInt8>, _ n: Int) {
         reserve(n)
         // Safe because: reserve made byteCount + n <= byteCapacity.
-        (bytes + byteCount).update(from: source, count: n)
+        unsafe (bytes + byteCount).update(from: source, count: n)
         byteCount &+= n
     }
 
@@ -273,14 +277,14 @@ struct PackedRowBuilder {
     @inline(__always)
     mutating func append(window source: UnsafePointer<UInt8>, _ n: Int) {
         reserve(n &+ 32)
-        let dst = UnsafeMutableRawPointer(bytes + byteCount)
+        let dst = unsafe UnsafeMutableRawPointer(bytes + byteCount)
         if n <= 16 {
-            dst.storeBytes(of: load16(source), as: SIMD16<UInt8>.self)
+            unsafe dst.storeBytes(of: load16(source), as: SIMD16<UInt8>.self)
         } else if n <= 32 {
-            dst.storeBytes(of: load16(source), as: SIMD16<UInt8>.self)
-            (dst + 16).storeBytes(of: load16(source + 16), as: SIMD16<UInt8>.self)
+            unsafe dst.storeBytes(of: load16(source), as: SIMD16<UInt8>.self)
+            unsafe (dst + 16).storeBytes(of: load16(source + 16), as: SIMD16<UInt8>.self)
         } else {
-            dst.copyMemory(from: source, byteCount: n)
+            unsafe dst.copyMemory(from: source, byteCount: n)
         }
         byteCount &+= n
     }
@@ -289,7 +293,7 @@ struct PackedRowBuilder {
     @inline(__always)
     mutating func append(_ byte: UInt8) {
         reserve(1)
-        bytes[byteCount] = byte
+        unsafe bytes[byteCount] = byte
         byteCount &+= 1
     }
 
@@ -297,45 +301,47 @@ struct PackedRowBuilder {
     @inline(__always)
     mutating func finish(kind: UInt8, from start: Int) {
         if count == spanCapacity { growSpans_slowPath() }
-        spans[count] = (UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: byteCount &- start))
-        kinds[count] = kind
+        unsafe spans[count] = (UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: byteCount &- start))
+        unsafe kinds[count] = kind
         count &+= 1
     }
 
     mutating func growSpans_slowPath() {
         let capacity = spanCapacity * 2
         let grownSpans = UnsafeMutablePointer<(UInt32, UInt32)>.allocate(capacity: capacity)
-        grownSpans.update(from: spans, count: count)
-        spans.deallocate()
-        spans = grownSpans
+        unsafe grownSpans.update(from: spans, count: count)
+        unsafe spans.deallocate()
+        unsafe spans = grownSpans
         let grownKinds = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        grownKinds.update(from: kinds, count: count)
-        kinds.deallocate()
-        kinds = grownKinds
+        unsafe grownKinds.update(from: kinds, count: count)
+        unsafe kinds.deallocate()
+        unsafe kinds = grownKinds
         spanCapacity = capacity
     }
 
     /// The kind of value `index`.
-    func kind(at index: Int) -> UInt8 { kinds[index] }
+    func kind(at index: Int) -> UInt8 { unsafe kinds[index] }
 
     /// Appends `source` to the value being built.
     mutating func append(_ source: [UInt8]) {
-        source.withUnsafeBufferPointer { if let base = $0.baseAddress { append(base, $0.count) } }
+        unsafe source.withUnsafeBufferPointer { if let base = $0.baseAddress { unsafe append(base, $0.count) } }
     }
 
     /// Turns value `index` into NULL.
-    mutating func setNull(_ index: Int) { kinds[index] = PackedRow.null }
+    mutating func setNull(_ index: Int) { unsafe kinds[index] = PackedRow.null }
 
-    /// The bytes of value `index` (valid until the next append).
-    func bytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
-        let span = spans[index]
-        return UnsafeBufferPointer(start: bytes + Int(span.0), count: Int(span.1))
+    /// Calls `body` with the bytes of value `index`.
+    /// - warning: Do not escape the pointer: the next append may move the bytes.
+    func withBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let span = unsafe spans[index]
+        // Safe because: finish() recorded a span inside the bytes appended so far.
+        return unsafe body(UnsafeBufferPointer(start: bytes + Int(span.0), count: Int(span.1)))
     }
 
     /// Replaces value `index`'s bytes with `new` (appended at the end; the old bytes stay unused).
     mutating func replace(_ index: Int, with new: [UInt8]) {
         let start = byteCount
         append(new)
-        spans[index] = (UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: new.count))
+        unsafe spans[index] = (UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: new.count))
     }
 }

@@ -72,7 +72,7 @@ struct SIMDByteSet {
 func movemask(_ m: SIMDMask<SIMD16<Int8>>) -> UInt32 {
     #if arch(x86_64)
     // Safe because: SIMDMask<SIMD16<Int8>> is exactly 16 bytes of 0x00 / 0xFF lanes, the layout of __m128i.
-    return UInt32(truncatingIfNeeded: _mm_movemask_epi8(unsafeBitCast(m, to: __m128i.self)))
+    return unsafe UInt32(truncatingIfNeeded: _mm_movemask_epi8(unsafeBitCast(m, to: __m128i.self)))
     #else
     let weights = SIMD16<UInt8>(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
     let bits = SIMD16<UInt8>(repeating: 0).replacing(with: weights, where: m)
@@ -82,7 +82,7 @@ func movemask(_ m: SIMDMask<SIMD16<Int8>>) -> UInt32 {
 
 /// Loads 16 bytes at `p` (any alignment).
 @inline(__always)
-func load16(_ p: UnsafePointer<UInt8>) -> SIMD16<UInt8> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self) }
+func load16(_ p: UnsafePointer<UInt8>) -> SIMD16<UInt8> { unsafe UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self) }
 
 /// The first index in `[from, end)` holding `quote` or a backslash, or `end`.
 @inline(__always)
@@ -92,13 +92,13 @@ func findQuoteOrBackslash(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int,
     let bs = SIMD16<UInt8>(repeating: 0x5C)
     // 1. Safe because: each iteration reads [i, i + 32) and requires i + 32 <= end.
     while i &+ 32 <= end {
-        let v0 = load16(base + i)
-        let v1 = load16(base + (i &+ 16))
+        let v0 = unsafe load16(base + i)
+        let v1 = unsafe load16(base + (i &+ 16))
         let m = movemask((v0 .== q) .| (v0 .== bs)) | movemask((v1 .== q) .| (v1 .== bs)) << 16
         if m != 0 { return i &+ m.trailingZeroBitCount }
         i &+= 32
     }
-    return findQuoteOrBackslash_tail(base, i, end, quote)
+    return unsafe findQuoteOrBackslash_tail(base, i, end, quote)
 }
 
 /// The last (fewer than 32) bytes of ``findQuoteOrBackslash(_:_:_:_:)``.
@@ -107,7 +107,7 @@ func findQuoteOrBackslash_tail(_ base: UnsafePointer<UInt8>, _ from: Int, _ end:
     var i = from
     // Safe because: i < end is checked before each read.
     while i < end {
-        let b = base[i]
+        let b = unsafe base[i]
         if b == quote || b == 0x5C { return i }
         i &+= 1
     }
@@ -120,13 +120,13 @@ func findAny(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ set: SIMDB
     var i = from
     // 1. Safe because: each iteration reads [i, i + 32) and requires i + 32 <= end.
     while i &+ 32 <= end {
-        let m = set.mask(load16(base + i)) | set.mask(load16(base + (i &+ 16))) << 16
+        let m = unsafe set.mask(load16(base + i)) | set.mask(load16(base + (i &+ 16))) << 16
         if m != 0 { return i &+ m.trailingZeroBitCount }
         i &+= 32
     }
     // 2. Safe because: i < end is checked before each read.
     while i < end {
-        if set.contains(base[i]) { return i }
+        if unsafe set.contains(base[i]) { return i }
         i &+= 1
     }
     return end
@@ -136,8 +136,8 @@ func findAny(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ set: SIMDB
 @inline(__always)
 func findByte(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ byte: UInt8) -> Int {
     guard from < end else { return end }
-    guard let hit = memchr(base + from, Int32(byte), end - from) else { return end }
-    return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    guard let hit = unsafe memchr(base + from, Int32(byte), end - from) else { return end }
+    return unsafe base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
 }
 
 /// The 64-byte block scanner behind statement skipping: it follows single-quoted strings (with
@@ -163,7 +163,7 @@ func skipQuotedBlocks(
         var bs: UInt64 = 0
         var sp: UInt64 = 0
         for k in 0..<4 {
-            let v = load16(base + (i &+ 16 &* k))
+            let v = unsafe load16(base + (i &+ 16 &* k))
             let shift = UInt64(16 &* k)
             q |= UInt64(movemask(v .== quote)) << shift
             bs |= UInt64(movemask(v .== backslash)) << shift
@@ -224,7 +224,7 @@ func scanToEnd(
             var inString = state.mode == .single
             var escaped = false
             let start = i
-            if skipQuotedBlocks(base, &i, end, code.statement, inString: &inString, escaped: &escaped) {
+            if unsafe skipQuotedBlocks(base, &i, end, code.statement, inString: &inString, escaped: &escaped) {
                 state.mode = .code
             } else if i != start {
                 state.mode = inString ? .single : .code
@@ -234,9 +234,9 @@ func scanToEnd(
         }
         switch state.mode {
         case .code:
-            i = findAny(base, i, end, set)
+            i = unsafe findAny(base, i, end, set)
             if i == end { return false }
-            let b = base[i]
+            let b = unsafe base[i]
             switch b {
             case 0x27: state.mode = .single; i &+= 1
             case 0x22: state.mode = .double; i &+= 1
@@ -249,10 +249,10 @@ func scanToEnd(
             case 0x23 where !row: state.mode = .lineComment; i &+= 1
             case 0x2D where !row:
                 if i &+ 2 >= end && !eof { return false }
-                if i &+ 2 < end && base[i &+ 1] == 0x2D && base[i &+ 2] <= 0x20 {
+                if unsafe i &+ 2 < end && base[i &+ 1] == 0x2D && base[i &+ 2] <= 0x20 {
                     state.mode = .lineComment
                     i &+= 3
-                } else if i &+ 2 == end && i &+ 1 < end && base[i &+ 1] == 0x2D {
+                } else if unsafe i &+ 2 == end && i &+ 1 < end && base[i &+ 1] == 0x2D {
                     state.mode = .lineComment  // `--` right at EOF
                     i &+= 2
                 } else {
@@ -260,9 +260,9 @@ func scanToEnd(
                 }
             case 0x2F where !row:
                 if i &+ 2 >= end && !eof { return false }
-                if i &+ 1 < end && base[i &+ 1] == 0x2A {
+                if unsafe i &+ 1 < end && base[i &+ 1] == 0x2A {
                     // `/*!` and `/*M!` open executable comments: their body is code.
-                    if i &+ 2 < end && (base[i &+ 2] == 0x21 || base[i &+ 2] == 0x4D) {
+                    if unsafe i &+ 2 < end && (base[i &+ 2] == 0x21 || base[i &+ 2] == 0x4D) {
                         i &+= 3
                     } else {
                         state.mode = .blockComment
@@ -280,7 +280,7 @@ func scanToEnd(
                         continue
                     }
                     var match = true
-                    for k in 1..<delimiter.count where base[i &+ k] != delimiter[k] { match = false; break }
+                    for k in 1..<delimiter.count where unsafe base[i &+ k] != delimiter[k] { match = false; break }
                     i &+= match ? delimiter.count : 1
                     if match { return true }
                 } else {
@@ -289,14 +289,14 @@ func scanToEnd(
             }
         case .single, .double:
             let quote: UInt8 = state.mode == .single ? 0x27 : 0x22
-            let j = findQuoteOrBackslash(base, i, end, quote)
+            let j = unsafe findQuoteOrBackslash(base, i, end, quote)
             if j == end { i = end; return false }
-            if base[j] == 0x5C {
+            if unsafe base[j] == 0x5C {
                 if j &+ 1 >= end { i = j; return false }
                 i = j &+ 2
             } else {
                 if j &+ 1 >= end && !eof { i = j; return false }
-                if j &+ 1 < end && base[j &+ 1] == quote {
+                if unsafe j &+ 1 < end && base[j &+ 1] == quote {
                     i = j &+ 2  // doubled quote
                 } else {
                     state.mode = .code
@@ -304,25 +304,25 @@ func scanToEnd(
                 }
             }
         case .backtick:
-            let j = findByte(base, i, end, 0x60)
+            let j = unsafe findByte(base, i, end, 0x60)
             if j == end { i = end; return false }
             if j &+ 1 >= end && !eof { i = j; return false }
-            if j &+ 1 < end && base[j &+ 1] == 0x60 {
+            if unsafe j &+ 1 < end && base[j &+ 1] == 0x60 {
                 i = j &+ 2
             } else {
                 state.mode = .code
                 i = j &+ 1
             }
         case .lineComment:
-            let j = findByte(base, i, end, 0x0A)
+            let j = unsafe findByte(base, i, end, 0x0A)
             if j == end { i = end; return false }
             state.mode = .code
             i = j &+ 1
         case .blockComment:
-            let j = findByte(base, i, end, 0x2A)
+            let j = unsafe findByte(base, i, end, 0x2A)
             if j == end { i = end; return false }
             if j &+ 1 >= end { i = j; return false }
-            if base[j &+ 1] == 0x2F {
+            if unsafe base[j &+ 1] == 0x2F {
                 state.mode = .code
                 i = j &+ 2
             } else {

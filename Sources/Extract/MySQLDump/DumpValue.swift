@@ -31,12 +31,12 @@ extension DumpValue {
 
     /// The value as a signed 64-bit integer, or `nil` for NULL, non-integers and out-of-range values.
     /// Quoted integers (`'17008'`, as in property VALUE columns) are accepted too.
-    public var int64: Int64? { rawBytes?.withUnsafeBufferPointer(DumpNumber.int64) ?? nil }
+    public var int64: Int64? { unsafe rawBytes?.withUnsafeBufferPointer(DumpNumber.int64) ?? nil }
 
     /// A decimal literal as an exact integer scaled by 10^`scale` (`"4950.50"` at scale 2 → 495050).
     /// Returns `nil` for NULL, malformed text, more fraction digits than `scale` that are not zeros, or
     /// overflow. Never goes through `Double`.
     public func scaledDecimal(scale: Int) -> Int64? {
-        rawBytes?.withUnsafeBufferPointer { DumpNumber.scaledDecimal($0, scale: scale) } ?? nil
+        unsafe rawBytes?.withUnsafeBufferPointer { unsafe DumpNumber.scaledDecimal($0, scale: scale) } ?? nil
     }
 }

@@ -1,7 +1,9 @@
 /// A small SQL tokenizer for the statements the reader interprets (`CREATE TABLE`, `USE`,
 /// `SET NAMES`, INSERT headers). Executable-comment markers (`/*!40101`, `/*M!100101`, `*/`) are
 /// transparent; plain comments are skipped. It never looks past `end`.
-struct SQLLexer {
+// @safe: it reads only [position, end) of a window range it is created over, and every lexer lives
+// within one reader call, before the window moves.
+@safe struct SQLLexer {
     enum Token: Equatable {
         /// A bare word (keyword, identifier or number), as written.
         case word([UInt8])
@@ -20,28 +22,28 @@ struct SQLLexer {
     let end: Int
 
     init(_ base: UnsafePointer<UInt8>, from: Int, to end: Int) {
-        self.base = base
+        unsafe self.base = base
         i = from
         self.end = end
     }
 
-    @inline(__always) private func at(_ k: Int) -> UInt8 { k < end ? base[k] : 0 }
+    @inline(__always) private func at(_ k: Int) -> UInt8 { unsafe k < end ? base[k] : 0 }
 
     /// Skips whitespace, comments and executable-comment markers.
     mutating func skipTrivia() {
         while i < end {
-            let b = base[i]
+            let b = unsafe base[i]
             if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0C {
                 i += 1
             } else if b == 0x23 || (b == 0x2D && at(i + 1) == 0x2D && (i + 2 >= end || at(i + 2) <= 0x20)) {
-                while i < end && base[i] != 0x0A { i += 1 }
+                while unsafe i < end && base[i] != 0x0A { i += 1 }
             } else if b == 0x2F && at(i + 1) == 0x2A {
                 if at(i + 2) == 0x21 || (at(i + 2) == 0x4D && at(i + 3) == 0x21) {
                     i += at(i + 2) == 0x21 ? 3 : 4
-                    while i < end && base[i] >= 0x30 && base[i] <= 0x39 { i += 1 }
+                    while unsafe i < end && base[i] >= 0x30 && base[i] <= 0x39 { i += 1 }
                 } else {
                     i += 2
-                    while i < end && !(base[i] == 0x2A && at(i + 1) == 0x2F) { i += 1 }
+                    while unsafe i < end && !(base[i] == 0x2A && at(i + 1) == 0x2F) { i += 1 }
                     i = min(i + 2, end)
                 }
             } else if b == 0x2A && at(i + 1) == 0x2F {
@@ -60,22 +62,22 @@ struct SQLLexer {
     mutating func next() -> Token {
         skipTrivia()
         guard i < end else { return .end }
-        let b = base[i]
+        let b = unsafe base[i]
         if Self.isWordByte(b) {
             let start = i
-            while i < end && Self.isWordByte(base[i]) { i += 1 }
-            return .word(Array(UnsafeBufferPointer(start: base + start, count: i - start)))
+            while unsafe i < end && Self.isWordByte(base[i]) { i += 1 }
+            return unsafe .word(Array(UnsafeBufferPointer(start: base + start, count: i - start)))
         }
         if b == 0x60 {
             var out: [UInt8] = []
             i += 1
             while i < end {
-                if base[i] == 0x60 {
+                if unsafe base[i] == 0x60 {
                     if at(i + 1) == 0x60 { out.append(0x60); i += 2; continue }
                     i += 1
                     return .quoted(out)
                 }
-                out.append(base[i])
+                unsafe out.append(base[i])
                 i += 1
             }
             return .quoted(out)
@@ -84,14 +86,14 @@ struct SQLLexer {
             var out: [UInt8] = []
             i += 1
             while i < end {
-                let c = base[i]
+                let c = unsafe base[i]
                 if c == b {
                     if at(i + 1) == b { out.append(b); i += 2; continue }
                     i += 1
                     return .string(out)
                 }
                 if c == 0x5C && i + 1 < end {
-                    let next = base[i + 1]
+                    let next = unsafe base[i + 1]
                     if MySQLEscape.keepsBackslash(next) { out.append(0x5C) }
                     out.append(MySQLEscape.byte(after: next))
                     i += 2
@@ -126,8 +128,8 @@ extension SQLLexer.Token {
     /// Whether this is the bare word `keyword` (ASCII, case-insensitive).
     func isKeyword(_ keyword: StaticString) -> Bool {
         guard case .word(let w) = self, w.count == keyword.utf8CodeUnitCount else { return false }
-        let k = keyword.utf8Start
-        for (n, c) in w.enumerated() where (c | 0x20) != (k[n] | 0x20) { return false }
+        let k = unsafe keyword.utf8Start
+        for (n, c) in w.enumerated() where unsafe (c | 0x20) != (k[n] | 0x20) { return false }
         return true
     }
 

@@ -64,7 +64,7 @@ public final class TabFileReader: DumpEventStream {
 
     private func nextRow() throws(ExtractError) -> DumpEvent {
         while true {
-            if pos < buffer.end, let (values, next) = try decodeRow(limit: buffer.end) {
+            if unsafe pos < buffer.end, let (values, next) = try unsafe decodeRow(limit: buffer.end) {
                 let start = pos
                 pos = next
                 rowNumber += 1
@@ -73,14 +73,14 @@ public final class TabFileReader: DumpEventStream {
                 }
                 return .row(DumpRow(source: rowSource, values: values))
             }
-            if buffer.isAtEOF {
-                guard pos == buffer.end && buffer.sourceTruncation == nil else {
+            if unsafe buffer.isAtEOF {
+                guard unsafe pos == buffer.end && buffer.sourceTruncation == nil else {
                     throw error(.truncated, "the input ends inside a row (no final LF): the file is truncated", at: pos)
                 }
                 done = true
                 return .end(.complete)
             }
-            if buffer.end - pos > options.maxRowBytes {
+            if unsafe buffer.end - pos > options.maxRowBytes {
                 throw error(.limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: pos)
             }
             try buffer.refill(keepingFrom: pos)
@@ -90,7 +90,7 @@ public final class TabFileReader: DumpEventStream {
 
     /// Decodes the row at `pos`; `nil` when it continues past `limit`.
     private func decodeRow(limit: Int) throws(ExtractError) -> ([DumpValue], Int)? {
-        let base = UnsafePointer(buffer.base)
+        let base = unsafe UnsafePointer(buffer.base)
         let term = format.fieldTerminator
         var values: [DumpValue] = []
         values.reserveCapacity(kinds.count)
@@ -99,19 +99,19 @@ public final class TabFileReader: DumpEventStream {
             var out: [UInt8] = []
             var isNull = false
             var enclosed = false
-            if let enc = format.enclosedBy, i < limit, base[i] == enc {
+            if let enc = format.enclosedBy, i < limit, unsafe base[i] == enc {
                 enclosed = true
                 i += 1
                 while true {
                     guard i < limit else { return nil }
-                    let b = base[i]
+                    let b = unsafe base[i]
                     if b == 0x5C {
                         guard i + 1 < limit else { return nil }
-                        out.append(MySQLEscape.byte(after: base[i + 1]))
+                        unsafe out.append(MySQLEscape.byte(after: base[i + 1]))
                         i += 2
                     } else if b == enc {
                         guard i + 1 < limit else { return nil }
-                        if base[i + 1] == enc { out.append(enc); i += 2; continue }
+                        if unsafe base[i + 1] == enc { out.append(enc); i += 2; continue }
                         i += 1
                         break
                     } else {
@@ -123,12 +123,12 @@ public final class TabFileReader: DumpEventStream {
                 let fieldStart = i
                 while true {
                     guard i < limit else { return nil }
-                    let b = base[i]
+                    let b = unsafe base[i]
                     if b == term || b == 0x0A { break }
                     if b == 0x5C {
                         guard i + 1 < limit else { return nil }
-                        let next = base[i + 1]
-                        if next == 0x4E && i == fieldStart && i + 2 < limit && (base[i + 2] == term || base[i + 2] == 0x0A) {
+                        let next = unsafe base[i + 1]
+                        if unsafe next == 0x4E && i == fieldStart && i + 2 < limit && (base[i + 2] == term || base[i + 2] == 0x0A) {
                             isNull = true
                         } else {
                             out.append(MySQLEscape.byte(after: next))
@@ -152,7 +152,7 @@ public final class TabFileReader: DumpEventStream {
             } else {
                 values.append(.string(out))
             }
-            let b = base[i]
+            let b = unsafe base[i]
             i += 1
             if b == 0x0A { return (values, i) }
             if b != term { throw error(.syntax, "expected a field separator after an enclosed field", at: i - 1) }

@@ -6,7 +6,7 @@ enum WallClock {
     /// Whether `bytes` are exactly `YYYY-MM-DD HH:MM:SS` (digits and separators in place).
     static func isWallClockText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 19 else { return false }
-        for (i, byte) in bytes.enumerated() {
+        for unsafe (i, byte) in unsafe bytes.enumerated() {
             switch i {
             case 4, 7: if byte != UInt8(ascii: "-") { return false }
             case 10: if byte != UInt8(ascii: " ") { return false }
@@ -21,16 +21,16 @@ enum WallClock {
     /// `2025-10-25 03:00:00`; `nil` for anything else.
     static func footerText(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         guard bytes.count >= 10 else { return nil }
-        var text = Array(bytes[0..<10])
+        var text = unsafe Array(bytes[0..<10])
         var k = 10
-        guard k < bytes.count, bytes[k] == UInt8(ascii: " ") else { return nil }
-        while k < bytes.count, bytes[k] == UInt8(ascii: " ") { k += 1 }
-        var time = Array(bytes[k..<min(bytes.count, k + 8)])
+        guard k < bytes.count, unsafe bytes[k] == UInt8(ascii: " ") else { return nil }
+        while k < bytes.count, unsafe bytes[k] == UInt8(ascii: " ") { k += 1 }
+        var time = unsafe Array(bytes[k..<min(bytes.count, k + 8)])
         if time.count >= 7, time[1] == UInt8(ascii: ":") { time = [UInt8(ascii: "0")] + time.prefix(7) }
         guard time.count == 8 else { return nil }
         text.append(UInt8(ascii: " "))
         text += time
-        return text.withUnsafeBufferPointer { isWallClockText($0) } ? String(decoding: text, as: UTF8.self) : nil
+        return unsafe text.withUnsafeBufferPointer { unsafe isWallClockText($0) } ? String(decoding: text, as: UTF8.self) : nil
     }
 
     /// The wall-clock text of an instant in a time zone.

@@ -25,14 +25,14 @@ public struct BLASRuntime: Sendable, Hashable {
 
     /// Probes the loaded libraries and times one small sgemm.
     public static func probe() -> BLASRuntime {
-        let core = openblas_get_corename().map { String(cString: $0) }
-        let config = openblas_get_config().map { String(cString: $0) }
+        let core = unsafe openblas_get_corename().map { unsafe String(cString: $0) }
+        let config = unsafe openblas_get_config().map { unsafe String(cString: $0) }
         let threads = Int(openblas_get_num_threads())
-        let library = CBLAS_libraryProviding("cblas_sgemm").map { String(cString: $0) } ?? "unknown"
+        let library = unsafe CBLAS_libraryProviding("cblas_sgemm").map { unsafe String(cString: $0) } ?? "unknown"
         var major: Int32 = 0
         var minor: Int32 = 0
         var patch: Int32 = 0
-        LAPACKE_ilaver(&major, &minor, &patch)
+        unsafe LAPACKE_ilaver(&major, &minor, &patch)
         return BLASRuntime(
             openBLASCore: core, openBLASConfig: config, threads: threads, sgemmLibrary: library,
             lapackVersion: "\(major).\(minor).\(patch)", measuredGFLOPS: measureSGEMM(size: 384))
@@ -46,7 +46,7 @@ public struct BLASRuntime: Sendable, Hashable {
         var best = Double.infinity
         for _ in 0..<3 {
             let start = DispatchTime.now().uptimeNanoseconds
-            cblas_sgemm(
+            unsafe cblas_sgemm(
                 CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0,
                 &c, Int32(n))
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

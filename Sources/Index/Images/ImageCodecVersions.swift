@@ -11,8 +11,8 @@ public struct ImageCodecVersions: Sendable, Hashable, CustomStringConvertible {
 
     /// The versions of the libraries this process uses.
     public static var current: ImageCodecVersions {
-        let turbo = String(cString: CImageCodecs_jpegTurboVersion())
-        return ImageCodecVersions(
+        let turbo = unsafe String(cString: CImageCodecs_jpegTurboVersion())
+        return unsafe ImageCodecVersions(
             jpegLibVersion: Int(CImageCodecs_jpegLibVersion()),
             jpegTurboVersion: turbo.isEmpty ? nil : turbo,
             pngVersion: String(cString: CImageCodecs_pngVersion())

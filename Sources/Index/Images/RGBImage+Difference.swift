@@ -11,12 +11,12 @@ extension RGBImage {
             "cannot compare \(width)x\(height) with \(other.width)x\(other.height)"
         )
         var total: UInt64 = 0
-        pixels.withUnsafeBufferPointer { left in
-            other.pixels.withUnsafeBufferPointer { right in
+        unsafe pixels.withUnsafeBufferPointer { left in
+            unsafe other.pixels.withUnsafeBufferPointer { right in
                 // safe because both buffers hold width * height * 3 bytes (checked above and by init).
                 for index in 0..<left.count {
-                    let a = Int(left[index])
-                    let b = Int(right[index])
+                    let a = unsafe Int(left[index])
+                    let b = unsafe Int(right[index])
                     total &+= UInt64(a > b ? a &- b : b &- a)
                 }
             }

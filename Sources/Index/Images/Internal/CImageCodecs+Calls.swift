@@ -19,9 +19,9 @@ enum ImageCodecCalls {
         _ body: (UnsafeMutablePointer<CChar>, Int) -> CImageCodecs_Status
     ) -> Failure? {
         var buffer = [CChar](repeating: 0, count: errorCapacity)
-        let status = buffer.withUnsafeMutableBufferPointer { message in
+        let status = unsafe buffer.withUnsafeMutableBufferPointer { message in
             // safe because the buffer has errorCapacity > 0 elements and the C side writes at most that many.
-            body(message.baseAddress!, message.count)
+            unsafe body(message.baseAddress!, message.count)
         }
         guard status != CImageCodecs_ok else { return nil }
         let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -34,9 +34,9 @@ enum ImageCodecCalls {
     static func size(_ bytes: [UInt8], isPNG: Bool) -> Result<(width: Int, height: Int), Failure> {
         var width: Int32 = 0
         var height: Int32 = 0
-        let failure = bytes.withUnsafeBufferPointer { data in
-            check { message, capacity in
-                isPNG
+        let failure = unsafe bytes.withUnsafeBufferPointer { data in
+            unsafe check { message, capacity in
+                unsafe isPNG
                     ? CImageCodecs_pngReadSize(data.baseAddress, data.count, &width, &height, message, capacity)
                     : CImageCodecs_jpegReadSize(data.baseAddress, data.count, &width, &height, message, capacity)
             }
@@ -51,11 +51,11 @@ enum ImageCodecCalls {
     /// The corresponding C functions are `CImageCodecs_jpegReadSize`/`CImageCodecs_jpegDecode` and
     /// `CImageCodecs_pngReadSize`/`CImageCodecs_pngDecode`.
     static func decode(_ bytes: [UInt8], isPNG: Bool, strict: Bool) -> Result<RGBImage, Failure> {
-        bytes.withUnsafeBufferPointer { data -> Result<RGBImage, Failure> in
+        unsafe bytes.withUnsafeBufferPointer { data -> Result<RGBImage, Failure> in
             var width: Int32 = 0
             var height: Int32 = 0
-            if let failure = check({ message, capacity in
-                isPNG
+            if let failure = unsafe check({ message, capacity in
+                unsafe isPNG
                     ? CImageCodecs_pngReadSize(data.baseAddress, data.count, &width, &height, message, capacity)
                     : CImageCodecs_jpegReadSize(data.baseAddress, data.count, &width, &height, message, capacity)
             }) {
@@ -64,10 +64,10 @@ enum ImageCodecCalls {
             // safe because the C side refused anything over CImageCodecs_maxPixels, so this cannot overflow.
             let count = Int(width) * Int(height) * 3
             var failure: Failure?
-            let pixels = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
-                failure = check { message, capacity in
-                    var image = CImageCodecs_Image(pixels: storage.baseAddress, capacity: count, width: 0, height: 0)
-                    return isPNG
+            let pixels = unsafe [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+                failure = unsafe check { message, capacity in
+                    var image = unsafe CImageCodecs_Image(pixels: storage.baseAddress, capacity: count, width: 0, height: 0)
+                    return unsafe isPNG
                         ? CImageCodecs_pngDecode(data.baseAddress, data.count, &image, message, capacity)
                         : CImageCodecs_jpegDecode(
                             data.baseAddress, data.count, strict ? 1 : 0, &image, message, capacity)
@@ -90,22 +90,22 @@ enum ImageCodecCalls {
         }
         var output: UnsafeMutablePointer<UInt8>?
         var size = 0
-        let failure = image.pixels.withUnsafeBufferPointer { pixels in
-            check { message, capacity in
+        let failure = unsafe image.pixels.withUnsafeBufferPointer { pixels in
+            unsafe check { message, capacity in
                 if let quality {
-                    CImageCodecs_jpegEncode(
+                    unsafe CImageCodecs_jpegEncode(
                         pixels.baseAddress, width, height, Int32(clamping: quality), jpegOptions, &output, &size,
                         message, capacity)
                 } else {
-                    CImageCodecs_pngEncode(
+                    unsafe CImageCodecs_pngEncode(
                         pixels.baseAddress, width, height, fastPNG ? 1 : 0, &output, &size, message, capacity)
                 }
             }
         }
-        defer { CImageCodecs_free(output) }
+        defer { unsafe CImageCodecs_free(output) }
         if let failure { return .failure(failure) }
-        guard let output else { return .failure(Failure(status: CImageCodecs_invalidData, message: "no output")) }
-        return .success(Array(UnsafeBufferPointer(start: output, count: size)))
+        guard let output = unsafe output else { return .failure(Failure(status: CImageCodecs_invalidData, message: "no output")) }
+        return unsafe .success(Array(UnsafeBufferPointer(start: output, count: size)))
     }
 
     /// Resamples `image` to `width × height` (box filter when shrinking, bilinear when growing).
@@ -122,10 +122,10 @@ enum ImageCodecCalls {
         }
         let count = width * height * 3
         var failure: Failure?
-        let pixels = image.pixels.withUnsafeBufferPointer { source in
-            [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
-                failure = check { message, capacity in
-                    CImageCodecs_resize(
+        let pixels = unsafe image.pixels.withUnsafeBufferPointer { source in
+            unsafe [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+                failure = unsafe check { message, capacity in
+                    unsafe CImageCodecs_resize(
                         source.baseAddress, sourceWidth, sourceHeight, storage.baseAddress, targetWidth, targetHeight,
                         message, capacity)
                 }
