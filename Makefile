@@ -15,13 +15,14 @@ APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libblas3 libjpeg62-turb
 # The local cluster's conninfo, unless the caller configured a server.
 LOCAL_PG = $$(scripts/localpg.sh conninfo)
 
-.PHONY: help setup build release demo test test-unit bench fuzz db-up db-down clean
+.PHONY: help setup build release demo test test-unit lint bench fuzz db-up db-down clean
 
 help:
 	@echo "make demo     run the nightly job end to end on the bundled sample (data/tiny)"
 	@echo "make test     build and run the whole test suite against a local PostgreSQL and MariaDB"
 	@echo "make bench    run the benchmarks; results in bench-results/results.json"
 	@echo "make fuzz     run the dump tokenizer fuzzer for a minute"
+	@echo "make lint     swift format lint --strict (.swift-format) and the doc-comment check (not yet in make test)"
 	@echo "make setup    install the Debian packages Backstop needs (idempotent)"
 	@echo "make build    debug build;  make release: optimised build"
 	@echo "make clean    remove build products, reports and the local database clusters"
@@ -71,6 +72,9 @@ bench: setup
 
 fuzz: setup
 	@scripts/fuzz.sh
+
+lint:
+	@scripts/lint.sh
 
 clean:
 	-scripts/localpg.sh destroy

@@ -69,9 +69,9 @@ extension PGConnection {
     }
 }
 
+// @safe: it owns the message libpq last handed out (freed on the next call or in deinit).
 /// A pull cursor over the data messages of `COPY … TO STDOUT`. In both text and binary format each
 /// message is one row (binary: plus one header-prefixed first row and a trailer).
-// @safe: it owns the message libpq last handed out (freed on the next call or in deinit).
 @safe public final class PGCopyOutCursor {
     let connection: PGConnection
     let sql: String

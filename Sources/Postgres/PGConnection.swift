@@ -2,11 +2,11 @@ import CLibPQ
 import Glibc
 public import Logging
 
+// @safe: it owns its PGconn (PQfinish in deinit or close()) and checks it is open before each use.
 /// One libpq connection. Not `Sendable`: a `PGconn` must not be used from two threads at once, so parallel
 /// work opens one connection per task.
 ///
 /// The connection is closed (`PQfinish`) when the object is released, or earlier with ``close()``.
-// @safe: it owns its PGconn (PQfinish in deinit or close()) and checks it is open before each use.
 @safe public final class PGConnection {
     @usableFromInline var handle: OpaquePointer?
     /// The logger this connection reports to (statement timing at `trace`).

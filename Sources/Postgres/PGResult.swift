@@ -1,8 +1,8 @@
 import CLibPQ
 
-/// A complete query result held in client memory. Use ``PGRowCursor`` for large results.
 // @safe: it owns its PGresult (PQclear in deinit); libpq bounds-checks every cell access (a bad index
 // gives NULL, which traps, never stray memory).
+/// A complete query result held in client memory. Use ``PGRowCursor`` for large results.
 @safe public final class PGResult {
     let handle: OpaquePointer
 

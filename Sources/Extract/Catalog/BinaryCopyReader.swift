@@ -1,5 +1,6 @@
 import BackstopPostgres
 
+// @safe: it owns its carry buffer, and the rows it hands out read through it only until the next call.
 /// Decodes the rows of a `COPY … TO STDOUT WITH (FORMAT binary)` stream, one at a time.
 ///
 /// The format (PostgreSQL docs, "COPY → Binary Format"): an 11-byte signature `PGCOPY\n\377\r\n\0`, an
@@ -12,7 +13,6 @@ import BackstopPostgres
 /// tuples or only part of one are handled by copying into a carry buffer.
 ///
 /// Pull-style, without closures: ``nextRow()`` returns a row that stays valid until the next call.
-// @safe: it owns its carry buffer, and the rows it hands out read through it only until the next call.
 @safe final class BinaryCopyReader {
     /// Where messages come from: a libpq COPY, or (tests) a closure returning whole messages.
     private enum Messages {

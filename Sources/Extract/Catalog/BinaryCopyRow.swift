@@ -1,10 +1,10 @@
+// @safe: the accessors check lengths and copy values out; `bytes(_:)`, the one member handing out a
+// pointer, is @unsafe.
 /// One tuple of a binary COPY stream, valid only inside the closure it is passed to: never store it or
 /// a buffer taken from it.
 ///
 /// Accessors check the field's length against the type's size and throw ``ExtractError`` naming the
 /// field and tuple, so a query whose column types drift from the decoder fails loudly.
-// @safe: the accessors check lengths and copy values out; `bytes(_:)`, the one member handing out a
-// pointer, is @unsafe.
 @safe public struct BinaryCopyRow {
     @usableFromInline let base: UnsafeRawBufferPointer
     @usableFromInline let starts: UnsafeBufferPointer<Int>

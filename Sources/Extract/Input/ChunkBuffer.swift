@@ -2,13 +2,13 @@
 import Glibc
 #endif
 
+// @safe: it owns its window allocation (freed in deinit); readers index `base` only below `end`.
 /// A growable window over a ``ByteSource``: bytes `[0, end)` of `base` are valid; bytes before the
 /// window are gone, but their count and line count are kept so any position can be reported exactly.
 ///
 /// Readers keep a position into the window and, when they need bytes beyond `end`, call
 /// ``refill(keepingFrom:)`` with the first byte they still need (the start of the row or token being
 /// read); the window then slides so that byte is at 0, and grows only when that unit fills it.
-// @safe: it owns its window allocation (freed in deinit); readers index `base` only below `end`.
 @safe final class ChunkBuffer {
     // Read for every row and token: @exclusivity(unchecked) spares the runtime's dynamic checks.
     // Safe because: only `refill` writes these, never while a caller holds an access to them.

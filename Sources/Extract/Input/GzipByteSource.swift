@@ -1,7 +1,7 @@
 import CZlib
 
-/// Inflates gzip (and zlib) input, continuing across concatenated members.
 // @safe: it owns its z_stream and input buffer (released in deinit) and fills only the buffer it is given.
+/// Inflates gzip (and zlib) input, continuing across concatenated members.
 @safe public final class GzipByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }

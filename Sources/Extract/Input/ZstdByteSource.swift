@@ -1,7 +1,7 @@
 import CZstd
 
-/// Decompresses zstd input (any number of frames).
 // @safe: it owns its ZSTD_DStream and input buffer (released in deinit) and fills only the buffer it is given.
+/// Decompresses zstd input (any number of frames).
 @safe public final class ZstdByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }

@@ -210,14 +210,14 @@ struct PackedRowHeader {
     var bytesStart: Int
 }
 
+// @safe: the buffers are private to it, every write is inside the capacity `reserve` made, and they are
+// freed once, in deinit.
 /// The reader's scratch row: spans, kinds and value bytes in growable buffers that are reused from
 /// row to row.
 ///
 /// Noncopyable: it owns the buffers and frees them in its deinit, so no copy can outlive them. The row
 /// decoder moves it into a local for the length of a row, which keeps its fields in registers (see
 /// `decodeTuple`).
-// @safe: the buffers are private to it, every write is inside the capacity `reserve` made, and they are
-// freed once, in deinit.
 @safe struct PackedRowBuilder: ~Copyable {
     private(set) var spans: UnsafeMutablePointer<(UInt32, UInt32)>
     private(set) var kinds: UnsafeMutablePointer<UInt8>

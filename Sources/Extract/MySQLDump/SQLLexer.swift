@@ -1,8 +1,8 @@
+// @safe: it reads only [position, end) of a window range it is created over, and every lexer lives
+// within one reader call, before the window moves.
 /// A small SQL tokenizer for the statements the reader interprets (`CREATE TABLE`, `USE`,
 /// `SET NAMES`, INSERT headers). Executable-comment markers (`/*!40101`, `/*M!100101`, `*/`) are
 /// transparent; plain comments are skipped. It never looks past `end`.
-// @safe: it reads only [position, end) of a window range it is created over, and every lexer lives
-// within one reader call, before the window moves.
 @safe struct SQLLexer {
     enum Token: Equatable {
         /// A bare word (keyword, identifier or number), as written.
