@@ -64,7 +64,11 @@ public struct ExtractError: Error, CustomStringConvertible, Sendable {
     /// `file:line: byte N, statement M, table T: message`.
     public var description: String {
         var location: [String] = []
-        if let file { location.append(line.map { "\(file):\($0)" } ?? file) } else if let line { location.append("line \(line)") }
+        if let file {
+            location.append(line.map { "\(file):\($0)" } ?? file)
+        } else if let line {
+            location.append("line \(line)")
+        }
         if let offset { location.append("byte \(offset)") }
         if let statement { location.append("statement \(statement)") }
         if let table { location.append("table \(table)") }

@@ -32,15 +32,21 @@ public enum Executable {
         _ path: String, _ arguments: [String], environment: [String: String] = [:],
         removing: [String] = connectionVariables
     ) async throws -> Result {
-        let (status, out, err) = try await launch(path, arguments, environment: environment, removing: removing, input: nil)
-        return Result(status: status, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self))
+        let (status, out, err) = try await launch(
+            path, arguments, environment: environment, removing: removing, input: nil)
+        return Result(
+            status: status, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self))
     }
 
     /// Runs `name` (`backstop`, `worldgen`) from the build folder of ``RepoPaths/backstopBinary``.
     ///
     /// - Parameters:
-    ///   - environment: added to this process's environment; `removing` names variables to drop first
-    ///     (by default ``connectionVariables``).
+    ///   - name: the executable's name.
+    ///   - arguments: its arguments.
+    ///   - environment: added to this process's environment.
+    ///   - removing: variables dropped first (by default ``connectionVariables``).
+    /// - Returns: the exit status and what the program printed.
+    /// - Throws: when the program cannot be started.
     public static func run(
         _ name: String, _ arguments: [String], environment: [String: String] = [:],
         removing: [String] = connectionVariables

@@ -34,7 +34,10 @@ import Testing
         let bytes = Array(data)
         var i = 0
         func endField() {
-            record.append(quoted ? String(decoding: field, as: UTF8.self) : (field.isEmpty ? nil : String(decoding: field, as: UTF8.self)))
+            record.append(
+                quoted
+                    ? String(decoding: field, as: UTF8.self)
+                    : (field.isEmpty ? nil : String(decoding: field, as: UTF8.self)))
             field = []
             quoted = false
         }
@@ -63,9 +66,11 @@ import Testing
 
     @Test func entityCSVHasAFixedHeaderAndEveryRecordAtItsWidth() async throws {
         let binary = RepoPaths.backstopBinary
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the backstop binary first (swift build)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path), "build the backstop binary first (swift build)")
         try await Self.withDump(Self.users) { url in
-            let out = try await runProcess(binary.path, ["extract", "--dump", url.path, "--entity", "users", "--format", "csv"])
+            let out = try await runProcess(
+                binary.path, ["extract", "--dump", url.path, "--entity", "users", "--format", "csv"])
             let records = Self.records(out)
             #expect(records.first == CanonicalUser.csvHeader)
             #expect(records.count == 4)
@@ -75,8 +80,10 @@ import Testing
             #expect(records.dropFirst().map { $0[5] } == ["true", "true", "false"])
         }
         // No entity at all: the header still says what the columns are.
-        try await Self.withDump("CREATE TABLE `b_user` (`ID` int);\n-- Dump completed on 2025-10-25 03:00:00\n") { url in
-            let out = try await runProcess(binary.path, ["extract", "--dump", url.path, "--entity", "orders", "--format", "csv"])
+        try await Self.withDump("CREATE TABLE `b_user` (`ID` int);\n-- Dump completed on 2025-10-25 03:00:00\n") {
+            url in
+            let out = try await runProcess(
+                binary.path, ["extract", "--dump", url.path, "--entity", "orders", "--format", "csv"])
             #expect(Self.records(out) == [CanonicalOrder.csvHeader])
         }
     }
@@ -85,17 +92,24 @@ import Testing
         var out: [UInt8] = []
         var writer = EntityCSV.writer(for: CanonicalProduct.self)
         try EntityCSV.write(
-            CanonicalProduct(id: 5, name: "Розы, 25 шт", price: Kopecks(1_250_050), images: ["a.jpg", "b.jpg"]), with: &writer,
+            CanonicalProduct(id: 5, name: "Розы, 25 шт", price: Kopecks(1_250_050), images: ["a.jpg", "b.jpg"]),
+            with: &writer,
             into: &out)
         var orders = EntityCSV.writer(for: CanonicalOrder.self)
         try EntityCSV.write(
-            CanonicalOrder(bitrixID: 7, status: .inDelivery, total: Kopecks(100), items: [
-                CanonicalOrderItem(productID: 5, name: "x", price: Kopecks(100), quantityTenThousandths: 10_000)
-            ]), with: &orders, into: &out)
+            CanonicalOrder(
+                bitrixID: 7, status: .inDelivery, total: Kopecks(100),
+                items: [
+                    CanonicalOrderItem(productID: 5, name: "x", price: Kopecks(100), quantityTenThousandths: 10_000)
+                ]), with: &orders, into: &out)
         let records = Self.records(Data(out))
         #expect(records.count == 2)
-        #expect(records[0].count == CanonicalProduct.csvHeader.count && records[1].count == CanonicalOrder.csvHeader.count)
-        #expect(records[0] == ["5", nil, "Розы, 25 шт", "1250050", "true", nil, nil, nil, nil, nil, #"["a.jpg","b.jpg"]"#, nil])
+        #expect(
+            records[0].count == CanonicalProduct.csvHeader.count && records[1].count == CanonicalOrder.csvHeader.count)
+        #expect(
+            records[0] == [
+                "5", nil, "Розы, 25 шт", "1250050", "true", nil, nil, nil, nil, nil, #"["a.jpg","b.jpg"]"#, nil,
+            ])
         #expect(records[1][4] == "IN_DELIVERY")
         #expect(records[1][17] == #"[{"name":"x","price":100,"productID":5,"quantityTenThousandths":10000}]"#)
     }
@@ -151,7 +165,10 @@ import Testing
                 #expect(error.code == .schema)
                 #expect(error.table == "t")
             }
-            #expect(Self.records(Data(out)).prefix(3) == [["ID", "NAME", "B"], ["1", "a,\"b\"", nil], ["2", "", "\u{0}\u{FFFD}"]])
+            #expect(
+                Self.records(Data(out)).prefix(3) == [
+                    ["ID", "NAME", "B"], ["1", "a,\"b\"", nil], ["2", "", "\u{0}\u{FFFD}"],
+                ])
         }
     }
 }

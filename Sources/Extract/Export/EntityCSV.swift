@@ -131,7 +131,9 @@ struct CellEncoder: Encoder {
         mutating func encode(_ value: UInt16, forKey key: Key) throws { try cells.set(key, String(value)) }
         mutating func encode(_ value: UInt32, forKey key: Key) throws { try cells.set(key, String(value)) }
         mutating func encode(_ value: UInt64, forKey key: Key) throws { try cells.set(key, String(value)) }
-        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try cells.set(key, CellEncoder.cell(value)) }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            try cells.set(key, CellEncoder.cell(value))
+        }
 
         // A field left out (`nil`) is an empty cell: recorded, so that it can be told from an unknown key.
         mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeOptional(value, key) }
@@ -148,14 +150,18 @@ struct CellEncoder: Encoder {
         mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { try encodeOptional(value, key) }
         mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try encodeOptional(value, key) }
         mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encodeOptional(value, key) }
-        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws { try encodeOptional(value, key) }
+        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+            try encodeOptional(value, key)
+        }
 
         private mutating func encodeOptional<T: Encodable>(_ value: T?, _ key: Key) throws {
             guard let value else { return try encodeNil(forKey: key) }
             try encode(value, forKey: key)
         }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy _: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy _: NestedKey.Type, forKey key: Key)
+            -> KeyedEncodingContainer<NestedKey>
+        {
             preconditionFailure("CSV entities encode nested values whole (\(key.stringValue))")
         }
 
@@ -164,6 +170,8 @@ struct CellEncoder: Encoder {
         }
 
         mutating func superEncoder() -> any Encoder { preconditionFailure("CSV entities have no superclass") }
-        mutating func superEncoder(forKey _: Key) -> any Encoder { preconditionFailure("CSV entities have no superclass") }
+        mutating func superEncoder(forKey _: Key) -> any Encoder {
+            preconditionFailure("CSV entities have no superclass")
+        }
     }
 }
