@@ -59,7 +59,9 @@ let package = Package(
         ),
         .target(
             name: "BackstopIndex",
-            dependencies: ["BackstopModel", "BackstopPostgres", "CBLAS", "CLAPACKE", "CImageCodecs", logging],
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "BackstopExtract", "CBLAS", "CLAPACKE", "CImageCodecs", logging,
+            ],
             path: "Sources/Index"
         ),
         .target(
@@ -112,7 +114,9 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
-        .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopModel", "BackstopTestSupport"]),
+        .testTarget(
+            name: "IndexTests",
+            dependencies: ["BackstopIndex", "BackstopModel", "BackstopExtract", "BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopStore", "BackstopTestSupport"]),
         .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
