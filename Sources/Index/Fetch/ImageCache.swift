@@ -85,7 +85,9 @@ public final class ImageCache: Sendable {
         let temporary = directory.appendingPathComponent("urls.tsv.tmp")
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: temporary)
-            _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
+            guard rename(temporary.path, target.path) == 0 else {
+                throw IndexError("rename failed: \(String(cString: strerror(errno)))")
+            }
         } catch {
             throw IndexError("cannot write the image cache index \(target.path): \(error)")
         }
