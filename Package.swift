@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BackstopTestSupport", "BackstopPostgres"]
+            dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]
         ),
     ]
 )

@@ -174,6 +174,7 @@ public struct IndexStage {
             discrepancies: [], summary: "", reembedded: [], modelVersion: nil, imagesFetched: 0, production: nil,
             imageSeconds: 0)
         var vectorsByProduct: [Int64: [Float]] = [:]
+        var newProduction: [Int64: [Float]] = [:]
         var works: [ImageWork] = []
         if let fetcher = options.fetcher {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -344,6 +345,7 @@ public struct IndexStage {
                                              modelVersion: provider.modelVersion))
                     }
                     recorded.append((id, item.product.image ?? "", item.work.sha256 ?? ""))
+                    if options.writeCatalog { newProduction[id] = vector }
                 }
                 if options.writeCatalog, let writer {
                     for row in orphanRows { steps.append(.delete(rowID: row.id, productID: row.productID)) }
@@ -372,8 +374,10 @@ public struct IndexStage {
                 default: return nil
                 }
             })
-            for product in targets where !broken.contains(product.id) {
-                if let row = rowsByProduct[product.id]?.min(by: { $0.id < $1.id }) {
+            for product in targets {
+                if let vector = newProduction[product.id] {
+                    records.append(.init(product: product, vector: vector))
+                } else if !broken.contains(product.id), let row = rowsByProduct[product.id]?.min(by: { $0.id < $1.id }) {
                     records.append(.init(product: product, vector: row.vector))
                 }
             }

@@ -39,9 +39,9 @@ public struct IndexStore {
     /// The current local model, if one was ever fitted.
     public func currentModel() throws -> LocalEmbeddingModel? {
         let result = try connection.execute(
-            "SELECT parameters, fitted_on FROM backstop.embedding_model WHERE is_current")
-        guard result.rowCount == 1, let bytes = result.bytes(row: 0, column: 0) else { return nil }
-        return try LocalEmbeddingModel(serialized: bytes, fittedOn: try result.int(row: 0, column: 1))
+            "SELECT encode(parameters, 'hex'), fitted_on FROM backstop.embedding_model WHERE is_current")
+        guard result.rowCount == 1, let hex = result.bytes(row: 0, column: 0) else { return nil }
+        return try LocalEmbeddingModel(serialized: Self.bytes(fromHex: hex), fittedOn: try result.int(row: 0, column: 1))
     }
 
     /// Stores `model` (if new) and makes it the current one.
@@ -182,6 +182,26 @@ public struct IndexStore {
         guard !productIDs.isEmpty else { return }
         try connection.execute(
             "DELETE FROM backstop.embedding_state WHERE product_id = ANY(\(productIDs)::integer[])")
+    }
+
+    /// Bytes from lower- or upper-case hexadecimal text (what `encode(…, 'hex')` returns).
+    static func bytes(fromHex text: [UInt8]) -> [UInt8] {
+        func value(_ digit: UInt8) -> UInt8 {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: 0
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(text.count / 2)
+        var index = 0
+        while index + 1 < text.count {
+            out.append(value(text[index]) << 4 | value(text[index + 1]))
+            index += 2
+        }
+        return out
     }
 
     /// `{v1,v2,…}`: a `real[]` literal with every float written exactly (shortest round-trip form).
