@@ -99,6 +99,9 @@ let package = Package(
             dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
             path: "Sources/CatalogBench"
         ),
+        // scripts/bench/50-index.sh
+        .executableTarget(
+            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS"], path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
         // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
