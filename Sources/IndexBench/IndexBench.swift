@@ -72,9 +72,10 @@ case "images":
     }
     let model = try LocalEmbeddingModel.fit(descriptors: fitDescriptors)
     let workers = ProcessInfo.processInfo.activeProcessorCount
+    let all = urls
     let time = seconds {
-        ImageFetcher.forEach(urls.count, concurrency: workers) { index in
-            guard case .success(let image) = fetcher.fetch(urls[index]),
+        ImageFetcher.forEach(all.count, concurrency: workers) { index in
+            guard case .success(let image) = fetcher.fetch(all[index]),
                 let decoded = try? ImageDecoder.decode(image.bytes, minWidth: 48, minHeight: 60)
             else { return }
             _ = model.embed(decoded)
