@@ -1,9 +1,9 @@
 import BackstopExtract
 public import BackstopIndex
 public import BackstopModel
-public import BackstopPostgres
+import BackstopPostgres
 public import Foundation
-public import Logging
+import Logging
 
 /// The index stage's inputs and settings, from the catalog and Backstop's configuration.
 public enum IndexInput {

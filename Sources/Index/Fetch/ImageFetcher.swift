@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// Gets image bytes for URLs: from the local mirror when a prefix matches, otherwise over HTTP(S) through
