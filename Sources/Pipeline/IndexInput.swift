@@ -34,30 +34,30 @@ public enum IndexInput {
             do {
                 fetch.mirror = try images.mirror.map { try ImageMirror(parsing: $0, defaultPrefix: configuration.bitrix.baseURL + "/") }
             } catch {
-                throw PipelineError("images.mirror / BACKSTOP_IMAGE_MIRROR: \(error)")
+                throw PipelineError(.configuration, "images.mirror / BACKSTOP_IMAGE_MIRROR: \(error)")
             }
             fetch.allowNetwork = images.network
             fetch.cacheDirectory = images.network ? images.cache : nil
             fetch.concurrency = max(1, images.concurrency)
-            do { options.fetcher = try ImageFetcher(options: fetch) } catch { throw PipelineError("\(error)") }
+            do { options.fetcher = try ImageFetcher(options: fetch) } catch { throw PipelineError(.configuration, "\(error)") }
         }
         switch images.provider {
         case "none", "":
             break
         case "embedding-service":
             guard let url = images.embeddingService else {
-                throw PipelineError("images.provider = \"embedding-service\" needs images.embedding_service (or BACKSTOP_EMBEDDING_SERVICE)")
+                throw PipelineError(.configuration, "images.provider = \"embedding-service\" needs images.embedding_service (or BACKSTOP_EMBEDDING_SERVICE)")
             }
             options.provider = EmbeddingServiceClient(baseURL: url, modelVersion: images.model, dimensions: images.dimensions)
         case "vertex":
             guard let endpoint = images.vertexEndpoint else {
-                throw PipelineError("images.provider = \"vertex\" needs images.vertex_endpoint")
+                throw PipelineError(.configuration, "images.provider = \"vertex\" needs images.vertex_endpoint")
             }
             options.provider = VertexEmbeddingClient(
                 endpoint: endpoint, accessToken: environment["BACKSTOP_VERTEX_TOKEN"], modelVersion: images.model,
                 dimensions: images.dimensions)
         default:
-            throw PipelineError("unknown images.provider \(images.provider) (none, embedding-service, vertex)")
+            throw PipelineError(.configuration, "unknown images.provider \(images.provider) (none, embedding-service, vertex)")
         }
         return options
     }

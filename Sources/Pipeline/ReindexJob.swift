@@ -103,7 +103,7 @@ public struct ReindexJob {
                 run: run, stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: "\(error)", seconds: seconds)],
                 discrepancies: [], inputs: inputs)
             _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
-            throw PipelineError("run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
+            throw PipelineError(.runFailed, "run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
         }
     }
 }

@@ -25,7 +25,7 @@ struct ReindexTests {
         try connection.execute(PGQuery(unsafeSQL: sql)).string(row: 0, column: 0) ?? ""
     }
 
-    @Test func reindexIsExactIncrementalIsMinimalAndProviderRepairs() throws {
+    @Test func reindexIsExactIncrementalIsMinimalAndProviderRepairs() async throws {
         let world = sWorld
         let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("images/upload").path)
         try #require(
@@ -33,9 +33,9 @@ struct ReindexTests {
             "make test generates the s world first (scripts/test.d/10-world.sh)")
         guard present else { return }
         let images = world.appendingPathComponent("images").path + "/"
-        try TestDatabase.withScratchDatabase(prefix: "reindex") { conninfo in
-            #expect(try worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo]).status == 0)
-            #expect(try backstop(["db", "migrate", "--catalog", conninfo]).status == 0)
+        try await TestDatabase.withScratchDatabase(prefix: "reindex") { conninfo in
+            #expect(try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo]).status == 0)
+            #expect(try await backstop(["db", "migrate", "--catalog", conninfo]).status == 0)
             let connection = try PGConnection(conninfo: conninfo, logger: Logger(label: "test"))
             defer { connection.close() }
             let enabledVectors = """
@@ -46,7 +46,7 @@ struct ReindexTests {
 
             // 1. Full reindex: exact both ways on the index stage's kinds.
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("reindex-\(UUID().uuidString)")
-            let full = try backstop([
+            let full = try await backstop([
                 "reindex", "--full", "--catalog", conninfo, "--shop", "17008", "--mirror", "https://cvety.kz/=\(images)",
                 "--out", out.path,
             ])
@@ -89,7 +89,7 @@ struct ReindexTests {
                 changed.append(id)
             }
             #expect(changed.count == 10)
-            let second = try backstop([
+            let second = try await backstop([
                 "reindex", "--catalog", conninfo, "--shop", "17008", "--mirror", mirror, "--out", out.path + "-2",
             ])
             #expect(second.status == 2, "\(second.err)")
@@ -118,7 +118,7 @@ struct ReindexTests {
                 return .init(body: [UInt8](try! JSONSerialization.data(withJSONObject: body)))
             }
             defer { service.stop() }
-            let third = try backstop([
+            let third = try await backstop([
                 "reindex", "--catalog", conninfo, "--shop", "17008", "--mirror", mirror, "--out", out.path + "-3",
                 "--provider", "embedding-service", "--embedding-service", service.baseURL, "--export", out.path + "-cf",
             ])

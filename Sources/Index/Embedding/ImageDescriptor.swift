@@ -36,11 +36,11 @@ public enum ImageDescriptor {
         var l = [Float](repeating: 0, count: width * height)
         var rg = [Float](repeating: 0, count: width * height)
         var yb = [Float](repeating: 0, count: width * height)
-        canvas.pixels.withUnsafeBufferPointer { pixels in
+        unsafe canvas.pixels.withUnsafeBufferPointer { pixels in
             for index in 0..<(width * height) {
-                let r = Float(pixels[3 * index]) * (1 / 255)
-                let g = Float(pixels[3 * index + 1]) * (1 / 255)
-                let b = Float(pixels[3 * index + 2]) * (1 / 255)
+                let r = unsafe Float(pixels[3 * index]) * (1 / 255)
+                let g = unsafe Float(pixels[3 * index + 1]) * (1 / 255)
+                let b = unsafe Float(pixels[3 * index + 2]) * (1 / 255)
                 l[index] = (r + g + b) * (1 / 3)
                 rg[index] = r - g
                 yb[index] = (r + g) * 0.5 - b

@@ -47,7 +47,7 @@ extension LocalEmbeddingModel {
         }
         // Upper triangle of XᵀX / max(n - 1, 1).
         var covariance = [Double](repeating: 0, count: d * d)
-        cblas_dsyrk(
+        unsafe cblas_dsyrk(
             CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(n), 1 / Double(max(n - 1, 1)), centred, Int32(d), 0,
             &covariance, Int32(d))
         var trace = 0.0
@@ -61,7 +61,7 @@ extension LocalEmbeddingModel {
             covariance[row * d + row] += shrink * average
         }
         var eigenvalues = [Double](repeating: 0, count: d)
-        let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(d), &covariance, Int32(d), &eigenvalues)
+        let info = unsafe LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(d), &covariance, Int32(d), &eigenvalues)
         guard info == 0 else { throw IndexError("LAPACKE_dsyevd failed (info \(info)) fitting on \(n) images") }
         // Eigenvalues ascend; column j of `covariance` is the eigenvector of eigenvalues[j].
         let largest = max(eigenvalues[d - 1], 1e-12)

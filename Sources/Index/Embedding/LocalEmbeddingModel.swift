@@ -53,7 +53,7 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
         var centred = descriptor
         for index in 0..<inputDimensions { centred[index] -= mean[index] }
         var out = [Float](repeating: 0, count: dimensions)
-        cblas_sgemv(
+        unsafe cblas_sgemv(
             CblasRowMajor, CblasNoTrans, Int32(dimensions), Int32(inputDimensions), 1, projection,
             Int32(inputDimensions), centred, 1, 0, &out, 1)
         var norm: Float = 0
@@ -74,10 +74,10 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     static func encodeNumbers(_ dimensions: Int, _ inputDimensions: Int, _ mean: [Float], _ projection: [Float]) -> [UInt8] {
         var out = magic
         for value in [UInt32(ImageDescriptor.version), UInt32(dimensions), UInt32(inputDimensions)] {
-            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+            unsafe withUnsafeBytes(of: value.littleEndian) { unsafe out.append(contentsOf: $0) }
         }
         for array in [mean, projection] {
-            for value in array { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            for value in array { unsafe withUnsafeBytes(of: value.bitPattern.littleEndian) { unsafe out.append(contentsOf: $0) } }
         }
         return out
     }

@@ -68,7 +68,7 @@ public final class ImageCache: Sendable {
             // Write then rename, so a crash never leaves a truncated object under a valid name.
             let temporary = path + ".tmp\(UInt32.random(in: 0...UInt32.max))"
             if FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) {
-                _ = rename(temporary, path)
+                _ = unsafe rename(temporary, path)
             }
         }
         entries.withLock { $0[url] = Entry(sha256: sha256, etag: etag, lastModified: lastModified) }
@@ -85,8 +85,8 @@ public final class ImageCache: Sendable {
         let temporary = directory.appendingPathComponent("urls.tsv.tmp")
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: temporary)
-            guard rename(temporary.path, target.path) == 0 else {
-                throw IndexError("rename failed: \(String(cString: strerror(errno)))")
+            guard unsafe rename(temporary.path, target.path) == 0 else {
+                throw IndexError(unsafe "rename failed: \(String(cString: strerror(errno)))")
             }
         } catch {
             throw IndexError("cannot write the image cache index \(target.path): \(error)")
@@ -118,20 +118,20 @@ enum LocalFile {
 
     /// The file's bytes, or why not.
     static func readChecked(_ path: String, limit: Int) -> Result<[UInt8], Failure> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(errno == ENOENT || errno == ENOTDIR ? .missing : .io(errno)) }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return .failure(.io(errno)) }
+        guard unsafe fstat(descriptor, &status) == 0 else { return .failure(.io(errno)) }
         guard (status.st_mode & S_IFMT) == S_IFREG else { return .failure(.notAFile) }
         let size = Int(status.st_size)
         guard size <= limit else { return .failure(.tooLarge(size)) }
         var failure: Failure?
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        let bytes = unsafe [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             var done = 0
             while done < size {
                 // safe because done < size == buffer.count.
-                let got = Glibc.read(descriptor, buffer.baseAddress! + done, size - done)
+                let got = unsafe Glibc.read(descriptor, buffer.baseAddress! + done, size - done)
                 if got < 0 && errno == EINTR { continue }
                 if got <= 0 {
                     failure = got < 0 ? .io(errno) : nil

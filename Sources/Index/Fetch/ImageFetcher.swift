@@ -79,7 +79,7 @@ public final class ImageFetcher: Sendable {
             case .failure(.missing): return .failure(.missingFile(path))
             case .failure(.notAFile): return .failure(.missingFile(path))
             case .failure(.tooLarge(let size)): return .failure(.tooLarge(size, limit: maxBytes))
-            case .failure(.io(let code)): return .failure(.readError(path, String(cString: strerror(code))))
+            case .failure(.io(let code)): return unsafe .failure(.readError(path, String(cString: strerror(code))))
             }
         }
         guard let transport else {

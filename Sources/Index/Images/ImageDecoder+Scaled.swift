@@ -67,22 +67,22 @@ extension ImageCodecCalls {
         else {
             return .failure(Failure(status: CImageCodecs_invalidArgument, message: "minimum \(minWidth)x\(minHeight)"))
         }
-        var image = CImageCodecs_Image(pixels: nil, capacity: 0, width: 0, height: 0)
-        let failure = bytes.withUnsafeBufferPointer { data in
-            check { message, capacity in
-                CImageCodecs_jpegDecodeScaled(
+        var image = unsafe CImageCodecs_Image(pixels: nil, capacity: 0, width: 0, height: 0)
+        let failure = unsafe bytes.withUnsafeBufferPointer { data in
+            unsafe check { message, capacity in
+                unsafe CImageCodecs_jpegDecodeScaled(
                     data.baseAddress, data.count, 1, minimumWidth, minimumHeight, &image, message, capacity)
             }
         }
-        defer { CImageCodecs_free(image.pixels) }
+        defer { unsafe CImageCodecs_free(image.pixels) }
         if let failure { return .failure(failure) }
-        guard let pixels = image.pixels else {
+        guard let pixels = unsafe image.pixels else {
             return .failure(Failure(status: CImageCodecs_invalidData, message: "no pixels"))
         }
-        let width = Int(image.width)
-        let height = Int(image.height)
+        let width = unsafe Int(image.width)
+        let height = unsafe Int(image.height)
         // safe because the decoder wrote width * height * 3 bytes into the buffer it allocated.
-        let copy = Array(UnsafeBufferPointer(start: pixels, count: width * height * 3))
+        let copy = unsafe Array(UnsafeBufferPointer(start: pixels, count: width * height * 3))
         return .success(RGBImage(width: width, height: height, pixels: copy))
     }
 }

@@ -24,7 +24,7 @@ public enum SHA256 {
         func block(_ data: UnsafeBufferPointer<UInt8>, _ offset: Int) {
             for t in 0..<16 {
                 let o = offset + 4 * t
-                w[t] = UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8 | UInt32(data[o + 3])
+                w[t] = unsafe UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8 | UInt32(data[o + 3])
             }
             for t in 16..<64 {
                 let x = w[t - 15]
@@ -53,10 +53,10 @@ public enum SHA256 {
             h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
         }
         let whole = bytes.count / 64 * 64
-        bytes.withUnsafeBufferPointer { data in
+        unsafe bytes.withUnsafeBufferPointer { data in
             var offset = 0
             while offset < whole {
-                block(data, offset)
+                unsafe block(data, offset)
                 offset += 64
             }
         }
@@ -65,10 +65,10 @@ public enum SHA256 {
         while tail.count % 64 != 56 { tail.append(0) }
         let bits = UInt64(bytes.count) &* 8
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        tail.withUnsafeBufferPointer { data in
+        unsafe tail.withUnsafeBufferPointer { data in
             var offset = 0
             while offset < data.count {
-                block(data, offset)
+                unsafe block(data, offset)
                 offset += 64
             }
         }

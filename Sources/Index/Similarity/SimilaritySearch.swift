@@ -65,14 +65,14 @@ public enum SimilaritySearch {
         var pairs: [ScoredPair] = []
         let d = matrix.dimensions
         var block = [Float](repeating: 0, count: min(tile, max(n, 1)) * min(tile, max(n, 1)))
-        matrix.storage.withUnsafeBufferPointer { vectors in
+        unsafe matrix.storage.withUnsafeBufferPointer { vectors in
             guard let base = vectors.baseAddress else { return }
             for i0 in stride(from: 0, to: n, by: tile) {
                 let ti = min(tile, n - i0)
                 for j0 in stride(from: i0, to: n, by: tile) {
                     let tj = min(tile, n - j0)
-                    block.withUnsafeMutableBufferPointer { scores in
-                        cblas_sgemm(
+                    unsafe block.withUnsafeMutableBufferPointer { scores in
+                        unsafe cblas_sgemm(
                             CblasRowMajor, CblasNoTrans, CblasTrans, Int32(ti), Int32(tj), Int32(d), 1, base + i0 * d,
                             Int32(d), base + j0 * d, Int32(d), 0, scores.baseAddress, Int32(tj))
                     }
@@ -112,8 +112,8 @@ public enum SimilaritySearch {
         var pairs: [ScoredPair] = []
         let exclude = selfIndex.map { $0.map { $0 ?? -1 } }
         var block = [Float](repeating: 0, count: min(tile, max(q, 1)) * min(tile, max(n, 1)))
-        queries.storage.withUnsafeBufferPointer { queryVectors in
-            database.storage.withUnsafeBufferPointer { databaseVectors in
+        unsafe queries.storage.withUnsafeBufferPointer { queryVectors in
+            unsafe database.storage.withUnsafeBufferPointer { databaseVectors in
                 guard let queryBase = queryVectors.baseAddress, let databaseBase = databaseVectors.baseAddress else {
                     return
                 }
@@ -121,8 +121,8 @@ public enum SimilaritySearch {
                     let ti = min(tile, q - i0)
                     for j0 in stride(from: 0, to: n, by: tile) {
                         let tj = min(tile, n - j0)
-                        block.withUnsafeMutableBufferPointer { scores in
-                            cblas_sgemm(
+                        unsafe block.withUnsafeMutableBufferPointer { scores in
+                            unsafe cblas_sgemm(
                                 CblasRowMajor, CblasNoTrans, CblasTrans, Int32(ti), Int32(tj), Int32(d), 1,
                                 queryBase + i0 * d, Int32(d), databaseBase + j0 * d, Int32(d), 0, scores.baseAddress,
                                 Int32(tj))
@@ -152,16 +152,16 @@ public enum SimilaritySearch {
         var found = [[ScoredPair]](repeating: [], count: workers)
         let k = heaps.k
         let limit = threshold ?? .infinity
-        block.withUnsafeBufferPointer { scoresBuffer in
+        unsafe block.withUnsafeBufferPointer { scoresBuffer in
             // safe because the block holds rows.count * width scores (the caller's sgemm wrote them).
             let scores = scoresBuffer.baseAddress!
-            heaps.withUnsafe { heapScores, heapIndices in
-                let heapBox = UnsafeSendableBox((heapScores, heapIndices, scores))
-                found.withUnsafeMutableBufferPointer { foundBuffer in
-                    let foundBox = UnsafeSendableBox(foundBuffer.baseAddress!)
+            unsafe heaps.withUnsafe { heapScores, heapIndices in
+                let heapBox = unsafe UnsafeSendableBox((heapScores, heapIndices, scores))
+                unsafe found.withUnsafeMutableBufferPointer { foundBuffer in
+                    let foundBox = unsafe UnsafeSendableBox(foundBuffer.baseAddress!)
                     // Pass 1: rows (each worker owns a contiguous share of rows and their heaps).
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        let (heapScores, heapIndices, scores) = heapBox.value
+                        let (heapScores, heapIndices, scores) = unsafe heapBox.value
                         var local: [ScoredPair] = []
                         let share = (rows.count + workers - 1) / workers
                         let start = worker * share
@@ -170,14 +170,14 @@ public enum SimilaritySearch {
                         for r in start..<end {
                             let row = rows.lowerBound + r
                             let skip = exclude?[row] ?? (diagonal ? row : -1)
-                            let line = scores + r * width
+                            let line = unsafe scores + r * width
                             let heapBase = row * k
                             let firstColumn = diagonal ? r + 1 : 0  // pairs: above the diagonal only
-                            var bar = k > 0 ? min(heapScores[heapBase], limit.nextDown) : limit.nextDown
+                            var bar = unsafe k > 0 ? min(heapScores[heapBase], limit.nextDown) : limit.nextDown
                             var c = 0
                             while c < width {
                                 if c + 8 <= width {
-                                    let chunk = UnsafeRawPointer(line + c).loadUnaligned(as: SIMD8<Float>.self)
+                                    let chunk = unsafe UnsafeRawPointer(line + c).loadUnaligned(as: SIMD8<Float>.self)
                                     if !any(chunk .> SIMD8(repeating: bar)) {
                                         c += 8
                                         continue
@@ -185,46 +185,46 @@ public enum SimilaritySearch {
                                 }
                                 let upper = min(c + 8, width)
                                 while c < upper {
-                                    let score = line[c]
+                                    let score = unsafe line[c]
                                     if score > bar {
                                         let column = columns.lowerBound + c
                                         if column != skip {
-                                            if k > 0 && score > heapScores[heapBase] {
-                                                Heaps.replaceTop(heapScores + heapBase, heapIndices + heapBase, k, score, column)
+                                            if unsafe k > 0 && score > heapScores[heapBase] {
+                                                unsafe Heaps.replaceTop(heapScores + heapBase, heapIndices + heapBase, k, score, column)
                                             }
                                             if score >= limit && (!diagonal || c >= firstColumn) {
                                                 local.append(ScoredPair(first: row, second: column, score: score))
                                             }
                                         }
-                                        bar = k > 0 ? min(heapScores[heapBase], limit.nextDown) : limit.nextDown
+                                        bar = unsafe k > 0 ? min(heapScores[heapBase], limit.nextDown) : limit.nextDown
                                     }
                                     c += 1
                                 }
                             }
                         }
-                        foundBox.value[worker] = local
+                        unsafe foundBox.value[worker] = local
                     }
                     guard mirrored, k > 0 else { return }
                     // Pass 2: columns (each worker owns a share of columns and their heaps).
                     let columnWorkers = max(1, min(threads, width))
                     DispatchQueue.concurrentPerform(iterations: columnWorkers) { worker in
-                        let (heapScores, heapIndices, scores) = heapBox.value
+                        let (heapScores, heapIndices, scores) = unsafe heapBox.value
                         let share = (width + columnWorkers - 1) / columnWorkers
                         let start = worker * share
                         let end = min(width, start + share)
                         guard start < end else { return }
                         var bars = [Float](repeating: 0, count: end - start)
-                        for c in start..<end { bars[c - start] = heapScores[(columns.lowerBound + c) * k] }
-                        bars.withUnsafeMutableBufferPointer { barBuffer in
+                        for c in start..<end { bars[c - start] = unsafe heapScores[(columns.lowerBound + c) * k] }
+                        unsafe bars.withUnsafeMutableBufferPointer { barBuffer in
                             let bar = barBuffer.baseAddress!
                             for r in 0..<rows.count {
-                                let line = scores + r * width
+                                let line = unsafe scores + r * width
                                 let row = rows.lowerBound + r
                                 var c = start
                                 while c < end {
                                     if c + 8 <= end {
-                                        let chunk = UnsafeRawPointer(line + c).loadUnaligned(as: SIMD8<Float>.self)
-                                        let bars8 = UnsafeRawPointer(bar + (c - start)).loadUnaligned(as: SIMD8<Float>.self)
+                                        let chunk = unsafe UnsafeRawPointer(line + c).loadUnaligned(as: SIMD8<Float>.self)
+                                        let bars8 = unsafe UnsafeRawPointer(bar + (c - start)).loadUnaligned(as: SIMD8<Float>.self)
                                         if !any(chunk .> bars8) {
                                             c += 8
                                             continue
@@ -232,11 +232,11 @@ public enum SimilaritySearch {
                                     }
                                     let upper = min(c + 8, end)
                                     while c < upper {
-                                        let score = line[c]
-                                        if score > bar[c - start] {
+                                        let score = unsafe line[c]
+                                        if unsafe score > bar[c - start] {
                                             let heapBase = (columns.lowerBound + c) * k
-                                            Heaps.replaceTop(heapScores + heapBase, heapIndices + heapBase, k, score, row)
-                                            bar[c - start] = heapScores[heapBase]
+                                            unsafe Heaps.replaceTop(heapScores + heapBase, heapIndices + heapBase, k, score, row)
+                                            unsafe bar[c - start] = unsafe heapScores[heapBase]
                                         }
                                         c += 1
                                     }
@@ -269,10 +269,10 @@ struct Heaps {
     mutating func withUnsafe<R>(
         _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int>) -> R
     ) -> R {
-        scores.withUnsafeMutableBufferPointer { scores in
-            indices.withUnsafeMutableBufferPointer { indices in
+        unsafe scores.withUnsafeMutableBufferPointer { scores in
+            unsafe indices.withUnsafeMutableBufferPointer { indices in
                 // safe because both arrays have rows * k elements; with k == 0 nothing is ever read.
-                body(scores.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, indices.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+                unsafe body(scores.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, indices.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             }
         }
     }
@@ -285,14 +285,14 @@ struct Heaps {
             let left = 2 * position + 1
             guard left < k else { break }
             let right = left + 1
-            let child = right < k && scores[right] < scores[left] ? right : left
-            guard scores[child] < score else { break }
-            scores[position] = scores[child]
-            indices[position] = indices[child]
+            let child = unsafe right < k && scores[right] < scores[left] ? right : left
+            guard unsafe scores[child] < score else { break }
+            unsafe scores[position] = unsafe scores[child]
+            unsafe indices[position] = unsafe indices[child]
             position = child
         }
-        scores[position] = score
-        indices[position] = index
+        unsafe scores[position] = score
+        unsafe indices[position] = index
     }
 
     /// Every row's kept neighbours, best first, ties by lower index.

@@ -39,13 +39,13 @@ public struct VectorMatrix: Sendable, Hashable {
     /// Scales every row to unit length (rows of zeros stay zero).
     public mutating func normalizeRows() {
         let d = dimensions
-        storage.withUnsafeMutableBufferPointer { values in
+        unsafe storage.withUnsafeMutableBufferPointer { values in
             for row in 0..<(values.count / d) {
                 var sum: Float = 0
-                for index in (row * d)..<((row + 1) * d) { sum += values[index] * values[index] }
+                for index in (row * d)..<((row + 1) * d) { unsafe sum += values[index] * values[index] }
                 guard sum > 0 else { continue }
                 let scale = 1 / sum.squareRoot()
-                for index in (row * d)..<((row + 1) * d) { values[index] *= scale }
+                for index in (row * d)..<((row + 1) * d) { unsafe values[index] *= scale }
             }
         }
     }
