@@ -78,11 +78,13 @@ extension CatalogReader {
         try setShop(shopID, on: sibling)
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         do {
-            let exported = try connection.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
+            // An imported snapshot (another session's), else this transaction's own, exported.
+            let exported = try snapshot ?? connection.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
             // A snapshot id is hex digits and dashes (`00000003-0000001B-1`); SET takes no bind parameters.
             guard !exported.isEmpty, exported.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit }) else {
-                throw ExtractError("unexpected snapshot id from pg_export_snapshot()", table: "product")
+                throw ExtractError("unexpected snapshot id \(snapshot == nil ? "from pg_export_snapshot()" : "to import")", table: "product")
             }
+            if snapshot != nil { try connection.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(exported)'")) }
             try sibling.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try sibling.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(exported)'"))
             logger.debug("catalog copy", metadata: ["catalog.table": "product+productimage", "catalog.shop": "\(shopID.map { String($0) } ?? "")"])
