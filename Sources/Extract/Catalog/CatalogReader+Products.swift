@@ -56,9 +56,16 @@ extension CatalogReader {
 
     /// Starts the product read: two streams merged client-side when a second connection can share this
     /// one's snapshot, else the aggregated single stream.
+    /// With an imported ``CatalogReader/snapshot`` and no second connection, the single stream runs in a
+    /// REPEATABLE READ transaction on `connection` pinned to that snapshot, which the caller ends.
     func productSource(shopID: Int64?) throws -> ProductSource {
         if let merge = try startMerge(shopID: shopID) { return .merge(merge) }
         try setShop(shopID, on: connection)
+        if let snapshot, !connection.isInTransaction,
+           !snapshot.isEmpty, snapshot.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit }) {
+            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try connection.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"))
+        }
         let cursor = try connection.copyOut("COPY (\(Self.aggregatedProductQuery)) TO STDOUT WITH (FORMAT binary)")
         return .aggregated(AggregatedProducts(reader: BinaryCopyReader(cursor: cursor, source: "product", fieldCount: 16)))
     }

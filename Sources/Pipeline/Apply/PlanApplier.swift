@@ -1,0 +1,211 @@
+public import BackstopModel
+public import BackstopPostgres
+public import BackstopStore
+import Foundation
+public import Logging
+
+/// What an apply did.
+public struct ApplyOutcome: Sendable {
+    /// Steps written by this apply.
+    public var applied = 0
+    /// Steps not written because their row changed since the plan was made (a webhook wrote it), or an
+    /// insert's id appeared meanwhile: the concurrent write is kept, never overwritten.
+    public var conflicts: [PlanStep] = []
+    /// Steps the plan itself skips (a reason each).
+    public var skipped = 0
+    /// Steps an earlier apply of this plan already finished (a resumed apply does not repeat them).
+    public var alreadyDone = 0
+    /// Batches committed by this apply.
+    public var batches = 0
+    /// Catalog rows this apply inserted, updated or deleted (products, image rows, orders, history rows).
+    public var rowsWritten = 0
+    /// Seconds spent writing (for the throughput in logs and benchmarks, never compared by tests).
+    public var seconds = 0.0
+
+    /// Creates an empty outcome.
+    public init() {}
+}
+
+/// Applies a stored plan's pending steps to the catalog: batches of consecutive steps of one phase and
+/// action, each staged with COPY into a temporary table and written with one set-based statement, in one
+/// transaction per batch together with the steps' outcomes and the checkpoint. A step writes only if its
+/// row still has the version the plan saw (or the version an earlier step of this plan left); otherwise
+/// it is a conflict and the row is left as it is. Killed at any point, an apply leaves whole batches only,
+/// and the same call again finishes the plan without repeating a step.
+///
+/// Writes look like the webhook's: kopecks, enum NAMES, `updated_at = now()`, type FLOWERS and `[]`
+/// lists on insert, image rows `order` = position and `is_primary` = first, history rows with lowercase
+/// values. They are tagged: `changed_by = 'backstop'` in `orderhistory`, `application_name =
+/// 'backstop-apply'`, the transaction setting `backstop.apply`, and each applied step's written row
+/// version in `backstop.plan_step` (view `backstop.applied_write`).
+public struct PlanApplier {
+    /// The connection that writes (it should hold the run lock).
+    public let connection: PGConnection
+    /// Steps per batch (one transaction, one COPY).
+    public var batchSize: Int
+    /// Where progress goes.
+    public var logger: Logger
+
+    /// Creates an applier.
+    public init(connection: PGConnection, batchSize: Int, logger: Logger) {
+        self.connection = connection
+        self.batchSize = max(1, batchSize)
+        self.logger = logger
+    }
+
+    /// Applies `stored`'s pending steps as run `applyRunID`.
+    ///
+    /// - Throws: ``PipelineError`` naming the batch when one fails; that batch is rolled back whole and
+    ///   every earlier one stays committed (run the same apply again to finish).
+    public func apply(_ stored: StoredPlan, applyRunID: Int64) throws -> ApplyOutcome {
+        let plan = stored.plan
+        guard let planID = plan.planID else { throw PipelineError("the plan has not been stored") }
+        let store = PlanStore(connection: connection)
+        var outcome = ApplyOutcome()
+        outcome.skipped = plan.steps.count { $0.action == .skip }
+        outcome.alreadyDone = stored.outcomes.values.count { $0.outcome != .skipped }
+        // The version each row was left in by this plan's applied steps: a later step on the same row expects it.
+        var written: [String: RowVersion] = [:]
+        for step in plan.steps {
+            if let state = stored.outcomes[step.seq], state.outcome == .applied, let version = state.written {
+                written[Self.rowKey(step)] = version
+            }
+        }
+        let pending = stored.pending.filter { $0.action != .skip }
+        guard !pending.isEmpty else {
+            if stored.status != "applied" { try store.setStatus("applied", planID: planID) }
+            return outcome
+        }
+        try prepareSession()
+        try store.setStatus("applying", planID: planID)
+        var committed = (applied: stored.outcomes.values.count { $0.outcome == .applied },
+                         conflicts: stored.outcomes.values.count { $0.outcome == .conflict })
+        let firstBatch = (try? lastBatch(planID: planID)).map { $0 + 1 } ?? 1
+        let started = DispatchTime.now().uptimeNanoseconds
+        for (offset, batch) in Self.batches(pending, size: batchSize).enumerated() {
+            let number = firstBatch + offset
+            let result: BatchResult
+            do {
+                result = try connection.transaction { connection -> BatchResult in
+                    try connection.execute(
+                        "SELECT set_config('backstop.apply', \("plan \(planID) batch \(number) run \(applyRunID)"), true)")
+                    var steps = batch.steps
+                    for i in steps.indices where steps[i].version != nil {
+                        if let version = written[Self.rowKey(steps[i])] { steps[i].version = version }
+                    }
+                    let result = try write(batch.kind, steps: steps, shopID: plan.shopID)
+                    try store.recordBatch(
+                        planID: planID, applyRunID: applyRunID, batch: number,
+                        applied: result.applied.map { (seq: $0.key, written: $0.value) }, conflicts: result.conflicts)
+                    try store.checkpoint(
+                        plan, applyRunID: applyRunID, batch: number, lastSeq: steps.last?.seq ?? 0,
+                        applied: committed.applied + result.applied.count,
+                        conflicts: committed.conflicts + result.conflicts.count)
+                    return result
+                }
+            } catch {
+                throw PipelineError(
+                    "plan \(planID): batch \(number) (\(batch.kind.rawValue), steps \(batch.steps.first?.seq ?? 0)…\(batch.steps.last?.seq ?? 0)) "
+                        + "failed and was rolled back whole; \(outcome.batches) batches of this apply are committed. "
+                        + "Run the same apply again to finish the plan. \(error)")
+            }
+            outcome.batches += 1
+            outcome.applied += result.applied.count
+            outcome.rowsWritten += result.rows
+            committed.applied += result.applied.count
+            committed.conflicts += result.conflicts.count
+            let bySeq = Dictionary(batch.steps.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
+            for (seq, version) in result.applied {
+                if let step = bySeq[seq], let version { written[Self.rowKey(step)] = version }
+            }
+            outcome.conflicts.append(contentsOf: result.conflicts.compactMap { bySeq[$0] })
+            logger.info(
+                "apply batch committed",
+                metadata: [
+                    "plan.id": "\(planID)", "apply.batch": "\(number)", "apply.kind": "\(batch.kind.rawValue)",
+                    "apply.applied": "\(result.applied.count)", "apply.conflicts": "\(result.conflicts.count)",
+                ])
+        }
+        outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        try store.setStatus("applied", planID: planID)
+        return outcome
+    }
+
+    /// The session settings of a writing connection: its name in `pg_stat_activity` and server logs, and a
+    /// check that ends the server side promptly when the client is gone (PostgreSQL ≥ 14), so a killed
+    /// apply releases its locks and the run lock without waiting for its next write.
+    func prepareSession() throws {
+        try connection.execute("SELECT set_config('application_name', 'backstop-apply', false)")
+        if connection.serverVersionNumber >= 140_000 {
+            try connection.execute("SELECT set_config('client_connection_check_interval', '1000', false)")
+        }
+        try createStageTables()
+    }
+
+    /// The last batch number an apply of this plan committed (numbering continues across resumed applies).
+    func lastBatch(planID: Int64) throws -> Int {
+        let result = try connection.execute("SELECT coalesce(max(batch), 0) FROM backstop.plan_step WHERE plan_id = \(planID)")
+        return try result.int(row: 0, column: 0)
+    }
+
+    /// The row a step's version belongs to: a product's image rows share the product's version.
+    static func rowKey(_ step: PlanStep) -> String {
+        switch step.entity {
+        case "product", "productimage": "product:\(step.target ?? 0)"
+        case "order": "order:\(step.target ?? 0)"
+        default: "\(step.entity):\(step.key)"
+        }
+    }
+
+    /// Consecutive pending steps of one kind, at most `size` each (plan order is dependency order).
+    static func batches(_ steps: [PlanStep], size: Int) -> [Batch] {
+        var out: [Batch] = []
+        for step in steps {
+            guard let kind = BatchKind(step) else { continue }
+            if let last = out.last, last.kind == kind, last.steps.count < size, kind != .sequence {
+                out[out.count - 1].steps.append(step)
+            } else {
+                out.append(Batch(kind: kind, steps: [step]))
+            }
+        }
+        return out
+    }
+
+    /// Steps that go through one statement shape.
+    struct Batch {
+        var kind: BatchKind
+        var steps: [PlanStep]
+    }
+
+    /// The statement shape a step takes.
+    enum BatchKind: String {
+        case productInsert = "product insert"
+        case productUpdate = "product update"
+        case productImages = "product images"
+        case orderStatus = "order status"
+        case orderLink = "order link"
+        case sequence = "sequence"
+
+        init?(_ step: PlanStep) {
+            switch (step.entity, step.action) {
+            case ("product", .insert): self = .productInsert
+            case ("product", .update), ("product", .softDelete): self = .productUpdate
+            case ("productimage", .update), ("productimage", .insertImages): self = .productImages
+            case ("order", .updateStatus): self = .orderStatus
+            case ("order", .backfillLink): self = .orderLink
+            case ("sequence", .advanceSequence): self = .sequence
+            default: return nil
+            }
+        }
+    }
+
+    /// What one batch wrote.
+    struct BatchResult {
+        /// Applied step `seq` → the row version it left (nil for a sequence).
+        var applied: [Int: RowVersion?] = [:]
+        /// Steps not applied (the row's version changed, or the id exists).
+        var conflicts: [Int] = []
+        /// Catalog rows written.
+        var rows = 0
+    }
+}
