@@ -17,6 +17,12 @@ public struct StoredPlan: Sendable {
         public var outcome: StepOutcome
         /// The row's version after the step wrote it (applied steps).
         public var written: RowVersion?
+
+        /// Creates a state.
+        public init(outcome: StepOutcome, written: RowVersion?) {
+            self.outcome = outcome
+            self.written = written
+        }
     }
 
     /// The steps without an outcome, in plan order.
