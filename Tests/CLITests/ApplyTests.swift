@@ -140,7 +140,7 @@ struct ApplyTests {
             #expect(apply.status == 2, "conflicts exit 2: \(apply.out)\(apply.err)")
             let outcomes = try sql(
                 conninfo,
-                "SELECT seq::text, outcome, entity, target::text FROM backstop.plan_step WHERE plan_id = 1 AND action <> 'skip'")
+                "SELECT s.seq::text, o.outcome, s.entity, s.target::text FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o USING (plan_id, seq) WHERE s.plan_id = 1 AND s.action <> 'skip'")
             for row in outcomes {
                 let target = row[3].flatMap { Int64($0) }
                 let hit = row[2] == "order" ? target == ordered : (target.map(touched.contains) ?? false)
@@ -196,7 +196,7 @@ struct ApplyTests {
                 return !backend.isEmpty
             }
             #expect(blocked, "the apply reached the locked row")
-            let committedBefore = try sql(conninfo, "SELECT count(*)::int FROM backstop.plan_step WHERE plan_id = 1 AND outcome = 'applied'")
+            let committedBefore = try sql(conninfo, "SELECT count(*)::int FROM backstop.plan_step_outcome WHERE plan_id = 1 AND outcome = 'applied'")
             #expect((committedBefore.first?[0]).flatMap { Int($0) } ?? 0 >= 2, "earlier batches committed")
             try interrupt(process, backend, conninfo)
             try holder.execute("ROLLBACK")
@@ -209,7 +209,7 @@ struct ApplyTests {
             // No batch half-applied: a step without an outcome left its rows as they were; an applied one wrote.
             let mid = try CatalogRows.read(conninfo)
             let outcome = Dictionary(uniqueKeysWithValues: try sql(
-                conninfo, "SELECT seq, coalesce(outcome, '') FROM backstop.plan_step WHERE plan_id = 1"
+                conninfo, "SELECT s.seq, coalesce(o.outcome, '') FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o USING (plan_id, seq) WHERE s.plan_id = 1"
             ).map { (Int($0[0] ?? "") ?? 0, $0[1] ?? "") })
             #expect(outcome.values.contains("") && outcome.values.contains("applied"), "interrupted mid-plan: \(outcome)")
             for (seq, step) in writes where step.entity != "sequence" {
@@ -225,7 +225,7 @@ struct ApplyTests {
             }
             let batches = try sql(
                 conninfo,
-                "SELECT (SELECT max(batch) FROM backstop.plan_step WHERE plan_id = 1)::text, (SELECT position->>'batch' FROM backstop.checkpoint)")
+                "SELECT (SELECT max(batch) FROM backstop.plan_step_outcome WHERE plan_id = 1)::text, (SELECT position->>'batch' FROM backstop.checkpoint)")
             #expect(batches.first?[0] == batches.first?[1], "the checkpoint is the last committed batch")
 
             // Re-run: finishes the plan without repeating a step.

@@ -22,19 +22,39 @@ extension PlanApplier {
             ) ON COMMIT DELETE ROWS;
             CREATE TEMP TABLE IF NOT EXISTS backstop_stage_ok (seq integer NOT NULL, target bigint NOT NULL)
                 ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_current (
+                id bigint NOT NULL, product_id bigint NOT NULL, url text, ord integer, primary_ boolean, pos integer NOT NULL
+            ) ON COMMIT DELETE ROWS;
+            CREATE INDEX IF NOT EXISTS backstop_stage_image_target ON pg_temp.backstop_stage_image (target, position);
+            CREATE INDEX IF NOT EXISTS backstop_stage_current_position ON pg_temp.backstop_stage_current (product_id, pos);
             """)
     }
 
     /// Stages and writes one batch (inside its transaction) and says which steps were applied.
-    func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64) throws -> BatchResult {
+    ///
+    /// - Parameter chained: the rows (``rowKey(_:)``) with more than one writing step in the plan: their
+    ///   whole version is read back for the next step; every other written row records this transaction's
+    ///   id as its `xmin`, which is what the row carries after the write.
+    func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64, chained: Set<String>) throws -> BatchResult {
+        var result: BatchResult
         switch kind {
-        case .productInsert: return try insertProducts(steps, shopID: shopID)
-        case .productUpdate: return try updateProducts(steps, shopID: shopID)
-        case .productImages: return try writeImages(steps, shopID: shopID)
-        case .orderStatus: return try updateStatuses(steps, shopID: shopID)
-        case .orderLink: return try backfillLinks(steps, shopID: shopID)
+        case .productInsert: result = try insertProducts(steps, shopID: shopID)
+        case .productUpdate: result = try updateProducts(steps, shopID: shopID)
+        case .productImages: result = try writeImages(steps, shopID: shopID)
+        case .orderStatus: result = try updateStatuses(steps, shopID: shopID)
+        case .orderLink: result = try backfillLinks(steps, shopID: shopID)
         case .sequence: return try advanceSequences(steps)
         }
+        let applied = Set(result.applied.keys)
+        // An image step leaves the product row as it was: its version is read whole, like a chained row's.
+        let reread = steps.filter { applied.contains($0.seq) && (chained.contains(Self.rowKey($0)) || $0.entity == "productimage") }
+            .map(\.seq)
+        let versions = reread.isEmpty ? [:] : (kind == .orderStatus || kind == .orderLink)
+            ? try orderVersions(reread) : try productVersions(reread)
+        let xid = try connection.execute("SELECT (txid_current() % 4294967296)::bigint").string(row: 0, column: 0)
+            .flatMap { Int64($0) } ?? 0
+        for seq in applied { result.applied[seq] = .some(versions[seq] ?? RowVersion(xmin: xid, checksum: "")) }
+        return result
     }
 
     // MARK: Products
@@ -57,14 +77,14 @@ extension PlanApplier {
             images AS (
                 INSERT INTO productimage (product_id, url, "order", is_primary, created_at)
                 SELECT i.target, i.url, i.position, i.position = 0, now()
-                  FROM pg_temp.backstop_stage_image i JOIN ins ON ins.id = i.target
+                  FROM ins JOIN pg_temp.backstop_stage_image i ON i.target = ins.id
                  ORDER BY i.target, i.position
                 RETURNING 1)
-            SELECT s.seq, (SELECT count(*) FROM images)::int FROM pg_temp.backstop_stage_product s JOIN ins ON ins.id = s.target
+            SELECT id, (SELECT count(*) FROM images)::int FROM ins
             """)
-        let applied = try appliedSeqs(result)
-        return try finish(steps, applied: applied, rows: applied.count + (result.rows.first?[1].flatMap { Int($0) } ?? 0),
-                          versions: productVersions)
+        let inserted = Set(try (0..<result.rowCount).map { Int64(try result.int(row: $0, column: 0)) })
+        let applied = steps.filter { $0.target.map(inserted.contains) ?? false }.map(\.seq)
+        return finish(steps, applied: applied, rows: applied.count + (result.rows.first?[1].flatMap { Int($0) } ?? 0))
     }
 
     /// Updates the named columns (or `enabled = false`) of products still at their planned version.
@@ -86,7 +106,7 @@ extension PlanApplier {
             RETURNING s.seq
             """)
         let applied = try appliedSeqs(result)
-        return try finish(steps, applied: applied, rows: applied.count, versions: productVersions)
+        return finish(steps, applied: applied, rows: applied.count)
     }
 
     /// Makes each product's image rows equal to its planned list, by position: rows updated in place (ids
@@ -104,37 +124,38 @@ extension PlanApplier {
                AND \(CatalogVersionSQL.productXmin) = s.row_xmin AND \(CatalogVersionSQL.productChecksum) = s.row_checksum
                FOR UPDATE OF p
             """)
-        let counts = try connection.execute(
+        // Each statement joins the staged rows to the catalog through indexes (productimage by product and by
+        // id, the staged lists by product and position).
+        try connection.execute(
             """
-            WITH cur AS (
-                SELECT i.id, i.product_id, i.url, i."order" AS ord, coalesce(i.is_primary, false) AS primary_,
-                       (row_number() OVER (PARTITION BY i.product_id ORDER BY i."order", i.id) - 1)::int AS pos
-                  FROM productimage i JOIN pg_temp.backstop_stage_ok k ON k.target = i.product_id),
-            want AS (
-                SELECT w.target, w.position, w.url
-                  FROM pg_temp.backstop_stage_image w JOIN pg_temp.backstop_stage_ok k ON k.target = w.target),
-            upd AS (
-                UPDATE productimage i SET url = w.url, "order" = w.position, is_primary = (w.position = 0)
-                  FROM cur JOIN want w ON w.target = cur.product_id AND w.position = cur.pos
-                 WHERE i.id = cur.id
-                   AND (cur.url, cur.ord, cur.primary_) IS DISTINCT FROM (w.url, w.position, w.position = 0)
-                RETURNING 1),
-            del AS (
-                DELETE FROM productimage i USING cur
-                 WHERE i.id = cur.id
-                   AND NOT EXISTS (SELECT 1 FROM want w WHERE w.target = cur.product_id AND w.position = cur.pos)
-                RETURNING 1),
-            ins AS (
-                INSERT INTO productimage (product_id, url, "order", is_primary, created_at)
-                SELECT w.target, w.url, w.position, w.position = 0, now() FROM want w
-                 WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.product_id = w.target AND cur.pos = w.position)
-                 ORDER BY w.target, w.position
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM upd)::int + (SELECT count(*) FROM del)::int + (SELECT count(*) FROM ins)::int
+            INSERT INTO pg_temp.backstop_stage_current (id, product_id, url, ord, primary_, pos)
+            SELECT i.id, i.product_id, i.url, i."order", coalesce(i.is_primary, false),
+                   (row_number() OVER (PARTITION BY i.product_id ORDER BY i."order", i.id) - 1)::int
+              FROM pg_temp.backstop_stage_ok k JOIN productimage i ON i.product_id = k.target
+            """)
+        let updated = try connection.execute(
+            """
+            UPDATE productimage i SET url = w.url, "order" = w.position, is_primary = (w.position = 0)
+              FROM pg_temp.backstop_stage_current c
+              JOIN pg_temp.backstop_stage_image w ON w.target = c.product_id AND w.position = c.pos
+             WHERE i.id = c.id AND (c.url, c.ord, c.primary_) IS DISTINCT FROM (w.url, w.position, w.position = 0)
+            """)
+        let deleted = try connection.execute(
+            """
+            DELETE FROM productimage i USING pg_temp.backstop_stage_current c
+             WHERE i.id = c.id
+               AND NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_image w WHERE w.target = c.product_id AND w.position = c.pos)
+            """)
+        let inserted = try connection.execute(
+            """
+            INSERT INTO productimage (product_id, url, "order", is_primary, created_at)
+            SELECT w.target, w.url, w.position, w.position = 0, now()
+              FROM pg_temp.backstop_stage_ok k JOIN pg_temp.backstop_stage_image w ON w.target = k.target
+             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_current c WHERE c.product_id = w.target AND c.pos = w.position)
+             ORDER BY w.target, w.position
             """)
         let applied = try appliedSeqs(try connection.execute("SELECT seq FROM pg_temp.backstop_stage_ok"))
-        return try finish(steps, applied: applied, rows: counts.string(row: 0, column: 0).flatMap { Int($0) } ?? 0,
-                          versions: productVersions)
+        return finish(steps, applied: applied, rows: updated.affectedRows + deleted.affectedRows + inserted.affectedRows)
     }
 
     /// The versions the applied product steps left, read in the batch's transaction.
@@ -169,7 +190,7 @@ extension PlanApplier {
             SELECT seq, (SELECT count(*) FROM history)::int FROM upd
             """)
         let applied = try appliedSeqs(result)
-        return try finish(steps, applied: applied, rows: applied.count * 2, versions: orderVersions)
+        return finish(steps, applied: applied, rows: applied.count * 2)
     }
 
     /// Back-fills `bitrix_order_id` of orders still at their planned version, unless another order holds
@@ -186,7 +207,7 @@ extension PlanApplier {
             RETURNING s.seq
             """)
         let applied = try appliedSeqs(result)
-        return try finish(steps, applied: applied, rows: applied.count, versions: orderVersions)
+        return finish(steps, applied: applied, rows: applied.count)
     }
 
     /// The versions the applied order steps left.
@@ -298,13 +319,11 @@ extension PlanApplier {
         try (0..<result.rowCount).map { try result.int(row: $0, column: 0) }
     }
 
-    /// The batch's result: applied steps with the versions they left, the rest conflicts.
-    func finish(
-        _ steps: [PlanStep], applied: [Int], rows: Int, versions: ([Int]) throws -> [Int: RowVersion]
-    ) throws -> BatchResult {
+    /// The batch's result: the applied steps (their versions filled in by ``write(_:steps:shopID:chained:)``),
+    /// the rest conflicts.
+    func finish(_ steps: [PlanStep], applied: [Int], rows: Int) -> BatchResult {
         var result = BatchResult(rows: rows)
-        let left = applied.isEmpty ? [:] : try versions(applied)
-        for seq in applied { result.applied[seq] = .some(left[seq]) }
+        for seq in applied { result.applied[seq] = .some(nil) }
         let done = Set(applied)
         result.conflicts = steps.map(\.seq).filter { !done.contains($0) }
         return result

@@ -80,20 +80,36 @@ public struct PlanApplier {
         try store.setStatus("applying", planID: planID)
         var committed = (applied: stored.outcomes.values.count { $0.outcome == .applied },
                          conflicts: stored.outcomes.values.count { $0.outcome == .conflict })
-        let firstBatch = (try? lastBatch(planID: planID)).map { $0 + 1 } ?? 1
+        let firstBatch = try store.lastBatch(planID: planID) + 1
+        // Rows with more than one writing step: their full version is read after each step, for the next one.
+        var stepsPerRow: [String: Int] = [:]
+        for step in plan.steps where step.action != .skip { stepsPerRow[Self.rowKey(step), default: 0] += 1 }
+        let chained = Set(stepsPerRow.filter { $0.value > 1 }.keys)
         let started = DispatchTime.now().uptimeNanoseconds
         for (offset, batch) in Self.batches(pending, size: batchSize).enumerated() {
             let number = firstBatch + offset
             let result: BatchResult
+            let batchStarted = DispatchTime.now().uptimeNanoseconds
+            var writeMilliseconds: UInt64 = 0
             do {
                 result = try connection.transaction { connection -> BatchResult in
+                    // The tag of this transaction's writes; index nested loops for every join (a batch is small beside
+                    // the catalog and the staging tables have no statistics: the planner would otherwise hash whole
+                    // tables, computing every row's checksum, once per batch); and no JIT, whose compile time, set off
+                    // by those missing statistics, cost more than the statements themselves.
                     try connection.execute(
-                        "SELECT set_config('backstop.apply', \("plan \(planID) batch \(number) run \(applyRunID)"), true)")
+                        """
+                        SELECT set_config('backstop.apply', \("plan \(planID) batch \(number) run \(applyRunID)"), true),
+                               set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+                               set_config('jit', 'off', true)
+                        """)
                     var steps = batch.steps
                     for i in steps.indices where steps[i].version != nil {
                         if let version = written[Self.rowKey(steps[i])] { steps[i].version = version }
                     }
-                    let result = try write(batch.kind, steps: steps, shopID: plan.shopID)
+                    let writeStarted = DispatchTime.now().uptimeNanoseconds
+                    let result = try write(batch.kind, steps: steps, shopID: plan.shopID, chained: chained)
+                    writeMilliseconds = (DispatchTime.now().uptimeNanoseconds - writeStarted) / 1_000_000
                     try store.recordBatch(
                         planID: planID, applyRunID: applyRunID, batch: number,
                         applied: result.applied.map { (seq: $0.key, written: $0.value) }, conflicts: result.conflicts)
@@ -124,6 +140,8 @@ public struct PlanApplier {
                 metadata: [
                     "plan.id": "\(planID)", "apply.batch": "\(number)", "apply.kind": "\(batch.kind.rawValue)",
                     "apply.applied": "\(result.applied.count)", "apply.conflicts": "\(result.conflicts.count)",
+                    "apply.write_ms": "\(writeMilliseconds)",
+                    "apply.batch_ms": "\((DispatchTime.now().uptimeNanoseconds - batchStarted) / 1_000_000)",
                 ])
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -140,12 +158,6 @@ public struct PlanApplier {
             try connection.execute("SELECT set_config('client_connection_check_interval', '1000', false)")
         }
         try createStageTables()
-    }
-
-    /// The last batch number an apply of this plan committed (numbering continues across resumed applies).
-    func lastBatch(planID: Int64) throws -> Int {
-        let result = try connection.execute("SELECT coalesce(max(batch), 0) FROM backstop.plan_step WHERE plan_id = \(planID)")
-        return try result.int(row: 0, column: 0)
     }
 
     /// The row a step's version belongs to: a product's image rows share the product's version.

@@ -61,7 +61,7 @@ public struct PlanStore {
             try connection.copyIn(
                 """
                 COPY backstop.plan_step (plan_id, seq, action, entity, entity_key, expected, desired, phase, target,
-                                         resolves, row_xmin, row_checksum, intended, reason, outcome) FROM STDIN
+                                         resolves, row_xmin, row_checksum, intended, reason) FROM STDIN
                 """
             ) { buffer in
                 while index < steps.count, buffer.count < 1 << 20 {
@@ -69,12 +69,13 @@ public struct PlanStore {
                     CopyText.appendRow(
                         [String(planID), String(s.seq), s.action.rawValue, s.entity, s.key, PlanValue.jsonObject(s.was),
                          PlanValue.jsonObject(s.set), s.phase.rawValue, s.target.map(String.init), Self.arrayLiteral(s.resolves),
-                         s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason,
-                         s.action == .skip ? StepOutcome.skipped.rawValue : nil], to: &buffer)
+                         s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason], to: &buffer)
                     index += 1
                 }
                 return index < steps.count
             }
+            let skips = steps.filter { $0.action == .skip }.map { (seq: $0.seq, outcome: StepOutcome.skipped, written: RowVersion?.none) }
+            try appendOutcomes(skips, planID: planID, applyRunID: nil, batch: nil)
             var stored = plan
             stored.planID = planID
             stored.runID = runID
@@ -107,15 +108,16 @@ public struct PlanStore {
         let steps = try connection.execute(
             """
             SELECT coalesce(json_agg(json_build_object(
-                     'seq', seq, 'phase', phase, 'action', action, 'entity', entity, 'target', target, 'key', entity_key,
+                     'seq', s.seq, 'phase', phase, 'action', action, 'entity', entity, 'target', target, 'key', entity_key,
                      'resolves', resolves, 'set', desired, 'was', expected,
                      'version', CASE WHEN row_xmin IS NULL THEN NULL
                                      ELSE json_build_object('xmin', row_xmin, 'checksum', row_checksum) END,
-                     'intended', intended, 'reason', reason, 'outcome', outcome,
-                     'written', CASE WHEN written_xmin IS NULL THEN NULL
-                                     ELSE json_build_object('xmin', written_xmin, 'checksum', written_checksum) END)
-                   ORDER BY seq), '[]')::text
-              FROM backstop.plan_step WHERE plan_id = \(planID)
+                     'intended', intended, 'reason', reason, 'outcome', o.outcome,
+                     'written', CASE WHEN o.written_xmin IS NULL THEN NULL
+                                     ELSE json_build_object('xmin', o.written_xmin, 'checksum', coalesce(o.written_checksum, '')) END)
+                   ORDER BY s.seq), '[]')::text
+              FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o ON o.plan_id = s.plan_id AND o.seq = s.seq
+             WHERE s.plan_id = \(planID)
             """)
         let decoder = JSONDecoder()
         let rows = try decoder.decode([StoredStepRow].self, from: Data((steps.string(row: 0, column: 0) ?? "[]").utf8))
@@ -145,29 +147,46 @@ public struct PlanStore {
     }
 
     /// Records one batch's outcomes: applied steps with the version they left, conflicts without. Call it
-    /// inside the batch's transaction, so the outcomes commit with the writes or not at all.
+    /// inside the batch's transaction, so the outcomes commit with the writes or not at all; a step that
+    /// already has an outcome fails the batch (the primary key), so no step is ever written twice.
     public func recordBatch(
         planID: Int64, applyRunID: Int64, batch: Int, applied: [(seq: Int, written: RowVersion?)], conflicts: [Int]
     ) throws {
-        if !applied.isEmpty {
-            try connection.execute(
-                """
-                UPDATE backstop.plan_step s
-                   SET outcome = 'applied', applied_at = now(), apply_run_id = \(applyRunID), batch = \(batch),
-                       written_xmin = nullif(u.x, 0), written_checksum = nullif(u.c, '')
-                  FROM unnest(\(applied.map { Int64($0.seq) })::bigint[], \(applied.map { $0.written?.xmin ?? 0 })::bigint[],
-                              \(applied.map { $0.written?.checksum ?? "" })::text[]) AS u(seq, x, c)
-                 WHERE s.plan_id = \(planID) AND s.seq = u.seq
-                """)
+        try appendOutcomes(
+            applied.map { (seq: $0.seq, outcome: StepOutcome.applied, written: $0.written) }
+                + conflicts.map { (seq: $0, outcome: StepOutcome.conflict, written: RowVersion?.none) },
+            planID: planID, applyRunID: applyRunID, batch: batch)
+    }
+
+    /// Appends outcome rows with one COPY.
+    func appendOutcomes(
+        _ outcomes: [(seq: Int, outcome: StepOutcome, written: RowVersion?)], planID: Int64, applyRunID: Int64?, batch: Int?
+    ) throws {
+        guard !outcomes.isEmpty else { return }
+        var index = 0
+        try connection.copyIn(
+            """
+            COPY backstop.plan_step_outcome (plan_id, seq, outcome, batch, apply_run_id, written_xmin, written_checksum)
+            FROM STDIN
+            """
+        ) { buffer in
+            while index < outcomes.count, buffer.count < 1 << 20 {
+                let o = outcomes[index]
+                CopyText.appendRow(
+                    [String(planID), String(o.seq), o.outcome.rawValue, batch.map(String.init), applyRunID.map(String.init),
+                     o.written.map { String($0.xmin) }, o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum }],
+                    to: &buffer)
+                index += 1
+            }
+            return index < outcomes.count
         }
-        if !conflicts.isEmpty {
-            try connection.execute(
-                """
-                UPDATE backstop.plan_step
-                   SET outcome = 'conflict', applied_at = now(), apply_run_id = \(applyRunID), batch = \(batch)
-                 WHERE plan_id = \(planID) AND seq = ANY(\(conflicts.map { Int64($0) })::bigint[])
-                """)
-        }
+    }
+
+    /// The last batch number an apply of this plan committed (numbering continues across resumed applies).
+    public func lastBatch(planID: Int64) throws -> Int {
+        let result = try connection.execute(
+            "SELECT coalesce(max(batch), 0) FROM backstop.plan_step_outcome WHERE plan_id = \(planID)")
+        return try result.int(row: 0, column: 0)
     }
 
     /// Saves the apply's progress after a batch (same transaction as the batch): `backstop.checkpoint` row
@@ -187,7 +206,11 @@ public struct PlanStore {
     /// Counts by outcome (`pending` for none) of a plan's steps.
     public func progress(planID: Int64) throws -> [String: Int] {
         let result = try connection.execute(
-            "SELECT coalesce(outcome, 'pending'), count(*)::int FROM backstop.plan_step WHERE plan_id = \(planID) GROUP BY 1")
+            """
+            SELECT coalesce(o.outcome, 'pending'), count(*)::int
+              FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o ON o.plan_id = s.plan_id AND o.seq = s.seq
+             WHERE s.plan_id = \(planID) GROUP BY 1
+            """)
         return Dictionary(result.rows.compactMap { row in row[0].flatMap { k in row[1].flatMap { Int($0) }.map { (k, $0) } } },
                           uniquingKeysWith: +)
     }
