@@ -59,7 +59,9 @@ let package = Package(
         ),
         .target(
             name: "BackstopIndex",
-            dependencies: ["BackstopModel", "BackstopPostgres", "CBLAS", "CLAPACKE", "CImageCodecs", logging],
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "BackstopExtract", "CBLAS", "CLAPACKE", "CImageCodecs", logging,
+            ],
             path: "Sources/Index"
         ),
         .target(
@@ -97,6 +99,9 @@ let package = Package(
             dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
             path: "Sources/CatalogBench"
         ),
+        // scripts/bench/50-index.sh
+        .executableTarget(
+            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS"], path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
         // scripts/bench/40-apply.sh
@@ -117,13 +122,15 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
-        .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopModel", "BackstopTestSupport"]),
+        .testTarget(
+            name: "IndexTests",
+            dependencies: ["BackstopIndex", "BackstopModel", "BackstopExtract", "BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["BackstopReport", "BackstopStore", "BackstopTestSupport"]),
         .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BackstopTestSupport", "BackstopPostgres"]
+            dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopIndex
 public import BackstopModel
 import BackstopPostgres
 import BackstopReconcile
@@ -139,7 +140,17 @@ public struct RunJob {
                     .init(field: $0.key.rawValue, count: $0.value, explanation: $0.key.explanation)
                 },
                 withheld: result.withheld)
-            stages.append(.init(name: "index", status: "skipped", summary: "the index stage is not built yet", seconds: 0))
+            if kind == "nightly" {
+                // The incremental index stage: its embedding.* and image.* findings join the same report.
+                let indexOptions = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
+                let outcome = try stage("index") { () -> (IndexStage.Outcome, String, Bool) in
+                    let outcome = try IndexInput.run(options: indexOptions, connection: connection, runID: run.id, logger: logger)
+                    return (outcome, outcome.summary, false)
+                }
+                discrepancies += outcome.discrepancies
+            } else {
+                stages.append(.init(name: "index", status: "skipped", summary: "not part of a \(kind) run", seconds: 0))
+            }
             if let apply {
                 merge = try stage("apply") { () -> (MergeSummary, String, Bool) in
                     let summary = try applyMerge(plan, settings: apply, connection: connection, run: run)

@@ -144,8 +144,8 @@ final class BackgroundBackstop {
     init(_ arguments: [String]) throws {
         out = FileManager.default.temporaryDirectory.appendingPathComponent("bg-out-\(UUID().uuidString)")
         err = FileManager.default.temporaryDirectory.appendingPathComponent("bg-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.executableURL = RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent("backstop")
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
