@@ -9,7 +9,7 @@ import Glibc
 import Logging
 
 /// Times the apply of a large merge plan against a prepared catalog (scripts/bench/40-apply.sh makes it):
-/// `ApplyBench <conninfo> <products> <orders> [batch size]`.
+/// `ApplyBench <conninfo> <products> <orders> [batch size] [workers]`.
 ///
 /// The catalog holds `products` products (ids 1…n, shop 17008, one image each) and `orders` orders (ids
 /// 1…m, status NEW). The plan, planned against the versions read the way a run reads them, holds: 40 % of
@@ -17,17 +17,18 @@ import Logging
 /// images (one row updated in place, one inserted), 10 % more inserted new with two images each, 50 % of
 /// the orders set to DELIVERED (each with its history row), 20 % back-filled with a Bitrix link. Prints
 /// one JSON object: steps, catalog rows written, seconds of reading the versions, saving the plan and
-/// loading it back (what `apply --run` does), and of applying it: wall, this process's CPU and the server
-/// backend's CPU (the CPU rates are the steadier ones on a shared machine).
+/// loading it back (what `apply --run` does), and of applying it: wall, this process's CPU and, with one
+/// worker, the server backend's CPU (the CPU rates are the steadier ones on a shared machine).
 @main
 struct ApplyBench {
     static func main() throws {
         let arguments = CommandLine.arguments
         guard arguments.count >= 4, let products = Int64(arguments[2]), let orders = Int64(arguments[3]) else {
-            print("usage: ApplyBench <conninfo> <products> <orders> [batch size]")
+            print("usage: ApplyBench <conninfo> <products> <orders> [batch size] [workers]")
             return
         }
         let batchSize = arguments.count >= 5 ? Int(arguments[4]) ?? 5000 : 5000
+        let workers = arguments.count >= 6 ? Int(arguments[5]) ?? 1 : 1
         // BENCH_TRACE=1: every statement's time on stderr (PGConnection logs them at trace).
         let trace = ProcessInfo.processInfo.environment["BENCH_TRACE"] == "1"
         var logger = Logger(label: "backstop.bench") { label in
@@ -106,7 +107,7 @@ struct ApplyBench {
 
         guard let stored else { fatalError("the plan was not stored") }
         let serverBefore = backendCPUSeconds(pid: backend) ?? 0
-        let outcome = try PlanApplier(connection: connection, batchSize: batchSize, logger: logger).apply(stored, applyRunID: run.id)
+        let outcome = try PlanApplier(connection: connection, batchSize: batchSize, workers: workers, logger: logger).apply(stored, applyRunID: run.id)
         let applied = clock.lap()
         let serverCPU = (backendCPUSeconds(pid: backend) ?? 0) - serverBefore
         try ledger.finish(&run, status: "succeeded", exitCode: .clean, counts: ["applied": outcome.applied], reportDirectory: nil)
@@ -116,13 +117,13 @@ struct ApplyBench {
         print(
             """
             {"steps": \(steps.count), "rows_written": \(outcome.rowsWritten), "batches": \(outcome.batches), \
-            "batch_size": \(batchSize), "catalog_products": \(products), "catalog_orders": \(orders), \
+            "batch_size": \(batchSize), "workers": \(workers), "catalog_products": \(products), "catalog_orders": \(orders), \
             "versions_seconds": \(round(versionRead.wall)), "plan_seconds": \(round(planned.wall)), \
             "save_seconds": \(round(saved.wall)), "load_seconds": \(round(loaded.wall)), \
             "apply_seconds": \(round(applied.wall)), "apply_client_cpu_seconds": \(round(applied.cpu)), \
-            "apply_server_cpu_seconds": \(round(serverCPU)), \
+            "apply_server_cpu_seconds": \(workers == 1 ? String(round(serverCPU)) : "null"), \
             "apply_rows_per_second": \(rate(outcome.rowsWritten, applied.wall)), \
-            "apply_rows_per_cpu_second": \(rate(outcome.rowsWritten, applied.cpu + serverCPU)), \
+            "apply_rows_per_cpu_second": \(workers == 1 ? String(rate(outcome.rowsWritten, applied.cpu + serverCPU)) : "null"), \
             "apply_steps_per_second": \(rate(steps.count, applied.wall))}
             """)
     }

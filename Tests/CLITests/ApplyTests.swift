@@ -51,7 +51,8 @@ struct ApplyTests {
             #expect(bitrixSide.split(separator: "\n").count == found.values.count { $0 == "bitrix_change" })
             #expect(try CatalogRows.read(conninfo) == before, "a diff writes nothing")
 
-            let apply = try backstop(["apply", "--catalog", conninfo, "--run", "1", "--yes"])
+            // Two writers and small batches: many waves, several batches of each kind at once.
+            let apply = try backstop(["apply", "--catalog", conninfo, "--run", "1", "--yes", "--workers", "2", "--batch-size", "25"])
             #expect(apply.status == 0, "\(apply.out)\(apply.err)")
             #expect(apply.out.contains("(0 conflicts"), "\(apply.out)")
             let planned = try PlannedRows.read(conninfo, run: 1)

@@ -56,7 +56,7 @@ struct PlanStoreTests {
                 try store.recordBatch(
                     planID: planID, applyRunID: run.id, batch: 1, applied: [(seq: 1, written: RowVersion(xmin: 9, checksum: "e"))],
                     conflicts: [2])
-                try store.checkpoint(saved, applyRunID: run.id, batch: 1, lastSeq: 2, applied: 1, conflicts: 1)
+                try store.checkpoint(saved, applyRunID: run.id, batch: 1, lastSeq: 2, steps: 2)
             }
             let after = try #require(try store.load(planID: planID))
             #expect(after.outcomes[1] == .init(outcome: .applied, written: RowVersion(xmin: 9, checksum: "e")))

@@ -4,9 +4,10 @@
 #   plan          ApplyBench on a generated catalog of BENCH_APPLY_PRODUCTS products (default 200k, one image
 #                 each) and BENCH_APPLY_ORDERS orders (default 100k): a plan of ~200k steps writing ~310k
 #                 catalog rows (updates, soft deletes, inserts with images, image lists, statuses with their
-#                 history rows, links), applied in batches of BENCH_APPLY_BATCH (default 5000) steps; the
-#                 rate is catalog rows written per second of apply (goal >= 100k rows/s), with the time to
-#                 read the versions and to store the plan beside it
+#                 history rows, links), applied in batches of BENCH_APPLY_BATCH (default 5000) steps, once per
+#                 worker count in BENCH_APPLY_WORKERS (default "1 2"); the rate is catalog rows written per
+#                 second of apply (goal >= 100k rows/s), with the time to read the versions and to save and
+#                 load the plan beside it
 #   copy          the same number of rows per table (product, productimage, "order", orderhistory) loaded by
 #                 psql \copy from files: the server's own write ceiling on this machine
 #   nightly_m     `backstop nightly --apply` on the m world of 05-worldgen.sh (.backstop/worlds/bench-m, or
@@ -20,6 +21,7 @@ cd "$(dirname "$0")/../.."
 products=${BENCH_APPLY_PRODUCTS:-200000}
 orders=${BENCH_APPLY_ORDERS:-100000}
 batch=${BENCH_APPLY_BATCH:-5000}
+worker_counts=${BENCH_APPLY_WORKERS:-1 2}
 world=${BACKSTOP_BENCH_WORLD_M:-.backstop/worlds/bench-m}
 backstop=.build/release/backstop
 worldgen=.build/release/worldgen
@@ -31,23 +33,26 @@ else
     scripts/localpg.sh status >/dev/null 2>&1 || scripts/localpg.sh up >&2
     server=$(scripts/localpg.sh conninfo)
 fi
+template=backstop_bench_apply_template_$$
 db=backstop_bench_apply_$$
 dbm=backstop_bench_apply_m_$$
 work=$(mktemp -d)
 psql_server() { psql -X -q -v ON_ERROR_STOP=1 "$server dbname=postgres" "$@"; }
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 "$server dbname=$db" "$@"; }
+psql_template() { psql -X -q -v ON_ERROR_STOP=1 "$server dbname=$template" "$@"; }
 cleanup() {
-    psql_server -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dbm WITH (FORCE)" >/dev/null 2>&1 || true
+    psql_server -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dbm WITH (FORCE)" \
+        -c "DROP DATABASE IF EXISTS $template WITH (FORCE)" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
 
-# 1. The plan: a generated catalog, the plan applied by ApplyBench.
-psql_server -c "CREATE DATABASE $db"
-for f in sql/catalog/*.sql; do psql_db -f "$f"; done
-"$backstop" db migrate --catalog "$server dbname=$db" >/dev/null
-psql_db <<SQL
+# 1. The plan: a generated catalog (a template database, copied for each pass), the plan applied by ApplyBench.
+psql_server -c "CREATE DATABASE $template"
+for f in sql/catalog/*.sql; do psql_template -f "$f"; done
+"$backstop" db migrate --catalog "$server dbname=$template" >/dev/null
+psql_template <<SQL
 INSERT INTO "user" (id, name, phone) VALUES (1, 'owner', '+77010000001'), (2, 'dev', '+77010000002');
 INSERT INTO shop (id, owner_id, name) VALUES (17008, 1, 'Cvetykz'), (8, 2, 'Railway (dev)');
 INSERT INTO product (id, shop_id, name, price, enabled, image, created_at, updated_at)
@@ -61,8 +66,13 @@ SELECT g, 17008, lpad(g::text, 9, '0'), '#' || g, 'Клиент ' || g, '+7701' 
   FROM generate_series(1, $orders) g;
 VACUUM ANALYZE;
 SQL
-plan=$("$applybench" "$server dbname=$db" "$products" "$orders" "$batch")
-echo "40-apply: $plan" >&2
+plans=()
+for workers in $worker_counts; do
+    psql_server -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE $template" >/dev/null
+    plans+=("$("$applybench" "$server dbname=$db" "$products" "$orders" "$batch" "$workers")")
+    echo "40-apply: ${plans[-1]}" >&2
+done
+psql_server -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE $template" >/dev/null
 
 # 2. PostgreSQL's own COPY into the same tables, as many rows per table as the apply wrote.
 rows_product=$(( products * 4 / 10 + products / 20 + products / 10 ))
@@ -135,17 +145,20 @@ else
 fi
 
 mkdir -p bench-results
-python3 - "$plan" "$nightly" "${copies[@]}" > bench-results/apply.json <<'PY'
+python3 - "$nightly" "${#plans[@]}" "${plans[@]}" "${copies[@]}" > bench-results/apply.json <<'PY'
 import json, sys
-plan = json.loads(sys.argv[1])
-nightly = json.loads(sys.argv[2])
-copies = [json.loads(c) for c in sys.argv[3:]]
+nightly = json.loads(sys.argv[1])
+count = int(sys.argv[2])
+plans = [json.loads(p) for p in sys.argv[3:3 + count]]
+copies = [json.loads(c) for c in sys.argv[3 + count:]]
 rows = sum(c["rows"] for c in copies)
 seconds = sum(c["seconds"] for c in copies)
+best = max(plans, key=lambda p: p["apply_rows_per_second"])
 print(json.dumps({
-    "plan": plan,
+    "plan": plans,
     "copy": {"tables": copies, "rows": rows, "seconds": round(seconds, 3), "rows_per_second": int(rows / seconds)},
-    "apply_over_copy": round(plan["apply_rows_per_second"] / (rows / seconds), 2),
+    "apply_over_copy": round(best["apply_rows_per_second"] / (rows / seconds), 2),
+    "loadavg": float(open("/proc/loadavg").read().split()[0]),
     "goal": {"apply_rows_per_second": 100000},
     "nightly_m": nightly,
 }, indent=2))

@@ -11,6 +11,8 @@ extension BackstopConfiguration {
         public var maxUpdateShare: Double = 0.05
         /// Steps per batch: one transaction, one COPY per batch.
         public var batchSize: Int = 1000
+        /// Connections writing batches of one kind at once (1: one writer, the gentlest on a live catalog).
+        public var workers: Int = 1
         /// How far past the highest Bitrix element id a sequence is advanced: room for the ids Bitrix has yet
         /// to hand out (about 30k a year upstream), so local and Bitrix ids stay apart for decades.
         public var sequenceHeadroom: Int64 = 1_000_000

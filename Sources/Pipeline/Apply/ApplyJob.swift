@@ -28,6 +28,8 @@ public struct ApplyJob {
     public var force: Bool
     /// Steps per batch; `nil` takes `merge.batch_size`.
     public var batchSize: Int?
+    /// Writing connections; `nil` takes `merge.workers`.
+    public var workers: Int?
     /// Steps listed per phase and action in the preview.
     public var listLimit: Int
     /// The command line, for the ledger.
@@ -40,8 +42,9 @@ public struct ApplyJob {
     /// Creates a job.
     public init(
         source: Source, configuration: BackstopConfiguration, write: Bool, force: Bool, batchSize: Int? = nil,
-        listLimit: Int = 20, arguments: [String], logger: Logger, version: String
+        workers: Int? = nil, listLimit: Int = 20, arguments: [String], logger: Logger, version: String
     ) {
+        self.workers = workers
         self.source = source
         self.configuration = configuration
         self.write = write
@@ -124,7 +127,8 @@ public struct ApplyJob {
             guard let stored else { throw PipelineError("the plan could not be stored") }
             plan = stored.plan
             let applier = PlanApplier(
-                connection: connection, batchSize: batchSize ?? configuration.merge.batchSize, logger: logger)
+                connection: connection, batchSize: batchSize ?? configuration.merge.batchSize,
+                workers: workers ?? configuration.merge.workers, logger: logger)
             let outcome = try applier.apply(stored, applyRunID: run.id)
             let status: ExitStatus = outcome.conflicts.isEmpty ? .clean : .drift
             try ledger.finish(

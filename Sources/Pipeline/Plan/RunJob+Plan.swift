@@ -13,11 +13,14 @@ extension RunJob {
         public var force: Bool
         /// Steps per batch; `nil` takes `merge.batch_size`.
         public var batchSize: Int?
+        /// Writing connections; `nil` takes `merge.workers`.
+        public var workers: Int?
 
         /// Creates the settings.
-        public init(force: Bool = false, batchSize: Int? = nil) {
+        public init(force: Bool = false, batchSize: Int? = nil, workers: Int? = nil) {
             self.force = force
             self.batchSize = batchSize
+            self.workers = workers
         }
     }
 
@@ -73,7 +76,8 @@ extension RunJob {
             throw PipelineError("plan \(plan.planID.map(String.init) ?? "?") is not in the store")
         }
         let applier = PlanApplier(
-            connection: connection, batchSize: settings.batchSize ?? configuration.merge.batchSize, logger: logger)
+            connection: connection, batchSize: settings.batchSize ?? configuration.merge.batchSize,
+            workers: settings.workers ?? configuration.merge.workers, logger: logger)
         summary.outcome = try applier.apply(stored, applyRunID: run.id)
         return summary
     }

@@ -189,17 +189,22 @@ public struct PlanStore {
         return try result.int(row: 0, column: 0)
     }
 
-    /// Saves the apply's progress after a batch (same transaction as the batch): `backstop.checkpoint` row
-    /// (the plan's run, stage `apply:<plan id>`).
-    public func checkpoint(_ plan: MergePlan, applyRunID: Int64, batch: Int, lastSeq: Int, applied: Int, conflicts: Int) throws {
+    /// Saves the apply's progress after a batch (same transaction as the batch): the `backstop.checkpoint`
+    /// row of the plan's run, stage `apply:<plan id>`, holding the highest batch committed so far, its last
+    /// step and the steps done by every apply of the plan (batches of parallel workers may commit out of
+    /// order; the outcomes are the record, the checkpoint the summary).
+    public func checkpoint(_ plan: MergePlan, applyRunID: Int64, batch: Int, lastSeq: Int, steps: Int) throws {
         guard let planID = plan.planID, let runID = plan.runID else { return }
         let position =
-            "{\"apply_run\": \(applyRunID), \"applied\": \(applied), \"batch\": \(batch), \"conflicts\": \(conflicts), "
-            + "\"last_seq\": \(lastSeq), \"plan\": \(planID)}"
+            "{\"apply_run\": \(applyRunID), \"batch\": \(batch), \"last_seq\": \(lastSeq), \"plan\": \(planID), \"steps_done\": \(steps)}"
         try connection.execute(
             """
-            INSERT INTO backstop.checkpoint (run_id, stage, position) VALUES (\(runID), \("apply:\(planID)"), \(PGJSON(position))::jsonb)
-            ON CONFLICT (run_id, stage) DO UPDATE SET position = EXCLUDED.position, updated_at = now()
+            INSERT INTO backstop.checkpoint AS c (run_id, stage, position)
+            VALUES (\(runID), \("apply:\(planID)"), \(PGJSON(position))::jsonb)
+            ON CONFLICT (run_id, stage) DO UPDATE
+               SET position = (CASE WHEN (c.position->>'batch')::int > \(batch) THEN c.position ELSE EXCLUDED.position END)
+                              || jsonb_build_object('steps_done', coalesce((c.position->>'steps_done')::int, 0) + \(steps)),
+                   updated_at = now()
             """)
     }
 

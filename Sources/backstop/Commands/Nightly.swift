@@ -38,13 +38,19 @@ extension Backstop {
         @Option(help: ArgumentHelp("With --apply: steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
         var batchSize: Int?
 
+        @Option(help: ArgumentHelp("With --apply: connections writing batches of one kind at once (default merge.workers).", valueName: "n"))
+        var workers: Int?
+
         func validate() throws {
-            if !apply && (force || batchSize != nil) { throw ValidationError("--force and --batch-size go with --apply") }
+            if !apply && (force || batchSize != nil || workers != nil) {
+                throw ValidationError("--force, --batch-size and --workers go with --apply")
+            }
             if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
+            if let workers, workers < 1 { throw ValidationError("--workers must be positive") }
         }
 
         func run() async throws {
-            let settings = apply ? RunJob.ApplySettings(force: force, batchSize: batchSize) : nil
+            let settings = apply ? RunJob.ApplySettings(force: force, batchSize: batchSize, workers: workers) : nil
             let status = try runJob(kind: "nightly", global: global, options: options, apply: settings)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
