@@ -52,43 +52,52 @@ struct ApplyBench {
         let deleted = products / 20
         let reimaged = products / 10
         for id in 1...updated {
-            steps.append(PlanStep(
-                phase: .products, action: .update, entity: "product", target: id, key: String(id),
-                resolves: ["product.field price", "product.field name"],
-                set: ["price": .integer(id * 100 + 50), "name": .text("Букет №\(id) (Bitrix)")],
-                was: ["price": .integer(id * 100), "name": .text("Букет №\(id)")], version: product(id)))
+            steps.append(
+                PlanStep(
+                    phase: .products, action: .update, entity: "product", target: id, key: String(id),
+                    resolves: ["product.field price", "product.field name"],
+                    set: ["price": .integer(id * 100 + 50), "name": .text("Букет №\(id) (Bitrix)")],
+                    was: ["price": .integer(id * 100), "name": .text("Букет №\(id)")], version: product(id)))
         }
         for id in (updated + 1)...(updated + deleted) {
-            steps.append(PlanStep(
-                phase: .products, action: .softDelete, entity: "product", target: id, key: String(id),
-                resolves: ["product.orphan"], set: ["enabled": .bool(false)], was: ["enabled": .bool(true)],
-                version: product(id)))
+            steps.append(
+                PlanStep(
+                    phase: .products, action: .softDelete, entity: "product", target: id, key: String(id),
+                    resolves: ["product.orphan"], set: ["enabled": .bool(false)], was: ["enabled": .bool(true)],
+                    version: product(id)))
         }
         for id in (products + 1)...(products + reimaged) {
-            steps.append(PlanStep(
-                phase: .products, action: .insert, entity: "product", target: id, key: String(id),
-                resolves: ["product.missing"],
-                set: ["shop_id": .integer(shop), "name": .text("Новый букет №\(id)"), "price": .integer(990_000),
-                      "enabled": .bool(true), "type": .text("FLOWERS"), "image": .text(url(id, 0)),
-                      "images": .texts([url(id, 0), url(id, 1)]), "width": .null, "height": .null]))
+            steps.append(
+                PlanStep(
+                    phase: .products, action: .insert, entity: "product", target: id, key: String(id),
+                    resolves: ["product.missing"],
+                    set: [
+                        "shop_id": .integer(shop), "name": .text("Новый букет №\(id)"), "price": .integer(990_000),
+                        "enabled": .bool(true), "type": .text("FLOWERS"), "image": .text(url(id, 0)),
+                        "images": .texts([url(id, 0), url(id, 1)]), "width": .null, "height": .null,
+                    ]))
         }
         for id in (updated + deleted + 1)...(updated + deleted + reimaged) {
-            steps.append(PlanStep(
-                phase: .productImages, action: .update, entity: "productimage", target: id, key: String(id),
-                resolves: ["product.field images"], set: ["images": .texts([url(id, 7), url(id, 8)])],
-                was: ["images": .texts([url(id, 0)])], version: product(id)))
+            steps.append(
+                PlanStep(
+                    phase: .productImages, action: .update, entity: "productimage", target: id, key: String(id),
+                    resolves: ["product.field images"], set: ["images": .texts([url(id, 7), url(id, 8)])],
+                    was: ["images": .texts([url(id, 0)])], version: product(id)))
         }
         for id in 1...(orders / 2) {
-            steps.append(PlanStep(
-                phase: .orders, action: .updateStatus, entity: "order", target: id, key: String(100_000 + id),
-                resolves: ["order.status status"], set: ["status": .text("DELIVERED")], was: ["status": .text("NEW")],
-                version: versions.orders[id]))
+            steps.append(
+                PlanStep(
+                    phase: .orders, action: .updateStatus, entity: "order", target: id, key: String(100_000 + id),
+                    resolves: ["order.status status"], set: ["status": .text("DELIVERED")],
+                    was: ["status": .text("NEW")],
+                    version: versions.orders[id]))
         }
         for id in (orders / 2 + 1)...(orders / 2 + orders / 5) {
-            steps.append(PlanStep(
-                phase: .links, action: .backfillLink, entity: "order", target: id, key: String(100_000 + id),
-                resolves: ["order.link_missing bitrix_order_id"], set: ["bitrix_order_id": .integer(100_000 + id)],
-                was: ["bitrix_order_id": .null], version: versions.orders[id]))
+            steps.append(
+                PlanStep(
+                    phase: .links, action: .backfillLink, entity: "order", target: id, key: String(100_000 + id),
+                    resolves: ["order.link_missing bitrix_order_id"], set: ["bitrix_order_id": .integer(100_000 + id)],
+                    was: ["bitrix_order_id": .null], version: versions.orders[id]))
         }
         steps.sort { ($0.phase, $0.action, $0.target ?? 0) < ($1.phase, $1.action, $1.target ?? 0) }
         for i in steps.indices { steps[i].seq = i + 1 }
@@ -107,11 +116,14 @@ struct ApplyBench {
 
         guard let stored else { fatalError("the plan was not stored") }
         let serverBefore = backendCPUSeconds(pid: backend) ?? 0
-        let outcome = try PlanApplier(connection: connection, batchSize: batchSize, workers: workers, logger: logger).apply(stored, applyRunID: run.id)
+        let outcome = try PlanApplier(connection: connection, batchSize: batchSize, workers: workers, logger: logger)
+            .apply(stored, applyRunID: run.id)
         let applied = clock.lap()
         let serverCPU = (backendCPUSeconds(pid: backend) ?? 0) - serverBefore
-        try ledger.finish(&run, status: "succeeded", exitCode: .clean, counts: ["applied": outcome.applied], reportDirectory: nil)
-        precondition(outcome.conflicts.isEmpty && outcome.applied == steps.count, "conflicts: \(outcome.conflicts.count)")
+        try ledger.finish(
+            &run, status: "succeeded", exitCode: .clean, counts: ["applied": outcome.applied], reportDirectory: nil)
+        precondition(
+            outcome.conflicts.isEmpty && outcome.applied == steps.count, "conflicts: \(outcome.conflicts.count)")
 
         func rate(_ count: Int, _ seconds: Double) -> Int { seconds > 0 ? Int(Double(count) / seconds) : 0 }
         print(

@@ -27,7 +27,8 @@ struct CatalogRows: Equatable {
             """
             SELECT c.table_name::text FROM information_schema.columns c
              WHERE c.table_schema = 'public' AND c.column_name = 'id' ORDER BY 1
-            """).rows.compactMap { $0[0] }
+            """
+        ).rows.compactMap { $0[0] }
         var rows: [String: Row] = [:]
         for table in tables {
             let owner: String
@@ -38,7 +39,9 @@ struct CatalogRows: Equatable {
             }
             let shop = table == "product" || table == "order" ? "t.shop_id::bigint" : "NULL::bigint"
             let result = try db.execute(
-                PGQuery(unsafeSQL: "SELECT t.id::text, md5(t::text), \(owner), \(shop) FROM \(PGIdentifier(table).quoted) t"))
+                PGQuery(
+                    unsafeSQL: "SELECT t.id::text, md5(t::text), \(owner), \(shop) FROM \(PGIdentifier(table).quoted) t"
+                ))
             for row in result.rows {
                 rows["\(table):\(row[0] ?? "")"] = Row(
                     checksum: row[1] ?? "", owner: row[2].flatMap { Int64($0) }, shop: row[3].flatMap { Int64($0) })
@@ -105,9 +108,10 @@ func findings(_ folder: URL) throws -> [String: String] {
     var out: [String: String] = [:]
     for line in try Data(contentsOf: folder.appendingPathComponent("discrepancies.ndjson")).split(separator: 10) {
         guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-              let kind = object["kind"] as? String, let key = object["key"] as? String
+            let kind = object["kind"] as? String, let key = object["key"] as? String
         else { continue }
-        let identity = [kind, key, object["field"] as? String ?? "-", object["item"] as? String ?? "-"].joined(separator: " ")
+        let identity = [kind, key, object["field"] as? String ?? "-", object["item"] as? String ?? "-"].joined(
+            separator: " ")
         out[identity] = object["action"] as? String ?? ""
     }
     return out

@@ -47,12 +47,15 @@ struct ApplyTests {
             let actionable = found.filter { writeActions.contains($0.value) }
             #expect(actionable.count > 150, "the s world plants every fixable kind")
             #expect(FileManager.default.fileExists(atPath: first.appendingPathComponent("plan.json").path))
-            let bitrixSide = try String(contentsOf: first.appendingPathComponent("bitrix_changes.ndjson"), encoding: .utf8)
+            let bitrixSide = try String(
+                contentsOf: first.appendingPathComponent("bitrix_changes.ndjson"), encoding: .utf8)
             #expect(bitrixSide.split(separator: "\n").count == found.values.count { $0 == "bitrix_change" })
             #expect(try CatalogRows.read(conninfo) == before, "a diff writes nothing")
 
             // Two writers and small batches: many waves, several batches of each kind at once.
-            let apply = try backstop(["apply", "--catalog", conninfo, "--run", "1", "--yes", "--workers", "2", "--batch-size", "25"])
+            let apply = try backstop([
+                "apply", "--catalog", conninfo, "--run", "1", "--yes", "--workers", "2", "--batch-size", "25",
+            ])
             #expect(apply.status == 0, "\(apply.out)\(apply.err)")
             #expect(apply.out.contains("(0 conflicts"), "\(apply.out)")
             let planned = try PlannedRows.read(conninfo, run: 1)
@@ -82,7 +85,9 @@ struct ApplyTests {
             let again = try backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", second.path])
             #expect(again.status == 2, "report and Bitrix-side findings remain: \(again.err)")
             let left = try findings(second)
-            #expect(left.filter { writeActions.contains($0.value) }.isEmpty, "\(left.filter { writeActions.contains($0.value) })")
+            #expect(
+                left.filter { writeActions.contains($0.value) }.isEmpty,
+                "\(left.filter { writeActions.contains($0.value) })")
             #expect(left == found.filter { !writeActions.contains($0.value) }, "the apply created no new finding")
 
             // A second apply, of either plan, is a no-op.
@@ -104,12 +109,15 @@ struct ApplyTests {
         try withCatalog(tiny) { conninfo in
             let config = try thresholdConfig()
             let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
-            let diff = try backstop(["diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("cc").path])
+            let diff = try backstop([
+                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("cc").path,
+            ])
             #expect(diff.status == 2, "\(diff.err)")
             let planned = try PlannedRows.read(conninfo, run: 1)
             func target(_ entity: String, _ action: String, skipping: Set<Int64> = []) throws -> Int64 {
-                try #require(planned.steps.values.filter { $0.entity == entity && $0.action == action }
-                    .compactMap(\.target).filter { !skipping.contains($0) }.min())
+                try #require(
+                    planned.steps.values.filter { $0.entity == entity && $0.action == action }
+                        .compactMap(\.target).filter { !skipping.contains($0) }.min())
             }
             // As the webhooks would, between plan and apply: a product update, an image-list rewrite, a status
             // change with its history row, and the create of a product the plan inserts.
@@ -141,28 +149,43 @@ struct ApplyTests {
             #expect(apply.status == 2, "conflicts exit 2: \(apply.out)\(apply.err)")
             let outcomes = try sql(
                 conninfo,
-                "SELECT s.seq::text, o.outcome, s.entity, s.target::text FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o USING (plan_id, seq) WHERE s.plan_id = 1 AND s.action <> 'skip'")
+                "SELECT s.seq::text, o.outcome, s.entity, s.target::text FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o USING (plan_id, seq) WHERE s.plan_id = 1 AND s.action <> 'skip'"
+            )
             for row in outcomes {
                 let target = row[3].flatMap { Int64($0) }
                 let hit = row[2] == "order" ? target == ordered : (target.map(touched.contains) ?? false)
-                #expect(row[1] == (hit ? "conflict" : "applied"), "step \(row[0] ?? "") \(row[2] ?? "") \(row[3] ?? "")")
+                #expect(
+                    row[1] == (hit ? "conflict" : "applied"), "step \(row[0] ?? "") \(row[2] ?? "") \(row[3] ?? "")")
                 if hit { #expect(apply.out.contains("conflict #\(row[0] ?? "")"), "reported: \(apply.out)") }
             }
             #expect(outcomes.count { $0[1] == "conflict" } >= 4)
             #expect(try sql(conninfo, "SELECT price FROM product WHERE id = \(priced)") == [["1234500"]])
-            #expect(try sql(conninfo, "SELECT url FROM productimage WHERE product_id = \(imaged)") == [["https://cvety.kz/upload/webhook.jpg"]])
+            #expect(
+                try sql(conninfo, "SELECT url FROM productimage WHERE product_id = \(imaged)") == [
+                    ["https://cvety.kz/upload/webhook.jpg"]
+                ])
             #expect(try sql(conninfo, "SELECT status::text FROM \"order\" WHERE id = \(ordered)") == [["PAID"]])
-            #expect(try sql(conninfo, "SELECT changed_by FROM orderhistory WHERE order_id = \(ordered) ORDER BY id DESC LIMIT 1") == [["bitrix"]])
-            #expect(try sql(conninfo, "SELECT shop_id, name FROM product WHERE id = \(created)") == [["8", "from the webhook"]])
+            #expect(
+                try sql(
+                    conninfo, "SELECT changed_by FROM orderhistory WHERE order_id = \(ordered) ORDER BY id DESC LIMIT 1"
+                ) == [["bitrix"]])
+            #expect(
+                try sql(conninfo, "SELECT shop_id, name FROM product WHERE id = \(created)") == [
+                    ["8", "from the webhook"]
+                ])
             #expect(try sql(conninfo, "SELECT count(*) FROM productimage WHERE product_id = \(created)") == [["0"]])
 
             // Backstop's writes are tagged: the last version it wrote is the row's version until someone else writes.
             let soft = try target("product", "soft_delete")
-            let mine = "SELECT (a.written_xmin = p.xmin::text::bigint)::text FROM backstop.applied_write a JOIN product p ON p.id = a.target WHERE a.entity = 'product' AND a.target = \(soft)"
+            let mine =
+                "SELECT (a.written_xmin = p.xmin::text::bigint)::text FROM backstop.applied_write a JOIN product p ON p.id = a.target WHERE a.entity = 'product' AND a.target = \(soft)"
             #expect(try sql(conninfo, PGQuery(unsafeSQL: mine)) == [["true"]])
             try sql(conninfo, "UPDATE product SET enabled = true, updated_at = now() WHERE id = \(soft)")
-            #expect(try sql(conninfo, PGQuery(unsafeSQL: mine)) == [["false"]], "a webhook write after Backstop's tells apart")
-            #expect(try sql(conninfo, "SELECT count(*) FROM orderhistory WHERE changed_by = 'backstop'").first?[0] != "0")
+            #expect(
+                try sql(conninfo, PGQuery(unsafeSQL: mine)) == [["false"]],
+                "a webhook write after Backstop's tells apart")
+            #expect(
+                try sql(conninfo, "SELECT count(*) FROM orderhistory WHERE changed_by = 'backstop'").first?[0] != "0")
         }
     }
 
@@ -171,16 +194,22 @@ struct ApplyTests {
     /// Runs an apply in batches of 2, holds a row lock so it blocks inside a later batch, interrupts it with
     /// `interrupt(apply process, its backend pid)`, and checks that every step either applied with its
     /// batch or left its rows exactly as they were; then re-runs and checks the plan finishes exactly once.
-    func interruptedApply(_ interrupt: (BackgroundBackstop, String, String) throws -> Void) throws -> (status: Int32, reason: Process.TerminationReason, err: String) {
+    func interruptedApply(_ interrupt: (BackgroundBackstop, String, String) throws -> Void) throws -> (
+        status: Int32, reason: Process.TerminationReason, err: String
+    ) {
         var exit: (status: Int32, reason: Process.TerminationReason, out: String, err: String)?
         try withCatalog(tiny) { conninfo in
             let config = try thresholdConfig()
             let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
-            let diff = try backstop(["diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("kill").path])
+            let diff = try backstop([
+                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("kill").path,
+            ])
             #expect(diff.status == 2, "\(diff.err)")
             let planned = try PlannedRows.read(conninfo, run: 1)
             let writes = planned.steps.filter { $0.value.action != "skip" }
-            let productSteps = writes.filter { $0.value.entity == "product" && $0.value.action != "insert" }.sorted { $0.key < $1.key }
+            let productSteps = writes.filter { $0.value.entity == "product" && $0.value.action != "insert" }.sorted {
+                $0.key < $1.key
+            }
             try #require(productSteps.count >= 8)
             let blocker = try #require(productSteps[6].value.target)
             let before = try CatalogRows.read(conninfo)
@@ -192,50 +221,76 @@ struct ApplyTests {
                 ["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--batch-size", "2"])
             var backend = ""
             let blocked = try eventually {
-                let rows = try sql(conninfo, "SELECT pid::text FROM pg_stat_activity WHERE application_name = 'backstop-apply' AND wait_event_type = 'Lock'")
+                let rows = try sql(
+                    conninfo,
+                    "SELECT pid::text FROM pg_stat_activity WHERE application_name = 'backstop-apply' AND wait_event_type = 'Lock'"
+                )
                 backend = rows.first?[0] ?? ""
                 return !backend.isEmpty
             }
             #expect(blocked, "the apply reached the locked row")
-            let committedBefore = try sql(conninfo, "SELECT count(*)::int FROM backstop.plan_step_outcome WHERE plan_id = 1 AND outcome = 'applied'")
+            let committedBefore = try sql(
+                conninfo,
+                "SELECT count(*)::int FROM backstop.plan_step_outcome WHERE plan_id = 1 AND outcome = 'applied'")
             #expect((committedBefore.first?[0]).flatMap { Int($0) } ?? 0 >= 2, "earlier batches committed")
             try interrupt(process, backend, conninfo)
             try holder.execute("ROLLBACK")
             holder.close()
             exit = process.wait()
-            #expect(try eventually(30) {
-                try sql(conninfo, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'backstop-apply'") == [["0"]]
-            }, "the server ended the apply's session")
+            #expect(
+                try eventually(30) {
+                    try sql(conninfo, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'backstop-apply'")
+                        == [["0"]]
+                }, "the server ended the apply's session")
 
             // No batch half-applied: a step without an outcome left its rows as they were; an applied one wrote.
             let mid = try CatalogRows.read(conninfo)
-            let outcome = Dictionary(uniqueKeysWithValues: try sql(
-                conninfo, "SELECT s.seq, coalesce(o.outcome, '') FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o USING (plan_id, seq) WHERE s.plan_id = 1"
-            ).map { (Int($0[0] ?? "") ?? 0, $0[1] ?? "") })
-            #expect(outcome.values.contains("") && outcome.values.contains("applied"), "interrupted mid-plan: \(outcome)")
+            let outcome = Dictionary(
+                uniqueKeysWithValues: try sql(
+                    conninfo,
+                    "SELECT s.seq, coalesce(o.outcome, '') FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o USING (plan_id, seq) WHERE s.plan_id = 1"
+                ).map { (Int($0[0] ?? "") ?? 0, $0[1] ?? "") })
+            #expect(
+                outcome.values.contains("") && outcome.values.contains("applied"), "interrupted mid-plan: \(outcome)")
             for (seq, step) in writes where step.entity != "sequence" {
                 guard let target = step.target else { continue }
                 let table = step.entity == "productimage" ? "productimage" : step.entity
                 let keys = before.rows.filter { key, row in
-                    table == "productimage" ? key.hasPrefix("productimage:") && row.owner == target : key == "\(table):\(target)"
+                    table == "productimage"
+                        ? key.hasPrefix("productimage:") && row.owner == target : key == "\(table):\(target)"
                 }.keys
-                let same = keys.allSatisfy { before.rows[$0] == mid.rows[$0] }
-                    && (table != "productimage" || mid.rows.keys.filter { $0.hasPrefix("productimage:") && mid.rows[$0]?.owner == target }.count == keys.count)
-                if outcome[seq] == "" { #expect(same, "step \(seq) (\(step.entity) \(target)) has no outcome but its rows changed") }
-                if outcome[seq] == "applied" && step.action != "insert" { #expect(!same, "step \(seq) applied but its rows did not change") }
+                let same =
+                    keys.allSatisfy { before.rows[$0] == mid.rows[$0] }
+                    && (table != "productimage"
+                        || mid.rows.keys.filter { $0.hasPrefix("productimage:") && mid.rows[$0]?.owner == target }.count
+                            == keys.count)
+                if outcome[seq] == "" {
+                    #expect(same, "step \(seq) (\(step.entity) \(target)) has no outcome but its rows changed")
+                }
+                if outcome[seq] == "applied" && step.action != "insert" {
+                    #expect(!same, "step \(seq) applied but its rows did not change")
+                }
             }
             let batches = try sql(
                 conninfo,
-                "SELECT (SELECT max(batch) FROM backstop.plan_step_outcome WHERE plan_id = 1)::text, (SELECT position->>'batch' FROM backstop.checkpoint)")
+                "SELECT (SELECT max(batch) FROM backstop.plan_step_outcome WHERE plan_id = 1)::text, (SELECT position->>'batch' FROM backstop.checkpoint)"
+            )
             #expect(batches.first?[0] == batches.first?[1], "the checkpoint is the last committed batch")
 
             // Re-run: finishes the plan without repeating a step.
-            let rerun = try backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--batch-size", "2"])
+            let rerun = try backstop([
+                "apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--batch-size", "2",
+            ])
             #expect(rerun.status == 0, "\(rerun.out)\(rerun.err)")
             let done = outcome.values.count { $0 == "applied" }
-            #expect(rerun.out.contains("applied \(writes.count - done) steps (0 conflicts, \(done) done before)"), "\(rerun.out)")
+            #expect(
+                rerun.out.contains("applied \(writes.count - done) steps (0 conflicts, \(done) done before)"),
+                "\(rerun.out)")
             let statusSteps = writes.values.count { $0.action == "update_status" }
-            #expect(try sql(conninfo, "SELECT count(*)::int FROM orderhistory WHERE changed_by = 'backstop'") == [[String(statusSteps)]])
+            #expect(
+                try sql(conninfo, "SELECT count(*)::int FROM orderhistory WHERE changed_by = 'backstop'") == [
+                    [String(statusSteps)]
+                ])
             let final = temporary("kill-after")
             _ = try backstop(["diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", final.path])
             #expect(try findings(final).filter { writeActions.contains($0.value) }.isEmpty)
@@ -271,23 +326,33 @@ struct ApplyTests {
             let reports = temporary("reports")
 
             let strict = try backstop(
-                ["nightly", "--apply", "--config", config, "--catalog", conninfo, "--dump", cut.path, "--report-dir", reports.path])
+                [
+                    "nightly", "--apply", "--config", config, "--catalog", conninfo, "--dump", cut.path, "--report-dir",
+                    reports.path,
+                ])
             #expect(strict.status == 1, "a truncated dump fails the run: \(strict.err)")
             let partial = try backstop(
-                ["nightly", "--apply", "--force", "--allow-partial", "--config", config, "--catalog", conninfo, "--dump", cut.path,
-                 "--report-dir", reports.path])
+                [
+                    "nightly", "--apply", "--force", "--allow-partial", "--config", config, "--catalog", conninfo,
+                    "--dump", cut.path,
+                    "--report-dir", reports.path,
+                ])
             #expect(partial.status == 4, "refused, even with --force: \(partial.out)\(partial.err)")
             #expect(partial.out.contains("partial_input"), "\(partial.out)")
             #expect(try CatalogRows.read(conninfo) == before, "nothing changed")
             let runs = try backstop(["runs", "--catalog", conninfo, "--json"])
             #expect(runs.out.contains("\"status\": \"refused\""), "\(runs.out)")
-            let plan = try String(contentsOf: reports.appendingPathComponent("000002-nightly/plan.json"), encoding: .utf8)
+            let plan = try String(
+                contentsOf: reports.appendingPathComponent("000002-nightly/plan.json"), encoding: .utf8)
             #expect(plan.contains("\"partial\": true"))
 
             // The same, complete, applies in the same run.
             let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
             let whole = try backstop(
-                ["nightly", "--apply", "--config", config, "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
+                [
+                    "nightly", "--apply", "--config", config, "--catalog", conninfo, "--dump", dump, "--report-dir",
+                    reports.path,
+                ])
             #expect(whole.status == 2, "applied; Bitrix-side and reported findings remain: \(whole.out)\(whole.err)")
             #expect(whole.out.contains("apply: applied"), "\(whole.out)")
             #expect(try CatalogRows.read(conninfo) != before)
@@ -299,17 +364,24 @@ struct ApplyTests {
             // Updates unlimited; soft deletes at the default 5 % (the tiny shop loses 5 of 43 products: 11.6 %).
             let config = try thresholdConfig(softDeletes: 0.05, updates: 1.0)
             let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
-            let diff = try backstop(["diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("t").path])
+            let diff = try backstop([
+                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("t").path,
+            ])
             #expect(diff.status == 2)
             let before = try CatalogRows.read(conninfo)
             let refused = try backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes"])
             #expect(refused.status == 4, "\(refused.out)\(refused.err)")
-            #expect(refused.out.contains("REFUSED soft_delete_threshold: 5 of shop 17008's 43 products would be taken offline"), "\(refused.out)")
+            #expect(
+                refused.out.contains(
+                    "REFUSED soft_delete_threshold: 5 of shop 17008's 43 products would be taken offline"),
+                "\(refused.out)")
             #expect(!refused.out.contains("update_threshold"))
             #expect(try CatalogRows.read(conninfo) == before, "nothing changed")
             let preview = try backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1"])
             #expect(preview.status == 4 && preview.out.contains("the apply would be refused"))
-            let forced = try backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--force"])
+            let forced = try backstop([
+                "apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--force",
+            ])
             #expect(forced.status == 0, "\(forced.out)\(forced.err)")
             #expect(try CatalogRows.read(conninfo) != before)
         }
@@ -323,7 +395,10 @@ struct ApplyTests {
             try withCatalog(tiny) { other in
                 let before = try CatalogRows.read(other)
                 let apply = try backstop(
-                    ["apply", "--catalog", other, "--plan", out.appendingPathComponent("plan.json").path, "--yes", "--force"])
+                    [
+                        "apply", "--catalog", other, "--plan", out.appendingPathComponent("plan.json").path, "--yes",
+                        "--force",
+                    ])
                 #expect(apply.status == 4, "\(apply.out)\(apply.err)")
                 #expect(apply.out.contains("REFUSED other_catalog"), "\(apply.out)")
                 #expect(try CatalogRows.read(other) == before)

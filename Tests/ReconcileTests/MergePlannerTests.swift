@@ -15,11 +15,15 @@ import Testing
         images: [String] = ["https://cvety.kz/upload/a.jpg"]
     ) -> CanonicalProduct {
         CanonicalProduct(
-            id: id, shopID: shop, name: name, price: Kopecks(price), enabled: enabled, type: .catalog, width: 40, height: 60,
+            id: id, shopID: shop, name: name, price: Kopecks(price), enabled: enabled, type: .catalog, width: 40,
+            height: 60,
             image: images.first, images: images, createdAt: "2025-01-01 00:00:00")
     }
 
-    func order(_ bitrixID: Int64?, catalog: Int64, code: String? = nil, status: OrderStatus? = nil, phone: String = "+77011234567")
+    func order(
+        _ bitrixID: Int64?, catalog: Int64, code: String? = nil, status: OrderStatus? = nil,
+        phone: String = "+77011234567"
+    )
         -> CanonicalOrder
     {
         CanonicalOrder(
@@ -31,7 +35,8 @@ import Testing
     func record(_ order: CanonicalOrder) -> CatalogOrder {
         CatalogOrder(
             order: order, orderNumber: "#\(order.catalogID ?? 0)", trackingID: "000000000",
-            statusName: order.status?.rawValue ?? "", subtotal: order.subtotal ?? Kopecks(0), rawPhone: order.phone ?? "",
+            statusName: order.status?.rawValue ?? "", subtotal: order.subtotal ?? Kopecks(0),
+            rawPhone: order.phone ?? "",
             rawRecipientPhone: nil, deliveryType: "scheduled", items: [])
     }
 
@@ -62,19 +67,25 @@ import Testing
         ]
         return ReconcileInput(
             bitrix: BitrixSnapshot(
-                products: bitrix, orders: bitrixOrders, snapshot: SnapshotTime(text: "2025-10-25 03:00:00", source: .footer),
+                products: bitrix, orders: bitrixOrders,
+                snapshot: SnapshotTime(text: "2025-10-25 03:00:00", source: .footer),
                 elementIDs: IDSet([100, 102, 103, 104, 105, 17008]), orderIDs: IDSet([500, 501, 502, 503]),
                 userIDs: IDSet([1])),
             catalogProducts: catalog, catalogOrders: catalogOrders,
-            productSequence: CatalogSequence(name: "public.product_id_seq", lastValue: 1000, isCalled: true, increment: 1),
+            productSequence: CatalogSequence(
+                name: "public.product_id_seq", lastValue: 1000, isCalled: true, increment: 1),
             partial: partial)
     }
 
     func state(_ input: ReconcileInput) -> CatalogState {
         var products: [Int64: RowVersion] = [:]
-        for p in input.catalogProducts where p.shopID == Self.shop { products[p.id] = RowVersion(xmin: 700 + p.id, checksum: "p\(p.id)") }
+        for p in input.catalogProducts where p.shopID == Self.shop {
+            products[p.id] = RowVersion(xmin: 700 + p.id, checksum: "p\(p.id)")
+        }
         var orders: [Int64: RowVersion] = [:]
-        for o in input.catalogOrders { if let id = o.order.catalogID { orders[id] = RowVersion(xmin: 900 + id, checksum: "o\(id)") } }
+        for o in input.catalogOrders {
+            if let id = o.order.catalogID { orders[id] = RowVersion(xmin: 900 + id, checksum: "o\(id)") }
+        }
         return CatalogState(
             versions: CatalogVersions(products: products, orders: orders),
             facts: CatalogFacts(
@@ -122,8 +133,9 @@ import Testing
         let sequence = try #require(plan.steps.last)
         #expect(sequence.action == .advanceSequence && sequence.set["last_value"] == .integer(17008 + 1_000_000))
 
-        let actions = Dictionary(planning.changes.map { ("\($0.kind.rawValue) \($0.key) \($0.field ?? "-")", $0.action) },
-                                 uniquingKeysWith: { a, _ in a })
+        let actions = Dictionary(
+            planning.changes.map { ("\($0.kind.rawValue) \($0.key) \($0.field ?? "-")", $0.action) },
+            uniquingKeysWith: { a, _ in a })
         #expect(actions["product.shop 105 shop_id"] == .report, "another shop's row is never written")
         #expect(actions["order.field 503 phone"] == .bitrixChange, "the catalog wins an edited order field")
         #expect(planning.bitrixChanges.map(\.key) == ["503"])
@@ -142,8 +154,9 @@ import Testing
         #expect(skip.reason?.contains("250 characters; product.name holds 200") == true, "\(skip.reason ?? "")")
         let status = try #require(plan.steps.first { $0.action == .skip && $0.target == 3 })
         #expect(status.reason == "the catalog's orderstatus enum has no label IN_DELIVERY")
-        let actions = Dictionary(planning.changes.map { ("\($0.kind.rawValue) \($0.key) \($0.field ?? "-")", $0.action) },
-                                 uniquingKeysWith: { a, _ in a })
+        let actions = Dictionary(
+            planning.changes.map { ("\($0.kind.rawValue) \($0.key) \($0.field ?? "-")", $0.action) },
+            uniquingKeysWith: { a, _ in a })
         #expect(actions["product.field 102 name"] == .skip, "the finding's action says so")
         #expect(actions["product.field 102 price"] == .update)
         #expect(actions["order.status 502 status"] == .skip)
@@ -151,7 +164,8 @@ import Testing
     }
 
     @Test func aConfiguredPolicyMovesAFieldToTheBitrixSide() throws {
-        let planning = try planning(try MergePolicy(overrides: ["product.field.price": "catalog", "product.field.width": "bitrix"]))
+        let planning = try planning(
+            try MergePolicy(overrides: ["product.field.price": "catalog", "product.field.width": "bitrix"]))
         #expect(step(planning.plan, "product", 102, .update) == nil, "price now goes to Bitrix; the name is a skip")
         #expect(planning.bitrixChanges.contains { $0.key == "102" && $0.field == "price" })
         #expect(planning.plan.policy["product.field.price"] == "catalog")
@@ -163,7 +177,9 @@ import Testing
         #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["order.dangling_product": "catalog"]) }
         #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["order.field": "bitrix"]) }
         #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["product.missing": "yes"]) }
-        #expect(throws: Never.self) { try MergePolicy(overrides: ["order.status": "report", "order.field.phone": "report"]) }
+        #expect(throws: Never.self) {
+            try MergePolicy(overrides: ["order.status": "report", "order.field.phone": "report"])
+        }
     }
 
     @Test func theInvariantsCatchABrokenPlan() throws {
@@ -174,13 +190,17 @@ import Testing
         var deleted = plan
         let insert = try #require(step(plan, "product", 100, .insert))
         deleted.steps.insert(
-            PlanStep(seq: 0, phase: .products, action: .softDelete, entity: "product", target: insert.target, key: "100",
-                     resolves: ["product.orphan"], set: ["enabled": .bool(false)], version: RowVersion(xmin: 1, checksum: "x")),
+            PlanStep(
+                seq: 0, phase: .products, action: .softDelete, entity: "product", target: insert.target, key: "100",
+                resolves: ["product.orphan"], set: ["enabled": .bool(false)],
+                version: RowVersion(xmin: 1, checksum: "x")),
             at: insert.seq)
         for i in deleted.steps.indices { deleted.steps[i].seq = i + 1 }
         #expect(deleted.invariantViolations().contains { $0.contains("both inserted and soft-deleted") })
         var unversioned = plan
-        if let i = unversioned.steps.firstIndex(where: { $0.action == .softDelete }) { unversioned.steps[i].version = nil }
+        if let i = unversioned.steps.firstIndex(where: { $0.action == .softDelete }) {
+            unversioned.steps[i].version = nil
+        }
         #expect(unversioned.invariantViolations().contains { $0.contains("no planned row version") })
     }
 
@@ -207,13 +227,16 @@ import Testing
         let refusals = valve.check(plan, fingerprint: plan.fingerprint)
         #expect(Set(refusals.map(\.code)) == [.softDeleteThreshold, .updateThreshold])
         #expect(refusals.allSatisfy { $0.isOverridable })
-        #expect(refusals[0].message.contains("1 of shop 17008's 4 products would be taken offline (25.0 %; limit 5.0 %"))
-        #expect(SafetyValve(maxSoftDeleteShare: 1, maxUpdateShare: 1).check(plan, fingerprint: plan.fingerprint).isEmpty)
+        #expect(
+            refusals[0].message.contains("1 of shop 17008's 4 products would be taken offline (25.0 %; limit 5.0 %"))
+        #expect(
+            SafetyValve(maxSoftDeleteShare: 1, maxUpdateShare: 1).check(plan, fingerprint: plan.fingerprint).isEmpty)
 
         let elsewhere = SafetyValve(maxSoftDeleteShare: 1, maxUpdateShare: 1).check(plan, fingerprint: "pg:1/3/other")
         #expect(elsewhere.map(\.code) == [.otherCatalog] && !elsewhere[0].isOverridable)
         let partial = try planning(partial: true).plan
-        let refused = SafetyValve(maxSoftDeleteShare: 1, maxUpdateShare: 1).check(partial, fingerprint: partial.fingerprint)
+        let refused = SafetyValve(maxSoftDeleteShare: 1, maxUpdateShare: 1).check(
+            partial, fingerprint: partial.fingerprint)
         #expect(refused.map(\.code) == [.partialInput] && !refused[0].isOverridable)
     }
 }

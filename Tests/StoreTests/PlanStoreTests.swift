@@ -17,8 +17,10 @@ struct PlanStoreTests {
                 PlanStep(
                     seq: 1, phase: .products, action: .insert, entity: "product", target: 668_830, key: "668830",
                     resolves: ["product.missing"],
-                    set: ["name": .text("Розы\t\"красные\"\n\\ 25"), "price": .integer(495_000), "enabled": .bool(true),
-                          "image": .null, "images": .texts(["https://cvety.kz/a \"1\".jpg", "https://cvety.kz/b.jpg"])]),
+                    set: [
+                        "name": .text("Розы\t\"красные\"\n\\ 25"), "price": .integer(495_000), "enabled": .bool(true),
+                        "image": .null, "images": .texts(["https://cvety.kz/a \"1\".jpg", "https://cvety.kz/b.jpg"]),
+                    ]),
                 PlanStep(
                     seq: 2, phase: .products, action: .update, entity: "product", target: 668_831, key: "668831",
                     resolves: ["product.field price", "product.field name"], set: ["price": .integer(1)],
@@ -29,7 +31,8 @@ struct PlanStoreTests {
                     version: RowVersion(xmin: 5, checksum: "d"), intended: .update, reason: "name is 250 characters"),
                 PlanStep(
                     seq: 4, phase: .sequences, action: .advanceSequence, entity: "sequence", target: nil,
-                    key: "public.product_id_seq", resolves: ["sequence.collision_risk"], set: ["last_value": .integer(1_700_000)],
+                    key: "public.product_id_seq", resolves: ["sequence.collision_risk"],
+                    set: ["last_value": .integer(1_700_000)],
                     was: ["last_value": .integer(683_827)]),
             ])
     }
@@ -45,7 +48,8 @@ struct PlanStoreTests {
             let loaded = try #require(try store.load(planID: planID))
             #expect(loaded.plan == saved, "every step, value and version reads back")
             #expect(loaded.status == "planned")
-            #expect(loaded.outcomes == [3: .init(outcome: .skipped, written: nil)], "a skip has its outcome from the start")
+            #expect(
+                loaded.outcomes == [3: .init(outcome: .skipped, written: nil)], "a skip has its outcome from the start")
             #expect(loaded.pending.map(\.seq) == [1, 2, 4])
             #expect(try store.matching(saved)?.plan.planID == planID, "a plan.json of this plan resumes it")
             var edited = saved
@@ -54,7 +58,8 @@ struct PlanStoreTests {
 
             try db.transaction { _ in
                 try store.recordBatch(
-                    planID: planID, applyRunID: run.id, batch: 1, applied: [(seq: 1, written: RowVersion(xmin: 9, checksum: "e"))],
+                    planID: planID, applyRunID: run.id, batch: 1,
+                    applied: [(seq: 1, written: RowVersion(xmin: 9, checksum: "e"))],
                     conflicts: [2])
                 try store.checkpoint(saved, applyRunID: run.id, batch: 1, lastSeq: 2, steps: 2)
             }

@@ -66,8 +66,10 @@ extension CatalogReader {
     public func versions(shopID: Int64) throws -> CatalogVersions {
         func read(_ select: PGQuery, _ source: String) throws -> [Int64: RowVersion] {
             let cursor = try copy(select, source: source, fields: 3, shopID: shopID) { row, _ in
-                (try row.required(0, row.integer),
-                 RowVersion(xmin: try row.required(1, row.integer), checksum: row.string(2) ?? ""))
+                (
+                    try row.required(0, row.integer),
+                    RowVersion(xmin: try row.required(1, row.integer), checksum: row.string(2) ?? "")
+                )
             }
             var out: [Int64: RowVersion] = [:]
             while let pair = try cursor.next() { out[pair.0] = pair.1 }
@@ -120,7 +122,10 @@ extension CatalogReader {
              WHERE table_schema = current_schema() AND character_maximum_length IS NOT NULL
                AND table_name IN ('product', 'productimage', 'order', 'orderhistory')
             """)
-        for row in columns.rows { if let name = row[0], let limit = row[1].flatMap({ Int($0) }) { limits[name] = limit } }
-        return CatalogFacts(fingerprint: try fingerprint(), endpoint: connection.endpoint, enumLabels: labels, columnLimits: limits)
+        for row in columns.rows {
+            if let name = row[0], let limit = row[1].flatMap({ Int($0) }) { limits[name] = limit }
+        }
+        return CatalogFacts(
+            fingerprint: try fingerprint(), endpoint: connection.endpoint, enumLabels: labels, columnLimits: limits)
     }
 }

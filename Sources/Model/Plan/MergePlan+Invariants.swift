@@ -4,8 +4,8 @@ extension MergePlan {
     @inline(__always)
     public func _checkInvariants() {
         #if BACKSTOP_INTERNAL_CHECKS
-        let violations = invariantViolations()
-        precondition(violations.isEmpty, "merge plan invariants: \(violations.prefix(5).joined(separator: "; "))")
+            let violations = invariantViolations()
+            precondition(violations.isEmpty, "merge plan invariants: \(violations.prefix(5).joined(separator: "; "))")
         #endif
     }
 
@@ -29,7 +29,9 @@ extension MergePlan {
             }
             previous = step.phase
             let row = "\(step.phase.rawValue) \(step.entity) \(step.target.map(String.init) ?? step.key)"
-            if step.action != .skip && !perPhase.insert(row).inserted { problems.append("\(name): a second step for \(row)") }
+            if step.action != .skip && !perPhase.insert(row).inserted {
+                problems.append("\(name): a second step for \(row)")
+            }
             if step.entity == "product", let target = step.target {
                 if step.action == .insert { inserted.insert(target) }
                 if step.action == .softDelete { softDeleted.insert(target) }

@@ -17,7 +17,9 @@ extension MergePlan {
         line("  \"snapshot\": \(jsonString(snapshot)),\n")
         line("  \"partial\": \(partial),\n")
         line("  \"policy\": {")
-        line(policy.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }.joined(separator: ", "))
+        line(
+            policy.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }.joined(
+                separator: ", "))
         line("},\n")
         line("  \"base\": {\"orders\": \(base.orders), \"products\": \(base.products)},\n")
         line("  \"bitrix_changes\": \(bitrixChanges),\n")
@@ -38,9 +40,10 @@ extension MergePlan {
     public init(json data: Data) throws {
         let plan = try JSONDecoder().decode(MergePlan.self, from: data)
         guard plan.format == Self.currentFormat else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: [CodingKeys.format],
-                debugDescription: "plan format \(plan.format); this build reads format \(Self.currentFormat)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [CodingKeys.format],
+                    debugDescription: "plan format \(plan.format); this build reads format \(Self.currentFormat)"))
         }
         self = plan
     }
@@ -86,7 +89,9 @@ extension PlanValue {
 
     /// A JSON object of column values, keys sorted (the `set`/`was` of a step; `backstop.plan_step` jsonb).
     public static func jsonObject(_ values: [String: PlanValue]) -> String {
-        "{" + values.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value.json)" }.joined(separator: ", ")
+        "{"
+            + values.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value.json)" }.joined(
+                separator: ", ")
             + "}"
     }
 

@@ -85,7 +85,8 @@ public struct ApplyJob {
         var (plan, stored) = try loadPlan(store)
         let fingerprint = try CatalogReader(connection: connection, logger: logger).fingerprint()
         let valve = SafetyValve(
-            maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare, maxUpdateShare: configuration.merge.maxUpdateShare)
+            maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
+            maxUpdateShare: configuration.merge.maxUpdateShare)
         let all = valve.check(plan, fingerprint: fingerprint)
         let blocking = all.filter { !(force && $0.isOverridable) }
         let forced = all.filter { force && $0.isOverridable }
@@ -93,12 +94,16 @@ public struct ApplyJob {
             plan, outcomes: stored?.outcomes ?? [:], refusals: blocking, forced: forced, limit: listLimit)
 
         guard write else {
-            let verdict = blocking.isEmpty ? "nothing written: add --yes to apply" : "nothing written: the apply would be refused"
-            return Result(status: blocking.isEmpty ? .clean : .refused, plan: plan, refusals: blocking, text: listing + "\n\n" + verdict)
+            let verdict =
+                blocking.isEmpty ? "nothing written: add --yes to apply" : "nothing written: the apply would be refused"
+            return Result(
+                status: blocking.isEmpty ? .clean : .refused, plan: plan, refusals: blocking,
+                text: listing + "\n\n" + verdict)
         }
         guard try RunLock.tryAcquire(on: connection) else {
             logger.error("another backstop run holds the catalog lock", metadata: ["catalog": "\(connection.endpoint)"])
-            return Result(status: .locked, plan: plan, text: "another Backstop run holds the lock on \(connection.endpoint)")
+            return Result(
+                status: .locked, plan: plan, text: "another Backstop run holds the lock on \(connection.endpoint)")
         }
         defer { RunLock.release(on: connection) }
         let ledger = RunLedger(connection: connection)
@@ -106,17 +111,26 @@ public struct ApplyJob {
             "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
             "shop_id": String(plan.shopID),
         ]
-        let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
+        let inputsJSON =
+            "{"
+            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
-        var run = try ledger.begin(kind: "apply", arguments: arguments, dryRun: false, inputs: inputsJSON, version: version)
+        var run = try ledger.begin(
+            kind: "apply", arguments: arguments, dryRun: false, inputs: inputsJSON, version: version)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "apply"])
         guard blocking.isEmpty else {
             let reasons = blocking.map(\.description).joined(separator: "; ")
-            try ledger.finish(&run, status: "refused", exitCode: .refused, counts: ["steps": plan.writeCount], reportDirectory: nil, error: reasons)
+            try ledger.finish(
+                &run, status: "refused", exitCode: .refused, counts: ["steps": plan.writeCount], reportDirectory: nil,
+                error: reasons)
             for refusal in blocking {
-                logger.error("apply refused", metadata: ["refusal.code": "\(refusal.code.rawValue)", "refusal": "\(refusal.message)"])
+                logger.error(
+                    "apply refused",
+                    metadata: ["refusal.code": "\(refusal.code.rawValue)", "refusal": "\(refusal.message)"])
             }
-            return Result(status: .refused, plan: plan, run: run, refusals: blocking, text: listing + "\n\nrefused: nothing written")
+            return Result(
+                status: .refused, plan: plan, run: run, refusals: blocking,
+                text: listing + "\n\nrefused: nothing written")
         }
         do {
             if stored == nil {
@@ -142,11 +156,14 @@ public struct ApplyJob {
             if !outcome.conflicts.isEmpty {
                 text += "\nnot written, the row changed since the plan was made (the newer write is kept):"
                 for step in outcome.conflicts.prefix(listLimit * 5) { text += "\n  conflict " + PlanPreview.line(step) }
-                if outcome.conflicts.count > listLimit * 5 { text += "\n  … and \(outcome.conflicts.count - listLimit * 5) more" }
+                if outcome.conflicts.count > listLimit * 5 {
+                    text += "\n  … and \(outcome.conflicts.count - listLimit * 5) more"
+                }
             }
             return Result(status: status, plan: plan, run: run, outcome: outcome, text: text)
         } catch {
-            try? ledger.finish(&run, status: "failed", exitCode: .failure, counts: [:], reportDirectory: nil, error: "\(error)")
+            try? ledger.finish(
+                &run, status: "failed", exitCode: .failure, counts: [:], reportDirectory: nil, error: "\(error)")
             throw (error as? PipelineError) ?? PipelineError("apply run \(run.id) failed: \(error)", runID: run.id)
         }
     }
@@ -164,7 +181,8 @@ public struct ApplyJob {
         switch source {
         case .run(let runID):
             guard let planID = try store.planID(ofRun: runID), let stored = try store.load(planID: planID) else {
-                throw PipelineError("run \(runID) has no merge plan (nightly and diff runs make one; see backstop runs)")
+                throw PipelineError(
+                    "run \(runID) has no merge plan (nightly and diff runs make one; see backstop runs)")
             }
             return (stored.plan, stored)
         case .file(let url):

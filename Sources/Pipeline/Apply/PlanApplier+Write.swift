@@ -32,9 +32,15 @@ extension PlanApplier {
 
     /// Stages and writes one batch (inside its transaction) and says which steps were applied.
     ///
-    /// - Parameter chained: the rows (``rowKey(_:)``) with more than one writing step in the plan: their
-    ///   whole version is read back for the next step; every other written row records this transaction's
-    ///   id as its `xmin`, which is what the row carries after the write.
+    /// - Parameters:
+    ///   - kind: the statement shape.
+    ///   - steps: the batch's steps, with the versions they expect.
+    ///   - shopID: the shop every written row must belong to.
+    ///   - chained: the rows (``rowKey(_:)``) with more than one writing step in the plan: their whole
+    ///     version is read back for the next step; every other written row records this transaction's id
+    ///     as its `xmin`, which is what the row carries after the write.
+    /// - Returns: the applied steps with the versions they left, and the conflicts.
+    /// - Throws: `PGError` when a statement fails (the caller rolls the batch back).
     func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64, chained: Set<String>) throws -> BatchResult {
         var result: BatchResult
         switch kind {
@@ -47,11 +53,17 @@ extension PlanApplier {
         }
         let applied = Set(result.applied.keys)
         // An image step leaves the product row as it was: its version is read whole, like a chained row's.
-        let reread = steps.filter { applied.contains($0.seq) && (chained.contains(Self.rowKey($0)) || $0.entity == "productimage") }
-            .map(\.seq)
-        let versions = reread.isEmpty ? [:] : (kind == .orderStatus || kind == .orderLink)
-            ? try orderVersions(reread) : try productVersions(reread)
-        let xid = try connection.execute("SELECT (txid_current() % 4294967296)::bigint").string(row: 0, column: 0)
+        let reread = steps.filter {
+            applied.contains($0.seq) && (chained.contains(Self.rowKey($0)) || $0.entity == "productimage")
+        }
+        .map(\.seq)
+        let versions =
+            reread.isEmpty
+            ? [:]
+            : (kind == .orderStatus || kind == .orderLink)
+                ? try orderVersions(reread) : try productVersions(reread)
+        let xid =
+            try connection.execute("SELECT (txid_current() % 4294967296)::bigint").string(row: 0, column: 0)
             .flatMap { Int64($0) } ?? 0
         for seq in applied { result.applied[seq] = .some(versions[seq] ?? RowVersion(xmin: xid, checksum: "")) }
         return result
@@ -155,7 +167,8 @@ extension PlanApplier {
              ORDER BY w.target, w.position
             """)
         let applied = try appliedSeqs(try connection.execute("SELECT seq FROM pg_temp.backstop_stage_ok"))
-        return finish(steps, applied: applied, rows: updated.affectedRows + deleted.affectedRows + inserted.affectedRows)
+        return finish(
+            steps, applied: applied, rows: updated.affectedRows + deleted.affectedRows + inserted.affectedRows)
     }
 
     /// The versions the applied product steps left, read in the batch's transaction.
@@ -254,7 +267,8 @@ extension PlanApplier {
             while index < steps.count, buffer.count < 1 << 20 {
                 let step = steps[index]
                 var fields: [String?] = [
-                    String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) }, step.version?.checksum,
+                    String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                    step.version?.checksum,
                 ]
                 for column in ["name", "price", "enabled", "image", "width", "height"] {
                     let value = step.entity == "product" ? step.set[column] : nil
@@ -275,7 +289,8 @@ extension PlanApplier {
             while index < steps.count, buffer.count < 1 << 20 {
                 let step = steps[index]
                 for (position, url) in (step.set["images"]?.texts ?? []).enumerated() {
-                    CopyText.appendRow([String(step.seq), String(step.target ?? 0), String(position), url], to: &buffer)
+                    CopyText.appendRow(
+                        [String(step.seq), String(step.target ?? 0), String(position), url], to: &buffer)
                 }
                 index += 1
             }
@@ -292,8 +307,12 @@ extension PlanApplier {
             while index < steps.count, buffer.count < 1 << 20 {
                 let step = steps[index]
                 CopyText.appendRow(
-                    [String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) }, step.version?.checksum,
-                     step.set["status"]?.text, step.was["status"]?.text, step.set["bitrix_order_id"]?.integer.map(String.init)],
+                    [
+                        String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                        step.version?.checksum,
+                        step.set["status"]?.text, step.was["status"]?.text,
+                        step.set["bitrix_order_id"]?.integer.map(String.init),
+                    ],
                     to: &buffer)
                 index += 1
             }
@@ -334,7 +353,8 @@ extension PlanApplier {
         var out: [Int: RowVersion] = [:]
         for row in 0..<result.rowCount {
             guard let xmin = result.string(row: row, column: 1).flatMap({ Int64($0) }) else { continue }
-            out[try result.int(row: row, column: 0)] = RowVersion(xmin: xmin, checksum: result.string(row: row, column: 2) ?? "")
+            out[try result.int(row: row, column: 0)] = RowVersion(
+                xmin: xmin, checksum: result.string(row: row, column: 2) ?? "")
         }
         return out
     }

@@ -90,13 +90,16 @@ public struct PlanApplier {
         for step in plan.steps where step.action != .skip { stepsPerRow[Self.rowKey(step), default: 0] += 1 }
         let chained = Set(stepsPerRow.filter { $0.value > 1 }.keys)
         let started = DispatchTime.now().uptimeNanoseconds
-        let numbered = Self.batches(pending, size: batchSize).enumerated().map { NumberedBatch(number: firstBatch + $0.offset, batch: $0.element) }
+        let numbered = Self.batches(pending, size: batchSize).enumerated().map {
+            NumberedBatch(number: firstBatch + $0.offset, batch: $0.element)
+        }
         var pool = try WorkerPool(applier: self, size: 1)
         for wave in Self.waves(numbered) {
             if workers > 1 && wave.count > 1 && pool.size < min(workers, wave.count) {
                 pool = try WorkerPool(applier: self, size: min(workers, wave.count))
             }
-            let context = BatchContext(plan: plan, planID: planID, applyRunID: applyRunID, written: written, chained: chained)
+            let context = BatchContext(
+                plan: plan, planID: planID, applyRunID: applyRunID, written: written, chained: chained)
             let results = try pool.run(wave, context: context)
             for (item, result) in zip(wave, results) {
                 outcome.batches += 1

@@ -50,25 +50,32 @@ extension RunJob {
         connection: PGConnection, directory: URL
     ) throws -> (MergePlanning, MergePlan) {
         let planner = MergePlanner(
-            shopID: configuration.shopID, policy: try mergePolicy(), sequenceHeadroom: configuration.merge.sequenceHeadroom)
+            shopID: configuration.shopID, policy: try mergePolicy(),
+            sequenceHeadroom: configuration.merge.sequenceHeadroom)
         let planning = planner.plan(
             result, input: input, catalog: CatalogState(versions: catalog.versions, facts: catalog.facts))
         let stored = try PlanStore(connection: connection).save(planning.plan, runID: run.id)
-        try PlanFiles.write(planning, plan: stored, causes: CauseRules(configuration: reconcileConfiguration), to: directory)
+        try PlanFiles.write(
+            planning, plan: stored, causes: CauseRules(configuration: reconcileConfiguration), to: directory)
         return (planning, stored)
     }
 
     /// Applies the run's stored plan on the run's connection (which holds the run lock), unless the safety
     /// valve refuses it.
-    func applyMerge(_ plan: MergePlan, settings: ApplySettings, connection: PGConnection, run: RunRecord) throws -> MergeSummary {
+    func applyMerge(_ plan: MergePlan, settings: ApplySettings, connection: PGConnection, run: RunRecord) throws
+        -> MergeSummary
+    {
         var summary = MergeSummary(plan: plan)
         let valve = SafetyValve(
-            maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare, maxUpdateShare: configuration.merge.maxUpdateShare)
+            maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
+            maxUpdateShare: configuration.merge.maxUpdateShare)
         let fingerprint = try CatalogReader(connection: connection, logger: logger).fingerprint()
         summary.refusals = valve.check(plan, fingerprint: fingerprint).filter { !(settings.force && $0.isOverridable) }
         guard summary.refusals.isEmpty else {
             for refusal in summary.refusals {
-                logger.error("apply refused", metadata: ["refusal.code": "\(refusal.code.rawValue)", "refusal": "\(refusal.message)"])
+                logger.error(
+                    "apply refused",
+                    metadata: ["refusal.code": "\(refusal.code.rawValue)", "refusal": "\(refusal.message)"])
             }
             return summary
         }

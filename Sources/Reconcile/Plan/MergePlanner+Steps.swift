@@ -16,11 +16,15 @@ extension MergePlanner {
             self.planner = planner
             self.input = input
             self.catalog = catalog
-            bitrixProducts = Dictionary(input.bitrix.products.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            catalogProducts = Dictionary(input.catalogProducts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            bitrixProducts = Dictionary(
+                input.bitrix.products.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            catalogProducts = Dictionary(
+                input.catalogProducts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             var links: [Int64: [Int64]] = [:]
             for record in input.catalogOrders {
-                if let bitrixID = record.order.bitrixID, let id = record.order.catalogID { links[bitrixID, default: []].append(id) }
+                if let bitrixID = record.order.bitrixID, let id = record.order.catalogID {
+                    links[bitrixID, default: []].append(id)
+                }
             }
             self.links = links
         }
@@ -36,7 +40,8 @@ extension MergePlanner {
                 // As the webhook's create writes it: type FLOWERS, vitrina dimensions never read.
                 let vitrina = b?.type == .vitrina
                 return PlanStep(
-                    phase: .products, action: .insert, entity: "product", target: id, key: change.key, resolves: resolves,
+                    phase: .products, action: .insert, entity: "product", target: id, key: change.key,
+                    resolves: resolves,
                     set: [
                         "shop_id": .integer(planner.shopID), "name": b.map { .text($0.name) } ?? .null,
                         "price": b?.price.map { .integer($0.value) } ?? .null, "enabled": .bool(true),
@@ -48,7 +53,8 @@ extension MergePlanner {
             case .softDelete:
                 guard let id else { return nil }
                 return PlanStep(
-                    phase: .products, action: .softDelete, entity: "product", target: id, key: change.key, resolves: resolves,
+                    phase: .products, action: .softDelete, entity: "product", target: id, key: change.key,
+                    resolves: resolves,
                     set: ["enabled": .bool(false)], was: ["enabled": .bool(catalogProducts[id]?.enabled ?? true)],
                     version: catalog.versions.products[id])
             case .update:
@@ -58,35 +64,46 @@ extension MergePlanner {
                 if field == "images" {
                     return PlanStep(
                         phase: .productImages, action: .update, entity: "productimage", target: id, key: change.key,
-                        resolves: resolves, set: ["images": .texts(b?.images ?? [])], was: ["images": .texts(c?.images ?? [])],
+                        resolves: resolves, set: ["images": .texts(b?.images ?? [])],
+                        was: ["images": .texts(c?.images ?? [])],
                         version: catalog.versions.products[id])
                 }
                 guard let b, let c else { return nil }
                 let values: (PlanValue, PlanValue)
                 switch field {
                 case "name": values = (.text(b.name), .text(c.name))
-                case "price": values = (b.price.map { .integer($0.value) } ?? .null, c.price.map { .integer($0.value) } ?? .null)
+                case "price":
+                    values = (b.price.map { .integer($0.value) } ?? .null, c.price.map { .integer($0.value) } ?? .null)
                 case "enabled": values = (.bool(b.enabled), .bool(c.enabled))
                 case "image": values = (b.image.map(PlanValue.text) ?? .null, c.image.map(PlanValue.text) ?? .null)
-                case "width": values = (b.width.map { .integer(Int64($0)) } ?? .null, c.width.map { .integer(Int64($0)) } ?? .null)
-                case "height": values = (b.height.map { .integer(Int64($0)) } ?? .null, c.height.map { .integer(Int64($0)) } ?? .null)
+                case "width":
+                    values = (
+                        b.width.map { .integer(Int64($0)) } ?? .null, c.width.map { .integer(Int64($0)) } ?? .null
+                    )
+                case "height":
+                    values = (
+                        b.height.map { .integer(Int64($0)) } ?? .null, c.height.map { .integer(Int64($0)) } ?? .null
+                    )
                 default: return nil
                 }
                 return PlanStep(
-                    phase: .products, action: .update, entity: "product", target: id, key: change.key, resolves: resolves,
+                    phase: .products, action: .update, entity: "product", target: id, key: change.key,
+                    resolves: resolves,
                     set: [field: values.0], was: [field: values.1], version: catalog.versions.products[id])
             case .insertImages:
                 guard let id else { return nil }
                 return PlanStep(
                     phase: .productImages, action: .insertImages, entity: "productimage", target: id, key: change.key,
-                    resolves: resolves, set: ["images": .texts(bitrixProducts[id]?.images ?? [])], was: ["images": .texts([])],
+                    resolves: resolves, set: ["images": .texts(bitrixProducts[id]?.images ?? [])],
+                    was: ["images": .texts([])],
                     version: catalog.versions.products[id])
             case .updateStatus:
                 guard let target = change.catalogID else { return nil }
                 return PlanStep(
                     phase: .orders, action: .updateStatus, entity: "order", target: target, key: change.key,
                     resolves: resolves, set: ["status": change.bitrix.normalized.map(PlanValue.text) ?? .null],
-                    was: ["status": change.catalog.raw.map(PlanValue.text) ?? .null], version: catalog.versions.orders[target])
+                    was: ["status": change.catalog.raw.map(PlanValue.text) ?? .null],
+                    version: catalog.versions.orders[target])
             case .backfillLink:
                 guard let target = change.catalogID, let bitrixID = id else { return nil }
                 return PlanStep(
@@ -116,17 +133,22 @@ extension MergePlanner {
             for (column, value) in step.set {
                 if let reason = problem(column: column, value: value, step: step) { problems[column] = reason }
             }
-            if action == .insert, !(catalog.facts.enumLabels["producttype"] ?? []).contains(ProductType.flowers.rawValue) {
+            if action == .insert,
+                !(catalog.facts.enumLabels["producttype"] ?? []).contains(ProductType.flowers.rawValue)
+            {
                 problems["type"] = "the catalog's producttype enum has no label FLOWERS"
             }
             if action == .insert, let id = step.target, id > Int64(Int32.max) {
                 problems["id"] = "id \(id) does not fit product.id (integer)"
             }
             if action == .backfillLink, let bitrixID = step.set["bitrix_order_id"]?.integer {
-                if bitrixID > Int64(Int32.max) { problems["bitrix_order_id"] = "\(bitrixID) does not fit bitrix_order_id (integer)" }
+                if bitrixID > Int64(Int32.max) {
+                    problems["bitrix_order_id"] = "\(bitrixID) does not fit bitrix_order_id (integer)"
+                }
                 let holders = (links[bitrixID] ?? []).filter { $0 != step.target }
                 if let other = holders.first {
-                    problems["bitrix_order_id"] = "catalog order \(other) already links to Bitrix order \(bitrixID); a second link breaks the status webhook"
+                    problems["bitrix_order_id"] =
+                        "catalog order \(other) already links to Bitrix order \(bitrixID); a second link breaks the status webhook"
                 }
             }
             guard !problems.isEmpty else { return [step] }
@@ -162,7 +184,9 @@ extension MergePlanner {
             case ("name", .null):
                 return "Bitrix has no name for product \(step.key)"
             case ("images", .texts(let urls)):
-                if let limit = catalog.facts.columnLimits["productimage.url"], let long = urls.first(where: { $0.count > limit }) {
+                if let limit = catalog.facts.columnLimits["productimage.url"],
+                    let long = urls.first(where: { $0.count > limit })
+                {
                     return "an image URL is \(long.count) characters; productimage.url holds \(limit) (never truncated)"
                 }
             case ("price", .null):

@@ -53,6 +53,7 @@ public struct MergePlanner: Sendable {
     ///   - result: the reconciliation.
     ///   - input: what it compared (the Bitrix values a step writes come from here, typed).
     ///   - catalog: row versions from the extract's snapshot and the catalog's facts.
+    /// - Returns: the plan (not yet stored) and every change with its final action.
     /// - Complexity: O(n log n) in the number of changes, plus one pass over the compared rows.
     public func plan(_ result: ReconcileResult, input: ReconcileInput, catalog: CatalogState) -> MergePlanning {
         let context = Context(planner: self, input: input, catalog: catalog)

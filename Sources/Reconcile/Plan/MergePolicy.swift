@@ -59,7 +59,8 @@ public struct MergePolicy: Sendable, Hashable {
         var rules = Self.defaults
         for (selector, value) in overrides.sorted(by: { $0.key < $1.key }) {
             guard let resolution = Resolution(rawValue: value) else {
-                throw ReconcileError("must be bitrix, catalog or report, found \(value)", entity: "merge.policy", key: selector)
+                throw ReconcileError(
+                    "must be bitrix, catalog or report, found \(value)", entity: "merge.policy", key: selector)
             }
             guard Self.isKnown(selector) else {
                 throw ReconcileError(
@@ -72,7 +73,9 @@ public struct MergePolicy: Sendable, Hashable {
                     entity: "merge.policy", key: selector)
             }
             if resolution == .bitrix && !Self.writable.contains(selector) {
-                throw ReconcileError("cannot be bitrix: Backstop does not write that to the catalog", entity: "merge.policy", key: selector)
+                throw ReconcileError(
+                    "cannot be bitrix: Backstop does not write that to the catalog", entity: "merge.policy",
+                    key: selector)
             }
             if resolution != .report && (selector.hasPrefix("embedding.") || selector.hasPrefix("image.")) {
                 throw ReconcileError("is the index stage's and always report", entity: "merge.policy", key: selector)

@@ -74,26 +74,31 @@ public struct SafetyValve: Sendable, Hashable {
             default: break
             }
         }
-        return Measure(softDeletes: offline.count, productUpdates: products.subtracting(offline).count, orderUpdates: orders.count)
+        return Measure(
+            softDeletes: offline.count, productUpdates: products.subtracting(offline).count, orderUpdates: orders.count)
     }
 
     /// Every reason to refuse `plan` on the catalog whose fingerprint is `fingerprint` (empty: apply).
     public func check(_ plan: MergePlan, fingerprint: String) -> [Refusal] {
         var refusals: [Refusal] = []
         if plan.partial {
-            refusals.append(Refusal(
-                .partialInput,
-                "the plan was made from partial input (a truncated dump read with --allow-partial): rows missing from it "
-                    + "would read as deleted; re-run on a complete dump"))
+            refusals.append(
+                Refusal(
+                    .partialInput,
+                    "the plan was made from partial input (a truncated dump read with --allow-partial): rows missing from it "
+                        + "would read as deleted; re-run on a complete dump"))
         }
         if plan.fingerprint != fingerprint {
-            refusals.append(Refusal(
-                .otherCatalog,
-                "the plan was made against catalog \(plan.fingerprint) (\(plan.endpoint)), this is \(fingerprint); "
-                    + "plan again against this catalog"))
+            refusals.append(
+                Refusal(
+                    .otherCatalog,
+                    "the plan was made against catalog \(plan.fingerprint) (\(plan.endpoint)), this is \(fingerprint); "
+                        + "plan again against this catalog"))
         }
         let measure = Self.measure(plan)
-        func share(_ count: Int, of base: Int) -> Double { base > 0 ? Double(count) / Double(base) : (count > 0 ? .infinity : 0) }
+        func share(_ count: Int, of base: Int) -> Double {
+            base > 0 ? Double(count) / Double(base) : (count > 0 ? .infinity : 0)
+        }
         func percent(_ value: Double) -> String {
             guard value.isFinite else { return "all" }
             let tenths = Int((value * 1000).rounded())
@@ -101,25 +106,30 @@ public struct SafetyValve: Sendable, Hashable {
         }
         let offline = share(measure.softDeletes, of: plan.base.products)
         if offline > maxSoftDeleteShare {
-            refusals.append(Refusal(
-                .softDeleteThreshold,
-                "\(measure.softDeletes) of shop \(plan.shopID)'s \(plan.base.products) products would be taken offline "
-                    + "(\(percent(offline)); limit \(percent(maxSoftDeleteShare)), merge.max_soft_delete_share); "
-                    + "check the dump, then --force"))
+            refusals.append(
+                Refusal(
+                    .softDeleteThreshold,
+                    "\(measure.softDeletes) of shop \(plan.shopID)'s \(plan.base.products) products would be taken offline "
+                        + "(\(percent(offline)); limit \(percent(maxSoftDeleteShare)), merge.max_soft_delete_share); "
+                        + "check the dump, then --force"))
         }
         let products = share(measure.productUpdates, of: plan.base.products)
         if products > maxUpdateShare {
-            refusals.append(Refusal(
-                .updateThreshold,
-                "\(measure.productUpdates) of shop \(plan.shopID)'s \(plan.base.products) products would be updated "
-                    + "(\(percent(products)); limit \(percent(maxUpdateShare)), merge.max_update_share); review the plan, then --force"))
+            refusals.append(
+                Refusal(
+                    .updateThreshold,
+                    "\(measure.productUpdates) of shop \(plan.shopID)'s \(plan.base.products) products would be updated "
+                        + "(\(percent(products)); limit \(percent(maxUpdateShare)), merge.max_update_share); review the plan, then --force"
+                ))
         }
         let orders = share(measure.orderUpdates, of: plan.base.orders)
         if orders > maxUpdateShare {
-            refusals.append(Refusal(
-                .updateThreshold,
-                "\(measure.orderUpdates) of shop \(plan.shopID)'s \(plan.base.orders) orders would be updated "
-                    + "(\(percent(orders)); limit \(percent(maxUpdateShare)), merge.max_update_share); review the plan, then --force"))
+            refusals.append(
+                Refusal(
+                    .updateThreshold,
+                    "\(measure.orderUpdates) of shop \(plan.shopID)'s \(plan.base.orders) orders would be updated "
+                        + "(\(percent(orders)); limit \(percent(maxUpdateShare)), merge.max_update_share); review the plan, then --force"
+                ))
         }
         return refusals
     }

@@ -41,7 +41,12 @@ public struct PlanStore {
     /// Stores `plan` for `runID` (steps in one COPY; `skip` steps get their outcome at once) and returns it
     /// with its new id.
     ///
-    /// - Parameter source: `run` for a plan a run made, else the file it was read from.
+    /// - Parameters:
+    ///   - plan: the plan (its `planID` is replaced).
+    ///   - runID: the run it belongs to.
+    ///   - source: `run` for a plan a run made, else the file it was read from.
+    /// - Returns: the plan with its ``MergePlan/planID`` and ``MergePlan/runID``.
+    /// - Throws: `PGError` when the plan cannot be stored (nothing of it is).
     public func save(_ plan: MergePlan, runID: Int64, source: String = "run") throws -> MergePlan {
         try connection.transaction { connection in
             let result = try connection.execute(
@@ -67,14 +72,20 @@ public struct PlanStore {
                 while index < steps.count, buffer.count < 1 << 20 {
                     let s = steps[index]
                     CopyText.appendRow(
-                        [String(planID), String(s.seq), s.action.rawValue, s.entity, s.key, PlanValue.jsonObject(s.was),
-                         PlanValue.jsonObject(s.set), s.phase.rawValue, s.target.map(String.init), Self.arrayLiteral(s.resolves),
-                         s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason], to: &buffer)
+                        [
+                            String(planID), String(s.seq), s.action.rawValue, s.entity, s.key,
+                            PlanValue.jsonObject(s.was),
+                            PlanValue.jsonObject(s.set), s.phase.rawValue, s.target.map(String.init),
+                            Self.arrayLiteral(s.resolves),
+                            s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason,
+                        ], to: &buffer)
                     index += 1
                 }
                 return index < steps.count
             }
-            let skips = steps.filter { $0.action == .skip }.map { (seq: $0.seq, outcome: StepOutcome.skipped, written: RowVersion?.none) }
+            let skips = steps.filter { $0.action == .skip }.map {
+                (seq: $0.seq, outcome: StepOutcome.skipped, written: RowVersion?.none)
+            }
             try appendOutcomes(skips, planID: planID, applyRunID: nil, batch: nil)
             var stored = plan
             stored.planID = planID
@@ -131,7 +142,9 @@ public struct PlanStore {
         plan.format = row[9].flatMap { Int($0) } ?? MergePlan.currentFormat
         var outcomes: [Int: StoredPlan.StepState] = [:]
         for stored in rows {
-            if let outcome = stored.outcome { outcomes[stored.step.seq] = .init(outcome: outcome, written: stored.written) }
+            if let outcome = stored.outcome {
+                outcomes[stored.step.seq] = .init(outcome: outcome, written: stored.written)
+            }
         }
         return StoredPlan(plan: plan, status: row[1] ?? "planned", outcomes: outcomes)
     }
@@ -160,7 +173,8 @@ public struct PlanStore {
 
     /// Appends outcome rows with one COPY.
     func appendOutcomes(
-        _ outcomes: [(seq: Int, outcome: StepOutcome, written: RowVersion?)], planID: Int64, applyRunID: Int64?, batch: Int?
+        _ outcomes: [(seq: Int, outcome: StepOutcome, written: RowVersion?)], planID: Int64, applyRunID: Int64?,
+        batch: Int?
     ) throws {
         guard !outcomes.isEmpty else { return }
         var index = 0
@@ -173,8 +187,12 @@ public struct PlanStore {
             while index < outcomes.count, buffer.count < 1 << 20 {
                 let o = outcomes[index]
                 CopyText.appendRow(
-                    [String(planID), String(o.seq), o.outcome.rawValue, batch.map(String.init), applyRunID.map(String.init),
-                     o.written.map { String($0.xmin) }, o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum }],
+                    [
+                        String(planID), String(o.seq), o.outcome.rawValue, batch.map(String.init),
+                        applyRunID.map(String.init),
+                        o.written.map { String($0.xmin) },
+                        o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum },
+                    ],
                     to: &buffer)
                 index += 1
             }
@@ -216,13 +234,16 @@ public struct PlanStore {
               FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o ON o.plan_id = s.plan_id AND o.seq = s.seq
              WHERE s.plan_id = \(planID) GROUP BY 1
             """)
-        return Dictionary(result.rows.compactMap { row in row[0].flatMap { k in row[1].flatMap { Int($0) }.map { (k, $0) } } },
-                          uniquingKeysWith: +)
+        return Dictionary(
+            result.rows.compactMap { row in row[0].flatMap { k in row[1].flatMap { Int($0) }.map { (k, $0) } } },
+            uniquingKeysWith: +)
     }
 
     /// The `summary` jsonb: steps per action, Bitrix-side and reported changes.
     static func summaryJSON(_ plan: MergePlan) -> String {
-        var fields = plan.countsByAction.sorted { $0.key < $1.key }.map { "\(jsonString($0.key.rawValue)): \($0.value)" }
+        var fields = plan.countsByAction.sorted { $0.key < $1.key }.map {
+            "\(jsonString($0.key.rawValue)): \($0.value)"
+        }
         fields.append("\"bitrix_changes\": \(plan.bitrixChanges)")
         fields.append("\"reported\": \(plan.reported)")
         fields.append("\"steps\": \(plan.steps.count)")
@@ -231,9 +252,11 @@ public struct PlanStore {
 
     /// A PostgreSQL array literal of text (`{"a","b"}`), for COPY text format.
     static func arrayLiteral(_ items: [String]) -> String {
-        "{" + items.map { item in
-            "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
+        "{"
+            + items.map { item in
+                "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
+            }.joined(separator: ",") + "}"
     }
 }
 

@@ -51,14 +51,20 @@ extension Backstop {
         @Option(help: ArgumentHelp("Steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
         var batchSize: Int?
 
-        @Option(help: ArgumentHelp("Connections writing batches of one kind at once (default merge.workers, 1).", valueName: "n"))
+        @Option(
+            help: ArgumentHelp(
+                "Connections writing batches of one kind at once (default merge.workers, 1).", valueName: "n"))
         var workers: Int?
 
-        @Option(help: ArgumentHelp("Steps listed per phase and action (default 20; plan.json has them all).", valueName: "n"))
+        @Option(
+            help: ArgumentHelp(
+                "Steps listed per phase and action (default 20; plan.json has them all).", valueName: "n"))
         var list: Int = 20
 
         func validate() throws {
-            guard (run == nil) != (plan == nil) else { throw ValidationError("give exactly one of --run N or --plan FILE") }
+            guard (run == nil) != (plan == nil) else {
+                throw ValidationError("give exactly one of --run N or --plan FILE")
+            }
             if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
             if let workers, workers < 1 { throw ValidationError("--workers must be positive") }
             if list < 0 { throw ValidationError("--list must not be negative") }
@@ -70,7 +76,8 @@ extension Backstop {
             let source: ApplyJob.Source = plan.map { .file(URL(fileURLWithPath: $0)) } ?? .run(run ?? 0)
             let job = ApplyJob(
                 source: source, configuration: configuration, write: yes, force: force, batchSize: batchSize,
-                workers: workers, listLimit: list, arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version)
+                workers: workers, listLimit: list, arguments: Array(CommandLine.arguments.dropFirst()), logger: logger,
+                version: Backstop.version)
             let result: ApplyJob.Result
             do {
                 result = try job.run()
