@@ -314,6 +314,52 @@ struct ApplyTests {
         #expect(exit.reason == .uncaughtSignal && exit.status == SIGKILL)
     }
 
+    @Test func aBatchWaitingTooLongForARowIsRolledBackAndTheNextApplyFinishes() throws {
+        try withCatalog(tiny) { conninfo in
+            let config = try thresholdConfig("lock_timeout_seconds = 1\n")
+            let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
+            let diff = try backstop(
+                ["diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("lt").path])
+            #expect(diff.status == 2, "\(diff.err)")
+            let planned = try PlannedRows.read(conninfo, run: 1)
+            let blocked = try #require(
+                planned.steps.values.filter { $0.entity == "order" && $0.action == "update_status" }.compactMap(
+                    \.target
+                ).min())
+            let holder = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
+            try holder.execute("BEGIN")
+            try holder.execute("SELECT id FROM \"order\" WHERE id = \(blocked) FOR UPDATE")
+            let waited = try backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes"])
+            #expect(waited.status == 1, "\(waited.out)\(waited.err)")
+            #expect(
+                waited.err.contains("rolled back whole") && waited.err.contains("55P03"),
+                "lock_not_available: \(waited.err)")
+            try holder.execute("ROLLBACK")
+            holder.close()
+            let status = try sql(conninfo, "SELECT status::text FROM \"order\" WHERE id = \(blocked)")
+            #expect(status.first?[0] != "DELIVERED", "the timed-out batch wrote nothing")
+            let rerun = try backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes"])
+            #expect(rerun.status == 0 && rerun.out.contains("done before"), "\(rerun.out)\(rerun.err)")
+            #expect(try sql(conninfo, "SELECT status::text FROM \"order\" WHERE id = \(blocked)") == [["DELIVERED"]])
+        }
+    }
+
+    @Test func anApplyWhileAnotherRunHoldsTheLockExits75AndWritesNothing() throws {
+        try withCatalog(tiny) { conninfo in
+            let config = try thresholdConfig()
+            let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
+            _ = try backstop([
+                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("lk").path,
+            ])
+            let before = try CatalogRows.read(conninfo)
+            let holder = try PGConnectionHolder(conninfo: conninfo)
+            defer { holder.release() }
+            let apply = try backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes"])
+            #expect(apply.status == 75, "\(apply.out)\(apply.err)")
+            #expect(try CatalogRows.read(conninfo) == before)
+        }
+    }
+
     // MARK: Done when: refusals
 
     @Test func nightlyApplyOnATruncatedDumpIsRefusedAndChangesNothing() throws {

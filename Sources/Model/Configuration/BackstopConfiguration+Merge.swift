@@ -13,6 +13,9 @@ extension BackstopConfiguration {
         public var batchSize: Int = 1000
         /// Connections writing batches of one kind at once (1: one writer, the gentlest on a live catalog).
         public var workers: Int = 1
+        /// How long a batch waits for a row another session holds before it gives up (rolled back whole; the
+        /// same apply finishes it later), in seconds.
+        public var lockTimeoutSeconds: Int = 30
         /// How far past the highest Bitrix element id a sequence is advanced: room for the ids Bitrix has yet
         /// to hand out (about 30k a year upstream), so local and Bitrix ids stay apart for decades.
         public var sequenceHeadroom: Int64 = 1_000_000

@@ -158,6 +158,7 @@ public struct BackstopConfiguration: Sendable, Equatable {
             case "merge.max_update_share": merge.maxUpdateShare = try reader.share()
             case "merge.batch_size": merge.batchSize = Int(try reader.positive())
             case "merge.workers": merge.workers = Int(try reader.positive())
+            case "merge.lock_timeout_seconds": merge.lockTimeoutSeconds = Int(try reader.positive())
             case "merge.sequence_headroom": merge.sequenceHeadroom = try reader.positive()
             case let policy where policy.hasPrefix("merge.policy."):
                 merge.policy[String(policy.dropFirst("merge.policy.".count))] = try reader.string()

@@ -142,7 +142,8 @@ public struct ApplyJob {
             plan = stored.plan
             let applier = PlanApplier(
                 connection: connection, batchSize: batchSize ?? configuration.merge.batchSize,
-                workers: workers ?? configuration.merge.workers, logger: logger)
+                workers: workers ?? configuration.merge.workers,
+                lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
             let outcome = try applier.apply(stored, applyRunID: run.id)
             let status: ExitStatus = outcome.conflicts.isEmpty ? .clean : .drift
             try ledger.finish(

@@ -17,7 +17,9 @@ extension PlanApplier {
             var workers = [Worker(applier)]
             for _ in 1..<max(1, size) {
                 let sibling = try applier.connection.openSibling(applicationName: "backstop-apply")
-                let worker = PlanApplier(connection: sibling, batchSize: applier.batchSize, logger: applier.logger)
+                let worker = PlanApplier(
+                    connection: sibling, batchSize: applier.batchSize, lockTimeoutSeconds: applier.lockTimeoutSeconds,
+                    logger: applier.logger)
                 try worker.prepareSession()
                 workers.append(Worker(worker))
             }

@@ -48,14 +48,19 @@ public struct PlanApplier {
     public var batchSize: Int
     /// Connections writing batches of one kind at once (1: this connection only).
     public var workers: Int
+    /// How long a batch waits for a row lock before it fails (rolled back whole), in seconds.
+    public var lockTimeoutSeconds: Int
     /// Where progress goes.
     public var logger: Logger
 
     /// Creates an applier.
-    public init(connection: PGConnection, batchSize: Int, workers: Int = 1, logger: Logger) {
+    public init(
+        connection: PGConnection, batchSize: Int, workers: Int = 1, lockTimeoutSeconds: Int = 30, logger: Logger
+    ) {
         self.connection = connection
         self.batchSize = max(1, batchSize)
         self.workers = max(1, workers)
+        self.lockTimeoutSeconds = max(1, lockTimeoutSeconds)
         self.logger = logger
     }
 
@@ -153,7 +158,8 @@ public struct PlanApplier {
                     """
                     SELECT set_config('backstop.apply', \("plan \(context.planID) batch \(number) run \(context.applyRunID)"), true),
                            set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-                           set_config('jit', 'off', true)
+                           set_config('jit', 'off', true),
+                           set_config('lock_timeout', \("\(lockTimeoutSeconds)s"), true)
                     """)
                 var steps = batch.steps
                 for i in steps.indices where steps[i].version != nil {

@@ -84,7 +84,8 @@ extension RunJob {
         }
         let applier = PlanApplier(
             connection: connection, batchSize: settings.batchSize ?? configuration.merge.batchSize,
-            workers: settings.workers ?? configuration.merge.workers, logger: logger)
+            workers: settings.workers ?? configuration.merge.workers,
+            lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
         summary.outcome = try applier.apply(stored, applyRunID: run.id)
         return summary
     }
