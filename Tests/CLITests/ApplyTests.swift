@@ -452,3 +452,27 @@ struct ApplyTests {
         }
     }
 }
+
+/// The `[merge]` configuration as the CLI sees it (no database needed).
+@Suite struct MergeConfigurationCLITests {
+    @Test(arguments: [
+        ("\"product.shop\" = \"bitrix\"", "merge.policy product.shop: is always report"),
+        ("\"order.field\" = \"bitrix\"", "merge.policy order.field: cannot be bitrix"),
+        ("\"product.feld.price\" = \"catalog\"", "merge.policy product.feld.price: unknown selector"),
+    ])
+    func aPolicyBackstopMustNotFollowIsAUsageError(_ line: String, _ message: String) throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID().uuidString).toml")
+        try "[merge.policy]\n\(line)\n".write(to: url, atomically: true, encoding: .utf8)
+        for command in [["diff", "--dump", "x.sql"], ["apply", "--run", "1"]] {
+            let result = try backstop(command + ["--config", url.path])
+            #expect(result.status == 64, "\(command): \(result.err)")
+            #expect(result.err.contains(message), "\(result.err)")
+        }
+    }
+
+    @Test func applyNeedsExactlyOnePlanSource() throws {
+        #expect(try backstop(["apply"]).status == 64)
+        #expect(try backstop(["apply", "--run", "1", "--plan", "plan.json"]).status == 64)
+        #expect(try backstop(["nightly", "--force"]).status == 64, "--force goes with --apply")
+    }
+}

@@ -35,7 +35,18 @@ extension RunJob {
     }
 
     /// The configured policy, or a ``PipelineError`` naming the bad `merge.policy` key.
-    func mergePolicy() throws -> MergePolicy {
+    func mergePolicy() throws(PipelineError) -> MergePolicy {
+        try Self.mergePolicy(configuration)
+    }
+
+    /// Checks `configuration`'s `[merge.policy]` before anything runs.
+    ///
+    /// - Throws: ``PipelineError`` naming the file and the bad key.
+    public static func checkMergePolicy(_ configuration: BackstopConfiguration) throws(PipelineError) {
+        _ = try mergePolicy(configuration)
+    }
+
+    static func mergePolicy(_ configuration: BackstopConfiguration) throws(PipelineError) -> MergePolicy {
         do {
             return try MergePolicy(overrides: configuration.merge.policy)
         } catch {
