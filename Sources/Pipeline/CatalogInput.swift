@@ -21,21 +21,51 @@ public enum CatalogInput {
         var productSequence: CatalogSequence?
         /// The Bitrix order ids the catalog links to (`bitrix_order_id`).
         var referencedBitrixOrders: Set<Int64>
+        /// The shop's row versions, read in the same snapshot as the rows.
+        var versions: CatalogVersions
+        /// Fingerprint, enum labels, column lengths.
+        var facts: CatalogFacts
         var summary: String
     }
 
-    /// Reads every catalog product and order (all shops, in id order) through binary COPY, and the product
-    /// id sequence.
-    static func load(connection: PGConnection, logger: Logger) throws -> Snapshot {
-        let reader = CatalogReader(connection: connection, logger: logger)
-        let products = try reader.products().collect()
-        let orders = try reader.orderRecords().collect()
-        let sequence = try reader.serialSequence(table: "product", column: "id")
+    /// Reads every catalog product and order (all shops, in id order) through binary COPY, and the versions
+    /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
+    /// imports it, orders and versions are read inside it. Then the product id sequence.
+    static func load(connection: PGConnection, shopID: Int64, logger: Logger) throws -> Snapshot {
+        let facts = try CatalogReader(connection: connection, logger: logger).facts()
+        let products: [CanonicalProduct]
+        let orders: [CatalogOrder]
+        let versions: CatalogVersions
+        if let holder = try? connection.openSibling(applicationName: "backstop-snapshot") {
+            defer { holder.close() }
+            try holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            let snapshot = try holder.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
+            products = try CatalogReader(connection: connection, logger: logger, snapshot: snapshot).products().collect()
+            if connection.isInTransaction { try connection.execute("COMMIT") }
+            let inSnapshot = CatalogReader(connection: holder, logger: logger)
+            orders = try inSnapshot.orderRecords().collect()
+            versions = try inSnapshot.versions(shopID: shopID)
+            try holder.execute("COMMIT")
+        } else {
+            // No second session: one transaction on this one (products then aggregate images server-side).
+            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            do {
+                let reader = CatalogReader(connection: connection, logger: logger)
+                products = try reader.products().collect()
+                orders = try reader.orderRecords().collect()
+                versions = try reader.versions(shopID: shopID)
+                try connection.execute("COMMIT")
+            } catch {
+                _ = try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+        let sequence = try CatalogReader(connection: connection, logger: logger).serialSequence(table: "product", column: "id")
         let referenced = Set(orders.compactMap(\.order.bitrixID))
         let summary = "\(products.count) catalog products, \(orders.count) orders"
             + (sequence.map { ", \($0.name) next \($0.nextValue)" } ?? "")
         return Snapshot(
             products: products, orders: orders, productSequence: sequence, referencedBitrixOrders: referenced,
-            summary: summary)
+            versions: versions, facts: facts, summary: summary)
     }
 }

@@ -9,6 +9,11 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         case connection
         /// A stage failed; the run is recorded as failed and its report names the cause.
         case runFailed
+        /// A merge plan cannot be found, read or applied (no plan for the run, not a plan this build
+        /// reads, a batch rolled back).
+        case plan
+        /// A plan or report file cannot be read or written.
+        case io
     }
 
     /// What went wrong, for scripts and tests.

@@ -27,6 +27,8 @@ public struct RunJob {
     public var version: String
     /// Write the reports into exactly this folder (`--out`) instead of `<report dir>/<run>-<kind>/`.
     public var outputDirectory: URL?
+    /// Apply the run's merge plan in the same run (`nightly --apply`); `nil` only plans.
+    public var apply: ApplySettings?
 
     /// The reconciliation's configuration, from Backstop's.
     var reconcileConfiguration: ReconcileConfiguration {
@@ -36,9 +38,10 @@ public struct RunJob {
     /// Creates a job.
     public init(
         kind: String, configuration: BackstopConfiguration, allowPartial: Bool, formats: [any ReportFormat],
-        arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil
+        arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil, apply: ApplySettings? = nil
     ) {
         self.outputDirectory = outputDirectory
+        self.apply = apply
         self.kind = kind
         self.configuration = configuration
         self.allowPartial = allowPartial
@@ -55,6 +58,7 @@ public struct RunJob {
     ///   missing or not current.
     public func run() throws -> RunResult {
         let schema = try BackstopSchema.locate()
+        _ = try mergePolicy()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
         guard try RunLock.tryAcquire(on: connection) else {
@@ -69,7 +73,7 @@ public struct RunJob {
         let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: kind, arguments: arguments, dryRun: true, inputs: inputsJSON, version: version)
+            kind: kind, arguments: arguments, dryRun: apply == nil, inputs: inputsJSON, version: version)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
         let reportDirectory = outputDirectory
             ?? URL(fileURLWithPath: configuration.report.directory)
@@ -79,6 +83,7 @@ public struct RunJob {
         var discrepancies: [Discrepancy] = []
         var partial = false
         var reconciliation: RunReport.Reconciliation?
+        var merge: MergeSummary?
         func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T {
             let started = DispatchTime.now().uptimeNanoseconds
             do {
@@ -100,7 +105,7 @@ public struct RunJob {
             }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
             let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
-                let snapshot = try CatalogInput.load(connection: connection, logger: logger)
+                let snapshot = try CatalogInput.load(connection: connection, shopID: configuration.shopID, logger: logger)
                 return (snapshot, snapshot.summary + " from \(connection.endpoint)", false)
             }
             let bitrix = try stage("extract.dump") { () -> (BitrixSnapshot, String, Bool) in
@@ -112,16 +117,23 @@ public struct RunJob {
                 return (snapshot.model, snapshot.summary, snapshot.partial)
             }
             let reconciler = Reconciler(configuration: reconcileConfiguration)
+            let input = ReconcileInput(
+                bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
+                productSequence: catalog.productSequence, partial: partial)
             let result = try stage("reconcile") { () -> (ReconcileResult, String, Bool) in
-                let result = reconciler.reconcile(ReconcileInput(
-                    bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
-                    productSequence: catalog.productSequence, partial: partial))
+                let result = reconciler.reconcile(input)
                 var summary = "\(result.changes.count) discrepancies; "
                     + "\(result.rowsCompared["product.matched"] ?? 0) products and \(result.rowsCompared["order.matched"] ?? 0) orders compared"
                 if result.withheld > 0 { summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)" }
                 return (result, summary, partial)
             }
-            discrepancies = result.discrepancies(causes: reconciler.causes)
+            let (planning, plan) = try stage("plan") { () -> ((MergePlanning, MergePlan), String, Bool) in
+                let planned = try planMerge(
+                    result, input: input, catalog: catalog, run: run, connection: connection, directory: reportDirectory)
+                return (planned, PlanPreview.summary(planned.1), partial)
+            }
+            merge = MergeSummary(plan: plan)
+            discrepancies = planning.changes.map { $0.discrepancy(causes: reconciler.causes) }
             reconciliation = RunReport.Reconciliation(
                 snapshot: result.snapshot, statusMapVersion: result.statusMapVersion, rowsCompared: result.rowsCompared,
                 systematic: result.systematic.counts.sorted { $0.key < $1.key }.map {
@@ -139,19 +151,29 @@ public struct RunJob {
             } else {
                 stages.append(.init(name: "index", status: "skipped", summary: "not part of a \(kind) run", seconds: 0))
             }
+            if let apply {
+                merge = try stage("apply") { () -> (MergeSummary, String, Bool) in
+                    let summary = try applyMerge(plan, settings: apply, connection: connection, run: run)
+                    return (summary, PlanPreview.summary(summary), !summary.refusals.isEmpty)
+                }
+            }
             try ledger.record(discrepancies, for: run)
-            let status: ExitStatus = partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
+            let refused = !(merge?.refusals.isEmpty ?? true)
+            let status: ExitStatus = refused ? .refused : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
             var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
             counts["total"] = discrepancies.count
             try ledger.finish(
-                &run, status: status == .clean ? "succeeded" : (status == .partial ? "partial" : "drift"), exitCode: status,
-                counts: counts, partial: partial, reportDirectory: reportDirectory.path)
+                &run, status: status == .clean ? "succeeded" : (status == .partial ? "partial" : status == .refused ? "refused" : "drift"),
+                exitCode: status, counts: counts, partial: partial, reportDirectory: reportDirectory.path,
+                error: refused ? merge?.refusals.map(\.description).joined(separator: "; ") : nil)
             let report = RunReport(
                 run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation)
             let written = try ReportWriter.write(report, formats: formats, to: reportDirectory)
             try publishTextfile(written)
-            return RunResult(
+            var outcome = RunResult(
                 status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
+            outcome.merge = merge
+            return outcome
         } catch {
             try? ledger.finish(
                 &run, status: "failed", exitCode: .failure, counts: ["total": discrepancies.count], partial: partial,

@@ -12,6 +12,8 @@ public struct RunResult: Sendable {
     public var reportDirectory: URL?
     /// How many discrepancies the run found.
     public var discrepancyCount: Int
+    /// The run's merge plan and, with `--apply`, what the apply did or why it was refused.
+    public var merge: RunJob.MergeSummary?
 
     /// Creates a result.
     public init(status: ExitStatus, run: RunRecord? = nil, reportDirectory: URL? = nil, discrepancyCount: Int = 0) {
