@@ -74,10 +74,14 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case drift = 2
     /// The run completed on partial input (`--allow-partial`); its findings are incomplete.
     case partial = 3
+    /// The safety valve refused to apply a plan (too many changes); nothing was applied.
+    case refused = 4
     /// Usage error (bad flags or configuration).
     case usage = 64
     /// Another run holds the lock; try again later.
     case locked = 75
+    /// `--max-seconds` ran out: the run stopped early with a partial but valid report (as `timeout(1)`).
+    case timedOut = 124
 
     /// One line for `--help`.
     public var meaning: String {
@@ -86,8 +90,10 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .failure: return "failed; nothing was applied"
         case .drift: return "completed, discrepancies found"
         case .partial: return "completed on partial input (--allow-partial); findings incomplete"
+        case .refused: return "refused by the safety valve (plan too large); nothing was applied"
         case .usage: return "bad command line or configuration"
         case .locked: return "another Backstop run holds the lock on this catalog"
+        case .timedOut: return "stopped by --max-seconds; the report is partial but valid"
         }
     }
 }

@@ -26,10 +26,29 @@ public enum CatalogInput {
 
     /// Reads every catalog product and order (all shops, in id order) through binary COPY, and the product
     /// id sequence.
-    static func load(connection: PGConnection, logger: Logger) throws -> Snapshot {
+    static func load(connection: PGConnection, deadline: Deadline = .none, logger: Logger) throws -> Snapshot {
         let reader = CatalogReader(connection: connection, logger: logger)
-        let products = try reader.products().collect()
-        let orders = try reader.orderRecords().collect()
+        let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
+        defer { progress.finish() }
+        var rows: Int64 = 0
+        func pulse() throws {
+            rows += 1
+            guard rows & 0xFFF == 0 else { return }
+            progress.update(rows)
+            if deadline.isExpired { throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read") }
+        }
+        var products: [CanonicalProduct] = []
+        let productCursor = try reader.products()
+        while let product = try productCursor.next() {
+            products.append(product)
+            try pulse()
+        }
+        var orders: [CatalogOrder] = []
+        let orderCursor = try reader.orderRecords()
+        while let order = try orderCursor.next() {
+            orders.append(order)
+            try pulse()
+        }
         let sequence = try reader.serialSequence(table: "product", column: "id")
         let referenced = Set(orders.compactMap(\.order.bitrixID))
         let summary = "\(products.count) catalog products, \(orders.count) orders"

@@ -1,32 +1,150 @@
 import Foundation
-import Logging
+import Glibc
+public import Logging
 
-/// Reports long work on stderr every few seconds: rows, bytes and rate, so a 3 a.m. operator can see the
-/// job is moving.
-final class Progress {
-    let label: String
-    let file: String
+/// The terminal line progress bars draw on (stderr). Bars are drawn only when stderr is a terminal (and
+/// `TERM` is not `dumb`, and `BACKSTOP_PROGRESS` is not `0`); otherwise ``ProgressBar`` only logs a line
+/// every half minute. Log output goes through ``writeLogLine(_:)``, which clears the bar first and redraws
+/// it after, so bars and log lines never interleave.
+public enum ProgressDisplay {
+    /// Whether bars are drawn: stderr is a terminal.
+    public static let isEnabled: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["BACKSTOP_PROGRESS"] == "0" || environment["TERM"] == "dumb" { return false }
+        return isatty(STDERR_FILENO) == 1
+    }()
+
+    /// Guards ``current`` and every write to stderr.
+    private static let lock = NSLock()
+    /// The bar line currently on screen (`nil` when none).
+    nonisolated(unsafe) private static var current: String?  // only touched under `lock`
+
+    /// Writes a complete log line (with its newline) to stderr, keeping the bar below it.
+    public static func writeLogLine(_ line: String) {
+        lock.withLock {
+            if current != nil { write("\r\u{1B}[2K") }
+            write(line)
+            if let current { write(current) }
+        }
+    }
+
+    /// Draws `line` as the bar (no newline); `nil` clears it.
+    static func draw(_ line: String?) {
+        guard isEnabled else { return }
+        lock.withLock {
+            write("\r\u{1B}[2K")
+            if let line { write(line) }
+            current = line
+        }
+    }
+
+    private static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(STDERR_FILENO, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+                if n <= 0 { if n < 0 && errno == EINTR { continue } else { return } }
+                offset += n
+            }
+        }
+    }
+}
+
+/// Progress of one long piece of work (bytes of a dump, catalog rows, images, apply batches): a bar with
+/// the rate and, when the total is known, the share done and the time left, redrawn at most ten times a
+/// second on a terminal; a `progress` log line every 30 seconds when stderr is not a terminal.
+///
+/// ```swift
+/// let bar = ProgressBar(label: "extract.dump", total: size, unit: .bytes, logger: logger)
+/// bar.update(bytesRead)
+/// bar.finish()
+/// ```
+public final class ProgressBar {
+    /// What the counted things are.
+    public enum Unit: Sendable {
+        /// Bytes (shown as MB).
+        case bytes
+        /// Things with a name (`rows`, `images`, `batches`).
+        case items(String)
+    }
+
+    /// The work's name (`extract.dump`).
+    public let label: String
+    /// The total, when known.
+    public let total: Int64?
+    /// The unit.
+    public let unit: Unit
     let logger: Logger
     let started = DispatchTime.now().uptimeNanoseconds
-    var last = DispatchTime.now().uptimeNanoseconds
-    let interval: UInt64 = 10_000_000_000
+    var lastDraw: UInt64 = 0
+    var lastLog: UInt64 = DispatchTime.now().uptimeNanoseconds
+    var done: Int64 = 0
+    var finished = false
 
-    init(label: String, file: String, logger: Logger) {
+    /// Starts tracking.
+    public init(label: String, total: Int64?, unit: Unit, logger: Logger) {
         self.label = label
-        self.file = file
+        self.total = total.flatMap { $0 > 0 ? $0 : nil }
+        self.unit = unit
         self.logger = logger
     }
 
-    func tick(rows: Int, bytes: Int64?) {
+    deinit { if !finished { finish() } }
+
+    /// Reports `done` units so far.
+    public func update(_ done: Int64) {
+        self.done = done
         let now = DispatchTime.now().uptimeNanoseconds
-        guard now - last >= interval else { return }
-        last = now
-        let seconds = Double(now - started) / 1e9
-        var metadata: Logger.Metadata = ["stage": "\(label)", "file": "\(file)", "rows": "\(rows)"]
-        if let bytes {
-            metadata["mb"] = "\(bytes / 1_000_000)"
-            metadata["mb_per_s"] = "\(Int(Double(bytes) / seconds / 1e6))"
+        if ProgressDisplay.isEnabled {
+            guard now &- lastDraw >= 100_000_000 else { return }
+            lastDraw = now
+            ProgressDisplay.draw(line(now: now))
+        } else if now &- lastLog >= 30_000_000_000 {
+            lastLog = now
+            var metadata: Logger.Metadata = ["stage": "\(label)", "done": "\(amount(done))", "rate": "\(rate(now: now))"]
+            if let total { metadata["total"] = "\(amount(total))" }
+            logger.notice("progress", metadata: metadata)
         }
-        logger.notice("progress", metadata: metadata)
+    }
+
+    /// Removes the bar.
+    public func finish() {
+        finished = true
+        if ProgressDisplay.isEnabled { ProgressDisplay.draw(nil) }
+    }
+
+    func amount(_ value: Int64) -> String {
+        switch unit {
+        case .bytes: String(format: "%.1f MB", Double(value) / 1e6)
+        case .items(let name): "\(value) \(name)"
+        }
+    }
+
+    func rate(now: UInt64) -> String {
+        let seconds = max(0.001, Double(now &- started) / 1e9)
+        switch unit {
+        case .bytes: return String(format: "%.0f MB/s", Double(done) / seconds / 1e6)
+        case .items(let name): return String(format: "%.0f %@/s", Double(done) / seconds, name)
+        }
+    }
+
+    func line(now: UInt64) -> String {
+        var text = label.padding(toLength: max(label.count, 16), withPad: " ", startingAt: 0) + " "
+        if let total {
+            let share = min(1, Double(done) / Double(total))
+            let width = 30
+            let filled = Int(share * Double(width))
+            text += "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "] "
+            text += String(format: "%3.0f%% ", share * 100) + "\(amount(done)) of \(amount(total))  \(rate(now: now))"
+            let elapsed = Double(now &- started) / 1e9
+            if share > 0.01 {
+                let left = Int(elapsed / share - elapsed)
+                text += String(format: "  %d:%02d left", left / 60, left % 60)
+            }
+        } else {
+            text += "\(amount(done))  \(rate(now: now))"
+        }
+        return text
     }
 }

@@ -11,14 +11,16 @@ extension Backstop {
             discussion: """
                 Reads the Bitrix dump(s) and the live catalog, classifies every discrepancy, refreshes the \
                 visual-index bookkeeping and writes the reports to <report dir>/<run id>-nightly/ \
-                (report.json, report.md, backstop.prom, …). Dry run: nothing in the catalog changes; use \
-                `backstop apply` for that. Only one run per catalog at a time (a PostgreSQL advisory lock); a \
-                second one exits 75.
+                (report.html, report.md, report.json, discrepancies.ndjson, csv/<kind>.csv, metrics.prom, \
+                junit.xml). Each finding is marked new or persisting against the previous nightly run. Dry run: \
+                nothing in the catalog changes; use `backstop apply` for that. Only one run per catalog at a \
+                time (a PostgreSQL advisory lock); a second one exits 75 and names the run holding it.
 
-                Example (cron / systemd timer):
-                  backstop nightly --dump /backups/dbcvety-$(date +%F).sql.gz
+                Example (cron / systemd timer; deploy/ has both):
+                  backstop nightly --dump /backups/dbcvety-$(date +%F).sql.gz --max-seconds 10800
 
-                Exit codes: 0 clean, 2 discrepancies found, 3 partial input, 1 failure, 75 locked.
+                Exit codes: 0 clean, 2 discrepancies found, 3 partial input, 1 error, 75 locked, \
+                124 stopped by --max-seconds.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -105,7 +107,7 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> 
     let job = RunJob(
         kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
-        outputDirectory: options.out.map { URL(fileURLWithPath: $0) })
+        outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, maxSeconds: options.maxSeconds)
     let result: RunResult
     do {
         result = try job.run()
@@ -114,8 +116,13 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> 
     } catch let error as StoreError {
         throw CLIError(error.description)
     }
+    if let holder = result.lockHolder {
+        FileHandle.standardError.write(Data("backstop: \(holder)\n".utf8))
+    }
     if let run = result.run, let reportDirectory = result.reportDirectory {
-        print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(reportDirectory.path)/report.md")
+        let html = reportDirectory.appendingPathComponent("report.html")
+        let main = FileManager.default.fileExists(atPath: html.path) ? html : reportDirectory.appendingPathComponent("report.md")
+        print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(main.standardizedFileURL.absoluteString)")
     }
     return result.status
 }
