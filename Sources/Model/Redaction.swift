@@ -70,7 +70,7 @@ public enum Redaction {
             (#"([A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*):[^@\s/]+@"#, "$1:\(mask)@"),
             // conninfo and query parameters: password=…, sslpassword=…, token=…, api_key=…, secret=…
             (
-                #"(?i)\b(password|sslpassword|passwd|pwd|token|access_token|refresh_token|api[_-]?key|apikey|secret|client_secret)(["']?\s*[=:]\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&,;'"]+)"#,
+                #"(?i)\b(password|sslpassword|passwd|pwd|token|access_token|refresh_token|api[_-]?key|apikey|secret|client_secret)(["']?\s*[=:]\s*)(?!\*\*\*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&,;'"]+)"#,
                 "$1$2\(mask)"
             ),
             // Authorization headers: Bearer / Basic credentials.

@@ -45,6 +45,7 @@ enum BitrixInput {
                         if deadline.isExpired { throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read") }
                     }
                 case .end(.complete):
+                    if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
                     // Several dumps of one backup: the latest footer is the snapshot.
                     if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):

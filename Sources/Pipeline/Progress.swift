@@ -88,6 +88,7 @@ public final class ProgressBar {
         self.total = total.flatMap { $0 > 0 ? $0 : nil }
         self.unit = unit
         self.logger = logger
+        if ProgressDisplay.isEnabled { ProgressDisplay.draw(line(now: started)) }
     }
 
     deinit { if !finished { finish() } }

@@ -26,10 +26,10 @@ public struct MarkdownReportFormat: ReportFormat {
         line("**\(icon) \(report.verdict)** Status `\(run.status)`, exit code \(run.exitCode.map(String.init) ?? "—"), "
             + (run.dryRun ? "dry run (nothing applied)" : "changes applied") + ".")
         line()
-        line("- Started: \(ReportText.iso8601(run.startedAt)) on `\(cell(run.host))`")
+        line("- Started: \(ReportText.iso8601(run.startedAt)) on \(ReportText.markdownCode(run.host))")
         if run.finishedAt != nil { line("- Duration: \(String(format: "%.1f", run.duration)) s") }
         for (key, value) in report.inputs.sorted(by: { $0.key < $1.key }) {
-            line("- \(key): `\(cell(Redaction.redact(value)))`")
+            line("- \(key): \(ReportText.markdownCode(Redaction.redact(value)))")
         }
         if let error = run.error { line("- Error: \(ReportText.markdownCell(Redaction.redact(error), limit: 400))") }
         if let reason = report.stopReason { line("- Stopped early: \(ReportText.markdownCell(reason, limit: 400))") }

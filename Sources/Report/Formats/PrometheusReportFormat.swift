@@ -65,11 +65,11 @@ public struct PrometheusReportFormat: ReportFormat {
             if !health.latency.isEmpty {
                 writer.metric(
                     "backstop_sync_latency_seconds",
-                    "Bitrix change to catalog updated_at, over matched rows that caught up (quantile 1 = max).")
+                    "Bitrix change to catalog updated_at over matched rows that caught up: p50, p95 and max.")
                 for l in health.latency {
-                    for (quantile, value) in [("0.5", l.p50Seconds), ("0.95", l.p95Seconds), ("1", l.maxSeconds)] {
+                    for (statistic, value) in [("p50", l.p50Seconds), ("p95", l.p95Seconds), ("max", l.maxSeconds)] {
                         guard let value else { continue }
-                        writer.sample([("entity", l.entity), ("quantile", quantile)], value: String(value))
+                        writer.sample([("entity", l.entity), ("statistic", statistic)], value: String(value))
                     }
                 }
                 writer.metric("backstop_sync_behind_rows", "Matched rows whose catalog time is older than Bitrix's last change.")

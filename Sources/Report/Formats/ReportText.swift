@@ -90,11 +90,39 @@ enum ReportText {
             case ">": out += "&gt;"
             case "`": out += "\\`"
             case "[", "]": out += "\\\(character)"
-            default: out.append(character)
+            default:
+                if character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    out += "\u{FFFD}"  // a control character has no place in a report
+                } else {
+                    out.append(character)
+                }
             }
         }
         if text.isEmpty { return "\"\"" }
         return out.count > limit ? String(out.prefix(limit)) + "…" : out
+    }
+
+    /// A Markdown code span (`` `text` ``) outside tables: the fence is longer than any backtick run inside,
+    /// line breaks show as ⏎, control characters as U+FFFD; nothing else needs escaping in a code span.
+    static func markdownCode(_ text: String) -> String {
+        var longest = 0
+        var run = 0
+        var body = ""
+        for character in text {
+            if character == "`" { run += 1; longest = max(longest, run) } else { run = 0 }
+            switch character {
+            case "\n", "\r\n", "\r": body += "⏎"
+            default:
+                if character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    body += "\u{FFFD}"
+                } else {
+                    body.append(character)
+                }
+            }
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = body.hasPrefix("`") || body.hasSuffix("`") ? " " : ""
+        return fence + pad + body + pad + fence
     }
 
     /// An RFC 4180 field: quoted when it holds a comma, a quote, CR or LF (quotes doubled), else as is.

@@ -20,10 +20,10 @@ enum HTMLAssets {
         .tiles{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
         .tile{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px 14px;min-width:120px}
         .tile b{display:block;font-size:22px}.tile span{color:var(--muted)}
-        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px}
+        .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px}
         figure{margin:0;background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px}
         figcaption{font-weight:600;margin-bottom:6px}svg{max-width:100%;height:auto;display:block}
-        svg text{fill:var(--fg);font-size:11px}svg .muted{fill:var(--muted)}svg .axis{stroke:var(--line)}
+        svg text{fill:var(--fg);font-size:12px}svg .muted{fill:var(--muted)}svg .axis{stroke:var(--line)}
         svg .bar{fill:var(--accent)}svg .bar.new{fill:var(--new)}svg .line{stroke:var(--accent);fill:none;stroke-width:2}
         svg .dot{fill:var(--accent)}svg .threshold{stroke:var(--fail);stroke-dasharray:4 3}
         table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:13px}

@@ -20,8 +20,8 @@ enum HTMLCharts {
         guard let largest = bars.map(\.value).max(), largest > 0 else {
             return "<p class=\"muted\">Nothing to chart.</p>"
         }
-        let labelWidth = 190.0
-        let chartWidth = 380.0
+        let labelWidth = 170.0
+        let chartWidth = 330.0
         let row = 22.0
         let height = Double(bars.count) * row + 10
         var svg = "<svg role=\"img\" aria-label=\"\(h(title))\" viewBox=\"0 0 \(number(labelWidth + chartWidth + 60)) "
