@@ -1,7 +1,9 @@
 import BackstopModel
 import BackstopStore
 
-/// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests.
+/// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests: the findings
+/// alone, with their attribution but without their history (state and first run live in `report.json` and
+/// `csv/`), so the same inputs give the same bytes on any day and in any run.
 public struct NDJSONReportFormat: ReportFormat {
     /// Creates the format.
     public init() {}
@@ -12,7 +14,7 @@ public struct NDJSONReportFormat: ReportFormat {
     /// One object per line, in report order.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         for d in report.discrepancies {
-            out.append(contentsOf: DiscrepancyJSON.object(d, in: report).utf8)
+            out.append(contentsOf: DiscrepancyJSON.object(d, in: report, history: false).utf8)
             out.append(0x0A)
         }
     }
@@ -25,10 +27,10 @@ extension ReportFormat where Self == NDJSONReportFormat {
 
 /// One discrepancy as a JSON object with a fixed key order: `kind`, `entity`, `key`, `field` (string or
 /// null), `item` (item-level kinds), `bitrix`, `catalog`, `cause`, `action`, then the normalised values,
-/// the rule, the cause text and the severity; with a report, its history `state`, `first_seen_run`,
-/// `first_seen_at` and the `webhook_failure` it is attributed to.
+/// the rule, the cause text and the severity; with a report, the `webhook_failure` it is attributed to and
+/// (unless `history` is false) its history `state`, `first_seen_run` and `first_seen_at`.
 enum DiscrepancyJSON {
-    static func object(_ d: Discrepancy, in report: RunReport?) -> String {
+    static func object(_ d: Discrepancy, in report: RunReport?, history withHistory: Bool = true) -> String {
         func opt(_ s: String?) -> String { s.map(jsonString) ?? "null" }
         var fields = [
             "\"kind\": \(jsonString(d.kind.rawValue))", "\"entity\": \(jsonString(d.entity))", "\"key\": \(jsonString(d.key))",
@@ -45,7 +47,7 @@ enum DiscrepancyJSON {
         if let cause = d.probableCause { fields.append("\"probable_cause\": \(jsonString(cause))") }
         fields.append("\"severity\": \(jsonString(d.severity.rawValue))")
         if let report {
-            if let history = report.history {
+            if withHistory, let history = report.history {
                 fields.append("\"state\": \(jsonString(history.state(of: d).rawValue))")
                 if let origin = history.origin(of: d) {
                     fields.append("\"first_seen_run\": \(origin.runID)")
