@@ -59,7 +59,9 @@ let package = Package(
         ),
         .target(
             name: "BackstopIndex",
-            dependencies: ["BackstopModel", "BackstopPostgres", "CBLAS", "CLAPACKE", "CImageCodecs", logging],
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "BackstopExtract", "CBLAS", "CLAPACKE", "CImageCodecs", logging,
+            ],
             path: "Sources/Index"
         ),
         .target(
@@ -97,6 +99,9 @@ let package = Package(
             dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
             path: "Sources/CatalogBench"
         ),
+        // scripts/bench/50-index.sh
+        .executableTarget(
+            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS"], path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
         // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
@@ -112,7 +117,9 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
-        .testTarget(name: "IndexTests", dependencies: ["BackstopIndex", "BackstopModel", "BackstopTestSupport"]),
+        .testTarget(
+            name: "IndexTests",
+            dependencies: ["BackstopIndex", "BackstopModel", "BackstopExtract", "BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
         // BackstopIndex decodes report.html's screenshot (libpng) in the browser test.
         .testTarget(
@@ -123,7 +130,7 @@ let package = Package(
         .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BackstopTestSupport", "BackstopPostgres"]
+            dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]
         ),
     ]
 )

@@ -78,6 +78,7 @@ typedef struct cimagecodecs_jpeg_decode {
     const uint8_t *data;
     size_t size;
     int headerOnly;
+    int32_t minWidth, minHeight; /* > 0: DCT-scale to the smallest output that still covers this size */
     CImageCodecs_Image *image;
     uint8_t *allocated; /* pixels malloc'd here, freed on failure */
     uint8_t *cmykRow;   /* one CMYK scanline, always freed */
@@ -107,7 +108,22 @@ static CImageCodecs_Status cimagecodecs_jpeg_decode_run(cimagecodecs_jpeg_decode
 
     int cmyk = cinfo->jpeg_color_space == JCS_CMYK || cinfo->jpeg_color_space == JCS_YCCK;
     cinfo->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
-    size_t width = cinfo->image_width, height = cinfo->image_height;
+    if (state->minWidth > 0 && state->minHeight > 0) {
+        /* DCT scaling: the IDCT itself produces 1/2, 1/4 or 1/8 of the size, so most of the work of a
+           full-size decode is never done. Pick the smallest output that still covers the minimum. */
+        unsigned denominator = 8;
+        while (denominator > 1 &&
+               ((cinfo->image_width + denominator - 1) / denominator < (unsigned)state->minWidth ||
+                (cinfo->image_height + denominator - 1) / denominator < (unsigned)state->minHeight)) {
+            denominator /= 2;
+        }
+        cinfo->scale_num = 1;
+        cinfo->scale_denom = denominator;
+    }
+    jpeg_calc_output_dimensions(cinfo);
+    state->image->width = (int32_t)cinfo->output_width;
+    state->image->height = (int32_t)cinfo->output_height;
+    size_t width = cinfo->output_width, height = cinfo->output_height;
     size_t needed = width * height * 3; /* safe because checkSize bounded width * height */
     if (state->image->pixels == NULL) {
         state->allocated = malloc(needed);
@@ -161,14 +177,31 @@ static CImageCodecs_Status cimagecodecs_jpeg_decode_run(cimagecodecs_jpeg_decode
     return CImageCodecs_ok;
 }
 
+static CImageCodecs_Status cimagecodecs_jpeg_decode_scaled(const uint8_t *data, size_t size, int strict,
+                                                           int headerOnly, int32_t minWidth, int32_t minHeight,
+                                                           CImageCodecs_Image *image, char *error,
+                                                           size_t errorCapacity);
+
 static CImageCodecs_Status cimagecodecs_jpeg_decode_common(const uint8_t *data, size_t size, int strict,
                                                            int headerOnly, CImageCodecs_Image *image, char *error,
                                                            size_t errorCapacity) {
     if (data == NULL || size == 0 || image == NULL) {
         return cimagecodecs_fail(CImageCodecs_invalidArgument, error, errorCapacity, "no JPEG data given");
     }
+    return cimagecodecs_jpeg_decode_scaled(data, size, strict, headerOnly, 0, 0, image, error, errorCapacity);
+}
+
+static CImageCodecs_Status cimagecodecs_jpeg_decode_scaled(const uint8_t *data, size_t size, int strict,
+                                                           int headerOnly, int32_t minWidth, int32_t minHeight,
+                                                           CImageCodecs_Image *image, char *error,
+                                                           size_t errorCapacity) {
+    if (data == NULL || size == 0 || image == NULL) {
+        return cimagecodecs_fail(CImageCodecs_invalidArgument, error, errorCapacity, "no JPEG data given");
+    }
     cimagecodecs_jpeg_decode state;
     memset(&state, 0, sizeof state);
+    state.minWidth = minWidth;
+    state.minHeight = minHeight;
     cimagecodecs_jpeg_install_errors(&state.error, strict);
     state.data = data;
     state.size = size;
@@ -199,6 +232,16 @@ CImageCodecs_Status CImageCodecs_jpegReadSize(const uint8_t *data, size_t size, 
 CImageCodecs_Status CImageCodecs_jpegDecode(const uint8_t *data, size_t size, int strict, CImageCodecs_Image *image,
                                             char *error, size_t errorCapacity) {
     return cimagecodecs_jpeg_decode_common(data, size, strict, 0, image, error, errorCapacity);
+}
+
+CImageCodecs_Status CImageCodecs_jpegDecodeScaled(const uint8_t *data, size_t size, int strict, int32_t minWidth,
+                                                  int32_t minHeight, CImageCodecs_Image *image, char *error,
+                                                  size_t errorCapacity) {
+    if (minWidth <= 0 || minHeight <= 0) {
+        return cimagecodecs_fail(CImageCodecs_invalidArgument, error, errorCapacity,
+                                 "minimum size %dx%d is not positive", (int)minWidth, (int)minHeight);
+    }
+    return cimagecodecs_jpeg_decode_scaled(data, size, strict, 0, minWidth, minHeight, image, error, errorCapacity);
 }
 
 /* MARK: Encoding */

@@ -60,7 +60,7 @@ public enum ProgressDisplay {
 /// bar.update(bytesRead)
 /// bar.finish()
 /// ```
-public final class ProgressBar {
+public final class ProgressBar: @unchecked Sendable {  // every mutable field is guarded by `lock`
     /// What the counted things are.
     public enum Unit: Sendable {
         /// Bytes (shown as MB).
@@ -72,7 +72,12 @@ public final class ProgressBar {
     /// The work's name (`extract.dump`).
     public let label: String
     /// The total, when known.
-    public let total: Int64?
+    public private(set) var total: Int64? {
+        get { lock.withLock { storedTotal } }
+        set { lock.withLock { storedTotal = newValue } }
+    }
+    private var storedTotal: Int64?
+    private let lock = NSLock()
     /// The unit.
     public let unit: Unit
     let logger: Logger
@@ -85,34 +90,52 @@ public final class ProgressBar {
     /// Starts tracking.
     public init(label: String, total: Int64?, unit: Unit, logger: Logger) {
         self.label = label
-        self.total = total.flatMap { $0 > 0 ? $0 : nil }
+        self.storedTotal = total.flatMap { $0 > 0 ? $0 : nil }
         self.unit = unit
         self.logger = logger
         if ProgressDisplay.isEnabled { ProgressDisplay.draw(line(now: started)) }
     }
 
-    deinit { if !finished { finish() } }
+    deinit { finish() }
 
-    /// Reports `done` units so far.
+    /// Reports `done` units so far (from any thread).
     public func update(_ done: Int64) {
-        self.done = done
         let now = DispatchTime.now().uptimeNanoseconds
-        if ProgressDisplay.isEnabled {
-            guard now &- lastDraw >= 100_000_000 else { return }
-            lastDraw = now
-            ProgressDisplay.draw(line(now: now))
-        } else if now &- lastLog >= 30_000_000_000 {
+        let text: String? = lock.withLock {
+            self.done = max(self.done, done)
+            if ProgressDisplay.isEnabled {
+                guard now &- lastDraw >= 100_000_000 || done == storedTotal else { return nil }
+                lastDraw = now
+                return line(now: now)
+            }
+            guard now &- lastLog >= 30_000_000_000 else { return nil }
             lastLog = now
+            return ""
+        }
+        guard let text else { return }
+        if ProgressDisplay.isEnabled {
+            ProgressDisplay.draw(text)
+        } else {
+            let total = self.total
             var metadata: Logger.Metadata = ["stage": "\(label)", "done": "\(amount(done))", "rate": "\(rate(now: now))"]
             if let total { metadata["total"] = "\(amount(total))" }
             logger.notice("progress", metadata: metadata)
         }
     }
 
+    /// Reports `done` of a total learnt only now (the index stage's image count).
+    public func update(_ done: Int64, of total: Int64) {
+        if total > 0 { lock.withLock { storedTotal = total } }
+        update(done)
+    }
+
     /// Removes the bar.
     public func finish() {
-        finished = true
-        if ProgressDisplay.isEnabled { ProgressDisplay.draw(nil) }
+        let wasFinished = lock.withLock {
+            defer { finished = true }
+            return finished
+        }
+        if !wasFinished, ProgressDisplay.isEnabled { ProgressDisplay.draw(nil) }
     }
 
     func amount(_ value: Int64) -> String {
@@ -126,13 +149,14 @@ public final class ProgressBar {
         let seconds = max(0.001, Double(now &- started) / 1e9)
         switch unit {
         case .bytes: return String(format: "%.0f MB/s", Double(done) / seconds / 1e6)
-        case .items(let name): return String(format: "%.0f %@/s", Double(done) / seconds, name)
+        case .items(let name): return String(format: "%.0f", Double(done) / seconds) + " \(name)/s"
         }
     }
 
+    /// The bar's text (called with `lock` held, or before the bar is shared).
     func line(now: UInt64) -> String {
         var text = label.padding(toLength: max(label.count, 16), withPad: " ", startingAt: 0) + " "
-        if let total {
+        if let total = storedTotal {
             let share = min(1, Double(done) / Double(total))
             let width = 30
             let filled = Int(share * Double(width))

@@ -1,4 +1,5 @@
 public import BackstopModel
+import BackstopIndex
 import BackstopReconcile
 public import BackstopReport
 public import BackstopStore
@@ -15,9 +16,11 @@ public struct ReportAssembler {
     /// Creates an assembler on a ledger.
     public init(ledger: RunLedger) { self.ledger = ledger }
 
-    /// The failure of the real-time path a stored cause code is attributed to (the cause table's own
-    /// attribution; `nil` for codes this build does not know).
-    public static func attribute(_ cause: String?) -> WebhookFailure? { Evidence.webhookFailure(cause: cause) }
+    /// The failure of the real-time path a stored cause code is attributed to (the reconcile and index
+    /// stages' cause tables; `nil` for codes this build does not know).
+    public static func attribute(_ cause: String?) -> WebhookFailure? {
+        Evidence.webhookFailure(cause: cause) ?? IndexFinding.webhookFailure(cause: cause)
+    }
 
     /// The report of recorded run `runID`, as complete as the ledger allows (runs recorded before report
     /// contexts were kept have no stages).

@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopIndex
 public import BackstopModel
 import BackstopPostgres
 import BackstopReconcile
@@ -60,14 +61,7 @@ public struct RunJob {
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
-        guard try RunLock.tryAcquire(on: connection) else {
-            let holder = (try? RunLock.holder(on: connection)).flatMap { $0 }
-            let message = "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
-                + (holder?.description ?? "the holder has just released it or cannot be seen; try again")
-            logger.error(
-                "catalog lock held", metadata: ["catalog": "\(connection.endpoint)", "lock.holder": "\(holder?.description ?? "unknown")"])
-            return RunResult(status: .locked, lockHolder: message)
-        }
+        guard try RunLock.tryAcquire(on: connection) else { return Self.locked(on: connection, logger: logger) }
         defer { RunLock.release(on: connection) }
 
         let ledger = RunLedger(connection: connection)
@@ -92,6 +86,7 @@ public struct RunJob {
         var stopReason: String?
         var reconciliation: RunReport.Reconciliation?
         var health: WebhookHealth?
+        var similarity: SimilarityHistogram?
         /// Runs a stage; `nil` when the time limit stopped it (before it started or while it ran).
         func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T? {
             if stopReason == nil, deadline.isExpired {
@@ -149,7 +144,7 @@ public struct RunJob {
                 if result.withheld > 0 { summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)" }
                 return (result, summary, partial)
             }
-            if let result, let catalog, let bitrix {
+            if let result {
                 discrepancies = result.discrepancies(causes: reconciler.causes)
                 reconciliation = RunReport.Reconciliation(
                     snapshot: result.snapshot, statusMapVersion: result.statusMapVersion, rowsCompared: result.rowsCompared,
@@ -157,12 +152,27 @@ public struct RunJob {
                         .init(field: $0.key.rawValue, count: $0.value, explanation: $0.key.explanation)
                     },
                     withheld: result.withheld)
+            }
+            if kind == "nightly" {
+                // The incremental index stage: its embedding.* and image.* findings join the same report.
+                var indexOptions = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
+                let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
+                defer { bar.finish() }
+                indexOptions.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
+                let outcome = try stage("index") { () -> (IndexStage.Outcome, String, Bool) in
+                    let outcome = try IndexInput.run(options: indexOptions, connection: connection, runID: run.id, logger: logger)
+                    return (outcome, outcome.summary, false)
+                }
+                if let outcome {
+                    discrepancies += outcome.discrepancies
+                    similarity = Self.similarityHistogram(outcome, threshold: indexOptions.duplicateThreshold)
+                }
+            } else {
+                stages.append(.init(name: "index", status: "skipped", summary: "not part of a \(kind) run", seconds: 0))
+            }
+            if result != nil, let catalog, let bitrix {
                 health = webhookHealth(discrepancies, bitrix: bitrix, catalog: catalog)
             }
-            stages.append(
-                stopReason == nil
-                    ? .init(name: "index", status: "skipped", summary: "the index stage is not built yet", seconds: 0)
-                    : .init(name: "index", status: "stopped", summary: "not run: \(deadline) reached", seconds: 0))
             let status: ExitStatus =
                 stopReason != nil ? .timedOut : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
             let statusName = Self.statusName(status)
@@ -178,7 +188,8 @@ public struct RunJob {
                 reportDirectory: reportDirectory.path)
             let report = RunReport(
                 run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
-                history: history, webhookHealth: health, lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: kind),
+                history: history, webhookHealth: health, similarity: similarity,
+                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: kind),
                 stopReason: stopReason, generator: "backstop \(version)")
             try ledger.saveReportContext(try report.context.json(), for: run.id)
             let written = try ReportWriter.write(report, formats: formats, to: reportDirectory)
@@ -201,6 +212,35 @@ public struct RunJob {
             logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(message)"])
             throw PipelineError("run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
         }
+    }
+
+    /// The histogram of each product's best similarity score (20 bins from the lowest score to 1).
+    static func similarityHistogram(_ outcome: IndexStage.Outcome, threshold: Float) -> SimilarityHistogram? {
+        guard let lowest = outcome.topScores.min() else { return nil }
+        let low = min(Double(lowest), Double(threshold)).rounded(.down)  // whole units keep the bins readable
+        let start = max(-1, low == 1 ? 0 : low)
+        let width = (1 - start) / 20
+        var counts = [Int](repeating: 0, count: 20)
+        for score in outcome.topScores {
+            counts[min(19, max(0, Int((Double(score) - start) / width)))] += 1
+        }
+        return SimilarityHistogram(
+            label: "each product's best cosine similarity (local image model)",
+            bins: counts.enumerated().map { i, count in
+                .init(lower: start + Double(i) * width, upper: start + Double(i + 1) * width, count: count)
+            },
+            threshold: Double(threshold))
+    }
+
+    /// The result of a job that found the run lock taken: `locked`, naming the holder's run when it
+    /// announced one.
+    static func locked(on connection: PGConnection, logger: Logger) -> RunResult {
+        let holder = (try? RunLock.holder(on: connection)).flatMap { $0 }
+        let message = "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
+            + (holder?.description ?? "the holder has just released it or cannot be seen; try again")
+        logger.error(
+            "catalog lock held", metadata: ["catalog": "\(connection.endpoint)", "lock.holder": "\(holder?.description ?? "unknown")"])
+        return RunResult(status: .locked, lockHolder: message)
     }
 
     /// The ledger's status of an exit status.

@@ -70,6 +70,14 @@ CImageCodecs_Status CImageCodecs_jpegReadSize(const uint8_t *data, size_t size, 
 CImageCodecs_Status CImageCodecs_jpegDecode(const uint8_t *data, size_t size, int strict,
                                             CImageCodecs_Image *image, char *error, size_t errorCapacity);
 
+/** Decodes a JPEG at a reduced size through libjpeg's DCT scaling (1/1, 1/2, 1/4 or 1/8): the smallest
+    output whose width and height are still at least minWidth x minHeight (or the full size when the image
+    is smaller). `image->width`/`height` receive the output size. With `pixels` NULL the decoder mallocs the
+    buffer (release it with CImageCodecs_free); otherwise `capacity` must cover the scaled output. */
+CImageCodecs_Status CImageCodecs_jpegDecodeScaled(const uint8_t *data, size_t size, int strict, int32_t minWidth,
+                                                  int32_t minHeight, CImageCodecs_Image *image, char *error,
+                                                  size_t errorCapacity);
+
 /** Options for CImageCodecs_jpegEncode, OR-ed together. */
 enum {
     /** Write a progressive JPEG (jpeg_simple_progression) instead of a baseline one. */

@@ -21,6 +21,7 @@ extension BitrixModelBuilder {
         guard let status = text(row, c.status), !status.isEmpty else {
             return problem(row, c.id, "STATUS_ID", "empty status", raw: c.status)
         }
+        lastPropOrder = .min  // a new order invalidates the property rows' cached answer
         orders[id] = Order(
             id: id, status: status, total: kopecks(row, c.price, "PRICE", scale: 4, id: c.id),
             delivery: kopecks(row, c.delivery, "PRICE_DELIVERY", scale: 4, id: c.id),
@@ -61,8 +62,15 @@ extension BitrixModelBuilder {
 
     func consumeOrderProp(_ row: DumpRow, _ c: OrderPropValueColumns) {
         guard let order = int(row, c.order) else { return }
-        // Nine or so values per order: only the orders kept are looked at further.
-        if sawOrders && orders[order] == nil { return }
+        // Nine or so values per order, in order: only the orders kept are looked at further, and the
+        // answer for the previous row's order is reused.
+        if sawOrders {
+            if order != lastPropOrder {
+                lastPropOrder = order
+                lastPropOrderKept = orders[order] != nil
+            }
+            if !lastPropOrderKept { return }
+        }
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
         let code = text(row, c.code).flatMap { $0.isEmpty ? nil : $0 }
         if let code, !configuration.orderPropertyCodes.all.contains(code) { return }

@@ -71,6 +71,9 @@ public final class BitrixModelBuilder {
     var allOrderIDs: [Int64] = []
     var basket: [BasketLine] = []
     var orderProps: [Int64: [OrderProp]] = [:]
+    /// The order of the previous property row and whether it is kept (rows come grouped by order).
+    var lastPropOrder: Int64 = .min
+    var lastPropOrderKept = false
     var orderPropCodes: [Int64: String] = [:]
     var users: [CanonicalUser] = []
     var allUserIDs: [Int64] = []

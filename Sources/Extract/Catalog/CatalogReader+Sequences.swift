@@ -1,4 +1,4 @@
-public import BackstopPostgres
+import BackstopPostgres
 
 /// A sequence's state as `nextval` would use it.
 public struct CatalogSequence: Sendable, Hashable {

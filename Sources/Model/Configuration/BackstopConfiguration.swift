@@ -63,6 +63,15 @@ public struct BackstopConfiguration: Sendable, Equatable {
         public var dimensions: Int = 512
         /// The remote embedding service (`POST /embed/batch`), when used.
         public var embeddingService: String?
+        /// Whether images outside the mirror are fetched over HTTP(S) (off by default: a batch job that
+        /// sends thousands of requests to the shop's web server should be told to).
+        public var network: Bool = false
+        /// The HTTP image cache folder.
+        public var cache: String = ".backstop/cache/images"
+        /// The production embedding provider: `none`, `embedding-service` or `vertex`.
+        public var provider: String = "none"
+        /// The Vertex `…:predict` URL, for `provider = "vertex"` (the token comes from `BACKSTOP_VERTEX_TOKEN`).
+        public var vertexEndpoint: String?
     }
 
     /// Where reports go.
@@ -140,6 +149,10 @@ public struct BackstopConfiguration: Sendable, Equatable {
             case "images.model": images.model = try reader.string()
             case "images.dimensions": images.dimensions = Int(try reader.integer())
             case "images.embedding_service": images.embeddingService = try reader.string()
+            case "images.network": images.network = try reader.bool()
+            case "images.cache": images.cache = try reader.string()
+            case "images.provider": images.provider = try reader.string()
+            case "images.vertex_endpoint": images.vertexEndpoint = try reader.string()
             case "report.directory": report.directory = try reader.string()
             case "report.formats": report.formats = try reader.strings()
             case "report.textfile_directory": report.textfileDirectory = try reader.string()
@@ -169,6 +182,8 @@ public struct BackstopConfiguration: Sendable, Equatable {
         if let dump = value("BACKSTOP_DUMP") { bitrix.dumps = dump.split(separator: ":").map(String.init) }
         if let directory = value("BACKSTOP_REPORT_DIR") { report.directory = directory }
         if let mirror = value("BACKSTOP_IMAGE_MIRROR") { images.mirror = mirror }
+        if let network = value("BACKSTOP_IMAGE_NETWORK") { images.network = ["1", "true", "yes"].contains(network) }
+        if let service = value("BACKSTOP_EMBEDDING_SERVICE") { images.embeddingService = service }
         if let shop = value("BACKSTOP_SHOP_ID") {
             guard let id = Int64(shop) else { throw Error("BACKSTOP_SHOP_ID is not an integer") }
             shopID = id
@@ -209,6 +224,11 @@ private struct ValueReader {
             }
         default: throw fail("a string or an array of strings")
         }
+    }
+
+    func bool() throws -> Bool {
+        guard case .boolean(let b) = value else { throw fail("true or false") }
+        return b
     }
 
     func integers() throws -> [Int64] {

@@ -1,8 +1,10 @@
 import ArgumentParser
+import BackstopIndex
 import BackstopModel
 import BackstopPipeline
 import BackstopStore
 import Foundation
+import Glibc
 
 extension Backstop {
     struct Nightly: AsyncParsableCommand {
@@ -80,21 +82,83 @@ extension Backstop {
         static let configuration = CommandConfiguration(
             abstract: "Recompute embeddings for changed images (or all with --full) and refresh similarity.",
             discussion: """
-                Fetches and decodes product images, recomputes embeddings where the image or the model \
-                changed, removes vectors of disabled or deleted products, and recomputes near-duplicates and \
-                top-k similar products with BLAS. --full re-embeds every enabled product.
+                Fetches and checks every enabled product's images (through the mirror, and over HTTP(S) with \
+                --network), embeds changed ones with Backstop's local model (--full refits it first), \
+                finds near-duplicates and similar products with BLAS, and checks the production vectors in \
+                product_embeddings: missing, stale (source_url, model_version, vector) and orphan rows. With a \
+                production provider (images.provider) it re-embeds what is missing or stale and writes \
+                product_embeddings; without one it only reports. Orphan rows of disabled or absent products \
+                are deleted. Resumable: vectors are saved as they are computed.
 
-                Not available yet: the index stage has not been built (nothing was changed).
+                Example:
+                  BACKSTOP_IMAGE_MIRROR=https://cvety.kz/=/srv/bitrix/www/ \\
+                    backstop reindex --catalog "$DATABASE_URL" --shop 17008 --out reports/reindex
+
+                Exit codes: 0 clean, 2 discrepancies found, 1 failure, 75 locked.
                 """)
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(help: "Re-embed every enabled product, not only changed ones.")
+        @Flag(help: "Refit the local model and re-embed every enabled product, not only changed ones.")
         var full = false
 
+        @Option(name: [.customLong("shop"), .customLong("shop-id")], help: ArgumentHelp("The shop to index (default 17008).", valueName: "id"))
+        var shopID: Int64?
+
+        @Option(help: ArgumentHelp("Write report.json, discrepancies.ndjson, … into exactly this folder.", valueName: "dir"))
+        var out: String?
+
+        @Option(help: ArgumentHelp("Folder that receives one sub-folder per run (default: reports).", valueName: "dir"))
+        var reportDir: String?
+
+        @Option(help: ArgumentHelp("URL prefix mirrored by a folder, PREFIX=FOLDER (default: $BACKSTOP_IMAGE_MIRROR).", valueName: "spec"))
+        var mirror: String?
+
+        @Flag(help: "Fetch images outside the mirror over HTTP(S) (cached, revalidated with ETag/Last-Modified).")
+        var network = false
+
+        @Option(help: ArgumentHelp("Production provider: none, embedding-service or vertex (default: images.provider).", valueName: "name"))
+        var provider: String?
+
+        @Option(help: ArgumentHelp("The embedding service's base URL (POST /embed/batch), for --provider embedding-service.", valueName: "url"))
+        var embeddingService: String?
+
+        @Option(help: ArgumentHelp("Write the Cloudflare export (vectorize.ndjson, d1-bouquets.sql, delete lists) here.", valueName: "dir"))
+        var export: String?
+
+        @Option(name: .customLong("format"), help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
+        var formats: [ReportFormatArgument] = []
+
         func run() async throws {
-            throw CLIError("reindex is not available yet: the index stage has not been built (nothing was changed)")
+            let logger = global.makeLogger()
+            var configuration = try global.loadConfiguration()
+            if let shopID { configuration.shopID = shopID }
+            if let reportDir { configuration.report.directory = reportDir }
+            if let mirror { configuration.images.mirror = mirror }
+            if network { configuration.images.network = true }
+            if let provider { configuration.images.provider = provider }
+            if let embeddingService { configuration.images.embeddingService = embeddingService }
+            if !formats.isEmpty { configuration.report.formats = formats.map(\.rawValue) }
+            let formatList = try RunOptions.formats(configuration.report.formats)
+            let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
+            let job = ReindexJob(
+                configuration: configuration, mode: full ? .full : .incremental, formats: formatList,
+                arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
+                outputDirectory: out.map { URL(fileURLWithPath: $0) }, exportDirectory: export.map { URL(fileURLWithPath: $0) },
+                progress: { done, total in bar.update(Int64(done), of: Int64(total)) })
+            let result: RunResult
+            do {
+                defer { bar.finish() }
+                result = try job.run()
+            } catch let error as PipelineError {
+                throw CLIError(error.description)
+            } catch let error as StoreError {
+                throw CLIError(error.description)
+            }
+            report(result)
+            if result.status != .clean { throw ExitCode(result.status.rawValue) }
         }
+
     }
 }
 
@@ -116,6 +180,12 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> 
     } catch let error as StoreError {
         throw CLIError(error.description)
     }
+    report(result)
+    return result.status
+}
+
+/// Prints how a job ended: who holds the lock (stderr), or the run and the URL of its report (stdout).
+func report(_ result: RunResult) {
     if let holder = result.lockHolder {
         FileHandle.standardError.write(Data("backstop: \(holder)\n".utf8))
     }
@@ -124,5 +194,4 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> 
         let main = FileManager.default.fileExists(atPath: html.path) ? html : reportDirectory.appendingPathComponent("report.md")
         print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(main.standardizedFileURL.absoluteString)")
     }
-    return result.status
 }

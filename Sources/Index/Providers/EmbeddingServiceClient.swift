@@ -1,0 +1,102 @@
+import Foundation
+
+/// Client of upstream's Railway `embedding-service` (upstream.md §3.2): `POST /embed/batch
+/// {"image_urls": [...]}` for up to 50 URLs, falling back to `POST /embed/image {"image_url", "product_id"}`
+/// for items the batch did not answer. The service downloads the URLs itself and returns Vertex's
+/// vectors, L2-normalised; Backstop normalises again (a no-op on unit vectors).
+///
+/// The batch answer's shape is not in the upstream notes; this client accepts `{"results": [{"image_url",
+/// "success", "embedding", "error"}]}` (matched by URL) and `{"embeddings": [[…], …]}` (matched by position).
+public struct EmbeddingServiceClient: EmbeddingProvider {
+    /// The service's base URL (`EMBEDDING_SERVICE_URL`).
+    public var baseURL: String
+    /// The label written to `model_version` (upstream hard-codes `vertex-multimodal-001`).
+    public var modelVersion: String
+    /// 512.
+    public var dimensions: Int
+    /// URLs per batch request (the service's limit is 50).
+    public var batchSize: Int
+    /// Batch requests in flight.
+    public var concurrency: Int
+    let transport: HTTPTransport
+
+    /// Creates a client; timeouts and retries come from `transport`.
+    public init(
+        baseURL: String, modelVersion: String = IndexDefaults.productionModel, dimensions: Int = 512,
+        batchSize: Int = 50, concurrency: Int = 2, transport: HTTPTransport = HTTPTransport()
+    ) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.modelVersion = modelVersion
+        self.dimensions = dimensions
+        self.batchSize = batchSize
+        self.concurrency = concurrency
+        self.transport = transport
+    }
+
+    /// Embeds `items`, `batchSize` URLs per request.
+    public func embed(_ items: [ProviderItem]) -> [Result<[Float], ProviderFailure>] {
+        inBatches(items.count, batchSize: batchSize, concurrency: concurrency) { range in
+            embedBatch(Array(items[range]))
+        }
+    }
+
+    func embedBatch(_ items: [ProviderItem]) -> [Result<[Float], ProviderFailure>] {
+        var results = [Result<[Float], ProviderFailure>](
+            repeating: .failure(ProviderFailure("not answered by /embed/batch")), count: items.count)
+        let body = try? JSONSerialization.data(withJSONObject: ["image_urls": items.map(\.url)])
+        if let body, case .success(let response) = transport.send(
+            .init(method: "POST", url: baseURL + "/embed/batch", headers: ["Content-Type": "application/json"],
+                  body: [UInt8](body))), response.status == 200,
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        {
+            if let list = object["results"] as? [[String: Any]] {
+                var byURL: [String: [String: Any]] = [:]
+                for entry in list { if let url = entry["image_url"] as? String { byURL[url] = entry } }
+                for (index, item) in items.enumerated() {
+                    if let entry = byURL[item.url] { results[index] = vector(from: entry) }
+                }
+            } else if let list = object["embeddings"] as? [Any], list.count == items.count {
+                for (index, entry) in list.enumerated() { results[index] = vector(fromValues: entry) }
+            }
+        }
+        // Whatever the batch did not answer goes one by one (the single endpoint follows redirects).
+        for (index, item) in items.enumerated() {
+            if case .failure = results[index] { results[index] = embedOne(item) }
+        }
+        return results
+    }
+
+    func embedOne(_ item: ProviderItem) -> Result<[Float], ProviderFailure> {
+        guard let body = try? JSONSerialization.data(withJSONObject: ["image_url": item.url, "product_id": item.productID])
+        else { return .failure(ProviderFailure("cannot encode the request")) }
+        switch transport.send(
+            .init(method: "POST", url: baseURL + "/embed/image", headers: ["Content-Type": "application/json"],
+                  body: [UInt8](body)))
+        {
+        case .failure(let failure): return .failure(ProviderFailure("/embed/image: \(failure)"))
+        case .success(let response):
+            guard response.status == 200 else { return .failure(ProviderFailure("/embed/image: HTTP \(response.status)")) }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+                return .failure(ProviderFailure("/embed/image: not JSON"))
+            }
+            return vector(from: object)
+        }
+    }
+
+    func vector(from entry: [String: Any]) -> Result<[Float], ProviderFailure> {
+        if let success = entry["success"] as? Bool, !success {
+            return .failure(ProviderFailure("service: \(entry["error"] as? String ?? "success false")"))
+        }
+        return vector(fromValues: entry["embedding"] as Any)
+    }
+
+    func vector(fromValues value: Any) -> Result<[Float], ProviderFailure> {
+        guard let numbers = value as? [Any] else { return .failure(ProviderFailure("no embedding in the answer")) }
+        let floats = numbers.compactMap { ($0 as? NSNumber)?.floatValue }
+        guard floats.count == numbers.count, floats.count == dimensions else {
+            return .failure(ProviderFailure("embedding has \(numbers.count) values, expected \(dimensions)"))
+        }
+        guard let unit = floats.l2Normalized() else { return .failure(ProviderFailure("zero or non-finite embedding")) }
+        return .success(unit)
+    }
+}

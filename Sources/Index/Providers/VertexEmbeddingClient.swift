@@ -1,0 +1,66 @@
+import Foundation
+
+/// Client of a Vertex-style `multimodalembedding@001` `:predict` endpoint (upstream.md §3.1): one request
+/// per image, `{"instances": [{"image": {"bytesBase64Encoded": …}}], "parameters": {"dimension": 512}}`,
+/// answered by `{"predictions": [{"imageEmbedding": [...]}]}`, which is L2-normalised as upstream does.
+/// The raw downloaded bytes are sent as they are (no resize, as upstream).
+public struct VertexEmbeddingClient: EmbeddingProvider {
+    /// The full `…/models/multimodalembedding@001:predict` URL.
+    public var endpoint: String
+    /// `Authorization: Bearer …` (an OAuth access token), if any.
+    public var accessToken: String?
+    /// The label written to `model_version`.
+    public var modelVersion: String
+    /// 512.
+    public var dimensions: Int
+    /// Requests in flight.
+    public var concurrency: Int
+    let transport: HTTPTransport
+
+    /// Creates a client; timeouts and retries (429 and 5xx included) come from `transport`.
+    public init(
+        endpoint: String, accessToken: String? = nil, modelVersion: String = IndexDefaults.productionModel,
+        dimensions: Int = 512, concurrency: Int = 3, transport: HTTPTransport = HTTPTransport()
+    ) {
+        self.endpoint = endpoint
+        self.accessToken = accessToken
+        self.modelVersion = modelVersion
+        self.dimensions = dimensions
+        self.concurrency = concurrency
+        self.transport = transport
+    }
+
+    /// Embeds each item with its own request, `concurrency` at a time.
+    public func embed(_ items: [ProviderItem]) -> [Result<[Float], ProviderFailure>] {
+        inBatches(items.count, batchSize: 1, concurrency: concurrency) { range in
+            range.map { embedOne(items[$0]) }
+        }
+    }
+
+    func embedOne(_ item: ProviderItem) -> Result<[Float], ProviderFailure> {
+        let request: [String: Any] = [
+            "instances": [["image": ["bytesBase64Encoded": Data(item.bytes).base64EncodedString()]]],
+            "parameters": ["dimension": dimensions],
+        ]
+        guard let body = try? JSONSerialization.data(withJSONObject: request) else {
+            return .failure(ProviderFailure("cannot encode the request"))
+        }
+        var headers = ["Content-Type": "application/json; charset=utf-8"]
+        if let accessToken { headers["Authorization"] = "Bearer \(accessToken)" }
+        switch transport.send(.init(method: "POST", url: endpoint, headers: headers, body: [UInt8](body))) {
+        case .failure(let failure): return .failure(ProviderFailure("vertex: \(failure)"))
+        case .success(let response):
+            guard response.status == 200 else { return .failure(ProviderFailure("vertex: HTTP \(response.status)")) }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+                let predictions = object["predictions"] as? [[String: Any]], let first = predictions.first,
+                let numbers = first["imageEmbedding"] as? [Any]
+            else { return .failure(ProviderFailure("vertex: no predictions[0].imageEmbedding")) }
+            let floats = numbers.compactMap { ($0 as? NSNumber)?.floatValue }
+            guard floats.count == numbers.count, floats.count == dimensions else {
+                return .failure(ProviderFailure("vertex: embedding has \(numbers.count) values, expected \(dimensions)"))
+            }
+            guard let unit = floats.l2Normalized() else { return .failure(ProviderFailure("vertex: zero embedding")) }
+            return .success(unit)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+public import BackstopModel
+
+/// The index stage's findings and their one cause table: each finding renders as a ``Discrepancy`` with a
+/// stable cause code, the probable upstream cause (upstream.md §3), the planned action and a severity.
+public enum IndexFinding: Sendable, Hashable {
+    /// An enabled product with an image has no `image` row in `product_embeddings`.
+    case missing(productID: Int64, image: String)
+    /// The production vector was computed from another URL than the product's current image.
+    case staleSource(productID: Int64, image: String, stored: String?)
+    /// The production vector is from another model than the production one.
+    case staleModel(productID: Int64, expected: String, stored: String)
+    /// The production vector differs from what the same provider now returns (cosine distance).
+    case staleVector(productID: Int64, distance: Float)
+    /// The production vector is not a unit vector of the expected size.
+    case malformedVector(productID: Int64, dimensions: Int, norm: Float)
+    /// Several rows for one (product, type).
+    case duplicateRows(productID: Int64, type: String, rows: Int)
+    /// A vector of a disabled product.
+    case orphanDisabled(productID: Int64)
+    /// A vector whose product does not exist.
+    case orphanAbsent(productID: Int64)
+    /// The product's image could not be fetched or decoded.
+    case unreachable(productID: Int64, field: String, url: String, failure: ImageFailure)
+    /// Two products' images are near-duplicates (local model cosine).
+    case duplicateImage(first: Int64, second: Int64, score: Float, firstURL: String, secondURL: String)
+
+    /// The finding as a discrepancy.
+    public var discrepancy: Discrepancy {
+        switch self {
+        case .missing(let id, let image):
+            Discrepancy(
+                kind: .embeddingMissing, key: String(id), bitrixValue: image, parser: "embedding.coverage",
+                cause: "not_embedded", probableCause: "embedding never computed (webhook background task failed or reindex never ran)",
+                action: "embed", severity: .error)
+        case .staleSource(let id, let image, let stored):
+            Discrepancy(
+                kind: .embeddingStale, key: String(id), field: "source_url", bitrixValue: image, catalogValue: stored,
+                parser: "embedding.source_url", cause: "image_changed",
+                probableCause: "image re-uploaded or resize cache regenerated without a re-embed", action: "embed",
+                severity: .error)
+        case .staleModel(let id, let expected, let stored):
+            Discrepancy(
+                kind: .embeddingStale, key: String(id), field: "model_version", bitrixValue: expected,
+                catalogValue: stored, parser: "embedding.model_version", cause: "old_model",
+                probableCause: "vector from another model (e.g. the CLIP index before the switch to Vertex)",
+                action: "embed", severity: .error)
+        case .staleVector(let id, let distance):
+            Discrepancy(
+                kind: .embeddingStale, key: String(id), field: "vector", catalogValue: "cosine distance \(distance)",
+                parser: "embedding.vector", cause: "image_bytes_changed",
+                probableCause: "image bytes changed behind the same URL", action: "embed", severity: .warning)
+        case .malformedVector(let id, let dimensions, let norm):
+            Discrepancy(
+                kind: .embeddingStale, key: String(id), field: "vector", catalogValue: "\(dimensions) values, norm \(norm)",
+                parser: "embedding.shape", cause: "malformed_vector",
+                probableCause: "vector not L2-normalised or of the wrong size", action: "embed", severity: .error)
+        case .duplicateRows(let id, let type, let rows):
+            Discrepancy(
+                kind: .embeddingStale, key: String(id), field: "rows", catalogValue: "\(rows) rows of type \(type)",
+                parser: "embedding.unique", cause: "duplicate_rows",
+                probableCause: "two background tasks raced without a unique constraint; scalar_one_or_none now fails",
+                action: "delete_duplicates", severity: .error)
+        case .orphanDisabled(let id):
+            Discrepancy(
+                kind: .embeddingOrphan, key: String(id), catalogValue: "enabled=false", parser: "embedding.scope",
+                cause: "disabled_product", probableCause: "product disabled; vectors are never deleted upstream",
+                action: "delete", severity: .warning)
+        case .orphanAbsent(let id):
+            Discrepancy(
+                kind: .embeddingOrphan, key: String(id), catalogValue: "no product row", parser: "embedding.scope",
+                cause: "absent_product", probableCause: "product deleted; product_embeddings has no foreign key",
+                action: "delete", severity: .warning)
+        case .unreachable(let id, let field, let url, let failure):
+            Discrepancy(
+                kind: .imageUnreachable, key: String(id), field: field, bitrixValue: url,
+                catalogValue: failure.description, parser: "image.fetch", cause: failure.code,
+                probableCause: "image URL dead or file broken; visual search cannot embed it", action: "report",
+                severity: .error)
+        case .duplicateImage(let first, let second, let score, let firstURL, let secondURL):
+            Discrepancy(
+                kind: .imageDuplicate, key: "\(first)|\(second)", bitrixValue: firstURL, catalogValue: secondURL,
+                catalogNormalized: "cosine \(score)", parser: "image.local-model", cause: "near_duplicate",
+                probableCause: "the same picture (re-encoded, resized or cropped) on two products, or a placeholder",
+                action: "report", severity: .warning)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+public import BackstopModel
+public import Foundation
+
+/// Files for the Cloudflare side of visual search (upstream.md §3.3), which Backstop cannot reach: the
+/// Vectorize upsert file, the D1 `bouquets` upserts, and the ids to delete from both.
+///
+/// - `vectorize.ndjson`: `{"id":"<product id>","values":[…512…],"metadata":{}}` per line, as the worker
+///   writes them (`wrangler vectorize insert bouquet-embeddings --file vectorize.ndjson`); colors,
+///   occasions and tags are left out (absent is what the worker writes when they are empty).
+/// - `d1-bouquets.sql`: one `INSERT … ON CONFLICT(product_id) DO UPDATE` per product (SQLite syntax; price in
+///   kopecks; `image_key` = the last URL path segment, as the worker stores external images).
+/// - `delete-ids.txt` and `d1-delete.sql`: products whose vectors must go (disabled or absent).
+public enum CloudflareExport {
+    /// One exported product.
+    public struct Record: Sendable, Hashable {
+        /// The product.
+        public var product: CanonicalProduct
+        /// Its production vector.
+        public var vector: [Float]
+
+        /// Creates a record.
+        public init(product: CanonicalProduct, vector: [Float]) {
+            self.product = product
+            self.vector = vector
+        }
+    }
+
+    /// Writes the four files into `directory` and returns their URLs.
+    ///
+    /// - Throws: ``IndexError`` when a file cannot be written.
+    @discardableResult
+    public static func write(records: [Record], deleteIDs: [Int64], to directory: URL) throws(IndexError) -> [URL] {
+        var vectorize = [UInt8]()
+        var d1 = Array("-- D1 figma-catalog-db: bouquets upserts written by backstop reindex\n".utf8)
+        for record in records.sorted(by: { $0.product.id < $1.product.id }) {
+            let product = record.product
+            vectorize.append(contentsOf: "{\"id\":\"\(product.id)\",\"values\":[".utf8)
+            vectorize.append(contentsOf: record.vector.map { "\($0)" }.joined(separator: ",").utf8)
+            vectorize.append(contentsOf: "],\"metadata\":{}}\n".utf8)
+            let imageKey = product.image.flatMap { $0.split(separator: "/").last.map(String.init) }
+            d1.append(contentsOf: """
+                INSERT INTO bouquets (product_id, name, price, image_key, colors, occasions, tags, shop_id, indexed_at, updated_at) \
+                VALUES (\(product.id), \(sqlite(product.name)), \(product.price.map { String($0.value) } ?? "NULL"), \
+                \(imageKey.map(sqlite) ?? "NULL"), NULL, NULL, NULL, \(product.shopID.map(String.init) ?? "NULL"), \
+                datetime('now'), datetime('now')) ON CONFLICT(product_id) DO UPDATE SET name = excluded.name, \
+                price = excluded.price, image_key = excluded.image_key, shop_id = excluded.shop_id, updated_at = datetime('now');
+
+                """.utf8)
+        }
+        let ids = deleteIDs.sorted()
+        let deleteText = ids.map(String.init).joined(separator: "\n") + (ids.isEmpty ? "" : "\n")
+        let deleteSQL = ids.isEmpty ? "-- nothing to delete\n"
+            : "DELETE FROM bouquets WHERE product_id IN (\(ids.map(String.init).joined(separator: ", ")));\n"
+        let files: [(String, [UInt8])] = [
+            ("vectorize.ndjson", vectorize), ("d1-bouquets.sql", d1), ("delete-ids.txt", Array(deleteText.utf8)),
+            ("d1-delete.sql", Array(deleteSQL.utf8)),
+        ]
+        var written: [URL] = []
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for (name, bytes) in files {
+                let url = directory.appendingPathComponent(name)
+                try Data(bytes).write(to: url)
+                written.append(url)
+            }
+        } catch {
+            throw IndexError("cannot write the Cloudflare export to \(directory.path): \(error)")
+        }
+        return written
+    }
+
+    /// A SQLite string literal (`'` doubled).
+    static func sqlite(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+}

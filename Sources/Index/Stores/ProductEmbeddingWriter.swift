@@ -1,0 +1,109 @@
+public import BackstopExtract
+public import BackstopPostgres
+
+/// Writes the production provider's vectors into upstream's `product_embeddings`, taking the table as
+/// `create_all` leaves it (upstream.md §1.2): no unique constraint, no foreign key, no usable server
+/// defaults, no promised column order. So every statement names its columns, sets every value itself
+/// (`embedding_type`, `model_version`, timestamps; the id from the column's sequence if it has one, else
+/// max + 1 under the run's lock), never uses `ON CONFLICT`, and casts the vector to the column's detected
+/// type (`real[]` or pgvector). Each update re-checks the row it read (same id, same product), so a row a
+/// webhook rewrote in between is left alone and counted as skipped.
+public struct ProductEmbeddingWriter {
+    /// The catalog connection.
+    public let connection: PGConnection
+    /// The detected column type.
+    public let columnType: EmbeddingColumnType
+
+    /// One planned write.
+    public enum Step: Sendable, Hashable {
+        /// Replace the vector of row `rowID` (which belonged to `productID` when read).
+        case update(rowID: Int64, productID: Int64, vector: [Float], sourceURL: String, modelVersion: String)
+        /// Insert the product's first `image` row.
+        case insert(productID: Int64, vector: [Float], sourceURL: String, modelVersion: String)
+        /// Delete row `rowID` (orphan or duplicate), if it still belongs to `productID`.
+        case delete(rowID: Int64, productID: Int64)
+    }
+
+    /// What applying a plan did.
+    public struct Applied: Sendable, Hashable {
+        /// Rows updated.
+        public var updated = 0
+        /// Rows inserted.
+        public var inserted = 0
+        /// Rows deleted.
+        public var deleted = 0
+        /// Steps skipped because the row changed since it was read.
+        public var skipped = 0
+    }
+
+    /// Detects the column type and creates a writer.
+    ///
+    /// - Throws: ``ExtractError`` when the table or column is missing or of an unsupported type.
+    public init(connection: PGConnection, reader: CatalogReader) throws {
+        self.connection = connection
+        columnType = try reader.embeddingColumnType()
+    }
+
+    /// The SQL type a vector literal is cast to, from the detected column type (checked against a strict
+    /// character set, since a type name cannot be a bound parameter).
+    func castType() throws -> String {
+        let name: String
+        switch columnType {
+        case .realArray: name = "real[]"
+        case .castToRealArray(let formatted): name = formatted
+        case .vector(let formatted): name = formatted
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789_ ()[],.")
+        guard !name.isEmpty, name.allSatisfy({ allowed.contains($0) }) else {
+            throw IndexError("product_embeddings.embedding has an unexpected type name \(name)")
+        }
+        return name
+    }
+
+    /// The vector's literal for the column type: `{…}` for arrays, `[…]` for pgvector.
+    func literal(_ vector: [Float]) -> String {
+        let body = vector.map { "\($0)" }.joined(separator: ",")
+        if case .vector = columnType { return "[" + body + "]" }
+        return "{" + body + "}"
+    }
+
+    /// Applies `steps` in one transaction.
+    public func apply(_ steps: [Step]) throws -> Applied {
+        let type = try castType()
+        var applied = Applied()
+        try connection.transaction { connection in
+            for step in steps {
+                switch step {
+                case .update(let rowID, let productID, let vector, let sourceURL, let modelVersion):
+                    var query: PGQuery = "UPDATE product_embeddings SET embedding = CAST(\(literal(vector)) AS "
+                    query.append(PGQuery(unsafeSQL: type))
+                    query.append(
+                        "), model_version = \(modelVersion), source_url = \(sourceURL), updated_at = now() WHERE id = \(rowID) AND product_id = \(productID)"
+                    )
+                    let result = try connection.execute(query)
+                    if result.affectedRows == 1 { applied.updated += 1 } else { applied.skipped += 1 }
+                case .insert(let productID, let vector, let sourceURL, let modelVersion):
+                    var query: PGQuery = """
+                        INSERT INTO product_embeddings \
+                        (id, product_id, embedding, embedding_type, model_version, source_url, created_at, updated_at) \
+                        SELECT COALESCE(nextval(pg_get_serial_sequence('product_embeddings', 'id')), \
+                        (SELECT COALESCE(max(id), 0) + 1 FROM product_embeddings)), \(productID), CAST(\(literal(vector)) AS 
+                        """
+                    query.append(PGQuery(unsafeSQL: type))
+                    query.append(
+                        """
+                        ), 'image', \(modelVersion), \(sourceURL), now(), now() \
+                        WHERE NOT EXISTS (SELECT 1 FROM product_embeddings WHERE product_id = \(productID) AND embedding_type = 'image')
+                        """)
+                    let result = try connection.execute(query)
+                    if result.affectedRows == 1 { applied.inserted += 1 } else { applied.skipped += 1 }
+                case .delete(let rowID, let productID):
+                    let result = try connection.execute(
+                        "DELETE FROM product_embeddings WHERE id = \(rowID) AND product_id = \(productID)")
+                    if result.affectedRows == 1 { applied.deleted += 1 } else { applied.skipped += 1 }
+                }
+            }
+        }
+        return applied
+    }
+}

@@ -1,0 +1,76 @@
+import BackstopExtract
+public import BackstopIndex
+public import BackstopModel
+import BackstopPostgres
+public import Foundation
+import Logging
+
+/// The index stage's inputs and settings, from the catalog and Backstop's configuration.
+public enum IndexInput {
+    /// Reads every product and the shop's production embeddings (plus those of absent products).
+    static func load(connection: PGConnection, shopID: Int64, logger: Logger) throws -> IndexStage.Input {
+        let reader = CatalogReader(connection: connection, logger: logger)
+        let products = try reader.products().collect()
+        let embeddings = try reader.embeddings(shopID: shopID).collect()
+        return IndexStage.Input(products: products, embeddings: embeddings)
+    }
+
+    /// The stage's options: images through the mirror (and the network when `images.network` is on),
+    /// the production provider when one is configured.
+    ///
+    /// - Throws: ``PipelineError`` for a malformed mirror or an unknown provider.
+    public static func options(
+        _ configuration: BackstopConfiguration, mode: IndexStage.Mode, writeCatalog: Bool,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> IndexStage.Options {
+        var options = IndexStage.Options()
+        options.mode = mode
+        options.shopID = configuration.shopID
+        options.writeCatalog = writeCatalog
+        options.productionModel = configuration.images.model
+        let images = configuration.images
+        if images.mirror != nil || images.network {
+            var fetch = ImageFetcher.Options()
+            do {
+                fetch.mirror = try images.mirror.map { try ImageMirror(parsing: $0, defaultPrefix: configuration.bitrix.baseURL + "/") }
+            } catch {
+                throw PipelineError("images.mirror / BACKSTOP_IMAGE_MIRROR: \(error)")
+            }
+            fetch.allowNetwork = images.network
+            fetch.cacheDirectory = images.network ? images.cache : nil
+            fetch.concurrency = max(1, images.concurrency)
+            do { options.fetcher = try ImageFetcher(options: fetch) } catch { throw PipelineError("\(error)") }
+        }
+        switch images.provider {
+        case "none", "":
+            break
+        case "embedding-service":
+            guard let url = images.embeddingService else {
+                throw PipelineError("images.provider = \"embedding-service\" needs images.embedding_service (or BACKSTOP_EMBEDDING_SERVICE)")
+            }
+            options.provider = EmbeddingServiceClient(baseURL: url, modelVersion: images.model, dimensions: images.dimensions)
+        case "vertex":
+            guard let endpoint = images.vertexEndpoint else {
+                throw PipelineError("images.provider = \"vertex\" needs images.vertex_endpoint")
+            }
+            options.provider = VertexEmbeddingClient(
+                endpoint: endpoint, accessToken: environment["BACKSTOP_VERTEX_TOKEN"], modelVersion: images.model,
+                dimensions: images.dimensions)
+        default:
+            throw PipelineError("unknown images.provider \(images.provider) (none, embedding-service, vertex)")
+        }
+        return options
+    }
+
+    /// Runs the stage on `connection` and returns its outcome.
+    static func run(
+        options: IndexStage.Options, connection: PGConnection, runID: Int64?, logger: Logger
+    ) throws -> IndexStage.Outcome {
+        let input = try load(connection: connection, shopID: options.shopID, logger: logger)
+        let writer = options.writeCatalog
+            ? try ProductEmbeddingWriter(connection: connection, reader: CatalogReader(connection: connection, logger: logger))
+            : nil
+        let stage = IndexStage(options: options, logger: logger)
+        return try stage.run(input: input, store: IndexStore(connection: connection), writer: writer, runID: runID)
+    }
+}

@@ -1,0 +1,123 @@
+public import BackstopIndex
+public import BackstopModel
+import BackstopPostgres
+public import BackstopReport
+import BackstopStore
+public import Foundation
+public import Logging
+
+/// `backstop reindex [--full]`: the index stage alone, recorded in backstop.run as a `reindex` run, with
+/// the same report files as the nightly (report.json, discrepancies.ndjson, …).
+public struct ReindexJob {
+    /// The configuration (flags applied).
+    public var configuration: BackstopConfiguration
+    /// Incremental or full.
+    public var mode: IndexStage.Mode
+    /// Report formats to write.
+    public var formats: [any ReportFormat]
+    /// The command line, for the ledger.
+    public var arguments: [String]
+    /// Where the job logs.
+    public var logger: Logger
+    /// Backstop's version, for the ledger.
+    public var version: String
+    /// Write the reports into exactly this folder instead of `<report dir>/<run>-reindex/`.
+    public var outputDirectory: URL?
+    /// Where to write the Cloudflare export, if anywhere.
+    public var exportDirectory: URL?
+    /// Progress callback (done, total) for a terminal.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    /// Creates a job.
+    public init(
+        configuration: BackstopConfiguration, mode: IndexStage.Mode, formats: [any ReportFormat], arguments: [String],
+        logger: Logger, version: String, outputDirectory: URL? = nil, exportDirectory: URL? = nil,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.mode = mode
+        self.formats = formats
+        self.arguments = arguments
+        self.logger = logger
+        self.version = version
+        self.outputDirectory = outputDirectory
+        self.exportDirectory = exportDirectory
+        self.progress = progress
+    }
+
+    /// Runs the reindex and returns how it ended.
+    ///
+    /// - Throws: ``PipelineError`` when the catalog is unreachable or the stage fails (the failed run is
+    ///   recorded first); ``StoreError`` when Backstop's schema is not current.
+    public func run() throws -> RunResult {
+        let schema = try BackstopSchema.locate()
+        let connection = try CatalogInput.connect(configuration, logger: logger)
+        try schema.requireCurrent(on: connection)
+        guard try RunLock.tryAcquire(on: connection) else {
+            return RunJob.locked(on: connection, logger: logger)
+        }
+        defer { RunLock.release(on: connection) }
+        var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
+        options.exportDirectory = exportDirectory
+        options.progress = progress
+        let ledger = RunLedger(connection: connection)
+        let inputs: [String: String] = [
+            "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
+            "images": configuration.images.mirror.map { "mirror \($0)" } ?? (configuration.images.network ? "network" : "none"),
+            "provider": configuration.images.provider,
+        ].mapValues(Redaction.redact)
+        let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
+            .joined(separator: ", ") + "}"
+        var run = try ledger.begin(
+            kind: "reindex", arguments: Redaction.redact(arguments: arguments), dryRun: options.provider == nil,
+            inputs: inputsJSON, version: version)
+        try? RunLock.announce(kind: "reindex", runID: run.id, on: connection)
+        let reportDirectory = outputDirectory
+            ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(String(format: "%06lld-reindex", run.id))
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            let outcome = try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let stages = [RunReport.Stage(name: "index.\(mode.rawValue)", status: "ok", summary: outcome.summary, seconds: seconds)]
+            let discrepancies = outcome.discrepancies
+            let status: ExitStatus = discrepancies.isEmpty ? .clean : .drift
+            var finished = run
+            finished.status = status == .clean ? "succeeded" : "drift"
+            let history = try ledger.history(of: finished, current: discrepancies, partial: false, shop: inputs["shop_id"])
+            try ledger.record(discrepancies, for: run, origins: history.origins)
+            var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
+            counts["total"] = discrepancies.count
+            counts["reembedded"] = outcome.reembedded.count
+            try ledger.finish(
+                &run, status: status == .clean ? "succeeded" : "drift", exitCode: status, counts: counts, partial: false,
+                reportDirectory: reportDirectory.path)
+            let report = RunReport(
+                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, history: history,
+                webhookHealth: WebhookHealth(
+                    discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],
+                    clock: "sync latency is measured by nightly and diff runs"),
+                similarity: RunJob.similarityHistogram(outcome, threshold: options.duplicateThreshold),
+                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind), generator: "backstop \(version)")
+            try ledger.saveReportContext(try report.context.json(), for: run.id)
+            _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
+            logger.notice("reindex finished", metadata: [
+                "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
+                "index.model": "\(outcome.modelVersion ?? "-")",
+            ])
+            return RunResult(status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
+        } catch {
+            let message = Redaction.redact("\(error)")
+            try? ledger.finish(
+                &run, status: "failed", exitCode: .failure, counts: ["total": 0], partial: false,
+                reportDirectory: reportDirectory.path, error: message)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let report = RunReport(
+                run: run, stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: message, seconds: seconds)],
+                discrepancies: [], inputs: inputs,
+                lastSuccessAt: (try? ledger.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil, generator: "backstop \(version)")
+            if let context = try? report.context.json() { try? ledger.saveReportContext(context, for: run.id) }
+            _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
+            throw PipelineError("run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
+        }
+    }
+}

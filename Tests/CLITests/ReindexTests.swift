@@ -1,0 +1,149 @@
+import BackstopIndex
+import BackstopPostgres
+import BackstopTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// `backstop reindex` on the generated `s` world (images through the mirror): every planted `embedding.*`
+/// and `image.*` item found and nothing else; an incremental run after 10 image changes re-embeds exactly
+/// those 10; production vectors untouched without a provider and repaired with one (a loopback stand-in
+/// for the embedding service).
+@Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"), .serialized)
+struct ReindexTests {
+    var sWorld: URL {
+        ProcessInfo.processInfo.environment["BACKSTOP_WORLD_S"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
+    }
+
+    func ids(_ connection: PGConnection, _ sql: String) throws -> [Int64] {
+        let result = try connection.execute(PGQuery(unsafeSQL: sql))
+        return try (0..<result.rowCount).map { Int64(try result.int(row: $0, column: 0)) }
+    }
+
+    func text(_ connection: PGConnection, _ sql: String) throws -> String {
+        try connection.execute(PGQuery(unsafeSQL: sql)).string(row: 0, column: 0) ?? ""
+    }
+
+    @Test func reindexIsExactIncrementalIsMinimalAndProviderRepairs() throws {
+        let world = sWorld
+        let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("images/upload").path)
+        try #require(
+            present || ProcessInfo.processInfo.environment["BACKSTOP_REQUIRE_MARIADB"] != "1",
+            "make test generates the s world first (scripts/test.d/10-world.sh)")
+        guard present else { return }
+        let images = world.appendingPathComponent("images").path + "/"
+        try TestDatabase.withScratchDatabase(prefix: "reindex") { conninfo in
+            #expect(try worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo]).status == 0)
+            #expect(try backstop(["db", "migrate", "--catalog", conninfo]).status == 0)
+            let connection = try PGConnection(conninfo: conninfo, logger: Logger(label: "test"))
+            defer { connection.close() }
+            let enabledVectors = """
+                SELECT md5(string_agg(e.id || ':' || e.embedding::text || e.model_version || coalesce(e.source_url, ''), ',' ORDER BY e.id)) \
+                FROM product_embeddings e JOIN product p ON p.id = e.product_id WHERE p.enabled
+                """
+            let before = try text(connection, enabledVectors)
+
+            // 1. Full reindex: exact both ways on the index stage's kinds.
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("reindex-\(UUID().uuidString)")
+            let full = try backstop([
+                "reindex", "--full", "--catalog", conninfo, "--shop", "17008", "--mirror", "https://cvety.kz/=\(images)",
+                "--out", out.path,
+            ])
+            #expect(full.status == 2, "\(full.err)")
+            let check = try ManifestCheck.compare(
+                manifest: world.appendingPathComponent("manifest.jsonl"),
+                ndjson: out.appendingPathComponent("discrepancies.ndjson"), excluding: ["product.", "order.", "sequence."])
+            #expect(check.planted == 138)
+            #expect(check.isExact, "\(check.summary)")
+            #expect(try text(connection, enabledVectors) == before, "no provider: production vectors untouched")
+            #expect(try ids(connection, "SELECT count(*) FROM product_embeddings e WHERE NOT EXISTS (SELECT 1 FROM product p WHERE p.id = e.product_id)") == [0],
+                    "orphans of absent products removed")
+
+            // 2. Change 10 images (re-encoded: new bytes, same picture), through an overlay of their folders.
+            let manifestKeys = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
+            let candidates = try connection.execute(PGQuery(unsafeSQL: """
+                SELECT id, image FROM product WHERE shop_id = 17008 AND enabled AND image LIKE '%.jpg' ORDER BY id
+                """))
+            var changed: [Int64] = []
+            var folders = Set<String>()
+            var mirror = "https://cvety.kz/=\(images)"
+            let overlay = FileManager.default.temporaryDirectory.appendingPathComponent("overlay-\(UUID().uuidString)")
+            for row in 0..<candidates.rowCount where changed.count < 10 {
+                let id = Int64(try candidates.int(row: row, column: 0))
+                guard let url = candidates.string(row: row, column: 1), !manifestKeys.contains("\"\(id)\""),
+                    !manifestKeys.contains("|\(id)\""), !manifestKeys.contains("\"\(id)|")
+                else { continue }
+                let relative = String(url.dropFirst("https://cvety.kz/".count))
+                let folder = (relative as NSString).deletingLastPathComponent
+                guard folders.insert(folder).inserted else { continue }
+                let target = overlay.appendingPathComponent(folder)
+                try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+                for file in try FileManager.default.contentsOfDirectory(atPath: images + folder) {
+                    try FileManager.default.copyItem(atPath: images + folder + "/" + file, toPath: target.path + "/" + file)
+                }
+                let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: images + relative)))
+                let reencoded = try ImageEncoder.jpeg(try ImageDecoder.decode(original), quality: 80)
+                try Data(reencoded).write(to: overlay.appendingPathComponent(relative))
+                mirror = "https://cvety.kz/\(folder)/=\(target.path)/;" + mirror
+                changed.append(id)
+            }
+            #expect(changed.count == 10)
+            let second = try backstop([
+                "reindex", "--catalog", conninfo, "--shop", "17008", "--mirror", mirror, "--out", out.path + "-2",
+            ])
+            #expect(second.status == 2, "\(second.err)")
+            let runID = try ids(connection, "SELECT max(id) FROM backstop.run")[0]
+            #expect(try ids(connection, "SELECT product_id FROM backstop.image_vector WHERE run_id = \(runID) ORDER BY product_id") == changed.sorted())
+            let again = try ManifestCheck.compare(
+                manifest: world.appendingPathComponent("manifest.jsonl"),
+                ndjson: URL(fileURLWithPath: out.path + "-2/discrepancies.ndjson"),
+                excluding: ["product.", "order.", "sequence.", "embedding.orphan"])
+            #expect(again.isExact, "the same findings (orphans of absent products already removed): \(again.summary)")
+
+            // 3. A production provider (loopback embedding service): one current vector per enabled product
+            // with a reachable image, none for disabled or absent products.
+            let service = try LoopbackHTTPServer.start { request in
+                let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
+                let urls = (object["image_urls"] as? [String]) ?? [(object["image_url"] as? String) ?? ""]
+                let results: [[String: Any]] = urls.map { url in
+                    var seed = url.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+                    let vector: [Double] = (0..<512).map { _ in
+                        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                        return Double(seed >> 40) / Double(1 << 24) - 0.5
+                    }
+                    return ["image_url": url, "success": true, "embedding": vector]
+                }
+                let body = request.target == "/embed/batch" ? ["results": results] : results[0]
+                return .init(body: [UInt8](try! JSONSerialization.data(withJSONObject: body)))
+            }
+            defer { service.stop() }
+            let third = try backstop([
+                "reindex", "--catalog", conninfo, "--shop", "17008", "--mirror", mirror, "--out", out.path + "-3",
+                "--provider", "embedding-service", "--embedding-service", service.baseURL, "--export", out.path + "-cf",
+            ])
+            #expect(third.status == 2, "\(third.err)")
+            let unreachable = try ids(connection, """
+                SELECT DISTINCT entity_key::bigint FROM backstop.discrepancy WHERE run_id = (SELECT max(id) FROM backstop.run) \
+                AND kind = 'image.unreachable' AND field = 'image'
+                """)
+            let reachable = Set(try ids(connection, "SELECT id FROM product WHERE shop_id = 17008 AND enabled AND coalesce(image, '') <> ''"))
+                .subtracting(unreachable)
+            let current = try ids(connection, """
+                SELECT e.product_id FROM product_embeddings e JOIN product p ON p.id = e.product_id \
+                WHERE p.shop_id = 17008 AND p.enabled AND e.embedding_type = 'image' \
+                AND e.model_version = 'vertex-multimodal-001' AND e.source_url = p.image ORDER BY 1
+                """)
+            #expect(Set(current).isSuperset(of: reachable))
+            #expect(try ids(connection, """
+                SELECT count(*) FROM (SELECT product_id FROM product_embeddings GROUP BY product_id, embedding_type HAVING count(*) > 1) d
+                """) == [0], "no duplicate rows")
+            #expect(try ids(connection, """
+                SELECT count(*) FROM product_embeddings e WHERE NOT EXISTS \
+                (SELECT 1 FROM product p WHERE p.id = e.product_id AND (p.enabled OR p.shop_id <> 17008))
+                """) == [0], "none for disabled or absent products")
+            let exported = try String(contentsOf: URL(fileURLWithPath: out.path + "-cf/vectorize.ndjson"), encoding: .utf8)
+            #expect(exported.split(separator: "\n").count >= reachable.count - 5)
+        }
+    }
+}
