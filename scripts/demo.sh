@@ -30,6 +30,9 @@ if [ ! -d "$world/images/upload" ]; then
     "$worldgen" render-images --world "$world"
 fi
 
+# The index stage reads the product images from that folder (a mirror of https://cvety.kz/).
+export BACKSTOP_IMAGE_MIRROR=${BACKSTOP_IMAGE_MIRROR:-"https://cvety.kz/=$PWD/$world/images/"}
+
 has_catalog=$(psql -X -q "$catalog" -tAc "SELECT to_regclass('public.product') IS NOT NULL")
 if [ "$has_catalog" != "t" ]; then
     echo "demo: loading the tiny world's catalog into the database" >&2

@@ -224,12 +224,13 @@ public struct RunJob {
         for score in outcome.topScores {
             counts[min(19, max(0, Int((Double(score) - start) / width)))] += 1
         }
+        func round(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
         return SimilarityHistogram(
             label: "each product's best cosine similarity (local image model)",
             bins: counts.enumerated().map { i, count in
-                .init(lower: start + Double(i) * width, upper: start + Double(i + 1) * width, count: count)
+                .init(lower: round(start + Double(i) * width), upper: round(start + Double(i + 1) * width), count: count)
             },
-            threshold: Double(threshold))
+            threshold: round(Double(threshold)))
     }
 
     /// The result of a job that found the run lock taken: `locked`, naming the holder's run when it

@@ -28,7 +28,7 @@ enum HTMLAssets {
         svg .dot{fill:var(--accent)}svg .threshold{stroke:var(--fail);stroke-dasharray:4 3}
         table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:13px}
         th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-        td{overflow-wrap:anywhere}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+        td{overflow-wrap:anywhere}table.stages td:first-child{white-space:nowrap}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
         th{background:var(--panel);position:sticky;top:0}
         th button{all:unset;cursor:pointer;font-weight:600}th button:focus-visible{outline:2px solid var(--accent)}
         th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}

@@ -20,8 +20,9 @@ enum HTMLCharts {
         guard let largest = bars.map(\.value).max(), largest > 0 else {
             return "<p class=\"muted\">Nothing to chart.</p>"
         }
-        let labelWidth = 170.0
-        let chartWidth = 330.0
+        // Labels get the room the longest needs (about 7 px a character at 12 px), bars the rest of 560 px.
+        let labelWidth = min(260, max(100, Double(bars.map(\.label.count).max() ?? 0) * 7 + 10))
+        let chartWidth = 500 - labelWidth
         let row = 22.0
         let height = Double(bars.count) * row + 10
         var svg = "<svg role=\"img\" aria-label=\"\(h(title))\" viewBox=\"0 0 \(number(labelWidth + chartWidth + 60)) "

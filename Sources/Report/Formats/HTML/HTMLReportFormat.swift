@@ -130,7 +130,7 @@ public struct HTMLReportFormat: ReportFormat {
 
         mutating func stages(_ report: RunReport) {
             add("<section id=\"stages\"><h2>Stages</h2>")
-            add("<table class=\"sortable\"><thead><tr><th><button type=\"button\">stage</button></th>"
+            add("<table class=\"sortable stages\"><thead><tr><th><button type=\"button\">stage</button></th>"
                 + "<th><button type=\"button\">status</button></th><th class=\"num\"><button type=\"button\">seconds</button></th>"
                 + "<th>summary</th></tr></thead><tbody>")
             for s in report.stages {
