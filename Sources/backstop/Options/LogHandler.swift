@@ -85,13 +85,15 @@ struct BackstopLogHandler: LogHandler {
 
     /// `2026-11-22T02:30:00+0000` (local zone, as swift-log's stream handler); JSON gets UTC with milliseconds.
     static func timestamp(_ date: Date, json: Bool = false) -> String {
-        let formatter = ISO8601DateFormatter()
         if json {
+            let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        } else {
-            formatter.formatOptions = [.withInternetDateTime]
-            formatter.timeZone = .current
+            return formatter.string(from: date)
         }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .current
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
         return formatter.string(from: date)
     }
 }
