@@ -72,6 +72,10 @@ struct RunReportsTests {
             #expect(persisting.allSatisfy { $0["first_seen_run"] as? Int == 1 })
             let resolved = try #require(report["resolved"] as? [[String: Any]])
             #expect(resolved.map { $0["key"] as? String } == [fixedKey])
+            // Update times reach both sides: Bitrix TIMESTAMP_X / DATE_UPDATE and catalog updated_at pair up.
+            let latency = try #require((report["webhook_health"] as? [String: Any])?["latency"] as? [[String: Any]])
+            #expect(latency.compactMap { $0["entity"] as? String } == ["product", "order"])
+            #expect(latency.allSatisfy { ($0["pairs"] as? Int ?? 0) > 0 }, "\(latency)")
             let markdown = try String(contentsOf: run2.appendingPathComponent("report.md"), encoding: .utf8)
             #expect(markdown.contains("**1 new**, \(findings1.count - 1) persisting, 1 resolved"))
 
