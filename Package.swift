@@ -104,6 +104,11 @@ let package = Package(
             name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS"], path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
+        // scripts/bench/40-apply.sh
+        .executableTarget(
+            name: "ApplyBench",
+            dependencies: ["BackstopExtract", "BackstopModel", "BackstopPipeline", "BackstopPostgres", "BackstopStore", logging]
+        ),
         // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
         .executableTarget(name: "DumpFuzz", dependencies: ["BackstopExtract", logging]),
 

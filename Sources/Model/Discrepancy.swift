@@ -74,7 +74,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case drift = 2
     /// The run completed on partial input (`--allow-partial`); its findings are incomplete.
     case partial = 3
-    /// The safety valve refused to apply a plan (too many changes); nothing was applied.
+    /// The safety valve refused to apply a plan (partial input, another catalog, or more soft deletes or
+    /// updates than the threshold); nothing was changed.
     case refused = 4
     /// Usage error (bad flags or configuration).
     case usage = 64
@@ -90,7 +91,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .failure: return "failed; nothing was applied"
         case .drift: return "completed, discrepancies found"
         case .partial: return "completed on partial input (--allow-partial); findings incomplete"
-        case .refused: return "refused by the safety valve (plan too large); nothing was applied"
+        case .refused: return "apply refused by the safety valve (partial input, other catalog, threshold); nothing changed"
         case .usage: return "bad command line or configuration"
         case .locked: return "another Backstop run holds the lock on this catalog"
         case .timedOut: return "stopped by --max-seconds; the report is partial but valid"

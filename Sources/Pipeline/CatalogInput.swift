@@ -21,40 +21,67 @@ public enum CatalogInput {
         var productSequence: CatalogSequence?
         /// The Bitrix order ids the catalog links to (`bitrix_order_id`).
         var referencedBitrixOrders: Set<Int64>
+        /// The shop's row versions, read in the same snapshot as the rows.
+        var versions: CatalogVersions
+        /// Fingerprint, enum labels, column lengths.
+        var facts: CatalogFacts
         var summary: String
     }
 
-    /// Reads every catalog product and order (all shops, in id order) through binary COPY, and the product
-    /// id sequence.
-    static func load(connection: PGConnection, deadline: Deadline = .none, logger: Logger) throws -> Snapshot {
-        let reader = CatalogReader(connection: connection, logger: logger)
+    /// Reads every catalog product and order (all shops, in id order) through binary COPY, and the versions
+    /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
+    /// imports it, orders and versions are read inside it. Then the product id sequence.
+    ///
+    /// Rows are counted on a ``ProgressBar``; past the `deadline` the read stops with ``DeadlineReached``.
+    static func load(connection: PGConnection, shopID: Int64, deadline: Deadline = .none, logger: Logger) throws -> Snapshot {
         let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
         defer { progress.finish() }
         var rows: Int64 = 0
-        func pulse() throws {
-            rows += 1
-            guard rows & 0xFFF == 0 else { return }
-            progress.update(rows)
-            if deadline.isExpired { throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read") }
+        func collect<Element>(_ cursor: CatalogCursor<Element>) throws -> [Element] {
+            var out: [Element] = []
+            while let element = try cursor.next() {
+                out.append(element)
+                rows += 1
+                guard rows & 0xFFF == 0 else { continue }
+                progress.update(rows)
+                if deadline.isExpired { throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read") }
+            }
+            return out
         }
-        var products: [CanonicalProduct] = []
-        let productCursor = try reader.products()
-        while let product = try productCursor.next() {
-            products.append(product)
-            try pulse()
+        let facts = try CatalogReader(connection: connection, logger: logger).facts()
+        let products: [CanonicalProduct]
+        let orders: [CatalogOrder]
+        let versions: CatalogVersions
+        if let holder = try? connection.openSibling(applicationName: "backstop-snapshot") {
+            defer { holder.close() }
+            try holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            let snapshot = try holder.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
+            products = try collect(CatalogReader(connection: connection, logger: logger, snapshot: snapshot).products())
+            if connection.isInTransaction { try connection.execute("COMMIT") }
+            let inSnapshot = CatalogReader(connection: holder, logger: logger)
+            orders = try collect(inSnapshot.orderRecords())
+            versions = try inSnapshot.versions(shopID: shopID)
+            try holder.execute("COMMIT")
+        } else {
+            // No second session: one transaction on this one (products then aggregate images server-side).
+            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            do {
+                let reader = CatalogReader(connection: connection, logger: logger)
+                products = try collect(reader.products())
+                orders = try collect(reader.orderRecords())
+                versions = try reader.versions(shopID: shopID)
+                try connection.execute("COMMIT")
+            } catch {
+                _ = try? connection.execute("ROLLBACK")
+                throw error
+            }
         }
-        var orders: [CatalogOrder] = []
-        let orderCursor = try reader.orderRecords()
-        while let order = try orderCursor.next() {
-            orders.append(order)
-            try pulse()
-        }
-        let sequence = try reader.serialSequence(table: "product", column: "id")
+        let sequence = try CatalogReader(connection: connection, logger: logger).serialSequence(table: "product", column: "id")
         let referenced = Set(orders.compactMap(\.order.bitrixID))
         let summary = "\(products.count) catalog products, \(orders.count) orders"
             + (sequence.map { ", \($0.name) next \($0.nextValue)" } ?? "")
         return Snapshot(
             products: products, orders: orders, productSequence: sequence, referencedBitrixOrders: referenced,
-            summary: summary)
+            versions: versions, facts: facts, summary: summary)
     }
 }

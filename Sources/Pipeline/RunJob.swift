@@ -27,6 +27,8 @@ public struct RunJob {
     public var version: String
     /// Write the reports into exactly this folder (`--out`) instead of `<report dir>/<run>-<kind>/`.
     public var outputDirectory: URL?
+    /// Apply the run's merge plan in the same run (`nightly --apply`); `nil` only plans.
+    public var apply: ApplySettings?
     /// The time limit (`--max-seconds`): past it the run stops with a partial but valid report.
     public var maxSeconds: Double?
 
@@ -38,10 +40,12 @@ public struct RunJob {
     /// Creates a job.
     public init(
         kind: String, configuration: BackstopConfiguration, allowPartial: Bool, formats: [any ReportFormat],
-        arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil, maxSeconds: Double? = nil
+        arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil, apply: ApplySettings? = nil,
+        maxSeconds: Double? = nil
     ) {
         self.outputDirectory = outputDirectory
         self.maxSeconds = maxSeconds
+        self.apply = apply
         self.kind = kind
         self.configuration = configuration
         self.allowPartial = allowPartial
@@ -59,6 +63,7 @@ public struct RunJob {
     public func run() throws -> RunResult {
         let deadline = Deadline(seconds: maxSeconds)
         let schema = try BackstopSchema.locate()
+        _ = try mergePolicy()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
         guard try RunLock.tryAcquire(on: connection) else { return Self.locked(on: connection, logger: logger) }
@@ -71,7 +76,7 @@ public struct RunJob {
         let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: true, inputs: inputsJSON,
+            kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: apply == nil, inputs: inputsJSON,
             version: version)
         // Name the run on the session that holds the lock, so a second run can say who holds it.
         try? RunLock.announce(kind: kind, runID: run.id, on: connection)
@@ -87,6 +92,7 @@ public struct RunJob {
         var reconciliation: RunReport.Reconciliation?
         var health: WebhookHealth?
         var similarity: SimilarityHistogram?
+        var merge: MergeSummary?
         /// Runs a stage; `nil` when the time limit stopped it (before it started or while it ran).
         func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T? {
             if stopReason == nil, deadline.isExpired {
@@ -120,7 +126,8 @@ public struct RunJob {
             }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
             let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
-                let snapshot = try CatalogInput.load(connection: connection, deadline: deadline, logger: logger)
+                let snapshot = try CatalogInput.load(
+                    connection: connection, shopID: configuration.shopID, deadline: deadline, logger: logger)
                 return (snapshot, snapshot.summary + " from \(connection.endpoint)", false)
             }
             let bitrix = try stage("extract.dump") { () -> (BitrixSnapshot, String, Bool) in
@@ -134,18 +141,30 @@ public struct RunJob {
                 return (snapshot.model, snapshot.summary, snapshot.partial)
             }
             let reconciler = Reconciler(configuration: reconcileConfiguration)
+            let input = catalog.flatMap { catalog in
+                bitrix.map { bitrix in
+                    ReconcileInput(
+                        bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
+                        productSequence: catalog.productSequence, partial: partial)
+                }
+            }
             let result = try stage("reconcile") { () -> (ReconcileResult, String, Bool) in
-                guard let catalog, let bitrix else { throw PipelineError("the inputs were not read") }
-                let result = reconciler.reconcile(ReconcileInput(
-                    bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
-                    productSequence: catalog.productSequence, partial: partial))
+                guard let input else { throw PipelineError("the inputs were not read") }
+                let result = reconciler.reconcile(input)
                 var summary = "\(result.changes.count) discrepancies; "
                     + "\(result.rowsCompared["product.matched"] ?? 0) products and \(result.rowsCompared["order.matched"] ?? 0) orders compared"
                 if result.withheld > 0 { summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)" }
                 return (result, summary, partial)
             }
-            if let result {
-                discrepancies = result.discrepancies(causes: reconciler.causes)
+            let planned = try stage("plan") { () -> ((MergePlanning, MergePlan), String, Bool) in
+                guard let result, let input, let catalog else { throw PipelineError("the reconciliation did not run") }
+                let planned = try planMerge(
+                    result, input: input, catalog: catalog, run: run, connection: connection, directory: reportDirectory)
+                return (planned, PlanPreview.summary(planned.1), partial)
+            }
+            if let result, let (planning, plan) = planned {
+                merge = MergeSummary(plan: plan)
+                discrepancies = planning.changes.map { $0.discrepancy(causes: reconciler.causes) }
                 reconciliation = RunReport.Reconciliation(
                     snapshot: result.snapshot, statusMapVersion: result.statusMapVersion, rowsCompared: result.rowsCompared,
                     systematic: result.systematic.counts.sorted { $0.key < $1.key }.map {
@@ -170,11 +189,21 @@ public struct RunJob {
             } else {
                 stages.append(.init(name: "index", status: "skipped", summary: "not part of a \(kind) run", seconds: 0))
             }
+            if let apply, let plan = planned?.1 {
+                if let summary = try stage("apply", { () -> (MergeSummary, String, Bool) in
+                    let summary = try applyMerge(plan, settings: apply, connection: connection, run: run)
+                    return (summary, PlanPreview.summary(summary), !summary.refusals.isEmpty)
+                }) {
+                    merge = summary
+                }
+            }
             if result != nil, let catalog, let bitrix {
                 health = webhookHealth(discrepancies, bitrix: bitrix, catalog: catalog)
             }
+            let refused = !(merge?.refusals.isEmpty ?? true)
             let status: ExitStatus =
-                stopReason != nil ? .timedOut : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
+                stopReason != nil ? .timedOut
+                : refused ? .refused : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
             let statusName = Self.statusName(status)
             var finished = run
             finished.status = statusName
@@ -185,7 +214,8 @@ public struct RunJob {
             counts["total"] = discrepancies.count
             try ledger.finish(
                 &run, status: statusName, exitCode: status, counts: counts, partial: partial || stopReason != nil,
-                reportDirectory: reportDirectory.path)
+                reportDirectory: reportDirectory.path,
+                error: refused ? merge?.refusals.map(\.description).joined(separator: "; ") : nil)
             let report = RunReport(
                 run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
                 history: history, webhookHealth: health, similarity: similarity,
@@ -194,8 +224,10 @@ public struct RunJob {
             try ledger.saveReportContext(try report.context.json(), for: run.id)
             let written = try ReportWriter.write(report, formats: formats, to: reportDirectory)
             try publishTextfile(written)
-            return RunResult(
+            var outcome = RunResult(
                 status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
+            outcome.merge = merge
+            return outcome
         } catch {
             let message = Redaction.redact("\(error)")
             try? ledger.finish(
@@ -251,6 +283,7 @@ public struct RunJob {
         case .drift: "drift"
         case .partial: "partial"
         case .timedOut: "timed_out"
+        case .refused: "refused"
         default: "failed"
         }
     }

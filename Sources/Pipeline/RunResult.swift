@@ -14,6 +14,8 @@ public struct RunResult: Sendable {
     public var discrepancyCount: Int
     /// For `locked`: who holds the lock (the holder's run, when it announced one), in one sentence.
     public var lockHolder: String?
+    /// The run's merge plan and, with `--apply`, what the apply did or why it was refused.
+    public var merge: RunJob.MergeSummary?
 
     /// Creates a result.
     public init(

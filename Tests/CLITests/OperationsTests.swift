@@ -55,7 +55,7 @@ var backstopPath: String { "'\(RepoPaths.backstopBinary.path)'" }
         let result = try backstop(["--help"])
         for line in [
             "0  completed, no discrepancies", "1  failed", "2  completed, discrepancies found", "3  completed on partial input",
-            "4  refused by the safety valve", "64  bad command line", "75  another Backstop run holds the lock",
+            "4  apply refused by the safety valve", "64  bad command line", "75  another Backstop run holds the lock",
             "124  stopped by --max-seconds",
         ] {
             #expect(result.out.contains(line), "--help lacks: \(line)")

@@ -63,4 +63,32 @@ import Testing
             "\(error)".contains("/nonexistent/backstop.toml")
         }
     }
+
+    @Test func mergeSettingsAndPolicyOverridesReadFromTheFile() throws {
+        let defaults = try BackstopConfiguration.load(file: nil, environment: [:])
+        #expect(defaults.merge.maxSoftDeleteShare == 0.05 && defaults.merge.maxUpdateShare == 0.05)
+        #expect(defaults.merge.batchSize == 1000 && defaults.merge.workers == 1 && defaults.merge.policy.isEmpty)
+        let path = try writeTemporary(
+            """
+            [merge]
+            max_soft_delete_share = 0.01
+            max_update_share = 1
+            batch_size = 250
+            workers = 2
+            sequence_headroom = 50_000
+            [merge.policy]
+            "product.field.width" = "bitrix"
+            "order.status" = "report"
+            """)
+        let merge = try BackstopConfiguration.load(file: path, environment: [:]).merge
+        #expect(merge.maxSoftDeleteShare == 0.01 && merge.maxUpdateShare == 1)
+        #expect(merge.batchSize == 250 && merge.workers == 2 && merge.sequenceHeadroom == 50_000)
+        #expect(merge.policy == ["product.field.width": "bitrix", "order.status": "report"])
+        let outOfRange = try writeTemporary("[merge]\nmax_update_share = 5\n")
+        #expect { try BackstopConfiguration.load(file: outOfRange, environment: [:]) } throws: { error in
+            "\(error)".contains("merge.max_update_share must be a number between 0 and 1")
+        }
+        let zero = try writeTemporary("[merge]\nbatch_size = 0\n")
+        #expect(throws: BackstopConfiguration.Error.self) { try BackstopConfiguration.load(file: zero, environment: [:]) }
+    }
 }

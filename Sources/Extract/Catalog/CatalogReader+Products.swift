@@ -56,9 +56,16 @@ extension CatalogReader {
 
     /// Starts the product read: two streams merged client-side when a second connection can share this
     /// one's snapshot, else the aggregated single stream.
+    /// With an imported ``CatalogReader/snapshot`` and no second connection, the single stream runs in a
+    /// REPEATABLE READ transaction on `connection` pinned to that snapshot, which the caller ends.
     func productSource(shopID: Int64?) throws -> ProductSource {
         if let merge = try startMerge(shopID: shopID) { return .merge(merge) }
         try setShop(shopID, on: connection)
+        if let snapshot, !connection.isInTransaction,
+           !snapshot.isEmpty, snapshot.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit }) {
+            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try connection.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"))
+        }
         let cursor = try connection.copyOut("COPY (\(Self.aggregatedProductQuery)) TO STDOUT WITH (FORMAT binary)")
         return .aggregated(AggregatedProducts(reader: BinaryCopyReader(cursor: cursor, source: "product", fieldCount: 16)))
     }
@@ -78,11 +85,13 @@ extension CatalogReader {
         try setShop(shopID, on: sibling)
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         do {
-            let exported = try connection.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
+            // An imported snapshot (another session's), else this transaction's own, exported.
+            let exported = try snapshot ?? connection.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
             // A snapshot id is hex digits and dashes (`00000003-0000001B-1`); SET takes no bind parameters.
             guard !exported.isEmpty, exported.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit }) else {
-                throw ExtractError("unexpected snapshot id from pg_export_snapshot()", table: "product")
+                throw ExtractError("unexpected snapshot id \(snapshot == nil ? "from pg_export_snapshot()" : "to import")", table: "product")
             }
+            if snapshot != nil { try connection.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(exported)'")) }
             try sibling.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try sibling.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(exported)'"))
             logger.debug("catalog copy", metadata: ["catalog.table": "product+productimage", "catalog.shop": "\(shopID.map { String($0) } ?? "")"])

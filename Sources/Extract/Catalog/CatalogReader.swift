@@ -23,11 +23,17 @@ public struct CatalogReader {
     public let connection: PGConnection
     /// Where progress goes (`debug`) .
     public let logger: Logger
+    /// A snapshot exported by another session (`pg_export_snapshot()`) that the two-stream product read
+    /// imports instead of exporting its own, so it sees exactly what that session's transaction sees.
+    public let snapshot: String?
 
     /// Creates a reader.
-    public init(connection: PGConnection, logger: Logger) {
+    ///
+    /// - Parameter snapshot: an exported snapshot id to read products in (see ``snapshot``).
+    public init(connection: PGConnection, logger: Logger, snapshot: String? = nil) {
         self.connection = connection
         self.logger = logger
+        self.snapshot = snapshot
     }
 
     /// Products (optionally of one shop) ordered by id, in canonical form.

@@ -23,6 +23,8 @@ public struct BackstopConfiguration: Sendable, Equatable {
     public var images = Images()
     /// Report settings.
     public var report = Report()
+    /// Merge planning and apply settings.
+    public var merge = Merge()
 
     /// The file the configuration was read from, if any.
     public var file: String?
@@ -156,6 +158,14 @@ public struct BackstopConfiguration: Sendable, Equatable {
             case "report.directory": report.directory = try reader.string()
             case "report.formats": report.formats = try reader.strings()
             case "report.textfile_directory": report.textfileDirectory = try reader.string()
+            case "merge.max_soft_delete_share": merge.maxSoftDeleteShare = try reader.share()
+            case "merge.max_update_share": merge.maxUpdateShare = try reader.share()
+            case "merge.batch_size": merge.batchSize = Int(try reader.positive())
+            case "merge.workers": merge.workers = Int(try reader.positive())
+            case "merge.lock_timeout_seconds": merge.lockTimeoutSeconds = Int(try reader.positive())
+            case "merge.sequence_headroom": merge.sequenceHeadroom = try reader.positive()
+            case let policy where policy.hasPrefix("merge.policy."):
+                merge.policy[String(policy.dropFirst("merge.policy.".count))] = try reader.string()
             default:
                 throw Error("\(file): unknown key \(key) (see `backstop --help` and README.md § Configuration)")
             }
@@ -212,6 +222,22 @@ private struct ValueReader {
     func integer() throws -> Int64 {
         guard case .integer(let i) = value else { throw fail("an integer") }
         return i
+    }
+
+    func positive() throws -> Int64 {
+        guard case .integer(let i) = value, i > 0 else { throw fail("a positive integer") }
+        return i
+    }
+
+    func share() throws -> Double {
+        let share: Double
+        switch value {
+        case .float(let d): share = d
+        case .integer(let i): share = Double(i)
+        default: throw fail("a number between 0 and 1")
+        }
+        guard share >= 0 && share <= 1 else { throw fail("a number between 0 and 1") }
+        return share
     }
 
     func strings() throws -> [String] {

@@ -20,14 +20,17 @@ public struct Change: Sendable, Hashable {
     public var rule: String
     /// What the comparison saw that points to a cause; resolved through ``CauseRules``.
     public var evidence: Evidence
-    /// What the default policy would do about it.
+    /// What the default policy would do about it (merge planning resolves it through the configured policy).
     public var action: ChangeAction
+    /// The catalog row the change concerns when the key does not name it (an order's `"order".id`).
+    public var catalogID: Int64?
 
     /// Creates a change.
     public init(
         kind: DiscrepancyKind, key: String, field: String? = nil, item: String? = nil, bitrix: ChangeValue = .absent,
-        catalog: ChangeValue = .absent, rule: String, evidence: Evidence, action: ChangeAction
+        catalog: ChangeValue = .absent, rule: String, evidence: Evidence, action: ChangeAction, catalogID: Int64? = nil
     ) {
+        self.catalogID = catalogID
         self.kind = kind
         self.key = key
         self.field = field
@@ -91,4 +94,7 @@ public enum ChangeAction: String, Sendable, Hashable, CaseIterable {
     case bitrixChange = "bitrix_change"
     /// Reported for a person to decide; nothing is written.
     case report
+    /// The policy would write it, but it cannot be applied as it stands (the plan step says why); nothing
+    /// is written, never a silent truncation.
+    case skip
 }

@@ -9,7 +9,7 @@ extension OrderReconciler {
                  _ rule: String, _ evidence: Evidence, _ action: ChangeAction) {
             result.changes.append(Change(
                 kind: kind, key: key, field: field, item: item, bitrix: bitrix, catalog: catalog, rule: rule,
-                evidence: evidence, action: action))
+                evidence: evidence, action: action, catalogID: c.catalogID))
         }
 
         // Status, through the versioned map.
@@ -94,7 +94,7 @@ extension OrderReconciler {
             drift = true
             result.changes.append(Change(
                 kind: kind, key: key, field: field, item: String(item), bitrix: bitrix, catalog: catalog, rule: rule,
-                evidence: evidence, action: .report))
+                evidence: evidence, action: .report, catalogID: record.order.catalogID))
         }
         func quantity(_ q: Int64) -> String { q % 10_000 == 0 ? String(q / 10_000) : String(Double(q) / 10_000) }
         for id in left.order {

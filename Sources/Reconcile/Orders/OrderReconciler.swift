@@ -91,7 +91,8 @@ public struct OrderReconciler: Sendable {
                         primary = k
                         result.changes.append(Change(
                             kind: .orderLinkMissing, key: key, field: "bitrix_order_id", bitrix: ChangeValue(key),
-                            catalog: .absent, rule: "link.xml_id", evidence: .linkNeverSet, action: .backfillLink))
+                            catalog: .absent, rule: "link.xml_id", evidence: .linkNeverSet, action: .backfillLink,
+                            catalogID: n))
                     }
                 } else {
                     result.changes.append(Change(
@@ -130,12 +131,12 @@ public struct OrderReconciler: Sendable {
                 if partial { result.withheld += 1; continue }
                 result.changes.append(Change(
                     kind: .orderOrphan, key: String(bitrixID), catalog: ChangeValue(String(id)), rule: "exists.order",
-                    evidence: .bitrixOrderDeleted, action: .report))
+                    evidence: .bitrixOrderDeleted, action: .report, catalogID: id))
             } else {
                 if partial { result.withheld += 1; continue }
                 result.changes.append(Change(
                     kind: .orderOrphan, key: "catalog:\(id)", catalog: ChangeValue(String(id)), rule: "link.xml_id",
-                    evidence: .orderNeverPushed, action: .report))
+                    evidence: .orderNeverPushed, action: .report, catalogID: id))
             }
         }
         return result

@@ -21,15 +21,39 @@ extension Backstop {
                 Example (cron / systemd timer; deploy/ has both):
                   backstop nightly --dump /backups/dbcvety-$(date +%F).sql.gz --max-seconds 10800
 
-                Exit codes: 0 clean, 2 discrepancies found, 3 partial input, 1 error, 75 locked, \
+                With --apply the run also applies the merge plan it makes (see `backstop apply`), unless the \
+                safety valve refuses it (exit 4).
+
+                Exit codes: 0 clean, 2 discrepancies found, 3 partial input, 4 apply refused, 1 error, 75 locked, \
                 124 stopped by --max-seconds.
                 """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup(title: "Run") var options: RunOptions
 
+        @Flag(help: "Apply the run's merge plan to the catalog in the same run (refused on partial input or past the thresholds).")
+        var apply = false
+
+        @Flag(help: "With --apply: override the soft-delete and update thresholds (never partial input).")
+        var force = false
+
+        @Option(help: ArgumentHelp("With --apply: steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
+        var batchSize: Int?
+
+        @Option(help: ArgumentHelp("With --apply: connections writing batches of one kind at once (default merge.workers).", valueName: "n"))
+        var workers: Int?
+
+        func validate() throws {
+            if !apply && (force || batchSize != nil || workers != nil) {
+                throw ValidationError("--force, --batch-size and --workers go with --apply")
+            }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
+            if let workers, workers < 1 { throw ValidationError("--workers must be positive") }
+        }
+
         func run() async throws {
-            let status = try runJob(kind: "nightly", global: global, options: options)
+            let settings = apply ? RunJob.ApplySettings(force: force, batchSize: batchSize, workers: workers) : nil
+            let status = try runJob(kind: "nightly", global: global, options: options, apply: settings)
             if status != .clean { throw ExitCode(status.rawValue) }
         }
     }
@@ -51,30 +75,6 @@ extension Backstop {
         func run() async throws {
             let status = try runJob(kind: "diff", global: global, options: options)
             if status != .clean { throw ExitCode(status.rawValue) }
-        }
-    }
-
-    struct Apply: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Apply the merge plan of a run to the catalog (ID-preserving, safe against concurrent webhooks).",
-            discussion: """
-                Plans are computed by `nightly`/`diff` and stored in backstop.plan; `apply` executes one in \
-                batches under the catalog lock, re-checking each row against what the plan expected so a \
-                concurrent webhook write is never overwritten. Without --yes it only prints the plan.
-
-                Not available yet: merge planning arrives with the reconcile stage.
-                """)
-
-        @OptionGroup var global: GlobalOptions
-
-        @Option(help: "The run whose plan to apply (default: the latest nightly).")
-        var run: Int64?
-
-        @Flag(help: "Actually write to the catalog.")
-        var yes = false
-
-        func run() async throws {
-            throw CLIError("apply is not available yet: merge planning has not been built (nothing was changed)")
         }
     }
 
@@ -163,7 +163,7 @@ extension Backstop {
 }
 
 /// Shared body of `nightly` and `diff`.
-func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> ExitStatus {
+func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: RunJob.ApplySettings? = nil) throws -> ExitStatus {
     let logger = global.makeLogger()
     var configuration = try global.loadConfiguration()
     options.apply(to: &configuration)
@@ -171,7 +171,7 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> 
     let job = RunJob(
         kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
-        outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, maxSeconds: options.maxSeconds)
+        outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     let result: RunResult
     do {
         result = try job.run()
@@ -181,6 +181,10 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions) throws -> 
         throw CLIError(error.description)
     }
     report(result)
+    if let merge = result.merge {
+        print("plan \(merge.plan.planID.map(String.init) ?? "-"): \(PlanPreview.summary(merge.plan))")
+        if apply != nil { print("apply: \(PlanPreview.summary(merge))") }
+    }
     return result.status
 }
 

@@ -31,6 +31,11 @@ struct GlobalOptions: ParsableArguments {
         } catch let error as BackstopConfiguration.Error {
             throw ValidationError(error.description)
         }
+        do {
+            try RunJob.checkMergePolicy(configuration)
+        } catch {
+            throw ValidationError(error.description)
+        }
         if let catalog {
             configuration.catalogConninfo = catalog
             configuration.catalogSource = "--catalog"

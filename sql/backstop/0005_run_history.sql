@@ -11,7 +11,7 @@ ALTER TABLE backstop.run
 
 ALTER TABLE backstop.run DROP CONSTRAINT run_status_check;
 ALTER TABLE backstop.run ADD CONSTRAINT run_status_check
-    CHECK (status IN ('running', 'succeeded', 'drift', 'partial', 'failed', 'aborted', 'timed_out'));
+    CHECK (status IN ('running', 'succeeded', 'drift', 'partial', 'failed', 'aborted', 'refused', 'timed_out'));
 
 -- The previous comparable run: same kind, complete, newest first.
 CREATE INDEX run_kind_id_idx ON backstop.run (kind, id DESC);

@@ -1,0 +1,182 @@
+import BackstopExtract
+import BackstopModel
+import BackstopPipeline
+import BackstopPostgres
+import BackstopStore
+import Dispatch
+import Foundation
+import Glibc
+import Logging
+
+/// Times the apply of a large merge plan against a prepared catalog (scripts/bench/40-apply.sh makes it):
+/// `ApplyBench <conninfo> <products> <orders> [batch size] [workers]`.
+///
+/// The catalog holds `products` products (ids 1…n, shop 17008, one image each) and `orders` orders (ids
+/// 1…m, status NEW). The plan, planned against the versions read the way a run reads them, holds: 40 % of
+/// the products updated (price and name), 5 % soft-deleted, 10 % with their image list replaced by two
+/// images (one row updated in place, one inserted), 10 % more inserted new with two images each, 50 % of
+/// the orders set to DELIVERED (each with its history row), 20 % back-filled with a Bitrix link. Prints
+/// one JSON object: steps, catalog rows written, seconds of reading the versions, saving the plan and
+/// loading it back (what `apply --run` does), and of applying it: wall, this process's CPU and, with one
+/// worker, the server backend's CPU (the CPU rates are the steadier ones on a shared machine).
+@main
+struct ApplyBench {
+    static func main() throws {
+        let arguments = CommandLine.arguments
+        guard arguments.count >= 4, let products = Int64(arguments[2]), let orders = Int64(arguments[3]) else {
+            print("usage: ApplyBench <conninfo> <products> <orders> [batch size] [workers]")
+            return
+        }
+        let batchSize = arguments.count >= 5 ? Int(arguments[4]) ?? 5000 : 5000
+        let workers = arguments.count >= 6 ? Int(arguments[5]) ?? 1 : 1
+        // BENCH_TRACE=1: every statement's time on stderr (PGConnection logs them at trace).
+        let trace = ProcessInfo.processInfo.environment["BENCH_TRACE"] == "1"
+        var logger = Logger(label: "backstop.bench") { label in
+            trace ? StreamLogHandler.standardError(label: label) as any LogHandler : SwiftLogNoOpLogHandler()
+        }
+        logger.logLevel = trace ? .trace : .critical
+        let connection = try PGConnection(conninfo: arguments[1], logger: logger)
+        let shop: Int64 = 17008
+        let backend = try connection.execute("SELECT pg_backend_pid()").int(row: 0, column: 0)
+
+        var clock = Clock()
+        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        let versions = try CatalogReader(connection: connection, logger: logger).versions(shopID: shop)
+        try connection.execute("COMMIT")
+        let facts = try CatalogReader(connection: connection, logger: logger).facts()
+        let versionRead = clock.lap()
+
+        var steps: [PlanStep] = []
+        func product(_ id: Int64) -> RowVersion? { versions.products[id] }
+        let updated = products * 4 / 10
+        let deleted = products / 20
+        let reimaged = products / 10
+        for id in 1...updated {
+            steps.append(
+                PlanStep(
+                    phase: .products, action: .update, entity: "product", target: id, key: String(id),
+                    resolves: ["product.field price", "product.field name"],
+                    set: ["price": .integer(id * 100 + 50), "name": .text("Букет №\(id) (Bitrix)")],
+                    was: ["price": .integer(id * 100), "name": .text("Букет №\(id)")], version: product(id)))
+        }
+        for id in (updated + 1)...(updated + deleted) {
+            steps.append(
+                PlanStep(
+                    phase: .products, action: .softDelete, entity: "product", target: id, key: String(id),
+                    resolves: ["product.orphan"], set: ["enabled": .bool(false)], was: ["enabled": .bool(true)],
+                    version: product(id)))
+        }
+        for id in (products + 1)...(products + reimaged) {
+            steps.append(
+                PlanStep(
+                    phase: .products, action: .insert, entity: "product", target: id, key: String(id),
+                    resolves: ["product.missing"],
+                    set: [
+                        "shop_id": .integer(shop), "name": .text("Новый букет №\(id)"), "price": .integer(990_000),
+                        "enabled": .bool(true), "type": .text("FLOWERS"), "image": .text(url(id, 0)),
+                        "images": .texts([url(id, 0), url(id, 1)]), "width": .null, "height": .null,
+                    ]))
+        }
+        for id in (updated + deleted + 1)...(updated + deleted + reimaged) {
+            steps.append(
+                PlanStep(
+                    phase: .productImages, action: .update, entity: "productimage", target: id, key: String(id),
+                    resolves: ["product.field images"], set: ["images": .texts([url(id, 7), url(id, 8)])],
+                    was: ["images": .texts([url(id, 0)])], version: product(id)))
+        }
+        for id in 1...(orders / 2) {
+            steps.append(
+                PlanStep(
+                    phase: .orders, action: .updateStatus, entity: "order", target: id, key: String(100_000 + id),
+                    resolves: ["order.status status"], set: ["status": .text("DELIVERED")],
+                    was: ["status": .text("NEW")],
+                    version: versions.orders[id]))
+        }
+        for id in (orders / 2 + 1)...(orders / 2 + orders / 5) {
+            steps.append(
+                PlanStep(
+                    phase: .links, action: .backfillLink, entity: "order", target: id, key: String(100_000 + id),
+                    resolves: ["order.link_missing bitrix_order_id"], set: ["bitrix_order_id": .integer(100_000 + id)],
+                    was: ["bitrix_order_id": .null], version: versions.orders[id]))
+        }
+        steps.sort { ($0.phase, $0.action, $0.target ?? 0) < ($1.phase, $1.action, $1.target ?? 0) }
+        for i in steps.indices { steps[i].seq = i + 1 }
+        var plan = MergePlan(
+            shopID: shop, fingerprint: facts.fingerprint, endpoint: facts.endpoint, snapshot: "bench", partial: false,
+            policy: [:], base: MergePlan.Base(products: Int(products), orders: Int(orders)), steps: steps)
+        precondition(plan.invariantViolations().isEmpty, "\(plan.invariantViolations().prefix(3))")
+        let planned = clock.lap()
+
+        let ledger = RunLedger(connection: connection)
+        var run = try ledger.begin(kind: "apply", arguments: ["bench"], dryRun: false, version: "bench")
+        plan = try PlanStore(connection: connection).save(plan, runID: run.id)
+        let saved = clock.lap()
+        let stored = try PlanStore(connection: connection).load(planID: plan.planID ?? 0)
+        let loaded = clock.lap()
+
+        guard let stored else { fatalError("the plan was not stored") }
+        let serverBefore = backendCPUSeconds(pid: backend) ?? 0
+        let outcome = try PlanApplier(connection: connection, batchSize: batchSize, workers: workers, logger: logger)
+            .apply(stored, applyRunID: run.id)
+        let applied = clock.lap()
+        let serverCPU = (backendCPUSeconds(pid: backend) ?? 0) - serverBefore
+        try ledger.finish(
+            &run, status: "succeeded", exitCode: .clean, counts: ["applied": outcome.applied], reportDirectory: nil)
+        precondition(
+            outcome.conflicts.isEmpty && outcome.applied == steps.count, "conflicts: \(outcome.conflicts.count)")
+
+        func rate(_ count: Int, _ seconds: Double) -> Int { seconds > 0 ? Int(Double(count) / seconds) : 0 }
+        print(
+            """
+            {"steps": \(steps.count), "rows_written": \(outcome.rowsWritten), "batches": \(outcome.batches), \
+            "batch_size": \(batchSize), "workers": \(workers), "catalog_products": \(products), "catalog_orders": \(orders), \
+            "versions_seconds": \(round(versionRead.wall)), "plan_seconds": \(round(planned.wall)), \
+            "save_seconds": \(round(saved.wall)), "load_seconds": \(round(loaded.wall)), \
+            "apply_seconds": \(round(applied.wall)), "apply_client_cpu_seconds": \(round(applied.cpu)), \
+            "apply_server_cpu_seconds": \(workers == 1 ? String(round(serverCPU)) : "null"), \
+            "apply_rows_per_second": \(rate(outcome.rowsWritten, applied.wall)), \
+            "apply_rows_per_cpu_second": \(workers == 1 ? String(rate(outcome.rowsWritten, applied.cpu + serverCPU)) : "null"), \
+            "apply_steps_per_second": \(rate(steps.count, applied.wall))}
+            """)
+    }
+
+    /// User + system CPU seconds of a server backend (`/proc/<pid>/stat`; the server must run on this
+    /// machine), `nil` when it cannot be read.
+    static func backendCPUSeconds(pid: Int) -> Double? {
+        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Fields after the command name (in parentheses, may hold spaces); utime and stime are fields 14 and 15.
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// An image URL of the generated shape.
+    static func url(_ id: Int64, _ k: Int) -> String { "https://cvety.kz/upload/iblock/\(id % 4096)/\(id)-\(k).jpg" }
+
+    static func round(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
+    /// Wall and process CPU time between laps.
+    struct Clock {
+        var wall = DispatchTime.now().uptimeNanoseconds
+        var cpu = Clock.processCPUSeconds()
+
+        mutating func lap() -> (wall: Double, cpu: Double) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let cpuNow = Clock.processCPUSeconds()
+            defer { (wall, cpu) = (now, cpuNow) }
+            return (Double(now - wall) / 1e9, cpuNow - cpu)
+        }
+
+        static func processCPUSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+    }
+}

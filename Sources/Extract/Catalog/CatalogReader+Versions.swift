@@ -1,0 +1,131 @@
+public import BackstopModel
+public import BackstopPostgres
+
+/// The version of every row of one shop a merge plan may write, read in the extract's snapshot.
+public struct CatalogVersions: Sendable, Hashable {
+    /// `product.id` → version (with the product's image rows).
+    public var products: [Int64: RowVersion]
+    /// `"order".id` → version.
+    public var orders: [Int64: RowVersion]
+
+    /// Creates the versions.
+    public init(products: [Int64: RowVersion] = [:], orders: [Int64: RowVersion] = [:]) {
+        self.products = products
+        self.orders = orders
+    }
+}
+
+/// What merge planning checks a step against besides the rows: which catalog this is, the enum labels
+/// it has, and how long its text columns are.
+public struct CatalogFacts: Sendable, Hashable {
+    /// The catalog's identity (``CatalogReader/fingerprint()``): a plan made against another catalog is refused.
+    public var fingerprint: String
+    /// Host, port and database, for people.
+    public var endpoint: String
+    /// Enum type → its labels (`orderstatus` → `NEW`, `PAID`, …), as the catalog has them.
+    public var enumLabels: [String: Set<String>]
+    /// `table.column` → `varchar(n)` length, for the columns a plan writes.
+    public var columnLimits: [String: Int]
+
+    /// Creates facts.
+    public init(fingerprint: String, endpoint: String, enumLabels: [String: Set<String>], columnLimits: [String: Int]) {
+        self.fingerprint = fingerprint
+        self.endpoint = endpoint
+        self.enumLabels = enumLabels
+        self.columnLimits = columnLimits
+    }
+}
+
+/// The one definition of a row version, shared by the extract (what a step was planned against) and the
+/// apply (whether the row is still that version): `xmin` and md5 of the compared columns' row text.
+public enum CatalogVersionSQL {
+    /// `xmin` of `product p` as bigint.
+    public static let productXmin: PGQuery = "p.xmin::text::bigint"
+    /// md5 of `product p`'s compared columns with its `productimage` rows (url, "order", is_primary) in
+    /// "order", id order: an image rewrite changes a product's version although its row stays.
+    public static let productChecksum: PGQuery = """
+        md5(ROW(p.shop_id, p.name, p.price, p.enabled, p.image, p.width, p.height, \
+        (SELECT array_agg(ROW(i.url, i."order", i.is_primary) ORDER BY i."order", i.id) \
+        FROM productimage i WHERE i.product_id = p.id))::text)
+        """
+    /// `xmin` of `"order" o` as bigint.
+    public static let orderXmin: PGQuery = "o.xmin::text::bigint"
+    /// md5 of `"order" o`'s compared columns.
+    public static let orderChecksum: PGQuery = """
+        md5(ROW(o.shop_id, o.status, o.bitrix_order_id, o.total, o.subtotal, o.delivery_cost, o."customerName", \
+        o.phone, o.recipient_name, o.recipient_phone, o.delivery_address, o.pickup_address, o.delivery_date, \
+        o.delivery_type)::text)
+        """
+}
+
+extension CatalogReader {
+    /// The versions of one shop's products and orders. Read them on the connection (and in the
+    /// transaction) the compared rows came from, so each version is the one the comparison saw.
+    ///
+    /// - Throws: `PGError` or ``ExtractError`` when a read fails.
+    public func versions(shopID: Int64) throws -> CatalogVersions {
+        func read(_ select: PGQuery, _ source: String) throws -> [Int64: RowVersion] {
+            let cursor = try copy(select, source: source, fields: 3, shopID: shopID) { row, _ in
+                (
+                    try row.required(0, row.integer),
+                    RowVersion(xmin: try row.required(1, row.integer), checksum: row.string(2) ?? "")
+                )
+            }
+            var out: [Int64: RowVersion] = [:]
+            while let pair = try cursor.next() { out[pair.0] = pair.1 }
+            return out
+        }
+        let products = try read(
+            """
+            SELECT p.id, \(CatalogVersionSQL.productXmin), \(CatalogVersionSQL.productChecksum) FROM product p \
+            WHERE p.shop_id = \(Self.shopFilter)
+            """, "product")
+        let orders = try read(
+            """
+            SELECT o.id, \(CatalogVersionSQL.orderXmin), \(CatalogVersionSQL.orderChecksum) FROM "order" o \
+            WHERE o.shop_id = \(Self.shopFilter)
+            """, "order")
+        return CatalogVersions(products: products, orders: orders)
+    }
+
+    /// The catalog's fingerprint: `pg:<system identifier>/<database oid>/<database name>` (the system
+    /// identifier is `?` where `pg_control_system()` is not granted). The same database keeps it; another
+    /// server, a restored copy or another database on the same server does not.
+    public func fingerprint() throws -> String {
+        let result = try connection.execute(
+            """
+            SELECT CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'execute')
+                        THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END,
+                   d.oid::text, d.datname
+              FROM pg_catalog.pg_database d WHERE d.datname = current_database()
+            """)
+        let system = result.string(row: 0, column: 0) ?? "?"
+        return "pg:\(system)/\(result.string(row: 0, column: 1) ?? "?")/\(result.string(row: 0, column: 2) ?? "?")"
+    }
+
+    /// The fingerprint, the labels of the enums a plan writes (`orderstatus`, `producttype`) and the
+    /// `varchar` lengths of the catalog's text columns.
+    public func facts() throws -> CatalogFacts {
+        var labels: [String: Set<String>] = [:]
+        let enums = try connection.execute(
+            """
+            SELECT t.typname::text, e.enumlabel::text FROM pg_catalog.pg_enum e
+              JOIN pg_catalog.pg_type t ON t.oid = e.enumtypid
+             WHERE t.typname IN ('orderstatus', 'producttype') AND pg_catalog.pg_type_is_visible(t.oid)
+            """)
+        for row in enums.rows { if let type = row[0], let label = row[1] { labels[type, default: []].insert(label) } }
+        var limits: [String: Int] = [:]
+        let columns = try connection.execute(
+            """
+            SELECT table_name::text || '.' || column_name::text, character_maximum_length::int
+              FROM information_schema.columns
+             WHERE table_schema = current_schema() AND character_maximum_length IS NOT NULL
+               AND table_name IN ('product', 'productimage', 'order', 'orderhistory')
+            """)
+        for row in columns.rows {
+            if let name = row[0], let limit = row[1].flatMap({ Int($0) }) { limits[name] = limit }
+        }
+        return CatalogFacts(
+            fingerprint: try fingerprint(), endpoint: connection.endpoint, enumLabels: labels, columnLimits: limits)
+    }
+}

@@ -1,0 +1,26 @@
+extension BackstopConfiguration {
+    /// Merge planning and apply settings (`[merge]` in backstop.toml).
+    public struct Merge: Sendable, Equatable {
+        /// Conflict policy overrides: a selector (`product.missing`, `product.field.price`, `order.status`, …)
+        /// → `bitrix` (Bitrix wins: the catalog is written), `catalog` (the catalog wins: a Bitrix-side
+        /// change) or `report`. Selectors left out keep the safe defaults (README § Merge).
+        public var policy: [String: String] = [:]
+        /// The safety valve: refuse a plan whose soft deletes exceed this share of the shop's products.
+        public var maxSoftDeleteShare: Double = 0.05
+        /// The safety valve: refuse a plan whose updates exceed this share of the shop's products (or orders).
+        public var maxUpdateShare: Double = 0.05
+        /// Steps per batch: one transaction, one COPY per batch.
+        public var batchSize: Int = 1000
+        /// Connections writing batches of one kind at once (1: one writer, the gentlest on a live catalog).
+        public var workers: Int = 1
+        /// How long a batch waits for a row another session holds before it gives up (rolled back whole; the
+        /// same apply finishes it later), in seconds.
+        public var lockTimeoutSeconds: Int = 30
+        /// How far past the highest Bitrix element id a sequence is advanced: room for the ids Bitrix has yet
+        /// to hand out (about 30k a year upstream), so local and Bitrix ids stay apart for decades.
+        public var sequenceHeadroom: Int64 = 1_000_000
+
+        /// The defaults.
+        public init() {}
+    }
+}

@@ -1,0 +1,208 @@
+import BackstopExtract
+public import BackstopModel
+import BackstopPostgres
+public import BackstopReconcile
+public import BackstopStore
+public import Foundation
+public import Logging
+
+/// `backstop apply`: loads a plan (a run's, or a `plan.json`), checks it with the safety valve, and either
+/// prints what it would do or (with `--yes`) applies it under the run lock, recorded as an `apply` run.
+public struct ApplyJob {
+    /// Where the plan comes from.
+    public enum Source: Sendable, Hashable {
+        /// The plan a run made (`--run N`).
+        case run(Int64)
+        /// A `plan.json` (`--plan FILE`): the stored plan it came from when its steps are unchanged (so an
+        /// interrupted apply resumes), else stored as a new plan.
+        case file(URL)
+    }
+
+    /// Where the plan comes from.
+    public var source: Source
+    /// The configuration (flags applied): catalog, thresholds, batch size.
+    public var configuration: BackstopConfiguration
+    /// Write (`--yes`); otherwise only print.
+    public var write: Bool
+    /// Override the thresholds (`--force`); never partial input or another catalog.
+    public var force: Bool
+    /// Steps per batch; `nil` takes `merge.batch_size`.
+    public var batchSize: Int?
+    /// Writing connections; `nil` takes `merge.workers`.
+    public var workers: Int?
+    /// Steps listed per phase and action in the preview.
+    public var listLimit: Int
+    /// The command line, for the ledger.
+    public var arguments: [String]
+    /// Where the job logs.
+    public var logger: Logger
+    /// Backstop's version, for the ledger.
+    public var version: String
+
+    /// Creates a job.
+    public init(
+        source: Source, configuration: BackstopConfiguration, write: Bool, force: Bool, batchSize: Int? = nil,
+        workers: Int? = nil, listLimit: Int = 20, arguments: [String], logger: Logger, version: String
+    ) {
+        self.workers = workers
+        self.source = source
+        self.configuration = configuration
+        self.write = write
+        self.force = force
+        self.batchSize = batchSize
+        self.listLimit = listLimit
+        self.arguments = arguments
+        self.logger = logger
+        self.version = version
+    }
+
+    /// How an apply ended.
+    public struct Result: Sendable {
+        /// The exit status: clean (done), drift (done, some steps conflicted), refused, locked.
+        public var status: ExitStatus
+        /// The plan.
+        public var plan: MergePlan?
+        /// The apply run (when it wrote, or was refused while asked to write).
+        public var run: RunRecord?
+        /// Why the safety valve refused, when it did.
+        public var refusals: [SafetyValve.Refusal] = []
+        /// What the apply did.
+        public var outcome: ApplyOutcome?
+        /// What to show: the listing, or the outcome with its conflicts.
+        public var text: String
+    }
+
+    /// Runs the job.
+    ///
+    /// - Throws: ``PipelineError`` when the plan cannot be read or a batch fails (earlier batches stay
+    ///   committed; the same command finishes the plan); ``StoreError`` or `PGError` when Backstop's schema
+    ///   is missing or not current.
+    public func run() throws -> Result {
+        let schema = try BackstopSchema.locate()
+        let connection = try CatalogInput.connect(configuration, logger: logger)
+        try schema.requireCurrent(on: connection)
+        let store = PlanStore(connection: connection)
+        var (plan, stored) = try loadPlan(store)
+        let fingerprint = try CatalogReader(connection: connection, logger: logger).fingerprint()
+        let valve = SafetyValve(
+            maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
+            maxUpdateShare: configuration.merge.maxUpdateShare)
+        let all = valve.check(plan, fingerprint: fingerprint)
+        let blocking = all.filter { !(force && $0.isOverridable) }
+        let forced = all.filter { force && $0.isOverridable }
+        let listing = PlanPreview.listing(
+            plan, outcomes: stored?.outcomes ?? [:], refusals: blocking, forced: forced, limit: listLimit)
+
+        guard write else {
+            let verdict =
+                blocking.isEmpty ? "nothing written: add --yes to apply" : "nothing written: the apply would be refused"
+            return Result(
+                status: blocking.isEmpty ? .clean : .refused, plan: plan, refusals: blocking,
+                text: listing + "\n\n" + verdict)
+        }
+        guard try RunLock.tryAcquire(on: connection) else {
+            let locked = RunJob.locked(on: connection, logger: logger)
+            return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
+        }
+        defer { RunLock.release(on: connection) }
+        let ledger = RunLedger(connection: connection)
+        let inputs: [String: String] = [
+            "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
+            "shop_id": String(plan.shopID),
+        ].mapValues(Redaction.redact)
+        let inputsJSON =
+            "{"
+            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
+            .joined(separator: ", ") + "}"
+        var run = try ledger.begin(
+            kind: "apply", arguments: Redaction.redact(arguments: arguments), dryRun: false, inputs: inputsJSON,
+            version: version)
+        try? RunLock.announce(kind: "apply", runID: run.id, on: connection)
+        logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "apply"])
+        guard blocking.isEmpty else {
+            let reasons = blocking.map(\.description).joined(separator: "; ")
+            try ledger.finish(
+                &run, status: "refused", exitCode: .refused, counts: ["steps": plan.writeCount], reportDirectory: nil,
+                error: reasons)
+            for refusal in blocking {
+                logger.error(
+                    "apply refused",
+                    metadata: ["refusal.code": "\(refusal.code.rawValue)", "refusal": "\(refusal.message)"])
+            }
+            return Result(
+                status: .refused, plan: plan, run: run, refusals: blocking,
+                text: listing + "\n\nrefused: nothing written")
+        }
+        do {
+            if stored == nil {
+                plan.planID = nil
+                let saved = try store.save(plan, runID: run.id, source: sourceLabel)
+                stored = try saved.planID.flatMap { try store.load(planID: $0) }
+            }
+            guard let stored else { throw PipelineError("the plan could not be stored") }
+            plan = stored.plan
+            let applier = PlanApplier(
+                connection: connection, batchSize: batchSize ?? configuration.merge.batchSize,
+                workers: workers ?? configuration.merge.workers,
+                lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
+            let outcome = try applier.apply(stored, applyRunID: run.id)
+            let status: ExitStatus = outcome.conflicts.isEmpty ? .clean : .drift
+            try ledger.finish(
+                &run, status: status == .clean ? "succeeded" : "drift", exitCode: status,
+                counts: [
+                    "applied": outcome.applied, "conflicts": outcome.conflicts.count, "skipped": outcome.skipped,
+                    "already_done": outcome.alreadyDone, "batches": outcome.batches, "rows": outcome.rowsWritten,
+                ],
+                reportDirectory: nil)
+            var text = "plan \(plan.planID.map(String.init) ?? "-"): " + PlanPreview.summary(outcome)
+            if !outcome.conflicts.isEmpty {
+                text += "\nnot written, the row changed since the plan was made (the newer write is kept):"
+                for step in outcome.conflicts.prefix(listLimit * 5) { text += "\n  conflict " + PlanPreview.line(step) }
+                if outcome.conflicts.count > listLimit * 5 {
+                    text += "\n  … and \(outcome.conflicts.count - listLimit * 5) more"
+                }
+            }
+            return Result(status: status, plan: plan, run: run, outcome: outcome, text: text)
+        } catch {
+            try? ledger.finish(
+                &run, status: "failed", exitCode: .failure, counts: [:], reportDirectory: nil,
+                error: Redaction.redact("\(error)"))
+            throw (error as? PipelineError) ?? PipelineError("apply run \(run.id) failed: \(error)", runID: run.id)
+        }
+    }
+
+    /// The source as the run record shows it.
+    var sourceLabel: String {
+        switch source {
+        case .run(let id): "run \(id)"
+        case .file(let url): url.path
+        }
+    }
+
+    /// The plan to apply and, when it is in the store, its stored state.
+    func loadPlan(_ store: PlanStore) throws -> (MergePlan, StoredPlan?) {
+        switch source {
+        case .run(let runID):
+            guard let planID = try store.planID(ofRun: runID), let stored = try store.load(planID: planID) else {
+                throw PipelineError(
+                    "run \(runID) has no merge plan (nightly and diff runs make one; see backstop runs)")
+            }
+            return (stored.plan, stored)
+        case .file(let url):
+            let data: Data
+            do {
+                data = try Data(contentsOf: url)
+            } catch {
+                throw PipelineError("cannot read the plan \(url.path): \(error.localizedDescription)")
+            }
+            let plan: MergePlan
+            do {
+                plan = try MergePlan(json: data)
+            } catch {
+                throw PipelineError("\(url.path) is not a plan.json this build reads: \(error)")
+            }
+            let stored = try store.matching(plan)
+            return (stored?.plan ?? plan, stored)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import BackstopPostgres
+import Dispatch
+import Synchronization
+
+extension PlanApplier {
+    /// The connections that write a wave's batches: the applier's own, plus sibling connections when there
+    /// are several workers (each with its own session settings and staging tables).
+    struct WorkerPool {
+        /// The workers; the first is the applier itself.
+        let workers: [Worker]
+
+        /// How many connections write at once.
+        var size: Int { workers.count }
+
+        /// The applier alone, or with `size - 1` sibling connections.
+        init(applier: PlanApplier, size: Int) throws {
+            var workers = [Worker(applier)]
+            for _ in 1..<max(1, size) {
+                let sibling = try applier.connection.openSibling(applicationName: "backstop-apply")
+                let worker = PlanApplier(
+                    connection: sibling, batchSize: applier.batchSize, lockTimeoutSeconds: applier.lockTimeoutSeconds,
+                    logger: applier.logger)
+                try worker.prepareSession()
+                workers.append(Worker(worker))
+            }
+            self.workers = workers
+        }
+
+        /// Runs a wave's batches, several at once when there are several workers, and returns their results
+        /// in wave order. After a failure no worker starts another batch; the batches already committed
+        /// stay, and the first error is thrown.
+        func run(_ wave: [NumberedBatch], context: BatchContext) throws -> [BatchResult] {
+            let pool = workers
+            if pool.count == 1 || wave.count == 1 {
+                return try wave.map { try pool[0].applier.applyBatch($0, context: context) }
+            }
+            let state = Mutex(WaveState(results: Array(repeating: nil, count: wave.count)))
+            DispatchQueue.concurrentPerform(iterations: min(pool.count, wave.count)) { w in
+                while let index = state.withLock({ s -> Int? in
+                    guard s.failure == nil, s.next < wave.count else { return nil }
+                    s.next += 1
+                    return s.next - 1
+                }) {
+                    do {
+                        let result = try pool[w].applier.applyBatch(wave[index], context: context)
+                        state.withLock { $0.results[index] = result }
+                    } catch {
+                        state.withLock { if $0.failure == nil { $0.failure = error } }
+                        return
+                    }
+                }
+            }
+            let (results, failure) = state.withLock { ($0.results, $0.failure) }
+            if let failure { throw failure }
+            let done = results.compactMap { $0 }
+            guard done.count == wave.count else { throw PipelineError("a batch of the wave has no result") }
+            return done
+        }
+    }
+
+    /// One worker's applier. Its connection is used by one thread at a time: the worker thread of the wave
+    /// running, or the calling thread between waves, never two at once.
+    final class Worker: @unchecked Sendable {
+        let applier: PlanApplier
+        init(_ applier: PlanApplier) { self.applier = applier }
+    }
+
+    /// The shared state of a running wave (behind a mutex).
+    struct WaveState: Sendable {
+        var next = 0
+        var results: [BatchResult?]
+        var failure: (any Error)?
+    }
+}

@@ -1,0 +1,361 @@
+import BackstopExtract
+import BackstopModel
+import BackstopPostgres
+
+extension PlanApplier {
+    /// Creates the session's staging tables (once; `ON COMMIT DELETE ROWS` empties them after each batch).
+    func createStageTables() throws {
+        try connection.executeScript(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_product (
+                seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint, row_checksum text,
+                set_name boolean NOT NULL, name text, set_price boolean NOT NULL, price bigint,
+                set_enabled boolean NOT NULL, enabled boolean, set_image boolean NOT NULL, image text,
+                set_width boolean NOT NULL, width bigint, set_height boolean NOT NULL, height bigint
+            ) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_image (
+                seq integer NOT NULL, target bigint NOT NULL, position integer NOT NULL, url text NOT NULL
+            ) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_order (
+                seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint, row_checksum text, status text,
+                old_status text, bitrix_order_id bigint
+            ) ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_ok (seq integer NOT NULL, target bigint NOT NULL)
+                ON COMMIT DELETE ROWS;
+            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_current (
+                id bigint NOT NULL, product_id bigint NOT NULL, url text, ord integer, primary_ boolean, pos integer NOT NULL
+            ) ON COMMIT DELETE ROWS;
+            CREATE INDEX IF NOT EXISTS backstop_stage_image_target ON pg_temp.backstop_stage_image (target, position);
+            CREATE INDEX IF NOT EXISTS backstop_stage_current_position ON pg_temp.backstop_stage_current (product_id, pos);
+            """)
+    }
+
+    /// Stages and writes one batch (inside its transaction) and says which steps were applied.
+    ///
+    /// - Parameters:
+    ///   - kind: the statement shape.
+    ///   - steps: the batch's steps, with the versions they expect.
+    ///   - shopID: the shop every written row must belong to.
+    ///   - chained: the rows (``rowKey(_:)``) with more than one writing step in the plan: their whole
+    ///     version is read back for the next step; every other written row records this transaction's id
+    ///     as its `xmin`, which is what the row carries after the write.
+    /// - Returns: the applied steps with the versions they left, and the conflicts.
+    /// - Throws: `PGError` when a statement fails (the caller rolls the batch back).
+    func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64, chained: Set<String>) throws -> BatchResult {
+        var result: BatchResult
+        switch kind {
+        case .productInsert: result = try insertProducts(steps, shopID: shopID)
+        case .productUpdate: result = try updateProducts(steps, shopID: shopID)
+        case .productImages: result = try writeImages(steps, shopID: shopID)
+        case .orderStatus: result = try updateStatuses(steps, shopID: shopID)
+        case .orderLink: result = try backfillLinks(steps, shopID: shopID)
+        case .sequence: return try advanceSequences(steps)
+        }
+        let applied = Set(result.applied.keys)
+        // An image step leaves the product row as it was: its version is read whole, like a chained row's.
+        let reread = steps.filter {
+            applied.contains($0.seq) && (chained.contains(Self.rowKey($0)) || $0.entity == "productimage")
+        }
+        .map(\.seq)
+        let versions =
+            reread.isEmpty
+            ? [:]
+            : (kind == .orderStatus || kind == .orderLink)
+                ? try orderVersions(reread) : try productVersions(reread)
+        let xid =
+            try connection.execute("SELECT (txid_current() % 4294967296)::bigint").string(row: 0, column: 0)
+            .flatMap { Int64($0) } ?? 0
+        for seq in applied { result.applied[seq] = .some(versions[seq] ?? RowVersion(xmin: xid, checksum: "")) }
+        return result
+    }
+
+    // MARK: Products
+
+    /// Inserts products with their preserved ids, then their image rows; an id that exists by now (a
+    /// webhook created it) is a conflict, never overwritten.
+    func insertProducts(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
+        try stageProducts(steps)
+        try stageImages(steps)
+        let result = try connection.execute(
+            """
+            WITH ins AS (
+                INSERT INTO product (id, shop_id, name, price, type, enabled, image, width, height, colors, occasions,
+                                     tags, created_at, updated_at)
+                SELECT s.target, \(shopID), s.name, s.price, 'FLOWERS'::producttype, s.enabled, s.image, s.width, s.height,
+                       '[]'::json, '[]'::json, '[]'::json, now(), now()
+                  FROM pg_temp.backstop_stage_product s ORDER BY s.target
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id),
+            images AS (
+                INSERT INTO productimage (product_id, url, "order", is_primary, created_at)
+                SELECT i.target, i.url, i.position, i.position = 0, now()
+                  FROM ins JOIN pg_temp.backstop_stage_image i ON i.target = ins.id
+                 ORDER BY i.target, i.position
+                RETURNING 1)
+            SELECT id, (SELECT count(*) FROM images)::int FROM ins
+            """)
+        let inserted = Set(try (0..<result.rowCount).map { Int64(try result.int(row: $0, column: 0)) })
+        let applied = steps.filter { $0.target.map(inserted.contains) ?? false }.map(\.seq)
+        return finish(steps, applied: applied, rows: applied.count + (result.rows.first?[1].flatMap { Int($0) } ?? 0))
+    }
+
+    /// Updates the named columns (or `enabled = false`) of products still at their planned version.
+    func updateProducts(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
+        try stageProducts(steps)
+        let result = try connection.execute(
+            """
+            UPDATE product p
+               SET name = CASE WHEN s.set_name THEN s.name ELSE p.name END,
+                   price = CASE WHEN s.set_price THEN s.price ELSE p.price END,
+                   enabled = CASE WHEN s.set_enabled THEN s.enabled ELSE p.enabled END,
+                   image = CASE WHEN s.set_image THEN s.image ELSE p.image END,
+                   width = CASE WHEN s.set_width THEN s.width ELSE p.width END,
+                   height = CASE WHEN s.set_height THEN s.height ELSE p.height END,
+                   updated_at = now()
+              FROM pg_temp.backstop_stage_product s
+             WHERE p.id = s.target AND p.shop_id = \(shopID)
+               AND \(CatalogVersionSQL.productXmin) = s.row_xmin AND \(CatalogVersionSQL.productChecksum) = s.row_checksum
+            RETURNING s.seq
+            """)
+        let applied = try appliedSeqs(result)
+        return finish(steps, applied: applied, rows: applied.count)
+    }
+
+    /// Makes each product's image rows equal to its planned list, by position: rows updated in place (ids
+    /// kept), missing ones inserted, surplus ones deleted; `"order"` = position, `is_primary` = first. The
+    /// products are locked at their planned version first, so a concurrent rewrite either went before
+    /// (a conflict) or waits and goes after.
+    func writeImages(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
+        try stageProducts(steps)
+        try stageImages(steps)
+        try connection.execute(
+            """
+            INSERT INTO pg_temp.backstop_stage_ok (seq, target)
+            SELECT s.seq, s.target FROM pg_temp.backstop_stage_product s JOIN product p ON p.id = s.target
+             WHERE p.shop_id = \(shopID)
+               AND \(CatalogVersionSQL.productXmin) = s.row_xmin AND \(CatalogVersionSQL.productChecksum) = s.row_checksum
+               FOR UPDATE OF p
+            """)
+        // Each statement joins the staged rows to the catalog through indexes (productimage by product and by
+        // id, the staged lists by product and position).
+        try connection.execute(
+            """
+            INSERT INTO pg_temp.backstop_stage_current (id, product_id, url, ord, primary_, pos)
+            SELECT i.id, i.product_id, i.url, i."order", coalesce(i.is_primary, false),
+                   (row_number() OVER (PARTITION BY i.product_id ORDER BY i."order", i.id) - 1)::int
+              FROM pg_temp.backstop_stage_ok k JOIN productimage i ON i.product_id = k.target
+            """)
+        let updated = try connection.execute(
+            """
+            UPDATE productimage i SET url = w.url, "order" = w.position, is_primary = (w.position = 0)
+              FROM pg_temp.backstop_stage_current c
+              JOIN pg_temp.backstop_stage_image w ON w.target = c.product_id AND w.position = c.pos
+             WHERE i.id = c.id AND (c.url, c.ord, c.primary_) IS DISTINCT FROM (w.url, w.position, w.position = 0)
+            """)
+        let deleted = try connection.execute(
+            """
+            DELETE FROM productimage i USING pg_temp.backstop_stage_current c
+             WHERE i.id = c.id
+               AND NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_image w WHERE w.target = c.product_id AND w.position = c.pos)
+            """)
+        let inserted = try connection.execute(
+            """
+            INSERT INTO productimage (product_id, url, "order", is_primary, created_at)
+            SELECT w.target, w.url, w.position, w.position = 0, now()
+              FROM pg_temp.backstop_stage_ok k JOIN pg_temp.backstop_stage_image w ON w.target = k.target
+             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_current c WHERE c.product_id = w.target AND c.pos = w.position)
+             ORDER BY w.target, w.position
+            """)
+        let applied = try appliedSeqs(try connection.execute("SELECT seq FROM pg_temp.backstop_stage_ok"))
+        return finish(
+            steps, applied: applied, rows: updated.affectedRows + deleted.affectedRows + inserted.affectedRows)
+    }
+
+    /// The versions the applied product steps left, read in the batch's transaction.
+    func productVersions(_ seqs: [Int]) throws -> [Int: RowVersion] {
+        let result = try connection.execute(
+            """
+            SELECT s.seq, \(CatalogVersionSQL.productXmin), \(CatalogVersionSQL.productChecksum)
+              FROM pg_temp.backstop_stage_product s JOIN product p ON p.id = s.target
+             WHERE s.seq = ANY(\(seqs.map { Int64($0) })::int[])
+            """)
+        return try Self.versions(result)
+    }
+
+    // MARK: Orders
+
+    /// Sets the status of orders still at their planned version, with one `orderhistory` row each the way
+    /// the status webhook writes it (lowercase values), `changed_by = 'backstop'`.
+    func updateStatuses(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
+        try stageOrders(steps)
+        let result = try connection.execute(
+            """
+            WITH upd AS (
+                UPDATE "order" o SET status = s.status::orderstatus, updated_at = now()
+                  FROM pg_temp.backstop_stage_order s
+                 WHERE o.id = s.target AND o.shop_id = \(shopID)
+                   AND \(CatalogVersionSQL.orderXmin) = s.row_xmin AND \(CatalogVersionSQL.orderChecksum) = s.row_checksum
+                RETURNING o.id, s.seq, s.old_status, s.status),
+            history AS (
+                INSERT INTO orderhistory (order_id, changed_by, field_name, old_value, new_value, changed_at)
+                SELECT id, 'backstop', 'status', lower(old_status), lower(status), now() FROM upd ORDER BY id
+                RETURNING 1)
+            SELECT seq, (SELECT count(*) FROM history)::int FROM upd
+            """)
+        let applied = try appliedSeqs(result)
+        return finish(steps, applied: applied, rows: applied.count * 2)
+    }
+
+    /// Back-fills `bitrix_order_id` of orders still at their planned version, unless another order holds
+    /// that link by now (a second link breaks the status webhook's lookup).
+    func backfillLinks(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
+        try stageOrders(steps)
+        let result = try connection.execute(
+            """
+            UPDATE "order" o SET bitrix_order_id = s.bitrix_order_id, updated_at = now()
+              FROM pg_temp.backstop_stage_order s
+             WHERE o.id = s.target AND o.shop_id = \(shopID) AND o.bitrix_order_id IS NULL
+               AND \(CatalogVersionSQL.orderXmin) = s.row_xmin AND \(CatalogVersionSQL.orderChecksum) = s.row_checksum
+               AND NOT EXISTS (SELECT 1 FROM "order" x WHERE x.bitrix_order_id = s.bitrix_order_id)
+            RETURNING s.seq
+            """)
+        let applied = try appliedSeqs(result)
+        return finish(steps, applied: applied, rows: applied.count)
+    }
+
+    /// The versions the applied order steps left.
+    func orderVersions(_ seqs: [Int]) throws -> [Int: RowVersion] {
+        let result = try connection.execute(
+            """
+            SELECT s.seq, \(CatalogVersionSQL.orderXmin), \(CatalogVersionSQL.orderChecksum)
+              FROM pg_temp.backstop_stage_order s JOIN "order" o ON o.id = s.target
+             WHERE s.seq = ANY(\(seqs.map { Int64($0) })::int[])
+            """)
+        return try Self.versions(result)
+    }
+
+    // MARK: Sequences
+
+    /// Advances each sequence to its planned value, never backwards (`greatest` with its current value):
+    /// `setval` is not transactional, and repeating it after a crash changes nothing.
+    func advanceSequences(_ steps: [PlanStep]) throws -> BatchResult {
+        var result = BatchResult()
+        for step in steps {
+            guard let target = step.set["last_value"]?.integer else { result.conflicts.append(step.seq); continue }
+            try connection.execute(
+                """
+                SELECT setval(q.s, greatest(\(target), coalesce(pg_sequence_last_value(q.s), 0)), true)
+                  FROM (SELECT \(step.key)::regclass AS s) q
+                """)
+            result.applied[step.seq] = .some(nil)
+            result.rows += 1
+        }
+        return result
+    }
+
+    // MARK: Staging
+
+    /// COPYs the product side of `steps` into `backstop_stage_product`: the columns a step sets, flagged.
+    func stageProducts(_ steps: [PlanStep]) throws {
+        var index = 0
+        try connection.copyIn(
+            """
+            COPY pg_temp.backstop_stage_product (seq, target, row_xmin, row_checksum, set_name, name, set_price, price,
+                set_enabled, enabled, set_image, image, set_width, width, set_height, height) FROM STDIN
+            """
+        ) { buffer in
+            while index < steps.count, buffer.count < 1 << 20 {
+                let step = steps[index]
+                var fields: [String?] = [
+                    String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                    step.version?.checksum,
+                ]
+                for column in ["name", "price", "enabled", "image", "width", "height"] {
+                    let value = step.entity == "product" ? step.set[column] : nil
+                    fields.append(value == nil ? "f" : "t")
+                    fields.append(value.flatMap(Self.copyText))
+                }
+                CopyText.appendRow(fields, to: &buffer)
+                index += 1
+            }
+            return index < steps.count
+        }
+    }
+
+    /// COPYs the image lists of `steps` into `backstop_stage_image`, one row per position.
+    func stageImages(_ steps: [PlanStep]) throws {
+        var index = 0
+        try connection.copyIn("COPY pg_temp.backstop_stage_image (seq, target, position, url) FROM STDIN") { buffer in
+            while index < steps.count, buffer.count < 1 << 20 {
+                let step = steps[index]
+                for (position, url) in (step.set["images"]?.texts ?? []).enumerated() {
+                    CopyText.appendRow(
+                        [String(step.seq), String(step.target ?? 0), String(position), url], to: &buffer)
+                }
+                index += 1
+            }
+            return index < steps.count
+        }
+    }
+
+    /// COPYs `steps` into `backstop_stage_order`.
+    func stageOrders(_ steps: [PlanStep]) throws {
+        var index = 0
+        try connection.copyIn(
+            "COPY pg_temp.backstop_stage_order (seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN"
+        ) { buffer in
+            while index < steps.count, buffer.count < 1 << 20 {
+                let step = steps[index]
+                CopyText.appendRow(
+                    [
+                        String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                        step.version?.checksum,
+                        step.set["status"]?.text, step.was["status"]?.text,
+                        step.set["bitrix_order_id"]?.integer.map(String.init),
+                    ],
+                    to: &buffer)
+                index += 1
+            }
+            return index < steps.count
+        }
+    }
+
+    /// A value in COPY text form (`nil` for NULL).
+    static func copyText(_ value: PlanValue) -> String? {
+        switch value {
+        case .null: nil
+        case .bool(let value): value ? "t" : "f"
+        case .integer(let value): String(value)
+        case .text(let value): value
+        case .texts: nil
+        }
+    }
+
+    // MARK: Results
+
+    /// The `seq` values in the first column of `result`.
+    func appliedSeqs(_ result: PGResult) throws -> [Int] {
+        try (0..<result.rowCount).map { try result.int(row: $0, column: 0) }
+    }
+
+    /// The batch's result: the applied steps (their versions filled in by ``write(_:steps:shopID:chained:)``),
+    /// the rest conflicts.
+    func finish(_ steps: [PlanStep], applied: [Int], rows: Int) -> BatchResult {
+        var result = BatchResult(rows: rows)
+        for seq in applied { result.applied[seq] = .some(nil) }
+        let done = Set(applied)
+        result.conflicts = steps.map(\.seq).filter { !done.contains($0) }
+        return result
+    }
+
+    /// `seq`, xmin, checksum rows as versions by `seq`.
+    static func versions(_ result: PGResult) throws -> [Int: RowVersion] {
+        var out: [Int: RowVersion] = [:]
+        for row in 0..<result.rowCount {
+            guard let xmin = result.string(row: row, column: 1).flatMap({ Int64($0) }) else { continue }
+            out[try result.int(row: row, column: 0)] = RowVersion(
+                xmin: xmin, checksum: result.string(row: row, column: 2) ?? "")
+        }
+        return out
+    }
+}

@@ -1,0 +1,280 @@
+public import BackstopModel
+public import BackstopPostgres
+public import BackstopStore
+import Foundation
+public import Logging
+
+/// What an apply did.
+public struct ApplyOutcome: Sendable {
+    /// Steps written by this apply.
+    public var applied = 0
+    /// Steps not written because their row changed since the plan was made (a webhook wrote it), or an
+    /// insert's id appeared meanwhile: the concurrent write is kept, never overwritten.
+    public var conflicts: [PlanStep] = []
+    /// Steps the plan itself skips (a reason each).
+    public var skipped = 0
+    /// Steps an earlier apply of this plan already finished (a resumed apply does not repeat them).
+    public var alreadyDone = 0
+    /// Batches committed by this apply.
+    public var batches = 0
+    /// Catalog rows this apply inserted, updated or deleted (products, image rows, orders, history rows).
+    public var rowsWritten = 0
+    /// Seconds spent writing (for the throughput in logs and benchmarks, never compared by tests).
+    public var seconds = 0.0
+
+    /// Creates an empty outcome.
+    public init() {}
+}
+
+/// Applies a stored plan's pending steps to the catalog: batches of consecutive steps of one phase and
+/// action, each staged with COPY into a temporary table and written with one set-based statement, in one
+/// transaction per batch together with the steps' outcomes and the checkpoint. A step writes only if its
+/// row still has the version the plan saw (or the version an earlier step of this plan left); otherwise
+/// it is a conflict and the row is left as it is. Killed at any point, an apply leaves whole batches only,
+/// and the same call again finishes the plan without repeating a step.
+///
+/// With more than one worker, the batches of one kind (a wave: they touch distinct rows) run in parallel on
+/// their own connections; the next kind starts when the wave is done, so dependency order holds.
+///
+/// Writes look like the webhook's: kopecks, enum NAMES, `updated_at = now()`, type FLOWERS and `[]`
+/// lists on insert, image rows `order` = position and `is_primary` = first, history rows with lowercase
+/// values. They are tagged: `changed_by = 'backstop'` in `orderhistory`, `application_name =
+/// 'backstop-apply'`, the transaction setting `backstop.apply`, and each applied step's written row
+/// version in `backstop.plan_step_outcome` (view `backstop.applied_write`).
+public struct PlanApplier {
+    /// The connection that writes (it should hold the run lock).
+    public let connection: PGConnection
+    /// Steps per batch (one transaction, one COPY).
+    public var batchSize: Int
+    /// Connections writing batches of one kind at once (1: this connection only).
+    public var workers: Int
+    /// How long a batch waits for a row lock before it fails (rolled back whole), in seconds.
+    public var lockTimeoutSeconds: Int
+    /// Where progress goes.
+    public var logger: Logger
+
+    /// Creates an applier.
+    public init(
+        connection: PGConnection, batchSize: Int, workers: Int = 1, lockTimeoutSeconds: Int = 30, logger: Logger
+    ) {
+        self.connection = connection
+        self.batchSize = max(1, batchSize)
+        self.workers = max(1, workers)
+        self.lockTimeoutSeconds = max(1, lockTimeoutSeconds)
+        self.logger = logger
+    }
+
+    /// Applies `stored`'s pending steps as run `applyRunID`.
+    ///
+    /// - Throws: ``PipelineError`` naming the batch when one fails; that batch is rolled back whole and
+    ///   every other one stays committed (run the same apply again to finish).
+    public func apply(_ stored: StoredPlan, applyRunID: Int64) throws -> ApplyOutcome {
+        let plan = stored.plan
+        guard let planID = plan.planID else { throw PipelineError("the plan has not been stored") }
+        let store = PlanStore(connection: connection)
+        var outcome = ApplyOutcome()
+        outcome.skipped = plan.steps.count { $0.action == .skip }
+        outcome.alreadyDone = stored.outcomes.values.count { $0.outcome != .skipped }
+        // The version each row was left in by this plan's applied steps: a later step on the same row expects it.
+        var written: [String: RowVersion] = [:]
+        for step in plan.steps {
+            if let state = stored.outcomes[step.seq], state.outcome == .applied, let version = state.written {
+                written[Self.rowKey(step)] = version
+            }
+        }
+        let pending = plan.steps.filter { $0.action != .skip && stored.outcomes[$0.seq] == nil }
+        guard !pending.isEmpty else {
+            if stored.status != "applied" { try store.setStatus("applied", planID: planID) }
+            return outcome
+        }
+        try prepareSession()
+        try store.setStatus("applying", planID: planID)
+        let firstBatch = try store.lastBatch(planID: planID) + 1
+        // Rows with more than one writing step: their full version is read after each step, for the next one.
+        var stepsPerRow: [String: Int] = [:]
+        for step in plan.steps where step.action != .skip { stepsPerRow[Self.rowKey(step), default: 0] += 1 }
+        let chained = Set(stepsPerRow.filter { $0.value > 1 }.keys)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let numbered = Self.batches(pending, size: batchSize).enumerated().map {
+            NumberedBatch(number: firstBatch + $0.offset, batch: $0.element)
+        }
+        var pool = try WorkerPool(applier: self, size: 1)
+        for wave in Self.waves(numbered) {
+            if workers > 1 && wave.count > 1 && pool.size < min(workers, wave.count) {
+                pool = try WorkerPool(applier: self, size: min(workers, wave.count))
+            }
+            let context = BatchContext(
+                plan: plan, planID: planID, applyRunID: applyRunID, written: written, chained: chained)
+            let results = try pool.run(wave, context: context)
+            for (item, result) in zip(wave, results) {
+                outcome.batches += 1
+                outcome.applied += result.applied.count
+                outcome.rowsWritten += result.rows
+                let steps = item.batch.steps
+                let position = Dictionary(steps.indices.map { (steps[$0].seq, $0) }, uniquingKeysWith: { a, _ in a })
+                for (seq, version) in result.applied {
+                    if let i = position[seq], let version, chained.contains(Self.rowKey(steps[i])) {
+                        written[Self.rowKey(steps[i])] = version
+                    }
+                }
+                outcome.conflicts.append(contentsOf: result.conflicts.compactMap { position[$0].map { steps[$0] } })
+            }
+        }
+        outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        try store.setStatus("applied", planID: planID)
+        return outcome
+    }
+
+    /// What every batch of one apply shares (read-only while a wave runs).
+    struct BatchContext: Sendable {
+        var plan: MergePlan
+        var planID: Int64
+        var applyRunID: Int64
+        var written: [String: RowVersion]
+        var chained: Set<String>
+    }
+
+    /// A batch with its number in the plan's apply (numbers continue across resumed applies).
+    struct NumberedBatch: Sendable {
+        var number: Int
+        var batch: Batch
+    }
+
+    /// Runs one batch in its own transaction on this applier's connection: the tag and planner settings,
+    /// the writes, the steps' outcomes and the checkpoint, committed together or not at all.
+    func applyBatch(_ item: NumberedBatch, context: BatchContext) throws -> BatchResult {
+        let (batch, number) = (item.batch, item.number)
+        let store = PlanStore(connection: connection)
+        let batchStarted = DispatchTime.now().uptimeNanoseconds
+        var writeMilliseconds: UInt64 = 0
+        let result: BatchResult
+        do {
+            result = try connection.transaction { connection -> BatchResult in
+                // The tag of this transaction's writes; index nested loops for every join (a batch is small beside
+                // the catalog and the staging tables have no statistics: the planner would otherwise hash whole
+                // tables, computing every row's checksum, once per batch); and no JIT, whose compile time, set off
+                // by those missing statistics, cost more than the statements themselves.
+                try connection.execute(
+                    """
+                    SELECT set_config('backstop.apply', \("plan \(context.planID) batch \(number) run \(context.applyRunID)"), true),
+                           set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+                           set_config('jit', 'off', true),
+                           set_config('lock_timeout', \("\(lockTimeoutSeconds)s"), true)
+                    """)
+                var steps = batch.steps
+                for i in steps.indices where steps[i].version != nil {
+                    if let version = context.written[Self.rowKey(steps[i])] { steps[i].version = version }
+                }
+                let writeStarted = DispatchTime.now().uptimeNanoseconds
+                let result = try write(batch.kind, steps: steps, shopID: context.plan.shopID, chained: context.chained)
+                writeMilliseconds = (DispatchTime.now().uptimeNanoseconds - writeStarted) / 1_000_000
+                try store.recordBatch(
+                    planID: context.planID, applyRunID: context.applyRunID, batch: number,
+                    applied: result.applied.map { (seq: $0.key, written: $0.value) }, conflicts: result.conflicts)
+                try store.checkpoint(
+                    context.plan, applyRunID: context.applyRunID, batch: number, lastSeq: steps.last?.seq ?? 0,
+                    steps: steps.count)
+                return result
+            }
+        } catch {
+            throw PipelineError(
+                "plan \(context.planID): batch \(number) (\(batch.kind.rawValue), steps \(batch.steps.first?.seq ?? 0)…\(batch.steps.last?.seq ?? 0)) "
+                    + "failed and was rolled back whole; every batch committed before stays. "
+                    + "Run the same apply again to finish the plan. \(error)")
+        }
+        logger.info(
+            "apply batch committed",
+            metadata: [
+                "plan.id": "\(context.planID)", "apply.batch": "\(number)", "apply.kind": "\(batch.kind.rawValue)",
+                "apply.applied": "\(result.applied.count)", "apply.conflicts": "\(result.conflicts.count)",
+                "apply.write_ms": "\(writeMilliseconds)",
+                "apply.batch_ms": "\((DispatchTime.now().uptimeNanoseconds - batchStarted) / 1_000_000)",
+            ])
+        return result
+    }
+
+    /// Consecutive batches of one kind: each wave's batches touch distinct rows and may run at once.
+    static func waves(_ batches: [NumberedBatch]) -> [[NumberedBatch]] {
+        var out: [[NumberedBatch]] = []
+        for item in batches {
+            if let last = out.last?.last, last.batch.kind == item.batch.kind, item.batch.kind != .sequence {
+                out[out.count - 1].append(item)
+            } else {
+                out.append([item])
+            }
+        }
+        return out
+    }
+
+    /// The session settings of a writing connection: its name in `pg_stat_activity` and server logs, and a
+    /// check that ends the server side promptly when the client is gone (PostgreSQL ≥ 14), so a killed
+    /// apply releases its locks and the run lock without waiting for its next write.
+    func prepareSession() throws {
+        try connection.execute("SELECT set_config('application_name', 'backstop-apply', false)")
+        if connection.serverVersionNumber >= 140_000 {
+            try connection.execute("SELECT set_config('client_connection_check_interval', '1000', false)")
+        }
+        try createStageTables()
+    }
+
+    /// The row a step's version belongs to: a product's image rows share the product's version.
+    static func rowKey(_ step: PlanStep) -> String {
+        switch step.entity {
+        case "product", "productimage": "product:\(step.target ?? 0)"
+        case "order": "order:\(step.target ?? 0)"
+        default: "\(step.entity):\(step.key)"
+        }
+    }
+
+    /// Consecutive pending steps of one kind, at most `size` each (plan order is dependency order).
+    static func batches(_ steps: [PlanStep], size: Int) -> [Batch] {
+        var out: [Batch] = []
+        for step in steps {
+            guard let kind = BatchKind(step) else { continue }
+            if let last = out.last, last.kind == kind, last.steps.count < size, kind != .sequence {
+                out[out.count - 1].steps.append(step)
+            } else {
+                out.append(Batch(kind: kind, steps: [step]))
+            }
+        }
+        return out
+    }
+
+    /// Steps that go through one statement shape.
+    struct Batch {
+        var kind: BatchKind
+        var steps: [PlanStep]
+    }
+
+    /// The statement shape a step takes.
+    enum BatchKind: String {
+        case productInsert = "product insert"
+        case productUpdate = "product update"
+        case productImages = "product images"
+        case orderStatus = "order status"
+        case orderLink = "order link"
+        case sequence = "sequence"
+
+        init?(_ step: PlanStep) {
+            switch (step.entity, step.action) {
+            case ("product", .insert): self = .productInsert
+            case ("product", .update), ("product", .softDelete): self = .productUpdate
+            case ("productimage", .update), ("productimage", .insertImages): self = .productImages
+            case ("order", .updateStatus): self = .orderStatus
+            case ("order", .backfillLink): self = .orderLink
+            case ("sequence", .advanceSequence): self = .sequence
+            default: return nil
+            }
+        }
+    }
+
+    /// What one batch wrote.
+    struct BatchResult {
+        /// Applied step `seq` → the row version it left (nil for a sequence).
+        var applied: [Int: RowVersion?] = [:]
+        /// Steps not applied (the row's version changed, or the id exists).
+        var conflicts: [Int] = []
+        /// Catalog rows written.
+        var rows = 0
+    }
+}

@@ -1,0 +1,136 @@
+public import BackstopModel
+
+/// The checks a plan passes before anything is written. Partial input and another catalog always refuse;
+/// the shares of soft deletes and updates refuse unless forced (`--force` overrides thresholds, never the
+/// partial-input rule or the fingerprint).
+public struct SafetyValve: Sendable, Hashable {
+    /// The most soft deletes (products taken offline: `soft_delete`, or `enabled = false`) a plan may hold,
+    /// as a share of the shop's products.
+    public var maxSoftDeleteShare: Double
+    /// The most updated rows a plan may hold, as a share of the shop's products, and of its orders.
+    public var maxUpdateShare: Double
+
+    /// Creates a valve; the defaults are 5 %.
+    public init(maxSoftDeleteShare: Double = 0.05, maxUpdateShare: Double = 0.05) {
+        self.maxSoftDeleteShare = maxSoftDeleteShare
+        self.maxUpdateShare = maxUpdateShare
+    }
+
+    /// Why a plan is refused.
+    public struct Refusal: Sendable, Hashable, CustomStringConvertible {
+        /// The stable code (for scripts and the run record).
+        public enum Code: String, Sendable, Hashable, CaseIterable {
+            /// The plan was made from a truncated dump: absence proves nothing there. Never overridable.
+            case partialInput = "partial_input"
+            /// The plan was made against another catalog. Never overridable.
+            case otherCatalog = "other_catalog"
+            /// More soft deletes than the threshold. `--force` overrides.
+            case softDeleteThreshold = "soft_delete_threshold"
+            /// More updated rows than the threshold. `--force` overrides.
+            case updateThreshold = "update_threshold"
+        }
+
+        /// The code.
+        public var code: Code
+        /// What and why, for people.
+        public var message: String
+
+        /// Creates a refusal.
+        public init(_ code: Code, _ message: String) {
+            self.code = code
+            self.message = message
+        }
+
+        /// Whether `--force` overrides it (the thresholds only).
+        public var isOverridable: Bool { code == .softDeleteThreshold || code == .updateThreshold }
+
+        /// `code: message`.
+        public var description: String { "\(code.rawValue): \(message)" }
+    }
+
+    /// What the plan would do, measured as the thresholds measure it.
+    public struct Measure: Sendable, Hashable {
+        /// Products taken offline.
+        public var softDeletes: Int
+        /// Products updated (columns or image rows).
+        public var productUpdates: Int
+        /// Orders updated (status or link).
+        public var orderUpdates: Int
+    }
+
+    /// Counts the plan's still-pending writes that the thresholds limit.
+    public static func measure(_ plan: MergePlan) -> Measure {
+        var offline = Set<Int64>()
+        var products = Set<Int64>()
+        var orders = Set<Int64>()
+        for step in plan.steps where step.action != .skip {
+            guard let target = step.target else { continue }
+            switch (step.entity, step.action) {
+            case ("product", .softDelete): offline.insert(target)
+            case ("product", .update):
+                if step.set["enabled"] == .bool(false) { offline.insert(target) } else { products.insert(target) }
+            case ("productimage", _): products.insert(target)
+            case ("order", _): orders.insert(target)
+            default: break
+            }
+        }
+        return Measure(
+            softDeletes: offline.count, productUpdates: products.subtracting(offline).count, orderUpdates: orders.count)
+    }
+
+    /// Every reason to refuse `plan` on the catalog whose fingerprint is `fingerprint` (empty: apply).
+    public func check(_ plan: MergePlan, fingerprint: String) -> [Refusal] {
+        var refusals: [Refusal] = []
+        if plan.partial {
+            refusals.append(
+                Refusal(
+                    .partialInput,
+                    "the plan was made from partial input (a truncated dump read with --allow-partial): rows missing from it "
+                        + "would read as deleted; re-run on a complete dump"))
+        }
+        if plan.fingerprint != fingerprint {
+            refusals.append(
+                Refusal(
+                    .otherCatalog,
+                    "the plan was made against catalog \(plan.fingerprint) (\(plan.endpoint)), this is \(fingerprint); "
+                        + "plan again against this catalog"))
+        }
+        let measure = Self.measure(plan)
+        func share(_ count: Int, of base: Int) -> Double {
+            base > 0 ? Double(count) / Double(base) : (count > 0 ? .infinity : 0)
+        }
+        func percent(_ value: Double) -> String {
+            guard value.isFinite else { return "all" }
+            let tenths = Int((value * 1000).rounded())
+            return "\(tenths / 10).\(tenths % 10) %"
+        }
+        let offline = share(measure.softDeletes, of: plan.base.products)
+        if offline > maxSoftDeleteShare {
+            refusals.append(
+                Refusal(
+                    .softDeleteThreshold,
+                    "\(measure.softDeletes) of shop \(plan.shopID)'s \(plan.base.products) products would be taken offline "
+                        + "(\(percent(offline)); limit \(percent(maxSoftDeleteShare)), merge.max_soft_delete_share); "
+                        + "check the dump, then --force"))
+        }
+        let products = share(measure.productUpdates, of: plan.base.products)
+        if products > maxUpdateShare {
+            refusals.append(
+                Refusal(
+                    .updateThreshold,
+                    "\(measure.productUpdates) of shop \(plan.shopID)'s \(plan.base.products) products would be updated "
+                        + "(\(percent(products)); limit \(percent(maxUpdateShare)), merge.max_update_share); review the plan, then --force"
+                ))
+        }
+        let orders = share(measure.orderUpdates, of: plan.base.orders)
+        if orders > maxUpdateShare {
+            refusals.append(
+                Refusal(
+                    .updateThreshold,
+                    "\(measure.orderUpdates) of shop \(plan.shopID)'s \(plan.base.orders) orders would be updated "
+                        + "(\(percent(orders)); limit \(percent(maxUpdateShare)), merge.max_update_share); review the plan, then --force"
+                ))
+        }
+        return refusals
+    }
+}

@@ -1,0 +1,278 @@
+public import BackstopModel
+public import BackstopPostgres
+import Foundation
+
+/// A stored plan with what has become of its steps so far.
+public struct StoredPlan: Sendable {
+    /// The plan (its ``MergePlan/planID`` and ``MergePlan/runID`` set).
+    public var plan: MergePlan
+    /// `planned`, `applying`, `applied`, `aborted` or `superseded`.
+    public var status: String
+    /// Step `seq` → its outcome, for the steps that have one.
+    public var outcomes: [Int: StepState]
+
+    /// What became of one step.
+    public struct StepState: Sendable, Hashable {
+        /// The outcome.
+        public var outcome: StepOutcome
+        /// The row's version after the step wrote it (applied steps).
+        public var written: RowVersion?
+
+        /// Creates a state.
+        public init(outcome: StepOutcome, written: RowVersion?) {
+            self.outcome = outcome
+            self.written = written
+        }
+    }
+
+    /// The steps without an outcome, in plan order.
+    public var pending: [PlanStep] { plan.steps.filter { outcomes[$0.seq] == nil } }
+}
+
+/// Stores merge plans in `backstop.plan`/`backstop.plan_step` and records, batch by batch, what an apply
+/// did to each step (in the batch's own transaction: the caller's).
+public struct PlanStore {
+    /// The connection to the catalog database (where the `backstop` schema lives).
+    public let connection: PGConnection
+
+    /// Creates a store on a connection.
+    public init(connection: PGConnection) { self.connection = connection }
+
+    /// Stores `plan` for `runID` (steps in one COPY; `skip` steps get their outcome at once) and returns it
+    /// with its new id.
+    ///
+    /// - Parameters:
+    ///   - plan: the plan (its `planID` is replaced).
+    ///   - runID: the run it belongs to.
+    ///   - source: `run` for a plan a run made, else the file it was read from.
+    /// - Returns: the plan with its ``MergePlan/planID`` and ``MergePlan/runID``.
+    /// - Throws: `PGError` when the plan cannot be stored (nothing of it is).
+    public func save(_ plan: MergePlan, runID: Int64, source: String = "run") throws -> MergePlan {
+        try connection.transaction { connection in
+            let result = try connection.execute(
+                """
+                INSERT INTO backstop.plan (run_id, status, summary, shop_id, fingerprint, endpoint, snapshot, partial,
+                                           policy, base, source, format)
+                VALUES (\(runID), 'planned', \(PGJSON(Self.summaryJSON(plan)))::jsonb, \(plan.shopID), \(plan.fingerprint),
+                        \(plan.endpoint), \(plan.snapshot), \(plan.partial),
+                        \(PGJSON(PlanValue.jsonObject(plan.policy.mapValues(PlanValue.text))))::jsonb,
+                        \(PGJSON("{\"orders\": \(plan.base.orders), \"products\": \(plan.base.products)}"))::jsonb,
+                        \(source), \(plan.format))
+                RETURNING id
+                """)
+            let planID = Int64(try result.int(row: 0, column: 0))
+            var index = 0
+            let steps = plan.steps
+            try connection.copyIn(
+                """
+                COPY backstop.plan_step (plan_id, seq, action, entity, entity_key, expected, desired, phase, target,
+                                         resolves, row_xmin, row_checksum, intended, reason) FROM STDIN
+                """
+            ) { buffer in
+                while index < steps.count, buffer.count < 1 << 20 {
+                    let s = steps[index]
+                    CopyText.appendRow(
+                        [
+                            String(planID), String(s.seq), s.action.rawValue, s.entity, s.key,
+                            PlanValue.jsonObject(s.was),
+                            PlanValue.jsonObject(s.set), s.phase.rawValue, s.target.map(String.init),
+                            Self.arrayLiteral(s.resolves),
+                            s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason,
+                        ], to: &buffer)
+                    index += 1
+                }
+                return index < steps.count
+            }
+            let skips = steps.filter { $0.action == .skip }.map {
+                (seq: $0.seq, outcome: StepOutcome.skipped, written: RowVersion?.none)
+            }
+            try appendOutcomes(skips, planID: planID, applyRunID: nil, batch: nil)
+            var stored = plan
+            stored.planID = planID
+            stored.runID = runID
+            return stored
+        }
+    }
+
+    /// The newest plan a run made, if any.
+    public func planID(ofRun runID: Int64) throws -> Int64? {
+        let result = try connection.execute("SELECT max(id) FROM backstop.plan WHERE run_id = \(runID)")
+        return result.string(row: 0, column: 0).flatMap { Int64($0) }
+    }
+
+    /// A stored plan with the same id and the same steps as `plan` (a `plan.json` of this catalog), if any.
+    public func matching(_ plan: MergePlan) throws -> StoredPlan? {
+        guard let planID = plan.planID, let stored = try load(planID: planID) else { return nil }
+        return stored.plan.steps == plan.steps && stored.plan.shopID == plan.shopID ? stored : nil
+    }
+
+    /// Loads a plan with its steps' outcomes; `nil` when there is no such plan.
+    public func load(planID: Int64) throws -> StoredPlan? {
+        let header = try connection.execute(
+            """
+            SELECT run_id, status, shop_id, fingerprint, endpoint, snapshot, partial, policy::text, base::text, format,
+                   (summary->>'bitrix_changes')::int, (summary->>'reported')::int
+              FROM backstop.plan WHERE id = \(planID)
+            """)
+        guard header.rowCount == 1, let row = header.rows.first else { return nil }
+        // One JSON document for every step, in PlanStep's own shape plus its outcome: one decode, no per-row parse.
+        let steps = try connection.execute(
+            """
+            SELECT coalesce(json_agg(json_build_object(
+                     'seq', s.seq, 'phase', phase, 'action', action, 'entity', entity, 'target', target, 'key', entity_key,
+                     'resolves', resolves, 'set', desired, 'was', expected,
+                     'version', CASE WHEN row_xmin IS NULL THEN NULL
+                                     ELSE json_build_object('xmin', row_xmin, 'checksum', row_checksum) END,
+                     'intended', intended, 'reason', reason, 'outcome', o.outcome,
+                     'written', CASE WHEN o.written_xmin IS NULL THEN NULL
+                                     ELSE json_build_object('xmin', o.written_xmin, 'checksum', coalesce(o.written_checksum, '')) END)
+                   ORDER BY s.seq), '[]')::text
+              FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o ON o.plan_id = s.plan_id AND o.seq = s.seq
+             WHERE s.plan_id = \(planID)
+            """)
+        let decoder = JSONDecoder()
+        let rows = try decoder.decode([StoredStepRow].self, from: Data((steps.string(row: 0, column: 0) ?? "[]").utf8))
+        let base = try decoder.decode(MergePlan.Base.self, from: Data((row[8] ?? "{}").utf8))
+        let policy = try decoder.decode([String: String].self, from: Data((row[7] ?? "{}").utf8))
+        var plan = MergePlan(
+            planID: planID, runID: row[0].flatMap { Int64($0) }, shopID: row[2].flatMap { Int64($0) } ?? 0,
+            fingerprint: row[3] ?? "", endpoint: row[4] ?? "", snapshot: row[5] ?? "", partial: row[6] == "t",
+            policy: policy, base: base, bitrixChanges: row[10].flatMap { Int($0) } ?? 0,
+            reported: row[11].flatMap { Int($0) } ?? 0, steps: rows.map(\.step))
+        plan.format = row[9].flatMap { Int($0) } ?? MergePlan.currentFormat
+        var outcomes: [Int: StoredPlan.StepState] = [:]
+        for stored in rows {
+            if let outcome = stored.outcome {
+                outcomes[stored.step.seq] = .init(outcome: outcome, written: stored.written)
+            }
+        }
+        return StoredPlan(plan: plan, status: row[1] ?? "planned", outcomes: outcomes)
+    }
+
+    /// Sets a plan's status (`applying`, `applied`, …); `applied` also stamps `applied_at`.
+    public func setStatus(_ status: String, planID: Int64) throws {
+        try connection.execute(
+            """
+            UPDATE backstop.plan SET status = \(status),
+                   applied_at = CASE WHEN \(status) = 'applied' THEN now() ELSE applied_at END
+             WHERE id = \(planID)
+            """)
+    }
+
+    /// Records one batch's outcomes: applied steps with the version they left, conflicts without. Call it
+    /// inside the batch's transaction, so the outcomes commit with the writes or not at all; a step that
+    /// already has an outcome fails the batch (the primary key), so no step is ever written twice.
+    public func recordBatch(
+        planID: Int64, applyRunID: Int64, batch: Int, applied: [(seq: Int, written: RowVersion?)], conflicts: [Int]
+    ) throws {
+        try appendOutcomes(
+            applied.map { (seq: $0.seq, outcome: StepOutcome.applied, written: $0.written) }
+                + conflicts.map { (seq: $0, outcome: StepOutcome.conflict, written: RowVersion?.none) },
+            planID: planID, applyRunID: applyRunID, batch: batch)
+    }
+
+    /// Appends outcome rows with one COPY.
+    func appendOutcomes(
+        _ outcomes: [(seq: Int, outcome: StepOutcome, written: RowVersion?)], planID: Int64, applyRunID: Int64?,
+        batch: Int?
+    ) throws {
+        guard !outcomes.isEmpty else { return }
+        var index = 0
+        try connection.copyIn(
+            """
+            COPY backstop.plan_step_outcome (plan_id, seq, outcome, batch, apply_run_id, written_xmin, written_checksum)
+            FROM STDIN
+            """
+        ) { buffer in
+            while index < outcomes.count, buffer.count < 1 << 20 {
+                let o = outcomes[index]
+                CopyText.appendRow(
+                    [
+                        String(planID), String(o.seq), o.outcome.rawValue, batch.map(String.init),
+                        applyRunID.map(String.init),
+                        o.written.map { String($0.xmin) },
+                        o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum },
+                    ],
+                    to: &buffer)
+                index += 1
+            }
+            return index < outcomes.count
+        }
+    }
+
+    /// The last batch number an apply of this plan committed (numbering continues across resumed applies).
+    public func lastBatch(planID: Int64) throws -> Int {
+        let result = try connection.execute(
+            "SELECT coalesce(max(batch), 0) FROM backstop.plan_step_outcome WHERE plan_id = \(planID)")
+        return try result.int(row: 0, column: 0)
+    }
+
+    /// Saves the apply's progress after a batch (same transaction as the batch): the `backstop.checkpoint`
+    /// row of the plan's run, stage `apply:<plan id>`, holding the highest batch committed so far, its last
+    /// step and the steps done by every apply of the plan (batches of parallel workers may commit out of
+    /// order; the outcomes are the record, the checkpoint the summary).
+    public func checkpoint(_ plan: MergePlan, applyRunID: Int64, batch: Int, lastSeq: Int, steps: Int) throws {
+        guard let planID = plan.planID, let runID = plan.runID else { return }
+        let position =
+            "{\"apply_run\": \(applyRunID), \"batch\": \(batch), \"last_seq\": \(lastSeq), \"plan\": \(planID), \"steps_done\": \(steps)}"
+        try connection.execute(
+            """
+            INSERT INTO backstop.checkpoint AS c (run_id, stage, position)
+            VALUES (\(runID), \("apply:\(planID)"), \(PGJSON(position))::jsonb)
+            ON CONFLICT (run_id, stage) DO UPDATE
+               SET position = (CASE WHEN (c.position->>'batch')::int > \(batch) THEN c.position ELSE EXCLUDED.position END)
+                              || jsonb_build_object('steps_done', coalesce((c.position->>'steps_done')::int, 0) + \(steps)),
+                   updated_at = now()
+            """)
+    }
+
+    /// Counts by outcome (`pending` for none) of a plan's steps.
+    public func progress(planID: Int64) throws -> [String: Int] {
+        let result = try connection.execute(
+            """
+            SELECT coalesce(o.outcome, 'pending'), count(*)::int
+              FROM backstop.plan_step s LEFT JOIN backstop.plan_step_outcome o ON o.plan_id = s.plan_id AND o.seq = s.seq
+             WHERE s.plan_id = \(planID) GROUP BY 1
+            """)
+        return Dictionary(
+            result.rows.compactMap { row in row[0].flatMap { k in row[1].flatMap { Int($0) }.map { (k, $0) } } },
+            uniquingKeysWith: +)
+    }
+
+    /// The `summary` jsonb: steps per action, Bitrix-side and reported changes.
+    static func summaryJSON(_ plan: MergePlan) -> String {
+        var fields = plan.countsByAction.sorted { $0.key < $1.key }.map {
+            "\(jsonString($0.key.rawValue)): \($0.value)"
+        }
+        fields.append("\"bitrix_changes\": \(plan.bitrixChanges)")
+        fields.append("\"reported\": \(plan.reported)")
+        fields.append("\"steps\": \(plan.steps.count)")
+        return "{" + fields.joined(separator: ", ") + "}"
+    }
+
+    /// A PostgreSQL array literal of text (`{"a","b"}`), for COPY text format.
+    static func arrayLiteral(_ items: [String]) -> String {
+        "{"
+            + items.map { item in
+                "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
+            }.joined(separator: ",") + "}"
+    }
+}
+
+/// One `backstop.plan_step` row as ``PlanStore/load(planID:)`` reads it: the step in its own shape, plus
+/// its outcome and written version.
+private struct StoredStepRow: Decodable {
+    var step: PlanStep
+    var outcome: StepOutcome?
+    var written: RowVersion?
+
+    enum Keys: String, CodingKey { case outcome, written }
+
+    init(from decoder: any Decoder) throws {
+        step = try PlanStep(from: decoder)
+        let container = try decoder.container(keyedBy: Keys.self)
+        outcome = try container.decodeIfPresent(StepOutcome.self, forKey: .outcome)
+        written = try container.decodeIfPresent(RowVersion.self, forKey: .written)
+    }
+}
