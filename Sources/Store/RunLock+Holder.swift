@@ -44,8 +44,9 @@ extension RunLock {
         try connection.execute("SELECT set_config('application_name', \(applicationName(kind: kind, runID: runID)), false)")
     }
 
-    /// The session holding the run lock (from `pg_locks` and `pg_stat_activity`), with its run when it
-    /// announced one; `nil` when nobody holds it (any more).
+    /// The session holding the run lock in this database (advisory locks are per database; `pg_locks` shows
+    /// every database's), from `pg_locks` and `pg_stat_activity`, with its run when it announced one; `nil`
+    /// when nobody holds it (any more).
     public static func holder(on connection: PGConnection) throws -> Holder? {
         // A bigint advisory key shows as classid = high 32 bits, objid = low 32 bits, objsubid = 1.
         let high = Int64(UInt64(bitPattern: key) >> 32)
@@ -56,6 +57,7 @@ extension RunLock {
                    to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
               FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = \(high)
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND l.objid::bigint = \(low) AND l.objsubid = 1 AND l.pid <> pg_backend_pid()
              LIMIT 1
             """)

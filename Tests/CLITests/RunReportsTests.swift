@@ -213,7 +213,8 @@ struct RunReportsTests {
             #expect(runObject["exit_code"] as? Int == 124)
             #expect((runObject["stop_reason"] as? String)?.contains("--max-seconds 0") == true)
             let stages = try #require(report["stages"] as? [[String: Any]])
-            #expect(stages.map { $0["status"] as? String } == ["stopped", "stopped", "stopped", "stopped"])
+            #expect(stages.compactMap { $0["name"] as? String } == ["extract.catalog", "extract.dump", "reconcile", "plan", "index"])
+            #expect(stages.allSatisfy { $0["status"] as? String == "stopped" }, "\(stages)")
             for file in ["report.html", "report.md", "junit.xml", "metrics.prom", "discrepancies.ndjson"] {
                 #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
             }
