@@ -10,7 +10,10 @@ BIN := .build/$(CONFIG)/backstop
 WORLDGEN := .build/$(CONFIG)/worldgen
 
 APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libblas3 libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
-	postgresql mariadb-server mariadb-client mydumper zstd faketime
+	postgresql mariadb-server mariadb-client mydumper zstd faketime \
+	chromium prometheus systemd python3 python3-jsonschema python3-junitparser
+# The last line is for the report tests: report.html in headless chromium, metrics.prom through promtool,
+# the unit files through systemd-analyze verify, report.json against its schema, junit.xml through junitparser.
 
 # The local cluster's conninfo, unless the caller configured a server.
 LOCAL_PG = $$(scripts/localpg.sh conninfo)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make demo`: the nightly job end to end on the bundled tiny world (data/tiny) against an embedded local
 # PostgreSQL it starts itself (or the catalog you configured: BACKSTOP_CATALOG, DATABASE_URL or PG*).
-# Running it again reuses the cluster and the loaded catalog and records another run.
+# Running it again reuses the cluster and the loaded catalog and records another run, whose report marks
+# each finding new or persisting. BACKSTOP_REPORT_DIR moves the reports (default: reports/); BACKSTOP_PG_DIR
+# the embedded cluster. The last line is the file:// URL of report.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/debug/backstop}
 worldgen=${2:-.build/debug/worldgen}
 world=data/tiny
+reports=${BACKSTOP_REPORT_DIR:-reports}
 
 if [ -n "${BACKSTOP_CATALOG:-}${DATABASE_URL:-}${PGHOST:-}${PGDATABASE:-}" ]; then
     catalog=${BACKSTOP_CATALOG:-${DATABASE_URL:-}}
@@ -27,6 +30,9 @@ if [ ! -d "$world/images/upload" ]; then
     "$worldgen" render-images --world "$world"
 fi
 
+# The index stage reads the product images from that folder (a mirror of https://cvety.kz/).
+export BACKSTOP_IMAGE_MIRROR=${BACKSTOP_IMAGE_MIRROR:-"https://cvety.kz/=$PWD/$world/images/"}
+
 has_catalog=$(psql -X -q "$catalog" -tAc "SELECT to_regclass('public.product') IS NOT NULL")
 if [ "$has_catalog" != "t" ]; then
     echo "demo: loading the tiny world's catalog into the database" >&2
@@ -35,16 +41,20 @@ fi
 
 "$bin" db migrate --catalog "$catalog"
 set +e
-"$bin" nightly --catalog "$catalog" --dump "$world/bitrix/dump.sql" --report-dir reports
+summary=$("$bin" nightly --catalog "$catalog" --dump "$world/bitrix/dump.sql" --report-dir "$reports")
 status=$?
 set -e
+[ -n "$summary" ] && printf '%s\n' "$summary"
 case $status in
     0|2|3) ;;  # clean, drift found, partial input: the job worked
     *) echo "demo: nightly failed with exit code $status" >&2; exit "$status" ;;
 esac
 echo
 "$bin" runs --catalog "$catalog" --limit 5
-latest=$(ls -d reports/*-nightly 2>/dev/null | sort | tail -n 1)
+latest=$(cd "$(ls -d "$reports"/*-nightly 2>/dev/null | sort | tail -n 1)" && pwd)
 echo
 echo "demo: nightly exit code $status (0 clean, 2 discrepancies found, 3 partial input)"
-echo "demo: reports in $latest/ (report.md, report.json, backstop.prom)"
+echo "demo: reports in $latest/ (report.html, report.md, report.json, discrepancies.ndjson, csv/, metrics.prom, junit.xml)"
+# Last line: the page to open, as the file:// URL backstop printed (percent-encoded like an address bar).
+url=$(printf '%s\n' "$summary" | sed -n 's/.*report: \(file:.*\)$/\1/p' | tail -n 1)
+echo "demo: open ${url:-$latest/report.html}"

@@ -46,6 +46,8 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
     public var images: [String]
     /// When the product was created (Bitrix DATE_CREATE), as `YYYY-MM-DD HH:MM:SS` wall-clock text.
     public var createdAt: String?
+    /// When the product last changed (Bitrix `TIMESTAMP_X`; catalog `updated_at`), as wall-clock text.
+    public var updatedAt: String?
 
     /// Creates a product. Inlinable, so readers in other modules build a product without a call that
     /// retains and releases every field.
@@ -53,7 +55,7 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
     public init(
         id: Int64, shopID: Int64? = nil, name: String, price: Kopecks? = nil, enabled: Bool = true,
         type: ProductType? = nil, width: Int? = nil, height: Int? = nil, description: String? = nil,
-        image: String? = nil, images: [String] = [], createdAt: String? = nil
+        image: String? = nil, images: [String] = [], createdAt: String? = nil, updatedAt: String? = nil
     ) {
         self.id = id
         self.shopID = shopID
@@ -67,6 +69,7 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
         self.image = image
         self.images = images
         self.createdAt = createdAt
+        self.updatedAt = updatedAt
     }
 }
 

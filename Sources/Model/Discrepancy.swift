@@ -81,6 +81,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case usage = 64
     /// Another run holds the lock; try again later.
     case locked = 75
+    /// `--max-seconds` ran out: the run stopped early with a partial but valid report (as `timeout(1)`).
+    case timedOut = 124
 
     /// One line for `--help`.
     public var meaning: String {
@@ -92,6 +94,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .refused: return "apply refused by the safety valve (partial input, other catalog, threshold); nothing changed"
         case .usage: return "bad command line or configuration"
         case .locked: return "another Backstop run holds the lock on this catalog"
+        case .timedOut: return "stopped by --max-seconds; the report is partial but valid"
         }
     }
 }

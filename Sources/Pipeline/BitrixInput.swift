@@ -12,7 +12,8 @@ enum BitrixInput {
     }
 
     static func load(
-        configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool, logger: Logger
+        configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
+        deadline: Deadline = .none, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError(.configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
@@ -24,25 +25,34 @@ enum BitrixInput {
         var bytes: Int64 = 0
         for path in configuration.bitrix.dumps {
             let url = URL(fileURLWithPath: path)
-            bytes += (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+            bytes += size
             let stream = try DumpReader.open(
                 url, options: DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial),
                 logger: logger)
-            let progress = Progress(label: "extract.dump", file: path, logger: logger)
+            // The bar counts decompressed bytes: a share of the file size only for plain dumps.
+            let compressed = [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
+            let progress = ProgressBar(
+                label: "extract.dump", total: compressed ? nil : size, unit: .bytes, logger: logger)
+            defer { progress.finish() }
             while let event = try stream.next() {
                 switch event {
                 case .row(let row):
                     builder.consume(row)
                     rows += 1
-                    if rows & 0x3FFF == 0 { progress.tick(rows: rows, bytes: (stream as? DumpReader)?.bytesRead) }
+                    if rows & 0x3FFF == 0 {
+                        if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
+                        if deadline.isExpired { throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read") }
+                    }
                 case .end(.complete):
+                    if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
                     // Several dumps of one backup: the latest footer is the snapshot.
                     if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
                 default:
-                    break
+                    if deadline.isExpired { throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read") }
                 }
             }
         }

@@ -31,7 +31,23 @@ public enum CatalogInput {
     /// Reads every catalog product and order (all shops, in id order) through binary COPY, and the versions
     /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
     /// imports it, orders and versions are read inside it. Then the product id sequence.
-    static func load(connection: PGConnection, shopID: Int64, logger: Logger) throws -> Snapshot {
+    ///
+    /// Rows are counted on a ``ProgressBar``; past the `deadline` the read stops with ``DeadlineReached``.
+    static func load(connection: PGConnection, shopID: Int64, deadline: Deadline = .none, logger: Logger) throws -> Snapshot {
+        let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
+        defer { progress.finish() }
+        var rows: Int64 = 0
+        func collect<Element>(_ cursor: CatalogCursor<Element>) throws -> [Element] {
+            var out: [Element] = []
+            while let element = try cursor.next() {
+                out.append(element)
+                rows += 1
+                guard rows & 0xFFF == 0 else { continue }
+                progress.update(rows)
+                if deadline.isExpired { throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read") }
+            }
+            return out
+        }
         let facts = try CatalogReader(connection: connection, logger: logger).facts()
         let products: [CanonicalProduct]
         let orders: [CatalogOrder]
@@ -40,10 +56,10 @@ public enum CatalogInput {
             defer { holder.close() }
             try holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             let snapshot = try holder.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
-            products = try CatalogReader(connection: connection, logger: logger, snapshot: snapshot).products().collect()
+            products = try collect(CatalogReader(connection: connection, logger: logger, snapshot: snapshot).products())
             if connection.isInTransaction { try connection.execute("COMMIT") }
             let inSnapshot = CatalogReader(connection: holder, logger: logger)
-            orders = try inSnapshot.orderRecords().collect()
+            orders = try collect(inSnapshot.orderRecords())
             versions = try inSnapshot.versions(shopID: shopID)
             try holder.execute("COMMIT")
         } else {
@@ -51,8 +67,8 @@ public enum CatalogInput {
             try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             do {
                 let reader = CatalogReader(connection: connection, logger: logger)
-                products = try reader.products().collect()
-                orders = try reader.orderRecords().collect()
+                products = try collect(reader.products())
+                orders = try collect(reader.orderRecords())
                 versions = try reader.versions(shopID: shopID)
                 try connection.execute("COMMIT")
             } catch {

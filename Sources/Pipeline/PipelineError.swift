@@ -14,6 +14,8 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         case plan
         /// A plan or report file cannot be read or written.
         case io
+        /// The run asked for is not in the run ledger.
+        case unknownRun
     }
 
     /// What went wrong, for scripts and tests.

@@ -54,8 +54,7 @@ public struct ReindexJob {
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
         guard try RunLock.tryAcquire(on: connection) else {
-            logger.error("another backstop run holds the catalog lock", metadata: ["catalog": "\(connection.endpoint)"])
-            return RunResult(status: .locked)
+            return RunJob.locked(on: connection, logger: logger)
         }
         defer { RunLock.release(on: connection) }
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
@@ -66,11 +65,13 @@ public struct ReindexJob {
             "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
             "images": configuration.images.mirror.map { "mirror \($0)" } ?? (configuration.images.network ? "network" : "none"),
             "provider": configuration.images.provider,
-        ]
+        ].mapValues(Redaction.redact)
         let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: "reindex", arguments: arguments, dryRun: options.provider == nil, inputs: inputsJSON, version: version)
+            kind: "reindex", arguments: Redaction.redact(arguments: arguments), dryRun: options.provider == nil,
+            inputs: inputsJSON, version: version)
+        try? RunLock.announce(kind: "reindex", runID: run.id, on: connection)
         let reportDirectory = outputDirectory
             ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(String(format: "%06lld-reindex", run.id))
         let started = DispatchTime.now().uptimeNanoseconds
@@ -79,15 +80,25 @@ public struct ReindexJob {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let stages = [RunReport.Stage(name: "index.\(mode.rawValue)", status: "ok", summary: outcome.summary, seconds: seconds)]
             let discrepancies = outcome.discrepancies
-            try ledger.record(discrepancies, for: run)
             let status: ExitStatus = discrepancies.isEmpty ? .clean : .drift
+            var finished = run
+            finished.status = status == .clean ? "succeeded" : "drift"
+            let history = try ledger.history(of: finished, current: discrepancies, partial: false, shop: inputs["shop_id"])
+            try ledger.record(discrepancies, for: run, origins: history.origins)
             var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
             counts["total"] = discrepancies.count
             counts["reembedded"] = outcome.reembedded.count
             try ledger.finish(
                 &run, status: status == .clean ? "succeeded" : "drift", exitCode: status, counts: counts, partial: false,
                 reportDirectory: reportDirectory.path)
-            let report = RunReport(run: run, stages: stages, discrepancies: discrepancies, inputs: inputs)
+            let report = RunReport(
+                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, history: history,
+                webhookHealth: WebhookHealth(
+                    discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],
+                    clock: "sync latency is measured by nightly and diff runs"),
+                similarity: RunJob.similarityHistogram(outcome, threshold: options.duplicateThreshold),
+                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind), generator: "backstop \(version)")
+            try ledger.saveReportContext(try report.context.json(), for: run.id)
             _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
             logger.notice("reindex finished", metadata: [
                 "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
@@ -95,15 +106,18 @@ public struct ReindexJob {
             ])
             return RunResult(status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
         } catch {
+            let message = Redaction.redact("\(error)")
             try? ledger.finish(
                 &run, status: "failed", exitCode: .failure, counts: ["total": 0], partial: false,
-                reportDirectory: reportDirectory.path, error: "\(error)")
+                reportDirectory: reportDirectory.path, error: message)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let report = RunReport(
-                run: run, stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: "\(error)", seconds: seconds)],
-                discrepancies: [], inputs: inputs)
+                run: run, stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: message, seconds: seconds)],
+                discrepancies: [], inputs: inputs,
+                lastSuccessAt: (try? ledger.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil, generator: "backstop \(version)")
+            if let context = try? report.context.json() { try? ledger.saveReportContext(context, for: run.id) }
             _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
-            throw PipelineError(.runFailed, "run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
+            throw PipelineError(.runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
         }
     }
 }

@@ -29,6 +29,8 @@ public struct RunJob {
     public var outputDirectory: URL?
     /// Apply the run's merge plan in the same run (`nightly --apply`); `nil` only plans.
     public var apply: ApplySettings?
+    /// The time limit (`--max-seconds`): past it the run stops with a partial but valid report.
+    public var maxSeconds: Double?
 
     /// The reconciliation's configuration, from Backstop's.
     var reconcileConfiguration: ReconcileConfiguration {
@@ -38,9 +40,11 @@ public struct RunJob {
     /// Creates a job.
     public init(
         kind: String, configuration: BackstopConfiguration, allowPartial: Bool, formats: [any ReportFormat],
-        arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil, apply: ApplySettings? = nil
+        arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil, apply: ApplySettings? = nil,
+        maxSeconds: Double? = nil
     ) {
         self.outputDirectory = outputDirectory
+        self.maxSeconds = maxSeconds
         self.apply = apply
         self.kind = kind
         self.configuration = configuration
@@ -57,23 +61,25 @@ public struct RunJob {
     ///   recorded and its report written first); ``StoreError`` or `PGError` when Backstop's schema is
     ///   missing or not current.
     public func run() throws -> RunResult {
+        let deadline = Deadline(seconds: maxSeconds)
         let schema = try BackstopSchema.locate()
         _ = try mergePolicy()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
-        guard try RunLock.tryAcquire(on: connection) else {
-            logger.error("another backstop run holds the catalog lock", metadata: ["catalog": "\(connection.endpoint)"])
-            return RunResult(status: .locked)
-        }
+        guard try RunLock.tryAcquire(on: connection) else { return Self.locked(on: connection, logger: logger) }
         defer { RunLock.release(on: connection) }
 
         let ledger = RunLedger(connection: connection)
         var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.shopID)]
         for (i, dump) in configuration.bitrix.dumps.enumerated() { inputs["dump\(i == 0 ? "" : String(i + 1))"] = dump }
+        inputs = inputs.mapValues(Redaction.redact)
         let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: kind, arguments: arguments, dryRun: apply == nil, inputs: inputsJSON, version: version)
+            kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: apply == nil, inputs: inputsJSON,
+            version: version)
+        // Name the run on the session that holds the lock, so a second run can say who holds it.
+        try? RunLock.announce(kind: kind, runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
         let reportDirectory = outputDirectory
             ?? URL(fileURLWithPath: configuration.report.directory)
@@ -82,19 +88,34 @@ public struct RunJob {
         var stages: [RunReport.Stage] = []
         var discrepancies: [Discrepancy] = []
         var partial = false
+        var stopReason: String?
         var reconciliation: RunReport.Reconciliation?
+        var health: WebhookHealth?
+        var similarity: SimilarityHistogram?
         var merge: MergeSummary?
-        func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T {
+        /// Runs a stage; `nil` when the time limit stopped it (before it started or while it ran).
+        func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T? {
+            if stopReason == nil, deadline.isExpired {
+                stopReason = "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s, before \(name)"
+            }
+            if stopReason != nil {
+                stages.append(.init(name: name, status: "stopped", summary: "not run: \(deadline) reached", seconds: 0))
+                return nil
+            }
             let started = DispatchTime.now().uptimeNanoseconds
+            func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
             do {
                 let (value, summary, isPartial) = try body()
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                stages.append(.init(name: name, status: isPartial ? "partial" : "ok", summary: summary, seconds: seconds))
+                stages.append(.init(name: name, status: isPartial ? "partial" : "ok", summary: summary, seconds: seconds()))
                 logger.info("stage finished", metadata: ["stage": "\(name)", "summary": "\(summary)"])
                 return value
+            } catch let stop as DeadlineReached {
+                stopReason = "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s: \(stop)"
+                stages.append(.init(name: name, status: "stopped", summary: "\(stop)", seconds: seconds()))
+                logger.warning("time limit reached", metadata: ["stage": "\(name)", "limit": "\(deadline)"])
+                return nil
             } catch {
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                stages.append(.init(name: name, status: "failed", summary: "\(error)", seconds: seconds))
+                stages.append(.init(name: name, status: "failed", summary: Redaction.redact("\(error)"), seconds: seconds()))
                 throw error
             }
         }
@@ -105,69 +126,102 @@ public struct RunJob {
             }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
             let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
-                let snapshot = try CatalogInput.load(connection: connection, shopID: configuration.shopID, logger: logger)
+                let snapshot = try CatalogInput.load(
+                    connection: connection, shopID: configuration.shopID, deadline: deadline, logger: logger)
                 return (snapshot, snapshot.summary + " from \(connection.endpoint)", false)
             }
             let bitrix = try stage("extract.dump") { () -> (BitrixSnapshot, String, Bool) in
+                guard let catalog else { throw PipelineError(.runFailed, "the catalog was not read") }
                 let scope = BitrixModelBuilder.Scope(
                     orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
                 let snapshot = try BitrixInput.load(
-                    configuration: configuration, scope: scope, allowPartial: allowPartial, logger: logger)
+                    configuration: configuration, scope: scope, allowPartial: allowPartial, deadline: deadline,
+                    logger: logger)
                 partial = partial || snapshot.partial
                 return (snapshot.model, snapshot.summary, snapshot.partial)
             }
             let reconciler = Reconciler(configuration: reconcileConfiguration)
-            let input = ReconcileInput(
-                bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
-                productSequence: catalog.productSequence, partial: partial)
+            let input = catalog.flatMap { catalog in
+                bitrix.map { bitrix in
+                    ReconcileInput(
+                        bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
+                        productSequence: catalog.productSequence, partial: partial)
+                }
+            }
             let result = try stage("reconcile") { () -> (ReconcileResult, String, Bool) in
+                guard let input else { throw PipelineError(.runFailed, "the inputs were not read") }
                 let result = reconciler.reconcile(input)
                 var summary = "\(result.changes.count) discrepancies; "
                     + "\(result.rowsCompared["product.matched"] ?? 0) products and \(result.rowsCompared["order.matched"] ?? 0) orders compared"
                 if result.withheld > 0 { summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)" }
                 return (result, summary, partial)
             }
-            let (planning, plan) = try stage("plan") { () -> ((MergePlanning, MergePlan), String, Bool) in
+            let planned = try stage("plan") { () -> ((MergePlanning, MergePlan), String, Bool) in
+                guard let result, let input, let catalog else { throw PipelineError(.runFailed, "the reconciliation did not run") }
                 let planned = try planMerge(
                     result, input: input, catalog: catalog, run: run, connection: connection, directory: reportDirectory)
                 return (planned, PlanPreview.summary(planned.1), partial)
             }
-            merge = MergeSummary(plan: plan)
-            discrepancies = planning.changes.map { $0.discrepancy(causes: reconciler.causes) }
-            reconciliation = RunReport.Reconciliation(
-                snapshot: result.snapshot, statusMapVersion: result.statusMapVersion, rowsCompared: result.rowsCompared,
-                systematic: result.systematic.counts.sorted { $0.key < $1.key }.map {
-                    .init(field: $0.key.rawValue, count: $0.value, explanation: $0.key.explanation)
-                },
-                withheld: result.withheld)
+            if let result, let (planning, plan) = planned {
+                merge = MergeSummary(plan: plan)
+                discrepancies = planning.changes.map { $0.discrepancy(causes: reconciler.causes) }
+                reconciliation = RunReport.Reconciliation(
+                    snapshot: result.snapshot, statusMapVersion: result.statusMapVersion, rowsCompared: result.rowsCompared,
+                    systematic: result.systematic.counts.sorted { $0.key < $1.key }.map {
+                        .init(field: $0.key.rawValue, count: $0.value, explanation: $0.key.explanation)
+                    },
+                    withheld: result.withheld)
+            }
             if kind == "nightly" {
                 // The incremental index stage: its embedding.* and image.* findings join the same report.
-                let indexOptions = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
+                var indexOptions = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
+                let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
+                defer { bar.finish() }
+                indexOptions.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
                 let outcome = try stage("index") { () -> (IndexStage.Outcome, String, Bool) in
                     let outcome = try IndexInput.run(options: indexOptions, connection: connection, runID: run.id, logger: logger)
                     return (outcome, outcome.summary, false)
                 }
-                discrepancies += outcome.discrepancies
+                if let outcome {
+                    discrepancies += outcome.discrepancies
+                    similarity = Self.similarityHistogram(outcome, threshold: indexOptions.duplicateThreshold)
+                }
             } else {
                 stages.append(.init(name: "index", status: "skipped", summary: "not part of a \(kind) run", seconds: 0))
             }
-            if let apply {
-                merge = try stage("apply") { () -> (MergeSummary, String, Bool) in
+            if let apply, let plan = planned?.1 {
+                if let summary = try stage("apply", { () -> (MergeSummary, String, Bool) in
                     let summary = try applyMerge(plan, settings: apply, connection: connection, run: run)
                     return (summary, PlanPreview.summary(summary), !summary.refusals.isEmpty)
+                }) {
+                    merge = summary
                 }
             }
-            try ledger.record(discrepancies, for: run)
+            if result != nil, let catalog, let bitrix {
+                health = webhookHealth(discrepancies, bitrix: bitrix, catalog: catalog)
+            }
             let refused = !(merge?.refusals.isEmpty ?? true)
-            let status: ExitStatus = refused ? .refused : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
+            let status: ExitStatus =
+                stopReason != nil ? .timedOut
+                : refused ? .refused : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
+            let statusName = Self.statusName(status)
+            var finished = run
+            finished.status = statusName
+            let history = try ledger.history(
+                of: finished, current: discrepancies, partial: partial || stopReason != nil, shop: inputs["shop_id"])
+            try ledger.record(discrepancies, for: run, origins: history.origins)
             var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
             counts["total"] = discrepancies.count
             try ledger.finish(
-                &run, status: status == .clean ? "succeeded" : (status == .partial ? "partial" : status == .refused ? "refused" : "drift"),
-                exitCode: status, counts: counts, partial: partial, reportDirectory: reportDirectory.path,
+                &run, status: statusName, exitCode: status, counts: counts, partial: partial || stopReason != nil,
+                reportDirectory: reportDirectory.path,
                 error: refused ? merge?.refusals.map(\.description).joined(separator: "; ") : nil)
             let report = RunReport(
-                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation)
+                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
+                history: history, webhookHealth: health, similarity: similarity,
+                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: kind),
+                stopReason: stopReason, generator: "backstop \(version)")
+            try ledger.saveReportContext(try report.context.json(), for: run.id)
             let written = try ReportWriter.write(report, formats: formats, to: reportDirectory)
             try publishTextfile(written)
             var outcome = RunResult(
@@ -175,15 +229,78 @@ public struct RunJob {
             outcome.merge = merge
             return outcome
         } catch {
+            let message = Redaction.redact("\(error)")
             try? ledger.finish(
                 &run, status: "failed", exitCode: .failure, counts: ["total": discrepancies.count], partial: partial,
-                reportDirectory: reportDirectory.path, error: "\(error)")
+                reportDirectory: reportDirectory.path, error: message)
             let report = RunReport(
-                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation)
-            _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
-            logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(error)"])
-            throw PipelineError(.runFailed, "run \(run.id) failed: \(error)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
+                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
+                webhookHealth: health, lastSuccessAt: (try? ledger.lastSuccess(upTo: run.id, kind: kind)) ?? nil,
+                stopReason: stopReason, generator: "backstop \(version)")
+            if let context = try? report.context.json() { try? ledger.saveReportContext(context, for: run.id) }
+            if let written = try? ReportWriter.write(report, formats: formats, to: reportDirectory) {
+                try? publishTextfile(written)
+            }
+            logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(message)"])
+            throw PipelineError(.runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
         }
+    }
+
+    /// The histogram of each product's best similarity score (20 bins from the lowest score to 1).
+    static func similarityHistogram(_ outcome: IndexStage.Outcome, threshold: Float) -> SimilarityHistogram? {
+        guard let lowest = outcome.topScores.min() else { return nil }
+        let low = min(Double(lowest), Double(threshold)).rounded(.down)  // whole units keep the bins readable
+        let start = max(-1, low == 1 ? 0 : low)
+        let width = (1 - start) / 20
+        var counts = [Int](repeating: 0, count: 20)
+        for score in outcome.topScores {
+            counts[min(19, max(0, Int((Double(score) - start) / width)))] += 1
+        }
+        func round(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+        return SimilarityHistogram(
+            label: "each product's best cosine similarity (local image model)",
+            bins: counts.enumerated().map { i, count in
+                .init(lower: round(start + Double(i) * width), upper: round(start + Double(i + 1) * width), count: count)
+            },
+            threshold: round(Double(threshold)))
+    }
+
+    /// The result of a job that found the run lock taken: `locked`, naming the holder's run when it
+    /// announced one.
+    static func locked(on connection: PGConnection, logger: Logger) -> RunResult {
+        let holder = (try? RunLock.holder(on: connection)).flatMap { $0 }
+        let message = "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
+            + (holder?.description ?? "the holder has just released it or cannot be seen; try again")
+        logger.error(
+            "catalog lock held", metadata: ["catalog": "\(connection.endpoint)", "lock.holder": "\(holder?.description ?? "unknown")"])
+        return RunResult(status: .locked, lockHolder: message)
+    }
+
+    /// The ledger's status of an exit status.
+    static func statusName(_ status: ExitStatus) -> String {
+        switch status {
+        case .clean: "succeeded"
+        case .drift: "drift"
+        case .partial: "partial"
+        case .timedOut: "timed_out"
+        case .refused: "refused"
+        default: "failed"
+        }
+    }
+
+    /// Findings per cause with their attribution, and the sync latency of the matched rows.
+    func webhookHealth(_ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot) -> WebhookHealth {
+        let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
+        let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
+        let latency = SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
+        let shop = configuration.shopID
+        return WebhookHealth(
+            discrepancies: discrepancies, attribute: ReportAssembler.attribute,
+            latency: [
+                .init(entity: "product", samples: latency.products(bitrix: bitrix.products, catalog: catalog.products, shopID: shop)),
+                .init(entity: "order", samples: latency.orders(bitrix: bitrix.orders, catalog: catalog.orders, shopID: shop)),
+            ],
+            clock: latency.clock)
     }
 
     /// Copies the Prometheus file into the textfile-collector folder (atomically), when configured.
@@ -192,9 +309,6 @@ public struct RunJob {
             let prom = written.first(where: { $0.pathExtension == "prom" })
         else { return }
         let target = URL(fileURLWithPath: folder).appendingPathComponent("backstop_\(kind).prom")
-        let temporary = URL(fileURLWithPath: folder).appendingPathComponent(".backstop_\(kind).prom.tmp")
-        try? FileManager.default.removeItem(at: temporary)
-        try FileManager.default.copyItem(at: prom, to: temporary)
-        _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
+        try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
     }
 }

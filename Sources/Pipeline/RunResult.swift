@@ -12,12 +12,18 @@ public struct RunResult: Sendable {
     public var reportDirectory: URL?
     /// How many discrepancies the run found.
     public var discrepancyCount: Int
+    /// For `locked`: who holds the lock (the holder's run, when it announced one), in one sentence.
+    public var lockHolder: String?
     /// The run's merge plan and, with `--apply`, what the apply did or why it was refused.
     public var merge: RunJob.MergeSummary?
 
     /// Creates a result.
-    public init(status: ExitStatus, run: RunRecord? = nil, reportDirectory: URL? = nil, discrepancyCount: Int = 0) {
+    public init(
+        status: ExitStatus, run: RunRecord? = nil, reportDirectory: URL? = nil, discrepancyCount: Int = 0,
+        lockHolder: String? = nil
+    ) {
         self.status = status
+        self.lockHolder = lockHolder
         self.run = run
         self.reportDirectory = reportDirectory
         self.discrepancyCount = discrepancyCount

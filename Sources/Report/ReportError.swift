@@ -6,6 +6,8 @@ public struct ReportError: Error, CustomStringConvertible, Sendable {
         case io
         /// A report cannot be rendered in its format.
         case encoding
+        /// A stored report context cannot be read back.
+        case decoding
     }
 
     /// What went wrong, for scripts and tests.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackstopModel
+import Foundation
 
 /// `backstop`: the batch path that backstops the cvety.kz webhooks.
 @main
@@ -32,4 +33,25 @@ struct Backstop: AsyncParsableCommand {
             Doctor.self,
         ]
     )
+
+    /// Parses and runs like swift-argument-parser's own `main`, except that every error message is redacted
+    /// (``Redaction``) before it is printed: a usage error must not echo a password from the command line.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = Redaction.redact(fullMessage(for: error))
+            if !message.isEmpty {
+                let text = message.hasSuffix("\n") ? message : message + "\n"
+                (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data(text.utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -45,8 +45,12 @@ struct NightlyTests {
             let systematic = (report["systematic"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
             #expect(Set(systematic).isSuperset(of: ["product.type", "product.description", "product.created_at"]))
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.md").path))
-            let prom = try String(contentsOf: folder.appendingPathComponent("backstop.prom"), encoding: .utf8)
-            #expect(prom.contains("backstop_last_success_timestamp_seconds{job=\"nightly\"}"))
+            let prom = try String(contentsOf: folder.appendingPathComponent("metrics.prom"), encoding: .utf8)
+            #expect(prom.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\"}"))
+            for file in ["report.html", "junit.xml", "csv/product.field.csv", "csv/order.status.csv"] {
+                #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
+            }
+            #expect(run.out.contains("report: file://\(folder.path)/report.html"), "\(run.out)")
             let runs = try await backstop(["runs", "--catalog", conninfo, "--json"])
             #expect(runs.out.contains("\"status\": \"drift\""))
             #expect(runs.out.contains("\"exit_code\": 2"))
@@ -170,6 +174,8 @@ struct NightlyTests {
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
             let run = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", NSTemporaryDirectory()])
             #expect(run.status == 75, "\(run.err)")
+            #expect(run.err.contains("another Backstop run holds the lock on this catalog"), "\(run.err)")
+            #expect(run.err.contains("a session that announced no run"), "\(run.err)")
         }
     }
 }

@@ -57,7 +57,7 @@ struct CatalogReaderTests {
             #expect(nasty.product == CanonicalProduct(
                 id: 698868, shopID: 17008, name: Self.nastyName, price: Kopecks(495050), enabled: true, type: .vitrina,
                 width: 70, height: nil, description: "ℹ️ описание", image: "https://cvety.kz/upload/iblock/a1b/ф ото.jpg",
-                images: ["a", "b2", "b1", "c"], createdAt: "2025-04-24 17:01:07"))
+                images: ["a", "b2", "b1", "c"], createdAt: "2025-04-24 17:01:07", updatedAt: "2025-04-25 17:01:07"))
             #expect(nasty.imageRows == [
                 CatalogProductImage(url: "a", order: 0, isPrimary: true),
                 CatalogProductImage(url: "b2", order: 1, isPrimary: false),
@@ -70,7 +70,7 @@ struct CatalogReaderTests {
             let local = all[1]
             #expect(local.product == CanonicalProduct(
                 id: 13, shopID: 17008, name: "", price: Kopecks(0), enabled: false, type: .flowers,
-                createdAt: "1999-12-31 23:59:59"))
+                createdAt: "1999-12-31 23:59:59", updatedAt: "2000-01-01 23:59:59"))
             #expect(local.imageRows.isEmpty)
 
             // The shop filter is applied server-side; the canonical cursor yields the same products.

@@ -20,7 +20,8 @@ extension BitrixModelBuilder {
             activeFrom: dateTime(row, c.activeFrom), activeTo: dateTime(row, c.activeTo),
             previewPicture: optionalInt(row, c.preview, "PREVIEW_PICTURE", id: c.id),
             detailPicture: optionalInt(row, c.detail, "DETAIL_PICTURE", id: c.id),
-            detailText: text(row, c.detailText), dateCreate: dateTime(row, c.dateCreate))
+            detailText: text(row, c.detailText), dateCreate: dateTime(row, c.dateCreate),
+            timestamp: dateTime(row, c.timestamp))
     }
 
     /// The property ids whose values are kept, and whether some configured codes are still unresolved.
@@ -151,6 +152,7 @@ extension BitrixModelBuilder {
                 ?? dimension(catalogHeights[element.id]?.first, field: configuration.catalogHeightProperty.code, problem: problem)
             product.description = element.detailText
             product.createdAt = element.dateCreate
+            product.updatedAt = element.timestamp
 
             var fileIDs: [Int64] = []
             for id in [element.previewPicture, element.detailPicture].compactMap({ $0 }) where !fileIDs.contains(id) {

@@ -12,6 +12,8 @@ extension BitrixModelBuilder {
         var detailPicture: Int64?
         var detailText: String?
         var dateCreate: String?
+        /// `TIMESTAMP_X`: the element's last change.
+        var timestamp: String?
     }
 
     struct Price {

@@ -157,7 +157,8 @@ enum ProductColumns {
             id: id, shopID: try row.integer(1), name: row.string(2) ?? "", price: try row.integer(3).map { Kopecks($0) },
             enabled: try row.bool(8) ?? false, type: type?.value, width: try row.integer(6).map { Int($0) },
             height: try row.integer(7).map { Int($0) }, description: row.string(5), image: row.string(9),
-            images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)))
+            images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)),
+            updatedAt: try row.timestampMicros(11).map(CatalogTimestamp.text(micros:)))
     }
 
     /// The catalog-only columns: the raw type label and `updated_at`.

@@ -78,6 +78,8 @@ public struct IndexStage {
         public var production: ProductEmbeddingWriter.Applied?
         /// Seconds spent fetching, decoding and embedding.
         public var imageSeconds: Double
+        /// Each product's best similarity score (its nearest other product), for the report's histogram.
+        public var topScores: [Float] = []
     }
 
     /// The settings.
@@ -297,6 +299,7 @@ public struct IndexStage {
                         first: first, second: second, score: pair.score,
                         firstURL: productsByID[first]?.image ?? "", secondURL: productsByID[second]?.image ?? ""))
                 }
+                outcome.topScores = result.neighbors.compactMap { $0.first?.score }
                 let lists = result.neighbors.enumerated().map { row, neighbors in
                     (productID: ids[row], neighbors: neighbors.map { (productID: ids[$0.index], score: $0.score) })
                 }

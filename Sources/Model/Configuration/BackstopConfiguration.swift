@@ -13,6 +13,9 @@ public struct BackstopConfiguration: Sendable, Equatable {
     public var shopID: Int64 = 17008
     /// The Railway dev shop the product webhook writes new products into.
     public var webhookShopID: Int64 = 8
+    /// The zone the catalog's `timestamp` columns (`updated_at`) are written in; `nil` means the Bitrix
+    /// time zone (both sides on one wall clock). Used for the sync-latency figures only.
+    public var catalogTimeZone: String?
 
     /// Bitrix-side settings.
     public var bitrix = Bitrix()
@@ -78,7 +81,7 @@ public struct BackstopConfiguration: Sendable, Equatable {
         /// The folder that receives one sub-folder per run.
         public var directory: String = "reports"
         /// Formats written by default.
-        public var formats: [String] = ["json", "ndjson", "md", "prom"]
+        public var formats: [String] = ["json", "ndjson", "md", "html", "csv", "prom", "junit"]
         /// A node_exporter textfile-collector folder for the `.prom` file, if any.
         public var textfileDirectory: String?
     }
@@ -132,6 +135,7 @@ public struct BackstopConfiguration: Sendable, Equatable {
                 catalogSource = "\(file) \(key)"
             case "catalog.shop_id": shopID = try reader.integer()
             case "catalog.webhook_shop_id": webhookShopID = try reader.integer()
+            case "catalog.time_zone": catalogTimeZone = try reader.string()
             case "bitrix.dumps", "bitrix.dump": bitrix.dumps = try reader.strings()
             case "bitrix.feed": bitrix.feed = try reader.strings()
             case "bitrix.iblocks": bitrix.iblocks = try reader.integers()

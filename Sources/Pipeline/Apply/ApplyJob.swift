@@ -101,22 +101,23 @@ public struct ApplyJob {
                 text: listing + "\n\n" + verdict)
         }
         guard try RunLock.tryAcquire(on: connection) else {
-            logger.error("another backstop run holds the catalog lock", metadata: ["catalog": "\(connection.endpoint)"])
-            return Result(
-                status: .locked, plan: plan, text: "another Backstop run holds the lock on \(connection.endpoint)")
+            let locked = RunJob.locked(on: connection, logger: logger)
+            return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
         }
         defer { RunLock.release(on: connection) }
         let ledger = RunLedger(connection: connection)
         let inputs: [String: String] = [
             "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
             "shop_id": String(plan.shopID),
-        ]
+        ].mapValues(Redaction.redact)
         let inputsJSON =
             "{"
             + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: "apply", arguments: arguments, dryRun: false, inputs: inputsJSON, version: version)
+            kind: "apply", arguments: Redaction.redact(arguments: arguments), dryRun: false, inputs: inputsJSON,
+            version: version)
+        try? RunLock.announce(kind: "apply", runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "apply"])
         guard blocking.isEmpty else {
             let reasons = blocking.map(\.description).joined(separator: "; ")
@@ -164,7 +165,8 @@ public struct ApplyJob {
             return Result(status: status, plan: plan, run: run, outcome: outcome, text: text)
         } catch {
             try? ledger.finish(
-                &run, status: "failed", exitCode: .failure, counts: [:], reportDirectory: nil, error: "\(error)")
+                &run, status: "failed", exitCode: .failure, counts: [:], reportDirectory: nil,
+                error: Redaction.redact("\(error)"))
             throw (error as? PipelineError) ?? PipelineError(.runFailed, "apply run \(run.id) failed: \(error)", runID: run.id)
         }
     }

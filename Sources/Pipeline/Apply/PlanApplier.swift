@@ -99,6 +99,8 @@ public struct PlanApplier {
             NumberedBatch(number: firstBatch + $0.offset, batch: $0.element)
         }
         var pool = try WorkerPool(applier: self, size: 1)
+        let progress = ProgressBar(label: "apply", total: Int64(numbered.count), unit: .items("batches"), logger: logger)
+        defer { progress.finish() }
         for wave in Self.waves(numbered) {
             if workers > 1 && wave.count > 1 && pool.size < min(workers, wave.count) {
                 pool = try WorkerPool(applier: self, size: min(workers, wave.count))
@@ -119,6 +121,7 @@ public struct PlanApplier {
                 }
                 outcome.conflicts.append(contentsOf: result.conflicts.compactMap { position[$0].map { steps[$0] } })
             }
+            progress.update(Int64(outcome.batches))
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         try store.setStatus("applied", planID: planID)

@@ -1,6 +1,9 @@
 import BackstopModel
+import BackstopStore
 
-/// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests.
+/// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests: the findings
+/// alone, with their attribution but without their history (state and first run live in `report.json` and
+/// `csv/`), so the same inputs give the same bytes on any day and in any run.
 public struct NDJSONReportFormat: ReportFormat {
     /// Creates the format.
     public init() {}
@@ -11,7 +14,7 @@ public struct NDJSONReportFormat: ReportFormat {
     /// One object per line, in report order.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         for d in report.discrepancies {
-            out.append(contentsOf: DiscrepancyJSON.object(d).utf8)
+            out.append(contentsOf: DiscrepancyJSON.object(d, in: report, history: false).utf8)
             out.append(0x0A)
         }
     }
@@ -24,9 +27,10 @@ extension ReportFormat where Self == NDJSONReportFormat {
 
 /// One discrepancy as a JSON object with a fixed key order: `kind`, `entity`, `key`, `field` (string or
 /// null), `item` (item-level kinds), `bitrix`, `catalog`, `cause`, `action`, then the normalised values,
-/// the rule, the cause text and the severity.
+/// the rule, the cause text and the severity; with a report, the `webhook_failure` it is attributed to and
+/// (unless `history` is false) its history `state`, `first_seen_run` and `first_seen_at`.
 enum DiscrepancyJSON {
-    static func object(_ d: Discrepancy) -> String {
+    static func object(_ d: Discrepancy, in report: RunReport?, history withHistory: Bool = true) -> String {
         func opt(_ s: String?) -> String { s.map(jsonString) ?? "null" }
         var fields = [
             "\"kind\": \(jsonString(d.kind.rawValue))", "\"entity\": \(jsonString(d.entity))", "\"key\": \(jsonString(d.key))",
@@ -42,6 +46,16 @@ enum DiscrepancyJSON {
         if let parser = d.parser { fields.append("\"rule\": \(jsonString(parser))") }
         if let cause = d.probableCause { fields.append("\"probable_cause\": \(jsonString(cause))") }
         fields.append("\"severity\": \(jsonString(d.severity.rawValue))")
+        if let report {
+            if withHistory, let history = report.history {
+                fields.append("\"state\": \(jsonString(history.state(of: d).rawValue))")
+                if let origin = history.origin(of: d) {
+                    fields.append("\"first_seen_run\": \(origin.runID)")
+                    fields.append("\"first_seen_at\": \(jsonString(ReportText.iso8601(origin.at)))")
+                }
+            }
+            if report.webhookHealth != nil { fields.append("\"webhook_failure\": \(opt(report.webhookFailure(of: d)?.rawValue))") }
+        }
         return "{" + fields.joined(separator: ", ") + "}"
     }
 }

@@ -2,46 +2,114 @@ import BackstopModel
 import BackstopStore
 import Foundation
 
-/// `backstop.prom`: Prometheus text exposition for node_exporter's textfile collector (no sample
-/// timestamps; HELP/TYPE once per metric). `backstop_last_success_timestamp_seconds` is written only by
-/// runs that succeeded (clean or drift), so alerts on staleness work.
+/// `metrics.prom`: Prometheus text exposition for node_exporter's textfile collector: no sample
+/// timestamps, HELP and TYPE once per metric, label values escaped, written atomically (``ReportWriter``).
+/// `backstop_last_success_timestamp_seconds` carries the newest successful run of the kind (this one or an
+/// earlier one), so a failed run never resets it and "has not succeeded for two periods" alerts work.
+///
+/// Every sample has a `run_kind` label (`nightly`, `diff`): not `job`, which Prometheus sets on scrape.
 public struct PrometheusReportFormat: ReportFormat {
     /// Creates the format.
     public init() {}
 
-    /// `backstop.prom`.
-    public var fileName: String { "backstop.prom" }
+    /// `metrics.prom`.
+    public var fileName: String { "metrics.prom" }
 
     /// Renders the metrics.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
-        func line(_ text: String) { out.append(contentsOf: text.utf8); out.append(0x0A) }
         let run = report.run
-        let job = "job=\"\(run.kind)\""
-        line("# HELP backstop_last_run_timestamp_seconds When the last run of this job finished.")
-        line("# TYPE backstop_last_run_timestamp_seconds gauge")
-        line("backstop_last_run_timestamp_seconds{\(job)} \(Int64((run.finishedAt ?? run.startedAt).timeIntervalSince1970))")
-        if run.status == "succeeded" || run.status == "drift" {
-            line("# HELP backstop_last_success_timestamp_seconds When the last successful run of this job finished.")
-            line("# TYPE backstop_last_success_timestamp_seconds gauge")
-            line("backstop_last_success_timestamp_seconds{\(job)} \(Int64((run.finishedAt ?? run.startedAt).timeIntervalSince1970))")
+        var writer = Writer(base: [("run_kind", run.kind)])
+        writer.metric("backstop_last_run_timestamp_seconds", "When the last run of this kind finished (Unix time).")
+        writer.sample(value: integer((run.finishedAt ?? run.startedAt).timeIntervalSince1970))
+        let succeeded = run.status == "succeeded" || run.status == "drift"
+        if let last = succeeded ? (run.finishedAt ?? run.startedAt) : report.lastSuccessAt {
+            writer.metric(
+                "backstop_last_success_timestamp_seconds",
+                "When the last successful (clean or drift) run of this kind finished (Unix time).")
+            writer.sample(value: integer(last.timeIntervalSince1970))
         }
-        line("# HELP backstop_run_duration_seconds Duration of the last run.")
-        line("# TYPE backstop_run_duration_seconds gauge")
-        line("backstop_run_duration_seconds{\(job)} \(String(format: "%.3f", run.duration))")
-        line("# HELP backstop_run_exit_code Exit code of the last run (0 clean, 2 drift, 3 partial, 1 failed).")
-        line("# TYPE backstop_run_exit_code gauge")
-        line("backstop_run_exit_code{\(job)} \(run.exitCode ?? -1)")
-        line("# HELP backstop_discrepancies Discrepancies found by the last run, by kind.")
-        line("# TYPE backstop_discrepancies gauge")
+        writer.metric("backstop_last_run_id", "The id of the last run of this kind in backstop.run.")
+        writer.sample(value: String(run.id))
+        writer.metric("backstop_run_duration_seconds", "Duration of the last run.")
+        writer.sample(value: ReportText.seconds(run.finishedAt == nil ? 0 : run.duration))
+        writer.metric(
+            "backstop_run_exit_code",
+            "Exit code of the last run (0 clean, 1 error, 2 drift, 3 partial, 4 refused, 75 locked, 124 timed out).")
+        writer.sample(value: String(run.exitCode ?? -1))
+        writer.metric("backstop_run_partial", "1 when the last run read partial input or stopped early, else 0.")
+        writer.sample(value: ["partial", "timed_out"].contains(run.status) ? "1" : "0")
+
+        writer.metric("backstop_discrepancies", "Discrepancies found by the last run, by kind.")
         var counts: [DiscrepancyKind: Int] = [:]
         for d in report.discrepancies { counts[d.kind, default: 0] += 1 }
         for kind in DiscrepancyKind.allCases.sorted() {
-            line("backstop_discrepancies{\(job),kind=\"\(kind.rawValue)\"} \(counts[kind] ?? 0)")
+            writer.sample([("kind", kind.rawValue)], value: String(counts[kind] ?? 0))
         }
-        line("# HELP backstop_stage_duration_seconds Duration of each stage of the last run.")
-        line("# TYPE backstop_stage_duration_seconds gauge")
+        if let history = report.history {
+            writer.metric(
+                "backstop_discrepancies_by_state",
+                "Findings of the last run that are new or persisting, and findings of the previous run it resolved.")
+            let states = history.counts(report.discrepancies)
+            for state in RunHistory.State.allCases {
+                writer.sample([("state", state.rawValue)], value: String(states[state] ?? 0))
+            }
+        }
+        if let health = report.webhookHealth {
+            writer.metric(
+                "backstop_discrepancies_by_failure",
+                "Findings of the last run by the failure of the real-time path they are attributed to.")
+            let failures = Dictionary(health.failures.map { ($0.failure?.rawValue ?? "unattributed", $0.count) }) { $0 + $1 }
+            for failure in WebhookFailure.allCases.map(\.rawValue) + ["unattributed"] {
+                writer.sample([("failure", failure)], value: String(failures[failure] ?? 0))
+            }
+            if !health.latency.isEmpty {
+                writer.metric(
+                    "backstop_sync_latency_seconds",
+                    "Bitrix change to catalog updated_at over matched rows that caught up: p50, p95 and max.")
+                for l in health.latency {
+                    for (statistic, value) in [("p50", l.p50Seconds), ("p95", l.p95Seconds), ("max", l.maxSeconds)] {
+                        guard let value else { continue }
+                        writer.sample([("entity", l.entity), ("statistic", statistic)], value: String(value))
+                    }
+                }
+                writer.metric("backstop_sync_behind_rows", "Matched rows whose catalog time is older than Bitrix's last change.")
+                for l in health.latency { writer.sample([("entity", l.entity)], value: String(l.behind)) }
+            }
+        }
+        if let r = report.reconciliation {
+            writer.metric("backstop_rows_compared", "Rows the last run read per table and side (matched = on both sides).")
+            for (name, value) in r.rowsCompared.sorted(by: { $0.key < $1.key }) {
+                let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+                writer.sample([("table", parts[0]), ("side", parts.count > 1 ? parts[1] : "all")], value: String(value))
+            }
+        }
+        writer.metric("backstop_stage_duration_seconds", "Duration of each stage of the last run.")
         for stage in report.stages {
-            line("backstop_stage_duration_seconds{\(job),stage=\"\(stage.name)\"} \(String(format: "%.3f", stage.seconds))")
+            writer.sample([("stage", stage.name)], value: ReportText.seconds(stage.seconds))
+        }
+        out += writer.bytes
+    }
+
+    /// Whole seconds of a Unix time.
+    func integer(_ seconds: TimeInterval) -> String { String(Int64(seconds.rounded(.down))) }
+
+    /// Appends metric families: `# HELP`, `# TYPE … gauge`, then samples with escaped label values.
+    struct Writer {
+        let base: [(String, String)]
+        var bytes: [UInt8] = []
+        var name = ""
+
+        init(base: [(String, String)]) { self.base = base }
+
+        mutating func metric(_ name: String, _ help: String) {
+            self.name = name
+            let escapedHelp = help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+            bytes += Array("# HELP \(name) \(escapedHelp)\n# TYPE \(name) gauge\n".utf8)
+        }
+
+        mutating func sample(_ labels: [(String, String)] = [], value: String) {
+            let all = (base + labels).map { "\($0.0)=\"\(ReportText.promLabel($0.1))\"" }.joined(separator: ",")
+            bytes += Array("\(name){\(all)} \(value)\n".utf8)
         }
     }
 }

@@ -35,26 +35,49 @@ public struct RunLedger {
     }
 
     /// Stores a run's discrepancies (in one COPY) and returns how many were stored.
+    ///
+    /// - Parameter origins: the run each finding was first seen in (``RunHistory/origins``); a finding
+    ///   without one is first seen in `run`.
     @discardableResult
-    public func record(_ discrepancies: [Discrepancy], for run: RunRecord) throws -> Int {
+    public func record(
+        _ discrepancies: [Discrepancy], for run: RunRecord, origins: [Discrepancy.Identity: RunHistory.Origin] = [:]
+    ) throws -> Int {
         var index = 0
+        var timestamps: [Int64: String] = [:]  // origin run → its start as COPY text (few distinct runs)
+        func timestamp(_ origin: RunHistory.Origin) -> String {
+            if let text = timestamps[origin.runID] { return text }
+            let text = Self.copyTimestamp(origin.at)
+            timestamps[origin.runID] = text
+            return text
+        }
         return try connection.copyIn(
             """
             COPY backstop.discrepancy (run_id, kind, entity, entity_key, field, item, bitrix_value, catalog_value,
                                        bitrix_normalized, catalog_normalized, parser, cause, probable_cause, action,
-                                       severity) FROM STDIN
+                                       severity, first_seen_run_id, first_seen_at) FROM STDIN
             """
         ) { buffer in
             while index < discrepancies.count, buffer.count < 1 << 20 {
                 let d = discrepancies[index]
+                let origin = origins[d.identity] ?? RunHistory.Origin(runID: run.id, at: run.startedAt)
                 CopyText.appendRow(
                     [String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.item, d.bitrixValue, d.catalogValue,
                      d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause, d.action,
-                     d.severity.rawValue], to: &buffer)
+                     d.severity.rawValue, String(origin.runID), timestamp(origin)], to: &buffer)
                 index += 1
             }
             return index < discrepancies.count
         }
+    }
+
+    /// A `timestamptz` in COPY text: `2026-11-22 02:30:00.123456+00`.
+    static func copyTimestamp(_ date: Date) -> String {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        var formatter = Date.ISO8601FormatStyle(timeZone: .gmt)
+        formatter = formatter.dateSeparator(.dash).timeSeparator(.colon).dateTimeSeparator(.space)
+        let base = Date(timeIntervalSince1970: Double(seconds)).formatted(formatter)  // 2026-11-22 02:30:00Z
+        return String(base.dropLast()) + String(format: ".%06lld+00", micros - seconds * 1_000_000)
     }
 
     /// Marks a run finished.
@@ -83,16 +106,27 @@ public struct RunLedger {
 
     /// The most recent runs, newest first.
     public func recent(limit: Int = 20, kind: String? = nil) throws -> [RunRecord] {
-        let result = try connection.execute(
-            """
-            SELECT id, kind, status, extract(epoch FROM started_at)::float8, extract(epoch FROM finished_at)::float8,
-                   dry_run, counts::text, exit_code, report_dir, error, host
-              FROM backstop.run
-             WHERE \(kind)::text IS NULL OR kind = \(kind)::text
-             ORDER BY id DESC
-             LIMIT \(limit)
+        try Self.records(
+            connection.execute(
+                """
+                SELECT \(Self.runColumns)
+                  FROM backstop.run
+                 WHERE \(kind)::text IS NULL OR kind = \(kind)::text
+                 ORDER BY id DESC
+                 LIMIT \(limit)
+                """))
+    }
+
+    /// The columns ``records(_:)`` decodes, in its order.
+    static let runColumns = PGQuery(
+        unsafeSQL: """
+            id, kind, status, extract(epoch FROM started_at)::float8, extract(epoch FROM finished_at)::float8, \
+            dry_run, counts::text, exit_code, report_dir, error, host
             """)
-        return try (0..<result.rowCount).map { row in
+
+    /// Decodes rows of ``runColumns``.
+    static func records(_ result: PGResult) throws -> [RunRecord] {
+        try (0..<result.rowCount).map { row in
             let counts = (try? JSONSerialization.jsonObject(with: Data((result.string(row: row, column: 6) ?? "{}").utf8)))
                 as? [String: Int] ?? [:]
             return RunRecord(
@@ -109,21 +143,31 @@ public struct RunLedger {
 
     /// The discrepancies stored for a run.
     public func discrepancies(of runID: Int64) throws -> [Discrepancy] {
+        try findings(of: runID).map(\.discrepancy)
+    }
+
+    /// The discrepancies stored for a run, each with the run it was first seen in.
+    public func findings(of runID: Int64) throws -> [RunHistory.StoredFinding] {
         let cursor = try connection.query(
             """
             SELECT kind, entity, entity_key, field, bitrix_value, catalog_value, parser, probable_cause, severity,
-                   item, bitrix_normalized, catalog_normalized, cause, action
+                   item, bitrix_normalized, catalog_normalized, cause, action, first_seen_run_id,
+                   extract(epoch FROM first_seen_at)::float8
               FROM backstop.discrepancy WHERE run_id = \(runID) ORDER BY id
             """)
-        var out: [Discrepancy] = []
+        var out: [RunHistory.StoredFinding] = []
         while let row = try cursor.next() {
             guard let kind = row[0].flatMap(DiscrepancyKind.init(rawValue:)) else { continue }
-            out.append(
-                Discrepancy(
-                    kind: kind, entity: row[1], key: row[2] ?? "", field: row[3], item: row[9], bitrixValue: row[4],
-                    catalogValue: row[5], bitrixNormalized: row[10], catalogNormalized: row[11], parser: row[6],
-                    cause: row[12], probableCause: row[7], action: row[13],
-                    severity: row[8].flatMap(Discrepancy.Severity.init(rawValue:)) ?? .error))
+            let discrepancy = Discrepancy(
+                kind: kind, entity: row[1], key: row[2] ?? "", field: row[3], item: row[9], bitrixValue: row[4],
+                catalogValue: row[5], bitrixNormalized: row[10], catalogNormalized: row[11], parser: row[6],
+                cause: row[12], probableCause: row[7], action: row[13],
+                severity: row[8].flatMap(Discrepancy.Severity.init(rawValue:)) ?? .error)
+            var origin: RunHistory.Origin?
+            if let id = row[14].flatMap({ Int64($0) }), let at = row[15].flatMap({ Double($0) }) {
+                origin = RunHistory.Origin(runID: id, at: Date(timeIntervalSince1970: at))
+            }
+            out.append(RunHistory.StoredFinding(discrepancy: discrepancy, origin: origin))
         }
         return out
     }

@@ -86,13 +86,10 @@ func locateSchema() throws -> BackstopSchema {
     }
 }
 
-/// Runs scripts/localpg.sh with one verb, passing its output through and its exit status on.
+/// Runs scripts/localpg.sh with one verb, passing its output through and its exit status on. The script
+/// gets stdin, stdout and stderr only (``ChildProcess``), so the server it starts holds no pipe of ours.
 func runLocalPostgres(_ verb: String) throws {
     let script = try requireProjectPaths().localPostgresScript
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = [script.path, verb]
-    try process.run()
-    process.waitUntilExit()
-    if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+    let status = try ChildProcess.run("/bin/bash", [script.path, verb])
+    if status != 0 { throw ExitCode(status) }
 }

@@ -13,17 +13,19 @@ extension Backstop {
             discussion: """
                 Reads the Bitrix dump(s) and the live catalog, classifies every discrepancy, refreshes the \
                 visual-index bookkeeping and writes the reports to <report dir>/<run id>-nightly/ \
-                (report.json, report.md, backstop.prom, …). Dry run: nothing in the catalog changes; use \
-                `backstop apply` for that. Only one run per catalog at a time (a PostgreSQL advisory lock); a \
-                second one exits 75.
+                (report.html, report.md, report.json, discrepancies.ndjson, csv/<kind>.csv, metrics.prom, \
+                junit.xml). Each finding is marked new or persisting against the previous nightly run. Dry run: \
+                nothing in the catalog changes; use `backstop apply` for that. Only one run per catalog at a \
+                time (a PostgreSQL advisory lock); a second one exits 75 and names the run holding it.
 
-                Example (cron / systemd timer):
-                  backstop nightly --dump /backups/dbcvety-$(date +%F).sql.gz
+                Example (cron / systemd timer; deploy/ has both):
+                  backstop nightly --dump /backups/dbcvety-$(date +%F).sql.gz --max-seconds 10800
 
                 With --apply the run also applies the merge plan it makes (see `backstop apply`), unless the \
                 safety valve refuses it (exit 4).
 
-                Exit codes: 0 clean, 2 discrepancies found, 3 partial input, 4 apply refused, 1 failure, 75 locked.
+                Exit codes: 0 clean, 2 discrepancies found, 3 partial input, 4 apply refused, 1 error, 75 locked, \
+                124 stopped by --max-seconds.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -138,30 +140,25 @@ extension Backstop {
             if let embeddingService { configuration.images.embeddingService = embeddingService }
             if !formats.isEmpty { configuration.report.formats = formats.map(\.rawValue) }
             let formatList = try RunOptions.formats(configuration.report.formats)
+            let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
             let job = ReindexJob(
                 configuration: configuration, mode: full ? .full : .incremental, formats: formatList,
                 arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
                 outputDirectory: out.map { URL(fileURLWithPath: $0) }, exportDirectory: export.map { URL(fileURLWithPath: $0) },
-                progress: isatty(STDERR_FILENO) == 1 ? Self.printProgress : nil)
+                progress: { done, total in bar.update(Int64(done), of: Int64(total)) })
             let result: RunResult
             do {
+                defer { bar.finish() }
                 result = try job.run()
             } catch let error as PipelineError {
                 throw CLIError(error.description)
             } catch let error as StoreError {
                 throw CLIError(error.description)
             }
-            if let run = result.run, let reportDirectory = result.reportDirectory {
-                print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(reportDirectory.path)/report.md")
-            }
+            report(result)
             if result.status != .clean { throw ExitCode(result.status.rawValue) }
         }
 
-        /// `images 1234/4000` on one terminal line.
-        @Sendable static func printProgress(_ done: Int, _ total: Int) {
-            guard done == total || done % 97 == 0 else { return }
-            FileHandle.standardError.write(Data("\rimages \(done)/\(total)\(done == total ? "\n" : "")".utf8))
-        }
     }
 }
 
@@ -174,7 +171,7 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
     let job = RunJob(
         kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
-        outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply)
+        outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     let result: RunResult
     do {
         result = try job.run()
@@ -183,12 +180,22 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
     } catch let error as StoreError {
         throw CLIError(error.description)
     }
-    if let run = result.run, let reportDirectory = result.reportDirectory {
-        print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(reportDirectory.path)/report.md")
-    }
+    report(result)
     if let merge = result.merge {
         print("plan \(merge.plan.planID.map(String.init) ?? "-"): \(PlanPreview.summary(merge.plan))")
         if apply != nil { print("apply: \(PlanPreview.summary(merge))") }
     }
     return result.status
+}
+
+/// Prints how a job ended: who holds the lock (stderr), or the run and the URL of its report (stdout).
+func report(_ result: RunResult) {
+    if let holder = result.lockHolder {
+        FileHandle.standardError.write(Data("backstop: \(holder)\n".utf8))
+    }
+    if let run = result.run, let reportDirectory = result.reportDirectory {
+        let html = reportDirectory.appendingPathComponent("report.html")
+        let main = FileManager.default.fileExists(atPath: html.path) ? html : reportDirectory.appendingPathComponent("report.md")
+        print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(main.standardizedFileURL.absoluteString)")
+    }
 }

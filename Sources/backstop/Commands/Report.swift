@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackstopModel
+import BackstopPipeline
 import BackstopPostgres
 import BackstopReport
 import BackstopStore
@@ -9,11 +10,13 @@ extension Backstop {
     struct ReportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Re-render the reports of a recorded run from backstop.run and backstop.discrepancy.",
+            abstract: "Render the reports of a recorded run again, from backstop.run and backstop.discrepancy.",
             discussion: """
-                Useful after changing formats, or to get a report of an old run:
-                  backstop report                 the latest run, all formats, into its report folder
-                  backstop report --run 42 --format md --out /tmp/r42
+                Any run can be rendered again, in any format, with its stages, history (new, persisting and \\
+                resolved findings against the previous comparable run) and webhook health as recorded:
+                  backstop report                              the latest finished run, all formats, into its folder
+                  backstop report --run 42 --format html --out /tmp/r42
+                  backstop runs                                the run ids
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -33,15 +36,28 @@ extension Backstop {
             let connection = try global.connect(configuration, logger: logger)
             try locateSchema().requireCurrent(on: connection)
             let ledger = RunLedger(connection: connection)
-            let runs = try ledger.recent(limit: 200)
-            guard let record = run.map({ id in runs.first { $0.id == id } }) ?? runs.first(where: { $0.finishedAt != nil }) else {
-                throw CLIError(run.map { "no run \($0) in backstop.run" } ?? "no finished run in backstop.run yet")
+            let id: Int64
+            if let run {
+                id = run
+            } else {
+                guard let latest = try ledger.recent(limit: 200).first(where: { $0.finishedAt != nil }) else {
+                    throw CLIError("no finished run in backstop.run yet")
+                }
+                id = latest.id
             }
-            let discrepancies = try ledger.discrepancies(of: record.id)
+            let report: RunReport
+            do {
+                report = try ReportAssembler(ledger: ledger).report(of: id)
+            } catch let error as PipelineError {
+                throw CLIError(error.description)
+            }
             let names = formats.isEmpty ? configuration.report.formats : formats.map(\.rawValue)
-            let directory = URL(fileURLWithPath: out ?? record.reportDirectory ?? "\(configuration.report.directory)/\(record.id)-\(record.kind)")
-            let report = RunReport(run: record, stages: [], discrepancies: discrepancies, inputs: [:])
-            for url in try ReportWriter.write(report, formats: try RunOptions.formats(names), to: directory) { print(url.path) }
+            let directory = URL(
+                fileURLWithPath: out ?? report.run.reportDirectory
+                    ?? "\(configuration.report.directory)/\(String(format: "%06lld", id))-\(report.run.kind)")
+            for url in try ReportWriter.write(report, formats: try RunOptions.formats(names), to: directory) {
+                print(url.path)
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
     var logLevel: LogLevelArgument = .notice
 
+    @Option(name: .long, help: ArgumentHelp("Log format on stderr: human, or json (one object per line). Secrets are redacted in both.", valueName: "format"))
+    var logFormat: LogFormatArgument = .human
+
     /// Loads the configuration (file, environment) and applies the flags.
     func loadConfiguration() throws -> BackstopConfiguration {
         var configuration: BackstopConfiguration
@@ -42,7 +45,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// A logger for `label` at the chosen level, writing to stderr.
     func makeLogger(_ label: String = "backstop") -> Logger {
-        LoggingBootstrap.once(level: logLevel.level)
+        LoggingBootstrap.once(level: logLevel.level, format: logFormat)
         var logger = Logger(label: label)
         logger.logLevel = logLevel.level
         return logger
@@ -78,19 +81,15 @@ enum LogLevelArgument: String, ExpressibleByArgument, CaseIterable {
 enum LoggingBootstrap {
     nonisolated(unsafe) private static var done = false  // only touched from the main task before any work
 
-    static func once(level: Logger.Level) {
+    static func once(level: Logger.Level, format: LogFormatArgument) {
         guard !done else { return }
         done = true
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in BackstopLogHandler(label: label, format: format, level: level) }
     }
 }
 
 /// An error the CLI prints as one line (no usage text), exiting with status 1.
 struct CLIError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    init(_ description: String) { self.description = Redaction.redact(description) }
 }

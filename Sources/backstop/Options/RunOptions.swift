@@ -33,6 +33,16 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("format"), help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
     var formats: [ReportFormatArgument] = []
 
+    @Option(help: ArgumentHelp(
+        "Stop after this many seconds with a partial but valid report (run status timed_out, exit code 124).",
+        valueName: "seconds"))
+    var maxSeconds: Double?
+
+    /// Rejects a negative time limit.
+    func validate() throws {
+        if let maxSeconds, !(maxSeconds >= 0) { throw ValidationError("--max-seconds must be 0 or more") }
+    }
+
     /// Applies these flags over the configuration.
     func apply(to configuration: inout BackstopConfiguration) {
         if !dumps.isEmpty { configuration.bitrix.dumps = dumps }
@@ -53,16 +63,20 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// `--format` values: the formats that exist (HTML and CSV are not built yet).
+/// `--format` values: `json` (report.json), `ndjson` (discrepancies.ndjson), `md` (report.md), `html`
+/// (report.html), `csv` (csv/<kind>.csv), `prom` (metrics.prom), `junit` (junit.xml).
 enum ReportFormatArgument: String, ExpressibleByArgument, CaseIterable {
-    case json, ndjson, md, prom
+    case json, ndjson, md, html, csv, prom, junit
 
     var format: any ReportFormat {
         switch self {
         case .json: return .json
         case .ndjson: return .ndjson
         case .md: return .markdown
+        case .html: return .html
+        case .csv: return .csv
         case .prom: return .prometheus
+        case .junit: return .junit
         }
     }
 }

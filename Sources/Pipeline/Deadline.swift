@@ -1,0 +1,45 @@
+import Foundation
+
+/// The time limit of a run (`--max-seconds`), measured on the monotonic clock from the job's start. Long
+/// stages check it between chunks of work; an expired deadline stops the run with a partial but valid
+/// report (run status `timed_out`, exit code 124).
+public struct Deadline: Sendable, CustomStringConvertible {
+    /// The limit in seconds; `nil` means none.
+    public let seconds: Double?
+    /// The monotonic start, in nanoseconds.
+    let start: UInt64
+
+    /// Starts a deadline now.
+    public init(seconds: Double?) {
+        self.seconds = seconds
+        self.start = DispatchTime.now().uptimeNanoseconds
+    }
+
+    /// No time limit.
+    public static var none: Deadline { Deadline(seconds: nil) }
+
+    /// Seconds since the start.
+    public var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds &- start) / 1e9 }
+
+    /// Whether the limit has passed.
+    public var isExpired: Bool {
+        guard let seconds else { return false }
+        return elapsed >= seconds
+    }
+
+    /// `--max-seconds 600`, or `no time limit`.
+    public var description: String {
+        guard let seconds else { return "no time limit" }
+        return "--max-seconds \(seconds.rounded() == seconds ? String(Int64(seconds)) : String(seconds))"
+    }
+}
+
+/// Thrown inside a stage when the run's ``Deadline`` has passed: the stage is recorded as `stopped`.
+struct DeadlineReached: Error, CustomStringConvertible {
+    /// The stage that was running.
+    var stage: String
+    /// What it had done.
+    var progress: String
+
+    var description: String { "stopped by the time limit during \(stage) (\(progress))" }
+}

@@ -1,0 +1,97 @@
+public import BackstopModel
+public import BackstopExtract
+public import Foundation
+
+/// How long changes took to reach the catalog: for each row matched on both sides with a time on both,
+/// catalog `updated_at` minus the Bitrix change time (`b_iblock_element.TIMESTAMP_X` for products,
+/// `b_sale_order.DATE_UPDATE` for orders), in seconds. A negative sample means the catalog row is older
+/// than Bitrix's last change: that change never arrived.
+public struct SyncLatency: Sendable {
+    /// The zone Bitrix's wall-clock times are in (`bitrix.time_zone`).
+    public var bitrixTimeZone: TimeZone
+    /// The zone the catalog's `timestamp` columns are in (`catalog.time_zone`).
+    public var catalogTimeZone: TimeZone
+
+    /// Creates a measurement with both zones.
+    public init(bitrixTimeZone: TimeZone, catalogTimeZone: TimeZone) {
+        self.bitrixTimeZone = bitrixTimeZone
+        self.catalogTimeZone = catalogTimeZone
+    }
+
+    /// How the clocks are read, for the report.
+    public var clock: String {
+        bitrixTimeZone.identifier == catalogTimeZone.identifier
+            ? "both sides read as \(bitrixTimeZone.identifier) wall-clock time"
+            : "Bitrix read as \(bitrixTimeZone.identifier), the catalog as \(catalogTimeZone.identifier)"
+    }
+
+    /// Latency samples of the products of `shopID` matched by id.
+    ///
+    /// - Complexity: O(n + m) for inputs in id order (as the readers deliver them).
+    public func products(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], shopID: Int64) -> [Int64] {
+        var byID: [Int64: String] = [:]
+        byID.reserveCapacity(catalog.count)
+        for c in catalog where c.shopID == shopID { if let t = c.updatedAt { byID[c.id] = t } }
+        var samples: [Int64] = []
+        for b in bitrix where b.shopID == shopID {
+            guard let changed = b.updatedAt, let synced = byID[b.id] else { continue }
+            if let sample = seconds(bitrix: changed, catalog: synced) { samples.append(sample) }
+        }
+        return samples
+    }
+
+    /// Latency samples of the orders of `shopID` linked on both sides (`bitrix_order_id`, else `railway-N`).
+    public func orders(bitrix: [CanonicalOrder], catalog: [CatalogOrder], shopID: Int64) -> [Int64] {
+        var byBitrixID: [Int64: String] = [:]
+        var byCatalogID: [Int64: String] = [:]
+        for record in catalog where record.order.shopID == shopID {
+            guard let t = record.order.updatedAt else { continue }
+            if let id = record.order.bitrixID { byBitrixID[id] = t }
+            if let id = record.order.catalogID { byCatalogID[id] = t }
+        }
+        var samples: [Int64] = []
+        for b in bitrix {
+            guard let changed = b.updatedAt else { continue }
+            let synced = b.bitrixID.flatMap { byBitrixID[$0] } ?? b.catalogID.flatMap { byCatalogID[$0] }
+            guard let synced, let sample = seconds(bitrix: changed, catalog: synced) else { continue }
+            samples.append(sample)
+        }
+        return samples
+    }
+
+    /// Catalog time minus Bitrix time in seconds, each read in its zone; `nil` when either is not
+    /// `YYYY-MM-DD HH:MM:SS` text.
+    public func seconds(bitrix: String, catalog: String) -> Int64? {
+        guard let b = Self.epochSeconds(bitrix, in: bitrixTimeZone), let c = Self.epochSeconds(catalog, in: catalogTimeZone)
+        else { return nil }
+        return c - b
+    }
+
+    /// Seconds since 1970 of wall-clock text (`2025-10-25 03:00:00`, fractions ignored) in `zone`.
+    public static func epochSeconds(_ text: String, in zone: TimeZone) -> Int64? {
+        let b = Array(text.utf8.prefix(19))
+        guard b.count == 19 else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var v: Int64 = 0
+            for i in range {
+                let d = b[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                v = v * 10 + Int64(d)
+            }
+            return v
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        // Days from the civil date (H. Hinnant's algorithm), then the zone's offset at that moment.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let naive = days * 86_400 + hour * 3600 + minute * 60 + second
+        let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(naive)))
+        return naive - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(naive - Int64(offset)))))
+    }
+}

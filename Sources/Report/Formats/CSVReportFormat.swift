@@ -1,0 +1,77 @@
+public import BackstopModel
+import BackstopStore
+
+/// `csv/<kind>.csv`: one RFC 4180 file per discrepancy kind (every kind, so a script can rely on the file),
+/// with a fixed header per kind and every row as wide as its header; CRLF line ends, UTF-8 without BOM.
+/// Fields that a spreadsheet would run as a formula are prefixed with `'`.
+public struct CSVReportFormat: ReportFormat {
+    /// Creates the format.
+    public init() {}
+
+    /// The folder of the files: `csv`.
+    public var fileName: String { "csv" }
+
+    /// The columns of a kind's file, in order.
+    public static func columns(for kind: DiscrepancyKind) -> [String] {
+        var columns = ["run_id", "kind", "entity", "key"]
+        if hasField(kind) { columns.append("field") }
+        if hasItem(kind) { columns.append("item") }
+        columns += [
+            "bitrix", "catalog", "bitrix_normalized", "catalog_normalized", "rule", "cause", "probable_cause",
+            "webhook_failure", "action", "severity", "state", "first_seen_run", "first_seen_at",
+        ]
+        return columns
+    }
+
+    /// Kinds about a whole row's existence carry no field.
+    static func hasField(_ kind: DiscrepancyKind) -> Bool {
+        ![.productMissing, .productOrphan, .orderMissing, .orderOrphan, .orderItemMissing, .orderItemExtra].contains(kind)
+    }
+
+    /// Item-level kinds name the order line's product.
+    static func hasItem(_ kind: DiscrepancyKind) -> Bool {
+        [.orderItemMissing, .orderItemExtra, .orderItemField, .orderDanglingProduct].contains(kind)
+    }
+
+    /// The file of one kind.
+    public func render(kind: DiscrepancyKind, of report: RunReport, into out: inout [UInt8]) {
+        func row(_ fields: [String?]) {
+            out.append(contentsOf: fields.map(ReportText.csvField).joined(separator: ",").utf8)
+            out.append(contentsOf: [0x0D, 0x0A])
+        }
+        row(Self.columns(for: kind))
+        let field = Self.hasField(kind)
+        let item = Self.hasItem(kind)
+        for d in report.discrepancies where d.kind == kind {
+            var fields: [String?] = [String(report.run.id), d.kind.rawValue, d.entity, d.key]
+            if field { fields.append(d.field) }
+            if item { fields.append(d.item) }
+            let origin = report.history?.origin(of: d)
+            fields += [
+                d.bitrixValue, d.catalogValue, d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause,
+                report.webhookFailure(of: d)?.rawValue, d.action, d.severity.rawValue, report.state(of: d)?.rawValue,
+                origin.map { String($0.runID) }, origin.map { ReportText.iso8601($0.at) },
+            ]
+            row(fields)
+        }
+    }
+
+    /// Every kind's file under `csv/`.
+    public func files(for report: RunReport) -> [ReportFile] {
+        DiscrepancyKind.allCases.sorted().map { kind in
+            var bytes: [UInt8] = []
+            render(kind: kind, of: report, into: &bytes)
+            return ReportFile(path: "\(fileName)/\(kind.rawValue).csv", bytes: bytes)
+        }
+    }
+
+    /// Every kind's file one after another (a preview; the files are what is written).
+    public func render(_ report: RunReport, into out: inout [UInt8]) {
+        for file in files(for: report) { out += file.bytes }
+    }
+}
+
+extension ReportFormat where Self == CSVReportFormat {
+    /// The per-kind CSV files.
+    public static var csv: CSVReportFormat { CSVReportFormat() }
+}

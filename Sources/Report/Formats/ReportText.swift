@@ -1,0 +1,156 @@
+import BackstopModel
+import BackstopStore
+import Foundation
+
+/// Text helpers every format shares: dates, durations, numbers, and the escapers of each output language.
+enum ReportText {
+    /// RFC 3339 UTC text of a date (`2026-11-22T02:30:00Z`).
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// `2026-11-22 02:30` (UTC), for tables.
+    static func shortDate(_ date: Date) -> String {
+        let text = iso8601(date)
+        return String(text.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    /// Seconds with three decimals, locale-free (`1.500`).
+    static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// A span for people: `45 s`, `12 min`, `3 h 5 min`, `4 d 2 h`.
+    static func span(seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min" }
+        if s < 86_400 { return s % 3600 / 60 == 0 ? "\(s / 3600) h" : "\(s / 3600) h \(s % 3600 / 60) min" }
+        return s % 86_400 / 3600 == 0 ? "\(s / 86_400) d" : "\(s / 86_400) d \(s % 86_400 / 3600) h"
+    }
+
+    /// How long a persisting finding has been open at this run's start: `since run 3 (2026-11-20 02:30), 2 d`.
+    static func openSince(_ origin: RunHistory.Origin, runStartedAt: Date) -> String {
+        "run \(origin.runID) (\(shortDate(origin.at))), \(span(seconds: Int64(runStartedAt.timeIntervalSince(origin.at))))"
+    }
+
+    // MARK: Escapers
+
+    /// HTML text and attribute escaping: `& < > " '`.
+    static func html(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\u{0}"..."\u{8}", "\u{B}", "\u{C}", "\u{E}"..."\u{1F}", "\u{7F}":
+                out += "\u{FFFD}"  // control characters are not allowed in HTML text
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// XML 1.0 text and attribute escaping; characters XML 1.0 cannot carry become U+FFFD.
+    static func xml(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t": out += "&#9;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            case "\u{0}"..."\u{1F}", "\u{FFFE}", "\u{FFFF}": out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A Markdown table cell: `|` escaped, line breaks shown as ⏎; backticks, brackets (links) and angle
+    /// brackets (HTML) neutralised; cut at `limit` characters; `—` for none, `""` for empty text.
+    static func markdownCell(_ text: String?, limit: Int = 80) -> String {
+        guard let text else { return "—" }
+        var out = ""
+        for character in text {
+            switch character {
+            case "|": out += "\\|"
+            case "\n", "\r\n", "\r": out += "⏎"
+            case "\\": out += "\\\\"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "`": out += "\\`"
+            case "[", "]": out += "\\\(character)"
+            default:
+                if character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    out += "\u{FFFD}"  // a control character has no place in a report
+                } else {
+                    out.append(character)
+                }
+            }
+        }
+        if text.isEmpty { return "\"\"" }
+        return out.count > limit ? String(out.prefix(limit)) + "…" : out
+    }
+
+    /// A Markdown code span (`` `text` ``) outside tables: the fence is longer than any backtick run inside,
+    /// line breaks show as ⏎, control characters as U+FFFD; nothing else needs escaping in a code span.
+    static func markdownCode(_ text: String) -> String {
+        var longest = 0
+        var run = 0
+        var body = ""
+        for character in text {
+            if character == "`" { run += 1; longest = max(longest, run) } else { run = 0 }
+            switch character {
+            case "\n", "\r\n", "\r": body += "⏎"
+            default:
+                if character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    body += "\u{FFFD}"
+                } else {
+                    body.append(character)
+                }
+            }
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = body.hasPrefix("`") || body.hasSuffix("`") ? " " : ""
+        return fence + pad + body + pad + fence
+    }
+
+    /// An RFC 4180 field: quoted when it holds a comma, a quote, CR or LF (quotes doubled), else as is.
+    /// A field that starts with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` so a spreadsheet never
+    /// runs it as a formula (OWASP CSV injection).
+    static func csvField(_ text: String?) -> String {
+        guard var text else { return "" }
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
+            Double(text) == nil
+        {
+            text = "'" + text
+        }
+        let needsQuotes = text.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A Prometheus label value: `\`, `"` and line feeds escaped (text exposition format).
+    static func promLabel(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
