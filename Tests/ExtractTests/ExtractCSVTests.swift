@@ -108,10 +108,34 @@ import Testing
             records[0].count == CanonicalProduct.csvHeader.count && records[1].count == CanonicalOrder.csvHeader.count)
         #expect(
             records[0] == [
-                "5", nil, "Розы, 25 шт", "1250050", "true", nil, nil, nil, nil, nil, #"["a.jpg","b.jpg"]"#, nil,
+                "5", nil, "Розы, 25 шт", "1250050", "true", nil, nil, nil, nil, nil, #"["a.jpg","b.jpg"]"#, nil, nil,
             ])
         #expect(records[1][4] == "IN_DELIVERY")
         #expect(records[1][17] == #"[{"name":"x","price":100,"productID":5,"quantityTenThousandths":10000}]"#)
+    }
+
+    /// Every header column is one of the entity's fields: an entity with every field set fills every cell
+    /// (a field the model drops leaves its column empty here; one it adds is an error above).
+    @Test func everyHeaderColumnIsAField() throws {
+        var out: [UInt8] = []
+        var products = EntityCSV.writer(for: CanonicalProduct.self)
+        try EntityCSV.write(
+            CanonicalProduct(
+                id: 1, shopID: 2, name: "n", price: Kopecks(3), enabled: false, type: .flowers, width: 4, height: 5,
+                description: "d", image: "i", images: ["i"], createdAt: "c", updatedAt: "u"),
+            with: &products, into: &out)
+        var orders = EntityCSV.writer(for: CanonicalOrder.self)
+        try EntityCSV.write(
+            CanonicalOrder(
+                bitrixID: 1, catalogID: 2, shopID: 3, bitrixStatus: "F", status: .paid, total: Kopecks(4),
+                deliveryCost: Kopecks(5), currency: "KZT", userID: 6, customerName: "c", phone: "p", recipientName: "r",
+                recipientPhone: "q", deliveryAddress: "a", items: [], createdAt: "c", subtotal: Kopecks(7),
+                deliveryDate: "d", pickup: true, updatedAt: "u"),
+            with: &orders, into: &out)
+        var users = EntityCSV.writer(for: CanonicalUser.self)
+        try EntityCSV.write(
+            CanonicalUser(id: 1, login: "l", name: "n", email: "e", phone: "p", active: true), with: &users, into: &out)
+        for record in Self.records(Data(out)) { #expect(!record.contains(nil), "\(record)") }
     }
 
     /// A field outside the header is an error and writes nothing; so is a record of another width.

@@ -8,10 +8,10 @@ public protocol CSVEntity: Encodable {
 }
 
 extension CanonicalProduct: CSVEntity {
-    /// `id` … `createdAt`.
+    /// `id` … `updatedAt`.
     public static let csvHeader = [
         "id", "shopID", "name", "price", "enabled", "type", "width", "height", "description", "image", "images",
-        "createdAt",
+        "createdAt", "updatedAt",
     ]
 }
 
