@@ -1,3 +1,4 @@
+import BackstopModel
 import CBLAS
 
 /// Backstop's own image embedding: ``ImageDescriptor`` values, centred on the catalog's mean, projected

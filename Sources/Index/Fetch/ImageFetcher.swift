@@ -1,3 +1,4 @@
+import BackstopModel
 import Foundation
 import Synchronization
 

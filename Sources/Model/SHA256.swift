@@ -1,6 +1,7 @@
-/// SHA-256 (FIPS 180-4) of a byte buffer: the content address of the image cache and the "did the image
+/// SHA-256 (FIPS 180-4) of a byte buffer: the content address of the image cache, the "did the image
 /// bytes change?" test of an incremental reindex. Foundation on Linux has no digest API and the project
-/// links no crypto library; this is the plain specification, checked against the NIST test vectors.
+/// links no crypto library; this is the plain specification, checked against the NIST test vectors. Also the
+/// Content-Security-Policy hashes of `report.html`'s inline script and style.
 public enum SHA256 {
     static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
