@@ -111,13 +111,14 @@ struct RunReportsTests {
             try first.run()
             defer { if first.isRunning { first.terminate() } }
 
-            // Wait until run 1 is running and has announced itself on its session.
+            // Wait until run 1 is running and has announced itself on its session (in this database: tests
+            // running at the same time have a run 1 of their own).
             let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
             defer { connection.close() }
             var announced = false
             for _ in 0..<300 where !announced {
                 let rows = try connection.execute(
-                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'backstop nightly run 1'")
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'backstop nightly run 1' AND datname = current_database()")
                 announced = rows.rowCount == 1
                 if !announced { usleep(100_000) }
             }
