@@ -94,10 +94,15 @@ CONF
     if running; then
         echo "localpg: already running on port $(port) ($dir)" >&2
     else
+        # One start at a time on this machine (tests start private clusters in parallel): two starting
+        # together could both find the same port free. The server never inherits the lock (9>&-).
+        exec 9>"${TMPDIR:-/tmp}/backstop-localpg.lock"
+        flock 9
         # The port may have been taken by something else since the last start.
         if ! port_free "$(port)"; then choose_port > "$dir/port"; fi
-        as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o "-p $(port)" start >/dev/null \
-            || { tail -n 20 "$data/server.log" >&2; die "the server did not start"; }
+        as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 -o "-p $(port)" start >/dev/null 9>&- \
+            || { exec 9>&-; tail -n 20 "$data/server.log" >&2; die "the server did not start"; }
+        exec 9>&-
         echo "localpg: started on 127.0.0.1:$(port), socket $sock" >&2
     fi
     if ! "$bin/psql" -X -q -h "$sock" -p "$(port)" -U postgres -d postgres -tAc \
