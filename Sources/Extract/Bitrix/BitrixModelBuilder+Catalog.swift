@@ -105,7 +105,6 @@ extension BitrixModelBuilder {
                 source: "b_catalog_group", key: baseGroups.map(String.init).joined(separator: ","), field: "BASE",
                 reason: "several base price groups; using the first"))
         }
-        let wanted = wantedProperties
         func values(_ reference: BitrixConfiguration.PropertyReference) -> [Int64: [PropertyValue]] {
             guard let id = reference.id ?? propertyCodes.first(where: { $0.value == reference.code })?.key else { return [:] }
             return Dictionary(grouping: (propertyValues[id] ?? []).sorted { $0.id < $1.id }, by: \.elementID)
@@ -117,7 +116,7 @@ extension BitrixModelBuilder {
         let catalogWidths = values(configuration.catalogWidthProperty)
         let catalogHeights = values(configuration.catalogHeightProperty)
         let gallery = values(configuration.galleryProperty)
-        if wanted.unresolved {
+        if propertyCodesUnresolved {
             logger.debug("bitrix property codes not found in b_iblock_property", metadata: ["bitrix.codes": "\(propertyReferences.map(\.code))"])
         }
 

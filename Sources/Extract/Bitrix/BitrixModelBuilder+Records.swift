@@ -125,23 +125,6 @@ enum TableHandler {
         }
     }
 
-    /// The table this handler reads (`nil` for other tables).
-    var table: String? {
-        switch self {
-        case .element: "b_iblock_element"
-        case .propertyValue: "b_iblock_element_property"
-        case .property: "b_iblock_property"
-        case .price: "b_catalog_price"
-        case .group: "b_catalog_group"
-        case .file: "b_file"
-        case .order: "b_sale_order"
-        case .basket: "b_sale_basket"
-        case .orderPropValue: "b_sale_order_props_value"
-        case .orderProp: "b_sale_order_props"
-        case .user: "b_user"
-        case .other: nil
-        }
-    }
 }
 
 struct ElementColumns {
