@@ -94,7 +94,9 @@ let package = Package(
         // MARK: The synthetic cvety world (its own executable, so the product CLI stays clean)
         .target(
             name: "BackstopWorldGen",
-            dependencies: ["BackstopModel", "BackstopPostgres", "CZlib", "CImageCodecs", logging, subprocess, systemPackage],
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "CZlib", "CImageCodecs", logging, subprocess, systemPackage,
+            ],
             path: "Sources/WorldGen"
         ),
         .executableTarget(name: "worldgen", dependencies: ["BackstopWorldGen", argumentParser, logging]),
@@ -113,7 +115,9 @@ let package = Package(
         // scripts/bench/40-apply.sh
         .executableTarget(
             name: "ApplyBench",
-            dependencies: ["BackstopExtract", "BackstopModel", "BackstopPipeline", "BackstopPostgres", "BackstopStore", logging]
+            dependencies: [
+                "BackstopExtract", "BackstopModel", "BackstopPipeline", "BackstopPostgres", "BackstopStore", logging,
+            ]
         ),
         // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
         .executableTarget(name: "DumpFuzz", dependencies: ["BackstopExtract", logging]),
@@ -127,14 +131,19 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["BackstopModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["BackstopPostgres", "BackstopTestSupport"]),
         .testTarget(
-            name: "ExtractTests", dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport", inMemoryLogging],
+            name: "ExtractTests",
+            dependencies: ["BackstopExtract", "BackstopModel", "BackstopTestSupport", inMemoryLogging],
             // The SQL that scripts/test.d/05-dump-fixtures.sh turns into dump fixtures (not a resource).
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "ReconcileTests", dependencies: ["BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
+        .testTarget(
+            name: "ReconcileTests",
+            dependencies: ["BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport"]),
         .testTarget(
             name: "IndexTests",
-            dependencies: ["BackstopIndex", "BackstopModel", "BackstopExtract", "BackstopPostgres", "BackstopTestSupport"]),
+            dependencies: [
+                "BackstopIndex", "BackstopModel", "BackstopExtract", "BackstopPostgres", "BackstopTestSupport",
+            ]),
         .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
         // BackstopIndex decodes report.html's screenshot (libpng) in the browser test.
         .testTarget(
@@ -142,7 +151,8 @@ let package = Package(
             dependencies: ["BackstopReport", "BackstopStore", "BackstopModel", "BackstopIndex", "BackstopTestSupport"],
             exclude: ["Snapshots"]
         ),
-        .testTarget(name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
+        .testTarget(
+            name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]

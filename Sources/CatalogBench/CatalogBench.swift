@@ -77,11 +77,13 @@ struct CatalogBench {
             if mode == "reference" {
                 var collected: [ReferenceProduct] = []
                 collected.reserveCapacity(1 << 20)
-                let cursor = try reader.rows("SELECT * FROM reference_product", source: "reference_product", fields: 6) { row, _ in
+                let cursor = try reader.rows("SELECT * FROM reference_product", source: "reference_product", fields: 6)
+                { row, _ in
                     ReferenceProduct(
                         id: try row.required(0, row.int64), shopID: try row.required(1, row.int32),
                         name: row.string(2) ?? "", price: try row.required(3, row.int64),
-                        enabled: try row.required(4, row.bool), updatedAtMicros: try row.required(5, row.timestampMicros))
+                        enabled: try row.required(4, row.bool),
+                        updatedAtMicros: try row.required(5, row.timestampMicros))
                 }
                 while let product = try cursor.next() {
                     rows += 1
@@ -93,7 +95,8 @@ struct CatalogBench {
                 while let record = try cursor.next() {
                     rows += 1
                     images += record.imageRows.count
-                    checksum &+= record.product.id &+ (record.product.price?.value ?? 0)
+                    checksum &+=
+                        record.product.id &+ (record.product.price?.value ?? 0)
                         &+ Int64(record.product.name.utf8.count) &+ Int64(record.updatedAt?.utf8.count ?? 0)
                     if rows & 0xFFFF == 1 { try sampleImageBackend() }
                 }
@@ -110,9 +113,10 @@ struct CatalogBench {
             let clientCPU = processCPUSeconds() - startedCPU
             let productBackendCPU = (backendCPUSeconds(pid: backend) ?? 0) - startedBackend
             if mode == "aggregated" { try connection.execute("COMMIT") }
-            runs.append(Run(
-                wall: wall, clientCPU: clientCPU, productBackendCPU: productBackendCPU,
-                imageBackendCPU: imageBackendLast - imageBackendStart))
+            runs.append(
+                Run(
+                    wall: wall, clientCPU: clientCPU, productBackendCPU: productBackendCPU,
+                    imageBackendCPU: imageBackendLast - imageBackendStart))
         }
         func best(_ key: (Run) -> Double) -> Double { runs.map(key).min() ?? 0 }
         func rate(_ seconds: Double) -> Int { seconds > 0 ? Int(Double(rows) / seconds) : 0 }

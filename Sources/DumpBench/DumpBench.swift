@@ -2,7 +2,7 @@ import BackstopExtract
 import Foundation
 import Logging
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The dump reader benchmark driver (scripts/bench/10-dump.sh): reads a dump, materialising the rows of

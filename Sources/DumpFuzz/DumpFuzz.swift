@@ -1,7 +1,7 @@
 import BackstopExtract
 import Logging
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// libFuzzer entry point: the input is a dump; read every event, in small chunks so tokens straddle
@@ -26,10 +26,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-private typealias RunDriver = @convention(c) (
-    UnsafeMutablePointer<Int32>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
+private typealias RunDriver =
+    @convention(c) (
+        UnsafeMutablePointer<Int32>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
+    ) -> Int32
 
 /// The executable's entry (SwiftPM aliases `main` to it, also over libFuzzer's own `main`): hands
 /// control to libFuzzer's driver, looked up at run time so a plain `swift build` still links.

@@ -31,7 +31,8 @@ case "allpairs":
     var result: SimilarityResult?
     let time = seconds { result = SimilaritySearch.selfJoin(matrix, k: 11) }
     let selfTop = result!.neighbors.enumerated().filter { $0.element.first.map { $0.score < 0.99 } ?? false }.count
-    print("""
+    print(
+        """
         {"n": \(n), "d": \(d), "k": 10, "seconds": \(time), \
         "effective_gflops": \(2.0 * Double(n) * Double(n) * Double(d) / time / 1e9), \
         "performed_gflops": \(Double(n) * Double(n) * Double(d) / time / 1e9), "rows_without_near_self": \(selfTop)}
@@ -44,12 +45,15 @@ case "sgemm":
     var best = Double.infinity
     for _ in 0..<11 {
         let t = seconds {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(nn), Int32(k), 1, a, Int32(k), b,
-                        Int32(nn), 0, &c, Int32(nn))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(nn), Int32(k), 1, a, Int32(k), b,
+                Int32(nn), 0, &c, Int32(nn))
         }
         best = min(best, t)
     }
-    print("{\"m\": \(m), \"n\": \(nn), \"k\": \(k), \"best_seconds\": \(best), \"gflops\": \(2.0 * Double(m * nn * k) / best / 1e9)}")
+    print(
+        "{\"m\": \(m), \"n\": \(nn), \"k\": \(k), \"best_seconds\": \(best), \"gflops\": \(2.0 * Double(m * nn * k) / best / 1e9)}"
+    )
 case "images":
     let folder = arguments[2]
     let specs = try Data(contentsOf: URL(fileURLWithPath: folder + "/specs.jsonl"))
@@ -68,7 +72,8 @@ case "images":
     var fitDescriptors: [[Float]] = []
     for url in urls.prefix(3000) {
         let image = try fetcher.fetch(url).get()
-        fitDescriptors.append(ImageDescriptor.describe(try ImageDecoder.decode(image.bytes, minWidth: 48, minHeight: 60)))
+        fitDescriptors.append(
+            ImageDescriptor.describe(try ImageDecoder.decode(image.bytes, minWidth: 48, minHeight: 60)))
     }
     let model = try LocalEmbeddingModel.fit(descriptors: fitDescriptors)
     let workers = ProcessInfo.processInfo.activeProcessorCount
@@ -81,7 +86,9 @@ case "images":
             _ = model.embed(decoded)
         }
     }
-    print("{\"images\": \(urls.count), \"seconds\": \(time), \"images_per_second\": \(Double(urls.count) / time), \"workers\": \(workers)}")
+    print(
+        "{\"images\": \(urls.count), \"seconds\": \(time), \"images_per_second\": \(Double(urls.count) / time), \"workers\": \(workers)}"
+    )
 default:
     FileHandle.standardError.write(Data("usage: IndexBench allpairs N | sgemm | images FOLDER\n".utf8))
     exit(64)

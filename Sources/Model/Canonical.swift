@@ -185,7 +185,9 @@ public struct CanonicalUser: Sendable, Hashable, Codable {
     public var active: Bool
 
     /// Creates a user.
-    public init(id: Int64, login: String, name: String? = nil, email: String? = nil, phone: String? = nil, active: Bool = true) {
+    public init(
+        id: Int64, login: String, name: String? = nil, email: String? = nil, phone: String? = nil, active: Bool = true
+    ) {
         self.id = id
         self.login = login
         self.name = name

@@ -91,7 +91,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .failure: return "failed; nothing was applied"
         case .drift: return "completed, discrepancies found"
         case .partial: return "completed on partial input (--allow-partial); findings incomplete"
-        case .refused: return "apply refused by the safety valve (partial input, other catalog, threshold); nothing changed"
+        case .refused:
+            return "apply refused by the safety valve (partial input, other catalog, threshold); nothing changed"
         case .usage: return "bad command line or configuration"
         case .locked: return "another Backstop run holds the lock on this catalog"
         case .timedOut: return "stopped by --max-seconds; the report is partial but valid"

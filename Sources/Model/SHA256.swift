@@ -25,7 +25,9 @@ public enum SHA256 {
         func block(_ data: UnsafeBufferPointer<UInt8>, _ offset: Int) {
             for t in 0..<16 {
                 let o = offset + 4 * t
-                w[t] = unsafe UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8 | UInt32(data[o + 3])
+                w[t] =
+                    unsafe UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8
+                    | UInt32(data[o + 3])
             }
             for t in 16..<64 {
                 let x = w[t - 15]
@@ -65,7 +67,9 @@ public enum SHA256 {
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
         let bits = UInt64(bytes.count) &* 8
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+        }
         unsafe tail.withUnsafeBufferPointer { data in
             var offset = 0
             while offset < data.count {

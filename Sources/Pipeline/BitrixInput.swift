@@ -16,9 +16,11 @@ enum BitrixInput {
         deadline: Deadline = .none, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
-            throw PipelineError(.configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
+            throw PipelineError(
+                .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
-        let builder = BitrixModelBuilder(configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
+        let builder = BitrixModelBuilder(
+            configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
         var completedAt: String?
         var partial = false
         var rows = 0
@@ -42,7 +44,9 @@ enum BitrixInput {
                     rows += 1
                     if rows & 0x3FFF == 0 {
                         if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
-                        if deadline.isExpired { throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read") }
+                        if deadline.isExpired {
+                            throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read")
+                        }
                     }
                 case .end(.complete):
                     if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
@@ -52,7 +56,9 @@ enum BitrixInput {
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
                 default:
-                    if deadline.isExpired { throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read") }
+                    if deadline.isExpired {
+                        throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read")
+                    }
                 }
             }
         }
@@ -68,7 +74,8 @@ enum BitrixInput {
         let summary =
             "\(configuration.bitrix.dumps.count) dump(s), \(bytes / 1024) KiB, \(rows) rows read: "
             + "\(model.products.count) products, \(model.orders.count) orders, \(model.users.count) users, "
-            + "\(model.problems.count) problems; snapshot \(model.snapshot.explanation)" + (partial ? " (PARTIAL: the dump is truncated)" : "")
+            + "\(model.problems.count) problems; snapshot \(model.snapshot.explanation)"
+            + (partial ? " (PARTIAL: the dump is truncated)" : "")
         return Snapshot(model: model, summary: summary, partial: partial)
     }
 

@@ -6,11 +6,14 @@ public import Logging
 /// Catalog-side input of a run: the upstream tables through binary COPY.
 public enum CatalogInput {
     /// Opens the configured catalog connection, naming where the connection settings came from on failure.
-    public static func connect(_ configuration: BackstopConfiguration, logger: Logger) throws(PipelineError) -> PGConnection {
+    public static func connect(_ configuration: BackstopConfiguration, logger: Logger) throws(PipelineError)
+        -> PGConnection
+    {
         do {
             return try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
         } catch {
-            throw PipelineError(.connection, "cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
+            throw PipelineError(
+                .connection, "cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
         }
     }
 
@@ -33,7 +36,9 @@ public enum CatalogInput {
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
     /// Rows are counted on a ``ProgressBar``; past the `deadline` the read stops with ``DeadlineReached``.
-    static func load(connection: PGConnection, shopID: Int64, deadline: Deadline = .none, logger: Logger) throws -> Snapshot {
+    static func load(connection: PGConnection, shopID: Int64, deadline: Deadline = .none, logger: Logger) throws
+        -> Snapshot
+    {
         let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
         defer { progress.finish() }
         var rows: Int64 = 0
@@ -76,9 +81,11 @@ public enum CatalogInput {
                 throw error
             }
         }
-        let sequence = try CatalogReader(connection: connection, logger: logger).serialSequence(table: "product", column: "id")
+        let sequence = try CatalogReader(connection: connection, logger: logger).serialSequence(
+            table: "product", column: "id")
         let referenced = Set(orders.compactMap(\.order.bitrixID))
-        let summary = "\(products.count) catalog products, \(orders.count) orders"
+        let summary =
+            "\(products.count) catalog products, \(orders.count) orders"
             + (sequence.map { ", \($0.name) next \($0.nextValue)" } ?? "")
         return Snapshot(
             products: products, orders: orders, productSequence: sequence, referencedBitrixOrders: referenced,

@@ -32,23 +32,31 @@ public enum IndexInput {
         if images.mirror != nil || images.network {
             var fetch = ImageFetcher.Options()
             do {
-                fetch.mirror = try images.mirror.map { try ImageMirror(parsing: $0, defaultPrefix: configuration.bitrix.baseURL + "/") }
+                fetch.mirror = try images.mirror.map {
+                    try ImageMirror(parsing: $0, defaultPrefix: configuration.bitrix.baseURL + "/")
+                }
             } catch {
                 throw PipelineError(.configuration, "images.mirror / BACKSTOP_IMAGE_MIRROR: \(error)")
             }
             fetch.allowNetwork = images.network
             fetch.cacheDirectory = images.network ? images.cache : nil
             fetch.concurrency = max(1, images.concurrency)
-            do { options.fetcher = try ImageFetcher(options: fetch) } catch { throw PipelineError(.configuration, "\(error)") }
+            do { options.fetcher = try ImageFetcher(options: fetch) } catch {
+                throw PipelineError(.configuration, "\(error)")
+            }
         }
         switch images.provider {
         case "none", "":
             break
         case "embedding-service":
             guard let url = images.embeddingService else {
-                throw PipelineError(.configuration, "images.provider = \"embedding-service\" needs images.embedding_service (or BACKSTOP_EMBEDDING_SERVICE)")
+                throw PipelineError(
+                    .configuration,
+                    "images.provider = \"embedding-service\" needs images.embedding_service (or BACKSTOP_EMBEDDING_SERVICE)"
+                )
             }
-            options.provider = EmbeddingServiceClient(baseURL: url, modelVersion: images.model, dimensions: images.dimensions)
+            options.provider = EmbeddingServiceClient(
+                baseURL: url, modelVersion: images.model, dimensions: images.dimensions)
         case "vertex":
             guard let endpoint = images.vertexEndpoint else {
                 throw PipelineError(.configuration, "images.provider = \"vertex\" needs images.vertex_endpoint")
@@ -57,7 +65,8 @@ public enum IndexInput {
                 endpoint: endpoint, accessToken: environment["BACKSTOP_VERTEX_TOKEN"], modelVersion: images.model,
                 dimensions: images.dimensions)
         default:
-            throw PipelineError(.configuration, "unknown images.provider \(images.provider) (none, embedding-service, vertex)")
+            throw PipelineError(
+                .configuration, "unknown images.provider \(images.provider) (none, embedding-service, vertex)")
         }
         return options
     }
@@ -67,8 +76,10 @@ public enum IndexInput {
         options: IndexStage.Options, connection: PGConnection, runID: Int64?, logger: Logger
     ) throws -> IndexStage.Outcome {
         let input = try load(connection: connection, shopID: options.shopID, logger: logger)
-        let writer = options.writeCatalog
-            ? try ProductEmbeddingWriter(connection: connection, reader: CatalogReader(connection: connection, logger: logger))
+        let writer =
+            options.writeCatalog
+            ? try ProductEmbeddingWriter(
+                connection: connection, reader: CatalogReader(connection: connection, logger: logger))
             : nil
         let stage = IndexStage(options: options, logger: logger)
         return try stage.run(input: input, store: IndexStore(connection: connection), writer: writer, runID: runID)

@@ -117,7 +117,9 @@ public final class ProgressBar: @unchecked Sendable {  // every mutable field is
             ProgressDisplay.draw(text)
         } else {
             let total = self.total
-            var metadata: Logger.Metadata = ["stage": "\(label)", "done": "\(amount(done))", "rate": "\(rate(now: now))"]
+            var metadata: Logger.Metadata = [
+                "stage": "\(label)", "done": "\(amount(done))", "rate": "\(rate(now: now))",
+            ]
             if let total { metadata["total"] = "\(amount(total))" }
             logger.notice("progress", metadata: metadata)
         }

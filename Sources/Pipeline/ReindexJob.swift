@@ -63,33 +63,43 @@ public struct ReindexJob {
         let ledger = RunLedger(connection: connection)
         let inputs: [String: String] = [
             "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
-            "images": configuration.images.mirror.map { "mirror \($0)" } ?? (configuration.images.network ? "network" : "none"),
+            "images": configuration.images.mirror.map { "mirror \($0)" }
+                ?? (configuration.images.network ? "network" : "none"),
             "provider": configuration.images.provider,
         ].mapValues(Redaction.redact)
-        let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
+        let inputsJSON =
+            "{"
+            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
             kind: "reindex", arguments: Redaction.redact(arguments: arguments), dryRun: options.provider == nil,
             inputs: inputsJSON, version: version)
         try? RunLock.announce(kind: "reindex", runID: run.id, on: connection)
-        let reportDirectory = outputDirectory
-            ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(String(format: "%06lld-reindex", run.id))
+        let reportDirectory =
+            outputDirectory
+            ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(
+                String(format: "%06lld-reindex", run.id))
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             let outcome = try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let stages = [RunReport.Stage(name: "index.\(mode.rawValue)", status: "ok", summary: outcome.summary, seconds: seconds)]
+            let stages = [
+                RunReport.Stage(
+                    name: "index.\(mode.rawValue)", status: "ok", summary: outcome.summary, seconds: seconds)
+            ]
             let discrepancies = outcome.discrepancies
             let status: ExitStatus = discrepancies.isEmpty ? .clean : .drift
             var finished = run
             finished.status = status == .clean ? "succeeded" : "drift"
-            let history = try ledger.history(of: finished, current: discrepancies, partial: false, shop: inputs["shop_id"])
+            let history = try ledger.history(
+                of: finished, current: discrepancies, partial: false, shop: inputs["shop_id"])
             try ledger.record(discrepancies, for: run, origins: history.origins)
             var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
             counts["total"] = discrepancies.count
             counts["reembedded"] = outcome.reembedded.count
             try ledger.finish(
-                &run, status: status == .clean ? "succeeded" : "drift", exitCode: status, counts: counts, partial: false,
+                &run, status: status == .clean ? "succeeded" : "drift", exitCode: status, counts: counts,
+                partial: false,
                 reportDirectory: reportDirectory.path)
             let report = RunReport(
                 run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, history: history,
@@ -100,11 +110,14 @@ public struct ReindexJob {
                 lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind), generator: "backstop \(version)")
             try ledger.saveReportContext(try report.context.json(), for: run.id)
             _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
-            logger.notice("reindex finished", metadata: [
-                "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
-                "index.model": "\(outcome.modelVersion ?? "-")",
-            ])
-            return RunResult(status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
+            logger.notice(
+                "reindex finished",
+                metadata: [
+                    "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
+                    "index.model": "\(outcome.modelVersion ?? "-")",
+                ])
+            return RunResult(
+                status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
         } catch {
             let message = Redaction.redact("\(error)")
             try? ledger.finish(
@@ -112,12 +125,16 @@ public struct ReindexJob {
                 reportDirectory: reportDirectory.path, error: message)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let report = RunReport(
-                run: run, stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: message, seconds: seconds)],
+                run: run,
+                stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: message, seconds: seconds)],
                 discrepancies: [], inputs: inputs,
-                lastSuccessAt: (try? ledger.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil, generator: "backstop \(version)")
+                lastSuccessAt: (try? ledger.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil,
+                generator: "backstop \(version)")
             if let context = try? report.context.json() { try? ledger.saveReportContext(context, for: run.id) }
             _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
-            throw PipelineError(.runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
+            throw PipelineError(
+                .runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id
+            )
         }
     }
 }

@@ -28,7 +28,9 @@ public struct ReportAssembler {
     /// - Throws: ``PipelineError`` when there is no such run; `PGError` or ``ReportError`` when the ledger
     ///   cannot be read.
     public func report(of runID: Int64) throws -> RunReport {
-        guard let run = try ledger.run(id: runID) else { throw PipelineError(.unknownRun, "no run \(runID) in backstop.run") }
+        guard let run = try ledger.run(id: runID) else {
+            throw PipelineError(.unknownRun, "no run \(runID) in backstop.run")
+        }
         let findings = try ledger.findings(of: runID)
         var report = RunReport(run: run, stages: [], discrepancies: findings.map(\.discrepancy), inputs: [:])
         var partial = ["partial", "timed_out"].contains(run.status)
@@ -44,7 +46,9 @@ public struct ReportAssembler {
         let shop = try ledger.shop(of: runID)
         var history = try ledger.history(of: run, current: report.discrepancies, partial: partial, shop: shop)
         // The first-seen runs stored with the findings stand, even if an earlier run has since been deleted.
-        for finding in findings { if let origin = finding.origin { history.origins[finding.discrepancy.identity] = origin } }
+        for finding in findings {
+            if let origin = finding.origin { history.origins[finding.discrepancy.identity] = origin }
+        }
         report.history = history
         if report.webhookHealth == nil, !report.discrepancies.isEmpty {
             report.webhookHealth = WebhookHealth(

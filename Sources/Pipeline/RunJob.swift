@@ -73,7 +73,9 @@ public struct RunJob {
         var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.shopID)]
         for (i, dump) in configuration.bitrix.dumps.enumerated() { inputs["dump\(i == 0 ? "" : String(i + 1))"] = dump }
         inputs = inputs.mapValues(Redaction.redact)
-        let inputsJSON = "{" + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
+        let inputsJSON =
+            "{"
+            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
             .joined(separator: ", ") + "}"
         var run = try ledger.begin(
             kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: apply == nil, inputs: inputsJSON,
@@ -81,7 +83,8 @@ public struct RunJob {
         // Name the run on the session that holds the lock, so a second run can say who holds it.
         try? RunLock.announce(kind: kind, runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
-        let reportDirectory = outputDirectory
+        let reportDirectory =
+            outputDirectory
             ?? URL(fileURLWithPath: configuration.report.directory)
             .appendingPathComponent(String(format: "%06lld-%@", run.id, kind))
 
@@ -106,7 +109,8 @@ public struct RunJob {
             func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
             do {
                 let (value, summary, isPartial) = try body()
-                stages.append(.init(name: name, status: isPartial ? "partial" : "ok", summary: summary, seconds: seconds()))
+                stages.append(
+                    .init(name: name, status: isPartial ? "partial" : "ok", summary: summary, seconds: seconds()))
                 logger.info("stage finished", metadata: ["stage": "\(name)", "summary": "\(summary)"])
                 return value
             } catch let stop as DeadlineReached {
@@ -115,14 +119,16 @@ public struct RunJob {
                 logger.warning("time limit reached", metadata: ["stage": "\(name)", "limit": "\(deadline)"])
                 return nil
             } catch {
-                stages.append(.init(name: name, status: "failed", summary: Redaction.redact("\(error)"), seconds: seconds()))
+                stages.append(
+                    .init(name: name, status: "failed", summary: Redaction.redact("\(error)"), seconds: seconds()))
                 throw error
             }
         }
 
         do {
             guard !configuration.bitrix.dumps.isEmpty else {
-                throw PipelineError(.configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
+                throw PipelineError(
+                    .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
             }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
             let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
@@ -151,22 +157,29 @@ public struct RunJob {
             let result = try stage("reconcile") { () -> (ReconcileResult, String, Bool) in
                 guard let input else { throw PipelineError(.runFailed, "the inputs were not read") }
                 let result = reconciler.reconcile(input)
-                var summary = "\(result.changes.count) discrepancies; "
+                var summary =
+                    "\(result.changes.count) discrepancies; "
                     + "\(result.rowsCompared["product.matched"] ?? 0) products and \(result.rowsCompared["order.matched"] ?? 0) orders compared"
-                if result.withheld > 0 { summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)" }
+                if result.withheld > 0 {
+                    summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)"
+                }
                 return (result, summary, partial)
             }
             let planned = try stage("plan") { () -> ((MergePlanning, MergePlan), String, Bool) in
-                guard let result, let input, let catalog else { throw PipelineError(.runFailed, "the reconciliation did not run") }
+                guard let result, let input, let catalog else {
+                    throw PipelineError(.runFailed, "the reconciliation did not run")
+                }
                 let planned = try planMerge(
-                    result, input: input, catalog: catalog, run: run, connection: connection, directory: reportDirectory)
+                    result, input: input, catalog: catalog, run: run, connection: connection, directory: reportDirectory
+                )
                 return (planned, PlanPreview.summary(planned.1), partial)
             }
             if let result, let (planning, plan) = planned {
                 merge = MergeSummary(plan: plan)
                 discrepancies = planning.changes.map { $0.discrepancy(causes: reconciler.causes) }
                 reconciliation = RunReport.Reconciliation(
-                    snapshot: result.snapshot, statusMapVersion: result.statusMapVersion, rowsCompared: result.rowsCompared,
+                    snapshot: result.snapshot, statusMapVersion: result.statusMapVersion,
+                    rowsCompared: result.rowsCompared,
                     systematic: result.systematic.counts.sorted { $0.key < $1.key }.map {
                         .init(field: $0.key.rawValue, count: $0.value, explanation: $0.key.explanation)
                     },
@@ -179,7 +192,8 @@ public struct RunJob {
                 defer { bar.finish() }
                 indexOptions.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
                 let outcome = try stage("index") { () -> (IndexStage.Outcome, String, Bool) in
-                    let outcome = try IndexInput.run(options: indexOptions, connection: connection, runID: run.id, logger: logger)
+                    let outcome = try IndexInput.run(
+                        options: indexOptions, connection: connection, runID: run.id, logger: logger)
                     return (outcome, outcome.summary, false)
                 }
                 if let outcome {
@@ -190,10 +204,13 @@ public struct RunJob {
                 stages.append(.init(name: "index", status: "skipped", summary: "not part of a \(kind) run", seconds: 0))
             }
             if let apply, let plan = planned?.1 {
-                if let summary = try stage("apply", { () -> (MergeSummary, String, Bool) in
-                    let summary = try applyMerge(plan, settings: apply, connection: connection, run: run)
-                    return (summary, PlanPreview.summary(summary), !summary.refusals.isEmpty)
-                }) {
+                if let summary = try stage(
+                    "apply",
+                    { () -> (MergeSummary, String, Bool) in
+                        let summary = try applyMerge(plan, settings: apply, connection: connection, run: run)
+                        return (summary, PlanPreview.summary(summary), !summary.refusals.isEmpty)
+                    })
+                {
                     merge = summary
                 }
             }
@@ -202,7 +219,8 @@ public struct RunJob {
             }
             let refused = !(merge?.refusals.isEmpty ?? true)
             let status: ExitStatus =
-                stopReason != nil ? .timedOut
+                stopReason != nil
+                ? .timedOut
                 : refused ? .refused : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
             let statusName = Self.statusName(status)
             var finished = run
@@ -242,7 +260,9 @@ public struct RunJob {
                 try? publishTextfile(written)
             }
             logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(message)"])
-            throw PipelineError(.runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id)
+            throw PipelineError(
+                .runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id
+            )
         }
     }
 
@@ -260,7 +280,8 @@ public struct RunJob {
         return SimilarityHistogram(
             label: "each product's best cosine similarity (local image model)",
             bins: counts.enumerated().map { i, count in
-                .init(lower: round(start + Double(i) * width), upper: round(start + Double(i + 1) * width), count: count)
+                .init(
+                    lower: round(start + Double(i) * width), upper: round(start + Double(i + 1) * width), count: count)
             },
             threshold: round(Double(threshold)))
     }
@@ -269,10 +290,12 @@ public struct RunJob {
     /// announced one.
     static func locked(on connection: PGConnection, logger: Logger) -> RunResult {
         let holder = (try? RunLock.holder(on: connection)).flatMap { $0 }
-        let message = "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
+        let message =
+            "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
             + (holder?.description ?? "the holder has just released it or cannot be seen; try again")
         logger.error(
-            "catalog lock held", metadata: ["catalog": "\(connection.endpoint)", "lock.holder": "\(holder?.description ?? "unknown")"])
+            "catalog lock held",
+            metadata: ["catalog": "\(connection.endpoint)", "lock.holder": "\(holder?.description ?? "unknown")"])
         return RunResult(status: .locked, lockHolder: message)
     }
 
@@ -289,7 +312,9 @@ public struct RunJob {
     }
 
     /// Findings per cause with their attribution, and the sync latency of the matched rows.
-    func webhookHealth(_ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot) -> WebhookHealth {
+    func webhookHealth(_ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot)
+        -> WebhookHealth
+    {
         let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
         let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
         let latency = SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
@@ -297,8 +322,12 @@ public struct RunJob {
         return WebhookHealth(
             discrepancies: discrepancies, attribute: ReportAssembler.attribute,
             latency: [
-                .init(entity: "product", samples: latency.products(bitrix: bitrix.products, catalog: catalog.products, shopID: shop)),
-                .init(entity: "order", samples: latency.orders(bitrix: bitrix.orders, catalog: catalog.orders, shopID: shop)),
+                .init(
+                    entity: "product",
+                    samples: latency.products(bitrix: bitrix.products, catalog: catalog.products, shopID: shop)),
+                .init(
+                    entity: "order",
+                    samples: latency.orders(bitrix: bitrix.orders, catalog: catalog.orders, shopID: shop)),
             ],
             clock: latency.clock)
     }

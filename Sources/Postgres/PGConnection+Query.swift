@@ -88,7 +88,8 @@ extension PGConnection {
         func field(_ code: Int32) -> String? {
             unsafe PQresultErrorField(raw, code).map { unsafe String(cString: $0) }
         }
-        let message = unsafe field(Int32(UInt8(ascii: "M")))
+        let message =
+            unsafe field(Int32(UInt8(ascii: "M")))
             ?? String(cString: PQresultErrorMessage(raw)).trimmingTrailingNewlines()
         return PGError(
             .statement, message: message, sqlState: field(Int32(UInt8(ascii: "C"))),
@@ -99,7 +100,9 @@ extension PGConnection {
 /// Lays out bound parameters as the C arrays libpq wants, for the duration of `body`.
 func withParameters<R>(
     _ binds: [PGBind?],
-    _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+    _ body: (
+        Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?
+    ) -> R
 ) -> R {
     if binds.isEmpty { return body(0, nil, nil, nil, nil) }
     // Copy every value into one arena with NUL terminators, so each pointer stays valid for the call.

@@ -33,7 +33,9 @@ public import Logging
                 unsafe PQconnectdbParams(keyPointers, valuePointers, 1)
             }
         }
-        guard let conn = unsafe conn else { throw PGError(.connection, message: "libpq could not allocate a connection") }
+        guard let conn = unsafe conn else {
+            throw PGError(.connection, message: "libpq could not allocate a connection")
+        }
         guard unsafe PQstatus(conn) == CONNECTION_OK else {
             let message = unsafe PGConnection.errorMessage(conn)
             unsafe PQfinish(conn)

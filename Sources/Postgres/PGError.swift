@@ -51,4 +51,3 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
         return text
     }
 }
-

@@ -44,7 +44,9 @@ import CLibPQ
         if isNull(row: row, column: column) { return nil }
         let length = unsafe Int(PQgetlength(handle, Int32(row), Int32(column)))
         guard let value = unsafe PQgetvalue(handle, Int32(row), Int32(column)) else { return [] }
-        return unsafe value.withMemoryRebound(to: UInt8.self, capacity: length) { unsafe Array(UnsafeBufferPointer(start: $0, count: length)) }
+        return unsafe value.withMemoryRebound(to: UInt8.self, capacity: length) {
+            unsafe Array(UnsafeBufferPointer(start: $0, count: length))
+        }
     }
 
     /// A cell decoded as an integer; throws if it is NULL or not an integer.
@@ -74,14 +76,17 @@ import CLibPQ
     ///   when the cell is NULL or holds no `T`.
     public func decode<T: PGDecodable>(_: T.Type, row: Int, column: Int) throws(PGError) -> T {
         guard column >= 0 && column < columnCount && row >= 0 && row < rowCount else {
-            throw PGError(.decoding, message: "no cell at row \(row), column \(column) (\(rowCount) rows, \(columnCount) columns)")
+            throw PGError(
+                .decoding, message: "no cell at row \(row), column \(column) (\(rowCount) rows, \(columnCount) columns)"
+            )
         }
         let text = string(row: row, column: column)
         let type = type(column: column)
         guard let value = T.pgDecode(text: text, type: type) else {
             let found = text == nil ? "NULL" : "not \(T.pgExpectation)"
             throw PGError(
-                .decoding, message: "column \(columnName(column)) (\(type)) row \(row) is \(found), expected \(T.pgExpectation)")
+                .decoding,
+                message: "column \(columnName(column)) (\(type)) row \(row) is \(found), expected \(T.pgExpectation)")
         }
         return value
     }
@@ -92,7 +97,8 @@ import CLibPQ
     ///   no `T`.
     public func decode<T: PGDecodable>(_: T.Type, row: Int, column name: String) throws(PGError) -> T {
         guard let column = columnIndex(name) else {
-            throw PGError(.decoding, message: "no column \(name) in the result (\(columnNames.joined(separator: ", ")))")
+            throw PGError(
+                .decoding, message: "no column \(name) in the result (\(columnNames.joined(separator: ", ")))")
         }
         return try decode(T.self, row: row, column: column)
     }

@@ -62,12 +62,15 @@ public struct Reconciler: Sendable {
         let products = ProductReconciler(configuration: configuration).compare(
             bitrix: input.bitrix.products, catalog: input.catalogProducts, partial: input.partial)
         let existence = OrderReconciler.Existence(
-            bitrixOrders: input.bitrix.orderIDs, bitrixElements: input.bitrix.elementIDs, bitrixUsers: input.bitrix.userIDs,
+            bitrixOrders: input.bitrix.orderIDs, bitrixElements: input.bitrix.elementIDs,
+            bitrixUsers: input.bitrix.userIDs,
             catalogProducts: IDSet(input.catalogProducts.map(\.id)))
         let orders = OrderReconciler(configuration: configuration).compare(
             bitrix: input.bitrix.orders, catalog: input.catalogOrders, existence: existence, partial: input.partial)
         var changes = products.changes + orders.changes
-        if let sequence = input.productSequence, let risk = SequenceCheck.check(sequence, bitrixIDs: input.bitrix.elementIDs) {
+        if let sequence = input.productSequence,
+            let risk = SequenceCheck.check(sequence, bitrixIDs: input.bitrix.elementIDs)
+        {
             changes.append(risk)
         }
         changes.sort(by: Change.reportOrder)

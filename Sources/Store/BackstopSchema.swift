@@ -23,7 +23,9 @@ public struct BackstopSchema: Sendable {
     /// The folder with `sql/` and `scripts/`, or a ``StoreError`` saying how to point Backstop at it.
     public static func requireProjectPaths() throws(StoreError) -> ProjectPaths {
         guard let paths = ProjectPaths.locate() else {
-            throw StoreError(.installation, "cannot find Backstop's sql/ folder; set BACKSTOP_HOME to the checkout or install folder")
+            throw StoreError(
+                .installation, "cannot find Backstop's sql/ folder; set BACKSTOP_HOME to the checkout or install folder"
+            )
         }
         return paths
     }

@@ -41,7 +41,8 @@ extension RunLock {
 
     /// Announces `run` on this session (`application_name`), so a second run can name the holder.
     public static func announce(kind: String, runID: Int64, on connection: PGConnection) throws {
-        try connection.execute("SELECT set_config('application_name', \(applicationName(kind: kind, runID: runID)), false)")
+        try connection.execute(
+            "SELECT set_config('application_name', \(applicationName(kind: kind, runID: runID)), false)")
     }
 
     /// The session holding the run lock in this database (advisory locks are per database; `pg_locks` shows

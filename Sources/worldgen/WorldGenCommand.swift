@@ -13,24 +13,24 @@ struct WorldGenCommand: AsyncParsableCommand {
         commandName: "worldgen",
         abstract: "Generate the synthetic cvety world: Bitrix dumps, a drifted catalog, images and ground truth.",
         discussion: """
-        A world is a folder. `generate` writes it deterministically from a seed:
+            A world is a folder. `generate` writes it deterministically from a seed:
 
-          world.json          scale, seed, generator version, row counts, planted kinds, file sizes and the
-                              systematic losses of the webhook path (type, vitrina sizes, description, created_at)
-          manifest.jsonl      one planted discrepancy per line: {"kind","entity","key","field","bitrix","catalog",…}
-          bitrix/dump.sql     Bitrix tables as mariadb-dump prints them (tiny and s: real MariaDB + mariadb-dump,
-                              plus dump-complete-insert.sql, dump-hex-blob.sql, dump.sql.gz and dump-direct.sql;
-                              m and l: the direct writer)
-          catalog/*.copy      the upstream catalog as the webhook path left it (PostgreSQL COPY text)
-          images/specs.jsonl  the image files to render; images/upload/iblock/<sub>/<file> the rendered JPEG and
-                              PNG files (mirroring the Bitrix URLs), unless --no-images; `render-images`
-                              renders them later from the specs alone (the bundled data/tiny keeps only specs)
+              world.json          scale, seed, generator version, row counts, planted kinds, file sizes and the
+                                  systematic losses of the webhook path (type, vitrina sizes, description, created_at)
+              manifest.jsonl      one planted discrepancy per line: {"kind","entity","key","field","bitrix","catalog",…}
+              bitrix/dump.sql     Bitrix tables as mariadb-dump prints them (tiny and s: real MariaDB + mariadb-dump,
+                                  plus dump-complete-insert.sql, dump-hex-blob.sql, dump.sql.gz and dump-direct.sql;
+                                  m and l: the direct writer)
+              catalog/*.copy      the upstream catalog as the webhook path left it (PostgreSQL COPY text)
+              images/specs.jsonl  the image files to render; images/upload/iblock/<sub>/<file> the rendered JPEG and
+                                  PNG files (mirroring the Bitrix URLs), unless --no-images; `render-images`
+                                  renders them later from the specs alone (the bundled data/tiny keeps only specs)
 
-        Examples:
-          worldgen generate --scale s --seed 1 --out .backstop/worlds/s-1
-          worldgen render-images --world data/tiny
-          worldgen load-catalog --world .backstop/worlds/s-1 --conninfo "host=/tmp port=5432 dbname=cvety"
-        """,
+            Examples:
+              worldgen generate --scale s --seed 1 --out .backstop/worlds/s-1
+              worldgen render-images --world data/tiny
+              worldgen load-catalog --world .backstop/worlds/s-1 --conninfo "host=/tmp port=5432 dbname=cvety"
+            """,
         subcommands: [Generate.self, RenderImages.self, LoadCatalog.self])
 
     static func makeLogger(_ level: Logger.Level) -> Logger {
@@ -48,10 +48,10 @@ extension WorldGenCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate a world folder.",
             discussion: """
-            Scales: tiny (120 products, 300 orders; the demo), s (10k / 50k; tests), m (100k / 1M), l (1M / 5M).
-            tiny and s load the Bitrix tables into MariaDB (a scratch database, dropped afterwards) and dump them
-            with the real mariadb-dump; without a socket, or at m and l, the direct writer produces dump.sql.
-            """)
+                Scales: tiny (120 products, 300 orders; the demo), s (10k / 50k; tests), m (100k / 1M), l (1M / 5M).
+                tiny and s load the Bitrix tables into MariaDB (a scratch database, dropped afterwards) and dump them
+                with the real mariadb-dump; without a socket, or at m and l, the direct writer produces dump.sql.
+                """)
 
         @Option(help: "World size: \(WorldScale.allCases.map(\.rawValue).joined(separator: ", ")).")
         var scale: WorldScale = .tiny
@@ -62,7 +62,10 @@ extension WorldGenCommand {
         @Option(help: "Output folder (created; generated files inside are replaced).")
         var out: String
 
-        @Option(help: "MariaDB socket for real mariadb-dump output (default: $BACKSTOP_MARIADB_SOCKET or $BACKSTOP_TEST_MARIADB_SOCKET).")
+        @Option(
+            help:
+                "MariaDB socket for real mariadb-dump output (default: $BACKSTOP_MARIADB_SOCKET or $BACKSTOP_TEST_MARIADB_SOCKET)."
+        )
         var mariadbSocket: String?
 
         @Flag(inversion: .prefixedNo, help: "Render image files (skipped with a warning if the renderer fails).")
@@ -76,15 +79,18 @@ extension WorldGenCommand {
 
         func run() async throws {
             let env = ProcessInfo.processInfo.environment
-            let socket = mariadbSocket ?? env["BACKSTOP_MARIADB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
+            let socket =
+                mariadbSocket ?? env["BACKSTOP_MARIADB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
                 ?? env["BACKSTOP_TEST_MARIADB_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
             let options = WorldOptions(
                 scale: scale, seed: seed, output: URL(fileURLWithPath: out), mariadbSocket: socket,
                 writeImages: images, directDump: directDump)
-            let summary = try await WorldGenerator(options: options, logger: WorldGenCommand.makeLogger(logLevel)).generate()
+            let summary = try await WorldGenerator(options: options, logger: WorldGenCommand.makeLogger(logLevel))
+                .generate()
             let planted = summary.planted.values.reduce(0, +)
-            print("world \(summary.scale.rawValue)/\(summary.seed) in \(out): \(planted) planted discrepancies, "
-                  + "\(summary.files.values.reduce(0, +)) bytes, \(String(format: "%.1f", summary.seconds)) s")
+            print(
+                "world \(summary.scale.rawValue)/\(summary.seed) in \(out): \(planted) planted discrepancies, "
+                    + "\(summary.files.values.reduce(0, +)) bytes, \(String(format: "%.1f", summary.seconds)) s")
         }
     }
 
@@ -93,10 +99,10 @@ extension WorldGenCommand {
             commandName: "render-images",
             abstract: "Render a world's image files from its images/specs.jsonl.",
             discussion: """
-            Deterministic: the same specs always give byte-identical files. Writes <out>/upload/iblock/<sub>/<file>
-            (default out: <world>/images, git-ignored in data/tiny). Near-duplicates share one rendering; corrupt
-            files are written as planted; missing files have no spec and are never written.
-            """)
+                Deterministic: the same specs always give byte-identical files. Writes <out>/upload/iblock/<sub>/<file>
+                (default out: <world>/images, git-ignored in data/tiny). Near-duplicates share one rendering; corrupt
+                files are written as planted; missing files have no spec and are never written.
+                """)
 
         @Option(help: "The world folder (holding images/specs.jsonl).")
         var world: String
@@ -116,8 +122,9 @@ extension WorldGenCommand {
             let start = clock.now
             let written = try WorldImages.write(specs, to: output)
             let seconds = (clock.now - start) / .seconds(1)
-            print("\(written) images in \(output.path) in \(String(format: "%.1f", seconds)) s "
-                  + "(\(Int(Double(written) / max(seconds, 1e-9))) images/s)")
+            print(
+                "\(written) images in \(output.path) in \(String(format: "%.1f", seconds)) s "
+                    + "(\(Int(Double(written) / max(seconds, 1e-9))) images/s)")
         }
     }
 
@@ -150,8 +157,9 @@ extension WorldGenCommand {
             }
             let connection = try PGConnection(conninfo: conninfo, applicationName: "worldgen", logger: logger)
             defer { connection.close() }
-            let counts = try CatalogLoader.load(world: URL(fileURLWithPath: world), schema: schemaURL, on: connection,
-                                                logger: logger)
+            let counts = try CatalogLoader.load(
+                world: URL(fileURLWithPath: world), schema: schemaURL, on: connection,
+                logger: logger)
             for (table, rows) in counts.sorted(by: { $0.key < $1.key }) { print("\(table)\t\(rows)") }
         }
     }

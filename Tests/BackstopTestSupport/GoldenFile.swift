@@ -15,7 +15,9 @@ public enum GoldenFile {
         guard !record, let expected = try? Data(contentsOf: file) else {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try Data(actual.utf8).write(to: file)
-            Issue.record(Comment(rawValue: "recorded snapshot \(file.path); run the tests again to compare"), sourceLocation: sourceLocation)
+            Issue.record(
+                Comment(rawValue: "recorded snapshot \(file.path); run the tests again to compare"),
+                sourceLocation: sourceLocation)
             return
         }
         let expectedText = String(decoding: expected, as: UTF8.self)
@@ -26,8 +28,10 @@ public enum GoldenFile {
         let got = line < a.count ? String(a[line]) : "(end of output)"
         let want = line < e.count ? String(e[line]) : "(end of snapshot)"
         Issue.record(
-            Comment(rawValue: "\(name) differs from its snapshot at line \(line + 1):\n  expected: \(want)\n  actual:   \(got)\n"
-                + "(RECORD_SNAPSHOTS=1 re-records it)"),
+            Comment(
+                rawValue:
+                    "\(name) differs from its snapshot at line \(line + 1):\n  expected: \(want)\n  actual:   \(got)\n"
+                    + "(RECORD_SNAPSHOTS=1 re-records it)"),
             sourceLocation: sourceLocation)
     }
 }

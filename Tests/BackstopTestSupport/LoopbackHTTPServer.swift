@@ -58,14 +58,16 @@ public final class LoopbackHTTPServer: Sendable {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && listen(descriptor, 64) == 0 && getsockname(descriptor, $0, &length) == 0
+                bind(descriptor, $0, length) == 0 && listen(descriptor, 64) == 0
+                    && getsockname(descriptor, $0, &length) == 0
             }
         }
         guard bound else {
             close(descriptor)
             throw StaticFileServerError("bind/listen on 127.0.0.1", errno: errno)
         }
-        let server = LoopbackHTTPServer(listener: descriptor, port: UInt16(bigEndian: address.sin_port), handler: handler)
+        let server = LoopbackHTTPServer(
+            listener: descriptor, port: UInt16(bigEndian: address.sin_port), handler: handler)
         Thread { server.acceptLoop() }.start()
         return server
     }
@@ -117,7 +119,8 @@ public final class LoopbackHTTPServer: Sendable {
             guard count > 0 else { return }
             received.append(contentsOf: chunk[0..<count])
             if received.count >= 4 {
-                for index in 0...(received.count - 4) where received[index..<(index + 4)].elementsEqual([13, 10, 13, 10]) {
+                for index in 0...(received.count - 4)
+                where received[index..<(index + 4)].elementsEqual([13, 10, 13, 10]) {
                     headEnd = index
                     break
                 }
@@ -130,7 +133,8 @@ public final class LoopbackHTTPServer: Sendable {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         var body = Array(received[(headEnd + 4)...])
@@ -139,18 +143,22 @@ public final class LoopbackHTTPServer: Sendable {
             guard count > 0 else { break }
             body.append(contentsOf: chunk[0..<count])
         }
-        let request = Request(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
+        let request = Request(
+            method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
         log.withLock { $0.append("\(request.method) \(request.target)") }
         let response = handler(request)
         if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
-        var text = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n"
+        var text =
+            "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n"
         for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
         text += "\r\n"
         var bytes = Array(text.utf8)
         if request.method != "HEAD" { bytes += response.body }
         var sent = 0
         while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let count = bytes.withUnsafeBytes {
+                send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { return }
             sent += count
         }

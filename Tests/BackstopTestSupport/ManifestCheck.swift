@@ -20,12 +20,14 @@ public struct ManifestCheck: Sendable {
 
     /// Checks `ndjson` against `manifest`, leaving out kinds whose prefix is in `excluding`
     /// (`embedding.`, `image.`: the index stage's).
-    public static func compare(manifest: URL, ndjson: URL, excluding: [String] = ["embedding.", "image."]) throws -> ManifestCheck {
+    public static func compare(manifest: URL, ndjson: URL, excluding: [String] = ["embedding.", "image."]) throws
+        -> ManifestCheck
+    {
         func identities(_ url: URL, filter: Bool) throws -> [String: Int] {
             var out: [String: Int] = [:]
             for line in try Data(contentsOf: url).split(separator: 10) where !line.isEmpty {
                 guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                      let kind = object["kind"] as? String, let key = object["key"] as? String
+                    let kind = object["kind"] as? String, let key = object["key"] as? String
                 else { continue }
                 if filter && excluding.contains(where: { kind.hasPrefix($0) }) { continue }
                 let identity = [kind, key, object["field"] as? String ?? "-", object["item"] as? String ?? "-"]

@@ -37,7 +37,8 @@ public enum TestDatabase {
         let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
         try admin.execute(PGQuery(unsafeSQL: "CREATE DATABASE \(PGIdentifier(name).quoted)"))
         defer {
-            _ = try? admin.execute(PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
+            _ = try? admin.execute(
+                PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
         }
         return try body(server + " dbname=\(name)")
     }
@@ -54,10 +55,12 @@ public enum TestDatabase {
         try admin.execute(PGQuery(unsafeSQL: "CREATE DATABASE \(PGIdentifier(name).quoted)"))
         do {
             let result = try await body(server + " dbname=\(name)")
-            _ = try? admin.execute(PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
+            _ = try? admin.execute(
+                PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
             return result
         } catch {
-            _ = try? admin.execute(PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
+            _ = try? admin.execute(
+                PGQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PGIdentifier(name).quoted) WITH (FORCE)"))
             throw error
         }
     }

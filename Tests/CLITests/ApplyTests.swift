@@ -292,7 +292,9 @@ struct ApplyTests {
                     [String(statusSteps)]
                 ])
             let final = temporary("kill-after")
-            _ = try await backstop(["diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", final.path])
+            _ = try await backstop([
+                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", final.path,
+            ])
             #expect(try findings(final).filter { writeActions.contains($0.value) }.isEmpty)
         }
         let result = try #require(exit)
@@ -415,7 +417,9 @@ struct ApplyTests {
             ])
             #expect(diff.status == 2)
             let before = try CatalogRows.read(conninfo)
-            let refused = try await backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes"])
+            let refused = try await backstop([
+                "apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes",
+            ])
             #expect(refused.status == 4, "\(refused.out)\(refused.err)")
             #expect(
                 refused.out.contains(

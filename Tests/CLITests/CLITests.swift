@@ -85,7 +85,9 @@ struct CLIDatabaseTests {
             #expect(result.err.contains("no Bitrix dump configured"))
             let runs = try await backstop(["runs", "--catalog", conninfo, "--json"])
             #expect(runs.out.contains("\"status\": \"failed\""))
-            #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent("000001-nightly/report.json").path))
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: reports.appendingPathComponent("000001-nightly/report.json").path))
         }
     }
 

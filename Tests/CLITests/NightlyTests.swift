@@ -27,7 +27,9 @@ struct NightlyTests {
         try await withTinyCatalog { conninfo in
             let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
-            let run = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
+            let run = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path,
+            ])
             #expect(run.status == 2, "drift exits 2: \(run.err)")
             let folder = reports.appendingPathComponent("000001-nightly")
             // The nightly's index stage checks the production vectors (embedding.*) without images; image.*
@@ -64,10 +66,11 @@ struct NightlyTests {
             // One extra drift the world did not plant: a price edited in the catalog behind everyone's back, on a
             // product the manifest says nothing about.
             let manifest = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
-            let planted = Set(manifest.split(separator: "\n").compactMap { line -> Int64? in
-                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-                return (object?["key"] as? String).flatMap { Int64($0) }
-            })
+            let planted = Set(
+                manifest.split(separator: "\n").compactMap { line -> Int64? in
+                    let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    return (object?["key"] as? String).flatMap { Int64($0) }
+                })
             let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
             defer { connection.close() }
             let candidates = try connection.execute(
@@ -84,7 +87,8 @@ struct NightlyTests {
             lines.remove(at: removed)
             let mutated = out.appendingPathComponent("manifest-mutated.jsonl")
             try (lines.joined(separator: "\n") + "\n").write(to: mutated, atomically: true, encoding: .utf8)
-            let check = try ManifestCheck.compare(manifest: mutated, ndjson: out.appendingPathComponent("discrepancies.ndjson"))
+            let check = try ManifestCheck.compare(
+                manifest: mutated, ndjson: out.appendingPathComponent("discrepancies.ndjson"))
             #expect(check.missing.isEmpty)
             #expect(check.extra.count == 2, "the unplanted price drift and the removed status item: \(check.summary)")
             #expect(check.extra.contains { $0.hasPrefix("product.field ") && $0.contains(" price ") })
@@ -93,7 +97,9 @@ struct NightlyTests {
     }
 
     @Test func theSameWorldYearsLaterGivesTheSameFindings() async throws {
-        let faketime = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let faketime = ["/usr/bin/faketime", "/usr/local/bin/faketime"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         try #require(faketime != nil, "faketime is installed by make setup")
         try await withTinyCatalog { conninfo in
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
@@ -133,7 +139,9 @@ struct NightlyTests {
             let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
             let before = try catalogChecksum(conninfo)
 
-            let strict = try await backstop(["nightly", "--catalog", conninfo, "--dump", cut.path, "--report-dir", reports.path])
+            let strict = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", cut.path, "--report-dir", reports.path,
+            ])
             #expect(strict.status == 1)
             #expect(strict.err.contains(cut.lastPathComponent))
             #expect(strict.err.contains("byte "), "the error names the byte offset: \(strict.err)")
@@ -145,7 +153,8 @@ struct NightlyTests {
             let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let kinds = (report["discrepancies"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(!kinds.contains("product.orphan"), "a truncated dump must never turn catalog rows into orphans")
-            #expect(!kinds.contains { ["order.orphan", "order.dangling_product", "order.dangling_customer"].contains($0) })
+            #expect(
+                !kinds.contains { ["order.orphan", "order.dangling_product", "order.dangling_customer"].contains($0) })
             #expect((report["run"] as? [String: Any])?["status"] as? String == "partial")
             #expect((report["withheld_partial"] as? Int ?? 0) > 0, "what was held back is counted")
             #expect(try catalogChecksum(conninfo) == before, "the upstream tables are never written")
@@ -172,7 +181,9 @@ struct NightlyTests {
             let holder = try PGConnectionHolder(conninfo: conninfo)
             defer { holder.release() }
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
-            let run = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", NSTemporaryDirectory()])
+            let run = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", NSTemporaryDirectory(),
+            ])
             #expect(run.status == 75, "\(run.err)")
             #expect(run.err.contains("another Backstop run holds the lock on this catalog"), "\(run.err)")
             #expect(run.err.contains("a session that announced no run"), "\(run.err)")

@@ -15,7 +15,9 @@ var backstopPath: String { "'\(RepoPaths.backstopBinary.path)'" }
     /// only a warning there, so stderr must be empty too), with ExecStart pointed at the built binary
     /// (verify checks that the command exists).
     @Test func systemdUnitsVerify() async throws {
-        let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         let tool = try #require(analyze, "systemd-analyze comes with Debian's systemd package (make setup)")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -26,8 +28,11 @@ var backstopPath: String { "'\(RepoPaths.backstopBinary.path)'" }
             try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         let result = try await Executable.runProgram(
-            tool, ["verify", folder.appendingPathComponent("backstop-nightly.service").path,
-                   folder.appendingPathComponent("backstop-nightly.timer").path])
+            tool,
+            [
+                "verify", folder.appendingPathComponent("backstop-nightly.service").path,
+                folder.appendingPathComponent("backstop-nightly.timer").path,
+            ])
         #expect(result.status == 0, "\(result.out)\(result.err)")
         #expect(result.err.isEmpty, "systemd-analyze warned: \(result.err)")
         let calendar = try await Executable.runProgram(tool, ["calendar", "*-*-* 02:30:00 UTC"])
@@ -35,15 +40,21 @@ var backstopPath: String { "'\(RepoPaths.backstopBinary.path)'" }
     }
 
     @Test func theTimerAndServiceCarryTheSchedulingContract() throws {
-        let service = try String(contentsOf: RepoPaths.root.appendingPathComponent("deploy/systemd/backstop-nightly.service"), encoding: .utf8)
-        let timer = try String(contentsOf: RepoPaths.root.appendingPathComponent("deploy/systemd/backstop-nightly.timer"), encoding: .utf8)
+        let service = try String(
+            contentsOf: RepoPaths.root.appendingPathComponent("deploy/systemd/backstop-nightly.service"),
+            encoding: .utf8)
+        let timer = try String(
+            contentsOf: RepoPaths.root.appendingPathComponent("deploy/systemd/backstop-nightly.timer"), encoding: .utf8)
         for line in ["Persistent=true", "RandomizedDelaySec=", "FixedRandomDelay=true", "OnCalendar="] {
             #expect(timer.contains(line), "\(line)")
         }
-        for line in ["Type=oneshot", "SuccessExitStatus=2 3", "NoNewPrivileges=yes", "ProtectSystem=strict", "TimeoutStartSec="] {
+        for line in [
+            "Type=oneshot", "SuccessExitStatus=2 3", "NoNewPrivileges=yes", "ProtectSystem=strict", "TimeoutStartSec=",
+        ] {
             #expect(service.contains(line), "\(line)")
         }
-        let cron = try String(contentsOf: RepoPaths.root.appendingPathComponent("deploy/cron/backstop-nightly"), encoding: .utf8)
+        let cron = try String(
+            contentsOf: RepoPaths.root.appendingPathComponent("deploy/cron/backstop-nightly"), encoding: .utf8)
         let entry = try #require(cron.split(separator: "\n").first { !$0.hasPrefix("#") && $0.hasPrefix("30 2 ") })
         #expect(entry.contains("flock -n") && entry.contains("backstop nightly"))
         #expect(cron.contains("CRON_TZ=UTC"))
@@ -54,7 +65,8 @@ var backstopPath: String { "'\(RepoPaths.backstopBinary.path)'" }
     @Test func helpDocumentsEveryExitCode() async throws {
         let result = try await backstop(["--help"])
         for line in [
-            "0  completed, no discrepancies", "1  failed", "2  completed, discrepancies found", "3  completed on partial input",
+            "0  completed, no discrepancies", "1  failed", "2  completed, discrepancies found",
+            "3  completed on partial input",
             "4  apply refused by the safety valve", "64  bad command line", "75  another Backstop run holds the lock",
             "124  stopped by --max-seconds",
         ] {
@@ -84,14 +96,18 @@ var backstopPath: String { "'\(RepoPaths.backstopBinary.path)'" }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString.prefix(8))")
         let environment = ["BACKSTOP_PG_DIR": folder.path]
         // Cleanup runs after the body whether it throws or not (a defer cannot await).
-        let cleanup = { _ = try? await shell("\(backstopPath) db down; rm -rf '\(folder.path)'", environment: environment) }
+        let cleanup = {
+            _ = try? await shell("\(backstopPath) db down; rm -rf '\(folder.path)'", environment: environment)
+        }
         do {
             let log = folder.path + ".log"
             let command: String
             switch output {
             case .terminal: command = "timeout 60 script -qec \"timeout 60 \(backstopPath) db up\" /dev/null"
             case .pipe: command = "timeout 60 \(backstopPath) db up 2>&1 | cat"
-            case .file: command = "timeout 60 \(backstopPath) db up > '\(log)' 2>&1; s=$?; cat '\(log)'; rm -f '\(log)'; exit $s"
+            case .file:
+                command =
+                    "timeout 60 \(backstopPath) db up > '\(log)' 2>&1; s=$?; cat '\(log)'; rm -f '\(log)'; exit $s"
             }
             let started = Date()
             let up = try await shell(command, environment: environment)

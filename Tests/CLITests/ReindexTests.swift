@@ -47,24 +47,32 @@ struct ReindexTests {
             // 1. Full reindex: exact both ways on the index stage's kinds.
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("reindex-\(UUID().uuidString)")
             let full = try await backstop([
-                "reindex", "--full", "--catalog", conninfo, "--shop", "17008", "--mirror", "https://cvety.kz/=\(images)",
+                "reindex", "--full", "--catalog", conninfo, "--shop", "17008", "--mirror",
+                "https://cvety.kz/=\(images)",
                 "--out", out.path,
             ])
             #expect(full.status == 2, "\(full.err)")
             let check = try ManifestCheck.compare(
                 manifest: world.appendingPathComponent("manifest.jsonl"),
-                ndjson: out.appendingPathComponent("discrepancies.ndjson"), excluding: ["product.", "order.", "sequence."])
+                ndjson: out.appendingPathComponent("discrepancies.ndjson"),
+                excluding: ["product.", "order.", "sequence."])
             #expect(check.planted == 138)
             #expect(check.isExact, "\(check.summary)")
             #expect(try text(connection, enabledVectors) == before, "no provider: production vectors untouched")
-            #expect(try ids(connection, "SELECT count(*) FROM product_embeddings e WHERE NOT EXISTS (SELECT 1 FROM product p WHERE p.id = e.product_id)") == [0],
-                    "orphans of absent products removed")
+            #expect(
+                try ids(
+                    connection,
+                    "SELECT count(*) FROM product_embeddings e WHERE NOT EXISTS (SELECT 1 FROM product p WHERE p.id = e.product_id)"
+                ) == [0],
+                "orphans of absent products removed")
 
             // 2. Change 10 images (re-encoded: new bytes, same picture), through an overlay of their folders.
             let manifestKeys = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
-            let candidates = try connection.execute(PGQuery(unsafeSQL: """
-                SELECT id, image FROM product WHERE shop_id = 17008 AND enabled AND image LIKE '%.jpg' ORDER BY id
-                """))
+            let candidates = try connection.execute(
+                PGQuery(
+                    unsafeSQL: """
+                        SELECT id, image FROM product WHERE shop_id = 17008 AND enabled AND image LIKE '%.jpg' ORDER BY id
+                        """))
             var changed: [Int64] = []
             var folders = Set<String>()
             var mirror = "https://cvety.kz/=\(images)"
@@ -80,7 +88,8 @@ struct ReindexTests {
                 let target = overlay.appendingPathComponent(folder)
                 try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
                 for file in try FileManager.default.contentsOfDirectory(atPath: images + folder) {
-                    try FileManager.default.copyItem(atPath: images + folder + "/" + file, toPath: target.path + "/" + file)
+                    try FileManager.default.copyItem(
+                        atPath: images + folder + "/" + file, toPath: target.path + "/" + file)
                 }
                 let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: images + relative)))
                 let reencoded = try ImageEncoder.jpeg(try ImageDecoder.decode(original), quality: 80)
@@ -94,7 +103,11 @@ struct ReindexTests {
             ])
             #expect(second.status == 2, "\(second.err)")
             let runID = try ids(connection, "SELECT max(id) FROM backstop.run")[0]
-            #expect(try ids(connection, "SELECT product_id FROM backstop.image_vector WHERE run_id = \(runID) ORDER BY product_id") == changed.sorted())
+            #expect(
+                try ids(
+                    connection,
+                    "SELECT product_id FROM backstop.image_vector WHERE run_id = \(runID) ORDER BY product_id")
+                    == changed.sorted())
             let again = try ManifestCheck.compare(
                 manifest: world.appendingPathComponent("manifest.jsonl"),
                 ndjson: URL(fileURLWithPath: out.path + "-2/discrepancies.ndjson"),
@@ -107,7 +120,9 @@ struct ReindexTests {
                 let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
                 let urls = (object["image_urls"] as? [String]) ?? [(object["image_url"] as? String) ?? ""]
                 let results: [[String: Any]] = urls.map { url in
-                    var seed = url.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+                    var seed = url.utf8.reduce(UInt64(14_695_981_039_346_656_037)) {
+                        ($0 ^ UInt64($1)) &* 1_099_511_628_211
+                    }
                     let vector: [Double] = (0..<512).map { _ in
                         seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                         return Double(seed >> 40) / Double(1 << 24) - 0.5
@@ -123,26 +138,41 @@ struct ReindexTests {
                 "--provider", "embedding-service", "--embedding-service", service.baseURL, "--export", out.path + "-cf",
             ])
             #expect(third.status == 2, "\(third.err)")
-            let unreachable = try ids(connection, """
+            let unreachable = try ids(
+                connection,
+                """
                 SELECT DISTINCT entity_key::bigint FROM backstop.discrepancy WHERE run_id = (SELECT max(id) FROM backstop.run) \
                 AND kind = 'image.unreachable' AND field = 'image'
                 """)
-            let reachable = Set(try ids(connection, "SELECT id FROM product WHERE shop_id = 17008 AND enabled AND coalesce(image, '') <> ''"))
-                .subtracting(unreachable)
-            let current = try ids(connection, """
+            let reachable = Set(
+                try ids(
+                    connection, "SELECT id FROM product WHERE shop_id = 17008 AND enabled AND coalesce(image, '') <> ''"
+                )
+            )
+            .subtracting(unreachable)
+            let current = try ids(
+                connection,
+                """
                 SELECT e.product_id FROM product_embeddings e JOIN product p ON p.id = e.product_id \
                 WHERE p.shop_id = 17008 AND p.enabled AND e.embedding_type = 'image' \
                 AND e.model_version = 'vertex-multimodal-001' AND e.source_url = p.image ORDER BY 1
                 """)
             #expect(Set(current).isSuperset(of: reachable))
-            #expect(try ids(connection, """
-                SELECT count(*) FROM (SELECT product_id FROM product_embeddings GROUP BY product_id, embedding_type HAVING count(*) > 1) d
-                """) == [0], "no duplicate rows")
-            #expect(try ids(connection, """
-                SELECT count(*) FROM product_embeddings e WHERE NOT EXISTS \
-                (SELECT 1 FROM product p WHERE p.id = e.product_id AND (p.enabled OR p.shop_id <> 17008))
-                """) == [0], "none for disabled or absent products")
-            let exported = try String(contentsOf: URL(fileURLWithPath: out.path + "-cf/vectorize.ndjson"), encoding: .utf8)
+            #expect(
+                try ids(
+                    connection,
+                    """
+                    SELECT count(*) FROM (SELECT product_id FROM product_embeddings GROUP BY product_id, embedding_type HAVING count(*) > 1) d
+                    """) == [0], "no duplicate rows")
+            #expect(
+                try ids(
+                    connection,
+                    """
+                    SELECT count(*) FROM product_embeddings e WHERE NOT EXISTS \
+                    (SELECT 1 FROM product p WHERE p.id = e.product_id AND (p.enabled OR p.shop_id <> 17008))
+                    """) == [0], "none for disabled or absent products")
+            let exported = try String(
+                contentsOf: URL(fileURLWithPath: out.path + "-cf/vectorize.ndjson"), encoding: .utf8)
             #expect(exported.split(separator: "\n").count >= reachable.count - 5)
         }
     }

@@ -34,14 +34,18 @@ struct RunReportsTests {
     @Test func aSecondRunMarksFindingsNewPersistingAndResolvedAndRendersAgainIdentically() async throws {
         try await withTinyCatalog { conninfo in
             let reports = temporaryFolder("history")
-            let first = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
+            let first = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path,
+            ])
             #expect(first.status == 2, "\(first.err)")
             let run1 = reports.appendingPathComponent("000001-nightly")
-            let findings1 = try #require((try jsonObject(run1.appendingPathComponent("report.json")))["discrepancies"] as? [[String: Any]])
+            let findings1 = try #require(
+                (try jsonObject(run1.appendingPathComponent("report.json")))["discrepancies"] as? [[String: Any]])
             #expect(findings1.allSatisfy { $0["state"] as? String == "new" })
 
             // Fix one price finding in the catalog, and make a new one on a product the run found nothing on.
-            let price = try #require(findings1.first { $0["kind"] as? String == "product.field" && $0["field"] as? String == "price" })
+            let price = try #require(
+                findings1.first { $0["kind"] as? String == "product.field" && $0["field"] as? String == "price" })
             let fixedKey = try #require(price["key"] as? String)
             let kopecks = try #require((price["bitrix_normalized"] as? String).flatMap { Int64($0) })
             let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
@@ -51,10 +55,14 @@ struct RunReportsTests {
             let candidates = try connection.execute(
                 "SELECT id FROM product WHERE shop_id = 17008 AND enabled AND price > 0 ORDER BY id")
             let newKey = try #require(
-                (0..<candidates.rowCount).compactMap { candidates.string(row: $0, column: 0) }.first { !flagged.contains($0) })
+                (0..<candidates.rowCount).compactMap { candidates.string(row: $0, column: 0) }.first {
+                    !flagged.contains($0)
+                })
             try connection.execute("UPDATE product SET price = price + 100 WHERE id = \(try #require(Int64(newKey)))")
 
-            let second = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
+            let second = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path,
+            ])
             #expect(second.status == 2, "\(second.err)")
             let run2 = reports.appendingPathComponent("000002-nightly")
             let report = try jsonObject(run2.appendingPathComponent("report.json"))
@@ -118,13 +126,16 @@ struct RunReportsTests {
             var announced = false
             for _ in 0..<300 where !announced {
                 let rows = try connection.execute(
-                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'backstop nightly run 1' AND datname = current_database()")
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'backstop nightly run 1' AND datname = current_database()"
+                )
                 announced = rows.rowCount == 1
                 if !announced { usleep(100_000) }
             }
             #expect(announced, "the first run announced itself")
 
-            let second = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", folder.path])
+            let second = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", folder.path,
+            ])
             #expect(second.status == 75, "\(second.err)")
             #expect(second.err.contains("another Backstop run holds the lock on this catalog"), "\(second.err)")
             #expect(second.err.contains("run 1 (nightly, started "), "the holder's run is named: \(second.err)")
@@ -154,7 +165,10 @@ struct RunReportsTests {
             #expect(!run.err.contains(secret), "usage errors are redacted: \(run.err)")
 
             let diff = try await backstop(
-                ["diff", "--catalog", withPassword, "--dump", dump, "--out", out.path, "--log-level", "trace", "--log-format", "json"])
+                [
+                    "diff", "--catalog", withPassword, "--dump", dump, "--out", out.path, "--log-level", "trace",
+                    "--log-format", "json",
+                ])
             #expect(diff.status == 2, "\(diff.err)")
             #expect(!diff.err.contains(secret) && !diff.out.contains(secret))
             let lines = diff.err.split(separator: "\n")
@@ -166,13 +180,15 @@ struct RunReportsTests {
             for file in try FileManager.default.subpathsOfDirectory(atPath: out.path) {
                 var isDirectory: ObjCBool = false
                 let path = out.appendingPathComponent(file).path
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue
+                else { continue }
                 let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
                 #expect(!text.contains(secret), "\(file) holds the password")
             }
             let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
             defer { connection.close() }
-            let stored = try connection.execute("SELECT arguments::text, inputs::text, coalesce(report::text, '') FROM backstop.run")
+            let stored = try connection.execute(
+                "SELECT arguments::text, inputs::text, coalesce(report::text, '') FROM backstop.run")
             for row in 0..<stored.rowCount {
                 for column in 0..<3 {
                     let text = stored.string(row: row, column: column) ?? ""
@@ -205,7 +221,9 @@ struct RunReportsTests {
     @Test func maxSecondsEndsTheRunWithAPartialButValidReport() async throws {
         try await withTinyCatalog { conninfo in
             let reports = temporaryFolder("deadline")
-            let run = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path, "--max-seconds", "0"])
+            let run = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path, "--max-seconds", "0",
+            ])
             #expect(run.status == 124, "\(run.err)")
             let folder = reports.appendingPathComponent("000001-nightly")
             let report = try jsonObject(folder.appendingPathComponent("report.json"))
@@ -214,7 +232,10 @@ struct RunReportsTests {
             #expect(runObject["exit_code"] as? Int == 124)
             #expect((runObject["stop_reason"] as? String)?.contains("--max-seconds 0") == true)
             let stages = try #require(report["stages"] as? [[String: Any]])
-            #expect(stages.compactMap { $0["name"] as? String } == ["extract.catalog", "extract.dump", "reconcile", "plan", "index"])
+            #expect(
+                stages.compactMap { $0["name"] as? String } == [
+                    "extract.catalog", "extract.dump", "reconcile", "plan", "index",
+                ])
             #expect(stages.allSatisfy { $0["status"] as? String == "stopped" }, "\(stages)")
             for file in ["report.html", "report.md", "junit.xml", "metrics.prom", "discrepancies.ndjson"] {
                 #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
@@ -225,13 +246,20 @@ struct RunReportsTests {
             let schema = RepoPaths.root.appendingPathComponent("schema/report.schema.json").path
             let check = try await Executable.runProgram(
                 "/usr/bin/python3",
-                ["-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
-                 schema, folder.appendingPathComponent("report.json").path])
+                [
+                    "-c",
+                    "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
+                    schema, folder.appendingPathComponent("report.json").path,
+                ])
             #expect(check.status == 0, "\(check.err)")
             // A timed-out run is never the baseline of the next one.
-            let next = try await backstop(["nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path])
+            let next = try await backstop([
+                "nightly", "--catalog", conninfo, "--dump", dump, "--report-dir", reports.path,
+            ])
             #expect(next.status == 2)
-            let history = try #require(try jsonObject(reports.appendingPathComponent("000002-nightly/report.json"))["history"] as? [String: Any])
+            let history = try #require(
+                try jsonObject(reports.appendingPathComponent("000002-nightly/report.json"))["history"]
+                    as? [String: Any])
             #expect(history["previous_run"] is NSNull)
         }
     }
@@ -240,16 +268,24 @@ struct RunReportsTests {
     /// cluster and report folder, so the test shares nothing with a developer's demo).
     @Test(.timeLimit(.minutes(10))) func theDemoThroughAPipeReturnsAndEndsWithTheReportURL() async throws {
         let folder = temporaryFolder("demo")
-        let environment = ["BACKSTOP_PG_DIR": folder.appendingPathComponent("pg").path, "BACKSTOP_REPORT_DIR": folder.appendingPathComponent("reports").path]
+        let environment = [
+            "BACKSTOP_PG_DIR": folder.appendingPathComponent("pg").path,
+            "BACKSTOP_REPORT_DIR": folder.appendingPathComponent("reports").path,
+        ]
         // Cleanup runs after the body whether it throws or not (a defer cannot await).
-        let cleanup = { _ = try? await shell("\(backstopPath) db down; rm -rf '\(folder.path)'", environment: environment) }
+        let cleanup = {
+            _ = try? await shell("\(backstopPath) db down; rm -rf '\(folder.path)'", environment: environment)
+        }
         do {
-            let worldgenPath = RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent("worldgen").path
+            let worldgenPath = RepoPaths.backstopBinary.deletingLastPathComponent().appendingPathComponent("worldgen")
+                .path
             let script = RepoPaths.root.appendingPathComponent("scripts/demo.sh").path
-            let result = try await shell("timeout 600 '\(script)' \(backstopPath) '\(worldgenPath)' 2>&1 | cat", environment: environment)
+            let result = try await shell(
+                "timeout 600 '\(script)' \(backstopPath) '\(worldgenPath)' 2>&1 | cat", environment: environment)
             #expect(result.status == 0, "\(result.out.suffix(3000))")
             let last = try #require(result.out.split(separator: "\n").last.map(String.init))
-            let url = try #require(last.split(separator: " ").last.map(String.init).flatMap(URL.init(string:)), "\(last)")
+            let url = try #require(
+                last.split(separator: " ").last.map(String.init).flatMap(URL.init(string:)), "\(last)")
             #expect(url.scheme == "file" && url.lastPathComponent == "report.html", "\(last)")
             #expect(FileManager.default.fileExists(atPath: url.path), "\(url.path)")
         } catch {

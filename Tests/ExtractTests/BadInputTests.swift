@@ -13,14 +13,20 @@ import Testing
     static func fixtureBytes() throws -> [UInt8] {
         try #require(
             FileManager.default.fileExists(atPath: dump.path),
-            "no dump fixtures in \(RepoPaths.mysqldumpFixtures.path): run scripts/test.d/05-dump-fixtures.sh (make test does)")
+            "no dump fixtures in \(RepoPaths.mysqldumpFixtures.path): run scripts/test.d/05-dump-fixtures.sh (make test does)"
+        )
         return Array(try Data(contentsOf: dump))
     }
 
-    static func read(_ bytes: [UInt8], options: DumpReader.Options = .init(), logger: Logger = .quiet, maxRead: Int = .max, readSize: Int = 4 << 20)
+    static func read(
+        _ bytes: [UInt8], options: DumpReader.Options = .init(), logger: Logger = .quiet, maxRead: Int = .max,
+        readSize: Int = 4 << 20
+    )
         throws(ExtractError) -> (rows: [String: [DumpRow]], end: DumpCompletion?)
     {
-        let reader = DumpReader(source: MemoryByteSource(bytes, name: "test.sql", maxRead: maxRead), options: options, logger: logger, readSize: readSize)
+        let reader = DumpReader(
+            source: MemoryByteSource(bytes, name: "test.sql", maxRead: maxRead), options: options, logger: logger,
+            readSize: readSize)
         var rows: [String: [DumpRow]] = [:]
         var end: DumpCompletion?
         while let event = try reader.next() {
@@ -46,7 +52,9 @@ import Testing
             let pieces = try Self.read(bytes, maxRead: maxRead, readSize: 64)
             #expect(pieces.end == .complete)
             for (table, rows) in whole.rows {
-                #expect(BackstopExtractTests.bytes(of: pieces.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows), "maxRead \(maxRead) \(table)")
+                #expect(
+                    BackstopExtractTests.bytes(of: pieces.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows),
+                    "maxRead \(maxRead) \(table)")
             }
         }
     }
@@ -86,7 +94,9 @@ import Testing
         }
         // The footer text inside a string literal does not count.
         var fake = Array(bytes[..<cut])
-        fake += Array("INSERT INTO `b_file` VALUES (99,NULL,'\n-- Dump completed on x\n',NULL,NULL,NULL,NULL,NULL,'f',NULL,NULL,NULL,NULL);\n".utf8)
+        fake += Array(
+            "INSERT INTO `b_file` VALUES (99,NULL,'\n-- Dump completed on x\n',NULL,NULL,NULL,NULL,NULL,'f',NULL,NULL,NULL,NULL);\n"
+                .utf8)
         #expect(throws: ExtractError.self) { try Self.read(fake) }
         let partial = try Self.read(fake, options: .init(allowPartial: true))
         #expect(partial.rows["b_file"]?.last?["MODULE_ID"]?.text == "\n-- Dump completed on x\n")
@@ -119,13 +129,17 @@ import Testing
         let plain = try readAll(Self.dump)
         let fromMulti = try readAll(multiURL)
         #expect(fromMulti.end == .complete)
-        for (table, rows) in plain.rows { #expect(BackstopExtractTests.bytes(of: fromMulti.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows)) }
+        for (table, rows) in plain.rows {
+            #expect(BackstopExtractTests.bytes(of: fromMulti.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows))
+        }
         // zstd, recognised by magic bytes.
         let zst = dir.appendingPathComponent("d.sql.zst")
         try await runProcess("/usr/bin/zstd", ["-q", "-o", zst.path, Self.dump.path])
         let fromZstd = try readAll(zst)
         #expect(fromZstd.rows["b_iblock_element_property"]?.count == plain.rows["b_iblock_element_property"]?.count)
-        #expect(BackstopExtractTests.bytes(of: fromZstd.rows["bx_types_probe"]!) == BackstopExtractTests.bytes(of: plain.rows["bx_types_probe"]!))
+        #expect(
+            BackstopExtractTests.bytes(of: fromZstd.rows["bx_types_probe"]!)
+                == BackstopExtractTests.bytes(of: plain.rows["bx_types_probe"]!))
     }
 
     /// Truncation is the error's code, whatever layer found it: a gzip or zstd stream cut inside a member
@@ -138,11 +152,15 @@ import Testing
         // zstd decodes whole blocks only: two frames (one per half of the dump), cut inside the second.
         let bytes = try Self.fixtureBytes()
         let firstFrame = try await runProcess("/usr/bin/zstd", ["-q", "-c"], input: Data(bytes[..<(bytes.count / 2)]))
-        let zstd = firstFrame + (try await runProcess("/usr/bin/zstd", ["-q", "-c"], input: Data(bytes[(bytes.count / 2)...])))
+        let zstd =
+            firstFrame
+            + (try await runProcess("/usr/bin/zstd", ["-q", "-c"], input: Data(bytes[(bytes.count / 2)...])))
         let zst = dir.appendingPathComponent("d.sql.zst")
         try zstd.write(to: zst)
         let gz = RepoPaths.mysqldumpFixtures.appendingPathComponent("01-default.sql.gz")
-        for (source, cutAt) in [(gz, try Data(contentsOf: gz).count * 2 / 3), (zst, (firstFrame.count + zstd.count) / 2)] {
+        for (source, cutAt) in [
+            (gz, try Data(contentsOf: gz).count * 2 / 3), (zst, (firstFrame.count + zstd.count) / 2),
+        ] {
             let compressed = try Data(contentsOf: source)
             let cut = dir.appendingPathComponent("cut-" + source.lastPathComponent)
             try compressed.prefix(cutAt).write(to: cut)
@@ -174,7 +192,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("big.sql")
         let size = 100_000_000
-        var head = Array("CREATE TABLE `big` (\n  `ID` int(11) NOT NULL,\n  `DETAIL_TEXT` longtext\n);\nINSERT INTO `big` VALUES (1,'".utf8)
+        var head = Array(
+            "CREATE TABLE `big` (\n  `ID` int(11) NOT NULL,\n  `DETAIL_TEXT` longtext\n);\nINSERT INTO `big` VALUES (1,'"
+                .utf8)
         let rowStart = head.count - Array("(1,'".utf8).count
         var body = [UInt8](repeating: 0x61, count: size)
         for i in stride(from: 0, to: size, by: 1_000_003) { body[i] = 0x5C; body[i + 1] = 0x27 }  // \' escapes spread through it
@@ -214,7 +234,9 @@ import Testing
     }
 
     @Test func cp1251DumpIsTranscodedAndBlobsStayBytes() throws {
-        var bytes = Array("/*!40101 SET NAMES cp1251 */;\nCREATE TABLE `t` (\n  `ID` int,\n  `NAME` varchar(20),\n  `B` blob\n);\nINSERT INTO `t` VALUES (1,'".utf8)
+        var bytes = Array(
+            "/*!40101 SET NAMES cp1251 */;\nCREATE TABLE `t` (\n  `ID` int,\n  `NAME` varchar(20),\n  `B` blob\n);\nINSERT INTO `t` VALUES (1,'"
+                .utf8)
         bytes += [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0xB9]  // Привет№ in cp1251
         bytes += Array("','".utf8) + [0xCF, 0xF0] + Array("');\n-- Dump completed\n".utf8)
         let (rows, _) = try Self.read(bytes)
@@ -224,7 +246,9 @@ import Testing
     }
 
     @Test func wrongCharsetWarnsOrFails() throws {
-        var bytes = Array("/*!40101 SET NAMES utf8mb4 */;\nCREATE TABLE `t` (\n  `ID` int,\n  `NAME` varchar(20)\n);\nINSERT INTO `t` VALUES\n(1,'ok'),\n(2,'".utf8)
+        var bytes = Array(
+            "/*!40101 SET NAMES utf8mb4 */;\nCREATE TABLE `t` (\n  `ID` int,\n  `NAME` varchar(20)\n);\nINSERT INTO `t` VALUES\n(1,'ok'),\n(2,'"
+                .utf8)
         let rowOffset = bytes.count - 4
         bytes += [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2]  // cp1251 bytes in a file that says utf8mb4
         bytes += Array("');\n-- Dump completed\n".utf8)
@@ -247,19 +271,26 @@ import Testing
 
     @Test(.enabled(if: MariaDB.fixturesEnabled)) func strayClientLinesAreSkippedWithAWarning() throws {
         let bytes = try Self.fixtureBytes()
-        let noisy = Array("mysqldump: [Warning] Using a password on the command line interface can be insecure.\nWarning: A partial dump from a server that has GTIDs will by default include the GTIDs of all transactions.\n".utf8) + bytes
+        let noisy =
+            Array(
+                "mysqldump: [Warning] Using a password on the command line interface can be insecure.\nWarning: A partial dump from a server that has GTIDs will by default include the GTIDs of all transactions.\n"
+                    .utf8) + bytes
         let (logger, log) = Logger.capturing()
         let clean = try Self.read(bytes)
         let read = try Self.read(noisy, logger: logger)
         #expect(read.end == .complete)
-        for (table, rows) in clean.rows { #expect(BackstopExtractTests.bytes(of: read.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows)) }
+        for (table, rows) in clean.rows {
+            #expect(BackstopExtractTests.bytes(of: read.rows[table] ?? []) == BackstopExtractTests.bytes(of: rows))
+        }
         let stray = log.warnings.filter { $0.message.description.contains("stray") }
         #expect(stray.map { $0.metadata["dump.line"] } == ["1", "2"])
     }
 
     @Test func utf16IsRejectedNamingTheEncoding() throws {
         var utf16: [UInt8] = [0xFF, 0xFE]
-        for unit in "-- MySQL dump\nINSERT INTO `t` VALUES (1);\n".utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        for unit in "-- MySQL dump\nINSERT INTO `t` VALUES (1);\n".utf16 {
+            utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+        }
         do {
             _ = try Self.read(utf16)
             Issue.record("expected an encoding error")
@@ -290,14 +321,18 @@ import Testing
         #expect(end == .complete)
         let t = try #require(rows["t"])
         #expect(t.count == 4)
-        #expect(t[0].values == [
-            .number(Array("-1e300".utf8)), .bytes([0xDE, 0xAD, 0xBE, 0xEF]), .bytes([0x05]), .bytes([0x78, 0x00, 0x79]),
-            .bytes([0x00, 0xFF]), .string(Array("It's\\%".utf8)), .null,
-        ])
-        #expect(t[1].values == [
-            .number(Array("18446744073709551615".utf8)), .string(Array("ü".utf8)), .null, .string(Array("dq \"x\" 'y'".utf8)),
-            .string([]), .null, .string(Array("2024-00-15".utf8)),
-        ])
+        #expect(
+            t[0].values == [
+                .number(Array("-1e300".utf8)), .bytes([0xDE, 0xAD, 0xBE, 0xEF]), .bytes([0x05]),
+                .bytes([0x78, 0x00, 0x79]),
+                .bytes([0x00, 0xFF]), .string(Array("It's\\%".utf8)), .null,
+            ])
+        #expect(
+            t[1].values == [
+                .number(Array("18446744073709551615".utf8)), .string(Array("ü".utf8)), .null,
+                .string(Array("dq \"x\" 'y'".utf8)),
+                .string([]), .null, .string(Array("2024-00-15".utf8)),
+            ])
         #expect(t[3]["A"]?.int64 == 2)
     }
 }

@@ -32,9 +32,10 @@ struct CatalogBinaryCopyTests {
         let reader = BinaryCopyReader(source: "t", fieldCount: 4) { queue.popFirst() }
         var rows: [Row] = []
         while let r = try reader.nextRow() {
-            rows.append(Row(
-                id: try r.required(0, r.int64), name: r.string(1), flag: try r.required(2, r.bool),
-                time: CatalogTimestamp.text(micros: try r.required(3, r.timestampMicros))))
+            rows.append(
+                Row(
+                    id: try r.required(0, r.int64), name: r.string(1), flag: try r.required(2, r.bool),
+                    time: CatalogTimestamp.text(micros: try r.required(3, r.timestampMicros))))
         }
         return rows
     }
@@ -96,11 +97,12 @@ struct CatalogBinaryCopyTests {
         #expect(CatalogTimestamp.text(micros: .max) == "infinity")
     }
 
-    @Test(arguments: [
-        ("[1,2,3]", [Float(1), 2, 3]),
-        (" [ 0.5 , -1.25,3e-05 ] ", [0.5, -1.25, 3e-5]),
-        ("[]", []),
-    ] as [(String, [Float])])
+    @Test(
+        arguments: [
+            ("[1,2,3]", [Float(1), 2, 3]),
+            (" [ 0.5 , -1.25,3e-05 ] ", [0.5, -1.25, 3e-5]),
+            ("[]", []),
+        ] as [(String, [Float])])
     func vectorTextParses(_ text: String, _ expected: [Float]) {
         #expect(VectorText.parse(text) == expected)
     }

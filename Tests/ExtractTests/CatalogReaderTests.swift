@@ -13,7 +13,8 @@ struct CatalogReaderTests {
 
     /// Two users, shops 17008 and 8.
     static func seedShops(_ c: PGConnection) throws {
-        try c.execute("INSERT INTO \"user\" (id, name, phone) VALUES (1, 'owner', '+77010000001'), (2, 'dev', '+77010000002')")
+        try c.execute(
+            "INSERT INTO \"user\" (id, name, phone) VALUES (1, 'owner', '+77010000001'), (2, 'dev', '+77010000002')")
         try c.execute("INSERT INTO shop (id, owner_id, name) VALUES (17008, 1, 'Cvetykz'), (8, 2, 'Railway')")
     }
 
@@ -44,9 +45,12 @@ struct CatalogReaderTests {
                 c, id: 5, shop: 8, name: "dev", price: 100, type: "CATALOG", description: nil,
                 width: 1, height: 2, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
             // Images inserted out of order; one has is_primary NULL; two share an "order" (tie → id).
-            for (url, order, primary) in [("c", 2, Bool?.some(false)), ("a", 0, true), ("b2", 1, nil), ("b1", 1, false)] {
+            for (url, order, primary) in [
+                ("c", 2, Bool?.some(false)), ("a", 0, true), ("b2", 1, nil), ("b1", 1, false),
+            ] {
                 try c.execute(
-                    "INSERT INTO productimage (product_id, url, \"order\", is_primary) VALUES (698868, \(url), \(Int64(order)), \(primary))")
+                    "INSERT INTO productimage (product_id, url, \"order\", is_primary) VALUES (698868, \(url), \(Int64(order)), \(primary))"
+                )
             }
 
             let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
@@ -54,23 +58,31 @@ struct CatalogReaderTests {
             #expect(all.map(\.product.id) == [5, 13, 698868])
 
             let nasty = try #require(all.last)
-            #expect(nasty.product == CanonicalProduct(
-                id: 698868, shopID: 17008, name: Self.nastyName, price: Kopecks(495050), enabled: true, type: .vitrina,
-                width: 70, height: nil, description: "ℹ️ описание", image: "https://cvety.kz/upload/iblock/a1b/ф ото.jpg",
-                images: ["a", "b2", "b1", "c"], createdAt: "2025-04-24 17:01:07", updatedAt: "2025-04-25 17:01:07"))
-            #expect(nasty.imageRows == [
-                CatalogProductImage(url: "a", order: 0, isPrimary: true),
-                CatalogProductImage(url: "b2", order: 1, isPrimary: false),
-                CatalogProductImage(url: "b1", order: 1, isPrimary: false),
-                CatalogProductImage(url: "c", order: 2, isPrimary: false),
-            ])
+            #expect(
+                nasty.product
+                    == CanonicalProduct(
+                        id: 698868, shopID: 17008, name: Self.nastyName, price: Kopecks(495050), enabled: true,
+                        type: .vitrina,
+                        width: 70, height: nil, description: "ℹ️ описание",
+                        image: "https://cvety.kz/upload/iblock/a1b/ф ото.jpg",
+                        images: ["a", "b2", "b1", "c"], createdAt: "2025-04-24 17:01:07",
+                        updatedAt: "2025-04-25 17:01:07"))
+            #expect(
+                nasty.imageRows == [
+                    CatalogProductImage(url: "a", order: 0, isPrimary: true),
+                    CatalogProductImage(url: "b2", order: 1, isPrimary: false),
+                    CatalogProductImage(url: "b1", order: 1, isPrimary: false),
+                    CatalogProductImage(url: "c", order: 2, isPrimary: false),
+                ])
             #expect(nasty.typeName == "VITRINA")
             #expect(nasty.updatedAt == "2025-04-25 17:01:07")
 
             let local = all[1]
-            #expect(local.product == CanonicalProduct(
-                id: 13, shopID: 17008, name: "", price: Kopecks(0), enabled: false, type: .flowers,
-                createdAt: "1999-12-31 23:59:59", updatedAt: "2000-01-01 23:59:59"))
+            #expect(
+                local.product
+                    == CanonicalProduct(
+                        id: 13, shopID: 17008, name: "", price: Kopecks(0), enabled: false, type: .flowers,
+                        createdAt: "1999-12-31 23:59:59", updatedAt: "2000-01-01 23:59:59"))
             #expect(local.imageRows.isEmpty)
 
             // The shop filter is applied server-side; the canonical cursor yields the same products.
@@ -93,7 +105,8 @@ struct CatalogReaderTests {
             try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
             try Self.seedShops(c)
             try c.execute("ALTER TABLE productimage DROP CONSTRAINT productimage_product_id_fkey")
-            for (id, shop) in [(2, 17008), (3, 17008), (5, 8), (7, 17008), (9, 17008), (11, 17008)] as [(Int64, Int64)] {
+            for (id, shop) in [(2, 17008), (3, 17008), (5, 8), (7, 17008), (9, 17008), (11, 17008)] as [(Int64, Int64)]
+            {
                 try Self.insertProduct(
                     c, id: id, shop: shop, name: "p\(id)", price: id * 100, type: "FLOWERS", description: nil,
                     width: nil, height: nil, enabled: true, image: nil, createdAt: "2025-01-01 00:00:00")
@@ -101,22 +114,25 @@ struct CatalogReaderTests {
             // (product, url, order, primary); ids follow insertion order, so "t2" ties "t1" and wins on id.
             let images: [(Int64, String, Int64, Bool?)] = [
                 (1, "orphan-low", 0, nil), (3, "t2", 1, false), (3, "t1", 1, true), (3, "first", 0, nil),
-                (4, "orphan-mid", 0, nil), (5, "other-shop", 0, true), (9, "only", 5, false), (12, "orphan-high", 0, nil),
+                (4, "orphan-mid", 0, nil), (5, "other-shop", 0, true), (9, "only", 5, false),
+                (12, "orphan-high", 0, nil),
             ]
             for (product, url, order, primary) in images {
                 try c.execute(
-                    "INSERT INTO productimage (product_id, url, \"order\", is_primary) VALUES (\(product), \(url), \(order), \(primary))")
+                    "INSERT INTO productimage (product_id, url, \"order\", is_primary) VALUES (\(product), \(url), \(order), \(primary))"
+                )
             }
             let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
             let merged = try reader.productRecords().collect()
             #expect(!c.isInTransaction)
             #expect(merged.map(\.product.id) == [2, 3, 5, 7, 9, 11])
             #expect(merged.map(\.product.images) == [[], ["first", "t2", "t1"], ["other-shop"], [], ["only"], []])
-            #expect(merged[1].imageRows == [
-                CatalogProductImage(url: "first", order: 0, isPrimary: false),
-                CatalogProductImage(url: "t2", order: 1, isPrimary: false),
-                CatalogProductImage(url: "t1", order: 1, isPrimary: true),
-            ])
+            #expect(
+                merged[1].imageRows == [
+                    CatalogProductImage(url: "first", order: 0, isPrimary: false),
+                    CatalogProductImage(url: "t2", order: 1, isPrimary: false),
+                    CatalogProductImage(url: "t1", order: 1, isPrimary: true),
+                ])
             let shop = try reader.products(shopID: 17008).collect()
             #expect(shop.map(\.id) == [2, 3, 7, 9, 11])
             #expect(shop.map(\.images) == [[], ["first", "t2", "t1"], [], ["only"], []])
@@ -140,7 +156,8 @@ struct CatalogReaderTests {
                 """
                 INSERT INTO product (id, shop_id, name, price) SELECT g, 17008, 'p' || g, g FROM generate_series(1, 5000) g
                 """)
-            try c.execute("INSERT INTO productimage (product_id, url) SELECT g, 'u' || g FROM generate_series(1, 5000, 2) g")
+            try c.execute(
+                "INSERT INTO productimage (product_id, url) SELECT g, 'u' || g FROM generate_series(1, 5000, 2) g")
             let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
             do {
                 let cursor = try reader.products()
@@ -196,16 +213,22 @@ struct CatalogReaderTests {
             let first = orders[0]
             // updated_at defaults to the server's now(): checked for presence, not value.
             #expect(first.order.updatedAt != nil)
-            #expect(first.order == CanonicalOrder(
-                bitrixID: nil, catalogID: 10, shopID: 17008, status: .inDelivery, total: Kopecks(1_140_000),
-                deliveryCost: Kopecks(150_000), currency: "KZT", customerName: Self.nastyName, phone: "+77011234567",
-                recipientName: "Айгуль 💐", recipientPhone: "+77017654321", deliveryAddress: nil,
-                items: [
-                    CanonicalOrderItem(productID: 1, name: Self.nastyName, price: Kopecks(370_000), quantityTenThousandths: 20_000),
-                    CanonicalOrderItem(productID: 1, name: "second", price: Kopecks(250_000), quantityTenThousandths: 10_000),
-                ],
-                createdAt: "2025-08-20 10:00:00", subtotal: Kopecks(990_000), pickup: false,
-                updatedAt: first.order.updatedAt))
+            #expect(
+                first.order
+                    == CanonicalOrder(
+                        bitrixID: nil, catalogID: 10, shopID: 17008, status: .inDelivery, total: Kopecks(1_140_000),
+                        deliveryCost: Kopecks(150_000), currency: "KZT", customerName: Self.nastyName,
+                        phone: "+77011234567",
+                        recipientName: "Айгуль 💐", recipientPhone: "+77017654321", deliveryAddress: nil,
+                        items: [
+                            CanonicalOrderItem(
+                                productID: 1, name: Self.nastyName, price: Kopecks(370_000),
+                                quantityTenThousandths: 20_000),
+                            CanonicalOrderItem(
+                                productID: 1, name: "second", price: Kopecks(250_000), quantityTenThousandths: 10_000),
+                        ],
+                        createdAt: "2025-08-20 10:00:00", subtotal: Kopecks(990_000), pickup: false,
+                        updatedAt: first.order.updatedAt))
             #expect(orders[1].order.deliveryAddress == "ул. \"Достык\", 5/2")
             #expect(first.orderNumber == "#12345")
             #expect(first.trackingID == "123456789")
@@ -231,12 +254,15 @@ struct CatalogReaderTests {
             #expect(try reader.orderHistory(shopID: 17008).collect().map(\.orderID) == [10])
 
             let clients = try reader.clients().collect()
-            #expect(clients == [
-                CatalogClient(id: 3, phone: "+77011234567", customerName: nil, notes: Self.nastyName, shopID: 17008,
-                              telegramUserID: "42", createdAt: "2025-02-03 04:05:06"),
-                CatalogClient(id: 4, phone: "87011234567", customerName: "Dev", notes: nil, shopID: 8,
-                              telegramUserID: nil, createdAt: "2025-02-03 04:05:06"),
-            ])
+            #expect(
+                clients == [
+                    CatalogClient(
+                        id: 3, phone: "+77011234567", customerName: nil, notes: Self.nastyName, shopID: 17008,
+                        telegramUserID: "42", createdAt: "2025-02-03 04:05:06"),
+                    CatalogClient(
+                        id: 4, phone: "87011234567", customerName: "Dev", notes: nil, shopID: 8,
+                        telegramUserID: nil, createdAt: "2025-02-03 04:05:06"),
+                ])
         }
     }
 
@@ -251,13 +277,15 @@ struct CatalogReaderTests {
                 """
             struct Row: Equatable { var a: Int64; var b: Int32; var name: String; var even: Bool; var micros: Int64 }
             let cursor = try reader.rows(select, source: "series", fields: 5) { row, _ in
-                Row(a: try row.required(0, row.int64), b: try row.required(1, row.int32), name: row.string(2) ?? "",
+                Row(
+                    a: try row.required(0, row.int64), b: try row.required(1, row.int32), name: row.string(2) ?? "",
                     even: try row.required(3, row.bool), micros: try row.required(4, row.timestampMicros))
             }
             var expected: [Row] = []
             for g in 1...3 {
-                expected.append(Row(
-                    a: Int64(g), b: Int32(g), name: "имя \(g)", even: g % 2 == 0, micros: 1_000_000 + Int64(g)))
+                expected.append(
+                    Row(
+                        a: Int64(g), b: Int32(g), name: "имя \(g)", even: g % 2 == 0, micros: 1_000_000 + Int64(g)))
             }
             #expect(try cursor.collect() == expected)
             #expect(cursor.rowCount == 3)
@@ -288,8 +316,12 @@ struct CatalogReaderTests {
             let records = try cursor.collect()
             #expect(records.map(\.typeName) == ["READY"])
             #expect(records[0].product.type == nil)
-            #expect(cursor.problems == [ParseProblem(
-                source: "product", key: "7", field: "type", rawValue: "READY", reason: "enum label unknown to this build")])
+            #expect(
+                cursor.problems == [
+                    ParseProblem(
+                        source: "product", key: "7", field: "type", rawValue: "READY",
+                        reason: "enum label unknown to this build")
+                ])
         }
     }
 
@@ -315,9 +347,13 @@ struct CatalogReaderTests {
             #expect(try reader.embeddingColumnType() == .realArray)
             let rows = try reader.embeddings().collect()
             #expect(rows.map(\.productID) == [1, 2, 999])
-            #expect(rows[0] == CatalogEmbedding(
-                id: rows[0].id, productID: 1, vector: vector, embeddingType: "image", modelVersion: "vertex-multimodal-001",
-                sourceURL: "https://x/ф.jpg", createdAt: "2025-01-01 00:00:00", updatedAt: "2025-01-02 00:00:00"))
+            #expect(
+                rows[0]
+                    == CatalogEmbedding(
+                        id: rows[0].id, productID: 1, vector: vector, embeddingType: "image",
+                        modelVersion: "vertex-multimodal-001",
+                        sourceURL: "https://x/ф.jpg", createdAt: "2025-01-01 00:00:00", updatedAt: "2025-01-02 00:00:00"
+                    ))
             // Shop filter keeps the shop's embeddings and orphans (no product row, so no shop to test).
             #expect(try reader.embeddings(shopID: 17008).collect().map(\.productID) == [1, 999])
         }
@@ -335,7 +371,9 @@ struct CatalogReaderTests {
                 embedding_type varchar(20) NOT NULL DEFAULT 'image', model_version varchar(50) NOT NULL DEFAULT 'm',
                 source_url text, created_at timestamp NOT NULL DEFAULT now(), updated_at timestamp NOT NULL DEFAULT now())
                 """)
-            try c.execute("INSERT INTO product_embeddings (product_id, embedding) VALUES (1, '[0.5,-1.25,3e-05]'), (2, '[1,oops]')")
+            try c.execute(
+                "INSERT INTO product_embeddings (product_id, embedding) VALUES (1, '[0.5,-1.25,3e-05]'), (2, '[1,oops]')"
+            )
             let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
             #expect(try reader.embeddingColumnType() == .vector("vector"))
             let cursor = try reader.embeddings()

@@ -11,7 +11,8 @@ struct DumpScannerTests {
     /// Statement-ish bytes dense in quotes, backslash runs, comments and delimiters.
     static func randomStatement(_ rng: inout SplitMix, length: Int) -> [UInt8] {
         let pieces: [String] = [
-            "'", "'", "''", "\\", "\\\\", "\\'", "\\\\'", "\\\\\\'", "\"", "`", ";", "-- ", "--", "-", "/*", "*/", "/*!", "#",
+            "'", "'", "''", "\\", "\\\\", "\\'", "\\\\'", "\\\\\\'", "\"", "`", ";", "-- ", "--", "-", "/*", "*/",
+            "/*!", "#",
             "\n", "(", ")", ",", "NULL", "é",
         ]
         var out: [UInt8] = []
@@ -35,11 +36,13 @@ struct DumpScannerTests {
             var state = ScanState()
             var i = 0
             if let split {
-                let found = scanToEnd(base, &i, split, &state, delimiter: delimiter, code: code, row: row, eof: false, blocks: blocks)
+                let found = scanToEnd(
+                    base, &i, split, &state, delimiter: delimiter, code: code, row: row, eof: false, blocks: blocks)
                 if found { return (true, i, state.mode) }
                 #expect(i <= split)
             }
-            let found = scanToEnd(base, &i, buf.count, &state, delimiter: delimiter, code: code, row: row, eof: true, blocks: blocks)
+            let found = scanToEnd(
+                base, &i, buf.count, &state, delimiter: delimiter, code: code, row: row, eof: true, blocks: blocks)
             return (found, i, state.mode)
         }
     }
@@ -50,7 +53,9 @@ struct DumpScannerTests {
             let bytes = Self.randomStatement(&rng, length: Int.random(in: 0...400, using: &rng))
             let reference = Self.scan(bytes, split: nil, blocks: false)
             let fast = Self.scan(bytes, split: nil, blocks: true)
-            #expect(fast.found == reference.found && fast.end == reference.end && fast.mode == reference.mode, "round \(round)")
+            #expect(
+                fast.found == reference.found && fast.end == reference.end && fast.mode == reference.mode,
+                "round \(round)")
             if fast.end != reference.end { return }
         }
     }
@@ -63,7 +68,9 @@ struct DumpScannerTests {
             for split in 0...bytes.count {
                 for blocks in [false, true] {
                     let r = Self.scan(bytes, split: split, blocks: blocks)
-                    #expect(r.found == reference.found && r.end == reference.end, "round \(round) split \(split) blocks \(blocks)")
+                    #expect(
+                        r.found == reference.found && r.end == reference.end,
+                        "round \(round) split \(split) blocks \(blocks)")
                     if r.end != reference.end { return }
                 }
             }
@@ -81,10 +88,14 @@ struct DumpScannerTests {
                     let bytes = Array(text.utf8)
                     let reference = Self.scan(bytes, split: nil, blocks: false)
                     let fast = Self.scan(bytes, split: nil, blocks: true)
-                    #expect(fast.found == reference.found && fast.end == reference.end, "prefix \(prefix) tail \(tail) lead \(lead)")
+                    #expect(
+                        fast.found == reference.found && fast.end == reference.end,
+                        "prefix \(prefix) tail \(tail) lead \(lead)")
                     for split in stride(from: max(0, prefix - 3), through: min(bytes.count, prefix + 6), by: 1) {
                         let r = Self.scan(bytes, split: split, blocks: true)
-                        #expect(r.found == reference.found && r.end == reference.end, "prefix \(prefix) tail \(tail) split \(split)")
+                        #expect(
+                            r.found == reference.found && r.end == reference.end,
+                            "prefix \(prefix) tail \(tail) split \(split)")
                     }
                 }
             }
@@ -140,7 +151,8 @@ struct DumpScannerTests {
                 expected.append(Array((body + decoded + "z").utf8))
             }
         }
-        let dump = "CREATE TABLE `t` (`id` int, `s` text);\nINSERT INTO `t` VALUES " + rows.joined(separator: ",") + ";\n"
+        let dump =
+            "CREATE TABLE `t` (`id` int, `s` text);\nINSERT INTO `t` VALUES " + rows.joined(separator: ",") + ";\n"
         for maxRead in [Int.max, 1, 3, 61, 64, 65] {
             let reader = DumpReader(
                 source: MemoryByteSource(Array(dump.utf8), maxRead: maxRead),
@@ -196,7 +208,8 @@ struct DumpScannerTests {
             }
             expected.append(out)
         }
-        let dump = "CREATE TABLE `t` (`id` int, `s` text);\nINSERT INTO `t` VALUES " + rows.joined(separator: ",\n") + ";\n"
+        let dump =
+            "CREATE TABLE `t` (`id` int, `s` text);\nINSERT INTO `t` VALUES " + rows.joined(separator: ",\n") + ";\n"
         for maxRead in [Int.max, 7] {
             let reader = DumpReader(
                 source: MemoryByteSource(Array(dump.utf8), maxRead: maxRead),

@@ -17,17 +17,22 @@ struct FixtureTests {
 
     static let fixtures = RepoPaths.mysqldumpFixtures
 
-    static let allTables = ["b_catalog_price", "b_file", "b_iblock_element", "b_iblock_element_property", "b_sale_order_mini", "bx_types_probe"]
+    static let allTables = [
+        "b_catalog_price", "b_file", "b_iblock_element", "b_iblock_element_property", "b_sale_order_mini",
+        "bx_types_probe",
+    ]
 
     /// Which tables each fixture of `set` holds data for (mysqldump options chose them; see
     /// bitrix-mysqldump.md §C.3). A mydumper folder holds the tables it has data files for (the recorded
     /// set in `../shared` keeps three).
     static func cases(in set: URL) throws -> [(file: String, tables: [String])] {
-        let mydumper = try FileManager.default.contentsOfDirectory(atPath: set.appendingPathComponent("11-mydumper-0.10").path)
-            .compactMap { name -> String? in
-                guard name.hasPrefix("bxtest."), name.hasSuffix(".sql"), !name.contains("-schema") else { return nil }
-                return String(name.dropFirst("bxtest.".count).dropLast(".sql".count))
-            }.sorted()
+        let mydumper = try FileManager.default.contentsOfDirectory(
+            atPath: set.appendingPathComponent("11-mydumper-0.10").path
+        )
+        .compactMap { name -> String? in
+            guard name.hasPrefix("bxtest."), name.hasSuffix(".sql"), !name.contains("-schema") else { return nil }
+            return String(name.dropFirst("bxtest.".count).dropLast(".sql".count))
+        }.sorted()
         let all = allTables
         return [
             ("01-default.sql", all), ("01-default.sql.gz", all), ("02-skip-extended-complete-insert.sql", all),
@@ -75,7 +80,9 @@ struct FixtureTests {
                     }
                 }
                 if partial {
-                    guard case .partial = end else { Issue.record("\(file): expected a partial end, got \(String(describing: end))"); continue }
+                    guard case .partial = end else {
+                        Issue.record("\(file): expected a partial end, got \(String(describing: end))"); continue
+                    }
                 } else {
                     #expect(end == .complete, "\(file)")
                 }
@@ -85,13 +92,15 @@ struct FixtureTests {
 
     @Test func columnNamesComeFromCreateTableOrTheColumnList() throws {
         for file in ["01-default.sql", "02-skip-extended-complete-insert.sql", "05-routines-databases.sql"] {
-            let (rows, _) = try readAll(Self.fixtures.appendingPathComponent(file), options: .init(tables: ["b_catalog_price"]))
+            let (rows, _) = try readAll(
+                Self.fixtures.appendingPathComponent(file), options: .init(tables: ["b_catalog_price"]))
             let row = try #require(rows["b_catalog_price"]?.last)
             #expect(row.columns.names.first == "ID" && row.columns.names.last == "PRICE_SCALE")
             #expect(row["PRICE"]?.scaledDecimal(scale: 2) == 999_999_999_999_999_999)
             #expect(rows.keys.count == 1, "only requested tables are materialised")
         }
-        let (rows, _) = try readAll(Self.fixtures.appendingPathComponent("05-routines-databases.sql"), options: .init(tables: ["b_file"]))
+        let (rows, _) = try readAll(
+            Self.fixtures.appendingPathComponent("05-routines-databases.sql"), options: .init(tables: ["b_file"]))
         #expect(rows["b_file"]?.first?.database == "bxtest")
     }
 
@@ -101,9 +110,11 @@ struct FixtureTests {
             let schemaReader = try DumpReader(url: dir.appendingPathComponent("b_iblock_element.sql"), logger: .quiet)
             var schema: DumpTableSchema?
             while let event = try schemaReader.next() { if case .table(let s) = event { schema = s } }
-            let source = try FileByteSource.openDecompressing(path: Self.fixtures.appendingPathComponent("04-tab-csv-b_iblock_element.txt").path)
+            let source = try FileByteSource.openDecompressing(
+                path: Self.fixtures.appendingPathComponent("04-tab-csv-b_iblock_element.txt").path)
             let reader = TabFileReader(
-                source: source, schema: try #require(schema), format: TabFormat(fieldTerminator: 0x2C, enclosedBy: 0x22),
+                source: source, schema: try #require(schema),
+                format: TabFormat(fieldTerminator: 0x2C, enclosedBy: 0x22),
                 options: .init(), logger: .quiet)
             let (rows, end) = try drain(reader)
             #expect(end == .complete)
@@ -127,17 +138,24 @@ struct FixtureTests {
 
     @Test func backstopExtractWritesNDJSON() async throws {
         let binary = RepoPaths.backstopBinary
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the backstop binary first (swift build)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path), "build the backstop binary first (swift build)")
         try await Self.expected { expected in
             for (file, table) in [
-                ("01-default.sql", "b_iblock_element"), ("03-hex-blob.sql", "bx_types_probe"), ("01-default.sql.gz", "bx_types_probe"),
-                ("11-mydumper-0.10", "b_catalog_price"), ("04-tab", "b_file"), ("02-skip-extended-complete-insert.sql", "b_iblock_element_property"),
+                ("01-default.sql", "b_iblock_element"), ("03-hex-blob.sql", "bx_types_probe"),
+                ("01-default.sql.gz", "bx_types_probe"),
+                ("11-mydumper-0.10", "b_catalog_price"), ("04-tab", "b_file"),
+                ("02-skip-extended-complete-insert.sql", "b_iblock_element_property"),
             ] {
-                let out = try await runProcess(binary.path, ["extract", "--dump", Self.fixtures.appendingPathComponent(file).path, "--table", table])
+                let out = try await runProcess(
+                    binary.path,
+                    ["extract", "--dump", Self.fixtures.appendingPathComponent(file).path, "--table", table])
                 let lines = out.split(separator: 0x0A)
                 let want = expected[table]!
                 #expect(lines.count == want.count, "\(file) \(table)")
-                let names = try readAll(Self.fixtures.appendingPathComponent("01-default.sql"), options: .init(tables: [table])).rows[table]![0].columns.names
+                let names = try readAll(
+                    Self.fixtures.appendingPathComponent("01-default.sql"), options: .init(tables: [table])
+                ).rows[table]![0].columns.names
                 for (line, wantRow) in zip(lines, want) {
                     let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
                     #expect(Set(object.keys) == Set(names))

@@ -38,7 +38,8 @@ enum MariaDB {
     @discardableResult
     static func run(_ tool: String, _ arguments: [String], input: Data? = nil) async throws -> Data {
         let socket = try requireSocket()
-        return try await runProcess("/usr/bin/env", [tool, "--no-defaults", "-S", socket, "-uroot"] + arguments, input: input)
+        return try await runProcess(
+            "/usr/bin/env", [tool, "--no-defaults", "-S", socket, "-uroot"] + arguments, input: input)
     }
 
     /// A fresh database named `prefix_<random>`, dropped after `body`.
@@ -59,12 +60,18 @@ enum MariaDB {
     /// else through HEX() so bytes survive; zero dates in date columns become NULL (the documented
     /// mapping).
     static func expectedRows(database: String, table: String) async throws -> [[[UInt8]?]] {
-        let columns = try await run("mariadb", [
-            "--batch", "--raw", "--skip-column-names", "-e",
-            "SELECT COLUMN_NAME, DATA_TYPE, IFNULL(NUMERIC_PRECISION, 0) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='\(database)' AND TABLE_NAME='\(table)' ORDER BY ORDINAL_POSITION",
-        ])
-        let specs = String(decoding: columns, as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
-        let numeric: Set<String> = ["tinyint", "smallint", "mediumint", "int", "bigint", "decimal", "float", "double", "year"]
+        let columns = try await run(
+            "mariadb",
+            [
+                "--batch", "--raw", "--skip-column-names", "-e",
+                "SELECT COLUMN_NAME, DATA_TYPE, IFNULL(NUMERIC_PRECISION, 0) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='\(database)' AND TABLE_NAME='\(table)' ORDER BY ORDINAL_POSITION",
+            ])
+        let specs = String(decoding: columns, as: UTF8.self).split(separator: "\n").map {
+            $0.split(separator: "\t").map(String.init)
+        }
+        let numeric: Set<String> = [
+            "tinyint", "smallint", "mediumint", "int", "bigint", "decimal", "float", "double", "year",
+        ]
         let dates: Set<String> = ["date", "datetime", "timestamp"]
         let select = specs.map { spec in
             if numeric.contains(spec[1]) { return "`\(spec[0])`" }
@@ -73,14 +80,18 @@ enum MariaDB {
             return "HEX(`\(spec[0])`)"
         }.joined(separator: ", ")
         let order = specs.contains { $0[0] == "ID" } ? " ORDER BY ID" : ""
-        let out = try await run("mariadb", ["--batch", "--raw", "--skip-column-names", "-e", "SELECT \(select) FROM `\(database)`.`\(table)`\(order)"])
+        let out = try await run(
+            "mariadb",
+            ["--batch", "--raw", "--skip-column-names", "-e", "SELECT \(select) FROM `\(database)`.`\(table)`\(order)"])
         return out.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { line in
             line.split(separator: 0x09, omittingEmptySubsequences: false).enumerated().map { n, field -> [UInt8]? in
                 let text = Array(field)
                 if text == Array("NULL".utf8) { return nil }
                 if numeric.contains(specs[n][1]) { return text }
                 let bytes = unhex(text)
-                if dates.contains(specs[n][1]), bytes.count >= 10, bytes.allSatisfy({ "0-: .".utf8.contains($0) }) { return nil }
+                if dates.contains(specs[n][1]), bytes.count >= 10, bytes.allSatisfy({ "0-: .".utf8.contains($0) }) {
+                    return nil
+                }
                 return bytes
             }
         }
@@ -115,7 +126,9 @@ extension InMemoryLogHandler {
 }
 
 /// Reads every event of `url`; rows grouped by table.
-func readAll(_ url: URL, options: DumpReader.Options = .init()) throws -> (rows: [String: [DumpRow]], end: DumpCompletion?) {
+func readAll(_ url: URL, options: DumpReader.Options = .init()) throws -> (
+    rows: [String: [DumpRow]], end: DumpCompletion?
+) {
     let reader = try DumpReader.open(url, options: options, logger: .quiet)
     return try drain(reader)
 }

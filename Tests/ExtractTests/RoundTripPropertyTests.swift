@@ -11,8 +11,10 @@ struct RoundTripPropertyTests {
     typealias SeededGenerator = SplitMix64
 
     static let textPieces: [String] = [
-        "'", "\"", "\\", "\\\\", "\\n", "),(", ");", "--", "/*", "*/", "#", "`", "NULL", "Привет", "Қазақстан", "₸", "😀", "🇰🇿",
-        "𝔘", " ", "\t", "\n", "\r\n", "\u{0}", "\u{1A}", "\u{8}", "\u{7F}", "a", "Z", "0", "%", "_", ",", "INSERT INTO `x` VALUES (1);",
+        "'", "\"", "\\", "\\\\", "\\n", "),(", ");", "--", "/*", "*/", "#", "`", "NULL", "Привет", "Қазақстан", "₸",
+        "😀", "🇰🇿",
+        "𝔘", " ", "\t", "\n", "\r\n", "\u{0}", "\u{1A}", "\u{8}", "\u{7F}", "a", "Z", "0", "%", "_", ",",
+        "INSERT INTO `x` VALUES (1);",
     ]
 
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.joined() }
@@ -23,7 +25,9 @@ struct RoundTripPropertyTests {
         for _ in 0..<Int.random(in: 0..<12, using: &g) { text += textPieces.randomElement(using: &g)! }
         let blob = (0..<Int.random(in: 0..<40, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
         let everyByte = id % 17 == 0 ? (0...255).map { UInt8($0) } : blob
-        let decimals = ["-0.50", "0.00", "9999999999999999999999999999.99", "-9999999999999999999999999999.99", "12345.67", "1"]
+        let decimals = [
+            "-0.50", "0.00", "9999999999999999999999999999.99", "-9999999999999999999999999999.99", "12345.67", "1",
+        ]
         let unsigned = ["0", "18446744073709551615", "42"]
         let doubles = ["1e300", "-2.5e-10", "0", "1.5", "-1e-300", "3.141592653589793"]
         let dates = ["'0000-00-00 00:00:00'", "'2024-02-29 23:59:59'", "'1970-01-01 00:00:01'"]
@@ -35,7 +39,9 @@ struct RoundTripPropertyTests {
     }
 
     @Test func randomRowsSurviveRealMariadbDump() async throws {
-        let seed = ProcessInfo.processInfo.environment["BACKSTOP_PROPERTY_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        let seed =
+            ProcessInfo.processInfo.environment["BACKSTOP_PROPERTY_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 0...UInt64.max)
         var g = SeededGenerator(seed: seed)
         try await MariaDB.withDatabase(prefix: "bx_prop") { db in
             var sql = """
@@ -53,8 +59,10 @@ struct RoundTripPropertyTests {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             let flavours: [(name: String, args: [String], gzip: Bool)] = [
-                ("default", [], false), ("skip-extended-complete", ["--skip-extended-insert", "--complete-insert"], false),
-                ("hex-blob", ["--hex-blob"], false), ("gzip", [], true), ("net-buffer", ["--net-buffer-length=4096"], false),
+                ("default", [], false),
+                ("skip-extended-complete", ["--skip-extended-insert", "--complete-insert"], false),
+                ("hex-blob", ["--hex-blob"], false), ("gzip", [], true),
+                ("net-buffer", ["--net-buffer-length=4096"], false),
             ]
             for flavour in flavours {
                 var dump = try await MariaDB.run("mariadb-dump", flavour.args + [db, "p"])
@@ -66,7 +74,9 @@ struct RoundTripPropertyTests {
                 let got = bytes(of: rows["p"] ?? [])
                 #expect(got.count == expected.count, "seed \(seed) flavour \(flavour.name)")
                 for (n, (a, b)) in zip(got, expected).enumerated() where a != b {
-                    Issue.record("seed \(seed) (replay: BACKSTOP_PROPERTY_SEED=\(seed)) flavour \(flavour.name) row \(n + 1):\n got \(a)\nwant \(b)")
+                    Issue.record(
+                        "seed \(seed) (replay: BACKSTOP_PROPERTY_SEED=\(seed)) flavour \(flavour.name) row \(n + 1):\n got \(a)\nwant \(b)"
+                    )
                     break
                 }
             }

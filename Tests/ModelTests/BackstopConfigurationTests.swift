@@ -45,7 +45,10 @@ import Testing
         #expect(withPG.catalogSource == "environment (PGHOST, PGPORT)")
 
         let explicit = try BackstopConfiguration.load(
-            file: path, environment: ["BACKSTOP_CATALOG": "host=explicit", "DATABASE_URL": "postgresql://env/db", "BACKSTOP_SHOP_ID": "8"])
+            file: path,
+            environment: [
+                "BACKSTOP_CATALOG": "host=explicit", "DATABASE_URL": "postgresql://env/db", "BACKSTOP_SHOP_ID": "8",
+            ])
         #expect(explicit.catalogConninfo == "host=explicit")
         #expect(explicit.shopID == 8)
     }
@@ -59,7 +62,8 @@ import Testing
         #expect { try BackstopConfiguration.load(file: wrongType, environment: [:]) } throws: { error in
             "\(error)".contains("catalog.shop_id must be an integer")
         }
-        #expect { try BackstopConfiguration.load(file: "/nonexistent/backstop.toml", environment: [:]) } throws: { error in
+        #expect { try BackstopConfiguration.load(file: "/nonexistent/backstop.toml", environment: [:]) } throws: {
+            error in
             "\(error)".contains("/nonexistent/backstop.toml")
         }
     }
@@ -89,6 +93,8 @@ import Testing
             "\(error)".contains("merge.max_update_share must be a number between 0 and 1")
         }
         let zero = try writeTemporary("[merge]\nbatch_size = 0\n")
-        #expect(throws: BackstopConfiguration.Error.self) { try BackstopConfiguration.load(file: zero, environment: [:]) }
+        #expect(throws: BackstopConfiguration.Error.self) {
+            try BackstopConfiguration.load(file: zero, environment: [:])
+        }
     }
 }

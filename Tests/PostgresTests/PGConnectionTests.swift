@@ -8,7 +8,8 @@ struct PGConnectionTests {
     @Test func boundParametersCarryHostileTextExactly() throws {
         try TestDatabase.withConnection { db in
             let hostile = "O'Reilly \"q\" \\ back; DROP TABLE x; -- \u{00A0}4 950 ₸ 😀\t\n"
-            let result = try db.execute("SELECT \(hostile)::text, \(Int64.max), \(true), \(Optional<String>.none)::text")
+            let result = try db.execute(
+                "SELECT \(hostile)::text, \(Int64.max), \(true), \(Optional<String>.none)::text")
             #expect(result.string(row: 0, column: 0) == hostile)
             #expect(result.string(row: 0, column: 1) == String(Int64.max))
             #expect(result.bool(row: 0, column: 2) == true)
@@ -19,7 +20,9 @@ struct PGConnectionTests {
     @Test func arraysAndByteaRoundTrip() throws {
         try TestDatabase.withConnection { db in
             let names = ["a\"b", "c\\d", "е,ж", ""]
-            let r = try db.execute("SELECT array_length(\(names)::text[], 1), (\(names)::text[])[1], (\(names)::text[])[2], (\(names)::text[])[3]")
+            let r = try db.execute(
+                "SELECT array_length(\(names)::text[], 1), (\(names)::text[])[1], (\(names)::text[])[2], (\(names)::text[])[3]"
+            )
             #expect(try r.int(row: 0, column: 0) == 4)
             #expect(r.string(row: 0, column: 1) == "a\"b")
             #expect(r.string(row: 0, column: 2) == "c\\d")
@@ -49,7 +52,8 @@ struct PGConnectionTests {
     @Test func fragmentsRenumberTheirParameters() throws {
         try TestDatabase.withConnection { db in
             let filter: PGQuery = "x > \(2) AND x < \(5)"
-            let query: PGQuery = "SELECT count(*) FROM generate_series(\(1), \(10)) AS x WHERE \(filter) AND '$1' = '$1'"
+            let query: PGQuery =
+                "SELECT count(*) FROM generate_series(\(1), \(10)) AS x WHERE \(filter) AND '$1' = '$1'"
             #expect(query.sql.contains("$3") && query.sql.contains("$4") && query.sql.contains("'$1'"))
             let count = try db.execute(query).int(row: 0, column: 0)
             #expect(count == 2)
@@ -80,7 +84,8 @@ struct PGConnectionTests {
     @Test func rowsDecodeTypedValues() throws {
         try TestDatabase.withConnection { db in
             try db.execute("SET TIME ZONE 'Asia/Almaty'")
-            let result = try db.execute("""
+            let result = try db.execute(
+                """
                 SELECT 42::int4 AS i, \(Int64.max) AS big, 2.5::float8 AS f, true AS yes, NULL::int8 AS missing,
                        '2025-10-25 03:00:00.25+05'::timestamptz AS at, '2025-10-24 22:00:00'::timestamp AS plain,
                        '2025-10-25'::date AS day, 'secret'::text AS word
@@ -95,9 +100,11 @@ struct PGConnectionTests {
             #expect(try result.decode(Date.self, row: 0, column: "at") == utc.addingTimeInterval(0.25))
             #expect(try result.decode(Date.self, row: 0, column: "plain") == utc)
             #expect(try result.decode(Date.self, row: 0, column: "day") == Date(timeIntervalSince1970: 1_761_350_400))
-            for (column, attempt) in [("missing", { _ = try result.decode(Int64.self, row: 0, column: "missing") }),
-                                      ("word", { _ = try result.decode(Int64.self, row: 0, column: "word") }),
-                                      ("yes", { _ = try result.decode(Date.self, row: 0, column: "yes") })] as [(String, () throws -> Void)] {
+            for (column, attempt) in [
+                ("missing", { _ = try result.decode(Int64.self, row: 0, column: "missing") }),
+                ("word", { _ = try result.decode(Int64.self, row: 0, column: "word") }),
+                ("yes", { _ = try result.decode(Date.self, row: 0, column: "yes") }),
+            ] as [(String, () throws -> Void)] {
                 #expect(throws: PGError.self, "\(column)") { try attempt() }
                 do { try attempt() } catch let error as PGError {
                     #expect(error.kind == .decoding)
@@ -157,7 +164,8 @@ struct PGConnectionTests {
             }) {}
             #expect(rows == 5000)
             #expect(last == "4999\tname 4999 \\\\ tab\\there\n")
-            #expect(try db.execute("SELECT name FROM c WHERE id = \(7)").string(row: 0, column: 0) == "name 7 \\ tab\there")
+            #expect(
+                try db.execute("SELECT name FROM c WHERE id = \(7)").string(row: 0, column: 0) == "name 7 \\ tab\there")
         }
     }
 
@@ -176,7 +184,9 @@ struct PGConnectionTests {
 
     @Test func connectionErrorsAreClear() {
         #expect {
-            try PGConnection(conninfo: "host=/nonexistent-socket-dir port=1 dbname=x connect_timeout=2", logger: TestDatabase.quietLogger)
+            try PGConnection(
+                conninfo: "host=/nonexistent-socket-dir port=1 dbname=x connect_timeout=2",
+                logger: TestDatabase.quietLogger)
         } throws: { error in
             guard let error = error as? PGError else { return false }
             return error.kind == .connection && error.description.contains("nonexistent-socket-dir")

@@ -7,22 +7,29 @@ import Testing
     let reconciler = OrderReconciler(configuration: ReconcileConfiguration())
 
     func line(_ product: Int64, _ price: Int64 = 100_000, _ quantity: Int64 = 1) -> CanonicalOrderItem {
-        CanonicalOrderItem(productID: product, name: "Розы", price: Kopecks(price), quantityTenThousandths: quantity * 10_000)
+        CanonicalOrderItem(
+            productID: product, name: "Розы", price: Kopecks(price), quantityTenThousandths: quantity * 10_000)
     }
 
-    func bitrix(_ id: Int64, railway: Int64?, status: String = "F", items: [CanonicalOrderItem]? = nil, delivery: Int64 = 150_000,
-                user: Int64 = 1) -> CanonicalOrder {
+    func bitrix(
+        _ id: Int64, railway: Int64?, status: String = "F", items: [CanonicalOrderItem]? = nil,
+        delivery: Int64 = 150_000,
+        user: Int64 = 1
+    ) -> CanonicalOrder {
         let items = items ?? [line(700)]
         let subtotal = items.reduce(Int64(0)) { $0 + $1.price.value * $1.quantityTenThousandths / 10_000 }
         return CanonicalOrder(
             bitrixID: id, catalogID: railway, shopID: 17008, bitrixStatus: status, total: Kopecks(subtotal + delivery),
-            deliveryCost: Kopecks(delivery), currency: "KZT", userID: user, customerName: "Анна Ким", phone: "+77011234567",
+            deliveryCost: Kopecks(delivery), currency: "KZT", userID: user, customerName: "Анна Ким",
+            phone: "+77011234567",
             recipientName: "Айгуль", recipientPhone: "+77017654321", deliveryAddress: "улица Достык, 5/2", items: items,
             subtotal: Kopecks(subtotal), deliveryDate: "2025-10-20")
     }
 
-    func catalog(_ id: Int64, link: Int64?, status: OrderStatus = .delivered, items: [CanonicalOrderItem]? = nil,
-                 shop: Int64 = 17008) -> CatalogOrder {
+    func catalog(
+        _ id: Int64, link: Int64?, status: OrderStatus = .delivered, items: [CanonicalOrderItem]? = nil,
+        shop: Int64 = 17008
+    ) -> CatalogOrder {
         var order = bitrix(link ?? 0, railway: nil, items: items)
         order.bitrixID = link
         order.catalogID = id
@@ -32,7 +39,8 @@ import Testing
         order.userID = nil
         return CatalogOrder(
             order: order, orderNumber: "#\(id)", trackingID: "000000000", statusName: status.rawValue,
-            subtotal: order.subtotal ?? Kopecks(0), rawPhone: order.phone ?? "", rawRecipientPhone: order.recipientPhone,
+            subtotal: order.subtotal ?? Kopecks(0), rawPhone: order.phone ?? "",
+            rawRecipientPhone: order.recipientPhone,
             deliveryType: "scheduled", items: [])
     }
 
@@ -63,24 +71,32 @@ import Testing
             catalog(12, link: nil), catalog(13, link: nil, shop: 8),
         ]
         let result = reconciler.compare(bitrix: left, catalog: right, existence: existence, partial: false)
-        #expect(identities(result) == [
-            "order.missing 501 - -", "order.link_missing 502 bitrix_order_id -", "order.link_duplicate 503 bitrix_order_id -",
-            "order.status 504 status -", "order.status_unmapped 505 status -",
-            "order.dangling_product 506 product_id 999", "order.item_missing 506 - 999",
-            "order.field 506 subtotal -", "order.field 506 total -",
-            "order.field 507 delivery_cost -", "order.field 507 total -", "order.dangling_customer 507 USER_ID -",
-            "order.item_field 508 quantity 700", "order.field 508 subtotal -", "order.field 508 total -",
-            "order.orphan 999999 - -", "order.orphan catalog:12 - -",
-        ])
+        #expect(
+            identities(result) == [
+                "order.missing 501 - -", "order.link_missing 502 bitrix_order_id -",
+                "order.link_duplicate 503 bitrix_order_id -",
+                "order.status 504 status -", "order.status_unmapped 505 status -",
+                "order.dangling_product 506 product_id 999", "order.item_missing 506 - 999",
+                "order.field 506 subtotal -", "order.field 506 total -",
+                "order.field 507 delivery_cost -", "order.field 507 total -", "order.dangling_customer 507 USER_ID -",
+                "order.item_field 508 quantity 700", "order.field 508 subtotal -", "order.field 508 total -",
+                "order.orphan 999999 - -", "order.orphan catalog:12 - -",
+            ])
         #expect(result.changes.first { $0.kind == .orderStatus }?.evidence == .refundNotSynced)
-        #expect(result.changes.filter { $0.key == "507" && $0.kind == .orderField }.allSatisfy { $0.evidence == .deliveryFeeDropped })
+        #expect(
+            result.changes.filter { $0.key == "507" && $0.kind == .orderField }.allSatisfy {
+                $0.evidence == .deliveryFeeDropped
+            })
     }
 
     @Test func aPartialDumpReportsNoOrphanAndNoDanglingReference() {
         let left = [bitrix(507, railway: 9, items: [line(999)], user: 77)]
         let right = [catalog(9, link: 507, items: [line(999)]), catalog(11, link: 999_999)]
         let result = reconciler.compare(bitrix: left, catalog: right, existence: existence, partial: true)
-        #expect(!result.changes.contains { [.orderOrphan, .orderDanglingProduct, .orderDanglingCustomer].contains($0.kind) })
+        #expect(
+            !result.changes.contains {
+                [.orderOrphan, .orderDanglingProduct, .orderDanglingCustomer].contains($0.kind)
+            })
         #expect(result.withheld > 0)
     }
 
@@ -97,6 +113,7 @@ import Testing
         let safe = CatalogSequence(name: "public.product_id_seq", lastValue: 698_977, isCalled: true, increment: 1)
         #expect(SequenceCheck.check(safe, bitrixIDs: ids) == nil)
         let uncalled = CatalogSequence(name: "public.product_id_seq", lastValue: 698_977, isCalled: false, increment: 1)
-        #expect(SequenceCheck.check(uncalled, bitrixIDs: ids) != nil, "not yet called: nextval returns last_value itself")
+        #expect(
+            SequenceCheck.check(uncalled, bitrixIDs: ids) != nil, "not yet called: nextval returns last_value itself")
     }
 }

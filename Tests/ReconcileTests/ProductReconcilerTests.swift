@@ -10,12 +10,16 @@ import Testing
         images: [String] = ["https://cvety.kz/upload/a.jpg"], created: String = "2025-01-01 00:00:00"
     ) -> CanonicalProduct {
         CanonicalProduct(
-            id: id, shopID: shop, name: name, price: Kopecks(price), enabled: enabled, image: images.first, images: images,
+            id: id, shopID: shop, name: name, price: Kopecks(price), enabled: enabled, image: images.first,
+            images: images,
             createdAt: created)
     }
 
-    func compare(_ bitrix: [CanonicalProduct], _ catalog: [CanonicalProduct], partial: Bool = false) -> [String: [Change]] {
-        let result = ProductReconciler(configuration: configuration).compare(bitrix: bitrix, catalog: catalog, partial: partial)
+    func compare(_ bitrix: [CanonicalProduct], _ catalog: [CanonicalProduct], partial: Bool = false) -> [String:
+        [Change]]
+    {
+        let result = ProductReconciler(configuration: configuration).compare(
+            bitrix: bitrix, catalog: catalog, partial: partial)
         return Dictionary(grouping: result.changes, by: \.key)
     }
 
@@ -47,9 +51,12 @@ import Testing
     }
 
     @Test func anotherProductUnderABitrixIDIsACollisionAndNothingElse() {
-        let bitrix = [product(1, shop: 71264, name: "Розы 101"), product(2, name: "Пионы", created: "2025-05-01 00:00:00")]
+        let bitrix = [
+            product(1, shop: 71264, name: "Розы 101"), product(2, name: "Пионы", created: "2025-05-01 00:00:00"),
+        ]
         let catalog = [
-            product(1, shop: 8, name: "Тестовый букет", price: 1), product(2, name: "Тест", created: "2025-04-01 00:00:00"),
+            product(1, shop: 8, name: "Тестовый букет", price: 1),
+            product(2, name: "Тест", created: "2025-04-01 00:00:00"),
         ]
         let byKey = compare(bitrix, catalog)
         #expect(byKey["1"]?.map(\.kind) == [.productIDCollision])

@@ -40,7 +40,9 @@ import Testing
     /// a console message (the CSP hashes match, nothing throws), the hostile product name is text in the DOM,
     /// the filter hides rows, and the screenshot is not blank.
     @Test(.timeLimit(.minutes(3))) func chromiumRendersThePageWithoutConsoleErrors() async throws {
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         let browser = try #require(chromium, "Debian's chromium is installed by make setup")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("html-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

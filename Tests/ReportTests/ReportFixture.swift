@@ -31,13 +31,16 @@ enum ReportFixture {
             kind: .productMissing, key: "668900", bitrixValue: "=HYPERLINK(\"http://x\")|a\nb\u{1}", parser: "match.id",
             cause: "lost_create", probableCause: "product webhook lost (no retry) or never sent", action: "insert"),
         Discrepancy(
-            kind: .orderItemField, key: "100031", field: "quantity", item: "668835", bitrixValue: "2", catalogValue: "1",
-            parser: "quantity", cause: "item_edited", probableCause: "a line edited in one system only", action: "bitrix_change",
+            kind: .orderItemField, key: "100031", field: "quantity", item: "668835", bitrixValue: "2",
+            catalogValue: "1",
+            parser: "quantity", cause: "item_edited", probableCause: "a line edited in one system only",
+            action: "bitrix_change",
             severity: .warning),
         Discrepancy(
             kind: .orderStatusUnmapped, key: "100040", field: "status", bitrixValue: "ZZ", catalogValue: "NEW",
             parser: "status-map/1", cause: "unmapped_code_skipped",
-            probableCause: "Bitrix status code not in the webhook's map: the status webhook skipped it", action: "report",
+            probableCause: "Bitrix status code not in the webhook's map: the status webhook skipped it",
+            action: "report",
             severity: .warning),
         Discrepancy(
             kind: .sequenceCollisionRisk, key: "public.product_id_seq", field: "next", bitrixValue: "668977",
@@ -106,13 +109,16 @@ enum ReportFixture {
             reconciliation: RunReport.Reconciliation(
                 snapshot: SnapshotTime(text: "2025-10-25 03:00:00", source: .footer),
                 statusMapVersion: "status-map/1",
-                rowsCompared: ["product.bitrix": 45, "product.catalog": 50, "product.matched": 43, "order.matched": 84],
+                rowsCompared: [
+                    "product.bitrix": 45, "product.catalog": 50, "product.matched": 43, "order.matched": 84,
+                ],
                 systematic: [.init(field: "product.type", count: 41, explanation: "type always FLOWERS")],
                 withheld: 0),
             history: history, webhookHealth: health,
             similarity: SimilarityHistogram(
                 label: "top-10 cosine similarity",
-                bins: [.init(lower: 0.5, upper: 0.75, count: 12), .init(lower: 0.75, upper: 1, count: 3)], threshold: 0.95),
+                bins: [.init(lower: 0.5, upper: 0.75, count: 12), .init(lower: 0.75, upper: 1, count: 3)],
+                threshold: 0.95),
             lastSuccessAt: t0.addingTimeInterval(-86_400 + 40), stopReason: nil, generator: "backstop 0.1.0")
     }
 }

@@ -100,7 +100,8 @@ let debianPython = "/usr/bin/python3"
         #expect(files.count == DiscrepancyKind.allCases.count, "one file per kind, findings or not")
         for name in ["product.field", "product.missing", "order.item_field", "order.status"] {
             let file = try #require(files.first { $0.path == "csv/\(name).csv" })
-            try GoldenFile.check(String(decoding: file.bytes, as: UTF8.self), named: "\(name).csv", sourceLocation: #_sourceLocation)
+            try GoldenFile.check(
+                String(decoding: file.bytes, as: UTF8.self), named: "\(name).csv", sourceLocation: #_sourceLocation)
         }
         for file in files {
             let rows = try RFC4180.parse(String(decoding: file.bytes, as: UTF8.self))
@@ -108,7 +109,8 @@ let debianPython = "/usr/bin/python3"
             #expect(rows.first == CSVReportFormat.columns(for: kind), "fixed header of \(kind.rawValue)")
             #expect(rows.allSatisfy { $0.count == rows[0].count }, "\(file.path): every row as wide as the header")
         }
-        let missing = try RFC4180.parse(String(decoding: try #require(files.first { $0.path == "csv/product.missing.csv" }).bytes, as: UTF8.self))
+        let missing = try RFC4180.parse(
+            String(decoding: try #require(files.first { $0.path == "csv/product.missing.csv" }).bytes, as: UTF8.self))
         let bitrix = try #require(missing[0].firstIndex(of: "bitrix"))
         #expect(missing[1][bitrix] == "'=HYPERLINK(\"http://x\")|a\nb\u{1}", "a formula is defused, the newline kept")
     }
@@ -147,16 +149,21 @@ let debianPython = "/usr/bin/python3"
         var report = ReportFixture.report
         report.stages.append(.init(name: "odd \"stage\"\\ \nname", status: "ok", summary: "", seconds: 1))
         let text = PrometheusReportFormat().rendered(report)
-        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         let tool = try #require(promtool, "promtool comes with Debian's prometheus package (make setup)")
         let file = try temporaryFile("metrics.prom", text)
         let check = try await Executable.runProgram("/bin/sh", ["-c", "\(tool) check metrics < '\(file.path)'"])
         #expect(check.status == 0, "promtool: \(check.out)\(check.err)")
-        #expect(text.contains(#"backstop_stage_duration_seconds{run_kind="nightly",stage="odd \"stage\"\\ \nname"} 1.000"#))
+        #expect(
+            text.contains(#"backstop_stage_duration_seconds{run_kind="nightly",stage="odd \"stage\"\\ \nname"} 1.000"#))
         #expect(text.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\"} 1790000042"))
         #expect(text.contains("backstop_discrepancies_by_state{run_kind=\"nightly\",state=\"resolved\"} 1"))
         #expect(text.contains("backstop_rows_compared{run_kind=\"nightly\",table=\"product\",side=\"matched\"} 43"))
-        #expect(text.contains("backstop_sync_latency_seconds{run_kind=\"nightly\",entity=\"product\",statistic=\"p95\"} 3600"))
+        #expect(
+            text.contains(
+                "backstop_sync_latency_seconds{run_kind=\"nightly\",entity=\"product\",statistic=\"p95\"} 3600"))
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             #expect(line.split(separator: " ").count == 2 || line.contains("\\ "), "a sample with a timestamp: \(line)")
         }
@@ -178,7 +185,10 @@ let debianPython = "/usr/bin/python3"
         let formats: [any ReportFormat] = [.json, .ndjson, .markdown, .html, .csv, .prometheus, .junit]
         let written = try ReportWriter.write(ReportFixture.report, formats: formats, to: folder)
         let names = Set(written.map { $0.path.replacingOccurrences(of: folder.path + "/", with: "") })
-        #expect(names.isSuperset(of: ["report.json", "discrepancies.ndjson", "report.md", "report.html", "metrics.prom", "junit.xml"]))
+        #expect(
+            names.isSuperset(of: [
+                "report.json", "discrepancies.ndjson", "report.md", "report.html", "metrics.prom", "junit.xml",
+            ]))
         #expect(names.contains("csv/product.field.csv"))
         _ = try ReportWriter.write(ReportFixture.report, formats: [.json], to: folder)
         let leftovers = try FileManager.default.subpathsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
@@ -188,8 +198,12 @@ let debianPython = "/usr/bin/python3"
     @Test func ndjsonHasOneObjectPerFindingAndNoHistory() throws {
         let lines = NDJSONReportFormat().rendered(ReportFixture.report).split(separator: "\n")
         #expect(lines.count == ReportFixture.discrepancies.count)
-        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        #expect(objects.allSatisfy { $0["state"] == nil && $0["first_seen_at"] == nil }, "the same findings give the same bytes")
+        let objects = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(
+            objects.allSatisfy { $0["state"] == nil && $0["first_seen_at"] == nil },
+            "the same findings give the same bytes")
         var later = ReportFixture.report
         later.history = nil
         #expect(NDJSONReportFormat().rendered(later) == NDJSONReportFormat().rendered(ReportFixture.report))
@@ -243,7 +257,9 @@ enum RFC4180 {
             }
             switch c {
             case "\"":
-                guard !fieldStarted, field.isEmpty else { throw Malformed(description: "bare quote in row \(rows.count + 1)") }
+                guard !fieldStarted, field.isEmpty else {
+                    throw Malformed(description: "bare quote in row \(rows.count + 1)")
+                }
                 quoted = true
                 fieldStarted = true
             case ",":
@@ -251,7 +267,9 @@ enum RFC4180 {
                 field = ""
                 fieldStarted = false
             case "\r":
-                guard chars.popFirst() == "\n" else { throw Malformed(description: "CR without LF in row \(rows.count + 1)") }
+                guard chars.popFirst() == "\n" else {
+                    throw Malformed(description: "CR without LF in row \(rows.count + 1)")
+                }
                 row.append(field)
                 rows.append(row)
                 row = []

@@ -21,11 +21,13 @@ import Testing
 
     @Test func findingsAreCountedPerCauseAndFailure() {
         let findings = [
-            Discrepancy(kind: .productField, key: "1", cause: "a"), Discrepancy(kind: .productField, key: "2", cause: "a"),
+            Discrepancy(kind: .productField, key: "1", cause: "a"),
+            Discrepancy(kind: .productField, key: "2", cause: "a"),
             Discrepancy(kind: .productField, key: "3", cause: "b"), Discrepancy(kind: .productMissing, key: "4"),
         ]
         let health = WebhookHealth(
-            discrepancies: findings, attribute: { $0 == "a" ? .lostEvent : ($0 == "b" ? .lostEvent : nil) }, latency: [],
+            discrepancies: findings, attribute: { $0 == "a" ? .lostEvent : ($0 == "b" ? .lostEvent : nil) },
+            latency: [],
             clock: "")
         #expect(health.causes.map(\.cause) == ["a", "b", "unknown"])
         #expect(health.failures.map(\.failure) == [.lostEvent, nil])

@@ -21,10 +21,13 @@ import Testing
         // "1" persists with a new value (identity is kind, key, field, item), "2" persists, "3" is resolved,
         // "4" is new, and the same key with another field is another finding.
         let current = [finding("1", value: "changed"), finding("2"), finding("4"), finding("1", field: "name")]
-        let history = RunHistory.compare(runID: 3, startedAt: t0, current: current, partial: false, previous: (previous, stored))
+        let history = RunHistory.compare(
+            runID: 3, startedAt: t0, current: current, partial: false, previous: (previous, stored))
         #expect(history.state(of: current[0]) == .persisting)
         #expect(history.origin(of: current[0]) == .init(runID: 1, at: t0 - 2 * day))
-        #expect(history.origin(of: current[1]) == .init(runID: 2, at: t0 - day), "an origin-less finding dates from its run")
+        #expect(
+            history.origin(of: current[1]) == .init(runID: 2, at: t0 - day), "an origin-less finding dates from its run"
+        )
         #expect(history.state(of: current[2]) == .new)
         #expect(history.origin(of: current[2])?.runID == 3)
         #expect(history.state(of: current[3]) == .new)
@@ -36,13 +39,15 @@ import Testing
     @Test func aPartialRunResolvesNothing() {
         let previous = RunHistory.Point(runID: 2, startedAt: t0 - day, status: "drift", total: 1)
         let stored = [RunHistory.StoredFinding(discrepancy: finding("1"), origin: nil)]
-        let history = RunHistory.compare(runID: 3, startedAt: t0, current: [], partial: true, previous: (previous, stored))
+        let history = RunHistory.compare(
+            runID: 3, startedAt: t0, current: [], partial: true, previous: (previous, stored))
         #expect(history.resolved.isEmpty)
         #expect(!history.resolvedComputed)
     }
 
     @Test func withoutAPreviousRunEverythingIsNew() {
-        let history = RunHistory.compare(runID: 1, startedAt: t0, current: [finding("1")], partial: false, previous: nil)
+        let history = RunHistory.compare(
+            runID: 1, startedAt: t0, current: [finding("1")], partial: false, previous: nil)
         #expect(history.state(of: finding("1")) == .new)
         #expect(history.previous == nil)
         #expect(!history.resolvedComputed)

@@ -11,12 +11,16 @@ struct RunLedgerTests {
         try TestDatabase.withConnection { db in
             try Migrator(directory: RepoPaths.backstopMigrations).migrate(on: db, logger: TestDatabase.quietLogger)
             let ledger = RunLedger(connection: db)
-            var run = try ledger.begin(kind: "nightly", arguments: ["nightly", "--dump", "a b.sql"], dryRun: true, version: "test")
+            var run = try ledger.begin(
+                kind: "nightly", arguments: ["nightly", "--dump", "a b.sql"], dryRun: true, version: "test")
             #expect(run.status == "running")
             let found = [
-                Discrepancy(kind: .productMissing, key: "698868", bitrixValue: "Розы\t\"красные\"\n\\", probableCause: "lost"),
-                Discrepancy(kind: .productField, key: "698869", field: "price", bitrixValue: "4950.00", catalogValue: "0.00"),
-                Discrepancy(kind: .orderStatusUnmapped, key: "122140", bitrixValue: "TR", catalogValue: nil, severity: .warning),
+                Discrepancy(
+                    kind: .productMissing, key: "698868", bitrixValue: "Розы\t\"красные\"\n\\", probableCause: "lost"),
+                Discrepancy(
+                    kind: .productField, key: "698869", field: "price", bitrixValue: "4950.00", catalogValue: "0.00"),
+                Discrepancy(
+                    kind: .orderStatusUnmapped, key: "122140", bitrixValue: "TR", catalogValue: nil, severity: .warning),
             ]
             #expect(try ledger.record(found, for: run) == 3)
             try ledger.finish(&run, status: "drift", exitCode: .drift, counts: ["total": 3], reportDirectory: "/tmp/r")

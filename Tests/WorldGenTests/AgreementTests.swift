@@ -29,8 +29,9 @@ struct AgreementTests {
             for entry in findings.unconfirmed {
                 Issue.record("planted but not found in the data: \(entry.kind.rawValue) \(entry.key)")
             }
-            #expect(findings.problems.isEmpty,
-                    "\(findings.problems.count) unplanted differences, first: \(findings.problems.prefix(5))")
+            #expect(
+                findings.problems.isEmpty,
+                "\(findings.problems.count) unplanted differences, first: \(findings.problems.prefix(5))")
         }
     }
 
@@ -47,15 +48,17 @@ struct AgreementTests {
             try #require(clean.problems.isEmpty && clean.unconfirmed.isEmpty, "the fresh world must agree first")
             let manifest = loaded.manifest
             let mentioned = Set(manifest.map(\.key))
-            let bitrix = try await BitrixSide(db: loaded.mariadb, database: loaded.database,
-                                        dump: world.appendingPathComponent("bitrix/dump.sql"))
+            let bitrix = try await BitrixSide(
+                db: loaded.mariadb, database: loaded.database,
+                dump: world.appendingPathComponent("bitrix/dump.sql"))
             let catalog = try CatalogSide(loaded.pg)
 
             // 1. An unplanted, enabled cvety product whose price nobody planted.
-            let product = try #require(catalog.products.keys.sorted().first { id in
-                guard let p = catalog.products[id], p.enabled, p.shop == WorldIDs.cvetyShop else { return false }
-                return bitrix.products[id]?.seller == WorldIDs.cvetyShop && !mentioned.contains(String(id))
-            })
+            let product = try #require(
+                catalog.products.keys.sorted().first { id in
+                    guard let p = catalog.products[id], p.enabled, p.shop == WorldIDs.cvetyShop else { return false }
+                    return bitrix.products[id]?.seller == WorldIDs.cvetyShop && !mentioned.contains(String(id))
+                })
             try loaded.pg.execute(PGQuery(unsafeSQL: "UPDATE product SET price = price + 100 WHERE id = \(product)"))
 
             // 2. A planted orphan embedding, deleted: the manifest now claims something the data lacks.
@@ -63,28 +66,34 @@ struct AgreementTests {
             try loaded.pg.execute(PGQuery(unsafeSQL: "DELETE FROM product_embeddings WHERE product_id = \(orphan.key)"))
 
             // 3. An unplanted Railway order's status (the Bitrix id is the manifest key of order entries).
-            let order = try #require(bitrix.orders.values.sorted { $0.id < $1.id }.first { b in
-                !mentioned.contains(String(b.id)) && catalog.orders[b.railway] != nil
-            })
+            let order = try #require(
+                bitrix.orders.values.sorted { $0.id < $1.id }.first { b in
+                    !mentioned.contains(String(b.id)) && catalog.orders[b.railway] != nil
+                })
             let status = catalog.orders[order.railway]?.status == "PAID" ? "NEW" : "PAID"
             try loaded.pg.execute(
                 PGQuery(unsafeSQL: #"UPDATE "order" SET status = '\#(status)' WHERE id = \#(order.railway)"#))
 
             // 4. Another unplanted Railway order's recipient name.
-            let other = try #require(bitrix.orders.values.sorted { $0.id < $1.id }.first { b in
-                b.id != order.id && !mentioned.contains(String(b.id)) && catalog.orders[b.railway] != nil
-            })
-            try loaded.pg.execute(PGQuery(unsafeSQL:
-                #"UPDATE "order" SET recipient_name = recipient_name || ' Jr' WHERE id = \#(other.railway)"#))
+            let other = try #require(
+                bitrix.orders.values.sorted { $0.id < $1.id }.first { b in
+                    b.id != order.id && !mentioned.contains(String(b.id)) && catalog.orders[b.railway] != nil
+                })
+            try loaded.pg.execute(
+                PGQuery(
+                    unsafeSQL:
+                        #"UPDATE "order" SET recipient_name = recipient_name || ' Jr' WHERE id = \#(other.railway)"#))
 
             // 5. An unplanted, enabled cvety product whose Bitrix window closed one second before the snapshot.
-            let expired = try #require(catalog.products.keys.sorted().first { id in
-                guard id != product, let p = catalog.products[id], p.enabled, p.shop == WorldIDs.cvetyShop,
-                    let b = bitrix.products[id], b.seller == WorldIDs.cvetyShop, b.activeTo == nil
-                else { return false }
-                return !mentioned.contains(String(id))
-            })
-            try await loaded.mariadb.execute("""
+            let expired = try #require(
+                catalog.products.keys.sorted().first { id in
+                    guard id != product, let p = catalog.products[id], p.enabled, p.shop == WorldIDs.cvetyShop,
+                        let b = bitrix.products[id], b.seller == WorldIDs.cvetyShop, b.activeTo == nil
+                    else { return false }
+                    return !mentioned.contains(String(id))
+                })
+            try await loaded.mariadb.execute(
+                """
                 UPDATE b_iblock_element SET ACTIVE_TO = TIMESTAMP('\(bitrix.snapshot)') - INTERVAL 1 SECOND
                 WHERE ID = \(expired)
                 """, database: loaded.database)
@@ -92,13 +101,16 @@ struct AgreementTests {
             let findings = try await loaded.check()
             #expect(findings.unconfirmed == [orphan])
             #expect(findings.problems.count == 4, "\(findings.problems)")
-            #expect(findings.problems.contains { $0.hasPrefix("order \(other.id) recipient_name ") },
-                    "\(findings.problems)")
-            #expect(findings.problems.contains { $0.hasPrefix("product \(expired) enabled true vs false") },
-                    "\(findings.problems)")
+            #expect(
+                findings.problems.contains { $0.hasPrefix("order \(other.id) recipient_name ") },
+                "\(findings.problems)")
+            #expect(
+                findings.problems.contains { $0.hasPrefix("product \(expired) enabled true vs false") },
+                "\(findings.problems)")
             #expect(findings.problems.contains { $0.hasPrefix("product \(product) price ") }, "\(findings.problems)")
-            #expect(findings.problems.contains { $0.hasPrefix("order \(order.id) status \(status) vs ") },
-                    "\(findings.problems)")
+            #expect(
+                findings.problems.contains { $0.hasPrefix("order \(order.id) status \(status) vs ") },
+                "\(findings.problems)")
         }
     }
 }
@@ -121,15 +133,18 @@ struct AgreementCheck {
     let pg: PGConnection
 
     /// Loads `world` into a MariaDB and a PostgreSQL scratch database, runs `body`, drops both.
-    static func withLoadedWorld(_ world: URL, socket: String, _ body: (AgreementCheck) async throws -> Void) async throws {
+    static func withLoadedWorld(_ world: URL, socket: String, _ body: (AgreementCheck) async throws -> Void)
+        async throws
+    {
         let manifest = try WorldFixture.manifest(world)
         let db = MariaDB(socket: socket)
         let name = try await db.createScratchDatabase(prefix: "wgt_agree")
         do {
             try await loadDump(world.appendingPathComponent("bitrix/dump.sql"), into: name, socket: socket)
             try await TestDatabase.withConnection(prefix: "wgt") { pg in
-                try CatalogLoader.load(world: world, schema: RepoPaths.catalogSchema, on: pg,
-                                       logger: TestDatabase.quietLogger)
+                try CatalogLoader.load(
+                    world: world, schema: RepoPaths.catalogSchema, on: pg,
+                    logger: TestDatabase.quietLogger)
                 try await body(AgreementCheck(world: world, manifest: manifest, mariadb: db, database: name, pg: pg))
             }
         } catch {
@@ -141,39 +156,47 @@ struct AgreementCheck {
 
     /// Reads both sides as they are now and compares them with the manifest.
     func check() async throws -> Findings {
-        let bitrix = try await BitrixSide(db: mariadb, database: database, dump: world.appendingPathComponent("bitrix/dump.sql"))
+        let bitrix = try await BitrixSide(
+            db: mariadb, database: database, dump: world.appendingPathComponent("bitrix/dump.sql"))
         let catalog = try CatalogSide(pg)
         var checker = Checker(manifest: manifest, bitrix: bitrix, catalog: catalog)
         checker.checkProducts()
         checker.checkEmbeddings()
         checker.checkOrders()
         try checker.checkSequence(pg)
-        checker.checkImages(specs: try String(contentsOf: world.appendingPathComponent("images/specs.jsonl"),
-                                              encoding: .utf8))
+        checker.checkImages(
+            specs: try String(
+                contentsOf: world.appendingPathComponent("images/specs.jsonl"),
+                encoding: .utf8))
         return Findings(unconfirmed: manifest.filter { !checker.confirmed.contains($0) }, problems: checker.problems)
     }
 
     private static func loadDump(_ dump: URL, into database: String, socket: String) async throws {
         try await Executable.output(
-            of: "/usr/bin/env", ["mariadb", "--no-defaults", "-S", socket, "-uroot", database], input: try Data(contentsOf: dump))
+            of: "/usr/bin/env", ["mariadb", "--no-defaults", "-S", socket, "-uroot", database],
+            input: try Data(contentsOf: dump))
     }
 }
 
 /// Ground values from the Bitrix tables.
 struct BitrixSide {
-    struct Product { var active: Bool; var activeFrom: String?; var activeTo: String?; var name: String
-        var priceKopecks: Int; var vitrina: Bool; var width: Int?; var height: Int?; var images: [String]; var seller: Int
+    struct Product {
+        var active: Bool; var activeFrom: String?; var activeTo: String?; var name: String
+        var priceKopecks: Int; var vitrina: Bool; var width: Int?; var height: Int?; var images: [String];
+        var seller: Int
         /// ACTIVE with ACTIVE_FROM/ACTIVE_TO at `snapshot` (`YYYY-MM-DD HH:MM:SS`), bounds inclusive.
         func effective(at snapshot: String) -> Bool {
             active && (activeFrom.map { $0 <= snapshot } ?? true) && (activeTo.map { $0 >= snapshot } ?? true)
         }
     }
     struct Line { var quantity: Int; var priceKopecks: Int; var name: String }
-    struct Order { var id: Int; var railway: Int; var status: String; var userID: Int; var priceKopecks: Int
-        var deliveryKopecks: Int; var currency: String; var props: [String: String]; var lines: [Int: Line] }
-    var products: [Int: Product] = [:]          // every catalog element (all sellers)
-    var elements: Set<Int> = []                 // every b_iblock_element id
-    var orders: [Int: Order] = [:]              // Railway orders by Bitrix id
+    struct Order {
+        var id: Int; var railway: Int; var status: String; var userID: Int; var priceKopecks: Int
+        var deliveryKopecks: Int; var currency: String; var props: [String: String]; var lines: [Int: Line]
+    }
+    var products: [Int: Product] = [:]  // every catalog element (all sellers)
+    var elements: Set<Int> = []  // every b_iblock_element id
+    var orders: [Int: Order] = [:]  // Railway orders by Bitrix id
     var users: Set<Int> = []
     var files: [String] = []
     /// The dump's `-- Dump completed on` time, zero-padded (`YYYY-MM-DD HH:MM:SS`).
@@ -197,7 +220,8 @@ struct BitrixSide {
             return String(decoding: bytes, as: UTF8.self)
         }
         func nullable(_ s: String) -> String? { s == "NULL" ? nil : s }
-        let props = try await rows("""
+        let props = try await rows(
+            """
             SELECT v.IBLOCK_ELEMENT_ID, v.IBLOCK_PROPERTY_ID, v.VALUE,
                    IFNULL(CONCAT('https://cvety.kz/upload/', f.SUBDIR, '/', f.FILE_NAME), '')
             FROM b_iblock_element_property v LEFT JOIN b_file f ON v.IBLOCK_PROPERTY_ID = 296 AND f.ID = v.VALUE
@@ -217,43 +241,54 @@ struct BitrixSide {
             default: gallery[id, default: []].append(r[3])
             }
         }
-        for r in try await rows("""
+        for r in try await rows(
+            """
             SELECT e.ID, e.ACTIVE, HEX(e.NAME), ROUND(p.PRICE * 100), CONCAT('https://cvety.kz/upload/', f.SUBDIR, '/', f.FILE_NAME),
                    IFNULL(DATE_FORMAT(e.ACTIVE_FROM, '%Y-%m-%d %H:%i:%s'), 'NULL'),
                    IFNULL(DATE_FORMAT(e.ACTIVE_TO, '%Y-%m-%d %H:%i:%s'), 'NULL')
             FROM b_iblock_element e JOIN b_catalog_price p ON p.PRODUCT_ID = e.ID AND p.CATALOG_GROUP_ID = 1
             JOIN b_file f ON f.ID = e.PREVIEW_PICTURE
             WHERE e.IBLOCK_ID IN (2, 27) AND e.WF_PARENT_ELEMENT_ID IS NULL
-            """) {
+            """)
+        {
             let id = Int(r[0])!
             let vitrina = ready.contains(id)
-            products[id] = Product(active: r[1] == "Y", activeFrom: nullable(r[5]), activeTo: nullable(r[6]),
-                                   name: unhex(r[2]), priceKopecks: Int(r[3])!, vitrina: vitrina,
-                                   width: vitrina ? w[id] : cw[id], height: vitrina ? h[id] : ch[id],
-                                   images: [r[4]] + gallery[id, default: []], seller: seller[id] ?? 0)
+            products[id] = Product(
+                active: r[1] == "Y", activeFrom: nullable(r[5]), activeTo: nullable(r[6]),
+                name: unhex(r[2]), priceKopecks: Int(r[3])!, vitrina: vitrina,
+                width: vitrina ? w[id] : cw[id], height: vitrina ? h[id] : ch[id],
+                images: [r[4]] + gallery[id, default: []], seller: seller[id] ?? 0)
         }
         elements = Set(try await rows("SELECT ID FROM b_iblock_element").map { Int($0[0])! })
         users = Set(try await rows("SELECT ID FROM b_user").map { Int($0[0])! })
         var orderProps: [Int: [String: String]] = [:]
-        for r in try await rows("""
+        for r in try await rows(
+            """
             SELECT v.ORDER_ID, v.CODE, HEX(v.VALUE) FROM b_sale_order_props_value v JOIN b_sale_order o ON o.ID = v.ORDER_ID
             WHERE o.XML_ID LIKE 'railway-%'
-            """) {
+            """)
+        {
             orderProps[Int(r[0])!, default: [:]][r[1]] = unhex(r[2])
         }
-        for r in try await rows("""
+        for r in try await rows(
+            """
             SELECT ID, SUBSTRING(XML_ID, 9), STATUS_ID, USER_ID, ROUND(PRICE * 100), ROUND(PRICE_DELIVERY * 100), CURRENCY
             FROM b_sale_order WHERE XML_ID LIKE 'railway-%'
-            """) {
+            """)
+        {
             let id = Int(r[0])!
-            orders[id] = Order(id: id, railway: Int(r[1])!, status: r[2], userID: Int(r[3])!, priceKopecks: Int(r[4])!,
-                               deliveryKopecks: Int(r[5])!, currency: r[6], props: orderProps[id] ?? [:], lines: [:])
+            orders[id] = Order(
+                id: id, railway: Int(r[1])!, status: r[2], userID: Int(r[3])!, priceKopecks: Int(r[4])!,
+                deliveryKopecks: Int(r[5])!, currency: r[6], props: orderProps[id] ?? [:], lines: [:])
         }
-        for r in try await rows("""
+        for r in try await rows(
+            """
             SELECT b.ORDER_ID, b.PRODUCT_ID, ROUND(b.QUANTITY), ROUND(b.PRICE * 100), HEX(b.NAME)
             FROM b_sale_basket b JOIN b_sale_order o ON o.ID = b.ORDER_ID WHERE o.XML_ID LIKE 'railway-%'
-            """) {
-            orders[Int(r[0])!]?.lines[Int(r[1])!] = Line(quantity: Int(r[2])!, priceKopecks: Int(r[3])!, name: unhex(r[4]))
+            """)
+        {
+            orders[Int(r[0])!]?.lines[Int(r[1])!] = Line(
+                quantity: Int(r[2])!, priceKopecks: Int(r[3])!, name: unhex(r[4]))
         }
         files = try await rows("SELECT CONCAT('upload/', SUBDIR, '/', FILE_NAME) FROM b_file").map { $0[0] }
     }
@@ -277,13 +312,17 @@ struct BitrixSide {
 
 /// The catalog as loaded into PostgreSQL.
 struct CatalogSide {
-    struct Product { var shop: Int; var name: String; var price: Int; var enabled: Bool; var width: Int?; var height: Int?
-        var image: String?; var type: String; var images: [String] }
+    struct Product {
+        var shop: Int; var name: String; var price: Int; var enabled: Bool; var width: Int?; var height: Int?
+        var image: String?; var type: String; var images: [String]
+    }
     struct Item { var quantity: Int; var price: Int; var name: String; var total: Int }
-    struct Order { var id: Int; var link: Int?; var status: String; var phone: String; var subtotal: Int
+    struct Order {
+        var id: Int; var link: Int?; var status: String; var phone: String; var subtotal: Int
         var deliveryCost: Int; var total: Int; var customerName: String; var recipientName: String?
         var recipientPhone: String?; var address: String?; var deliveryDate: String?; var deliveryType: String?
-        var items: [Int: Item] }
+        var items: [Int: Item]
+    }
     struct Embedding { var productID: Int; var model: String; var source: String?; var dims: Int; var norm: Double }
     var products: [Int: Product] = [:]
     var orders: [Int: Order] = [:]
@@ -295,32 +334,45 @@ struct CatalogSide {
         for r in try pg.execute(#"SELECT product_id, url FROM productimage ORDER BY product_id, "order", id"#).rows {
             images[Int(r[0]!)!, default: []].append(r[1]!)
         }
-        for r in try pg.execute("SELECT id, shop_id, name, price, enabled, width, height, image, type::text FROM product").rows {
+        for r in try pg.execute(
+            "SELECT id, shop_id, name, price, enabled, width, height, image, type::text FROM product"
+        ).rows {
             let id = Int(r[0]!)!
-            products[id] = Product(shop: Int(r[1]!)!, name: r[2]!, price: Int(r[3]!)!, enabled: r[4] == "t",
-                                   width: r[5].flatMap { Int($0) }, height: r[6].flatMap { Int($0) }, image: r[7],
-                                   type: r[8]!, images: images[id] ?? [])
+            products[id] = Product(
+                shop: Int(r[1]!)!, name: r[2]!, price: Int(r[3]!)!, enabled: r[4] == "t",
+                width: r[5].flatMap { Int($0) }, height: r[6].flatMap { Int($0) }, image: r[7],
+                type: r[8]!, images: images[id] ?? [])
         }
-        for r in try pg.execute(#"""
+        for r in try pg.execute(
+            #"""
             SELECT id, bitrix_order_id, status::text, phone, subtotal, delivery_cost, total, "customerName", recipient_name,
                    recipient_phone, coalesce(delivery_address, pickup_address), delivery_date::date::text, delivery_type
             FROM "order"
-            """#).rows {
+            """#
+        ).rows {
             let id = Int(r[0]!)!
-            orders[id] = Order(id: id, link: r[1].flatMap { Int($0) }, status: r[2]!, phone: r[3]!, subtotal: Int(r[4]!)!,
-                               deliveryCost: Int(r[5]!)!, total: Int(r[6]!)!, customerName: r[7]!, recipientName: r[8],
-                               recipientPhone: r[9], address: r[10], deliveryDate: r[11], deliveryType: r[12], items: [:])
+            orders[id] = Order(
+                id: id, link: r[1].flatMap { Int($0) }, status: r[2]!, phone: r[3]!, subtotal: Int(r[4]!)!,
+                deliveryCost: Int(r[5]!)!, total: Int(r[6]!)!, customerName: r[7]!, recipientName: r[8],
+                recipientPhone: r[9], address: r[10], deliveryDate: r[11], deliveryType: r[12], items: [:])
         }
-        for r in try pg.execute("SELECT order_id, product_id, quantity, product_price, product_name, item_total FROM orderitem").rows {
-            orders[Int(r[0]!)!]?.items[Int(r[1]!)!] = Item(quantity: Int(r[2]!)!, price: Int(r[3]!)!, name: r[4]!,
-                                                           total: Int(r[5]!)!)
+        for r in try pg.execute(
+            "SELECT order_id, product_id, quantity, product_price, product_name, item_total FROM orderitem"
+        ).rows {
+            orders[Int(r[0]!)!]?.items[Int(r[1]!)!] = Item(
+                quantity: Int(r[2]!)!, price: Int(r[3]!)!, name: r[4]!,
+                total: Int(r[5]!)!)
         }
-        for r in try pg.execute("""
+        for r in try pg.execute(
+            """
             SELECT product_id, model_version, source_url, array_length(embedding, 1),
                    sqrt((SELECT sum(x * x) FROM unnest(embedding) x)) FROM product_embeddings
-            """).rows {
-            embeddings.append(Embedding(productID: Int(r[0]!)!, model: r[1]!, source: r[2], dims: Int(r[3]!)!,
-                                        norm: Double(r[4]!)!))
+            """
+        ).rows {
+            embeddings.append(
+                Embedding(
+                    productID: Int(r[0]!)!, model: r[1]!, source: r[2], dims: Int(r[3]!)!,
+                    norm: Double(r[4]!)!))
         }
     }
 }
@@ -356,9 +408,12 @@ struct Checker {
     }
 
     /// One compared value: a planted entry must see the two sides differ, anything else must see them equal.
-    mutating func compare<T: Equatable>(_ kind: DiscrepancyKind, _ key: Int, field: String, item: Int? = nil,
-                                        _ bitrixValue: T, _ catalogValue: T) {
-        let what = "\(kind == .orderItemField || kind == .orderField ? "order" : "product") \(key) \(field)"
+    mutating func compare<T: Equatable>(
+        _ kind: DiscrepancyKind, _ key: Int, field: String, item: Int? = nil,
+        _ bitrixValue: T, _ catalogValue: T
+    ) {
+        let what =
+            "\(kind == .orderItemField || kind == .orderField ? "order" : "product") \(key) \(field)"
             + (item.map { " item \($0)" } ?? "")
         if let e = planted(kind, key, field: field, item: item) {
             confirm(e, bitrixValue != catalogValue, what)
@@ -421,8 +476,9 @@ struct Checker {
             if let e = planted(.productOrphan, id) {
                 confirm(e, !bitrix.elements.contains(id) && c.enabled, "product \(id) orphan")
             } else if let e = planted(.productIDCollision, id) {
-                confirm(e, bitrix.products[id].map { $0.name != c.name && $0.seller != WorldIDs.cvetyShop } ?? false,
-                        "product \(id) id collision")
+                confirm(
+                    e, bitrix.products[id].map { $0.name != c.name && $0.seller != WorldIDs.cvetyShop } ?? false,
+                    "product \(id) id collision")
                 // Nothing else on that key.
                 expect(byKey.keys.filter { $0.hasSuffix(" \(id)") }.count == 1, "id collision \(id) has other entries")
             } else if id < WorldIDs.firstElement {
@@ -459,14 +515,17 @@ struct Checker {
     }
 
     mutating func checkOrders() {
-        let status = ["N": "NEW", "PD": "PAID", "AP": "ACCEPTED", "CO": "ASSEMBLED", "DE": "IN_DELIVERY",
-                      "F": "DELIVERED", "RF": "CANCELLED", "UN": "CANCELLED"]
+        let status = [
+            "N": "NEW", "PD": "PAID", "AP": "ACCEPTED", "CO": "ASSEMBLED", "DE": "IN_DELIVERY",
+            "F": "DELIVERED", "RF": "CANCELLED", "UN": "CANCELLED",
+        ]
         var linked: [Int: [Int]] = [:]
         for c in catalog.orders.values { if let link = c.link { linked[link, default: []].append(c.id) } }
         for c in catalog.orders.values {
             // World invariants of the catalog's own money.
-            expect(c.subtotal == c.items.values.reduce(0) { $0 + $1.price * $1.quantity },
-                   "catalog order \(c.id) subtotal is not the sum of its items")
+            expect(
+                c.subtotal == c.items.values.reduce(0) { $0 + $1.price * $1.quantity },
+                "catalog order \(c.id) subtotal is not the sum of its items")
             expect(c.total == c.subtotal + c.deliveryCost, "catalog order \(c.id) total is not subtotal + delivery")
             expect(c.items.values.allSatisfy { $0.total == $0.price * $0.quantity }, "catalog order \(c.id) item_total")
         }
@@ -480,16 +539,26 @@ struct Checker {
                 expect(planted(.orderMissing, id) != nil, "Railway order \(id) absent from the catalog")
                 continue
             }
-            if let e = planted(.orderLinkMissing, id) { confirm(e, c.link == nil, "link missing") }
-            else { expect(c.link == id, "order \(id) link \(String(describing: c.link))") }
+            if let e = planted(.orderLinkMissing, id) {
+                confirm(e, c.link == nil, "link missing")
+            } else {
+                expect(c.link == id, "order \(id) link \(String(describing: c.link))")
+            }
             if let e = planted(.orderLinkDuplicate, id) {
                 let copies = linked[id, default: []].compactMap { catalog.orders[$0] }
-                confirm(e, copies.count == 2 && copies.allSatisfy { $0.items.count == c.items.count && $0.total == c.total },
-                        "link duplicate")
-            } else { expect(linked[id, default: []].count <= 1, "order \(id) linked twice") }
+                confirm(
+                    e,
+                    copies.count == 2 && copies.allSatisfy { $0.items.count == c.items.count && $0.total == c.total },
+                    "link duplicate")
+            } else {
+                expect(linked[id, default: []].count <= 1, "order \(id) linked twice")
+            }
             if let mapped = status[b.status] {
-                if let e = planted(.orderStatus, id) { confirm(e, c.status == e.catalog && c.status != mapped, "status") }
-                else { expect(c.status == mapped, "order \(id) status \(c.status) vs \(b.status)") }
+                if let e = planted(.orderStatus, id) {
+                    confirm(e, c.status == e.catalog && c.status != mapped, "status")
+                } else {
+                    expect(c.status == mapped, "order \(id) status \(c.status) vs \(b.status)")
+                }
             } else {
                 confirm(planted(.orderStatusUnmapped, id), true, "unmapped")
                 expect(planted(.orderStatusUnmapped, id) != nil, "order \(id) has unplanted unmapped \(b.status)")
@@ -502,14 +571,18 @@ struct Checker {
             compare(.orderField, id, field: "currency", b.currency, "KZT")
             // Customer and recipient.
             compare(.orderField, id, field: "phone", Self.normalisedPhone(b.props["phone"] ?? ""), c.phone)
-            compare(.orderField, id, field: "customer_name", Self.normalisedText(b.props["name"]),
-                    Self.normalisedText(c.customerName))
-            compare(.orderField, id, field: "recipient_name", Self.normalisedText(b.props["nameRecipient"]),
-                    Self.normalisedText(c.recipientName))
-            compare(.orderField, id, field: "recipient_phone", Self.normalisedPhone(b.props["phoneRecipient"] ?? ""),
-                    c.recipientPhone.map(Self.normalisedPhone) ?? "")
-            compare(.orderField, id, field: "address", Self.normalisedText(b.props["addressRecipient"]),
-                    Self.normalisedText(c.address))
+            compare(
+                .orderField, id, field: "customer_name", Self.normalisedText(b.props["name"]),
+                Self.normalisedText(c.customerName))
+            compare(
+                .orderField, id, field: "recipient_name", Self.normalisedText(b.props["nameRecipient"]),
+                Self.normalisedText(c.recipientName))
+            compare(
+                .orderField, id, field: "recipient_phone", Self.normalisedPhone(b.props["phoneRecipient"] ?? ""),
+                c.recipientPhone.map(Self.normalisedPhone) ?? "")
+            compare(
+                .orderField, id, field: "address", Self.normalisedText(b.props["addressRecipient"]),
+                Self.normalisedText(c.address))
             let dmy = (b.props["data"] ?? "").split(separator: ".").reversed().joined(separator: "-")
             compare(.orderField, id, field: "delivery_date", dmy, c.deliveryDate ?? "")
             compare(.orderField, id, field: "pickup", b.props["iWillGet"] == "Y", c.deliveryType == "pickup")
@@ -517,17 +590,21 @@ struct Checker {
             for item in Set(b.lines.keys).union(c.items.keys).sorted() {
                 let dangling = !bitrix.elements.contains(item)
                 if dangling {
-                    confirm(planted(.orderDanglingProduct, id, item: item), b.lines[item] != nil
+                    confirm(
+                        planted(.orderDanglingProduct, id, item: item),
+                        b.lines[item] != nil
                             && catalog.products[item] == nil, "dangling product")
-                    expect(planted(.orderDanglingProduct, id, item: item) != nil,
-                           "order \(id) line \(item) dangles unplanted")
+                    expect(
+                        planted(.orderDanglingProduct, id, item: item) != nil,
+                        "order \(id) line \(item) dangles unplanted")
                 }
                 switch (b.lines[item], c.items[item]) {
                 case let (l?, i?):
                     compare(.orderItemField, id, field: "quantity", item: item, l.quantity, i.quantity)
                     compare(.orderItemField, id, field: "price", item: item, l.priceKopecks, i.price)
-                    compare(.orderItemField, id, field: "name", item: item, Self.normalisedText(l.name),
-                            Self.normalisedText(i.name))
+                    compare(
+                        .orderItemField, id, field: "name", item: item, Self.normalisedText(l.name),
+                        Self.normalisedText(i.name))
                 case (_?, nil):
                     confirm(planted(.orderItemMissing, id, item: item), true, "item missing")
                     expect(planted(.orderItemMissing, id, item: item) != nil, "order \(id) lacks item \(item)")

@@ -12,15 +12,18 @@ import Testing
             try? FileManager.default.removeItem(at: a)
             try? FileManager.default.removeItem(at: b)
         }
-        for file in ["manifest.jsonl", "bitrix/dump.sql", "catalog/product.copy", "catalog/order.copy",
-                     "catalog/product_embeddings.copy", "images/specs.jsonl"] {
+        for file in [
+            "manifest.jsonl", "bitrix/dump.sql", "catalog/product.copy", "catalog/order.copy",
+            "catalog/product_embeddings.copy", "images/specs.jsonl",
+        ] {
             let x = try Data(contentsOf: a.appendingPathComponent(file))
             let y = try Data(contentsOf: b.appendingPathComponent(file))
             #expect(x == y, "\(file) differs between two runs with the same seed")
         }
         let c = try await WorldFixture.tinyWorld(seed: 8, socket: nil)
         defer { try? FileManager.default.removeItem(at: c) }
-        #expect(try Data(contentsOf: a.appendingPathComponent("manifest.jsonl"))
+        #expect(
+            try Data(contentsOf: a.appendingPathComponent("manifest.jsonl"))
                 != Data(contentsOf: c.appendingPathComponent("manifest.jsonl")))
     }
 
@@ -32,12 +35,17 @@ import Testing
             #expect(kinds.contains(kind), "no \(kind.rawValue) planted")
         }
         let fields = Set(try WorldFixture.manifest(world).map { "\($0.kind.rawValue) \($0.field ?? "-")" })
-        let expected = ["name", "price", "enabled", "image", "images", "width", "height"].map { "product.field \($0)" }
-            + ["total", "subtotal", "delivery_cost", "currency", "phone", "customer_name", "recipient_name",
-               "recipient_phone", "address", "delivery_date", "pickup"].map { "order.field \($0)" }
+        let expected =
+            ["name", "price", "enabled", "image", "images", "width", "height"].map { "product.field \($0)" }
+            + [
+                "total", "subtotal", "delivery_cost", "currency", "phone", "customer_name", "recipient_name",
+                "recipient_phone", "address", "delivery_date", "pickup",
+            ].map { "order.field \($0)" }
             + ["quantity", "price", "name"].map { "order.item_field \($0)" }
-            + ["product.shop shop_id", "product.images_missing images", "order.dangling_product product_id",
-               "order.dangling_customer USER_ID", "order.link_duplicate bitrix_order_id"]
+            + [
+                "product.shop shop_id", "product.images_missing images", "order.dangling_product product_id",
+                "order.dangling_customer USER_ID", "order.link_duplicate bitrix_order_id",
+            ]
         for field in expected {
             #expect(fields.contains(field), "no \(field) planted")
         }
@@ -111,8 +119,9 @@ struct DirectDumpTests {
         defer { try? FileManager.default.removeItem(at: real) }
         let direct = try await WorldFixture.tinyWorld(seed: 4, socket: nil)
         defer { try? FileManager.default.removeItem(at: direct) }
-        let summary = try JSONDecoder().decode(WorldSummary.self,
-                                               from: Data(contentsOf: real.appendingPathComponent("world.json")))
+        let summary = try JSONDecoder().decode(
+            WorldSummary.self,
+            from: Data(contentsOf: real.appendingPathComponent("world.json")))
         #expect(summary.snapshot == "2025-10-25 03:00:00")
         for world in [real, direct] {
             #expect(try BitrixSide.footerTime(world.appendingPathComponent("bitrix/dump.sql")) == summary.snapshot)
@@ -120,8 +129,10 @@ struct DirectDumpTests {
         for file in ["dump-complete-insert.sql.gz", "dump-hex-blob.sql.gz"] {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("footer-\(UUID().uuidString).sql")
             defer { try? FileManager.default.removeItem(at: out) }
-            try await Executable.output(of: "/usr/bin/env", ["gzip", "-dc", real.appendingPathComponent("bitrix/\(file)").path])
-                .write(to: out)
+            try await Executable.output(
+                of: "/usr/bin/env", ["gzip", "-dc", real.appendingPathComponent("bitrix/\(file)").path]
+            )
+            .write(to: out)
             #expect(try BitrixSide.footerTime(out) == summary.snapshot, "\(file)")
         }
     }

@@ -51,8 +51,9 @@ struct DirectDumpParseTests {
             case (.end(let x)?, .end(let y)?):
                 #expect(x == .complete && y == .complete, "\(label): completion \(x) vs \(y)")
             default:
-                differ("event mismatch after \(rows): \(String(describing: a).prefix(200)) vs "
-                    + "\(String(describing: b).prefix(200))")
+                differ(
+                    "event mismatch after \(rows): \(String(describing: a).prefix(200)) vs "
+                        + "\(String(describing: b).prefix(200))")
                 return rows
             }
         }

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A generated world's images served over loopback HTTP, the way the index stage will download them: the
@@ -73,8 +73,9 @@ import FoundationNetworking
 
         if render {
             let wanted = Set(sample.map { String($0.dropFirst(WorldIDs.imageHost.count)) })
-            let rendered = try WorldImages.write(specs.filter { wanted.contains($0.path) },
-                                                 to: world.appendingPathComponent("images"))
+            let rendered = try WorldImages.write(
+                specs.filter { wanted.contains($0.path) },
+                to: world.appendingPathComponent("images"))
             #expect(rendered > 10)
         }
         let server = try StaticFileServer.start(root: world.appendingPathComponent("images"))

@@ -110,8 +110,9 @@ import Testing
         let written = try WorldImages.write(specs, to: directory.url)
         let seconds = (clock.now - start) / .seconds(1)
         let rate = Double(written) / seconds
-        print("WorldImages.write: \(written) images in \(seconds) s = \(Int(rate)) images/s "
-            + "(\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        print(
+            "WorldImages.write: \(written) images in \(seconds) s = \(Int(rate)) images/s "
+                + "(\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 
         let single = clock.now
         for seed in 0..<50 { _ = BouquetRenderer.render(seed: UInt64(seed)) }
@@ -128,7 +129,8 @@ import Testing
         let slowStart = clock.now
         let slowBytes = try WorldImageCodec.png(raster, fast: false).count
         let slowMs = (clock.now - slowStart) / .milliseconds(1)
-        print("JPEG q90 encode: \(jpegMs) ms; PNG encode: \(pngMs) ms (\(pngBytes) bytes) fast, "
-            + "\(slowMs) ms (\(slowBytes) bytes) default, per image (one thread)")
+        print(
+            "JPEG q90 encode: \(jpegMs) ms; PNG encode: \(pngMs) ms (\(pngBytes) bytes) fast, "
+                + "\(slowMs) ms (\(slowBytes) bytes) default, per image (one thread)")
     }
 }

@@ -29,7 +29,8 @@ enum WorldFixture {
     /// The `s` world of scripts/test.d/10-world.sh (`BACKSTOP_WORLD_S`, default `.backstop/worlds/s-1`), if
     /// it was generated.
     static var sWorld: URL? {
-        let url = env["BACKSTOP_WORLD_S"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        let url =
+            env["BACKSTOP_WORLD_S"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
         return FileManager.default.fileExists(atPath: url.appendingPathComponent("world.json").path) ? url : nil
     }
@@ -38,8 +39,9 @@ enum WorldFixture {
     static func tinyWorld(seed: UInt64 = 1, socket: String?, directDump: Bool = true) async throws -> URL {
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("worldgen-test-\(UUID().uuidString)")
-        let options = WorldOptions(scale: .tiny, seed: seed, output: dir, mariadbSocket: socket, writeImages: false,
-                                   directDump: directDump)
+        let options = WorldOptions(
+            scale: .tiny, seed: seed, output: dir, mariadbSocket: socket, writeImages: false,
+            directDump: directDump)
         try await WorldGenerator(options: options, logger: TestDatabase.quietLogger).generate()
         return dir
     }

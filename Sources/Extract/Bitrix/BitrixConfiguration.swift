@@ -88,7 +88,9 @@ public struct BitrixConfiguration: Sendable {
         public init() {}
 
         var all: Set<String> {
-            Set(shopID + customerName + phone + recipientName + recipientPhone + deliveryAddress + deliveryDate + pickup)
+            Set(
+                shopID + customerName + phone + recipientName + recipientPhone + deliveryAddress + deliveryDate + pickup
+            )
         }
     }
 }

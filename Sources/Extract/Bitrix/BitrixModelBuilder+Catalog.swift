@@ -13,7 +13,9 @@ extension BitrixModelBuilder {
         var active = true
         if !isNull(row, c.active) && !bytes(row, c.active, equal: "Y") {
             active = false
-            if !bytes(row, c.active, equal: "N") { problem(row, c.id, "ACTIVE", "neither Y nor N; read as inactive", raw: c.active) }
+            if !bytes(row, c.active, equal: "N") {
+                problem(row, c.id, "ACTIVE", "neither Y nor N; read as inactive", raw: c.active)
+            }
         }
         elements[id] = Element(
             id: id, iblockID: iblock, name: text(row, c.name) ?? "", active: active,
@@ -46,15 +48,17 @@ extension BitrixModelBuilder {
     }
 
     func consumePropertyValue(_ row: DumpRow, _ c: PropertyValueColumns) {
-        guard let id = requiredInt(row, c.id, "ID", id: c.id), let property = requiredInt(row, c.property, "IBLOCK_PROPERTY_ID", id: c.id),
-              let element = requiredInt(row, c.element, "IBLOCK_ELEMENT_ID", id: c.id)
+        guard let id = requiredInt(row, c.id, "ID", id: c.id),
+            let property = requiredInt(row, c.property, "IBLOCK_PROPERTY_ID", id: c.id),
+            let element = requiredInt(row, c.element, "IBLOCK_ELEMENT_ID", id: c.id)
         else { return }
         if property != configuration.sellerPropertyID && !wantedIDs.contains(property) {
             // Keep unknown properties only while a code is unresolved, and only for catalog elements
             // (elements precede their values in an alphabetical dump).
             guard propertyCodesUnresolved, !sawElements || elements[element] != nil else { return }
         }
-        propertyValues[property, default: []].append(PropertyValue(id: id, elementID: element, value: text(row, c.value) ?? ""))
+        propertyValues[property, default: []].append(
+            PropertyValue(id: id, elementID: element, value: text(row, c.value) ?? ""))
     }
 
     func consumePropertyDefinition(_ row: DumpRow, _ c: PropertyColumns) {
@@ -73,13 +77,15 @@ extension BitrixModelBuilder {
     }
 
     func consumePrice(_ row: DumpRow, _ c: PriceColumns) {
-        guard let id = requiredInt(row, c.id, "ID", id: c.id), let product = requiredInt(row, c.product, "PRODUCT_ID", id: c.id),
-              let group = requiredInt(row, c.group, "CATALOG_GROUP_ID", id: c.id)
+        guard let id = requiredInt(row, c.id, "ID", id: c.id),
+            let product = requiredInt(row, c.product, "PRODUCT_ID", id: c.id),
+            let group = requiredInt(row, c.group, "CATALOG_GROUP_ID", id: c.id)
         else { return }
         let currency = text(row, c.currency) ?? ""
-        prices[product, default: []].append(Price(
-            id: id, group: group, currency: currency, kopecks: kopecks(row, c.price, "PRICE", scale: 2, id: c.id),
-            quantityFrom: int(row, c.quantityFrom) ?? 0))
+        prices[product, default: []].append(
+            Price(
+                id: id, group: group, currency: currency, kopecks: kopecks(row, c.price, "PRICE", scale: 2, id: c.id),
+                quantityFrom: int(row, c.quantityFrom) ?? 0))
     }
 
     func consumeGroup(_ row: DumpRow, _ c: GroupColumns) {
@@ -101,15 +107,19 @@ extension BitrixModelBuilder {
 
     func buildProducts(snapshot now: String) -> [CanonicalProduct] {
         if baseGroups.count > 1 {
-            problems.append(ParseProblem(
-                source: "b_catalog_group", key: baseGroups.map(String.init).joined(separator: ","), field: "BASE",
-                reason: "several base price groups; using the first"))
+            problems.append(
+                ParseProblem(
+                    source: "b_catalog_group", key: baseGroups.map(String.init).joined(separator: ","), field: "BASE",
+                    reason: "several base price groups; using the first"))
         }
         func values(_ reference: BitrixConfiguration.PropertyReference) -> [Int64: [PropertyValue]] {
-            guard let id = reference.id ?? propertyCodes.first(where: { $0.value == reference.code })?.key else { return [:] }
+            guard let id = reference.id ?? propertyCodes.first(where: { $0.value == reference.code })?.key else {
+                return [:]
+            }
             return Dictionary(grouping: (propertyValues[id] ?? []).sorted { $0.id < $1.id }, by: \.elementID)
         }
-        let sellers = Dictionary(grouping: (propertyValues[configuration.sellerPropertyID] ?? []).sorted { $0.id < $1.id }, by: \.elementID)
+        let sellers = Dictionary(
+            grouping: (propertyValues[configuration.sellerPropertyID] ?? []).sorted { $0.id < $1.id }, by: \.elementID)
         let ready = values(configuration.readyProperty)
         let widths = values(configuration.widthProperty)
         let heights = values(configuration.heightProperty)
@@ -117,7 +127,9 @@ extension BitrixModelBuilder {
         let catalogHeights = values(configuration.catalogHeightProperty)
         let gallery = values(configuration.galleryProperty)
         if propertyCodesUnresolved {
-            logger.debug("bitrix property codes not found in b_iblock_property", metadata: ["bitrix.codes": "\(propertyReferences.map(\.code))"])
+            logger.debug(
+                "bitrix property codes not found in b_iblock_property",
+                metadata: ["bitrix.codes": "\(propertyReferences.map(\.code))"])
         }
 
         var products: [CanonicalProduct] = []
@@ -130,7 +142,11 @@ extension BitrixModelBuilder {
             var shop: Int64? = nil
             if let seller = sellers[element.id]?.first {
                 shop = DumpValue.string(Array(seller.value.utf8)).int64
-                if shop == nil { problem("b_iblock_element_property", "PROPERTY_\(configuration.sellerPropertyID)", seller.value, "seller is not an element id") }
+                if shop == nil {
+                    problem(
+                        "b_iblock_element_property", "PROPERTY_\(configuration.sellerPropertyID)", seller.value,
+                        "seller is not an element id")
+                }
             }
             if let filter = configuration.shopFilter, shop != filter {
                 skip("b_iblock_element: other seller")
@@ -138,17 +154,21 @@ extension BitrixModelBuilder {
             }
             var product = CanonicalProduct(id: element.id, shopID: shop, name: element.name)
             product.price = basePrice(element.id, problem: problem)
-            product.enabled = element.active
+            product.enabled =
+                element.active
                 && (element.activeFrom.map { $0 <= now } ?? true)
                 && (element.activeTo.map { $0 >= now } ?? true)
             let readyValue = ready[element.id]?.first?.value ?? ""
             product.type = ["", "N", "0", "false"].contains(readyValue) ? .catalog : .vitrina
             product.width =
                 dimension(widths[element.id]?.first, field: configuration.widthProperty.code, problem: problem)
-                ?? dimension(catalogWidths[element.id]?.first, field: configuration.catalogWidthProperty.code, problem: problem)
+                ?? dimension(
+                    catalogWidths[element.id]?.first, field: configuration.catalogWidthProperty.code, problem: problem)
             product.height =
                 dimension(heights[element.id]?.first, field: configuration.heightProperty.code, problem: problem)
-                ?? dimension(catalogHeights[element.id]?.first, field: configuration.catalogHeightProperty.code, problem: problem)
+                ?? dimension(
+                    catalogHeights[element.id]?.first, field: configuration.catalogHeightProperty.code, problem: problem
+                )
             product.description = element.detailText
             product.createdAt = element.dateCreate
             product.updatedAt = element.timestamp
@@ -159,7 +179,9 @@ extension BitrixModelBuilder {
             }
             for value in gallery[element.id] ?? [] {
                 guard let id = DumpValue.string(Array(value.value.utf8)).int64 else {
-                    problem("b_iblock_element_property", configuration.galleryProperty.code, value.value, "gallery value is not a file id")
+                    problem(
+                        "b_iblock_element_property", configuration.galleryProperty.code, value.value,
+                        "gallery value is not a file id")
                     continue
                 }
                 if !fileIDs.contains(id) { fileIDs.append(id) }
@@ -169,8 +191,10 @@ extension BitrixModelBuilder {
                     problem("b_file", "ID", String(id), "referenced file is missing")
                     continue
                 }
-                product.images.append(BitrixFileURL.url(base: configuration.baseURL, uploadDirectory: configuration.uploadDirectory,
-                                                        subdir: file.subdir, fileName: file.name))
+                product.images.append(
+                    BitrixFileURL.url(
+                        base: configuration.baseURL, uploadDirectory: configuration.uploadDirectory,
+                        subdir: file.subdir, fileName: file.name))
             }
             product.image = product.images.first
             products.append(product)
@@ -183,8 +207,9 @@ extension BitrixModelBuilder {
         guard !base.isEmpty else { return nil }
         let inCurrency = base.filter { $0.currency == configuration.baseCurrency }
         guard let chosen = inCurrency.min(by: { ($0.quantityFrom, $0.id) < ($1.quantityFrom, $1.id) }) else {
-            problem("b_catalog_price", "CURRENCY", base.map(\.currency).joined(separator: ","),
-                    "base price not in \(configuration.baseCurrency)")
+            problem(
+                "b_catalog_price", "CURRENCY", base.map(\.currency).joined(separator: ","),
+                "base price not in \(configuration.baseCurrency)")
             return nil
         }
         return chosen.kopecks

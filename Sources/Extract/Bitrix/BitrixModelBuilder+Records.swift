@@ -84,42 +84,54 @@ enum TableHandler {
         func at(_ name: String) -> Int { columns.index(of: name) ?? -1 }
         switch table {
         case "b_iblock_element":
-            self = .element(ElementColumns(
-                id: at("ID"), iblock: at("IBLOCK_ID"), parent: at("WF_PARENT_ELEMENT_ID"), active: at("ACTIVE"),
-                activeFrom: at("ACTIVE_FROM"), activeTo: at("ACTIVE_TO"), name: at("NAME"), preview: at("PREVIEW_PICTURE"),
-                detail: at("DETAIL_PICTURE"), detailText: at("DETAIL_TEXT"), dateCreate: at("DATE_CREATE"),
-                timestamp: at("TIMESTAMP_X")))
+            self = .element(
+                ElementColumns(
+                    id: at("ID"), iblock: at("IBLOCK_ID"), parent: at("WF_PARENT_ELEMENT_ID"), active: at("ACTIVE"),
+                    activeFrom: at("ACTIVE_FROM"), activeTo: at("ACTIVE_TO"), name: at("NAME"),
+                    preview: at("PREVIEW_PICTURE"),
+                    detail: at("DETAIL_PICTURE"), detailText: at("DETAIL_TEXT"), dateCreate: at("DATE_CREATE"),
+                    timestamp: at("TIMESTAMP_X")))
         case "b_iblock_element_property":
-            self = .propertyValue(PropertyValueColumns(
-                id: at("ID"), property: at("IBLOCK_PROPERTY_ID"), element: at("IBLOCK_ELEMENT_ID"), value: at("VALUE")))
+            self = .propertyValue(
+                PropertyValueColumns(
+                    id: at("ID"), property: at("IBLOCK_PROPERTY_ID"), element: at("IBLOCK_ELEMENT_ID"),
+                    value: at("VALUE")))
         case "b_iblock_property":
             self = .property(PropertyColumns(id: at("ID"), code: at("CODE"), iblock: at("IBLOCK_ID")))
         case "b_catalog_price":
-            self = .price(PriceColumns(
-                id: at("ID"), product: at("PRODUCT_ID"), group: at("CATALOG_GROUP_ID"), price: at("PRICE"),
-                currency: at("CURRENCY"), quantityFrom: at("QUANTITY_FROM")))
+            self = .price(
+                PriceColumns(
+                    id: at("ID"), product: at("PRODUCT_ID"), group: at("CATALOG_GROUP_ID"), price: at("PRICE"),
+                    currency: at("CURRENCY"), quantityFrom: at("QUANTITY_FROM")))
         case "b_catalog_group":
             self = .group(GroupColumns(id: at("ID"), base: at("BASE")))
         case "b_file":
             self = .file(FileColumns(id: at("ID"), subdir: at("SUBDIR"), name: at("FILE_NAME")))
         case "b_sale_order":
-            self = .order(OrderColumns(
-                id: at("ID"), site: at("LID"), status: at("STATUS_ID"), price: at("PRICE"), delivery: at("PRICE_DELIVERY"),
-                currency: at("CURRENCY"), user: at("USER_ID"), xmlID: at("XML_ID"), inserted: at("DATE_INSERT"),
-                updated: at("DATE_UPDATE")))
+            self = .order(
+                OrderColumns(
+                    id: at("ID"), site: at("LID"), status: at("STATUS_ID"), price: at("PRICE"),
+                    delivery: at("PRICE_DELIVERY"),
+                    currency: at("CURRENCY"), user: at("USER_ID"), xmlID: at("XML_ID"), inserted: at("DATE_INSERT"),
+                    updated: at("DATE_UPDATE")))
         case "b_sale_basket":
-            self = .basket(BasketColumns(
-                id: at("ID"), order: at("ORDER_ID"), product: at("PRODUCT_ID"), name: at("NAME"), price: at("PRICE"),
-                quantity: at("QUANTITY")))
+            self = .basket(
+                BasketColumns(
+                    id: at("ID"), order: at("ORDER_ID"), product: at("PRODUCT_ID"), name: at("NAME"),
+                    price: at("PRICE"),
+                    quantity: at("QUANTITY")))
         case "b_sale_order_props_value":
-            self = .orderPropValue(OrderPropValueColumns(
-                id: at("ID"), order: at("ORDER_ID"), props: at("ORDER_PROPS_ID"), code: at("CODE"), value: at("VALUE")))
+            self = .orderPropValue(
+                OrderPropValueColumns(
+                    id: at("ID"), order: at("ORDER_ID"), props: at("ORDER_PROPS_ID"), code: at("CODE"),
+                    value: at("VALUE")))
         case "b_sale_order_props":
             self = .orderProp(OrderPropColumns(id: at("ID"), code: at("CODE")))
         case "b_user":
-            self = .user(UserColumns(
-                id: at("ID"), login: at("LOGIN"), name: at("NAME"), lastName: at("LAST_NAME"), email: at("EMAIL"),
-                active: at("ACTIVE"), phone: at("PERSONAL_PHONE"), mobile: at("PERSONAL_MOBILE")))
+            self = .user(
+                UserColumns(
+                    id: at("ID"), login: at("LOGIN"), name: at("NAME"), lastName: at("LAST_NAME"), email: at("EMAIL"),
+                    active: at("ACTIVE"), phone: at("PERSONAL_PHONE"), mobile: at("PERSONAL_MOBILE")))
         default:
             self = .other
         }

@@ -38,26 +38,29 @@ extension BitrixModelBuilder {
         // Orders already read (a dump in another table order): keep only their lines.
         if sawOrders && orders[order] == nil { return skip("b_sale_basket: order not read") }
         guard let product = requiredInt(row, c.product, "PRODUCT_ID", id: c.id),
-              let price = kopecks(row, c.price, "PRICE", scale: 4, id: c.id)
+            let price = kopecks(row, c.price, "PRICE", scale: 4, id: c.id)
         else { return }
         // QUANTITY is DOUBLE(18,4): kept exact in 1/10000 units; a double that needs more digits is reported.
         guard c.quantity >= 0, c.quantity < row.count,
-              let quantity = unsafe row.withBytes(at: c.quantity, { unsafe $0.flatMap { unsafe DumpNumber.scaledDecimal($0, scale: 4) } })
+            let quantity = unsafe row.withBytes(
+                at: c.quantity, { unsafe $0.flatMap { unsafe DumpNumber.scaledDecimal($0, scale: 4) } })
         else {
             return problem(row, c.id, "QUANTITY", "not a decimal with at most 4 places", raw: c.quantity)
         }
         // Most lines carry the element's own name: keep a string only when it differs.
         var name: String? = nil
         let elementName = elements[product]?.name
-        let same = elementName.map { elementName in
-            unsafe row.withBytes(at: c.name) { bytes in
-                guard let bytes = unsafe bytes else { return false }
-                var elementName = elementName
-                return elementName.withUTF8 { unsafe $0.count == bytes.count && $0.elementsEqual(bytes) }
-            }
-        } ?? false
+        let same =
+            elementName.map { elementName in
+                unsafe row.withBytes(at: c.name) { bytes in
+                    guard let bytes = unsafe bytes else { return false }
+                    var elementName = elementName
+                    return elementName.withUTF8 { unsafe $0.count == bytes.count && $0.elementsEqual(bytes) }
+                }
+            } ?? false
         if !same { name = text(row, c.name) ?? "" }
-        basket.append(BasketLine(id: id, orderID: order, productID: product, name: name, price: price, quantity: quantity))
+        basket.append(
+            BasketLine(id: id, orderID: order, productID: product, name: name, price: price, quantity: quantity))
     }
 
     func consumeOrderProp(_ row: DumpRow, _ c: OrderPropValueColumns) {
@@ -74,8 +77,9 @@ extension BitrixModelBuilder {
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
         let code = text(row, c.code).flatMap { $0.isEmpty ? nil : $0 }
         if let code, !configuration.orderPropertyCodes.all.contains(code) { return }
-        orderProps[order, default: []].append(OrderProp(
-            id: id, propsID: int(row, c.props), code: code, value: text(row, c.value) ?? ""))
+        orderProps[order, default: []].append(
+            OrderProp(
+                id: id, propsID: int(row, c.props), code: code, value: text(row, c.value) ?? ""))
     }
 
     func consumeOrderPropDefinition(_ row: DumpRow, _ c: OrderPropColumns) {
@@ -115,7 +119,8 @@ extension BitrixModelBuilder {
                 return normalized
             }
             var canonical = CanonicalOrder(
-                bitrixID: order.id, catalogID: order.railwayID, bitrixStatus: order.status, total: order.total ?? Kopecks(0),
+                bitrixID: order.id, catalogID: order.railwayID, bitrixStatus: order.status,
+                total: order.total ?? Kopecks(0),
                 deliveryCost: order.delivery ?? Kopecks(0), currency: order.currency, userID: order.userID,
                 createdAt: order.created)
             canonical.updatedAt = order.updated
@@ -130,7 +135,9 @@ extension BitrixModelBuilder {
             canonical.deliveryAddress = first(codes.deliveryAddress)
             if let date = first(codes.deliveryDate) {
                 canonical.deliveryDate = OrderDate.isoDate(date)
-                if canonical.deliveryDate == nil { problem("b_sale_order_props_value", "data", date, "not a dd.mm.yyyy date") }
+                if canonical.deliveryDate == nil {
+                    problem("b_sale_order_props_value", "data", date, "not a dd.mm.yyyy date")
+                }
             }
             canonical.pickup = codes.pickup.contains { props[$0] == "Y" }
             var subtotal: Int64 = 0
@@ -154,11 +161,15 @@ enum OrderDate {
     static func isoDate(_ text: String) -> String? {
         let b = Array(text.utf8)
         func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { $0 < b.count && b[$0] &- 0x30 < 10 } }
-        if b.count >= 10, digits(0..<2), b[2] == UInt8(ascii: "."), digits(3..<5), b[5] == UInt8(ascii: "."), digits(6..<10) {
+        if b.count >= 10, digits(0..<2), b[2] == UInt8(ascii: "."), digits(3..<5), b[5] == UInt8(ascii: "."),
+            digits(6..<10)
+        {
             return String(decoding: b[6..<10], as: UTF8.self) + "-" + String(decoding: b[3..<5], as: UTF8.self) + "-"
                 + String(decoding: b[0..<2], as: UTF8.self)
         }
-        if b.count >= 10, digits(0..<4), b[4] == UInt8(ascii: "-"), digits(5..<7), b[7] == UInt8(ascii: "-"), digits(8..<10) {
+        if b.count >= 10, digits(0..<4), b[4] == UInt8(ascii: "-"), digits(5..<7), b[7] == UInt8(ascii: "-"),
+            digits(8..<10)
+        {
             return String(decoding: b[0..<10], as: UTF8.self)
         }
         return nil

@@ -5,7 +5,8 @@ extension BitrixModelBuilder {
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
         allUserIDs.append(id)
         guard scope.users else { return }
-        let name = [text(row, c.name), text(row, c.lastName)].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        let name = [text(row, c.name), text(row, c.lastName)].compactMap { $0 }.filter { !$0.isEmpty }.joined(
+            separator: " ")
         var user = CanonicalUser(
             id: id, login: text(row, c.login) ?? "", name: name.isEmpty ? nil : name,
             email: text(row, c.email).flatMap { $0.isEmpty ? nil : $0 }, active: !bytes(row, c.active, equal: "N"))

@@ -134,9 +134,10 @@ public final class BitrixModelBuilder {
     // MARK: Shared helpers
 
     func problem(_ row: DumpRow, _ idColumn: Int, _ field: String?, _ reason: String, raw: Int? = nil) {
-        problems.append(ParseProblem(
-            source: row.table, key: text(row, idColumn), field: field, rawValue: raw.flatMap { text(row, $0) },
-            reason: reason))
+        problems.append(
+            ParseProblem(
+                source: row.table, key: text(row, idColumn), field: field, rawValue: raw.flatMap { text(row, $0) },
+                reason: reason))
     }
 
     func skip(_ reason: String) { skipped[reason, default: 0] += 1 }
@@ -199,9 +200,14 @@ public final class BitrixModelBuilder {
     func noteRowTime(_ row: DumpRow, _ index: Int) {
         guard index >= 0, index < row.count else { return }
         unsafe row.withBytes(at: index) { bytes in
-            guard let bytes = unsafe bytes, bytes.count == 19, unsafe WallClock.isWallClockText(bytes), unsafe bytes[0] != UInt8(ascii: "0") else { return }
+            guard let bytes = unsafe bytes, bytes.count == 19, unsafe WallClock.isWallClockText(bytes),
+                unsafe bytes[0] != UInt8(ascii: "0")
+            else { return }
             if let newest = newestRowTime {
-                let newer = unsafe newest.utf8.withContiguousStorageIfAvailable { unsafe memcmp(bytes.baseAddress!, $0.baseAddress!, 19) > 0 } ?? false
+                let newer =
+                    unsafe newest.utf8.withContiguousStorageIfAvailable {
+                        unsafe memcmp(bytes.baseAddress!, $0.baseAddress!, 19) > 0
+                    } ?? false
                 guard newer else { return }
             }
             newestRowTime = unsafe String(decoding: bytes, as: UTF8.self)
@@ -214,7 +220,10 @@ public final class BitrixModelBuilder {
             problem(row, id, name, "column missing")
             return nil
         }
-        guard let scaled = unsafe row.withBytes(at: index, { unsafe $0.flatMap { unsafe DumpNumber.scaledDecimal($0, scale: scale) } }) else {
+        guard
+            let scaled = unsafe row.withBytes(
+                at: index, { unsafe $0.flatMap { unsafe DumpNumber.scaledDecimal($0, scale: scale) } })
+        else {
             problem(row, id, name, row.isNull(at: index) ? "NULL" : "not a decimal with \(scale) places", raw: index)
             return nil
         }

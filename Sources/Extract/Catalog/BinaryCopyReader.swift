@@ -120,7 +120,8 @@ import BackstopPostgres
 
     @inline(__always)
     private func row(in buffer: UnsafeRawBufferPointer) -> BinaryCopyRow {
-        unsafe BinaryCopyRow(base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self)
+        unsafe BinaryCopyRow(
+            base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self)
     }
 
     private func nextMessage() throws -> UnsafeRawBufferPointer? {
@@ -181,7 +182,9 @@ import BackstopPostgres
             unsafe carry = grown
             carryCapacity = capacity
         }
-        if let base = bytes.baseAddress, bytes.count > 0 { unsafe (carry + carryEnd).copyMemory(from: base, byteCount: bytes.count) }
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            unsafe (carry + carryEnd).copyMemory(from: base, byteCount: bytes.count)
+        }
         carryEnd += bytes.count
     }
 
@@ -198,7 +201,8 @@ import BackstopPostgres
         if count == -1 { return .trailer(end: offset + 2) }
         guard count == fieldCount else {
             throw ExtractError(
-                .syntax, "binary COPY tuple \(tupleNumber + 1) has \(count) fields, expected \(fieldCount)", table: source)
+                .syntax, "binary COPY tuple \(tupleNumber + 1) has \(count) fields, expected \(fieldCount)",
+                table: source)
         }
         var position = offset + 2
         for field in 0..<count {
@@ -211,7 +215,9 @@ import BackstopPostgres
                 guard buffer.count - position >= Int(length) else { return .incomplete }
                 position += Int(length)
             } else if length < -1 {
-                throw ExtractError(.syntax, "binary COPY field \(field) of tuple \(tupleNumber + 1) has length \(length)", table: source)
+                throw ExtractError(
+                    .syntax, "binary COPY field \(field) of tuple \(tupleNumber + 1) has length \(length)",
+                    table: source)
             }
         }
         return .tuple(end: position)

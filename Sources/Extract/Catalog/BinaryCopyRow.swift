@@ -30,7 +30,8 @@
 
     /// An error naming the field, the tuple number and the source.
     public func failure(_ field: Int, _ message: String) -> ExtractError {
-        ExtractError(.decoding, unsafe "field \(field) of tuple \(reader.tupleNumber): \(message)", table: unsafe reader.source)
+        ExtractError(
+            .decoding, unsafe "field \(field) of tuple \(reader.tupleNumber): \(message)", table: unsafe reader.source)
     }
 
     @usableFromInline @inline(__always)
@@ -144,7 +145,8 @@
     /// A `text[]`/`varchar[]` (NULL elements kept as `nil`), or `nil` for a NULL array.
     public func stringArray(_ field: Int) throws -> [String?]? {
         var out: [String?] = []
-        guard try unsafe array(field, { unsafe out.append($0.map { unsafe String(decoding: $0, as: UTF8.self) }) }) else { return nil }
+        guard try unsafe array(field, { unsafe out.append($0.map { unsafe String(decoding: $0, as: UTF8.self) }) })
+        else { return nil }
         return out
     }
 
@@ -167,7 +169,9 @@
     public func boolArray(_ field: Int) throws -> [Bool]? {
         var out: [Bool] = []
         let present = try unsafe array(field) { element in
-            guard let element = unsafe element, element.count == 1 else { throw failure(field, "bad bool array element") }
+            guard let element = unsafe element, element.count == 1 else {
+                throw failure(field, "bad bool array element")
+            }
             unsafe out.append(element[0] != 0)
         }
         return present ? out : nil
@@ -177,7 +181,9 @@
     public func floatArray(_ field: Int) throws -> [Float]? {
         var out: [Float] = []
         let present = try unsafe array(field) { element in
-            guard let element = unsafe element, element.count == 4 else { throw failure(field, "bad real array element") }
+            guard let element = unsafe element, element.count == 4 else {
+                throw failure(field, "bad real array element")
+            }
             unsafe out.append(Float(bitPattern: element.loadBigEndianUInt32(at: 0)))
         }
         return present ? out : nil

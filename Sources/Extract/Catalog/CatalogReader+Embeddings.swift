@@ -19,7 +19,7 @@ extension CatalogReader {
             AND NOT a.attisdropped
             """)
         guard result.rowCount == 1, let typeName = result.string(row: 0, column: 0),
-              let formatted = result.string(row: 0, column: 1), let baseName = result.string(row: 0, column: 2)
+            let formatted = result.string(row: 0, column: 1), let baseName = result.string(row: 0, column: 2)
         else {
             throw ExtractError(.schema, "product_embeddings.embedding not found", table: "product_embeddings")
         }
@@ -28,7 +28,8 @@ extension CatalogReader {
         if ["_float4", "_float8", "_numeric", "_int2", "_int4", "_int8"].contains(baseName) {
             return .castToRealArray(formatted)
         }
-        throw ExtractError(.schema, "product_embeddings.embedding has unsupported type \(formatted)", table: "product_embeddings")
+        throw ExtractError(
+            .schema, "product_embeddings.embedding has unsupported type \(formatted)", table: "product_embeddings")
     }
 
     /// `product_embeddings` rows ordered by product, type and id, with vectors decoded whatever the
@@ -60,13 +61,15 @@ extension CatalogReader {
             if isText {
                 guard let text = unsafe row.bytes(2) else { throw row.failure(2, "NULL embedding") }
                 guard let parsed = unsafe VectorText.parse(text) else {
-                    unsafe problems.append(ParseProblem(
-                        source: "product_embeddings", key: String(id), field: "embedding",
-                        rawValue: String(decoding: text.prefix(80), as: UTF8.self), reason: "not a vector literal"))
+                    unsafe problems.append(
+                        ParseProblem(
+                            source: "product_embeddings", key: String(id), field: "embedding",
+                            rawValue: String(decoding: text.prefix(80), as: UTF8.self), reason: "not a vector literal"))
                     return CatalogEmbedding(
                         id: id, productID: try row.required(1, row.integer), vector: [],
                         embeddingType: row.string(3) ?? "", modelVersion: row.string(4) ?? "",
-                        sourceURL: row.string(5), createdAt: try row.timestampMicros(6).map(CatalogTimestamp.text(micros:)),
+                        sourceURL: row.string(5),
+                        createdAt: try row.timestampMicros(6).map(CatalogTimestamp.text(micros:)),
                         updatedAt: try row.timestampMicros(7).map(CatalogTimestamp.text(micros:)))
                 }
                 values = parsed

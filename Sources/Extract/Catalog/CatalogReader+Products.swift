@@ -62,12 +62,14 @@ extension CatalogReader {
         if let merge = try startMerge(shopID: shopID) { return .merge(merge) }
         try setShop(shopID, on: connection)
         if let snapshot, !connection.isInTransaction,
-           !snapshot.isEmpty, snapshot.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit }) {
+            !snapshot.isEmpty, snapshot.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit })
+        {
             try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try connection.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"))
         }
         let cursor = try connection.copyOut("COPY (\(Self.aggregatedProductQuery)) TO STDOUT WITH (FORMAT binary)")
-        return .aggregated(AggregatedProducts(reader: BinaryCopyReader(cursor: cursor, source: "product", fieldCount: 16)))
+        return .aggregated(
+            AggregatedProducts(reader: BinaryCopyReader(cursor: cursor, source: "product", fieldCount: 16)))
     }
 
     /// Opens the image connection, pins both connections to one snapshot (`pg_export_snapshot`) and
@@ -86,7 +88,8 @@ extension CatalogReader {
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         do {
             // An imported snapshot (another session's), else this transaction's own, exported.
-            let exported = try snapshot ?? connection.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
+            let exported =
+                try snapshot ?? connection.execute("SELECT pg_export_snapshot()").string(row: 0, column: 0) ?? ""
             // A snapshot id is hex digits and dashes (`00000003-0000001B-1`); SET takes no bind parameters.
             guard !exported.isEmpty, exported.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0.isHexDigit }) else {
                 throw ExtractError(
@@ -96,7 +99,11 @@ extension CatalogReader {
             if snapshot != nil { try connection.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(exported)'")) }
             try sibling.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try sibling.execute(PGQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(exported)'"))
-            logger.debug("catalog copy", metadata: ["catalog.table": "product+productimage", "catalog.shop": "\(shopID.map { String($0) } ?? "")"])
+            logger.debug(
+                "catalog copy",
+                metadata: [
+                    "catalog.table": "product+productimage", "catalog.shop": "\(shopID.map { String($0) } ?? "")",
+                ])
             let images = try sibling.copyOut("COPY (\(Self.imageQuery)) TO STDOUT WITH (FORMAT binary)")
             let products = try connection.copyOut("COPY (\(Self.productQuery)) TO STDOUT WITH (FORMAT binary)")
             return ProductImageMerge(
@@ -147,14 +154,16 @@ enum ProductColumns {
         let id = try row.required(0, row.integer)
         let type = row.label(4, in: CatalogLabels.productTypes)
         if case .unknown(let label) = type {
-            state.problems.append(ParseProblem(
-                source: "product", key: String(id), field: "type", rawValue: label,
-                reason: "enum label unknown to this build"))
+            state.problems.append(
+                ParseProblem(
+                    source: "product", key: String(id), field: "type", rawValue: label,
+                    reason: "enum label unknown to this build"))
         }
         // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
         // retain and release.
         return CanonicalProduct(
-            id: id, shopID: try row.integer(1), name: row.string(2) ?? "", price: try row.integer(3).map { Kopecks($0) },
+            id: id, shopID: try row.integer(1), name: row.string(2) ?? "",
+            price: try row.integer(3).map { Kopecks($0) },
             enabled: try row.bool(8) ?? false, type: type?.value, width: try row.integer(6).map { Int($0) },
             height: try row.integer(7).map { Int($0) }, description: row.string(5), image: row.string(9),
             images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)),
@@ -164,8 +173,10 @@ enum ProductColumns {
     /// The catalog-only columns: the raw type label and `updated_at`.
     @inline(__always)
     static func details(_ row: BinaryCopyRow) throws -> (typeName: String, updatedAt: String?) {
-        (row.label(4, in: CatalogLabels.productTypes)?.label ?? "",
-         try row.timestampMicros(11).map(CatalogTimestamp.text(micros:)))
+        (
+            row.label(4, in: CatalogLabels.productTypes)?.label ?? "",
+            try row.timestampMicros(11).map(CatalogTimestamp.text(micros:))
+        )
     }
 }
 
@@ -193,7 +204,8 @@ final class ProductImageMerge {
     private var lastImageProductID = Int64.min
     let state = CatalogCursorState()
 
-    init(connection: PGConnection, imageConnection: PGConnection, products: BinaryCopyReader, images: BinaryCopyReader) {
+    init(connection: PGConnection, imageConnection: PGConnection, products: BinaryCopyReader, images: BinaryCopyReader)
+    {
         self.connection = connection
         self.imageConnection = imageConnection
         self.productReader = products
@@ -231,7 +243,8 @@ final class ProductImageMerge {
         let product = try ProductColumns.product(row, images: images.map(\.url), state: state)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
-        return CatalogProduct(product: product, typeName: details.typeName, imageRows: images, updatedAt: details.updatedAt)
+        return CatalogProduct(
+            product: product, typeName: details.typeName, imageRows: images, updatedAt: details.updatedAt)
     }
 
     /// Passes the images of product `id` to `take` in stream order ("order", then id). Image rows of
@@ -304,7 +317,8 @@ final class AggregatedProducts {
         let product = try ProductColumns.product(row, images: images.map(\.url), state: state)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
-        return CatalogProduct(product: product, typeName: details.typeName, imageRows: images, updatedAt: details.updatedAt)
+        return CatalogProduct(
+            product: product, typeName: details.typeName, imageRows: images, updatedAt: details.updatedAt)
     }
 
     /// The image arrays (fields 12…15) as rows ordered by "order", then id.

@@ -52,9 +52,10 @@ extension CatalogReader {
         let statusName = statusLabel?.label ?? ""
         let status = statusLabel?.value
         if case .unknown = statusLabel {
-            problems.append(ParseProblem(
-                source: "order", key: String(id), field: "status", rawValue: statusName,
-                reason: "enum label unknown to this build"))
+            problems.append(
+                ParseProblem(
+                    source: "order", key: String(id), field: "status", rawValue: statusName,
+                    reason: "enum label unknown to this build"))
         }
         var items: [CatalogOrderItem] = []
         if let productIDs = try row.integerArray(16) {
@@ -68,9 +69,10 @@ extension CatalogReader {
             }
             items.reserveCapacity(n)
             for i in 0..<n {
-                items.append(CatalogOrderItem(
-                    productID: productIDs[i], name: names[i] ?? "", price: Kopecks(prices[i]),
-                    quantity: quantities[i], itemTotal: Kopecks(totals[i])))
+                items.append(
+                    CatalogOrderItem(
+                        productID: productIDs[i], name: names[i] ?? "", price: Kopecks(prices[i]),
+                        quantity: quantities[i], itemTotal: Kopecks(totals[i])))
             }
         }
         let rawPhone = row.string(5) ?? ""
@@ -89,8 +91,9 @@ extension CatalogReader {
             recipientPhone: rawRecipientPhone.map { PhoneNumber.normalize($0) ?? $0 },
             deliveryAddress: row.string(6) ?? row.string(22),
             items: items.map {
-                CanonicalOrderItem(productID: $0.productID, name: $0.name, price: $0.price,
-                                   quantityTenThousandths: $0.quantity * 10_000)
+                CanonicalOrderItem(
+                    productID: $0.productID, name: $0.name, price: $0.price,
+                    quantityTenThousandths: $0.quantity * 10_000)
             },
             createdAt: try row.timestampMicros(15).map(CatalogTimestamp.text(micros:)),
             subtotal: Kopecks(try row.required(7, row.integer)),

@@ -42,9 +42,10 @@ extension CatalogReader {
               JOIN pg_sequence s ON s.seqrelid = q.name::regclass
             """)
         guard result.rowCount == 1, let name = result.string(row: 0, column: 0),
-              let last = result.string(row: 0, column: 1).flatMap({ Int64($0) }),
-              let increment = result.string(row: 0, column: 3).flatMap({ Int64($0) })
+            let last = result.string(row: 0, column: 1).flatMap({ Int64($0) }),
+            let increment = result.string(row: 0, column: 3).flatMap({ Int64($0) })
         else { return nil }
-        return CatalogSequence(name: name, lastValue: last, isCalled: result.bool(row: 0, column: 2) ?? true, increment: increment)
+        return CatalogSequence(
+            name: name, lastValue: last, isCalled: result.bool(row: 0, column: 2) ?? true, increment: increment)
     }
 }

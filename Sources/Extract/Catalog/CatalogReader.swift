@@ -129,9 +129,13 @@ public struct CatalogReader {
         _ select: PGQuery, source: String, fields: Int, shopID: Int64? = nil,
         decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
     ) throws -> CatalogCursor<Element> {
-        logger.debug("catalog copy", metadata: ["catalog.table": "\(source)", "catalog.shop": "\(shopID.map { String($0) } ?? "")"])
+        logger.debug(
+            "catalog copy",
+            metadata: ["catalog.table": "\(source)", "catalog.shop": "\(shopID.map { String($0) } ?? "")"])
         let cursor = try connection.copyOut("COPY (\(select)) TO STDOUT WITH (FORMAT binary)")
-        return DecodingRowSource(reader: BinaryCopyReader(cursor: cursor, source: source, fieldCount: fields), decode: decode).cursor
+        return DecodingRowSource(
+            reader: BinaryCopyReader(cursor: cursor, source: source, fieldCount: fields), decode: decode
+        ).cursor
     }
 }
 

@@ -47,7 +47,10 @@ struct EnumLabels<T: RawRepresentable & CaseIterable & Sendable>: Sendable where
             var start = 0
             for (index, end) in ends.enumerated() {
                 if end - start == raw.count,
-                    unsafe raw.count == 0 || memcmp(all.baseAddress.unsafelyUnwrapped + start, raw.baseAddress.unsafelyUnwrapped, raw.count) == 0
+                    unsafe raw.count == 0
+                        || memcmp(
+                            all.baseAddress.unsafelyUnwrapped + start, raw.baseAddress.unsafelyUnwrapped, raw.count)
+                            == 0
                 {
                     return .known(cases[index])
                 }

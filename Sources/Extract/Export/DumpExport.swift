@@ -3,7 +3,7 @@ public import Logging
 import BackstopModel
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The row formats of `backstop extract`.
@@ -42,13 +42,15 @@ public enum DumpExport {
         options: DumpReader.Options = .init(), logger: Logger
     ) throws(ExtractError) -> DumpExportSummary {
         let fd = output.fileDescriptor
-        return try unsafe write(dump: dump, table: table, format: format, options: options, logger: logger) { (bytes: UnsafeRawBufferPointer) throws(ExtractError) in
+        return try unsafe write(dump: dump, table: table, format: format, options: options, logger: logger) {
+            (bytes: UnsafeRawBufferPointer) throws(ExtractError) in
             var offset = 0
             while offset < bytes.count {
                 let n = unsafe Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw ExtractError(.io, unsafe "writing the output failed: \(String(cString: strerror(errno)))", table: table)
+                    throw ExtractError(
+                        .io, unsafe "writing the output failed: \(String(cString: strerror(errno)))", table: table)
                 }
                 offset += n
             }
@@ -97,7 +99,8 @@ public enum DumpExport {
                     if format == .csv && csv == nil, let schema { _ = CSVTable(schema, into: &out) }
                     try flush()
                     if case .partial(let reason) = completion {
-                        logger.warning("the dump is partial", metadata: ["dump.reason": "\(reason)", "dump.rows": "\(rows)"])
+                        logger.warning(
+                            "the dump is partial", metadata: ["dump.reason": "\(reason)", "dump.rows": "\(rows)"])
                     }
                     return DumpExportSummary(rows: rows, completion: completion)
                 default:

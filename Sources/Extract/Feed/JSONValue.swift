@@ -33,7 +33,8 @@ enum JSONValue: Decodable, Sendable {
     /// An integer from a whole number or a string of digits (`"698868"`).
     var int64: Int64? {
         switch self {
-        case .number(let n): return Int64(exactly: NSDecimalNumber(decimal: n).doubleValue).flatMap { Decimal($0) == n ? $0 : nil }
+        case .number(let n):
+            return Int64(exactly: NSDecimalNumber(decimal: n).doubleValue).flatMap { Decimal($0) == n ? $0 : nil }
         case .string(let s): return DumpValue.string(Array(s.utf8)).int64
         default: return nil
         }

@@ -85,7 +85,9 @@ enum ValueText {
     static let currencySuffixes: [[UInt8]] = [
         Array("₸".utf8), Array("KZT".utf8), Array("kzt".utf8), Array("Kzt".utf8), Array("тг.".utf8), Array("тг".utf8),
     ]
-    static let lengthSuffixes: [[UInt8]] = [Array("см.".utf8), Array("см".utf8), Array("cm".utf8), Array("CM".utf8), Array("СМ".utf8)]
+    static let lengthSuffixes: [[UInt8]] = [
+        Array("см.".utf8), Array("см".utf8), Array("cm".utf8), Array("CM".utf8), Array("СМ".utf8),
+    ]
 
     static let upTo: [UInt8] = Array("до".utf8)
 
@@ -94,7 +96,8 @@ enum ValueText {
         guard text.count >= needle.count + 2 else { return false }
         for start in 1...(text.count - needle.count - 1)
         where text[start - 1] &- UInt8(ascii: "0") < 10 && text[start + needle.count] &- UInt8(ascii: "0") < 10
-            && text[start..<(start + needle.count)].elementsEqual(needle) {
+            && text[start..<(start + needle.count)].elementsEqual(needle)
+        {
             return true
         }
         return false
@@ -110,7 +113,8 @@ enum ValueText {
                 pending.append(byte)
                 if pending == [0xC2, 0xA0] { pending.removeAll(); continue }
                 if pending.count == 3 {
-                    let isSpace = pending[0] == 0xE2 && pending[1] == 0x80
+                    let isSpace =
+                        pending[0] == 0xE2 && pending[1] == 0x80
                         && (pending[2] == 0xAF || pending[2] == 0x89 || pending[2] == 0x87)
                     if !isSpace { out.append(contentsOf: pending) }
                     pending.removeAll()
@@ -161,7 +165,9 @@ enum ValueText {
         let bytes = Array(body)
         for i in bytes.indices where i > 0 && bytes[i - 1] &- UInt8(ascii: "0") < 10 {
             if bytes[i] == UInt8(ascii: "-") { return .failure(.range) }
-            if bytes[i] == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0x93 { return .failure(.range) }
+            if bytes[i] == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] == 0x93 {
+                return .failure(.range)
+            }
         }
         var separators: [(index: Int, byte: UInt8)] = []
         for (i, byte) in bytes.enumerated() {
@@ -202,7 +208,9 @@ enum ValueText {
             var first = true
             for byte in bytes[..<integerEnd] {
                 if byte == groupByte {
-                    guard first ? (1...3).contains(groupLength) : groupLength == 3 else { return .failure(.badGrouping) }
+                    guard first ? (1...3).contains(groupLength) : groupLength == 3 else {
+                        return .failure(.badGrouping)
+                    }
                     first = false
                     groupLength = 0
                 } else {

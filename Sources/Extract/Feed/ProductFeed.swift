@@ -47,8 +47,12 @@ public struct ProductFeed: Sendable {
         } catch {
             throw ExtractError(.decoding, "not a JSON document: \(error)", file: file)
         }
-        guard case .object(let object) = root else { throw ExtractError(.decoding, "the page is not a JSON object", file: file) }
-        if case .bool(false) = object["success"] { throw ExtractError(.decoding, "the page says success=false", file: file) }
+        guard case .object(let object) = root else {
+            throw ExtractError(.decoding, "the page is not a JSON object", file: file)
+        }
+        if case .bool(false) = object["success"] {
+            throw ExtractError(.decoding, "the page says success=false", file: file)
+        }
         guard case .array(let elements) = object["data"] else {
             throw ExtractError(.decoding, "the page has no `data` array", file: file)
         }
@@ -60,8 +64,10 @@ public struct ProductFeed: Sendable {
         page.products.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
             guard case .object(let fields) = element else {
-                page.problems.append(ParseProblem(
-                    source: Self.source, key: "#\(index)", rawValue: element.rawText, reason: "element is not an object"))
+                page.problems.append(
+                    ParseProblem(
+                        source: Self.source, key: "#\(index)", rawValue: element.rawText,
+                        reason: "element is not an object"))
                 continue
             }
             if let product = product(fields, index: index, problems: &page.problems) {
@@ -73,9 +79,10 @@ public struct ProductFeed: Sendable {
 
     func product(_ fields: [String: JSONValue], index: Int, problems: inout [ParseProblem]) -> CanonicalProduct? {
         guard let id = fields["id"]?.int64 else {
-            problems.append(ParseProblem(
-                source: Self.source, key: "#\(index)", field: "id", rawValue: fields["id"]?.rawText,
-                reason: "missing or not an integer"))
+            problems.append(
+                ParseProblem(
+                    source: Self.source, key: "#\(index)", field: "id", rawValue: fields["id"]?.rawText,
+                    reason: "missing or not an integer"))
             return nil
         }
         let key = String(id)
@@ -83,7 +90,11 @@ public struct ProductFeed: Sendable {
             problems.append(ParseProblem(source: Self.source, key: key, field: field, rawValue: raw, reason: reason))
         }
         var product = CanonicalProduct(id: id, name: "")
-        if let title = fields["title"]?.string { product.name = title } else { problem("title", fields["title"]?.rawText, "missing") }
+        if let title = fields["title"]?.string {
+            product.name = title
+        } else {
+            problem("title", fields["title"]?.rawText, "missing")
+        }
 
         switch fields["price"] {
         case .string(let text)?:
@@ -119,7 +130,8 @@ public struct ProductFeed: Sendable {
         case nil: break
         case let other?: problem("type", other, "neither vitrina nor catalog")
         }
-        let pairs = product.type == .vitrina
+        let pairs =
+            product.type == .vitrina
             ? [("width", "height"), ("catalogWidth", "catalogHeight")]
             : [("catalogWidth", "catalogHeight"), ("width", "height")]
         for (widthKey, heightKey) in pairs where product.width == nil && product.height == nil {
@@ -192,7 +204,9 @@ public final class ProductFeedReader {
                 throw ExtractError(.io, "cannot read the page: \(error.localizedDescription)", file: file.path)
             }
             let page = try feed.parsePage(data, file: file.path)
-            logger.debug("feed page", metadata: ["feed.file": "\(file.lastPathComponent)", "feed.products": "\(page.products.count)"])
+            logger.debug(
+                "feed page",
+                metadata: ["feed.file": "\(file.lastPathComponent)", "feed.products": "\(page.products.count)"])
             problems.append(contentsOf: page.problems)
             buffer = page.products[...]
         }

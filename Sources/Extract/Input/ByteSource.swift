@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A stream of bytes: a file, or a decompressor over another stream.
@@ -64,13 +64,18 @@ public enum InputCompression: String, Sendable {
         if magic.starts(with: [0x1F, 0x8B]) { return .gzip }
         if magic.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return .zstd }
         if magic.starts(with: [0x42, 0x5A, 0x68]) {
-            throw ExtractError(.compression, "bzip2-compressed input is not supported; decompress it first (bunzip2 -k)", file: file, offset: 0)
+            throw ExtractError(
+                .compression, "bzip2-compressed input is not supported; decompress it first (bunzip2 -k)", file: file,
+                offset: 0)
         }
         if magic.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
-            throw ExtractError(.compression, "xz-compressed input is not supported; decompress it first (unxz -k)", file: file, offset: 0)
+            throw ExtractError(
+                .compression, "xz-compressed input is not supported; decompress it first (unxz -k)", file: file,
+                offset: 0)
         }
         if magic.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            throw ExtractError(.compression, "zip archives are not supported; unzip the dump first", file: file, offset: 0)
+            throw ExtractError(
+                .compression, "zip archives are not supported; unzip the dump first", file: file, offset: 0)
         }
         return .none
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // @safe: it owns its window allocation (freed in deinit); readers index `base` only below `end`.
@@ -61,7 +61,7 @@ import Glibc
         let n: Int
         do {
             n = try unsafe source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
-        } catch where error.code == .truncated {
+        } catch  where error.code == .truncated {
             // A cut compressed stream: the bytes before the cut are good, so the reader goes on to the end
             // of the window and reports the cut there (``truncation(_:)``).
             sourceTruncation = error

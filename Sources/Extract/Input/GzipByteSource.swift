@@ -66,7 +66,8 @@ import CZlib
             default:
                 let reason = unsafe stream.msg.map { unsafe String(cString: $0) } ?? "status \(status)"
                 throw ExtractError(
-                    .compression, unsafe "corrupt gzip stream (\(reason)) near compressed byte \(consumedIn - Int64(stream.avail_in))",
+                    .compression,
+                    unsafe "corrupt gzip stream (\(reason)) near compressed byte \(consumedIn - Int64(stream.avail_in))",
                     file: name, offset: unsafe Int64(stream.total_out))
             }
         }

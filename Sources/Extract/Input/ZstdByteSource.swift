@@ -18,7 +18,9 @@ import CZstd
     /// - Throws: ``ExtractError`` when libzstd cannot be initialised.
     public init(_ inner: any ByteSource) throws(ExtractError) {
         self.inner = inner
-        guard let d = unsafe ZSTD_createDStream() else { throw ExtractError(.compression, "zstd initialisation failed", file: inner.name) }
+        guard let d = unsafe ZSTD_createDStream() else {
+            throw ExtractError(.compression, "zstd initialisation failed", file: inner.name)
+        }
         unsafe dstream = d
         unsafe ZSTD_initDStream(d)
         unsafe input = .allocate(byteCount: ZSTD_DStreamInSize(), alignment: 16)
@@ -40,7 +42,9 @@ import CZstd
                 if n == 0 {
                     innerEOF = true
                     if frameOpen {
-                        throw ExtractError(.truncated, "truncated zstd stream: the compressed input ends inside a frame", file: name, offset: produced)
+                        throw ExtractError(
+                            .truncated, "truncated zstd stream: the compressed input ends inside a frame", file: name,
+                            offset: produced)
                     }
                     break
                 }
@@ -50,7 +54,9 @@ import CZstd
             var inb = unsafe ZSTD_inBuffer(src: input.baseAddress, size: inEnd, pos: inPos)
             let ret = unsafe ZSTD_decompressStream(dstream, &out, &inb)
             if ZSTD_isError(ret) != 0 {
-                throw ExtractError(.compression, unsafe "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(ret))))", file: name, offset: produced)
+                throw ExtractError(
+                    .compression, unsafe "corrupt zstd stream (\(String(cString: ZSTD_getErrorName(ret))))", file: name,
+                    offset: produced)
             }
             inPos = unsafe inb.pos
             frameOpen = ret != 0

@@ -43,7 +43,8 @@ public final class DumpDirectoryReader: DumpEventStream {
                 guard plain.hasSuffix(".sql") else { continue }
                 let url = directory.appendingPathComponent(name)
                 let stem = String(plain.dropLast(4))
-                if stem.hasSuffix("-schema-create") || stem.hasSuffix("-schema-post") || stem.hasSuffix("-schema-triggers")
+                if stem.hasSuffix("-schema-create") || stem.hasSuffix("-schema-post")
+                    || stem.hasSuffix("-schema-triggers")
                     || stem.hasSuffix("-schema-view") || stem.hasSuffix("-schema-create")
                 {
                     continue
@@ -68,7 +69,9 @@ public final class DumpDirectoryReader: DumpEventStream {
             }
             steps.append(.finish)
         } else {
-            throw ExtractError(.syntax, "not a dump directory: no mydumper `metadata` file and no --tab `.txt` files", file: directory.path)
+            throw ExtractError(
+                .syntax, "not a dump directory: no mydumper `metadata` file and no --tab `.txt` files",
+                file: directory.path)
         }
         steps.reverse()
     }
@@ -105,7 +108,9 @@ public final class DumpDirectoryReader: DumpEventStream {
                 guard let schema = schemas[table] else {
                     throw ExtractError(.schema, "no CREATE TABLE for the --tab data file", file: url.path, table: table)
                 }
-                current = try TabFileReader(source: FileByteSource.openDecompressing(path: url.path), schema: schema, options: options, logger: logger)
+                current = try TabFileReader(
+                    source: FileByteSource.openDecompressing(path: url.path), schema: schema, options: options,
+                    logger: logger)
             case .finish:
                 done = true
                 if isMydumper {
@@ -127,7 +132,9 @@ public final class DumpDirectoryReader: DumpEventStream {
 extension DumpReader {
     /// Opens a dump file (plain, gzip, zstd) or a dump directory (mydumper, `--tab`).
     /// - Throws: ``ExtractError`` when the path cannot be opened or is not a dump.
-    public static func open(_ url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) -> any DumpEventStream {
+    public static func open(_ url: URL, options: Options = Options(), logger: Logger) throws(ExtractError)
+        -> any DumpEventStream
+    {
         var isDirectory: ObjCBool = false
         guard unsafe FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ExtractError(.io, "no such file or directory", file: url.path)

@@ -56,10 +56,10 @@ enum ColumnKind: Sendable {
         switch type {
         case "date", "datetime", "timestamp": self = .date
         case "blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary", "bit", "geometry", "point",
-             "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection":
+            "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection":
             self = .binary
         case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "decimal", "numeric", "dec", "fixed",
-             "float", "double", "real", "year", "bool", "boolean", "serial":
+            "float", "double", "real", "year", "bool", "boolean", "serial":
             self = .number
         default: self = .text
         }

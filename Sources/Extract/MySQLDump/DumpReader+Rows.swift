@@ -1,6 +1,6 @@
 import Logging
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension DumpReader {
@@ -19,7 +19,8 @@ extension DumpReader {
                 unsafe pos += 1
                 unsafe expectSeparator = false
                 guard try skipSpace() else {
-                    throw unsafe error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
+                    throw unsafe error(
+                        .truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
                 }
                 b = unsafe buffer.base[pos]
             } else if matchesDelimiter() {
@@ -28,7 +29,10 @@ extension DumpReader {
                 unsafe rows = nil
                 return nil
             } else {
-                throw error(.syntax, "expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))", at: unsafe pos)
+                throw error(
+                    .syntax,
+                    "expected `,` or `\(String(decoding: delimiter, as: UTF8.self))` after a row, found byte 0x\(String(b, radix: 16))",
+                    at: unsafe pos)
             }
         }
         guard b == 0x28 else {
@@ -43,7 +47,8 @@ extension DumpReader {
         }
         let source = context.rowSource
         if count != source.columnCount {
-            throw error(.schema, "row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
+            throw error(
+                .schema, "row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
         }
         try unsafe postprocess(&builder, context, rowStart: rowStart)
         if unsafe _slowPath(builder.byteCount > Int(UInt32.max)) {
@@ -70,14 +75,17 @@ extension DumpReader {
         var state = ScanState()
         var i = unsafe pos + 1
         while true {
-            let found = unsafe scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: true, eof: buffer.isAtEOF)
+            let found = unsafe scanToEnd(
+                buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: true,
+                eof: buffer.isAtEOF)
             if found { break }
             if unsafe buffer.isAtEOF {
                 throw error(.truncated, "the input ends \(state.whereDescription) in a row", at: unsafe buffer.end)
             }
             if unsafe buffer.end - pos > options.maxRowBytes {
                 throw error(
-                    .limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb); raise it for dumps made with a larger max_allowed_packet",
+                    .limit,
+                    "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb); raise it for dumps made with a larger max_allowed_packet",
                     at: unsafe pos)
             }
             let shift = unsafe pos
@@ -86,7 +94,9 @@ extension DumpReader {
             i -= shift
         }
         if unsafe i - pos > options.maxRowBytes {
-            throw error(.limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)", at: unsafe pos)
+            throw error(
+                .limit, "row longer than the \(options.maxRowBytes)-byte limit (maxRowBytes / --max-row-mb)",
+                at: unsafe pos)
         }
         out.reset()
         guard let next = try unsafe decodeTuple(from: pos, limit: i, into: &out) else {
@@ -97,7 +107,9 @@ extension DumpReader {
 
     /// Decodes `( v, v, … )` starting at `start` (the `(`); returns the index after `)`, or `nil` when
     /// the row continues past `limit`.
-    private func decodeTuple(from start: Int, limit: Int, into builder: inout PackedRowBuilder) throws(ExtractError) -> Int? {
+    private func decodeTuple(from start: Int, limit: Int, into builder: inout PackedRowBuilder) throws(ExtractError)
+        -> Int?
+    {
         // A local (the pointers and counts, moved out of `builder` and back) stays in registers; stores
         // through its byte pointer would otherwise force reloads of the fields from memory.
         var out = builder
@@ -113,7 +125,9 @@ extension DumpReader {
 
     /// The loop of ``decodeTuple(from:limit:into:)``, inlined into it so `out` is its local.
     @inline(__always)
-    private func decodeFields(from start: Int, limit: Int, into out: inout PackedRowBuilder) throws(ExtractError) -> Int? {
+    private func decodeFields(from start: Int, limit: Int, into out: inout PackedRowBuilder) throws(ExtractError)
+        -> Int?
+    {
         let base = unsafe UnsafePointer(buffer.base)
         var i = start + 1
         while true {
@@ -137,7 +151,9 @@ extension DumpReader {
                 kind = PackedRow.string
             case 0x4E, 0x6E:  // NULL
                 if i + 4 > limit { return nil }
-                guard unsafe (base[i + 1] | 0x20) == 0x75 && (base[i + 2] | 0x20) == 0x6C && (base[i + 3] | 0x20) == 0x6C else {
+                guard
+                    unsafe (base[i + 1] | 0x20) == 0x75 && (base[i + 2] | 0x20) == 0x6C && (base[i + 3] | 0x20) == 0x6C
+                else {
                     throw error(.syntax, "unsupported literal in a row", at: i)
                 }
                 i += 4
@@ -151,7 +167,9 @@ extension DumpReader {
                 var k = i + 2
                 while unsafe k < limit && isHexDigit(base[k]) { k += 1 }
                 if k >= limit { return nil }
-                guard let bytes = unsafe hexBytes(base, i + 2, k) else { throw error(.syntax, "malformed hex literal", at: i) }
+                guard let bytes = unsafe hexBytes(base, i + 2, k) else {
+                    throw error(.syntax, "malformed hex literal", at: i)
+                }
                 i = k
                 out.append(bytes)
                 kind = PackedRow.bytes
@@ -161,26 +179,35 @@ extension DumpReader {
                 let k = unsafe findByte(base, i + 2, limit, 0x27)
                 if k >= limit { return nil }
                 let bytes = unsafe (b | 0x20) == 0x78 ? hexBytes(base, i + 2, k) : bitBytes(base, i + 2, k)
-                guard let bytes else { throw error(.syntax, "malformed \(Character(Unicode.Scalar(b)))'…' literal", at: i) }
+                guard let bytes else {
+                    throw error(.syntax, "malformed \(Character(Unicode.Scalar(b)))'…' literal", at: i)
+                }
                 i = k + 1
                 out.append(bytes)
                 kind = PackedRow.bytes
             case 0x5F:  // _binary '…', _utf8mb4 '…'
                 var k = i + 1
                 while unsafe k < limit && SQLLexer.isWordByte(base[k]) { k += 1 }
-                let binary = unsafe k - i == 7 && String(decoding: UnsafeBufferPointer(start: base + i, count: 7), as: UTF8.self).lowercased() == "_binary"
+                let binary =
+                    unsafe k - i == 7
+                    && String(decoding: UnsafeBufferPointer(start: base + i, count: 7), as: UTF8.self).lowercased()
+                        == "_binary"
                 while unsafe k < limit && isSpace(base[k]) { k += 1 }
                 if k >= limit { return nil }
                 if unsafe base[k] == 0x27 || base[k] == 0x22 {
                     let j = unsafe findQuoteOrBackslash(base, k + 1, limit, base[k])
-                    guard let next = unsafe decodeQuoted_slowPath(base, k + 1, j, limit, base[k], &out) else { return nil }
+                    guard let next = unsafe decodeQuoted_slowPath(base, k + 1, j, limit, base[k], &out) else {
+                        return nil
+                    }
                     i = next
                     kind = binary ? PackedRow.bytes : PackedRow.string
                 } else if unsafe base[k] == 0x30 && k + 1 < limit && (base[k + 1] | 0x20) == 0x78 {
                     var e = k + 2
                     while unsafe e < limit && isHexDigit(base[e]) { e += 1 }
                     if e >= limit { return nil }
-                    guard let bytes = unsafe hexBytes(base, k + 2, e) else { throw error(.syntax, "malformed hex literal", at: k) }
+                    guard let bytes = unsafe hexBytes(base, k + 2, e) else {
+                        throw error(.syntax, "malformed hex literal", at: k)
+                    }
                     i = e
                     out.append(bytes)
                     kind = PackedRow.bytes
@@ -190,7 +217,9 @@ extension DumpReader {
             case 0x29 where out.count == 0:
                 return i + 1
             default:
-                guard isNumberByte(b) else { throw error(.syntax, "unsupported literal in a row (byte 0x\(String(b, radix: 16)))", at: i) }
+                guard isNumberByte(b) else {
+                    throw error(.syntax, "unsupported literal in a row (byte 0x\(String(b, radix: 16)))", at: i)
+                }
                 let k = unsafe numberEnd(base, i &+ 1, limit)
                 if k >= limit { return nil }
                 // Safe because: i < k < limit, inside the window.
@@ -206,7 +235,8 @@ extension DumpReader {
                 continue
             }
             if unsafe base[i] == 0x29 { return i + 1 }
-            throw error(.syntax, unsafe "expected `,` or `)` after a value, found byte 0x\(String(base[i], radix: 16))", at: i)
+            throw error(
+                .syntax, unsafe "expected `,` or `)` after a value, found byte 0x\(String(base[i], radix: 16))", at: i)
         }
     }
 
@@ -260,7 +290,10 @@ extension DumpReader {
     private func invalidUTF8_slowPath(column n: Int, _ context: RowContext, rowStart: Int) throws(ExtractError) {
         let column = context.columns?.names[n] ?? "c\(n + 1)"
         if options.strictCharset {
-            throw error(.charset, "column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)", at: rowStart)
+            throw error(
+                .charset,
+                "column \(column) holds bytes that are not valid UTF-8 although the dump's charset is UTF-8 (wrong charset?)",
+                at: rowStart)
         }
         if warned.insert("utf8.\(context.table).\(column)").inserted {
             let location = buffer.location(of: rowStart)
@@ -420,6 +453,9 @@ func isZeroDate(_ bytes: [UInt8]) -> Bool { unsafe bytes.withUnsafeBufferPointer
 /// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
 func isZeroDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard bytes.count >= 10, unsafe bytes[4] == 0x2D, unsafe bytes[7] == 0x2D else { return false }
-    for unsafe b in unsafe bytes where !(b == 0x30 || b == 0x2D || b == 0x3A || b == 0x20 || b == 0x2E) { return false }
+    for i in 0..<bytes.count {
+        let b = unsafe bytes[i]
+        if !(b == 0x30 || b == 0x2D || b == 0x3A || b == 0x20 || b == 0x2E) { return false }
+    }
     return true
 }

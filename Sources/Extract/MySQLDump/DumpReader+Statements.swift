@@ -71,7 +71,9 @@ extension DumpReader {
         var lexer = unsafe SQLLexer(buffer.base, from: range.lowerBound, to: range.upperBound)
         let first = lexer.next()
         if first.isKeyword("USE") {
-            guard let name = lexer.next().identifier else { throw error(.syntax, "USE without a database name", at: range.lowerBound) }
+            guard let name = lexer.next().identifier else {
+                throw error(.syntax, "USE without a database name", at: range.lowerBound)
+            }
             database = name
             return .database(name)
         }
@@ -87,7 +89,8 @@ extension DumpReader {
             if name.uppercased() == "DEFAULT" { return nil }
             guard let cs = DumpCharset(mysqlName: name) else {
                 throw error(
-                    .charset, "unsupported dump charset `\(name)` (SET NAMES); supported: utf8/utf8mb3/utf8mb4, binary, cp1251, latin1 — "
+                    .charset,
+                    "unsupported dump charset `\(name)` (SET NAMES); supported: utf8/utf8mb3/utf8mb4, binary, cp1251, latin1 — "
                         + "re-dump with --default-character-set=utf8mb4", at: range.lowerBound)
             }
             if cs != charset {
@@ -103,7 +106,9 @@ extension DumpReader {
         {
             t = lexer.next()
         }
-        guard let first = t.identifier else { throw error(.syntax, "CREATE TABLE without a name", at: range.lowerBound) }
+        guard let first = t.identifier else {
+            throw error(.syntax, "CREATE TABLE without a name", at: range.lowerBound)
+        }
         let (qualifier, name) = lexer.qualifiedName(first)
         let db = qualifier ?? database
         unsafe currentTable = name
@@ -140,7 +145,9 @@ extension DumpReader {
             let token = lexer.next()
             if token == .end { break }
             if previous.isKeyword("CHARSET") || (previous.isKeyword("SET") && !token.isKeyword("=")) {
-                if case .word(let w) = token { tableCharset = DumpCharset(mysqlName: String(decoding: w, as: UTF8.self)) }
+                if case .word(let w) = token {
+                    tableCharset = DumpCharset(mysqlName: String(decoding: w, as: UTF8.self))
+                }
             }
             if token != .punct(0x3D) { previous = token }
         }
@@ -157,7 +164,9 @@ extension DumpReader {
         // Re-read up to the table name (the caller validated this shape).
         var t = lexer.next()
         t = lexer.next()
-        while t.isKeyword("LOW_PRIORITY") || t.isKeyword("DELAYED") || t.isKeyword("HIGH_PRIORITY") || t.isKeyword("IGNORE") {
+        while t.isKeyword("LOW_PRIORITY") || t.isKeyword("DELAYED") || t.isKeyword("HIGH_PRIORITY")
+            || t.isKeyword("IGNORE")
+        {
             t = lexer.next()
         }
         if t.isKeyword("INTO") { t = lexer.next() }
@@ -171,17 +180,23 @@ extension DumpReader {
                 if let name = token.identifier { names.append(name); continue }
                 if token == .punct(0x2C) { continue }
                 if token == .punct(0x29) { break }
-                if unsafe token == .end && buffer.isAtEOF { throw unsafe error(.truncated, "the input ends inside an INSERT column list", at: buffer.end) }
+                if unsafe token == .end && buffer.isAtEOF {
+                    throw unsafe error(.truncated, "the input ends inside an INSERT column list", at: buffer.end)
+                }
                 throw error(.syntax, "malformed INSERT column list (or longer than 64 KiB)", at: start)
             }
             list = names
             token = lexer.next()
         }
         guard token.isKeyword("VALUES") || token.isKeyword("VALUE") else {
-            if unsafe token == .end && buffer.isAtEOF { throw unsafe error(.truncated, "the input ends inside an INSERT statement", at: buffer.end) }
+            if unsafe token == .end && buffer.isAtEOF {
+                throw unsafe error(.truncated, "the input ends inside an INSERT statement", at: buffer.end)
+            }
             let key = "insert-form." + table
             if warned.insert(key).inserted {
-                logger.warning("skipping an INSERT that is not INSERT … VALUES", metadata: ["dump.table": "\(table)", "dump.statement": unsafe "\(statementNumber)"])
+                logger.warning(
+                    "skipping an INSERT that is not INSERT … VALUES",
+                    metadata: ["dump.table": "\(table)", "dump.statement": unsafe "\(statementNumber)"])
             }
             unsafe pos = start
             try skipStatement()
@@ -199,9 +214,12 @@ extension DumpReader {
                 columns = DumpColumns(list)
                 lastColumnList = (table, list, columns)
             }
-            context = RowContext(table: table, database: db, columns: columns, kinds: list.map { info?.kind(of: $0) ?? .unknown }, charset: effectiveCharset)
+            context = RowContext(
+                table: table, database: db, columns: columns, kinds: list.map { info?.kind(of: $0) ?? .unknown },
+                charset: effectiveCharset)
         } else if let info {
-            context = RowContext(table: table, database: db, columns: info.schema.columns, kinds: info.kinds, charset: effectiveCharset)
+            context = RowContext(
+                table: table, database: db, columns: info.schema.columns, kinds: info.kinds, charset: effectiveCharset)
         } else {
             if warned.insert("columns." + table).inserted {
                 logger.warning(

@@ -103,7 +103,8 @@ public final class DumpReader: DumpEventStream {
             unsafe done = true
             let error = error.code == .truncated ? buffer.truncation(error) : error
             if error.code == .truncated && options.allowPartial {
-                logger.warning("dump is truncated; rows up to the break were read", metadata: ["dump.error": "\(error)"])
+                logger.warning(
+                    "dump is truncated; rows up to the break were read", metadata: ["dump.error": "\(error)"])
                 return .end(.partial(reason: error.description))
             }
             throw error
@@ -201,16 +202,26 @@ public final class DumpReader: DumpEventStream {
         func byte(_ k: Int) -> UInt8 { unsafe k < n ? b[pos + k] : 0 }
         if byte(0) == 0xFF && byte(1) == 0xFE {
             let kind = byte(2) == 0 && byte(3) == 0 ? "UTF-32LE" : "UTF-16LE"
-            throw error(.charset, "the dump is \(kind) (byte-order mark ff fe; e.g. PowerShell `>` redirection); convert it to UTF-8 first: iconv -f \(kind) -t UTF-8", at: unsafe pos)
+            throw error(
+                .charset,
+                "the dump is \(kind) (byte-order mark ff fe; e.g. PowerShell `>` redirection); convert it to UTF-8 first: iconv -f \(kind) -t UTF-8",
+                at: unsafe pos)
         }
         if byte(0) == 0xFE && byte(1) == 0xFF {
-            throw unsafe error(.charset, "the dump is UTF-16BE (byte-order mark fe ff); convert it to UTF-8 first: iconv -f UTF-16BE -t UTF-8", at: pos)
+            throw unsafe error(
+                .charset,
+                "the dump is UTF-16BE (byte-order mark fe ff); convert it to UTF-8 first: iconv -f UTF-16BE -t UTF-8",
+                at: pos)
         }
         if byte(0) == 0 && byte(1) == 0 && byte(2) == 0xFE && byte(3) == 0xFF {
-            throw unsafe error(.charset, "the dump is UTF-32BE (byte-order mark 00 00 fe ff); convert it to UTF-8 first", at: pos)
+            throw unsafe error(
+                .charset, "the dump is UTF-32BE (byte-order mark 00 00 fe ff); convert it to UTF-8 first", at: pos)
         }
         if n >= 4 && byte(0) != 0 && byte(1) == 0 && byte(2) != 0 && byte(3) == 0 {
-            throw unsafe error(.charset, "the dump looks like UTF-16LE without a byte-order mark (every other byte is 00); convert it to UTF-8 first: iconv -f UTF-16LE -t UTF-8", at: pos)
+            throw unsafe error(
+                .charset,
+                "the dump looks like UTF-16LE without a byte-order mark (every other byte is 00); convert it to UTF-8 first: iconv -f UTF-16LE -t UTF-8",
+                at: pos)
         }
         if byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { unsafe pos += 3 }
     }
@@ -221,7 +232,8 @@ public final class DumpReader: DumpEventStream {
         }
         if unsafe options.requireFooter && !sawFooter {
             throw unsafe error(
-                .truncated, "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
+                .truncated,
+                "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
                     + "(a --compact/--skip-comments dump has none either; read it with allowPartial)", at: buffer.end)
         }
         unsafe done = true
@@ -274,11 +286,16 @@ public final class DumpReader: DumpEventStream {
         {
             let start = unsafe pos
             let lineEnd = unsafe findByte(base, pos, end, 0x0A)
-            let text = unsafe String(decoding: UnsafeBufferPointer(start: base + start, count: min(lineEnd, start + 200) - start), as: UTF8.self)
+            let text = unsafe String(
+                decoding: UnsafeBufferPointer(start: base + start, count: min(lineEnd, start + 200) - start),
+                as: UTF8.self)
             let location = buffer.location(of: start)
             logger.warning(
                 "skipping a stray client message line in the dump",
-                metadata: ["dump.file": "\(fileName)", "dump.line": "\(location.line)", "dump.offset": "\(location.offset)", "dump.text": "\(text)"])
+                metadata: [
+                    "dump.file": "\(fileName)", "dump.line": "\(location.line)", "dump.offset": "\(location.offset)",
+                    "dump.text": "\(text)",
+                ])
             try skipLine()
             return nil
         }
@@ -296,7 +313,12 @@ public final class DumpReader: DumpEventStream {
                 continue
             }
             unsafe pos = j
-            if unsafe buffer.isAtEOF { throw error(.truncated, "the input ends inside a /* comment */ opened at byte \(buffer.location(of: start).offset)", at: unsafe buffer.end) }
+            if unsafe buffer.isAtEOF {
+                throw error(
+                    .truncated,
+                    "the input ends inside a /* comment */ opened at byte \(buffer.location(of: start).offset)",
+                    at: unsafe buffer.end)
+            }
             try unsafe buffer.refill(keepingFrom: pos)
             unsafe pos = 0
         }
@@ -328,7 +350,9 @@ public final class DumpReader: DumpEventStream {
         let first = lexer.next()
         if first.isKeyword("INSERT") || first.isKeyword("REPLACE") {
             var t = lexer.next()
-            while t.isKeyword("LOW_PRIORITY") || t.isKeyword("DELAYED") || t.isKeyword("HIGH_PRIORITY") || t.isKeyword("IGNORE") {
+            while t.isKeyword("LOW_PRIORITY") || t.isKeyword("DELAYED") || t.isKeyword("HIGH_PRIORITY")
+                || t.isKeyword("IGNORE")
+            {
                 t = lexer.next()
             }
             if t.isKeyword("INTO") { t = lexer.next() }
@@ -374,7 +398,8 @@ public final class DumpReader: DumpEventStream {
         let code = codeBytes
         let delimiter = delimiter
         while true {
-            let found = unsafe scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: code, row: false, eof: buffer.isAtEOF)
+            let found = unsafe scanToEnd(
+                buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: code, row: false, eof: buffer.isAtEOF)
             if found {
                 unsafe pos = i
                 return
@@ -383,7 +408,10 @@ public final class DumpReader: DumpEventStream {
             if unsafe buffer.isAtEOF {
                 unsafe pos = i
                 let start = start ?? buffer.location(of: startAt)
-                throw error(.truncated, "the input ends \(state.whereDescription) (statement from line \(start.line), byte \(start.offset))", at: unsafe buffer.end)
+                throw error(
+                    .truncated,
+                    "the input ends \(state.whereDescription) (statement from line \(start.line), byte \(start.offset))",
+                    at: unsafe buffer.end)
             }
             try buffer.refill(keepingFrom: i)
             startAt = 0
@@ -398,13 +426,16 @@ public final class DumpReader: DumpEventStream {
         var start = unsafe pos
         var i = unsafe pos
         while true {
-            let found = unsafe scanToEnd(buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: false, eof: buffer.isAtEOF)
+            let found = unsafe scanToEnd(
+                buffer.base, &i, buffer.end, &state, delimiter: delimiter, code: codeBytes, row: false,
+                eof: buffer.isAtEOF)
             if found { break }
             if unsafe buffer.isAtEOF {
                 throw error(.truncated, "the input ends \(state.whereDescription)", at: unsafe buffer.end)
             }
             if unsafe buffer.end - start > options.maxRowBytes {
-                throw error(.limit, "statement longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: start)
+                throw error(
+                    .limit, "statement longer than the \(options.maxRowBytes)-byte limit (maxRowBytes)", at: start)
             }
             try buffer.refill(keepingFrom: start)
             i -= start

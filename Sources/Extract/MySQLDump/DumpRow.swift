@@ -115,7 +115,9 @@ public struct DumpRow: Sendable {
 
     /// Calls `body` with the raw bytes of the value at `index` (`nil` for NULL), without copying them.
     /// - warning: Do not escape the pointer.
-    public func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws(E) -> R) throws(E) -> R {
+    public func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws(E) -> R) throws(E)
+        -> R
+    {
         switch storage {
         case .values(let values):
             guard let bytes = values[index].rawBytes else { return try body(nil) }
@@ -157,7 +159,9 @@ final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
         let count = builder.count
         let bytesStart = count &* 9
         let byteCount = builder.byteCount
-        let buffer = create(minimumCapacity: bytesStart &+ byteCount) { _ in PackedRowHeader(count: count, bytesStart: bytesStart) }
+        let buffer = create(minimumCapacity: bytesStart &+ byteCount) { _ in
+            PackedRowHeader(count: count, bytesStart: bytesStart)
+        }
         // Safe because: `create` on PackedRow makes a PackedRow.
         let row = unsafe unsafeDowncast(buffer, to: PackedRow.self)
         unsafe row.withUnsafeMutablePointerToElements { p in

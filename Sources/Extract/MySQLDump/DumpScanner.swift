@@ -1,8 +1,8 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 #if arch(x86_64)
-import _Builtin_intrinsics.intel
+    import _Builtin_intrinsics.intel
 #endif
 
 /// The resumable lexical state of the scan that finds where a statement or a row ends without
@@ -71,18 +71,20 @@ struct SIMDByteSet {
 @inline(__always)
 func movemask(_ m: SIMDMask<SIMD16<Int8>>) -> UInt32 {
     #if arch(x86_64)
-    // Safe because: SIMDMask<SIMD16<Int8>> is exactly 16 bytes of 0x00 / 0xFF lanes, the layout of __m128i.
-    return unsafe UInt32(truncatingIfNeeded: _mm_movemask_epi8(unsafeBitCast(m, to: __m128i.self)))
+        // Safe because: SIMDMask<SIMD16<Int8>> is exactly 16 bytes of 0x00 / 0xFF lanes, the layout of __m128i.
+        return unsafe UInt32(truncatingIfNeeded: _mm_movemask_epi8(unsafeBitCast(m, to: __m128i.self)))
     #else
-    let weights = SIMD16<UInt8>(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
-    let bits = SIMD16<UInt8>(repeating: 0).replacing(with: weights, where: m)
-    return UInt32(bits.lowHalf.wrappedSum()) | UInt32(bits.highHalf.wrappedSum()) << 8
+        let weights = SIMD16<UInt8>(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128)
+        let bits = SIMD16<UInt8>(repeating: 0).replacing(with: weights, where: m)
+        return UInt32(bits.lowHalf.wrappedSum()) | UInt32(bits.highHalf.wrappedSum()) << 8
     #endif
 }
 
 /// Loads 16 bytes at `p` (any alignment).
 @inline(__always)
-func load16(_ p: UnsafePointer<UInt8>) -> SIMD16<UInt8> { unsafe UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self) }
+func load16(_ p: UnsafePointer<UInt8>) -> SIMD16<UInt8> {
+    unsafe UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self)
+}
 
 /// The first index in `[from, end)` holding `quote` or a backslash, or `end`.
 @inline(__always)

@@ -31,7 +31,10 @@ public final class TabFileReader: DumpEventStream {
     private var done = false
 
     /// Reads `source` as rows of `schema`.
-    public init(source: any ByteSource, schema: DumpTableSchema, format: TabFormat = .mysqldumpDefault, options: DumpReader.Options, logger: Logger) {
+    public init(
+        source: any ByteSource, schema: DumpTableSchema, format: TabFormat = .mysqldumpDefault,
+        options: DumpReader.Options, logger: Logger
+    ) {
         buffer = ChunkBuffer(source: source, readSize: 1 << 20)
         self.schema = schema
         rowSource = DumpRowSource(table: schema.name, database: schema.database, columns: schema.columns)
@@ -43,7 +46,8 @@ public final class TabFileReader: DumpEventStream {
 
     private func error(_ code: ExtractError.Code, _ message: String, at position: Int) -> ExtractError {
         let location = buffer.location(of: position)
-        return ExtractError(code, message, file: buffer.source.name, offset: location.offset, line: location.line, table: schema.name)
+        return ExtractError(
+            code, message, file: buffer.source.name, offset: location.offset, line: location.line, table: schema.name)
     }
 
     /// The next row, then ``DumpEvent/end(_:)``.
@@ -69,7 +73,10 @@ public final class TabFileReader: DumpEventStream {
                 pos = next
                 rowNumber += 1
                 guard values.count == schema.columns.names.count else {
-                    throw error(.schema, "row has \(values.count) fields but the table has \(schema.columns.names.count) columns", at: start)
+                    throw error(
+                        .schema,
+                        "row has \(values.count) fields but the table has \(schema.columns.names.count) columns",
+                        at: start)
                 }
                 return .row(DumpRow(source: rowSource, values: values))
             }
@@ -128,7 +135,9 @@ public final class TabFileReader: DumpEventStream {
                     if b == 0x5C {
                         guard i + 1 < limit else { return nil }
                         let next = unsafe base[i + 1]
-                        if unsafe next == 0x4E && i == fieldStart && i + 2 < limit && (base[i + 2] == term || base[i + 2] == 0x0A) {
+                        if unsafe next == 0x4E && i == fieldStart && i + 2 < limit
+                            && (base[i + 2] == term || base[i + 2] == 0x0A)
+                        {
                             isNull = true
                         } else {
                             out.append(MySQLEscape.byte(after: next))

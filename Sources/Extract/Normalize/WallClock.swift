@@ -6,7 +6,7 @@ enum WallClock {
     /// Whether `bytes` are exactly `YYYY-MM-DD HH:MM:SS` (digits and separators in place).
     static func isWallClockText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 19 else { return false }
-        for unsafe (i, byte) in unsafe bytes.enumerated() {
+        for unsafe(i, byte) in unsafe bytes.enumerated() {
             switch i {
             case 4, 7: if byte != UInt8(ascii: "-") { return false }
             case 10: if byte != UInt8(ascii: " ") { return false }
@@ -30,7 +30,8 @@ enum WallClock {
         guard time.count == 8 else { return nil }
         text.append(UInt8(ascii: " "))
         text += time
-        return unsafe text.withUnsafeBufferPointer { unsafe isWallClockText($0) } ? String(decoding: text, as: UTF8.self) : nil
+        return unsafe text.withUnsafeBufferPointer { unsafe isWallClockText($0) }
+            ? String(decoding: text, as: UTF8.self) : nil
     }
 
     /// The wall-clock text of an instant in a time zone.
@@ -42,7 +43,8 @@ enum WallClock {
             let s = String(v ?? 0)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))"
+        return
+            "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))"
     }
 
     /// Converts `2025-04-24T17:01:07+0500` (also `+05:00`, `Z`, or no zone = already site time, and a
@@ -60,10 +62,10 @@ enum WallClock {
             return v
         }
         guard let year = number(0..<4), b[4] == UInt8(ascii: "-"), let month = number(5..<7), b[7] == UInt8(ascii: "-"),
-              let day = number(8..<10), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "),
-              let hour = number(11..<13), b[13] == UInt8(ascii: ":"), let minute = number(14..<16),
-              b[16] == UInt8(ascii: ":"), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            let day = number(8..<10), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "),
+            let hour = number(11..<13), b[13] == UInt8(ascii: ":"), let minute = number(14..<16),
+            b[16] == UInt8(ascii: ":"), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var rest = b[19...]
         // Fractional seconds are dropped.
@@ -79,14 +81,18 @@ enum WallClock {
         } else {
             guard let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return nil }
             let digits = Array(rest.dropFirst().filter { $0 != UInt8(ascii: ":") })
-            guard digits.count == 4 || digits.count == 2, digits.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else { return nil }
+            guard digits.count == 4 || digits.count == 2, digits.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else {
+                return nil
+            }
             let h = Int(digits[0] - 48) * 10 + Int(digits[1] - 48)
             let m = digits.count == 4 ? Int(digits[2] - 48) * 10 + Int(digits[3] - 48) : 0
             offsetSeconds = (h * 3600 + m * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
         }
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
-        guard let instant = utc.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        guard
+            let instant = utc.date(
+                from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
         else { return nil }
         return text(instant.addingTimeInterval(TimeInterval(-offsetSeconds)), in: timeZone)
     }

@@ -125,7 +125,8 @@ public enum ImageDescriptor {
                     let bin = orientationBin(gx, gy)
                     let cellRow = min(y / cellHeight, 4)
                     let cellColumn = min(x / cellWidth, 3)
-                    out[start + (cellRow * 4 + cellColumn) * 8 + bin] += magnitude
+                    out[start + (cellRow * 4 + cellColumn) * 8 + bin] +=
+                        magnitude
                         * edgeTaper(x * 12 / width, 12) * edgeTaper(y * 15 / height, 15)
                 }
             }

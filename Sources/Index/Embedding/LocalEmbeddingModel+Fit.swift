@@ -61,7 +61,9 @@ extension LocalEmbeddingModel {
             covariance[row * d + row] += shrink * average
         }
         var eigenvalues = [Double](repeating: 0, count: d)
-        let info = unsafe LAPACKE_dsyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(d), &covariance, Int32(d), &eigenvalues)
+        let info = unsafe LAPACKE_dsyevd(
+            LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(d), &covariance, Int32(d),
+            &eigenvalues)
         guard info == 0 else { throw IndexError("LAPACKE_dsyevd failed (info \(info)) fitting on \(n) images") }
         // Eigenvalues ascend; column j of `covariance` is the eigenvector of eigenvalues[j].
         let largest = max(eigenvalues[d - 1], 1e-12)
@@ -84,4 +86,3 @@ extension LocalEmbeddingModel {
             fittedOn: n)
     }
 }
-

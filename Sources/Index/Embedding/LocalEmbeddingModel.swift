@@ -72,13 +72,17 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
 
     static let magic: [UInt8] = Array("BSLM".utf8)
 
-    static func encodeNumbers(_ dimensions: Int, _ inputDimensions: Int, _ mean: [Float], _ projection: [Float]) -> [UInt8] {
+    static func encodeNumbers(_ dimensions: Int, _ inputDimensions: Int, _ mean: [Float], _ projection: [Float])
+        -> [UInt8]
+    {
         var out = magic
         for value in [UInt32(ImageDescriptor.version), UInt32(dimensions), UInt32(inputDimensions)] {
             unsafe withUnsafeBytes(of: value.littleEndian) { unsafe out.append(contentsOf: $0) }
         }
         for array in [mean, projection] {
-            for value in array { unsafe withUnsafeBytes(of: value.bitPattern.littleEndian) { unsafe out.append(contentsOf: $0) } }
+            for value in array {
+                unsafe withUnsafeBytes(of: value.bitPattern.littleEndian) { unsafe out.append(contentsOf: $0) }
+            }
         }
         return out
     }

@@ -84,7 +84,9 @@ public final class ImageFetcher: Sendable {
             }
         }
         guard let transport else {
-            if let cached = cache?.bytes(for: url) { return checked(cached.bytes, origin: .cache, sha256: cached.sha256) }
+            if let cached = cache?.bytes(for: url) {
+                return checked(cached.bytes, origin: .cache, sha256: cached.sha256)
+            }
             return .failure(.offline)
         }
         var headers: [String: String] = ["Accept": "image/jpeg, image/png, image/*;q=0.8"]

@@ -31,7 +31,8 @@ public struct ImageMirror: Sendable, Hashable {
                 folder = text
             }
             guard !prefix.isEmpty, !folder.isEmpty else {
-                throw IndexError("image mirror entry \"\(text)\" needs PREFIX=FOLDER (e.g. https://cvety.kz/=/srv/www/)")
+                throw IndexError(
+                    "image mirror entry \"\(text)\" needs PREFIX=FOLDER (e.g. https://cvety.kz/=/srv/www/)")
             }
             mappings.append(Mapping(prefix: prefix, folder: folder.hasSuffix("/") ? folder : folder + "/"))
         }
@@ -55,7 +56,9 @@ public struct ImageMirror: Sendable, Hashable {
 
 extension StringProtocol {
     var trimmingWhitespace: String {
-        String(drop { $0 == " " || $0 == "\t" || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" }.reversed())
+        String(
+            drop { $0 == " " || $0 == "\t" || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" }
+                .reversed())
     }
 }
 

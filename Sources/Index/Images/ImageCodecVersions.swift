@@ -21,7 +21,8 @@ public struct ImageCodecVersions: Sendable, Hashable, CustomStringConvertible {
 
     /// `libjpeg-turbo 2.1.5 (libjpeg API 62), libpng 1.6.39`.
     public var description: String {
-        let jpeg = jpegTurboVersion.map { "libjpeg-turbo \($0) (libjpeg API \(jpegLibVersion))" }
+        let jpeg =
+            jpegTurboVersion.map { "libjpeg-turbo \($0) (libjpeg API \(jpegLibVersion))" }
             ?? "libjpeg API \(jpegLibVersion)"
         return "\(jpeg), libpng \(pngVersion)"
     }

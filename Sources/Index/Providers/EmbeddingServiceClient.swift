@@ -44,9 +44,11 @@ public struct EmbeddingServiceClient: EmbeddingProvider {
         var results = [Result<[Float], ProviderFailure>](
             repeating: .failure(ProviderFailure("not answered by /embed/batch")), count: items.count)
         let body = try? JSONSerialization.data(withJSONObject: ["image_urls": items.map(\.url)])
-        if let body, case .success(let response) = transport.send(
-            .init(method: "POST", url: baseURL + "/embed/batch", headers: ["Content-Type": "application/json"],
-                  body: [UInt8](body))), response.status == 200,
+        if let body,
+            case .success(let response) = transport.send(
+                .init(
+                    method: "POST", url: baseURL + "/embed/batch", headers: ["Content-Type": "application/json"],
+                    body: [UInt8](body))), response.status == 200,
             let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
         {
             if let list = object["results"] as? [[String: Any]] {
@@ -67,15 +69,21 @@ public struct EmbeddingServiceClient: EmbeddingProvider {
     }
 
     func embedOne(_ item: ProviderItem) -> Result<[Float], ProviderFailure> {
-        guard let body = try? JSONSerialization.data(withJSONObject: ["image_url": item.url, "product_id": item.productID])
+        guard
+            let body = try? JSONSerialization.data(withJSONObject: [
+                "image_url": item.url, "product_id": item.productID,
+            ])
         else { return .failure(ProviderFailure("cannot encode the request")) }
         switch transport.send(
-            .init(method: "POST", url: baseURL + "/embed/image", headers: ["Content-Type": "application/json"],
-                  body: [UInt8](body)))
+            .init(
+                method: "POST", url: baseURL + "/embed/image", headers: ["Content-Type": "application/json"],
+                body: [UInt8](body)))
         {
         case .failure(let failure): return .failure(ProviderFailure("/embed/image: \(failure)"))
         case .success(let response):
-            guard response.status == 200 else { return .failure(ProviderFailure("/embed/image: HTTP \(response.status)")) }
+            guard response.status == 200 else {
+                return .failure(ProviderFailure("/embed/image: HTTP \(response.status)"))
+            }
             guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
                 return .failure(ProviderFailure("/embed/image: not JSON"))
             }

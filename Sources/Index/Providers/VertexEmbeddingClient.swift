@@ -57,7 +57,8 @@ public struct VertexEmbeddingClient: EmbeddingProvider {
             else { return .failure(ProviderFailure("vertex: no predictions[0].imageEmbedding")) }
             let floats = numbers.compactMap { ($0 as? NSNumber)?.floatValue }
             guard floats.count == numbers.count, floats.count == dimensions else {
-                return .failure(ProviderFailure("vertex: embedding has \(numbers.count) values, expected \(dimensions)"))
+                return .failure(
+                    ProviderFailure("vertex: embedding has \(numbers.count) values, expected \(dimensions)"))
             }
             guard let unit = floats.l2Normalized() else { return .failure(ProviderFailure("vertex: zero embedding")) }
             return .success(unit)

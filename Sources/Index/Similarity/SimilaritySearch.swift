@@ -190,7 +190,8 @@ public enum SimilaritySearch {
                                         let column = columns.lowerBound + c
                                         if column != skip {
                                             if unsafe k > 0 && score > heapScores[heapBase] {
-                                                unsafe Heaps.replaceTop(heapScores + heapBase, heapIndices + heapBase, k, score, column)
+                                                unsafe Heaps.replaceTop(
+                                                    heapScores + heapBase, heapIndices + heapBase, k, score, column)
                                             }
                                             if score >= limit && (!diagonal || c >= firstColumn) {
                                                 local.append(ScoredPair(first: row, second: column, score: score))
@@ -223,8 +224,10 @@ public enum SimilaritySearch {
                                 var c = start
                                 while c < end {
                                     if c + 8 <= end {
-                                        let chunk = unsafe UnsafeRawPointer(line + c).loadUnaligned(as: SIMD8<Float>.self)
-                                        let bars8 = unsafe UnsafeRawPointer(bar + (c - start)).loadUnaligned(as: SIMD8<Float>.self)
+                                        let chunk = unsafe UnsafeRawPointer(line + c).loadUnaligned(
+                                            as: SIMD8<Float>.self)
+                                        let bars8 = unsafe UnsafeRawPointer(bar + (c - start)).loadUnaligned(
+                                            as: SIMD8<Float>.self)
                                         if !any(chunk .> bars8) {
                                             c += 8
                                             continue
@@ -235,7 +238,8 @@ public enum SimilaritySearch {
                                         let score = unsafe line[c]
                                         if unsafe score > bar[c - start] {
                                             let heapBase = (columns.lowerBound + c) * k
-                                            unsafe Heaps.replaceTop(heapScores + heapBase, heapIndices + heapBase, k, score, row)
+                                            unsafe Heaps.replaceTop(
+                                                heapScores + heapBase, heapIndices + heapBase, k, score, row)
                                             unsafe bar[c - start] = unsafe heapScores[heapBase]
                                         }
                                         c += 1
@@ -272,14 +276,19 @@ struct Heaps {
         unsafe scores.withUnsafeMutableBufferPointer { scores in
             unsafe indices.withUnsafeMutableBufferPointer { indices in
                 // safe because both arrays have rows * k elements; with k == 0 nothing is ever read.
-                unsafe body(scores.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, indices.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+                unsafe body(
+                    scores.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
+                    indices.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
             }
         }
     }
 
     /// Replaces the root with (score, index) and sifts it down.
     @inline(__always)
-    static func replaceTop(_ scores: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int>, _ k: Int, _ score: Float, _ index: Int) {
+    static func replaceTop(
+        _ scores: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int>, _ k: Int, _ score: Float,
+        _ index: Int
+    ) {
         var position = 0
         while true {
             let left = 2 * position + 1

@@ -30,7 +30,8 @@ public enum IndexFinding: Sendable, Hashable {
         case .missing(let id, let image):
             Discrepancy(
                 kind: .embeddingMissing, key: String(id), bitrixValue: image, parser: "embedding.coverage",
-                cause: "not_embedded", probableCause: "embedding never computed (webhook background task failed or reindex never ran)",
+                cause: "not_embedded",
+                probableCause: "embedding never computed (webhook background task failed or reindex never ran)",
                 action: "embed", severity: .error)
         case .staleSource(let id, let image, let stored):
             Discrepancy(
@@ -51,7 +52,8 @@ public enum IndexFinding: Sendable, Hashable {
                 probableCause: "image bytes changed behind the same URL", action: "embed", severity: .warning)
         case .malformedVector(let id, let dimensions, let norm):
             Discrepancy(
-                kind: .embeddingStale, key: String(id), field: "vector", catalogValue: "\(dimensions) values, norm \(norm)",
+                kind: .embeddingStale, key: String(id), field: "vector",
+                catalogValue: "\(dimensions) values, norm \(norm)",
                 parser: "embedding.shape", cause: "malformed_vector",
                 probableCause: "vector not L2-normalised or of the wrong size", action: "embed", severity: .error)
         case .duplicateRows(let id, let type, let rows):

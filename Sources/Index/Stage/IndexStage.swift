@@ -110,7 +110,8 @@ public struct IndexStage {
     ///   - writer: The `product_embeddings` writer (used only with a provider and `writeCatalog`).
     ///   - runID: The ledger's run, recorded beside stored rows.
     /// - Throws: ``IndexError`` (model fit), `PGError` from the stores.
-    public func run(input: Input, store: IndexStore?, writer: ProductEmbeddingWriter?, runID: Int64?) throws -> Outcome {
+    public func run(input: Input, store: IndexStore?, writer: ProductEmbeddingWriter?, runID: Int64?) throws -> Outcome
+    {
         let shop = options.shopID
         var findings: [IndexFinding] = []
         let productsByID = Dictionary(input.products.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -133,10 +134,14 @@ public struct IndexStage {
         for embedding in input.embeddings {
             if let product = productsByID[embedding.productID] {
                 guard product.shopID == shop, !product.enabled else { continue }
-                if orphanProducts.insert(embedding.productID).inserted { findings.append(.orphanDisabled(productID: embedding.productID)) }
+                if orphanProducts.insert(embedding.productID).inserted {
+                    findings.append(.orphanDisabled(productID: embedding.productID))
+                }
                 orphanRows.append(embedding)
             } else {
-                if orphanProducts.insert(embedding.productID).inserted { findings.append(.orphanAbsent(productID: embedding.productID)) }
+                if orphanProducts.insert(embedding.productID).inserted {
+                    findings.append(.orphanAbsent(productID: embedding.productID))
+                }
                 orphanRows.append(embedding)
             }
         }
@@ -159,7 +164,8 @@ public struct IndexStage {
                 productionStale.insert(product.id)
             }
             if row.modelVersion != options.productionModel {
-                findings.append(.staleModel(productID: product.id, expected: options.productionModel, stored: row.modelVersion))
+                findings.append(
+                    .staleModel(productID: product.id, expected: options.productionModel, stored: row.modelVersion))
                 productionStale.insert(product.id)
             }
             var norm: Float = 0
@@ -191,8 +197,10 @@ public struct IndexStage {
             let provider = options.provider
             let work = ResultSlots<ImageWork>(count: targets.count)
             let done = Atomic<Int>(0)
-            let workers = options.workers ?? (fetcher.options.mirror != nil && !fetcher.options.allowNetwork
-                ? ProcessInfo.processInfo.activeProcessorCount : fetcher.options.concurrency)
+            let workers =
+                options.workers
+                ?? (fetcher.options.mirror != nil && !fetcher.options.allowNetwork
+                    ? ProcessInfo.processInfo.activeProcessorCount : fetcher.options.concurrency)
             let progress = options.progress
             let size = ImageDescriptor.decodeSize
             ImageFetcher.forEach(targets.count, concurrency: workers) { index in
@@ -205,13 +213,15 @@ public struct IndexStage {
                 case .success(let image):
                     result.sha256 = image.sha256
                     let previous = stored[product.id]
-                    let unchanged = previous.map {
-                        $0.imageSHA256 == image.sha256 && $0.sourceURL == url && $0.modelVersion == currentVersion
-                    } ?? false
+                    let unchanged =
+                        previous.map {
+                            $0.imageSHA256 == image.sha256 && $0.sourceURL == url && $0.modelVersion == currentVersion
+                        } ?? false
                     if mustDescribeAll || !unchanged {
                         do {
                             let decoded = try ImageDecoder.decode(
-                                image.bytes, minWidth: size.width, minHeight: size.height, productID: product.id, url: url)
+                                image.bytes, minWidth: size.width, minHeight: size.height, productID: product.id,
+                                url: url)
                             result.descriptor = ImageDescriptor.describe(decoded)
                         } catch {
                             result.failure = .corrupt("\(error)")
@@ -243,10 +253,13 @@ public struct IndexStage {
             for (index, product) in targets.enumerated() {
                 let result = works[index]
                 if let failure = result.failure {
-                    findings.append(.unreachable(productID: product.id, field: "image", url: product.image ?? "", failure: failure))
+                    findings.append(
+                        .unreachable(productID: product.id, field: "image", url: product.image ?? "", failure: failure))
                 }
                 for gallery in result.galleryFailures {
-                    findings.append(.unreachable(productID: product.id, field: "images", url: gallery.url, failure: gallery.failure))
+                    findings.append(
+                        .unreachable(productID: product.id, field: "images", url: gallery.url, failure: gallery.failure)
+                    )
                 }
             }
 
@@ -256,9 +269,11 @@ public struct IndexStage {
                 if !descriptors.isEmpty {
                     let fitted = try LocalEmbeddingModel.fit(descriptors: descriptors)
                     try store?.makeCurrent(fitted, runID: runID)
-                    logger.info("local embedding model fitted", metadata: [
-                        "model.version": "\(fitted.version)", "model.images": "\(descriptors.count)",
-                    ])
+                    logger.info(
+                        "local embedding model fitted",
+                        metadata: [
+                            "model.version": "\(fitted.version)", "model.images": "\(descriptors.count)",
+                        ])
                     model = fitted
                 }
             }
@@ -271,8 +286,10 @@ public struct IndexStage {
                     if let descriptor = result.descriptor {
                         let vector = model.embed(descriptor: descriptor)
                         vectorsByProduct[product.id] = vector
-                        fresh.append(.init(productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                                           modelVersion: model.version, vector: vector))
+                        fresh.append(
+                            .init(
+                                productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
+                                modelVersion: model.version, vector: vector))
                         outcome.reembedded.append(product.id)
                     } else if let previous = stored[product.id] {
                         vectorsByProduct[product.id] = previous.vector
@@ -291,13 +308,15 @@ public struct IndexStage {
                 let ids = vectorsByProduct.keys.sorted()
                 var matrix = VectorMatrix(dimensions: model?.dimensions ?? 512)
                 for id in ids { matrix.append(vectorsByProduct[id]!) }
-                let result = SimilaritySearch.selfJoin(matrix, k: options.similarCount, threshold: options.duplicateThreshold)
+                let result = SimilaritySearch.selfJoin(
+                    matrix, k: options.similarCount, threshold: options.duplicateThreshold)
                 for pair in result.pairs {
                     let first = ids[pair.first]
                     let second = ids[pair.second]
-                    findings.append(.duplicateImage(
-                        first: first, second: second, score: pair.score,
-                        firstURL: productsByID[first]?.image ?? "", secondURL: productsByID[second]?.image ?? ""))
+                    findings.append(
+                        .duplicateImage(
+                            first: first, second: second, score: pair.score,
+                            firstURL: productsByID[first]?.image ?? "", secondURL: productsByID[second]?.image ?? ""))
                 }
                 outcome.topScores = result.neighbors.compactMap { $0.first?.score }
                 let lists = result.neighbors.enumerated().map { row, neighbors in
@@ -315,16 +334,18 @@ public struct IndexStage {
                     let stateChanged = productionSHA[product.id] != sha
                     if productionStale.contains(product.id) || stateChanged { items.append((product, result)) }
                 }
-                let answers = provider.embed(items.map {
-                    ProviderItem(productID: $0.product.id, url: $0.product.image ?? "", bytes: $0.work.bytes ?? [])
-                })
+                let answers = provider.embed(
+                    items.map {
+                        ProviderItem(productID: $0.product.id, url: $0.product.image ?? "", bytes: $0.work.bytes ?? [])
+                    })
                 var steps: [ProductEmbeddingWriter.Step] = []
                 var recorded: [(Int64, String, String)] = []
                 for (item, answer) in zip(items, answers) {
                     let id = item.product.id
                     guard case .success(let vector) = answer else {
                         if case .failure(let failure) = answer {
-                            logger.warning("provider gave no vector", metadata: ["product.id": "\(id)", "error": "\(failure)"])
+                            logger.warning(
+                                "provider gave no vector", metadata: ["product.id": "\(id)", "error": "\(failure)"])
                         }
                         continue
                     }
@@ -340,12 +361,16 @@ public struct IndexStage {
                                 findings.append(.staleVector(productID: id, distance: 1 - dot))
                             }
                         }
-                        steps.append(.update(rowID: keep.id, productID: id, vector: vector, sourceURL: item.product.image ?? "",
-                                             modelVersion: provider.modelVersion))
+                        steps.append(
+                            .update(
+                                rowID: keep.id, productID: id, vector: vector, sourceURL: item.product.image ?? "",
+                                modelVersion: provider.modelVersion))
                         for extra in rows.dropFirst() { steps.append(.delete(rowID: extra.id, productID: id)) }
                     } else {
-                        steps.append(.insert(productID: id, vector: vector, sourceURL: item.product.image ?? "",
-                                             modelVersion: provider.modelVersion))
+                        steps.append(
+                            .insert(
+                                productID: id, vector: vector, sourceURL: item.product.image ?? "",
+                                modelVersion: provider.modelVersion))
                     }
                     recorded.append((id, item.product.image ?? "", item.work.sha256 ?? ""))
                     if options.writeCatalog { newProduction[id] = vector }
@@ -354,9 +379,10 @@ public struct IndexStage {
                     for row in orphanRows { steps.append(.delete(rowID: row.id, productID: row.productID)) }
                     outcome.production = try writer.apply(steps)
                     for (id, url, sha) in recorded {
-                        try store?.recordProduction(productID: id, sourceURL: url, imageSHA256: sha,
-                                                    modelVersion: provider.modelVersion, dimensions: provider.dimensions,
-                                                    runID: runID)
+                        try store?.recordProduction(
+                            productID: id, sourceURL: url, imageSHA256: sha,
+                            modelVersion: provider.modelVersion, dimensions: provider.dimensions,
+                            runID: runID)
                     }
                     try store?.forgetProduction(productIDs: Array(orphanProducts))
                 }
@@ -370,17 +396,20 @@ public struct IndexStage {
         // MARK: Export
         if let directory = options.exportDirectory {
             var records: [CloudflareExport.Record] = []
-            let broken = Set(findings.compactMap { finding -> Int64? in
-                switch finding {
-                case .missing(let id, _), .staleSource(let id, _, _), .staleModel(let id, _, _), .malformedVector(let id, _, _):
-                    return id
-                default: return nil
-                }
-            })
+            let broken = Set(
+                findings.compactMap { finding -> Int64? in
+                    switch finding {
+                    case .missing(let id, _), .staleSource(let id, _, _), .staleModel(let id, _, _),
+                        .malformedVector(let id, _, _):
+                        return id
+                    default: return nil
+                    }
+                })
             for product in targets {
                 if let vector = newProduction[product.id] {
                     records.append(.init(product: product, vector: vector))
-                } else if !broken.contains(product.id), let row = rowsByProduct[product.id]?.min(by: { $0.id < $1.id }) {
+                } else if !broken.contains(product.id), let row = rowsByProduct[product.id]?.min(by: { $0.id < $1.id })
+                {
                     records.append(.init(product: product, vector: row.vector))
                 }
             }
@@ -394,11 +423,13 @@ public struct IndexStage {
         if options.fetcher == nil {
             summary += "images not checked (no mirror and network off); "
         } else {
-            summary += "\(outcome.imagesFetched) images fetched, \(outcome.reembedded.count) embedded with \(outcome.modelVersion ?? "no model"); "
+            summary +=
+                "\(outcome.imagesFetched) images fetched, \(outcome.reembedded.count) embedded with \(outcome.modelVersion ?? "no model"); "
         }
         summary += counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         if let production = outcome.production {
-            summary += "; product_embeddings: \(production.updated) updated, \(production.inserted) inserted, \(production.deleted) deleted"
+            summary +=
+                "; product_embeddings: \(production.updated) updated, \(production.inserted) inserted, \(production.deleted) deleted"
         }
         outcome.summary = summary
         return outcome

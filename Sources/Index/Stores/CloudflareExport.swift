@@ -38,18 +38,21 @@ public enum CloudflareExport {
             vectorize.append(contentsOf: record.vector.map { "\($0)" }.joined(separator: ",").utf8)
             vectorize.append(contentsOf: "],\"metadata\":{}}\n".utf8)
             let imageKey = product.image.flatMap { $0.split(separator: "/").last.map(String.init) }
-            d1.append(contentsOf: """
-                INSERT INTO bouquets (product_id, name, price, image_key, colors, occasions, tags, shop_id, indexed_at, updated_at) \
-                VALUES (\(product.id), \(sqlite(product.name)), \(product.price.map { String($0.value) } ?? "NULL"), \
-                \(imageKey.map(sqlite) ?? "NULL"), NULL, NULL, NULL, \(product.shopID.map(String.init) ?? "NULL"), \
-                datetime('now'), datetime('now')) ON CONFLICT(product_id) DO UPDATE SET name = excluded.name, \
-                price = excluded.price, image_key = excluded.image_key, shop_id = excluded.shop_id, updated_at = datetime('now');
+            d1.append(
+                contentsOf: """
+                    INSERT INTO bouquets (product_id, name, price, image_key, colors, occasions, tags, shop_id, indexed_at, updated_at) \
+                    VALUES (\(product.id), \(sqlite(product.name)), \(product.price.map { String($0.value) } ?? "NULL"), \
+                    \(imageKey.map(sqlite) ?? "NULL"), NULL, NULL, NULL, \(product.shopID.map(String.init) ?? "NULL"), \
+                    datetime('now'), datetime('now')) ON CONFLICT(product_id) DO UPDATE SET name = excluded.name, \
+                    price = excluded.price, image_key = excluded.image_key, shop_id = excluded.shop_id, updated_at = datetime('now');
 
-                """.utf8)
+                    """.utf8)
         }
         let ids = deleteIDs.sorted()
         let deleteText = ids.map(String.init).joined(separator: "\n") + (ids.isEmpty ? "" : "\n")
-        let deleteSQL = ids.isEmpty ? "-- nothing to delete\n"
+        let deleteSQL =
+            ids.isEmpty
+            ? "-- nothing to delete\n"
             : "DELETE FROM bouquets WHERE product_id IN (\(ids.map(String.init).joined(separator: ", ")));\n"
         let files: [(String, [UInt8])] = [
             ("vectorize.ndjson", vectorize), ("d1-bouquets.sql", d1), ("delete-ids.txt", Array(deleteText.utf8)),

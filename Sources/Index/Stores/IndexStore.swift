@@ -41,7 +41,8 @@ public struct IndexStore {
         let result = try connection.execute(
             "SELECT encode(parameters, 'hex'), fitted_on FROM backstop.embedding_model WHERE is_current")
         guard result.rowCount == 1, let hex = result.bytes(row: 0, column: 0) else { return nil }
-        return try LocalEmbeddingModel(serialized: Self.bytes(fromHex: hex), fittedOn: try result.int(row: 0, column: 1))
+        return try LocalEmbeddingModel(
+            serialized: Self.bytes(fromHex: hex), fittedOn: try result.int(row: 0, column: 1))
     }
 
     /// Stores `model` (if new) and makes it the current one.
@@ -75,7 +76,8 @@ public struct IndexStore {
             let values = text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) }
             out[id] = StoredVector(
                 productID: id, sourceURL: result.string(row: row, column: 1) ?? "",
-                imageSHA256: result.string(row: row, column: 2) ?? "", modelVersion: result.string(row: row, column: 3) ?? "",
+                imageSHA256: result.string(row: row, column: 2) ?? "",
+                modelVersion: result.string(row: row, column: 3) ?? "",
                 vector: values)
         }
         return out
@@ -94,8 +96,10 @@ public struct IndexStore {
                 let end = min(vectors.count, next + 256)
                 for vector in vectors[next..<end] {
                     CopyText.appendRow(
-                        [String(vector.productID), vector.sourceURL, vector.imageSHA256, vector.modelVersion,
-                         Self.arrayLiteral(vector.vector), runID.map(String.init)],
+                        [
+                            String(vector.productID), vector.sourceURL, vector.imageSHA256, vector.modelVersion,
+                            Self.arrayLiteral(vector.vector), runID.map(String.init),
+                        ],
                         to: &buffer)
                 }
                 next = end
@@ -131,8 +135,10 @@ public struct IndexStore {
             try connection.execute("DELETE FROM backstop.similar_product")
             let rows: [[String?]] = lists.flatMap { list in
                 list.neighbors.enumerated().map { rank, neighbor -> [String?] in
-                    [String(list.productID), String(neighbor.productID), String(rank + 1), "\(neighbor.score)",
-                     modelVersion, runID.map(String.init)]
+                    [
+                        String(list.productID), String(neighbor.productID), String(rank + 1), "\(neighbor.score)",
+                        modelVersion, runID.map(String.init),
+                    ]
                 }
             }
             var next = 0
@@ -154,7 +160,8 @@ public struct IndexStore {
     public func productionState() throws -> [Int64: String] {
         var out: [Int64: String] = [:]
         let result = try connection.execute(
-            "SELECT product_id, encode(image_sha256, 'hex') FROM backstop.embedding_state WHERE embedding_type = 'image' AND image_sha256 IS NOT NULL")
+            "SELECT product_id, encode(image_sha256, 'hex') FROM backstop.embedding_state WHERE embedding_type = 'image' AND image_sha256 IS NOT NULL"
+        )
         for row in 0..<result.rowCount {
             if let sha = result.string(row: row, column: 1) { out[Int64(try result.int(row: row, column: 0))] = sha }
         }
@@ -209,4 +216,3 @@ public struct IndexStore {
         "{" + values.map { "\($0)" }.joined(separator: ",") + "}"
     }
 }
-

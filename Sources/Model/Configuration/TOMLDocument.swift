@@ -154,7 +154,9 @@ private struct Scanner {
                 skipSpaces()
                 if peek == UInt8(ascii: ",") { advance(); continue }
                 skipSpaces()
-                guard peek == UInt8(ascii: "]") else { throw error("expected , or ] in the array (arrays must be on one line)") }
+                guard peek == UInt8(ascii: "]") else {
+                    throw error("expected , or ] in the array (arrays must be on one line)")
+                }
             }
             return .array(items)
         default:
@@ -169,7 +171,9 @@ private struct Scanner {
             if word == "false" { return .boolean(false) }
             let digits = word.replacingUnderscores()
             if let i = Int64(digits) { return .integer(i) }
-            if let d = Double(digits), digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) { return .float(d) }
+            if let d = Double(digits), digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
+                return .float(d)
+            }
             throw error("cannot read the value \(word.isEmpty ? "(empty)" : word) (strings need quotes)")
         }
     }

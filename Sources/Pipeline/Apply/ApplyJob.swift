@@ -167,7 +167,8 @@ public struct ApplyJob {
             try? ledger.finish(
                 &run, status: "failed", exitCode: .failure, counts: [:], reportDirectory: nil,
                 error: Redaction.redact("\(error)"))
-            throw (error as? PipelineError) ?? PipelineError(.runFailed, "apply run \(run.id) failed: \(error)", runID: run.id)
+            throw (error as? PipelineError)
+                ?? PipelineError(.runFailed, "apply run \(run.id) failed: \(error)", runID: run.id)
         }
     }
 

@@ -99,7 +99,8 @@ public struct PlanApplier {
             NumberedBatch(number: firstBatch + $0.offset, batch: $0.element)
         }
         var pool = try WorkerPool(applier: self, size: 1)
-        let progress = ProgressBar(label: "apply", total: Int64(numbered.count), unit: .items("batches"), logger: logger)
+        let progress = ProgressBar(
+            label: "apply", total: Int64(numbered.count), unit: .items("batches"), logger: logger)
         defer { progress.finish() }
         for wave in Self.waves(numbered) {
             if workers > 1 && wave.count > 1 && pool.size < min(workers, wave.count) {
@@ -181,7 +182,8 @@ public struct PlanApplier {
             }
         } catch {
             throw PipelineError(
-                .plan, "plan \(context.planID): batch \(number) (\(batch.kind.rawValue), steps \(batch.steps.first?.seq ?? 0)…\(batch.steps.last?.seq ?? 0)) "
+                .plan,
+                "plan \(context.planID): batch \(number) (\(batch.kind.rawValue), steps \(batch.steps.first?.seq ?? 0)…\(batch.steps.last?.seq ?? 0)) "
                     + "failed and was rolled back whole; every batch committed before stays. "
                     + "Run the same apply again to finish the plan. \(error)")
         }

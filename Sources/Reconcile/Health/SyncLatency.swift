@@ -62,7 +62,8 @@ public struct SyncLatency: Sendable {
     /// Catalog time minus Bitrix time in seconds, each read in its zone; `nil` when either is not
     /// `YYYY-MM-DD HH:MM:SS` text.
     public func seconds(bitrix: String, catalog: String) -> Int64? {
-        guard let b = Self.epochSeconds(bitrix, in: bitrixTimeZone), let c = Self.epochSeconds(catalog, in: catalogTimeZone)
+        guard let b = Self.epochSeconds(bitrix, in: bitrixTimeZone),
+            let c = Self.epochSeconds(catalog, in: catalogTimeZone)
         else { return nil }
         return c - b
     }

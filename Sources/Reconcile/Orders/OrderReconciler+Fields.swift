@@ -5,11 +5,15 @@ extension OrderReconciler {
     /// Status, money, customer, recipient, delivery and lines of one linked pair.
     func compareFields(_ b: CanonicalOrder, _ record: CatalogOrder, key: String, into result: inout Result) {
         let c = record.order
-        func add(_ kind: DiscrepancyKind, _ field: String?, item: String? = nil, _ bitrix: ChangeValue, _ catalog: ChangeValue,
-                 _ rule: String, _ evidence: Evidence, _ action: ChangeAction) {
-            result.changes.append(Change(
-                kind: kind, key: key, field: field, item: item, bitrix: bitrix, catalog: catalog, rule: rule,
-                evidence: evidence, action: action, catalogID: c.catalogID))
+        func add(
+            _ kind: DiscrepancyKind, _ field: String?, item: String? = nil, _ bitrix: ChangeValue,
+            _ catalog: ChangeValue,
+            _ rule: String, _ evidence: Evidence, _ action: ChangeAction
+        ) {
+            result.changes.append(
+                Change(
+                    kind: kind, key: key, field: field, item: item, bitrix: bitrix, catalog: catalog, rule: rule,
+                    evidence: evidence, action: action, catalogID: c.catalogID))
         }
 
         // Status, through the versioned map.
@@ -17,12 +21,15 @@ extension OrderReconciler {
         let catalogStatus = ChangeValue(record.statusName.isEmpty ? c.status?.rawValue : record.statusName)
         if let mapped = configuration.statusMap.status(for: code) {
             if c.status != mapped {
-                let evidence: Evidence = code == "RF" ? .refundNotSynced : (code == "UN" ? .notRealisedNotSynced : .statusWebhookLost)
-                add(.orderStatus, "status", ChangeValue(raw: code, normalized: mapped.rawValue), catalogStatus,
+                let evidence: Evidence =
+                    code == "RF" ? .refundNotSynced : (code == "UN" ? .notRealisedNotSynced : .statusWebhookLost)
+                add(
+                    .orderStatus, "status", ChangeValue(raw: code, normalized: mapped.rawValue), catalogStatus,
                     configuration.statusMap.version, evidence, .updateStatus)
             }
         } else {
-            add(.orderStatusUnmapped, "status", ChangeValue(code), catalogStatus, configuration.statusMap.version,
+            add(
+                .orderStatusUnmapped, "status", ChangeValue(code), catalogStatus, configuration.statusMap.version,
                 .unmappedStatus, .report)
         }
 
@@ -31,15 +38,20 @@ extension OrderReconciler {
 
         // Money, in kopecks with currency.
         if b.currency != c.currency {
-            add(.orderField, "currency", ChangeValue(b.currency), ChangeValue(c.currency), "money.currency", .currencyDiffers,
+            add(
+                .orderField, "currency", ChangeValue(b.currency), ChangeValue(c.currency), "money.currency",
+                .currencyDiffers,
                 .bitrixChange)
         } else {
-            let feeDropped = b.deliveryCost.value == 0 && c.deliveryCost.value > 0
+            let feeDropped =
+                b.deliveryCost.value == 0 && c.deliveryCost.value > 0
                 && b.total.value == c.total.value - c.deliveryCost.value
             func money(_ field: String, _ bv: Kopecks?, _ cv: Kopecks?, _ evidence: Evidence) {
                 guard let bv, let cv, bv != cv else { return }
-                add(.orderField, field, ChangeValue(raw: bv.description, normalized: String(bv.value)),
-                    ChangeValue(raw: cv.description, normalized: String(cv.value)), "money.kopecks", evidence, .bitrixChange)
+                add(
+                    .orderField, field, ChangeValue(raw: bv.description, normalized: String(bv.value)),
+                    ChangeValue(raw: cv.description, normalized: String(cv.value)), "money.kopecks", evidence,
+                    .bitrixChange)
             }
             let edited: Evidence = lineDrift ? .linesDiffer : .orderFieldEdited
             money("delivery_cost", b.deliveryCost, c.deliveryCost, feeDropped ? .deliveryFeeDropped : .orderFieldEdited)
@@ -52,7 +64,8 @@ extension OrderReconciler {
             let bn = bv.map(TextNormalizer.normalized).flatMap { $0.isEmpty ? nil : $0 }
             let cn = cv.map(TextNormalizer.normalized).flatMap { $0.isEmpty ? nil : $0 }
             guard bn != cn else { return }
-            add(.orderField, field, ChangeValue(raw: bv, normalized: bn), ChangeValue(raw: cv, normalized: cn), rule,
+            add(
+                .orderField, field, ChangeValue(raw: bv, normalized: bn), ChangeValue(raw: cv, normalized: cn), rule,
                 .orderFieldEdited, .bitrixChange)
         }
         text("phone", b.phone, c.phone, rule: "phone.+7")
@@ -62,13 +75,16 @@ extension OrderReconciler {
         text("address", b.deliveryAddress, c.deliveryAddress)
         text("delivery_date", b.deliveryDate, c.deliveryDate, rule: "date.day")
         if b.pickup != c.pickup {
-            add(.orderField, "pickup", ChangeValue(String(b.pickup)), ChangeValue(String(c.pickup)), "pickup.iWillGet",
+            add(
+                .orderField, "pickup", ChangeValue(String(b.pickup)), ChangeValue(String(c.pickup)), "pickup.iWillGet",
                 .orderFieldEdited, .bitrixChange)
         }
     }
 
     /// Compares the lines by product id; returns whether any line differs.
-    private func compareLines(_ b: CanonicalOrder, _ record: CatalogOrder, key: String, into result: inout Result) -> Bool {
+    private func compareLines(_ b: CanonicalOrder, _ record: CatalogOrder, key: String, into result: inout Result)
+        -> Bool
+    {
         struct Line {
             var name: String
             var price: Kopecks
@@ -89,35 +105,50 @@ extension OrderReconciler {
         let left = grouped(b.items)
         let right = grouped(record.order.items)
         var drift = false
-        func add(_ kind: DiscrepancyKind, _ field: String?, _ item: Int64, _ bitrix: ChangeValue, _ catalog: ChangeValue,
-                 _ rule: String, _ evidence: Evidence) {
+        func add(
+            _ kind: DiscrepancyKind, _ field: String?, _ item: Int64, _ bitrix: ChangeValue, _ catalog: ChangeValue,
+            _ rule: String, _ evidence: Evidence
+        ) {
             drift = true
-            result.changes.append(Change(
-                kind: kind, key: key, field: field, item: String(item), bitrix: bitrix, catalog: catalog, rule: rule,
-                evidence: evidence, action: .report, catalogID: record.order.catalogID))
+            result.changes.append(
+                Change(
+                    kind: kind, key: key, field: field, item: String(item), bitrix: bitrix, catalog: catalog,
+                    rule: rule,
+                    evidence: evidence, action: .report, catalogID: record.order.catalogID))
         }
         func quantity(_ q: Int64) -> String { q % 10_000 == 0 ? String(q / 10_000) : String(Double(q) / 10_000) }
         for id in left.order {
             let bl = left.lines[id]!
             guard let cl = right.lines[id] else {
-                add(.orderItemMissing, nil, id, ChangeValue(quantity(bl.quantity)), .absent, "match.product_id", .itemNotSynced)
+                add(
+                    .orderItemMissing, nil, id, ChangeValue(quantity(bl.quantity)), .absent, "match.product_id",
+                    .itemNotSynced)
                 continue
             }
             if bl.quantity != cl.quantity {
-                add(.orderItemField, "quantity", id, ChangeValue(quantity(bl.quantity)), ChangeValue(quantity(cl.quantity)),
+                add(
+                    .orderItemField, "quantity", id, ChangeValue(quantity(bl.quantity)),
+                    ChangeValue(quantity(cl.quantity)),
                     "quantity.exact", .itemEdited)
             }
             if bl.price != cl.price {
-                add(.orderItemField, "price", id, ChangeValue(raw: bl.price.description, normalized: String(bl.price.value)),
-                    ChangeValue(raw: cl.price.description, normalized: String(cl.price.value)), "money.kopecks", .itemEdited)
+                add(
+                    .orderItemField, "price", id,
+                    ChangeValue(raw: bl.price.description, normalized: String(bl.price.value)),
+                    ChangeValue(raw: cl.price.description, normalized: String(cl.price.value)), "money.kopecks",
+                    .itemEdited)
             }
             if !TextNormalizer.equal(bl.name, cl.name) {
-                add(.orderItemField, "name", id, ChangeValue(raw: bl.name, normalized: TextNormalizer.normalized(bl.name)),
-                    ChangeValue(raw: cl.name, normalized: TextNormalizer.normalized(cl.name)), "text.nfc-whitespace", .itemEdited)
+                add(
+                    .orderItemField, "name", id,
+                    ChangeValue(raw: bl.name, normalized: TextNormalizer.normalized(bl.name)),
+                    ChangeValue(raw: cl.name, normalized: TextNormalizer.normalized(cl.name)), "text.nfc-whitespace",
+                    .itemEdited)
             }
         }
         for id in right.order where left.lines[id] == nil {
-            add(.orderItemExtra, nil, id, .absent, ChangeValue(quantity(right.lines[id]!.quantity)), "match.product_id",
+            add(
+                .orderItemExtra, nil, id, .absent, ChangeValue(quantity(right.lines[id]!.quantity)), "match.product_id",
                 .itemAddedInCatalog)
         }
         return drift

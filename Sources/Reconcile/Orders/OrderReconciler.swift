@@ -52,7 +52,9 @@ public struct OrderReconciler: Sendable {
     ///   - catalog: catalog orders of every shop, in id order.
     ///   - existence: what exists at all on each side.
     ///   - partial: the dump is truncated: no orphan and no dangling reference is reported.
-    public func compare(bitrix: [CanonicalOrder], catalog: [CatalogOrder], existence: Existence, partial: Bool) -> Result {
+    public func compare(bitrix: [CanonicalOrder], catalog: [CatalogOrder], existence: Existence, partial: Bool)
+        -> Result
+    {
         let shop = configuration.shopID
         let left = Ordered.byID(bitrix) { $0.bitrixID ?? 0 }
         let right = Ordered.byID(catalog) { $0.order.catalogID ?? 0 }
@@ -77,10 +79,11 @@ public struct OrderReconciler: Sendable {
             var primary: Int?
             if linked.count > 1 {
                 let ids = linked.compactMap { right[$0].order.catalogID }
-                result.changes.append(Change(
-                    kind: .orderLinkDuplicate, key: key, field: "bitrix_order_id", bitrix: ChangeValue(key),
-                    catalog: ChangeValue(ids.map(String.init).joined(separator: ",")), rule: "link.bitrix_order_id",
-                    evidence: .orderCreatedTwice, action: .report))
+                result.changes.append(
+                    Change(
+                        kind: .orderLinkDuplicate, key: key, field: "bitrix_order_id", bitrix: ChangeValue(key),
+                        catalog: ChangeValue(ids.map(String.init).joined(separator: ",")), rule: "link.bitrix_order_id",
+                        evidence: .orderCreatedTwice, action: .report))
                 primary = linked.first { right[$0].order.catalogID == b.catalogID } ?? linked.first
             } else if let only = linked.first {
                 primary = only
@@ -89,15 +92,17 @@ public struct OrderReconciler: Sendable {
                     if right[k].order.bitrixID == nil {
                         matched[k] = true
                         primary = k
-                        result.changes.append(Change(
-                            kind: .orderLinkMissing, key: key, field: "bitrix_order_id", bitrix: ChangeValue(key),
-                            catalog: .absent, rule: "link.xml_id", evidence: .linkNeverSet, action: .backfillLink,
-                            catalogID: n))
+                        result.changes.append(
+                            Change(
+                                kind: .orderLinkMissing, key: key, field: "bitrix_order_id", bitrix: ChangeValue(key),
+                                catalog: .absent, rule: "link.xml_id", evidence: .linkNeverSet, action: .backfillLink,
+                                catalogID: n))
                     }
                 } else {
-                    result.changes.append(Change(
-                        kind: .orderMissing, key: key, bitrix: ChangeValue("railway-\(n)"), rule: "link.xml_id",
-                        evidence: .orderNotCreated, action: .report))
+                    result.changes.append(
+                        Change(
+                            kind: .orderMissing, key: key, bitrix: ChangeValue("railway-\(n)"), rule: "link.xml_id",
+                            evidence: .orderNotCreated, action: .report))
                 }
             }
             if partial {
@@ -105,22 +110,26 @@ public struct OrderReconciler: Sendable {
             } else {
                 var seen = Set<Int64>()
                 for line in b.items
-                where !existence.bitrixElements.contains(line.productID) && !existence.catalogProducts.contains(line.productID)
+                where !existence.bitrixElements.contains(line.productID)
+                    && !existence.catalogProducts.contains(line.productID)
                     && seen.insert(line.productID).inserted
                 {
                     let id = String(line.productID)
-                    result.changes.append(Change(
-                        kind: .orderDanglingProduct, key: key, field: "product_id", item: id, bitrix: ChangeValue(id),
-                        rule: "exists.product", evidence: .productGone, action: .report))
+                    result.changes.append(
+                        Change(
+                            kind: .orderDanglingProduct, key: key, field: "product_id", item: id,
+                            bitrix: ChangeValue(id),
+                            rule: "exists.product", evidence: .productGone, action: .report))
                 }
             }
             guard let k = primary, right[k].order.shopID == shop else { continue }
             result.matched += 1
             compareFields(b, right[k], key: key, into: &result)
             if let user = b.userID, !existence.bitrixUsers.contains(user), !partial {
-                result.changes.append(Change(
-                    kind: .orderDanglingCustomer, key: key, field: "USER_ID", bitrix: ChangeValue(String(user)),
-                    rule: "exists.user", evidence: .userDeleted, action: .report))
+                result.changes.append(
+                    Change(
+                        kind: .orderDanglingCustomer, key: key, field: "USER_ID", bitrix: ChangeValue(String(user)),
+                        rule: "exists.user", evidence: .userDeleted, action: .report))
             }
         }
 
@@ -129,14 +138,17 @@ public struct OrderReconciler: Sendable {
             if let bitrixID = c.order.bitrixID {
                 guard !existence.bitrixOrders.contains(bitrixID) else { continue }
                 if partial { result.withheld += 1; continue }
-                result.changes.append(Change(
-                    kind: .orderOrphan, key: String(bitrixID), catalog: ChangeValue(String(id)), rule: "exists.order",
-                    evidence: .bitrixOrderDeleted, action: .report, catalogID: id))
+                result.changes.append(
+                    Change(
+                        kind: .orderOrphan, key: String(bitrixID), catalog: ChangeValue(String(id)),
+                        rule: "exists.order",
+                        evidence: .bitrixOrderDeleted, action: .report, catalogID: id))
             } else {
                 if partial { result.withheld += 1; continue }
-                result.changes.append(Change(
-                    kind: .orderOrphan, key: "catalog:\(id)", catalog: ChangeValue(String(id)), rule: "link.xml_id",
-                    evidence: .orderNeverPushed, action: .report, catalogID: id))
+                result.changes.append(
+                    Change(
+                        kind: .orderOrphan, key: "catalog:\(id)", catalog: ChangeValue(String(id)), rule: "link.xml_id",
+                        evidence: .orderNeverPushed, action: .report, catalogID: id))
             }
         }
         return result

@@ -60,25 +60,30 @@ public struct MergePolicy: Sendable, Hashable {
         for (selector, value) in overrides.sorted(by: { $0.key < $1.key }) {
             guard let resolution = Resolution(rawValue: value) else {
                 throw ReconcileError(
-                    .configuration, "must be bitrix, catalog or report, found \(value)", entity: "merge.policy", key: selector)
+                    .configuration, "must be bitrix, catalog or report, found \(value)", entity: "merge.policy",
+                    key: selector)
             }
             guard Self.isKnown(selector) else {
                 throw ReconcileError(
-                    .configuration, "unknown selector (a kind such as order.field, or kind.field such as product.field.price)",
+                    .configuration,
+                    "unknown selector (a kind such as order.field, or kind.field such as product.field.price)",
                     entity: "merge.policy", key: selector)
             }
             if Self.pinned.contains(selector) && resolution != .report {
                 throw ReconcileError(
-                    .configuration, "is always report (id collisions, dangling references, unmapped statuses, other shops' rows)",
+                    .configuration,
+                    "is always report (id collisions, dangling references, unmapped statuses, other shops' rows)",
                     entity: "merge.policy", key: selector)
             }
             if resolution == .bitrix && !Self.writable.contains(selector) {
                 throw ReconcileError(
-                    .configuration, "cannot be bitrix: Backstop does not write that to the catalog", entity: "merge.policy",
+                    .configuration, "cannot be bitrix: Backstop does not write that to the catalog",
+                    entity: "merge.policy",
                     key: selector)
             }
             if resolution != .report && (selector.hasPrefix("embedding.") || selector.hasPrefix("image.")) {
-                throw ReconcileError(.configuration, "is the index stage's and always report", entity: "merge.policy", key: selector)
+                throw ReconcileError(
+                    .configuration, "is the index stage's and always report", entity: "merge.policy", key: selector)
             }
             rules[selector] = resolution
             // A kind-wide override also covers the kind's field selectors (order.field → every order field).

@@ -47,9 +47,10 @@ public struct ProductReconciler: Sendable {
                 if b.shopID == shop {
                     result.bitrixCount += 1
                     if b.enabled {
-                        result.changes.append(Change(
-                            kind: .productMissing, key: String(b.id), bitrix: ChangeValue(b.name), rule: "match.id",
-                            evidence: .lostCreate, action: .insert))
+                        result.changes.append(
+                            Change(
+                                kind: .productMissing, key: String(b.id), bitrix: ChangeValue(b.name), rule: "match.id",
+                                evidence: .lostCreate, action: .insert))
                     }
                 }
                 i += 1
@@ -59,9 +60,10 @@ public struct ProductReconciler: Sendable {
                     if partial {
                         result.withheldOrphans += 1
                     } else {
-                        result.changes.append(Change(
-                            kind: .productOrphan, key: String(c.id), catalog: ChangeValue(c.name), rule: "match.id",
-                            evidence: .lostDelete, action: .softDelete))
+                        result.changes.append(
+                            Change(
+                                kind: .productOrphan, key: String(c.id), catalog: ChangeValue(c.name), rule: "match.id",
+                                evidence: .lostDelete, action: .softDelete))
                     }
                 }
                 j += 1
@@ -84,46 +86,59 @@ public struct ProductReconciler: Sendable {
         // the element is another seller's. Nothing else is said about this key.
         let catalogOlder = c.createdAt.flatMap { cc in b.createdAt.map { cc < $0 } } ?? false
         if !sameName && (catalogOlder || b.shopID != shop) {
-            result.changes.append(Change(
-                kind: .productIDCollision, key: key, bitrix: name(b.name), catalog: name(c.name),
-                rule: "match.id+name+created", evidence: .localIDInBitrixRange, action: .report))
+            result.changes.append(
+                Change(
+                    kind: .productIDCollision, key: key, bitrix: name(b.name), catalog: name(c.name),
+                    rule: "match.id+name+created", evidence: .localIDInBitrixRange, action: .report))
             return
         }
         if b.shopID != c.shopID && (b.shopID == shop || c.shopID == shop) {
-            result.changes.append(Change(
-                kind: .productShop, key: key, field: "shop_id", bitrix: ChangeValue(b.shopID.map(String.init)),
-                catalog: ChangeValue(c.shopID.map(String.init)), rule: "match.id",
-                evidence: b.shopID != shop ? .movedToOtherSeller : (c.shopID == configuration.webhookShopID ? .webhookShop : .otherShop),
-                action: .report))
+            result.changes.append(
+                Change(
+                    kind: .productShop, key: key, field: "shop_id", bitrix: ChangeValue(b.shopID.map(String.init)),
+                    catalog: ChangeValue(c.shopID.map(String.init)), rule: "match.id",
+                    evidence: b.shopID != shop
+                        ? .movedToOtherSeller : (c.shopID == configuration.webhookShopID ? .webhookShop : .otherShop),
+                    action: .report))
             return
         }
         guard b.shopID == shop else { return }
 
-        func field(_ name: String, _ bitrix: ChangeValue, _ catalog: ChangeValue, _ rule: String, _ evidence: Evidence,
-                   _ action: ChangeAction = .update) {
-            result.changes.append(Change(
-                kind: .productField, key: key, field: name, bitrix: bitrix, catalog: catalog, rule: rule, evidence: evidence,
-                action: action))
+        func field(
+            _ name: String, _ bitrix: ChangeValue, _ catalog: ChangeValue, _ rule: String, _ evidence: Evidence,
+            _ action: ChangeAction = .update
+        ) {
+            result.changes.append(
+                Change(
+                    kind: .productField, key: key, field: name, bitrix: bitrix, catalog: catalog, rule: rule,
+                    evidence: evidence,
+                    action: action))
         }
         if !sameName { field("name", self.name(b.name), self.name(c.name), "text.nfc-whitespace", .renamed) }
         if let bp = b.price, bp != c.price {
             let evidence: Evidence =
-                c.price?.value == 0 ? .priceParsedToZero
+                c.price?.value == 0
+                ? .priceParsedToZero
                 : (c.price?.value == bp.value * 100 && bp.value != 0 ? .priceTimes100 : .priceChangeNotSynced)
-            field("price", ChangeValue(raw: bp.description, normalized: String(bp.value)),
-                  ChangeValue(raw: c.price?.description, normalized: c.price.map { String($0.value) }), "price.kopecks", evidence)
+            field(
+                "price", ChangeValue(raw: bp.description, normalized: String(bp.value)),
+                ChangeValue(raw: c.price?.description, normalized: c.price.map { String($0.value) }), "price.kopecks",
+                evidence)
         }
         if b.enabled != c.enabled {
-            field("enabled", ChangeValue(String(b.enabled)), ChangeValue(String(c.enabled)), "enabled.active-window",
-                  b.enabled ? .lostActivation : .lostDeactivation)
+            field(
+                "enabled", ChangeValue(String(b.enabled)), ChangeValue(String(c.enabled)), "enabled.active-window",
+                b.enabled ? .lostActivation : .lostDeactivation)
         }
         if c.images.isEmpty && !b.images.isEmpty {
-            result.changes.append(Change(
-                kind: .productImagesMissing, key: key, field: "images", bitrix: ChangeValue(String(b.images.count)),
-                catalog: ChangeValue("0"), rule: "images.count", evidence: .createFallback, action: .insertImages))
+            result.changes.append(
+                Change(
+                    kind: .productImagesMissing, key: key, field: "images", bitrix: ChangeValue(String(b.images.count)),
+                    catalog: ChangeValue("0"), rule: "images.count", evidence: .createFallback, action: .insertImages))
         } else if b.images != c.images {
-            field("images", ChangeValue(b.images.joined(separator: " ")), ChangeValue(c.images.joined(separator: " ")),
-                  "images.ordered-urls", .imagesChanged)
+            field(
+                "images", ChangeValue(b.images.joined(separator: " ")), ChangeValue(c.images.joined(separator: " ")),
+                "images.ordered-urls", .imagesChanged)
         }
         if b.image != c.image && !(c.images.isEmpty && c.image == nil) {
             field("image", ChangeValue(b.image), ChangeValue(c.image), "image.url", .imageChanged)
@@ -132,8 +147,9 @@ public struct ProductReconciler: Sendable {
             if cw == nil && b.type == .vitrina {
                 result.systematic.add(fieldName == "width" ? .vitrinaWidth : .vitrinaHeight)
             } else {
-                field(fieldName, ChangeValue(bw.map(String.init)), ChangeValue(cw.map(String.init)), "dimension.cm",
-                      .dimensionChanged, .report)
+                field(
+                    fieldName, ChangeValue(bw.map(String.init)), ChangeValue(cw.map(String.init)), "dimension.cm",
+                    .dimensionChanged, .report)
             }
         }
         // The webhook's systematic losses: counted, never itemised.
@@ -144,7 +160,9 @@ public struct ProductReconciler: Sendable {
         if let created = b.createdAt, created != c.createdAt { result.systematic.add(.createdAt) }
     }
 
-    private func name(_ text: String) -> ChangeValue { ChangeValue(raw: text, normalized: TextNormalizer.normalized(text)) }
+    private func name(_ text: String) -> ChangeValue {
+        ChangeValue(raw: text, normalized: TextNormalizer.normalized(text))
+    }
 }
 
 /// Input order for merge joins: ordered input is used as it is, anything else is sorted once.

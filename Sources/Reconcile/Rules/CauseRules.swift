@@ -43,18 +43,24 @@ public struct CauseRules: Sendable {
         case .webhookShop: ("created by the product webhook in shop \(c.webhookShopID), not \(c.shopID)", .warning)
         case .otherShop: ("the catalog row sits in another shop than Bitrix's seller", .warning)
         case .localIDInBitrixRange:
-            ("a catalog-created product took an id Bitrix later gave to another element (sequence in the Bitrix range)", .error)
+            (
+                "a catalog-created product took an id Bitrix later gave to another element (sequence in the Bitrix range)",
+                .error
+            )
         case .orderNotCreated: ("the Bitrix order says railway-N but catalog order N does not exist", .error)
         case .bitrixOrderDeleted: ("the linked Bitrix order was deleted", .warning)
         case .orderNeverPushed: ("the catalog order was never pushed to Bitrix", .warning)
         case .linkNeverSet: ("bitrix_order_id never written (no catalog code writes it)", .warning)
-        case .orderCreatedTwice: ("two catalog orders share one Bitrix order (created twice); the status webhook breaks", .error)
+        case .orderCreatedTwice:
+            ("two catalog orders share one Bitrix order (created twice); the status webhook breaks", .error)
         case .statusWebhookLost: ("status webhook lost", .error)
         case .refundNotSynced: ("refund (RF) never reached the catalog; upstream maps RF like UN to CANCELLED", .error)
-        case .notRealisedNotSynced: ("not realised (UN) never reached the catalog; upstream maps UN like RF to CANCELLED", .error)
+        case .notRealisedNotSynced:
+            ("not realised (UN) never reached the catalog; upstream maps UN like RF to CANCELLED", .error)
         case .unmappedStatus: ("Bitrix status code not in the webhook's map: the status webhook skipped it", .warning)
         case .orderFieldEdited: ("edited in one system only (no field sync)", .warning)
-        case .deliveryFeeDropped: ("the Railway → Bitrix push dropped the delivery fee; Bitrix holds the wrong money", .error)
+        case .deliveryFeeDropped:
+            ("the Railway → Bitrix push dropped the delivery fee; Bitrix holds the wrong money", .error)
         case .currencyDiffers: ("the Bitrix order is not in the catalog's currency", .warning)
         case .linesDiffer: ("money differs because the order lines differ", .error)
         case .itemNotSynced: ("a basket line never reached the catalog", .error)
@@ -63,7 +69,10 @@ public struct CauseRules: Sendable {
         case .productGone: ("the line's product exists in neither system: its order item can never be written", .error)
         case .userDeleted: ("the order's Bitrix user no longer exists", .warning)
         case .sequenceInBitrixRange:
-            ("the product id sequence was set into the Bitrix id range (setval MAX(id)); new local products collide", .error)
+            (
+                "the product id sequence was set into the Bitrix id range (setval MAX(id)); new local products collide",
+                .error
+            )
         }
     }
 }

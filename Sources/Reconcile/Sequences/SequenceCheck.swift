@@ -9,9 +9,11 @@ public enum SequenceCheck {
         let next = sequence.nextValue
         guard next >= low && next <= high else { return nil }
         return Change(
-            kind: .sequenceCollisionRisk, key: String(sequence.name.split(separator: ".").last ?? Substring(sequence.name)), field: "last_value",
+            kind: .sequenceCollisionRisk,
+            key: String(sequence.name.split(separator: ".").last ?? Substring(sequence.name)), field: "last_value",
             bitrix: ChangeValue("\(low)..\(high)"),
-            catalog: ChangeValue(raw: String(sequence.lastValue), normalized: "next \(next)"), rule: "sequence.next-in-range",
+            catalog: ChangeValue(raw: String(sequence.lastValue), normalized: "next \(next)"),
+            rule: "sequence.next-in-range",
             evidence: .sequenceInBitrixRange, action: .advanceSequence)
     }
 }

@@ -25,7 +25,8 @@ public struct CSVReportFormat: ReportFormat {
 
     /// Kinds about a whole row's existence carry no field.
     static func hasField(_ kind: DiscrepancyKind) -> Bool {
-        ![.productMissing, .productOrphan, .orderMissing, .orderOrphan, .orderItemMissing, .orderItemExtra].contains(kind)
+        ![.productMissing, .productOrphan, .orderMissing, .orderOrphan, .orderItemMissing, .orderItemExtra].contains(
+            kind)
     }
 
     /// Item-level kinds name the order line's product.
@@ -48,7 +49,8 @@ public struct CSVReportFormat: ReportFormat {
             if item { fields.append(d.item) }
             let origin = report.history?.origin(of: d)
             fields += [
-                d.bitrixValue, d.catalogValue, d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause,
+                d.bitrixValue, d.catalogValue, d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause,
+                d.probableCause,
                 report.webhookFailure(of: d)?.rawValue, d.action, d.severity.rawValue, report.state(of: d)?.rawValue,
                 origin.map { String($0.runID) }, origin.map { ReportText.iso8601($0.at) },
             ]

@@ -40,31 +40,49 @@ public struct JSONReportFormat: ReportFormat {
         line("    \"stop_reason\": \(opt(report.stopReason)),")
         line("    \"last_success_at\": \(opt(report.lastSuccessAt.map(ReportText.iso8601)))")
         line("  },")
-        line("  \"inputs\": " + object(report.inputs.sorted { $0.key < $1.key }.map { ($0.key, jsonString(Redaction.redact($0.value))) }) + ",")
+        line(
+            "  \"inputs\": "
+                + object(
+                    report.inputs.sorted { $0.key < $1.key }.map { ($0.key, jsonString(Redaction.redact($0.value))) })
+                + ",")
         line("  \"stages\": [")
         for (i, stage) in report.stages.enumerated() {
-            line("    " + object([
-                ("name", jsonString(stage.name)), ("status", jsonString(stage.status)),
-                ("summary", jsonString(Redaction.redact(stage.summary))), ("seconds", ReportText.seconds(stage.seconds)),
-            ]) + (i + 1 < report.stages.count ? "," : ""))
+            line(
+                "    "
+                    + object([
+                        ("name", jsonString(stage.name)), ("status", jsonString(stage.status)),
+                        ("summary", jsonString(Redaction.redact(stage.summary))),
+                        ("seconds", ReportText.seconds(stage.seconds)),
+                    ]) + (i + 1 < report.stages.count ? "," : ""))
         }
         line("  ],")
         line("  \"counts\": " + object(report.countsByKind.map { ($0.kind.rawValue, String($0.count)) }) + ",")
         var severities: [Discrepancy.Severity: Int] = [:]
         for d in report.discrepancies { severities[d.severity, default: 0] += 1 }
-        line("  \"severity\": " + object(Discrepancy.Severity.allCases.map { ($0.rawValue, String(severities[$0] ?? 0)) }) + ",")
+        line(
+            "  \"severity\": "
+                + object(Discrepancy.Severity.allCases.map { ($0.rawValue, String(severities[$0] ?? 0)) }) + ",")
         line("  \"total\": \(report.discrepancies.count),")
         if let r = report.reconciliation {
-            line("  \"snapshot\": " + object([
-                ("time", jsonString(r.snapshot.text)), ("source", jsonString(r.snapshot.source.rawValue)),
-                ("explanation", jsonString(r.snapshot.explanation)),
-            ]) + ",")
+            line(
+                "  \"snapshot\": "
+                    + object([
+                        ("time", jsonString(r.snapshot.text)), ("source", jsonString(r.snapshot.source.rawValue)),
+                        ("explanation", jsonString(r.snapshot.explanation)),
+                    ]) + ",")
             line("  \"status_map\": \(jsonString(r.statusMapVersion)),")
-            line("  \"rows_compared\": " + object(r.rowsCompared.sorted { $0.key < $1.key }.map { ($0.key, String($0.value)) }) + ",")
+            line(
+                "  \"rows_compared\": "
+                    + object(r.rowsCompared.sorted { $0.key < $1.key }.map { ($0.key, String($0.value)) }) + ",")
             line("  \"withheld_partial\": \(r.withheld),")
-            line("  \"systematic\": [" + r.systematic.map {
-                object([("field", jsonString($0.field)), ("count", String($0.count)), ("explanation", jsonString($0.explanation))])
-            }.joined(separator: ", ") + "],")
+            line(
+                "  \"systematic\": ["
+                    + r.systematic.map {
+                        object([
+                            ("field", jsonString($0.field)), ("count", String($0.count)),
+                            ("explanation", jsonString($0.explanation)),
+                        ])
+                    }.joined(separator: ", ") + "],")
         } else {
             line("  \"snapshot\": null,")
             line("  \"status_map\": null,")
@@ -74,61 +92,82 @@ public struct JSONReportFormat: ReportFormat {
         }
         if let history = report.history {
             let counts = history.counts(report.discrepancies)
-            let previous = history.previous.map {
-                object([
-                    ("id", String($0.runID)), ("started_at", jsonString(ReportText.iso8601($0.startedAt))),
-                    ("status", jsonString($0.status)), ("total", String($0.total)),
-                ])
-            } ?? "null"
+            let previous =
+                history.previous.map {
+                    object([
+                        ("id", String($0.runID)), ("started_at", jsonString(ReportText.iso8601($0.startedAt))),
+                        ("status", jsonString($0.status)), ("total", String($0.total)),
+                    ])
+                } ?? "null"
             line("  \"history\": {")
             line("    \"previous_run\": \(previous),")
             line("    \"new\": \(counts[.new] ?? 0),")
             line("    \"persisting\": \(counts[.persisting] ?? 0),")
             line("    \"resolved\": \(counts[.resolved] ?? 0),")
             line("    \"resolved_computed\": \(history.resolvedComputed),")
-            line("    \"trend\": [" + history.trend.map {
-                object([
-                    ("run", String($0.runID)), ("started_at", jsonString(ReportText.iso8601($0.startedAt))),
-                    ("status", jsonString($0.status)), ("total", String($0.total)),
-                ])
-            }.joined(separator: ", ") + "]")
+            line(
+                "    \"trend\": ["
+                    + history.trend.map {
+                        object([
+                            ("run", String($0.runID)), ("started_at", jsonString(ReportText.iso8601($0.startedAt))),
+                            ("status", jsonString($0.status)), ("total", String($0.total)),
+                        ])
+                    }.joined(separator: ", ") + "]")
             line("  },")
         } else {
             line("  \"history\": null,")
         }
         if let health = report.webhookHealth {
             line("  \"webhook_health\": {")
-            line("    \"failures\": [" + health.failures.map {
-                object([
-                    ("failure", opt($0.failure?.rawValue)), ("title", opt($0.failure?.title)), ("count", String($0.count)),
-                ])
-            }.joined(separator: ", ") + "],")
-            line("    \"causes\": [" + health.causes.map {
-                object([
-                    ("cause", jsonString($0.cause)), ("failure", opt($0.failure?.rawValue)), ("text", opt($0.text)),
-                    ("count", String($0.count)),
-                ])
-            }.joined(separator: ", ") + "],")
-            line("    \"latency\": [" + health.latency.map {
-                object([
-                    ("entity", jsonString($0.entity)), ("pairs", String($0.pairs)), ("behind", String($0.behind)),
-                    ("p50_seconds", int($0.p50Seconds)), ("p95_seconds", int($0.p95Seconds)),
-                    ("max_seconds", int($0.maxSeconds)),
-                ])
-            }.joined(separator: ", ") + "],")
+            line(
+                "    \"failures\": ["
+                    + health.failures.map {
+                        object([
+                            ("failure", opt($0.failure?.rawValue)), ("title", opt($0.failure?.title)),
+                            ("count", String($0.count)),
+                        ])
+                    }.joined(separator: ", ") + "],")
+            line(
+                "    \"causes\": ["
+                    + health.causes.map {
+                        object([
+                            ("cause", jsonString($0.cause)), ("failure", opt($0.failure?.rawValue)),
+                            ("text", opt($0.text)),
+                            ("count", String($0.count)),
+                        ])
+                    }.joined(separator: ", ") + "],")
+            line(
+                "    \"latency\": ["
+                    + health.latency.map {
+                        object([
+                            ("entity", jsonString($0.entity)), ("pairs", String($0.pairs)),
+                            ("behind", String($0.behind)),
+                            ("p50_seconds", int($0.p50Seconds)), ("p95_seconds", int($0.p95Seconds)),
+                            ("max_seconds", int($0.maxSeconds)),
+                        ])
+                    }.joined(separator: ", ") + "],")
             line("    \"clock\": \(jsonString(health.clock))")
             line("  },")
         } else {
             line("  \"webhook_health\": null,")
         }
         if let similarity = report.similarity {
-            line("  \"similarity\": " + object([
-                ("label", jsonString(similarity.label)),
-                ("threshold", similarity.threshold.map { String($0) } ?? "null"),
-                ("bins", "[" + similarity.bins.map {
-                    object([("lower", String($0.lower)), ("upper", String($0.upper)), ("count", String($0.count))])
-                }.joined(separator: ", ") + "]"),
-            ]) + ",")
+            line(
+                "  \"similarity\": "
+                    + object([
+                        ("label", jsonString(similarity.label)),
+                        ("threshold", similarity.threshold.map { String($0) } ?? "null"),
+                        (
+                            "bins",
+                            "["
+                                + similarity.bins.map {
+                                    object([
+                                        ("lower", String($0.lower)), ("upper", String($0.upper)),
+                                        ("count", String($0.count)),
+                                    ])
+                                }.joined(separator: ", ") + "]"
+                        ),
+                    ]) + ",")
         } else {
             line("  \"similarity\": null,")
         }

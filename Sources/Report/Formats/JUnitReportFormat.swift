@@ -49,21 +49,24 @@ public struct JUnitReportFormat: ReportFormat {
         let timestamp = String(ReportText.iso8601(report.run.startedAt).dropLast())  // JUnit: no zone designator
         let total = ReportText.seconds(report.run.finishedAt == nil ? 0 : report.run.duration)
         line("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
-        line("<testsuites name=\"\(x("backstop \(report.run.kind) run \(report.run.id)"))\" tests=\"\(all.count)\" "
-            + "failures=\"\(count(all, isFailure))\" errors=\"\(count(all, isError))\" "
-            + "skipped=\"\(count(all, isSkipped))\" time=\"\(total)\" timestamp=\"\(timestamp)\">")
+        line(
+            "<testsuites name=\"\(x("backstop \(report.run.kind) run \(report.run.id)"))\" tests=\"\(all.count)\" "
+                + "failures=\"\(count(all, isFailure))\" errors=\"\(count(all, isError))\" "
+                + "skipped=\"\(count(all, isSkipped))\" time=\"\(total)\" timestamp=\"\(timestamp)\">")
         for (name, cases) in suites {
             let seconds = ReportText.seconds(cases.reduce(0) { $0 + $1.seconds })
-            line("  <testsuite name=\"\(x(name))\" tests=\"\(cases.count)\" failures=\"\(count(cases, isFailure))\" "
-                + "errors=\"\(count(cases, isError))\" skipped=\"\(count(cases, isSkipped))\" time=\"\(seconds)\" "
-                + "timestamp=\"\(timestamp)\" hostname=\"\(x(report.run.host))\">")
+            line(
+                "  <testsuite name=\"\(x(name))\" tests=\"\(cases.count)\" failures=\"\(count(cases, isFailure))\" "
+                    + "errors=\"\(count(cases, isError))\" skipped=\"\(count(cases, isSkipped))\" time=\"\(seconds)\" "
+                    + "timestamp=\"\(timestamp)\" hostname=\"\(x(report.run.host))\">")
             line("    <properties>")
             for (key, value) in properties(report) {
                 line("      <property name=\"\(x(key))\" value=\"\(x(value))\"/>")
             }
             line("    </properties>")
             for c in cases {
-                let open = "    <testcase classname=\"\(x(c.classname))\" name=\"\(x(c.name))\" time=\"\(ReportText.seconds(c.seconds))\""
+                let open =
+                    "    <testcase classname=\"\(x(c.classname))\" name=\"\(x(c.name))\" time=\"\(ReportText.seconds(c.seconds))\""
                 switch c.outcome {
                 case .passed where c.output == nil:
                     line(open + "/>")
@@ -110,12 +113,16 @@ public struct JUnitReportFormat: ReportFormat {
             case "skipped", "stopped": outcome = .skipped(message: summary)
             default: outcome = .passed
             }
-            return Case(classname: "backstop.stage", name: stage.name, seconds: stage.seconds, outcome: outcome, output: summary)
+            return Case(
+                classname: "backstop.stage", name: stage.name, seconds: stage.seconds, outcome: outcome, output: summary
+            )
         }
     }
 
     func checkCases(_ report: RunReport) -> [Case] {
-        let ran = { (name: String) in report.stages.contains { $0.name == name && ($0.status == "ok" || $0.status == "partial") } }
+        let ran = { (name: String) in
+            report.stages.contains { $0.name == name && ($0.status == "ok" || $0.status == "partial") }
+        }
         let groups = Dictionary(grouping: report.discrepancies, by: \.kind)
         return DiscrepancyKind.allCases.sorted().map { kind in
             let stage = ["embedding", "image"].contains(kind.entity) ? "index" : "reconcile"
@@ -126,7 +133,9 @@ public struct JUnitReportFormat: ReportFormat {
                     classname: kind.entity, name: name, seconds: 0,
                     outcome: .skipped(message: "the \(stage) stage did not run"), output: nil)
             }
-            guard !items.isEmpty else { return Case(classname: kind.entity, name: name, seconds: 0, outcome: .passed, output: nil) }
+            guard !items.isEmpty else {
+                return Case(classname: kind.entity, name: name, seconds: 0, outcome: .passed, output: nil)
+            }
             var message = "\(items.count) \(kind.rawValue) finding\(items.count == 1 ? "" : "s")"
             if let history = report.history {
                 let new = items.count { history.state(of: $0) == .new }
@@ -135,7 +144,8 @@ public struct JUnitReportFormat: ReportFormat {
             message += "; all of them in csv/\(kind.rawValue).csv"
             var body = ""
             for d in items.prefix(samplesPerCase) {
-                body += "\(d.key)" + (d.field.map { " \($0)" } ?? "") + (d.item.map { " item \($0)" } ?? "")
+                body +=
+                    "\(d.key)" + (d.field.map { " \($0)" } ?? "") + (d.item.map { " item \($0)" } ?? "")
                     + ": Bitrix \(d.bitrixValue ?? "—"), catalog \(d.catalogValue ?? "—"); "
                     + "cause \(d.cause ?? "unknown"); action \(d.action ?? "report")\n"
             }

@@ -23,8 +23,9 @@ public struct MarkdownReportFormat: ReportFormat {
         let icon = report.outcome == "ok" ? "✅" : (report.outcome == "warn" ? "⚠️" : "❌")
         line("# Backstop \(run.kind) run \(run.id)")
         line()
-        line("**\(icon) \(report.verdict)** Status `\(run.status)`, exit code \(run.exitCode.map(String.init) ?? "—"), "
-            + (run.dryRun ? "dry run (nothing applied)" : "changes applied") + ".")
+        line(
+            "**\(icon) \(report.verdict)** Status `\(run.status)`, exit code \(run.exitCode.map(String.init) ?? "—"), "
+                + (run.dryRun ? "dry run (nothing applied)" : "changes applied") + ".")
         line()
         line("- Started: \(ReportText.iso8601(run.startedAt)) on \(ReportText.markdownCode(run.host))")
         if run.finishedAt != nil { line("- Duration: \(String(format: "%.1f", run.duration)) s") }
@@ -43,21 +44,28 @@ public struct MarkdownReportFormat: ReportFormat {
         if let history = report.history {
             let counts = history.counts(report.discrepancies)
             if let previous = history.previous {
-                let resolved = history.resolvedComputed ? "\(counts[.resolved] ?? 0) resolved" : "resolutions not computed (partial run)"
-                line("- Since run \(previous.runID) (\(ReportText.shortDate(previous.startedAt)), \(previous.total) findings): "
-                    + "**\(counts[.new] ?? 0) new**, \(counts[.persisting] ?? 0) persisting, \(resolved)")
+                let resolved =
+                    history.resolvedComputed
+                    ? "\(counts[.resolved] ?? 0) resolved" : "resolutions not computed (partial run)"
+                line(
+                    "- Since run \(previous.runID) (\(ReportText.shortDate(previous.startedAt)), \(previous.total) findings): "
+                        + "**\(counts[.new] ?? 0) new**, \(counts[.persisting] ?? 0) persisting, \(resolved)")
             } else {
                 line("- No earlier comparable run: every finding is new")
             }
         }
-        if let generator = report.generator { line("- Written by \(generator), report schema `\(RunReport.schemaVersion)`") }
+        if let generator = report.generator {
+            line("- Written by \(generator), report schema `\(RunReport.schemaVersion)`")
+        }
         line()
         line("## Stages")
         line()
         line("| stage | status | seconds | summary |")
         line("|---|---|---:|---|")
         for s in report.stages {
-            line("| \(s.name) | \(s.status) | \(String(format: "%.2f", s.seconds)) | \(cell(Redaction.redact(s.summary))) |")
+            line(
+                "| \(s.name) | \(s.status) | \(String(format: "%.2f", s.seconds)) | \(cell(Redaction.redact(s.summary))) |"
+            )
         }
         line()
         line("## Discrepancies by kind")
@@ -78,7 +86,9 @@ public struct MarkdownReportFormat: ReportFormat {
             }
             if let history = report.history {
                 let counts = history.counts(report.discrepancies)
-                line("| **total** | **\(report.discrepancies.count)** | **\(counts[.new] ?? 0)** | **\(counts[.persisting] ?? 0)** |")
+                line(
+                    "| **total** | **\(report.discrepancies.count)** | **\(counts[.new] ?? 0)** | **\(counts[.persisting] ?? 0)** |"
+                )
             } else {
                 line("| **total** | **\(report.discrepancies.count)** |")
             }
@@ -96,13 +106,15 @@ public struct MarkdownReportFormat: ReportFormat {
         }
         if let history = report.history, !history.resolved.isEmpty {
             line()
-            line("## Resolved since run \(history.previous.map { String($0.runID) } ?? "—") (\(history.resolved.count))")
+            line(
+                "## Resolved since run \(history.previous.map { String($0.runID) } ?? "—") (\(history.resolved.count))")
             line()
             line("| kind | key | field | item | was (Bitrix) | was (catalog) |")
             line("|---|---|---|---|---|---|")
             for d in history.resolved.prefix(samplesPerKind) {
-                line("| `\(d.kind.rawValue)` | \(cell(d.key)) | \(cell(d.field)) | \(cell(d.item)) | \(cell(d.bitrixValue)) "
-                    + "| \(cell(d.catalogValue)) |")
+                line(
+                    "| `\(d.kind.rawValue)` | \(cell(d.key)) | \(cell(d.field)) | \(cell(d.item)) | \(cell(d.bitrixValue)) "
+                        + "| \(cell(d.catalogValue)) |")
             }
             if history.resolved.count > samplesPerKind {
                 line("| … | \(history.resolved.count - samplesPerKind) more in report.json | | | | |")
@@ -115,8 +127,9 @@ public struct MarkdownReportFormat: ReportFormat {
             line("| key | field | item | Bitrix | catalog | probable cause | action | open |")
             line("|---|---|---|---|---|---|---|---|")
             for d in items.prefix(samplesPerKind) {
-                line("| \(cell(d.key)) | \(cell(d.field)) | \(cell(d.item)) | \(cell(d.bitrixValue)) | \(cell(d.catalogValue)) "
-                    + "| \(cell(d.probableCause)) | \(cell(d.action)) | \(open(d, report)) |")
+                line(
+                    "| \(cell(d.key)) | \(cell(d.field)) | \(cell(d.item)) | \(cell(d.bitrixValue)) | \(cell(d.catalogValue)) "
+                        + "| \(cell(d.probableCause)) | \(cell(d.action)) | \(open(d, report)) |")
             }
             if items.count > samplesPerKind {
                 line("| … | | | | | | \(items.count - samplesPerKind) more in csv/\(kind.rawValue).csv | |")
@@ -141,7 +154,9 @@ public struct MarkdownReportFormat: ReportFormat {
             line("| failure of the real-time path | findings | meaning |")
             line("|---|---:|---|")
             for (failure, count) in health.failures {
-                line("| \(failure?.title ?? "unattributed") | \(count) | \(failure?.explanation ?? "cause unknown to this build") |")
+                line(
+                    "| \(failure?.title ?? "unattributed") | \(count) | \(failure?.explanation ?? "cause unknown to this build") |"
+                )
             }
             line("")
             line("| cause | findings | attributed to |")
@@ -158,8 +173,9 @@ public struct MarkdownReportFormat: ReportFormat {
             line("|---|---:|---:|---:|---:|---:|---:|")
             for l in health.latency {
                 let span = { (v: Int64?) in v.map { ReportText.span(seconds: $0) } ?? "—" }
-                line("| \(l.entity) | \(l.pairs) | \(l.pairs - l.behind) | \(l.behind) | \(span(l.p50Seconds)) "
-                    + "| \(span(l.p95Seconds)) | \(span(l.maxSeconds)) |")
+                line(
+                    "| \(l.entity) | \(l.pairs) | \(l.pairs - l.behind) | \(l.behind) | \(span(l.p50Seconds)) "
+                        + "| \(span(l.p95Seconds)) | \(span(l.maxSeconds)) |")
             }
             line("")
             line("\"Behind Bitrix\": the catalog row is older than Bitrix's last change, so that change never arrived.")

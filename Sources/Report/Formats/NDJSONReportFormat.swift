@@ -33,7 +33,8 @@ enum DiscrepancyJSON {
     static func object(_ d: Discrepancy, in report: RunReport?, history withHistory: Bool = true) -> String {
         func opt(_ s: String?) -> String { s.map(jsonString) ?? "null" }
         var fields = [
-            "\"kind\": \(jsonString(d.kind.rawValue))", "\"entity\": \(jsonString(d.entity))", "\"key\": \(jsonString(d.key))",
+            "\"kind\": \(jsonString(d.kind.rawValue))", "\"entity\": \(jsonString(d.entity))",
+            "\"key\": \(jsonString(d.key))",
             "\"field\": \(opt(d.field))",
         ]
         if let item = d.item { fields.append("\"item\": \(jsonString(item))") }
@@ -42,7 +43,9 @@ enum DiscrepancyJSON {
         fields.append("\"cause\": \(opt(d.cause))")
         fields.append("\"action\": \(opt(d.action))")
         if d.bitrixNormalized != d.bitrixValue { fields.append("\"bitrix_normalized\": \(opt(d.bitrixNormalized))") }
-        if d.catalogNormalized != d.catalogValue { fields.append("\"catalog_normalized\": \(opt(d.catalogNormalized))") }
+        if d.catalogNormalized != d.catalogValue {
+            fields.append("\"catalog_normalized\": \(opt(d.catalogNormalized))")
+        }
         if let parser = d.parser { fields.append("\"rule\": \(jsonString(parser))") }
         if let cause = d.probableCause { fields.append("\"probable_cause\": \(jsonString(cause))") }
         fields.append("\"severity\": \(jsonString(d.severity.rawValue))")
@@ -54,7 +57,9 @@ enum DiscrepancyJSON {
                     fields.append("\"first_seen_at\": \(jsonString(ReportText.iso8601(origin.at)))")
                 }
             }
-            if report.webhookHealth != nil { fields.append("\"webhook_failure\": \(opt(report.webhookFailure(of: d)?.rawValue))") }
+            if report.webhookHealth != nil {
+                fields.append("\"webhook_failure\": \(opt(report.webhookFailure(of: d)?.rawValue))")
+            }
         }
         return "{" + fields.joined(separator: ", ") + "}"
     }

@@ -58,7 +58,9 @@ public struct PrometheusReportFormat: ReportFormat {
             writer.metric(
                 "backstop_discrepancies_by_failure",
                 "Findings of the last run by the failure of the real-time path they are attributed to.")
-            let failures = Dictionary(health.failures.map { ($0.failure?.rawValue ?? "unattributed", $0.count) }) { $0 + $1 }
+            let failures = Dictionary(health.failures.map { ($0.failure?.rawValue ?? "unattributed", $0.count) }) {
+                $0 + $1
+            }
             for failure in WebhookFailure.allCases.map(\.rawValue) + ["unattributed"] {
                 writer.sample([("failure", failure)], value: String(failures[failure] ?? 0))
             }
@@ -72,15 +74,18 @@ public struct PrometheusReportFormat: ReportFormat {
                         writer.sample([("entity", l.entity), ("statistic", statistic)], value: String(value))
                     }
                 }
-                writer.metric("backstop_sync_behind_rows", "Matched rows whose catalog time is older than Bitrix's last change.")
+                writer.metric(
+                    "backstop_sync_behind_rows", "Matched rows whose catalog time is older than Bitrix's last change.")
                 for l in health.latency { writer.sample([("entity", l.entity)], value: String(l.behind)) }
             }
         }
         if let r = report.reconciliation {
-            writer.metric("backstop_rows_compared", "Rows the last run read per table and side (matched = on both sides).")
+            writer.metric(
+                "backstop_rows_compared", "Rows the last run read per table and side (matched = on both sides).")
             for (name, value) in r.rowsCompared.sorted(by: { $0.key < $1.key }) {
                 let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-                writer.sample([("table", parts[0]), ("side", parts.count > 1 ? parts[1] : "all")], value: String(value))
+                writer.sample(
+                    [("table", parts[0]), ("side", parts.count > 1 ? parts[1] : "all")], value: String(value))
             }
         }
         writer.metric("backstop_stage_duration_seconds", "Duration of each stage of the last run.")
@@ -103,7 +108,8 @@ public struct PrometheusReportFormat: ReportFormat {
 
         mutating func metric(_ name: String, _ help: String) {
             self.name = name
-            let escapedHelp = help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+            let escapedHelp = help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                of: "\n", with: "\\n")
             bytes += Array("# HELP \(name) \(escapedHelp)\n# TYPE \(name) gauge\n".utf8)
         }
 

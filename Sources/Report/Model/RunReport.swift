@@ -210,7 +210,9 @@ public enum ReportWriter {
     /// - Returns: the paths written.
     /// - Throws: ``ReportError`` naming the file.
     @discardableResult
-    public static func write(_ report: RunReport, formats: [any ReportFormat], to directory: URL) throws(ReportError) -> [URL] {
+    public static func write(_ report: RunReport, formats: [any ReportFormat], to directory: URL) throws(ReportError)
+        -> [URL]
+    {
         var written: [URL] = []
         for format in formats {
             for file in format.files(for: report) {

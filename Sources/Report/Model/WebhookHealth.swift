@@ -52,7 +52,8 @@ public struct WebhookHealth: Sendable, Hashable, Codable {
         }
 
         /// Creates a summary from its numbers.
-        public init(entity: String, pairs: Int, behind: Int, p50Seconds: Int64?, p95Seconds: Int64?, maxSeconds: Int64?) {
+        public init(entity: String, pairs: Int, behind: Int, p50Seconds: Int64?, p95Seconds: Int64?, maxSeconds: Int64?)
+        {
             self.entity = entity
             self.pairs = pairs
             self.behind = behind
@@ -98,8 +99,10 @@ public struct WebhookHealth: Sendable, Hashable, Codable {
                 counts[code] = (d.probableCause, attribute(d.cause), 1)
             }
         }
-        causes = counts.map { CauseCount(cause: $0.key, failure: $0.value.failure, text: $0.value.text, count: $0.value.count) }
-            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.cause < $1.cause }
+        causes = counts.map {
+            CauseCount(cause: $0.key, failure: $0.value.failure, text: $0.value.text, count: $0.value.count)
+        }
+        .sorted { $0.count != $1.count ? $0.count > $1.count : $0.cause < $1.cause }
         self.latency = latency
         self.clock = clock
     }

@@ -52,7 +52,8 @@ extension RunLedger {
 
     /// The `shop_id` a run's inputs name.
     public func shop(of runID: Int64) throws -> String? {
-        try connection.execute("SELECT inputs->>'shop_id' FROM backstop.run WHERE id = \(runID)").string(row: 0, column: 0)
+        try connection.execute("SELECT inputs->>'shop_id' FROM backstop.run WHERE id = \(runID)").string(
+            row: 0, column: 0)
     }
 
     /// The history of `run`'s findings: compared with the previous comparable run, plus the trend.
@@ -65,7 +66,8 @@ extension RunLedger {
         var previous: (run: RunHistory.Point, findings: [RunHistory.StoredFinding])?
         if let before = try previousComparableRun(before: run.id, kind: run.kind, shop: shop) {
             let point = RunHistory.Point(
-                runID: before.id, startedAt: before.startedAt, status: before.status, total: before.counts["total"] ?? 0)
+                runID: before.id, startedAt: before.startedAt, status: before.status, total: before.counts["total"] ?? 0
+            )
             previous = (point, try findings(of: before.id))
         }
         var trend = try trend(upTo: run.id, kind: run.kind, shop: shop)
@@ -73,7 +75,8 @@ extension RunLedger {
         let own = RunHistory.Point(runID: run.id, startedAt: run.startedAt, status: run.status, total: current.count)
         if let last = trend.last, last.runID == run.id { trend[trend.count - 1] = own } else { trend.append(own) }
         return RunHistory.compare(
-            runID: run.id, startedAt: run.startedAt, current: current, partial: partial, previous: previous, trend: trend)
+            runID: run.id, startedAt: run.startedAt, current: current, partial: partial, previous: previous,
+            trend: trend)
     }
 
     /// Stores the report context of a run (stages, rows compared, webhook health …) as JSON, so the run can be

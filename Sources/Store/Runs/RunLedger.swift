@@ -18,7 +18,9 @@ public struct RunLedger {
     ///   - arguments: the command line, for the record.
     ///   - dryRun: whether the run may change the catalog.
     ///   - inputs: a JSON object describing the inputs (dump paths, sizes, catalog endpoint).
-    public func begin(kind: String, arguments: [String], dryRun: Bool, inputs: String = "{}", version: String) throws -> RunRecord {
+    public func begin(kind: String, arguments: [String], dryRun: Bool, inputs: String = "{}", version: String) throws
+        -> RunRecord
+    {
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let result = try connection.execute(
@@ -61,9 +63,12 @@ public struct RunLedger {
                 let d = discrepancies[index]
                 let origin = origins[d.identity] ?? RunHistory.Origin(runID: run.id, at: run.startedAt)
                 CopyText.appendRow(
-                    [String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.item, d.bitrixValue, d.catalogValue,
-                     d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause, d.action,
-                     d.severity.rawValue, String(origin.runID), timestamp(origin)], to: &buffer)
+                    [
+                        String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.item, d.bitrixValue,
+                        d.catalogValue,
+                        d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause, d.action,
+                        d.severity.rawValue, String(origin.runID), timestamp(origin),
+                    ], to: &buffer)
                 index += 1
             }
             return index < discrepancies.count
@@ -85,7 +90,9 @@ public struct RunLedger {
         _ run: inout RunRecord, status: String, exitCode: ExitStatus, counts: [String: Int], partial: Bool = false,
         reportDirectory: String?, error: String? = nil
     ) throws {
-        let countsJSON = "{" + counts.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value)" }
+        let countsJSON =
+            "{"
+            + counts.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value)" }
             .joined(separator: ", ") + "}"
         let result = try connection.execute(
             """
@@ -127,13 +134,15 @@ public struct RunLedger {
     /// Decodes rows of ``runColumns``.
     static func records(_ result: PGResult) throws -> [RunRecord] {
         try (0..<result.rowCount).map { row in
-            let counts = (try? JSONSerialization.jsonObject(with: Data((result.string(row: row, column: 6) ?? "{}").utf8)))
+            let counts =
+                (try? JSONSerialization.jsonObject(with: Data((result.string(row: row, column: 6) ?? "{}").utf8)))
                 as? [String: Int] ?? [:]
             return RunRecord(
                 id: Int64(try result.int(row: row, column: 0)), kind: result.string(row: row, column: 1) ?? "",
                 status: result.string(row: row, column: 2) ?? "",
                 startedAt: Date(timeIntervalSince1970: Double(result.string(row: row, column: 3) ?? "0") ?? 0),
-                finishedAt: result.string(row: row, column: 4).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
+                finishedAt: result.string(row: row, column: 4).flatMap(Double.init).map(
+                    Date.init(timeIntervalSince1970:)),
                 dryRun: result.bool(row: row, column: 5) ?? true, counts: counts,
                 exitCode: result.string(row: row, column: 7).flatMap { Int($0) },
                 reportDirectory: result.string(row: row, column: 8), error: result.string(row: row, column: 9),

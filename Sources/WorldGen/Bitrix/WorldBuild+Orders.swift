@@ -36,7 +36,9 @@ extension WorldBuild {
                 if StatusMap.mapped[status] == nil { status = "F" }
                 if railwayCount % period == 0 { drift = kinds[(railwayCount / period + offset) % kinds.count] }
                 if drift == .statusLost { status = "F" }
-                if drift == .statusUnmapped { status = StatusMap.unmapped[(railwayCount / period) % StatusMap.unmapped.count] }
+                if drift == .statusUnmapped {
+                    status = StatusMap.unmapped[(railwayCount / period) % StatusMap.unmapped.count]
+                }
                 railwayCount += 1
                 catalogOrderID += 1
                 catalogID = catalogOrderID
@@ -51,18 +53,23 @@ extension WorldBuild {
                     let k = Int(cleanPool[r.int(0...(cleanPool.count - 1))])
                     let pid = Int(productIDs[k])
                     if !used.insert(pid).inserted { if used.count >= cleanPool.count { break } else { continue } }
-                    lines.append(Line(productID: pid, name: productNames[k], priceTenge: Int(productPrices[k]),
-                                      quantity4: r.int(1...3) * 10_000))
+                    lines.append(
+                        Line(
+                            productID: pid, name: productNames[k], priceTenge: Int(productPrices[k]),
+                            quantity4: r.int(1...3) * 10_000))
                 } else {
                     let k = r.int(0...(productIDs.count - 1))
                     let q = r.chance(0.03) ? r.pick([5_000, 15_000, 25_000]) : r.int(1...3) * 10_000
-                    lines.append(Line(productID: Int(productIDs[k]), name: productNames[k],
-                                      priceTenge: Int(productPrices[k]), quantity4: q))
+                    lines.append(
+                        Line(
+                            productID: Int(productIDs[k]), name: productNames[k],
+                            priceTenge: Int(productPrices[k]), quantity4: q))
                 }
             }
             if drift == .danglingProduct {
                 let deleted = deletedProduct()
-                lines.append(Line(productID: deleted.id, name: deleted.name, priceTenge: deleted.price, quantity4: 10_000))
+                lines.append(
+                    Line(productID: deleted.id, name: deleted.name, priceTenge: deleted.price, quantity4: 10_000))
             }
             if drift == .danglingCustomer { userID = 9_000_000 + i }
 
@@ -70,9 +77,11 @@ extension WorldBuild {
             let first = r.pick(Vocabulary.firstNames), last = r.pick(Vocabulary.lastNames)
             let customer = "\(first) \(last)"
             let phoneDigits = "7" + String(r.int(700...778)) + String(r.int(1_000_000...9_999_999))
-            let recipient = r.chance(0.5) ? customer : "\(r.pick(Vocabulary.firstNames)) \(r.pick(Vocabulary.lastNames))"
+            let recipient =
+                r.chance(0.5) ? customer : "\(r.pick(Vocabulary.firstNames)) \(r.pick(Vocabulary.lastNames))"
             let recipientDigits = "7" + String(r.int(700...778)) + String(r.int(1_000_000...9_999_999))
-            var address = "г. \(r.pick(Vocabulary.cities)), \(r.pick(Vocabulary.streets)), д. \(r.int(1...180)), кв. \(r.int(1...300))"
+            var address =
+                "г. \(r.pick(Vocabulary.cities)), \(r.pick(Vocabulary.streets)), д. \(r.int(1...180)), кв. \(r.int(1...300))"
             if r.chance(0.02) { address += " " + r.pick(Vocabulary.hostile) }
             // Pickup (prop iWillGet = 'Y'): the address is the shop's, and no delivery fee.
             let pickup = r.chance(0.1) && drift != .deliveryDropped
@@ -80,8 +89,11 @@ extension WorldBuild {
             let deliveryDay = (updated / 86_400) * 86_400
             var deliveryDate = [UInt8]()
             deliveryDate.append(date: deliveryDay)
-            let dmy = String(decoding: deliveryDate, as: UTF8.self).split(separator: "-").reversed().joined(separator: ".")
-            let currency = railway ? (drift == .currency ? "RUB" : "KZT")
+            let dmy = String(decoding: deliveryDate, as: UTF8.self).split(separator: "-").reversed().joined(
+                separator: ".")
+            let currency =
+                railway
+                ? (drift == .currency ? "RUB" : "KZT")
                 : (r.chance(0.005) ? "USD" : (r.chance(0.005) ? "RUB" : "KZT"))
             // Railway amounts are always tenge, even when mislabelled.
             let rate = railway ? 1 : (currency == "USD" ? 480 : (currency == "RUB" ? 6 : 1))
@@ -91,7 +103,8 @@ extension WorldBuild {
             // unless the push dropped it (deliveryDropped).
             let fee = drift == .deliveryDropped ? 150_000 : (pickup ? 0 : (r.chance(0.4) ? 150_000 : 0))
             let delivery4 = drift == .deliveryDropped ? 0 : fee * 100
-            let shopProp = railway ? WorldIDs.cvetyShop : (r.chance(0.5) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers))
+            let shopProp =
+                railway ? WorldIDs.cvetyShop : (r.chance(0.5) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers))
 
             // MARK: Bitrix
             if drift != .orphan {
@@ -108,8 +121,13 @@ extension WorldBuild {
                 o.int(status == "F" ? 1 : nil); o.null(); o.string("N"); o.null(); o.null(); o.null(); o.string("N")
                 o.decimal(price4 + delivery4, scale: 4); o.string(currency); o.decimal(0, scale: 4); o.int(userID)
                 o.int(r.int(1...4)); o.string(String(r.int(1...2))); o.dateTime(inserted); o.dateTime(updated)
-                if !railway && r.chance(0.01) { o.string(r.pick(Vocabulary.hostileBitrixOnly)) }
-                else if r.chance(0.1) { o.string("Позвоните получателю заранее") } else { o.null() }
+                if !railway && r.chance(0.01) {
+                    o.string(r.pick(Vocabulary.hostileBitrixOnly))
+                } else if r.chance(0.1) {
+                    o.string("Позвоните получателю заранее")
+                } else {
+                    o.null()
+                }
                 o.null(); o.null(); o.null(); o.null(); o.null(); o.null(); o.null(); o.null()
                 if !railway && r.chance(0.01) { o.string(r.pick(Vocabulary.hostile)) } else { o.null() }  // COMMENTS
                 o.decimal(0, scale: 2); o.null(); o.decimal(paid ? (price4 + delivery4) / 100 : 0, scale: 2)
@@ -138,17 +156,18 @@ extension WorldBuild {
                 }
 
                 let pv = b(.saleOrderPropsValue)
-                let props: [(Int, String, String, String)] = [
-                    (1, "Имя", customer, "name"),
-                    (2, "Телефон", formatPhone(phoneDigits, style: r.int(0...3)), "phone"),
-                    (3, "Имя получателя", recipient, "nameRecipient"),
-                    (4, "Телефон получателя", formatPhone(recipientDigits, style: r.int(0...3)), "phoneRecipient"),
-                    (7, "Адрес получателя", address, "addressRecipient"),
-                    (8, "Дата доставки", dmy, "data"),
-                    (11, "Время доставки", String(r.pick([10, 12, 14, 16, 18, 20])), "when"),
-                    (20, "Магазин", String(shopProp), "shopId"),
-                    (21, "Город", "2", "city"),
-                ] + (pickup ? [(16, "Самовывоз", "Y", "iWillGet")] : [])
+                let props: [(Int, String, String, String)] =
+                    [
+                        (1, "Имя", customer, "name"),
+                        (2, "Телефон", formatPhone(phoneDigits, style: r.int(0...3)), "phone"),
+                        (3, "Имя получателя", recipient, "nameRecipient"),
+                        (4, "Телефон получателя", formatPhone(recipientDigits, style: r.int(0...3)), "phoneRecipient"),
+                        (7, "Адрес получателя", address, "addressRecipient"),
+                        (8, "Дата доставки", dmy, "data"),
+                        (11, "Время доставки", String(r.pick([10, 12, 14, 16, 18, 20])), "when"),
+                        (20, "Магазин", String(shopProp), "shopId"),
+                        (21, "Город", "2", "city"),
+                    ] + (pickup ? [(16, "Самовывоз", "Y", "iWillGet")] : [])
                 for (propID, name, value, code) in props {
                     orderPropID += 1
                     pv.beginRow()
@@ -177,25 +196,35 @@ extension WorldBuild {
                 plant(.init(kind: .orderOrphan, key: key, catalog: String(catalogID), cause: "bitrix_order_deleted"))
             case .linkMissing?:
                 link = nil
-                plant(.init(kind: .orderLinkMissing, key: key, field: "bitrix_order_id", bitrix: "railway-\(catalogID)",
-                            catalog: String(catalogID), cause: "bitrix_order_id_never_set"))
+                plant(
+                    .init(
+                        kind: .orderLinkMissing, key: key, field: "bitrix_order_id", bitrix: "railway-\(catalogID)",
+                        catalog: String(catalogID), cause: "bitrix_order_id_never_set"))
             case .statusLost?:
                 catalogStatus = "ASSEMBLED"
-                plant(.init(kind: .orderStatus, key: key, field: "status", bitrix: status, catalog: catalogStatus,
-                            cause: "status_webhook_lost"))
+                plant(
+                    .init(
+                        kind: .orderStatus, key: key, field: "status", bitrix: status, catalog: catalogStatus,
+                        cause: "status_webhook_lost"))
             case .statusUnmapped?:
                 catalogStatus = "ACCEPTED"
-                plant(.init(kind: .orderStatusUnmapped, key: key, field: "status", bitrix: status,
-                            catalog: catalogStatus, cause: "unmapped_code_skipped"))
+                plant(
+                    .init(
+                        kind: .orderStatusUnmapped, key: key, field: "status", bitrix: status,
+                        catalog: catalogStatus, cause: "unmapped_code_skipped"))
             case .phone?:
                 phone = "+7" + String(r.int(700...778)) + String(r.int(1_000_000...9_999_999))
-                plant(.init(kind: .orderField, key: key, field: "phone", bitrix: "+" + phoneDigits, catalog: phone,
-                            cause: "edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "phone", bitrix: "+" + phoneDigits, catalog: phone,
+                        cause: "edited_in_catalog"))
             case .itemMissing?:
                 let lost = items.removeLast()
                 moneyCause = "item_not_synced"
-                plant(.init(kind: .orderItemMissing, key: key, bitrix: String(lost.quantity4 / 10_000),
-                            item: String(lost.productID), cause: "item_not_synced"))
+                plant(
+                    .init(
+                        kind: .orderItemMissing, key: key, bitrix: String(lost.quantity4 / 10_000),
+                        item: String(lost.productID), cause: "item_not_synced"))
             case .itemExtra?:
                 // The first clean product (from a seeded start) that the order does not hold yet.
                 let start = (i * 7919) % cleanPool.count
@@ -203,73 +232,105 @@ extension WorldBuild {
                     .first(where: { k in !items.contains { $0.productID == Int(self.productIDs[k]) } })
                 {
                     let pid = Int(productIDs[k])
-                    items.append(Line(productID: pid, name: productNames[k], priceTenge: Int(productPrices[k]),
-                                      quantity4: 10_000))
+                    items.append(
+                        Line(
+                            productID: pid, name: productNames[k], priceTenge: Int(productPrices[k]),
+                            quantity4: 10_000))
                     moneyCause = "item_added_in_catalog"
-                    plant(.init(kind: .orderItemExtra, key: key, catalog: "1", item: String(pid),
-                                cause: "item_added_in_catalog"))
+                    plant(
+                        .init(
+                            kind: .orderItemExtra, key: key, catalog: "1", item: String(pid),
+                            cause: "item_added_in_catalog"))
                 }
             case .itemQuantity?:
                 items[0].quantity4 += 10_000
                 moneyCause = "quantity_edited"
-                plant(.init(kind: .orderItemField, key: key, field: "quantity", bitrix: String(lines[0].quantity4 / 10_000),
-                            catalog: String(items[0].quantity4 / 10_000), item: String(items[0].productID),
-                            cause: "quantity_edited"))
+                plant(
+                    .init(
+                        kind: .orderItemField, key: key, field: "quantity", bitrix: String(lines[0].quantity4 / 10_000),
+                        catalog: String(items[0].quantity4 / 10_000), item: String(items[0].productID),
+                        cause: "quantity_edited"))
             case .itemPrice?:
                 items[0].priceTenge += r.int(1...20) * 50
                 moneyCause = "item_price_edited"
-                plant(.init(kind: .orderItemField, key: key, field: "price", bitrix: String(lines[0].priceTenge * 100),
-                            catalog: String(items[0].priceTenge * 100), item: String(items[0].productID),
-                            cause: "item_price_edited"))
+                plant(
+                    .init(
+                        kind: .orderItemField, key: key, field: "price", bitrix: String(lines[0].priceTenge * 100),
+                        catalog: String(items[0].priceTenge * 100), item: String(items[0].productID),
+                        cause: "item_price_edited"))
             case .itemName?:
                 items[0].name = "Замена: " + productName(&r)
-                plant(.init(kind: .orderItemField, key: key, field: "name", bitrix: lines[0].name,
-                            catalog: items[0].name, item: String(items[0].productID), cause: "item_name_edited"))
+                plant(
+                    .init(
+                        kind: .orderItemField, key: key, field: "name", bitrix: lines[0].name,
+                        catalog: items[0].name, item: String(items[0].productID), cause: "item_name_edited"))
             case .danglingCustomer?:
-                plant(.init(kind: .orderDanglingCustomer, key: key, field: "USER_ID", bitrix: String(userID),
-                            cause: "user_deleted"))
+                plant(
+                    .init(
+                        kind: .orderDanglingCustomer, key: key, field: "USER_ID", bitrix: String(userID),
+                        cause: "user_deleted"))
             case .danglingProduct?:
                 // The orderitem could never be written (FK to product): the catalog order lacks the line.
                 let line = items.removeLast()
                 moneyCause = "product_deleted"
-                plant(.init(kind: .orderDanglingProduct, key: key, field: "product_id", bitrix: String(line.productID),
-                            item: String(line.productID), cause: "product_deleted"))
-                plant(.init(kind: .orderItemMissing, key: key, bitrix: String(line.quantity4 / 10_000),
-                            item: String(line.productID), cause: "product_deleted"))
+                plant(
+                    .init(
+                        kind: .orderDanglingProduct, key: key, field: "product_id", bitrix: String(line.productID),
+                        item: String(line.productID), cause: "product_deleted"))
+                plant(
+                    .init(
+                        kind: .orderItemMissing, key: key, bitrix: String(line.quantity4 / 10_000),
+                        item: String(line.productID), cause: "product_deleted"))
             case .deliveryDropped?:
                 moneyCause = "delivery_fee_dropped"
-                plant(.init(kind: .orderField, key: key, field: "delivery_cost", bitrix: "0", catalog: String(fee),
-                            cause: "delivery_fee_dropped"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "delivery_cost", bitrix: "0", catalog: String(fee),
+                        cause: "delivery_fee_dropped"))
             case .customerName?:
                 customerName = "\(r.pick(Vocabulary.firstNames)) \(last)"
                 if customerName == customer { customerName = "\(first) \(last)-\(r.pick(Vocabulary.lastNames))" }
-                plant(.init(kind: .orderField, key: key, field: "customer_name", bitrix: customer, catalog: customerName,
-                            cause: "edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "customer_name", bitrix: customer, catalog: customerName,
+                        cause: "edited_in_catalog"))
             case .recipientName?:
                 recipientName = recipient + " (" + r.pick(Vocabulary.firstNames) + ")"
-                plant(.init(kind: .orderField, key: key, field: "recipient_name", bitrix: recipient,
-                            catalog: recipientName, cause: "edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "recipient_name", bitrix: recipient,
+                        catalog: recipientName, cause: "edited_in_catalog"))
             case .recipientPhone?:
                 recipientPhone = "+7" + String(r.int(700...778)) + String(r.int(1_000_000...9_999_999))
-                plant(.init(kind: .orderField, key: key, field: "recipient_phone", bitrix: "+" + recipientDigits,
-                            catalog: recipientPhone, cause: "edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "recipient_phone", bitrix: "+" + recipientDigits,
+                        catalog: recipientPhone, cause: "edited_in_catalog"))
             case .address?:
                 catalogAddress = address + ", подъезд \(r.int(1...9))"
-                plant(.init(kind: .orderField, key: key, field: "address", bitrix: address, catalog: catalogAddress,
-                            cause: "edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "address", bitrix: address, catalog: catalogAddress,
+                        cause: "edited_in_catalog"))
             case .deliveryDate?:
                 catalogDay = deliveryDay + r.int(1...3) * 86_400
                 var day = [UInt8]()
                 day.append(date: catalogDay)
-                plant(.init(kind: .orderField, key: key, field: "delivery_date", bitrix: dmy,
-                            catalog: String(decoding: day, as: UTF8.self), cause: "edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "delivery_date", bitrix: dmy,
+                        catalog: String(decoding: day, as: UTF8.self), cause: "edited_in_catalog"))
             case .pickup?:
                 catalogPickup = !pickup
-                plant(.init(kind: .orderField, key: key, field: "pickup", bitrix: pickup ? "Y" : "N",
-                            catalog: catalogPickup ? "pickup" : "scheduled", cause: "delivery_type_edited"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "pickup", bitrix: pickup ? "Y" : "N",
+                        catalog: catalogPickup ? "pickup" : "scheduled", cause: "delivery_type_edited"))
             case .currency?:
-                plant(.init(kind: .orderField, key: key, field: "currency", bitrix: currency, catalog: "KZT",
-                            cause: "currency_mislabelled"))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "currency", bitrix: currency, catalog: "KZT",
+                        cause: "currency_mislabelled"))
             case .linkDuplicate?, nil:
                 break
             }
@@ -281,12 +342,16 @@ extension WorldBuild {
             let subtotal = items.reduce(0) { $0 + $1.priceTenge * 100 * ($1.quantity4 / 10_000) }
             let deliveryCost = fee
             if subtotal != bitrixSubtotal {
-                plant(.init(kind: .orderField, key: key, field: "subtotal", bitrix: String(bitrixSubtotal),
-                            catalog: String(subtotal), cause: moneyCause))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "subtotal", bitrix: String(bitrixSubtotal),
+                        catalog: String(subtotal), cause: moneyCause))
             }
             if subtotal + deliveryCost != bitrixTotal {
-                plant(.init(kind: .orderField, key: key, field: "total", bitrix: String(bitrixTotal),
-                            catalog: String(subtotal + deliveryCost), cause: moneyCause))
+                plant(
+                    .init(
+                        kind: .orderField, key: key, field: "total", bitrix: String(bitrixTotal),
+                        catalog: String(subtotal + deliveryCost), cause: moneyCause))
             }
             func catalogOrder(_ n: Int) throws {
                 let co = c(.order)
@@ -303,7 +368,8 @@ extension WorldBuild {
                 for line in items {
                     orderItemID += 1
                     let q = line.quantity4 / 10_000
-                    oi.int(orderItemID); oi.int(n); oi.int(line.productID); oi.text(line.name); oi.int(line.priceTenge * 100)
+                    oi.int(orderItemID); oi.int(n); oi.int(line.productID); oi.text(line.name);
+                    oi.int(line.priceTenge * 100)
                     oi.int(q); oi.int(line.priceTenge * 100 * q); oi.timestamp(inserted - 2); oi.timestamp(inserted - 2)
                     try oi.endRow()
                 }
@@ -319,8 +385,10 @@ extension WorldBuild {
             if drift == .linkDuplicate {
                 catalogOrderID += 1
                 try catalogOrder(catalogOrderID)
-                plant(.init(kind: .orderLinkDuplicate, key: key, field: "bitrix_order_id", bitrix: "railway-\(catalogID)",
-                            catalog: "\(catalogID),\(catalogOrderID)", cause: "order_created_twice"))
+                plant(
+                    .init(
+                        kind: .orderLinkDuplicate, key: key, field: "bitrix_order_id", bitrix: "railway-\(catalogID)",
+                        catalog: "\(catalogID),\(catalogOrderID)", cause: "order_created_twice"))
             }
             if clientPhones.insert(phone).inserted {
                 clientID += 1

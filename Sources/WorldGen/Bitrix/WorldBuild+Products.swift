@@ -5,7 +5,7 @@ import BackstopModel
 extension WorldBuild {
     struct FileRef {
         var id: Int
-        var path: String      // upload/iblock/abc/<hash>.jpg
+        var path: String  // upload/iblock/abc/<hash>.jpg
         var png: Bool
         var url: String { WorldIDs.imageHost + path }
     }
@@ -53,9 +53,14 @@ extension WorldBuild {
 
     func writeShopElements() throws {
         let e = b(.iblockElement)
-        let shops: [(Int, String)] = [(WorldIDs.cvetyShop, "Cvetykz")] + zip(WorldIDs.otherSellers, [
-            "Оранж", "Rozy.kz Astana", "Henry Bonnar", "Obuket", "ROZY.KZ Момышулы",
-        ]).map { ($0, $1) }
+        let shops: [(Int, String)] =
+            [(WorldIDs.cvetyShop, "Cvetykz")]
+            + zip(
+                WorldIDs.otherSellers,
+                [
+                    "Оранж", "Rozy.kz Astana", "Henry Bonnar", "Obuket", "ROZY.KZ Момышулы",
+                ]
+            ).map { ($0, $1) }
         for (id, name) in shops.sorted(by: { $0.0 < $1.0 }) {
             let t = WorldClock.start + id % 1000 * 60
             e.beginRow()
@@ -115,10 +120,10 @@ extension WorldBuild {
             case nil where edge:
                 edges += 1
                 switch edges % 4 {  // the four edges in turn, so even tiny has each
-                case 0: activeTo = WorldClock.snapshot          // last second of the window: still active
-                case 1: activeTo = WorldClock.snapshot - 1      // expired just before the snapshot
-                case 2: activeFrom = WorldClock.snapshot        // first second of the window: active
-                default: activeFrom = WorldClock.snapshot + 1    // not active yet
+                case 0: activeTo = WorldClock.snapshot  // last second of the window: still active
+                case 1: activeTo = WorldClock.snapshot - 1  // expired just before the snapshot
+                case 2: activeFrom = WorldClock.snapshot  // first second of the window: active
+                default: activeFrom = WorldClock.snapshot + 1  // not active yet
                 }
             case .windowExpired?:
                 activeTo = WorldClock.snapshot - r.int(1...30) * 86_400 + r.int(0...3600)
@@ -129,7 +134,8 @@ extension WorldBuild {
             default: break
             }
             /// ACTIVE with ACTIVE_FROM/ACTIVE_TO at the snapshot, bounds inclusive.
-            let effective = active && (activeFrom ?? Int.min) <= WorldClock.snapshot
+            let effective =
+                active && (activeFrom ?? Int.min) <= WorldClock.snapshot
                 && (activeTo ?? Int.max) >= WorldClock.snapshot
             let inBitrix = drift != .lostDelete
 
@@ -161,8 +167,9 @@ extension WorldBuild {
                     e.null(); e.null()
                     try e.endRow()
                 }
-                try writeProperties(id: id, seller: seller, vitrina: vitrina, width: width, height: height,
-                                    gallery: gallery, priceTenge: priceTenge)
+                try writeProperties(
+                    id: id, seller: seller, vitrina: vitrina, width: width, height: height,
+                    gallery: gallery, priceTenge: priceTenge)
                 try writeCatalogRows(id: id, iblock: iblock, priceTenge: priceTenge, created: created, r: &r)
                 productIDs.append(Int32(id))
                 productNames.append(name)
@@ -179,33 +186,46 @@ extension WorldBuild {
             if inBitrix {
                 switch drift {
                 case .missingImage?:
-                    plant(.init(kind: .imageUnreachable, key: String(id), field: "image", bitrix: preview.url,
-                                cause: "missing_file"))
+                    plant(
+                        .init(
+                            kind: .imageUnreachable, key: String(id), field: "image", bitrix: preview.url,
+                            cause: "missing_file"))
                 case .corruptImage?:
                     previewSpec.variant = .corrupt
                     specs.append(previewSpec)
-                    plant(.init(kind: .imageUnreachable, key: String(id), field: "image", bitrix: preview.url,
-                                cause: "corrupt_file"))
+                    plant(
+                        .init(
+                            kind: .imageUnreachable, key: String(id), field: "image", bitrix: preview.url,
+                            cause: "corrupt_file"))
                 case .nearDuplicate?:
                     let source = lastDuplicateSource!
-                    let variant: ImageSpec.Variant = [.recompressed(quality: 55), .resized(percent: 80),
-                                                      .cropped(percent: 5)][i % 3]
-                    previewSpec = ImageSpec(path: preview.path, bouquetSeed: source.seed, format: .jpeg, variant: variant)
+                    let variant: ImageSpec.Variant = [
+                        .recompressed(quality: 55), .resized(percent: 80),
+                        .cropped(percent: 5),
+                    ][i % 3]
+                    previewSpec = ImageSpec(
+                        path: preview.path, bouquetSeed: source.seed, format: .jpeg, variant: variant)
                     specs.append(previewSpec)
                     vector = embedding(bouquet: source.seed, noise: bouquet)
-                    plant(.init(kind: .imageDuplicate, key: "\(source.id)|\(id)", bitrix: source.path,
-                                catalog: preview.path, cause: "\(variant)"))
+                    plant(
+                        .init(
+                            kind: .imageDuplicate, key: "\(source.id)|\(id)", bitrix: source.path,
+                            catalog: preview.path, cause: "\(variant)"))
                 case .imageReuploaded?:
                     specs.append(previewSpec)
                     // The replaced file is still served (the catalog links it), though no b_file row names it.
-                    specs.append(ImageSpec(path: original.path, bouquetSeed: bouquet,
-                                           format: original.png ? .png : .jpeg))
+                    specs.append(
+                        ImageSpec(
+                            path: original.path, bouquetSeed: bouquet,
+                            format: original.png ? .png : .jpeg))
                 default:
                     specs.append(previewSpec)
                 }
                 for (k, g) in gallery.enumerated() {
-                    specs.append(ImageSpec(path: g.path, bouquetSeed: splitMix64(bouquet ^ UInt64(k + 1)),
-                                           format: g.png ? .png : .jpeg))
+                    specs.append(
+                        ImageSpec(
+                            path: g.path, bouquetSeed: splitMix64(bouquet ^ UInt64(k + 1)),
+                            format: g.png ? .png : .jpeg))
                 }
             }
 
@@ -213,9 +233,11 @@ extension WorldBuild {
             guard seller == WorldIDs.cvetyShop else { continue }
             let images = [preview] + gallery
             let catalogImages = [original] + gallery
-            func catalogRow(name: String = name, price: Int = priceTenge * 100, shop: Int = WorldIDs.cvetyShop,
-                            width: Int = width, height: Int = height, enabled: Bool,
-                            image: String? = original.url) throws {
+            func catalogRow(
+                name: String = name, price: Int = priceTenge * 100, shop: Int = WorldIDs.cvetyShop,
+                width: Int = width, height: Int = height, enabled: Bool,
+                image: String? = original.url
+            ) throws {
                 let p = c(.product)
                 p.int(id); p.int(shop); p.text(name); p.int(price); p.text("FLOWERS"); p.null()
                 p.int(vitrina ? nil : width); p.int(vitrina ? nil : height); p.bool(enabled); p.bool(false)
@@ -260,38 +282,50 @@ extension WorldBuild {
                 try catalogRow(enabled: true)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .productField, key: String(id), field: "enabled", bitrix: "N", catalog: "true",
-                            cause: "lost_deactivation"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "enabled", bitrix: "N", catalog: "true",
+                        cause: "lost_deactivation"))
             case .nbspPrice?:
                 try catalogRow(price: 0, enabled: true)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .productField, key: String(id), field: "price", bitrix: String(priceTenge * 100),
-                            catalog: "0", cause: "nbsp_price"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "price", bitrix: String(priceTenge * 100),
+                        catalog: "0", cause: "nbsp_price"))
             case .commaPrice?:
                 try catalogRow(price: priceTenge * 10_000, enabled: true)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .productField, key: String(id), field: "price", bitrix: String(priceTenge * 100),
-                            catalog: String(priceTenge * 10_000), cause: "decimal_comma"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "price", bitrix: String(priceTenge * 100),
+                        catalog: String(priceTenge * 10_000), cause: "decimal_comma"))
             case .renamed?:
                 let other = "Архив: " + productName(&r)
                 try catalogRow(name: other, enabled: true)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .productField, key: String(id), field: "name", bitrix: name, catalog: other,
-                            cause: "renamed_in_catalog"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "name", bitrix: name, catalog: other,
+                        cause: "renamed_in_catalog"))
             case .createFallback?:
                 try catalogRow(enabled: true)
                 try embeddingRow()
-                plant(.init(kind: .productImagesMissing, key: String(id), field: "images",
-                            bitrix: String(images.count), catalog: "0", cause: "create_fallback"))
+                plant(
+                    .init(
+                        kind: .productImagesMissing, key: String(id), field: "images",
+                        bitrix: String(images.count), catalog: "0", cause: "create_fallback"))
             case .wrongShop?:
                 try catalogRow(shop: WorldIDs.railwayShop, enabled: true)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .productShop, key: String(id), field: "shop_id", bitrix: String(WorldIDs.cvetyShop),
-                            catalog: String(WorldIDs.railwayShop), cause: "webhook_shop_8"))
+                plant(
+                    .init(
+                        kind: .productShop, key: String(id), field: "shop_id", bitrix: String(WorldIDs.cvetyShop),
+                        catalog: String(WorldIDs.railwayShop), cause: "webhook_shop_8"))
             case .embeddingMissing?:
                 try catalogRow(enabled: true)
                 try imageRows()
@@ -301,20 +335,26 @@ extension WorldBuild {
                 try imageRows()
                 let old = WorldIDs.imageHost + file(WorldIDs.firstFile + 4 * i + 3).path
                 try embeddingRow(source: old)
-                plant(.init(kind: .embeddingStale, key: String(id), field: "source_url", bitrix: preview.url,
-                            catalog: old, cause: "image_reuploaded"))
+                plant(
+                    .init(
+                        kind: .embeddingStale, key: String(id), field: "source_url", bitrix: preview.url,
+                        catalog: old, cause: "image_reuploaded"))
             case .embeddingStaleModel?:
                 try catalogRow(enabled: true)
                 try imageRows()
                 try embeddingRow(model: "clip-vit-b32")
-                plant(.init(kind: .embeddingStale, key: String(id), field: "model_version",
-                            bitrix: WorldIDs.modelVersion, catalog: "clip-vit-b32", cause: "old_model"))
+                plant(
+                    .init(
+                        kind: .embeddingStale, key: String(id), field: "model_version",
+                        bitrix: WorldIDs.modelVersion, catalog: "clip-vit-b32", cause: "old_model"))
             case .embeddingOfDisabled?:
                 try catalogRow(enabled: false)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .embeddingOrphan, key: String(id), catalog: "enabled=false",
-                            cause: "disabled_product"))
+                plant(
+                    .init(
+                        kind: .embeddingOrphan, key: String(id), catalog: "enabled=false",
+                        cause: "disabled_product"))
             case .corruptImage?, .missingImage?, .nearDuplicate?:
                 try catalogRow(enabled: true)
                 try imageRows()
@@ -324,33 +364,43 @@ extension WorldBuild {
                 try catalogRow(width: other, enabled: true)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .productField, key: String(id), field: "width", bitrix: "\(width) см",
-                            catalog: String(other), cause: "dimension_edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "width", bitrix: "\(width) см",
+                        catalog: String(other), cause: "dimension_edited_in_catalog"))
             case .heightEdited?:
                 let other = height + r.int(1...5) * 5
                 try catalogRow(height: other, enabled: true)
                 try imageRows()
                 try embeddingRow()
-                plant(.init(kind: .productField, key: String(id), field: "height", bitrix: "\(height) см",
-                            catalog: String(other), cause: "dimension_edited_in_catalog"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "height", bitrix: "\(height) см",
+                        catalog: String(other), cause: "dimension_edited_in_catalog"))
             case .imageReuploaded?:
                 try catalogRow(enabled: true)
                 try imageRows()
                 try embeddingRow(source: original.url)
-                plant(.init(kind: .productField, key: String(id), field: "image", bitrix: preview.url,
-                            catalog: original.url, cause: "image_reuploaded"))
-                plant(.init(kind: .productField, key: String(id), field: "images",
-                            bitrix: images.map(\.url).joined(separator: " "),
-                            catalog: catalogImages.map(\.url).joined(separator: " "), cause: "image_reuploaded"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "image", bitrix: preview.url,
+                        catalog: original.url, cause: "image_reuploaded"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "images",
+                        bitrix: images.map(\.url).joined(separator: " "),
+                        catalog: catalogImages.map(\.url).joined(separator: " "), cause: "image_reuploaded"))
             case .windowExpired?:
                 try catalogRow(enabled: true)
                 try imageRows()
                 try embeddingRow()
                 var to = [UInt8]()
                 to.append(dateTime: activeTo!)
-                plant(.init(kind: .productField, key: String(id), field: "enabled",
-                            bitrix: "ACTIVE=Y, ACTIVE_TO \(String(decoding: to, as: UTF8.self))", catalog: "true",
-                            cause: "active_to_passed"))
+                plant(
+                    .init(
+                        kind: .productField, key: String(id), field: "enabled",
+                        bitrix: "ACTIVE=Y, ACTIVE_TO \(String(decoding: to, as: UTF8.self))", catalog: "true",
+                        cause: "active_to_passed"))
             }
         }
 
@@ -366,15 +416,19 @@ extension WorldBuild {
             f.int(r.int(18_000...140_000)); f.string(ref.png ? "image/png" : "image/jpeg")
             f.string(String(ref.path.dropFirst("upload/".count).prefix("iblock/abc".count)))
             f.string(String(ref.path.split(separator: "/").last!))
-            let original = r.chance(0.2) ? "букет \(r.int(1...99)).\(ref.png ? "png" : "jpg")"
+            let original =
+                r.chance(0.2)
+                ? "букет \(r.int(1...99)).\(ref.png ? "png" : "jpg")"
                 : "IMG_\(r.int(1000...9999)).\(ref.png ? "PNG" : "JPG")"
             f.string(original); f.string(""); f.null(); f.string(hex(&r, 32))
             try f.endRow()
         }
     }
 
-    private func writeProperties(id: Int, seller: Int, vitrina: Bool, width: Int, height: Int, gallery: [FileRef],
-                                 priceTenge: Int) throws {
+    private func writeProperties(
+        id: Int, seller: Int, vitrina: Bool, width: Int, height: Int, gallery: [FileRef],
+        priceTenge: Int
+    ) throws {
         let v = b(.iblockElementProperty)
         func value(_ prop: Int, _ text: String, number: Int? = nil) throws {
             propertyValueID += 1
@@ -445,8 +499,10 @@ extension WorldBuild {
             p.null(); p.null(); p.null(); p.bool(true); p.bool(false); p.text("[]"); p.text("[]"); p.text("[]")
             p.text("[]"); p.null(); p.timestamp(now + k); p.timestamp(now + k)
             try p.endRow()
-            plant(.init(kind: .productIDCollision, key: String(collision.id), bitrix: collision.name, catalog: name,
-                        cause: "local_id_in_bitrix_range"))
+            plant(
+                .init(
+                    kind: .productIDCollision, key: String(collision.id), bitrix: collision.name, catalog: name,
+                    cause: "local_id_in_bitrix_range"))
         }
         for k in 1...2 {
             let absent = WorldIDs.firstElement + 3 * (scale.products - k) + 2

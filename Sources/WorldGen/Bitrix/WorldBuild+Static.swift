@@ -25,7 +25,11 @@ extension WorldBuild {
             for (lid, name) in [("en", code.en), ("ru", code.ru)] {
                 l.beginRow()
                 l.string(code.code); l.string(lid); l.string(name)
-                if code.code == "TR" && lid == "ru" { l.string("Значение спорное: «передан курьеру» или «проблемный»") } else { l.null() }
+                if code.code == "TR" && lid == "ru" {
+                    l.string("Значение спорное: «передан курьеру» или «проблемный»")
+                } else {
+                    l.null()
+                }
                 try l.endRow()
             }
         }
@@ -62,18 +66,19 @@ extension WorldBuild {
             let phone = "7" + String(r.int(700...778)) + String(r.int(1_000_000...9_999_999))
             u.beginRow()
             u.int(id); u.dateTime(registered + 3600); u.string("user\(id)")
-            u.string("$6$" + hex(&r, 16) + "$" + hex(&r, 43)); u.string(hex(&r, 32)); u.string(r.chance(0.97) ? "Y" : "N")
+            u.string("$6$" + hex(&r, 16) + "$" + hex(&r, 43)); u.string(hex(&r, 32));
+            u.string(r.chance(0.97) ? "Y" : "N")
             u.string(first); u.string(last)
             u.string(r.chance(0.3) ? "noemail@cvety.kz" : "u\(id)@mail.kz")
             u.dateTime(registered + r.int(0...86_400 * 30)); u.dateTime(registered); u.string("s1")
-            u.nulls(6)                                     // PERSONAL_PROFESSION … PERSONAL_PHOTO
+            u.nulls(6)  // PERSONAL_PROFESSION … PERSONAL_PHOTO
             u.string(formatPhone(phone, style: r.int(0...3)))  // PERSONAL_PHONE
             u.null()
-            u.string(r.chance(0.5) ? "+" + phone : nil)     // PERSONAL_MOBILE
+            u.string(r.chance(0.5) ? "+" + phone : nil)  // PERSONAL_MOBILE
             u.nulls(2)
             u.null(); u.string(r.pick(Vocabulary.cities)); u.nulls(3)
-            if r.chance(0.02) { u.string(r.pick(Vocabulary.hostileBitrixOnly)) } else { u.null() } // PERSONAL_NOTES
-            u.nulls(17)                                    // WORK_COMPANY … ADMIN_NOTES
+            if r.chance(0.02) { u.string(r.pick(Vocabulary.hostileBitrixOnly)) } else { u.null() }  // PERSONAL_NOTES
+            u.nulls(17)  // WORK_COMPANY … ADMIN_NOTES
             u.null(); u.null(); u.null(); u.null(); u.null(); u.null(); u.null(); u.int(0)
             u.dateTime(registered + r.int(0...86_400 * 300)); u.null(); u.null(); u.null(); u.null(); u.null()
             u.string("ru"); u.string("N"); u.string("N")

@@ -16,7 +16,9 @@ public enum CatalogLoader {
     /// - Throws: ``PGError`` or ``WorldGenError``; everything runs in one transaction.
     /// - Returns: rows loaded per table.
     @discardableResult
-    public static func load(world: URL, schema: URL, on connection: PGConnection, logger: Logger) throws -> [String: Int] {
+    public static func load(world: URL, schema: URL, on connection: PGConnection, logger: Logger) throws -> [String:
+        Int]
+    {
         try CatalogSchema.create(from: schema, on: connection)
         let dir = world.appendingPathComponent("catalog")
         return try connection.transaction { connection in
@@ -35,7 +37,8 @@ public enum CatalogLoader {
                     return !chunk.isEmpty
                 }
                 if table == .shop {
-                    try connection.execute(#"UPDATE "user" u SET shop_id = s.shop_id FROM user_shop s WHERE s.id = u.id"#)
+                    try connection.execute(
+                        #"UPDATE "user" u SET shop_id = s.shop_id FROM user_shop s WHERE s.id = u.id"#)
                 }
             }
             let planted = try String(contentsOf: dir.appendingPathComponent("sequences.tsv"), encoding: .utf8)
@@ -44,16 +47,20 @@ public enum CatalogLoader {
                 let parts = line.split(separator: "\t")
                 if parts.count == 2, let value = Int(parts[1]) { plantedValues[String(parts[0])] = value }
             }
-            for table in ["user", "shop", "product", "productimage", "client", "order", "orderitem", "orderhistory",
-                          "product_embeddings"] {
+            for table in [
+                "user", "shop", "product", "productimage", "client", "order", "orderitem", "orderhistory",
+                "product_embeddings",
+            ] {
                 let sequence = "\(table)_id_seq"
                 if let value = plantedValues[sequence] {
                     try connection.execute("SELECT setval(\(sequence)::text::regclass, \(value))")
                 } else {
-                    try connection.execute(PGQuery(unsafeSQL: """
-                        SELECT setval(pg_get_serial_sequence('\(PGIdentifier(table).quoted)', 'id'),
-                                      GREATEST((SELECT max(id) FROM \(PGIdentifier(table).quoted)), 1))
-                        """))
+                    try connection.execute(
+                        PGQuery(
+                            unsafeSQL: """
+                                SELECT setval(pg_get_serial_sequence('\(PGIdentifier(table).quoted)', 'id'),
+                                              GREATEST((SELECT max(id) FROM \(PGIdentifier(table).quoted)), 1))
+                                """))
                 }
             }
             logger.info("catalog loaded", metadata: ["catalog.tables": "\(counts.count)"])

@@ -109,9 +109,11 @@ public enum CatalogTable: String, Sendable, CaseIterable, Codable {
         case .client: #"id, phone, "customerName", shop_id, created_at, updated_at"#
         case .order:
             #"id, shop_id, tracking_id, "orderNumber", "customerName", phone, delivery_address, delivery_date, subtotal, delivery_cost, total, status, bitrix_order_id, recipient_name, recipient_phone, delivery_type, pickup_address, payment_method, created_at, updated_at"#
-        case .orderItem: #"id, order_id, product_id, product_name, product_price, quantity, item_total, created_at, updated_at"#
+        case .orderItem:
+            #"id, order_id, product_id, product_name, product_price, quantity, item_total, created_at, updated_at"#
         case .orderHistory: #"id, order_id, changed_by, field_name, old_value, new_value, changed_at"#
-        case .productEmbeddings: #"id, product_id, embedding, embedding_type, model_version, source_url, created_at, updated_at"#
+        case .productEmbeddings:
+            #"id, product_id, embedding, embedding_type, model_version, source_url, created_at, updated_at"#
         }
     }
 

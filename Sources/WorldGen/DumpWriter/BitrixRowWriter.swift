@@ -149,14 +149,14 @@ final class BitrixRowWriter {
         row.append(UInt8(ascii: "'"))
         for b in value {
             switch b {
-            case 0: row.append(92); row.append(48)              // \0
-            case 10: row.append(92); row.append(110)            // \n
-            case 13: row.append(92); row.append(114)            // \r
-            case 26: row.append(92); row.append(90)             // \Z
-            case 92: row.append(92); row.append(92)             // \\
-            case 39: row.append(92); row.append(39)             // \'
-            case 34: row.append(92); row.append(34)             // \"
-            default: row.append(b)                              // TAB and other controls stay raw
+            case 0: row.append(92); row.append(48)  // \0
+            case 10: row.append(92); row.append(110)  // \n
+            case 13: row.append(92); row.append(114)  // \r
+            case 26: row.append(92); row.append(90)  // \Z
+            case 92: row.append(92); row.append(92)  // \\
+            case 39: row.append(92); row.append(39)  // \'
+            case 34: row.append(92); row.append(34)  // \"
+            default: row.append(b)  // TAB and other controls stay raw
             }
         }
         row.append(UInt8(ascii: "'"))

@@ -14,55 +14,58 @@ struct DumpAssembler {
 
     func header() -> [UInt8] {
         var out: [UInt8] = []
-        out.append(utf8: """
-        /*M!999999\\- enable the sandbox mode */\u{20}
-        -- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)
-        --
-        -- Host: localhost    Database: \(database)
-        -- ------------------------------------------------------
-        -- Server version\t\(Self.serverVersion)
+        out.append(
+            utf8: """
+                /*M!999999\\- enable the sandbox mode */\u{20}
+                -- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)
+                --
+                -- Host: localhost    Database: \(database)
+                -- ------------------------------------------------------
+                -- Server version\t\(Self.serverVersion)
 
-        /*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
-        /*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;
-        /*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;
-        /*!40101 SET NAMES utf8mb4 */;
-        /*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;
-        /*!40103 SET TIME_ZONE='+00:00' */;
-        /*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;
-        /*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;
-        /*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;
-        /*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;
+                /*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
+                /*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;
+                /*!40101 SET @OLD_COLLATION_CONNECTION=@@COLLATION_CONNECTION */;
+                /*!40101 SET NAMES utf8mb4 */;
+                /*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;
+                /*!40103 SET TIME_ZONE='+00:00' */;
+                /*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;
+                /*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;
+                /*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;
+                /*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;
 
-        """)
+                """)
         return out
     }
 
     func tableHead(_ table: BitrixTable, autoIncrement: Int?) -> [UInt8] {
         var ddl = table.renderedDDL
         if let autoIncrement {
-            ddl = ddl.replacingOccurrences(of: ") ENGINE=InnoDB DEFAULT", with: ") ENGINE=InnoDB AUTO_INCREMENT=\(autoIncrement) DEFAULT")
+            ddl = ddl.replacingOccurrences(
+                of: ") ENGINE=InnoDB DEFAULT", with: ") ENGINE=InnoDB AUTO_INCREMENT=\(autoIncrement) DEFAULT")
         }
         var out: [UInt8] = []
-        out.append(utf8: """
+        out.append(
+            utf8: """
 
-        --
-        -- Table structure for table `\(table.name)`
-        --
+                --
+                -- Table structure for table `\(table.name)`
+                --
 
-        DROP TABLE IF EXISTS `\(table.name)`;
-        /*!40101 SET @saved_cs_client     = @@character_set_client */;
-        /*!40101 SET character_set_client = utf8mb4 */;
-        \(ddl)
-        /*!40101 SET character_set_client = @saved_cs_client */;
+                DROP TABLE IF EXISTS `\(table.name)`;
+                /*!40101 SET @saved_cs_client     = @@character_set_client */;
+                /*!40101 SET character_set_client = utf8mb4 */;
+                \(ddl)
+                /*!40101 SET character_set_client = @saved_cs_client */;
 
-        --
-        -- Dumping data for table `\(table.name)`
-        --
+                --
+                -- Dumping data for table `\(table.name)`
+                --
 
-        LOCK TABLES `\(table.name)` WRITE;
-        /*!40000 ALTER TABLE `\(table.name)` DISABLE KEYS */;
+                LOCK TABLES `\(table.name)` WRITE;
+                /*!40000 ALTER TABLE `\(table.name)` DISABLE KEYS */;
 
-        """)
+                """)
         return out
     }
 
@@ -74,19 +77,20 @@ struct DumpAssembler {
 
     func footer() -> [UInt8] {
         var out: [UInt8] = []
-        out.append(utf8: """
-        /*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
+        out.append(
+            utf8: """
+                /*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
 
-        /*!40101 SET SQL_MODE=@OLD_SQL_MODE */;
-        /*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;
-        /*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;
-        /*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;
-        /*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;
-        /*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;
-        /*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;
+                /*!40101 SET SQL_MODE=@OLD_SQL_MODE */;
+                /*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;
+                /*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;
+                /*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;
+                /*!40101 SET CHARACTER_SET_RESULTS=@OLD_CHARACTER_SET_RESULTS */;
+                /*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;
+                /*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;
 
-        -- Dump completed on\u{20}
-        """)
+                -- Dump completed on\u{20}
+                """)
         out.append(dateTime: completedAt)
         out.append(10)
         return out
@@ -95,8 +99,10 @@ struct DumpAssembler {
     /// Writes the dump to `url`, streaming each table body file in 4 MiB pieces; with `consumeBodies`, each
     /// body file is deleted once copied (at scale l the bodies are ~14 GB: the peak disk use drops from
     /// twice the dump to the dump plus the largest body).
-    func write(to url: URL, bodies: [(table: BitrixTable, body: URL, rows: Int, maxID: Int)],
-               consumeBodies: Bool = false) throws -> Int {
+    func write(
+        to url: URL, bodies: [(table: BitrixTable, body: URL, rows: Int, maxID: Int)],
+        consumeBodies: Bool = false
+    ) throws -> Int {
         let out = try BufferedFile(url: url, flushThreshold: 4 << 20)
         out.buffer.append(contentsOf: header())
         for entry in bodies.sorted(by: { $0.table.rawValue < $1.table.rawValue }) {

@@ -33,7 +33,10 @@ public struct ImageSpec: Sendable, Hashable, Codable {
     public var height: Int
 
     /// Creates a spec.
-    public init(path: String, bouquetSeed: UInt64, format: Format, variant: Variant = .original, width: Int = 435, height: Int = 545) {
+    public init(
+        path: String, bouquetSeed: UInt64, format: Format, variant: Variant = .original, width: Int = 435,
+        height: Int = 545
+    ) {
         self.path = path
         self.bouquetSeed = bouquetSeed
         self.format = format

@@ -63,7 +63,8 @@ public enum WorldImages {
         if let first = failures.withLock({ $0.min { $0.index < $1.index } }) {
             let count = failures.withLock { $0.count }
             throw WorldGenError(
-                .io, "images/\(specs[first.index].path): \(first.message)"
+                .io,
+                "images/\(specs[first.index].path): \(first.message)"
                     + (count > 1 ? " (and \(count - 1) more failed images)" : ""))
         }
         return specs.count
@@ -74,7 +75,9 @@ public enum WorldImages {
     /// - Throws: ``WorldGenError`` naming the file and line when it cannot be read or a line is not a spec.
     public static func readSpecs(from file: URL) throws -> [ImageSpec] {
         let data: Data
-        do { data = try Data(contentsOf: file) } catch { throw WorldGenError(.io, "cannot read \(file.path): \(error)") }
+        do { data = try Data(contentsOf: file) } catch {
+            throw WorldGenError(.io, "cannot read \(file.path): \(error)")
+        }
         let decoder = JSONDecoder()
         var specs: [ImageSpec] = []
         for (number, line) in data.split(separator: 10, omittingEmptySubsequences: false).enumerated()

@@ -76,9 +76,10 @@ enum WorldPNG {
         let start = png.count
         type.withUTF8Buffer { png.append(contentsOf: $0) }
         png.append(contentsOf: body)
-        let crc = png[start...].withContiguousStorageIfAvailable { bytes in
-            crc32(0, bytes.baseAddress, uInt(bytes.count))
-        } ?? 0
+        let crc =
+            png[start...].withContiguousStorageIfAvailable { bytes in
+                crc32(0, bytes.baseAddress, uInt(bytes.count))
+            } ?? 0
         png.appendBigEndian(UInt32(truncatingIfNeeded: crc))
     }
 }

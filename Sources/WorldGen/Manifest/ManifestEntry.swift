@@ -50,8 +50,10 @@ public struct ManifestEntry: Codable, Sendable, Hashable {
     public var cause: String?
 
     /// Creates an entry.
-    public init(kind: DiscrepancyKind, key: String, field: String? = nil, bitrix: String? = nil,
-                catalog: String? = nil, item: String? = nil, cause: String? = nil) {
+    public init(
+        kind: DiscrepancyKind, key: String, field: String? = nil, bitrix: String? = nil,
+        catalog: String? = nil, item: String? = nil, cause: String? = nil
+    ) {
         self.kind = kind
         self.entity = kind.entity
         self.key = key

@@ -31,14 +31,17 @@ public struct MariaDB: Sendable {
             return
         }
         guard let faketime = Self.which("faketime") else {
-            throw WorldGenError(.tool, "faketime not found: install the Debian package `faketime` (make setup); "
-                + "mariadb-dump must run at the world's snapshot time")
+            throw WorldGenError(
+                .tool,
+                "faketime not found: install the Debian package `faketime` (make setup); "
+                    + "mariadb-dump must run at the world's snapshot time")
         }
         var stamp = [UInt8]()
         stamp.append(dateTime: completedAt)
         // TZ=UTC: the stamp is read and the footer printed in the same zone; a frozen clock (no '@').
-        try await Self.run("env", ["TZ=UTC", faketime, "-f", String(decoding: stamp, as: UTF8.self), "mariadb-dump"] + args,
-                           stdoutFile: output)
+        try await Self.run(
+            "env", ["TZ=UTC", faketime, "-f", String(decoding: stamp, as: UTF8.self), "mariadb-dump"] + args,
+            stdoutFile: output)
     }
 
     /// The absolute path of `tool` on `PATH`, if it is there.
@@ -65,7 +68,8 @@ public struct MariaDB: Sendable {
 
     /// `CHECKSUM TABLE` of each table, by name.
     public func checksums(database: String, tables: [String]) async throws -> [String: String] {
-        let out = try await execute("CHECKSUM TABLE " + tables.map { "`\($0)`" }.joined(separator: ", ") + ";", database: database)
+        let out = try await execute(
+            "CHECKSUM TABLE " + tables.map { "`\($0)`" }.joined(separator: ", ") + ";", database: database)
         var result: [String: String] = [:]
         for line in out.split(separator: "\n") {
             let parts = line.split(separator: "\t")
@@ -80,14 +84,16 @@ public struct MariaDB: Sendable {
     ///
     /// - Throws: ``WorldGenError`` with code `tool` and the tool's standard error when it exits non-zero.
     @discardableResult
-    static func run(_ tool: String, _ args: [String], stdin: Data? = nil, stdoutFile: URL? = nil) async throws -> String {
+    static func run(_ tool: String, _ args: [String], stdin: Data? = nil, stdoutFile: URL? = nil) async throws -> String
+    {
         let input = stdin ?? Data()
         let status: TerminationStatus
         let errors: Data
         var output = Data()
         if let stdoutFile {
             let file = try FileDescriptor.open(
-                FilePath(stdoutFile.path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                FilePath(stdoutFile.path), .writeOnly, options: [.create, .truncate],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
             let result = try await Subprocess.run(
                 .name(tool), arguments: Arguments(args), input: .data(input),
                 output: .fileDescriptor(file, closeAfterSpawningProcess: true), error: .data(limit: 16 << 20))

@@ -50,8 +50,10 @@ public struct WorldGenerator {
         let imagesDir = out.appendingPathComponent("images")
         let work = out.appendingPathComponent(".work")
         // Generated content only: other files in images/ (data/tiny's .gitignore) stay.
-        for item in [bitrixDir, catalogDir, imagesDir.appendingPathComponent("upload"),
-                     imagesDir.appendingPathComponent("specs.jsonl")] {
+        for item in [
+            bitrixDir, catalogDir, imagesDir.appendingPathComponent("upload"),
+            imagesDir.appendingPathComponent("specs.jsonl"),
+        ] {
             try? fm.removeItem(at: item)
         }
         try? fm.removeItem(at: work)
@@ -60,9 +62,11 @@ public struct WorldGenerator {
         }
         let scale = options.scale
         let useMariaDB = scale.usesMariaDB && options.mariadbSocket != nil
-        logger.notice("generating world", metadata: ["world.scale": "\(scale.rawValue)", "world.seed": "\(options.seed)"])
+        logger.notice(
+            "generating world", metadata: ["world.scale": "\(scale.rawValue)", "world.seed": "\(options.seed)"])
 
-        let build = try WorldBuild(scale: scale, seed: options.seed, work: work, tsv: useMariaDB, catalogDirectory: catalogDir)
+        let build = try WorldBuild(
+            scale: scale, seed: options.seed, work: work, tsv: useMariaDB, catalogDirectory: catalogDir)
         try build.writeStatic()
         try build.writeUsers()
         try build.writeProducts()
@@ -84,15 +88,18 @@ public struct WorldGenerator {
         }
         try "product_id_seq\t\(build.plantedProductSequence)\n"
             .write(to: catalogDir.appendingPathComponent("sequences.tsv"), atomically: true, encoding: .utf8)
-        build.plant(.init(kind: .sequenceCollisionRisk, key: "product_id_seq", field: "last_value",
-                          bitrix: String(build.lastElementID), catalog: String(build.plantedProductSequence),
-                          cause: "setval_max_id"))
+        build.plant(
+            .init(
+                kind: .sequenceCollisionRisk, key: "product_id_seq", field: "last_value",
+                bitrix: String(build.lastElementID), catalog: String(build.plantedProductSequence),
+                cause: "setval_max_id"))
 
         // Images first (in the background): the specs are final once the rows are generated.
         let specs = build.specs
-        let specsData = try specs.map { spec -> String in
-            String(decoding: try JSONEncoder.sorted.encode(spec), as: UTF8.self)
-        }.joined(separator: "\n") + "\n"
+        let specsData =
+            try specs.map { spec -> String in
+                String(decoding: try JSONEncoder.sorted.encode(spec), as: UTF8.self)
+            }.joined(separator: "\n") + "\n"
         try specsData.write(to: imagesDir.appendingPathComponent("specs.jsonl"), atomically: true, encoding: .utf8)
         let imageCounts = Mutex(WorldSummary.ImageCounts(specs: specs.count, written: 0, skipped: nil))
         let rendering = DispatchGroup()
@@ -108,9 +115,11 @@ public struct WorldGenerator {
                         $0.written = written
                         $0.seconds = seconds
                     }
-                    logger.info("images rendered", metadata: [
-                        "world.images": "\(written)", "world.seconds": "\(seconds)",
-                    ])
+                    logger.info(
+                        "images rendered",
+                        metadata: [
+                            "world.images": "\(written)", "world.seconds": "\(seconds)",
+                        ])
                 } catch {
                     imageCounts.withLock { $0.skipped = "\(error)" }
                     logger.warning("images skipped", metadata: ["world.error": "\(error)"])
@@ -135,8 +144,9 @@ public struct WorldGenerator {
                     ("dump-hex-blob.sql", ["--hex-blob"]),
                 ]
                 for (file, args) in flavours {
-                    try await db.dump(database: name, arguments: args, to: bitrixDir.appendingPathComponent(file),
-                                      completedAt: WorldClock.snapshot)
+                    try await db.dump(
+                        database: name, arguments: args, to: bitrixDir.appendingPathComponent(file),
+                        completedAt: WorldClock.snapshot)
                 }
             } catch {
                 await db.drop(database: name)
@@ -150,19 +160,22 @@ public struct WorldGenerator {
                     try await MariaDB.run("gzip", ["-n", "-f", bitrixDir.appendingPathComponent(file).path])
                 }
             }
-            logger.info("mariadb-dump flavours written", metadata: ["world.seconds": "\(Date().timeIntervalSince(started))"])
+            logger.info(
+                "mariadb-dump flavours written", metadata: ["world.seconds": "\(Date().timeIntervalSince(started))"])
             if options.directDump && scale != .tiny {
                 var a = assembler
                 a.database = name
-                _ = try a.write(to: bitrixDir.appendingPathComponent("dump-direct.sql"), bodies: bodies,
-                                consumeBodies: true)
+                _ = try a.write(
+                    to: bitrixDir.appendingPathComponent("dump-direct.sql"), bodies: bodies,
+                    consumeBodies: true)
             }
         } else {
             if scale.usesMariaDB {
                 logger.warning("no MariaDB socket: writing only the direct dump")
             }
-            _ = try assembler.write(to: bitrixDir.appendingPathComponent("dump.sql"), bodies: bodies,
-                                    consumeBodies: true)
+            _ = try assembler.write(
+                to: bitrixDir.appendingPathComponent("dump.sql"), bodies: bodies,
+                consumeBodies: true)
         }
         try? fm.removeItem(at: work)
 
@@ -185,22 +198,30 @@ public struct WorldGenerator {
 
         var summary = WorldSummary(
             generatorVersion: Self.version, scale: scale, seed: options.seed,
-            snapshot: String(decoding: { var b = [UInt8](); b.append(dateTime: WorldClock.snapshot); return b }(), as: UTF8.self),
+            snapshot: String(
+                decoding: {
+                    var b = [UInt8](); b.append(dateTime: WorldClock.snapshot); return b
+                }(), as: UTF8.self),
             counts: counts, planted: planted, files: [:], images: images, systematic: SystematicLoss.all,
             seconds: Date().timeIntervalSince(started))
         summary.files = Self.fileSizes(in: out)
         let json = try JSONEncoder.pretty.encode(summary)
         try json.write(to: out.appendingPathComponent("world.json"))
-        logger.notice("world generated", metadata: [
-            "world.seconds": "\(summary.seconds)", "world.manifest": "\(manifest.count)",
-        ])
+        logger.notice(
+            "world generated",
+            metadata: [
+                "world.seconds": "\(summary.seconds)", "world.manifest": "\(manifest.count)",
+            ])
         return summary
     }
 
     static func fileSizes(in root: URL) -> [String: Int] {
         var sizes: [String: Int] = [:]
         let base = root.standardizedFileURL.path
-        guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else {
+        guard
+            let e = FileManager.default.enumerator(
+                at: root, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
+        else {
             return sizes
         }
         for case let url as URL in e {
@@ -209,7 +230,8 @@ public struct WorldGenerator {
             guard path.hasPrefix(base), !path.contains("/images/upload/"), !url.lastPathComponent.hasPrefix("."),
                 url.lastPathComponent != "world.json"
             else { continue }
-            sizes[String(path.dropFirst(base.count + 1))] = (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
+            sizes[String(path.dropFirst(base.count + 1))] =
+                (try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0
         }
         return sizes
     }

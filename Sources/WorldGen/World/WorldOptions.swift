@@ -17,8 +17,10 @@ public struct WorldOptions: Sendable {
     public var directDump: Bool
 
     /// Creates options.
-    public init(scale: WorldScale, seed: UInt64, output: URL, mariadbSocket: String?, writeImages: Bool = true,
-                directDump: Bool = true) {
+    public init(
+        scale: WorldScale, seed: UInt64, output: URL, mariadbSocket: String?, writeImages: Bool = true,
+        directDump: Bool = true
+    ) {
         self.scale = scale
         self.seed = seed
         self.output = output

@@ -48,31 +48,42 @@ public struct SystematicLoss: Codable, Sendable, Hashable {
 
     /// The losses every world has.
     public static let all: [SystematicLoss] = [
-        .init(field: "product.type", bitrix: "IS_READY set → vitrina, else catalog", catalog: "always FLOWERS",
-              kind: "product.field"),
-        .init(field: "product.width/height", bitrix: "vitrina: properties WIDTH/HEIGHT",
-              catalog: "NULL for vitrina products (only CATALOG_WIDTH/CATALOG_HEIGHT \"NN см\" are parsed)",
-              kind: "product.field"),
-        .init(field: "product.description", bitrix: "DETAIL_TEXT", catalog: "NULL (never synced)",
-              kind: "product.field"),
-        .init(field: "product.created_at", bitrix: "DATE_CREATE", catalog: "the sync time (DATE_CREATE + 1–10 min)",
-              kind: "product.field"),
-        .init(field: "product.colors/occasions/tags", bitrix: "—", catalog: "[] (wiped on every update)",
-              kind: "product.field"),
-        .init(field: "product.image", bitrix: "PREVIEW_PICTURE b_file URL",
-              catalog: "same URL; productimage = PREVIEW_PICTURE then MORE_PHOTO files in property order",
-              kind: "none (identity)"),
-        .init(field: "order.subtotal/total/delivery_cost",
-              bitrix: "Σ basket PRICE×QUANTITY; PRICE = Σ + PRICE_DELIVERY (tenge)",
-              catalog: "subtotal = Σ orderitem product_price×quantity; total = subtotal + delivery_cost (kopecks)",
-              kind: "none (rule)"),
-        .init(field: "order.address/pickup", bitrix: "prop addressRecipient; prop iWillGet = 'Y' for pickup",
-              catalog: "coalesce(delivery_address, pickup_address); delivery_type 'pickup'", kind: "none (rule)"),
-        .init(field: "product.active", bitrix: "ACTIVE with ACTIVE_FROM/ACTIVE_TO at the dump footer time, inclusive",
-              catalog: "enabled", kind: "none (rule)"),
-        .init(field: "order.phone/recipient_phone", bitrix: "props phone/phoneRecipient as typed",
-              catalog: "normalised +7XXXXXXXXXX", kind: "none (normalisation)"),
-        .init(field: "order.delivery_date", bitrix: "prop data 'DD.MM.YYYY'", catalog: "that date at 00:00",
-              kind: "none (rule)"),
+        .init(
+            field: "product.type", bitrix: "IS_READY set → vitrina, else catalog", catalog: "always FLOWERS",
+            kind: "product.field"),
+        .init(
+            field: "product.width/height", bitrix: "vitrina: properties WIDTH/HEIGHT",
+            catalog: "NULL for vitrina products (only CATALOG_WIDTH/CATALOG_HEIGHT \"NN см\" are parsed)",
+            kind: "product.field"),
+        .init(
+            field: "product.description", bitrix: "DETAIL_TEXT", catalog: "NULL (never synced)",
+            kind: "product.field"),
+        .init(
+            field: "product.created_at", bitrix: "DATE_CREATE", catalog: "the sync time (DATE_CREATE + 1–10 min)",
+            kind: "product.field"),
+        .init(
+            field: "product.colors/occasions/tags", bitrix: "—", catalog: "[] (wiped on every update)",
+            kind: "product.field"),
+        .init(
+            field: "product.image", bitrix: "PREVIEW_PICTURE b_file URL",
+            catalog: "same URL; productimage = PREVIEW_PICTURE then MORE_PHOTO files in property order",
+            kind: "none (identity)"),
+        .init(
+            field: "order.subtotal/total/delivery_cost",
+            bitrix: "Σ basket PRICE×QUANTITY; PRICE = Σ + PRICE_DELIVERY (tenge)",
+            catalog: "subtotal = Σ orderitem product_price×quantity; total = subtotal + delivery_cost (kopecks)",
+            kind: "none (rule)"),
+        .init(
+            field: "order.address/pickup", bitrix: "prop addressRecipient; prop iWillGet = 'Y' for pickup",
+            catalog: "coalesce(delivery_address, pickup_address); delivery_type 'pickup'", kind: "none (rule)"),
+        .init(
+            field: "product.active", bitrix: "ACTIVE with ACTIVE_FROM/ACTIVE_TO at the dump footer time, inclusive",
+            catalog: "enabled", kind: "none (rule)"),
+        .init(
+            field: "order.phone/recipient_phone", bitrix: "props phone/phoneRecipient as typed",
+            catalog: "normalised +7XXXXXXXXXX", kind: "none (normalisation)"),
+        .init(
+            field: "order.delivery_date", bitrix: "prop data 'DD.MM.YYYY'", catalog: "that date at 00:00",
+            kind: "none (rule)"),
     ]
 }

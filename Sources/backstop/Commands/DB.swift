@@ -38,7 +38,10 @@ extension Backstop.DB {
             let connection = try global.connect(configuration, logger: logger)
             if dryRun {
                 let pending = try schema.pending(on: connection)
-                print(pending.isEmpty ? "up to date (version \(schema.latestVersion))" : pending.map { "pending: \($0.name)" }.joined(separator: "\n"))
+                print(
+                    pending.isEmpty
+                        ? "up to date (version \(schema.latestVersion))"
+                        : pending.map { "pending: \($0.name)" }.joined(separator: "\n"))
                 return
             }
             let applied = try schema.migrate(on: connection, logger: logger)

@@ -29,16 +29,27 @@ extension Backstop {
             row("backstop", Backstop.version)
             row("libpq", PGConnection.libraryVersion)
             let configuration = try global.loadConfiguration()
-            if let file = configuration.file { row("config", file) } else { row("config", "(defaults; no backstop.toml)") }
+            if let file = configuration.file {
+                row("config", file)
+            } else {
+                row("config", "(defaults; no backstop.toml)")
+            }
             if offline {
                 row("catalog", "not checked (--offline)")
             } else {
                 do {
                     let connection = try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
-                    row("catalog", "\(connection.endpoint), PostgreSQL \(connection.serverVersion) (from \(configuration.catalogSource))")
+                    row(
+                        "catalog",
+                        "\(connection.endpoint), PostgreSQL \(connection.serverVersion) (from \(configuration.catalogSource))"
+                    )
                     if let schema = try? BackstopSchema.locate() {
                         let pending = try schema.pending(on: connection)
-                        row("schema", pending.isEmpty ? "backstop.* at version \(schema.latestVersion)" : "\(pending.count) migration(s) pending: run `backstop db migrate`")
+                        row(
+                            "schema",
+                            pending.isEmpty
+                                ? "backstop.* at version \(schema.latestVersion)"
+                                : "\(pending.count) migration(s) pending: run `backstop db migrate`")
                     }
                     let hasCatalog = try CatalogSchema.exists(on: connection)
                     row("upstream", hasCatalog ? "product table present" : "no upstream product table in this database")
@@ -52,13 +63,17 @@ extension Backstop {
                 failed = true
                 row("BLAS", "!!! REFERENCE BLAS LOADED (\(blas.sgemmLibrary)): similarity will be 17-35x slower !!!")
             } else {
-                row("BLAS", "OpenBLAS core \(blas.openBLASCore ?? "?"), \(blas.threads ?? 0) thread(s), \(blas.sgemmLibrary)")
+                row(
+                    "BLAS",
+                    "OpenBLAS core \(blas.openBLASCore ?? "?"), \(blas.threads ?? 0) thread(s), \(blas.sgemmLibrary)")
             }
             row("", blas.openBLASConfig ?? "")
             row("sgemm 384³", String(format: "%.1f GFLOPS", blas.measuredGFLOPS))
             row("LAPACK(E)", blas.lapackVersion)
             let images = ImageCodecVersions.current
-            row("libjpeg", "API \(images.jpegLibVersion)" + (images.jpegTurboVersion.map { " (libjpeg-turbo \($0))" } ?? ""))
+            row(
+                "libjpeg",
+                "API \(images.jpegLibVersion)" + (images.jpegTurboVersion.map { " (libjpeg-turbo \($0))" } ?? ""))
             row("libpng", images.pngVersion)
             if failed { throw ExitCode.failure }
         }

@@ -70,7 +70,8 @@ struct EntityExport {
                 throw CLIError("\(path): no such file or folder")
             }
             if isDirectory.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted()
+                let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }
+                    .sorted()
                 files += names.map { URL(fileURLWithPath: path).appendingPathComponent($0) }
             } else {
                 files.append(URL(fileURLWithPath: path))
@@ -97,11 +98,12 @@ final class EntitySink {
     init(format: Backstop.Extract.Format, entity: Backstop.Extract.Entity) {
         self.format = format
         guard format == .csv else { return }
-        let writer = switch entity {
-        case .products: EntityCSV.writer(for: CanonicalProduct.self)
-        case .orders: EntityCSV.writer(for: CanonicalOrder.self)
-        case .users: EntityCSV.writer(for: CanonicalUser.self)
-        }
+        let writer =
+            switch entity {
+            case .products: EntityCSV.writer(for: CanonicalProduct.self)
+            case .orders: EntityCSV.writer(for: CanonicalOrder.self)
+            case .users: EntityCSV.writer(for: CanonicalUser.self)
+            }
         writer.writeHeader(into: &buffer)
         csv = writer
     }

@@ -45,10 +45,16 @@ extension Backstop {
         @Option(name: .long, help: "Print canonical entities instead of raw rows.")
         var entity: Entity?
 
-        @Option(name: .long, help: ArgumentHelp("Saved product-API JSON pages: files or a folder (with --entity products).", valueName: "path"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Saved product-API JSON pages: files or a folder (with --entity products).", valueName: "path"))
         var feed: [String] = []
 
-        @Option(name: .long, help: ArgumentHelp("The catalog database (libpq conninfo or URI), as a source for --entity.", valueName: "conninfo"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "The catalog database (libpq conninfo or URI), as a source for --entity.", valueName: "conninfo"))
         var catalog: String?
 
         @Option(name: .long, help: ArgumentHelp("Only this shop's rows (with --catalog).", valueName: "id"))
@@ -60,21 +66,30 @@ extension Backstop {
         @Flag(name: .long, help: "Read a truncated dump up to where it breaks instead of failing.")
         var allowPartial = false
 
-        @Option(name: .long, help: "The largest row in MiB (default 256; raise for dumps made with a larger max_allowed_packet).")
+        @Option(
+            name: .long,
+            help: "The largest row in MiB (default 256; raise for dumps made with a larger max_allowed_packet).")
         var maxRowMb: Int = 256
 
         func validate() throws {
-            guard maxRowMb > 0 && maxRowMb <= 4096 else { throw ValidationError("--max-row-mb must be between 1 and 4096") }
+            guard maxRowMb > 0 && maxRowMb <= 4096 else {
+                throw ValidationError("--max-row-mb must be between 1 and 4096")
+            }
             switch (table, entity) {
-            case (nil, nil): throw ValidationError("give --table T (raw rows of a dump) or --entity products|orders|users")
+            case (nil, nil):
+                throw ValidationError("give --table T (raw rows of a dump) or --entity products|orders|users")
             case (.some, .some): throw ValidationError("--table and --entity exclude each other")
             case (.some, nil):
                 guard dump != nil else { throw ValidationError("--table needs --dump FILE") }
             case (nil, .some(let entity)):
                 let sources = [dump != nil, !feed.isEmpty, catalog != nil].filter { $0 }.count
-                guard sources == 1 else { throw ValidationError("--entity needs exactly one source: --dump, --feed or --catalog") }
+                guard sources == 1 else {
+                    throw ValidationError("--entity needs exactly one source: --dump, --feed or --catalog")
+                }
                 if !feed.isEmpty && entity != .products { throw ValidationError("a product feed holds only products") }
-                if catalog != nil && entity == .users { throw ValidationError("the catalog has no Bitrix users; use --dump") }
+                if catalog != nil && entity == .users {
+                    throw ValidationError("the catalog has no Bitrix users; use --dump")
+                }
             }
         }
 
@@ -93,7 +108,8 @@ extension Backstop {
             guard let dump, let table else { throw ValidationError("--table needs --dump FILE") }
             let summary = try DumpExport.write(
                 dump: URL(fileURLWithPath: dump), table: table,
-                format: format == .csv ? .csv : .ndjson, to: FileHandle.standardOutput, options: options, logger: logger)
+                format: format == .csv ? .csv : .ndjson, to: FileHandle.standardOutput, options: options, logger: logger
+            )
             logger.info("extracted", metadata: ["rows": "\(summary.rows)"])
         }
     }

@@ -31,16 +31,24 @@ extension Backstop {
         @OptionGroup var global: GlobalOptions
         @OptionGroup(title: "Run") var options: RunOptions
 
-        @Flag(help: "Apply the run's merge plan to the catalog in the same run (refused on partial input or past the thresholds).")
+        @Flag(
+            help:
+                "Apply the run's merge plan to the catalog in the same run (refused on partial input or past the thresholds)."
+        )
         var apply = false
 
         @Flag(help: "With --apply: override the soft-delete and update thresholds (never partial input).")
         var force = false
 
-        @Option(help: ArgumentHelp("With --apply: steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
+        @Option(
+            help: ArgumentHelp(
+                "With --apply: steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
         var batchSize: Int?
 
-        @Option(help: ArgumentHelp("With --apply: connections writing batches of one kind at once (default merge.workers).", valueName: "n"))
+        @Option(
+            help: ArgumentHelp(
+                "With --apply: connections writing batches of one kind at once (default merge.workers).", valueName: "n"
+            ))
         var workers: Int?
 
         func validate() throws {
@@ -102,31 +110,48 @@ extension Backstop {
         @Flag(help: "Refit the local model and re-embed every enabled product, not only changed ones.")
         var full = false
 
-        @Option(name: [.customLong("shop"), .customLong("shop-id")], help: ArgumentHelp("The shop to index (default 17008).", valueName: "id"))
+        @Option(
+            name: [.customLong("shop"), .customLong("shop-id")],
+            help: ArgumentHelp("The shop to index (default 17008).", valueName: "id"))
         var shopID: Int64?
 
-        @Option(help: ArgumentHelp("Write report.json, discrepancies.ndjson, … into exactly this folder.", valueName: "dir"))
+        @Option(
+            help: ArgumentHelp("Write report.json, discrepancies.ndjson, … into exactly this folder.", valueName: "dir")
+        )
         var out: String?
 
         @Option(help: ArgumentHelp("Folder that receives one sub-folder per run (default: reports).", valueName: "dir"))
         var reportDir: String?
 
-        @Option(help: ArgumentHelp("URL prefix mirrored by a folder, PREFIX=FOLDER (default: $BACKSTOP_IMAGE_MIRROR).", valueName: "spec"))
+        @Option(
+            help: ArgumentHelp(
+                "URL prefix mirrored by a folder, PREFIX=FOLDER (default: $BACKSTOP_IMAGE_MIRROR).", valueName: "spec"))
         var mirror: String?
 
         @Flag(help: "Fetch images outside the mirror over HTTP(S) (cached, revalidated with ETag/Last-Modified).")
         var network = false
 
-        @Option(help: ArgumentHelp("Production provider: none, embedding-service or vertex (default: images.provider).", valueName: "name"))
+        @Option(
+            help: ArgumentHelp(
+                "Production provider: none, embedding-service or vertex (default: images.provider).", valueName: "name")
+        )
         var provider: String?
 
-        @Option(help: ArgumentHelp("The embedding service's base URL (POST /embed/batch), for --provider embedding-service.", valueName: "url"))
+        @Option(
+            help: ArgumentHelp(
+                "The embedding service's base URL (POST /embed/batch), for --provider embedding-service.",
+                valueName: "url"))
         var embeddingService: String?
 
-        @Option(help: ArgumentHelp("Write the Cloudflare export (vectorize.ndjson, d1-bouquets.sql, delete lists) here.", valueName: "dir"))
+        @Option(
+            help: ArgumentHelp(
+                "Write the Cloudflare export (vectorize.ndjson, d1-bouquets.sql, delete lists) here.", valueName: "dir")
+        )
         var export: String?
 
-        @Option(name: .customLong("format"), help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
+        @Option(
+            name: .customLong("format"),
+            help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
         var formats: [ReportFormatArgument] = []
 
         func run() async throws {
@@ -144,7 +169,8 @@ extension Backstop {
             let job = ReindexJob(
                 configuration: configuration, mode: full ? .full : .incremental, formats: formatList,
                 arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
-                outputDirectory: out.map { URL(fileURLWithPath: $0) }, exportDirectory: export.map { URL(fileURLWithPath: $0) },
+                outputDirectory: out.map { URL(fileURLWithPath: $0) },
+                exportDirectory: export.map { URL(fileURLWithPath: $0) },
                 progress: { done, total in bar.update(Int64(done), of: Int64(total)) })
             let result: RunResult
             do {
@@ -163,7 +189,9 @@ extension Backstop {
 }
 
 /// Shared body of `nightly` and `diff`.
-func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: RunJob.ApplySettings? = nil) throws -> ExitStatus {
+func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: RunJob.ApplySettings? = nil) throws
+    -> ExitStatus
+{
     let logger = global.makeLogger()
     var configuration = try global.loadConfiguration()
     options.apply(to: &configuration)
@@ -195,7 +223,11 @@ func report(_ result: RunResult) {
     }
     if let run = result.run, let reportDirectory = result.reportDirectory {
         let html = reportDirectory.appendingPathComponent("report.html")
-        let main = FileManager.default.fileExists(atPath: html.path) ? html : reportDirectory.appendingPathComponent("report.md")
-        print("run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(main.standardizedFileURL.absoluteString)")
+        let main =
+            FileManager.default.fileExists(atPath: html.path)
+            ? html : reportDirectory.appendingPathComponent("report.md")
+        print(
+            "run \(run.id) \(run.status): \(result.discrepancyCount) discrepancies; report: \(main.standardizedFileURL.absoluteString)"
+        )
     }
 }

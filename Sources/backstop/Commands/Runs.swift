@@ -29,10 +29,11 @@ extension Backstop {
             let runs = try RunLedger(connection: connection).recent(limit: limit, kind: kind)
             if json {
                 for run in runs {
-                    print("{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status)), "
-                        + "\"started_at\": \(Int64(run.startedAt.timeIntervalSince1970)), \"seconds\": \(String(format: "%.1f", run.duration)), "
-                        + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(run.counts["total"] ?? 0), "
-                        + "\"report_dir\": \(run.reportDirectory.map(jsonString) ?? "null")}")
+                    print(
+                        "{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status)), "
+                            + "\"started_at\": \(Int64(run.startedAt.timeIntervalSince1970)), \"seconds\": \(String(format: "%.1f", run.duration)), "
+                            + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(run.counts["total"] ?? 0), "
+                            + "\"report_dir\": \(run.reportDirectory.map(jsonString) ?? "null")}")
                 }
                 return
             }
@@ -42,10 +43,13 @@ extension Backstop {
             print("   id  kind      status     started (UTC)         seconds  exit  found  report")
             for run in runs {
                 print(
-                    String(format: "%5lld  ", run.id) + run.kind.padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
-                        + run.status.padding(toLength: 9, withPad: " ", startingAt: 0) + "  " + formatter.string(from: run.startedAt)
+                    String(format: "%5lld  ", run.id) + run.kind.padding(toLength: 8, withPad: " ", startingAt: 0)
+                        + "  "
+                        + run.status.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
+                        + formatter.string(from: run.startedAt)
                         + String(format: "  %7.1f  ", run.duration)
-                        + (run.exitCode.map(String.init) ?? "-").leftPadded(4) + String(format: "  %5d  ", run.counts["total"] ?? 0)
+                        + (run.exitCode.map(String.init) ?? "-").leftPadded(4)
+                        + String(format: "  %5d  ", run.counts["total"] ?? 0)
                         + (run.reportDirectory ?? "-"))
             }
             if runs.isEmpty { print("(no runs yet)") }

@@ -7,7 +7,10 @@ import Logging
 
 /// Options every command shares: where the configuration and the catalog are, and how chatty to be.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Configuration file (default: $BACKSTOP_CONFIG, else ./backstop.toml if present).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Configuration file (default: $BACKSTOP_CONFIG, else ./backstop.toml if present).", valueName: "file"))
     var config: String?
 
     @Option(
@@ -17,10 +20,16 @@ struct GlobalOptions: ParsableArguments {
             valueName: "conninfo"))
     var catalog: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error.", valueName: "level"))
     var logLevel: LogLevelArgument = .notice
 
-    @Option(name: .long, help: ArgumentHelp("Log format on stderr: human, or json (one object per line). Secrets are redacted in both.", valueName: "format"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log format on stderr: human, or json (one object per line). Secrets are redacted in both.",
+            valueName: "format"))
     var logFormat: LogFormatArgument = .human
 
     /// Loads the configuration (file, environment) and applies the flags.

@@ -52,10 +52,12 @@ struct BackstopLogHandler: LogHandler {
         switch format {
         case .human:
             let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }
-            return "\(Self.timestamp(time)) \(level) \(label):\(fields.isEmpty ? "" : " " + fields.joined(separator: " ")) "
+            return
+                "\(Self.timestamp(time)) \(level) \(label):\(fields.isEmpty ? "" : " " + fields.joined(separator: " ")) "
                 + "[\(source)] \(message)\n"
         case .json:
-            var object = "{\"ts\": \(jsonString(Self.timestamp(time, json: true))), \"level\": \(jsonString(level.rawValue)), "
+            var object =
+                "{\"ts\": \(jsonString(Self.timestamp(time, json: true))), \"level\": \(jsonString(level.rawValue)), "
                 + "\"label\": \(jsonString(label)), \"message\": \(jsonString(message))"
             if !metadata.isEmpty { object += ", \"metadata\": " + Self.json(.dictionary(metadata)) }
             return object + ", \"source\": \(jsonString(source))}\n"
@@ -68,7 +70,8 @@ struct BackstopLogHandler: LogHandler {
         case .string(let s): Redaction.redact(s)
         case .stringConvertible(let s): Redaction.redact(s.description)
         case .array(let items): "[" + items.map(text).joined(separator: ", ") + "]"
-        case .dictionary(let d): "[" + d.sorted { $0.key < $1.key }.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "]"
+        case .dictionary(let d):
+            "[" + d.sorted { $0.key < $1.key }.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "]"
         }
     }
 
@@ -79,7 +82,9 @@ struct BackstopLogHandler: LogHandler {
         case .stringConvertible(let s): jsonString(Redaction.redact(s.description))
         case .array(let items): "[" + items.map(json).joined(separator: ", ") + "]"
         case .dictionary(let d):
-            "{" + d.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(json($0.value))" }.joined(separator: ", ") + "}"
+            "{"
+                + d.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(json($0.value))" }.joined(
+                    separator: ", ") + "}"
         }
     }
 

@@ -11,7 +11,10 @@ struct RunOptions: ParsableArguments {
             valueName: "path"))
     var dumps: [String] = []
 
-    @Flag(help: "Read what a truncated dump holds instead of failing; the run is marked partial (exit 3) and nothing is applied.")
+    @Flag(
+        help:
+            "Read what a truncated dump holds instead of failing; the run is marked partial (exit 3) and nothing is applied."
+    )
     var allowPartial = false
 
     @Option(
@@ -22,20 +25,27 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder that receives one sub-folder per run (default: reports).", valueName: "dir"))
     var reportDir: String?
 
-    @Option(help: ArgumentHelp("Write this run's reports into exactly this folder (report.json, discrepancies.ndjson, …) instead of a per-run sub-folder of --report-dir.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Write this run's reports into exactly this folder (report.json, discrepancies.ndjson, …) instead of a per-run sub-folder of --report-dir.",
+            valueName: "dir"))
     var out: String?
 
-    @Option(help: ArgumentHelp(
-        "\"Now\" for ACTIVE_FROM/ACTIVE_TO when the dump has no dated footer (YYYY-MM-DD HH:MM:SS, site time). Default: the footer's time, else the newest row time in the dump; never the wall clock.",
-        valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "\"Now\" for ACTIVE_FROM/ACTIVE_TO when the dump has no dated footer (YYYY-MM-DD HH:MM:SS, site time). Default: the footer's time, else the newest row time in the dump; never the wall clock.",
+            valueName: "time"))
     var snapshotTime: String?
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
+    @Option(
+        name: .customLong("format"),
+        help: ArgumentHelp("Report formats to write (repeatable; default: all).", valueName: "format"))
     var formats: [ReportFormatArgument] = []
 
-    @Option(help: ArgumentHelp(
-        "Stop after this many seconds with a partial but valid report (run status timed_out, exit code 124).",
-        valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Stop after this many seconds with a partial but valid report (run status timed_out, exit code 124).",
+            valueName: "seconds"))
     var maxSeconds: Double?
 
     /// Rejects a negative time limit.
@@ -56,7 +66,9 @@ struct RunOptions: ParsableArguments {
     static func formats(_ names: [String]) throws -> [any ReportFormat] {
         try names.map { name in
             guard let format = ReportFormatArgument(rawValue: name) else {
-                throw ValidationError("unknown report format \(name) (known: \(ReportFormatArgument.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw ValidationError(
+                    "unknown report format \(name) (known: \(ReportFormatArgument.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             return format.format
         }

@@ -61,7 +61,8 @@ import Testing
         let fromPNG = try ImageDecoder.decode(png, minWidth: 48, minHeight: 60)
         #expect(fromPNG.width == 55 && fromPNG.height == 69)
         #expect(throws: IndexError.self) {
-            try ImageDecoder.decode(Array(jpeg.prefix(jpeg.count / 2)), minWidth: 48, minHeight: 60, url: "https://x/a.jpg")
+            try ImageDecoder.decode(
+                Array(jpeg.prefix(jpeg.count / 2)), minWidth: 48, minHeight: 60, url: "https://x/a.jpg")
         }
     }
 }

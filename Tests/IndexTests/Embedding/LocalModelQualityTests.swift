@@ -25,23 +25,27 @@ struct LocalModelQualityTests {
         for source in stride(from: 0, to: originals.count, by: 15) {
             let image = originals[source].image
             for quality in [60, 75, 95] {
-                variants.append(Variant(source: source, name: "q\(quality)", bytes: try ImageEncoder.jpeg(image, quality: quality)))
+                variants.append(
+                    Variant(source: source, name: "q\(quality)", bytes: try ImageEncoder.jpeg(image, quality: quality)))
             }
             for factor in [0.5, 0.75, 1.25, 1.5] {
                 let resized = image.resized(
                     width: Int(Double(image.width) * factor), height: Int(Double(image.height) * factor))
-                variants.append(Variant(source: source, name: "x\(factor)", bytes: try ImageEncoder.jpeg(resized, quality: 90)))
+                variants.append(
+                    Variant(source: source, name: "x\(factor)", bytes: try ImageEncoder.jpeg(resized, quality: 90)))
             }
             for percent in [2, 5] {
                 let dx = image.width * percent / 100
                 let dy = image.height * percent / 100
                 let cropped = image.cropped(x: dx, y: dy, width: image.width - 2 * dx, height: image.height - 2 * dy)
-                variants.append(Variant(source: source, name: "crop\(percent)", bytes: try ImageEncoder.jpeg(cropped, quality: 90)))
+                variants.append(
+                    Variant(source: source, name: "crop\(percent)", bytes: try ImageEncoder.jpeg(cropped, quality: 90)))
             }
         }
         var queries = VectorMatrix(dimensions: 512)
         for variant in variants {
-            let decoded = try ImageDecoder.decode(variant.bytes, minWidth: ImageDescriptor.width, minHeight: ImageDescriptor.height)
+            let decoded = try ImageDecoder.decode(
+                variant.bytes, minWidth: ImageDescriptor.width, minHeight: ImageDescriptor.height)
             queries.append(model.embed(decoded))
         }
         let found = SimilaritySearch.search(queries: queries, database: database, k: 1)
@@ -57,8 +61,12 @@ struct LocalModelQualityTests {
         let all = SimilaritySearch.selfJoin(database, k: 1, threshold: IndexDefaults.duplicateThreshold)
         var nearestOther = all.neighbors.map { $0.first?.score ?? -1 }
         nearestOther.sort()
-        print("local model: recall@1 \(hits)/\(variants.count); worst source score by variant \(worst.sorted { $0.key < $1.key }) mean \(mean.sorted { $0.key < $1.key })")
-        print("local model: distinct nearest p50 \(nearestOther[nearestOther.count / 2]) p99 \(nearestOther[nearestOther.count * 99 / 100]) max \(nearestOther.last!); pairs >= threshold \(all.pairs.count)")
+        print(
+            "local model: recall@1 \(hits)/\(variants.count); worst source score by variant \(worst.sorted { $0.key < $1.key }) mean \(mean.sorted { $0.key < $1.key })"
+        )
+        print(
+            "local model: distinct nearest p50 \(nearestOther[nearestOther.count / 2]) p99 \(nearestOther[nearestOther.count * 99 / 100]) max \(nearestOther.last!); pairs >= threshold \(all.pairs.count)"
+        )
         #expect(Double(hits) >= 0.99 * Double(variants.count))
         let involved = Set(all.pairs.flatMap { [$0.first, $0.second] })
         #expect(Double(involved.count) <= 0.005 * Double(originals.count), "false duplicates: \(all.pairs.prefix(5))")
@@ -86,7 +94,8 @@ enum WorldImages {
         for line in data.split(separator: 10) where out.count < limit {
             guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                 let path = object["path"] as? String, let variant = object["variant"] as? [String: Any],
-                variant["original"] != nil, let seed = object["bouquetSeed"].map({ "\($0)" }), seen.insert(seed).inserted
+                variant["original"] != nil, let seed = object["bouquetSeed"].map({ "\($0)" }),
+                seen.insert(seed).inserted
             else { continue }
             let bytes = try [UInt8](Data(contentsOf: world.appendingPathComponent("images/" + path)))
             out.append((path, try ImageDecoder.decode(bytes), bytes))

@@ -19,7 +19,8 @@ import Testing
                 if request.headers["if-none-match"] == "\"v1\"" { return .init(status: 304) }
                 return .init(headers: ["ETag": "\"v1\"", "Content-Type": "image/jpeg"], body: Self.jpeg)
             case "/moved.jpg": return .init(status: 301, headers: ["Location": "/a.jpg"])
-            case "/html.jpg": return .init(headers: ["Content-Type": "text/html"], body: Array("<!DOCTYPE html><p>".utf8))
+            case "/html.jpg":
+                return .init(headers: ["Content-Type": "text/html"], body: Array("<!DOCTYPE html><p>".utf8))
             case "/big.jpg": return .init(body: Self.jpeg + [UInt8](repeating: 0, count: 200_000))
             case "/flaky.jpg":
                 let attempt = flaky.increment()
@@ -57,12 +58,15 @@ import Testing
         #expect(fetcher.fetch("http://127.0.0.1:9/refused.jpg").failureCode == "network")
         try fetcher.saveCache()
         let reopened = try ImageFetcher(options: ImageFetcher.Options(cacheDirectory: cache.path))
-        #expect(try reopened.fetch(base + "/a.jpg").get().origin == ImageFetcher.Origin.cache, "the URL index survives the process")
+        #expect(
+            try reopened.fetch(base + "/a.jpg").get().origin == ImageFetcher.Origin.cache,
+            "the URL index survives the process")
     }
 
     @Test func mirrorReadsFilesAndNamesMissingOnes() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mirror-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("upload"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("upload"), withIntermediateDirectories: true)
         try Data(Self.jpeg).write(to: folder.appendingPathComponent("upload/a.jpg"))
         var options = ImageFetcher.Options(mirror: try ImageMirror(parsing: "https://cvety.kz/=\(folder.path)"))
         options.allowNetwork = false

@@ -5,7 +5,7 @@ import Glibc
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The loopback server the index tests download images from.

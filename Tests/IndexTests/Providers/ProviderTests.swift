@@ -8,7 +8,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct ProviderTests {
     /// A deterministic 512-d, not normalised vector for a URL or payload.
     static func vector(for text: String, scale: Float = 3) -> [Float] {
-        var seed = UInt64(truncatingIfNeeded: text.utf8.reduce(14_695_981_039_346_656_037) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
+        var seed = UInt64(
+            truncatingIfNeeded: text.utf8.reduce(14_695_981_039_346_656_037) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 })
         return (0..<512).map { _ in
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return (Float(seed >> 40) / Float(1 << 24) - 0.5) * scale
@@ -30,7 +31,9 @@ import Testing
                 return .init(body: [UInt8](try! JSONSerialization.data(withJSONObject: ["results": results])))
             case "/embed/image":
                 let url = object["image_url"] as? String ?? ""
-                let answer: [String: Any] = ["success": true, "embedding": Self.vector(for: url).map(Double.init), "dimensions": 512]
+                let answer: [String: Any] = [
+                    "success": true, "embedding": Self.vector(for: url).map(Double.init), "dimensions": 512,
+                ]
                 return .init(body: [UInt8](try! JSONSerialization.data(withJSONObject: answer)))
             default:
                 return .init(status: 404)
@@ -38,7 +41,8 @@ import Testing
         }
         defer { server.stop() }
         let client = EmbeddingServiceClient(baseURL: server.baseURL, batchSize: 50)
-        let items = (0..<120).map { ProviderItem(productID: Int64($0), url: "https://cvety.kz/\($0).jpg", bytes: []) }
+        let items =
+            (0..<120).map { ProviderItem(productID: Int64($0), url: "https://cvety.kz/\($0).jpg", bytes: []) }
             + [ProviderItem(productID: 999, url: "https://cvety.kz/redirected.jpg", bytes: [])]
         let vectors = client.embed(items)
         #expect(vectors.count == items.count)
@@ -72,7 +76,8 @@ import Testing
         var options = HTTPTransport.Options()
         options.backoff = 0.01
         let client = VertexEmbeddingClient(
-            endpoint: server.baseURL + "/v1/projects/p/locations/l/publishers/google/models/multimodalembedding@001:predict",
+            endpoint: server.baseURL
+                + "/v1/projects/p/locations/l/publishers/google/models/multimodalembedding@001:predict",
             accessToken: "token-1", transport: HTTPTransport(options: options))
         let bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 1, 2, 3]
         let result = try #require(client.embed([ProviderItem(productID: 1, url: "u", bytes: bytes)]).first).get()

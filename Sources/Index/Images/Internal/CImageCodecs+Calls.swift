@@ -66,7 +66,8 @@ enum ImageCodecCalls {
             var failure: Failure?
             let pixels = unsafe [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
                 failure = unsafe check { message, capacity in
-                    var image = unsafe CImageCodecs_Image(pixels: storage.baseAddress, capacity: count, width: 0, height: 0)
+                    var image = unsafe CImageCodecs_Image(
+                        pixels: storage.baseAddress, capacity: count, width: 0, height: 0)
                     return unsafe isPNG
                         ? CImageCodecs_pngDecode(data.baseAddress, data.count, &image, message, capacity)
                         : CImageCodecs_jpegDecode(
@@ -104,7 +105,9 @@ enum ImageCodecCalls {
         }
         defer { unsafe CImageCodecs_free(output) }
         if let failure { return .failure(failure) }
-        guard let output = unsafe output else { return .failure(Failure(status: CImageCodecs_invalidData, message: "no output")) }
+        guard let output = unsafe output else {
+            return .failure(Failure(status: CImageCodecs_invalidData, message: "no output"))
+        }
         return unsafe .success(Array(UnsafeBufferPointer(start: output, count: size)))
     }
 

@@ -25,18 +25,22 @@ enum HTMLCharts {
         let chartWidth = 500 - labelWidth
         let row = 22.0
         let height = Double(bars.count) * row + 10
-        var svg = "<svg role=\"img\" aria-label=\"\(h(title))\" viewBox=\"0 0 \(number(labelWidth + chartWidth + 60)) "
+        var svg =
+            "<svg role=\"img\" aria-label=\"\(h(title))\" viewBox=\"0 0 \(number(labelWidth + chartWidth + 60)) "
             + "\(number(height))\" width=\"\(number(labelWidth + chartWidth + 60))\" height=\"\(number(height))\">"
         svg += "<title>\(h(title))</title>"
         for (i, bar) in bars.enumerated() {
             let y = Double(i) * row + 4
             let width = max(1, chartWidth * Double(bar.value) / Double(largest))
-            svg += "<text x=\"\(number(labelWidth - 6))\" y=\"\(number(y + 13))\" text-anchor=\"end\">\(h(bar.label))</text>"
-            svg += "<rect class=\"bar\" x=\"\(number(labelWidth))\" y=\"\(number(y))\" width=\"\(number(width))\" "
+            svg +=
+                "<text x=\"\(number(labelWidth - 6))\" y=\"\(number(y + 13))\" text-anchor=\"end\">\(h(bar.label))</text>"
+            svg +=
+                "<rect class=\"bar\" x=\"\(number(labelWidth))\" y=\"\(number(y))\" width=\"\(number(width))\" "
                 + "height=\"16\"><title>\(h(bar.label)): \(bar.value)</title></rect>"
             if bar.highlight > 0 {
                 let inner = max(1, chartWidth * Double(bar.highlight) / Double(largest))
-                svg += "<rect class=\"bar new\" x=\"\(number(labelWidth))\" y=\"\(number(y))\" width=\"\(number(inner))\" "
+                svg +=
+                    "<rect class=\"bar new\" x=\"\(number(labelWidth))\" y=\"\(number(y))\" width=\"\(number(inner))\" "
                     + "height=\"16\"><title>\(h(bar.label)): \(bar.highlight) \(h(highlightLegend ?? ""))</title></rect>"
             }
             svg += "<text x=\"\(number(labelWidth + width + 4))\" y=\"\(number(y + 13))\">\(bar.value)</text>"
@@ -59,22 +63,31 @@ enum HTMLCharts {
         let step = (width - left - 16) / Double(points.count - 1)
         func x(_ i: Int) -> Double { left + Double(i) * step }
         func y(_ v: Int) -> Double { top + (height - top - bottom) * (1 - Double(v) / largest) }
-        var svg = "<svg role=\"img\" aria-label=\"Discrepancies per run\" viewBox=\"0 0 \(number(width)) \(number(height))\" "
+        var svg =
+            "<svg role=\"img\" aria-label=\"Discrepancies per run\" viewBox=\"0 0 \(number(width)) \(number(height))\" "
             + "width=\"\(number(width))\" height=\"\(number(height))\"><title>Discrepancies per run</title>"
-        svg += "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(height - bottom))\" x2=\"\(number(width - 8))\" "
+        svg +=
+            "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(height - bottom))\" x2=\"\(number(width - 8))\" "
             + "y2=\"\(number(height - bottom))\"/>"
-        svg += "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(top))\" x2=\"\(number(left))\" y2=\"\(number(height - bottom))\"/>"
-        svg += "<text class=\"muted\" x=\"\(number(left - 6))\" y=\"\(number(top + 4))\" text-anchor=\"end\">\(Int(largest))</text>"
-        svg += "<text class=\"muted\" x=\"\(number(left - 6))\" y=\"\(number(height - bottom))\" text-anchor=\"end\">0</text>"
-        let path = points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(number(x($0.offset))),\(number(y($0.element.total)))" }
+        svg +=
+            "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(top))\" x2=\"\(number(left))\" y2=\"\(number(height - bottom))\"/>"
+        svg +=
+            "<text class=\"muted\" x=\"\(number(left - 6))\" y=\"\(number(top + 4))\" text-anchor=\"end\">\(Int(largest))</text>"
+        svg +=
+            "<text class=\"muted\" x=\"\(number(left - 6))\" y=\"\(number(height - bottom))\" text-anchor=\"end\">0</text>"
+        let path = points.enumerated().map {
+            "\($0.offset == 0 ? "M" : "L")\(number(x($0.offset))),\(number(y($0.element.total)))"
+        }
         svg += "<path class=\"line\" d=\"\(path.joined(separator: " "))\"/>"
         let labelEvery = max(1, points.count / 10)
         for (i, point) in points.enumerated() {
-            svg += "<circle class=\"dot\" cx=\"\(number(x(i)))\" cy=\"\(number(y(point.total)))\" r=\"3.5\">"
+            svg +=
+                "<circle class=\"dot\" cx=\"\(number(x(i)))\" cy=\"\(number(y(point.total)))\" r=\"3.5\">"
                 + "<title>run \(point.runID) · \(h(ReportText.shortDate(point.startedAt))) · \(h(point.status)) · "
                 + "\(point.total)</title></circle>"
             if i % labelEvery == 0 || i == points.count - 1 {
-                svg += "<text class=\"muted\" x=\"\(number(x(i)))\" y=\"\(number(height - 8))\" text-anchor=\"middle\">"
+                svg +=
+                    "<text class=\"muted\" x=\"\(number(x(i)))\" y=\"\(number(height - 8))\" text-anchor=\"middle\">"
                     + "#\(point.runID)</text>"
             }
         }
@@ -96,22 +109,28 @@ enum HTMLCharts {
         let top = 12.0
         let largest = Double(max(1, histogram.bins.map(\.count).max() ?? 1))
         func x(_ score: Double) -> Double { left + (width - left - 12) * (score - lowest) / (highest - lowest) }
-        var svg = "<svg role=\"img\" aria-label=\"\(h(histogram.label))\" viewBox=\"0 0 \(number(width)) \(number(height))\" "
+        var svg =
+            "<svg role=\"img\" aria-label=\"\(h(histogram.label))\" viewBox=\"0 0 \(number(width)) \(number(height))\" "
             + "width=\"\(number(width))\" height=\"\(number(height))\"><title>\(h(histogram.label))</title>"
-        svg += "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(height - bottom))\" x2=\"\(number(width - 8))\" "
+        svg +=
+            "<line class=\"axis\" x1=\"\(number(left))\" y1=\"\(number(height - bottom))\" x2=\"\(number(width - 8))\" "
             + "y2=\"\(number(height - bottom))\"/>"
         for bin in histogram.bins {
             let barHeight = (height - top - bottom) * Double(bin.count) / largest
-            svg += "<rect class=\"bar\" x=\"\(number(x(bin.lower) + 1))\" y=\"\(number(height - bottom - barHeight))\" "
+            svg +=
+                "<rect class=\"bar\" x=\"\(number(x(bin.lower) + 1))\" y=\"\(number(height - bottom - barHeight))\" "
                 + "width=\"\(number(max(1, x(bin.upper) - x(bin.lower) - 2)))\" height=\"\(number(barHeight))\">"
                 + "<title>\(String(format: "%.2f", bin.lower))–\(String(format: "%.2f", bin.upper)): \(bin.count)</title></rect>"
         }
         if let threshold = histogram.threshold {
-            svg += "<line class=\"threshold\" x1=\"\(number(x(threshold)))\" y1=\"\(number(top))\" x2=\"\(number(x(threshold)))\" "
+            svg +=
+                "<line class=\"threshold\" x1=\"\(number(x(threshold)))\" y1=\"\(number(top))\" x2=\"\(number(x(threshold)))\" "
                 + "y2=\"\(number(height - bottom))\"><title>near-duplicate threshold \(String(format: "%.2f", threshold))</title></line>"
         }
-        svg += "<text class=\"muted\" x=\"\(number(left))\" y=\"\(number(height - 8))\">\(String(format: "%.2f", lowest))</text>"
-        svg += "<text class=\"muted\" x=\"\(number(width - 12))\" y=\"\(number(height - 8))\" text-anchor=\"end\">"
+        svg +=
+            "<text class=\"muted\" x=\"\(number(left))\" y=\"\(number(height - 8))\">\(String(format: "%.2f", lowest))</text>"
+        svg +=
+            "<text class=\"muted\" x=\"\(number(width - 12))\" y=\"\(number(height - 8))\" text-anchor=\"end\">"
             + "\(String(format: "%.2f", highest))</text>"
         return svg + "</svg>"
     }

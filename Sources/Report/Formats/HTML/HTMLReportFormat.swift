@@ -20,7 +20,9 @@ public struct HTMLReportFormat: ReportFormat {
 
     /// The page's Content-Security-Policy: nothing but its own style and script (by SHA-256).
     static var contentSecurityPolicy: String {
-        func hash(_ text: String) -> String { "'sha256-" + Data(SHA256.digest(Array(text.utf8))).base64EncodedString() + "'" }
+        func hash(_ text: String) -> String {
+            "'sha256-" + Data(SHA256.digest(Array(text.utf8))).base64EncodedString() + "'"
+        }
         return "default-src 'none'; style-src \(hash(HTMLAssets.style)); script-src \(hash(HTMLAssets.script)); "
             + "img-src data:; base-uri 'none'; form-action 'none'"
     }
@@ -54,7 +56,9 @@ public struct HTMLReportFormat: ReportFormat {
             add("<head>")
             add("<meta charset=\"utf-8\">")
             add("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-            add("<meta http-equiv=\"Content-Security-Policy\" content=\"\(h(HTMLReportFormat.contentSecurityPolicy))\">")
+            add(
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"\(h(HTMLReportFormat.contentSecurityPolicy))\">"
+            )
             add("<meta name=\"generator\" content=\"\(h(report.generator ?? "backstop"))\">")
             add("<title>\(h("Backstop \(report.run.kind) run \(report.run.id): \(report.verdict)"))</title>")
             add("<style>\(HTMLAssets.style)</style>")
@@ -81,15 +85,18 @@ public struct HTMLReportFormat: ReportFormat {
             if let error = run.error { item("error", Redaction.redact(error)) }
             if let reason = report.stopReason { item("stopped early", reason) }
             add("</dl>")
-            add("<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#stages\">Stages</a>"
-                + "<a href=\"#webhooks\">What the webhooks missed</a><a href=\"#findings\">Findings</a>"
-                + "<a href=\"#resolved\">Resolved</a></nav>")
+            add(
+                "<nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#stages\">Stages</a>"
+                    + "<a href=\"#webhooks\">What the webhooks missed</a><a href=\"#findings\">Findings</a>"
+                    + "<a href=\"#resolved\">Resolved</a></nav>")
             add("</header>")
         }
 
         mutating func summary(_ report: RunReport) {
             add("<section id=\"summary\"><h2>Summary</h2><div class=\"tiles\">")
-            func tile(_ value: String, _ label: String) { add("<div class=\"tile\"><b>\(h(value))</b><span>\(h(label))</span></div>") }
+            func tile(_ value: String, _ label: String) {
+                add("<div class=\"tile\"><b>\(h(value))</b><span>\(h(label))</span></div>")
+            }
             tile(String(report.discrepancies.count), "discrepancies")
             if let history = report.history {
                 let counts = history.counts(report.discrepancies)
@@ -113,29 +120,41 @@ public struct HTMLReportFormat: ReportFormat {
             let kindBars = report.byKind.map { group in
                 HTMLCharts.Bar(
                     label: group.kind.rawValue, value: group.items.count,
-                    highlight: report.history.map { history in group.items.count { history.state(of: $0) == .new } } ?? 0)
+                    highlight: report.history.map { history in group.items.count { history.state(of: $0) == .new } }
+                        ?? 0)
             }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.label < $1.label }
-            add("<figure><figcaption>Discrepancies by kind" + (report.history == nil ? "" : " (new in violet)")
-                + "</figcaption>\(HTMLCharts.bars(kindBars, title: "Discrepancies by kind", highlightLegend: "new"))</figure>")
-            add("<figure><figcaption>Trend over recent runs</figcaption>\(HTMLCharts.trend(report.history?.trend ?? []))</figure>")
+            add(
+                "<figure><figcaption>Discrepancies by kind" + (report.history == nil ? "" : " (new in violet)")
+                    + "</figcaption>\(HTMLCharts.bars(kindBars, title: "Discrepancies by kind", highlightLegend: "new"))</figure>"
+            )
+            add(
+                "<figure><figcaption>Trend over recent runs</figcaption>\(HTMLCharts.trend(report.history?.trend ?? []))</figure>"
+            )
             if let health = report.webhookHealth {
-                let bars = health.failures.map { HTMLCharts.Bar(label: $0.failure?.title ?? "unattributed", value: $0.count) }
-                add("<figure><figcaption>Findings by failure of the real-time path</figcaption>"
-                    + "\(HTMLCharts.bars(bars, title: "Findings by webhook failure"))</figure>")
+                let bars = health.failures.map {
+                    HTMLCharts.Bar(label: $0.failure?.title ?? "unattributed", value: $0.count)
+                }
+                add(
+                    "<figure><figcaption>Findings by failure of the real-time path</figcaption>"
+                        + "\(HTMLCharts.bars(bars, title: "Findings by webhook failure"))</figure>")
             }
-            add("<figure><figcaption>Similarity scores\(report.similarity.map { " · " + h($0.label) } ?? "")</figcaption>"
-                + "\(HTMLCharts.histogram(report.similarity))</figure>")
+            add(
+                "<figure><figcaption>Similarity scores\(report.similarity.map { " · " + h($0.label) } ?? "")</figcaption>"
+                    + "\(HTMLCharts.histogram(report.similarity))</figure>")
             add("</div></section>")
         }
 
         mutating func stages(_ report: RunReport) {
             add("<section id=\"stages\"><h2>Stages</h2>")
-            add("<table class=\"sortable stages\"><thead><tr><th><button type=\"button\">stage</button></th>"
-                + "<th><button type=\"button\">status</button></th><th class=\"num\"><button type=\"button\">seconds</button></th>"
-                + "<th>summary</th></tr></thead><tbody>")
+            add(
+                "<table class=\"sortable stages\"><thead><tr><th><button type=\"button\">stage</button></th>"
+                    + "<th><button type=\"button\">status</button></th><th class=\"num\"><button type=\"button\">seconds</button></th>"
+                    + "<th>summary</th></tr></thead><tbody>")
             for s in report.stages {
-                add("<tr><td>\(h(s.name))</td><td><span class=\"badge \(h(s.status))\">\(h(s.status))</span></td>"
-                    + "<td class=\"num\">\(String(format: "%.2f", s.seconds))</td><td>\(h(Redaction.redact(s.summary)))</td></tr>")
+                add(
+                    "<tr><td>\(h(s.name))</td><td><span class=\"badge \(h(s.status))\">\(h(s.status))</span></td>"
+                        + "<td class=\"num\">\(String(format: "%.2f", s.seconds))</td><td>\(h(Redaction.redact(s.summary)))</td></tr>"
+                )
             }
             add("</tbody></table></section>")
         }
@@ -147,19 +166,25 @@ public struct HTMLReportFormat: ReportFormat {
                 return
             }
             if !health.causes.isEmpty {
-                add("<table class=\"sortable\"><thead><tr><th><button type=\"button\">failure</button></th>"
-                    + "<th class=\"num\"><button type=\"button\">findings</button></th><th>meaning</th></tr></thead><tbody>")
+                add(
+                    "<table class=\"sortable\"><thead><tr><th><button type=\"button\">failure</button></th>"
+                        + "<th class=\"num\"><button type=\"button\">findings</button></th><th>meaning</th></tr></thead><tbody>"
+                )
                 for (failure, count) in health.failures {
-                    add("<tr><td>\(h(failure?.title ?? "unattributed"))</td><td class=\"num\">\(count)</td>"
-                        + "<td>\(h(failure?.explanation ?? "cause unknown to this build"))</td></tr>")
+                    add(
+                        "<tr><td>\(h(failure?.title ?? "unattributed"))</td><td class=\"num\">\(count)</td>"
+                            + "<td>\(h(failure?.explanation ?? "cause unknown to this build"))</td></tr>")
                 }
                 add("</tbody></table>")
-                add("<table class=\"sortable\"><thead><tr><th><button type=\"button\">cause</button></th>"
-                    + "<th class=\"num\"><button type=\"button\">findings</button></th>"
-                    + "<th><button type=\"button\">attributed to</button></th><th>probable cause</th></tr></thead><tbody>")
+                add(
+                    "<table class=\"sortable\"><thead><tr><th><button type=\"button\">cause</button></th>"
+                        + "<th class=\"num\"><button type=\"button\">findings</button></th>"
+                        + "<th><button type=\"button\">attributed to</button></th><th>probable cause</th></tr></thead><tbody>"
+                )
                 for c in health.causes {
-                    add("<tr><td><code>\(h(c.cause))</code></td><td class=\"num\">\(c.count)</td>"
-                        + "<td>\(h(c.failure?.title ?? "unattributed"))</td><td>\(h(c.text ?? "—"))</td></tr>")
+                    add(
+                        "<tr><td><code>\(h(c.cause))</code></td><td class=\"num\">\(c.count)</td>"
+                            + "<td>\(h(c.failure?.title ?? "unattributed"))</td><td>\(h(c.text ?? "—"))</td></tr>")
                 }
                 add("</tbody></table>")
             } else {
@@ -167,16 +192,20 @@ public struct HTMLReportFormat: ReportFormat {
             }
             if !health.latency.isEmpty {
                 add("<h3>Sync latency: Bitrix change → catalog <code>updated_at</code></h3>")
-                add("<p class=\"muted\">\(h(health.clock)). “Behind” rows are older in the catalog than Bitrix's last "
-                    + "change: that change never arrived.</p>")
-                add("<table><thead><tr><th>entity</th><th class=\"num\">rows with both times</th>"
-                    + "<th class=\"num\">caught up</th><th class=\"num\">behind Bitrix</th><th class=\"num\">p50</th>"
-                    + "<th class=\"num\">p95</th><th class=\"num\">max</th></tr></thead><tbody>")
+                add(
+                    "<p class=\"muted\">\(h(health.clock)). “Behind” rows are older in the catalog than Bitrix's last "
+                        + "change: that change never arrived.</p>")
+                add(
+                    "<table><thead><tr><th>entity</th><th class=\"num\">rows with both times</th>"
+                        + "<th class=\"num\">caught up</th><th class=\"num\">behind Bitrix</th><th class=\"num\">p50</th>"
+                        + "<th class=\"num\">p95</th><th class=\"num\">max</th></tr></thead><tbody>")
                 for l in health.latency {
                     let span = { (v: Int64?) in v.map { ReportText.span(seconds: $0) } ?? "—" }
-                    add("<tr><td>\(h(l.entity))</td><td class=\"num\">\(l.pairs)</td><td class=\"num\">\(l.pairs - l.behind)</td>"
-                        + "<td class=\"num\">\(l.behind)</td><td class=\"num\" data-sort=\"\(l.p50Seconds ?? -1)\">\(span(l.p50Seconds))</td>"
-                        + "<td class=\"num\">\(span(l.p95Seconds))</td><td class=\"num\">\(span(l.maxSeconds))</td></tr>")
+                    add(
+                        "<tr><td>\(h(l.entity))</td><td class=\"num\">\(l.pairs)</td><td class=\"num\">\(l.pairs - l.behind)</td>"
+                            + "<td class=\"num\">\(l.behind)</td><td class=\"num\" data-sort=\"\(l.p50Seconds ?? -1)\">\(span(l.p50Seconds))</td>"
+                            + "<td class=\"num\">\(span(l.p95Seconds))</td><td class=\"num\">\(span(l.maxSeconds))</td></tr>"
+                    )
                 }
                 add("</tbody></table>")
             }
@@ -187,9 +216,13 @@ public struct HTMLReportFormat: ReportFormat {
             guard let r = report.reconciliation, !r.systematic.isEmpty else { return }
             add("<section id=\"systematic\"><h2>Systematic losses of the webhook path</h2>")
             add("<p class=\"muted\">Counted once per field, never listed per product.</p>")
-            add("<table><thead><tr><th>field</th><th class=\"num\">products</th><th>what the webhook does</th></tr></thead><tbody>")
+            add(
+                "<table><thead><tr><th>field</th><th class=\"num\">products</th><th>what the webhook does</th></tr></thead><tbody>"
+            )
             for s in r.systematic {
-                add("<tr><td><code>\(h(s.field))</code></td><td class=\"num\">\(s.count)</td><td>\(h(s.explanation))</td></tr>")
+                add(
+                    "<tr><td><code>\(h(s.field))</code></td><td class=\"num\">\(s.count)</td><td>\(h(s.explanation))</td></tr>"
+                )
             }
             add("</tbody></table></section>")
         }
@@ -205,48 +238,59 @@ public struct HTMLReportFormat: ReportFormat {
                 add("<p>No discrepancies.</p></section>")
                 return
             }
-            add("<div class=\"filters\"><label>Filter <input id=\"filter-text\" type=\"search\" "
-                + "placeholder=\"key, value, cause…\"></label>")
+            add(
+                "<div class=\"filters\"><label>Filter <input id=\"filter-text\" type=\"search\" "
+                    + "placeholder=\"key, value, cause…\"></label>")
             add("<label>Kind <select id=\"filter-kind\"><option value=\"\">all kinds</option>")
             for (kind, items) in report.byKind {
                 add("<option value=\"\(h(kind.rawValue))\">\(h(kind.rawValue)) (\(items.count))</option>")
             }
             add("</select></label>")
             if report.history != nil {
-                add("<label>State <select id=\"filter-state\"><option value=\"\">new and persisting</option>"
-                    + "<option value=\"new\">new</option><option value=\"persisting\">persisting</option></select></label>")
+                add(
+                    "<label>State <select id=\"filter-state\"><option value=\"\">new and persisting</option>"
+                        + "<option value=\"new\">new</option><option value=\"persisting\">persisting</option></select></label>"
+                )
             }
-            add("<span class=\"muted\"><span id=\"filter-shown\">\(report.discrepancies.count)</span> shown</span></div>")
+            add(
+                "<span class=\"muted\"><span id=\"filter-shown\">\(report.discrepancies.count)</span> shown</span></div>"
+            )
             for (kind, items) in report.byKind {
                 let shown = items.prefix(rowsPerKind)
-                add("<details class=\"kind\" open id=\"kind-\(h(kind.rawValue))\"><summary><h3><code>\(h(kind.rawValue))</code> · "
-                    + "<span class=\"shown\">\(shown.count)</span> of \(items.count)</h3></summary>")
-                add("<table class=\"sortable\"><thead><tr><th><button type=\"button\">key</button></th>"
-                    + "<th><button type=\"button\">field</button></th><th><button type=\"button\">item</button></th>"
-                    + "<th>Bitrix │ catalog</th><th><button type=\"button\">probable cause</button></th>"
-                    + "<th><button type=\"button\">action</button></th><th><button type=\"button\">webhook failure</button></th>"
-                    + "<th><button type=\"button\">open</button></th></tr></thead><tbody>")
+                add(
+                    "<details class=\"kind\" open id=\"kind-\(h(kind.rawValue))\"><summary><h3><code>\(h(kind.rawValue))</code> · "
+                        + "<span class=\"shown\">\(shown.count)</span> of \(items.count)</h3></summary>")
+                add(
+                    "<table class=\"sortable\"><thead><tr><th><button type=\"button\">key</button></th>"
+                        + "<th><button type=\"button\">field</button></th><th><button type=\"button\">item</button></th>"
+                        + "<th>Bitrix │ catalog</th><th><button type=\"button\">probable cause</button></th>"
+                        + "<th><button type=\"button\">action</button></th><th><button type=\"button\">webhook failure</button></th>"
+                        + "<th><button type=\"button\">open</button></th></tr></thead><tbody>")
                 for d in shown {
                     let state = report.state(of: d)?.rawValue ?? ""
                     var open = "—"
                     var openSort = "0"
                     if let history = report.history, let origin = history.origin(of: d) {
                         openSort = String(origin.runID)
-                        open = history.state(of: d) == .new
+                        open =
+                            history.state(of: d) == .new
                             ? "<span class=\"badge new\">new</span>"
                             : "<span class=\"badge persisting\">since \(h(ReportText.openSince(origin, runStartedAt: report.run.startedAt)))</span>"
                     }
-                    add("<tr data-kind=\"\(h(kind.rawValue))\" data-state=\"\(h(state))\">"
-                        + "<td data-sort=\"\(h(d.key))\">\(h(d.key))</td><td>\(d.field.map(h) ?? "")</td><td>\(d.item.map(h) ?? "")</td>"
-                        + "<td><div class=\"side\"><div class=\"b\" title=\"Bitrix\">\(value(d.bitrixValue))</div>"
-                        + "<div class=\"c\" title=\"catalog\">\(value(d.catalogValue))</div></div></td>"
-                        + "<td class=\"cause\">\(h(d.probableCause ?? "—"))<small><code>\(h(d.cause ?? ""))</code></small></td>"
-                        + "<td>\(h(d.action ?? "—"))</td><td>\(h(report.webhookFailure(of: d)?.title ?? "—"))</td>"
-                        + "<td data-sort=\"\(openSort)\">\(open)</td></tr>")
+                    add(
+                        "<tr data-kind=\"\(h(kind.rawValue))\" data-state=\"\(h(state))\">"
+                            + "<td data-sort=\"\(h(d.key))\">\(h(d.key))</td><td>\(d.field.map(h) ?? "")</td><td>\(d.item.map(h) ?? "")</td>"
+                            + "<td><div class=\"side\"><div class=\"b\" title=\"Bitrix\">\(value(d.bitrixValue))</div>"
+                            + "<div class=\"c\" title=\"catalog\">\(value(d.catalogValue))</div></div></td>"
+                            + "<td class=\"cause\">\(h(d.probableCause ?? "—"))<small><code>\(h(d.cause ?? ""))</code></small></td>"
+                            + "<td>\(h(d.action ?? "—"))</td><td>\(h(report.webhookFailure(of: d)?.title ?? "—"))</td>"
+                            + "<td data-sort=\"\(openSort)\">\(open)</td></tr>")
                 }
                 add("</tbody></table>")
                 if items.count > shown.count {
-                    add("<p class=\"muted\">\(items.count - shown.count) more in <code>csv/\(h(kind.rawValue)).csv</code>.</p>")
+                    add(
+                        "<p class=\"muted\">\(items.count - shown.count) more in <code>csv/\(h(kind.rawValue)).csv</code>.</p>"
+                    )
                 }
                 add("</details>")
             }
@@ -260,27 +304,32 @@ public struct HTMLReportFormat: ReportFormat {
                 return
             }
             guard history.resolvedComputed else {
-                add("<p class=\"muted\">Not computed: this run read partial input, so an absence proves nothing.</p></section>")
+                add(
+                    "<p class=\"muted\">Not computed: this run read partial input, so an absence proves nothing.</p></section>"
+                )
                 return
             }
             guard !history.resolved.isEmpty else {
                 add("<p>Nothing of run \(previous.runID)'s findings was resolved.</p></section>")
                 return
             }
-            add("<table class=\"sortable\"><thead><tr><th><button type=\"button\">kind</button></th>"
-                + "<th><button type=\"button\">key</button></th><th>field</th><th>item</th><th>was: Bitrix │ catalog</th>"
-                + "</tr></thead><tbody>")
+            add(
+                "<table class=\"sortable\"><thead><tr><th><button type=\"button\">kind</button></th>"
+                    + "<th><button type=\"button\">key</button></th><th>field</th><th>item</th><th>was: Bitrix │ catalog</th>"
+                    + "</tr></thead><tbody>")
             for d in history.resolved.prefix(rows) {
-                add("<tr><td><code>\(h(d.kind.rawValue))</code></td><td>\(h(d.key))</td><td>\(d.field.map(h) ?? "")</td>"
-                    + "<td>\(d.item.map(h) ?? "")</td><td><div class=\"side\"><div class=\"b\">\(value(d.bitrixValue))</div>"
-                    + "<div class=\"c\">\(value(d.catalogValue))</div></div></td></tr>")
+                add(
+                    "<tr><td><code>\(h(d.kind.rawValue))</code></td><td>\(h(d.key))</td><td>\(d.field.map(h) ?? "")</td>"
+                        + "<td>\(d.item.map(h) ?? "")</td><td><div class=\"side\"><div class=\"b\">\(value(d.bitrixValue))</div>"
+                        + "<div class=\"c\">\(value(d.catalogValue))</div></div></td></tr>")
             }
             add("</tbody></table></section>")
         }
 
         mutating func footer(_ report: RunReport) {
-            add("<footer>Written by \(h(report.generator ?? "backstop")) · report schema \(h(RunReport.schemaVersion)) · "
-                + "the same data as report.json, discrepancies.ndjson and csv/.</footer>")
+            add(
+                "<footer>Written by \(h(report.generator ?? "backstop")) · report schema \(h(RunReport.schemaVersion)) · "
+                    + "the same data as report.json, discrepancies.ndjson and csv/.</footer>")
             add("<script>\(HTMLAssets.script)</script>")
             add("</body>")
             add("</html>")
