@@ -56,6 +56,7 @@ public enum SimilaritySearch {
     ///   - threshold: Report pairs at or above this score; `nil` for none.
     ///   - tile: Rows per tile.
     ///   - threads: Workers for the heap passes.
+    /// - Returns: Every row's neighbours and the pairs above the threshold (each pair once, smaller row first).
     /// - Complexity: n² × d multiply-adds (half of a plain n × n search), n² heap comparisons.
     public static func selfJoin(
         _ matrix: VectorMatrix, k: Int, threshold: Float? = nil, tile: Int = defaultTile, threads: Int = 2
@@ -98,6 +99,7 @@ public enum SimilaritySearch {
     ///   - selfIndex: For each query, its own row in `database` (never returned), or `nil`.
     ///   - tile: Rows per tile.
     ///   - threads: Workers for the heap passes.
+    /// - Returns: Every query's neighbours and the (query, database row) pairs above the threshold.
     /// - Complexity: queries × database × d multiply-adds.
     public static func search(
         queries: VectorMatrix, database: VectorMatrix, k: Int, threshold: Float? = nil, selfIndex: [Int?]? = nil,
@@ -154,11 +156,12 @@ public enum SimilaritySearch {
         let limit = threshold ?? .infinity
         unsafe block.withUnsafeBufferPointer { scoresBuffer in
             // safe because the block holds rows.count * width scores (the caller's sgemm wrote them).
-            let scores = scoresBuffer.baseAddress!
+            guard let scores = scoresBuffer.baseAddress else { return }  // an empty block: nothing to feed
             unsafe heaps.withUnsafe { heapScores, heapIndices in
                 let heapBox = unsafe UnsafeSendableBox((heapScores, heapIndices, scores))
                 unsafe found.withUnsafeMutableBufferPointer { foundBuffer in
-                    let foundBox = unsafe UnsafeSendableBox(foundBuffer.baseAddress!)
+                    guard let foundBase = foundBuffer.baseAddress else { return }  // never: workers >= 1
+                    let foundBox = unsafe UnsafeSendableBox(foundBase)
                     // Pass 1: rows (each worker owns a contiguous share of rows and their heaps).
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
                         let (heapScores, heapIndices, scores) = unsafe heapBox.value
@@ -175,32 +178,22 @@ public enum SimilaritySearch {
                             let firstColumn = diagonal ? r + 1 : 0  // pairs: above the diagonal only
                             var bar = unsafe k > 0 ? min(heapScores[heapBase], limit.nextDown) : limit.nextDown
                             var c = 0
-                            while c < width {
-                                if c + 8 <= width {
-                                    let chunk = unsafe UnsafeRawPointer(line + c).loadUnaligned(as: SIMD8<Float>.self)
-                                    if !any(chunk .> SIMD8(repeating: bar)) {
-                                        c += 8
-                                        continue
+                            while true {
+                                c = unsafe firstAbove(line, from: c, to: width, bar: bar)
+                                guard c < width else { break }
+                                let score = unsafe line[c]
+                                let column = columns.lowerBound + c
+                                if column != skip {
+                                    if unsafe k > 0 && score > heapScores[heapBase] {
+                                        unsafe Heaps.replaceTop(
+                                            heapScores + heapBase, heapIndices + heapBase, k, score, column)
+                                    }
+                                    if score >= limit && (!diagonal || c >= firstColumn) {
+                                        local.append(ScoredPair(first: row, second: column, score: score))
                                     }
                                 }
-                                let upper = min(c + 8, width)
-                                while c < upper {
-                                    let score = unsafe line[c]
-                                    if score > bar {
-                                        let column = columns.lowerBound + c
-                                        if column != skip {
-                                            if unsafe k > 0 && score > heapScores[heapBase] {
-                                                unsafe Heaps.replaceTop(
-                                                    heapScores + heapBase, heapIndices + heapBase, k, score, column)
-                                            }
-                                            if score >= limit && (!diagonal || c >= firstColumn) {
-                                                local.append(ScoredPair(first: row, second: column, score: score))
-                                            }
-                                        }
-                                        bar = unsafe k > 0 ? min(heapScores[heapBase], limit.nextDown) : limit.nextDown
-                                    }
-                                    c += 1
-                                }
+                                bar = unsafe k > 0 ? min(heapScores[heapBase], limit.nextDown) : limit.nextDown
+                                c += 1
                             }
                         }
                         unsafe foundBox.value[worker] = local
@@ -217,33 +210,19 @@ public enum SimilaritySearch {
                         var bars = [Float](repeating: 0, count: end - start)
                         for c in start..<end { bars[c - start] = unsafe heapScores[(columns.lowerBound + c) * k] }
                         unsafe bars.withUnsafeMutableBufferPointer { barBuffer in
-                            let bar = barBuffer.baseAddress!
+                            guard let bar = barBuffer.baseAddress else { return }  // never: start < end
                             for r in 0..<rows.count {
                                 let line = unsafe scores + r * width
                                 let row = rows.lowerBound + r
                                 var c = start
-                                while c < end {
-                                    if c + 8 <= end {
-                                        let chunk = unsafe UnsafeRawPointer(line + c).loadUnaligned(
-                                            as: SIMD8<Float>.self)
-                                        let bars8 = unsafe UnsafeRawPointer(bar + (c - start)).loadUnaligned(
-                                            as: SIMD8<Float>.self)
-                                        if !any(chunk .> bars8) {
-                                            c += 8
-                                            continue
-                                        }
-                                    }
-                                    let upper = min(c + 8, end)
-                                    while c < upper {
-                                        let score = unsafe line[c]
-                                        if unsafe score > bar[c - start] {
-                                            let heapBase = (columns.lowerBound + c) * k
-                                            unsafe Heaps.replaceTop(
-                                                heapScores + heapBase, heapIndices + heapBase, k, score, row)
-                                            unsafe bar[c - start] = unsafe heapScores[heapBase]
-                                        }
-                                        c += 1
-                                    }
+                                while true {
+                                    c = unsafe firstAbove(line, bars: bar - start, from: c, to: end)
+                                    guard c < end else { break }
+                                    let heapBase = (columns.lowerBound + c) * k
+                                    unsafe Heaps.replaceTop(
+                                        heapScores + heapBase, heapIndices + heapBase, k, unsafe line[c], row)
+                                    unsafe bar[c - start] = unsafe heapScores[heapBase]
+                                    c += 1
                                 }
                             }
                         }
@@ -252,6 +231,48 @@ public enum SimilaritySearch {
             }
         }
         return found.flatMap { $0 }
+    }
+
+    /// The first position in `start..<end` whose score beats `bar`, or `end`. Eight scores at a time through
+    /// a max tree: scalar code the compiler keeps in registers (a `SIMD8` compare and `any` spills to the
+    /// stack lane by lane), and the block is scanned far more often than a candidate is found.
+    @inline(__always)
+    static func firstAbove(_ line: UnsafePointer<Float>, from start: Int, to end: Int, bar: Float) -> Int {
+        var c = start
+        while c + 8 <= end {
+            let p = unsafe line + c
+            let low = unsafe max(max(p[0], p[1]), max(p[2], p[3]))
+            let high = unsafe max(max(p[4], p[5]), max(p[6], p[7]))
+            if max(low, high) > bar { break }
+            c += 8
+        }
+        while c < end {
+            if unsafe line[c] > bar { return c }
+            c += 1
+        }
+        return end
+    }
+
+    /// The first position `c` in `start..<end` with `line[c] > bars[c]`, or `end`; as ``firstAbove(_:from:to:bar:)``
+    /// with a bar per column (differences, so one max tree still decides eight columns).
+    @inline(__always)
+    static func firstAbove(
+        _ line: UnsafePointer<Float>, bars: UnsafePointer<Float>, from start: Int, to end: Int
+    ) -> Int {
+        var c = start
+        while c + 8 <= end {
+            let p = unsafe line + c
+            let b = unsafe bars + c
+            let low = unsafe max(max(p[0] - b[0], p[1] - b[1]), max(p[2] - b[2], p[3] - b[3]))
+            let high = unsafe max(max(p[4] - b[4], p[5] - b[5]), max(p[6] - b[6], p[7] - b[7]))
+            if max(low, high) > 0 { break }
+            c += 8
+        }
+        while c < end {
+            if unsafe line[c] > bars[c] { return c }
+            c += 1
+        }
+        return end
     }
 }
 
@@ -266,8 +287,9 @@ struct Heaps {
     init(rows: Int, k: Int) {
         self.rows = rows
         self.k = k
-        scores = [Float](repeating: -.infinity, count: rows * k)
-        indices = [Int](repeating: -1, count: rows * k)
+        // One spare slot, so the storage is never empty and always has an address (k == 0 reads nothing).
+        scores = [Float](repeating: -.infinity, count: rows * k + 1)
+        indices = [Int](repeating: -1, count: rows * k + 1)
     }
 
     mutating func withUnsafe<R>(
@@ -275,10 +297,11 @@ struct Heaps {
     ) -> R {
         unsafe scores.withUnsafeMutableBufferPointer { scores in
             unsafe indices.withUnsafeMutableBufferPointer { indices in
-                // safe because both arrays have rows * k elements; with k == 0 nothing is ever read.
-                unsafe body(
-                    scores.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
-                    indices.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+                // safe because both arrays have rows * k + 1 elements and callers index below rows * k.
+                guard let scoreBase = scores.baseAddress, let indexBase = indices.baseAddress else {
+                    preconditionFailure("heap storage always has its spare slot")
+                }
+                return unsafe body(scoreBase, indexBase)
             }
         }
     }
