@@ -31,9 +31,9 @@ extension LocalEmbeddingModel {
     public static func fit(descriptors: [[Float]], dimensions: Int = 512) throws(IndexError) -> LocalEmbeddingModel {
         let d = ImageDescriptor.count
         let n = descriptors.count
-        guard n > 0 else { throw IndexError("cannot fit the local embedding model on no images") }
+        guard n > 0 else { throw IndexError(.model, "cannot fit the local embedding model on no images") }
         guard dimensions > 0, dimensions <= d else {
-            throw IndexError("model dimensions \(dimensions) outside 1...\(d)")
+            throw IndexError(.model, "model dimensions \(dimensions) outside 1...\(d)")
         }
         var mean = [Double](repeating: 0, count: d)
         for descriptor in descriptors {
@@ -64,7 +64,7 @@ extension LocalEmbeddingModel {
         let info = unsafe LAPACKE_dsyevd(
             LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(d), &covariance, Int32(d),
             &eigenvalues)
-        guard info == 0 else { throw IndexError("LAPACKE_dsyevd failed (info \(info)) fitting on \(n) images") }
+        guard info == 0 else { throw IndexError(.model, "LAPACKE_dsyevd failed (info \(info)) fitting on \(n) images") }
         // Eigenvalues ascend; column j of `covariance` is the eigenvector of eigenvalues[j].
         let largest = max(eigenvalues[d - 1], 1e-12)
         var projection = [Float](repeating: 0, count: dimensions * d)

@@ -97,15 +97,18 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
         func word(_ at: Int) -> UInt32 {
             UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
         }
-        guard bytes.count >= 16, Array(bytes[0..<4]) == Self.magic else { throw IndexError("not a Backstop model") }
+        guard bytes.count >= 16, Array(bytes[0..<4]) == Self.magic else {
+            throw IndexError(.model, "not a Backstop model")
+        }
         guard word(4) == UInt32(ImageDescriptor.version) else {
-            throw IndexError("model for descriptor version \(word(4)), this build has \(ImageDescriptor.version)")
+            throw IndexError(
+                .model, "model for descriptor version \(word(4)), this build has \(ImageDescriptor.version)")
         }
         let dimensions = Int(word(8))
         let inputDimensions = Int(word(12))
         let floats = inputDimensions + dimensions * inputDimensions
         guard inputDimensions == ImageDescriptor.count, bytes.count == 16 + 4 * floats else {
-            throw IndexError("model parameters have \(bytes.count) bytes, expected \(16 + 4 * floats)")
+            throw IndexError(.model, "model parameters have \(bytes.count) bytes, expected \(16 + 4 * floats)")
         }
         var values = [Float](repeating: 0, count: floats)
         for index in 0..<floats { values[index] = Float(bitPattern: word(16 + 4 * index)) }

@@ -30,7 +30,7 @@ public final class ImageCache: Sendable {
             try FileManager.default.createDirectory(
                 at: directory.appendingPathComponent("objects"), withIntermediateDirectories: true)
         } catch {
-            throw IndexError("cannot create the image cache \(directory.path): \(error)")
+            throw IndexError(.io, "cannot create the image cache \(directory.path): \(error)")
         }
         var loaded: [String: Entry] = [:]
         if let data = FileManager.default.contents(atPath: directory.appendingPathComponent("urls.tsv").path) {
@@ -86,10 +86,10 @@ public final class ImageCache: Sendable {
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: temporary)
             guard unsafe rename(temporary.path, target.path) == 0 else {
-                throw IndexError(unsafe "rename failed: \(String(cString: strerror(errno)))")
+                throw IndexError(.io, unsafe "rename failed: \(String(cString: strerror(errno)))")
             }
         } catch {
-            throw IndexError("cannot write the image cache index \(target.path): \(error)")
+            throw IndexError(.io, "cannot write the image cache index \(target.path): \(error)")
         }
     }
 

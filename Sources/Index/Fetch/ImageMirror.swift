@@ -32,6 +32,7 @@ public struct ImageMirror: Sendable, Hashable {
             }
             guard !prefix.isEmpty, !folder.isEmpty else {
                 throw IndexError(
+                    .configuration,
                     "image mirror entry \"\(text)\" needs PREFIX=FOLDER (e.g. https://cvety.kz/=/srv/www/)")
             }
             mappings.append(Mapping(prefix: prefix, folder: folder.hasSuffix("/") ? folder : folder + "/"))

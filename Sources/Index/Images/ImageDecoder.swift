@@ -33,23 +33,25 @@ public enum ImageDecoder {
         url: String? = nil,
         maxByteCount: Int = defaultMaxByteCount
     ) throws(IndexError) -> RGBImage {
-        func failure(_ message: String) -> IndexError { IndexError(message, productID: productID, url: url) }
-        guard !bytes.isEmpty else { throw failure("image data is empty (0 bytes)") }
+        func failure(_ code: IndexError.Code, _ message: String) -> IndexError {
+            IndexError(code, message, productID: productID, url: url)
+        }
+        guard !bytes.isEmpty else { throw failure(.notAnImage, "image data is empty (0 bytes)") }
         guard bytes.count <= maxByteCount else {
-            throw failure("image data is \(bytes.count) bytes, over the limit of \(maxByteCount) bytes")
+            throw failure(.limit, "image data is \(bytes.count) bytes, over the limit of \(maxByteCount) bytes")
         }
         guard let format = ImageFormat.detect(bytes) else {
-            throw failure("not a JPEG or PNG image: \(describeStart(of: bytes))")
+            throw failure(.notAnImage, "not a JPEG or PNG image: \(describeStart(of: bytes))")
         }
         guard format.isDecodable else {
-            throw failure("unsupported image format \(format) (only JPEG and PNG are decoded)")
+            throw failure(.unsupportedFormat, "unsupported image format \(format) (only JPEG and PNG are decoded)")
         }
         switch ImageCodecCalls.decode(bytes, isPNG: format == .png, strict: true) {
         case .success(let image):
             return image
         case .failure(let error):
             // The C side already says "invalid JPEG: …" / "PNG is 20000x20000, over the limit …".
-            throw failure("cannot decode \(format) (\(bytes.count) bytes): \(error.message)")
+            throw failure(error.code, "cannot decode \(format) (\(bytes.count) bytes): \(error.message)")
         }
     }
 
@@ -60,16 +62,18 @@ public enum ImageDecoder {
     public static func size(
         of bytes: [UInt8], productID: Int64? = nil, url: String? = nil
     ) throws(IndexError) -> (width: Int, height: Int) {
-        func failure(_ message: String) -> IndexError { IndexError(message, productID: productID, url: url) }
+        func failure(_ code: IndexError.Code, _ message: String) -> IndexError {
+            IndexError(code, message, productID: productID, url: url)
+        }
         guard let format = ImageFormat.detect(bytes) else {
-            throw failure("not a JPEG or PNG image: \(describeStart(of: bytes))")
+            throw failure(.notAnImage, "not a JPEG or PNG image: \(describeStart(of: bytes))")
         }
         guard format.isDecodable else {
-            throw failure("unsupported image format \(format) (only JPEG and PNG are decoded)")
+            throw failure(.unsupportedFormat, "unsupported image format \(format) (only JPEG and PNG are decoded)")
         }
         switch ImageCodecCalls.size(bytes, isPNG: format == .png) {
         case .success(let size): return size
-        case .failure(let error): throw failure("cannot read \(format) header: \(error.message)")
+        case .failure(let error): throw failure(error.code, "cannot read \(format) header: \(error.message)")
         }
     }
 

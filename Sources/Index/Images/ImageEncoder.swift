@@ -28,10 +28,12 @@ public enum ImageEncoder {
     public static func jpeg(
         _ image: RGBImage, quality: Int = 90, options: JPEGOptions = []
     ) throws(IndexError) -> [UInt8] {
-        guard (1...100).contains(quality) else { throw IndexError("JPEG quality \(quality) is outside 1...100") }
+        guard (1...100).contains(quality) else {
+            throw IndexError(.configuration, "JPEG quality \(quality) is outside 1...100")
+        }
         switch ImageCodecCalls.encode(image, jpegQuality: quality, jpegOptions: options.rawValue, fastPNG: false) {
         case .success(let bytes): return bytes
-        case .failure(let error): throw IndexError("cannot encode JPEG: \(error.message)")
+        case .failure(let error): throw IndexError(.io, "cannot encode JPEG: \(error.message)")
         }
     }
 
@@ -45,7 +47,7 @@ public enum ImageEncoder {
     public static func png(_ image: RGBImage, fast: Bool = false) throws(IndexError) -> [UInt8] {
         switch ImageCodecCalls.encode(image, jpegQuality: nil, fastPNG: fast) {
         case .success(let bytes): return bytes
-        case .failure(let error): throw IndexError("cannot encode PNG: \(error.message)")
+        case .failure(let error): throw IndexError(.io, "cannot encode PNG: \(error.message)")
         }
     }
 }

@@ -67,7 +67,7 @@ public enum CloudflareExport {
                 written.append(url)
             }
         } catch {
-            throw IndexError("cannot write the Cloudflare export to \(directory.path): \(error)")
+            throw IndexError(.io, "cannot write the Cloudflare export to \(directory.path): \(error)")
         }
         return written
     }

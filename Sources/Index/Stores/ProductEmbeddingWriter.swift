@@ -55,7 +55,7 @@ public struct ProductEmbeddingWriter {
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789_ ()[],.")
         guard !name.isEmpty, name.allSatisfy({ allowed.contains($0) }) else {
-            throw IndexError("product_embeddings.embedding has an unexpected type name \(name)")
+            throw IndexError(.schema, "product_embeddings.embedding has an unexpected type name \(name)")
         }
         return name
     }

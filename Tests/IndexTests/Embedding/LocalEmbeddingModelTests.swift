@@ -47,7 +47,8 @@ import Testing
         #expect(loaded == model)
         var corrupt = model.serialized
         corrupt.removeLast()
-        #expect(throws: IndexError.self) { try LocalEmbeddingModel(serialized: corrupt, fittedOn: 1) }
+        let error = #expect(throws: IndexError.self) { try LocalEmbeddingModel(serialized: corrupt, fittedOn: 1) }
+        #expect(error?.code == .model)
     }
 
     @Test func jpegDecodesAtTheModelSizeThroughDCTScaling() throws {
@@ -60,9 +61,11 @@ import Testing
         let png = try ImageEncoder.png(image)
         let fromPNG = try ImageDecoder.decode(png, minWidth: 48, minHeight: 60)
         #expect(fromPNG.width == 55 && fromPNG.height == 69)
-        #expect(throws: IndexError.self) {
+        let cut = #expect(throws: IndexError.self) {
             try ImageDecoder.decode(
                 Array(jpeg.prefix(jpeg.count / 2)), minWidth: 48, minHeight: 60, url: "https://x/a.jpg")
         }
+        #expect(cut?.code == .corrupt)
+        #expect(cut?.url == "https://x/a.jpg")
     }
 }

@@ -77,7 +77,8 @@ func testPicture(width: Int = 96, height: Int = 120) -> RGBImage {
     }
 
     @Test func encoderRejectsBadQuality() {
-        #expect(throws: IndexError.self) { try ImageEncoder.jpeg(testPicture(), quality: 0) }
+        let error = #expect(throws: IndexError.self) { try ImageEncoder.jpeg(testPicture(), quality: 0) }
+        #expect(error?.code == .configuration)
         #expect(throws: IndexError.self) { try ImageEncoder.jpeg(testPicture(), quality: 101) }
     }
 

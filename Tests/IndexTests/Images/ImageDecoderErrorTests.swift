@@ -16,17 +16,20 @@ import Testing
 
     @Test func emptyInput() throws {
         let error = try #require(decodeError([]))
+        #expect(error.code == .notAnImage)
         #expect(error.message.contains("empty"))
     }
 
     @Test func oversizedInputIsRefusedUnparsed() throws {
         let bytes = [UInt8](repeating: 0xFF, count: 64)
-        #expect(throws: IndexError.self) { try ImageDecoder.decode(bytes, maxByteCount: 32) }
+        let error = #expect(throws: IndexError.self) { try ImageDecoder.decode(bytes, maxByteCount: 32) }
+        #expect(error?.code == .limit)
     }
 
     @Test func htmlPageSavedAsJPEG() throws {
         let html = Array("<!DOCTYPE html><html><body>404 Not Found</body></html>".utf8)
         let error = try #require(decodeError(html, productID: 698_868, url: "https://cvety.kz/upload/x.jpg"))
+        #expect(error.code == .notAnImage)
         #expect(error.message.contains("not a JPEG or PNG"))
         #expect(error.message.contains("3C 21 44 4F"))
         #expect(error.description.hasPrefix("product 698868 (https://cvety.kz/upload/x.jpg): "))
@@ -44,6 +47,7 @@ import Testing
     @Test(arguments: unsupported)
     func unsupportedFormatsAreNamed(name: String, bytes: [UInt8]) throws {
         let error = try #require(decodeError(bytes))
+        #expect(error.code == .unsupportedFormat)
         #expect(error.message == "unsupported image format \(name) (only JPEG and PNG are decoded)")
     }
 
@@ -51,6 +55,7 @@ import Testing
         var generator = SplitMix(seed: 7)
         let bytes: [UInt8] = [0xFF, 0xD8, 0xFF] + (0..<500).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let error = try #require(decodeError(bytes))
+        #expect(error.code == .corrupt)
         #expect(error.message.hasPrefix("cannot decode JPEG (503 bytes): invalid JPEG: "))
     }
 
@@ -59,6 +64,7 @@ import Testing
         let bytes = try ImageEncoder.jpeg(testPicture(width: 200, height: 240), quality: 90)
         let cut = Array(bytes.prefix(Int(Double(bytes.count) * fraction)))
         let error = try #require(decodeError(cut))
+        #expect(error.code == .corrupt)
         #expect(error.message.contains("JPEG"))
         #expect(error.message.contains("Premature end of JPEG file"))
     }
@@ -70,13 +76,14 @@ import Testing
             bytes[index] = 0xFF
             bytes[index + 1] = 0xD9
         }
-        #expect(decodeError(bytes) != nil)
+        #expect(decodeError(bytes)?.code == .corrupt)
     }
 
     @Test func truncatedPNG() throws {
         let bytes = try ImageEncoder.png(testPicture())
         for cut in [12, 40, bytes.count / 2, bytes.count - 13] {
             let error = try #require(decodeError(Array(bytes.prefix(cut))), "cut at \(cut)")
+            #expect(error.code == .corrupt, "\(error.message)")
             #expect(error.message.hasPrefix("cannot decode PNG"), "\(error.message)")
         }
     }
@@ -85,12 +92,14 @@ import Testing
         var bytes = try ImageEncoder.png(testPicture())
         bytes[bytes.count / 2] ^= 0x55
         let error = try #require(decodeError(bytes))
+        #expect(error.code == .corrupt)
         #expect(error.message.contains("PNG"))
     }
 
     @Test func hugePNGDimensionsAreRefusedBeforeAllocation() throws {
         let bytes = PNGFixture.make(width: 20_000, height: 20_000, bitDepth: 8, colorType: .gray, rows: [[0]])
         let error = try #require(decodeError(bytes))
+        #expect(error.code == .limit)
         #expect(error.message.contains("20000x20000"), "\(error.message)")
         #expect(error.message.contains("limit"))
     }
@@ -102,6 +111,7 @@ import Testing
         bytes[sof + 5] = 0xEA; bytes[sof + 6] = 0x60  // height 60000
         bytes[sof + 7] = 0xEA; bytes[sof + 8] = 0x60  // width 60000
         let error = try #require(decodeError(bytes))
+        #expect(error.code == .limit)
         #expect(error.message.contains("60000x60000"), "\(error.message)")
     }
 }

@@ -9,6 +9,9 @@ enum ImageCodecCalls {
         var message: String
 
         var isTooLarge: Bool { status == CImageCodecs_tooLarge }
+
+        /// The ``IndexError`` code of a failed decode: over the size limits, else corrupt data.
+        var code: IndexError.Code { isTooLarge ? .limit : .corrupt }
     }
 
     /// Bytes reserved for a C error message.
