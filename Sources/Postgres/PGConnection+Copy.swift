@@ -3,8 +3,11 @@ import CLibPQ
 extension PGConnection {
     /// Starts `COPY … TO STDOUT` and returns a pull cursor over its data messages.
     ///
-    /// - Parameter query: a `COPY (…) TO STDOUT [WITH (FORMAT binary)]` statement.
     /// The corresponding C functions are `PQexec` and `PQgetCopyData`.
+    ///
+    /// - Parameter query: a `COPY (…) TO STDOUT [WITH (FORMAT binary)]` statement.
+    /// - Returns: a cursor over the data messages.
+    /// - Throws: ``PGError`` if the connection is closed or the server does not start the COPY.
     public func copyOut(_ query: PGQuery) throws(PGError) -> PGCopyOutCursor {
         let conn = try unsafe liveHandle()
         let (sql, binds) = query.rendered()
@@ -17,12 +20,15 @@ extension PGConnection {
 
     /// Runs `COPY … FROM STDIN`, calling `produce` to fill buffers until it returns `false`.
     ///
+    /// The corresponding C functions are `PQputCopyData` and `PQputCopyEnd`.
+    ///
     /// - Parameters:
     ///   - query: a `COPY t (cols) FROM STDIN [WITH (FORMAT …)]` statement.
     ///   - produce: appends the next chunk of COPY data to the buffer (which arrives empty) and returns
     ///     whether more follows. Throwing aborts the COPY, so nothing is half-loaded inside a transaction.
     /// - Returns: the number of rows the server loaded.
-    /// The corresponding C functions are `PQputCopyData` and `PQputCopyEnd`.
+    /// - Throws: ``PGError`` if the COPY cannot start, send or finish; whatever `produce` throws, after
+    ///   aborting the COPY.
     @discardableResult
     public func copyIn(_ query: PGQuery, produce: (inout [UInt8]) throws -> Bool) throws -> Int {
         let conn = try unsafe liveHandle()
@@ -40,7 +46,8 @@ extension PGConnection {
                 more = try produce(&buffer)
                 if buffer.isEmpty { continue }
                 let sent = unsafe buffer.withUnsafeBufferPointer { b in
-                    unsafe b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
+                    guard let start = b.baseAddress else { preconditionFailure("the buffer is not empty") }
+                    return unsafe start.withMemoryRebound(to: CChar.self, capacity: b.count) {
                         unsafe PQputCopyData(conn, $0, Int32(b.count))
                     }
                 }

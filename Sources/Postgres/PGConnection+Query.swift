@@ -126,7 +126,11 @@ func withParameters<R>(
         formats.append(bind.isBinary ? 1 : 0)
     }
     return unsafe arena.withUnsafeBufferPointer { base in
-        let values: [UnsafePointer<CChar>?] = unsafe offsets.map { unsafe $0.map { unsafe base.baseAddress! + $0 } }
+        let values: [UnsafePointer<CChar>?] = unsafe offsets.map { offset in
+            // An offset means the arena holds at least that value's NUL, so it has a base address.
+            guard let offset, let start = base.baseAddress else { return nil }
+            return unsafe start + offset
+        }
         return unsafe values.withUnsafeBufferPointer { v in
             unsafe lengths.withUnsafeBufferPointer { l in
                 unsafe formats.withUnsafeBufferPointer { f in

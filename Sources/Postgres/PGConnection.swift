@@ -110,5 +110,8 @@ func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<C
     defer { unsafe storage.forEach { unsafe free($0) } }
     var pointers: [UnsafePointer<CChar>?] = unsafe storage.map { unsafe $0.map { unsafe UnsafePointer($0) } }
     unsafe pointers.append(nil)
-    return unsafe pointers.withUnsafeBufferPointer { unsafe body($0.baseAddress!) }
+    return unsafe pointers.withUnsafeBufferPointer {
+        guard let start = $0.baseAddress else { preconditionFailure("the array holds at least its NULL") }
+        return unsafe body(start)
+    }
 }

@@ -156,8 +156,10 @@ public final class LoopbackHTTPServer: Sendable {
         if request.method != "HEAD" { bytes += response.body }
         var sent = 0
         while sent < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                send(connection, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            let count = bytes.withUnsafeBytes { buffer in
+                // The loop runs only while bytes remain, so the buffer has a base address.
+                guard let base = buffer.baseAddress else { return -1 }
+                return send(connection, base + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
             }
             guard count > 0 else { return }
             sent += count

@@ -76,8 +76,10 @@ public final class StaticFileServer: Sendable {
         self.listener = listener
         self.port = port
         self.root = root
-        // safe because the literal is a valid URL for every UInt16 port.
-        baseURL = URL(string: "http://127.0.0.1:\(port)/")!
+        guard let url = URL(string: "http://127.0.0.1:\(port)/") else {
+            preconditionFailure("the literal is a valid URL for every UInt16 port")
+        }
+        baseURL = url
     }
 
     deinit { stop() }
@@ -200,7 +202,9 @@ public final class StaticFileServer: Sendable {
         var sent = 0
         while sent < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in
-                send(connection, buffer.baseAddress! + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
+                // The loop runs only while bytes remain, so the buffer has a base address.
+                guard let base = buffer.baseAddress else { return -1 }
+                return send(connection, base + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
             }
             guard count > 0 else { return }
             sent += count

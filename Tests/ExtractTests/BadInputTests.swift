@@ -197,7 +197,8 @@ import Testing
                 .utf8)
         let rowStart = head.count - Array("(1,'".utf8).count
         var body = [UInt8](repeating: 0x61, count: size)
-        for i in stride(from: 0, to: size, by: 1_000_003) { body[i] = 0x5C; body[i + 1] = 0x27 }  // \' escapes spread through it
+        // \' escapes spread through it.
+        for i in stride(from: 0, to: size, by: 1_000_003) { body[i] = 0x5C; body[i + 1] = 0x27 }
         head += body
         head += Array("');\n-- Dump completed\n".utf8)
         try Data(head).write(to: url)

@@ -9,7 +9,7 @@ struct DumpScannerTests {
     typealias SplitMix = SplitMix64
 
     /// Statement-ish bytes dense in quotes, backslash runs, comments and delimiters.
-    static func randomStatement(_ rng: inout SplitMix, length: Int) -> [UInt8] {
+    static func randomStatement(_ rng: inout SplitMix, length: Int) throws -> [UInt8] {
         let pieces: [String] = [
             "'", "'", "''", "\\", "\\\\", "\\'", "\\\\'", "\\\\\\'", "\"", "`", ";", "-- ", "--", "-", "/*", "*/",
             "/*!", "#",
@@ -18,7 +18,7 @@ struct DumpScannerTests {
         var out: [UInt8] = []
         while out.count < length {
             if Int.random(in: 0..<3, using: &rng) == 0 {
-                out += pieces.randomElement(using: &rng)!.utf8
+                out += try #require(pieces.randomElement(using: &rng)).utf8
             } else {
                 out += [UInt8](repeating: 0x61, count: Int.random(in: 0...70, using: &rng))
             }
@@ -28,11 +28,11 @@ struct DumpScannerTests {
 
     /// Runs the scan from 0 as a reader would: the input arrives in two parts split at `split`.
     static func scan(_ bytes: [UInt8], split: Int?, blocks: Bool, row: Bool = false, delimiter: [UInt8] = [0x3B])
-        -> (found: Bool, end: Int, mode: ScanState.Mode)
+        throws -> (found: Bool, end: Int, mode: ScanState.Mode)
     {
         let code = CodeBytes(delimiter: delimiter)
-        return bytes.withUnsafeBufferPointer { buf in
-            let base = buf.baseAddress!
+        return try bytes.withUnsafeBufferPointer { buf in
+            let base = try #require(buf.baseAddress)
             var state = ScanState()
             var i = 0
             if let split {
@@ -47,12 +47,12 @@ struct DumpScannerTests {
         }
     }
 
-    @Test func blockScannerMatchesByteScannerOnRandomStatements() {
+    @Test func blockScannerMatchesByteScannerOnRandomStatements() throws {
         var rng = SplitMix(seed: 0x5EED)
         for round in 0..<3000 {
-            let bytes = Self.randomStatement(&rng, length: Int.random(in: 0...400, using: &rng))
-            let reference = Self.scan(bytes, split: nil, blocks: false)
-            let fast = Self.scan(bytes, split: nil, blocks: true)
+            let bytes = try Self.randomStatement(&rng, length: Int.random(in: 0...400, using: &rng))
+            let reference = try Self.scan(bytes, split: nil, blocks: false)
+            let fast = try Self.scan(bytes, split: nil, blocks: true)
             #expect(
                 fast.found == reference.found && fast.end == reference.end && fast.mode == reference.mode,
                 "round \(round)")
@@ -60,14 +60,14 @@ struct DumpScannerTests {
         }
     }
 
-    @Test func blockScannerMatchesAtEveryChunkSplit() {
+    @Test func blockScannerMatchesAtEveryChunkSplit() throws {
         var rng = SplitMix(seed: 42)
         for round in 0..<60 {
-            let bytes = Self.randomStatement(&rng, length: Int.random(in: 64...300, using: &rng))
-            let reference = Self.scan(bytes, split: nil, blocks: false)
+            let bytes = try Self.randomStatement(&rng, length: Int.random(in: 64...300, using: &rng))
+            let reference = try Self.scan(bytes, split: nil, blocks: false)
             for split in 0...bytes.count {
                 for blocks in [false, true] {
-                    let r = Self.scan(bytes, split: split, blocks: blocks)
+                    let r = try Self.scan(bytes, split: split, blocks: blocks)
                     #expect(
                         r.found == reference.found && r.end == reference.end,
                         "round \(round) split \(split) blocks \(blocks)")
@@ -79,20 +79,20 @@ struct DumpScannerTests {
 
     /// A backslash run (1–4 long) or a doubled quote placed at every offset around the 64- and
     /// 128-byte block boundaries, inside a string that is then closed and followed by the delimiter.
-    @Test func escapesAtBlockBoundaries() {
+    @Test func escapesAtBlockBoundaries() throws {
         let tails: [String] = ["\\'", "\\\\'", "\\\\\\'", "\\\\\\\\'", "''", "'", "\\;"]
         for prefix in 0..<140 {
             for tail in tails {
                 for lead in ["", "x", "(1,"] {
                     let text = lead + "'" + String(repeating: "a", count: prefix) + tail + "b';" + "c';'d;"
                     let bytes = Array(text.utf8)
-                    let reference = Self.scan(bytes, split: nil, blocks: false)
-                    let fast = Self.scan(bytes, split: nil, blocks: true)
+                    let reference = try Self.scan(bytes, split: nil, blocks: false)
+                    let fast = try Self.scan(bytes, split: nil, blocks: true)
                     #expect(
                         fast.found == reference.found && fast.end == reference.end,
                         "prefix \(prefix) tail \(tail) lead \(lead)")
                     for split in stride(from: max(0, prefix - 3), through: min(bytes.count, prefix + 6), by: 1) {
-                        let r = Self.scan(bytes, split: split, blocks: true)
+                        let r = try Self.scan(bytes, split: split, blocks: true)
                         #expect(
                             r.found == reference.found && r.end == reference.end,
                             "prefix \(prefix) tail \(tail) split \(split)")
@@ -102,24 +102,24 @@ struct DumpScannerTests {
         }
     }
 
-    @Test func multiByteDelimiterAndRowMode() {
+    @Test func multiByteDelimiterAndRowMode() throws {
         var rng = SplitMix(seed: 7)
         for _ in 0..<500 {
-            let bytes = Self.randomStatement(&rng, length: Int.random(in: 0...300, using: &rng)) + Array("$$".utf8)
-            let reference = Self.scan(bytes, split: nil, blocks: false, delimiter: [0x24, 0x24])
-            let fast = Self.scan(bytes, split: nil, blocks: true, delimiter: [0x24, 0x24])
+            let bytes = try Self.randomStatement(&rng, length: Int.random(in: 0...300, using: &rng)) + Array("$$".utf8)
+            let reference = try Self.scan(bytes, split: nil, blocks: false, delimiter: [0x24, 0x24])
+            let fast = try Self.scan(bytes, split: nil, blocks: true, delimiter: [0x24, 0x24])
             #expect(fast.found == reference.found && fast.end == reference.end)
-            let rowRef = Self.scan(bytes, split: nil, blocks: false, row: true)
-            let rowFast = Self.scan(bytes, split: bytes.count / 2, blocks: true, row: true)
+            let rowRef = try Self.scan(bytes, split: nil, blocks: false, row: true)
+            let rowFast = try Self.scan(bytes, split: bytes.count / 2, blocks: true, row: true)
             #expect(rowFast.found == rowRef.found && rowFast.end == rowRef.end)
         }
     }
 
-    @Test func byteSearchesMatchNaiveLoops() {
+    @Test func byteSearchesMatchNaiveLoops() throws {
         var rng = SplitMix(seed: 99)
         let set = CodeBytes(delimiter: [0x3B]).statement
         for _ in 0..<400 {
-            let bytes = Self.randomStatement(&rng, length: Int.random(in: 0...200, using: &rng))
+            let bytes = try Self.randomStatement(&rng, length: Int.random(in: 0...200, using: &rng))
             bytes.withUnsafeBufferPointer { buf in
                 let base = buf.baseAddress ?? UnsafePointer(bitPattern: 1)!
                 for from in stride(from: 0, through: bytes.count, by: 7) {

@@ -209,12 +209,13 @@ struct BitrixSide {
                 $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             }
         }
-        func unhex(_ s: String) -> String {
+        func int(_ s: String) throws -> Int { try #require(Int(s), "not an integer: \(s)") }
+        func unhex(_ s: String) throws -> String {
             var bytes = [UInt8]()
             var i = s.startIndex
             while i < s.endIndex {
                 let j = s.index(i, offsetBy: 2)
-                bytes.append(UInt8(s[i..<j], radix: 16)!)
+                bytes.append(try #require(UInt8(s[i..<j], radix: 16), "not hex: \(s)"))
                 i = j
             }
             return String(decoding: bytes, as: UTF8.self)
@@ -230,7 +231,7 @@ struct BitrixSide {
         var seller: [Int: Int] = [:], ready: Set<Int> = [], w: [Int: Int] = [:], h: [Int: Int] = [:]
         var cw: [Int: Int] = [:], ch: [Int: Int] = [:], gallery: [Int: [String]] = [:]
         for r in props {
-            let id = Int(r[0])!
+            let id = try int(r[0])
             switch r[1] {
             case "290": seller[id] = Int(r[2])
             case "291": ready.insert(id)
@@ -251,16 +252,16 @@ struct BitrixSide {
             WHERE e.IBLOCK_ID IN (2, 27) AND e.WF_PARENT_ELEMENT_ID IS NULL
             """)
         {
-            let id = Int(r[0])!
+            let id = try int(r[0])
             let vitrina = ready.contains(id)
             products[id] = Product(
                 active: r[1] == "Y", activeFrom: nullable(r[5]), activeTo: nullable(r[6]),
-                name: unhex(r[2]), priceKopecks: Int(r[3])!, vitrina: vitrina,
+                name: try unhex(r[2]), priceKopecks: try int(r[3]), vitrina: vitrina,
                 width: vitrina ? w[id] : cw[id], height: vitrina ? h[id] : ch[id],
                 images: [r[4]] + gallery[id, default: []], seller: seller[id] ?? 0)
         }
-        elements = Set(try await rows("SELECT ID FROM b_iblock_element").map { Int($0[0])! })
-        users = Set(try await rows("SELECT ID FROM b_user").map { Int($0[0])! })
+        elements = Set(try await rows("SELECT ID FROM b_iblock_element").map { try int($0[0]) })
+        users = Set(try await rows("SELECT ID FROM b_user").map { try int($0[0]) })
         var orderProps: [Int: [String: String]] = [:]
         for r in try await rows(
             """
@@ -268,7 +269,7 @@ struct BitrixSide {
             WHERE o.XML_ID LIKE 'railway-%'
             """)
         {
-            orderProps[Int(r[0])!, default: [:]][r[1]] = unhex(r[2])
+            orderProps[try int(r[0]), default: [:]][r[1]] = try unhex(r[2])
         }
         for r in try await rows(
             """
@@ -276,10 +277,10 @@ struct BitrixSide {
             FROM b_sale_order WHERE XML_ID LIKE 'railway-%'
             """)
         {
-            let id = Int(r[0])!
+            let id = try int(r[0])
             orders[id] = Order(
-                id: id, railway: Int(r[1])!, status: r[2], userID: Int(r[3])!, priceKopecks: Int(r[4])!,
-                deliveryKopecks: Int(r[5])!, currency: r[6], props: orderProps[id] ?? [:], lines: [:])
+                id: id, railway: try int(r[1]), status: r[2], userID: try int(r[3]), priceKopecks: try int(r[4]),
+                deliveryKopecks: try int(r[5]), currency: r[6], props: orderProps[id] ?? [:], lines: [:])
         }
         for r in try await rows(
             """
@@ -287,8 +288,8 @@ struct BitrixSide {
             FROM b_sale_basket b JOIN b_sale_order o ON o.ID = b.ORDER_ID WHERE o.XML_ID LIKE 'railway-%'
             """)
         {
-            orders[Int(r[0])!]?.lines[Int(r[1])!] = Line(
-                quantity: Int(r[2])!, priceKopecks: Int(r[3])!, name: unhex(r[4]))
+            orders[try int(r[0])]?.lines[try int(r[1])] = Line(
+                quantity: try int(r[2]), priceKopecks: try int(r[3]), name: try unhex(r[4]))
         }
         files = try await rows("SELECT CONCAT('upload/', SUBDIR, '/', FILE_NAME) FROM b_file").map { $0[0] }
     }
@@ -330,18 +331,22 @@ struct CatalogSide {
     var productSequence = 0
 
     init(_ pg: PGConnection) throws {
+        func text(_ cell: String?) throws -> String { try #require(cell, "unexpected NULL") }
+        func int(_ cell: String?) throws -> Int {
+            try #require(cell.flatMap { Int($0) }, "not an integer: \(cell ?? "NULL")")
+        }
         var images: [Int: [String]] = [:]
         for r in try pg.execute(#"SELECT product_id, url FROM productimage ORDER BY product_id, "order", id"#).rows {
-            images[Int(r[0]!)!, default: []].append(r[1]!)
+            images[try int(r[0]), default: []].append(try text(r[1]))
         }
         for r in try pg.execute(
             "SELECT id, shop_id, name, price, enabled, width, height, image, type::text FROM product"
         ).rows {
-            let id = Int(r[0]!)!
+            let id = try int(r[0])
             products[id] = Product(
-                shop: Int(r[1]!)!, name: r[2]!, price: Int(r[3]!)!, enabled: r[4] == "t",
+                shop: try int(r[1]), name: try text(r[2]), price: try int(r[3]), enabled: r[4] == "t",
                 width: r[5].flatMap { Int($0) }, height: r[6].flatMap { Int($0) }, image: r[7],
-                type: r[8]!, images: images[id] ?? [])
+                type: try text(r[8]), images: images[id] ?? [])
         }
         for r in try pg.execute(
             #"""
@@ -350,18 +355,18 @@ struct CatalogSide {
             FROM "order"
             """#
         ).rows {
-            let id = Int(r[0]!)!
+            let id = try int(r[0])
             orders[id] = Order(
-                id: id, link: r[1].flatMap { Int($0) }, status: r[2]!, phone: r[3]!, subtotal: Int(r[4]!)!,
-                deliveryCost: Int(r[5]!)!, total: Int(r[6]!)!, customerName: r[7]!, recipientName: r[8],
+                id: id, link: r[1].flatMap { Int($0) }, status: try text(r[2]), phone: try text(r[3]),
+                subtotal: try int(r[4]), deliveryCost: try int(r[5]), total: try int(r[6]),
+                customerName: try text(r[7]), recipientName: r[8],
                 recipientPhone: r[9], address: r[10], deliveryDate: r[11], deliveryType: r[12], items: [:])
         }
         for r in try pg.execute(
             "SELECT order_id, product_id, quantity, product_price, product_name, item_total FROM orderitem"
         ).rows {
-            orders[Int(r[0]!)!]?.items[Int(r[1]!)!] = Item(
-                quantity: Int(r[2]!)!, price: Int(r[3]!)!, name: r[4]!,
-                total: Int(r[5]!)!)
+            orders[try int(r[0])]?.items[try int(r[1])] = Item(
+                quantity: try int(r[2]), price: try int(r[3]), name: try text(r[4]), total: try int(r[5]))
         }
         for r in try pg.execute(
             """
@@ -371,8 +376,8 @@ struct CatalogSide {
         ).rows {
             embeddings.append(
                 Embedding(
-                    productID: Int(r[0]!)!, model: r[1]!, source: r[2], dims: Int(r[3]!)!,
-                    norm: Double(r[4]!)!))
+                    productID: try int(r[0]), model: try text(r[1]), source: r[2], dims: try int(r[3]),
+                    norm: try #require(r[4].flatMap { Double($0) }, "not a number: \(r[4] ?? "NULL")")))
         }
     }
 }
@@ -394,7 +399,7 @@ struct Checker {
     /// The entry of `kind` for `key` (and `field`, and `item`), if planted.
     func planted(_ kind: DiscrepancyKind, _ key: Int, field: String? = nil, item: Int? = nil) -> ManifestEntry? {
         byKey["\(kind.rawValue) \(key)"]?.first {
-            (field == nil || $0.field == field) && (item == nil || $0.item == String(item!))
+            (field == nil || $0.field == field) && (item == nil || $0.item == item.map { String($0) })
         }
     }
 

@@ -4,7 +4,11 @@ public import Foundation
 /// (reference/upstream.md §0, §4).
 public struct BitrixConfiguration: Sendable {
     /// Kazakhstan's site time zone (UTC+5 since 2024-03-01).
-    public static let defaultTimeZone = TimeZone(identifier: "Asia/Almaty") ?? TimeZone(secondsFromGMT: 5 * 3600)!
+    public static let defaultTimeZone: TimeZone = {
+        if let almaty = TimeZone(identifier: "Asia/Almaty") { return almaty }
+        guard let fixed = TimeZone(secondsFromGMT: 5 * 3600) else { preconditionFailure("UTC+5 is a valid offset") }
+        return fixed
+    }()
 
     /// Catalog iblocks: 2 (catalog) and 27 (offers).
     public var catalogIblockIDs: Set<Int64> = [2, 27]

@@ -8,6 +8,7 @@ public enum BitrixFileURL {
     ///   - uploadDirectory: the `main/upload_dir` option, normally `upload`.
     ///   - subdir: `b_file.SUBDIR`, e.g. `iblock/a1b`.
     ///   - fileName: `b_file.FILE_NAME`.
+    /// - Returns: the absolute URL as text.
     public static func url(base: String, uploadDirectory: String, subdir: String, fileName: String) -> String {
         let raw = Array(("/" + uploadDirectory + "/" + subdir + "/" + fileName).utf8)
         var path: [UInt8] = []

@@ -8,6 +8,7 @@ extension BitrixModelBuilder {
     ///
     /// - Parameter completedAt: the footer time of the dump(s) (``DumpEventStream/completedAt``); when
     ///   `nil`, ``BitrixConfiguration/snapshotTime`` if set, else the newest row time in the dump.
+    /// - Returns: the assembled snapshot.
     public func finish(completedAt: String?) -> BitrixSnapshot {
         let snapshot: SnapshotTime
         if let completedAt {

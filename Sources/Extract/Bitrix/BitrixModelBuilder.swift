@@ -185,7 +185,9 @@ public final class BitrixModelBuilder {
         guard index >= 0, index < row.count else { return false }
         return unsafe row.withBytes(at: index) { bytes in
             guard let bytes = unsafe bytes, bytes.count == expected.utf8CodeUnitCount else { return false }
-            return unsafe memcmp(bytes.baseAddress!, expected.utf8Start, bytes.count) == 0
+            // No base address means no bytes, and the counts are equal: both are empty.
+            guard let base = bytes.baseAddress else { return true }
+            return unsafe memcmp(base, expected.utf8Start, bytes.count) == 0
         }
     }
 
@@ -200,13 +202,15 @@ public final class BitrixModelBuilder {
     func noteRowTime(_ row: DumpRow, _ index: Int) {
         guard index >= 0, index < row.count else { return }
         unsafe row.withBytes(at: index) { bytes in
-            guard let bytes = unsafe bytes, bytes.count == 19, unsafe WallClock.isWallClockText(bytes),
-                unsafe bytes[0] != UInt8(ascii: "0")
+            guard let bytes = unsafe bytes, bytes.count == 19, let base = bytes.baseAddress,
+                unsafe WallClock.isWallClockText(bytes), unsafe bytes[0] != UInt8(ascii: "0")
             else { return }
             if let newest = newestRowTime {
+                // `newest` was made from 19 such bytes below, so its storage has a base address.
                 let newer =
-                    unsafe newest.utf8.withContiguousStorageIfAvailable {
-                        unsafe memcmp(bytes.baseAddress!, $0.baseAddress!, 19) > 0
+                    unsafe newest.utf8.withContiguousStorageIfAvailable { stored in
+                        guard let storedBase = stored.baseAddress else { return false }
+                        return unsafe memcmp(base, storedBase, 19) > 0
                     } ?? false
                 guard newer else { return }
             }

@@ -37,6 +37,9 @@ extension CatalogReader {
     ///
     /// - Parameter shopID: only embeddings of this shop's products plus orphans (embeddings whose product
     ///   does not exist, which carry no shop); `nil` for all.
+    /// - Returns: a cursor over the embeddings.
+    /// - Throws: ``ExtractError`` if the embedding column is missing or of an unsupported type, `PGError` if
+    ///   the column look-up or the COPY fails.
     public func embeddings(shopID: Int64? = nil) throws -> CatalogCursor<CatalogEmbedding> {
         let columnType = try embeddingColumnType()
         let vector: PGQuery

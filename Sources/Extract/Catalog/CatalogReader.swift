@@ -27,9 +27,8 @@ public struct CatalogReader {
     /// imports instead of exporting its own, so it sees exactly what that session's transaction sees.
     public let snapshot: String?
 
-    /// Creates a reader.
-    ///
-    /// - Parameter snapshot: an exported snapshot id to read products in (see ``snapshot``).
+    /// Creates a reader on `connection`, reading products in `snapshot`, an exported snapshot id, when given
+    /// (see ``snapshot``).
     public init(connection: PGConnection, logger: Logger, snapshot: String? = nil) {
         self.connection = connection
         self.logger = logger
@@ -39,6 +38,7 @@ public struct CatalogReader {
     /// Products (optionally of one shop) ordered by id, in canonical form.
     ///
     /// - Parameter shopID: only this shop's products; `nil` for all.
+    /// - Returns: a cursor over the products.
     /// - Throws: `PGError` if the COPY cannot start.
     public func products(shopID: Int64? = nil) throws -> CatalogCursor<CanonicalProduct> {
         try productSource(shopID: shopID).canonical()
@@ -92,6 +92,9 @@ public struct CatalogReader {
     ///   - select: a SELECT (bound parameters are not allowed inside COPY; use a session setting).
     ///   - source: what is read, for error messages (a table name).
     ///   - fields: the number of columns the SELECT returns; a tuple with another count is an error.
+    ///   - decode: turns one row into an element; it may append to the problems.
+    /// - Returns: a cursor over the decoded rows.
+    /// - Throws: `PGError` if the COPY cannot start.
     public func rows<Element>(
         _ select: PGQuery, source: String, fields: Int,
         decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element

@@ -44,9 +44,10 @@ public enum DumpExport {
         let fd = output.fileDescriptor
         return try unsafe write(dump: dump, table: table, format: format, options: options, logger: logger) {
             (bytes: UnsafeRawBufferPointer) throws(ExtractError) in
+            guard let base = bytes.baseAddress else { return }  // no base address: nothing to write
             var offset = 0
             while offset < bytes.count {
-                let n = unsafe Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let n = unsafe Glibc.write(fd, base + offset, bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw ExtractError(

@@ -39,6 +39,7 @@ public struct ProductFeed: Sendable {
     /// - Parameters:
     ///   - data: the JSON bytes.
     ///   - file: the file name for error messages.
+    /// - Returns: the page's products and paging.
     /// - Throws: ``ExtractError`` if the page is not JSON of the expected shape or `success` is false.
     public func parsePage(_ data: Data, file: String? = nil) throws -> ProductFeedPage {
         let root: JSONValue

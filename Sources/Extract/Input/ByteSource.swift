@@ -115,7 +115,10 @@ public final class MemoryByteSource: ByteSource {
         guard n > 0 else { return 0 }
         unsafe bytes.withUnsafeBytes { src in
             // Safe because: position + n <= bytes.count and n <= buffer.count (min above).
-            unsafe buffer.baseAddress!.copyMemory(from: src.baseAddress! + position, byteCount: n)
+            guard let target = buffer.baseAddress, let source = src.baseAddress else {
+                preconditionFailure("n > 0, so neither buffer is empty")
+            }
+            unsafe target.copyMemory(from: source + position, byteCount: n)
         }
         position += n
         return n

@@ -32,8 +32,8 @@ import CZlib
 
     /// Inflates up to `buffer.count` bytes.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
-        guard !finished, buffer.count > 0 else { return 0 }
-        unsafe stream.next_out = unsafe buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        guard !finished, let out = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        unsafe stream.next_out = unsafe out.assumingMemoryBound(to: Bytef.self)
         unsafe stream.avail_out = UInt32(clamping: buffer.count)
         let outStart = unsafe stream.avail_out
         while unsafe stream.avail_out == outStart {
@@ -42,7 +42,8 @@ import CZlib
                 if n == 0 {
                     innerEOF = true
                 } else {
-                    unsafe stream.next_in = unsafe input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    guard let inputBase = unsafe input.baseAddress else { preconditionFailure("input is 256 KiB") }
+                    unsafe stream.next_in = unsafe inputBase.assumingMemoryBound(to: Bytef.self)
                     unsafe stream.avail_in = UInt32(n)
                     consumedIn += Int64(n)
                 }

@@ -89,7 +89,8 @@ enum WallClock {
             offsetSeconds = (h * 3600 + m * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
         }
         var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
+        guard let utcZone = TimeZone(identifier: "UTC") else { preconditionFailure("UTC is a known time zone") }
+        utc.timeZone = utcZone
         guard
             let instant = utc.date(
                 from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))

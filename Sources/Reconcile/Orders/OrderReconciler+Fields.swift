@@ -94,11 +94,9 @@ extension OrderReconciler {
             var order: [Int64] = []
             var lines: [Int64: Line] = [:]
             for item in items {
-                if lines[item.productID] == nil {
-                    order.append(item.productID)
-                    lines[item.productID] = Line(name: item.name, price: item.price, quantity: 0)
-                }
-                lines[item.productID]!.quantity += item.quantityTenThousandths
+                if lines[item.productID] == nil { order.append(item.productID) }
+                lines[item.productID, default: Line(name: item.name, price: item.price, quantity: 0)].quantity +=
+                    item.quantityTenThousandths
             }
             return (order, lines)
         }
@@ -118,7 +116,7 @@ extension OrderReconciler {
         }
         func quantity(_ q: Int64) -> String { q % 10_000 == 0 ? String(q / 10_000) : String(Double(q) / 10_000) }
         for id in left.order {
-            let bl = left.lines[id]!
+            guard let bl = left.lines[id] else { preconditionFailure("grouped gives every ordered id a line") }
             guard let cl = right.lines[id] else {
                 add(
                     .orderItemMissing, nil, id, ChangeValue(quantity(bl.quantity)), .absent, "match.product_id",
@@ -147,8 +145,9 @@ extension OrderReconciler {
             }
         }
         for id in right.order where left.lines[id] == nil {
+            guard let cl = right.lines[id] else { preconditionFailure("grouped gives every ordered id a line") }
             add(
-                .orderItemExtra, nil, id, .absent, ChangeValue(quantity(right.lines[id]!.quantity)), "match.product_id",
+                .orderItemExtra, nil, id, .absent, ChangeValue(quantity(cl.quantity)), "match.product_id",
                 .itemAddedInCatalog)
         }
         return drift

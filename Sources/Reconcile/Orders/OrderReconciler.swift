@@ -52,6 +52,7 @@ public struct OrderReconciler: Sendable {
     ///   - catalog: catalog orders of every shop, in id order.
     ///   - existence: what exists at all on each side.
     ///   - partial: the dump is truncated: no orphan and no dangling reference is reported.
+    /// - Returns: every change, with the counts of orders read and matched.
     public func compare(bitrix: [CanonicalOrder], catalog: [CatalogOrder], existence: Existence, partial: Bool)
         -> Result
     {

@@ -32,6 +32,7 @@ public struct ProductReconciler: Sendable {
     ///   - bitrix: products from the dump, all sellers (in id order when they come from the Bitrix model).
     ///   - catalog: products from the catalog, all shops (in id order when they come from the reader).
     ///   - partial: the dump is truncated: absence proves nothing, so no orphans are reported.
+    /// - Returns: every change, the systematic losses, and the counts of products read and matched.
     /// - Complexity: O(n + m) for ordered input; O(n log n) when an input has to be sorted first.
     public func compare(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], partial: Bool) -> Result {
         let left = Ordered.byID(bitrix, \.id)

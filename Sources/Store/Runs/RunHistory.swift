@@ -113,6 +113,7 @@ public struct RunHistory: Sendable, Hashable {
     ///   - partial: the run read partial input: it resolves nothing (absence proves nothing).
     ///   - previous: the previous comparable run and its stored findings, when there is one.
     ///   - trend: recent comparable runs up to this one, oldest first.
+    /// - Returns: where each current finding was first seen, the resolved findings, and the trend.
     /// - Complexity: O(n + m) for n current and m previous findings, plus sorting the resolved ones.
     public static func compare(
         runID: Int64, startedAt: Date, current: [Discrepancy], partial: Bool,

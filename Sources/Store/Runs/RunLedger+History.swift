@@ -8,9 +8,8 @@ extension RunLedger {
         try Self.records(connection.execute("SELECT \(Self.runColumns) FROM backstop.run WHERE id = \(id)")).first
     }
 
-    /// The newest complete run of `kind` for `shop` before `runID` (the run this one is compared with).
-    ///
-    /// - Parameter shop: the `shop_id` the run's inputs name (`nil` matches runs that named none).
+    /// The newest complete run of `kind` for `shop` before `runID` (the run this one is compared with), or
+    /// `nil`. `shop` is the `shop_id` the run's inputs name; `nil` matches runs that named none.
     public func previousComparableRun(before runID: Int64, kind: String, shop: String?) throws -> RunRecord? {
         try Self.records(
             connection.execute(
@@ -59,9 +58,12 @@ extension RunLedger {
     /// The history of `run`'s findings: compared with the previous comparable run, plus the trend.
     ///
     /// - Parameters:
+    ///   - run: the run being finished.
     ///   - current: the run's findings.
     ///   - partial: the run read partial input (it resolves nothing).
     ///   - shop: the shop the run reconciled.
+    /// - Returns: the comparison and the trend, ending with this run.
+    /// - Throws: `PGError` when the ledger cannot be read.
     public func history(of run: RunRecord, current: [Discrepancy], partial: Bool, shop: String?) throws -> RunHistory {
         var previous: (run: RunHistory.Point, findings: [RunHistory.StoredFinding])?
         if let before = try previousComparableRun(before: run.id, kind: run.kind, shop: shop) {

@@ -18,6 +18,9 @@ public struct RunLedger {
     ///   - arguments: the command line, for the record.
     ///   - dryRun: whether the run may change the catalog.
     ///   - inputs: a JSON object describing the inputs (dump paths, sizes, catalog endpoint).
+    ///   - version: the Backstop version doing the run.
+    /// - Returns: the new run, with its id and start time.
+    /// - Throws: `PGError` when the row cannot be inserted.
     public func begin(kind: String, arguments: [String], dryRun: Bool, inputs: String = "{}", version: String) throws
         -> RunRecord
     {
@@ -38,8 +41,13 @@ public struct RunLedger {
 
     /// Stores a run's discrepancies (in one COPY) and returns how many were stored.
     ///
-    /// - Parameter origins: the run each finding was first seen in (``RunHistory/origins``); a finding
-    ///   without one is first seen in `run`.
+    /// - Parameters:
+    ///   - discrepancies: the findings to store.
+    ///   - run: the run they belong to.
+    ///   - origins: the run each finding was first seen in (``RunHistory/origins``); a finding without one is
+    ///     first seen in `run`.
+    /// - Returns: the number of rows stored.
+    /// - Throws: `PGError` when the COPY fails.
     @discardableResult
     public func record(
         _ discrepancies: [Discrepancy], for run: RunRecord, origins: [Discrepancy.Identity: RunHistory.Origin] = [:]

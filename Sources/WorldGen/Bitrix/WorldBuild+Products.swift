@@ -198,7 +198,9 @@ extension WorldBuild {
                             kind: .imageUnreachable, key: String(id), field: "image", bitrix: preview.url,
                             cause: "corrupt_file"))
                 case .nearDuplicate?:
-                    let source = lastDuplicateSource!
+                    guard let source = lastDuplicateSource else {
+                        preconditionFailure("a near duplicate is only drawn once there is a source")
+                    }
                     let variant: ImageSpec.Variant = [
                         .recompressed(quality: 55), .resized(percent: 80),
                         .cropped(percent: 5),
@@ -395,7 +397,8 @@ extension WorldBuild {
                 try imageRows()
                 try embeddingRow()
                 var to = [UInt8]()
-                to.append(dateTime: activeTo!)
+                guard let expiry = activeTo else { preconditionFailure("windowExpired sets ACTIVE_TO") }
+                to.append(dateTime: expiry)
                 plant(
                     .init(
                         kind: .productField, key: String(id), field: "enabled",
@@ -415,7 +418,10 @@ extension WorldBuild {
             f.int(ref.id); f.dateTime(created + k); f.string("iblock"); f.int(545); f.int(435)
             f.int(r.int(18_000...140_000)); f.string(ref.png ? "image/png" : "image/jpeg")
             f.string(String(ref.path.dropFirst("upload/".count).prefix("iblock/abc".count)))
-            f.string(String(ref.path.split(separator: "/").last!))
+            guard let fileName = ref.path.split(separator: "/").last else {
+                preconditionFailure("a file path ends in its file name")
+            }
+            f.string(String(fileName))
             let original =
                 r.chance(0.2)
                 ? "букет \(r.int(1...99)).\(ref.png ? "png" : "jpg")"

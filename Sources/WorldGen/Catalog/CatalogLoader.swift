@@ -13,6 +13,7 @@ public enum CatalogLoader {
     ///   - world: the world folder.
     ///   - schema: the `sql/catalog` folder.
     ///   - connection: an empty database.
+    ///   - logger: receives a line when the catalog is loaded.
     /// - Throws: ``PGError`` or ``WorldGenError``; everything runs in one transaction.
     /// - Returns: rows loaded per table.
     @discardableResult

@@ -244,11 +244,11 @@ extension BouquetRaster {
                     far.withUnsafeBufferPointer { far in
                         rowA.withUnsafeMutableBufferPointer { rowA in
                             rowB.withUnsafeMutableBufferPointer { rowB in
-                                let src = source.baseAddress!
-                                let out = output.baseAddress!
+                                // No base address means an empty buffer: a side is 0, nothing to write.
+                                guard let src = source.baseAddress, let out = output.baseAddress else { return }
                                 func widen(_ y: Int, into row: UnsafeMutableBufferPointer<UInt16>) {
                                     let line = src + y * srcWidth * 3
-                                    var o = row.baseAddress!
+                                    guard var o = row.baseAddress else { return }  // empty: outWidth is 0
                                     for x in 0..<outWidth {
                                         let c = line + near[x]
                                         let n = line + far[x]

@@ -73,7 +73,9 @@ public struct MariaDB: Sendable {
         var result: [String: String] = [:]
         for line in out.split(separator: "\n") {
             let parts = line.split(separator: "\t")
-            if parts.count == 2 { result[String(parts[0].split(separator: ".").last!)] = String(parts[1]) }
+            if parts.count == 2, let table = parts[0].split(separator: ".").last {
+                result[String(table)] = String(parts[1])
+            }
         }
         return result
     }

@@ -52,8 +52,15 @@ final class WorldBuild {
         }
     }
 
-    func b(_ table: BitrixTable) -> BitrixRowWriter { bitrix[table]! }
-    func c(_ table: CatalogTable) -> CopyWriter { catalog[table]! }
+    func b(_ table: BitrixTable) -> BitrixRowWriter {
+        guard let writer = bitrix[table] else { preconditionFailure("init makes a writer for every table") }
+        return writer
+    }
+
+    func c(_ table: CatalogTable) -> CopyWriter {
+        guard let writer = catalog[table] else { preconditionFailure("init makes a writer for every table") }
+        return writer
+    }
 
     func plant(_ entry: ManifestEntry) { manifest.append(entry) }
 

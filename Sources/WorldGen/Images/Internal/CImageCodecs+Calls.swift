@@ -13,7 +13,8 @@ package enum WorldImageCodec {
         var buffer = [CChar](repeating: 0, count: 256)
         let status = buffer.withUnsafeMutableBufferPointer { message in
             // safe because the buffer is non-empty and the C side writes at most message.count bytes.
-            body(message.baseAddress!, message.count)
+            guard let start = message.baseAddress else { preconditionFailure("the buffer has 256 bytes") }
+            return body(start, message.count)
         }
         guard status != CImageCodecs_ok else { return nil }
         let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
