@@ -27,6 +27,7 @@ extension LocalEmbeddingModel {
     /// - Parameters:
     ///   - descriptors: Raw descriptors, each ``ImageDescriptor/count`` values, in a fixed order (e.g. by product id).
     ///   - dimensions: Output dimensions (at most the descriptor size).
+    /// - Returns: The fitted model, its ``version`` derived from its numbers.
     /// - Throws: ``IndexError`` with no descriptors, or when LAPACK reports a failure.
     public static func fit(descriptors: [[Float]], dimensions: Int = 512) throws(IndexError) -> LocalEmbeddingModel {
         let d = ImageDescriptor.count

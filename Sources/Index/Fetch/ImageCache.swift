@@ -129,9 +129,10 @@ enum LocalFile {
         var failure: Failure?
         let bytes = unsafe [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             var done = 0
+            guard let base = buffer.baseAddress else { return }  // size 0: nothing to read
             while done < size {
                 // safe because done < size == buffer.count.
-                let got = unsafe Glibc.read(descriptor, buffer.baseAddress! + done, size - done)
+                let got = unsafe Glibc.read(descriptor, base + done, size - done)
                 if got < 0 && errno == EINTR { continue }
                 if got <= 0 {
                     failure = got < 0 ? .io(errno) : nil

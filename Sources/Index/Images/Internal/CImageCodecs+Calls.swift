@@ -24,7 +24,8 @@ enum ImageCodecCalls {
         var buffer = [CChar](repeating: 0, count: errorCapacity)
         let status = unsafe buffer.withUnsafeMutableBufferPointer { message in
             // safe because the buffer has errorCapacity > 0 elements and the C side writes at most that many.
-            unsafe body(message.baseAddress!, message.count)
+            guard let base = message.baseAddress else { preconditionFailure("the error buffer is never empty") }
+            return unsafe body(base, message.count)
         }
         guard status != CImageCodecs_ok else { return nil }
         let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
