@@ -7,12 +7,16 @@ import Logging
 
 /// The index stage's inputs and settings, from the catalog and Backstop's configuration.
 public enum IndexInput {
-    /// Reads every product and the shop's production embeddings (plus those of absent products).
-    static func load(connection: PGConnection, shopID: Int64, logger: Logger) throws -> IndexStage.Input {
+    /// Reads every product and the shop's production embeddings (plus those of absent products), and the
+    /// shop's labels when the Cloudflare export is written.
+    static func load(
+        connection: PGConnection, shopID: Int64, withLabels: Bool, logger: Logger
+    ) throws -> IndexStage.Input {
         let reader = CatalogReader(connection: connection, logger: logger)
         let products = try reader.products().collect()
         let embeddings = try reader.embeddings(shopID: shopID).collect()
-        return IndexStage.Input(products: products, embeddings: embeddings)
+        let labels = withLabels ? try reader.labels(shopID: shopID) : [:]
+        return IndexStage.Input(products: products, embeddings: embeddings, labels: labels)
     }
 
     /// The stage's options: images through the mirror (and the network when `images.network` is on),
@@ -75,7 +79,8 @@ public enum IndexInput {
     static func run(
         options: IndexStage.Options, connection: PGConnection, runID: Int64?, logger: Logger
     ) throws -> IndexStage.Outcome {
-        let input = try load(connection: connection, shopID: options.shopID, logger: logger)
+        let input = try load(
+            connection: connection, shopID: options.shopID, withLabels: options.exportDirectory != nil, logger: logger)
         let writer =
             options.writeCatalog
             ? try ProductEmbeddingWriter(

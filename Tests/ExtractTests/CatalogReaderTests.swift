@@ -147,6 +147,28 @@ struct CatalogReaderTests {
         }
     }
 
+    /// Colors, occasions and tags come back as the stored JSON text, for one shop or all; all-NULL rows are
+    /// left out.
+    @Test func labelsOfAShop() throws {
+        try TestDatabase.withConnection { c in
+            try CatalogSchema.create(from: RepoPaths.catalogSchema, on: c)
+            try Self.seedShops(c)
+            try c.execute(
+                """
+                INSERT INTO product (id, shop_id, name, price, colors, occasions, tags) VALUES \
+                (1, 17008, 'a', 1, '["красный", "white"]', NULL, '[]'), \
+                (2, 17008, 'b', 1, NULL, NULL, NULL), \
+                (3, 8, 'c', 1, NULL, '["8 марта"]', NULL)
+                """)
+            let reader = CatalogReader(connection: c, logger: TestDatabase.quietLogger)
+            let shop = try reader.labels(shopID: 17008)
+            #expect(shop == [1: CatalogProductLabels(colors: #"["красный", "white"]"#, occasions: nil, tags: "[]")])
+            let all = try reader.labels()
+            #expect(all.keys.sorted() == [1, 3])
+            #expect(all[3] == CatalogProductLabels(occasions: #"["8 марта"]"#))
+        }
+    }
+
     /// A merge cursor dropped part-way ends its transaction and leaves the connection usable.
     @Test func droppedProductCursorReleasesTheConnection() throws {
         try TestDatabase.withConnection { c in

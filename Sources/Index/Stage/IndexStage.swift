@@ -54,11 +54,16 @@ public struct IndexStage {
         public var products: [CanonicalProduct]
         /// `product_embeddings` rows of the shop's products and of absent products.
         public var embeddings: [CatalogEmbedding]
+        /// The shop's products' colors, occasions and tags, for the Cloudflare export (empty without one).
+        public var labels: [Int64: CatalogProductLabels]
 
         /// Creates the input.
-        public init(products: [CanonicalProduct], embeddings: [CatalogEmbedding]) {
+        public init(
+            products: [CanonicalProduct], embeddings: [CatalogEmbedding], labels: [Int64: CatalogProductLabels] = [:]
+        ) {
             self.products = products
             self.embeddings = embeddings
+            self.labels = labels
         }
     }
 
@@ -407,10 +412,11 @@ public struct IndexStage {
                 })
             for product in targets {
                 if let vector = newProduction[product.id] {
-                    records.append(.init(product: product, vector: vector))
+                    records.append(.init(product: product, vector: vector, labels: input.labels[product.id] ?? .init()))
                 } else if !broken.contains(product.id), let row = rowsByProduct[product.id]?.min(by: { $0.id < $1.id })
                 {
-                    records.append(.init(product: product, vector: row.vector))
+                    records.append(
+                        .init(product: product, vector: row.vector, labels: input.labels[product.id] ?? .init()))
                 }
             }
             try CloudflareExport.write(records: records, deleteIDs: Array(orphanProducts), to: directory)

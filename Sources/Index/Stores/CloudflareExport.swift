@@ -1,14 +1,17 @@
+public import BackstopExtract
 public import BackstopModel
 public import Foundation
 
 /// Files for the Cloudflare side of visual search (upstream.md §3.3), which Backstop cannot reach: the
 /// Vectorize upsert file, the D1 `bouquets` upserts, and the ids to delete from both.
 ///
-/// - `vectorize.ndjson`: `{"id":"<product id>","values":[…512…],"metadata":{}}` per line, as the worker
-///   writes them (`wrangler vectorize insert bouquet-embeddings --file vectorize.ndjson`); colors,
-///   occasions and tags are left out (absent is what the worker writes when they are empty).
+/// - `vectorize.ndjson`: `{"id":"<product id>","values":[…512…],"metadata":{…}}` per line, as the worker
+///   writes them (`wrangler vectorize insert bouquet-embeddings --file vectorize.ndjson`): `colors`,
+///   `occasions` and `tags` each a JSON-encoded string of the catalog's JSON, absent when the column is NULL
+///   or an empty array (what the worker writes when it was given none).
 /// - `d1-bouquets.sql`: one `INSERT … ON CONFLICT(product_id) DO UPDATE` per product (SQLite syntax; price in
-///   kopecks; `image_key` = the last URL path segment, as the worker stores external images).
+///   kopecks; `image_key` = the last URL path segment, as the worker stores external images; colors,
+///   occasions and tags as JSON text or NULL).
 /// - `delete-ids.txt` and `d1-delete.sql`: products whose vectors must go (disabled or absent).
 public enum CloudflareExport {
     /// One exported product.
@@ -17,11 +20,14 @@ public enum CloudflareExport {
         public var product: CanonicalProduct
         /// Its production vector.
         public var vector: [Float]
+        /// Its colors, occasions and tags (catalog JSON text).
+        public var labels: CatalogProductLabels
 
         /// Creates a record.
-        public init(product: CanonicalProduct, vector: [Float]) {
+        public init(product: CanonicalProduct, vector: [Float], labels: CatalogProductLabels = .init()) {
             self.product = product
             self.vector = vector
+            self.labels = labels
         }
     }
 
@@ -36,15 +42,23 @@ public enum CloudflareExport {
             let product = record.product
             vectorize.append(contentsOf: "{\"id\":\"\(product.id)\",\"values\":[".utf8)
             vectorize.append(contentsOf: record.vector.map { "\($0)" }.joined(separator: ",").utf8)
-            vectorize.append(contentsOf: "],\"metadata\":{}}\n".utf8)
+            let metadata = [
+                ("colors", record.labels.colors), ("occasions", record.labels.occasions), ("tags", record.labels.tags),
+            ]
+            .compactMap { name, json in Self.label(json).map { "\"\(name)\":\(jsonString($0))" } }
+            vectorize.append(contentsOf: "],\"metadata\":{\(metadata.joined(separator: ","))}}\n".utf8)
             let imageKey = product.image.flatMap { $0.split(separator: "/").last.map(String.init) }
             d1.append(
                 contentsOf: """
                     INSERT INTO bouquets (product_id, name, price, image_key, colors, occasions, tags, shop_id, indexed_at, updated_at) \
                     VALUES (\(product.id), \(sqlite(product.name)), \(product.price.map { String($0.value) } ?? "NULL"), \
-                    \(imageKey.map(sqlite) ?? "NULL"), NULL, NULL, NULL, \(product.shopID.map(String.init) ?? "NULL"), \
+                    \(imageKey.map(sqlite) ?? "NULL"), \(Self.label(record.labels.colors).map(sqlite) ?? "NULL"), \
+                    \(Self.label(record.labels.occasions).map(sqlite) ?? "NULL"), \
+                    \(Self.label(record.labels.tags).map(sqlite) ?? "NULL"), \(product.shopID.map(String.init) ?? "NULL"), \
                     datetime('now'), datetime('now')) ON CONFLICT(product_id) DO UPDATE SET name = excluded.name, \
-                    price = excluded.price, image_key = excluded.image_key, shop_id = excluded.shop_id, updated_at = datetime('now');
+                    price = excluded.price, image_key = excluded.image_key, colors = excluded.colors, \
+                    occasions = excluded.occasions, tags = excluded.tags, shop_id = excluded.shop_id, \
+                    updated_at = datetime('now');
 
                     """.utf8)
         }
@@ -70,6 +84,13 @@ public enum CloudflareExport {
             throw IndexError(.io, "cannot write the Cloudflare export to \(directory.path): \(error)")
         }
         return written
+    }
+
+    /// A label column's JSON text, or `nil` when it is NULL, JSON `null` or an empty array or object.
+    static func label(_ json: String?) -> String? {
+        guard let json else { return nil }
+        let compact = json.filter { !$0.isWhitespace }
+        return compact.isEmpty || compact == "null" || compact == "[]" || compact == "{}" ? nil : json
     }
 
     /// A SQLite string literal (`'` doubled).
