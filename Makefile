@@ -25,7 +25,7 @@ help:
 	@echo "make test     build and run the whole test suite against a local PostgreSQL and MariaDB"
 	@echo "make bench    run the benchmarks; results in bench-results/results.json"
 	@echo "make fuzz     run the dump tokenizer fuzzer for a minute"
-	@echo "make lint     swift format lint --strict (.swift-format) and the doc-comment check (not yet in make test)"
+	@echo "make lint     swift format lint --strict (.swift-format) and the doc-comment check (make test runs it first)"
 	@echo "make setup    install the Debian packages Backstop needs (idempotent)"
 	@echo "make build    debug build;  make release: optimised build"
 	@echo "make clean    remove build products, reports and the local database clusters"
@@ -60,7 +60,7 @@ demo: setup
 	$(SWIFT) build -c $(CONFIG) --product worldgen
 	@scripts/demo.sh "$(BIN)" "$(WORLDGEN)"
 
-test: setup
+test: setup lint
 	@scripts/localpg.sh up
 	@scripts/localmariadb.sh up
 	BACKSTOP_TEST_PG="$${BACKSTOP_TEST_PG:-$(LOCAL_PG) dbname=postgres}" \

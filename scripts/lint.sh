@@ -2,7 +2,8 @@
 # `make lint`: the toolchain's `swift format lint --strict` with the committed .swift-format over Sources,
 # Tests and Package.swift, then the doc-comment check (scripts/lint-docs.py: every public or open
 # declaration has a `///` summary line). Prints each finding as file:line:column and exits non-zero if
-# there is any. Not yet part of `make test` (issue 12, item 7: the tree is reformatted first).
+# there is any. `make test` runs it before the suite. To fix formatting in place:
+#   swift format format -i -r --configuration .swift-format Sources Tests Package.swift
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
