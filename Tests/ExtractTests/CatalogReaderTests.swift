@@ -374,8 +374,13 @@ struct CatalogReaderTests {
                     == CatalogEmbedding(
                         id: rows[0].id, productID: 1, vector: vector, embeddingType: "image",
                         modelVersion: "vertex-multimodal-001",
-                        sourceURL: "https://x/ф.jpg", createdAt: "2025-01-01 00:00:00", updatedAt: "2025-01-02 00:00:00"
+                        sourceURL: "https://x/ф.jpg", createdAt: "2025-01-01 00:00:00",
+                        updatedAt: "2025-01-02 00:00:00",
+                        rowVersion: rows[0].rowVersion
                     ))
+            let xmin = try c.execute("SELECT xmin::text FROM product_embeddings WHERE product_id = 1").string(
+                row: 0, column: 0)
+            #expect(rows[0].rowVersion.map(String.init) == xmin, "the row version is the row's xmin")
             // Shop filter keeps the shop's embeddings and orphans (no product row, so no shop to test).
             #expect(try reader.embeddings(shopID: 17008).collect().map(\.productID) == [1, 999])
         }

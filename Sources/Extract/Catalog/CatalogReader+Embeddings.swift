@@ -50,7 +50,7 @@ extension CatalogReader {
         }
         let select: PGQuery = """
             SELECT e.id, e.product_id, \(vector), e.embedding_type, e.model_version, e.source_url, \
-            e.created_at, e.updated_at \
+            e.created_at, e.updated_at, e.xmin::text::bigint \
             FROM product_embeddings e \
             WHERE \(Self.shopFilter) IS NULL \
             OR NOT EXISTS (SELECT 1 FROM product p WHERE p.id = e.product_id) \
@@ -58,7 +58,7 @@ extension CatalogReader {
             ORDER BY e.product_id, e.embedding_type, e.id
             """
         let isText = if case .vector = columnType { true } else { false }
-        return try copy(select, source: "product_embeddings", fields: 8, shopID: shopID) { row, problems in
+        return try copy(select, source: "product_embeddings", fields: 9, shopID: shopID) { row, problems in
             let id = try row.required(0, row.integer)
             var values: [Float] = []
             if isText {
@@ -73,7 +73,8 @@ extension CatalogReader {
                         embeddingType: row.string(3) ?? "", modelVersion: row.string(4) ?? "",
                         sourceURL: row.string(5),
                         createdAt: try row.timestampMicros(6).map(CatalogTimestamp.text(micros:)),
-                        updatedAt: try row.timestampMicros(7).map(CatalogTimestamp.text(micros:)))
+                        updatedAt: try row.timestampMicros(7).map(CatalogTimestamp.text(micros:)),
+                        rowVersion: try row.integer(8))
                 }
                 values = parsed
             } else {
@@ -83,7 +84,8 @@ extension CatalogReader {
                 id: id, productID: try row.required(1, row.integer), vector: values,
                 embeddingType: row.string(3) ?? "", modelVersion: row.string(4) ?? "",
                 sourceURL: row.string(5), createdAt: try row.timestampMicros(6).map(CatalogTimestamp.text(micros:)),
-                updatedAt: try row.timestampMicros(7).map(CatalogTimestamp.text(micros:)))
+                updatedAt: try row.timestampMicros(7).map(CatalogTimestamp.text(micros:)),
+                rowVersion: try row.integer(8))
         }
     }
 }

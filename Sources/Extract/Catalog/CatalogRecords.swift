@@ -181,12 +181,16 @@ public struct CatalogEmbedding: Sendable, Hashable, Codable {
     public var createdAt: String?
     /// `updated_at` as `YYYY-MM-DD HH:MM:SS`.
     public var updatedAt: String?
+    /// The row version read (`xmin`): a write made after the read changes it, so a planned update or
+    /// delete can require it unchanged. `nil` when not read.
+    public var rowVersion: Int64?
 
     /// Creates an embedding row.
     public init(
         id: Int64, productID: Int64, vector: [Float], embeddingType: String, modelVersion: String,
-        sourceURL: String?, createdAt: String?, updatedAt: String?
+        sourceURL: String?, createdAt: String?, updatedAt: String?, rowVersion: Int64? = nil
     ) {
+        self.rowVersion = rowVersion
         self.id = id
         self.productID = productID
         self.vector = vector

@@ -369,8 +369,10 @@ public struct IndexStage {
                         steps.append(
                             .update(
                                 rowID: keep.id, productID: id, vector: vector, sourceURL: item.product.image ?? "",
-                                modelVersion: provider.modelVersion))
-                        for extra in rows.dropFirst() { steps.append(.delete(rowID: extra.id, productID: id)) }
+                                modelVersion: provider.modelVersion, readVersion: keep.rowVersion))
+                        for extra in rows.dropFirst() {
+                            steps.append(.delete(rowID: extra.id, productID: id, readVersion: extra.rowVersion))
+                        }
                     } else {
                         steps.append(
                             .insert(
@@ -381,7 +383,9 @@ public struct IndexStage {
                     if options.writeCatalog { newProduction[id] = vector }
                 }
                 if options.writeCatalog, let writer {
-                    for row in orphanRows { steps.append(.delete(rowID: row.id, productID: row.productID)) }
+                    for row in orphanRows {
+                        steps.append(.delete(rowID: row.id, productID: row.productID, readVersion: row.rowVersion))
+                    }
                     outcome.production = try writer.apply(steps)
                     for (id, url, sha) in recorded {
                         try store?.recordProduction(
@@ -395,7 +399,8 @@ public struct IndexStage {
         }
         if options.provider == nil, options.writeCatalog, let writer, !orphanRows.isEmpty {
             // Orphans go whatever produces the vectors: they only make deleted products searchable.
-            outcome.production = try writer.apply(orphanRows.map { .delete(rowID: $0.id, productID: $0.productID) })
+            outcome.production = try writer.apply(
+                orphanRows.map { .delete(rowID: $0.id, productID: $0.productID, readVersion: $0.rowVersion) })
         }
 
         // MARK: Export
@@ -436,6 +441,9 @@ public struct IndexStage {
         if let production = outcome.production {
             summary +=
                 "; product_embeddings: \(production.updated) updated, \(production.inserted) inserted, \(production.deleted) deleted"
+            if production.skipped > 0 {
+                summary += ", \(production.skipped) skipped (changed since read)"
+            }
         }
         outcome.summary = summary
         return outcome

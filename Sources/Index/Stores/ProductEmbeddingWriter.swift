@@ -6,8 +6,10 @@ public import BackstopPostgres
 /// defaults, no promised column order. So every statement names its columns, sets every value itself
 /// (`embedding_type`, `model_version`, timestamps; the id from the column's sequence if it has one, else
 /// max + 1 under the run's lock), never uses `ON CONFLICT`, and casts the vector to the column's detected
-/// type (`real[]` or pgvector). Each update re-checks the row it read (same id, same product), so a row a
-/// webhook rewrote in between is left alone and counted as skipped.
+/// type (`real[]` or pgvector). Each update and delete re-checks the row it read (same id, same product,
+/// same `xmin` as in the extract's snapshot), so a row a webhook rewrote or removed in between is left
+/// alone and counted as skipped, and an insert only happens while the product still has no `image` row:
+/// the merge work's rule, act only on what was planned against.
 public struct ProductEmbeddingWriter {
     /// The catalog connection.
     public let connection: PGConnection
@@ -16,12 +18,14 @@ public struct ProductEmbeddingWriter {
 
     /// One planned write.
     public enum Step: Sendable, Hashable {
-        /// Replace the vector of row `rowID` (which belonged to `productID` when read).
-        case update(rowID: Int64, productID: Int64, vector: [Float], sourceURL: String, modelVersion: String)
+        /// Replace the vector of row `rowID` (which belonged to `productID`, at version `readVersion`, when read).
+        case update(
+            rowID: Int64, productID: Int64, vector: [Float], sourceURL: String, modelVersion: String,
+            readVersion: Int64? = nil)
         /// Insert the product's first `image` row.
         case insert(productID: Int64, vector: [Float], sourceURL: String, modelVersion: String)
-        /// Delete row `rowID` (orphan or duplicate), if it still belongs to `productID`.
-        case delete(rowID: Int64, productID: Int64)
+        /// Delete row `rowID` (orphan or duplicate), if it still belongs to `productID` at version `readVersion`.
+        case delete(rowID: Int64, productID: Int64, readVersion: Int64? = nil)
     }
 
     /// What applying a plan did.
@@ -34,6 +38,14 @@ public struct ProductEmbeddingWriter {
         public var deleted = 0
         /// Steps skipped because the row changed since it was read.
         public var skipped = 0
+
+        /// Creates counts.
+        public init(updated: Int = 0, inserted: Int = 0, deleted: Int = 0, skipped: Int = 0) {
+            self.updated = updated
+            self.inserted = inserted
+            self.deleted = deleted
+            self.skipped = skipped
+        }
     }
 
     /// Detects the column type and creates a writer.
@@ -67,19 +79,25 @@ public struct ProductEmbeddingWriter {
         return "{" + body + "}"
     }
 
-    /// Applies `steps` in one transaction.
+    /// Applies `steps` in one transaction; a step whose row changed since it was read is skipped.
+    ///
+    /// - Parameter steps: The writes, in order.
+    /// - Returns: What was updated, inserted, deleted and skipped.
+    /// - Throws: ``IndexError`` for an unexpected column type, `PGError` when a statement fails (nothing is
+    ///   applied then).
     public func apply(_ steps: [Step]) throws -> Applied {
         let type = try castType()
         var applied = Applied()
         try connection.transaction { connection in
             for step in steps {
                 switch step {
-                case .update(let rowID, let productID, let vector, let sourceURL, let modelVersion):
+                case .update(let rowID, let productID, let vector, let sourceURL, let modelVersion, let version):
                     var query: PGQuery = "UPDATE product_embeddings SET embedding = CAST(\(literal(vector)) AS "
                     query.append(PGQuery(unsafeSQL: type))
                     query.append(
-                        "), model_version = \(modelVersion), source_url = \(sourceURL), updated_at = now() WHERE id = \(rowID) AND product_id = \(productID)"
+                        "), model_version = \(modelVersion), source_url = \(sourceURL), updated_at = now() WHERE id = \(rowID) AND product_id = \(productID) AND "
                     )
+                    query.append(Self.unchanged(since: version))
                     let result = try connection.execute(query)
                     if result.affectedRows == 1 { applied.updated += 1 } else { applied.skipped += 1 }
                 case .insert(let productID, let vector, let sourceURL, let modelVersion):
@@ -97,13 +115,20 @@ public struct ProductEmbeddingWriter {
                         """)
                     let result = try connection.execute(query)
                     if result.affectedRows == 1 { applied.inserted += 1 } else { applied.skipped += 1 }
-                case .delete(let rowID, let productID):
-                    let result = try connection.execute(
-                        "DELETE FROM product_embeddings WHERE id = \(rowID) AND product_id = \(productID)")
+                case .delete(let rowID, let productID, let version):
+                    var query: PGQuery =
+                        "DELETE FROM product_embeddings WHERE id = \(rowID) AND product_id = \(productID) AND "
+                    query.append(Self.unchanged(since: version))
+                    let result = try connection.execute(query)
                     if result.affectedRows == 1 { applied.deleted += 1 } else { applied.skipped += 1 }
                 }
             }
         }
         return applied
+    }
+
+    /// `xmin` still equals the version read (always true when none was read).
+    static func unchanged(since version: Int64?) -> PGQuery {
+        "(\(version)::bigint IS NULL OR xmin::text::bigint = \(version)::bigint)"
     }
 }
