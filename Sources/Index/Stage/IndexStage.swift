@@ -10,6 +10,12 @@ import Synchronization
 ///
 /// Scope is the shop being reconciled: products of other shops are never named; an embedding whose product
 /// does not exist at all is `embedding.orphan`.
+///
+/// Resumable: images go in batches (``Options/batchSize``), and each batch's vectors, or while refitting its
+/// descriptors, are saved before the next batch starts. A later run skips saved vectors whose image and model
+/// are unchanged, and a later refit reuses the saved descriptors of an unfinished one (`backstop.reindex_progress`)
+/// whose image bytes still match. The similarity pass is incremental (``IncrementalSimilarity``) when the
+/// stored lists were computed with the same model, k and threshold, and a self-join otherwise.
 public struct IndexStage {
     /// How much to do.
     public enum Mode: String, Sendable, Hashable {
