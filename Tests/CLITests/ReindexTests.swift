@@ -53,6 +53,17 @@ struct ReindexTests {
             ])
             #expect(stopped.status == 124, "\(stopped.err)")
             #expect(try text(connection, "SELECT status FROM backstop.run ORDER BY id DESC LIMIT 1") == "timed_out")
+            let stoppedReport = try String(contentsOfFile: out.path + "-0/report.json", encoding: .utf8)
+            #expect(stoppedReport.contains("\"status\": \"stopped\""), "the stage says it stopped")
+            let schemaCheck = try await Executable.runProgram(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
+                    RepoPaths.root.appendingPathComponent("schema/report.schema.json").path,
+                    out.path + "-0/report.json",
+                ])
+            #expect(schemaCheck.status == 0, "the stopped run's report is valid: \(schemaCheck.err)")
             let savedDescriptors = try ids(connection, "SELECT count(*) FROM backstop.image_descriptor")[0]
             #expect(savedDescriptors > 400 && savedDescriptors <= 512, "one batch, less its unreadable images")
             #expect(try ids(connection, "SELECT count(*) FROM backstop.reindex_progress") == [1])

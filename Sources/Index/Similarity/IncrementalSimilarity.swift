@@ -62,6 +62,8 @@ public struct SimilarityState: Sendable, Equatable {
 ///   still there with the same vectors); its new list is the best k of that list and its own k best among
 ///   C, found by searching those products against C alone (a |U| × |C| product, the cost of C × all).
 /// - Pairs: the stored pairs of two products of U, plus the fresh pairs that involve C.
+///
+/// When half the products or more would be searched, the symmetric self-join is cheaper and is used instead.
 public enum IncrementalSimilarity {
     /// Query rows searched at a time against the changed set (bounds the copy of their vectors).
     static let keptChunk = 8192
@@ -135,6 +137,14 @@ public enum IncrementalSimilarity {
             }
             keptRows.append(row)
         }
+        let removed = stored.lists.keys.filter { !present.contains($0) }.sorted()
+        // Searching half the rows against all costs what the symmetric self-join does: take the self-join.
+        if queryRows.count * 2 >= ids.count {
+            let state = full(ids: ids, vectors: vectors, k: k, threshold: threshold)
+            return Update(
+                state: state, changedLists: ids.filter { state.lists[$0] != stored.lists[$0] }, removed: removed,
+                searched: ids.count, merged: 0)
+        }
         var lists: [Int64: [SimilarProduct]] = [:]
         lists.reserveCapacity(ids.count)
 
@@ -192,7 +202,6 @@ public enum IncrementalSimilarity {
         pairs.sort { ($0.first, $0.second) < ($1.first, $1.second) }
 
         let changedLists = ids.filter { lists[$0] != stored.lists[$0] }
-        let removed = stored.lists.keys.filter { !present.contains($0) }.sorted()
         return Update(
             state: SimilarityState(lists: lists, pairs: pairs), changedLists: changedLists, removed: removed,
             searched: queryRows.count, merged: keptRows.count)

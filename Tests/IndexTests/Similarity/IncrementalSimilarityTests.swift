@@ -119,6 +119,15 @@ struct VectorWorld {
             #expect(update.changedLists.count < world.ids.count)
             state = update.state
         }
+        // Most products changed: the self-join is cheaper, and the result the same.
+        let most = world.churn(change: 500, add: 5, remove: 5)
+        let heavy = IncrementalSimilarity.update(
+            ids: world.ids, vectors: world.matrix, changed: most, stored: state, k: k, threshold: threshold)
+        #expect(heavy.searched == world.ids.count)
+        expectSame(
+            heavy.state, IncrementalSimilarity.full(ids: world.ids, vectors: world.matrix, k: k, threshold: threshold),
+            "seed \(seed) heavy churn")
+        state = heavy.state
         // Nothing changed: nothing searched, nothing written.
         let still = IncrementalSimilarity.update(
             ids: world.ids, vectors: world.matrix, changed: [], stored: state, k: k, threshold: threshold)
@@ -127,6 +136,8 @@ struct VectorWorld {
         #expect(still.state == state)
     }
 
+    /// Lists shorter than k (a database of k products or fewer) are searched again: all of them, so the
+    /// update takes the self-join.
     @Test func aDatabaseThatGrowsPastKFillsShortLists() {
         var world = VectorWorld(dimensions: 16, clusters: 2, products: 6, duplicates: 1, seed: 5)
         let state = IncrementalSimilarity.full(ids: world.ids, vectors: world.matrix, k: k, threshold: threshold)
