@@ -25,6 +25,9 @@ public struct IndexError: Error, CustomStringConvertible, Sendable {
         case schema
         /// A file or folder that cannot be created, written or renamed (image cache, Cloudflare export).
         case io
+        /// Not a failure: the stage was stopped between batches on request (time limit, or a test's limit);
+        /// what it did is saved and the next run resumes.
+        case stopped
     }
 
     /// What went wrong, for scripts and tests.

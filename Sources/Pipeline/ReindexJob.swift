@@ -27,13 +27,17 @@ public struct ReindexJob {
     public var exportDirectory: URL?
     /// Progress callback (done, total) for a terminal.
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// `--max-seconds`: checked between batches of images (at least one batch is done); the run then ends
+    /// `timed_out` (exit 124) with what it computed saved, and the next run resumes from there.
+    public var maxSeconds: Double?
 
     /// Creates a job.
     public init(
         configuration: BackstopConfiguration, mode: IndexStage.Mode, formats: [any ReportFormat], arguments: [String],
         logger: Logger, version: String, outputDirectory: URL? = nil, exportDirectory: URL? = nil,
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        progress: (@Sendable (Int, Int) -> Void)? = nil, maxSeconds: Double? = nil
     ) {
+        self.maxSeconds = maxSeconds
         self.configuration = configuration
         self.mode = mode
         self.formats = formats
@@ -50,6 +54,7 @@ public struct ReindexJob {
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the stage fails (the failed run is
     ///   recorded first); ``StoreError`` when Backstop's schema is not current.
     public func run() throws -> RunResult {
+        let deadline = Deadline(seconds: maxSeconds)
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
@@ -60,6 +65,7 @@ public struct ReindexJob {
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
         options.exportDirectory = exportDirectory
         options.progress = progress
+        if maxSeconds != nil { options.shouldStop = { deadline.isExpired } }
         let ledger = RunLedger(connection: connection)
         let inputs: [String: String] = [
             "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
@@ -81,7 +87,34 @@ public struct ReindexJob {
                 String(format: "%06lld-reindex", run.id))
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            let outcome = try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
+            let outcome: IndexStage.Outcome
+            do {
+                outcome = try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
+            } catch let stop as IndexError where stop.code == .stopped {
+                // Stopped between batches: a partial but valid report, no findings, exit 124.
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                let reason = "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s: \(stop)"
+                logger.warning(
+                    "time limit reached", metadata: ["stage": "index.\(mode.rawValue)", "limit": "\(deadline)"])
+                var finished = run
+                finished.status = "timed_out"
+                let history = try ledger.history(of: finished, current: [], partial: true, shop: inputs["shop_id"])
+                try ledger.record([], for: run, origins: history.origins)
+                try ledger.finish(
+                    &run, status: "timed_out", exitCode: .timedOut, counts: ["total": 0], partial: true,
+                    reportDirectory: reportDirectory.path)
+                let report = RunReport(
+                    run: run,
+                    stages: [
+                        .init(name: "index.\(mode.rawValue)", status: "stopped", summary: "\(stop)", seconds: seconds)
+                    ],
+                    discrepancies: [], inputs: inputs, history: history,
+                    lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind), stopReason: reason,
+                    generator: "backstop \(version)")
+                try ledger.saveReportContext(try report.context.json(), for: run.id)
+                _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
+                return RunResult(status: .timedOut, run: run, reportDirectory: reportDirectory, discrepancyCount: 0)
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let stages = [
                 RunReport.Stage(
@@ -97,6 +130,7 @@ public struct ReindexJob {
             var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
             counts["total"] = discrepancies.count
             counts["reembedded"] = outcome.reembedded.count
+            counts["decoded"] = outcome.imagesDecoded
             try ledger.finish(
                 &run, status: status == .clean ? "succeeded" : "drift", exitCode: status, counts: counts,
                 partial: false,
@@ -114,7 +148,7 @@ public struct ReindexJob {
                 "reindex finished",
                 metadata: [
                     "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
-                    "index.model": "\(outcome.modelVersion ?? "-")",
+                    "index.model": "\(outcome.modelVersion ?? "-")", "index.decoded": "\(outcome.imagesDecoded)",
                 ])
             return RunResult(
                 status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)

@@ -191,10 +191,15 @@ public struct RunJob {
                 let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
                 defer { bar.finish() }
                 indexOptions.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
+                if maxSeconds != nil { indexOptions.shouldStop = { deadline.isExpired } }
                 let outcome = try stage("index") { () -> (IndexStage.Outcome, String, Bool) in
-                    let outcome = try IndexInput.run(
-                        options: indexOptions, connection: connection, runID: run.id, logger: logger)
-                    return (outcome, outcome.summary, false)
+                    do {
+                        let outcome = try IndexInput.run(
+                            options: indexOptions, connection: connection, runID: run.id, logger: logger)
+                        return (outcome, outcome.summary, false)
+                    } catch let stop as IndexError where stop.code == .stopped {
+                        throw DeadlineReached(stage: "index", progress: stop.message)
+                    }
                 }
                 if let outcome {
                     discrepancies += outcome.discrepancies

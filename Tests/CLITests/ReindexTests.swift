@@ -44,14 +44,50 @@ struct ReindexTests {
                 """
             let before = try text(connection, enabledVectors)
 
-            // 1. Full reindex: exact both ways on the index stage's kinds.
+            // 1. Full reindex, stopped by --max-seconds after its first batch of 512 images and resumed: the
+            // resumed run decodes only the rest and is exact both ways on the index stage's kinds.
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("reindex-\(UUID().uuidString)")
+            let stopped = try await backstop([
+                "reindex", "--full", "--catalog", conninfo, "--shop", "17008", "--mirror",
+                "https://cvety.kz/=\(images)", "--max-seconds", "0", "--out", out.path + "-0",
+            ])
+            #expect(stopped.status == 124, "\(stopped.err)")
+            #expect(try text(connection, "SELECT status FROM backstop.run ORDER BY id DESC LIMIT 1") == "timed_out")
+            let stoppedReport = try String(contentsOfFile: out.path + "-0/report.json", encoding: .utf8)
+            #expect(stoppedReport.contains("\"status\": \"stopped\""), "the stage says it stopped")
+            let schemaCheck = try await Executable.runProgram(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))",
+                    RepoPaths.root.appendingPathComponent("schema/report.schema.json").path,
+                    out.path + "-0/report.json",
+                ])
+            #expect(schemaCheck.status == 0, "the stopped run's report is valid: \(schemaCheck.err)")
+            let savedDescriptors = try ids(connection, "SELECT count(*) FROM backstop.image_descriptor")[0]
+            #expect(savedDescriptors > 400 && savedDescriptors <= 512, "one batch, less its unreadable images")
+            #expect(try ids(connection, "SELECT count(*) FROM backstop.reindex_progress") == [1])
             let full = try await backstop([
                 "reindex", "--full", "--catalog", conninfo, "--shop", "17008", "--mirror",
                 "https://cvety.kz/=\(images)",
                 "--out", out.path,
             ])
             #expect(full.status == 2, "\(full.err)")
+            let fetched = try ids(
+                connection,
+                """
+                SELECT count(*) FROM product p WHERE shop_id = 17008 AND enabled AND coalesce(image, '') <> '' \
+                AND NOT EXISTS (SELECT 1 FROM backstop.discrepancy d WHERE d.run_id = (SELECT max(id) FROM backstop.run) \
+                AND d.kind = 'image.unreachable' AND d.field = 'image' AND d.entity_key = p.id::text)
+                """)[0]
+            let summary = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
+            #expect(summary.contains("descriptors reused"), "the resumed run reused the saved descriptors")
+            #expect(
+                try ids(connection, "SELECT (counts->>'decoded')::bigint FROM backstop.run ORDER BY id DESC LIMIT 1")
+                    .first.map { $0 < fetched && $0 >= fetched - 512 } == true,
+                "only the images after the first batch decoded (of \(fetched))")
+            #expect(try ids(connection, "SELECT count(*) FROM backstop.reindex_progress") == [0])
+            #expect(try ids(connection, "SELECT count(*) FROM backstop.image_descriptor") == [0])
             let check = try ManifestCheck.compare(
                 manifest: world.appendingPathComponent("manifest.jsonl"),
                 ndjson: out.appendingPathComponent("discrepancies.ndjson"),
@@ -113,6 +149,28 @@ struct ReindexTests {
                 ndjson: URL(fileURLWithPath: out.path + "-2/discrepancies.ndjson"),
                 excluding: ["product.", "order.", "sequence.", "embedding.orphan"])
             #expect(again.isExact, "the same findings (orphans of absent products already removed): \(again.summary)")
+            // The incremental similarity pass stored what a self-join of the current vectors gives.
+            let secondReport = try String(
+                contentsOf: URL(fileURLWithPath: out.path + "-2/report.json"), encoding: .utf8)
+            #expect(secondReport.contains("similarity incremental: 10 changed"))
+            let store = IndexStore(connection: connection)
+            let vectors = try store.vectors().sorted { $0.key < $1.key }
+            var matrix = VectorMatrix(dimensions: 512)
+            for (_, vector) in vectors { matrix.append(vector.vector) }
+            let selfJoin = IncrementalSimilarity.full(
+                ids: vectors.map(\.key), vectors: matrix, k: IndexDefaults.similarCount,
+                threshold: IndexDefaults.duplicateThreshold)
+            let model = try #require(try store.currentModel()).version
+            let stored = try #require(
+                try store.similarity(
+                    modelVersion: model, k: IndexDefaults.similarCount, threshold: IndexDefaults.duplicateThreshold))
+            #expect(stored.pairs.map { [$0.first, $0.second] } == selfJoin.pairs.map { [$0.first, $0.second] })
+            let differing = selfJoin.lists.filter { id, list in
+                let other = stored.lists[id] ?? []
+                return other.count != list.count
+                    || zip(other, list).contains { $0.productID != $1.productID && abs($0.score - $1.score) > 1e-5 }
+            }
+            #expect(differing.isEmpty, "lists that differ from the self-join: \(differing.keys.sorted().prefix(5))")
 
             // 3. A production provider (loopback embedding service): one current vector per enabled product
             // with a reachable image, none for disabled or absent products.

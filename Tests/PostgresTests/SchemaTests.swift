@@ -22,7 +22,8 @@ struct SchemaTests {
             #expect(
                 names.isSuperset(of: [
                     "run", "discrepancy", "provenance", "embedding_state", "similar_product", "plan", "plan_step",
-                    "checkpoint", "schema_migration",
+                    "checkpoint", "schema_migration", "embedding_model", "image_vector", "image_duplicate",
+                    "similarity_state", "image_descriptor", "reindex_progress",
                 ]))
             #expect(
                 try db.execute("SELECT count(*) FROM backstop.schema_migration").int(row: 0, column: 0)

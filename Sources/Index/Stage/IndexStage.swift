@@ -10,6 +10,12 @@ import Synchronization
 ///
 /// Scope is the shop being reconciled: products of other shops are never named; an embedding whose product
 /// does not exist at all is `embedding.orphan`.
+///
+/// Resumable: images go in batches (``Options/batchSize``), and each batch's vectors, or while refitting its
+/// descriptors, are saved before the next batch starts. A later run skips saved vectors whose image and model
+/// are unchanged, and a later refit reuses the saved descriptors of an unfinished one (`backstop.reindex_progress`)
+/// whose image bytes still match. The similarity pass is incremental (``IncrementalSimilarity``) when the
+/// stored lists were computed with the same model, k and threshold, and a self-join otherwise.
 public struct IndexStage {
     /// How much to do.
     public enum Mode: String, Sendable, Hashable {
@@ -43,6 +49,13 @@ public struct IndexStage {
         public var exportDirectory: URL?
         /// Called with (done, total) as images are processed.
         public var progress: (@Sendable (Int, Int) -> Void)?
+        /// Images per batch: after each batch its vectors (or, while refitting, its descriptors) are saved, so
+        /// a stopped or killed run loses at most one batch, and the stop conditions are checked.
+        public var batchSize: Int = 512
+        /// Asked between batches; `true` stops the stage with an ``IndexError`` of kind `stopped` (`--max-seconds`).
+        public var shouldStop: (@Sendable () -> Bool)?
+        /// Stops the stage (as ``shouldStop``) after the batch in which this many images were decoded (for tests).
+        public var stopAfterImages: Int?
 
         /// The defaults: incremental, report only, no images.
         public init() {}
@@ -85,6 +98,26 @@ public struct IndexStage {
         public var imageSeconds: Double
         /// Each product's best similarity score (its nearest other product), for the report's histogram.
         public var topScores: [Float] = []
+        /// Main images decoded and described this run.
+        public var imagesDecoded: Int = 0
+        /// Descriptors of an unfinished refit reused instead of decoding their images again.
+        public var descriptorsReused: Int = 0
+        /// How the similarity pass ran (nil when it did not).
+        public var similarity: SimilarityPass?
+    }
+
+    /// How the similarity pass ran.
+    public struct SimilarityPass: Sendable, Hashable {
+        /// Incremental (changed × all from the stored state) or the full self-join.
+        public var incremental: Bool
+        /// Products with a vector.
+        public var products: Int
+        /// Products whose vector the stored state did not reflect (all of them for a self-join).
+        public var changed: Int
+        /// Products searched against every vector.
+        public var searched: Int
+        /// Similar-product lists written or removed.
+        public var listsWritten: Int
     }
 
     /// The settings.
@@ -105,6 +138,7 @@ public struct IndexStage {
         var descriptor: [Float]?
         var bytes: [UInt8]?
         var galleryFailures: [(url: String, failure: ImageFailure)] = []
+        var reused = false
     }
 
     /// Runs the stage.
@@ -114,7 +148,9 @@ public struct IndexStage {
     ///   - store: Backstop's index tables; `nil` runs without memory (everything is new, nothing saved).
     ///   - writer: The `product_embeddings` writer (used only with a provider and `writeCatalog`).
     ///   - runID: The ledger's run, recorded beside stored rows.
-    /// - Throws: ``IndexError`` (model fit), `PGError` from the stores.
+    /// - Returns: The findings and what was done.
+    /// - Throws: ``IndexError`` (model fit; kind `stopped` when ``Options/shouldStop`` or
+    ///   ``Options/stopAfterImages`` ended the image pass early), `PGError` from the stores.
     public func run(input: Input, store: IndexStore?, writer: ProductEmbeddingWriter?, runID: Int64?) throws -> Outcome
     {
         let shop = options.shopID
@@ -196,11 +232,34 @@ public struct IndexStage {
             if model == nil && options.mode == .incremental {
                 logger.notice("no local embedding model yet: fitting one on this run's images")
             }
+            // A refit needs every image's descriptor first: they are saved batch by batch, and an unfinished
+            // refit's saved descriptors are reused where the image bytes still match.
+            let refitting = model == nil
+            var reusable: [Int64: IndexStore.StoredDescriptor] = [:]
+            if refitting, let store {
+                let marker = IndexStore.ReindexProgress(
+                    mode: options.mode.rawValue, descriptorVersion: ImageDescriptor.version,
+                    codecs: ImageCodecVersions.current.description, images: targets.count, runID: runID)
+                if let unfinished = try store.reindexProgress(),
+                    unfinished.descriptorVersion == marker.descriptorVersion,
+                    unfinished.codecs == marker.codecs
+                {
+                    reusable = try store.descriptors(version: ImageDescriptor.version)
+                    logger.notice(
+                        "resuming an unfinished refit",
+                        metadata: [
+                            "refit.run": "\(unfinished.runID.map(String.init) ?? "-")",
+                            "refit.saved": "\(reusable.count)",
+                        ])
+                } else {
+                    try store.beginRefit(marker)
+                }
+            }
+            let saved = reusable
+            reusable = [:]
             let productionSHA = options.provider != nil ? (try store?.productionState() ?? [:]) : [:]
-            let mustDescribeAll = model == nil
             let currentVersion = model?.version
             let provider = options.provider
-            let work = ResultSlots<ImageWork>(count: targets.count)
             let done = Atomic<Int>(0)
             let workers =
                 options.workers
@@ -208,50 +267,112 @@ public struct IndexStage {
                     ? ProcessInfo.processInfo.activeProcessorCount : fetcher.options.concurrency)
             let progress = options.progress
             let size = ImageDescriptor.decodeSize
-            ImageFetcher.forEach(targets.count, concurrency: workers) { index in
-                let product = targets[index]
-                let url = product.image ?? ""
-                var result = ImageWork()
-                switch fetcher.fetch(url) {
-                case .failure(let failure):
-                    result.failure = failure
-                case .success(let image):
-                    result.sha256 = image.sha256
-                    let previous = stored[product.id]
-                    let unchanged =
-                        previous.map {
-                            $0.imageSHA256 == image.sha256 && $0.sourceURL == url && $0.modelVersion == currentVersion
-                        } ?? false
-                    if mustDescribeAll || !unchanged {
-                        do {
-                            let decoded = try ImageDecoder.decode(
-                                image.bytes, minWidth: size.width, minHeight: size.height, productID: product.id,
-                                url: url)
-                            result.descriptor = ImageDescriptor.describe(decoded)
-                        } catch {
-                            result.failure = .corrupt("\(error)")
-                        }
-                    }
-                    if provider != nil && result.failure == nil {
-                        result.bytes = image.bytes
-                    }
-                }
-                for galleryURL in product.images where galleryURL != url && !galleryURL.isEmpty {
-                    switch fetcher.fetch(galleryURL) {
-                    case .failure(let failure): result.galleryFailures.append((galleryURL, failure))
+            let total = targets.count
+            let batchSize = max(1, options.batchSize)
+            var descriptors: [Int64: [Float]] = [:]  // a refit's descriptors, by product
+            works.reserveCapacity(total)
+            for batchStart in stride(from: 0, to: total, by: batchSize) {
+                let batch = batchStart..<min(total, batchStart + batchSize)
+                let work = ResultSlots<ImageWork>(count: batch.count)
+                ImageFetcher.forEach(batch.count, concurrency: workers) { offset in
+                    let product = targets[batch.lowerBound + offset]
+                    let url = product.image ?? ""
+                    var result = ImageWork()
+                    switch fetcher.fetch(url) {
+                    case .failure(let failure):
+                        result.failure = failure
                     case .success(let image):
-                        do {
-                            _ = try ImageDecoder.decode(image.bytes, minWidth: size.width, minHeight: size.height)
-                        } catch {
-                            result.galleryFailures.append((galleryURL, .corrupt("\(error)")))
+                        result.sha256 = image.sha256
+                        let previous = stored[product.id]
+                        let unchanged =
+                            previous.map {
+                                $0.imageSHA256 == image.sha256 && $0.sourceURL == url
+                                    && $0.modelVersion == currentVersion
+                            } ?? false
+                        if let descriptor = saved[product.id], refitting, descriptor.imageSHA256 == image.sha256 {
+                            result.descriptor = descriptor.descriptor
+                            result.reused = true
+                        } else if refitting || !unchanged {
+                            do {
+                                let decoded = try ImageDecoder.decode(
+                                    image.bytes, minWidth: size.width, minHeight: size.height,
+                                    productID: product.id, url: url)
+                                result.descriptor = ImageDescriptor.describe(decoded)
+                            } catch {
+                                result.failure = .corrupt("\(error)")
+                            }
+                        }
+                        if provider != nil && result.failure == nil {
+                            result.bytes = image.bytes
                         }
                     }
+                    for galleryURL in product.images where galleryURL != url && !galleryURL.isEmpty {
+                        switch fetcher.fetch(galleryURL) {
+                        case .failure(let failure): result.galleryFailures.append((galleryURL, failure))
+                        case .success(let image):
+                            do {
+                                _ = try ImageDecoder.decode(image.bytes, minWidth: size.width, minHeight: size.height)
+                            } catch {
+                                result.galleryFailures.append((galleryURL, .corrupt("\(error)")))
+                            }
+                        }
+                    }
+                    work.set(offset, result)
+                    let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
+                    progress?(finished, total)
                 }
-                work.set(index, result)
-                let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
-                progress?(finished, targets.count)
+
+                // Keep what the batch computed: descriptors while refitting, vectors otherwise.
+                var batchDescriptors: [IndexStore.StoredDescriptor] = []
+                var batchVectors: [IndexStore.StoredVector] = []
+                for (offset, slot) in work.values.enumerated() {
+                    var result = slot ?? ImageWork(failure: .network("not processed"))
+                    let product = targets[batch.lowerBound + offset]
+                    if result.failure == nil, let sha = result.sha256 {
+                        if let descriptor = result.descriptor {
+                            if result.reused {
+                                outcome.descriptorsReused += 1
+                            } else {
+                                outcome.imagesDecoded += 1
+                            }
+                            if refitting {
+                                descriptors[product.id] = descriptor
+                                if !result.reused {
+                                    batchDescriptors.append(
+                                        .init(productID: product.id, imageSHA256: sha, descriptor: descriptor))
+                                }
+                            } else if let model {
+                                let vector = model.embed(descriptor: descriptor)
+                                vectorsByProduct[product.id] = vector
+                                batchVectors.append(
+                                    .init(
+                                        productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
+                                        modelVersion: model.version, vector: vector))
+                                outcome.reembedded.append(product.id)
+                            }
+                        } else if let previous = stored[product.id] {
+                            vectorsByProduct[product.id] = previous.vector
+                        }
+                    }
+                    result.descriptor = nil
+                    works.append(result)
+                }
+                try store?.saveDescriptors(batchDescriptors, version: ImageDescriptor.version, runID: runID)
+                try store?.upsert(batchVectors, runID: runID)
+
+                if batch.upperBound < total,
+                    options.shouldStop?() == true
+                        || options.stopAfterImages.map({ outcome.imagesDecoded >= $0 }) == true
+                {
+                    try? fetcher.saveCache()
+                    throw IndexError(
+                        .stopped,
+                        "stopped after \(batch.upperBound) of \(total) images (\(outcome.imagesDecoded) decoded, "
+                            + "\(outcome.descriptorsReused) descriptors reused); "
+                            + (refitting ? "their descriptors are saved" : "their vectors are saved")
+                            + " and the next run resumes")
+                }
             }
-            works = work.values.map { $0 ?? ImageWork(failure: .network("not processed")) }
             try? fetcher.saveCache()
             outcome.imagesFetched = works.filter { $0.sha256 != nil }.count
 
@@ -268,41 +389,37 @@ public struct IndexStage {
                 }
             }
 
-            // Fit (full run, or the first run) on every decoded image, in product-id order.
-            if model == nil {
-                let descriptors = works.compactMap { $0.failure == nil ? $0.descriptor : nil }
-                if !descriptors.isEmpty {
-                    let fitted = try LocalEmbeddingModel.fit(descriptors: descriptors)
+            // Fit (full run, or the first run) on every decoded image, in product-id order; then embed them all.
+            if refitting {
+                let inputs = targets.compactMap { descriptors[$0.id] }
+                if !inputs.isEmpty {
+                    let fitted = try LocalEmbeddingModel.fit(descriptors: inputs)
                     try store?.makeCurrent(fitted, runID: runID)
                     logger.info(
                         "local embedding model fitted",
                         metadata: [
-                            "model.version": "\(fitted.version)", "model.images": "\(descriptors.count)",
+                            "model.version": "\(fitted.version)", "model.images": "\(inputs.count)",
                         ])
                     model = fitted
-                }
-            }
-            if let model {
-                outcome.modelVersion = model.version
-                var fresh: [IndexStore.StoredVector] = []
-                for (index, product) in targets.enumerated() {
-                    let result = works[index]
-                    guard result.failure == nil, let sha = result.sha256 else { continue }
-                    if let descriptor = result.descriptor {
-                        let vector = model.embed(descriptor: descriptor)
+                    var fresh: [IndexStore.StoredVector] = []
+                    for (index, product) in targets.enumerated() {
+                        guard let descriptor = descriptors[product.id], let sha = works[index].sha256 else { continue }
+                        let vector = fitted.embed(descriptor: descriptor)
                         vectorsByProduct[product.id] = vector
                         fresh.append(
                             .init(
                                 productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                                modelVersion: model.version, vector: vector))
+                                modelVersion: fitted.version, vector: vector))
                         outcome.reembedded.append(product.id)
-                    } else if let previous = stored[product.id] {
-                        vectorsByProduct[product.id] = previous.vector
+                    }
+                    descriptors = [:]
+                    for batch in stride(from: 0, to: fresh.count, by: batchSize) {
+                        try store?.upsert(Array(fresh[batch..<min(fresh.count, batch + batchSize)]), runID: runID)
                     }
                 }
-                for batch in stride(from: 0, to: fresh.count, by: 512) {
-                    try store?.upsert(Array(fresh[batch..<min(fresh.count, batch + 512)]), runID: runID)
-                }
+            }
+            if let model {
+                outcome.modelVersion = model.version
                 let gone = stored.keys.filter { vectorsByProduct[$0] == nil }.sorted()
                 try store?.deleteVectors(productIDs: gone)
             }
@@ -310,25 +427,46 @@ public struct IndexStage {
 
             // MARK: Similarity
             if let version = outcome.modelVersion, !vectorsByProduct.isEmpty {
-                let ids = vectorsByProduct.keys.sorted()
+                let sorted = vectorsByProduct.sorted { $0.key < $1.key }
+                let ids = sorted.map(\.key)
                 var matrix = VectorMatrix(dimensions: model?.dimensions ?? 512)
-                for id in ids { matrix.append(vectorsByProduct[id]!) }
-                let result = SimilaritySearch.selfJoin(
-                    matrix, k: options.similarCount, threshold: options.duplicateThreshold)
-                for pair in result.pairs {
-                    let first = ids[pair.first]
-                    let second = ids[pair.second]
+                for (_, vector) in sorted { matrix.append(vector) }
+                let k = options.similarCount
+                let threshold = options.duplicateThreshold
+                // Incremental only from a state of this same model, k and threshold: otherwise the self-join.
+                let previous =
+                    options.mode == .incremental && !refitting && k > 0
+                    ? try store?.similarity(modelVersion: version, k: k, threshold: threshold) : nil
+                let state: SimilarityState
+                if let previous {
+                    var changed = Set(outcome.reembedded)
+                    for id in ids where !(stored[id]?.inSimilarity ?? false) { changed.insert(id) }
+                    let update = IncrementalSimilarity.update(
+                        ids: ids, vectors: matrix, changed: changed, stored: previous, k: k, threshold: threshold)
+                    state = update.state
+                    let written = try store?.saveSimilarity(
+                        state, replacing: previous, modelVersion: version, k: k, threshold: threshold, runID: runID)
+                    outcome.similarity = .init(
+                        incremental: true, products: ids.count, changed: changed.count, searched: update.searched,
+                        listsWritten: written ?? update.changedLists.count + update.removed.count)
+                } else {
+                    state = IncrementalSimilarity.full(ids: ids, vectors: matrix, k: k, threshold: threshold)
+                    try store?.saveSimilarity(
+                        state, replacing: nil, modelVersion: version, k: k, threshold: threshold, runID: runID)
+                    outcome.similarity = .init(
+                        incremental: false, products: ids.count, changed: ids.count, searched: ids.count,
+                        listsWritten: ids.count)
+                }
+                for pair in state.pairs {
                     findings.append(
                         .duplicateImage(
-                            first: first, second: second, score: pair.score,
-                            firstURL: productsByID[first]?.image ?? "", secondURL: productsByID[second]?.image ?? ""))
+                            first: pair.first, second: pair.second, score: pair.score,
+                            firstURL: productsByID[pair.first]?.image ?? "",
+                            secondURL: productsByID[pair.second]?.image ?? ""))
                 }
-                outcome.topScores = result.neighbors.compactMap { $0.first?.score }
-                let lists = result.neighbors.enumerated().map { row, neighbors in
-                    (productID: ids[row], neighbors: neighbors.map { (productID: ids[$0.index], score: $0.score) })
-                }
-                try store?.replaceSimilar(lists, modelVersion: version, runID: runID)
+                outcome.topScores = state.topScores
             }
+            if refitting { try store?.finishRefit() }
 
             // MARK: Production vectors
             if let provider = options.provider {
@@ -435,7 +573,15 @@ public struct IndexStage {
             summary += "images not checked (no mirror and network off); "
         } else {
             summary +=
-                "\(outcome.imagesFetched) images fetched, \(outcome.reembedded.count) embedded with \(outcome.modelVersion ?? "no model"); "
+                "\(outcome.imagesFetched) images fetched, \(outcome.imagesDecoded) decoded, "
+                + (outcome.descriptorsReused > 0 ? "\(outcome.descriptorsReused) descriptors reused, " : "")
+                + "\(outcome.reembedded.count) embedded with \(outcome.modelVersion ?? "no model"); "
+            if let pass = outcome.similarity {
+                summary +=
+                    pass.incremental
+                    ? "similarity incremental: \(pass.changed) changed, \(pass.searched) of \(pass.products) searched, \(pass.listsWritten) lists written; "
+                    : "similarity self-join of \(pass.products); "
+            }
         }
         summary += counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         if let production = outcome.production {

@@ -2,8 +2,10 @@ public import BackstopPostgres
 import Foundation
 
 /// Backstop's own index tables (`backstop.embedding_model`, `backstop.image_vector`,
-/// `backstop.similar_product`, `backstop.embedding_state`; migrations 0001 and 0003). All SQL binds its
-/// values; rows are bulk-loaded with `COPY` into a temporary table and merged.
+/// `backstop.similar_product`, `backstop.embedding_state`; migrations 0001 and 0003), and the state that
+/// makes passes incremental and resumable (`backstop.image_duplicate`, `backstop.similarity_state`,
+/// `backstop.image_descriptor`, `backstop.reindex_progress`; migration 0006). All SQL binds its values; rows
+/// are bulk-loaded with `COPY` into a temporary table and merged.
 public struct IndexStore {
     /// The connection (Backstop's schema lives in the catalog database).
     public let connection: PGConnection
@@ -23,14 +25,60 @@ public struct IndexStore {
         public var modelVersion: String
         /// The vector.
         public var vector: [Float]
+        /// Whether the stored similarity state (lists and pairs) was computed on this vector.
+        public var inSimilarity: Bool
 
         /// Creates a stored vector.
-        public init(productID: Int64, sourceURL: String, imageSHA256: String, modelVersion: String, vector: [Float]) {
+        public init(
+            productID: Int64, sourceURL: String, imageSHA256: String, modelVersion: String, vector: [Float],
+            inSimilarity: Bool = false
+        ) {
             self.productID = productID
             self.sourceURL = sourceURL
             self.imageSHA256 = imageSHA256
             self.modelVersion = modelVersion
             self.vector = vector
+            self.inSimilarity = inSimilarity
+        }
+    }
+
+    /// A saved image descriptor (the model's input) of an unfinished refit.
+    public struct StoredDescriptor: Sendable, Hashable {
+        /// The product.
+        public var productID: Int64
+        /// The image bytes' SHA-256, hex.
+        public var imageSHA256: String
+        /// ``ImageDescriptor/describe(_:)``'s output.
+        public var descriptor: [Float]
+
+        /// Creates a stored descriptor.
+        public init(productID: Int64, imageSHA256: String, descriptor: [Float]) {
+            self.productID = productID
+            self.imageSHA256 = imageSHA256
+            self.descriptor = descriptor
+        }
+    }
+
+    /// The marker of a refitting pass that has not finished (`backstop.reindex_progress`).
+    public struct ReindexProgress: Sendable, Hashable {
+        /// The mode of the run that started it (`full`, or `incremental` for a first fit).
+        public var mode: String
+        /// ``ImageDescriptor/version`` of its descriptors.
+        public var descriptorVersion: Int
+        /// The image libraries that decoded them (``ImageCodecVersions``' description).
+        public var codecs: String
+        /// Images the pass had to describe.
+        public var images: Int
+        /// The run that started it.
+        public var runID: Int64?
+
+        /// Creates a marker.
+        public init(mode: String, descriptorVersion: Int, codecs: String, images: Int, runID: Int64?) {
+            self.mode = mode
+            self.descriptorVersion = descriptorVersion
+            self.codecs = codecs
+            self.images = images
+            self.runID = runID
         }
     }
 
@@ -69,21 +117,24 @@ public struct IndexStore {
     public func vectors() throws -> [Int64: StoredVector] {
         var out: [Int64: StoredVector] = [:]
         let result = try connection.execute(
-            "SELECT product_id, source_url, image_sha256, model_version, vector::text FROM backstop.image_vector")
+            """
+            SELECT product_id, source_url, image_sha256, model_version, vector::text, in_similarity \
+            FROM backstop.image_vector
+            """)
         for row in 0..<result.rowCount {
             let id = Int64(try result.int(row: row, column: 0))
-            let text = result.string(row: row, column: 4) ?? "{}"
-            let values = text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) }
             out[id] = StoredVector(
                 productID: id, sourceURL: result.string(row: row, column: 1) ?? "",
                 imageSHA256: result.string(row: row, column: 2) ?? "",
                 modelVersion: result.string(row: row, column: 3) ?? "",
-                vector: values)
+                vector: Self.floats(fromArrayText: result.string(row: row, column: 4)),
+                inSimilarity: result.bool(row: row, column: 5) ?? false)
         }
         return out
     }
 
-    /// Inserts or replaces local vectors (one `COPY` and one merge).
+    /// Inserts or replaces local vectors (one `COPY` and one merge); a replaced vector is no longer in the
+    /// stored similarity state.
     public func upsert(_ vectors: [StoredVector], runID: Int64?) throws {
         guard !vectors.isEmpty else { return }
         try connection.transaction { connection in
@@ -112,7 +163,8 @@ public struct IndexStore {
                 SELECT product_id, source_url, image_sha256, model_version, vector, now(), run_id FROM image_vector_load \
                 ON CONFLICT (product_id) DO UPDATE SET source_url = EXCLUDED.source_url, \
                 image_sha256 = EXCLUDED.image_sha256, model_version = EXCLUDED.model_version, \
-                vector = EXCLUDED.vector, computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id
+                vector = EXCLUDED.vector, computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id, \
+                in_similarity = false
                 """)
         }
     }
@@ -128,29 +180,250 @@ public struct IndexStore {
 
     /// Replaces the similar-product lists of `productIDs` (all lists when `nil`) with `lists`.
     public func replaceSimilar(
-        _ lists: [(productID: Int64, neighbors: [(productID: Int64, score: Float)])], modelVersion: String,
-        runID: Int64?
+        _ lists: [(productID: Int64, neighbors: [(productID: Int64, score: Float)])], productIDs: [Int64]? = nil,
+        modelVersion: String, runID: Int64?
     ) throws {
         try connection.transaction { connection in
-            try connection.execute("DELETE FROM backstop.similar_product")
-            let rows: [[String?]] = lists.flatMap { list in
-                list.neighbors.enumerated().map { rank, neighbor -> [String?] in
-                    [
-                        String(list.productID), String(neighbor.productID), String(rank + 1), "\(neighbor.score)",
-                        modelVersion, runID.map(String.init),
-                    ]
+            try Self.writeLists(
+                lists.map { list in
+                    (list.productID, list.neighbors.map { SimilarProduct(productID: $0.productID, score: $0.score) })
+                }, replacing: productIDs, modelVersion: modelVersion, runID: runID, on: connection)
+        }
+    }
+
+    /// The stored similarity state, when it was computed with this model, `k` and `threshold`; `nil` otherwise
+    /// (then only a full self-join is exact).
+    public func similarity(modelVersion: String, k: Int, threshold: Float) throws -> SimilarityState? {
+        let head = try connection.execute(
+            """
+            SELECT 1 FROM backstop.similarity_state WHERE model_version = \(modelVersion) AND k = \(k) \
+            AND duplicate_threshold = \(threshold)::real
+            """)
+        guard head.rowCount == 1 else { return nil }
+        var lists: [Int64: [SimilarProduct]] = [:]
+        let rows = try connection.execute(
+            "SELECT product_id, similar_product_id, score::text FROM backstop.similar_product ORDER BY product_id, rank"
+        )
+        for row in 0..<rows.rowCount {
+            let id = Int64(try rows.int(row: row, column: 0))
+            lists[id, default: []].append(
+                SimilarProduct(
+                    productID: Int64(try rows.int(row: row, column: 1)),
+                    score: Float(rows.string(row: row, column: 2) ?? "") ?? -.infinity))
+        }
+        let pairRows = try connection.execute(
+            """
+            SELECT first_product_id, second_product_id, score::text FROM backstop.image_duplicate \
+            ORDER BY first_product_id, second_product_id
+            """)
+        var pairs: [DuplicatePair] = []
+        pairs.reserveCapacity(pairRows.rowCount)
+        for row in 0..<pairRows.rowCount {
+            pairs.append(
+                DuplicatePair(
+                    first: Int64(try pairRows.int(row: row, column: 0)),
+                    second: Int64(try pairRows.int(row: row, column: 1)),
+                    score: Float(pairRows.string(row: row, column: 2) ?? "") ?? -.infinity))
+        }
+        return SimilarityState(lists: lists, pairs: pairs)
+    }
+
+    /// Saves a similarity pass in one transaction: its lists and pairs (only what differs from `previous`, or
+    /// everything when `previous` is `nil`), what they were computed with, and that every vector of `state`
+    /// is now in it.
+    ///
+    /// - Returns: The number of lists written (replaced or removed).
+    @discardableResult
+    public func saveSimilarity(
+        _ state: SimilarityState, replacing previous: SimilarityState?, modelVersion: String, k: Int,
+        threshold: Float, runID: Int64?
+    ) throws -> Int {
+        let ids = state.lists.keys.sorted()
+        return try connection.transaction { connection in
+            var written = ids.count
+            if let previous {
+                let owners =
+                    ids.filter { state.lists[$0] != previous.lists[$0] }
+                    + previous.lists.keys.filter { state.lists[$0] == nil }.sorted()
+                written = owners.count
+                try Self.writeLists(
+                    owners.compactMap { id in state.lists[id].map { (id, $0) } }, replacing: owners,
+                    modelVersion: modelVersion, runID: runID, on: connection)
+                let old = Dictionary(previous.pairs.map { (Key($0), $0.score) }, uniquingKeysWith: { a, _ in a })
+                let new = Dictionary(state.pairs.map { (Key($0), $0.score) }, uniquingKeysWith: { a, _ in a })
+                let gone = old.filter { new[$0.key] != $0.value }.keys.sorted { ($0.a, $0.b) < ($1.a, $1.b) }
+                if !gone.isEmpty {
+                    try connection.execute(
+                        """
+                        DELETE FROM backstop.image_duplicate d USING unnest(\(gone.map(\.a))::integer[], \
+                        \(gone.map(\.b))::integer[]) AS g(a, b) WHERE d.first_product_id = g.a AND d.second_product_id = g.b
+                        """)
                 }
+                try Self.insertPairs(
+                    state.pairs.filter { old[Key($0)] != $0.score }, modelVersion: modelVersion, runID: runID,
+                    on: connection)
+            } else {
+                try Self.writeLists(
+                    ids.map { ($0, state.lists[$0] ?? []) }, replacing: nil, modelVersion: modelVersion, runID: runID,
+                    on: connection)
+                try connection.execute("DELETE FROM backstop.image_duplicate")
+                try Self.insertPairs(state.pairs, modelVersion: modelVersion, runID: runID, on: connection)
             }
-            var next = 0
-            guard !rows.isEmpty else { return }
-            try connection.copyIn(
-                "COPY backstop.similar_product (product_id, similar_product_id, rank, score, model_version, run_id) FROM STDIN"
-            ) { buffer in
-                let end = min(rows.count, next + 4096)
-                for row in rows[next..<end] { CopyText.appendRow(row, to: &buffer) }
-                next = end
-                return next < rows.count
+            try connection.execute(
+                """
+                INSERT INTO backstop.similarity_state AS s (singleton, model_version, k, duplicate_threshold, products, run_id) \
+                VALUES (true, \(modelVersion), \(k), \(threshold)::real, \(ids.count), \(runID)) \
+                ON CONFLICT (singleton) DO UPDATE SET model_version = EXCLUDED.model_version, k = EXCLUDED.k, \
+                duplicate_threshold = EXCLUDED.duplicate_threshold, products = EXCLUDED.products, run_id = EXCLUDED.run_id
+                """)
+            try connection.execute(
+                """
+                UPDATE backstop.image_vector SET in_similarity = true \
+                WHERE NOT in_similarity AND product_id = ANY(\(ids)::integer[])
+                """)
+            return written
+        }
+    }
+
+    /// A pair's two product ids.
+    struct Key: Hashable {
+        var a: Int64
+        var b: Int64
+        init(_ pair: DuplicatePair) {
+            a = pair.first
+            b = pair.second
+        }
+    }
+
+    /// Deletes the lists of `owners` (every list when `nil`) and copies in `lists`.
+    static func writeLists(
+        _ lists: [(Int64, [SimilarProduct])], replacing owners: [Int64]?, modelVersion: String, runID: Int64?,
+        on connection: PGConnection
+    ) throws {
+        if let owners {
+            guard !owners.isEmpty else { return }
+            try connection.execute("DELETE FROM backstop.similar_product WHERE product_id = ANY(\(owners)::integer[])")
+        } else {
+            try connection.execute("DELETE FROM backstop.similar_product")
+        }
+        let rows: [[String?]] = lists.flatMap { owner, neighbors in
+            neighbors.enumerated().map { rank, neighbor -> [String?] in
+                [
+                    String(owner), String(neighbor.productID), String(rank + 1), "\(neighbor.score)", modelVersion,
+                    runID.map(String.init),
+                ]
             }
+        }
+        try copy(
+            rows,
+            into:
+                "COPY backstop.similar_product (product_id, similar_product_id, rank, score, model_version, run_id) FROM STDIN",
+            on: connection)
+    }
+
+    /// Copies `pairs` into `backstop.image_duplicate`.
+    static func insertPairs(
+        _ pairs: [DuplicatePair], modelVersion: String, runID: Int64?, on connection: PGConnection
+    ) throws {
+        let rows: [[String?]] = pairs.map {
+            [String($0.first), String($0.second), "\($0.score)", modelVersion, runID.map(String.init)]
+        }
+        try copy(
+            rows,
+            into:
+                "COPY backstop.image_duplicate (first_product_id, second_product_id, score, model_version, run_id) FROM STDIN",
+            on: connection)
+    }
+
+    /// `COPY … FROM STDIN` of text rows, 4096 rows per buffer.
+    static func copy(_ rows: [[String?]], into query: PGQuery, on connection: PGConnection) throws {
+        guard !rows.isEmpty else { return }
+        var next = 0
+        try connection.copyIn(query) { buffer in
+            let end = min(rows.count, next + 4096)
+            for row in rows[next..<end] { CopyText.appendRow(row, to: &buffer) }
+            next = end
+            return next < rows.count
+        }
+    }
+
+    // MARK: Resumable refits
+
+    /// The unfinished refitting pass, if any.
+    public func reindexProgress() throws -> ReindexProgress? {
+        let result = try connection.execute(
+            "SELECT mode, descriptor_version, codecs, images, run_id FROM backstop.reindex_progress")
+        guard result.rowCount == 1 else { return nil }
+        return ReindexProgress(
+            mode: result.string(row: 0, column: 0) ?? "", descriptorVersion: try result.int(row: 0, column: 1),
+            codecs: result.string(row: 0, column: 2) ?? "", images: try result.int(row: 0, column: 3),
+            runID: result.isNull(row: 0, column: 4) ? nil : Int64(try result.int(row: 0, column: 4)))
+    }
+
+    /// Marks a refitting pass as started, forgetting the descriptors of any earlier one.
+    public func beginRefit(_ progress: ReindexProgress) throws {
+        try connection.transaction { connection in
+            try connection.execute("DELETE FROM backstop.image_descriptor")
+            try connection.execute("DELETE FROM backstop.reindex_progress")
+            try connection.execute(
+                """
+                INSERT INTO backstop.reindex_progress (singleton, mode, descriptor_version, codecs, images, run_id) \
+                VALUES (true, \(progress.mode), \(progress.descriptorVersion), \(progress.codecs), \(progress.images), \
+                \(progress.runID))
+                """)
+        }
+    }
+
+    /// The saved descriptors of the unfinished refit with this descriptor version, by product id.
+    public func descriptors(version: Int) throws -> [Int64: StoredDescriptor] {
+        var out: [Int64: StoredDescriptor] = [:]
+        let result = try connection.execute(
+            """
+            SELECT product_id, image_sha256, descriptor::text FROM backstop.image_descriptor \
+            WHERE descriptor_version = \(version)
+            """)
+        for row in 0..<result.rowCount {
+            let id = Int64(try result.int(row: row, column: 0))
+            out[id] = StoredDescriptor(
+                productID: id, imageSHA256: result.string(row: row, column: 1) ?? "",
+                descriptor: Self.floats(fromArrayText: result.string(row: row, column: 2)))
+        }
+        return out
+    }
+
+    /// Saves descriptors of the running refit (one `COPY` and one merge).
+    public func saveDescriptors(_ descriptors: [StoredDescriptor], version: Int, runID: Int64?) throws {
+        guard !descriptors.isEmpty else { return }
+        try connection.transaction { connection in
+            try connection.execute(
+                "CREATE TEMP TABLE image_descriptor_load (LIKE backstop.image_descriptor) ON COMMIT DROP")
+            let rows: [[String?]] = descriptors.map {
+                [
+                    String($0.productID), $0.imageSHA256, String(version), Self.arrayLiteral($0.descriptor),
+                    runID.map(String.init),
+                ]
+            }
+            try Self.copy(
+                rows,
+                into:
+                    "COPY image_descriptor_load (product_id, image_sha256, descriptor_version, descriptor, run_id) FROM STDIN",
+                on: connection)
+            try connection.execute(
+                """
+                INSERT INTO backstop.image_descriptor AS d \
+                SELECT product_id, image_sha256, descriptor_version, descriptor, run_id FROM image_descriptor_load \
+                ON CONFLICT (product_id) DO UPDATE SET image_sha256 = EXCLUDED.image_sha256, \
+                descriptor_version = EXCLUDED.descriptor_version, descriptor = EXCLUDED.descriptor, run_id = EXCLUDED.run_id
+                """)
+        }
+    }
+
+    /// Ends a finished refitting pass: its marker and saved descriptors are deleted (a later refit decodes
+    /// every image again, which also picks up a change of image library).
+    public func finishRefit() throws {
+        try connection.transaction { connection in
+            try connection.execute("DELETE FROM backstop.reindex_progress")
+            try connection.execute("DELETE FROM backstop.image_descriptor")
         }
     }
 
@@ -209,6 +482,12 @@ public struct IndexStore {
             index += 2
         }
         return out
+    }
+
+    /// The numbers of a `real[]` in text form (`{v1,v2,…}`).
+    static func floats(fromArrayText text: String?) -> [Float] {
+        guard let text, text.count >= 2 else { return [] }
+        return text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) }
     }
 
     /// `{v1,v2,…}`: a `real[]` literal with every float written exactly (shortest round-trip form).

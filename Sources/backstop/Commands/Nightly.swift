@@ -96,19 +96,41 @@ extension Backstop {
                 product_embeddings: missing, stale (source_url, model_version, vector) and orphan rows. With a \
                 production provider (images.provider) it re-embeds what is missing or stale and writes \
                 product_embeddings; without one it only reports. Orphan rows of disabled or absent products \
-                are deleted. Resumable: vectors are saved as they are computed.
+                are deleted.
+
+                Similarity is incremental when the model did not change: only products whose vector changed, \
+                and those whose stored top-k list they affect, are searched against all vectors; the report \
+                still lists every near-duplicate pair. --full (and a first run) refits the model and does the \
+                whole self-join.
+
+                Resumable, with or without --full: images are processed in batches of 512 and each batch is \
+                saved before the next starts (vectors; while refitting, the images' descriptors). A run that is \
+                killed, or stopped by --max-seconds (checked between batches, exit 124), is resumed by the next \
+                run: an incremental run skips the vectors already saved, and the next refitting run reuses the \
+                saved descriptors of images whose bytes did not change instead of decoding them again.
 
                 Example:
                   BACKSTOP_IMAGE_MIRROR=https://cvety.kz/=/srv/bitrix/www/ \\
                     backstop reindex --catalog "$DATABASE_URL" --shop 17008 --out reports/reindex
 
-                Exit codes: 0 clean, 2 discrepancies found, 1 failure, 75 locked.
+                Exit codes: 0 clean, 2 discrepancies found, 1 failure, 75 locked, 124 stopped by --max-seconds.
                 """)
 
         @OptionGroup var global: GlobalOptions
 
         @Flag(help: "Refit the local model and re-embed every enabled product, not only changed ones.")
         var full = false
+
+        @Option(
+            help: ArgumentHelp(
+                "Stop after this many seconds, at the end of a batch of images (run status timed_out, exit code 124); the next run resumes.",
+                valueName: "seconds"))
+        var maxSeconds: Double?
+
+        /// Rejects a negative time limit.
+        func validate() throws {
+            if let maxSeconds, !(maxSeconds >= 0) { throw ValidationError("--max-seconds must be 0 or more") }
+        }
 
         @Option(
             name: [.customLong("shop"), .customLong("shop-id")],
@@ -171,7 +193,7 @@ extension Backstop {
                 arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
                 outputDirectory: out.map { URL(fileURLWithPath: $0) },
                 exportDirectory: export.map { URL(fileURLWithPath: $0) },
-                progress: { done, total in bar.update(Int64(done), of: Int64(total)) })
+                progress: { done, total in bar.update(Int64(done), of: Int64(total)) }, maxSeconds: maxSeconds)
             let result: RunResult
             do {
                 defer { bar.finish() }
