@@ -4,7 +4,8 @@ import CBLAS
 import Foundation
 
 // scripts/bench/50-index.sh: the index stage's kernels, one JSON object on stdout.
-//   IndexBench allpairs N      all-pairs top-10 of N × 512 random unit vectors (seed 42)
+//   IndexBench allpairs N      all-pairs top-10 of N × 512 random unit vectors (seed 42); BENCH_TILE=rows
+//                              overrides SimilaritySearch.defaultTile
 //   IndexBench sgemm           4096 × 4096 × 512 cblas_sgemm, best of 10
 //   IndexBench images FOLDER   fetch (mirror) + DCT-scaled decode + descriptor + embed of every
 //                              435×545 JPEG original listed in FOLDER/specs.jsonl (model fitted first)
@@ -29,7 +30,8 @@ case "allpairs":
     var matrix = VectorMatrix(dimensions: d, storage: storage)
     matrix.normalizeRows()
     var neighbors: [[Neighbor]] = []
-    let time = seconds { neighbors = SimilaritySearch.selfJoin(matrix, k: 11).neighbors }
+    let tile = ProcessInfo.processInfo.environment["BENCH_TILE"].flatMap { Int($0) } ?? SimilaritySearch.defaultTile
+    let time = seconds { neighbors = SimilaritySearch.selfJoin(matrix, k: 11, tile: tile).neighbors }
     let selfTop = neighbors.enumerated().filter { $0.element.first.map { $0.score < 0.99 } ?? false }.count
     print(
         """

@@ -63,7 +63,13 @@ if [ -d "$world/images/upload" ]; then
         --mirror "https://cvety.kz/=$(cd "$world/images" && pwd)/" --out "$out" >/dev/null || [ $? -eq 2 ]
     end=$(date +%s.%N)
     found=$(wc -l < "$out/discrepancies.ndjson")
-    reindex_json="{\"seconds\": $(echo "$end - $start" | bc), \"discrepancies\": $found}"
+    # Then an incremental run with nothing changed: every image fetched and hashed, none decoded, no search.
+    "$bin/backstop" reindex --catalog "$server dbname=$db" --shop 17008 \
+        --mirror "https://cvety.kz/=$(cd "$world/images" && pwd)/" --out "$out-incremental" >/dev/null || [ $? -eq 2 ]
+    end2=$(date +%s.%N)
+    found2=$(wc -l < "$out-incremental/discrepancies.ndjson")
+    reindex_json="{\"seconds\": $(awk "BEGIN{print $end - $start}"), \"discrepancies\": $found, \
+\"incremental_unchanged_seconds\": $(awk "BEGIN{print $end2 - $end}"), \"incremental_discrepancies\": $found2}"
 fi
 python3 - "$faiss_json" "$ours_json" "$sgemm_json" "$images_json" "$reindex_json" <<'PY'
 import json, sys

@@ -55,6 +55,27 @@ import Testing
         #expect(part.pairs.count == expected)
     }
 
+    /// Exact copies tie (near-duplicate images do): the kept neighbours are the best by (score, then lower
+    /// index) whichever worker saw them first, so every thread count gives the same lists and pairs.
+    @Test(arguments: [1, 2, 3, 5])
+    func tiesResolveByIndexWhateverTheWorkers(threads: Int) {
+        let distinct = randomMatrix(12, 24, seed: 11)
+        var matrix = VectorMatrix(dimensions: 24)
+        for copy in 0..<180 { matrix.append(Array(distinct[copy % 12])) }  // 15 copies of each vector
+        let reference = SimilaritySearch.selfJoin(matrix, k: 6, threshold: 0.999, tile: 32, threads: 1)
+        let result = SimilaritySearch.selfJoin(matrix, k: 6, threshold: 0.999, tile: 32, threads: threads)
+        #expect(result.neighbors == reference.neighbors)
+        #expect(result.pairs == reference.pairs)
+        for (row, neighbors) in result.neighbors.enumerated() {
+            #expect(neighbors.count == 6)
+            #expect(neighbors.allSatisfy { $0.index % 12 == row % 12 && $0.index != row && $0.score > 0.9999 })
+            for (a, b) in zip(neighbors, neighbors.dropFirst()) {
+                #expect(a.score > b.score || (a.score == b.score && a.index < b.index), "best first, ties by index")
+            }
+        }
+        #expect(result.pairs.count == 12 * (15 * 14 / 2), "every pair of copies once")
+    }
+
     @Test func resultsDoNotDependOnTheThreadCount() {
         let matrix = randomMatrix(700, 48, seed: 3)
         let one = SimilaritySearch.selfJoin(matrix, k: 10, threshold: 0.3, tile: 256, threads: 1)
