@@ -5,7 +5,8 @@
 #  - cblas_sgemm 4096×4096×512 rate against the measured OpenBLAS anchor (180 GFLOPS on 2 threads);
 #  - images embedded per second including fetch-from-mirror and DCT-scaled decode (435×545 JPEGs of the s
 #    world; goal >= 400/s on 2 cores);
-#  - `backstop reindex --full` wall time on the s world (catalog loaded into a scratch database).
+#  - `backstop reindex --full` wall time on the s world (catalog loaded into a scratch database), then an
+#    incremental `backstop reindex` with nothing changed (the findings differ by the orphans the first removed).
 # Writes bench-results/index.json. Environment: BACKSTOP_WORLD_S (default .backstop/worlds/s-1),
 # BENCH_N (default 50000), BACKSTOP_BENCH_PG (a server conninfo; default: the local cluster).
 set -euo pipefail
@@ -68,6 +69,7 @@ if [ -d "$world/images/upload" ]; then
         --mirror "https://cvety.kz/=$(cd "$world/images" && pwd)/" --out "$out-incremental" >/dev/null || [ $? -eq 2 ]
     end2=$(date +%s.%N)
     found2=$(wc -l < "$out-incremental/discrepancies.ndjson")
+    rm -rf "$out" "$out-incremental"
     reindex_json="{\"seconds\": $(awk "BEGIN{print $end - $start}"), \"discrepancies\": $found, \
 \"incremental_unchanged_seconds\": $(awk "BEGIN{print $end2 - $end}"), \"incremental_discrepancies\": $found2}"
 fi
