@@ -9,5 +9,9 @@ cd "$(dirname "$0")/.."
 status=0
 swift format lint --strict --recursive --parallel --configuration .swift-format Sources Tests Package.swift || status=1
 python3 scripts/lint-docs.py Sources || status=1
-if [ "$status" -ne 0 ]; then echo "lint: findings above (swift format lint --strict; scripts/lint-docs.py)" >&2; fi
+if [ "$status" -ne 0 ]; then
+    echo "lint: findings above (swift format lint --strict; scripts/lint-docs.py)" >&2
+else
+    echo "lint: clean (swift format lint --strict, doc comments)"
+fi
 exit "$status"
