@@ -1,14 +1,17 @@
 import CBLAS
 
-/// OpenBLAS's thread count, which is process-wide: code that runs its own workers, each calling BLAS,
-/// asks for single-threaded BLAS while it does (two pools on two cores only make them wait for each other).
+/// OpenBLAS's thread count, which is process-wide. The similarity search runs its own workers, each calling
+/// `cblas_sgemm` on its own tiles, so it wants single-threaded BLAS: two pools on two cores only make each
+/// other wait, and OpenBLAS's threaded kernels round some edge tiles differently from its single-threaded
+/// ones, which would make results depend on the thread count. Setting the count once and never restoring it
+/// keeps concurrent callers (tests running in parallel) from undoing each other's setting mid-call.
 enum BLASThreads {
-    /// Runs `body` with OpenBLAS single-threaded, then restores the previous count.
-    static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-        let previous = openblas_get_num_threads()
-        guard previous > 1 else { return try body() }
+    /// Set on first use, for the rest of the process.
+    private static let singleThreaded: Bool = {
         openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previous) }
-        return try body()
-    }
+        return true
+    }()
+
+    /// Makes OpenBLAS single-threaded for the rest of the process (once; later calls do nothing).
+    static func useSingleThreaded() { _ = singleThreaded }
 }

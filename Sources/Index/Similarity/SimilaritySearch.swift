@@ -42,9 +42,13 @@ public struct SimilarityResult: Sendable {
 /// multiplied once and feeds both the rows of I (their candidates from J) and the rows of J (from I), so
 /// an all-pairs pass costs half the flops of a search of the set against itself.
 ///
-/// Threads: the multiplication runs on OpenBLAS's threads; the heap passes that follow each multiplication
-/// run on `threads` Dispatch workers (rows split between them, and columns for the mirrored pass), so the
-/// two never compete for the cores. Results do not depend on the thread count.
+/// Threads: the tile pairs are shared out to `threads` workers. Each multiplies its pairs with a
+/// single-threaded `cblas_sgemm` and feeds its own private heaps in one pass over each block while the
+/// block is still in cache; the private heaps are merged at the end. So the cores never wait for each
+/// other, or for OpenBLAS's spinning threads, between a multiplication and its heap pass. OpenBLAS is
+/// made single-threaded for the process on first use (its thread count is process-wide, and its threaded
+/// kernels round some edge tiles differently). Heaps keep the best k by score, then lower index, so results
+/// depend neither on the thread count nor on which worker saw a candidate first.
 public enum SimilaritySearch {
     /// Rows per tile: a 1024 × 1024 block of scores is 4 MiB, so each worker's block stays in cache between
     /// its multiplication and its heap pass (50 000 × 512 all-pairs: 5.9 s at 1024, 6.1 s at 2048, 6.2 s at
@@ -52,14 +56,6 @@ public enum SimilaritySearch {
     public static let defaultTile = 1024
 
     /// Top-`k` neighbours of every row among the other rows, and all pairs with a score ≥ `threshold`.
-    ///
-    /// The tile pairs (I ≤ J) are shared out to `threads` workers. Each worker multiplies its pairs with a
-    /// single-threaded `cblas_sgemm` and feeds its own private heaps for every row in one pass over each
-    /// block (rows of I from J and, off the diagonal, rows of J from I); the private heaps are merged at the
-    /// end. So the cores never wait for each other or for OpenBLAS's spinning threads between a
-    /// multiplication and its heap pass, and each block is read once while it is still in cache. OpenBLAS
-    /// runs single-threaded for the duration of the call, whatever `threads` is (its thread count is
-    /// process-wide; it is restored afterwards).
     ///
     /// - Parameters:
     ///   - matrix: Unit vectors.
@@ -73,61 +69,125 @@ public enum SimilaritySearch {
         _ matrix: VectorMatrix, k: Int, threshold: Float? = nil, tile: Int = defaultTile, threads: Int = 2
     ) -> SimilarityResult {
         let n = matrix.count
-        let d = matrix.dimensions
-        var tilePairs: [(Int, Int)] = []
+        var tiles: [TilePair] = []
         for i0 in stride(from: 0, to: n, by: tile) {
-            for j0 in stride(from: i0, to: n, by: tile) { tilePairs.append((i0, j0)) }
-        }
-        let workers = max(1, min(threads, tilePairs.count))
-        let next = Atomic<Int>(0)
-        let slots = ResultSlots<WorkerResult>(count: workers)
-        let side = min(tile, max(n, 1))
-        let pairsToDo = tilePairs
-        // Single-threaded BLAS even for one worker: OpenBLAS's threaded kernels round some edge tiles
-        // differently, and the answer must not depend on `threads`.
-        BLASThreads.singleThreaded {
-            unsafe matrix.storage.withUnsafeBufferPointer { vectors in
-                let box = unsafe UnsafeSendableBox(vectors)
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    let vectors = unsafe box.value
-                    var heaps = Heaps(rows: n, k: k)
-                    var pairs: [ScoredPair] = []
-                    var block = [Float](repeating: 0, count: side * side)
-                    var bars = [Float](repeating: .infinity, count: side)
-                    guard let base = vectors.baseAddress else { return }
-                    while true {
-                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                        guard index < pairsToDo.count else { break }
-                        let (i0, j0) = pairsToDo[index]
-                        let ti = min(tile, n - i0)
-                        let tj = min(tile, n - j0)
-                        unsafe block.withUnsafeMutableBufferPointer { scores in
-                            unsafe cblas_sgemm(
-                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(ti), Int32(tj), Int32(d), 1,
-                                base + i0 * d, Int32(d), base + j0 * d, Int32(d), 0, scores.baseAddress, Int32(tj))
-                        }
-                        scanTile(
-                            block: &block, bars: &bars, rows: i0..<(i0 + ti), columns: j0..<(j0 + tj),
-                            heaps: &heaps, threshold: threshold, pairs: &pairs)
-                    }
-                    slots.set(worker, WorkerResult(heaps: heaps, pairs: pairs))
-                }
+            for j0 in stride(from: i0, to: n, by: tile) {
+                tiles.append(TilePair(rows: i0..<min(n, i0 + tile), columns: j0..<min(n, j0 + tile)))
             }
         }
-        let results = slots.values.compactMap { $0 }
-        guard var heaps = results.first?.heaps else {
-            return SimilarityResult(k: k, neighbors: Heaps(rows: n, k: k).sorted(), pairs: [])
+        return run(
+            tiles, queries: matrix, database: matrix, heapRows: n, k: k, tile: tile, threads: threads
+        ) { block, bars, pair, heaps, pairs in
+            scanTile(
+                block: &block, bars: &bars, rows: pair.rows, columns: pair.columns, heaps: &heaps,
+                threshold: threshold, pairs: &pairs)
         }
-        for other in results.dropFirst() { heaps.merge(other.heaps) }
-        var pairs = results.flatMap(\.pairs)
-        pairs.sort { ($0.first, $0.second) < ($1.first, $1.second) }
-        return SimilarityResult(k: k, neighbors: heaps.sorted(), pairs: pairs)
+    }
+
+    /// Top-`k` neighbours in `database` of every row of `queries`, and the (query, database) pairs with a
+    /// score ≥ `threshold`: the incremental pass (changed × all).
+    ///
+    /// - Parameters:
+    ///   - queries: Unit vectors to search for.
+    ///   - database: Unit vectors searched.
+    ///   - k: Neighbours per query.
+    ///   - threshold: Report pairs at or above this score; `nil` for none.
+    ///   - selfIndex: For each query, its own row in `database` (never returned), or `nil`.
+    ///   - tile: Rows per tile.
+    ///   - threads: Workers, each with its own multiplication and heaps.
+    /// - Returns: Every query's neighbours and the (query, database row) pairs above the threshold.
+    /// - Complexity: queries × database × d multiply-adds.
+    public static func search(
+        queries: VectorMatrix, database: VectorMatrix, k: Int, threshold: Float? = nil, selfIndex: [Int?]? = nil,
+        tile: Int = defaultTile, threads: Int = 2
+    ) -> SimilarityResult {
+        precondition(queries.dimensions == database.dimensions, "queries and database differ in dimensions")
+        precondition(selfIndex == nil || selfIndex?.count == queries.count, "selfIndex needs one entry per query")
+        let q = queries.count
+        let n = database.count
+        let exclude = selfIndex.map { $0.map { $0 ?? -1 } } ?? []
+        var tiles: [TilePair] = []
+        for i0 in stride(from: 0, to: q, by: tile) {
+            for j0 in stride(from: 0, to: n, by: tile) {
+                tiles.append(TilePair(rows: i0..<min(q, i0 + tile), columns: j0..<min(n, j0 + tile)))
+            }
+        }
+        return run(
+            tiles, queries: queries, database: database, heapRows: q, k: k, tile: tile, threads: threads
+        ) { block, _, pair, heaps, pairs in
+            scanRows(
+                block: &block, rows: pair.rows, columns: pair.columns, heaps: &heaps, threshold: threshold,
+                exclude: exclude, pairs: &pairs)
+        }
+    }
+
+    /// A block to multiply: rows of the queries × rows of the database.
+    struct TilePair: Sendable {
+        var rows: Range<Int>
+        var columns: Range<Int>
     }
 
     /// One worker's private heaps and pairs.
     struct WorkerResult: Sendable {
         var heaps: Heaps
         var pairs: [ScoredPair]
+    }
+
+    /// Shares `tiles` out to `threads` workers; each multiplies a tile (queries[rows] × database[columns]ᵀ,
+    /// single-threaded sgemm) into its own block and hands it to `scan` with its private heaps (`heapRows`
+    /// rows of k) and pairs; the heaps are merged and the pairs sorted at the end.
+    static func run(
+        _ tiles: [TilePair], queries: VectorMatrix, database: VectorMatrix, heapRows: Int, k: Int, tile: Int,
+        threads: Int,
+        scan:
+            @escaping @Sendable (
+                _ block: inout [Float], _ bars: inout [Float], _ pair: TilePair, _ heaps: inout Heaps,
+                _ pairs: inout [ScoredPair]
+            ) -> Void
+    ) -> SimilarityResult {
+        BLASThreads.useSingleThreaded()
+        let d = queries.dimensions
+        let workers = max(1, min(threads, tiles.count))
+        let next = Atomic<Int>(0)
+        let slots = ResultSlots<WorkerResult>(count: workers)
+        let side = max(1, tile)
+        unsafe queries.storage.withUnsafeBufferPointer { queryVectors in
+            unsafe database.storage.withUnsafeBufferPointer { databaseVectors in
+                let box = unsafe UnsafeSendableBox((queryVectors, databaseVectors))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let (queryVectors, databaseVectors) = unsafe box.value
+                    var heaps = Heaps(rows: heapRows, k: k)
+                    var pairs: [ScoredPair] = []
+                    var block = [Float](repeating: 0, count: side * side)
+                    var bars = [Float](repeating: .infinity, count: side)
+                    defer { slots.set(worker, WorkerResult(heaps: heaps, pairs: pairs)) }
+                    // Empty inputs have no tiles; a non-empty one always has an address.
+                    guard let queryBase = queryVectors.baseAddress, let databaseBase = databaseVectors.baseAddress
+                    else { return }
+                    while true {
+                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard index < tiles.count else { break }
+                        let pair = tiles[index]
+                        let (ti, tj) = (pair.rows.count, pair.columns.count)
+                        unsafe block.withUnsafeMutableBufferPointer { scores in
+                            // safe because both tiles lie inside their matrices and the block holds tile² floats.
+                            unsafe cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(ti), Int32(tj), Int32(d), 1,
+                                queryBase + pair.rows.lowerBound * d, Int32(d),
+                                databaseBase + pair.columns.lowerBound * d, Int32(d), 0, scores.baseAddress,
+                                Int32(tj))
+                        }
+                        scan(&block, &bars, pair, &heaps, &pairs)
+                    }
+                }
+            }
+        }
+        let results = slots.values.compactMap { $0 }
+        var heaps = results.first?.heaps ?? Heaps(rows: heapRows, k: k)
+        for other in results.dropFirst() { heaps.merge(other.heaps) }
+        var pairs = results.flatMap(\.pairs)
+        pairs.sort { ($0.first, $0.second) < ($1.first, $1.second) }
+        return SimilarityResult(k: k, neighbors: heaps.sorted(), pairs: pairs)
     }
 
     /// Feeds one block of scores (rows × columns, row-major with `columns.count` per row) of a self-join to
@@ -185,150 +245,43 @@ public enum SimilaritySearch {
         }
     }
 
-    /// Top-`k` neighbours in `database` of every row of `queries`, and the (query, database) pairs with a
-    /// score ≥ `threshold`: the incremental pass (changed × all).
-    ///
-    /// - Parameters:
-    ///   - queries: Unit vectors to search for.
-    ///   - database: Unit vectors searched.
-    ///   - k: Neighbours per query.
-    ///   - threshold: Report pairs at or above this score; `nil` for none.
-    ///   - selfIndex: For each query, its own row in `database` (never returned), or `nil`.
-    ///   - tile: Rows per tile.
-    ///   - threads: Workers for the heap passes.
-    /// - Returns: Every query's neighbours and the (query, database row) pairs above the threshold.
-    /// - Complexity: queries × database × d multiply-adds.
-    public static func search(
-        queries: VectorMatrix, database: VectorMatrix, k: Int, threshold: Float? = nil, selfIndex: [Int?]? = nil,
-        tile: Int = defaultTile, threads: Int = 2
-    ) -> SimilarityResult {
-        precondition(queries.dimensions == database.dimensions, "queries and database differ in dimensions")
-        precondition(selfIndex == nil || selfIndex?.count == queries.count, "selfIndex needs one entry per query")
-        let q = queries.count
-        let n = database.count
-        let d = queries.dimensions
-        var heaps = Heaps(rows: q, k: k)
-        var pairs: [ScoredPair] = []
-        let exclude = selfIndex.map { $0.map { $0 ?? -1 } }
-        var block = [Float](repeating: 0, count: min(tile, max(q, 1)) * min(tile, max(n, 1)))
-        unsafe queries.storage.withUnsafeBufferPointer { queryVectors in
-            unsafe database.storage.withUnsafeBufferPointer { databaseVectors in
-                guard let queryBase = queryVectors.baseAddress, let databaseBase = databaseVectors.baseAddress else {
-                    return
-                }
-                for i0 in stride(from: 0, to: q, by: tile) {
-                    let ti = min(tile, q - i0)
-                    for j0 in stride(from: 0, to: n, by: tile) {
-                        let tj = min(tile, n - j0)
-                        unsafe block.withUnsafeMutableBufferPointer { scores in
-                            unsafe cblas_sgemm(
-                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(ti), Int32(tj), Int32(d), 1,
-                                queryBase + i0 * d, Int32(d), databaseBase + j0 * d, Int32(d), 0, scores.baseAddress,
-                                Int32(tj))
-                        }
-                        pairs.append(
-                            contentsOf: consume(
-                                block: block, rows: i0..<(i0 + ti), columns: j0..<(j0 + tj), heaps: &heaps,
-                                mirrored: false, diagonal: false, threshold: threshold, threads: threads,
-                                exclude: exclude))
-                    }
-                }
-            }
-        }
-        pairs.sort { ($0.first, $0.second) < ($1.first, $1.second) }
-        return SimilarityResult(k: k, neighbors: heaps.sorted(), pairs: pairs)
-    }
-
-    /// Feeds one block of scores (rows × columns, row-major with `columns.count` per row) to the heaps and
-    /// collects threshold pairs. `diagonal`: rows and columns are the same set (skip self, pairs only above
-    /// the diagonal). `mirrored`: also feed each column's heap with the rows (the symmetric half).
-    static func consume(
-        block: [Float], rows: Range<Int>, columns: Range<Int>, heaps: inout Heaps, mirrored: Bool, diagonal: Bool,
-        threshold: Float?, threads: Int, exclude: [Int]? = nil
-    ) -> [ScoredPair] {
+    /// Feeds one block of a search (queries × database rows) to the queries' heaps and collects threshold
+    /// pairs; `exclude[row]` (a query's own database row) is never a candidate.
+    static func scanRows(
+        block: inout [Float], rows: Range<Int>, columns: Range<Int>, heaps: inout Heaps, threshold: Float?,
+        exclude: [Int], pairs: inout [ScoredPair]
+    ) {
         let width = columns.count
-        let workers = max(1, min(threads, rows.count))
-        var found = [[ScoredPair]](repeating: [], count: workers)
         let k = heaps.k
         let limit = threshold ?? .infinity
-        unsafe block.withUnsafeBufferPointer { scoresBuffer in
-            // safe because the block holds rows.count * width scores (the caller's sgemm wrote them).
-            guard let scores = scoresBuffer.baseAddress else { return }  // an empty block: nothing to feed
-            unsafe heaps.withUnsafe { heapScores, heapIndices in
-                let heapBox = unsafe UnsafeSendableBox((heapScores, heapIndices, scores))
-                unsafe found.withUnsafeMutableBufferPointer { foundBuffer in
-                    guard let foundBase = foundBuffer.baseAddress else { return }  // never: workers >= 1
-                    let foundBox = unsafe UnsafeSendableBox(foundBase)
-                    // Pass 1: rows (each worker owns a contiguous share of rows and their heaps).
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        let (heapScores, heapIndices, scores) = unsafe heapBox.value
-                        var local: [ScoredPair] = []
-                        let share = (rows.count + workers - 1) / workers
-                        let start = worker * share
-                        let end = min(rows.count, start + share)
-                        guard start < end else { return }
-                        for r in start..<end {
-                            let row = rows.lowerBound + r
-                            let skip = exclude?[row] ?? (diagonal ? row : -1)
-                            let line = unsafe scores + r * width
-                            let heapBase = row * k
-                            let firstColumn = diagonal ? r + 1 : 0  // pairs: above the diagonal only
-                            var bar = unsafe k > 0 ? min(heapScores[heapBase], limit) : limit
-                            var c = 0
-                            while true {
-                                c = unsafe firstAtOrAbove(line, from: c, to: width, bar: bar)
-                                guard c < width else { break }
-                                let score = unsafe line[c]
-                                let column = columns.lowerBound + c
-                                if column != skip {
-                                    if k > 0 {
-                                        unsafe Heaps.offer(
-                                            heapScores + heapBase, heapIndices + heapBase, k, score, column)
-                                        bar = unsafe min(heapScores[heapBase], limit)
-                                    }
-                                    if score >= limit && (!diagonal || c >= firstColumn) {
-                                        local.append(ScoredPair(first: row, second: column, score: score))
-                                    }
-                                }
-                                c += 1
+        unsafe heaps.withUnsafe { heapScores, heapIndices in
+            unsafe block.withUnsafeMutableBufferPointer { blockBuffer in
+                // safe because the block holds rows.count * width scores (the caller's sgemm wrote them).
+                guard let scores = blockBuffer.baseAddress else { return }
+                for r in 0..<rows.count {
+                    let row = rows.lowerBound + r
+                    let skip = exclude.isEmpty ? -1 : exclude[row]
+                    let line = unsafe scores + r * width
+                    let heapBase = row * k
+                    var bar = unsafe k > 0 ? min(heapScores[heapBase], limit) : limit
+                    var c = 0
+                    while true {
+                        c = unsafe firstAtOrAbove(line, from: c, to: width, bar: bar)
+                        guard c < width else { break }
+                        let score = unsafe line[c]
+                        let column = columns.lowerBound + c
+                        if column != skip {
+                            if k > 0 {
+                                unsafe Heaps.offer(heapScores + heapBase, heapIndices + heapBase, k, score, column)
+                                bar = unsafe min(heapScores[heapBase], limit)
                             }
+                            if score >= limit { pairs.append(ScoredPair(first: row, second: column, score: score)) }
                         }
-                        unsafe foundBox.value[worker] = local
-                    }
-                    guard mirrored, k > 0 else { return }
-                    // Pass 2: columns (each worker owns a share of columns and their heaps).
-                    let columnWorkers = max(1, min(threads, width))
-                    DispatchQueue.concurrentPerform(iterations: columnWorkers) { worker in
-                        let (heapScores, heapIndices, scores) = unsafe heapBox.value
-                        let share = (width + columnWorkers - 1) / columnWorkers
-                        let start = worker * share
-                        let end = min(width, start + share)
-                        guard start < end else { return }
-                        var bars = [Float](repeating: 0, count: end - start)
-                        for c in start..<end { bars[c - start] = unsafe heapScores[(columns.lowerBound + c) * k] }
-                        unsafe bars.withUnsafeMutableBufferPointer { barBuffer in
-                            guard let bar = barBuffer.baseAddress else { return }  // never: start < end
-                            for r in 0..<rows.count {
-                                let line = unsafe scores + r * width
-                                let row = rows.lowerBound + r
-                                var c = start
-                                while true {
-                                    c = unsafe firstAtOrAbove(
-                                        line, rowBar: .infinity, bars: bar - start, from: c, to: end)
-                                    guard c < end else { break }
-                                    let heapBase = (columns.lowerBound + c) * k
-                                    unsafe Heaps.offer(
-                                        heapScores + heapBase, heapIndices + heapBase, k, unsafe line[c], row)
-                                    unsafe bar[c - start] = unsafe heapScores[heapBase]
-                                    c += 1
-                                }
-                            }
-                        }
+                        c += 1
                     }
                 }
             }
         }
-        return found.flatMap { $0 }
     }
 
     /// The first position `c` in `start..<end` with `line[c] >= rowBar` or `line[c] >= bars[c]`, or `end`:
