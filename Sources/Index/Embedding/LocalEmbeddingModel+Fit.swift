@@ -30,6 +30,7 @@ extension LocalEmbeddingModel {
     /// - Returns: The fitted model, its ``version`` derived from its numbers.
     /// - Throws: ``IndexError`` with no descriptors, or when LAPACK reports a failure.
     public static func fit(descriptors: [[Float]], dimensions: Int = 512) throws(IndexError) -> LocalEmbeddingModel {
+        BLASThreads.useSingleThreaded()  // the same numbers, so the same version, whatever ran before
         let d = ImageDescriptor.count
         let n = descriptors.count
         guard n > 0 else { throw IndexError(.model, "cannot fit the local embedding model on no images") }

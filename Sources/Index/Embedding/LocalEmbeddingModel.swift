@@ -51,6 +51,7 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     /// - Complexity: O(dimensions × inputDimensions), one `cblas_sgemv` (the same numbers whatever else runs).
     public func embed(descriptor: [Float]) -> [Float] {
         precondition(descriptor.count == inputDimensions, "descriptor has \(descriptor.count) values")
+        BLASThreads.useSingleThreaded()
         var centred = descriptor
         for index in 0..<inputDimensions { centred[index] -= mean[index] }
         var out = [Float](repeating: 0, count: dimensions)
