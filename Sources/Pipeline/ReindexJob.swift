@@ -87,69 +87,60 @@ public struct ReindexJob {
                 String(format: "%06lld-reindex", run.id))
         let started = DispatchTime.now().uptimeNanoseconds
         do {
-            let outcome: IndexStage.Outcome
+            // Stopped between batches (--max-seconds): a partial but valid report, no findings, exit 124.
+            var outcome: IndexStage.Outcome?
+            var stop: IndexError?
             do {
                 outcome = try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
-            } catch let stop as IndexError where stop.code == .stopped {
-                // Stopped between batches: a partial but valid report, no findings, exit 124.
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                let reason = "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s: \(stop)"
+            } catch let error as IndexError where error.code == .stopped {
+                stop = error
                 logger.warning(
                     "time limit reached", metadata: ["stage": "index.\(mode.rawValue)", "limit": "\(deadline)"])
-                var finished = run
-                finished.status = "timed_out"
-                let history = try ledger.history(of: finished, current: [], partial: true, shop: inputs["shop_id"])
-                try ledger.record([], for: run, origins: history.origins)
-                try ledger.finish(
-                    &run, status: "timed_out", exitCode: .timedOut, counts: ["total": 0], partial: true,
-                    reportDirectory: reportDirectory.path)
-                let report = RunReport(
-                    run: run,
-                    stages: [
-                        .init(name: "index.\(mode.rawValue)", status: "stopped", summary: "\(stop)", seconds: seconds)
-                    ],
-                    discrepancies: [], inputs: inputs, history: history,
-                    lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind), stopReason: reason,
-                    generator: "backstop \(version)")
-                try ledger.saveReportContext(try report.context.json(), for: run.id)
-                _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
-                return RunResult(status: .timedOut, run: run, reportDirectory: reportDirectory, discrepancyCount: 0)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let stages = [
-                RunReport.Stage(
-                    name: "index.\(mode.rawValue)", status: "ok", summary: outcome.summary, seconds: seconds)
-            ]
-            let discrepancies = outcome.discrepancies
-            let status: ExitStatus = discrepancies.isEmpty ? .clean : .drift
+            let discrepancies = outcome?.discrepancies ?? []
+            let status: ExitStatus = stop != nil ? .timedOut : discrepancies.isEmpty ? .clean : .drift
+            let statusText = stop != nil ? "timed_out" : status == .clean ? "succeeded" : "drift"
             var finished = run
-            finished.status = status == .clean ? "succeeded" : "drift"
+            finished.status = statusText
             let history = try ledger.history(
-                of: finished, current: discrepancies, partial: false, shop: inputs["shop_id"])
+                of: finished, current: discrepancies, partial: stop != nil, shop: inputs["shop_id"])
             try ledger.record(discrepancies, for: run, origins: history.origins)
             var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
             counts["total"] = discrepancies.count
-            counts["reembedded"] = outcome.reembedded.count
-            counts["decoded"] = outcome.imagesDecoded
+            if let outcome {
+                counts["reembedded"] = outcome.reembedded.count
+                counts["decoded"] = outcome.imagesDecoded
+            }
             try ledger.finish(
-                &run, status: status == .clean ? "succeeded" : "drift", exitCode: status, counts: counts,
-                partial: false,
+                &run, status: statusText, exitCode: status, counts: counts, partial: stop != nil,
                 reportDirectory: reportDirectory.path)
+            let stage = RunReport.Stage(
+                name: "index.\(mode.rawValue)", status: stop != nil ? "stopped" : "ok",
+                summary: outcome?.summary ?? stop.map { "\($0)" } ?? "", seconds: seconds)
             let report = RunReport(
-                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, history: history,
-                webhookHealth: WebhookHealth(
-                    discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],
-                    clock: "sync latency is measured by nightly and diff runs"),
-                similarity: RunJob.similarityHistogram(outcome, threshold: options.duplicateThreshold),
-                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind), generator: "backstop \(version)")
+                run: run, stages: [stage], discrepancies: discrepancies, inputs: inputs, history: history,
+                webhookHealth: outcome.map { _ in
+                    WebhookHealth(
+                        discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],
+                        clock: "sync latency is measured by nightly and diff runs")
+                },
+                similarity: outcome.flatMap { RunJob.similarityHistogram($0, threshold: options.duplicateThreshold) },
+                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind),
+                stopReason: stop.map {
+                    "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s: \($0)"
+                },
+                generator: "backstop \(version)")
             try ledger.saveReportContext(try report.context.json(), for: run.id)
             _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
-            logger.notice(
-                "reindex finished",
-                metadata: [
-                    "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
-                    "index.model": "\(outcome.modelVersion ?? "-")", "index.decoded": "\(outcome.imagesDecoded)",
-                ])
+            if let outcome {
+                logger.notice(
+                    "reindex finished",
+                    metadata: [
+                        "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
+                        "index.model": "\(outcome.modelVersion ?? "-")", "index.decoded": "\(outcome.imagesDecoded)",
+                    ])
+            }
             return RunResult(
                 status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
         } catch {
