@@ -128,9 +128,7 @@ extension Backstop {
         var maxSeconds: Double?
 
         /// Rejects a negative time limit.
-        func validate() throws {
-            if let maxSeconds, !(maxSeconds >= 0) { throw ValidationError("--max-seconds must be 0 or more") }
-        }
+        func validate() throws { try RunOptions.validate(maxSeconds: maxSeconds) }
 
         @Option(
             name: [.customLong("shop"), .customLong("shop-id")],

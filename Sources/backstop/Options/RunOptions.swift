@@ -49,7 +49,10 @@ struct RunOptions: ParsableArguments {
     var maxSeconds: Double?
 
     /// Rejects a negative time limit.
-    func validate() throws {
+    func validate() throws { try Self.validate(maxSeconds: maxSeconds) }
+
+    /// `--max-seconds` (here and on `reindex`) must be 0 or more.
+    static func validate(maxSeconds: Double?) throws {
         if let maxSeconds, !(maxSeconds >= 0) { throw ValidationError("--max-seconds must be 0 or more") }
     }
 
