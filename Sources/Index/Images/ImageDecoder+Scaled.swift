@@ -22,19 +22,7 @@ extension ImageDecoder {
         _ bytes: [UInt8], minWidth: Int, minHeight: Int, productID: Int64? = nil, url: String? = nil,
         maxByteCount: Int = defaultMaxByteCount
     ) throws(IndexError) -> RGBImage {
-        func failure(_ code: IndexError.Code, _ message: String) -> IndexError {
-            IndexError(code, message, productID: productID, url: url)
-        }
-        guard !bytes.isEmpty else { throw failure(.notAnImage, "image data is empty (0 bytes)") }
-        guard bytes.count <= maxByteCount else {
-            throw failure(.limit, "image data is \(bytes.count) bytes, over the limit of \(maxByteCount) bytes")
-        }
-        guard let format = ImageFormat.detect(bytes) else {
-            throw failure(.notAnImage, "not a JPEG or PNG image: \(describeStart(of: bytes))")
-        }
-        guard format.isDecodable else {
-            throw failure(.unsupportedFormat, "unsupported image format \(format) (only JPEG and PNG are decoded)")
-        }
+        let format = try decodableFormat(of: bytes, maxByteCount: maxByteCount, productID: productID, url: url)
         if format == .png {
             let full = try decode(bytes, productID: productID, url: url, maxByteCount: maxByteCount)
             return full.reduced(toCover: minWidth, minHeight)
@@ -42,7 +30,9 @@ extension ImageDecoder {
         switch ImageCodecCalls.decodeScaledJPEG(bytes, minWidth: minWidth, minHeight: minHeight) {
         case .success(let image): return image
         case .failure(let error):
-            throw failure(error.code, "cannot decode JPEG (\(bytes.count) bytes): \(error.message)")
+            throw IndexError(
+                error.code, "cannot decode JPEG (\(bytes.count) bytes): \(error.message)", productID: productID,
+                url: url)
         }
     }
 }

@@ -33,25 +33,15 @@ public enum ImageDecoder {
         url: String? = nil,
         maxByteCount: Int = defaultMaxByteCount
     ) throws(IndexError) -> RGBImage {
-        func failure(_ code: IndexError.Code, _ message: String) -> IndexError {
-            IndexError(code, message, productID: productID, url: url)
-        }
-        guard !bytes.isEmpty else { throw failure(.notAnImage, "image data is empty (0 bytes)") }
-        guard bytes.count <= maxByteCount else {
-            throw failure(.limit, "image data is \(bytes.count) bytes, over the limit of \(maxByteCount) bytes")
-        }
-        guard let format = ImageFormat.detect(bytes) else {
-            throw failure(.notAnImage, "not a JPEG or PNG image: \(describeStart(of: bytes))")
-        }
-        guard format.isDecodable else {
-            throw failure(.unsupportedFormat, "unsupported image format \(format) (only JPEG and PNG are decoded)")
-        }
+        let format = try decodableFormat(of: bytes, maxByteCount: maxByteCount, productID: productID, url: url)
         switch ImageCodecCalls.decode(bytes, isPNG: format == .png, strict: true) {
         case .success(let image):
             return image
         case .failure(let error):
             // The C side already says "invalid JPEG: …" / "PNG is 20000x20000, over the limit …".
-            throw failure(error.code, "cannot decode \(format) (\(bytes.count) bytes): \(error.message)")
+            throw IndexError(
+                error.code, "cannot decode \(format) (\(bytes.count) bytes): \(error.message)", productID: productID,
+                url: url)
         }
     }
 
@@ -62,8 +52,28 @@ public enum ImageDecoder {
     public static func size(
         of bytes: [UInt8], productID: Int64? = nil, url: String? = nil
     ) throws(IndexError) -> (width: Int, height: Int) {
+        let format = try decodableFormat(of: bytes, maxByteCount: nil, productID: productID, url: url)
+        switch ImageCodecCalls.size(bytes, isPNG: format == .png) {
+        case .success(let size): return size
+        case .failure(let error):
+            throw IndexError(
+                error.code, "cannot read \(format) header: \(error.message)", productID: productID, url: url)
+        }
+    }
+
+    /// The format of `bytes` if it is one that decodes; else the error every entry point reports. With a
+    /// `maxByteCount` (the decoders), empty input and input over the limit are refused first, unparsed.
+    static func decodableFormat(
+        of bytes: [UInt8], maxByteCount: Int?, productID: Int64?, url: String?
+    ) throws(IndexError) -> ImageFormat {
         func failure(_ code: IndexError.Code, _ message: String) -> IndexError {
             IndexError(code, message, productID: productID, url: url)
+        }
+        if let maxByteCount {
+            guard !bytes.isEmpty else { throw failure(.notAnImage, "image data is empty (0 bytes)") }
+            guard bytes.count <= maxByteCount else {
+                throw failure(.limit, "image data is \(bytes.count) bytes, over the limit of \(maxByteCount) bytes")
+            }
         }
         guard let format = ImageFormat.detect(bytes) else {
             throw failure(.notAnImage, "not a JPEG or PNG image: \(describeStart(of: bytes))")
@@ -71,10 +81,7 @@ public enum ImageDecoder {
         guard format.isDecodable else {
             throw failure(.unsupportedFormat, "unsupported image format \(format) (only JPEG and PNG are decoded)")
         }
-        switch ImageCodecCalls.size(bytes, isPNG: format == .png) {
-        case .success(let size): return size
-        case .failure(let error): throw failure(error.code, "cannot read \(format) header: \(error.message)")
-        }
+        return format
     }
 
     /// `starts with 3C 21 44 4F 43 54 59 50 ("<!DOCTYP")`, or `is 3 bytes: …` for tiny inputs.
