@@ -178,19 +178,6 @@ public struct IndexStore {
 
     // MARK: Similar products
 
-    /// Replaces the similar-product lists of `productIDs` (all lists when `nil`) with `lists`.
-    public func replaceSimilar(
-        _ lists: [(productID: Int64, neighbors: [(productID: Int64, score: Float)])], productIDs: [Int64]? = nil,
-        modelVersion: String, runID: Int64?
-    ) throws {
-        try connection.transaction { connection in
-            try Self.writeLists(
-                lists.map { list in
-                    (list.productID, list.neighbors.map { SimilarProduct(productID: $0.productID, score: $0.score) })
-                }, replacing: productIDs, modelVersion: modelVersion, runID: runID, on: connection)
-        }
-    }
-
     /// The stored similarity state, when it was computed with this model, `k` and `threshold`; `nil` otherwise
     /// (then only a full self-join is exact).
     public func similarity(modelVersion: String, k: Int, threshold: Float) throws -> SimilarityState? {
