@@ -52,7 +52,7 @@ public struct IndexStage {
         /// Images per batch: after each batch its vectors (or, while refitting, its descriptors) are saved, so
         /// a stopped or killed run loses at most one batch, and the stop conditions are checked.
         public var batchSize: Int = 512
-        /// Asked between batches; `true` stops the stage with an ``IndexError`` of kind `stopped` (`--max-seconds`).
+        /// Asked between batches; `true` stops the stage with an ``IndexError`` of code `stopped` (`--max-seconds`).
         public var shouldStop: (@Sendable () -> Bool)?
         /// Stops the stage (as ``shouldStop``) after the batch in which this many images were decoded (for tests).
         public var stopAfterImages: Int?
@@ -149,7 +149,7 @@ public struct IndexStage {
     ///   - writer: The `product_embeddings` writer (used only with a provider and `writeCatalog`).
     ///   - runID: The ledger's run, recorded beside stored rows.
     /// - Returns: The findings and what was done.
-    /// - Throws: ``IndexError`` (model fit; kind `stopped` when ``Options/shouldStop`` or
+    /// - Throws: ``IndexError`` (model fit; code `stopped` when ``Options/shouldStop`` or
     ///   ``Options/stopAfterImages`` ended the image pass early), `PGError` from the stores.
     public func run(input: Input, store: IndexStore?, writer: ProductEmbeddingWriter?, runID: Int64?) throws -> Outcome
     {
@@ -235,7 +235,7 @@ public struct IndexStage {
             // A refit needs every image's descriptor first: they are saved batch by batch, and an unfinished
             // refit's saved descriptors are reused where the image bytes still match.
             let refitting = model == nil
-            var reusable: [Int64: IndexStore.StoredDescriptor] = [:]
+            let saved: [Int64: IndexStore.StoredDescriptor]
             if refitting, let store {
                 let marker = IndexStore.ReindexProgress(
                     mode: options.mode.rawValue, descriptorVersion: ImageDescriptor.version,
@@ -244,19 +244,20 @@ public struct IndexStage {
                     unfinished.descriptorVersion == marker.descriptorVersion,
                     unfinished.codecs == marker.codecs
                 {
-                    reusable = try store.descriptors(version: ImageDescriptor.version)
+                    saved = try store.descriptors(version: ImageDescriptor.version)
                     logger.notice(
                         "resuming an unfinished refit",
                         metadata: [
                             "refit.run": "\(unfinished.runID.map(String.init) ?? "-")",
-                            "refit.saved": "\(reusable.count)",
+                            "refit.saved": "\(saved.count)",
                         ])
                 } else {
                     try store.beginRefit(marker)
+                    saved = [:]
                 }
+            } else {
+                saved = [:]
             }
-            let saved = reusable
-            reusable = [:]
             let productionSHA = options.provider != nil ? (try store?.productionState() ?? [:]) : [:]
             let currentVersion = model?.version
             let provider = options.provider
