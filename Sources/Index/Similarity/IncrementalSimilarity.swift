@@ -50,8 +50,8 @@ public struct SimilarityState: Sendable, Equatable {
 }
 
 /// The similarity pass of the index stage: the plain self-join, or the incremental update (changed × all)
-/// that gives the same lists and pairs as a self-join of the current vectors (up to equal scores) from the
-/// previous pass's state.
+/// that gives the same lists and pairs as a self-join of the current vectors from the previous pass's state
+/// (equal scores rank by lower id, as in the search's heaps).
 ///
 /// The incremental update, for changed set C (new or re-embedded vectors), removed products R (in the
 /// stored lists, no current vector) and the unchanged rest U:

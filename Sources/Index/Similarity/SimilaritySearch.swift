@@ -79,7 +79,7 @@ public enum SimilaritySearch {
             tiles, queries: matrix, database: matrix, heapRows: n, k: k, tile: tile, threads: threads
         ) { block, bars, pair, heaps, pairs in
             scanTile(
-                block: &block, bars: &bars, rows: pair.rows, columns: pair.columns, heaps: &heaps,
+                block: block, bars: &bars, rows: pair.rows, columns: pair.columns, heaps: &heaps,
                 threshold: threshold, pairs: &pairs)
         }
     }
@@ -116,7 +116,7 @@ public enum SimilaritySearch {
             tiles, queries: queries, database: database, heapRows: q, k: k, tile: tile, threads: threads
         ) { block, _, pair, heaps, pairs in
             scanRows(
-                block: &block, rows: pair.rows, columns: pair.columns, heaps: &heaps, threshold: threshold,
+                block: block, rows: pair.rows, columns: pair.columns, heaps: &heaps, threshold: threshold,
                 exclude: exclude, pairs: &pairs)
         }
     }
@@ -140,8 +140,8 @@ public enum SimilaritySearch {
         _ tiles: [TilePair], queries: VectorMatrix, database: VectorMatrix, heapRows: Int, k: Int, tile: Int,
         threads: Int,
         scan:
-            @escaping @Sendable (
-                _ block: inout [Float], _ bars: inout [Float], _ pair: TilePair, _ heaps: inout Heaps,
+            @Sendable (
+                _ block: [Float], _ bars: inout [Float], _ pair: TilePair, _ heaps: inout Heaps,
                 _ pairs: inout [ScoredPair]
             ) -> Void
     ) -> SimilarityResult {
@@ -177,7 +177,7 @@ public enum SimilaritySearch {
                                 databaseBase + pair.columns.lowerBound * d, Int32(d), 0, scores.baseAddress,
                                 Int32(tj))
                         }
-                        scan(&block, &bars, pair, &heaps, &pairs)
+                        scan(block, &bars, pair, &heaps, &pairs)
                     }
                 }
             }
@@ -195,7 +195,7 @@ public enum SimilaritySearch {
     /// diagonal, each column's heap gets its candidates among the rows. On the diagonal block (rows ==
     /// columns) a row never meets itself and pairs are taken above the diagonal only. `bars` is scratch.
     static func scanTile(
-        block: inout [Float], bars: inout [Float], rows: Range<Int>, columns: Range<Int>, heaps: inout Heaps,
+        block: [Float], bars: inout [Float], rows: Range<Int>, columns: Range<Int>, heaps: inout Heaps,
         threshold: Float?, pairs: inout [ScoredPair]
     ) {
         let width = columns.count
@@ -204,7 +204,7 @@ public enum SimilaritySearch {
         let limit = threshold ?? .infinity
         unsafe heaps.withUnsafe { heapScores, heapIndices in
             unsafe bars.withUnsafeMutableBufferPointer { barBuffer in
-                unsafe block.withUnsafeMutableBufferPointer { blockBuffer in
+                unsafe block.withUnsafeBufferPointer { blockBuffer in
                     // safe because the block holds rows.count * width scores (the caller's sgemm wrote them)
                     // and bars holds at least width entries (both sized for a full tile).
                     guard let scores = blockBuffer.baseAddress, let bar = barBuffer.baseAddress else { return }
@@ -248,14 +248,14 @@ public enum SimilaritySearch {
     /// Feeds one block of a search (queries × database rows) to the queries' heaps and collects threshold
     /// pairs; `exclude[row]` (a query's own database row) is never a candidate.
     static func scanRows(
-        block: inout [Float], rows: Range<Int>, columns: Range<Int>, heaps: inout Heaps, threshold: Float?,
+        block: [Float], rows: Range<Int>, columns: Range<Int>, heaps: inout Heaps, threshold: Float?,
         exclude: [Int], pairs: inout [ScoredPair]
     ) {
         let width = columns.count
         let k = heaps.k
         let limit = threshold ?? .infinity
         unsafe heaps.withUnsafe { heapScores, heapIndices in
-            unsafe block.withUnsafeMutableBufferPointer { blockBuffer in
+            unsafe block.withUnsafeBufferPointer { blockBuffer in
                 // safe because the block holds rows.count * width scores (the caller's sgemm wrote them).
                 guard let scores = blockBuffer.baseAddress else { return }
                 for r in 0..<rows.count {
