@@ -74,9 +74,8 @@ public struct ProductEmbeddingWriter {
 
     /// The vector's literal for the column type: `{…}` for arrays, `[…]` for pgvector.
     func literal(_ vector: [Float]) -> String {
-        let body = vector.map { "\($0)" }.joined(separator: ",")
-        if case .vector = columnType { return "[" + body + "]" }
-        return "{" + body + "}"
+        guard case .vector = columnType else { return IndexStore.arrayLiteral(vector) }
+        return "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
     }
 
     /// Applies `steps` in one transaction; a step whose row changed since it was read is skipped.
