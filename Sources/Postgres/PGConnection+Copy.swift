@@ -18,6 +18,30 @@ extension PGConnection {
         return PGCopyOutCursor(connection: self, sql: sql)
     }
 
+    /// Runs `COPY … FROM STDIN` in text format over `items`: `append` writes each item's rows (usually one,
+    /// with ``CopyText/appendRow(_:to:)``), and the rows go to the server in buffers of about 1 MiB.
+    ///
+    /// - Parameters:
+    ///   - query: a `COPY t (cols) FROM STDIN` statement.
+    ///   - items: what to load, in order.
+    ///   - append: appends one item's rows to the buffer. Throwing aborts the COPY.
+    /// - Returns: the number of rows the server loaded.
+    /// - Throws: as ``copyIn(_:produce:)``.
+    @inlinable @discardableResult
+    public func copyIn<Items: Collection>(
+        _ query: PGQuery, rows items: Items, append: (Items.Element, inout [UInt8]) throws -> Void
+    ) throws -> Int {
+        guard !items.isEmpty else { return 0 }
+        var index = items.startIndex
+        return try copyIn(query) { buffer in
+            while index != items.endIndex, buffer.count < 1 << 20 {
+                try append(items[index], &buffer)
+                index = items.index(after: index)
+            }
+            return index != items.endIndex
+        }
+    }
+
     /// Runs `COPY … FROM STDIN`, calling `produce` to fill buffers until it returns `false`.
     ///
     /// The corresponding C functions are `PQputCopyData` and `PQputCopyEnd`.

@@ -169,6 +169,32 @@ struct PGConnectionTests {
         }
     }
 
+    /// Rows of items, over several 1 MiB buffers, every one loaded once and in order; an item that throws
+    /// aborts the COPY with nothing loaded; no items, no COPY.
+    @Test func copyInRowsOfItems() throws {
+        try TestDatabase.withConnection { db in
+            try db.execute("CREATE TABLE c (id int, name text)")
+            let names = (0..<20_000).map { "\($0)\t" + String(repeating: "x", count: 100) }
+            let loaded = try db.copyIn("COPY c (id, name) FROM STDIN", rows: names.indices) { index, buffer in
+                CopyText.appendRow([String(index), names[index]], to: &buffer)
+            }
+            #expect(loaded == 20_000)
+            #expect(
+                try db.execute("SELECT count(DISTINCT id), min(id), max(id) FROM c").rows == [["20000", "0", "19999"]])
+            #expect(try db.execute("SELECT name FROM c WHERE id = 7").string(row: 0, column: 0) == names[7])
+
+            struct Refused: Error {}
+            #expect(throws: Refused.self) {
+                try db.copyIn("COPY c (id, name) FROM STDIN", rows: 0..<10) { index, buffer in
+                    if index == 9 { throw Refused() }
+                    CopyText.appendRow([String(100_000 + index), "late"], to: &buffer)
+                }
+            }
+            #expect(try db.execute("SELECT count(*) FROM c WHERE name = 'late'").int(row: 0, column: 0) == 0)
+            #expect(try db.copyIn("COPY c (id, name) FROM STDIN", rows: [String]()) { _, _ in } == 0)
+        }
+    }
+
     @Test func aFailingCopyLoadsNothing() throws {
         try TestDatabase.withConnection { db in
             try db.execute("CREATE TABLE c (id int NOT NULL)")

@@ -140,21 +140,16 @@ public struct IndexStore {
         try connection.transaction { connection in
             try connection.execute(
                 "CREATE TEMP TABLE image_vector_load (LIKE backstop.image_vector INCLUDING DEFAULTS) ON COMMIT DROP")
-            var next = 0
             try connection.copyIn(
-                "COPY image_vector_load (product_id, source_url, image_sha256, model_version, vector, run_id) FROM STDIN"
-            ) { buffer in
-                let end = min(vectors.count, next + 256)
-                for vector in vectors[next..<end] {
-                    CopyText.appendRow(
-                        [
-                            String(vector.productID), vector.sourceURL, vector.imageSHA256, vector.modelVersion,
-                            Self.arrayLiteral(vector.vector), runID.map(String.init),
-                        ],
-                        to: &buffer)
-                }
-                next = end
-                return next < vectors.count
+                "COPY image_vector_load (product_id, source_url, image_sha256, model_version, vector, run_id) FROM STDIN",
+                rows: vectors
+            ) { vector, buffer in
+                CopyText.appendRow(
+                    [
+                        String(vector.productID), vector.sourceURL, vector.imageSHA256, vector.modelVersion,
+                        Self.arrayLiteral(vector.vector), runID.map(String.init),
+                    ],
+                    to: &buffer)
             }
             try connection.execute(
                 """
@@ -293,44 +288,31 @@ public struct IndexStore {
         } else {
             try connection.execute("DELETE FROM backstop.similar_product")
         }
-        let rows: [[String?]] = lists.flatMap { owner, neighbors in
-            neighbors.enumerated().map { rank, neighbor -> [String?] in
-                [
-                    String(owner), String(neighbor.productID), String(rank + 1), "\(neighbor.score)", modelVersion,
-                    runID.map(String.init),
-                ]
+        try connection.copyIn(
+            "COPY backstop.similar_product (product_id, similar_product_id, rank, score, model_version, run_id) FROM STDIN",
+            rows: lists
+        ) { list, buffer in
+            for (rank, neighbor) in list.1.enumerated() {
+                CopyText.appendRow(
+                    [
+                        String(list.0), String(neighbor.productID), String(rank + 1), "\(neighbor.score)", modelVersion,
+                        runID.map(String.init),
+                    ], to: &buffer)
             }
         }
-        try copy(
-            rows,
-            into:
-                "COPY backstop.similar_product (product_id, similar_product_id, rank, score, model_version, run_id) FROM STDIN",
-            on: connection)
     }
 
     /// Copies `pairs` into `backstop.image_duplicate`.
     static func insertPairs(
         _ pairs: [DuplicatePair], modelVersion: String, runID: Int64?, on connection: PGConnection
     ) throws {
-        let rows: [[String?]] = pairs.map {
-            [String($0.first), String($0.second), "\($0.score)", modelVersion, runID.map(String.init)]
-        }
-        try copy(
-            rows,
-            into:
-                "COPY backstop.image_duplicate (first_product_id, second_product_id, score, model_version, run_id) FROM STDIN",
-            on: connection)
-    }
-
-    /// `COPY … FROM STDIN` of text rows, 4096 rows per buffer.
-    static func copy(_ rows: [[String?]], into query: PGQuery, on connection: PGConnection) throws {
-        guard !rows.isEmpty else { return }
-        var next = 0
-        try connection.copyIn(query) { buffer in
-            let end = min(rows.count, next + 4096)
-            for row in rows[next..<end] { CopyText.appendRow(row, to: &buffer) }
-            next = end
-            return next < rows.count
+        try connection.copyIn(
+            "COPY backstop.image_duplicate (first_product_id, second_product_id, score, model_version, run_id) FROM STDIN",
+            rows: pairs
+        ) { pair, buffer in
+            CopyText.appendRow(
+                [String(pair.first), String(pair.second), "\(pair.score)", modelVersion, runID.map(String.init)],
+                to: &buffer)
         }
     }
 
@@ -384,17 +366,16 @@ public struct IndexStore {
         try connection.transaction { connection in
             try connection.execute(
                 "CREATE TEMP TABLE image_descriptor_load (LIKE backstop.image_descriptor) ON COMMIT DROP")
-            let rows: [[String?]] = descriptors.map {
-                [
-                    String($0.productID), $0.imageSHA256, String(version), Self.arrayLiteral($0.descriptor),
-                    runID.map(String.init),
-                ]
+            try connection.copyIn(
+                "COPY image_descriptor_load (product_id, image_sha256, descriptor_version, descriptor, run_id) FROM STDIN",
+                rows: descriptors
+            ) { descriptor, buffer in
+                CopyText.appendRow(
+                    [
+                        String(descriptor.productID), descriptor.imageSHA256, String(version),
+                        Self.arrayLiteral(descriptor.descriptor), runID.map(String.init),
+                    ], to: &buffer)
             }
-            try Self.copy(
-                rows,
-                into:
-                    "COPY image_descriptor_load (product_id, image_sha256, descriptor_version, descriptor, run_id) FROM STDIN",
-                on: connection)
             try connection.execute(
                 """
                 INSERT INTO backstop.image_descriptor AS d \

@@ -257,66 +257,50 @@ extension PlanApplier {
 
     /// COPYs the product side of `steps` into `backstop_stage_product`: the columns a step sets, flagged.
     func stageProducts(_ steps: [PlanStep]) throws {
-        var index = 0
         try connection.copyIn(
             """
             COPY pg_temp.backstop_stage_product (seq, target, row_xmin, row_checksum, set_name, name, set_price, price,
                 set_enabled, enabled, set_image, image, set_width, width, set_height, height) FROM STDIN
-            """
-        ) { buffer in
-            while index < steps.count, buffer.count < 1 << 20 {
-                let step = steps[index]
-                var fields: [String?] = [
-                    String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
-                    step.version?.checksum,
-                ]
-                for column in ["name", "price", "enabled", "image", "width", "height"] {
-                    let value = step.entity == "product" ? step.set[column] : nil
-                    fields.append(value == nil ? "f" : "t")
-                    fields.append(value.flatMap(Self.copyText))
-                }
-                CopyText.appendRow(fields, to: &buffer)
-                index += 1
+            """, rows: steps
+        ) { step, buffer in
+            var fields: [String?] = [
+                String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                step.version?.checksum,
+            ]
+            for column in ["name", "price", "enabled", "image", "width", "height"] {
+                let value = step.entity == "product" ? step.set[column] : nil
+                fields.append(value == nil ? "f" : "t")
+                fields.append(value.flatMap(Self.copyText))
             }
-            return index < steps.count
+            CopyText.appendRow(fields, to: &buffer)
         }
     }
 
     /// COPYs the image lists of `steps` into `backstop_stage_image`, one row per position.
     func stageImages(_ steps: [PlanStep]) throws {
-        var index = 0
-        try connection.copyIn("COPY pg_temp.backstop_stage_image (seq, target, position, url) FROM STDIN") { buffer in
-            while index < steps.count, buffer.count < 1 << 20 {
-                let step = steps[index]
-                for (position, url) in (step.set["images"]?.texts ?? []).enumerated() {
-                    CopyText.appendRow(
-                        [String(step.seq), String(step.target ?? 0), String(position), url], to: &buffer)
-                }
-                index += 1
+        try connection.copyIn("COPY pg_temp.backstop_stage_image (seq, target, position, url) FROM STDIN", rows: steps)
+        {
+            step, buffer in
+            for (position, url) in (step.set["images"]?.texts ?? []).enumerated() {
+                CopyText.appendRow([String(step.seq), String(step.target ?? 0), String(position), url], to: &buffer)
             }
-            return index < steps.count
         }
     }
 
     /// COPYs `steps` into `backstop_stage_order`.
     func stageOrders(_ steps: [PlanStep]) throws {
-        var index = 0
         try connection.copyIn(
-            "COPY pg_temp.backstop_stage_order (seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN"
-        ) { buffer in
-            while index < steps.count, buffer.count < 1 << 20 {
-                let step = steps[index]
-                CopyText.appendRow(
-                    [
-                        String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
-                        step.version?.checksum,
-                        step.set["status"]?.text, step.was["status"]?.text,
-                        step.set["bitrix_order_id"]?.integer.map(String.init),
-                    ],
-                    to: &buffer)
-                index += 1
-            }
-            return index < steps.count
+            "COPY pg_temp.backstop_stage_order (seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN",
+            rows: steps
+        ) { step, buffer in
+            CopyText.appendRow(
+                [
+                    String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                    step.version?.checksum,
+                    step.set["status"]?.text, step.was["status"]?.text,
+                    step.set["bitrix_order_id"]?.integer.map(String.init),
+                ],
+                to: &buffer)
         }
     }
 

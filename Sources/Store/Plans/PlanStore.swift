@@ -61,27 +61,21 @@ public struct PlanStore {
                 RETURNING id
                 """)
             let planID = Int64(try result.int(row: 0, column: 0))
-            var index = 0
             let steps = plan.steps
             try connection.copyIn(
                 """
                 COPY backstop.plan_step (plan_id, seq, action, entity, entity_key, expected, desired, phase, target,
                                          resolves, row_xmin, row_checksum, intended, reason) FROM STDIN
-                """
-            ) { buffer in
-                while index < steps.count, buffer.count < 1 << 20 {
-                    let s = steps[index]
-                    CopyText.appendRow(
-                        [
-                            String(planID), String(s.seq), s.action.rawValue, s.entity, s.key,
-                            PlanValue.jsonObject(s.was),
-                            PlanValue.jsonObject(s.set), s.phase.rawValue, s.target.map(String.init),
-                            Self.arrayLiteral(s.resolves),
-                            s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason,
-                        ], to: &buffer)
-                    index += 1
-                }
-                return index < steps.count
+                """, rows: steps
+            ) { s, buffer in
+                CopyText.appendRow(
+                    [
+                        String(planID), String(s.seq), s.action.rawValue, s.entity, s.key,
+                        PlanValue.jsonObject(s.was),
+                        PlanValue.jsonObject(s.set), s.phase.rawValue, s.target.map(String.init),
+                        Self.arrayLiteral(s.resolves),
+                        s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason,
+                    ], to: &buffer)
             }
             let skips = steps.filter { $0.action == .skip }.map {
                 (seq: $0.seq, outcome: StepOutcome.skipped, written: RowVersion?.none)
@@ -176,27 +170,20 @@ public struct PlanStore {
         _ outcomes: [(seq: Int, outcome: StepOutcome, written: RowVersion?)], planID: Int64, applyRunID: Int64?,
         batch: Int?
     ) throws {
-        guard !outcomes.isEmpty else { return }
-        var index = 0
         try connection.copyIn(
             """
             COPY backstop.plan_step_outcome (plan_id, seq, outcome, batch, apply_run_id, written_xmin, written_checksum)
             FROM STDIN
-            """
-        ) { buffer in
-            while index < outcomes.count, buffer.count < 1 << 20 {
-                let o = outcomes[index]
-                CopyText.appendRow(
-                    [
-                        String(planID), String(o.seq), o.outcome.rawValue, batch.map(String.init),
-                        applyRunID.map(String.init),
-                        o.written.map { String($0.xmin) },
-                        o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum },
-                    ],
-                    to: &buffer)
-                index += 1
-            }
-            return index < outcomes.count
+            """, rows: outcomes
+        ) { o, buffer in
+            CopyText.appendRow(
+                [
+                    String(planID), String(o.seq), o.outcome.rawValue, batch.map(String.init),
+                    applyRunID.map(String.init),
+                    o.written.map { String($0.xmin) },
+                    o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum },
+                ],
+                to: &buffer)
         }
     }
 

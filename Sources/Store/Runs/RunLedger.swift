@@ -52,7 +52,6 @@ public struct RunLedger {
     public func record(
         _ discrepancies: [Discrepancy], for run: RunRecord, origins: [Discrepancy.Identity: RunHistory.Origin] = [:]
     ) throws -> Int {
-        var index = 0
         var timestamps: [Int64: String] = [:]  // origin run → its start as COPY text (few distinct runs)
         func timestamp(_ origin: RunHistory.Origin) -> String {
             if let text = timestamps[origin.runID] { return text }
@@ -65,21 +64,16 @@ public struct RunLedger {
             COPY backstop.discrepancy (run_id, kind, entity, entity_key, field, item, bitrix_value, catalog_value,
                                        bitrix_normalized, catalog_normalized, parser, cause, probable_cause, action,
                                        severity, first_seen_run_id, first_seen_at) FROM STDIN
-            """
-        ) { buffer in
-            while index < discrepancies.count, buffer.count < 1 << 20 {
-                let d = discrepancies[index]
-                let origin = origins[d.identity] ?? RunHistory.Origin(runID: run.id, at: run.startedAt)
-                CopyText.appendRow(
-                    [
-                        String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.item, d.bitrixValue,
-                        d.catalogValue,
-                        d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause, d.action,
-                        d.severity.rawValue, String(origin.runID), timestamp(origin),
-                    ], to: &buffer)
-                index += 1
-            }
-            return index < discrepancies.count
+            """, rows: discrepancies
+        ) { d, buffer in
+            let origin = origins[d.identity] ?? RunHistory.Origin(runID: run.id, at: run.startedAt)
+            CopyText.appendRow(
+                [
+                    String(run.id), d.kind.rawValue, d.entity, d.key, d.field, d.item, d.bitrixValue,
+                    d.catalogValue,
+                    d.bitrixNormalized, d.catalogNormalized, d.parser, d.cause, d.probableCause, d.action,
+                    d.severity.rawValue, String(origin.runID), timestamp(origin),
+                ], to: &buffer)
         }
     }
 
