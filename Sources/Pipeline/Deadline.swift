@@ -27,6 +27,12 @@ public struct Deadline: Sendable, CustomStringConvertible {
         return elapsed >= seconds
     }
 
+    /// `--max-seconds 600 reached after 600.2 s`, then `detail` (`, before index`, `: stopped …`): a
+    /// report's stop reason.
+    func reached(_ detail: String) -> String {
+        "\(self) reached after \(String(format: "%.1f", elapsed)) s\(detail)"
+    }
+
     /// `--max-seconds 600`, or `no time limit`.
     public var description: String {
         guard let seconds else { return "no time limit" }

@@ -128,7 +128,7 @@ public struct ReindexJob {
                 similarity: outcome.flatMap { RunJob.similarityHistogram($0, threshold: options.duplicateThreshold) },
                 lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind),
                 stopReason: stop.map {
-                    "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s: \($0)"
+                    deadline.reached(": \($0)")
                 },
                 generator: "backstop \(version)")
             try ledger.saveReportContext(try report.context.json(), for: run.id)

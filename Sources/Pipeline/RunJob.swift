@@ -99,7 +99,7 @@ public struct RunJob {
         /// Runs a stage; `nil` when the time limit stopped it (before it started or while it ran).
         func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T? {
             if stopReason == nil, deadline.isExpired {
-                stopReason = "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s, before \(name)"
+                stopReason = deadline.reached(", before \(name)")
             }
             if stopReason != nil {
                 stages.append(.init(name: name, status: "stopped", summary: "not run: \(deadline) reached", seconds: 0))
@@ -114,7 +114,7 @@ public struct RunJob {
                 logger.info("stage finished", metadata: ["stage": "\(name)", "summary": "\(summary)"])
                 return value
             } catch let stop as DeadlineReached {
-                stopReason = "\(deadline) reached after \(String(format: "%.1f", deadline.elapsed)) s: \(stop)"
+                stopReason = deadline.reached(": \(stop)")
                 stages.append(.init(name: name, status: "stopped", summary: "\(stop)", seconds: seconds()))
                 logger.warning("time limit reached", metadata: ["stage": "\(name)", "limit": "\(deadline)"])
                 return nil
