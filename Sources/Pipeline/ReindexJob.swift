@@ -73,13 +73,9 @@ public struct ReindexJob {
                 ?? (configuration.images.network ? "network" : "none"),
             "provider": configuration.images.provider,
         ].mapValues(Redaction.redact)
-        let inputsJSON =
-            "{"
-            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
-            .joined(separator: ", ") + "}"
         var run = try ledger.begin(
             kind: "reindex", arguments: Redaction.redact(arguments: arguments), dryRun: options.provider == nil,
-            inputs: inputsJSON, version: version)
+            inputs: inputs, version: version)
         try? RunLock.announce(kind: "reindex", runID: run.id, on: connection)
         let reportDirectory =
             outputDirectory

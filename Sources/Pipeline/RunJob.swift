@@ -73,12 +73,8 @@ public struct RunJob {
         var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.shopID)]
         for (i, dump) in configuration.bitrix.dumps.enumerated() { inputs["dump\(i == 0 ? "" : String(i + 1))"] = dump }
         inputs = inputs.mapValues(Redaction.redact)
-        let inputsJSON =
-            "{"
-            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
-            .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: apply == nil, inputs: inputsJSON,
+            kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: apply == nil, inputs: inputs,
             version: version)
         // Name the run on the session that holds the lock, so a second run can say who holds it.
         try? RunLock.announce(kind: kind, runID: run.id, on: connection)

@@ -110,12 +110,8 @@ public struct ApplyJob {
             "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
             "shop_id": String(plan.shopID),
         ].mapValues(Redaction.redact)
-        let inputsJSON =
-            "{"
-            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
-            .joined(separator: ", ") + "}"
         var run = try ledger.begin(
-            kind: "apply", arguments: Redaction.redact(arguments: arguments), dryRun: false, inputs: inputsJSON,
+            kind: "apply", arguments: Redaction.redact(arguments: arguments), dryRun: false, inputs: inputs,
             version: version)
         try? RunLock.announce(kind: "apply", runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "apply"])

@@ -17,20 +17,25 @@ public struct RunLedger {
     ///   - kind: the run kind (`nightly`, `diff`, …).
     ///   - arguments: the command line, for the record.
     ///   - dryRun: whether the run may change the catalog.
-    ///   - inputs: a JSON object describing the inputs (dump paths, sizes, catalog endpoint).
+    ///   - inputs: the inputs (dump paths, catalog endpoint, shop), stored as a JSON object with sorted keys.
     ///   - version: the Backstop version doing the run.
     /// - Returns: the new run, with its id and start time.
     /// - Throws: `PGError` when the row cannot be inserted.
-    public func begin(kind: String, arguments: [String], dryRun: Bool, inputs: String = "{}", version: String) throws
+    public func begin(kind: String, arguments: [String], dryRun: Bool, inputs: [String: String] = [:], version: String)
+        throws
         -> RunRecord
     {
+        let inputsJSON =
+            "{"
+            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
+            .joined(separator: ", ") + "}"
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let result = try connection.execute(
             """
             INSERT INTO backstop.run (kind, host, pid, backstop_version, dry_run, arguments, inputs)
             VALUES (\(kind), \(host), \(pid), \(version), \(dryRun), \(PGJSON(jsonArray(arguments)))::jsonb,
-                    \(PGJSON(inputs))::jsonb)
+                    \(PGJSON(inputsJSON))::jsonb)
             RETURNING id, extract(epoch FROM started_at)::float8
             """)
         return RunRecord(
