@@ -25,6 +25,32 @@ struct ReindexTests {
         try connection.execute(PGQuery(unsafeSQL: sql)).string(row: 0, column: 0) ?? ""
     }
 
+    /// The bundled tiny world (another seed and scale than the s world): its images rendered into a scratch
+    /// folder, `reindex --full` finds every planted `embedding.*` and `image.*` item and nothing else.
+    @Test func reindexIsExactOnTheTinyWorldToo() async throws {
+        let world = RepoPaths.data.appendingPathComponent("tiny")
+        let images = FileManager.default.temporaryDirectory.appendingPathComponent("tiny-images-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: images) }
+        let render = try await worldgen(["render-images", "--world", world.path, "--out", images.path])
+        #expect(render.status == 0, "\(render.err)")
+        try await TestDatabase.withScratchDatabase(prefix: "reindex_tiny") { conninfo in
+            #expect(try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo]).status == 0)
+            #expect(try await backstop(["db", "migrate", "--catalog", conninfo]).status == 0)
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("reindex-\(UUID().uuidString)")
+            let run = try await backstop([
+                "reindex", "--full", "--catalog", conninfo, "--shop", "17008", "--mirror",
+                "https://cvety.kz/=\(images.path)/", "--out", out.path,
+            ])
+            #expect(run.status == 2, "\(run.err)")
+            let check = try ManifestCheck.compare(
+                manifest: world.appendingPathComponent("manifest.jsonl"),
+                ndjson: out.appendingPathComponent("discrepancies.ndjson"),
+                excluding: ["product.", "order.", "sequence."])
+            #expect(check.planted == 9, "1 missing, 3 orphan, 2 stale, 1 duplicate, 2 unreachable")
+            #expect(check.isExact, "\(check.summary)")
+        }
+    }
+
     @Test func reindexIsExactIncrementalIsMinimalAndProviderRepairs() async throws {
         let world = sWorld
         let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("images/upload").path)
