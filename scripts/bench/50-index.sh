@@ -5,7 +5,8 @@
 #  - cblas_sgemm 4096×4096×512 rate against the measured OpenBLAS anchor (180 GFLOPS on 2 threads);
 #  - images embedded per second including fetch-from-mirror and DCT-scaled decode (435×545 JPEGs of the s
 #    world; goal >= 400/s on 2 cores);
-#  - `backstop reindex --full` wall time on the s world (catalog loaded into a scratch database), then an
+#  - `backstop reindex --full` wall time on the s world (catalog loaded into a scratch database), beside
+#    `cat` of every image file of the mirror (the machine's own limit for reading them), then an
 #    incremental `backstop reindex` with nothing changed (the findings differ by the orphans the first removed).
 # Writes bench-results/index.json. Environment: BACKSTOP_WORLD_S (default .backstop/worlds/s-1),
 # BENCH_N (default 50000), BACKSTOP_BENCH_PG (a server conninfo; default: the local cluster).
@@ -59,6 +60,11 @@ if [ -d "$world/images/upload" ]; then
     "$bin/worldgen" load-catalog --world "$world" --conninfo "$server dbname=$db" >/dev/null
     "$bin/backstop" db migrate --catalog "$server dbname=$db" >/dev/null
     out=$(mktemp -d)
+    # The machine's own limit for the images: reading every file of the mirror (warm cache), beside the
+    # whole command.
+    cat_start=$(date +%s.%N)
+    find "$world/images/upload" -type f -print0 | xargs -0 cat > /dev/null
+    cat_end=$(date +%s.%N)
     start=$(date +%s.%N)
     "$bin/backstop" reindex --full --catalog "$server dbname=$db" --shop 17008 \
         --mirror "https://cvety.kz/=$(cd "$world/images" && pwd)/" --out "$out" >/dev/null || [ $? -eq 2 ]
@@ -71,7 +77,8 @@ if [ -d "$world/images/upload" ]; then
     found2=$(wc -l < "$out-incremental/discrepancies.ndjson")
     rm -rf "$out" "$out-incremental"
     reindex_json="{\"seconds\": $(awk "BEGIN{print $end - $start}"), \"discrepancies\": $found, \
-\"incremental_unchanged_seconds\": $(awk "BEGIN{print $end2 - $end}"), \"incremental_discrepancies\": $found2}"
+\"incremental_unchanged_seconds\": $(awk "BEGIN{print $end2 - $end}"), \"incremental_discrepancies\": $found2, \
+\"cat_images_seconds\": $(awk "BEGIN{print $cat_end - $cat_start}")}"
 fi
 python3 - "$faiss_json" "$ours_json" "$sgemm_json" "$images_json" "$reindex_json" <<'PY'
 import json, sys
