@@ -59,6 +59,33 @@ struct NightlyTests {
         }
     }
 
+    /// Recall: a planted rename undone in the catalog before the run is a planted item the run cannot find,
+    /// and the check names it as missing (and finds nothing extra).
+    @Test func theCheckFailsOnOneMissedPlantedItem() async throws {
+        try await withTinyCatalog { conninfo in
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("missed-\(UUID().uuidString)")
+            let dump = world.appendingPathComponent("bitrix/dump.sql").path
+            let manifest = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
+            let rename = try #require(
+                manifest.split(separator: "\n").compactMap { line in
+                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+                }.first { $0["kind"] == "product.field" && $0["field"] == "name" })
+            let key = try #require(rename["key"].flatMap { Int64($0) })
+            let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
+            defer { connection.close() }
+            _ = try connection.execute("UPDATE product SET name = \(rename["bitrix"] ?? "") WHERE id = \(key)")
+            let run = try await backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
+            #expect(run.status == 2, "\(run.err)")
+            let check = try ManifestCheck.compare(
+                manifest: world.appendingPathComponent("manifest.jsonl"),
+                ndjson: out.appendingPathComponent("discrepancies.ndjson"))
+            #expect(!check.isExact)
+            #expect(check.extra.isEmpty, "\(check.summary)")
+            #expect(check.missing.count == 1, "\(check.summary)")
+            #expect(check.missing.first?.hasPrefix("product.field \(key) name") == true, "\(check.summary)")
+        }
+    }
+
     @Test func theCheckFailsOnOneRemovedPlantedItemAndOnOneExtraDrift() async throws {
         try await withTinyCatalog { conninfo in
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("mutation-\(UUID().uuidString)")
