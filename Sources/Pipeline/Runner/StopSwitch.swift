@@ -28,7 +28,9 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
 
 extension Deadline: Equatable {
     /// Two deadlines are equal when they have the same limit and start.
-    public static func == (lhs: Deadline, rhs: Deadline) -> Bool { lhs.seconds == rhs.seconds && lhs.start == rhs.start }
+    public static func == (lhs: Deadline, rhs: Deadline) -> Bool {
+        lhs.seconds == rhs.seconds && lhs.start == rhs.start
+    }
 }
 
 /// The one place a run learns that it must stop early: its time limit passed, or a signal arrived.
