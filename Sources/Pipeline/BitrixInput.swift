@@ -13,7 +13,7 @@ enum BitrixInput {
 
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
-        deadline: Deadline = .none, logger: Logger
+        stop: StopSwitch = StopSwitch(), logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError(
@@ -42,10 +42,11 @@ enum BitrixInput {
                 case .row(let row):
                     builder.consume(row)
                     rows += 1
-                    if rows & 0x3FFF == 0 {
+                    if rows & 0x3FFF == 0 || rows == 1 {
                         if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
-                        if deadline.isExpired {
-                            throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read")
+                        if stop.safePoint("extract.dump") {
+                            throw DeadlineReached(
+                                stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                         }
                     }
                 case .end(.complete):
@@ -56,8 +57,8 @@ enum BitrixInput {
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
                 default:
-                    if deadline.isExpired {
-                        throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read")
+                    if stop.isStopped {
+                        throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                     }
                 }
             }

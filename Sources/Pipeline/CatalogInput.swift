@@ -35,8 +35,10 @@ public enum CatalogInput {
     /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
-    /// Rows are counted on a ``ProgressBar``; past the `deadline` the read stops with ``DeadlineReached``.
-    static func load(connection: PGConnection, shopID: Int64, deadline: Deadline = .none, logger: Logger) throws
+    /// Rows are counted on a ``ProgressBar``; once the run's switch is thrown (time limit or signal) the read
+    /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
+    /// in flight (the caller registers the connection's cancel with the switch).
+    static func load(connection: PGConnection, shopID: Int64, stop: StopSwitch = StopSwitch(), logger: Logger) throws
         -> Snapshot
     {
         let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
@@ -47,9 +49,11 @@ public enum CatalogInput {
             while let element = try cursor.next() {
                 out.append(element)
                 rows += 1
-                guard rows & 0xFFF == 0 else { continue }
+                guard rows & 0xFFF == 0 || rows == 1 else { continue }
                 progress.update(rows)
-                if deadline.isExpired { throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read") }
+                if stop.safePoint("extract.catalog.copy") {
+                    throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read", reason: stop.reason)
+                }
             }
             return out
         }
