@@ -153,6 +153,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
+        // The stage runner without the binary or a server.
+        .testTarget(
+            name: "BackstopPipelineTests",
+            dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
         .testTarget(
             name: "CLITests",
             dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]
