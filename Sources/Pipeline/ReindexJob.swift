@@ -129,7 +129,8 @@ public struct ReindexJob {
                 name: "index.\(mode.rawValue)", status: stopped != nil ? "stopped" : "ok",
                 summary: outcome?.summary ?? stopped.map { "\($0)" } ?? "", seconds: seconds)
             let report = RunReport(
-                run: run, stages: [stage], discrepancies: discrepancies, inputs: inputs, history: history,
+                run: run, stages: [stage] + [try IndexInput.embeddingsWarning(on: connection)].compactMap { $0 },
+                discrepancies: discrepancies, inputs: inputs, history: history,
                 webhookHealth: outcome.map { _ in
                     WebhookHealth(
                         discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],

@@ -213,6 +213,9 @@ public struct RunJob {
                         throw DeadlineReached(stage: "index", progress: stopped.message, reason: stop.reason)
                     }
                 }
+                if outcome != nil, let warning = try IndexInput.embeddingsWarning(on: connection) {
+                    stages.append(warning)
+                }
                 if let outcome {
                     discrepancies += outcome.discrepancies
                     similarity = Self.similarityHistogram(outcome, threshold: indexOptions.duplicateThreshold)
