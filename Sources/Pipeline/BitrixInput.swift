@@ -29,11 +29,14 @@ enum BitrixInput {
             let url = URL(fileURLWithPath: path)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
             bytes += size
-            let stream = try DumpReader.open(
-                url, options: DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial),
-                logger: logger)
+            let readerOptions = DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial)
+            // `-`: standard input (`mysqldump … | backstop diff --dump -`).
+            let stream: any DumpEventStream =
+                path == "-"
+                ? DumpReader(source: try FileByteSource.openDump(path: "-"), options: readerOptions, logger: logger)
+                : try DumpReader.open(url, options: readerOptions, logger: logger)
             // The bar counts decompressed bytes: a share of the file size only for plain dumps.
-            let compressed = [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
+            let compressed = path == "-" || [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
             let progress = ProgressBar(
                 label: "extract.dump", total: compressed ? nil : size, unit: .bytes, logger: logger)
             defer { progress.finish() }
@@ -90,8 +93,11 @@ enum BitrixInput {
         bitrix.baseCurrency = configuration.bitrix.currency
         bitrix.baseURL = configuration.bitrix.baseURL
         bitrix.siteID = configuration.bitrix.site
-        bitrix.snapshotTime = configuration.bitrix.snapshotTime
         if let zone = TimeZone(identifier: configuration.bitrix.timeZone) { bitrix.timeZone = zone }
+        // Validated (with its zone) when the configuration was read; the model compares site wall-clock text.
+        bitrix.snapshotTime = configuration.bitrix.snapshotTime.flatMap {
+            try? SnapshotTime.siteText(configured: $0, siteTimeZone: bitrix.timeZone)
+        }
         return bitrix
     }
 }

@@ -17,6 +17,31 @@ public enum CatalogInput {
         }
     }
 
+    /// The upstream tables the catalog read needs, and what for.
+    static let requiredTables: KeyValuePairs<String, String> = [
+        "product": "products", "productimage": "product images", "order": "orders", "orderitem": "order lines",
+        "orderhistory": "order status history", "client": "order customers",
+    ]
+
+    /// Fails naming the first missing table and the stage that needs it, instead of a raw SQLSTATE 42P01 from
+    /// the middle of a COPY (a catalog whose upstream migrations did not all run).
+    /// - Throws: ``PipelineError`` with code `runFailed`.
+    static func requireTables(
+        _ tables: KeyValuePairs<String, String>, stage: String, on connection: PGConnection
+    ) throws {
+        for (table, purpose) in tables where try !hasTable(table, on: connection) {
+            throw PipelineError(
+                .runFailed,
+                "the catalog (\(connection.endpoint)) has no table \(table), which the \(stage) stage needs "
+                    + "(\(purpose)); run the upstream migrations that create it, or point --catalog at a migrated catalog")
+        }
+    }
+
+    /// Whether the catalog has the upstream table `name` (on its search path).
+    static func hasTable(_ name: String, on connection: PGConnection) throws -> Bool {
+        try connection.execute("SELECT to_regclass(quote_ident(\(name))) IS NOT NULL").bool(row: 0, column: 0) == true
+    }
+
     /// What the run reads from the catalog.
     struct Snapshot {
         var products: [CanonicalProduct]
@@ -41,6 +66,7 @@ public enum CatalogInput {
     static func load(connection: PGConnection, shopID: Int64, stop: StopSwitch = StopSwitch(), logger: Logger) throws
         -> Snapshot
     {
+        try requireTables(requiredTables, stage: "extract.catalog", on: connection)
         let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
         defer { progress.finish() }
         var rows: Int64 = 0

@@ -106,8 +106,9 @@ public struct ReindexJob {
                 status, findings: discrepancies, counts: counts, partial: runner.isStopped, error: runner.stopReason,
                 signal: runner.isStopped ? stop.signalNumber : nil)
             let report = RunReport(
-                run: session.run, stages: runner.records, discrepancies: discrepancies, inputs: session.inputs,
-                history: history,
+                run: session.run,
+                stages: runner.records + [try IndexInput.embeddingsWarning(on: connection)].compactMap { $0 },
+                discrepancies: discrepancies, inputs: session.inputs, history: history,
                 webhookHealth: outcome.map { _ in
                     WebhookHealth(
                         discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],

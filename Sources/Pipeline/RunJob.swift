@@ -134,6 +134,7 @@ public struct RunJob {
                 if let outcome = try runner.run(
                     IndexInput.stage("index", connection: connection, runID: run.id), options)
                 {
+                    if let warning = try IndexInput.embeddingsWarning(on: connection) { runner.append(warning) }
                     found.discrepancies += outcome.discrepancies
                     found.similarity = Self.similarityHistogram(outcome, threshold: options.duplicateThreshold)
                 }

@@ -106,6 +106,12 @@ public struct ApplyJob {
                 status: blocking.isEmpty ? .clean : .refused, plan: plan, refusals: blocking,
                 text: listing + "\n\n" + verdict)
         }
+        if blocking.isEmpty, plan.writeCount > 0, let missing = try Self.missingWritePrivilege(on: connection) {
+            throw PipelineError(
+                .runFailed,
+                "nothing written: the role \(missing.role) may not write the catalog (no \(missing.privilege) on "
+                    + "\(missing.table)); apply needs the backstop_writer role (sql/roles.sql)")
+        }
         guard try RunLock.tryAcquire(on: connection) else {
             let locked = RunJob.locked(on: connection, logger: logger)
             return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
@@ -215,6 +221,27 @@ public struct ApplyJob {
             ]
         }
         return []
+    }
+
+    /// The first write privilege on the upstream tables a plan writes that this session's role lacks
+    /// (a reader role, sql/roles.sql), so the apply refuses before its first batch rather than failing in it.
+    static func missingWritePrivilege(on connection: PGConnection) throws -> (
+        role: String, table: String, privilege: String
+    )? {
+        let result = try connection.execute(
+            """
+            SELECT current_user, t, p
+              FROM (VALUES ('product', 'INSERT'), ('product', 'UPDATE'), ('productimage', 'INSERT'),
+                           ('productimage', 'UPDATE'), ('productimage', 'DELETE'), ('"order"', 'UPDATE'),
+                           ('orderhistory', 'INSERT')) AS v(t, p)
+             WHERE to_regclass(t) IS NOT NULL AND NOT has_table_privilege(t, p)
+             LIMIT 1
+            """)
+        guard result.rowCount == 1 else { return nil }
+        return (
+            result.string(row: 0, column: 0) ?? "?", result.string(row: 0, column: 1) ?? "?",
+            result.string(row: 0, column: 2) ?? "?"
+        )
     }
 
     /// The source as the run record shows it.

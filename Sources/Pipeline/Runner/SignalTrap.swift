@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import Foundation
 
 #if canImport(Glibc)
@@ -49,6 +50,12 @@ public final class SignalTrap {
     }
 }
 
+/// How often the test pause point was passed in this process.
+enum SafePointCounter {
+    /// The count.
+    static let hits = Mutex(0)
+}
+
 extension StopSwitch {
     /// Whether a signal (not the time limit) threw the switch.
     public var isSignalled: Bool {
@@ -67,13 +74,19 @@ extension StopSwitch {
     /// For fault tests, `BACKSTOP_TEST_PAUSE_AT=<name>` makes the process print
     /// `backstop: paused at <name>` on standard error and wait there until the switch is thrown (a signal)
     /// or the file named by `BACKSTOP_TEST_RESUME_FILE` exists (at most 60 s), so a test can signal, kill
-    /// the process or terminate its backend at exactly this point.
+    /// the process or terminate its backend at exactly this point; `BACKSTOP_TEST_PAUSE_AFTER=<n>` passes
+    /// the point `n` times first (e.g. to pause after some batches were committed).
     /// - Parameter name: The safe point (`extract.catalog.copy`, `extract.dump`, `apply.batch`,
     ///   `index.batch`).
     /// - Returns: ``isStopped`` after any pause.
     public func safePoint(_ name: String) -> Bool {
         let environment = ProcessInfo.processInfo.environment
-        if environment["BACKSTOP_TEST_PAUSE_AT"] == name {
+        if environment["BACKSTOP_TEST_PAUSE_AT"] == name,
+            SafePointCounter.hits.withLock({ hits in
+                hits += 1
+                return hits
+            }) > Int(environment["BACKSTOP_TEST_PAUSE_AFTER"] ?? "0") ?? 0
+        {
             FileHandle.standardError.write(Data("backstop: paused at \(name)\n".utf8))
             let resume = environment["BACKSTOP_TEST_RESUME_FILE"]
             let until = Deadline(seconds: 60)

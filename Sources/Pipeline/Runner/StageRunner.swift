@@ -116,6 +116,12 @@ public final class StageRunner {
         }
     }
 
+    /// Adds a line of the job's own to the stage table (a warning row: `index.embeddings`).
+    /// - Parameter record: The line.
+    public func append(_ record: RunReport.Stage) {
+        records.append(record)
+    }
+
     /// Records a stage that is not part of this run (`index` in a `diff` run).
     /// - Parameters:
     ///   - name: The stage's name.
