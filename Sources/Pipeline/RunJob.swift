@@ -232,22 +232,6 @@ public struct RunJob {
         return RunResult(status: .locked, lockHolder: message)
     }
 
-    /// The ledger's status of an exit status.
-    static func statusName(_ status: ExitStatus) -> String { runStatus(status).rawValue }
-
-    /// The run status of a finished run that exits with `status`.
-    static func runStatus(_ status: ExitStatus) -> RunStatus {
-        switch status {
-        case .clean: .succeeded
-        case .drift: .drift
-        case .partial: .partial
-        case .timedOut: .timedOut
-        case .refused: .refused
-        case .hangup, .interrupted, .terminated: .stopped
-        default: .failed
-        }
-    }
-
     /// Marks the runs whose process is gone `abandoned` (logged; a failure to check does not stop this run).
     static func markAbandoned(ledger: RunLedger, by runID: Int64, logger: Logger) {
         do {

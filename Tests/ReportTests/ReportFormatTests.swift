@@ -61,7 +61,7 @@ let debianPython = "/usr/bin/python3"
         bare.webhookHealth = nil
         bare.similarity = nil
         bare.discrepancies = []
-        bare.run = ReportFixture.run(status: "failed", exitCode: 1)
+        bare.run = ReportFixture.run(status: .failed, exitCode: 1)
         bare.run.error = "connection to \"db\" failed: password=secret"
         bare.stopReason = "--max-seconds 0 reached"
         let schema = RepoPaths.root.appendingPathComponent("schema/report.schema.json").path
@@ -113,7 +113,8 @@ let debianPython = "/usr/bin/python3"
             String(decoding: try #require(files.first { $0.path == "csv/product.missing.csv" }).bytes, as: UTF8.self))
         let bitrix = try #require(missing[0].firstIndex(of: "bitrix"))
         #expect(
-            missing[1][bitrix] == "'=HYPERLINK(\"http://x\")|a\nb⟨U+0001⟩", "a formula is defused, the newline kept, SOH shown")
+            missing[1][bitrix] == "'=HYPERLINK(\"http://x\")|a\nb⟨U+0001⟩",
+            "a formula is defused, the newline kept, SOH shown")
     }
 
     // MARK: junit.xml
@@ -172,7 +173,7 @@ let debianPython = "/usr/bin/python3"
 
     @Test func aFailedRunKeepsTheLastSuccessOfAnEarlierRun() {
         var failed = ReportFixture.report
-        failed.run = ReportFixture.run(status: "failed", exitCode: 1)
+        failed.run = ReportFixture.run(status: .failed, exitCode: 1)
         let text = PrometheusReportFormat().rendered(failed)
         #expect(text.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\"} 1789913640"))
         failed.lastSuccessAt = nil

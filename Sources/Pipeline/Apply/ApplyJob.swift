@@ -211,12 +211,12 @@ public struct ApplyJob {
         guard let record = try ledger.run(id: runID) else {
             return [.init(.incompleteRun, "run \(runID), which made the plan, is not in this catalog's run ledger")]
         }
-        guard let status = RunStatus(rawValue: record.status), status.isComplete else {
+        guard record.status.isComplete else {
             let why = record.error.map { ": \(Redaction.redact($0))" } ?? ""
             return [
                 .init(
                     .incompleteRun,
-                    "run \(runID), which made the plan, is \(record.status)\(why); only the plan of a complete run "
+                    "run \(runID), which made the plan, is \(record.status.rawValue)\(why); only the plan of a complete run "
                         + "(succeeded, drift or refused) is applied: run it again")
             ]
         }

@@ -80,7 +80,7 @@ final class RunSession {
         var history: RunHistory?
         if let findings {
             var finished = run
-            finished.status = RunJob.statusName(status)
+            finished.status = RunStatus(ending: status)
             let found = try ledger.history(of: finished, current: findings, partial: partial, shop: inputs["shop_id"])
             try ledger.record(findings, for: run, origins: found.origins)
             history = found
@@ -88,7 +88,7 @@ final class RunSession {
             counts["total"] = findings.count
         }
         try ledger.finish(
-            &run, status: RunJob.statusName(status), exitCode: status, counts: counts, partial: partial,
+            &run, status: RunStatus(ending: status), exitCode: status, counts: counts, partial: partial,
             reportDirectory: reportDirectory?.path, error: error, signal: signal)
         return history
     }
@@ -128,7 +128,7 @@ final class RunSession {
         let message = Redaction.redact("\(error)")
         let recorder = connection.isBroken ? RunJob.freshLedger(configuration, logger: logger) ?? ledger : ledger
         try? recorder.finish(
-            &run, status: RunStatus.failed.rawValue, exitCode: ExitStatus(for: error), counts: [:], partial: partial,
+            &run, status: .failed, exitCode: ExitStatus(for: error), counts: [:], partial: partial,
             reportDirectory: reportDirectory?.path, error: message)
         var written: [URL] = []
         if let report = report(run, (try? recorder.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil) {

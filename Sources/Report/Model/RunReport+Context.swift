@@ -1,3 +1,4 @@
+import BackstopModel
 import BackstopStore
 import Foundation
 
@@ -65,7 +66,7 @@ extension RunReport {
         Context(
             stages: stages, inputs: inputs, reconciliation: reconciliation, webhookHealth: webhookHealth,
             similarity: similarity, stopReason: stopReason, generator: generator,
-            partial: ["partial", "timed_out", "stopped"].contains(run.status))
+            partial: run.status == .partial || run.status.isStoppedEarly)
     }
 
     /// Applies a stored context to this report.

@@ -132,22 +132,22 @@ public struct RunReport: Sendable {
     /// The run's verdict in a few words (`3 discrepancies found`, `no discrepancies`, …).
     public var verdict: String {
         switch run.status {
-        case "succeeded": return "No discrepancies."
-        case "drift": return "\(discrepancies.count) discrepanc\(discrepancies.count == 1 ? "y" : "ies") found."
-        case "partial": return "Partial input: \(discrepancies.count) findings, incomplete."
-        case "timed_out": return "Stopped by the time limit: \(discrepancies.count) findings, incomplete."
-        case "stopped": return "Stopped by a signal: \(discrepancies.count) findings, incomplete."
-        case "running": return "Still running."
-        default: return "Run \(run.status)."
+        case .succeeded: return "No discrepancies."
+        case .drift: return "\(discrepancies.count) discrepanc\(discrepancies.count == 1 ? "y" : "ies") found."
+        case .partial: return "Partial input: \(discrepancies.count) findings, incomplete."
+        case .timedOut: return "Stopped by the time limit: \(discrepancies.count) findings, incomplete."
+        case .stopped: return "Stopped by a signal: \(discrepancies.count) findings, incomplete."
+        case .running: return "Still running."
+        case .refused, .failed, .abandoned: return "Run \(run.status)."
         }
     }
 
     /// The run's outcome class for colours and icons: `ok`, `warn` or `fail`.
     public var outcome: String {
         switch run.status {
-        case "succeeded": "ok"
-        case "drift", "partial", "timed_out", "stopped": "warn"
-        default: "fail"
+        case .succeeded: "ok"
+        case .drift, .partial, .timedOut, .stopped: "warn"
+        case .running, .refused, .failed, .abandoned: "fail"
         }
     }
 

@@ -1,3 +1,4 @@
+import BackstopModel
 import BackstopStore
 import Foundation
 
@@ -83,7 +84,7 @@ enum HTMLCharts {
         for (i, point) in points.enumerated() {
             svg +=
                 "<circle class=\"dot\" cx=\"\(number(x(i)))\" cy=\"\(number(y(point.total)))\" r=\"3.5\">"
-                + "<title>run \(point.runID) · \(h(ReportText.shortDate(point.startedAt))) · \(h(point.status)) · "
+                + "<title>run \(point.runID) · \(h(ReportText.shortDate(point.startedAt))) · \(h(point.status.rawValue)) · "
                 + "\(point.total)</title></circle>"
             if i % labelEvery == 0 || i == points.count - 1 {
                 svg +=
