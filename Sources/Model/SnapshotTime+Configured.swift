@@ -32,11 +32,12 @@ extension SnapshotTime {
             }
             return value
         }
-        guard bytes.count >= 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20 || bytes[10] == 0x54,
+        guard bytes.count >= 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20 || bytes[10] == 0x54,
             bytes[13] == 0x3A, bytes[16] == 0x3A, let year = number(0..<4), let month = number(5..<7),
             let day = number(8..<10), let hour = number(11..<13), let minute = number(14..<16),
             let second = number(17..<19)
         else { throw fail("not a date and time of the documented shape") }
+        guard bytes.count > 19 else { throw fail("no zone (add Z or ±HH:MM)") }
         let offset: Int
         switch bytes[19] {
         case 0x5A where bytes.count == 20: offset = 0  // Z
