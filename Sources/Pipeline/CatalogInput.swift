@@ -33,7 +33,8 @@ public enum CatalogInput {
             throw PipelineError(
                 .runFailed,
                 "the catalog (\(connection.endpoint)) has no table \(table), which the \(stage) stage needs "
-                    + "(\(purpose)); run the upstream migrations that create it, or point --catalog at a migrated catalog")
+                    + "(\(purpose)); run the upstream migrations that create it, or point --catalog at a migrated catalog"
+            )
         }
     }
 

@@ -95,7 +95,8 @@ public enum IndexInput {
     static func run(
         options: IndexStage.Options, connection: PGConnection, runID: Int64?, logger: Logger
     ) throws -> IndexStage.Outcome {
-        try CatalogInput.requireTables(["product": "products", "productimage": "product images"], stage: "index", on: connection)
+        try CatalogInput.requireTables(
+            ["product": "products", "productimage": "product images"], stage: "index", on: connection)
         let embeddingsTable = try CatalogInput.hasTable("product_embeddings", on: connection)
         let input = try load(
             connection: connection, shopID: options.shopID, withLabels: options.exportDirectory != nil, logger: logger)

@@ -100,7 +100,7 @@ public struct ReindexJob {
                 logger.warning(
                     "run stopped",
                     metadata: ["stage": "index.\(mode.rawValue)", "reason": "\(stop.reason.map { "\($0)" } ?? "")"])
-            } catch where stop.isSignalled && !connection.isBroken {
+            } catch  where stop.isSignalled && !connection.isBroken {
                 // The signal cancelled a statement in flight (SQLSTATE 57014): the stage stopped there.
                 stopped = IndexError(.stopped, "statement cancelled: \(error)")
                 connection.rollbackIfInTransaction()

@@ -120,12 +120,14 @@ public struct RunJob {
                 connection.rollbackIfInTransaction()
                 stopReason = stop.reached(": \(stopped)")
                 stages.append(.init(name: name, status: "stopped", summary: "\(stopped)", seconds: seconds()))
-                logger.warning("run stopped", metadata: ["stage": "\(name)", "reason": "\(stop.reason.map { "\($0)" } ?? "")"])
+                logger.warning(
+                    "run stopped", metadata: ["stage": "\(name)", "reason": "\(stop.reason.map { "\($0)" } ?? "")"])
                 return nil
-            } catch where stop.isSignalled && !connection.isBroken {
+            } catch  where stop.isSignalled && !connection.isBroken {
                 // The signal cancelled a statement in flight (SQLSTATE 57014): the stage stopped there.
                 connection.rollbackIfInTransaction()
-                let summary = "stopped by \(stop.reason.map { "\($0)" } ?? "a signal") during \(name) (statement cancelled)"
+                let summary =
+                    "stopped by \(stop.reason.map { "\($0)" } ?? "a signal") during \(name) (statement cancelled)"
                 stopReason = stop.reached(": \(summary)")
                 stages.append(.init(name: name, status: "stopped", summary: summary, seconds: seconds()))
                 logger.warning("run stopped", metadata: ["stage": "\(name)", "cancelled": "\(error)"])

@@ -56,7 +56,8 @@ struct ReliabilityTests {
         let reached = eventually(60) {
             ((try? String(contentsOf: process.err, encoding: .utf8)) ?? "").contains("backstop: paused at \(point)")
         }
-        try #require(reached, "the run reached \(point): \((try? String(contentsOf: process.err, encoding: .utf8)) ?? "")")
+        try #require(
+            reached, "the run reached \(point): \((try? String(contentsOf: process.err, encoding: .utf8)) ?? "")")
         return process
     }
 
@@ -86,7 +87,8 @@ struct ReliabilityTests {
                 try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json")))
                     as? [String: Any])
             let run = try #require(report["run"] as? [String: Any])
-            #expect(run["status"] as? String == "stopped" && (run["stop_reason"] as? String)?.contains("signal") == true)
+            #expect(
+                run["status"] as? String == "stopped" && (run["stop_reason"] as? String)?.contains("signal") == true)
             #expect(
                 (report["stages"] as? [[String: Any]])?.contains { $0["status"] as? String == "stopped" } == true)
             let runs = try await backstop(["runs", "--catalog", conninfo, "--json"])
@@ -107,7 +109,8 @@ struct ReliabilityTests {
                 at: "extract.catalog.copy", resume: resume)
             let killed = try sql(
                 conninfo,
-                "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE application_name = 'backstop diff run 1'")
+                "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE application_name = 'backstop diff run 1'"
+            )
             #expect(killed == [["true"]], "the run's backend, mid-COPY")
             _ = FileManager.default.createFile(atPath: resume.path, contents: nil)
             let exit = process.wait()
@@ -255,7 +258,8 @@ struct ReliabilityTests {
         (["--dump", "-", "--dump", "-"], "standard input can be read only once"),
     ])
     func aBadInputIsAUsageErrorNamingTheValue(_ flags: [String], _ message: String) async throws {
-        let arguments = ["diff", "--catalog", "host=/nonexistent"] + (flags.contains("--dump") ? [] : ["--dump", dump])
+        let arguments =
+            ["diff", "--catalog", "host=/nonexistent"] + (flags.contains("--dump") ? [] : ["--dump", dump])
         let result = try await backstop(arguments + flags)
         #expect(result.status == 64, "\(result.err)")
         #expect(result.err.contains(message), "\(result.err)")
@@ -289,7 +293,9 @@ struct ReliabilityTests {
     func anEndlessStreamThatIsNoDumpFailsFast(_ device: String) async throws {
         try await withCatalog { conninfo in
             let started = Date()
-            let run = try await backstop(["diff", "--catalog", conninfo, "--dump", device, "--out", temporary("d").path])
+            let run = try await backstop([
+                "diff", "--catalog", conninfo, "--dump", device, "--out", temporary("d").path,
+            ])
             #expect(run.status == 1, "\(run.err)")
             #expect(run.err.contains("not a dump: no SQL dump statement"), "\(run.err)")
             #expect(run.err.contains(device))
@@ -305,7 +311,8 @@ struct ReliabilityTests {
                 try await backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", fromFile.path]).status == 2)
             let fromPipe = temporary("pipe")
             let process = try BackgroundBackstop(
-                ["diff", "--catalog", conninfo, "--dump", "-", "--out", fromPipe.path], standardInput: URL(fileURLWithPath: dump))
+                ["diff", "--catalog", conninfo, "--dump", "-", "--out", fromPipe.path],
+                standardInput: URL(fileURLWithPath: dump))
             let exit = process.wait()
             #expect(exit.status == 2, "\(exit.err)")
             #expect(try findings(fromPipe) == findings(fromFile))

@@ -36,7 +36,8 @@ struct RunLivenessTests {
             #expect(try ledger.run(id: a.id)?.status == "running")
             #expect(try ledger.run(id: c.id)?.status == "stopped", "a finished run is left alone")
             #expect(
-                try admin.execute("SELECT signal FROM backstop.run WHERE id = \(c.id)").string(row: 0, column: 0) == "15")
+                try admin.execute("SELECT signal FROM backstop.run WHERE id = \(c.id)").string(row: 0, column: 0)
+                    == "15")
             live.close()
         }
     }

@@ -71,7 +71,8 @@ public final class DumpStatementGuard: ByteSource {
     public static let window = 1 << 20
     /// The words that mark a dump (upper-case ASCII; matched case-insensitively).
     static let markers: [[UInt8]] = [
-        "-- MYSQL DUMP", "-- MARIADB DUMP", "CREATE TABLE", "INSERT INTO", "/*!40", "/*!50", "/*!80", "/*!10", "SET NAMES", "DROP TABLE",
+        "-- MYSQL DUMP", "-- MARIADB DUMP", "CREATE TABLE", "INSERT INTO", "/*!40", "/*!50", "/*!80", "/*!10",
+        "SET NAMES", "DROP TABLE",
         "LOCK TABLES", "USE `", "CREATE DATABASE", "REPLACE INTO", "-- SERVER VERSION", "-- HOST:",
     ].map { Array($0.utf8) }
 

@@ -235,7 +235,8 @@ public final class DumpReader: DumpEventStream {
             throw unsafe error(
                 .truncated,
                 "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
-                    + "(a --compact/--skip-comments dump has none either; read it with --allow-partial)", at: buffer.end)
+                    + "(a --compact/--skip-comments dump has none either; read it with --allow-partial)", at: buffer.end
+            )
         }
         unsafe done = true
         return .end(.complete)

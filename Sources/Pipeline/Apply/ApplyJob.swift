@@ -91,7 +91,8 @@ public struct ApplyJob {
         let valve = SafetyValve(
             maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
             maxUpdateShare: configuration.merge.maxUpdateShare)
-        let all = try integrityRefusals(plan, ledger: RunLedger(connection: connection))
+        let all =
+            try integrityRefusals(plan, ledger: RunLedger(connection: connection))
             + valve.check(plan, fingerprint: fingerprint)
         let blocking = all.filter { !(force && $0.isOverridable) }
         let forced = all.filter { force && $0.isOverridable }
@@ -177,7 +178,7 @@ public struct ApplyJob {
                 }
             }
             return Result(status: status, plan: plan, run: run, outcome: outcome, text: text)
-        } catch where stop.isSignalled && !connection.isBroken {
+        } catch  where stop.isSignalled && !connection.isBroken {
             // The signal cancelled the batch in flight: it was rolled back whole, the ones before it stay.
             connection.rollbackIfInTransaction()
             let status = stop.stoppedStatus

@@ -61,7 +61,9 @@ extension PlanApplier {
             if let failure { throw failure }
             // Stopped between batches: every batch claimed before the stop finished, so the results are a prefix.
             let done = results.prefix { $0 != nil }.compactMap { $0 }
-            guard done.count == wave.count || stop?.isStopped == true else { throw PipelineError(.runFailed, "a batch of the wave has no result") }
+            guard done.count == wave.count || stop?.isStopped == true else {
+                throw PipelineError(.runFailed, "a batch of the wave has no result")
+            }
             return done
         }
     }
