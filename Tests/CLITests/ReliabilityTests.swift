@@ -251,7 +251,7 @@ struct ReliabilityTests {
 
     @Test(arguments: [
         (["--snapshot-time", "yesterday"], "--snapshot-time: snapshot time \"yesterday\""),
-        (["--snapshot-time", "2025-13-45 99:99:99"], "\"2025-13-45 99:99:99\""),
+        (["--snapshot-time", "2025-13-45 99:99:99"], "\"2025-13-45 99:99:99\": a field is out of range"),
         (["--snapshot-time", "2025-10-25 03:00:00"], "no zone"),
         (["--snapshot-time", "2025-02-30 03:00:00+05:00"], "day 30 is not in 2025-02"),
         (["--max-seconds", "inf"], "--max-seconds inf"),
