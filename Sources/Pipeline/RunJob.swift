@@ -301,14 +301,17 @@ public struct RunJob {
     }
 
     /// The ledger's status of an exit status.
-    static func statusName(_ status: ExitStatus) -> String {
+    static func statusName(_ status: ExitStatus) -> String { runStatus(status).rawValue }
+
+    /// The run status of a finished run that exits with `status`.
+    static func runStatus(_ status: ExitStatus) -> RunStatus {
         switch status {
-        case .clean: "succeeded"
-        case .drift: "drift"
-        case .partial: "partial"
-        case .timedOut: "timed_out"
-        case .refused: "refused"
-        default: "failed"
+        case .clean: .succeeded
+        case .drift: .drift
+        case .partial: .partial
+        case .timedOut: .timedOut
+        case .refused: .refused
+        default: .failed
         }
     }
 
