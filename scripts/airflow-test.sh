@@ -90,7 +90,7 @@ bin=$PWD/.build/debug/backstop
 worldgen=.build/debug/worldgen
 [ -x "$bin" ] || swift build --product backstop >&2
 [ -x "$worldgen" ] || swift build --product worldgen >&2
-if ! "$bin" nightly --help 2>&1 | grep -q -- '--partition' || ! "$bin" fleet --help >/dev/null 2>&1; then
+if ! "$bin" nightly --help 2>&1 | grep -q -- '--partition' || ! "$bin" --help | grep -qE '^  fleet '; then
     say "################################################################################################"
     say "2. SKIPPED: the tiny world through the DAG needs nightly --partition and backstop fleet (issue 18)"
     say "################################################################################################"
