@@ -52,7 +52,7 @@ mkdir -m 0750 "$tmp/work" && chown 10001:10001 "$tmp/work"
 
 # The image itself.
 check "runs as uid 10001 (non-root)" \
-    test "$(podman run --rm --entrypoint /usr/bin/id "$image" -u)" = 10001
+    test "$(podman run --rm --network none --entrypoint /usr/bin/id "$image" -u)" = 10001
 labels=$(podman image inspect --format '{{json .Config.Labels}}' "$image")
 for label in source version revision; do
     check "label org.opencontainers.image.$label" \

@@ -130,6 +130,8 @@ cmd_build() {
         --build-arg REVISION="$revision" \
         --build-arg SOURCE="$source" \
         -t "$image:$version" -t "$image:latest" "$context" >&2
+    # The previous build's image, untagged by this one.
+    podman image prune -f --filter label=org.opencontainers.image.title=backstop >/dev/null
     say "built $image:$version in $(( $(date +%s) - started ))s: $(cmd_size) bytes"
 }
 
