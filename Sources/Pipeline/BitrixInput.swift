@@ -30,8 +30,14 @@ enum BitrixInput {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
             bytes += size
             let stream = try DumpReader.open(
-                url, options: DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial),
+                url,
+                options: DumpReader.Options(
+                    tables: BitrixModelBuilder.tables, allowPartial: allowPartial,
+                    readAhead: configuration.bitrix.readThreads > 1),
                 logger: logger)
+            func bytesRead() -> Int64? {
+                (stream as? DumpReader)?.bytesRead ?? (stream as? ReadAheadDumpStream)?.bytesRead
+            }
             // The bar counts decompressed bytes: a share of the file size only for plain dumps.
             let compressed = [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
             let progress = ProgressBar(
@@ -43,13 +49,13 @@ enum BitrixInput {
                     builder.consume(row)
                     rows += 1
                     if rows & 0x3FFF == 0 {
-                        if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
+                        if let bytes = bytesRead() { progress.update(bytes) }
                         if deadline.isExpired {
                             throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read")
                         }
                     }
                 case .end(.complete):
-                    if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
+                    if let bytes = bytesRead() { progress.update(bytes) }
                     // Several dumps of one backup: the latest footer is the snapshot.
                     if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):
