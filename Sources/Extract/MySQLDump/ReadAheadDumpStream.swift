@@ -5,7 +5,7 @@ import Synchronization
 /// the caller does with the previous ones (the Bitrix model, an export).
 ///
 /// The events, the end and any error come out exactly as the wrapped stream gives them, in the same order:
-/// the parse runs up to ``capacity`` batches of ``batchSize`` events ahead and waits there, so memory stays
+/// the parse runs up to `capacity` batches of `batchSize` events ahead and waits there, so memory stays
 /// bounded whatever the dump's size. Dropping the stream early (an error or a time limit in the caller)
 /// stops the reading thread at its next batch.
 ///
@@ -17,10 +17,10 @@ import Synchronization
 ///
 /// Get one through ``DumpReader/open(_:options:logger:)`` with ``DumpReader/Options/readAhead`` set.
 public final class ReadAheadDumpStream: DumpEventStream {
-    /// Events per hand-over: one lock round trip per batch, not per row.
-    static let batchSize = 2048
-    /// Batches parsed ahead of the caller at most.
-    static let capacity = 8
+    /// Events per hand-over by default: one lock round trip per batch, not per row.
+    public static let defaultBatchSize = 2048
+    /// Batches parsed ahead of the caller at most, by default.
+    public static let defaultCapacity = 8
 
     private let channel: Channel
     private var batch: [DumpEvent] = []
@@ -33,11 +33,17 @@ public final class ReadAheadDumpStream: DumpEventStream {
     public private(set) var bytesRead: Int64 = 0
 
     /// Starts reading `stream` on a new thread. The stream is used by that thread alone from now on.
-    public init(_ stream: any DumpEventStream) {
-        let channel = Channel()
+    ///
+    /// - Parameters:
+    ///   - stream: the stream to read ahead.
+    ///   - batchSize: events per hand-over.
+    ///   - capacity: batches read ahead of the caller at most.
+    public init(_ stream: any DumpEventStream, batchSize: Int = defaultBatchSize, capacity: Int = defaultCapacity) {
+        let channel = Channel(capacity: max(1, capacity))
         self.channel = channel
         let upstream = Upstream(stream)
-        let thread = Thread { Self.produce(upstream.stream, into: channel) }
+        let batchSize = max(1, batchSize)
+        let thread = Thread { Self.produce(upstream.stream, batchSize: batchSize, into: channel) }
         thread.name = "backstop-dump-read"
         thread.stackSize = 8 << 20
         thread.start()
@@ -72,7 +78,7 @@ public final class ReadAheadDumpStream: DumpEventStream {
     }
 
     /// The reading thread: parses into batches and hands them over until the end, an error or cancellation.
-    private static func produce(_ stream: any DumpEventStream, into channel: Channel) {
+    private static func produce(_ stream: any DumpEventStream, batchSize: Int, into channel: Channel) {
         let reader = stream as? DumpReader
         var events: [DumpEvent] = []
         events.reserveCapacity(batchSize)
@@ -127,7 +133,7 @@ public final class ReadAheadDumpStream: DumpEventStream {
     /// A bounded queue between the reading thread and the caller.
     final class Channel: Sendable {
         private struct State {
-            /// At most ``capacity`` items, oldest first (removing the first of so few costs nothing).
+            /// At most `capacity` items, oldest first (removing the first of so few costs nothing).
             var items: [Item] = []
             /// Batches the caller has finished with, to be freed by the reading thread.
             var returned: [[DumpEvent]] = []
@@ -135,6 +141,9 @@ public final class ReadAheadDumpStream: DumpEventStream {
         }
         private let state = Mutex(State())
         private let condition = NSCondition()
+        private let capacity: Int
+
+        init(capacity: Int) { self.capacity = capacity }
 
         /// Waits for room, then appends `item`; `false` when the caller has gone (stop reading).
         func put(_ item: Item) -> Bool {

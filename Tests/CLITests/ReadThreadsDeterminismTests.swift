@@ -6,7 +6,7 @@ import Testing
 /// model) writes byte for byte the findings of the single-thread read, on the bundled tiny world, on a tiny
 /// world of another seed and on the `s` world.
 @Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"))
-struct DeterminismTests {
+struct ReadThreadsDeterminismTests {
     /// Runs `backstop diff` once per thread count on one catalog and returns each run's findings file.
     func findings(world: URL, dump: URL, threads: [Int]) async throws -> [Data] {
         try await TestDatabase.withScratchDatabase(prefix: "determinism") { conninfo in
