@@ -45,7 +45,8 @@ struct ReadThreadsDeterminismTests {
     }
 
     @Test func anotherSeedsFindingsAreTheSameWithOneOrTwoReadThreads() async throws {
-        let world = FileManager.default.temporaryDirectory.appendingPathComponent("determinism-seed-\(UUID().uuidString)")
+        let world = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "determinism-seed-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: world) }
         let generate = try await worldgen(
             ["generate", "--scale", "tiny", "--seed", "9", "--out", world.path, "--no-images"],
