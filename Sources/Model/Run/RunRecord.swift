@@ -1,4 +1,3 @@
-public import BackstopModel
 public import Foundation
 
 /// One row of `backstop.run`.

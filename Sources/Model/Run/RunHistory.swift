@@ -1,4 +1,3 @@
-public import BackstopModel
 public import Foundation
 
 /// A run's findings against the previous comparable run (same kind and shop, complete): which are new,
