@@ -72,7 +72,7 @@ let package = Package(
         ),
         .target(
             name: "BackstopReport",
-            dependencies: ["BackstopModel", "BackstopStore"],
+            dependencies: ["BackstopModel"],
             path: "Sources/Report"
         ),
         .target(

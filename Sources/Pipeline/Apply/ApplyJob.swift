@@ -2,7 +2,7 @@ import BackstopExtract
 public import BackstopModel
 import BackstopPostgres
 public import BackstopReconcile
-public import BackstopStore
+import BackstopStore
 public import Foundation
 public import Logging
 

@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `report.json`: the machine-readable report, versioned (`schema`: ``RunReport/schemaVersion``) and

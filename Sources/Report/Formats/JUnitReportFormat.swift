@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `junit.xml`: the run as JUnit XML for CI dashboards (GitLab, Jenkins, GitHub test reporters). Two suites:

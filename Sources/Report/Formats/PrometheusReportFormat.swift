@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `metrics.prom`: Prometheus text exposition for node_exporter's textfile collector: no sample

@@ -1,5 +1,4 @@
 public import BackstopModel
-public import BackstopStore
 public import Foundation
 
 /// Everything a run's report shows: the run, what each stage read and did, every discrepancy with its

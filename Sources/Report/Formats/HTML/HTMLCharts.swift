@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// The inline SVG charts of `report.html`: horizontal bars (discrepancies by kind, findings by webhook
