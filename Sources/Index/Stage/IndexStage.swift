@@ -41,8 +41,10 @@ public struct IndexStage {
         public var writeCatalog: Bool = false
         /// The production model's label.
         public var productionModel: String = IndexDefaults.productionModel
-        /// Near-duplicate threshold (local model cosine).
+        /// Near-duplicate candidate threshold (local model cosine): pairs at or above it are verified.
         public var duplicateThreshold: Float = IndexDefaults.duplicateThreshold
+        /// How candidate pairs are decided from the pixels (``DuplicateVerifier``).
+        public var verifier = DuplicateVerifier.Parameters()
         /// Similar products kept per product.
         public var similarCount: Int = IndexDefaults.similarCount
         /// Where to write the Cloudflare export, if anywhere.
@@ -104,6 +106,14 @@ public struct IndexStage {
         public var descriptorsReused: Int = 0
         /// How the similarity pass ran (nil when it did not).
         public var similarity: SimilarityPass?
+        /// Candidate pairs (cosine at or above the threshold) before verification.
+        public var candidatePairs: Int = 0
+        /// Candidate pairs the verifier judged different pictures.
+        public var rejectedPairs: Int = 0
+        /// The verifier's version and values, when it ran.
+        public var verifier: String?
+        /// A small JPEG of each picture of a reported `image.duplicate` pair, by product id.
+        public var thumbnails: [Int64: [UInt8]] = [:]
     }
 
     /// How the similarity pass ran.
@@ -458,12 +468,25 @@ public struct IndexStage {
                         incremental: false, products: ids.count, changed: ids.count, searched: ids.count,
                         listsWritten: ids.count)
                 }
+                // Candidates, then a decision from the pixels.
+                var urls: [Int64: String] = [:]
                 for pair in state.pairs {
+                    urls[pair.first] = productsByID[pair.first]?.image ?? ""
+                    urls[pair.second] = productsByID[pair.second]?.image ?? ""
+                }
+                let verification = verify(pairs: state.pairs, urls: urls, fetcher: fetcher, workers: workers)
+                outcome.candidatePairs = state.pairs.count
+                outcome.rejectedPairs = verification.rejected
+                outcome.verifier = options.verifier.summary
+                outcome.thumbnails = verification.thumbnails
+                for verified in verification.verified {
+                    let pair = verified.pair
                     findings.append(
                         .duplicateImage(
                             first: pair.first, second: pair.second, score: pair.score,
                             firstURL: productsByID[pair.first]?.image ?? "",
-                            secondURL: productsByID[pair.second]?.image ?? ""))
+                            secondURL: productsByID[pair.second]?.image ?? "", verdict: verified.verdict,
+                            verifier: options.verifier.version))
                 }
                 outcome.topScores = state.topScores
             }
@@ -582,6 +605,11 @@ public struct IndexStage {
                     pass.incremental
                     ? "similarity incremental: \(pass.changed) changed, \(pass.searched) of \(pass.products) searched, \(pass.listsWritten) lists written; "
                     : "similarity self-join of \(pass.products); "
+                if outcome.verifier != nil {
+                    summary +=
+                        "\(outcome.candidatePairs) near-duplicate candidates, \(outcome.rejectedPairs) rejected by "
+                        + "\(options.verifier.version); "
+                }
             }
         }
         summary += counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
