@@ -11,7 +11,7 @@ WORLDGEN := .build/$(CONFIG)/worldgen
 
 APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libblas3 libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
 	postgresql mariadb-server mariadb-client mydumper zstd faketime \
-	chromium prometheus systemd python3 python3-jsonschema python3-junitparser
+	chromium prometheus systemd python3 python3-jsonschema python3-junitparser mate-backgrounds
 # The last line is for the report tests: report.html in headless chromium, metrics.prom through promtool,
 # the unit files through systemd-analyze verify, report.json against its schema, junit.xml through junitparser.
 

@@ -70,6 +70,47 @@ extension DuplicateVerifier {
         var overlap: Float
     }
 
+    /// The correlation and overlap alone, in one pass without intermediate planes (the search's inner loop).
+    static func correlation(_ first: ImageFingerprint, _ second: ImageFingerprint, _ placement: Placement, level: Int)
+        -> (correlation: Float, overlap: Float)
+    {
+        let side = ImageFingerprint.side >> level
+        let plane = first.luma[level]
+        let target = second.luma[level]
+        let xs = Taps(count: side, start: placement.left, end: placement.right, side: side)
+        let ys = Taps(count: side, start: placement.top, end: placement.bottom, side: side)
+        var n: Float = 0
+        var sumA: Float = 0
+        var sumB: Float = 0
+        var sumAB: Float = 0
+        var sumAA: Float = 0
+        var sumBB: Float = 0
+        for j in 0..<side where ys.inside[j] {
+            let top = ys.low[j] * side
+            let bottom = ys.high[j] * side
+            let wy = ys.weight[j]
+            for i in 0..<side where xs.inside[i] {
+                let wx = xs.weight[i]
+                let upper = plane[top + xs.low[i]] * (1 - wx) + plane[top + xs.high[i]] * wx
+                let lower = plane[bottom + xs.low[i]] * (1 - wx) + plane[bottom + xs.high[i]] * wx
+                let a = upper * (1 - wy) + lower * wy
+                let b = target[j * side + i]
+                n += 1
+                sumA += a
+                sumB += b
+                sumAB += a * b
+                sumAA += a * a
+                sumBB += b * b
+            }
+        }
+        let overlap = n / Float(side * side)
+        guard n >= 16 else { return (-1, overlap) }
+        let cov = sumAB - sumA * sumB / n
+        let varA = max(0, sumAA - sumA * sumA / n)
+        let varB = max(0, sumBB - sumB * sumB / n)
+        return (cov / max((varA * varB).squareRoot(), 1e-9), overlap)
+    }
+
     /// How well the second picture matches the first under `placement`, on the luma planes of `level`.
     static func compare(
         _ first: ImageFingerprint, _ second: ImageFingerprint, _ placement: Placement, level: Int,
@@ -163,7 +204,7 @@ extension DuplicateVerifier {
     /// (``isValid(_:maxTrim:)``), each edge within `maxTrim` of the first's.
     ///
     /// A coarse grid of trims (four steps per edge, the second inside the first and the first inside the
-    /// second) on the 16×16 planes gives the two best starting guesses; each is refined by a coordinate
+    /// second) on the 32×32 planes gives the three best starting guesses; each is refined by a coordinate
     /// search on the 32×32, then the 64×64 planes with shrinking steps.
     static func align(_ first: ImageFingerprint, _ second: ImageFingerprint, maxTrim: Float, minOverlap: Float)
         -> Placement
@@ -179,7 +220,7 @@ extension DuplicateVerifier {
                             let placement = Placement(
                                 left: sign * left, top: sign * top, right: 1 - sign * right,
                                 bottom: 1 - sign * bottom)
-                            let agreement = compare(first, second, placement, level: 2, cells: false)
+                            let agreement = correlation(first, second, placement, level: 1)
                             guard agreement.overlap >= minOverlap else { continue }
                             coarse.append((agreement.correlation, placement))
                         }
@@ -188,7 +229,7 @@ extension DuplicateVerifier {
             }
         }
         coarse.sort { $0.score > $1.score }
-        var starts = coarse.prefix(2).map(\.placement)
+        var starts = coarse.prefix(3).map(\.placement)
         if starts.isEmpty { starts = [.identity] }
         var best = Placement.identity
         var bestScore = -Float.infinity
@@ -231,7 +272,7 @@ extension DuplicateVerifier {
         maxTrim: Float, minOverlap: Float
     ) -> (Placement, Float) {
         func score(_ placement: Placement) -> Float {
-            let agreement = compare(first, second, placement, level: level, cells: false)
+            let agreement = correlation(first, second, placement, level: level)
             return agreement.overlap >= minOverlap ? agreement.correlation : -2
         }
         func valid(_ p: Placement) -> Bool { isValid(p, maxTrim: maxTrim) }

@@ -29,12 +29,12 @@ public enum DuplicateVerifier {
         /// How far (fraction of the first picture's side) each edge of the second may land from the first's.
         public var maxTrim: Float = 0.14
         /// The smallest aligned normalised cross-correlation of the luma planes (64×64).
-        public var minCorrelation: Float = 0.90
+        public var minCorrelation: Float = 0.95
         /// The largest mean squared difference of the standardised luma in any cell of a 4×4 grid.
-        public var maxCellError: Float = 0.45
+        public var maxCellError: Float = 0.25
         /// The largest Hamming distance between the second picture's perceptual hash and the hash of the
         /// first resampled into the second's frame.
-        public var maxAlignedHashDistance = 12
+        public var maxAlignedHashDistance = 18
         /// The largest mean chroma difference (|Δ red–green| + |Δ yellow–blue|, 16×16) when both have colour.
         public var maxColourDifference: Float = 0.10
         /// The largest hue turn of the aligned chroma fields (1 − cosine; a rotation by 25° gives 0.094)
