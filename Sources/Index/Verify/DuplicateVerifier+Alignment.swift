@@ -66,8 +66,14 @@ extension DuplicateVerifier {
         var correlation: Float
         /// The worst 4×4 cell's mean squared difference of standardised values.
         var cellError: Float
-        /// The part of the second picture on the first.
+        /// The common region as a part of the smaller picture.
         var overlap: Float
+    }
+
+    /// The common region as a part of the smaller picture, from the part of the second on the first.
+    static func shared(_ partOfSecond: Float, _ placement: Placement) -> Float {
+        let area = (placement.right - placement.left) * (placement.bottom - placement.top)
+        return min(1, partOfSecond * area / min(1, area))
     }
 
     /// The correlation and overlap alone, in one pass without intermediate planes (the search's inner loop).
@@ -103,7 +109,7 @@ extension DuplicateVerifier {
                 sumBB += b * b
             }
         }
-        let overlap = n / Float(side * side)
+        let overlap = shared(n / Float(side * side), placement)
         guard n >= 16 else { return (-1, overlap) }
         let cov = sumAB - sumA * sumB / n
         let varA = max(0, sumAA - sumA * sumA / n)
@@ -127,7 +133,7 @@ extension DuplicateVerifier {
             sumA += values[index]
             sumB += target[index]
         }
-        let overlap = n / Float(values.count)
+        let overlap = shared(n / Float(values.count), placement)
         guard n >= 16 else { return Agreement(correlation: -1, cellError: .infinity, overlap: overlap) }
         let meanA = sumA / n
         let meanB = sumB / n

@@ -15,7 +15,7 @@
 ///    ``Parameters/maxCellError`` (another bouquet in front of the same backdrop differs a lot in a few
 ///    cells); the perceptual hash of the first picture resampled into the second's frame within
 ///    ``Parameters/maxAlignedHashDistance`` bits of the second's; the overlap at least ``Parameters/minOverlap``
-///    of the second picture.
+///    of the smaller picture.
 /// 3. **Colour**: when both pictures have colour, their aligned chroma may differ by at most
 ///    ``Parameters/maxColourDifference`` on average, and the chroma fields may turn by at most
 ///    ``Parameters/maxHueTurn`` (1 − cosine); a grayscale copy skips this check.
@@ -42,7 +42,7 @@ public enum DuplicateVerifier {
         public var maxHueTurn: Float = 0.085
         /// Below this mean chroma magnitude a picture counts as grayscale (no colour check).
         public var grayscaleColourfulness: Float = 0.02
-        /// The smallest part of the second picture that must lie on the first.
+        /// The smallest part of the smaller picture that must lie on the other.
         public var minOverlap: Float = 0.70
 
         /// The shipped values.
@@ -113,7 +113,7 @@ public enum DuplicateVerifier {
         public var colourDifference: Float?
         /// One minus the cosine of the aligned chroma fields, or nil when either picture is grayscale.
         public var hueTurn: Float?
-        /// The part of the second picture that lies on the first.
+        /// The part of the smaller picture that lies on the other.
         public var overlap: Float
         /// Where the second picture lies on the first.
         public var placement: Placement
