@@ -193,7 +193,8 @@ func nearDuplicates(folder: String) throws {
                 Data(
                     ("\(a)|\(b) dup=\(verdict.isDuplicate) \(verdict.rejection ?? "-") ncc=\(verdict.correlation) "
                         + "cell=\(verdict.cellError) ah=\(verdict.alignedHashDistance) h=\(verdict.hashDistance) "
-                        + "col=\(verdict.colourDifference ?? -1) turn=\(verdict.hueTurn ?? -1) ov=\(verdict.overlap) \(verdict.placement)\n").utf8))
+                        + "col=\(verdict.colourDifference ?? -1) turn=\(verdict.hueTurn ?? -1) ov=\(verdict.overlap) \(verdict.placement)\n")
+                        .utf8))
         }
         return verdict.confidence(parameters)
     }

@@ -116,7 +116,9 @@ public enum IndexFinding: Sendable, Hashable {
 
     /// One line for people: the scores, the transform and the verifier version.
     static func describe(score: Float, verdict: DuplicateVerifier.Verdict, verifier: String) -> String {
-        func percent(_ values: [Float]) -> String { values.map { String(Int(($0 * 100).rounded())) }.joined(separator: "/") }
+        func percent(_ values: [Float]) -> String {
+            values.map { String(Int(($0 * 100).rounded())) }.joined(separator: "/")
+        }
         func fixed(_ value: Float) -> String { String(format: "%.3f", Double(value)) }
         var text =
             "cosine \(fixed(score)), phash \(verdict.hashDistance)/64 (aligned \(verdict.alignedHashDistance)), "

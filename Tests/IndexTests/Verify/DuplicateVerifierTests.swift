@@ -104,12 +104,16 @@ struct DuplicateVerifierTests {
             ("PNG", original, true, 90),
             ("rescaled 0.45x", original.resized(width: 196, height: 245), false, 90),
             ("rescaled 1.8x", original.resized(width: 783, height: 981), false, 90),
-            ("10 % off four edges, resized back",
-             Self.trimmed(original, left: 0.1, top: 0.1, right: 0.1, bottom: 0.1).resized(width: 435, height: 545),
-             false, 85),
+            (
+                "10 % off four edges, resized back",
+                Self.trimmed(original, left: 0.1, top: 0.1, right: 0.1, bottom: 0.1).resized(width: 435, height: 545),
+                false, 85
+            ),
             ("10 % off the left, kept small", Self.trimmed(original, left: 0.1), false, 90),
-            ("8 % off top and right, rescaled 0.6x",
-             Self.trimmed(original, top: 0.08, right: 0.08).resized(width: 240, height: 301), false, 70),
+            (
+                "8 % off top and right, rescaled 0.6x",
+                Self.trimmed(original, top: 0.08, right: 0.08).resized(width: 240, height: 301), false, 70
+            ),
         ]
         for (name, copy, png, quality) in cases {
             let verdict = try Self.verdict(original, copy, png: png, quality: quality)
@@ -202,7 +206,8 @@ struct DuplicateVerifierTests {
         #expect(verdict.rejection == "colour")
     }
 
-    @Test(arguments: 0..<2) func perceptualHashIsStableUnderRecompressionAndFarForOtherPictures(scene index: Int) throws {
+    @Test(arguments: 0..<2) func perceptualHashIsStableUnderRecompressionAndFarForOtherPictures(scene index: Int) throws
+    {
         guard index < Self.scenes.count else { return }
         let scene = Self.scenes[index]
         let a = try Self.fingerprint(Self.region(0.1, 0.1, of: scene))
