@@ -94,13 +94,14 @@ public final class StageRunner {
             logger.info("stage finished", metadata: ["stage": "\(name)", "summary": "\(output.summary)"])
             return output.value
         } catch let stopped as StageStopped {
+            stopSwitch.settle()
             afterStop()
             stopReason = stopSwitch.reached(": \(stopped)")
             records.append(.init(name: name, status: "stopped", summary: "\(stopped)", seconds: seconds()))
             logger.warning(
                 "run stopped", metadata: ["stage": "\(name)", "reason": "\(stopSwitch.reason.map { "\($0)" } ?? "")"])
             return nil
-        } catch  where isCancellation(error) {
+        } catch where settled(isCancellation(error)) {
             // The switch cancelled work in flight (SQLSTATE 57014 for a statement): the stage stopped there.
             afterStop()
             let summary =
@@ -120,6 +121,13 @@ public final class StageRunner {
     /// - Parameter record: The line.
     public func append(_ record: RunReport.Stage) {
         records.append(record)
+    }
+
+    /// `isCancellation` asked after any stop in progress has published its reason (a statement cancelled by
+    /// the switch fails before that).
+    private func settled(_ check: @autoclosure () -> Bool) -> Bool {
+        stopSwitch.settle()
+        return check()
     }
 
     /// Records a stage that is not part of this run (`index` in a `diff` run).

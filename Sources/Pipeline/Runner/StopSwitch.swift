@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Why a run stops before its end.
@@ -85,6 +86,15 @@ public final class StopSwitch: Sendable {
         guard let actions else { return }
         for action in actions { action() }
         state.withLock { $0.reason = reason }
+    }
+
+    /// Waits while a ``stop(_:)`` in progress runs its cancel actions (at most `seconds`), so that code that
+    /// just saw its work fail can tell whether the switch's cancel caused it: the reason is published only
+    /// after the cancel actions ran, and a statement cancelled by one fails before that.
+    /// - Parameter seconds: The longest wait.
+    public func settle(waitingUpTo seconds: Double = 5) {
+        let until = Deadline(seconds: seconds)
+        while state.withLock({ $0.stopping && $0.reason == nil }), !until.isExpired { usleep(1_000) }
     }
 
     /// Registers `action` to run when the switch is thrown (at once when it already was), for as long as
