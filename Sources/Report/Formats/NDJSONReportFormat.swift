@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 
 /// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests: the findings
 /// alone, with their attribution but without their history (state and first run live in `report.json` and

@@ -97,14 +97,7 @@ extension Backstop {
                 workers: workers, listLimit: list, arguments: Array(CommandLine.arguments.dropFirst()), logger: logger,
                 version: Backstop.version)
             job.stopSwitch = stop
-            let result: ApplyJob.Result
-            do {
-                result = try job.run()
-            } catch let error as PipelineError {
-                throw CLIError(error.description)
-            } catch let error as StoreError {
-                throw CLIError(error.description)
-            }
+            let result = try job.run()
             if result.status == .locked {
                 FileHandle.standardError.write(Data("backstop: \(result.text)\n".utf8))
             } else {

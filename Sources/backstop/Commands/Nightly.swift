@@ -205,10 +205,6 @@ extension Backstop {
             do {
                 defer { bar.finish() }
                 result = try job.run()
-            } catch let error as PipelineError {
-                throw CLIError(error.description)
-            } catch let error as StoreError {
-                throw CLIError(error.description)
             }
             report(result)
             if result.status != .clean { throw ExitCode(result.status.rawValue) }
@@ -235,14 +231,7 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     job.stopSwitch = stop
-    let result: RunResult
-    do {
-        result = try job.run()
-    } catch let error as PipelineError {
-        throw CLIError(error.description)
-    } catch let error as StoreError {
-        throw CLIError(error.description)
-    }
+    let result = try job.run()
     report(result)
     if let merge = result.merge {
         print("plan \(merge.plan.planID.map(String.init) ?? "-"): \(PlanPreview.summary(merge.plan))")

@@ -50,12 +50,7 @@ extension Backstop {
                 }
                 id = latest.id
             }
-            let report: RunReport
-            do {
-                report = try ReportAssembler(ledger: ledger).report(of: id)
-            } catch let error as PipelineError {
-                throw CLIError(error.description)
-            }
+            let report = try ReportAssembler(ledger: ledger).report(of: id)
             let names = formats.isEmpty ? configuration.report.formats : formats.map(\.rawValue)
             let directory = URL(
                 fileURLWithPath: out ?? report.run.reportDirectory

@@ -35,7 +35,7 @@ extension Backstop {
             if json {
                 for run in runs {
                     print(
-                        "{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status)), "
+                        "{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status.rawValue)), "
                             + "\"started_at\": \(Int64(run.startedAt.timeIntervalSince1970)), \"seconds\": \(String(format: "%.1f", run.duration)), "
                             + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(found(run).map(String.init) ?? "null"), "
                             + "\"report_dir\": \(run.reportDirectory.map(jsonString) ?? "null")}")
@@ -50,7 +50,7 @@ extension Backstop {
                 print(
                     String(format: "%5lld  ", run.id) + run.kind.padding(toLength: 8, withPad: " ", startingAt: 0)
                         + "  "
-                        + run.status.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
+                        + run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
                         + formatter.string(from: run.startedAt)
                         + String(format: "  %7.1f  ", run.duration)
                         + (run.exitCode.map(String.init) ?? "-").leftPadded(4)
@@ -63,9 +63,7 @@ extension Backstop {
         /// The finding count shown for a run: none for a run that is running, failed or abandoned (its
         /// findings are not a result).
         func found(_ run: RunRecord) -> Int? {
-            guard let status = RunStatus(rawValue: run.status), status != .running, status != .failed,
-                status != .abandoned
-            else { return nil }
+            guard ![.running, .failed, .abandoned].contains(run.status) else { return nil }
             return run.counts["total"] ?? 0
         }
     }
