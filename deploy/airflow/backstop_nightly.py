@@ -14,8 +14,9 @@ and everything backstop itself reads (BACKSTOP_CATALOG, BACKSTOP_CONFIG, BACKSTO
 (KubernetesPodOperator with `backstop-job`).
 
 Exit codes are the task's success criteria: 0 (clean), 2 (discrepancies found) and 3 (partial input) mean
-the job worked: the task succeeds and returns the verdict. 75 (another run holds a shop's lock) and 124
-(--max-seconds reached) fail the task without a retry; any other code fails it and Airflow retries it. The
+the job worked: the task succeeds and returns the verdict. 4 (apply refused), 64 (bad usage), 75 (another
+run holds a shop's lock) and 124 (--max-seconds reached) fail the task without a retry; any other code
+(1 error, 128+n stopped by a signal) fails it and Airflow retries it. The
 fleet report runs when every partition has finished, failed or not (its page shows what each recorded), and
 the last task, `verdict`, fails the DAG run if any partition failed.
 """
@@ -41,6 +42,8 @@ EXIT_CODES = {
     0: (True, False, "clean"),
     2: (True, False, "discrepancies found"),
     3: (True, False, "partial input"),
+    4: (False, False, "apply refused"),
+    64: (False, False, "bad usage"),
     75: (False, False, "another run holds the lock"),
     124: (False, False, "--max-seconds reached"),
 }
