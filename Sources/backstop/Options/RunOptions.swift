@@ -49,8 +49,8 @@ struct RunOptions: ParsableArguments {
             valueName: "seconds"))
     var maxSeconds: Double?
 
-    /// Rejects a negative or infinite time limit, a snapshot time outside its one format, and a dump path
-    /// that is not a dump (exit 64, naming the value).
+    /// Rejects a negative or infinite time limit and a snapshot time outside its one format (exit 64, naming
+    /// the value). Dump paths are checked once the configuration is read (``validate(dumps:option:)``).
     func validate() throws {
         try Self.validate(maxSeconds: maxSeconds)
         if let snapshotTime {
@@ -58,7 +58,6 @@ struct RunOptions: ParsableArguments {
                 throw ValidationError("--snapshot-time: \(error)")
             }
         }
-        try Self.validate(dumps: dumps, option: "--dump")
     }
 
     /// `--max-seconds` (here and on `reindex`) must be a finite number, 0 or more.
