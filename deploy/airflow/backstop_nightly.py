@@ -1,5 +1,5 @@
 """Backstop's nightly as an Airflow DAG: one mapped task per partition of the catalog's shops
-(`backstop nightly --shop all --partition K/N`), then the fleet report from the runs they recorded.
+(`backstop nightly --shop all --partition K/N`, K = 1 … N), then the fleet report from the runs they recorded.
 
 Copy this file into the DAGs folder of an Airflow 3 deployment whose workers have `backstop` (or set
 BACKSTOP_BIN). Configuration, from the worker's environment:
@@ -84,7 +84,7 @@ def backstop(*arguments: str) -> dict:
 def backstop_nightly():
     @task(execution_timeout=timedelta(hours=3, minutes=30))
     def reconcile(partition: int) -> dict:
-        """One partition: the K-th of N shares of the catalog's shops."""
+        """One partition: the K-th of N shares of the catalog's shops (K from 1)."""
         extra = shlex.split(os.environ.get("BACKSTOP_NIGHTLY_ARGS", ""))
         result = backstop("nightly", "--shop", "all", "--partition", f"{partition}/{PARTITIONS}",
                           "--log-format", "json", *extra)
@@ -92,7 +92,8 @@ def backstop_nightly():
 
     @task(trigger_rule="all_done", retries=2)
     def fleet_report() -> dict:
-        """The fleet page from the runs the partitions recorded since this DAG run started."""
+        """The fleet page (<report dir>/fleet/index.html) from the runs the partitions recorded since this DAG
+        run started."""
         started = get_current_context()["dag_run"].start_date
         since = pendulum.instance(started).in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
         return backstop("fleet", "--since", since)
@@ -106,7 +107,7 @@ def backstop_nightly():
         log.info("%s", summary)
         return summary
 
-    results = reconcile.expand(partition=list(range(PARTITIONS)))
+    results = reconcile.expand(partition=list(range(1, PARTITIONS + 1)))
     fleet = fleet_report()
     results >> fleet
     verdict(results, fleet)
