@@ -86,8 +86,9 @@ if [ "$got" = "$expected" ] && [ "$tries" = 1 ]; then pass "exit code 75 fails i
     fail "exit code 75: dags test $status, states: $got, partition 1 ran $tries time(s)"; tail -n 30 "$tmp/contract-lock/dags-test.log" >&2; fi
 
 # 2. The real binary on the tiny world.
-bin=$PWD/.build/debug/backstop
-worldgen=.build/debug/worldgen
+bindir=${BACKSTOP_TEST_BIN_DIR:-$PWD/.build/debug}  # where backstop and worldgen are
+bin=$bindir/backstop
+worldgen=$bindir/worldgen
 [ -x "$bin" ] || swift build --product backstop >&2
 [ -x "$worldgen" ] || swift build --product worldgen >&2
 if ! "$bin" nightly --help 2>&1 | grep -q -- '--partition' || ! "$bin" --help | grep -qE '^  fleet '; then

@@ -52,8 +52,9 @@ if "$py" scripts/deploy/kube.py check "$tmp/cronjob.yaml" deploy/kubernetes/secr
 fi
 say "3. the contract holds (and a copy with completions changed fails it)"
 
-bin=.build/debug/backstop
-worldgen=.build/debug/worldgen
+bindir=${BACKSTOP_TEST_BIN_DIR:-$PWD/.build/debug}  # where backstop and worldgen are
+bin=$bindir/backstop
+worldgen=$bindir/worldgen
 [ -x "$bin" ] || swift build --product backstop >&2
 [ -x "$worldgen" ] || swift build --product worldgen >&2
 missing=()
@@ -79,7 +80,7 @@ export BACKSTOP_IMAGE_MIRROR="https://cvety.kz/=$PWD/$world/images/"
 
 "$py" scripts/deploy/kube.py simulate "${manifests[@]}" --fleet \
     --catalog "$catalog" --dump "$PWD/$world/bitrix/dump.sql" --reports "$tmp/partitions" \
-    --work "$tmp/work" --bin-dir "$PWD/.build/debug" --env BACKSTOP_IMAGE_MIRROR="$BACKSTOP_IMAGE_MIRROR"
+    --work "$tmp/work" --bin-dir "$bindir" --env BACKSTOP_IMAGE_MIRROR="$BACKSTOP_IMAGE_MIRROR"
 set +e
 "$bin" nightly --catalog "$catalog" --dump "$world/bitrix/dump.sql" --shop all --report-dir "$tmp/single" >/dev/null
 status=$?
