@@ -165,6 +165,7 @@ def simulate(args):
     def environment(container, extra):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "BACKSTOP_", "DATABASE_URL"))}
         env["PATH"] = f"{args.bin_dir}:{ROOT / 'deploy/container'}:{env.get('PATH', '/usr/bin:/bin')}"
+        env["BACKSTOP_HOME"] = str(ROOT)  # as the image's ENV sets it: where sql/ is
         env["BACKSTOP_TERMINATION_LOG"] = str(work / f"termination-{extra.get('JOB_COMPLETION_INDEX', 'fleet')}")
         env.update(extra)
         for e in container.get("env", []):
