@@ -63,7 +63,8 @@ missing=()
 "$bin" --help | grep -qE '^  fleet ' || missing+=("backstop fleet")
 if [ "${#missing[@]}" -gt 0 ]; then
     say "################################################################################################"
-    say "4. SKIPPED: the Indexed Job simulation needs $(printf "%s, " "${missing[@]}")(issue 18, not in this build yet)"
+    needs=$(printf '%s, ' "${missing[@]}")
+    say "4. SKIPPED: the Indexed Job simulation needs ${needs%, } (issue 18, not in this build yet)"
     say "################################################################################################"
     exit 0
 fi
