@@ -24,8 +24,10 @@ public enum CatalogInput {
         var productSequence: CatalogSequence?
         /// The Bitrix order ids the catalog links to (`bitrix_order_id`).
         var referencedBitrixOrders: Set<Int64>
-        /// The shop's row versions, read in the same snapshot as the rows.
+        /// The shop's row versions (every shop's for a run of several), read in the same snapshot as the rows.
         var versions: CatalogVersions
+        /// The catalog's `shop` table.
+        var shops: [FleetScope.Shop] = []
         /// Fingerprint, enum labels, column lengths.
         var facts: CatalogFacts
         var summary: String
@@ -36,7 +38,7 @@ public enum CatalogInput {
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
     /// Rows are counted on a ``ProgressBar``; past the `deadline` the read stops with ``DeadlineReached``.
-    static func load(connection: PGConnection, shopID: Int64, deadline: Deadline = .none, logger: Logger) throws
+    static func load(connection: PGConnection, shopID: Int64?, deadline: Deadline = .none, logger: Logger) throws
         -> Snapshot
     {
         let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
@@ -89,6 +91,8 @@ public enum CatalogInput {
             + (sequence.map { ", \($0.name) next \($0.nextValue)" } ?? "")
         return Snapshot(
             products: products, orders: orders, productSequence: sequence, referencedBitrixOrders: referenced,
-            versions: versions, facts: facts, summary: summary)
+            // A catalog without a `shop` table has no fleet: attribution then falls back to the run's shop.
+            versions: versions, shops: (try? FleetScope.catalogShops(connection)) ?? [], facts: facts,
+            summary: summary)
     }
 }

@@ -31,10 +31,15 @@ public struct RunJob {
     public var apply: ApplySettings?
     /// The time limit (`--max-seconds`): past it the run stops with a partial but valid report.
     public var maxSeconds: Double?
+    /// Inputs a fleet run read once for all its shops (``FleetJob``); `nil` reads them here.
+    var shared: FleetJob.Shared?
 
-    /// The reconciliation's configuration, from Backstop's.
-    var reconcileConfiguration: ReconcileConfiguration {
-        ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
+    /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
+    func reconcileConfiguration(sellers: [Int64]) -> ReconcileConfiguration {
+        var reconcile = ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
+        reconcile.shops = [configuration.runShopID]
+        reconcile.sellerShops = Set(sellers)
+        return reconcile
     }
 
     /// Creates a job.
@@ -64,18 +69,26 @@ public struct RunJob {
         let deadline = Deadline(seconds: maxSeconds)
         let schema = try BackstopSchema.locate()
         _ = try mergePolicy()
-        let connection = try CatalogInput.connect(configuration, logger: logger)
-        try schema.requireCurrent(on: connection)
-        guard try RunLock.tryAcquire(on: connection) else { return Self.locked(on: connection, logger: logger) }
-        defer { RunLock.release(on: connection) }
+        let connection = try shared?.connection ?? CatalogInput.connect(configuration, logger: logger)
+        if shared == nil {
+            try schema.requireCurrent(on: connection)
+            if configuration.shops != nil {
+                try FleetScope.validate(configuration.shops, against: FleetScope.catalogShops(connection))
+            }
+            guard try RunLock.tryAcquire(shops: [configuration.runShopID], on: connection) else {
+                return Self.locked(shops: [configuration.runShopID], on: connection, logger: logger)
+            }
+        }
+        defer { if shared == nil { RunLock.release(shops: [configuration.runShopID], on: connection) } }
 
         let ledger = RunLedger(connection: connection)
-        var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.shopID)]
+        var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.runShopID)]
         for (i, dump) in configuration.bitrix.dumps.enumerated() { inputs["dump\(i == 0 ? "" : String(i + 1))"] = dump }
         inputs = inputs.mapValues(Redaction.redact)
         var run = try ledger.begin(
             kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: apply == nil, inputs: inputs,
             version: version)
+        try ledger.recordScope(of: run, shops: [configuration.runShopID], partition: shared?.partition)
         // Name the run on the session that holds the lock, so a second run can say who holds it.
         try? RunLock.announce(kind: kind, runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
@@ -128,11 +141,18 @@ public struct RunJob {
             }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
             let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
+                if let shared {
+                    return (shared.catalog, "read once for the fleet run: " + shared.catalogSummary, false)
+                }
                 let snapshot = try CatalogInput.load(
-                    connection: connection, shopID: configuration.shopID, deadline: deadline, logger: logger)
+                    connection: connection, shopID: configuration.runShopID, deadline: deadline, logger: logger)
                 return (snapshot, snapshot.summary + " from \(connection.endpoint)", false)
             }
             let bitrix = try stage("extract.dump") { () -> (BitrixSnapshot, String, Bool) in
+                if let shared {
+                    partial = partial || shared.partial
+                    return (shared.bitrix, "read once for the fleet run: " + shared.bitrixSummary, shared.partial)
+                }
                 guard let catalog else { throw PipelineError(.runFailed, "the catalog was not read") }
                 let scope = BitrixModelBuilder.Scope(
                     orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
@@ -140,9 +160,21 @@ public struct RunJob {
                     configuration: configuration, scope: scope, allowPartial: allowPartial, deadline: deadline,
                     logger: logger)
                 partial = partial || snapshot.partial
-                return (snapshot.model, snapshot.summary, snapshot.partial)
+                return (
+                    FleetScope.mapped(snapshot.model, configuration.shopMap), snapshot.summary, snapshot.partial
+                )
             }
-            let reconciler = Reconciler(configuration: reconcileConfiguration)
+            let sellers =
+                shared?.scope.sellers
+                ?? catalog.flatMap { catalog in
+                    bitrix.map { bitrix in
+                        FleetScope.resolve(
+                            configuration.shops, home: configuration.shopID, shops: catalog.shops,
+                            bitrixSellers: bitrix.sellerIDs, shopMap: configuration.shopMap
+                        ).sellers
+                    }
+                } ?? []
+            let reconciler = Reconciler(configuration: reconcileConfiguration(sellers: sellers))
             let input = catalog.flatMap { catalog in
                 bitrix.map { bitrix in
                     ReconcileInput(
@@ -246,6 +278,8 @@ public struct RunJob {
             var outcome = RunResult(
                 status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
             outcome.merge = merge
+            outcome.kinds = counts.filter { $0.key != "total" }
+            outcome.newCount = history.counts(discrepancies)[.new] ?? 0
             return outcome
         } catch {
             let message = Redaction.redact("\(error)")
@@ -287,12 +321,13 @@ public struct RunJob {
             threshold: round(Double(threshold)))
     }
 
-    /// The result of a job that found the run lock taken: `locked`, naming the holder's run when it
-    /// announced one.
-    static func locked(on connection: PGConnection, logger: Logger) -> RunResult {
-        let holder = (try? RunLock.holder(on: connection)).flatMap { $0 }
+    /// The result of a job that found the lock of one of `shops` (or the catalog's) taken: `locked`,
+    /// naming the holder's run when it announced one.
+    static func locked(shops: [Int64], on connection: PGConnection, logger: Logger) -> RunResult {
+        let holder = (try? RunLock.holder(shops: shops, on: connection)).flatMap { $0 }
         let message =
-            "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
+            "another Backstop run holds the lock on this catalog (\(connection.endpoint)) for shop "
+            + shops.map(String.init).joined(separator: ", ") + ": "
             + (holder?.description ?? "the holder has just released it or cannot be seen; try again")
         logger.error(
             "catalog lock held",
@@ -322,7 +357,7 @@ public struct RunJob {
         let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
         let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
         let latency = SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
-        let shop = configuration.shopID
+        let shop = configuration.runShopID
         return WebhookHealth(
             discrepancies: discrepancies, attribute: ReportAssembler.attribute,
             latency: [
@@ -341,7 +376,10 @@ public struct RunJob {
         guard let folder = configuration.report.textfileDirectory,
             let prom = written.first(where: { $0.pathExtension == "prom" })
         else { return }
-        let target = URL(fileURLWithPath: folder).appendingPathComponent("backstop_\(kind).prom")
+        // Runs of a chosen shop (`--shop`, each shop of a fleet) publish beside each other, one file per shop.
+        let name =
+            configuration.shops == nil ? "backstop_\(kind).prom" : "backstop_\(kind)_\(configuration.runShopID).prom"
+        let target = URL(fileURLWithPath: folder).appendingPathComponent(name)
         try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
     }
 }

@@ -100,11 +100,11 @@ public struct ApplyJob {
                 status: blocking.isEmpty ? .clean : .refused, plan: plan, refusals: blocking,
                 text: listing + "\n\n" + verdict)
         }
-        guard try RunLock.tryAcquire(on: connection) else {
-            let locked = RunJob.locked(on: connection, logger: logger)
+        guard try RunLock.tryAcquire(shops: [plan.shopID], on: connection) else {
+            let locked = RunJob.locked(shops: [plan.shopID], on: connection, logger: logger)
             return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
         }
-        defer { RunLock.release(on: connection) }
+        defer { RunLock.release(shops: [plan.shopID], on: connection) }
         let ledger = RunLedger(connection: connection)
         let inputs: [String: String] = [
             "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
