@@ -12,10 +12,41 @@
 #
 # Environment: BACKSTOP_PG_DIR (folder), BACKSTOP_PG_PORT (port; default: first free from 55432),
 # BACKSTOP_PG_DB (database created on first start; default backstop).
+#
+# As root the server runs as `postgres`, which must be able to reach the folder. A checkout inside a
+# private folder (a home directory is 0700) cannot be reached: the cluster then lives in
+# /var/tmp/backstop-pg/<checkout name>-<checksum of the checkout's path> (one per checkout, kept across
+# runs) and .backstop/pg is a symbolic link to it. An unreachable BACKSTOP_PG_DIR stops with a message.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${BACKSTOP_PG_DIR:-$here/.backstop/pg}
+
+die() { echo "localpg: $*" >&2; exit 1; }
+
+# Whether the postgres user can reach (search) folder $1, which need not exist yet: its nearest existing
+# ancestor decides.
+postgres_reaches() {
+    local d=$1
+    while [ ! -e "$d" ]; do d=$(dirname "$d"); done
+    runuser -u postgres -- test -x "$d" 2>/dev/null
+}
+
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! postgres_reaches "$(dirname "$dir")"; then
+    if [ -n "${BACKSTOP_PG_DIR:-}" ]; then
+        die "the postgres user cannot reach $dir (a folder above it is private to root); set BACKSTOP_PG_DIR to a folder it can reach, e.g. /var/tmp/backstop-pg/$(basename "$here")"
+    fi
+    link=$dir
+    dir=/var/tmp/backstop-pg/$(basename "$here")-$(printf '%s' "$here" | cksum | cut -d' ' -f1)
+    if [ "${1:-}" = up ] && [ ! -e "$link" ] || [ -L "$link" ]; then
+        mkdir -p "$(dirname "$link")" /var/tmp/backstop-pg
+        chmod 0755 /var/tmp/backstop-pg
+        [ "$(readlink "$link" 2>/dev/null)" = "$dir" ] || {
+            ln -sfn "$dir" "$link"
+            echo "localpg: $here is private to root, so the cluster lives in $dir (linked from .backstop/pg)" >&2
+        }
+    fi
+fi
 data=$dir/data
 sock=$dir/sock
 # A Unix socket path must fit in 107 bytes: deep checkouts use a short folder under /tmp instead.
@@ -23,8 +54,6 @@ if [ $(( ${#sock} + 16 )) -gt 100 ]; then
     sock=/tmp/backstop-pg-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
 fi
 dbname=${BACKSTOP_PG_DB:-backstop}
-
-die() { echo "localpg: $*" >&2; exit 1; }
 
 bindir() {
     local d
@@ -39,7 +68,8 @@ bindir() {
 
 # Run a server binary as the cluster owner: postgres refuses to run as root.
 as_owner() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # From /: the working folder may be one postgres cannot enter (every path here is absolute).
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -141,6 +171,9 @@ case "${1:-}" in
     status) cmd_status ;;
     env) [ -f "$dir/port" ] || die "no cluster in $dir (run: scripts/localpg.sh up)"; cmd_env ;;
     conninfo) conninfo ;;
-    destroy) cmd_down; rm -rf "$dir"; echo "localpg: removed $dir" >&2 ;;
-    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
+    destroy)
+        cmd_down; rm -rf "$dir"
+        [ -L "$here/.backstop/pg" ] && [ -z "${BACKSTOP_PG_DIR:-}" ] && rm -f "$here/.backstop/pg"
+        echo "localpg: removed $dir" >&2 ;;
+    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
 esac

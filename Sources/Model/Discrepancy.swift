@@ -83,6 +83,13 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case locked = 75
     /// `--max-seconds` ran out: the run stopped early with a partial but valid report (as `timeout(1)`).
     case timedOut = 124
+    /// Stopped by SIGHUP (128 + 1) at a safe point: run status `stopped`, a partial but valid report.
+    case hangup = 129
+    /// Stopped by SIGINT (128 + 2, Ctrl-C) at a safe point: run status `stopped`, a partial but valid report.
+    case interrupted = 130
+    /// Stopped by SIGTERM (128 + 15; systemd's stop) at a safe point: run status `stopped`, a partial but
+    /// valid report.
+    case terminated = 143
 
     /// One line for `--help`.
     public var meaning: String {
@@ -96,6 +103,16 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .usage: return "bad command line or configuration"
         case .locked: return "another Backstop run holds the lock on this catalog"
         case .timedOut: return "stopped by --max-seconds; the report is partial but valid"
+        case .hangup: return "stopped by SIGHUP; the run is recorded stopped and its report is partial but valid"
+        case .interrupted: return "stopped by SIGINT; the run is recorded stopped and its report is partial but valid"
+        case .terminated: return "stopped by SIGTERM; the run is recorded stopped and its report is partial but valid"
         }
+    }
+
+    /// The exit status of a run stopped by signal `number` (128 + the signal, as a shell reports it);
+    /// `failure` for a signal Backstop does not stop on.
+    public static func stopped(bySignal number: Int32) -> ExitStatus {
+        ExitStatus(rawValue: 128 + number).flatMap { [.hangup, .interrupted, .terminated].contains($0) ? $0 : nil }
+            ?? .failure
     }
 }

@@ -13,7 +13,7 @@ enum BitrixInput {
 
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
-        deadline: Deadline = .none, logger: Logger
+        stop: StopSwitch = StopSwitch(), logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError(
@@ -29,11 +29,14 @@ enum BitrixInput {
             let url = URL(fileURLWithPath: path)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
             bytes += size
-            let stream = try DumpReader.open(
-                url, options: DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial),
-                logger: logger)
+            let readerOptions = DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial)
+            // `-`: standard input (`mysqldump … | backstop diff --dump -`).
+            let stream: any DumpEventStream =
+                path == "-"
+                ? DumpReader(source: try FileByteSource.openDump(path: "-"), options: readerOptions, logger: logger)
+                : try DumpReader.open(url, options: readerOptions, logger: logger)
             // The bar counts decompressed bytes: a share of the file size only for plain dumps.
-            let compressed = [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
+            let compressed = path == "-" || [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
             let progress = ProgressBar(
                 label: "extract.dump", total: compressed ? nil : size, unit: .bytes, logger: logger)
             defer { progress.finish() }
@@ -42,10 +45,11 @@ enum BitrixInput {
                 case .row(let row):
                     builder.consume(row)
                     rows += 1
-                    if rows & 0x3FFF == 0 {
+                    if rows & 0x3FFF == 0 || rows == 1 {
                         if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
-                        if deadline.isExpired {
-                            throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read")
+                        if stop.safePoint("extract.dump") {
+                            throw DeadlineReached(
+                                stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                         }
                     }
                 case .end(.complete):
@@ -56,8 +60,8 @@ enum BitrixInput {
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
                 default:
-                    if deadline.isExpired {
-                        throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read")
+                    if stop.isStopped {
+                        throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                     }
                 }
             }
@@ -89,8 +93,11 @@ enum BitrixInput {
         bitrix.baseCurrency = configuration.bitrix.currency
         bitrix.baseURL = configuration.bitrix.baseURL
         bitrix.siteID = configuration.bitrix.site
-        bitrix.snapshotTime = configuration.bitrix.snapshotTime
         if let zone = TimeZone(identifier: configuration.bitrix.timeZone) { bitrix.timeZone = zone }
+        // Validated (with its zone) when the configuration was read; the model compares site wall-clock text.
+        bitrix.snapshotTime = configuration.bitrix.snapshotTime.flatMap {
+            try? SnapshotTime.siteText(configured: $0, siteTimeZone: bitrix.timeZone)
+        }
         return bitrix
     }
 }

@@ -17,6 +17,32 @@ public enum CatalogInput {
         }
     }
 
+    /// The upstream tables the catalog read needs, and what for.
+    static let requiredTables: KeyValuePairs<String, String> = [
+        "product": "products", "productimage": "product images", "order": "orders", "orderitem": "order lines",
+        "orderhistory": "order status history", "client": "order customers",
+    ]
+
+    /// Fails naming the first missing table and the stage that needs it, instead of a raw SQLSTATE 42P01 from
+    /// the middle of a COPY (a catalog whose upstream migrations did not all run).
+    /// - Throws: ``PipelineError`` with code `runFailed`.
+    static func requireTables(
+        _ tables: KeyValuePairs<String, String>, stage: String, on connection: PGConnection
+    ) throws {
+        for (table, purpose) in tables where try !hasTable(table, on: connection) {
+            throw PipelineError(
+                .runFailed,
+                "the catalog (\(connection.endpoint)) has no table \(table), which the \(stage) stage needs "
+                    + "(\(purpose)); run the upstream migrations that create it, or point --catalog at a migrated catalog"
+            )
+        }
+    }
+
+    /// Whether the catalog has the upstream table `name` (on its search path).
+    static func hasTable(_ name: String, on connection: PGConnection) throws -> Bool {
+        try connection.execute("SELECT to_regclass(quote_ident(\(name))) IS NOT NULL").bool(row: 0, column: 0) == true
+    }
+
     /// What the run reads from the catalog.
     struct Snapshot {
         var products: [CanonicalProduct]
@@ -37,10 +63,13 @@ public enum CatalogInput {
     /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
-    /// Rows are counted on a ``ProgressBar``; past the `deadline` the read stops with ``DeadlineReached``.
-    static func load(connection: PGConnection, shopID: Int64?, deadline: Deadline = .none, logger: Logger) throws
+    /// Rows are counted on a ``ProgressBar``; once the run's switch is thrown (time limit or signal) the read
+    /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
+    /// in flight (the caller registers the connection's cancel with the switch).
+    static func load(connection: PGConnection, shopID: Int64?, stop: StopSwitch = StopSwitch(), logger: Logger) throws
         -> Snapshot
     {
+        try requireTables(requiredTables, stage: "extract.catalog", on: connection)
         let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
         defer { progress.finish() }
         var rows: Int64 = 0
@@ -49,9 +78,11 @@ public enum CatalogInput {
             while let element = try cursor.next() {
                 out.append(element)
                 rows += 1
-                guard rows & 0xFFF == 0 else { continue }
+                guard rows & 0xFFF == 0 || rows == 1 else { continue }
                 progress.update(rows)
-                if deadline.isExpired { throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read") }
+                if stop.safePoint("extract.catalog.copy") {
+                    throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read", reason: stop.reason)
+                }
             }
             return out
         }

@@ -1,3 +1,4 @@
+import BackstopModel
 import Foundation
 
 /// The time limit of a run (`--max-seconds`), measured on the monotonic clock from the job's start. Long
@@ -40,12 +41,32 @@ public struct Deadline: Sendable, CustomStringConvertible {
     }
 }
 
-/// Thrown inside a stage when the run's ``Deadline`` has passed: the stage is recorded as `stopped`.
+/// Thrown inside a stage at a safe point when the run's ``StopSwitch`` is thrown (its ``Deadline`` passed,
+/// or a signal arrived): the stage is recorded as `stopped`.
 struct DeadlineReached: Error, CustomStringConvertible {
     /// The stage that was running.
     var stage: String
     /// What it had done.
     var progress: String
+    /// Why it stopped (`nil`: the time limit).
+    var reason: StopReason?
 
-    var description: String { "stopped by the time limit during \(stage) (\(progress))" }
+    var description: String {
+        let cause = reason.flatMap { if case .signal = $0 { "\($0)" } else { nil } } ?? "the time limit"
+        return "stopped by \(cause) during \(stage) (\(progress))"
+    }
+}
+
+extension StopSwitch {
+    /// The report's stop reason: `--max-seconds 600 reached after 600.2 s` or `signal 15 (SIGTERM)
+    /// received after 12.5 s`, then `detail`.
+    func reached(_ detail: String) -> String {
+        if let number = signalNumber {
+            return "\(StopReason.signal(number)) after \(String(format: "%.1f", deadline.elapsed)) s\(detail)"
+        }
+        return deadline.reached(detail)
+    }
+
+    /// How a stopped run ends: `stopped` with 128 + the signal, or `timed_out` (124) for the time limit.
+    var stoppedStatus: ExitStatus { signalNumber.map(ExitStatus.stopped(bySignal:)) ?? .timedOut }
 }

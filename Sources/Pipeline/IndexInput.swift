@@ -2,6 +2,7 @@ import BackstopExtract
 public import BackstopIndex
 public import BackstopModel
 import BackstopPostgres
+import BackstopReport
 public import Foundation
 import Logging
 
@@ -14,7 +15,9 @@ public enum IndexInput {
     ) throws -> IndexStage.Input {
         let reader = CatalogReader(connection: connection, logger: logger)
         let products = try reader.products().collect()
-        let embeddings = try reader.embeddings(shopID: shopID).collect()
+        let embeddings =
+            try CatalogInput.hasTable("product_embeddings", on: connection)
+            ? try reader.embeddings(shopID: shopID).collect() : []
         let labels = withLabels ? try reader.labels(shopID: shopID) : [:]
         return IndexStage.Input(products: products, embeddings: embeddings, labels: labels)
     }
@@ -32,6 +35,7 @@ public enum IndexInput {
         options.shopID = configuration.runShopID
         options.writeCatalog = writeCatalog
         options.productionModel = configuration.images.model
+        options.batchSize = max(1, configuration.images.batchSize)
         let images = configuration.images
         if images.mirror != nil || images.network {
             var fetch = ImageFetcher.Options()
@@ -75,18 +79,41 @@ public enum IndexInput {
         return options
     }
 
-    /// Runs the stage on `connection` and returns its outcome.
+    /// The report's warning row when the catalog has no `product_embeddings` (created by a separate upstream
+    /// migration, so a real catalog may lack it): the stage then checks images and similarity only.
+    static func embeddingsWarning(on connection: PGConnection) throws -> RunReport.Stage? {
+        guard try !CatalogInput.hasTable("product_embeddings", on: connection) else { return nil }
+        return RunReport.Stage(
+            name: "index.embeddings", status: "warning",
+            summary: "embedding checks skipped: the catalog (\(connection.endpoint)) has no product_embeddings table "
+                + "(a separate upstream migration creates it); images and similarity were still checked",
+            seconds: 0)
+    }
+
+    /// Runs the stage on `connection` and returns its outcome. Without `product_embeddings` in the catalog the
+    /// production-vector checks (`embedding.*`) are skipped and nothing is written there.
     static func run(
         options: IndexStage.Options, connection: PGConnection, runID: Int64?, logger: Logger
     ) throws -> IndexStage.Outcome {
+        try CatalogInput.requireTables(
+            ["product": "products", "productimage": "product images"], stage: "index", on: connection)
+        let embeddingsTable = try CatalogInput.hasTable("product_embeddings", on: connection)
         let input = try load(
             connection: connection, shopID: options.shopID, withLabels: options.exportDirectory != nil, logger: logger)
         let writer =
-            options.writeCatalog
+            options.writeCatalog && embeddingsTable
             ? try ProductEmbeddingWriter(
                 connection: connection, reader: CatalogReader(connection: connection, logger: logger))
             : nil
         let stage = IndexStage(options: options, logger: logger)
-        return try stage.run(input: input, store: IndexStore(connection: connection), writer: writer, runID: runID)
+        var outcome = try stage.run(
+            input: input, store: IndexStore(connection: connection), writer: writer, runID: runID)
+        if !embeddingsTable {
+            logger.warning(
+                "embedding checks skipped", metadata: ["reason": "the catalog has no product_embeddings table"])
+            outcome.discrepancies.removeAll { $0.kind.rawValue.hasPrefix("embedding.") }
+            outcome.summary += "; embedding checks skipped (no product_embeddings table)"
+        }
+        return outcome
     }
 }

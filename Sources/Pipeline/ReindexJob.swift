@@ -30,6 +30,9 @@ public struct ReindexJob {
     /// `--max-seconds`: checked between batches of images (at least one batch is done); the run then ends
     /// `timed_out` (exit 124) with what it computed saved, and the next run resumes from there.
     public var maxSeconds: Double?
+    /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP, checked between batches like the
+    /// time limit); `nil` makes one from ``maxSeconds``.
+    public var stopSwitch: StopSwitch?
 
     /// Creates a job.
     public init(
@@ -54,7 +57,7 @@ public struct ReindexJob {
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the stage fails (the failed run is
     ///   recorded first); ``StoreError`` when Backstop's schema is not current.
     public func run() throws -> RunResult {
-        let deadline = Deadline(seconds: maxSeconds)
+        let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
@@ -65,7 +68,7 @@ public struct ReindexJob {
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
         options.exportDirectory = exportDirectory
         options.progress = progress
-        if maxSeconds != nil { options.shouldStop = { deadline.isExpired } }
+        options.shouldStop = { stop.safePoint("index.batch") }
         let ledger = RunLedger(connection: connection)
         let inputs: [String: String] = [
             "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
@@ -77,6 +80,7 @@ public struct ReindexJob {
             kind: "reindex", arguments: Redaction.redact(arguments: arguments), dryRun: options.provider == nil,
             inputs: inputs, version: version)
         try? RunLock.announce(kind: "reindex", runID: run.id, on: connection)
+        RunJob.markAbandoned(ledger: ledger, by: run.id, logger: logger)
         let reportDirectory =
             outputDirectory
             ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(
@@ -85,22 +89,30 @@ public struct ReindexJob {
         do {
             // Stopped between batches (--max-seconds): a partial but valid report, no findings, exit 124.
             var outcome: IndexStage.Outcome?
-            var stop: IndexError?
+            var stopped: IndexError?
             do {
-                outcome = try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
+                outcome = try stop.onStop(connection.canceller() ?? {}) {
+                    try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
+                }
             } catch let error as IndexError where error.code == .stopped {
-                stop = error
+                stopped = error
+                connection.rollbackIfInTransaction()
                 logger.warning(
-                    "time limit reached", metadata: ["stage": "index.\(mode.rawValue)", "limit": "\(deadline)"])
+                    "run stopped",
+                    metadata: ["stage": "index.\(mode.rawValue)", "reason": "\(stop.reason.map { "\($0)" } ?? "")"])
+            } catch  where stop.isSignalled && !connection.isBroken {
+                // The signal cancelled a statement in flight (SQLSTATE 57014): the stage stopped there.
+                stopped = IndexError(.stopped, "statement cancelled: \(error)")
+                connection.rollbackIfInTransaction()
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let discrepancies = outcome?.discrepancies ?? []
-            let status: ExitStatus = stop != nil ? .timedOut : discrepancies.isEmpty ? .clean : .drift
-            let statusText = stop != nil ? "timed_out" : status == .clean ? "succeeded" : "drift"
+            let status: ExitStatus = stopped != nil ? stop.stoppedStatus : discrepancies.isEmpty ? .clean : .drift
+            let statusText = RunJob.statusName(status)
             var finished = run
             finished.status = statusText
             let history = try ledger.history(
-                of: finished, current: discrepancies, partial: stop != nil, shop: inputs["shop_id"])
+                of: finished, current: discrepancies, partial: stopped != nil, shop: inputs["shop_id"])
             try ledger.record(discrepancies, for: run, origins: history.origins)
             var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
             counts["total"] = discrepancies.count
@@ -108,14 +120,17 @@ public struct ReindexJob {
                 counts["reembedded"] = outcome.reembedded.count
                 counts["decoded"] = outcome.imagesDecoded
             }
+            let stopReason = stopped.map { stop.reached(": \($0)") }
             try ledger.finish(
-                &run, status: statusText, exitCode: status, counts: counts, partial: stop != nil,
-                reportDirectory: reportDirectory.path)
+                &run, status: statusText, exitCode: status, counts: counts, partial: stopped != nil,
+                reportDirectory: reportDirectory.path, error: stopReason,
+                signal: stopped != nil ? stop.signalNumber : nil)
             let stage = RunReport.Stage(
-                name: "index.\(mode.rawValue)", status: stop != nil ? "stopped" : "ok",
-                summary: outcome?.summary ?? stop.map { "\($0)" } ?? "", seconds: seconds)
+                name: "index.\(mode.rawValue)", status: stopped != nil ? "stopped" : "ok",
+                summary: outcome?.summary ?? stopped.map { "\($0)" } ?? "", seconds: seconds)
             let report = RunReport(
-                run: run, stages: [stage], discrepancies: discrepancies, inputs: inputs, history: history,
+                run: run, stages: [stage] + [try IndexInput.embeddingsWarning(on: connection)].compactMap { $0 },
+                discrepancies: discrepancies, inputs: inputs, history: history,
                 webhookHealth: outcome.map { _ in
                     WebhookHealth(
                         discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],
@@ -123,9 +138,7 @@ public struct ReindexJob {
                 },
                 similarity: outcome.flatMap { RunJob.similarityHistogram($0, threshold: options.duplicateThreshold) },
                 lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind),
-                stopReason: stop.map {
-                    deadline.reached(": \($0)")
-                },
+                stopReason: stopReason,
                 generator: "backstop \(version)")
             try ledger.saveReportContext(try report.context.json(), for: run.id)
             _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
@@ -141,17 +154,20 @@ public struct ReindexJob {
                 status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
         } catch {
             let message = Redaction.redact("\(error)")
-            try? ledger.finish(
-                &run, status: "failed", exitCode: .failure, counts: ["total": 0], partial: false,
+            // A lost connection (backend terminated, network): record the failure through a fresh one.
+            let recorder =
+                connection.isBroken ? RunJob.freshLedger(configuration, logger: logger) ?? ledger : ledger
+            try? recorder.finish(
+                &run, status: RunStatus.failed.rawValue, exitCode: .failure, counts: [:], partial: false,
                 reportDirectory: reportDirectory.path, error: message)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let report = RunReport(
                 run: run,
                 stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: message, seconds: seconds)],
                 discrepancies: [], inputs: inputs,
-                lastSuccessAt: (try? ledger.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil,
+                lastSuccessAt: (try? recorder.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil,
                 generator: "backstop \(version)")
-            if let context = try? report.context.json() { try? ledger.saveReportContext(context, for: run.id) }
+            if let context = try? report.context.json() { try? recorder.saveReportContext(context, for: run.id) }
             _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
             throw PipelineError(
                 .runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id

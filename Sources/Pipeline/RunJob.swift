@@ -33,6 +33,9 @@ public struct RunJob {
     public var maxSeconds: Double?
     /// Inputs a fleet run read once for all its shops (``FleetJob``); `nil` reads them here.
     var shared: FleetJob.Shared?
+    /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP); `nil` makes one from
+    /// ``maxSeconds``.
+    public var stopSwitch: StopSwitch?
 
     /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
     func reconcileConfiguration(sellers: [Int64]) -> ReconcileConfiguration {
@@ -66,7 +69,7 @@ public struct RunJob {
     ///   recorded and its report written first); ``StoreError`` or `PGError` when Backstop's schema is
     ///   missing or not current.
     public func run() throws -> RunResult {
-        let deadline = Deadline(seconds: maxSeconds)
+        let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let schema = try BackstopSchema.locate()
         _ = try mergePolicy()
         let connection = try shared?.connection ?? CatalogInput.connect(configuration, logger: logger)
@@ -92,6 +95,7 @@ public struct RunJob {
         // Name the run on the session that holds the lock, so a second run can say who holds it.
         try? RunLock.announce(kind: kind, runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
+        Self.markAbandoned(ledger: ledger, by: run.id, logger: logger)
         let reportDirectory =
             outputDirectory
             ?? URL(fileURLWithPath: configuration.report.directory)
@@ -105,27 +109,41 @@ public struct RunJob {
         var health: WebhookHealth?
         var similarity: SimilarityHistogram?
         var merge: MergeSummary?
-        /// Runs a stage; `nil` when the time limit stopped it (before it started or while it ran).
+        /// Runs a stage; `nil` when the run's switch stopped it (time limit or signal; before it started or
+        /// at a safe point while it ran). While it runs, a signal also cancels the statement in flight on the
+        /// run's connection (a COPY), which then fails and is taken as the stop.
         func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T? {
-            if stopReason == nil, deadline.isExpired {
-                stopReason = deadline.reached(", before \(name)")
+            if stopReason == nil, stop.isStopped {
+                stopReason = stop.reached(", before \(name)")
             }
             if stopReason != nil {
-                stages.append(.init(name: name, status: "stopped", summary: "not run: \(deadline) reached", seconds: 0))
+                let why = stop.reason.map { "\($0)" } ?? "stopped"
+                stages.append(.init(name: name, status: "stopped", summary: "not run: \(why)", seconds: 0))
                 return nil
             }
             let started = DispatchTime.now().uptimeNanoseconds
             func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
             do {
-                let (value, summary, isPartial) = try body()
+                let (value, summary, isPartial) = try stop.onStop(connection.canceller() ?? {}) { try body() }
                 stages.append(
                     .init(name: name, status: isPartial ? "partial" : "ok", summary: summary, seconds: seconds()))
                 logger.info("stage finished", metadata: ["stage": "\(name)", "summary": "\(summary)"])
                 return value
-            } catch let stop as DeadlineReached {
-                stopReason = deadline.reached(": \(stop)")
-                stages.append(.init(name: name, status: "stopped", summary: "\(stop)", seconds: seconds()))
-                logger.warning("time limit reached", metadata: ["stage": "\(name)", "limit": "\(deadline)"])
+            } catch let stopped as DeadlineReached {
+                connection.rollbackIfInTransaction()
+                stopReason = stop.reached(": \(stopped)")
+                stages.append(.init(name: name, status: "stopped", summary: "\(stopped)", seconds: seconds()))
+                logger.warning(
+                    "run stopped", metadata: ["stage": "\(name)", "reason": "\(stop.reason.map { "\($0)" } ?? "")"])
+                return nil
+            } catch  where stop.isSignalled && !connection.isBroken {
+                // The signal cancelled a statement in flight (SQLSTATE 57014): the stage stopped there.
+                connection.rollbackIfInTransaction()
+                let summary =
+                    "stopped by \(stop.reason.map { "\($0)" } ?? "a signal") during \(name) (statement cancelled)"
+                stopReason = stop.reached(": \(summary)")
+                stages.append(.init(name: name, status: "stopped", summary: summary, seconds: seconds()))
+                logger.warning("run stopped", metadata: ["stage": "\(name)", "cancelled": "\(error)"])
                 return nil
             } catch {
                 stages.append(
@@ -145,7 +163,7 @@ public struct RunJob {
                     return (shared.catalog, "read once for the fleet run: " + shared.catalogSummary, false)
                 }
                 let snapshot = try CatalogInput.load(
-                    connection: connection, shopID: configuration.runShopID, deadline: deadline, logger: logger)
+                    connection: connection, shopID: configuration.runShopID, stop: stop, logger: logger)
                 return (snapshot, snapshot.summary + " from \(connection.endpoint)", false)
             }
             let bitrix = try stage("extract.dump") { () -> (BitrixSnapshot, String, Bool) in
@@ -157,7 +175,7 @@ public struct RunJob {
                 let scope = BitrixModelBuilder.Scope(
                     orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
                 let snapshot = try BitrixInput.load(
-                    configuration: configuration, scope: scope, allowPartial: allowPartial, deadline: deadline,
+                    configuration: configuration, scope: scope, allowPartial: allowPartial, stop: stop,
                     logger: logger)
                 partial = partial || snapshot.partial
                 return (
@@ -219,15 +237,18 @@ public struct RunJob {
                 let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
                 defer { bar.finish() }
                 indexOptions.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
-                if maxSeconds != nil { indexOptions.shouldStop = { deadline.isExpired } }
+                indexOptions.shouldStop = { stop.safePoint("index.batch") }
                 let outcome = try stage("index") { () -> (IndexStage.Outcome, String, Bool) in
                     do {
                         let outcome = try IndexInput.run(
                             options: indexOptions, connection: connection, runID: run.id, logger: logger)
                         return (outcome, outcome.summary, false)
-                    } catch let stop as IndexError where stop.code == .stopped {
-                        throw DeadlineReached(stage: "index", progress: stop.message)
+                    } catch let stopped as IndexError where stopped.code == .stopped {
+                        throw DeadlineReached(stage: "index", progress: stopped.message, reason: stop.reason)
                     }
+                }
+                if outcome != nil, let warning = try IndexInput.embeddingsWarning(on: connection) {
+                    stages.append(warning)
                 }
                 if let outcome {
                     discrepancies += outcome.discrepancies
@@ -253,7 +274,7 @@ public struct RunJob {
             let refused = !(merge?.refusals.isEmpty ?? true)
             let status: ExitStatus =
                 stopReason != nil
-                ? .timedOut
+                ? stop.stoppedStatus
                 : refused ? .refused : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
             let statusName = Self.statusName(status)
             var finished = run
@@ -266,7 +287,8 @@ public struct RunJob {
             try ledger.finish(
                 &run, status: statusName, exitCode: status, counts: counts, partial: partial || stopReason != nil,
                 reportDirectory: reportDirectory.path,
-                error: refused ? merge?.refusals.map(\.description).joined(separator: "; ") : nil)
+                error: refused ? merge?.refusals.map(\.description).joined(separator: "; ") : stopReason,
+                signal: stopReason != nil ? stop.signalNumber : nil)
             let report = RunReport(
                 run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
                 history: history, webhookHealth: health, similarity: similarity,
@@ -283,14 +305,17 @@ public struct RunJob {
             return outcome
         } catch {
             let message = Redaction.redact("\(error)")
-            try? ledger.finish(
-                &run, status: "failed", exitCode: .failure, counts: ["total": discrepancies.count], partial: partial,
+            // A lost connection (backend terminated, network): record the failure through a fresh one.
+            let recorder = connection.isBroken ? Self.freshLedger(configuration, logger: logger) ?? ledger : ledger
+            // A failed run has no finding count: its findings are not a result.
+            try? recorder.finish(
+                &run, status: RunStatus.failed.rawValue, exitCode: .failure, counts: [:], partial: partial,
                 reportDirectory: reportDirectory.path, error: message)
             let report = RunReport(
                 run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
-                webhookHealth: health, lastSuccessAt: (try? ledger.lastSuccess(upTo: run.id, kind: kind)) ?? nil,
+                webhookHealth: health, lastSuccessAt: (try? recorder.lastSuccess(upTo: run.id, kind: kind)) ?? nil,
                 stopReason: stopReason, generator: "backstop \(version)")
-            if let context = try? report.context.json() { try? ledger.saveReportContext(context, for: run.id) }
+            if let context = try? report.context.json() { try? recorder.saveReportContext(context, for: run.id) }
             if let written = try? ReportWriter.write(report, formats: formats, to: reportDirectory) {
                 try? publishTextfile(written)
             }
@@ -346,8 +371,31 @@ public struct RunJob {
         case .partial: .partial
         case .timedOut: .timedOut
         case .refused: .refused
+        case .hangup, .interrupted, .terminated: .stopped
         default: .failed
         }
+    }
+
+    /// Marks the runs whose process is gone `abandoned` (logged; a failure to check does not stop this run).
+    static func markAbandoned(ledger: RunLedger, by runID: Int64, logger: Logger) {
+        do {
+            for id in try ledger.markAbandoned(by: runID) {
+                logger.warning(
+                    "run abandoned", metadata: ["run.id": "\(id)", "noticed.by": "\(runID)"])
+            }
+        } catch {
+            logger.warning("could not check for abandoned runs", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A ledger on a fresh connection, for recording a run's end after its own connection was lost; `nil`
+    /// when the server cannot be reached either.
+    static func freshLedger(_ configuration: BackstopConfiguration, logger: Logger) -> RunLedger? {
+        guard let connection = try? CatalogInput.connect(configuration, logger: logger) else {
+            logger.error("the run's end cannot be recorded: the catalog server is unreachable")
+            return nil
+        }
+        return RunLedger(connection: connection)
     }
 
     /// Findings per cause with their attribution, and the sync latency of the matched rows.

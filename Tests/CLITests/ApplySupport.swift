@@ -145,7 +145,7 @@ final class BackgroundBackstop {
     let out: URL
     let err: URL
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], environment extra: [String: String] = [:], standardInput: URL? = nil) throws {
         out = FileManager.default.temporaryDirectory.appendingPathComponent("bg-out-\(UUID().uuidString)")
         err = FileManager.default.temporaryDirectory.appendingPathComponent("bg-err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -156,7 +156,9 @@ final class BackgroundBackstop {
         for key in ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "DATABASE_URL", "BACKSTOP_CATALOG", "BACKSTOP_CONFIG"] {
             environment[key] = nil
         }
+        environment.merge(extra) { _, new in new }
         process.environment = environment
+        if let standardInput { process.standardInput = try FileHandle(forReadingFrom: standardInput) }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()

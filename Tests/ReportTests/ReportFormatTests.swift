@@ -112,7 +112,9 @@ let debianPython = "/usr/bin/python3"
         let missing = try RFC4180.parse(
             String(decoding: try #require(files.first { $0.path == "csv/product.missing.csv" }).bytes, as: UTF8.self))
         let bitrix = try #require(missing[0].firstIndex(of: "bitrix"))
-        #expect(missing[1][bitrix] == "'=HYPERLINK(\"http://x\")|a\nb\u{1}", "a formula is defused, the newline kept")
+        #expect(
+            missing[1][bitrix] == "'=HYPERLINK(\"http://x\")|a\nb⟨U+0001⟩",
+            "a formula is defused, the newline kept, SOH shown")
     }
 
     // MARK: junit.xml

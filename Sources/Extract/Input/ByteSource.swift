@@ -29,6 +29,12 @@ public final class FileByteSource: ByteSource {
         }
     }
 
+    /// Reads standard input (`--dump -`), named `<stdin>` in messages; it is not closed.
+    public init(standardInput: Void) {
+        name = "<stdin>"
+        fd = dup(STDIN_FILENO)
+    }
+
     deinit { close(fd) }
 
     /// Reads the first `count` bytes without moving the read position (for magic-byte detection).

@@ -130,11 +130,15 @@ public final class DumpDirectoryReader: DumpEventStream {
 }
 
 extension DumpReader {
-    /// Opens a dump file (plain, gzip, zstd) or a dump directory (mydumper, `--tab`).
+    /// Opens a dump file (plain, gzip, zstd), a dump directory (mydumper, `--tab`), or standard input for
+    /// the path `-`.
     /// - Throws: ``ExtractError`` when the path cannot be opened or is not a dump.
     public static func open(_ url: URL, options: Options = Options(), logger: Logger) throws(ExtractError)
         -> any DumpEventStream
     {
+        if url.relativePath == "-" {
+            return DumpReader(source: try FileByteSource.openDump(path: "-"), options: options, logger: logger)
+        }
         var isDirectory: ObjCBool = false
         guard unsafe FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ExtractError(.io, "no such file or directory", file: url.path)

@@ -61,10 +61,11 @@ public final class DumpReader: DumpEventStream {
     /// The row being decoded (reused from row to row).
     @exclusivity(unchecked) var builder = PackedRowBuilder()
 
-    /// Reads the file at `url` (plain, gzip or zstd).
+    /// Reads the file at `url` (plain, gzip or zstd; a pipe or device is streamed), failing fast when its
+    /// first MiB holds no dump statement (``DumpStatementGuard``).
     /// - Throws: ``ExtractError`` when it cannot be opened.
     public convenience init(url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) {
-        try self.init(source: FileByteSource.openDecompressing(path: url.path), options: options, logger: logger)
+        try self.init(source: FileByteSource.openDump(path: url.path), options: options, logger: logger)
     }
 
     /// Reads `source`.
@@ -234,7 +235,8 @@ public final class DumpReader: DumpEventStream {
             throw unsafe error(
                 .truncated,
                 "the dump is truncated: it has no `-- Dump completed` footer after its last statement "
-                    + "(a --compact/--skip-comments dump has none either; read it with allowPartial)", at: buffer.end)
+                    + "(a --compact/--skip-comments dump has none either; read it with --allow-partial)", at: buffer.end
+            )
         }
         unsafe done = true
         return .end(.complete)

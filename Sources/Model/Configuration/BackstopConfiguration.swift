@@ -66,6 +66,8 @@ public struct BackstopConfiguration: Sendable, Equatable {
         public var mirror: String?
         /// Parallel image fetches.
         public var concurrency: Int = 8
+        /// Images per saved batch of the index stage (its safe points: a stop or a kill loses at most one).
+        public var batchSize: Int = 512
         /// The current embedding model label (`product_embeddings.model_version`).
         public var model: String = "vertex-multimodal-001"
         /// The embedding dimension.
@@ -152,9 +154,10 @@ public struct BackstopConfiguration: Sendable, Equatable {
             case "bitrix.base_url": bitrix.baseURL = try reader.string()
             case "bitrix.site": bitrix.site = try reader.string()
             case "bitrix.time_zone": bitrix.timeZone = try reader.string()
-            case "bitrix.snapshot_time": bitrix.snapshotTime = try reader.string()
+            case "bitrix.snapshot_time": bitrix.snapshotTime = try reader.snapshotTime()
             case "images.mirror": images.mirror = try reader.string()
             case "images.concurrency": images.concurrency = Int(try reader.integer())
+            case "images.batch_size": images.batchSize = Int(try reader.positive())
             case "images.model": images.model = try reader.string()
             case "images.dimensions": images.dimensions = Int(try reader.integer())
             case "images.embedding_service": images.embeddingService = try reader.string()
@@ -232,6 +235,15 @@ private struct ValueReader {
     func string() throws -> String {
         guard case .string(let s) = value else { throw fail("a string") }
         return s
+    }
+
+    /// A snapshot time in ``SnapshotTime/configuredFormat`` (kept as written; the zone is explicit).
+    func snapshotTime() throws -> String {
+        let text = try string()
+        do { _ = try SnapshotTime.instant(configured: text) } catch {
+            throw BackstopConfiguration.Error("\(file): \(key): \(error)")
+        }
+        return text
     }
 
     func integer() throws -> Int64 {

@@ -38,6 +38,9 @@ public struct ApplyJob {
     public var logger: Logger
     /// Backstop's version, for the ledger.
     public var version: String
+    /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP): checked before each batch, and a
+    /// signal cancels the batch in flight (rolled back whole); `nil` makes one that never stops.
+    public var stopSwitch: StopSwitch?
 
     /// Creates a job.
     public init(
@@ -78,6 +81,7 @@ public struct ApplyJob {
     ///   committed; the same command finishes the plan); ``StoreError`` or `PGError` when Backstop's schema
     ///   is missing or not current.
     public func run() throws -> Result {
+        let stop = stopSwitch ?? StopSwitch()
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
@@ -87,7 +91,9 @@ public struct ApplyJob {
         let valve = SafetyValve(
             maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
             maxUpdateShare: configuration.merge.maxUpdateShare)
-        let all = valve.check(plan, fingerprint: fingerprint)
+        let all =
+            try integrityRefusals(plan, ledger: RunLedger(connection: connection))
+            + valve.check(plan, fingerprint: fingerprint)
         let blocking = all.filter { !(force && $0.isOverridable) }
         let forced = all.filter { force && $0.isOverridable }
         let listing = PlanPreview.listing(
@@ -99,6 +105,12 @@ public struct ApplyJob {
             return Result(
                 status: blocking.isEmpty ? .clean : .refused, plan: plan, refusals: blocking,
                 text: listing + "\n\n" + verdict)
+        }
+        if blocking.isEmpty, plan.writeCount > 0, let missing = try Self.missingWritePrivilege(on: connection) {
+            throw PipelineError(
+                .runFailed,
+                "nothing written: the role \(missing.role) may not write the catalog (no \(missing.privilege) on "
+                    + "\(missing.table)); apply needs the backstop_writer role (sql/roles.sql)")
         }
         guard try RunLock.tryAcquire(shops: [plan.shopID], on: connection) else {
             let locked = RunJob.locked(shops: [plan.shopID], on: connection, logger: logger)
@@ -115,6 +127,7 @@ public struct ApplyJob {
             version: version)
         try? RunLock.announce(kind: "apply", runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "apply"])
+        RunJob.markAbandoned(ledger: ledger, by: run.id, logger: logger)
         guard blocking.isEmpty else {
             let reasons = blocking.map(\.description).joined(separator: "; ")
             try ledger.finish(
@@ -137,20 +150,26 @@ public struct ApplyJob {
             }
             guard let stored else { throw PipelineError(.plan, "the plan could not be stored") }
             plan = stored.plan
-            let applier = PlanApplier(
+            var applier = PlanApplier(
                 connection: connection, batchSize: batchSize ?? configuration.merge.batchSize,
                 workers: workers ?? configuration.merge.workers,
                 lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
-            let outcome = try applier.apply(stored, applyRunID: run.id)
-            let status: ExitStatus = outcome.conflicts.isEmpty ? .clean : .drift
+            applier.stop = stop
+            let outcome = try stop.onStop(connection.canceller() ?? {}) {
+                try applier.apply(stored, applyRunID: run.id)
+            }
+            let status: ExitStatus =
+                outcome.stopped ? stop.stoppedStatus : outcome.conflicts.isEmpty ? .clean : .drift
+            let stopReason = outcome.stopped ? stop.reached(" between batches; the same apply finishes the plan") : nil
             try ledger.finish(
-                &run, status: status == .clean ? "succeeded" : "drift", exitCode: status,
+                &run, status: RunJob.statusName(status), exitCode: status,
                 counts: [
                     "applied": outcome.applied, "conflicts": outcome.conflicts.count, "skipped": outcome.skipped,
                     "already_done": outcome.alreadyDone, "batches": outcome.batches, "rows": outcome.rowsWritten,
                 ],
-                reportDirectory: nil)
+                reportDirectory: nil, error: stopReason, signal: outcome.stopped ? stop.signalNumber : nil)
             var text = "plan \(plan.planID.map(String.init) ?? "-"): " + PlanPreview.summary(outcome)
+            if let stopReason { text += "\nstopped: \(stopReason)" }
             if !outcome.conflicts.isEmpty {
                 text += "\nnot written, the row changed since the plan was made (the newer write is kept):"
                 for step in outcome.conflicts.prefix(listLimit * 5) { text += "\n  conflict " + PlanPreview.line(step) }
@@ -159,13 +178,71 @@ public struct ApplyJob {
                 }
             }
             return Result(status: status, plan: plan, run: run, outcome: outcome, text: text)
+        } catch  where stop.isSignalled && !connection.isBroken {
+            // The signal cancelled the batch in flight: it was rolled back whole, the ones before it stay.
+            connection.rollbackIfInTransaction()
+            let status = stop.stoppedStatus
+            let reason = stop.reached(" during a batch (rolled back whole); the same apply finishes the plan")
+            try ledger.finish(
+                &run, status: RunJob.statusName(status), exitCode: status, counts: [:], reportDirectory: nil,
+                error: reason, signal: stop.signalNumber)
+            return Result(status: status, plan: plan, run: run, text: "stopped: \(reason)")
         } catch {
-            try? ledger.finish(
-                &run, status: "failed", exitCode: .failure, counts: [:], reportDirectory: nil,
+            let recorder = connection.isBroken ? RunJob.freshLedger(configuration, logger: logger) ?? ledger : ledger
+            try? recorder.finish(
+                &run, status: RunStatus.failed.rawValue, exitCode: .failure, counts: [:], reportDirectory: nil,
                 error: Redaction.redact("\(error)"))
             throw (error as? PipelineError)
                 ?? PipelineError(.runFailed, "apply run \(run.id) failed: \(error)", runID: run.id)
         }
+    }
+
+    /// The refusals no flag overrides that the ledger decides: the plan's run must be in this catalog's
+    /// ledger and complete (``RunStatus/isComplete``); a failed, stopped, abandoned, timed-out, partial or
+    /// still running run's plan may lack steps or rest on half-read input.
+    func integrityRefusals(_ plan: MergePlan, ledger: RunLedger) throws -> [SafetyValve.Refusal] {
+        let runID: Int64? =
+            switch source {
+            case .run(let id): id
+            case .file: plan.runID
+            }
+        guard let runID else {
+            return [.init(.incompleteRun, "the plan names no run, so nothing tells that it came from a complete run")]
+        }
+        guard let record = try ledger.run(id: runID) else {
+            return [.init(.incompleteRun, "run \(runID), which made the plan, is not in this catalog's run ledger")]
+        }
+        guard let status = RunStatus(rawValue: record.status), status.isComplete else {
+            let why = record.error.map { ": \(Redaction.redact($0))" } ?? ""
+            return [
+                .init(
+                    .incompleteRun,
+                    "run \(runID), which made the plan, is \(record.status)\(why); only the plan of a complete run "
+                        + "(succeeded, drift or refused) is applied: run it again")
+            ]
+        }
+        return []
+    }
+
+    /// The first write privilege on the upstream tables a plan writes that this session's role lacks
+    /// (a reader role, sql/roles.sql), so the apply refuses before its first batch rather than failing in it.
+    static func missingWritePrivilege(on connection: PGConnection) throws -> (
+        role: String, table: String, privilege: String
+    )? {
+        let result = try connection.execute(
+            """
+            SELECT current_user, t, p
+              FROM (VALUES ('product', 'INSERT'), ('product', 'UPDATE'), ('productimage', 'INSERT'),
+                           ('productimage', 'UPDATE'), ('productimage', 'DELETE'), ('"order"', 'UPDATE'),
+                           ('orderhistory', 'INSERT')) AS v(t, p)
+             WHERE to_regclass(t) IS NOT NULL AND NOT has_table_privilege(t, p)
+             LIMIT 1
+            """)
+        guard result.rowCount == 1 else { return nil }
+        return (
+            result.string(row: 0, column: 0) ?? "?", result.string(row: 0, column: 1) ?? "?",
+            result.string(row: 0, column: 2) ?? "?"
+        )
     }
 
     /// The source as the run record shows it.

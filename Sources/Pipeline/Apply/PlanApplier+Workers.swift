@@ -31,13 +31,20 @@ extension PlanApplier {
         /// stay, and the first error is thrown.
         func run(_ wave: [NumberedBatch], context: BatchContext) throws -> [BatchResult] {
             let pool = workers
+            let stop = pool[0].applier.stop
             if pool.count == 1 || wave.count == 1 {
-                return try wave.map { try pool[0].applier.applyBatch($0, context: context) }
+                // Stopped (a signal) between batches: the results so far, a prefix of the wave.
+                var results: [BatchResult] = []
+                for (i, item) in wave.enumerated() {
+                    if i > 0, stop?.safePoint("apply.batch") == true { break }
+                    results.append(try pool[0].applier.applyBatch(item, context: context))
+                }
+                return results
             }
             let state = Mutex(WaveState(results: Array(repeating: nil, count: wave.count)))
             DispatchQueue.concurrentPerform(iterations: min(pool.count, wave.count)) { w in
                 while let index = state.withLock({ s -> Int? in
-                    guard s.failure == nil, s.next < wave.count else { return nil }
+                    guard s.failure == nil, s.next < wave.count, stop?.isStopped != true else { return nil }
                     s.next += 1
                     return s.next - 1
                 }) {
@@ -52,8 +59,11 @@ extension PlanApplier {
             }
             let (results, failure) = state.withLock { ($0.results, $0.failure) }
             if let failure { throw failure }
-            let done = results.compactMap { $0 }
-            guard done.count == wave.count else { throw PipelineError(.runFailed, "a batch of the wave has no result") }
+            // Stopped between batches: every batch claimed before the stop finished, so the results are a prefix.
+            let done = results.prefix { $0 != nil }.compactMap { $0 }
+            guard done.count == wave.count || stop?.isStopped == true else {
+                throw PipelineError(.runFailed, "a batch of the wave has no result")
+            }
             return done
         }
     }

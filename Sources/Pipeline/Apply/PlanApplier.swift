@@ -21,6 +21,9 @@ public struct ApplyOutcome: Sendable {
     public var rowsWritten = 0
     /// Seconds spent writing (for the throughput in logs and benchmarks, never compared by tests).
     public var seconds = 0.0
+    /// Whether the run's switch (a signal) stopped the apply between batches: the plan stays `applying`, and
+    /// the same apply again finishes it.
+    public var stopped = false
 
     /// Creates an empty outcome.
     public init() {}
@@ -52,6 +55,8 @@ public struct PlanApplier {
     public var lockTimeoutSeconds: Int
     /// Where progress goes.
     public var logger: Logger
+    /// The run's stop switch, checked before each batch (a safe point); `nil`: never stopped early.
+    public var stop: StopSwitch?
 
     /// Creates an applier.
     public init(
@@ -103,6 +108,7 @@ public struct PlanApplier {
             label: "apply", total: Int64(numbered.count), unit: .items("batches"), logger: logger)
         defer { progress.finish() }
         for wave in Self.waves(numbered) {
+            if stop?.safePoint("apply.batch") == true { break }
             if workers > 1 && wave.count > 1 && pool.size < min(workers, wave.count) {
                 pool = try WorkerPool(applier: self, size: min(workers, wave.count))
             }
@@ -125,6 +131,10 @@ public struct PlanApplier {
             progress.update(Int64(outcome.batches))
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if outcome.batches < numbered.count {
+            outcome.stopped = true
+            return outcome
+        }
         try store.setStatus("applied", planID: planID)
         return outcome
     }

@@ -71,7 +71,8 @@ public enum PlanPreview {
         return lines.joined(separator: "\n")
     }
 
-    /// One step: `#12 product 668901 price 0 → 4950000; enabled true → false`.
+    /// One step: `#12 product 668901 price 0 → 4950000; enabled true → false`; controls and bidi overrides
+    /// in the values shown as `⟨U+202E⟩` (``SafeText``), since this goes to a terminal.
     static func line(_ step: PlanStep) -> String {
         func show(_ value: PlanValue) -> String {
             guard let urls = value.texts, !urls.isEmpty, urls.count <= 3 else { return value.description }
@@ -86,6 +87,6 @@ public enum PlanPreview {
         if step.entity == "order", step.key != step.target.map(String.init) { text += " (Bitrix \(step.key))" }
         if !columns.isEmpty { text += " " + columns.joined(separator: "; ") }
         if let reason = step.reason { text += " — skip: \(reason)" }
-        return text
+        return SafeText.visible(text)
     }
 }

@@ -31,6 +31,9 @@ public struct FleetJob {
     public var apply: RunJob.ApplySettings?
     /// The time limit.
     public var maxSeconds: Double?
+    /// The run's stop switch (the CLI's, thrown by signals); `nil` makes one from ``maxSeconds``. Every
+    /// shop's run shares it: a stop ends the shop in progress at a safe point and starts no other.
+    public var stopSwitch: StopSwitch?
 
     /// What the fleet run reads once and hands to each shop's run.
     struct Shared {
@@ -93,13 +96,12 @@ public struct FleetJob {
         }
 
         // One read of each side for every shop.
-        let catalog = try CatalogInput.load(
-            connection: connection, shopID: nil, deadline: Deadline(seconds: maxSeconds), logger: logger)
+        let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
+        let catalog = try CatalogInput.load(connection: connection, shopID: nil, stop: stop, logger: logger)
+        let scopeOfOrders = BitrixModelBuilder.Scope(
+            orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
         let read = try BitrixInput.load(
-            configuration: configuration,
-            scope: BitrixModelBuilder.Scope(
-                orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false),
-            allowPartial: allowPartial, deadline: Deadline(seconds: maxSeconds), logger: logger)
+            configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial, stop: stop, logger: logger)
         let bitrix = FleetScope.mapped(read.model, configuration.shopMap)
         let scope = FleetScope.resolve(
             configuration.shops, home: configuration.shopID, shops: catalogShops, bitrixSellers: bitrix.sellerIDs,
@@ -132,6 +134,7 @@ public struct FleetJob {
                 outputDirectory: outputDirectory?.appendingPathComponent(String(shop)), apply: apply,
                 maxSeconds: maxSeconds)
             job.shared = shared
+            job.stopSwitch = stop
             results.append((shop, try job.run()))
         }
         let status = results.map(\.result.status).max { Self.severity($0) < Self.severity($1) } ?? .clean
@@ -165,6 +168,7 @@ public struct FleetJob {
         case .locked: 5
         case .usage: 6
         case .failure: 7
+        default: 8  // stopped by a signal
         }
     }
 }

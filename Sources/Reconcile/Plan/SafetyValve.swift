@@ -1,6 +1,7 @@
 public import BackstopModel
 
-/// The checks a plan passes before anything is written. Partial input and another catalog always refuse;
+/// The checks a plan passes before anything is written. Partial input, another catalog and a run that did not
+/// complete (checked by the apply job against the ledger) always refuse;
 /// the shares of soft deletes and updates refuse unless forced (`--force` overrides thresholds, never the
 /// partial-input rule or the fingerprint).
 public struct SafetyValve: Sendable, Hashable {
@@ -24,6 +25,10 @@ public struct SafetyValve: Sendable, Hashable {
             case partialInput = "partial_input"
             /// The plan was made against another catalog. Never overridable.
             case otherCatalog = "other_catalog"
+            /// The plan's run did not complete (failed, stopped, abandoned, timed out, partial, still running)
+            /// or is not in this catalog's ledger: its plan may be missing steps or built on half-read input.
+            /// Never overridable.
+            case incompleteRun = "incomplete_run"
             /// More soft deletes than the threshold. `--force` overrides.
             case softDeleteThreshold = "soft_delete_threshold"
             /// More updated rows than the threshold. `--force` overrides.

@@ -35,10 +35,11 @@ public struct PrometheusReportFormat: ReportFormat {
         writer.sample(value: ReportText.seconds(run.finishedAt == nil ? 0 : run.duration))
         writer.metric(
             "backstop_run_exit_code",
-            "Exit code of the last run (0 clean, 1 error, 2 drift, 3 partial, 4 refused, 75 locked, 124 timed out).")
+            "Exit code of the last run (0 clean, 1 error, 2 drift, 3 partial, 4 refused, 75 locked, 124 timed out, 129/130/143 stopped by a signal)."
+        )
         writer.sample(value: String(run.exitCode ?? -1))
         writer.metric("backstop_run_partial", "1 when the last run read partial input or stopped early, else 0.")
-        writer.sample(value: ["partial", "timed_out"].contains(run.status) ? "1" : "0")
+        writer.sample(value: ["partial", "timed_out", "stopped"].contains(run.status) ? "1" : "0")
 
         writer.metric("backstop_discrepancies", "Discrepancies found by the last run, by kind.")
         var counts: [DiscrepancyKind: Int] = [:]

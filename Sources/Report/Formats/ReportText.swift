@@ -36,30 +36,30 @@ enum ReportText {
 
     // MARK: Escapers
 
-    /// HTML text and attribute escaping: `& < > " '`.
+    /// HTML text and attribute escaping: `& < > " '`; controls and bidi overrides shown as `⟨U+202E⟩`
+    /// (``SafeText``).
     static func html(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
+        for scalar in SafeText.visible(text, keepingLineBreaks: true).unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            case "\u{0}"..."\u{8}", "\u{B}", "\u{C}", "\u{E}"..."\u{1F}", "\u{7F}":
-                out += "\u{FFFD}"  // control characters are not allowed in HTML text
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out
     }
 
-    /// XML 1.0 text and attribute escaping; characters XML 1.0 cannot carry become U+FFFD.
+    /// XML 1.0 text and attribute escaping; controls and bidi overrides shown as `⟨U+202E⟩` (``SafeText``),
+    /// the non-characters XML 1.0 cannot carry as U+FFFD.
     static func xml(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
+        for scalar in SafeText.visible(text, keepingLineBreaks: true).unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -76,12 +76,13 @@ enum ReportText {
         return out
     }
 
-    /// A Markdown table cell: `|` escaped, line breaks shown as ⏎; backticks, brackets (links) and angle
-    /// brackets (HTML) neutralised; cut at `limit` characters; `—` for none, `""` for empty text.
+    /// A Markdown table cell: `|` escaped, line breaks shown as ⏎, controls and bidi overrides as
+    /// `⟨U+202E⟩` (``SafeText``); backticks, brackets (links) and angle brackets (HTML) neutralised; cut at
+    /// `limit` characters; `—` for none, `""` for empty text.
     static func markdownCell(_ text: String?, limit: Int = 80) -> String {
         guard let text else { return "—" }
         var out = ""
-        for character in text {
+        for character in SafeText.visible(text, keepingLineBreaks: true) {
             switch character {
             case "|": out += "\\|"
             case "\n", "\r\n", "\r": out += "⏎"
@@ -103,12 +104,13 @@ enum ReportText {
     }
 
     /// A Markdown code span (`` `text` ``) outside tables: the fence is longer than any backtick run inside,
-    /// line breaks show as ⏎, control characters as U+FFFD; nothing else needs escaping in a code span.
+    /// line breaks show as ⏎, controls and bidi overrides as `⟨U+202E⟩` (``SafeText``); nothing else needs
+    /// escaping in a code span.
     static func markdownCode(_ text: String) -> String {
         var longest = 0
         var run = 0
         var body = ""
-        for character in text {
+        for character in SafeText.visible(text, keepingLineBreaks: true) {
             if character == "`" { run += 1; longest = max(longest, run) } else { run = 0 }
             switch character {
             case "\n", "\r\n", "\r": body += "⏎"
@@ -127,9 +129,10 @@ enum ReportText {
 
     /// An RFC 4180 field: quoted when it holds a comma, a quote, CR or LF (quotes doubled), else as is.
     /// A field that starts with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` so a spreadsheet never
-    /// runs it as a formula (OWASP CSV injection).
+    /// runs it as a formula (OWASP CSV injection). Controls (ESC, BEL, …) and bidi overrides are shown as
+    /// `⟨U+001B⟩` (``SafeText``); line breaks stay, quoted.
     static func csvField(_ text: String?) -> String {
-        guard var text else { return "" }
+        guard var text = text.map({ SafeText.visible($0, keepingLineBreaks: true) }) else { return "" }
         if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
             Double(text) == nil
         {

@@ -65,7 +65,7 @@ extension RunReport {
         Context(
             stages: stages, inputs: inputs, reconciliation: reconciliation, webhookHealth: webhookHealth,
             similarity: similarity, stopReason: stopReason, generator: generator,
-            partial: run.status == "partial" || run.status == "timed_out")
+            partial: ["partial", "timed_out", "stopped"].contains(run.status))
     }
 
     /// Applies a stored context to this report.

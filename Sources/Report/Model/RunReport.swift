@@ -136,6 +136,7 @@ public struct RunReport: Sendable {
         case "drift": return "\(discrepancies.count) discrepanc\(discrepancies.count == 1 ? "y" : "ies") found."
         case "partial": return "Partial input: \(discrepancies.count) findings, incomplete."
         case "timed_out": return "Stopped by the time limit: \(discrepancies.count) findings, incomplete."
+        case "stopped": return "Stopped by a signal: \(discrepancies.count) findings, incomplete."
         case "running": return "Still running."
         default: return "Run \(run.status)."
         }
@@ -145,7 +146,7 @@ public struct RunReport: Sendable {
     public var outcome: String {
         switch run.status {
         case "succeeded": "ok"
-        case "drift", "partial", "timed_out": "warn"
+        case "drift", "partial", "timed_out", "stopped": "warn"
         default: "fail"
         }
     }

@@ -11,7 +11,9 @@ public struct RunLedger {
     /// Creates a ledger on a connection.
     public init(connection: PGConnection) { self.connection = connection }
 
-    /// Inserts a `running` row and returns it.
+    /// Inserts a `running` row and returns it; this connection's session holds the run's own advisory lock
+    /// (``runLockClass``, the run id) until it ends, which is how a later run tells a live run from an
+    /// abandoned one.
     ///
     /// - Parameters:
     ///   - kind: the run kind (`nightly`, `diff`, …).
@@ -31,12 +33,17 @@ public struct RunLedger {
             .joined(separator: ", ") + "}"
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        // The run's own lock is taken in the statement that inserts the row, so no other session ever sees
+        // the row `running` without its lock held (``markAbandoned(by:)``).
         let result = try connection.execute(
             """
-            INSERT INTO backstop.run (kind, host, pid, backstop_version, dry_run, arguments, inputs)
-            VALUES (\(kind), \(host), \(pid), \(version), \(dryRun), \(PGJSON(jsonArray(arguments)))::jsonb,
-                    \(PGJSON(inputsJSON))::jsonb)
-            RETURNING id, extract(epoch FROM started_at)::float8
+            WITH started AS (
+                INSERT INTO backstop.run (kind, host, pid, backstop_version, dry_run, arguments, inputs)
+                VALUES (\(kind), \(host), \(pid), \(version), \(dryRun), \(PGJSON(jsonArray(arguments)))::jsonb,
+                        \(PGJSON(inputsJSON))::jsonb)
+                RETURNING id, started_at)
+            SELECT id, extract(epoch FROM started_at)::float8, pg_advisory_lock(\(Self.runLockClass), \(Self.runLockKey))
+              FROM started
             """)
         return RunRecord(
             id: Int64(try result.int(row: 0, column: 0)), kind: kind, status: "running",
@@ -92,10 +99,10 @@ public struct RunLedger {
         return String(base.dropLast()) + String(format: ".%06lld+00", micros - seconds * 1_000_000)
     }
 
-    /// Marks a run finished.
+    /// Marks a run finished (`signal`: the signal that stopped it, for a `stopped` run).
     public func finish(
         _ run: inout RunRecord, status: String, exitCode: ExitStatus, counts: [String: Int], partial: Bool = false,
-        reportDirectory: String?, error: String? = nil
+        reportDirectory: String?, error: String? = nil, signal: Int32? = nil
     ) throws {
         let countsJSON =
             "{"
@@ -106,7 +113,7 @@ public struct RunLedger {
             UPDATE backstop.run
                SET status = \(status), finished_at = now(), exit_code = \(Int(exitCode.rawValue)),
                    counts = \(PGJSON(countsJSON))::jsonb, partial = \(partial), report_dir = \(reportDirectory),
-                   error = \(error)
+                   error = \(error), signal = \(signal.map(Int.init))
              WHERE id = \(run.id)
             RETURNING extract(epoch FROM finished_at)::float8
             """)

@@ -30,8 +30,15 @@ extension Backstop {
                   backstop apply --run 42 --yes                apply it
                   backstop apply --plan reports/000042-nightly/plan.json --yes
 
+                Only the plan of a complete run is applied: a plan whose run failed, was stopped or \
+                abandoned, timed out, read partial input or is still running is refused (exit 4, \
+                incomplete_run), and --force never overrides that.
+
+                SIGTERM, SIGINT or SIGHUP stop the apply between batches (a batch in flight is cancelled \
+                and rolled back whole); the run is recorded stopped and the same command finishes the plan.
+
                 Exit codes: 0 applied (or nothing to do), 2 applied with conflicts (rows changed \
-                meanwhile), 4 refused, 1 failure, 75 locked.
+                meanwhile), 4 refused, 1 failure, 75 locked, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -74,10 +81,14 @@ extension Backstop {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
             let source: ApplyJob.Source = plan.map { .file(URL(fileURLWithPath: $0)) } ?? .run(run ?? 0)
-            let job = ApplyJob(
+            let stop = StopSwitch()
+            let trap = SignalTrap(stop)
+            defer { trap.uninstall() }
+            var job = ApplyJob(
                 source: source, configuration: configuration, write: yes, force: force, batchSize: batchSize,
                 workers: workers, listLimit: list, arguments: Array(CommandLine.arguments.dropFirst()), logger: logger,
                 version: Backstop.version)
+            job.stopSwitch = stop
             let result: ApplyJob.Result
             do {
                 result = try job.run()
@@ -86,7 +97,11 @@ extension Backstop {
             } catch let error as StoreError {
                 throw CLIError(error.description)
             }
-            print(result.text)
+            if result.status == .locked {
+                FileHandle.standardError.write(Data("backstop: \(result.text)\n".utf8))
+            } else {
+                print(result.text)
+            }
             if let run = result.run { print("run \(run.id) \(run.status)") }
             if result.status != .clean { throw ExitCode(result.status.rawValue) }
         }

@@ -27,7 +27,8 @@ extension Backstop {
                 safety valve refuses it (exit 4).
 
                 Exit codes: 0 clean, 2 discrepancies found, 3 partial input, 4 apply refused, 1 error, 75 locked, \
-                124 stopped by --max-seconds.
+                124 stopped by --max-seconds, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM (run status stopped, \
+                a partial but valid report; a second signal ends the process at once).
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -115,7 +116,8 @@ extension Backstop {
                   BACKSTOP_IMAGE_MIRROR=https://cvety.kz/=/srv/bitrix/www/ \\
                     backstop reindex --catalog "$DATABASE_URL" --shop 17008 --out reports/reindex
 
-                Exit codes: 0 clean, 2 discrepancies found, 1 failure, 75 locked, 124 stopped by --max-seconds.
+                Exit codes: 0 clean, 2 discrepancies found, 1 failure, 75 locked, 124 stopped by --max-seconds, \
+                129/130/143 stopped by SIGHUP/SIGINT/SIGTERM between batches (resumed like --max-seconds).
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -188,12 +190,16 @@ extension Backstop {
             if !formats.isEmpty { configuration.report.formats = formats.map(\.rawValue) }
             let formatList = try RunOptions.formats(configuration.report.formats)
             let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
-            let job = ReindexJob(
+            let stop = StopSwitch(deadline: Deadline(seconds: maxSeconds))
+            let trap = SignalTrap(stop)
+            defer { trap.uninstall() }
+            var job = ReindexJob(
                 configuration: configuration, mode: full ? .full : .incremental, formats: formatList,
                 arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
                 outputDirectory: out.map { URL(fileURLWithPath: $0) },
                 exportDirectory: export.map { URL(fileURLWithPath: $0) },
                 progress: { done, total in bar.update(Int64(done), of: Int64(total)) }, maxSeconds: maxSeconds)
+            job.stopSwitch = stop
             let result: RunResult
             do {
                 defer { bar.finish() }
@@ -217,15 +223,20 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
     let logger = global.makeLogger()
     var configuration = try global.loadConfiguration()
     options.apply(to: &configuration)
+    if options.dumps.isEmpty { try RunOptions.validate(dumps: configuration.bitrix.dumps, option: "bitrix.dumps") }
     let formats = try RunOptions.formats(configuration.report.formats)
     if configuration.partition != nil || (configuration.shops.map { $0.single == nil } ?? false) {
         return try runFleet(
             kind: kind, configuration: configuration, options: options, formats: formats, apply: apply, logger: logger)
     }
-    let job = RunJob(
+    let stop = StopSwitch(deadline: Deadline(seconds: options.maxSeconds))
+    let trap = SignalTrap(stop)
+    defer { trap.uninstall() }
+    var job = RunJob(
         kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
+    job.stopSwitch = stop
     let result: RunResult
     do {
         result = try job.run()
@@ -250,10 +261,14 @@ func runFleet(
     kind: String, configuration: BackstopConfiguration, options: RunOptions, formats: [any ReportFormat],
     apply: RunJob.ApplySettings?, logger: Logger
 ) throws -> ExitStatus {
-    let job = FleetJob(
+    let stop = StopSwitch(deadline: Deadline(seconds: options.maxSeconds))
+    let trap = SignalTrap(stop)
+    defer { trap.uninstall() }
+    var job = FleetJob(
         kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
+    job.stopSwitch = stop
     let result: FleetJob.Result
     do {
         result = try job.run()

@@ -38,7 +38,7 @@ extension Backstop {
                     print(
                         "{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status)), "
                             + "\"started_at\": \(Int64(run.startedAt.timeIntervalSince1970)), \"seconds\": \(String(format: "%.1f", run.duration)), "
-                            + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(run.counts["total"] ?? 0), "
+                            + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(found(run).map(String.init) ?? "null"), "
                             + "\"report_dir\": \(run.reportDirectory.map(jsonString) ?? "null")}")
                 }
                 return
@@ -55,10 +55,19 @@ extension Backstop {
                         + formatter.string(from: run.startedAt)
                         + String(format: "  %7.1f  ", run.duration)
                         + (run.exitCode.map(String.init) ?? "-").leftPadded(4)
-                        + String(format: "  %5d  ", run.counts["total"] ?? 0)
+                        + "  " + (found(run).map(String.init) ?? "-").leftPadded(5) + "  "
                         + (run.reportDirectory ?? "-"))
             }
             if runs.isEmpty { print("(no runs yet)") }
+        }
+
+        /// The finding count shown for a run: none for a run that is running, failed or abandoned (its
+        /// findings are not a result).
+        func found(_ run: RunRecord) -> Int? {
+            guard let status = RunStatus(rawValue: run.status), status != .running, status != .failed,
+                status != .abandoned
+            else { return nil }
+            return run.counts["total"] ?? 0
         }
     }
 }

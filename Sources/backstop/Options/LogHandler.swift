@@ -51,10 +51,13 @@ struct BackstopLogHandler: LogHandler {
         let message = Redaction.redact(message)
         switch format {
         case .human:
-            let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.text($0.value))" }
+            // One line a terminal shows as it is: controls, line breaks and bidi overrides escaped (SafeText).
+            let fields = metadata.sorted { $0.key < $1.key }.map {
+                "\($0.key)=\(SafeText.visible(Self.text($0.value)))"
+            }
             return
                 "\(Self.timestamp(time)) \(level) \(label):\(fields.isEmpty ? "" : " " + fields.joined(separator: " ")) "
-                + "[\(source)] \(message)\n"
+                + "[\(source)] \(SafeText.visible(message))\n"
         case .json:
             var object =
                 "{\"ts\": \(jsonString(Self.timestamp(time, json: true))), \"level\": \(jsonString(level.rawValue)), "

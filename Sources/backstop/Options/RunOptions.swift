@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackstopModel
+import BackstopPipeline
 import BackstopReport
 
 /// Options of the commands that reconcile (`nightly`, `diff`).
@@ -7,7 +8,7 @@ struct RunOptions: ParsableArguments {
     @Option(
         name: .customLong("dump"),
         help: ArgumentHelp(
-            "A Bitrix dump: mysqldump .sql, .sql.gz or .sql.zst, a mydumper folder or a --tab folder. Repeatable; overrides bitrix.dumps.",
+            "A Bitrix dump: mysqldump .sql, .sql.gz or .sql.zst, a mydumper folder, a --tab folder, or - for standard input (mysqldump … | backstop diff --dump -). Repeatable; overrides bitrix.dumps.",
             valueName: "path"))
     var dumps: [String] = []
 
@@ -41,7 +42,7 @@ struct RunOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "\"Now\" for ACTIVE_FROM/ACTIVE_TO when the dump has no dated footer (YYYY-MM-DD HH:MM:SS, site time). Default: the footer's time, else the newest row time in the dump; never the wall clock.",
+            "\"Now\" for ACTIVE_FROM/ACTIVE_TO when the dump has no dated footer: YYYY-MM-DD HH:MM:SS±HH:MM or …Z (e.g. 2025-10-25 03:00:00+05:00; anything else is refused). Default: the footer's time, else the newest row time in the dump; never the wall clock.",
             valueName: "time"))
     var snapshotTime: String?
 
@@ -56,9 +57,16 @@ struct RunOptions: ParsableArguments {
             valueName: "seconds"))
     var maxSeconds: Double?
 
-    /// Rejects a negative time limit and a `--shop` that is not an id, a list of ids or `all`.
+    /// Rejects a negative or infinite time limit, a snapshot time outside its one format, a dump path that
+    /// is not a dump, and a `--shop` or `--partition` that is not one (exit 64, naming the value).
     func validate() throws {
         try Self.validate(maxSeconds: maxSeconds)
+        if let snapshotTime {
+            do { _ = try SnapshotTime.instant(configured: snapshotTime) } catch {
+                throw ValidationError("--snapshot-time: \(error)")
+            }
+        }
+        try Self.validate(dumps: dumps, option: "--dump")
         _ = try shopSelection
         _ = try fleetPartition
     }
@@ -79,9 +87,21 @@ struct RunOptions: ParsableArguments {
         }
     }
 
-    /// `--max-seconds` (here and on `reindex`) must be 0 or more.
+    /// `--max-seconds` (here and on `reindex`) must be a finite number, 0 or more.
     static func validate(maxSeconds: Double?) throws {
-        if let maxSeconds, !(maxSeconds >= 0) { throw ValidationError("--max-seconds must be 0 or more") }
+        if let maxSeconds, !(maxSeconds >= 0 && maxSeconds.isFinite) {
+            throw ValidationError("--max-seconds \(maxSeconds): must be a finite number of seconds, 0 or more")
+        }
+    }
+
+    /// Every dump path must be `-` (standard input, at most once), a readable file or stream, or a dump folder.
+    static func validate(dumps: [String], option: String) throws {
+        if dumps.count(where: { $0 == "-" }) > 1 {
+            throw ValidationError("\(option) -: standard input can be read only once")
+        }
+        for path in dumps {
+            if let problem = DumpPaths.problem(with: path) { throw ValidationError("\(option) \(path): \(problem)") }
+        }
     }
 
     /// Applies these flags over the configuration.

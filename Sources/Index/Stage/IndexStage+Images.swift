@@ -1,0 +1,249 @@
+import BackstopExtract
+import BackstopModel
+import Foundation
+import Logging
+import Synchronization
+
+extension IndexStage {
+    /// Per-product result of the image pass.
+    struct ImageWork: Sendable {
+        var sha256: String?
+        var failure: ImageFailure?
+        var descriptor: [Float]?
+        var bytes: [UInt8]?
+        var galleryFailures: [(url: String, failure: ImageFailure)] = []
+        var reused = false
+    }
+
+    /// What the image pass leaves for similarity and the production vectors.
+    struct ImagePass {
+        /// `unreachable` findings (main and gallery images), in product order.
+        var findings: [IndexFinding] = []
+        /// One result per target product, in target order.
+        var works: [ImageWork] = []
+        /// Each product's local vector: this run's, or the stored one when its image is unchanged.
+        var vectorsByProduct: [Int64: [Float]] = [:]
+        /// The local model the vectors come from (nil when no image could be decoded for a fit).
+        var model: LocalEmbeddingModel?
+        /// Whether this run refitted the model (a full run, or the first one).
+        var refitting = false
+        /// The stored local vectors, as read before the pass.
+        var stored: [Int64: IndexStore.StoredVector] = [:]
+        /// The image hash each product's production vector was computed from (empty without a provider).
+        var productionSHA: [Int64: String] = [:]
+    }
+
+    /// The image pass: fetches, checks and decodes every target's images in batches (saving each batch's vectors,
+    /// or a refit's descriptors, before the next), fits the local model when refitting, and embeds.
+    ///
+    /// - Throws: ``IndexError`` of code `stopped` between batches when asked to stop; `PGError` from the store.
+    func runImages(
+        fetcher: ImageFetcher, targets: [CanonicalProduct], store: IndexStore?, runID: Int64?, outcome: inout Outcome
+    ) throws -> ImagePass {
+        var findings: [IndexFinding] = []
+        var vectorsByProduct: [Int64: [Float]] = [:]
+        var works: [ImageWork] = []
+        let started = DispatchTime.now().uptimeNanoseconds
+        let stored = try store?.vectors() ?? [:]
+        var model = options.mode == .full ? nil : try store?.currentModel()
+        if model == nil && options.mode == .incremental {
+            logger.notice("no local embedding model yet: fitting one on this run's images")
+        }
+        // A refit needs every image's descriptor first: they are saved batch by batch, and an unfinished
+        // refit's saved descriptors are reused where the image bytes still match.
+        let refitting = model == nil
+        let saved: [Int64: IndexStore.StoredDescriptor]
+        if refitting, let store {
+            let marker = IndexStore.ReindexProgress(
+                mode: options.mode.rawValue, descriptorVersion: ImageDescriptor.version,
+                codecs: ImageCodecVersions.current.description, images: targets.count, runID: runID)
+            if let unfinished = try store.reindexProgress(),
+                unfinished.descriptorVersion == marker.descriptorVersion,
+                unfinished.codecs == marker.codecs
+            {
+                saved = try store.descriptors(version: ImageDescriptor.version)
+                logger.notice(
+                    "resuming an unfinished refit",
+                    metadata: [
+                        "refit.run": "\(unfinished.runID.map(String.init) ?? "-")",
+                        "refit.saved": "\(saved.count)",
+                    ])
+            } else {
+                try store.beginRefit(marker)
+                saved = [:]
+            }
+        } else {
+            saved = [:]
+        }
+        let productionSHA = options.provider != nil ? (try store?.productionState() ?? [:]) : [:]
+        let currentVersion = model?.version
+        let provider = options.provider
+        let done = Atomic<Int>(0)
+        let workers =
+            options.workers
+            ?? (fetcher.options.mirror != nil && !fetcher.options.allowNetwork
+                ? ProcessInfo.processInfo.activeProcessorCount : fetcher.options.concurrency)
+        let progress = options.progress
+        let size = ImageDescriptor.decodeSize
+        let total = targets.count
+        let batchSize = max(1, options.batchSize)
+        var descriptors: [Int64: [Float]] = [:]  // a refit's descriptors, by product
+        works.reserveCapacity(total)
+        for batchStart in stride(from: 0, to: total, by: batchSize) {
+            let batch = batchStart..<min(total, batchStart + batchSize)
+            let work = ResultSlots<ImageWork>(count: batch.count)
+            ImageFetcher.forEach(batch.count, concurrency: workers) { offset in
+                let product = targets[batch.lowerBound + offset]
+                let url = product.image ?? ""
+                var result = ImageWork()
+                switch fetcher.fetch(url) {
+                case .failure(let failure):
+                    result.failure = failure
+                case .success(let image):
+                    result.sha256 = image.sha256
+                    let previous = stored[product.id]
+                    let unchanged =
+                        previous.map {
+                            $0.imageSHA256 == image.sha256 && $0.sourceURL == url
+                                && $0.modelVersion == currentVersion
+                        } ?? false
+                    if let descriptor = saved[product.id], refitting, descriptor.imageSHA256 == image.sha256 {
+                        result.descriptor = descriptor.descriptor
+                        result.reused = true
+                    } else if refitting || !unchanged {
+                        do {
+                            let decoded = try ImageDecoder.decode(
+                                image.bytes, minWidth: size.width, minHeight: size.height,
+                                productID: product.id, url: url)
+                            result.descriptor = ImageDescriptor.describe(decoded)
+                        } catch {
+                            result.failure = .corrupt("\(error)")
+                        }
+                    }
+                    if provider != nil && result.failure == nil {
+                        result.bytes = image.bytes
+                    }
+                }
+                for galleryURL in product.images where galleryURL != url && !galleryURL.isEmpty {
+                    switch fetcher.fetch(galleryURL) {
+                    case .failure(let failure): result.galleryFailures.append((galleryURL, failure))
+                    case .success(let image):
+                        do {
+                            _ = try ImageDecoder.decode(image.bytes, minWidth: size.width, minHeight: size.height)
+                        } catch {
+                            result.galleryFailures.append((galleryURL, .corrupt("\(error)")))
+                        }
+                    }
+                }
+                work.set(offset, result)
+                let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
+                progress?(finished, total)
+            }
+
+            // Keep what the batch computed: descriptors while refitting, vectors otherwise.
+            var batchDescriptors: [IndexStore.StoredDescriptor] = []
+            var batchVectors: [IndexStore.StoredVector] = []
+            for (offset, slot) in work.values.enumerated() {
+                var result = slot ?? ImageWork(failure: .network("not processed"))
+                let product = targets[batch.lowerBound + offset]
+                if result.failure == nil, let sha = result.sha256 {
+                    if let descriptor = result.descriptor {
+                        if result.reused {
+                            outcome.descriptorsReused += 1
+                        } else {
+                            outcome.imagesDecoded += 1
+                        }
+                        if refitting {
+                            descriptors[product.id] = descriptor
+                            if !result.reused {
+                                batchDescriptors.append(
+                                    .init(productID: product.id, imageSHA256: sha, descriptor: descriptor))
+                            }
+                        } else if let model {
+                            let vector = model.embed(descriptor: descriptor)
+                            vectorsByProduct[product.id] = vector
+                            batchVectors.append(
+                                .init(
+                                    productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
+                                    modelVersion: model.version, vector: vector))
+                            outcome.reembedded.append(product.id)
+                        }
+                    } else if let previous = stored[product.id] {
+                        vectorsByProduct[product.id] = previous.vector
+                    }
+                }
+                result.descriptor = nil
+                works.append(result)
+            }
+            try store?.saveDescriptors(batchDescriptors, version: ImageDescriptor.version, runID: runID)
+            try store?.upsert(batchVectors, runID: runID)
+
+            if batch.upperBound < total,
+                options.shouldStop?() == true
+                    || options.stopAfterImages.map({ outcome.imagesDecoded >= $0 }) == true
+            {
+                try? fetcher.saveCache()
+                throw IndexError(
+                    .stopped,
+                    "stopped after \(batch.upperBound) of \(total) images (\(outcome.imagesDecoded) decoded, "
+                        + "\(outcome.descriptorsReused) descriptors reused); "
+                        + (refitting ? "their descriptors are saved" : "their vectors are saved")
+                        + " and the next run resumes")
+            }
+        }
+        try? fetcher.saveCache()
+        outcome.imagesFetched = works.filter { $0.sha256 != nil }.count
+
+        for (index, product) in targets.enumerated() {
+            let result = works[index]
+            if let failure = result.failure {
+                findings.append(
+                    .unreachable(productID: product.id, field: "image", url: product.image ?? "", failure: failure))
+            }
+            for gallery in result.galleryFailures {
+                findings.append(
+                    .unreachable(productID: product.id, field: "images", url: gallery.url, failure: gallery.failure)
+                )
+            }
+        }
+
+        // Fit (full run, or the first run) on every decoded image, in product-id order; then embed them all.
+        if refitting {
+            let inputs = targets.compactMap { descriptors[$0.id] }
+            if !inputs.isEmpty {
+                let fitted = try LocalEmbeddingModel.fit(descriptors: inputs)
+                try store?.makeCurrent(fitted, runID: runID)
+                logger.info(
+                    "local embedding model fitted",
+                    metadata: [
+                        "model.version": "\(fitted.version)", "model.images": "\(inputs.count)",
+                    ])
+                model = fitted
+                var fresh: [IndexStore.StoredVector] = []
+                for (index, product) in targets.enumerated() {
+                    guard let descriptor = descriptors[product.id], let sha = works[index].sha256 else { continue }
+                    let vector = fitted.embed(descriptor: descriptor)
+                    vectorsByProduct[product.id] = vector
+                    fresh.append(
+                        .init(
+                            productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
+                            modelVersion: fitted.version, vector: vector))
+                    outcome.reembedded.append(product.id)
+                }
+                descriptors = [:]
+                for batch in stride(from: 0, to: fresh.count, by: batchSize) {
+                    try store?.upsert(Array(fresh[batch..<min(fresh.count, batch + batchSize)]), runID: runID)
+                }
+            }
+        }
+        if let model {
+            outcome.modelVersion = model.version
+            let gone = stored.keys.filter { vectorsByProduct[$0] == nil }.sorted()
+            try store?.deleteVectors(productIDs: gone)
+        }
+        outcome.imageSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        return ImagePass(
+            findings: findings, works: works, vectorsByProduct: vectorsByProduct, model: model, refitting: refitting,
+            stored: stored, productionSHA: productionSHA)
+    }
+}

@@ -1,0 +1,55 @@
+import BackstopModel
+
+extension IndexStage {
+    /// The similarity pass over the local vectors: incremental from a stored state of the same model, k and
+    /// threshold, the full self-join otherwise; the lists are saved and near-duplicate pairs become findings.
+    ///
+    /// - Returns: The `duplicateImage` findings.
+    func runSimilarity(
+        images: ImagePass, productsByID: [Int64: CanonicalProduct], store: IndexStore?, runID: Int64?,
+        outcome: inout Outcome
+    ) throws -> [IndexFinding] {
+        var findings: [IndexFinding] = []
+        if let version = outcome.modelVersion, !images.vectorsByProduct.isEmpty {
+            let sorted = images.vectorsByProduct.sorted { $0.key < $1.key }
+            let ids = sorted.map(\.key)
+            var matrix = VectorMatrix(dimensions: images.model?.dimensions ?? 512)
+            for (_, vector) in sorted { matrix.append(vector) }
+            let k = options.similarCount
+            let threshold = options.duplicateThreshold
+            // Incremental only from a state of this same model, k and threshold: otherwise the self-join.
+            let previous =
+                options.mode == .incremental && !images.refitting && k > 0
+                ? try store?.similarity(modelVersion: version, k: k, threshold: threshold) : nil
+            let state: SimilarityState
+            if let previous {
+                var changed = Set(outcome.reembedded)
+                for id in ids where !(images.stored[id]?.inSimilarity ?? false) { changed.insert(id) }
+                let update = IncrementalSimilarity.update(
+                    ids: ids, vectors: matrix, changed: changed, stored: previous, k: k, threshold: threshold)
+                state = update.state
+                let written = try store?.saveSimilarity(
+                    state, replacing: previous, modelVersion: version, k: k, threshold: threshold, runID: runID)
+                outcome.similarity = .init(
+                    incremental: true, products: ids.count, changed: changed.count, searched: update.searched,
+                    listsWritten: written ?? update.changedLists.count + update.removed.count)
+            } else {
+                state = IncrementalSimilarity.full(ids: ids, vectors: matrix, k: k, threshold: threshold)
+                try store?.saveSimilarity(
+                    state, replacing: nil, modelVersion: version, k: k, threshold: threshold, runID: runID)
+                outcome.similarity = .init(
+                    incremental: false, products: ids.count, changed: ids.count, searched: ids.count,
+                    listsWritten: ids.count)
+            }
+            for pair in state.pairs {
+                findings.append(
+                    .duplicateImage(
+                        first: pair.first, second: pair.second, score: pair.score,
+                        firstURL: productsByID[pair.first]?.image ?? "",
+                        secondURL: productsByID[pair.second]?.image ?? ""))
+            }
+            outcome.topScores = state.topScores
+        }
+        return findings
+    }
+}

@@ -1,0 +1,34 @@
+import BackstopModel
+
+extension IndexStage {
+    /// The run report's one line about the stage: products, images, the model, similarity, findings by kind and
+    /// the `product_embeddings` writes.
+    func summary(of outcome: Outcome, targets targetCount: Int) -> String {
+        var counts: [String: Int] = [:]
+        for discrepancy in outcome.discrepancies { counts[discrepancy.kind.rawValue, default: 0] += 1 }
+        var summary = "\(targetCount) enabled products with an image; "
+        if options.fetcher == nil {
+            summary += "images not checked (no mirror and network off); "
+        } else {
+            summary +=
+                "\(outcome.imagesFetched) images fetched, \(outcome.imagesDecoded) decoded, "
+                + (outcome.descriptorsReused > 0 ? "\(outcome.descriptorsReused) descriptors reused, " : "")
+                + "\(outcome.reembedded.count) embedded with \(outcome.modelVersion ?? "no model"); "
+            if let pass = outcome.similarity {
+                summary +=
+                    pass.incremental
+                    ? "similarity incremental: \(pass.changed) changed, \(pass.searched) of \(pass.products) searched, \(pass.listsWritten) lists written; "
+                    : "similarity self-join of \(pass.products); "
+            }
+        }
+        summary += counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        if let production = outcome.production {
+            summary +=
+                "; product_embeddings: \(production.updated) updated, \(production.inserted) inserted, \(production.deleted) deleted"
+            if production.skipped > 0 {
+                summary += ", \(production.skipped) skipped (changed since read)"
+            }
+        }
+        return summary
+    }
+}
