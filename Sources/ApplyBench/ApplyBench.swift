@@ -9,7 +9,8 @@ import Glibc
 import Logging
 
 /// Times the apply of a large merge plan against a prepared catalog (scripts/bench/40-apply.sh makes it):
-/// `ApplyBench <conninfo> <products> <orders> [batch size] [workers]`.
+/// `ApplyBench <conninfo> <products> <orders> [batch size] [workers]` (either `default`, or left out: the
+/// settings of a plain `backstop apply`).
 ///
 /// The catalog holds `products` products (ids 1…n, shop 17008, one image each) and `orders` orders (ids
 /// 1…m, status NEW). The plan, planned against the versions read the way a run reads them, holds: 40 % of
@@ -27,8 +28,10 @@ struct ApplyBench {
             print("usage: ApplyBench <conninfo> <products> <orders> [batch size] [workers]")
             return
         }
-        let batchSize = arguments.count >= 5 ? Int(arguments[4]) ?? 5000 : 5000
-        let workers = arguments.count >= 6 ? Int(arguments[5]) ?? 1 : 1
+        // Missing or `default`: the settings a plain `backstop apply` uses (merge.batch_size, merge.workers).
+        let defaults = BackstopConfiguration.Merge()
+        let batchSize = arguments.count >= 5 ? Int(arguments[4]) ?? defaults.batchSize : defaults.batchSize
+        let workers = arguments.count >= 6 ? Int(arguments[5]) ?? defaults.workers : defaults.workers
         // BENCH_TRACE=1: every statement's time on stderr (PGConnection logs them at trace).
         let trace = ProcessInfo.processInfo.environment["BENCH_TRACE"] == "1"
         var logger = Logger(label: "backstop.bench") { label in

@@ -37,6 +37,9 @@ extension SnapshotTime {
             let day = number(8..<10), let hour = number(11..<13), let minute = number(14..<16),
             let second = number(17..<19)
         else { throw fail("not a date and time of the documented shape") }
+        guard (1..<10_000).contains(year), (1...12).contains(month), (0...23).contains(hour),
+            (0...59).contains(minute), (0...59).contains(second)
+        else { throw fail("a field is out of range") }
         guard bytes.count > 19 else { throw fail("no zone (add Z or ±HH:MM)") }
         let offset: Int
         switch bytes[19] {
@@ -48,9 +51,6 @@ extension SnapshotTime {
             offset = (bytes[19] == 0x2D ? -1 : 1) * (h * 3600 + m * 60)
         default: throw fail("no zone (add Z or ±HH:MM)")
         }
-        guard (1..<10_000).contains(year), (1...12).contains(month), (0...23).contains(hour),
-            (0...59).contains(minute), (0...59).contains(second)
-        else { throw fail("a field is out of range") }
         var calendar = Calendar(identifier: .gregorian)
         guard let zone = TimeZone(secondsFromGMT: offset) else { throw fail("the zone is out of range") }
         calendar.timeZone = zone

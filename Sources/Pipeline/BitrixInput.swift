@@ -29,12 +29,21 @@ enum BitrixInput {
             let url = URL(fileURLWithPath: path)
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
             bytes += size
-            let readerOptions = DumpReader.Options(tables: BitrixModelBuilder.tables, allowPartial: allowPartial)
+            let readAhead = configuration.bitrix.readThreads > 1
+            let readerOptions = DumpReader.Options(
+                tables: BitrixModelBuilder.tables, allowPartial: allowPartial, readAhead: readAhead)
             // `-`: standard input (`mysqldump … | backstop diff --dump -`).
-            let stream: any DumpEventStream =
-                path == "-"
-                ? DumpReader(source: try FileByteSource.openDump(path: "-"), options: readerOptions, logger: logger)
-                : try DumpReader.open(url, options: readerOptions, logger: logger)
+            let stream: any DumpEventStream
+            if path == "-" {
+                let reader = DumpReader(
+                    source: try FileByteSource.openDump(path: "-"), options: readerOptions, logger: logger)
+                stream = readAhead ? ReadAheadDumpStream(reader) : reader
+            } else {
+                stream = try DumpReader.open(url, options: readerOptions, logger: logger)
+            }
+            func bytesRead() -> Int64? {
+                (stream as? DumpReader)?.bytesRead ?? (stream as? ReadAheadDumpStream)?.bytesRead
+            }
             // The bar counts decompressed bytes: a share of the file size only for plain dumps.
             let compressed = path == "-" || [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
             let progress = ProgressBar(
@@ -46,14 +55,14 @@ enum BitrixInput {
                     builder.consume(row)
                     rows += 1
                     if rows & 0x3FFF == 0 || rows == 1 {
-                        if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
+                        if let bytes = bytesRead() { progress.update(bytes) }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
                                 stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                         }
                     }
                 case .end(.complete):
-                    if let reader = stream as? DumpReader { progress.update(reader.bytesRead) }
+                    if let bytes = bytesRead() { progress.update(bytes) }
                     // Several dumps of one backup: the latest footer is the snapshot.
                     if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):

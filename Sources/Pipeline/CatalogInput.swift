@@ -12,8 +12,14 @@ public enum CatalogInput {
         do {
             return try PGConnection(conninfo: configuration.catalogConninfo, logger: logger)
         } catch {
+            var hint = ""
+            if error.message.contains("certificate verify failed") {
+                hint =
+                    " (the server's TLS certificate is not signed by the CA in sslrootcert / PGSSLROOTCERT, "
+                    + "or its name does not match the host: check both)"
+            }
             throw PipelineError(
-                .connection, "cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)")
+                .connection, "cannot connect to the catalog (\(configuration.catalogSource)): \(error.message)\(hint)")
         }
     }
 

@@ -71,7 +71,10 @@ import Testing
     @Test func mergeSettingsAndPolicyOverridesReadFromTheFile() throws {
         let defaults = try BackstopConfiguration.load(file: nil, environment: [:])
         #expect(defaults.merge.maxSoftDeleteShare == 0.05 && defaults.merge.maxUpdateShare == 0.05)
-        #expect(defaults.merge.batchSize == 1000 && defaults.merge.workers == 1 && defaults.merge.policy.isEmpty)
+        #expect(
+            defaults.merge.batchSize == 1000
+                && defaults.merge.workers == min(4, ProcessInfo.processInfo.activeProcessorCount)
+                && defaults.merge.policy.isEmpty)
         let path = try writeTemporary(
             """
             [merge]

@@ -7,8 +7,8 @@
 #                                pipeline reads them (target >= 400 MB/s)
 #   materialise_values_*         the same, also building every DumpValue (`row.values`; the slowest consumer)
 # Each rate is given per wall-clock second and per CPU second (user + sys of the reader process): on a
-# shared machine the wall-clock rate is noisy, the CPU rate much less so. The 1-minute load average at
-# the start is recorded too.
+# shared machine the wall-clock rate is noisy, the CPU rate much less so. The 1-minute load average
+# before each figure is recorded too (load_average_before).
 # The dump is the `m` world's (written by 05-worldgen.sh to .backstop/worlds/bench-m); without it, a
 # generated ~1 GB file in .backstop/bench (git-ignored). BACKSTOP_BENCH_DUMP=path uses another dump;
 # BACKSTOP_BENCH_DUMP_MB sets the generated size.
@@ -37,10 +37,11 @@ tables=b_iblock_element,b_iblock_element_property,b_catalog_price,b_file,b_sale_
 runs() {  # 3 runs of the reader; prints one JSON object per line
     for _ in 1 2 3; do "$bin" "$dump" "$1" "$2"; done
 }
-scan=$(runs "" count)
-mat=$(runs "$tables" count)
-values=$(runs "$tables" values)
-python3 - "$dump" "$bytes" "$cat_rate" "$load" "$scan" "$mat" "$values" <<'PY' > bench-results/dump.json
+loads=()
+loads+=("$(cut -d' ' -f1 /proc/loadavg)"); scan=$(runs "" count)
+loads+=("$(cut -d' ' -f1 /proc/loadavg)"); mat=$(runs "$tables" count)
+loads+=("$(cut -d' ' -f1 /proc/loadavg)"); values=$(runs "$tables" values)
+python3 - "$dump" "$bytes" "$cat_rate" "$load" "$scan" "$mat" "$values" "${loads[*]}" <<'PY' > bench-results/dump.json
 import json, sys
 dump, size, cat_rate, load = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 def best(text, prefix):
@@ -60,6 +61,8 @@ doc = {"dump": dump, "bytes": size, "load_average_1m": load, "cat_mb_per_s": cat
 doc.update(best(sys.argv[5], "scan"))
 doc.update(best(sys.argv[6], "materialise"))
 doc.update(best(sys.argv[7], "materialise_values"))
+doc["load_average_before"] = dict(zip(["cat", "scan", "materialise", "materialise_values"],
+                                      [load] + [float(x) for x in sys.argv[8].split()]))
 print(json.dumps(doc, indent=2))
 PY
 cat bench-results/dump.json >&2

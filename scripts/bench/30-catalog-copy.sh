@@ -60,14 +60,18 @@ echo "catalog-copy: generated $rows products in ${generated}s" >&2
 swift build -c release --product CatalogBench >&2
 bin=$(swift build -c release --show-bin-path)/CatalogBench
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
+load_merge=$(loadavg)
 # Default mode: two COPY streams (product, productimage) merged client-side. "aggregated" is the
 # one-stream shape (images array_agg'ed server-side; taken inside a transaction), for comparison.
 merge=$("$bin" "$server dbname=$db" "$runs" merge)
 echo "catalog-copy: $merge" >&2
+load_aggregated=$(loadavg)
 aggregated=$("$bin" "$server dbname=$db" "$runs" aggregated)
 echo "catalog-copy: $aggregated" >&2
 # The reader on the reference shape (CatalogReader.rows over reference_product), for the target: it is
 # server-bound (wall ≈ the backend's CPU time), so it gets more runs against a noisy neighbour.
+load_reference=$(loadavg)
 reference=$("$bin" "$server dbname=$db" "$((runs + 4))" reference)
 echo "catalog-copy: $reference" >&2
 
@@ -106,17 +110,21 @@ psql_best() {
     printf '{"best_wall_seconds": %.3f, "best_backend_cpu_seconds": %.2f}' "$best_wall" "$best_cpu"
 }
 rm -f /tmp/backstop-bench-cpu.$$
+load_psql_product=$(loadavg)
 psql_product=$(psql_best "$product_select")
+load_psql_image=$(loadavg)
 psql_image=$(psql_best "$image_select")
 psql_aggregated=$(psql_best "$aggregated_select")
 psql_plain=$(psql_best "$plain_select")
+load_psql_reference=$(loadavg)
 psql_reference=$(psql_best "$reference_select")
 rm -f /tmp/backstop-bench-cpu.$$
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p bench-results
 python3 - "$merge" "$aggregated" "$rows" "$generated" "$psql_product" "$psql_image" "$psql_aggregated" "$psql_plain" \
-    "$load_before" "$load_after" "$(nproc)" "$psql_reference" "$reference" <<'PY' > bench-results/catalog_copy.json
+    "$load_before" "$load_after" "$(nproc)" "$psql_reference" "$reference" \
+    "$load_merge $load_aggregated $load_reference $load_psql_product $load_psql_image $load_psql_reference" <<'PY' > bench-results/catalog_copy.json
 import json, sys
 merge, aggregated = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 rows, gen_s = int(sys.argv[3]), float(sys.argv[4])
@@ -129,6 +137,12 @@ for name, v in psql.items():
     n = merge["images"] if name == "productimage_select" else rows
     v["rows_per_second_wall"] = int(n / v["best_wall_seconds"]) if v["best_wall_seconds"] else None
 server_cpu = psql["product_select"]["best_backend_cpu_seconds"] + psql["productimage_select"]["best_backend_cpu_seconds"]
+loads = dict(zip(["merge", "aggregated", "reference_shape", "psql_product_select", "psql_productimage_select",
+                  "psql_reference_shape_table"], map(float, sys.argv[14].split())))
+# The upstream shape's peer: psql's COPY … TO of the same rows, the product SELECT then the productimage
+# SELECT (what a psql-based export of products with their images reads), beside the reader's best wall time.
+peer_seconds = psql["product_select"]["best_wall_seconds"] + psql["productimage_select"]["best_wall_seconds"]
+reader_seconds = merge.get("best_wall_seconds")
 print(json.dumps({
     "description": "CatalogReader.products(): binary COPY of the upstream-shaped product and productimage tables (two streams on two connections sharing one snapshot, merged client-side) decoded into CanonicalProduct; 'aggregated' is the one-stream shape with images array_agg'ed server-side; 'reference_shape' is CatalogReader.rows over the 6-column table of swift-feasibility.md section 3 (the shape the 1.5M rows/s target was set from), decoded into that measurement's struct",
     "rows": rows,
@@ -148,6 +162,11 @@ print(json.dumps({
     "server_rows_per_cpu_second_psql": int(rows / server_cpu) if server_cpu else None,
     "server_ceiling_rows_per_second": psql["product_select"]["rows_per_second_wall"],
     "reader_fraction_of_server_ceiling": ratio(merge["rows_per_second_wall_best"], psql["product_select"]["rows_per_second_wall"]),
+    "upstream_shape_psql_seconds": round(peer_seconds, 3),
+    "upstream_shape_reader_seconds": round(reader_seconds, 3) if reader_seconds else None,
+    "upstream_shape_reader_over_psql": ratio(peer_seconds, reader_seconds) if reader_seconds else None,
+    "upstream_shape_goal": "reader >= 1.0x psql's COPY ... TO of the same product and productimage rows (issue 21)",
+    "load_average_before": loads,
     "reference_shape_meets_target_in_psql": (psql["reference_shape_table"]["rows_per_second_wall"] or 0) >= 1500000,
     "ceiling_note": "psql's own binary COPY of the same SELECT to /dev/null bounds any client: the backend spends its time in per-value send functions (perf: pq_begintypsend, SendFunctionCall, textsend, int4send). reference_shape_table is the 6-column table of swift-feasibility.md section 3, the shape the 1.5M rows/s target came from, measured on this machine today",
     "psql_copy_to_dev_null": psql,

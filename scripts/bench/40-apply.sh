@@ -5,11 +5,14 @@
 #                 each) and BENCH_APPLY_ORDERS orders (default 100k): a plan of ~200k steps writing ~310k
 #                 catalog rows (updates, soft deletes, inserts with images, image lists, statuses with their
 #                 history rows, links), applied in batches of BENCH_APPLY_BATCH (default 5000) steps, once per
-#                 worker count in BENCH_APPLY_WORKERS (default "1 2"); the rate is catalog rows written per
+#                 worker count in BENCH_APPLY_WORKERS (default "1 2"), and once with the default settings of a
+#                 plain `backstop apply` (merge.batch_size, merge.workers: one per core); the rate is catalog rows written per
 #                 second of apply (goal >= 100k rows/s), with the time to read the versions and to save and
 #                 load the plan beside it
 #   copy          the same number of rows per table (product, productimage, "order", orderhistory) loaded by
-#                 psql \copy from files: the server's own write ceiling on this machine
+#                 psql \copy from files: the server's own write ceiling on this machine, measured right after
+#                 the default-settings apply; default_over_copy is the issue-21 ratio (goal >= 0.9)
+#   load_*        the 1-minute load average just before each figure
 #   nightly_m     `backstop nightly --apply` on the m world of 05-worldgen.sh (.backstop/worlds/bench-m, or
 #                 BACKSTOP_BENCH_WORLD_M) against its catalog: wall seconds, peak RSS, the apply line, and a
 #                 second diff that must find nothing actionable
@@ -66,12 +69,20 @@ SELECT g, 17008, lpad(g::text, 9, '0'), '#' || g, 'Клиент ' || g, '+7701' 
   FROM generate_series(1, $orders) g;
 VACUUM ANALYZE;
 SQL
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
+with_load() { python3 -c 'import json,sys; d=json.load(sys.stdin); d["load_before"]=float(sys.argv[1]); print(json.dumps(d))' "$1"; }
 plans=()
 for workers in $worker_counts; do
     psql_server -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE $template" >/dev/null
-    plans+=("$("$applybench" "$server dbname=$db" "$products" "$orders" "$batch" "$workers")")
+    load=$(loadavg)
+    plans+=("$("$applybench" "$server dbname=$db" "$products" "$orders" "$batch" "$workers" | with_load "$load")")
     echo "40-apply: ${plans[-1]}" >&2
 done
+# The default settings (what `backstop apply` does with no flags), right before the COPY peer.
+psql_server -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE $template" >/dev/null
+load=$(loadavg)
+default_plan=$("$applybench" "$server dbname=$db" "$products" "$orders" default default | with_load "$load")
+echo "40-apply: default settings: $default_plan" >&2
 psql_server -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE $template" >/dev/null
 
 # 2. PostgreSQL's own COPY into the same tables, as many rows per table as the apply wrote.
@@ -86,6 +97,7 @@ psql_db <<SQL
 \copy (SELECT g + $base, 17008, lpad((g + $base)::text, 9, '0'), '#' || (g + $base), 'Клиент ' || g, '+7702' || lpad(g::text, 7, '0'), 500000, 0, 500000, 'DELIVERED', now(), now() FROM generate_series(1, $rows_order) g) TO '$work/order.copy'
 \copy (SELECT g % $orders + 1, 'backstop', 'status', 'new', 'delivered', now() FROM generate_series(1, $rows_history) g) TO '$work/orderhistory.copy'
 SQL
+load_copy=$(loadavg)
 copy_table() {  # table, columns, file, rows → JSON fragment
     local t0 t1
     t0=$(now)
@@ -145,21 +157,26 @@ else
 fi
 
 mkdir -p bench-results
-python3 - "$nightly" "${#plans[@]}" "${plans[@]}" "${copies[@]}" > bench-results/apply.json <<'PY'
+python3 - "$nightly" "$default_plan" "$load_copy" "${#plans[@]}" "${plans[@]}" "${copies[@]}" > bench-results/apply.json <<'PY'
 import json, sys
 nightly = json.loads(sys.argv[1])
-count = int(sys.argv[2])
-plans = [json.loads(p) for p in sys.argv[3:3 + count]]
-copies = [json.loads(c) for c in sys.argv[3 + count:]]
+default = json.loads(sys.argv[2])
+load_copy = float(sys.argv[3])
+count = int(sys.argv[4])
+plans = [json.loads(p) for p in sys.argv[5:5 + count]]
+copies = [json.loads(c) for c in sys.argv[5 + count:]]
 rows = sum(c["rows"] for c in copies)
 seconds = sum(c["seconds"] for c in copies)
 best = max(plans, key=lambda p: p["apply_rows_per_second"])
 print(json.dumps({
     "plan": plans,
-    "copy": {"tables": copies, "rows": rows, "seconds": round(seconds, 3), "rows_per_second": int(rows / seconds)},
+    "default_settings": default,
+    "copy": {"tables": copies, "rows": rows, "seconds": round(seconds, 3), "rows_per_second": int(rows / seconds),
+             "load_before": load_copy},
     "apply_over_copy": round(best["apply_rows_per_second"] / (rows / seconds), 2),
+    "default_over_copy": round(default["apply_rows_per_second"] / (rows / seconds), 2),
     "loadavg": float(open("/proc/loadavg").read().split()[0]),
-    "goal": {"apply_rows_per_second": 100000},
+    "goal": {"apply_rows_per_second": 100000, "default_over_copy": 0.9},
     "nightly_m": nightly,
 }, indent=2))
 PY

@@ -18,8 +18,10 @@ extension BitrixModelBuilder {
                 problem(row, c.id, "ACTIVE", "neither Y nor N; read as inactive", raw: c.active)
             }
         }
+        let name = text(row, c.name) ?? ""
+        elementNames[id] = name
         elements[id] = Element(
-            id: id, iblockID: iblock, name: text(row, c.name) ?? "", active: active,
+            id: id, iblockID: iblock, name: name, active: active,
             activeFrom: dateTime(row, c.activeFrom), activeTo: dateTime(row, c.activeTo),
             previewPicture: optionalInt(row, c.preview, "PREVIEW_PICTURE", id: c.id),
             detailPicture: optionalInt(row, c.detail, "DETAIL_PICTURE", id: c.id),
@@ -56,7 +58,7 @@ extension BitrixModelBuilder {
         if property != configuration.sellerPropertyID && !wantedIDs.contains(property) {
             // Keep unknown properties only while a code is unresolved, and only for catalog elements
             // (elements precede their values in an alphabetical dump).
-            guard propertyCodesUnresolved, !sawElements || elements[element] != nil else { return }
+            guard propertyCodesUnresolved, !sawElements || elementNames[element] != nil else { return }
         }
         propertyValues[property, default: []].append(
             PropertyValue(id: id, elementID: element, value: text(row, c.value) ?? ""))

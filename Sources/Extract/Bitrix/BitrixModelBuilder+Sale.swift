@@ -49,7 +49,7 @@ extension BitrixModelBuilder {
         }
         // Most lines carry the element's own name: keep a string only when it differs.
         var name: String? = nil
-        let elementName = elements[product]?.name
+        let elementName = elementNames[product]
         let same =
             elementName.map { elementName in
                 unsafe row.withBytes(at: c.name) { bytes in
@@ -144,7 +144,7 @@ extension BitrixModelBuilder {
             canonical.items = (lines[order.id] ?? []).sorted { $0.id < $1.id }.map {
                 subtotal += $0.price.value * $0.quantity / 10_000
                 return CanonicalOrderItem(
-                    productID: $0.productID, name: $0.name ?? elements[$0.productID]?.name ?? "", price: $0.price,
+                    productID: $0.productID, name: $0.name ?? elementNames[$0.productID] ?? "", price: $0.price,
                     quantityTenThousandths: $0.quantity)
             }
             canonical.subtotal = Kopecks(subtotal)

@@ -143,7 +143,10 @@ extension DumpReader {
         guard unsafe FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ExtractError(.io, "no such file or directory", file: url.path)
         }
-        if isDirectory.boolValue { return try DumpDirectoryReader(directory: url, options: options, logger: logger) }
-        return try DumpReader(url: url, options: options, logger: logger)
+        let stream: any DumpEventStream =
+            isDirectory.boolValue
+            ? try DumpDirectoryReader(directory: url, options: options, logger: logger)
+            : try DumpReader(url: url, options: options, logger: logger)
+        return options.readAhead ? ReadAheadDumpStream(stream) : stream
     }
 }

@@ -20,12 +20,18 @@ extension DumpReader {
         public var strictCharset: Bool
         /// Whether a `-- Dump completed` (or Bitrix `-- Finished:`) footer is required.
         public var requireFooter: Bool
+        /// Whether ``DumpReader/open(_:options:logger:)`` parses on a thread of its own, a few thousand
+        /// events ahead of the caller (``ReadAheadDumpStream``): the same events, the same errors, the parse
+        /// overlapped with the caller's work. Off by default: a caller that does little per row gains nothing.
+        public var readAhead: Bool
 
         /// Creates options; the defaults read every table of a complete dump.
         public init(
             tables: Set<String>? = nil, allowPartial: Bool = false, maxRowBytes: Int = 256 << 20,
-            zeroDatesAsNull: Bool = true, strictCharset: Bool = false, requireFooter: Bool = true
+            zeroDatesAsNull: Bool = true, strictCharset: Bool = false, requireFooter: Bool = true,
+            readAhead: Bool = false
         ) {
+            self.readAhead = readAhead
             self.tables = tables
             self.allowPartial = allowPartial
             self.maxRowBytes = maxRowBytes

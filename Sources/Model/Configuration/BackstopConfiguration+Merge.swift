@@ -1,3 +1,5 @@
+import Foundation
+
 extension BackstopConfiguration {
     /// Merge planning and apply settings (`[merge]` in backstop.toml).
     public struct Merge: Sendable, Equatable {
@@ -11,8 +13,13 @@ extension BackstopConfiguration {
         public var maxUpdateShare: Double = 0.05
         /// Steps per batch: one transaction, one COPY per batch.
         public var batchSize: Int = 1000
-        /// Connections writing batches of one kind at once (1: one writer, the gentlest on a live catalog).
-        public var workers: Int = 1
+        /// Connections writing batches of one kind at once: by default one per core, up to 4 (the apply is
+        /// bound by the server's work per row, which a second backend shares; `bench/40-apply.sh` measures
+        /// it beside psql's own COPY). 1 is one writer, the gentlest on a busy live catalog.
+        public var workers: Int = Merge.defaultWorkers
+
+        /// One writing connection per core, at most 4.
+        public static var defaultWorkers: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
         /// How long a batch waits for a row another session holds before it gives up (rolled back whole; the
         /// same apply finishes it later), in seconds.
         public var lockTimeoutSeconds: Int = 30

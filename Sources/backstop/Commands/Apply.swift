@@ -60,7 +60,8 @@ extension Backstop {
 
         @Option(
             help: ArgumentHelp(
-                "Connections writing batches of one kind at once (default merge.workers, 1).", valueName: "n"))
+                "Connections writing batches of one kind at once (default merge.workers: one per core, up to 4).",
+                valueName: "n"))
         var workers: Int?
 
         @Option(

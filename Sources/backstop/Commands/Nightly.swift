@@ -223,7 +223,8 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
     let logger = global.makeLogger()
     var configuration = try global.loadConfiguration()
     options.apply(to: &configuration)
-    if options.dumps.isEmpty { try RunOptions.validate(dumps: configuration.bitrix.dumps, option: "bitrix.dumps") }
+    try RunOptions.validate(
+        dumps: configuration.bitrix.dumps, option: options.dumps.isEmpty ? "bitrix.dumps" : "--dump")
     let formats = try RunOptions.formats(configuration.report.formats)
     if configuration.partition != nil || (configuration.shops.map { $0.single == nil } ?? false) {
         return try runFleet(

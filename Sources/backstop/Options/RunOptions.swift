@@ -57,8 +57,9 @@ struct RunOptions: ParsableArguments {
             valueName: "seconds"))
     var maxSeconds: Double?
 
-    /// Rejects a negative or infinite time limit, a snapshot time outside its one format, a dump path that
-    /// is not a dump, and a `--shop` or `--partition` that is not one (exit 64, naming the value).
+    /// Rejects a negative or infinite time limit, a snapshot time outside its one format, and a `--shop` or
+    /// `--partition` that is not one (exit 64, naming the value). Dump paths are checked once the
+    /// configuration is read (``validate(dumps:option:)``).
     func validate() throws {
         try Self.validate(maxSeconds: maxSeconds)
         if let snapshotTime {
@@ -66,7 +67,6 @@ struct RunOptions: ParsableArguments {
                 throw ValidationError("--snapshot-time: \(error)")
             }
         }
-        try Self.validate(dumps: dumps, option: "--dump")
         _ = try shopSelection
         _ = try fleetPartition
     }

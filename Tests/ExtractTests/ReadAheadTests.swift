@@ -1,0 +1,113 @@
+import BackstopExtract
+import BackstopTestSupport
+import Foundation
+import Testing
+
+/// The read-ahead stream (the dump parsed on a thread of its own) gives exactly the single-thread reader's
+/// events, end and errors, and stops its thread when dropped early.
+@Suite struct ReadAheadTests {
+    static let tinyDump = RepoPaths.data.appendingPathComponent("tiny/bitrix/dump-complete-insert.sql.gz")
+
+    /// Every event of `stream` in a comparable form (tables, schemas, every value's bytes), its footer time,
+    /// and the error that ended it.
+    static func drain(_ stream: any DumpEventStream) -> (events: [String], completedAt: String?, error: String?) {
+        var events: [String] = []
+        do {
+            while let event = try stream.next() {
+                switch event {
+                case .database(let name): events.append("database \(name)")
+                case .table(let schema): events.append("table \(schema.name) \(schema.columns.names)")
+                case .row(let row):
+                    let values = row.values.map { value in
+                        value.rawBytes.map { String(decoding: $0, as: UTF8.self) } ?? "NULL"
+                    }
+                    events.append("\(row.table) \(values)")
+                case .end(let completion): events.append("end \(completion)")
+                }
+            }
+            return (events, stream.completedAt, nil)
+        } catch {
+            return (events, stream.completedAt, "\(error)")
+        }
+    }
+
+    static func open(_ url: URL, readAhead: Bool, allowPartial: Bool = false) throws -> any DumpEventStream {
+        try DumpReader.open(url, options: .init(allowPartial: allowPartial, readAhead: readAhead), logger: .quiet)
+    }
+
+    @Test func theTinyDumpGivesTheSameEventsWithReadAhead() throws {
+        let serial = Self.drain(try Self.open(Self.tinyDump, readAhead: false))
+        let ahead = try Self.open(Self.tinyDump, readAhead: true)
+        #expect(ahead is ReadAheadDumpStream)
+        let parallel = Self.drain(ahead)
+        #expect(serial.error == nil && serial.events.count > 2_000)
+        #expect(parallel.events == serial.events)
+        #expect(parallel.completedAt == serial.completedAt && serial.completedAt != nil)
+        #expect(parallel.error == nil)
+        #expect(try ahead.next() == nil, "nothing after the end")
+    }
+
+    /// Small batches and a short queue: many hand-overs, the reading thread often waiting for room and the
+    /// caller often waiting for a batch.
+    @Test(arguments: [(1, 1), (7, 2), (333, 3)])
+    func smallBatchesGiveTheSameEvents(batchSize: Int, capacity: Int) throws {
+        let serial = Self.drain(try Self.open(Self.tinyDump, readAhead: false))
+        let ahead = ReadAheadDumpStream(
+            try Self.open(Self.tinyDump, readAhead: false), batchSize: batchSize, capacity: capacity)
+        let parallel = Self.drain(ahead)
+        #expect(parallel.events == serial.events, "batch \(batchSize), capacity \(capacity)")
+        #expect(parallel.completedAt == serial.completedAt && parallel.error == nil)
+    }
+
+    /// A dump cut in the middle of a row: the same rows before the break, then the same error (or, with
+    /// allowPartial, the same partial end).
+    @Test func aTruncatedDumpFailsTheSameWayWithReadAhead() throws {
+        let whole = try Data(contentsOf: Self.tinyDump)
+        let plain = try #require(GzipTestData.gunzip(whole))
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("read-ahead-\(UUID().uuidString).sql")
+        defer { try? FileManager.default.removeItem(at: cut) }
+        try plain.prefix(plain.count * 2 / 3).write(to: cut)
+        for allowPartial in [false, true] {
+            let serial = Self.drain(try Self.open(cut, readAhead: false, allowPartial: allowPartial))
+            let parallel = Self.drain(try Self.open(cut, readAhead: true, allowPartial: allowPartial))
+            #expect(serial.events.count > 1_000)
+            #expect(parallel.events == serial.events, "allowPartial \(allowPartial)")
+            #expect(parallel.error == serial.error, "allowPartial \(allowPartial)")
+            #expect((serial.error != nil) == !allowPartial)
+        }
+    }
+
+    /// Dropping the stream after a few events ends its thread instead of leaving it blocked on a full queue.
+    @Test func droppingTheStreamEarlyStopsItsThread() throws {
+        for _ in 0..<20 {
+            let stream = try Self.open(Self.tinyDump, readAhead: true)
+            for _ in 0..<3 { _ = try stream.next() }
+        }
+        // Each dropped stream's thread exits at its next hand-over; a leaked one would keep a file open.
+        var open = 0
+        for _ in 0..<100 {
+            open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 0
+            if open < 64 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(open < 64, "\(open) file descriptors open after dropping 20 read-ahead streams")
+    }
+}
+
+/// gzip decoding for test data (`gzip -dc`).
+enum GzipTestData {
+    static func gunzip(_ data: Data) -> Data? {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gz-\(UUID().uuidString).gz")
+        defer { try? FileManager.default.removeItem(at: url) }
+        guard (try? data.write(to: url)) != nil else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-dc", url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        guard (try? process.run()) != nil else { return nil }
+        let out = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? out : nil
+    }
+}
