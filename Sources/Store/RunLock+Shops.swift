@@ -34,10 +34,12 @@ extension RunLock {
 
     /// Releases what ``tryAcquire(shops:on:)`` took (errors ignored: the session ending releases it too).
     public static func release(shops: [Int64], on connection: PGConnection) {
-        for shop in Set(shops) {
-            _ = try? connection.execute("SELECT pg_advisory_unlock(\(Int64(shopClass))::int4, \(shop)::int4)")
-        }
-        _ = try? connection.execute("SELECT pg_advisory_unlock_shared(\(key))")
+        // One statement for all of them: nothing stays held if the session is interrupted between two.
+        _ = try? connection.execute(
+            """
+            SELECT count(pg_advisory_unlock(\(Int64(shopClass))::int4, s::int4)), pg_advisory_unlock_shared(\(key))
+              FROM unnest(string_to_array(\(Set(shops).map(String.init).joined(separator: ",")), ',')::bigint[]) AS s
+            """)
     }
 
     /// The session holding one of `shops`' locks (or the catalog lock exclusively), with the run it
