@@ -11,11 +11,12 @@ WORLDGEN := .build/$(CONFIG)/worldgen
 
 APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libblas3 libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
 	postgresql mariadb-server mariadb-client mydumper zstd faketime \
-	chromium prometheus systemd python3 python3-venv python3-jsonschema python3-junitparser
+	chromium prometheus systemd python3 python3-venv python3-jsonschema python3-junitparser mate-backgrounds
 IMAGE_PACKAGES := podman runc debootstrap libcurl4-openssl-dev
 # The last line is for the report tests: report.html in headless chromium, metrics.prom through promtool,
 # the unit files through systemd-analyze verify, report.json against its schema, junit.xml through junitparser;
-# python3-venv for the deploy checks' venvs (kubernetes-validate, Airflow).
+# python3-venv for the deploy checks' venvs (kubernetes-validate, Airflow); mate-backgrounds' photographs for
+# the near-duplicate verifier's tests and the near-duplicate bench.
 
 # The local cluster's conninfo, unless the caller configured a server.
 LOCAL_PG = $$(scripts/localpg.sh conninfo)

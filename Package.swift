@@ -109,7 +109,8 @@ let package = Package(
         ),
         // scripts/bench/50-index.sh
         .executableTarget(
-            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS"], path: "Sources/IndexBench"),
+            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS", logging],
+            path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
         // scripts/bench/40-apply.sh

@@ -39,13 +39,16 @@ public struct Discrepancy: Sendable, Hashable, Codable {
     public var action: String?
     /// Severity.
     public var severity: Severity
+    /// Named measurements behind the finding (an `image.duplicate` pair's cosine, hash distances,
+    /// alignment scores and the transform found), `nil` for findings that have none.
+    public var measures: [String: Double]?
 
     /// Creates a discrepancy.
     public init(
         kind: DiscrepancyKind, entity: String? = nil, key: String, field: String? = nil, item: String? = nil,
         bitrixValue: String? = nil, catalogValue: String? = nil, bitrixNormalized: String? = nil,
         catalogNormalized: String? = nil, parser: String? = nil, cause: String? = nil, probableCause: String? = nil,
-        action: String? = nil, severity: Severity = .error
+        action: String? = nil, severity: Severity = .error, measures: [String: Double]? = nil
     ) {
         self.kind = kind
         self.entity = entity ?? kind.entity
@@ -61,6 +64,7 @@ public struct Discrepancy: Sendable, Hashable, Codable {
         self.probableCause = probableCause
         self.action = action
         self.severity = severity
+        self.measures = measures
     }
 }
 

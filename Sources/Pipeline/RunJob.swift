@@ -337,13 +337,20 @@ public struct RunJob {
             counts[min(19, max(0, Int((Double(score) - start) / width)))] += 1
         }
         func round(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
-        return SimilarityHistogram(
+        var histogram = SimilarityHistogram(
             label: "each product's best cosine similarity (local image model)",
             bins: counts.enumerated().map { i, count in
                 .init(
                     lower: round(start + Double(i) * width), upper: round(start + Double(i + 1) * width), count: count)
             },
             threshold: round(Double(threshold)))
+        histogram.verifier = outcome.verifier
+        if outcome.verifier != nil {
+            histogram.candidatePairs = outcome.candidatePairs
+            histogram.rejectedPairs = outcome.rejectedPairs
+        }
+        for (id, jpeg) in outcome.thumbnails { histogram.thumbnails[String(id)] = jpeg }
+        return histogram
     }
 
     /// The result of a job that found the lock of one of `shops` (or the catalog's) taken: `locked`,

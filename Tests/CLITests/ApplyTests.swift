@@ -218,7 +218,11 @@ struct ApplyTests {
             try holder.execute("BEGIN")
             try holder.execute("SELECT id FROM product WHERE id = \(blocker) FOR UPDATE")
             let process = try BackgroundBackstop(
-                ["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--batch-size", "2"])
+                // One writer: the batches commit in plan order, so the ones before the locked row are done.
+                [
+                    "apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--batch-size", "2",
+                    "--workers", "1",
+                ])
             var backend = ""
             let blocked = try eventually {
                 let rows = try sql(

@@ -72,7 +72,7 @@ import Testing
         let defaults = try BackstopConfiguration.load(file: nil, environment: [:])
         #expect(defaults.merge.maxSoftDeleteShare == 0.05 && defaults.merge.maxUpdateShare == 0.05)
         #expect(
-            defaults.merge.batchSize == 1000
+            defaults.merge.batchSize == 5000
                 && defaults.merge.workers == min(4, ProcessInfo.processInfo.activeProcessorCount)
                 && defaults.merge.policy.isEmpty)
         let path = try writeTemporary(

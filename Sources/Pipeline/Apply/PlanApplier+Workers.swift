@@ -42,21 +42,28 @@ extension PlanApplier {
                 return results
             }
             let state = Mutex(WaveState(results: Array(repeating: nil, count: wave.count)))
-            DispatchQueue.concurrentPerform(iterations: min(pool.count, wave.count)) { w in
-                while let index = state.withLock({ s -> Int? in
-                    guard s.failure == nil, s.next < wave.count, stop?.isStopped != true else { return nil }
-                    s.next += 1
-                    return s.next - 1
-                }) {
-                    do {
-                        let result = try pool[w].applier.applyBatch(wave[index], context: context)
-                        state.withLock { $0.results[index] = result }
-                    } catch {
-                        state.withLock { if $0.failure == nil { $0.failure = error } }
-                        return
+            // A signal cancels the siblings' batches in flight too (the caller registers the first connection's
+            // cancel): each rolls back whole, like a single writer's.
+            let cancels = pool.dropFirst().compactMap { $0.applier.connection.canceller() }
+            let cancelSiblings: @Sendable () -> Void = { for cancel in cancels { cancel() } }
+            func runWave() {
+                DispatchQueue.concurrentPerform(iterations: min(pool.count, wave.count)) { w in
+                    while let index = state.withLock({ s -> Int? in
+                        guard s.failure == nil, s.next < wave.count, stop?.isStopped != true else { return nil }
+                        s.next += 1
+                        return s.next - 1
+                    }) {
+                        do {
+                            let result = try pool[w].applier.applyBatch(wave[index], context: context)
+                            state.withLock { $0.results[index] = result }
+                        } catch {
+                            state.withLock { if $0.failure == nil { $0.failure = error } }
+                            return
+                        }
                     }
                 }
             }
+            if let stop { stop.onStop(cancelSiblings) { runWave() } } else { runWave() }
             let (results, failure) = state.withLock { ($0.results, $0.failure) }
             if let failure { throw failure }
             // Stopped between batches: every batch claimed before the stop finished, so the results are a prefix.

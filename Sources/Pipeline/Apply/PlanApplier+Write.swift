@@ -39,9 +39,12 @@ extension PlanApplier {
     ///   - chained: the rows (``rowKey(_:)``) with more than one writing step in the plan: their whole
     ///     version is read back for the next step; every other written row records this transaction's id
     ///     as its `xmin`, which is what the row carries after the write.
+    ///   - xid: this transaction's id (mod 2^32, as `xmin` reads).
     /// - Returns: the applied steps with the versions they left, and the conflicts.
     /// - Throws: `PGError` when a statement fails (the caller rolls the batch back).
-    func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64, chained: Set<String>) throws -> BatchResult {
+    func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64, chained: Set<String>, xid: Int64) throws
+        -> BatchResult
+    {
         var result: BatchResult
         switch kind {
         case .productInsert: result = try insertProducts(steps, shopID: shopID)
@@ -62,9 +65,6 @@ extension PlanApplier {
             ? [:]
             : (kind == .orderStatus || kind == .orderLink)
                 ? try orderVersions(reread) : try productVersions(reread)
-        let xid =
-            try connection.execute("SELECT (txid_current() % 4294967296)::bigint").string(row: 0, column: 0)
-            .flatMap { Int64($0) } ?? 0
         for seq in applied { result.applied[seq] = .some(versions[seq] ?? RowVersion(xmin: xid, checksum: "")) }
         return result
     }
@@ -322,7 +322,7 @@ extension PlanApplier {
         try (0..<result.rowCount).map { try result.int(row: $0, column: 0) }
     }
 
-    /// The batch's result: the applied steps (their versions filled in by ``write(_:steps:shopID:chained:)``),
+    /// The batch's result: the applied steps (their versions filled in by ``write(_:steps:shopID:chained:xid:)``),
     /// the rest conflicts.
     func finish(_ steps: [PlanStep], applied: [Int], rows: Int) -> BatchResult {
         var result = BatchResult(rows: rows)

@@ -168,19 +168,24 @@ public struct PlanApplier {
                 // the catalog and the staging tables have no statistics: the planner would otherwise hash whole
                 // tables, computing every row's checksum, once per batch); and no JIT, whose compile time, set off
                 // by those missing statistics, cost more than the statements themselves.
-                try connection.execute(
-                    """
-                    SELECT set_config('backstop.apply', \("plan \(context.planID) batch \(number) run \(context.applyRunID)"), true),
-                           set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-                           set_config('jit', 'off', true),
-                           set_config('lock_timeout', \("\(lockTimeoutSeconds)s"), true)
-                    """)
+                // The same round trip reads the transaction's id: the `xmin` every row it writes will carry.
+                let xid =
+                    try connection.execute(
+                        """
+                        SELECT (txid_current() % 4294967296)::bigint,
+                               set_config('backstop.apply', \("plan \(context.planID) batch \(number) run \(context.applyRunID)"), true),
+                               set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+                               set_config('jit', 'off', true),
+                               set_config('lock_timeout', \("\(lockTimeoutSeconds)s"), true)
+                        """
+                    ).string(row: 0, column: 0).flatMap { Int64($0) } ?? 0
                 var steps = batch.steps
                 for i in steps.indices where steps[i].version != nil {
                     if let version = context.written[Self.rowKey(steps[i])] { steps[i].version = version }
                 }
                 let writeStarted = DispatchTime.now().uptimeNanoseconds
-                let result = try write(batch.kind, steps: steps, shopID: context.plan.shopID, chained: context.chained)
+                let result = try write(
+                    batch.kind, steps: steps, shopID: context.plan.shopID, chained: context.chained, xid: xid)
                 writeMilliseconds = (DispatchTime.now().uptimeNanoseconds - writeStarted) / 1_000_000
                 try store.recordBatch(
                     planID: context.planID, applyRunID: context.applyRunID, batch: number,

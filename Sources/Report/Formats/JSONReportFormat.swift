@@ -157,6 +157,9 @@ public struct JSONReportFormat: ReportFormat {
                     + object([
                         ("label", jsonString(similarity.label)),
                         ("threshold", similarity.threshold.map { String($0) } ?? "null"),
+                        ("verifier", similarity.verifier.map(jsonString) ?? "null"),
+                        ("candidate_pairs", similarity.candidatePairs.map { String($0) } ?? "null"),
+                        ("rejected_pairs", similarity.rejectedPairs.map { String($0) } ?? "null"),
                         (
                             "bins",
                             "["

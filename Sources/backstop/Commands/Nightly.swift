@@ -44,11 +44,13 @@ extension Backstop {
         var force = false
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "With --apply: steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
         var batchSize: Int?
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "With --apply: connections writing batches of one kind at once (default merge.workers).", valueName: "n"
             ))
@@ -58,8 +60,8 @@ extension Backstop {
             if !apply && (force || batchSize != nil || workers != nil) {
                 throw ValidationError("--force, --batch-size and --workers go with --apply")
             }
-            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
-            if let workers, workers < 1 { throw ValidationError("--workers must be positive") }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size \(batchSize): must be positive") }
+            if let workers, workers < 1 { throw ValidationError("--workers \(workers): must be positive") }
         }
 
         func run() async throws {
@@ -126,6 +128,7 @@ extension Backstop {
         var full = false
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Stop after this many seconds, at the end of a batch of images (run status timed_out, exit code 124); the next run resumes.",
                 valueName: "seconds"))

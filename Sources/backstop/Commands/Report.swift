@@ -21,8 +21,13 @@ extension Backstop {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "The run id (default: the latest finished run).")
+        @Option(parsing: .unconditional, help: "The run id (default: the latest finished run).")
         var run: Int64?
+
+        /// Rejects a run id below 1, naming it.
+        func validate() throws {
+            if let run, run < 1 { throw ValidationError("--run \(run): a run id is positive (see backstop runs)") }
+        }
 
         @Option(name: .customLong("format"), help: "Formats to write (repeatable; default: all configured).")
         var formats: [ReportFormatArgument] = []

@@ -12,7 +12,7 @@ extension Backstop {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "How many runs to show.")
+        @Option(parsing: .unconditional, help: "How many runs to show.")
         var limit = 20
 
         @Option(help: "Only runs of this kind (nightly, diff, apply, reindex).")
@@ -23,6 +23,11 @@ extension Backstop {
 
         @Flag(help: "Print JSON lines instead of a table.")
         var json = false
+
+        /// Rejects a limit below 1, naming it.
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit \(limit): must be positive") }
+        }
 
         func run() async throws {
             let logger = global.makeLogger()
