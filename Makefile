@@ -11,11 +11,12 @@ WORLDGEN := .build/$(CONFIG)/worldgen
 
 APT_PACKAGES := libpq-dev libopenblas-dev liblapacke-dev libblas3 libjpeg62-turbo-dev libpng-dev zlib1g-dev libzstd-dev \
 	postgresql mariadb-server mariadb-client mydumper zstd faketime \
-	chromium prometheus systemd python3 python3-venv python3-jsonschema python3-junitparser
+	chromium prometheus systemd python3 python3-venv python3-jsonschema python3-junitparser mate-backgrounds
 IMAGE_PACKAGES := podman runc debootstrap libcurl4-openssl-dev
 # The last line is for the report tests: report.html in headless chromium, metrics.prom through promtool,
 # the unit files through systemd-analyze verify, report.json against its schema, junit.xml through junitparser;
-# python3-venv for the deploy checks' venvs (kubernetes-validate, Airflow).
+# python3-venv for the deploy checks' venvs (kubernetes-validate, Airflow); mate-backgrounds' photographs for
+# the near-duplicate verifier's tests and the near-duplicate bench.
 
 # The local cluster's conninfo, unless the caller configured a server.
 LOCAL_PG = $$(scripts/localpg.sh conninfo)
@@ -26,6 +27,7 @@ LOCAL_PG = $$(scripts/localpg.sh conninfo)
 help:
 	@echo "make demo     run the nightly job end to end on the bundled sample (data/tiny)"
 	@echo "make test     build and run the whole test suite against a local PostgreSQL and MariaDB"
+	@echo "make test-unit  the tests that need no server (database tests skip visibly), in under two minutes"
 	@echo "make bench    run the benchmarks; results in bench-results/results.json"
 	@echo "make fuzz     run the dump tokenizer fuzzer for a minute"
 	@echo "make lint     swift format lint --strict (.swift-format) and the doc-comment check (make test runs it first)"
@@ -109,6 +111,13 @@ bench: setup
 
 fuzz: setup
 	@scripts/fuzz.sh
+
+# The tests that need no server: the PostgreSQL, MariaDB and s-world tests show as skipped, and the CLI
+# tests (which run the binary against servers) are left out. Under two minutes after the build.
+test-unit:
+	$(SWIFT) build --build-tests
+	env -u BACKSTOP_TEST_PG -u BACKSTOP_TEST_MARIADB_SOCKET -u BACKSTOP_REQUIRE_PG -u BACKSTOP_REQUIRE_MARIADB \
+	    $(SWIFT) test --skip-build --skip CLITests
 
 lint:
 	@scripts/lint.sh

@@ -72,7 +72,7 @@ let package = Package(
         ),
         .target(
             name: "BackstopReport",
-            dependencies: ["BackstopModel", "BackstopStore"],
+            dependencies: ["BackstopModel"],
             path: "Sources/Report"
         ),
         .target(
@@ -109,7 +109,8 @@ let package = Package(
         ),
         // scripts/bench/50-index.sh
         .executableTarget(
-            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS"], path: "Sources/IndexBench"),
+            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS", logging],
+            path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
         // scripts/bench/40-apply.sh
@@ -153,6 +154,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
+        // The stage runner without the binary or a server.
+        .testTarget(
+            name: "BackstopPipelineTests",
+            dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
         .testTarget(
             name: "CLITests",
             dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]

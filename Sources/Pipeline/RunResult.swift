@@ -1,5 +1,4 @@
 public import BackstopModel
-public import BackstopStore
 public import Foundation
 
 /// How a run ended: the exit status for the scheduler and, when the run started, its ledger row and report.

@@ -61,7 +61,7 @@ let debianPython = "/usr/bin/python3"
         bare.webhookHealth = nil
         bare.similarity = nil
         bare.discrepancies = []
-        bare.run = ReportFixture.run(status: "failed", exitCode: 1)
+        bare.run = ReportFixture.run(status: .failed, exitCode: 1)
         bare.run.error = "connection to \"db\" failed: password=secret"
         bare.stopReason = "--max-seconds 0 reached"
         let schema = RepoPaths.root.appendingPathComponent("schema/report.schema.json").path
@@ -173,7 +173,7 @@ let debianPython = "/usr/bin/python3"
 
     @Test func aFailedRunKeepsTheLastSuccessOfAnEarlierRun() {
         var failed = ReportFixture.report
-        failed.run = ReportFixture.run(status: "failed", exitCode: 1)
+        failed.run = ReportFixture.run(status: .failed, exitCode: 1)
         let text = PrometheusReportFormat().rendered(failed)
         #expect(text.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\"} 1789913640"))
         failed.lastSuccessAt = nil

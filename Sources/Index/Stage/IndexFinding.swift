@@ -1,3 +1,4 @@
+import Foundation
 public import BackstopModel
 
 /// The index stage's findings and their one cause table: each finding renders as a ``Discrepancy`` with a
@@ -21,8 +22,11 @@ public enum IndexFinding: Sendable, Hashable {
     case orphanAbsent(productID: Int64)
     /// The product's image could not be fetched or decoded.
     case unreachable(productID: Int64, field: String, url: String, failure: ImageFailure)
-    /// Two products' images are near-duplicates (local model cosine).
-    case duplicateImage(first: Int64, second: Int64, score: Float, firstURL: String, secondURL: String)
+    /// Two products' images are near-duplicates: a candidate by local model cosine, confirmed from the
+    /// pixels by ``DuplicateVerifier`` (version `verifier`).
+    case duplicateImage(
+        first: Int64, second: Int64, score: Float, firstURL: String, secondURL: String,
+        verdict: DuplicateVerifier.Verdict, verifier: String)
 
     /// The finding as a discrepancy.
     public var discrepancy: Discrepancy {
@@ -78,12 +82,51 @@ public enum IndexFinding: Sendable, Hashable {
                 catalogValue: failure.description, parser: "image.fetch", cause: failure.code,
                 probableCause: "image URL dead or file broken; visual search cannot embed it", action: "report",
                 severity: .error)
-        case .duplicateImage(let first, let second, let score, let firstURL, let secondURL):
+        case .duplicateImage(let first, let second, let score, let firstURL, let secondURL, let verdict, let verifier):
             Discrepancy(
                 kind: .imageDuplicate, key: "\(first)|\(second)", bitrixValue: firstURL, catalogValue: secondURL,
-                catalogNormalized: "cosine \(score)", parser: "image.local-model", cause: "near_duplicate",
+                catalogNormalized: Self.describe(score: score, verdict: verdict, verifier: verifier),
+                parser: "image.verify", cause: "near_duplicate",
                 probableCause: "the same picture (re-encoded, resized or cropped) on two products, or a placeholder",
-                action: "report", severity: .warning)
+                action: "report", severity: .warning, measures: Self.measures(score: score, verdict: verdict))
         }
+    }
+
+    /// Rounds to 4 decimals, so reports do not carry float noise.
+    static func rounded(_ value: Float) -> Double { (Double(value) * 10_000).rounded() / 10_000 }
+
+    /// The measurements of a verified pair, for `measures` in report.json and discrepancies.ndjson.
+    static func measures(score: Float, verdict: DuplicateVerifier.Verdict) -> [String: Double] {
+        let first = verdict.placement.firstCrop
+        let second = verdict.placement.secondCrop
+        var out: [String: Double] = [
+            "cosine": rounded(score), "phash_distance": Double(verdict.hashDistance),
+            "aligned_phash_distance": Double(verdict.alignedHashDistance), "ncc": rounded(verdict.correlation),
+            "cell_error": rounded(verdict.cellError), "overlap": rounded(verdict.overlap),
+            "scale_x": rounded(verdict.scaleX), "scale_y": rounded(verdict.scaleY),
+        ]
+        for (index, edge) in ["left", "top", "right", "bottom"].enumerated() {
+            out["first_crop_\(edge)"] = rounded(first[index])
+            out["second_crop_\(edge)"] = rounded(second[index])
+        }
+        if let colour = verdict.colourDifference { out["colour_difference"] = rounded(colour) }
+        if let turn = verdict.hueTurn { out["hue_turn"] = rounded(turn) }
+        return out
+    }
+
+    /// One line for people: the scores, the transform and the verifier version.
+    static func describe(score: Float, verdict: DuplicateVerifier.Verdict, verifier: String) -> String {
+        func percent(_ values: [Float]) -> String {
+            values.map { String(Int(($0 * 100).rounded())) }.joined(separator: "/")
+        }
+        func fixed(_ value: Float) -> String { String(format: "%.3f", Double(value)) }
+        var text =
+            "cosine \(fixed(score)), phash \(verdict.hashDistance)/64 (aligned \(verdict.alignedHashDistance)), "
+            + "ncc \(fixed(verdict.correlation)), scale \(fixed(verdict.scaleX))×\(fixed(verdict.scaleY))"
+        let first = verdict.placement.firstCrop
+        let second = verdict.placement.secondCrop
+        if first.contains(where: { $0 >= 0.005 }) { text += ", first cropped \(percent(first)) % (l/t/r/b)" }
+        if second.contains(where: { $0 >= 0.005 }) { text += ", second cropped \(percent(second)) % (l/t/r/b)" }
+        return text + "; \(verifier)"
     }
 }

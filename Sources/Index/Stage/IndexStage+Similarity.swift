@@ -1,13 +1,15 @@
 import BackstopModel
+import Foundation
 
 extension IndexStage {
     /// The similarity pass over the local vectors: incremental from a stored state of the same model, k and
-    /// threshold, the full self-join otherwise; the lists are saved and near-duplicate pairs become findings.
+    /// threshold, the full self-join otherwise; the lists are saved, and the near-duplicate candidates are
+    /// decided from the pixels (``verify(pairs:urls:fetcher:workers:)``): the pairs that pass become findings.
     ///
     /// - Returns: The `duplicateImage` findings.
     func runSimilarity(
-        images: ImagePass, productsByID: [Int64: CanonicalProduct], store: IndexStore?, runID: Int64?,
-        outcome: inout Outcome
+        images: ImagePass, productsByID: [Int64: CanonicalProduct], fetcher: ImageFetcher, store: IndexStore?,
+        runID: Int64?, outcome: inout Outcome
     ) throws -> [IndexFinding] {
         var findings: [IndexFinding] = []
         if let version = outcome.modelVersion, !images.vectorsByProduct.isEmpty {
@@ -41,12 +43,29 @@ extension IndexStage {
                     incremental: false, products: ids.count, changed: ids.count, searched: ids.count,
                     listsWritten: ids.count)
             }
+            // Candidates, then a decision from the pixels.
+            var urls: [Int64: String] = [:]
             for pair in state.pairs {
+                urls[pair.first] = productsByID[pair.first]?.image ?? ""
+                urls[pair.second] = productsByID[pair.second]?.image ?? ""
+            }
+            let workers =
+                options.workers
+                ?? (fetcher.options.mirror != nil && !fetcher.options.allowNetwork
+                    ? ProcessInfo.processInfo.activeProcessorCount : fetcher.options.concurrency)
+            let verification = verify(pairs: state.pairs, urls: urls, fetcher: fetcher, workers: workers)
+            outcome.candidatePairs = state.pairs.count
+            outcome.rejectedPairs = verification.rejected
+            outcome.verifier = options.verifier.summary
+            outcome.thumbnails = verification.thumbnails
+            for verified in verification.verified {
+                let pair = verified.pair
                 findings.append(
                     .duplicateImage(
                         first: pair.first, second: pair.second, score: pair.score,
                         firstURL: productsByID[pair.first]?.image ?? "",
-                        secondURL: productsByID[pair.second]?.image ?? ""))
+                        secondURL: productsByID[pair.second]?.image ?? "", verdict: verified.verdict,
+                        verifier: options.verifier.version))
             }
             outcome.topScores = state.topScores
         }

@@ -19,6 +19,11 @@ extension IndexStage {
                     pass.incremental
                     ? "similarity incremental: \(pass.changed) changed, \(pass.searched) of \(pass.products) searched, \(pass.listsWritten) lists written; "
                     : "similarity self-join of \(pass.products); "
+                if outcome.verifier != nil {
+                    summary +=
+                        "\(outcome.candidatePairs) near-duplicate candidates, \(outcome.rejectedPairs) rejected by "
+                        + "\(options.verifier.version); "
+                }
             }
         }
         summary += counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")

@@ -40,8 +40,10 @@ public struct IndexStage {
         public var writeCatalog: Bool = false
         /// The production model's label.
         public var productionModel: String = IndexDefaults.productionModel
-        /// Near-duplicate threshold (local model cosine).
+        /// Near-duplicate candidate threshold (local model cosine): pairs at or above it are verified.
         public var duplicateThreshold: Float = IndexDefaults.duplicateThreshold
+        /// How candidate pairs are decided from the pixels (``DuplicateVerifier``).
+        public var verifier = DuplicateVerifier.Parameters()
         /// Similar products kept per product.
         public var similarCount: Int = IndexDefaults.similarCount
         /// Where to write the Cloudflare export, if anywhere.
@@ -103,6 +105,14 @@ public struct IndexStage {
         public var descriptorsReused: Int = 0
         /// How the similarity pass ran (nil when it did not).
         public var similarity: SimilarityPass?
+        /// Candidate pairs (cosine at or above the threshold) before verification.
+        public var candidatePairs: Int = 0
+        /// Candidate pairs the verifier judged different pictures.
+        public var rejectedPairs: Int = 0
+        /// The verifier's version and values, when it ran.
+        public var verifier: String?
+        /// A small JPEG of each picture of a reported `image.duplicate` pair, by product id.
+        public var thumbnails: [Int64: [UInt8]] = [:]
     }
 
     /// How the similarity pass ran.
@@ -160,7 +170,8 @@ public struct IndexStage {
                 fetcher: fetcher, targets: targets, store: store, runID: runID, outcome: &outcome)
             findings += images.findings
             findings += try runSimilarity(
-                images: images, productsByID: productsByID, store: store, runID: runID, outcome: &outcome)
+                images: images, productsByID: productsByID, fetcher: fetcher, store: store, runID: runID,
+                outcome: &outcome)
             if images.refitting { try store?.finishRefit() }
             if let provider = options.provider {
                 let written = try writeProduction(

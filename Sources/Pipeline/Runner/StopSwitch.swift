@@ -49,6 +49,8 @@ public final class StopSwitch: Sendable {
     /// The mutable part, behind the mutex.
     private struct State {
         var reason: StopReason?
+        /// Set while the first ``stop(_:)`` runs the cancel actions, before ``reason`` is published.
+        var stopping = false
         var actions: [Int: @Sendable () -> Void] = [:]
         var next = 0
     }
@@ -69,15 +71,20 @@ public final class StopSwitch: Sendable {
     public var isStopped: Bool { reason != nil }
 
     /// Throws the switch: the first reason wins, and every registered cancel action runs once (outside
-    /// the lock, on the caller's thread).
+    /// the lock, on the caller's thread) before the reason is published, so no stage sees the stop and
+    /// sends its next statement while a cancel request is still on its way to the server (it would cancel
+    /// that statement instead of the one in flight).
     /// - Parameter reason: Why the run must stop.
     public func stop(_ reason: StopReason) {
-        let actions = state.withLock { state -> [@Sendable () -> Void] in
-            if state.reason == nil { state.reason = reason }
+        let actions = state.withLock { state -> [@Sendable () -> Void]? in
+            guard state.reason == nil, !state.stopping else { return nil }
+            state.stopping = true
             defer { state.actions = [:] }
             return Array(state.actions.values)
         }
+        guard let actions else { return }
         for action in actions { action() }
+        state.withLock { $0.reason = reason }
     }
 
     /// Registers `action` to run when the switch is thrown (at once when it already was), for as long as
@@ -90,8 +97,9 @@ public final class StopSwitch: Sendable {
     public func onStop<T>(_ action: @escaping @Sendable () -> Void, during body: () throws -> T) rethrows -> T {
         let (key, thrown) = state.withLock { state -> (Int, Bool) in
             state.next += 1
-            if state.reason == nil { state.actions[state.next] = action }
-            return (state.next, state.reason != nil)
+            let thrown = state.reason != nil || state.stopping
+            if !thrown { state.actions[state.next] = action }
+            return (state.next, thrown)
         }
         if thrown { action() }
         defer { _ = state.withLock { $0.actions.removeValue(forKey: key) } }

@@ -1,5 +1,4 @@
 public import BackstopModel
-import BackstopStore
 
 /// `csv/<kind>.csv`: one RFC 4180 file per discrepancy kind (every kind, so a script can rely on the file),
 /// with a fixed header per kind and every row as wide as its header; CRLF line ends, UTF-8 without BOM.

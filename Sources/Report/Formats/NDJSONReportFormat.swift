@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 
 /// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests: the findings
 /// alone, with their attribution but without their history (state and first run live in `report.json` and
@@ -27,7 +26,8 @@ extension ReportFormat where Self == NDJSONReportFormat {
 
 /// One discrepancy as a JSON object with a fixed key order: `kind`, `entity`, `key`, `field` (string or
 /// null), `item` (item-level kinds), `bitrix`, `catalog`, `cause`, `action`, then the normalised values,
-/// the rule, the cause text and the severity; with a report, the `webhook_failure` it is attributed to and
+/// the rule, the cause text, the severity and the `measures` (an `image.duplicate` pair's scores and
+/// transform, keys sorted); with a report, the `webhook_failure` it is attributed to and
 /// (unless `history` is false) its history `state`, `first_seen_run` and `first_seen_at`.
 enum DiscrepancyJSON {
     static func object(_ d: Discrepancy, in report: RunReport?, history withHistory: Bool = true) -> String {
@@ -49,6 +49,12 @@ enum DiscrepancyJSON {
         if let parser = d.parser { fields.append("\"rule\": \(jsonString(parser))") }
         if let cause = d.probableCause { fields.append("\"probable_cause\": \(jsonString(cause))") }
         fields.append("\"severity\": \(jsonString(d.severity.rawValue))")
+        if let measures = d.measures, !measures.isEmpty {
+            let members = measures.sorted { $0.key < $1.key }.map { key, value in
+                "\(jsonString(key)): \(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value))"
+            }
+            fields.append("\"measures\": {" + members.joined(separator: ", ") + "}")
+        }
         if let report {
             if withHistory, let history = report.history {
                 fields.append("\"state\": \(jsonString(history.state(of: d).rawValue))")

@@ -23,6 +23,15 @@ public struct SimilarityHistogram: Sendable, Hashable, Codable {
     public var bins: [Bin]
     /// The near-duplicate threshold, when one applies.
     public var threshold: Double?
+    /// The near-duplicate verifier's version and values (`backstop-verify-1: ncc ≥ …`), when it ran.
+    public var verifier: String?
+    /// Candidate pairs at or above the threshold.
+    public var candidatePairs: Int?
+    /// Candidate pairs the verifier judged different pictures.
+    public var rejectedPairs: Int?
+    /// A small JPEG of each picture of a reported `image.duplicate` pair, by product id, for the HTML
+    /// report's side-by-side view (not written to report.json).
+    public var thumbnails: [String: [UInt8]] = [:]
 
     /// Creates a histogram.
     public init(label: String, bins: [Bin], threshold: Double? = nil) {

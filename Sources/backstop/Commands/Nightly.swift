@@ -42,11 +42,13 @@ extension Backstop {
         var force = false
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "With --apply: steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
         var batchSize: Int?
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "With --apply: connections writing batches of one kind at once (default merge.workers).", valueName: "n"
             ))
@@ -56,8 +58,8 @@ extension Backstop {
             if !apply && (force || batchSize != nil || workers != nil) {
                 throw ValidationError("--force, --batch-size and --workers go with --apply")
             }
-            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
-            if let workers, workers < 1 { throw ValidationError("--workers must be positive") }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size \(batchSize): must be positive") }
+            if let workers, workers < 1 { throw ValidationError("--workers \(workers): must be positive") }
         }
 
         func run() async throws {
@@ -124,6 +126,7 @@ extension Backstop {
         var full = false
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Stop after this many seconds, at the end of a batch of images (run status timed_out, exit code 124); the next run resumes.",
                 valueName: "seconds"))
@@ -202,10 +205,6 @@ extension Backstop {
             do {
                 defer { bar.finish() }
                 result = try job.run()
-            } catch let error as PipelineError {
-                throw CLIError(error.description)
-            } catch let error as StoreError {
-                throw CLIError(error.description)
             }
             report(result)
             if result.status != .clean { throw ExitCode(result.status.rawValue) }
@@ -232,14 +231,7 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     job.stopSwitch = stop
-    let result: RunResult
-    do {
-        result = try job.run()
-    } catch let error as PipelineError {
-        throw CLIError(error.description)
-    } catch let error as StoreError {
-        throw CLIError(error.description)
-    }
+    let result = try job.run()
     report(result)
     if let merge = result.merge {
         print("plan \(merge.plan.planID.map(String.init) ?? "-"): \(PlanPreview.summary(merge.plan))")

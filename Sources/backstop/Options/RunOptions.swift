@@ -44,6 +44,7 @@ struct RunOptions: ParsableArguments {
     var formats: [ReportFormatArgument] = []
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Stop after this many seconds with a partial but valid report (run status timed_out, exit code 124).",
             valueName: "seconds"))

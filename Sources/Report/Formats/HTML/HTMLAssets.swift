@@ -32,6 +32,9 @@ enum HTMLAssets {
         th{background:var(--panel);position:sticky;top:0}
         th button{all:unset;cursor:pointer;font-weight:600}th button:focus-visible{outline:2px solid var(--accent)}
         th[aria-sort=ascending] button::after{content:" ▲"}th[aria-sort=descending] button::after{content:" ▼"}
+        .pair{display:flex;gap:6px;margin-top:4px}.pair figure{margin:0;text-align:center}.pair img{\
+        max-height:112px;border-radius:4px;border:1px solid var(--panel)}.pair figcaption{font-size:11px}\
+        small.scores{display:block;color:var(--muted)}\
         .side{display:grid;grid-template-columns:1fr 1fr;gap:6px}.side div{background:var(--panel);padding:2px 6px;\
         border-radius:4px;white-space:pre-wrap}.side .b{border-left:3px solid var(--warn)}.side .c{border-left:3px \
         solid var(--accent)}.absent{color:var(--muted);font-style:italic}

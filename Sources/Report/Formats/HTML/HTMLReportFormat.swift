@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `report.html`: one self-contained page (no external asset; a Content-Security-Policy that allows only its
@@ -227,6 +226,25 @@ public struct HTMLReportFormat: ReportFormat {
             add("</tbody></table></section>")
         }
 
+        /// An `image.duplicate` pair's two pictures side by side (inline JPEG thumbnails, so the file stays
+        /// self-contained) above the verifier's scores and transform; empty for other findings.
+        func duplicatePictures(_ d: Discrepancy, _ report: RunReport) -> String {
+            guard d.kind == .imageDuplicate else { return "" }
+            let ids = d.key.split(separator: "|").map(String.init)
+            let thumbnails = report.similarity?.thumbnails ?? [:]
+            var out = "<div class=\"pair\">"
+            for id in ids {
+                if let jpeg = thumbnails[id], !jpeg.isEmpty {
+                    out +=
+                        "<figure><img alt=\"product \(h(id))\" src=\"data:image/jpeg;base64,"
+                        + Data(jpeg).base64EncodedString() + "\"><figcaption>\(h(id))</figcaption></figure>"
+                }
+            }
+            out += "</div>"
+            if let scores = d.catalogNormalized { out += "<small class=\"scores\">\(h(scores))</small>" }
+            return out
+        }
+
         func value(_ text: String?) -> String {
             guard let text else { return "<span class=\"absent\">absent</span>" }
             return text.isEmpty ? "<span class=\"absent\">empty</span>" : h(text)
@@ -281,7 +299,8 @@ public struct HTMLReportFormat: ReportFormat {
                         "<tr data-kind=\"\(h(kind.rawValue))\" data-state=\"\(h(state))\">"
                             + "<td data-sort=\"\(h(d.key))\">\(h(d.key))</td><td>\(d.field.map(h) ?? "")</td><td>\(d.item.map(h) ?? "")</td>"
                             + "<td><div class=\"side\"><div class=\"b\" title=\"Bitrix\">\(value(d.bitrixValue))</div>"
-                            + "<div class=\"c\" title=\"catalog\">\(value(d.catalogValue))</div></div></td>"
+                            + "<div class=\"c\" title=\"catalog\">\(value(d.catalogValue))</div></div>"
+                            + duplicatePictures(d, report) + "</td>"
                             + "<td class=\"cause\">\(h(d.probableCause ?? "—"))<small><code>\(h(d.cause ?? ""))</code></small></td>"
                             + "<td>\(h(d.action ?? "—"))</td><td>\(h(report.webhookFailure(of: d)?.title ?? "—"))</td>"
                             + "<td data-sort=\"\(openSort)\">\(open)</td></tr>")
