@@ -18,6 +18,8 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         case io
         /// The run asked for is not in the run ledger.
         case unknownRun
+        /// A `--shop` (or `--partition`) value the catalog does not have: a usage error (exit 64).
+        case shopSelection
     }
 
     /// What went wrong, for scripts and tests.

@@ -63,10 +63,10 @@ public struct ReindexJob {
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
-        guard try RunLock.tryAcquire(on: connection) else {
-            return RunJob.locked(on: connection, logger: logger)
+        guard try RunLock.tryAcquire(shops: [configuration.shopID], on: connection) else {
+            return RunJob.locked(shops: [configuration.shopID], on: connection, logger: logger)
         }
-        defer { RunLock.release(on: connection) }
+        defer { RunLock.release(shops: [configuration.shopID], on: connection) }
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
         options.exportDirectory = exportDirectory
         options.progress = progress

@@ -11,8 +11,11 @@ extension RunJob {
     /// `extract.catalog`: the catalog's products, orders, versions and links, in one snapshot.
     func extractCatalog(_ connection: PGConnection) -> Stage<Void, CatalogInput.Snapshot, any Error> {
         Stage("extract.catalog") { _, context in
+            if let shared {
+                return StageOutput(shared.catalog, summary: "read once for the fleet run: " + shared.catalogSummary)
+            }
             let snapshot = try CatalogInput.load(
-                connection: connection, shopID: configuration.shopID, stop: context.stopSwitch, logger: logger)
+                connection: connection, shopID: configuration.runShopID, stop: context.stopSwitch, logger: logger)
             return StageOutput(snapshot, summary: snapshot.summary + " from \(connection.endpoint)")
         }
     }
@@ -20,12 +23,21 @@ extension RunJob {
     /// `extract.dump`: every configured dump through the Bitrix model, keeping the orders the catalog links.
     var extractDump: Stage<CatalogInput.Snapshot, BitrixInput.Snapshot, any Error> {
         Stage("extract.dump") { catalog, context in
+            if let shared {
+                let snapshot = BitrixInput.Snapshot(
+                    model: shared.bitrix, summary: "read once for the fleet run: " + shared.bitrixSummary,
+                    partial: shared.partial)
+                return StageOutput(snapshot, summary: snapshot.summary, partial: snapshot.partial)
+            }
             let scope = BitrixModelBuilder.Scope(
                 orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
             let snapshot = try BitrixInput.load(
                 configuration: configuration, scope: scope, allowPartial: allowPartial, stop: context.stopSwitch,
                 logger: logger)
-            return StageOutput(snapshot, summary: snapshot.summary, partial: snapshot.partial)
+            let mapped = BitrixInput.Snapshot(
+                model: FleetScope.mapped(snapshot.model, configuration.shopMap), summary: snapshot.summary,
+                partial: snapshot.partial)
+            return StageOutput(mapped, summary: mapped.summary, partial: mapped.partial)
         }
     }
 

@@ -31,13 +31,18 @@ public struct RunJob {
     public var apply: ApplySettings?
     /// The time limit (`--max-seconds`): past it the run stops with a partial but valid report.
     public var maxSeconds: Double?
+    /// Inputs a fleet run read once for all its shops (``FleetJob``); `nil` reads them here.
+    var shared: FleetJob.Shared?
     /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP); `nil` makes one from
     /// ``maxSeconds``.
     public var stopSwitch: StopSwitch?
 
-    /// The reconciliation's configuration, from Backstop's.
-    var reconcileConfiguration: ReconcileConfiguration {
-        ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
+    /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
+    func reconcileConfiguration(sellers: [Int64]) -> ReconcileConfiguration {
+        var reconcile = ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
+        reconcile.shops = [configuration.runShopID]
+        reconcile.sellerShops = Set(sellers)
+        return reconcile
     }
 
     /// Creates a job.
@@ -69,12 +74,19 @@ public struct RunJob {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let schema = try BackstopSchema.locate()
         _ = try mergePolicy()
-        let connection = try CatalogInput.connect(configuration, logger: logger)
-        try schema.requireCurrent(on: connection)
-        guard try RunLock.tryAcquire(on: connection) else { return Self.locked(on: connection, logger: logger) }
-        defer { RunLock.release(on: connection) }
+        let connection = try shared?.connection ?? CatalogInput.connect(configuration, logger: logger)
+        if shared == nil {
+            try schema.requireCurrent(on: connection)
+            if configuration.shops != nil {
+                try FleetScope.validate(configuration.shops, against: FleetScope.catalogShops(connection))
+            }
+            guard try RunLock.tryAcquire(shops: [configuration.runShopID], on: connection) else {
+                return Self.locked(shops: [configuration.runShopID], on: connection, logger: logger)
+            }
+        }
+        defer { if shared == nil { RunLock.release(shops: [configuration.runShopID], on: connection) } }
 
-        var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.shopID)]
+        var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.runShopID)]
         for (i, dump) in configuration.bitrix.dumps.enumerated() { inputs["dump\(i == 0 ? "" : String(i + 1))"] = dump }
         let session = try RunSession(
             kind: kind, dryRun: apply == nil, inputs: inputs, arguments: arguments, version: version,
@@ -85,6 +97,7 @@ public struct RunJob {
                 .appendingPathComponent(String(format: "%06lld-%@", run.id, kind))
         }
         let run = session.run
+        try session.ledger.recordScope(of: run, shops: [configuration.runShopID], partition: shared?.partition)
         let reportDirectory = session.reportDirectory ?? URL(fileURLWithPath: ".")
         let runner = StageRunner(stopSwitch: stop, logger: logger)
         runner.cancel = connection.canceller()
@@ -101,7 +114,17 @@ public struct RunJob {
             let catalog = try runner.run(extractCatalog(connection), ())
             let bitrix = try runner.run(extractDump, catalog)
             found.partial = bitrix?.partial ?? false
-            let reconciler = Reconciler(configuration: reconcileConfiguration)
+            let sellers =
+                shared?.scope.sellers
+                ?? catalog.flatMap { catalog in
+                    bitrix.map { bitrix in
+                        FleetScope.resolve(
+                            configuration.shops, home: configuration.shopID, shops: catalog.shops,
+                            bitrixSellers: bitrix.model.sellerIDs, shopMap: configuration.shopMap
+                        ).sellers
+                    }
+                } ?? []
+            let reconciler = Reconciler(configuration: reconcileConfiguration(sellers: sellers))
             let input = catalog.flatMap { catalog in
                 bitrix.map { bitrix in
                     ReconcileInput(
@@ -196,6 +219,8 @@ public struct RunJob {
             status: status, run: session.run, reportDirectory: session.reportDirectory,
             discrepancyCount: found.discrepancies.count)
         outcome.merge = found.merge
+        outcome.kinds = Dictionary(found.discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
+        outcome.newCount = history.map { $0.counts(found.discrepancies)[.new] ?? 0 } ?? 0
         return outcome
     }
 
@@ -226,12 +251,13 @@ public struct RunJob {
         return histogram
     }
 
-    /// The result of a job that found the run lock taken: `locked`, naming the holder's run when it
-    /// announced one.
-    static func locked(on connection: PGConnection, logger: Logger) -> RunResult {
-        let holder = (try? RunLock.holder(on: connection)).flatMap { $0 }
+    /// The result of a job that found the lock of one of `shops` (or the catalog's) taken: `locked`,
+    /// naming the holder's run when it announced one.
+    static func locked(shops: [Int64], on connection: PGConnection, logger: Logger) -> RunResult {
+        let holder = (try? RunLock.holder(shops: shops, on: connection)).flatMap { $0 }
         let message =
-            "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
+            "another Backstop run holds the lock on this catalog (\(connection.endpoint)) for shop "
+            + shops.map(String.init).joined(separator: ", ") + ": "
             + (holder?.description ?? "the holder has just released it or cannot be seen; try again")
         logger.error(
             "catalog lock held",
@@ -268,7 +294,7 @@ public struct RunJob {
         let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
         let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
         let latency = SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
-        let shop = configuration.shopID
+        let shop = configuration.runShopID
         return WebhookHealth(
             discrepancies: discrepancies, attribute: ReportAssembler.attribute,
             latency: [
@@ -287,7 +313,10 @@ public struct RunJob {
         guard let folder = configuration.report.textfileDirectory,
             let prom = written.first(where: { $0.pathExtension == "prom" })
         else { return }
-        let target = URL(fileURLWithPath: folder).appendingPathComponent("backstop_\(kind).prom")
+        // Runs of a chosen shop (`--shop`, each shop of a fleet) publish beside each other, one file per shop.
+        let name =
+            configuration.shops == nil ? "backstop_\(kind).prom" : "backstop_\(kind)_\(configuration.runShopID).prom"
+        let target = URL(fileURLWithPath: folder).appendingPathComponent(name)
         try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
     }
 }

@@ -15,6 +15,10 @@ public struct RunResult: Sendable {
     public var lockHolder: String?
     /// The run's merge plan and, with `--apply`, what the apply did or why it was refused.
     public var merge: RunJob.MergeSummary?
+    /// Discrepancies per kind (raw value).
+    public var kinds: [String: Int] = [:]
+    /// Discrepancies not in the previous comparable run.
+    public var newCount = 0
 
     /// Creates a result.
     public init(

@@ -29,8 +29,8 @@ struct Backstop: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Nightly.self, Diff.self, Apply.self, Reindex.self, ReportCommand.self, Runs.self, Extract.self, DB.self,
-            Doctor.self,
+            Nightly.self, Diff.self, Apply.self, Reindex.self, ReportCommand.self, Runs.self, Fleet.self, Extract.self,
+            DB.self, Doctor.self,
         ]
     )
 

@@ -24,6 +24,22 @@ struct ExactnessTests {
                 ndjson: out.appendingPathComponent("discrepancies.ndjson"))
             #expect(check.planted > 500)
             #expect(check.isExact, "\(check.summary)")
+
+            // Every shop of the fleet, both ways, from one read of each side.
+            let fleet = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "exact-s-all-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: fleet) }
+            let all = try await backstop([
+                "diff", "--catalog", conninfo, "--dump", dump, "--shop", "all", "--out", fleet.path,
+            ])
+            #expect(all.status == 2, "\(all.err)")
+            for shop in FleetTests.sellers {
+                let shopCheck = try ManifestCheck.compare(
+                    manifest: world.appendingPathComponent("manifest.jsonl"),
+                    ndjson: fleet.appendingPathComponent("\(shop)/discrepancies.ndjson"), shops: [shop])
+                #expect(shopCheck.planted > 30, "shop \(shop)")
+                #expect(shopCheck.isExact, "shop \(shop): \(shopCheck.summary)")
+            }
         }
     }
 }

@@ -55,7 +55,8 @@ public enum ErrorChain {
 extension ExitStatus {
     /// The exit status of a failure: the one mapping from an error's code to the process's exit status.
     /// The root cause decides (``ErrorChain/rootCause(of:)``): a `configuration` code is a usage error
-    /// (64), `store.locked` means another run holds the lock (75), everything else is a failure (1).
+    /// (64), and so is `pipeline.shopSelection` (a `--shop` or `--partition` the catalog does not have),
+    /// `store.locked` means another run holds the lock (75), everything else is a failure (1).
     /// Statuses of runs that ended (drift, partial, refused, timed out, stopped) come from the run's result,
     /// not from an error.
     /// - Parameter error: The error that ended the command.
@@ -65,7 +66,7 @@ extension ExitStatus {
             return
         }
         switch (type(of: root).module, root.codeName) {
-        case (_, "configuration"): self = .usage
+        case (_, "configuration"), ("pipeline", "shopSelection"): self = .usage
         case ("store", "locked"): self = .locked
         default: self = .failure
         }

@@ -112,11 +112,11 @@ public struct ApplyJob {
                 "nothing written: the role \(missing.role) may not write the catalog (no \(missing.privilege) on "
                     + "\(missing.table)); apply needs the backstop_writer role (sql/roles.sql)")
         }
-        guard try RunLock.tryAcquire(on: connection) else {
-            let locked = RunJob.locked(on: connection, logger: logger)
+        guard try RunLock.tryAcquire(shops: [plan.shopID], on: connection) else {
+            let locked = RunJob.locked(shops: [plan.shopID], on: connection, logger: logger)
             return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
         }
-        defer { RunLock.release(on: connection) }
+        defer { RunLock.release(shops: [plan.shopID], on: connection) }
         let session = try RunSession(
             kind: "apply", dryRun: false,
             inputs: [

@@ -6,7 +6,8 @@ import Foundation
 /// `backstop_last_success_timestamp_seconds` carries the newest successful run of the kind (this one or an
 /// earlier one), so a failed run never resets it and "has not succeeded for two periods" alerts work.
 ///
-/// Every sample has a `run_kind` label (`nightly`, `diff`): not `job`, which Prometheus sets on scrape.
+/// Every sample has a `run_kind` label (`nightly`, `diff`): not `job`, which Prometheus sets on scrape; and a
+/// `shop` label (the run's shop), so the per-shop files of a fleet run can share one textfile folder.
 public struct PrometheusReportFormat: ReportFormat {
     /// Creates the format.
     public init() {}
@@ -17,7 +18,7 @@ public struct PrometheusReportFormat: ReportFormat {
     /// Renders the metrics.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         let run = report.run
-        var writer = Writer(base: [("run_kind", run.kind)])
+        var writer = Writer(base: [("run_kind", run.kind)] + (report.inputs["shop_id"].map { [("shop", $0)] } ?? []))
         writer.metric("backstop_last_run_timestamp_seconds", "When the last run of this kind finished (Unix time).")
         writer.sample(value: integer((run.finishedAt ?? run.startedAt).timeIntervalSince1970))
         let succeeded = run.status == .succeeded || run.status == .drift

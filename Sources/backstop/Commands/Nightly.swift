@@ -2,9 +2,11 @@ import ArgumentParser
 import BackstopIndex
 import BackstopModel
 import BackstopPipeline
+import BackstopReport
 import BackstopStore
 import Foundation
 import Glibc
+import Logging
 
 extension Backstop {
     struct Nightly: AsyncParsableCommand {
@@ -223,6 +225,10 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
     try RunOptions.validate(
         dumps: configuration.bitrix.dumps, option: options.dumps.isEmpty ? "bitrix.dumps" : "--dump")
     let formats = try RunOptions.formats(configuration.report.formats)
+    if configuration.partition != nil || (configuration.shops.map { $0.single == nil } ?? false) {
+        return try runFleet(
+            kind: kind, configuration: configuration, options: options, formats: formats, apply: apply, logger: logger)
+    }
     let stop = StopSwitch(deadline: Deadline(seconds: options.maxSeconds))
     let trap = SignalTrap(stop)
     defer { trap.uninstall() }
@@ -237,6 +243,42 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
         print("plan \(merge.plan.planID.map(String.init) ?? "-"): \(PlanPreview.summary(merge.plan))")
         if apply != nil { print("apply: \(PlanPreview.summary(merge))") }
     }
+    return result.status
+}
+
+/// `nightly` / `diff` over several shops: one fleet run, one line per shop, the fleet page last.
+func runFleet(
+    kind: String, configuration: BackstopConfiguration, options: RunOptions, formats: [any ReportFormat],
+    apply: RunJob.ApplySettings?, logger: Logger
+) throws -> ExitStatus {
+    let stop = StopSwitch(deadline: Deadline(seconds: options.maxSeconds))
+    let trap = SignalTrap(stop)
+    defer { trap.uninstall() }
+    var job = FleetJob(
+        kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
+        arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
+        outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
+    job.stopSwitch = stop
+    let result: FleetJob.Result
+    do {
+        result = try job.run()
+    } catch let error as PipelineError where error.code == .shopSelection {
+        FileHandle.standardError.write(Data("backstop: \(error.description)\n".utf8))
+        throw ExitCode(ExitStatus.usage.rawValue)
+    } catch let error as PipelineError {
+        throw CLIError(error.description)
+    } catch let error as StoreError {
+        throw CLIError(error.description)
+    }
+    if let holder = result.lockHolder { FileHandle.standardError.write(Data("backstop: \(holder)\n".utf8)) }
+    for (shop, shopResult) in result.shops {
+        print("shop \(shop): ", terminator: "")
+        report(shopResult)
+    }
+    if !result.outOfScope.isEmpty {
+        print("out of scope (not Bitrix sellers): " + result.outOfScope.map { "\($0.id)" }.joined(separator: ", "))
+    }
+    if let page = result.page { print("fleet: \(page.standardizedFileURL.absoluteString)") }
     return result.status
 }
 

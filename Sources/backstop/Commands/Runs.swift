@@ -18,6 +18,9 @@ extension Backstop {
         @Option(help: "Only runs of this kind (nightly, diff, apply, reindex).")
         var kind: String?
 
+        @Option(help: ArgumentHelp("Only runs of this shop (each shop of a fleet run has its own).", valueName: "id"))
+        var shop: Int64?
+
         @Flag(help: "Print JSON lines instead of a table.")
         var json = false
 
@@ -31,7 +34,10 @@ extension Backstop {
             let configuration = try global.loadConfiguration()
             let connection = try global.connect(configuration, logger: logger)
             try locateSchema().requireCurrent(on: connection)
-            let runs = try RunLedger(connection: connection).recent(limit: limit, kind: kind)
+            let ledger = RunLedger(connection: connection)
+            let runs =
+                try shop.map { try ledger.recent(limit: limit, kind: kind, shop: $0) }
+                ?? ledger.recent(limit: limit, kind: kind)
             if json {
                 for run in runs {
                     print(
