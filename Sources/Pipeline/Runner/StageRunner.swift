@@ -101,7 +101,7 @@ public final class StageRunner {
             logger.warning(
                 "run stopped", metadata: ["stage": "\(name)", "reason": "\(stopSwitch.reason.map { "\($0)" } ?? "")"])
             return nil
-        } catch where settled(isCancellation(error)) {
+        } catch  where settled(isCancellation(error)) {
             // The switch cancelled work in flight (SQLSTATE 57014 for a statement): the stage stopped there.
             afterStop()
             let summary =
