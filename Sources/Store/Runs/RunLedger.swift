@@ -117,6 +117,17 @@ public struct RunLedger {
              WHERE id = \(run.id)
             RETURNING extract(epoch FROM finished_at)::float8
             """)
+        // The row is no longer `running`: its own lock has done its work. Released here rather than when the
+        // session ends, so a scheduler that checks the locks right after the process exits sees none (the
+        // backend's end is asynchronous). A fresh connection recording a lost run's end holds no such lock.
+        _ = try? connection.execute(
+            """
+            SELECT pg_advisory_unlock(\(Self.runLockClass), (\(run.id) & 2147483647)::int4)
+             WHERE EXISTS (SELECT 1 FROM pg_locks
+                            WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 2
+                              AND classid::bigint = \(Int64(Self.runLockClass))
+                              AND objid::bigint = (\(run.id) & 2147483647))
+            """)
         run.status = status
         run.exitCode = Int(exitCode.rawValue)
         run.counts = counts
