@@ -55,24 +55,14 @@ extension RunLock {
         let low = Int64(UInt64(bitPattern: key) & 0xFFFF_FFFF)
         let result = try connection.execute(
             """
-            SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'),
-                   to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            SELECT l.pid FROM pg_locks l
              WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = \(high)
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND l.objid::bigint = \(low) AND l.objsubid = 1 AND l.pid <> pg_backend_pid()
              LIMIT 1
             """)
-        guard result.rowCount == 1 else { return nil }
-        let name = result.string(row: 0, column: 1) ?? ""
-        var run: RunRecord?
-        let words = name.split(separator: " ")
-        if words.count == 4, words[0] == "backstop", words[2] == "run", let id = Int64(words[3]) {
-            run = try RunLedger(connection: connection).run(id: id)
-        }
-        return Holder(
-            backendPID: try result.int(row: 0, column: 0), applicationName: name,
-            client: result.string(row: 0, column: 2) ?? "", since: result.string(row: 0, column: 3) ?? "", run: run)
+        guard result.rowCount == 1, let pid = try? result.int(row: 0, column: 0) else { return nil }
+        return try holder(pid: pid, on: connection)
     }
 
     /// RFC 3339 UTC text of a date.
