@@ -10,6 +10,8 @@ extension IndexStage {
         var sha256: String?
         var failure: ImageFailure?
         var descriptor: [Float]?
+        /// The luma perceptual hash, computed with the descriptor (``ImageFingerprint/lumaHash(_:)``).
+        var lumaHash: UInt64?
         var bytes: [UInt8]?
         var galleryFailures: [(url: String, failure: ImageFailure)] = []
         var reused = false
@@ -23,6 +25,9 @@ extension IndexStage {
         var works: [ImageWork] = []
         /// Each product's local vector: this run's, or the stored one when its image is unchanged.
         var vectorsByProduct: [Int64: [Float]] = [:]
+        /// Each product's luma perceptual hash: this run's, or the stored one when its image is unchanged (the
+        /// colour-blind candidate source, ``DuplicateCandidates``).
+        var lumaHashes: [Int64: UInt64] = [:]
         /// The local model the vectors come from (nil when no image could be decoded for a fit).
         var model: LocalEmbeddingModel?
         /// Whether this run refitted the model (a full run, or the first one).
@@ -42,6 +47,7 @@ extension IndexStage {
     ) throws -> ImagePass {
         var findings: [IndexFinding] = []
         var vectorsByProduct: [Int64: [Float]] = [:]
+        var lumaHashes: [Int64: UInt64] = [:]
         var works: [ImageWork] = []
         let started = DispatchTime.now().uptimeNanoseconds
         let stored = try store?.vectors() ?? [:]
@@ -105,10 +111,13 @@ extension IndexStage {
                     let unchanged =
                         previous.map {
                             $0.imageSHA256 == image.sha256 && $0.sourceURL == url
-                                && $0.modelVersion == currentVersion
+                                && $0.modelVersion == currentVersion && $0.lumaHash != nil
                         } ?? false
-                    if let descriptor = saved[product.id], refitting, descriptor.imageSHA256 == image.sha256 {
+                    if let descriptor = saved[product.id], refitting, descriptor.imageSHA256 == image.sha256,
+                        let lumaHash = descriptor.lumaHash
+                    {
                         result.descriptor = descriptor.descriptor
+                        result.lumaHash = lumaHash
                         result.reused = true
                     } else if refitting || !unchanged {
                         do {
@@ -116,6 +125,7 @@ extension IndexStage {
                                 image.bytes, minWidth: size.width, minHeight: size.height,
                                 productID: product.id, url: url)
                             result.descriptor = ImageDescriptor.describe(decoded)
+                            result.lumaHash = ImageFingerprint.lumaHash(decoded)
                         } catch {
                             result.failure = .corrupt("\(error)")
                         }
@@ -148,6 +158,7 @@ extension IndexStage {
                 let product = targets[batch.lowerBound + offset]
                 if result.failure == nil, let sha = result.sha256 {
                     if let descriptor = result.descriptor {
+                        lumaHashes[product.id] = result.lumaHash
                         if result.reused {
                             outcome.descriptorsReused += 1
                         } else {
@@ -157,7 +168,9 @@ extension IndexStage {
                             descriptors[product.id] = descriptor
                             if !result.reused {
                                 batchDescriptors.append(
-                                    .init(productID: product.id, imageSHA256: sha, descriptor: descriptor))
+                                    .init(
+                                        productID: product.id, imageSHA256: sha, descriptor: descriptor,
+                                        lumaHash: result.lumaHash))
                             }
                         } else if let model {
                             let vector = model.embed(descriptor: descriptor)
@@ -165,11 +178,12 @@ extension IndexStage {
                             batchVectors.append(
                                 .init(
                                     productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                                    modelVersion: model.version, vector: vector))
+                                    modelVersion: model.version, vector: vector, lumaHash: result.lumaHash))
                             outcome.reembedded.append(product.id)
                         }
                     } else if let previous = stored[product.id] {
                         vectorsByProduct[product.id] = previous.vector
+                        lumaHashes[product.id] = previous.lumaHash
                     }
                 }
                 result.descriptor = nil
@@ -227,7 +241,7 @@ extension IndexStage {
                     fresh.append(
                         .init(
                             productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                            modelVersion: fitted.version, vector: vector))
+                            modelVersion: fitted.version, vector: vector, lumaHash: works[index].lumaHash))
                     outcome.reembedded.append(product.id)
                 }
                 descriptors = [:]
@@ -243,7 +257,8 @@ extension IndexStage {
         }
         outcome.imageSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return ImagePass(
-            findings: findings, works: works, vectorsByProduct: vectorsByProduct, model: model, refitting: refitting,
+            findings: findings, works: works, vectorsByProduct: vectorsByProduct, lumaHashes: lumaHashes, model: model,
+            refitting: refitting,
             stored: stored, productionSHA: productionSHA)
     }
 }

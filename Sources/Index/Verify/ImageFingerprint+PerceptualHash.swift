@@ -35,6 +35,25 @@ extension ImageFingerprint {
         return hash
     }
 
+    /// The colour-blind candidate key of a picture: the perceptual hash (``perceptualHash(luma32:)``) of its
+    /// Rec. 601 luma stretched over 32×32, computed by the image pass from the decode it already does for the
+    /// descriptor. A grayscale copy keeps it (its luma is the original's) where the colour/edge descriptor
+    /// moves far, so pairs within ``DuplicateCandidates/maxLumaHashDistance`` bits become candidates too.
+    ///
+    /// - Complexity: the 32×32 box resample of `image`, then about 10 000 multiply-adds.
+    public static func lumaHash(_ image: RGBImage) -> UInt64 {
+        let n = 32
+        let small = image.resized(width: n, height: n)
+        var luma = [Float](repeating: 0, count: n * n)
+        for index in 0..<(n * n) {
+            let r = Float(small.pixels[3 * index])
+            let g = Float(small.pixels[3 * index + 1])
+            let b = Float(small.pixels[3 * index + 2])
+            luma[index] = (0.299 * r + 0.587 * g + 0.114 * b) * (1 / 255)
+        }
+        return perceptualHash(luma32: luma)
+    }
+
     /// cos(π (2x + 1) u / 64) for the eight lowest frequencies u of a 32-point DCT-II, `8 × 32` row-major.
     static let dctBasis: [Float] = (0..<8).flatMap { u in
         (0..<32).map { x in Float(cos(Double.pi * Double(2 * x + 1) * Double(u) / 64)) }
