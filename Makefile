@@ -27,6 +27,7 @@ LOCAL_PG = $$(scripts/localpg.sh conninfo)
 help:
 	@echo "make demo     run the nightly job end to end on the bundled sample (data/tiny)"
 	@echo "make test     build and run the whole test suite against a local PostgreSQL and MariaDB"
+	@echo "make test-unit  the tests that need no server (database tests skip visibly), in under two minutes"
 	@echo "make bench    run the benchmarks; results in bench-results/results.json"
 	@echo "make fuzz     run the dump tokenizer fuzzer for a minute"
 	@echo "make lint     swift format lint --strict (.swift-format) and the doc-comment check (make test runs it first)"
@@ -110,6 +111,13 @@ bench: setup
 
 fuzz: setup
 	@scripts/fuzz.sh
+
+# The tests that need no server: the PostgreSQL, MariaDB and s-world tests show as skipped, and the CLI
+# tests (which run the binary against servers) are left out. Under two minutes after the build.
+test-unit:
+	$(SWIFT) build --build-tests
+	env -u BACKSTOP_TEST_PG -u BACKSTOP_TEST_MARIADB_SOCKET -u BACKSTOP_REQUIRE_PG -u BACKSTOP_REQUIRE_MARIADB \
+	    $(SWIFT) test --skip-build --skip CLITests
 
 lint:
 	@scripts/lint.sh

@@ -72,7 +72,7 @@ let package = Package(
         ),
         .target(
             name: "BackstopReport",
-            dependencies: ["BackstopModel", "BackstopStore"],
+            dependencies: ["BackstopModel"],
             path: "Sources/Report"
         ),
         .target(
@@ -154,6 +154,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
+        // The stage runner without the binary or a server.
+        .testTarget(
+            name: "BackstopPipelineTests",
+            dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
         .testTarget(
             name: "CLITests",
             dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]

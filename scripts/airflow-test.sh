@@ -2,7 +2,7 @@
 # `make airflow-test`: deploy/airflow/backstop_nightly.py under `airflow dags test` (Airflow 3 from PyPI in
 # .backstop/venv/airflow, about 40 s the first time; a SQLite metadata database in a scratch AIRFLOW_HOME).
 #   1. the contract, with a stand-in `backstop` that records its arguments and exits with the code a test
-#      gives each partition: N mapped tasks with --partition 0/N … N-1/N; exit 2 (drift) and 3 (partial) are
+#      gives each partition: N mapped tasks with --partition 1/N … N/N; exit 2 (drift) and 3 (partial) are
 #      successes; 75 fails its task without a retry, the fleet step still runs and the DAG run fails;
 #   2. the real binary on the tiny world in the local PostgreSQL: every partition succeeds (exit 2: drift
 #      found), the fleet page is written, and the run succeeds. Needs `--partition` and `backstop fleet`
@@ -56,10 +56,10 @@ PY
 fake=$tmp/fake-backstop
 cat >"$fake" <<'SH'
 #!/bin/sh
-# Records its arguments; `nightly … --partition K/N` exits with the K-th code of $FAKE_CODES.
+# Records its arguments; `nightly … --partition K/N` exits with the K-th code of $FAKE_CODES (K from 1).
 echo "$*" >>"$FAKE_LOG"
 case $1 in
-    nightly) k=$(echo "$*" | sed -n 's|.*--partition \([0-9]*\)/.*|\1|p'); set -- $FAKE_CODES; shift "$k"; exit "$1" ;;
+    nightly) k=$(echo "$*" | sed -n 's|.*--partition \([0-9]*\)/.*|\1|p'); set -- $FAKE_CODES; shift "$((k - 1))"; exit "$1" ;;
     fleet) exit 0 ;;
 esac
 exit 64
@@ -72,8 +72,8 @@ expected="fleet_report=success reconcile[0]=success reconcile[1]=success reconci
 if [ "$status" = 0 ] && [ "$got" = "$expected" ]; then pass "exit codes 2, 0, 3: every task succeeds ($got)"; else
     fail "exit codes 2, 0, 3: dags test $status, states: $got"; tail -n 30 "$tmp/contract-ok/dags-test.log" >&2; fi
 partitions=$(grep '^nightly' "$tmp/ok.calls" 2>/dev/null | sed -n 's|.*--partition \([0-9/]*\).*|\1|p' | sort | tr '\n' ' ')
-if [ "$partitions" = "0/3 1/3 2/3 " ]; then pass "one task per partition: $partitions"; else fail "partitions run: '$partitions'"; fi
-if grep -q '^nightly --shop all --partition 0/3' "$tmp/ok.calls" && grep -qE '^fleet --since 20[0-9-]+T[0-9:]+Z$' "$tmp/ok.calls"; then
+if [ "$partitions" = "1/3 2/3 3/3 " ]; then pass "one task per partition: $partitions"; else fail "partitions run: '$partitions'"; fi
+if grep -q '^nightly --shop all --partition 1/3' "$tmp/ok.calls" && grep -qE '^fleet --since 20[0-9-]+T[0-9:]+Z$' "$tmp/ok.calls"; then
     pass "the partitions run nightly --shop all, then fleet --since <the run's start>"
 else fail "the commands run: $(cat "$tmp/ok.calls" 2>/dev/null)"; fi
 
@@ -81,13 +81,14 @@ status=0
 dags_test "$tmp/contract-lock" BACKSTOP_BIN="$fake" BACKSTOP_PARTITIONS=2 FAKE_CODES="2 75" FAKE_LOG="$tmp/lock.calls" || status=$?
 got=$(states "$tmp/contract-lock" 2>/dev/null | tr '\n' ' ')
 expected="fleet_report=success reconcile[0]=success reconcile[1]=failed verdict=upstream_failed run=failed "
-tries=$(grep -c -- '--partition 1/2' "$tmp/lock.calls" 2>/dev/null || true)
+tries=$(grep -c -- '--partition 2/2' "$tmp/lock.calls" 2>/dev/null || true)
 if [ "$got" = "$expected" ] && [ "$tries" = 1 ]; then pass "exit code 75 fails its task once (no retry), the fleet report still runs, the run fails"; else
     fail "exit code 75: dags test $status, states: $got, partition 1 ran $tries time(s)"; tail -n 30 "$tmp/contract-lock/dags-test.log" >&2; fi
 
 # 2. The real binary on the tiny world.
-bin=$PWD/.build/debug/backstop
-worldgen=.build/debug/worldgen
+bindir=${BACKSTOP_TEST_BIN_DIR:-$PWD/.build/debug}  # where backstop and worldgen are
+bin=$bindir/backstop
+worldgen=$bindir/worldgen
 [ -x "$bin" ] || swift build --product backstop >&2
 [ -x "$worldgen" ] || swift build --product worldgen >&2
 if ! "$bin" nightly --help 2>&1 | grep -q -- '--partition' || ! "$bin" --help | grep -qE '^  fleet '; then
@@ -112,7 +113,7 @@ else
         fail "the tiny world: dags test $status, states: $got"; tail -n 40 "$tmp/tiny/dags-test.log" >&2; fi
     if grep -q 'exit code 2 (discrepancies found)' "$tmp/tiny/dags-test.log"; then pass "drift (exit 2) found and not a failure"; else
         fail "no partition reported exit code 2 on the tiny world"; fi
-    if [ -f "$tmp/reports/index.html" ]; then pass "the fleet page was written"; else fail "no fleet page in $tmp/reports"; fi
+    if [ -f "$tmp/reports/fleet/index.html" ]; then pass "the fleet page was written"; else fail "no fleet page in $tmp/reports/fleet"; fi
 fi
 
 echo "airflow-test: $passed passed, $failed failed"

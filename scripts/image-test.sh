@@ -2,7 +2,9 @@
 # `make image-test`: runs the Backstop image (scripts/image.sh build) against the embedded PostgreSQL on this
 # host, locked down the way deploy/kubernetes runs it (non-root, read-only root filesystem, every capability
 # dropped, no new privileges):
-#   - the image: runs as uid 10001, carries its labels and a `doctor` health check, is within 150 MB;
+#   - the image: runs as uid 10001, carries its labels and a `doctor` health check that passes,
+#     stays within its size budget (below);
+#   - `backstop-job`, the schedulers' wrapper: drift's exit code 2 becomes 0, a failure's code passes through;
 #   - `backstop doctor` over TCP (--network host): every library loads, OpenBLAS (not the reference BLAS),
 #     the catalog reached;
 #   - `backstop db migrate` and `backstop nightly` on the bundled tiny world over the server's socket folder
@@ -68,8 +70,8 @@ check "size $((size / 1000000)) MB <= $max_mb MB" test "$size" -le "$((max_mb * 
 [ -d "$world/images/upload" ] || "$worldgen" render-images --world "$world" >&2
 "$worldgen" load-catalog --world "$world" --conninfo "host=$sock port=$port user=postgres dbname=$db" >&2
 
-# As deploy/kubernetes runs it. The health check runs on a schedule only in a detached container
-# (checked below with `podman healthcheck run`); --health-cmd none spares these runs podman's timer set-up.
+# As deploy/kubernetes runs it. No scheduled health check in these short runs (--health-cmd none); the
+# image's check is run on its own below (`podman healthcheck run`).
 locked=(--rm --read-only --cap-drop ALL --security-opt no-new-privileges --user 10001:10001 --health-cmd none
     --tmpfs /tmp:rw,size=64m -v "$tmp/work:/var/lib/backstop")
 

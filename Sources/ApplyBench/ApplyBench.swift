@@ -124,7 +124,7 @@ struct ApplyBench {
         let applied = clock.lap()
         let serverCPU = (backendCPUSeconds(pid: backend) ?? 0) - serverBefore
         try ledger.finish(
-            &run, status: "succeeded", exitCode: .clean, counts: ["applied": outcome.applied], reportDirectory: nil)
+            &run, status: .succeeded, exitCode: .clean, counts: ["applied": outcome.applied], reportDirectory: nil)
         precondition(
             outcome.conflicts.isEmpty && outcome.applied == steps.count, "conflicts: \(outcome.conflicts.count)")
 

@@ -1,3 +1,5 @@
+public import BackstopModel
+
 /// An error from the extract stage, naming what went wrong as a ``Code`` and where it happened: the file,
 /// byte offset, line, statement number and table (for dumps), or the table and row (for the catalog).
 ///
@@ -74,4 +76,11 @@ public struct ExtractError: Error, CustomStringConvertible, Sendable {
         if let table { location.append("table \(table)") }
         return location.isEmpty ? message : location.joined(separator: ", ") + ": " + message
     }
+}
+
+extension ExtractError: BackstopError {
+    /// `extract`.
+    public static var module: String { "extract" }
+    /// The code's raw value.
+    public var codeName: String { code.rawValue }
 }

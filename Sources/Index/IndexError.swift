@@ -1,3 +1,5 @@
+public import BackstopModel
+
 /// An error from the index stage, naming what went wrong as a ``Code`` and, when known, the product and the
 /// image URL or path it concerns.
 ///
@@ -53,4 +55,11 @@ public struct IndexError: Error, CustomStringConvertible, Sendable {
         if let url { prefix += prefix.isEmpty ? url : " (\(url))" }
         return prefix.isEmpty ? message : prefix + ": " + message
     }
+}
+
+extension IndexError: BackstopError {
+    /// `index`.
+    public static var module: String { "index" }
+    /// The code's raw value.
+    public var codeName: String { code.rawValue }
 }

@@ -56,8 +56,10 @@ public enum CatalogInput {
         var productSequence: CatalogSequence?
         /// The Bitrix order ids the catalog links to (`bitrix_order_id`).
         var referencedBitrixOrders: Set<Int64>
-        /// The shop's row versions, read in the same snapshot as the rows.
+        /// The shop's row versions (every shop's for a run of several), read in the same snapshot as the rows.
         var versions: CatalogVersions
+        /// The catalog's `shop` table.
+        var shops: [FleetScope.Shop] = []
         /// Fingerprint, enum labels, column lengths.
         var facts: CatalogFacts
         var summary: String
@@ -70,7 +72,7 @@ public enum CatalogInput {
     /// Rows are counted on a ``ProgressBar``; once the run's switch is thrown (time limit or signal) the read
     /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
     /// in flight (the caller registers the connection's cancel with the switch).
-    static func load(connection: PGConnection, shopID: Int64, stop: StopSwitch = StopSwitch(), logger: Logger) throws
+    static func load(connection: PGConnection, shopID: Int64?, stop: StopSwitch = StopSwitch(), logger: Logger) throws
         -> Snapshot
     {
         try requireTables(requiredTables, stage: "extract.catalog", on: connection)
@@ -126,6 +128,8 @@ public enum CatalogInput {
             + (sequence.map { ", \($0.name) next \($0.nextValue)" } ?? "")
         return Snapshot(
             products: products, orders: orders, productSequence: sequence, referencedBitrixOrders: referenced,
-            versions: versions, facts: facts, summary: summary)
+            // A catalog without a `shop` table has no fleet: attribution then falls back to the run's shop.
+            versions: versions, shops: (try? FleetScope.catalogShops(connection)) ?? [], facts: facts,
+            summary: summary)
     }
 }

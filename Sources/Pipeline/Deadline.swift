@@ -1,4 +1,4 @@
-import BackstopModel
+public import BackstopModel
 import Foundation
 
 /// The time limit of a run (`--max-seconds`), measured on the monotonic clock from the job's start. Long
@@ -41,21 +41,8 @@ public struct Deadline: Sendable, CustomStringConvertible {
     }
 }
 
-/// Thrown inside a stage at a safe point when the run's ``StopSwitch`` is thrown (its ``Deadline`` passed,
-/// or a signal arrived): the stage is recorded as `stopped`.
-struct DeadlineReached: Error, CustomStringConvertible {
-    /// The stage that was running.
-    var stage: String
-    /// What it had done.
-    var progress: String
-    /// Why it stopped (`nil`: the time limit).
-    var reason: StopReason?
-
-    var description: String {
-        let cause = reason.flatMap { if case .signal = $0 { "\($0)" } else { nil } } ?? "the time limit"
-        return "stopped by \(cause) during \(stage) (\(progress))"
-    }
-}
+/// The earlier name of ``StageStopped``, kept for the extract loaders' safe points.
+typealias DeadlineReached = StageStopped
 
 extension StopSwitch {
     /// The report's stop reason: `--max-seconds 600 reached after 600.2 s` or `signal 15 (SIGTERM)
@@ -68,5 +55,5 @@ extension StopSwitch {
     }
 
     /// How a stopped run ends: `stopped` with 128 + the signal, or `timed_out` (124) for the time limit.
-    var stoppedStatus: ExitStatus { signalNumber.map(ExitStatus.stopped(bySignal:)) ?? .timedOut }
+    public var stoppedStatus: ExitStatus { signalNumber.map(ExitStatus.stopped(bySignal:)) ?? .timedOut }
 }

@@ -32,7 +32,7 @@ public enum IndexInput {
     ) throws -> IndexStage.Options {
         var options = IndexStage.Options()
         options.mode = mode
-        options.shopID = configuration.shopID
+        options.shopID = configuration.runShopID
         options.writeCatalog = writeCatalog
         options.productionModel = configuration.images.model
         options.batchSize = max(1, configuration.images.batchSize)

@@ -1,3 +1,5 @@
+public import BackstopModel
+
 /// An error of the pipeline that composes the stages, with a machine-readable ``Code`` and the run when
 /// one was started.
 public struct PipelineError: Error, CustomStringConvertible, Sendable {
@@ -16,6 +18,8 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         case io
         /// The run asked for is not in the run ledger.
         case unknownRun
+        /// A `--shop` (or `--partition`) value the catalog does not have: a usage error (exit 64).
+        case shopSelection
     }
 
     /// What went wrong, for scripts and tests.
@@ -24,14 +28,29 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
     public var message: String
     /// The run it ended, when one was recorded.
     public var runID: Int64?
+    /// The error that caused this one (a stage's own error, with its module's code), kept whole.
+    public var underlyingError: (any Error)?
 
-    /// Creates an error.
-    public init(_ code: Code, _ message: String, runID: Int64? = nil) {
+    /// Makes an error.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - message: What went wrong, for people.
+    ///   - runID: The run it ended, when one was recorded.
+    ///   - underlyingError: The error that caused it, when it wraps one.
+    public init(_ code: Code, _ message: String, runID: Int64? = nil, underlyingError: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.runID = runID
+        self.underlyingError = underlyingError
     }
 
     /// The message (it names the run itself when there is one).
     public var description: String { message }
+}
+
+extension PipelineError: BackstopError {
+    /// `pipeline`.
+    public static var module: String { "pipeline" }
+    /// The code's raw value.
+    public var codeName: String { code.rawValue }
 }

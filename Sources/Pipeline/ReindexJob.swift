@@ -52,126 +52,92 @@ public struct ReindexJob {
         self.progress = progress
     }
 
-    /// Runs the reindex and returns how it ended.
+    /// Runs the reindex and returns how it ended: one stage, `index.<mode>`, on a ``StageRunner``, then the
+    /// ledger and the report.
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the stage fails (the failed run is
-    ///   recorded first); ``StoreError`` when Backstop's schema is not current.
+    ///   recorded first; ``PipelineError/underlyingError`` is the stage's error); ``StoreError`` when
+    ///   Backstop's schema is not current.
     public func run() throws -> RunResult {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)
         try schema.requireCurrent(on: connection)
-        guard try RunLock.tryAcquire(on: connection) else {
-            return RunJob.locked(on: connection, logger: logger)
+        guard try RunLock.tryAcquire(shops: [configuration.shopID], on: connection) else {
+            return RunJob.locked(shops: [configuration.shopID], on: connection, logger: logger)
         }
-        defer { RunLock.release(on: connection) }
+        defer { RunLock.release(shops: [configuration.shopID], on: connection) }
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
         options.exportDirectory = exportDirectory
         options.progress = progress
-        options.shouldStop = { stop.safePoint("index.batch") }
-        let ledger = RunLedger(connection: connection)
         let inputs: [String: String] = [
             "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
             "images": configuration.images.mirror.map { "mirror \($0)" }
                 ?? (configuration.images.network ? "network" : "none"),
             "provider": configuration.images.provider,
-        ].mapValues(Redaction.redact)
-        var run = try ledger.begin(
-            kind: "reindex", arguments: Redaction.redact(arguments: arguments), dryRun: options.provider == nil,
-            inputs: inputs, version: version)
-        try? RunLock.announce(kind: "reindex", runID: run.id, on: connection)
-        RunJob.markAbandoned(ledger: ledger, by: run.id, logger: logger)
-        let reportDirectory =
+        ]
+        let session = try RunSession(
+            kind: "reindex", dryRun: options.provider == nil, inputs: inputs, arguments: arguments, version: version,
+            connection: connection, configuration: configuration, logger: logger
+        ) { run in
             outputDirectory
-            ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(
-                String(format: "%06lld-reindex", run.id))
-        let started = DispatchTime.now().uptimeNanoseconds
+                ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(
+                    String(format: "%06lld-reindex", run.id))
+        }
+        let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.cancel = connection.canceller()
+        runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
+        runner.afterStop = { connection.rollbackIfInTransaction() }
         do {
-            // Stopped between batches (--max-seconds): a partial but valid report, no findings, exit 124.
-            var outcome: IndexStage.Outcome?
-            var stopped: IndexError?
-            do {
-                outcome = try stop.onStop(connection.canceller() ?? {}) {
-                    try IndexInput.run(options: options, connection: connection, runID: run.id, logger: logger)
-                }
-            } catch let error as IndexError where error.code == .stopped {
-                stopped = error
-                connection.rollbackIfInTransaction()
-                logger.warning(
-                    "run stopped",
-                    metadata: ["stage": "index.\(mode.rawValue)", "reason": "\(stop.reason.map { "\($0)" } ?? "")"])
-            } catch  where stop.isSignalled && !connection.isBroken {
-                // The signal cancelled a statement in flight (SQLSTATE 57014): the stage stopped there.
-                stopped = IndexError(.stopped, "statement cancelled: \(error)")
-                connection.rollbackIfInTransaction()
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            // Stopped between batches: a partial but valid report, no findings, exit 124 (or 128 + signal).
+            let stage = IndexInput.stage("index.\(mode.rawValue)", connection: connection, runID: session.run.id)
+            // The stage always saves its first batch (documented on --max-seconds), so it starts even when the
+            // time limit has passed.
+            let outcome = try runner.run(stage, options, evenIfStopped: true)
             let discrepancies = outcome?.discrepancies ?? []
-            let status: ExitStatus = stopped != nil ? stop.stoppedStatus : discrepancies.isEmpty ? .clean : .drift
-            let statusText = RunJob.statusName(status)
-            var finished = run
-            finished.status = statusText
-            let history = try ledger.history(
-                of: finished, current: discrepancies, partial: stopped != nil, shop: inputs["shop_id"])
-            try ledger.record(discrepancies, for: run, origins: history.origins)
-            var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
-            counts["total"] = discrepancies.count
+            let status: ExitStatus =
+                runner.isStopped ? stop.stoppedStatus : discrepancies.isEmpty ? .clean : .drift
+            var counts: [String: Int] = [:]
             if let outcome {
                 counts["reembedded"] = outcome.reembedded.count
                 counts["decoded"] = outcome.imagesDecoded
             }
-            let stopReason = stopped.map { stop.reached(": \($0)") }
-            try ledger.finish(
-                &run, status: statusText, exitCode: status, counts: counts, partial: stopped != nil,
-                reportDirectory: reportDirectory.path, error: stopReason,
-                signal: stopped != nil ? stop.signalNumber : nil)
-            let stage = RunReport.Stage(
-                name: "index.\(mode.rawValue)", status: stopped != nil ? "stopped" : "ok",
-                summary: outcome?.summary ?? stopped.map { "\($0)" } ?? "", seconds: seconds)
+            let history = try session.finish(
+                status, findings: discrepancies, counts: counts, partial: runner.isStopped, error: runner.stopReason,
+                signal: runner.isStopped ? stop.signalNumber : nil)
             let report = RunReport(
-                run: run, stages: [stage] + [try IndexInput.embeddingsWarning(on: connection)].compactMap { $0 },
-                discrepancies: discrepancies, inputs: inputs, history: history,
+                run: session.run,
+                stages: runner.records + [try IndexInput.embeddingsWarning(on: connection)].compactMap { $0 },
+                discrepancies: discrepancies, inputs: session.inputs, history: history,
                 webhookHealth: outcome.map { _ in
                     WebhookHealth(
                         discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],
                         clock: "sync latency is measured by nightly and diff runs")
                 },
                 similarity: outcome.flatMap { RunJob.similarityHistogram($0, threshold: options.duplicateThreshold) },
-                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: run.kind),
-                stopReason: stopReason,
+                lastSuccessAt: try session.lastSuccess(), stopReason: runner.stopReason,
                 generator: "backstop \(version)")
-            try ledger.saveReportContext(try report.context.json(), for: run.id)
-            _ = try ReportWriter.write(report, formats: formats, to: reportDirectory)
+            _ = try session.write(report, formats: formats)
             if let outcome {
                 logger.notice(
                     "reindex finished",
                     metadata: [
-                        "run.id": "\(run.id)", "index.reembedded": "\(outcome.reembedded.count)",
+                        "run.id": "\(session.run.id)", "index.reembedded": "\(outcome.reembedded.count)",
                         "index.model": "\(outcome.modelVersion ?? "-")", "index.decoded": "\(outcome.imagesDecoded)",
                     ])
             }
             return RunResult(
-                status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
+                status: status, run: session.run, reportDirectory: session.reportDirectory,
+                discrepancyCount: discrepancies.count)
         } catch {
-            let message = Redaction.redact("\(error)")
-            // A lost connection (backend terminated, network): record the failure through a fresh one.
-            let recorder =
-                connection.isBroken ? RunJob.freshLedger(configuration, logger: logger) ?? ledger : ledger
-            try? recorder.finish(
-                &run, status: RunStatus.failed.rawValue, exitCode: .failure, counts: [:], partial: false,
-                reportDirectory: reportDirectory.path, error: message)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let report = RunReport(
-                run: run,
-                stages: [.init(name: "index.\(mode.rawValue)", status: "failed", summary: message, seconds: seconds)],
-                discrepancies: [], inputs: inputs,
-                lastSuccessAt: (try? recorder.lastSuccess(upTo: run.id, kind: run.kind)) ?? nil,
-                generator: "backstop \(version)")
-            if let context = try? report.context.json() { try? recorder.saveReportContext(context, for: run.id) }
-            _ = try? ReportWriter.write(report, formats: formats, to: reportDirectory)
-            throw PipelineError(
-                .runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id
-            )
+            throw session.fail(
+                error,
+                report: { run, lastSuccess in
+                    RunReport(
+                        run: run, stages: runner.records, discrepancies: [], inputs: session.inputs,
+                        lastSuccessAt: lastSuccess, generator: "backstop \(version)")
+                }, formats: formats
+            ).error
         }
     }
 }

@@ -33,7 +33,7 @@ public struct ReportAssembler {
         }
         let findings = try ledger.findings(of: runID)
         var report = RunReport(run: run, stages: [], discrepancies: findings.map(\.discrepancy), inputs: [:])
-        var partial = ["partial", "timed_out"].contains(run.status)
+        var partial = run.status == .partial || run.status.isStoppedEarly
         if let json = try ledger.reportContext(of: runID) {
             let context = try RunReport.Context(json: json)
             report.apply(context)

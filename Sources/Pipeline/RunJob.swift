@@ -31,13 +31,18 @@ public struct RunJob {
     public var apply: ApplySettings?
     /// The time limit (`--max-seconds`): past it the run stops with a partial but valid report.
     public var maxSeconds: Double?
+    /// Inputs a fleet run read once for all its shops (``FleetJob``); `nil` reads them here.
+    var shared: FleetJob.Shared?
     /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP); `nil` makes one from
     /// ``maxSeconds``.
     public var stopSwitch: StopSwitch?
 
-    /// The reconciliation's configuration, from Backstop's.
-    var reconcileConfiguration: ReconcileConfiguration {
-        ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
+    /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
+    func reconcileConfiguration(sellers: [Int64]) -> ReconcileConfiguration {
+        var reconcile = ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
+        reconcile.shops = [configuration.runShopID]
+        reconcile.sellerShops = Set(sellers)
+        return reconcile
     }
 
     /// Creates a job.
@@ -58,140 +63,84 @@ public struct RunJob {
         self.version = version
     }
 
-    /// Runs the job and returns how it ended (the exit status for the scheduler, the run and its report).
+    /// Runs the job and returns how it ended (the exit status for the scheduler, the run and its report):
+    /// extract.catalog → extract.dump → reconcile → plan → index (nightly) → apply (`--apply`), on one
+    /// ``StageRunner``, then the ledger and the report.
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the run fails (the failed run is
-    ///   recorded and its report written first); ``StoreError`` or `PGError` when Backstop's schema is
-    ///   missing or not current.
+    ///   recorded and its report written first; ``PipelineError/underlyingError`` is the stage's error);
+    ///   ``StoreError`` or `PGError` when Backstop's schema is missing or not current.
     public func run() throws -> RunResult {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let schema = try BackstopSchema.locate()
         _ = try mergePolicy()
-        let connection = try CatalogInput.connect(configuration, logger: logger)
-        try schema.requireCurrent(on: connection)
-        guard try RunLock.tryAcquire(on: connection) else { return Self.locked(on: connection, logger: logger) }
-        defer { RunLock.release(on: connection) }
-
-        let ledger = RunLedger(connection: connection)
-        var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.shopID)]
-        for (i, dump) in configuration.bitrix.dumps.enumerated() { inputs["dump\(i == 0 ? "" : String(i + 1))"] = dump }
-        inputs = inputs.mapValues(Redaction.redact)
-        var run = try ledger.begin(
-            kind: kind, arguments: Redaction.redact(arguments: arguments), dryRun: apply == nil, inputs: inputs,
-            version: version)
-        // Name the run on the session that holds the lock, so a second run can say who holds it.
-        try? RunLock.announce(kind: kind, runID: run.id, on: connection)
-        logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
-        Self.markAbandoned(ledger: ledger, by: run.id, logger: logger)
-        let reportDirectory =
-            outputDirectory
-            ?? URL(fileURLWithPath: configuration.report.directory)
-            .appendingPathComponent(String(format: "%06lld-%@", run.id, kind))
-
-        var stages: [RunReport.Stage] = []
-        var discrepancies: [Discrepancy] = []
-        var partial = false
-        var stopReason: String?
-        var reconciliation: RunReport.Reconciliation?
-        var health: WebhookHealth?
-        var similarity: SimilarityHistogram?
-        var merge: MergeSummary?
-        /// Runs a stage; `nil` when the run's switch stopped it (time limit or signal; before it started or
-        /// at a safe point while it ran). While it runs, a signal also cancels the statement in flight on the
-        /// run's connection (a COPY), which then fails and is taken as the stop.
-        func stage<T>(_ name: String, _ body: () throws -> (T, String, Bool)) throws -> T? {
-            if stopReason == nil, stop.isStopped {
-                stopReason = stop.reached(", before \(name)")
+        let connection = try shared?.connection ?? CatalogInput.connect(configuration, logger: logger)
+        if shared == nil {
+            try schema.requireCurrent(on: connection)
+            if configuration.shops != nil {
+                try FleetScope.validate(configuration.shops, against: FleetScope.catalogShops(connection))
             }
-            if stopReason != nil {
-                let why = stop.reason.map { "\($0)" } ?? "stopped"
-                stages.append(.init(name: name, status: "stopped", summary: "not run: \(why)", seconds: 0))
-                return nil
-            }
-            let started = DispatchTime.now().uptimeNanoseconds
-            func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
-            do {
-                let (value, summary, isPartial) = try stop.onStop(connection.canceller() ?? {}) { try body() }
-                stages.append(
-                    .init(name: name, status: isPartial ? "partial" : "ok", summary: summary, seconds: seconds()))
-                logger.info("stage finished", metadata: ["stage": "\(name)", "summary": "\(summary)"])
-                return value
-            } catch let stopped as DeadlineReached {
-                connection.rollbackIfInTransaction()
-                stopReason = stop.reached(": \(stopped)")
-                stages.append(.init(name: name, status: "stopped", summary: "\(stopped)", seconds: seconds()))
-                logger.warning(
-                    "run stopped", metadata: ["stage": "\(name)", "reason": "\(stop.reason.map { "\($0)" } ?? "")"])
-                return nil
-            } catch  where stop.isSignalled && !connection.isBroken {
-                // The signal cancelled a statement in flight (SQLSTATE 57014): the stage stopped there.
-                connection.rollbackIfInTransaction()
-                let summary =
-                    "stopped by \(stop.reason.map { "\($0)" } ?? "a signal") during \(name) (statement cancelled)"
-                stopReason = stop.reached(": \(summary)")
-                stages.append(.init(name: name, status: "stopped", summary: summary, seconds: seconds()))
-                logger.warning("run stopped", metadata: ["stage": "\(name)", "cancelled": "\(error)"])
-                return nil
-            } catch {
-                stages.append(
-                    .init(name: name, status: "failed", summary: Redaction.redact("\(error)"), seconds: seconds()))
-                throw error
+            guard try RunLock.tryAcquire(shops: [configuration.runShopID], on: connection) else {
+                return Self.locked(shops: [configuration.runShopID], on: connection, logger: logger)
             }
         }
+        defer { if shared == nil { RunLock.release(shops: [configuration.runShopID], on: connection) } }
 
+        var inputs: [String: String] = ["catalog": connection.endpoint, "shop_id": String(configuration.runShopID)]
+        for (i, dump) in configuration.bitrix.dumps.enumerated() { inputs["dump\(i == 0 ? "" : String(i + 1))"] = dump }
+        let session = try RunSession(
+            kind: kind, dryRun: apply == nil, inputs: inputs, arguments: arguments, version: version,
+            connection: connection, configuration: configuration, logger: logger
+        ) { run in
+            outputDirectory
+                ?? URL(fileURLWithPath: configuration.report.directory)
+                .appendingPathComponent(String(format: "%06lld-%@", run.id, kind))
+        }
+        let run = session.run
+        try session.ledger.recordScope(of: run, shops: [configuration.runShopID], partition: shared?.partition)
+        let reportDirectory = session.reportDirectory ?? URL(fileURLWithPath: ".")
+        let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.cancel = connection.canceller()
+        runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
+        runner.afterStop = { connection.rollbackIfInTransaction() }
+
+        var found = Findings()
         do {
             guard !configuration.bitrix.dumps.isEmpty else {
                 throw PipelineError(
                     .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
             }
             // The catalog first: its links say which Bitrix orders the dump reader keeps.
-            let catalog = try stage("extract.catalog") { () -> (CatalogInput.Snapshot, String, Bool) in
-                let snapshot = try CatalogInput.load(
-                    connection: connection, shopID: configuration.shopID, stop: stop, logger: logger)
-                return (snapshot, snapshot.summary + " from \(connection.endpoint)", false)
-            }
-            let bitrix = try stage("extract.dump") { () -> (BitrixSnapshot, String, Bool) in
-                guard let catalog else { throw PipelineError(.runFailed, "the catalog was not read") }
-                let scope = BitrixModelBuilder.Scope(
-                    orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
-                let snapshot = try BitrixInput.load(
-                    configuration: configuration, scope: scope, allowPartial: allowPartial, stop: stop,
-                    logger: logger)
-                partial = partial || snapshot.partial
-                return (snapshot.model, snapshot.summary, snapshot.partial)
-            }
-            let reconciler = Reconciler(configuration: reconcileConfiguration)
+            let catalog = try runner.run(extractCatalog(connection), ())
+            let bitrix = try runner.run(extractDump, catalog)
+            found.partial = bitrix?.partial ?? false
+            let sellers =
+                shared?.scope.sellers
+                ?? catalog.flatMap { catalog in
+                    bitrix.map { bitrix in
+                        FleetScope.resolve(
+                            configuration.shops, home: configuration.shopID, shops: catalog.shops,
+                            bitrixSellers: bitrix.model.sellerIDs, shopMap: configuration.shopMap
+                        ).sellers
+                    }
+                } ?? []
+            let reconciler = Reconciler(configuration: reconcileConfiguration(sellers: sellers))
             let input = catalog.flatMap { catalog in
                 bitrix.map { bitrix in
                     ReconcileInput(
-                        bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
-                        productSequence: catalog.productSequence, partial: partial)
+                        bitrix: bitrix.model, catalogProducts: catalog.products, catalogOrders: catalog.orders,
+                        productSequence: catalog.productSequence, partial: bitrix.partial)
                 }
             }
-            let result = try stage("reconcile") { () -> (ReconcileResult, String, Bool) in
-                guard let input else { throw PipelineError(.runFailed, "the inputs were not read") }
-                let result = reconciler.reconcile(input)
-                var summary =
-                    "\(result.changes.count) discrepancies; "
-                    + "\(result.rowsCompared["product.matched"] ?? 0) products and \(result.rowsCompared["order.matched"] ?? 0) orders compared"
-                if result.withheld > 0 {
-                    summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)"
-                }
-                return (result, summary, partial)
+            let result = try runner.run(reconcile(reconciler), input)
+            let planInput = result.flatMap { result in
+                input.flatMap { input in catalog.map { PlanInput(result, input, $0) } }
             }
-            let planned = try stage("plan") { () -> ((MergePlanning, MergePlan), String, Bool) in
-                guard let result, let input, let catalog else {
-                    throw PipelineError(.runFailed, "the reconciliation did not run")
-                }
-                let planned = try planMerge(
-                    result, input: input, catalog: catalog, run: run, connection: connection, directory: reportDirectory
-                )
-                return (planned, PlanPreview.summary(planned.1), partial)
-            }
+            let planned = try runner.run(plan(connection, run: run, directory: reportDirectory), planInput)
             if let result, let (planning, plan) = planned {
-                merge = MergeSummary(plan: plan)
-                discrepancies = planning.changes.map { $0.discrepancy(causes: reconciler.causes) }
-                reconciliation = RunReport.Reconciliation(
+                found.merge = MergeSummary(plan: plan)
+                found.discrepancies = planning.changes.map { $0.discrepancy(causes: reconciler.causes) }
+                found.reconciliation = RunReport.Reconciliation(
                     snapshot: result.snapshot, statusMapVersion: result.statusMapVersion,
                     rowsCompared: result.rowsCompared,
                     systematic: result.systematic.counts.sorted { $0.key < $1.key }.map {
@@ -201,95 +150,78 @@ public struct RunJob {
             }
             if kind == "nightly" {
                 // The incremental index stage: its embedding.* and image.* findings join the same report.
-                var indexOptions = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
+                var options = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
                 let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
                 defer { bar.finish() }
-                indexOptions.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
-                indexOptions.shouldStop = { stop.safePoint("index.batch") }
-                let outcome = try stage("index") { () -> (IndexStage.Outcome, String, Bool) in
-                    do {
-                        let outcome = try IndexInput.run(
-                            options: indexOptions, connection: connection, runID: run.id, logger: logger)
-                        return (outcome, outcome.summary, false)
-                    } catch let stopped as IndexError where stopped.code == .stopped {
-                        throw DeadlineReached(stage: "index", progress: stopped.message, reason: stop.reason)
-                    }
-                }
-                if outcome != nil, let warning = try IndexInput.embeddingsWarning(on: connection) {
-                    stages.append(warning)
-                }
-                if let outcome {
-                    discrepancies += outcome.discrepancies
-                    similarity = Self.similarityHistogram(outcome, threshold: indexOptions.duplicateThreshold)
+                options.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
+                if let outcome = try runner.run(
+                    IndexInput.stage("index", connection: connection, runID: run.id), options)
+                {
+                    if let warning = try IndexInput.embeddingsWarning(on: connection) { runner.append(warning) }
+                    found.discrepancies += outcome.discrepancies
+                    found.similarity = Self.similarityHistogram(outcome, threshold: options.duplicateThreshold)
                 }
             } else {
-                stages.append(.init(name: "index", status: "skipped", summary: "not part of a \(kind) run", seconds: 0))
+                runner.skip("index", because: "not part of a \(kind) run")
             }
-            if let apply, let plan = planned?.1 {
-                if let summary = try stage(
-                    "apply",
-                    { () -> (MergeSummary, String, Bool) in
-                        let summary = try applyMerge(plan, settings: apply, connection: connection, run: run)
-                        return (summary, PlanPreview.summary(summary), !summary.refusals.isEmpty)
-                    })
-                {
-                    merge = summary
-                }
+            if let apply, let plan = planned?.1,
+                let summary = try runner.run(applyStage(apply, connection: connection, run: run), plan)
+            {
+                found.merge = summary
             }
             if result != nil, let catalog, let bitrix {
-                health = webhookHealth(discrepancies, bitrix: bitrix, catalog: catalog)
+                found.health = webhookHealth(found.discrepancies, bitrix: bitrix.model, catalog: catalog)
             }
-            let refused = !(merge?.refusals.isEmpty ?? true)
-            let status: ExitStatus =
-                stopReason != nil
-                ? stop.stoppedStatus
-                : refused ? .refused : partial ? .partial : (discrepancies.isEmpty ? .clean : .drift)
-            let statusName = Self.statusName(status)
-            var finished = run
-            finished.status = statusName
-            let history = try ledger.history(
-                of: finished, current: discrepancies, partial: partial || stopReason != nil, shop: inputs["shop_id"])
-            try ledger.record(discrepancies, for: run, origins: history.origins)
-            var counts = Dictionary(discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
-            counts["total"] = discrepancies.count
-            try ledger.finish(
-                &run, status: statusName, exitCode: status, counts: counts, partial: partial || stopReason != nil,
-                reportDirectory: reportDirectory.path,
-                error: refused ? merge?.refusals.map(\.description).joined(separator: "; ") : stopReason,
-                signal: stopReason != nil ? stop.signalNumber : nil)
-            let report = RunReport(
-                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
-                history: history, webhookHealth: health, similarity: similarity,
-                lastSuccessAt: try ledger.lastSuccess(upTo: run.id, kind: kind),
-                stopReason: stopReason, generator: "backstop \(version)")
-            try ledger.saveReportContext(try report.context.json(), for: run.id)
-            let written = try ReportWriter.write(report, formats: formats, to: reportDirectory)
-            try publishTextfile(written)
-            var outcome = RunResult(
-                status: status, run: run, reportDirectory: reportDirectory, discrepancyCount: discrepancies.count)
-            outcome.merge = merge
-            return outcome
+            return try finish(session, runner: runner, found: found)
         } catch {
-            let message = Redaction.redact("\(error)")
-            // A lost connection (backend terminated, network): record the failure through a fresh one.
-            let recorder = connection.isBroken ? Self.freshLedger(configuration, logger: logger) ?? ledger : ledger
-            // A failed run has no finding count: its findings are not a result.
-            try? recorder.finish(
-                &run, status: RunStatus.failed.rawValue, exitCode: .failure, counts: [:], partial: partial,
-                reportDirectory: reportDirectory.path, error: message)
-            let report = RunReport(
-                run: run, stages: stages, discrepancies: discrepancies, inputs: inputs, reconciliation: reconciliation,
-                webhookHealth: health, lastSuccessAt: (try? recorder.lastSuccess(upTo: run.id, kind: kind)) ?? nil,
-                stopReason: stopReason, generator: "backstop \(version)")
-            if let context = try? report.context.json() { try? recorder.saveReportContext(context, for: run.id) }
-            if let written = try? ReportWriter.write(report, formats: formats, to: reportDirectory) {
-                try? publishTextfile(written)
-            }
-            logger.error("run failed", metadata: ["run.id": "\(run.id)", "error": "\(message)"])
-            throw PipelineError(
-                .runFailed, "run \(run.id) failed: \(message)\nreport: \(reportDirectory.path)/report.md", runID: run.id
-            )
+            let failed = session.fail(
+                error,
+                report: { run, lastSuccess in
+                    RunReport(
+                        run: run, stages: runner.records, discrepancies: found.discrepancies, inputs: session.inputs,
+                        reconciliation: found.reconciliation, webhookHealth: found.health, lastSuccessAt: lastSuccess,
+                        stopReason: runner.stopReason, generator: "backstop \(version)")
+                }, formats: formats, partial: found.partial)
+            try? publishTextfile(failed.written)
+            throw failed.error
         }
+    }
+
+    /// What the stages of a run found, gathered for its report.
+    struct Findings {
+        var discrepancies: [Discrepancy] = []
+        var partial = false
+        var reconciliation: RunReport.Reconciliation?
+        var health: WebhookHealth?
+        var similarity: SimilarityHistogram?
+        var merge: MergeSummary?
+    }
+
+    /// Ends a run whose stages completed or stopped early: its status, the ledger, the report.
+    func finish(_ session: RunSession, runner: StageRunner, found: Findings) throws -> RunResult {
+        let stop = runner.stopSwitch
+        let refused = !(found.merge?.refusals.isEmpty ?? true)
+        let status: ExitStatus =
+            runner.isStopped
+            ? stop.stoppedStatus
+            : refused ? .refused : found.partial ? .partial : (found.discrepancies.isEmpty ? .clean : .drift)
+        let history = try session.finish(
+            status, findings: found.discrepancies, partial: found.partial || runner.isStopped,
+            error: refused ? found.merge?.refusals.map(\.description).joined(separator: "; ") : runner.stopReason,
+            signal: runner.isStopped ? stop.signalNumber : nil)
+        let report = RunReport(
+            run: session.run, stages: runner.records, discrepancies: found.discrepancies, inputs: session.inputs,
+            reconciliation: found.reconciliation, history: history, webhookHealth: found.health,
+            similarity: found.similarity, lastSuccessAt: try session.lastSuccess(), stopReason: runner.stopReason,
+            generator: "backstop \(version)")
+        try publishTextfile(try session.write(report, formats: formats))
+        var outcome = RunResult(
+            status: status, run: session.run, reportDirectory: session.reportDirectory,
+            discrepancyCount: found.discrepancies.count)
+        outcome.merge = found.merge
+        outcome.kinds = Dictionary(found.discrepancies.map { ($0.kind.rawValue, 1) }, uniquingKeysWith: +)
+        outcome.newCount = history.map { $0.counts(found.discrepancies)[.new] ?? 0 } ?? 0
+        return outcome
     }
 
     /// The histogram of each product's best similarity score (20 bins from the lowest score to 1).
@@ -319,33 +251,18 @@ public struct RunJob {
         return histogram
     }
 
-    /// The result of a job that found the run lock taken: `locked`, naming the holder's run when it
-    /// announced one.
-    static func locked(on connection: PGConnection, logger: Logger) -> RunResult {
-        let holder = (try? RunLock.holder(on: connection)).flatMap { $0 }
+    /// The result of a job that found the lock of one of `shops` (or the catalog's) taken: `locked`,
+    /// naming the holder's run when it announced one.
+    static func locked(shops: [Int64], on connection: PGConnection, logger: Logger) -> RunResult {
+        let holder = (try? RunLock.holder(shops: shops, on: connection)).flatMap { $0 }
         let message =
-            "another Backstop run holds the lock on this catalog (\(connection.endpoint)): "
+            "another Backstop run holds the lock on this catalog (\(connection.endpoint)) for shop "
+            + shops.map(String.init).joined(separator: ", ") + ": "
             + (holder?.description ?? "the holder has just released it or cannot be seen; try again")
         logger.error(
             "catalog lock held",
             metadata: ["catalog": "\(connection.endpoint)", "lock.holder": "\(holder?.description ?? "unknown")"])
         return RunResult(status: .locked, lockHolder: message)
-    }
-
-    /// The ledger's status of an exit status.
-    static func statusName(_ status: ExitStatus) -> String { runStatus(status).rawValue }
-
-    /// The run status of a finished run that exits with `status`.
-    static func runStatus(_ status: ExitStatus) -> RunStatus {
-        switch status {
-        case .clean: .succeeded
-        case .drift: .drift
-        case .partial: .partial
-        case .timedOut: .timedOut
-        case .refused: .refused
-        case .hangup, .interrupted, .terminated: .stopped
-        default: .failed
-        }
     }
 
     /// Marks the runs whose process is gone `abandoned` (logged; a failure to check does not stop this run).
@@ -377,7 +294,7 @@ public struct RunJob {
         let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
         let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
         let latency = SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
-        let shop = configuration.shopID
+        let shop = configuration.runShopID
         return WebhookHealth(
             discrepancies: discrepancies, attribute: ReportAssembler.attribute,
             latency: [
@@ -396,7 +313,10 @@ public struct RunJob {
         guard let folder = configuration.report.textfileDirectory,
             let prom = written.first(where: { $0.pathExtension == "prom" })
         else { return }
-        let target = URL(fileURLWithPath: folder).appendingPathComponent("backstop_\(kind).prom")
+        // Runs of a chosen shop (`--shop`, each shop of a fleet) publish beside each other, one file per shop.
+        let name =
+            configuration.shops == nil ? "backstop_\(kind).prom" : "backstop_\(kind)_\(configuration.runShopID).prom"
+        let target = URL(fileURLWithPath: folder).appendingPathComponent(name)
         try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
     }
 }

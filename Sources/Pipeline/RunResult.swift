@@ -1,5 +1,4 @@
 public import BackstopModel
-public import BackstopStore
 public import Foundation
 
 /// How a run ended: the exit status for the scheduler and, when the run started, its ledger row and report.
@@ -16,6 +15,10 @@ public struct RunResult: Sendable {
     public var lockHolder: String?
     /// The run's merge plan and, with `--apply`, what the apply did or why it was refused.
     public var merge: RunJob.MergeSummary?
+    /// Discrepancies per kind (raw value).
+    public var kinds: [String: Int] = [:]
+    /// Discrepancies not in the previous comparable run.
+    public var newCount = 0
 
     /// Creates a result.
     public init(

@@ -1,10 +1,11 @@
+public import BackstopModel
 import Foundation
 
 /// An error from PostgreSQL or libpq, with the SQLSTATE, the server's message and detail, and the SQL
 /// that failed. Bound parameter values are never part of the description.
 public struct PGError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong, in broad terms.
-    public enum Kind: String, Sendable {
+    /// What went wrong, in broad terms: a stable machine-readable code (its raw value is the name).
+    public enum Code: String, Sendable, CaseIterable {
         /// The connection could not be opened or was lost.
         case connection
         /// The server rejected a statement.
@@ -17,8 +18,8 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
         case state
     }
 
-    /// The broad kind of failure.
-    public var kind: Kind
+    /// What went wrong, for scripts and tests (`error[pg.<code>]`).
+    public var code: Code
     /// The five-character SQLSTATE, when the server sent one (e.g. `23505`).
     public var sqlState: String?
     /// The primary message (libpq's or the server's).
@@ -28,18 +29,24 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
     /// The SQL text that failed, when there was one.
     public var sql: String?
 
-    /// Creates an error.
-    public init(_ kind: Kind, message: String, sqlState: String? = nil, detail: String? = nil, sql: String? = nil) {
-        self.kind = kind
+    /// Describes a failure of libpq or the server.
+    /// - Parameters:
+    ///   - code: What went wrong, in broad terms.
+    ///   - message: The primary message (libpq's or the server's).
+    ///   - sqlState: The five-character SQLSTATE, when the server sent one.
+    ///   - detail: The server's DETAIL line.
+    ///   - sql: The SQL text that failed.
+    public init(_ code: Code, message: String, sqlState: String? = nil, detail: String? = nil, sql: String? = nil) {
+        self.code = code
         self.message = message
         self.sqlState = sqlState
         self.detail = detail
         self.sql = sql
     }
 
-    /// A message written for operators: kind, SQLSTATE, message, detail and a shortened SQL.
+    /// A message written for operators: code, SQLSTATE, message, detail and a shortened SQL.
     public var description: String {
-        var text = "PostgreSQL \(kind.rawValue) error"
+        var text = "PostgreSQL \(code.rawValue) error"
         if let sqlState { text += " \(sqlState)" }
         text += ": \(message)"
         if let detail, !detail.isEmpty { text += " (\(detail))" }
@@ -50,4 +57,11 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
         }
         return text
     }
+}
+
+extension PGError: BackstopError {
+    /// `pg`.
+    public static var module: String { "pg" }
+    /// The code's raw value.
+    public var codeName: String { code.rawValue }
 }

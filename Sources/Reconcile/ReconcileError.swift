@@ -1,3 +1,5 @@
+public import BackstopModel
+
 /// An error from the reconcile stage, with a machine-readable ``Code`` and the entity and key it concerns.
 public struct ReconcileError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, as a stable machine-readable code (its raw value is the name).
@@ -33,4 +35,11 @@ public struct ReconcileError: Error, CustomStringConvertible, Sendable {
         default: return message
         }
     }
+}
+
+extension ReconcileError: BackstopError {
+    /// `reconcile`.
+    public static var module: String { "reconcile" }
+    /// The code's raw value.
+    public var codeName: String { code.rawValue }
 }

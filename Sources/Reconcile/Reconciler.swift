@@ -68,9 +68,11 @@ public struct Reconciler: Sendable {
         let orders = OrderReconciler(configuration: configuration).compare(
             bitrix: input.bitrix.orders, catalog: input.catalogOrders, existence: existence, partial: input.partial)
         var changes = products.changes + orders.changes
-        if let sequence = input.productSequence,
-            let risk = SequenceCheck.check(sequence, bitrixIDs: input.bitrix.elementIDs)
+        // Catalog-wide: once, in the home shop's report, when the home shop is in the run.
+        if configuration.scope.reportsCatalogWide, let sequence = input.productSequence,
+            var risk = SequenceCheck.check(sequence, bitrixIDs: input.bitrix.elementIDs)
         {
+            risk.shop = configuration.shopID
             changes.append(risk)
         }
         changes.sort(by: Change.reportOrder)

@@ -1,3 +1,5 @@
+public import BackstopModel
+
 /// An error from the report stage, with a machine-readable ``Code`` and the report file or folder.
 public struct ReportError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, as a stable machine-readable code (its raw value is the name).
@@ -26,4 +28,11 @@ public struct ReportError: Error, CustomStringConvertible, Sendable {
 
     /// `path: message`.
     public var description: String { path.map { "\($0): \(message)" } ?? message }
+}
+
+extension ReportError: BackstopError {
+    /// `report`.
+    public static var module: String { "report" }
+    /// The code's raw value.
+    public var codeName: String { code.rawValue }
 }

@@ -1,3 +1,4 @@
+public import BackstopModel
 public import BackstopPostgres
 import Foundation
 

@@ -1,3 +1,5 @@
+public import BackstopModel
+
 /// An error from Backstop's store, with a machine-readable ``Code`` and the folder or file it concerns.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, as a stable machine-readable code (its raw value is the name).
@@ -28,4 +30,11 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 
     /// `path: message`.
     public var description: String { path.map { "\($0): \(message)" } ?? message }
+}
+
+extension StoreError: BackstopError {
+    /// `store`.
+    public static var module: String { "store" }
+    /// The code's raw value.
+    public var codeName: String { code.rawValue }
 }

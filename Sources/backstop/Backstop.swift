@@ -29,8 +29,8 @@ struct Backstop: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Nightly.self, Diff.self, Apply.self, Reindex.self, ReportCommand.self, Runs.self, Extract.self, DB.self,
-            Doctor.self,
+            Nightly.self, Diff.self, Apply.self, Reindex.self, ReportCommand.self, Runs.self, Fleet.self, Extract.self,
+            DB.self, Doctor.self,
         ]
     )
 
@@ -45,8 +45,11 @@ struct Backstop: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            let code = exitCode(for: error)
-            let message = Redaction.redact(fullMessage(for: error))
+            // A Backstop module's error: `error[<module>.<code>]:` and the exit status of its root cause;
+            // anything else (usage errors, `ExitCode`, `CleanExit`) the way swift-argument-parser prints it.
+            let backstopError = ErrorChain.rootCause(of: error) != nil
+            let code = backstopError ? ExitCode(ExitStatus(for: error).rawValue) : exitCode(for: error)
+            let message = Redaction.redact(backstopError ? ErrorChain.line(for: error) : fullMessage(for: error))
             if !message.isEmpty {
                 let text = message.hasSuffix("\n") ? message : message + "\n"
                 (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data(text.utf8))

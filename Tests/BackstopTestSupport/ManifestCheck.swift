@@ -19,10 +19,12 @@ public struct ManifestCheck: Sendable {
     }
 
     /// Checks `ndjson` against `manifest`, leaving out kinds whose prefix is in `excluding`
-    /// (`embedding.`, `image.`: the index stage's).
-    public static func compare(manifest: URL, ndjson: URL, excluding: [String] = ["embedding.", "image."]) throws
-        -> ManifestCheck
-    {
+    /// (`embedding.`, `image.`: the index stage's) and entries of shops outside `shops` (the run's shops;
+    /// the default is the home shop 17008, what a run without `--shop` reports; `nil` keeps every shop).
+    /// An entry without `shop` (a world older than generator 1.3.0) belongs to 17008.
+    public static func compare(
+        manifest: URL, ndjson: URL, excluding: [String] = ["embedding.", "image."], shops: Set<Int>? = [17008]
+    ) throws -> ManifestCheck {
         func identities(_ url: URL, filter: Bool) throws -> [String: Int] {
             var out: [String: Int] = [:]
             for line in try Data(contentsOf: url).split(separator: 10) where !line.isEmpty {
@@ -30,6 +32,7 @@ public struct ManifestCheck: Sendable {
                     let kind = object["kind"] as? String, let key = object["key"] as? String
                 else { continue }
                 if filter && excluding.contains(where: { kind.hasPrefix($0) }) { continue }
+                if filter, let shops, !shops.contains((object["shop"] as? Int) ?? 17008) { continue }
                 let identity = [kind, key, object["field"] as? String ?? "-", object["item"] as? String ?? "-"]
                     .joined(separator: " ")
                 out[identity, default: 0] += 1

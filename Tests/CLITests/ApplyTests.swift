@@ -8,12 +8,6 @@ import Testing
 struct ApplyTests {
     let tiny = RepoPaths.data.appendingPathComponent("tiny")
 
-    /// The `s` world (`BACKSTOP_WORLD_S`, default `.backstop/worlds/s-1`).
-    var sWorld: URL {
-        ProcessInfo.processInfo.environment["BACKSTOP_WORLD_S"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
-    }
-
     func withCatalog(_ world: URL, _ body: (String) async throws -> Void) async throws {
         try await TestDatabase.withScratchDatabase(prefix: "apply") { conninfo in
             let load = try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
@@ -30,13 +24,10 @@ struct ApplyTests {
 
     // MARK: Done when: diff → apply → diff on the s world
 
-    @Test func onTheSWorldDiffApplyDiffLeavesNothingActionableAndTouchesNoOtherRow() async throws {
-        let world = sWorld
-        let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("manifest.jsonl").path)
-        try #require(
-            present || ProcessInfo.processInfo.environment["BACKSTOP_REQUIRE_MARIADB"] != "1",
-            "make test generates the s world first (scripts/test.d/10-world.sh)")
-        guard present else { return }
+    @Test(.enabled(if: TestWorlds.sIsUsable, "needs the s world (make test generates it: scripts/test.d/10-world.sh)"))
+    func onTheSWorldDiffApplyDiffLeavesNothingActionableAndTouchesNoOtherRow() async throws {
+        let world = TestWorlds.s
+        try #require(TestWorlds.sIsPresent, "make test generates the s world first (scripts/test.d/10-world.sh)")
         try await withCatalog(world) { conninfo in
             let dump = world.appendingPathComponent("bitrix/dump.sql").path
             let before = try CatalogRows.read(conninfo)

@@ -81,8 +81,9 @@ struct CLIDatabaseTests {
             _ = try await backstop(["db", "migrate", "--catalog", conninfo])
             let reports = FileManager.default.temporaryDirectory.appendingPathComponent("reports-\(UUID().uuidString)")
             let result = try await backstop(["nightly", "--catalog", conninfo, "--report-dir", reports.path])
-            #expect(result.status == 1)
-            #expect(result.err.contains("no Bitrix dump configured"))
+            // A configuration error inside a recorded run: the run is failed, the exit status is its cause's.
+            #expect(result.status == 64, "\(result.err)")
+            #expect(result.err.contains("error[pipeline.configuration]: run 1 failed: no Bitrix dump configured"))
             let runs = try await backstop(["runs", "--catalog", conninfo, "--json"])
             #expect(runs.out.contains("\"status\": \"failed\""))
             #expect(

@@ -6,19 +6,10 @@ import Testing
 /// and nothing else reported, for every kind the reconcile stage owns.
 @Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"))
 struct ExactnessTests {
-    /// The `s` world (`BACKSTOP_WORLD_S`, default `.backstop/worlds/s-1`).
-    var sWorld: URL {
-        ProcessInfo.processInfo.environment["BACKSTOP_WORLD_S"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
-    }
-
-    @Test func diffOnTheSWorldIsExactBothWays() async throws {
-        let world = sWorld
-        let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("manifest.jsonl").path)
-        try #require(
-            present || ProcessInfo.processInfo.environment["BACKSTOP_REQUIRE_MARIADB"] != "1",
-            "make test generates the s world first (scripts/test.d/10-world.sh)")
-        guard present else { return }
+    @Test(.enabled(if: TestWorlds.sIsUsable, "needs the s world (make test generates it: scripts/test.d/10-world.sh)"))
+    func diffOnTheSWorldIsExactBothWays() async throws {
+        let world = TestWorlds.s
+        try #require(TestWorlds.sIsPresent, "make test generates the s world first (scripts/test.d/10-world.sh)")
         try await TestDatabase.withScratchDatabase(prefix: "exact") { conninfo in
             let load = try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
             #expect(load.status == 0, "\(load.err)")
@@ -33,6 +24,22 @@ struct ExactnessTests {
                 ndjson: out.appendingPathComponent("discrepancies.ndjson"))
             #expect(check.planted > 500)
             #expect(check.isExact, "\(check.summary)")
+
+            // Every shop of the fleet, both ways, from one read of each side.
+            let fleet = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "exact-s-all-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: fleet) }
+            let all = try await backstop([
+                "diff", "--catalog", conninfo, "--dump", dump, "--shop", "all", "--out", fleet.path,
+            ])
+            #expect(all.status == 2, "\(all.err)")
+            for shop in FleetTests.sellers {
+                let shopCheck = try ManifestCheck.compare(
+                    manifest: world.appendingPathComponent("manifest.jsonl"),
+                    ndjson: fleet.appendingPathComponent("\(shop)/discrepancies.ndjson"), shops: [shop])
+                #expect(shopCheck.planted > 30, "shop \(shop)")
+                #expect(shopCheck.isExact, "shop \(shop): \(shopCheck.summary)")
+            }
         }
     }
 }

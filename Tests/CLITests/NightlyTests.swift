@@ -48,7 +48,7 @@ struct NightlyTests {
             #expect(Set(systematic).isSuperset(of: ["product.type", "product.description", "product.created_at"]))
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.md").path))
             let prom = try String(contentsOf: folder.appendingPathComponent("metrics.prom"), encoding: .utf8)
-            #expect(prom.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\"}"))
+            #expect(prom.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\",shop=\"17008\"}"))
             for file in ["report.html", "junit.xml", "csv/product.field.csv", "csv/order.status.csv"] {
                 #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
             }
@@ -68,12 +68,16 @@ struct NightlyTests {
             let manifest = try String(contentsOf: world.appendingPathComponent("manifest.jsonl"), encoding: .utf8)
             let rename = try #require(
                 manifest.split(separator: "\n").compactMap { line in
-                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
-                }.first { $0["kind"] == "product.field" && $0["field"] == "name" })
-            let key = try #require(rename["key"].flatMap { Int64($0) })
+                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                }.first {
+                    $0["kind"] as? String == "product.field" && $0["field"] as? String == "name"
+                        && $0["shop"] as? Int == 17008
+                })
+            let key = try #require((rename["key"] as? String).flatMap { Int64($0) })
             let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
             defer { connection.close() }
-            _ = try connection.execute("UPDATE product SET name = \(rename["bitrix"] ?? "") WHERE id = \(key)")
+            _ = try connection.execute(
+                "UPDATE product SET name = \(rename["bitrix"] as? String ?? "") WHERE id = \(key)")
             let run = try await backstop(["diff", "--catalog", conninfo, "--dump", dump, "--out", out.path])
             #expect(run.status == 2, "\(run.err)")
             let check = try ManifestCheck.compare(

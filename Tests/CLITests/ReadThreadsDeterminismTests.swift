@@ -56,16 +56,10 @@ struct ReadThreadsDeterminismTests {
         expectIdentical(try await findings(world: world, dump: dump, threads: [1, 2]), "tiny seed 9")
     }
 
-    @Test func sWorldFindingsAreTheSameWithOneOrTwoReadThreads() async throws {
-        let world =
-            ProcessInfo.processInfo.environment["BACKSTOP_WORLD_S"].flatMap {
-                $0.isEmpty ? nil : URL(fileURLWithPath: $0)
-            } ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
-        let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("manifest.jsonl").path)
-        try #require(
-            present || ProcessInfo.processInfo.environment["BACKSTOP_REQUIRE_MARIADB"] != "1",
-            "make test generates the s world first (scripts/test.d/10-world.sh)")
-        guard present else { return }
+    @Test(.enabled(if: TestWorlds.sIsUsable, "needs the s world (make test generates it: scripts/test.d/10-world.sh)"))
+    func sWorldFindingsAreTheSameWithOneOrTwoReadThreads() async throws {
+        let world = TestWorlds.s
+        try #require(TestWorlds.sIsPresent, "make test generates the s world first (scripts/test.d/10-world.sh)")
         let dump = world.appendingPathComponent("bitrix/dump.sql")
         expectIdentical(try await findings(world: world, dump: dump, threads: [1, 2]), "s")
     }

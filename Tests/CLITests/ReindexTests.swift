@@ -11,11 +11,6 @@ import Testing
 /// for the embedding service).
 @Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"), .serialized)
 struct ReindexTests {
-    var sWorld: URL {
-        ProcessInfo.processInfo.environment["BACKSTOP_WORLD_S"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? RepoPaths.root.appendingPathComponent(".backstop/worlds/s-1")
-    }
-
     func ids(_ connection: PGConnection, _ sql: String) throws -> [Int64] {
         let result = try connection.execute(PGQuery(unsafeSQL: sql))
         return try (0..<result.rowCount).map { Int64(try result.int(row: $0, column: 0)) }
@@ -51,13 +46,10 @@ struct ReindexTests {
         }
     }
 
-    @Test func reindexIsExactIncrementalIsMinimalAndProviderRepairs() async throws {
-        let world = sWorld
-        let present = FileManager.default.fileExists(atPath: world.appendingPathComponent("images/upload").path)
-        try #require(
-            present || ProcessInfo.processInfo.environment["BACKSTOP_REQUIRE_MARIADB"] != "1",
-            "make test generates the s world first (scripts/test.d/10-world.sh)")
-        guard present else { return }
+    @Test(.enabled(if: TestWorlds.sIsUsable, "needs the s world (make test generates it: scripts/test.d/10-world.sh)"))
+    func reindexIsExactIncrementalIsMinimalAndProviderRepairs() async throws {
+        let world = TestWorlds.s
+        try #require(TestWorlds.sImagesArePresent, "make test generates the s world first (scripts/test.d/10-world.sh)")
         let images = world.appendingPathComponent("images").path + "/"
         try await TestDatabase.withScratchDatabase(prefix: "reindex") { conninfo in
             #expect(try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo]).status == 0)

@@ -267,6 +267,20 @@ struct ReliabilityTests {
         #expect(result.err.contains(message), "\(result.err)")
     }
 
+    @Test(arguments: [
+        (["diff", "--dump", "x.sql", "--max-seconds", "-1"], "--max-seconds -1.0: must be a finite number"),
+        (["reindex", "--max-seconds", "-5"], "--max-seconds -5.0"),
+        (["apply", "--run", "-5"], "--run -5: a run id is positive"),
+        (["apply", "--run", "1", "--batch-size", "-3"], "--batch-size -3: must be positive"),
+        (["report", "--run", "0"], "--run 0: a run id is positive"),
+        (["runs", "--limit", "-1"], "--limit -1: must be positive"),
+    ])
+    func aNegativeNumberIsNamedNotTakenForAFlag(_ arguments: [String], _ message: String) async throws {
+        let result = try await backstop(arguments)
+        #expect(result.status == 64, "\(result.err)")
+        #expect(result.err.contains(message), "\(result.err)")
+    }
+
     @Test func aZonedSnapshotTimeIsTakenInTheSiteZone() async throws {
         try await withCatalog { conninfo in
             // Without a footer the configured time is the snapshot: 21:00 UTC is 03:00 in Almaty (UTC+6 on

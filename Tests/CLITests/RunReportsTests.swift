@@ -241,7 +241,7 @@ struct RunReportsTests {
                 #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
             }
             let prom = try String(contentsOf: folder.appendingPathComponent("metrics.prom"), encoding: .utf8)
-            #expect(prom.contains("backstop_run_exit_code{run_kind=\"nightly\"} 124"))
+            #expect(prom.contains("backstop_run_exit_code{run_kind=\"nightly\",shop=\"17008\"} 124"))
             #expect(!prom.contains("backstop_last_success_timestamp_seconds"), "no run of this kind ever succeeded")
             let schema = RepoPaths.root.appendingPathComponent("schema/report.schema.json").path
             let check = try await Executable.runProgram(

@@ -77,20 +77,36 @@ import Testing
         }
     }
 
+    /// Open file descriptors of this process on `url` (`/proc/self/fd`): a reading thread holds its reader,
+    /// and the reader its file, until the thread ends.
+    static func openDescriptors(on url: URL) -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.count { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) == url.path
+        }
+    }
+
     /// Dropping the stream after a few events ends its thread instead of leaving it blocked on a full queue.
     @Test func droppingTheStreamEarlyStopsItsThread() throws {
-        for _ in 0..<20 {
-            let stream = try Self.open(Self.tinyDump, readAhead: true)
+        // A copy of its own, so no other test's reader is counted.
+        let dump = FileManager.default.temporaryDirectory.appendingPathComponent("read-ahead-\(UUID().uuidString).gz")
+        try FileManager.default.copyItem(at: Self.tinyDump, to: dump)
+        defer { try? FileManager.default.removeItem(at: dump) }
+        var streams: [any DumpEventStream] = []
+        for _ in 0..<5 {
+            // One event per batch, one batch ahead: each reading thread waits for room when it is dropped.
+            let stream = ReadAheadDumpStream(try Self.open(dump, readAhead: false), batchSize: 1, capacity: 1)
             for _ in 0..<3 { _ = try stream.next() }
+            streams.append(stream)
         }
-        // Each dropped stream's thread exits at its next hand-over; a leaked one would keep a file open.
-        var open = 0
-        for _ in 0..<100 {
-            open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 0
-            if open < 64 { break }
+        #expect(Self.openDescriptors(on: dump) == 5, "one open reader per stream while they live")
+        streams.removeAll()
+        var left = Self.openDescriptors(on: dump)
+        for _ in 0..<200 where left > 0 {
             Thread.sleep(forTimeInterval: 0.05)
+            left = Self.openDescriptors(on: dump)
         }
-        #expect(open < 64, "\(open) file descriptors open after dropping 20 read-ahead streams")
+        #expect(left == 0, "\(left) readers still open after their streams were dropped")
     }
 }
 

@@ -107,7 +107,7 @@ struct PGConnectionTests {
             ] as [(String, () throws -> Void)] {
                 #expect(throws: PGError.self, "\(column)") { try attempt() }
                 do { try attempt() } catch let error as PGError {
-                    #expect(error.kind == .decoding)
+                    #expect(error.code == .decoding)
                     #expect(error.message.contains(column) && !error.message.contains("secret"))
                 }
             }
@@ -215,7 +215,7 @@ struct PGConnectionTests {
                 logger: TestDatabase.quietLogger)
         } throws: { error in
             guard let error = error as? PGError else { return false }
-            return error.kind == .connection && error.description.contains("nonexistent-socket-dir")
+            return error.code == .connection && error.description.contains("nonexistent-socket-dir")
         }
     }
 }

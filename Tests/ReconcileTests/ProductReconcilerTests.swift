@@ -52,7 +52,7 @@ import Testing
 
     @Test func anotherProductUnderABitrixIDIsACollisionAndNothingElse() {
         let bitrix = [
-            product(1, shop: 71264, name: "Розы 101"), product(2, name: "Пионы", created: "2025-05-01 00:00:00"),
+            product(1, name: "Розы 101"), product(2, name: "Пионы", created: "2025-05-01 00:00:00"),
         ]
         let catalog = [
             product(1, shop: 8, name: "Тестовый букет", price: 1),
@@ -60,7 +60,45 @@ import Testing
         ]
         let byKey = compare(bitrix, catalog)
         #expect(byKey["1"]?.map(\.kind) == [.productIDCollision])
+        #expect(byKey["1"]?.first?.shop == 17008, "the Bitrix side's seller holds it")
         #expect(byKey["2"]?.map(\.kind) == [.productIDCollision])
+    }
+
+    /// Every rule is judged within the run's shops: another migrated seller's renamed product is a
+    /// `product.field` name of that seller, never a collision of 17008; a local product on another seller's
+    /// element is that seller's collision; a product of seller A sitting in shop B is A's `product.shop`.
+    @Test func rulesAreJudgedWithinTheRunsShops() {
+        let bitrix = [
+            product(1, shop: 71264, name: "Розы 101"), product(2, shop: 71264, name: "Пионы"),
+            product(3, shop: 71264), product(4, shop: 72812, name: "Лилии"),
+        ]
+        let catalog = [
+            product(1, shop: 71264, name: "Архив: Розы"), product(2, shop: 8, name: "Тестовый букет"),
+            product(3, shop: 17008), product(4, shop: 17008, name: "Лилии"),
+        ]
+        func run(_ shops: Set<Int64>) -> [String: [Change]] {
+            var configuration = ReconcileConfiguration()
+            configuration.shops = shops
+            configuration.sellerShops = [17008, 71264]
+            let result = ProductReconciler(configuration: configuration).compare(
+                bitrix: bitrix, catalog: catalog, partial: false)
+            return Dictionary(grouping: result.changes, by: \.key)
+        }
+        let home = run([17008])
+        #expect(home["1"] == nil, "another seller's rename is not a collision of 17008 (the scope leak)")
+        #expect(home["2"] == nil)
+        #expect(home["3"] == nil, "seller 71264's product in shop 17008 is 71264's finding")
+        #expect(home["4"]?.map(\.kind) == [.productShop], "a Bitrix-only seller's product: the catalog row's shop")
+        #expect(home["4"]?.first?.shop == 17008)
+        let seller = run([71264])
+        #expect(seller["1"]?.map(\.field) == ["name"])
+        #expect(seller["2"]?.map(\.kind) == [.productIDCollision])
+        #expect(seller["3"]?.map(\.kind) == [.productShop])
+        #expect(seller["3"]?.first?.evidence == .otherShop)
+        #expect(seller["4"] == nil)
+        let both = run([17008, 71264])
+        #expect(both.values.joined().count == home.values.joined().count + seller.values.joined().count)
+        #expect(Set(both.values.joined()) == Set(home.values.joined()).union(seller.values.joined()))
     }
 
     @Test func aPartialDumpReportsNoOrphans() {

@@ -11,7 +11,7 @@ enum ReportFixture {
     static let script = "<script>alert(1)</script>"
     static let t0 = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21T14:13:20Z
 
-    static func run(status: String = "drift", id: Int64 = 7, exitCode: Int = 2) -> RunRecord {
+    static func run(status: RunStatus = .drift, id: Int64 = 7, exitCode: Int = 2) -> RunRecord {
         RunRecord(
             id: id, kind: "nightly", status: status, startedAt: t0, finishedAt: t0.addingTimeInterval(42.5),
             counts: ["total": 6], exitCode: exitCode, reportDirectory: "/var/lib/backstop/reports/000007-nightly",
@@ -55,7 +55,7 @@ enum ReportFixture {
     ]
 
     static var history: RunHistory {
-        let previous = RunHistory.Point(runID: 6, startedAt: t0.addingTimeInterval(-86_400), status: "drift", total: 4)
+        let previous = RunHistory.Point(runID: 6, startedAt: t0.addingTimeInterval(-86_400), status: .drift, total: 4)
         let older = RunHistory.Origin(runID: 4, at: t0.addingTimeInterval(-3 * 86_400))
         let stored = [
             RunHistory.StoredFinding(discrepancy: discrepancies[0], origin: older),
@@ -64,10 +64,10 @@ enum ReportFixture {
             RunHistory.StoredFinding(discrepancy: resolved[0], origin: older),
         ]
         let trend = [
-            RunHistory.Point(runID: 4, startedAt: t0.addingTimeInterval(-3 * 86_400), status: "drift", total: 9),
-            RunHistory.Point(runID: 5, startedAt: t0.addingTimeInterval(-2 * 86_400), status: "partial", total: 3),
+            RunHistory.Point(runID: 4, startedAt: t0.addingTimeInterval(-3 * 86_400), status: .drift, total: 9),
+            RunHistory.Point(runID: 5, startedAt: t0.addingTimeInterval(-2 * 86_400), status: .partial, total: 3),
             previous,
-            RunHistory.Point(runID: 7, startedAt: t0, status: "drift", total: 6),
+            RunHistory.Point(runID: 7, startedAt: t0, status: .drift, total: 6),
         ]
         return RunHistory.compare(
             runID: 7, startedAt: t0, current: discrepancies, partial: false, previous: (previous, stored), trend: trend)

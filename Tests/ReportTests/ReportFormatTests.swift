@@ -61,7 +61,7 @@ let debianPython = "/usr/bin/python3"
         bare.webhookHealth = nil
         bare.similarity = nil
         bare.discrepancies = []
-        bare.run = ReportFixture.run(status: "failed", exitCode: 1)
+        bare.run = ReportFixture.run(status: .failed, exitCode: 1)
         bare.run.error = "connection to \"db\" failed: password=secret"
         bare.stopReason = "--max-seconds 0 reached"
         let schema = RepoPaths.root.appendingPathComponent("schema/report.schema.json").path
@@ -159,13 +159,20 @@ let debianPython = "/usr/bin/python3"
         let check = try await Executable.runProgram("/bin/sh", ["-c", "\(tool) check metrics < '\(file.path)'"])
         #expect(check.status == 0, "promtool: \(check.out)\(check.err)")
         #expect(
-            text.contains(#"backstop_stage_duration_seconds{run_kind="nightly",stage="odd \"stage\"\\ \nname"} 1.000"#))
-        #expect(text.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\"} 1790000042"))
-        #expect(text.contains("backstop_discrepancies_by_state{run_kind=\"nightly\",state=\"resolved\"} 1"))
-        #expect(text.contains("backstop_rows_compared{run_kind=\"nightly\",table=\"product\",side=\"matched\"} 43"))
+            text.contains(
+                #"backstop_stage_duration_seconds{run_kind="nightly",shop="17008",stage="odd \"stage\"\\ \nname"} 1.000"#
+            ))
+        #expect(
+            text.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\",shop=\"17008\"} 1790000042"))
+        #expect(
+            text.contains("backstop_discrepancies_by_state{run_kind=\"nightly\",shop=\"17008\",state=\"resolved\"} 1"))
         #expect(
             text.contains(
-                "backstop_sync_latency_seconds{run_kind=\"nightly\",entity=\"product\",statistic=\"p95\"} 3600"))
+                "backstop_rows_compared{run_kind=\"nightly\",shop=\"17008\",table=\"product\",side=\"matched\"} 43"))
+        #expect(
+            text.contains(
+                "backstop_sync_latency_seconds{run_kind=\"nightly\",shop=\"17008\",entity=\"product\",statistic=\"p95\"} 3600"
+            ))
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             #expect(line.split(separator: " ").count == 2 || line.contains("\\ "), "a sample with a timestamp: \(line)")
         }
@@ -173,9 +180,10 @@ let debianPython = "/usr/bin/python3"
 
     @Test func aFailedRunKeepsTheLastSuccessOfAnEarlierRun() {
         var failed = ReportFixture.report
-        failed.run = ReportFixture.run(status: "failed", exitCode: 1)
+        failed.run = ReportFixture.run(status: .failed, exitCode: 1)
         let text = PrometheusReportFormat().rendered(failed)
-        #expect(text.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\"} 1789913640"))
+        #expect(
+            text.contains("backstop_last_success_timestamp_seconds{run_kind=\"nightly\",shop=\"17008\"} 1789913640"))
         failed.lastSuccessAt = nil
         #expect(!PrometheusReportFormat().rendered(failed).contains("last_success"))
     }

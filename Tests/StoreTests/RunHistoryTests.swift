@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func newPersistingAndResolvedAgainstThePreviousRun() {
-        let previous = RunHistory.Point(runID: 2, startedAt: t0 - day, status: "drift", total: 3)
+        let previous = RunHistory.Point(runID: 2, startedAt: t0 - day, status: .drift, total: 3)
         let stored = [
             RunHistory.StoredFinding(discrepancy: finding("1"), origin: .init(runID: 1, at: t0 - 2 * day)),
             RunHistory.StoredFinding(discrepancy: finding("2"), origin: nil),  // stored before history existed
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func aPartialRunResolvesNothing() {
-        let previous = RunHistory.Point(runID: 2, startedAt: t0 - day, status: "drift", total: 1)
+        let previous = RunHistory.Point(runID: 2, startedAt: t0 - day, status: .drift, total: 1)
         let stored = [RunHistory.StoredFinding(discrepancy: finding("1"), origin: nil)]
         let history = RunHistory.compare(
             runID: 3, startedAt: t0, current: [], partial: true, previous: (previous, stored))

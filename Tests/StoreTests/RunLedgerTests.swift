@@ -13,7 +13,7 @@ struct RunLedgerTests {
             let ledger = RunLedger(connection: db)
             var run = try ledger.begin(
                 kind: "nightly", arguments: ["nightly", "--dump", "a b.sql"], dryRun: true, version: "test")
-            #expect(run.status == "running")
+            #expect(run.status == .running)
             let found = [
                 Discrepancy(
                     kind: .productMissing, key: "698868", bitrixValue: "Розы\t\"красные\"\n\\", probableCause: "lost"),
@@ -23,10 +23,10 @@ struct RunLedgerTests {
                     kind: .orderStatusUnmapped, key: "122140", bitrixValue: "TR", catalogValue: nil, severity: .warning),
             ]
             #expect(try ledger.record(found, for: run) == 3)
-            try ledger.finish(&run, status: "drift", exitCode: .drift, counts: ["total": 3], reportDirectory: "/tmp/r")
+            try ledger.finish(&run, status: .drift, exitCode: .drift, counts: ["total": 3], reportDirectory: "/tmp/r")
             let recent = try ledger.recent(limit: 5)
             #expect(recent.first?.id == run.id)
-            #expect(recent.first?.status == "drift")
+            #expect(recent.first?.status == .drift)
             #expect(recent.first?.exitCode == 2)
             #expect(recent.first?.counts["total"] == 3)
             #expect(try ledger.recent(kind: "diff").isEmpty)

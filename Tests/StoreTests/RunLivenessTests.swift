@@ -19,7 +19,7 @@ struct RunLivenessTests {
             let b = try RunLedger(connection: dying).begin(kind: "nightly", arguments: [], dryRun: true, version: "t")
             var c = try RunLedger(connection: admin).begin(kind: "apply", arguments: [], dryRun: false, version: "t")
             try RunLedger(connection: admin).finish(
-                &c, status: "stopped", exitCode: .terminated, counts: [:], reportDirectory: nil, error: "signal 15",
+                &c, status: .stopped, exitCode: .terminated, counts: [:], reportDirectory: nil, error: "signal 15",
                 signal: 15)
             let ledger = RunLedger(connection: admin)
             #expect(try ledger.markAbandoned(by: c.id).isEmpty, "both sessions live")
@@ -30,11 +30,11 @@ struct RunLivenessTests {
                 return !marked.isEmpty
             }
             #expect(gone && marked == [b.id], "only the run whose session ended")
-            #expect(try ledger.run(id: b.id)?.status == "abandoned")
+            #expect(try ledger.run(id: b.id)?.status == .abandoned)
             #expect(try ledger.run(id: b.id)?.finishedAt != nil)
             #expect(try ledger.run(id: b.id)?.error?.contains("noticed by run \(c.id)") == true)
-            #expect(try ledger.run(id: a.id)?.status == "running")
-            #expect(try ledger.run(id: c.id)?.status == "stopped", "a finished run is left alone")
+            #expect(try ledger.run(id: a.id)?.status == .running)
+            #expect(try ledger.run(id: c.id)?.status == .stopped, "a finished run is left alone")
             #expect(
                 try admin.execute("SELECT signal FROM backstop.run WHERE id = \(c.id)").string(row: 0, column: 0)
                     == "15")

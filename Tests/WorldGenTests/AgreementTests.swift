@@ -319,7 +319,7 @@ struct CatalogSide {
     }
     struct Item { var quantity: Int; var price: Int; var name: String; var total: Int }
     struct Order {
-        var id: Int; var link: Int?; var status: String; var phone: String; var subtotal: Int
+        var id: Int; var shop: Int; var link: Int?; var status: String; var phone: String; var subtotal: Int
         var deliveryCost: Int; var total: Int; var customerName: String; var recipientName: String?
         var recipientPhone: String?; var address: String?; var deliveryDate: String?; var deliveryType: String?
         var items: [Int: Item]
@@ -351,13 +351,15 @@ struct CatalogSide {
         for r in try pg.execute(
             #"""
             SELECT id, bitrix_order_id, status::text, phone, subtotal, delivery_cost, total, "customerName", recipient_name,
-                   recipient_phone, coalesce(delivery_address, pickup_address), delivery_date::date::text, delivery_type
+                   recipient_phone, coalesce(delivery_address, pickup_address), delivery_date::date::text, delivery_type,
+                   shop_id
             FROM "order"
             """#
         ).rows {
             let id = try int(r[0])
             orders[id] = Order(
-                id: id, link: r[1].flatMap { Int($0) }, status: try text(r[2]), phone: try text(r[3]),
+                id: id, shop: try int(r[13]), link: r[1].flatMap { Int($0) }, status: try text(r[2]),
+                phone: try text(r[3]),
                 subtotal: try int(r[4]), deliveryCost: try int(r[5]), total: try int(r[6]),
                 customerName: try text(r[7]), recipientName: r[8],
                 recipientPhone: r[9], address: r[10], deliveryDate: r[11], deliveryType: r[12], items: [:])
@@ -442,7 +444,8 @@ struct Checker {
 
     mutating func checkProducts() {
         let snapshot = bitrix.snapshot
-        for (id, b) in bitrix.products where b.seller == WorldIDs.cvetyShop {
+        let sellers = Set(WorldIDs.catalogSellers)
+        for (id, b) in bitrix.products where sellers.contains(b.seller) {
             let c = catalog.products[id]
             let active = b.effective(at: snapshot)
             if let missing = planted(.productMissing, id) {
@@ -453,13 +456,20 @@ struct Checker {
                 expect(!active, "active product \(id) absent from the catalog")
                 continue
             }
+            if let e = planted(.productIDCollision, id) {
+                confirm(
+                    e, b.name != c.name && c.shop == WorldIDs.railwayShop && e.shop == b.seller,
+                    "product \(id) id collision")
+                expect(byKey.keys.filter { $0.hasSuffix(" \(id)") }.count == 1, "id collision \(id) has other entries")
+                continue
+            }
             compare(.productField, id, field: "enabled", active, c.enabled)
             compare(.productField, id, field: "name", b.name, c.name)
             compare(.productField, id, field: "price", b.priceKopecks, c.price)
             if let e = planted(.productShop, id) {
-                confirm(e, c.shop == WorldIDs.railwayShop, "product \(id) shop")
+                confirm(e, c.shop == WorldIDs.railwayShop && e.shop == b.seller, "product \(id) shop")
             } else {
-                expect(c.shop == WorldIDs.cvetyShop, "product \(id) in shop \(c.shop)")
+                expect(c.shop == b.seller, "product \(id) of seller \(b.seller) in shop \(c.shop)")
             }
             // Systematic rules: type, and vitrina dimensions never read.
             expect(c.type == "FLOWERS", "product \(id) type \(c.type)")
@@ -477,15 +487,9 @@ struct Checker {
             }
         }
         for (id, c) in catalog.products {
-            if let b = bitrix.products[id], b.seller == WorldIDs.cvetyShop { continue }
+            if let b = bitrix.products[id], sellers.contains(b.seller) { continue }
             if let e = planted(.productOrphan, id) {
-                confirm(e, !bitrix.elements.contains(id) && c.enabled, "product \(id) orphan")
-            } else if let e = planted(.productIDCollision, id) {
-                confirm(
-                    e, bitrix.products[id].map { $0.name != c.name && $0.seller != WorldIDs.cvetyShop } ?? false,
-                    "product \(id) id collision")
-                // Nothing else on that key.
-                expect(byKey.keys.filter { $0.hasSuffix(" \(id)") }.count == 1, "id collision \(id) has other entries")
+                confirm(e, !bitrix.elements.contains(id) && c.enabled && e.shop == c.shop, "product \(id) orphan")
             } else if id < WorldIDs.firstElement {
                 expect(c.shop == WorldIDs.railwayShop, "local product \(id) not in shop 8")
             } else {
@@ -539,11 +543,16 @@ struct Checker {
                 confirm(planted(.orderDanglingCustomer, id), true, "dangling customer")
                 expect(planted(.orderDanglingCustomer, id) != nil, "order \(id) has an unplanted dangling USER_ID")
             }
+            // Every planted entry of the order sits in the shop its `shopId` property names.
+            for entry in byKey.values.joined() where entry.entity == "order" && entry.key == String(id) {
+                expect(String(entry.shop) == b.props["shopId"], "order \(id) entry in shop \(entry.shop)")
+            }
             guard let c = catalog.orders[b.railway] else {
                 confirm(planted(.orderMissing, id), true, "order missing")
                 expect(planted(.orderMissing, id) != nil, "Railway order \(id) absent from the catalog")
                 continue
             }
+            expect(String(c.shop) == b.props["shopId"], "order \(id) of shop \(b.props["shopId"] ?? "-") in \(c.shop)")
             if let e = planted(.orderLinkMissing, id) {
                 confirm(e, c.link == nil, "link missing")
             } else {
@@ -624,7 +633,7 @@ struct Checker {
         for c in catalog.orders.values {
             guard let link = c.link else { continue }
             if bitrix.orders[link] == nil {
-                confirm(planted(.orderOrphan, link), true, "orphan order")
+                confirm(planted(.orderOrphan, link), planted(.orderOrphan, link)?.shop == c.shop, "orphan order")
                 expect(planted(.orderOrphan, link) != nil, "catalog order \(c.id) links to absent Bitrix \(link)")
             }
         }

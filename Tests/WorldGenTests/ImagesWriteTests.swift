@@ -82,20 +82,38 @@ import Testing
         }
     }
 
-    @Test func samplesForEyeballing() throws {
-        // Set BACKSTOP_IMAGE_SAMPLES=/some/dir to keep a contact sheet of renderings for a human to look at.
-        guard let path = ProcessInfo.processInfo.environment["BACKSTOP_IMAGE_SAMPLES"], !path.isEmpty else { return }
+    /// Keeps a contact sheet of renderings for a human to look at (`BACKSTOP_IMAGE_SAMPLES=/some/dir`), and
+    /// checks that every sample is a decodable PNG of the default size.
+    @Test(
+        .enabled(
+            if: !(ProcessInfo.processInfo.environment["BACKSTOP_IMAGE_SAMPLES"] ?? "").isEmpty,
+            "set BACKSTOP_IMAGE_SAMPLES=/some/dir to keep renderings to look at"))
+    func samplesForEyeballing() throws {
+        let path = try #require(ProcessInfo.processInfo.environment["BACKSTOP_IMAGE_SAMPLES"])
         let specs = (0..<12).map { ImageSpec(path: "sample-\($0).png", bouquetSeed: UInt64($0), format: .png) }
-        _ = try WorldImages.write(specs, to: URL(fileURLWithPath: path))
+        #expect(try WorldImages.write(specs, to: URL(fileURLWithPath: path)) == specs.count)
+        var distinct = Set<[UInt8]>()
+        for spec in specs {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent(spec.path)))
+            #expect(bytes.starts(with: Self.pngMagic), "\(spec.path)")
+            let raster = try WorldImageCodec.decode(bytes)
+            #expect(raster.width == 435 && raster.height == 545, "\(spec.path)")
+            distinct.insert(bytes)
+        }
+        #expect(distinct.count == specs.count, "every seed renders a different bouquet")
     }
 }
 
 /// Opt-in throughput measurement: `BACKSTOP_IMAGE_BENCH=1000 swift test -c release --filter ImagesThroughput`.
+/// It measures (printed, never timed against a target) and checks what the numbers rest on: every image
+/// written, and the default PNG compression no larger than the fast one.
 @Suite struct ImagesThroughputTests {
-    @Test func imagesPerSecond() throws {
-        guard let value = ProcessInfo.processInfo.environment["BACKSTOP_IMAGE_BENCH"], let count = Int(value) else {
-            return
-        }
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["BACKSTOP_IMAGE_BENCH"].flatMap { Int($0) } != nil,
+            "set BACKSTOP_IMAGE_BENCH=<count> to measure images per second"))
+    func imagesPerSecond() throws {
+        let count = try #require(ProcessInfo.processInfo.environment["BACKSTOP_IMAGE_BENCH"].flatMap { Int($0) })
         let directory = try TemporaryDirectory()
         // Roughly the world's mix: mostly JPEG originals, some PNG, 10% near-duplicates, 2% corrupt.
         let specs = (0..<count).map { (index: Int) -> ImageSpec in
@@ -109,6 +127,7 @@ import Testing
         let start = clock.now
         let written = try WorldImages.write(specs, to: directory.url)
         let seconds = (clock.now - start) / .seconds(1)
+        #expect(written == count)
         let rate = Double(written) / seconds
         print(
             "WorldImages.write: \(written) images in \(seconds) s = \(Int(rate)) images/s "
@@ -129,6 +148,7 @@ import Testing
         let slowStart = clock.now
         let slowBytes = try WorldImageCodec.png(raster, fast: false).count
         let slowMs = (clock.now - slowStart) / .milliseconds(1)
+        #expect(pngBytes > 0 && slowBytes > 0 && slowBytes <= pngBytes, "default compression is no larger than fast")
         print(
             "JPEG q90 encode: \(jpegMs) ms; PNG encode: \(pngMs) ms (\(pngBytes) bytes) fast, "
                 + "\(slowMs) ms (\(slowBytes) bytes) default, per image (one thread)")

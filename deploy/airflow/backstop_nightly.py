@@ -1,5 +1,5 @@
 """Backstop's nightly as an Airflow DAG: one mapped task per partition of the catalog's shops
-(`backstop nightly --shop all --partition K/N`), then the fleet report from the runs they recorded.
+(`backstop nightly --shop all --partition K/N`, K = 1 … N), then the fleet report from the runs they recorded.
 
 Copy this file into the DAGs folder of an Airflow 3 deployment whose workers have `backstop` (or set
 BACKSTOP_BIN). Configuration, from the worker's environment:
@@ -14,8 +14,9 @@ and everything backstop itself reads (BACKSTOP_CATALOG, BACKSTOP_CONFIG, BACKSTO
 (KubernetesPodOperator with `backstop-job`).
 
 Exit codes are the task's success criteria: 0 (clean), 2 (discrepancies found) and 3 (partial input) mean
-the job worked: the task succeeds and returns the verdict. 75 (another run holds a shop's lock) and 124
-(--max-seconds reached) fail the task without a retry; any other code fails it and Airflow retries it. The
+the job worked: the task succeeds and returns the verdict. 4 (apply refused), 64 (bad usage), 75 (another
+run holds a shop's lock) and 124 (--max-seconds reached) fail the task without a retry; any other code
+(1 error, 128+n stopped by a signal) fails it and Airflow retries it. The
 fleet report runs when every partition has finished, failed or not (its page shows what each recorded), and
 the last task, `verdict`, fails the DAG run if any partition failed.
 """
@@ -41,6 +42,8 @@ EXIT_CODES = {
     0: (True, False, "clean"),
     2: (True, False, "discrepancies found"),
     3: (True, False, "partial input"),
+    4: (False, False, "apply refused"),
+    64: (False, False, "bad usage"),
     75: (False, False, "another run holds the lock"),
     124: (False, False, "--max-seconds reached"),
 }
@@ -81,7 +84,7 @@ def backstop(*arguments: str) -> dict:
 def backstop_nightly():
     @task(execution_timeout=timedelta(hours=3, minutes=30))
     def reconcile(partition: int) -> dict:
-        """One partition: the K-th of N shares of the catalog's shops."""
+        """One partition: the K-th of N shares of the catalog's shops (K from 1)."""
         extra = shlex.split(os.environ.get("BACKSTOP_NIGHTLY_ARGS", ""))
         result = backstop("nightly", "--shop", "all", "--partition", f"{partition}/{PARTITIONS}",
                           "--log-format", "json", *extra)
@@ -89,7 +92,8 @@ def backstop_nightly():
 
     @task(trigger_rule="all_done", retries=2)
     def fleet_report() -> dict:
-        """The fleet page from the runs the partitions recorded since this DAG run started."""
+        """The fleet page (<report dir>/fleet/index.html) from the runs the partitions recorded since this DAG
+        run started."""
         started = get_current_context()["dag_run"].start_date
         since = pendulum.instance(started).in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
         return backstop("fleet", "--since", since)
@@ -103,7 +107,7 @@ def backstop_nightly():
         log.info("%s", summary)
         return summary
 
-    results = reconcile.expand(partition=list(range(PARTITIONS)))
+    results = reconcile.expand(partition=list(range(1, PARTITIONS + 1)))
     fleet = fleet_report()
     results >> fleet
     verdict(results, fleet)

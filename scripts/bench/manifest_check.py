@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Compares a run's discrepancies.ndjson with a world's manifest.jsonl on (kind, key, field, item), both
 ways. Prints one JSON object: planted, found, missing, extra, recall, precision, per-kind counts and the
-first few misses. Kinds of the index stage (embedding.*, image.*) are left out of the manifest side.
+first few misses. Kinds of the index stage (embedding.*, image.*) are left out of the manifest side, and
+so are entries of shops the run did not cover (SHOPS: a comma-separated list or `all`; default 17008, the
+shop a run without --shop reports; entries without `shop` belong to 17008).
 
-    manifest_check.py WORLD/manifest.jsonl OUT/discrepancies.ndjson
+    manifest_check.py WORLD/manifest.jsonl OUT/discrepancies.ndjson [SHOPS]
 """
 import collections, json, sys
+
+shops = None if len(sys.argv) > 3 and sys.argv[3] == "all" else \
+    {int(s) for s in (sys.argv[3] if len(sys.argv) > 3 else "17008").split(",")}
 
 def identities(path, skip_index):
     out = collections.Counter()
@@ -14,6 +19,8 @@ def identities(path, skip_index):
             continue
         e = json.loads(line)
         if skip_index and e["kind"].split(".")[0] in ("embedding", "image"):
+            continue
+        if skip_index and shops is not None and e.get("shop", 17008) not in shops:
             continue
         out[(e["kind"], e["key"], e.get("field"), e.get("item"))] += 1
     return out

@@ -12,6 +12,7 @@ Runs with the venv of scripts/test.d/40-deploy.sh (PyYAML comes with kubernetes-
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -72,12 +73,15 @@ def check(args):
     need(len(workers) == 1, "the worker pod has more than one container")
     worker = workers[0]
     argv = worker.get("command", []) + worker.get("args", [])
-    need(argv[:2] == ["backstop-job", "nightly"], f"the worker does not run `backstop-job nightly`: {argv}")
-    need(["--shop", "all"] == argv[argv.index("--shop"):argv.index("--shop") + 2] if "--shop" in argv else False,
+    # backstop numbers partitions 1..N, Kubernetes completion indexes 0..N-1: a shell adds the 1.
+    need(argv[:2] == ["/bin/sh", "-c"] and len(argv) == 3, f"the worker is not one shell command: {argv}")
+    words = shlex.split(argv[-1]) if argv else []
+    need(words[:3] == ["exec", "backstop-job", "nightly"], f"the worker does not exec backstop-job nightly: {words}")
+    need(words[words.index("--shop") + 1:words.index("--shop") + 2] == ["all"] if "--shop" in words else False,
          "the worker does not run --shop all")
-    partition = argv[argv.index("--partition") + 1] if "--partition" in argv else None
-    need(partition == f"$(JOB_COMPLETION_INDEX)/{n}",
-         f"--partition is {partition!r}, not $(JOB_COMPLETION_INDEX)/{n} (completions = {n})")
+    partition = words[words.index("--partition") + 1] if "--partition" in words else None
+    need(partition == f"$((JOB_COMPLETION_INDEX + 1))/{n}",
+         f"--partition is {partition!r}, not $((JOB_COMPLETION_INDEX + 1))/{n} (completions = {n})")
     for rule in job.get("podFailurePolicy", {}).get("rules", []):
         if "onExitCodes" in rule:
             need(rule["onExitCodes"].get("containerName") == worker["name"],
@@ -161,6 +165,7 @@ def simulate(args):
     def environment(container, extra):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "BACKSTOP_", "DATABASE_URL"))}
         env["PATH"] = f"{args.bin_dir}:{ROOT / 'deploy/container'}:{env.get('PATH', '/usr/bin:/bin')}"
+        env["BACKSTOP_HOME"] = str(ROOT)  # as the image's ENV sets it: where sql/ is
         env["BACKSTOP_TERMINATION_LOG"] = str(work / f"termination-{extra.get('JOB_COMPLETION_INDEX', 'fleet')}")
         env.update(extra)
         for e in container.get("env", []):
@@ -180,7 +185,7 @@ def simulate(args):
     for index in range(n):
         env = environment(worker, {"JOB_COMPLETION_INDEX": str(index)})
         command = argv(worker, env)
-        print(f"kube simulate: pod {index}/{n}: {' '.join(command)}", file=sys.stderr)
+        print(f"kube simulate: pod of completion index {index} (of {n}): {shlex.join(command)}", file=sys.stderr)
         log = open(work / f"pod-{index}.log", "wb")
         procs.append((index, subprocess.Popen(command, env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT), log))
     failed = 0
@@ -197,7 +202,7 @@ def simulate(args):
         container = fleet["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
         env = environment(container, {})
         command = [c.replace("/var/lib/backstop/reports", str(reports)) for c in argv(container, env)]
-        print(f"kube simulate: fleet: {' '.join(command)}", file=sys.stderr)
+        print(f"kube simulate: fleet: {shlex.join(command)}", file=sys.stderr)
         status = subprocess.run(command, env=env, cwd=work).returncode
         print(f"kube simulate: fleet exited {status}", file=sys.stderr)
         failed += status != 0

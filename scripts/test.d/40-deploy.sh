@@ -5,7 +5,7 @@
 #      --strict a misspelt field passes);
 #   2. the check is not vacuous: copies of the CronJob with one field name misspelt each are all rejected;
 #   3. scripts/deploy/kube.py check: what no schema says (completions = parallelism = the N of
-#      --partition K/N, Indexed, Forbid, per-index backoff, non-root, read-only root, no escalation, no
+#      --partition K/N, K = the completion index + 1 (backstop counts from 1), Indexed, Forbid, per-index backoff, non-root, read-only root, no escalation, no
 #      capabilities, BACKSTOP_CATALOG from a Secret, every BACKSTOP_* variable one the CLI reads, volumes
 #      that exist); a copy with completions changed must fail it;
 #   4. the Indexed Job run here: the worker pod's command once per completion index as N processes at once
@@ -52,8 +52,9 @@ if "$py" scripts/deploy/kube.py check "$tmp/cronjob.yaml" deploy/kubernetes/secr
 fi
 say "3. the contract holds (and a copy with completions changed fails it)"
 
-bin=.build/debug/backstop
-worldgen=.build/debug/worldgen
+bindir=${BACKSTOP_TEST_BIN_DIR:-$PWD/.build/debug}  # where backstop and worldgen are
+bin=$bindir/backstop
+worldgen=$bindir/worldgen
 [ -x "$bin" ] || swift build --product backstop >&2
 [ -x "$worldgen" ] || swift build --product worldgen >&2
 missing=()
@@ -62,7 +63,8 @@ missing=()
 "$bin" --help | grep -qE '^  fleet ' || missing+=("backstop fleet")
 if [ "${#missing[@]}" -gt 0 ]; then
     say "################################################################################################"
-    say "4. SKIPPED: the Indexed Job simulation needs $(printf "%s, " "${missing[@]}")(issue 18, not in this build yet)"
+    needs=$(printf '%s, ' "${missing[@]}")
+    say "4. SKIPPED: the Indexed Job simulation needs ${needs%, } (issue 18, not in this build yet)"
     say "################################################################################################"
     exit 0
 fi
@@ -79,7 +81,7 @@ export BACKSTOP_IMAGE_MIRROR="https://cvety.kz/=$PWD/$world/images/"
 
 "$py" scripts/deploy/kube.py simulate "${manifests[@]}" --fleet \
     --catalog "$catalog" --dump "$PWD/$world/bitrix/dump.sql" --reports "$tmp/partitions" \
-    --work "$tmp/work" --bin-dir "$PWD/.build/debug" --env BACKSTOP_IMAGE_MIRROR="$BACKSTOP_IMAGE_MIRROR"
+    --work "$tmp/work" --bin-dir "$bindir" --env BACKSTOP_IMAGE_MIRROR="$BACKSTOP_IMAGE_MIRROR"
 set +e
 "$bin" nightly --catalog "$catalog" --dump "$world/bitrix/dump.sql" --shop all --report-dir "$tmp/single" >/dev/null
 status=$?
@@ -94,6 +96,6 @@ if ! cmp -s "$tmp/partitions.ndjson" "$tmp/single.ndjson"; then
     exit 1
 fi
 [ -s "$tmp/single.ndjson" ] || { say "FAIL: the single run found nothing (the tiny world has planted drift)"; exit 1; }
-[ -f "$tmp/partitions/index.html" ] || { say "FAIL: the fleet step wrote no index.html"; exit 1; }
+[ -f "$tmp/partitions/fleet/index.html" ] || { say "FAIL: the fleet step wrote no fleet/index.html"; exit 1; }
 psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
 say "4. the $("$py" -c "import yaml,sys; print(next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d)['spec']['jobTemplate']['spec']['completions'])" deploy/kubernetes/cronjob.yaml) partitions' union equals one --shop all run ($(wc -l <"$tmp/single.ndjson") findings), and the fleet page was written"

@@ -14,6 +14,8 @@ public struct BitrixConfiguration: Sendable {
     public var catalogIblockIDs: Set<Int64> = [2, 27]
     /// The seller property ("Продавец"); its value is the shop's iblock-32 element id.
     public var sellerPropertyID: Int64 = 290
+    /// The shops iblock (32): its elements are the sellers.
+    public var sellerIblockID: Int64 = 32
     /// The production shop (Cvetykz).
     public var productionShopID: Int64 = 17008
     /// Keep only products of this shop; `nil` keeps every seller's products.

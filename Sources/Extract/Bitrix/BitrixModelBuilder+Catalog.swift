@@ -8,6 +8,7 @@ extension BitrixModelBuilder {
         allElementIDs.append(id)
         noteRowTime(row, c.timestamp)
         guard let iblock = requiredInt(row, c.iblock, "IBLOCK_ID", id: c.id) else { return }
+        if iblock == configuration.sellerIblockID { sellerIDs.insert(id) }
         guard configuration.catalogIblockIDs.contains(iblock) else { return skip("b_iblock_element: other iblock") }
         if !isNull(row, c.parent) { return skip("b_iblock_element: workflow copy") }
         var active = true

@@ -30,6 +30,7 @@ extension BitrixModelBuilder {
             ])
         return BitrixSnapshot(
             products: products, orders: orders, users: users, problems: problems, skipped: skipped, snapshot: snapshot,
-            elementIDs: IDSet(allElementIDs), orderIDs: IDSet(allOrderIDs), userIDs: IDSet(allUserIDs))
+            elementIDs: IDSet(allElementIDs), orderIDs: IDSet(allOrderIDs), userIDs: IDSet(allUserIDs),
+            sellerIDs: sellerIDs)
     }
 }

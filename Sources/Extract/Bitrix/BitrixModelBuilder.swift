@@ -57,6 +57,8 @@ public final class BitrixModelBuilder {
     var sawElements = false
     /// Every `b_iblock_element.ID` (all iblocks, workflow copies included), for existence and range checks.
     var allElementIDs: [Int64] = []
+    /// Elements of the shops iblock (the sellers).
+    var sellerIDs: Set<Int64> = []
     var prices: [Int64: [Price]] = [:]
     var baseGroups: [Int64] = []
     var files: [Int64: File] = [:]

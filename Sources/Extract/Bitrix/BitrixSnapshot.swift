@@ -21,4 +21,7 @@ public struct BitrixSnapshot: Sendable {
     public var orderIDs: IDSet
     /// Every `b_user.ID` in the dump.
     public var userIDs: IDSet
+    /// The sellers: ids of the shops iblock's elements (``BitrixConfiguration/sellerIblockID``, 32), the
+    /// values property 290 refers to.
+    public var sellerIDs: Set<Int64> = []
 }

@@ -59,11 +59,12 @@ public enum CatalogVersionSQL {
 }
 
 extension CatalogReader {
-    /// The versions of one shop's products and orders. Read them on the connection (and in the
-    /// transaction) the compared rows came from, so each version is the one the comparison saw.
+    /// The versions of one shop's products and orders (every shop's when `shopID` is `nil`, for a run of
+    /// several shops). Read them on the connection (and in the transaction) the compared rows came from, so
+    /// each version is the one the comparison saw.
     ///
     /// - Throws: `PGError` or ``ExtractError`` when a read fails.
-    public func versions(shopID: Int64) throws -> CatalogVersions {
+    public func versions(shopID: Int64?) throws -> CatalogVersions {
         func read(_ select: PGQuery, _ source: String) throws -> [Int64: RowVersion] {
             let cursor = try copy(select, source: source, fields: 3, shopID: shopID) { row, _ in
                 (
@@ -78,12 +79,12 @@ extension CatalogReader {
         let products = try read(
             """
             SELECT p.id, \(CatalogVersionSQL.productXmin), \(CatalogVersionSQL.productChecksum) FROM product p \
-            WHERE p.shop_id = \(Self.shopFilter)
+            WHERE \(Self.shopFilter) IS NULL OR p.shop_id = \(Self.shopFilter)
             """, "product")
         let orders = try read(
             """
             SELECT o.id, \(CatalogVersionSQL.orderXmin), \(CatalogVersionSQL.orderChecksum) FROM "order" o \
-            WHERE o.shop_id = \(Self.shopFilter)
+            WHERE \(Self.shopFilter) IS NULL OR o.shop_id = \(Self.shopFilter)
             """, "order")
         return CatalogVersions(products: products, orders: orders)
     }

@@ -101,9 +101,12 @@ public struct IndexStore {
             serialized: Self.bytes(fromHex: hex), fittedOn: try result.int(row: 0, column: 1))
     }
 
-    /// Stores `model` (if new) and makes it the current one.
+    /// Stores `model` (if new) and makes it the current one. Concurrent callers (the partitions of a fleet
+    /// run, each fitting its first model) take turns on a transaction-scoped advisory lock ("bsem"), so each
+    /// sees the other's row instead of both inserting a current model.
     public func makeCurrent(_ model: LocalEmbeddingModel, runID: Int64?) throws {
         try connection.transaction { connection in
+            try connection.execute("SELECT pg_advisory_xact_lock(\(Int64(0x6273_656D)))")
             try connection.execute("UPDATE backstop.embedding_model SET is_current = false WHERE is_current")
             let updated = try connection.execute(
                 "UPDATE backstop.embedding_model SET is_current = true WHERE model_version = \(model.version)")

@@ -9,8 +9,15 @@ public struct BackstopConfiguration: Sendable, Equatable {
     public var catalogConninfo: String = ""
     /// Where ``catalogConninfo`` came from, for `doctor` and run records (never the password).
     public var catalogSource: String = "libpq defaults"
-    /// The production shop reconciled (`product.shop_id`; Bitrix seller element id).
+    /// The home shop (`catalog.shop_id`; `product.shop_id`, a Bitrix seller element id): the shop a run
+    /// reconciles when ``shops`` is not set, and the shop whose report holds catalog-wide findings.
     public var shopID: Int64 = 17008
+    /// The shops a run reconciles (`--shop`); `nil` means the home shop alone.
+    public var shops: ShopSelection?
+    /// The share of ``shops`` this worker takes (`--partition K/N`); `nil` takes them all.
+    public var partition: FleetPartition?
+    /// Bitrix sellers whose catalog shop has another id (`[shops]` in backstop.toml: `<seller id> = <shop id>`).
+    public var shopMap: [Int64: Int64] = [:]
     /// The Railway dev shop the product webhook writes new products into.
     public var webhookShopID: Int64 = 8
     /// The zone the catalog's `timestamp` columns (`updated_at`) are written in; `nil` means the Bitrix
@@ -172,6 +179,11 @@ public struct BackstopConfiguration: Sendable, Equatable {
             case "merge.workers": merge.workers = Int(try reader.positive())
             case "merge.lock_timeout_seconds": merge.lockTimeoutSeconds = Int(try reader.positive())
             case "merge.sequence_headroom": merge.sequenceHeadroom = try reader.positive()
+            case let shop where shop.hasPrefix("shops."):
+                guard let seller = Int64(shop.dropFirst("shops.".count)), seller > 0 else {
+                    throw Error("\(file): \(key): a [shops] key is a Bitrix seller id (a positive integer)")
+                }
+                shopMap[seller] = try reader.positive()
             case let policy where policy.hasPrefix("merge.policy."):
                 merge.policy[String(policy.dropFirst("merge.policy.".count))] = try reader.string()
             default:
@@ -213,6 +225,9 @@ public struct BackstopConfiguration: Sendable, Equatable {
             shopID = id
         }
     }
+
+    /// The shop of a single-shop run: the one `--shop` id, else the home shop.
+    public var runShopID: Int64 { shops?.single ?? shopID }
 
     /// Whether any catalog connection was configured (file, environment or flag), as opposed to bare
     /// libpq defaults.

@@ -2,7 +2,7 @@ import BackstopExtract
 public import BackstopModel
 import BackstopPostgres
 public import BackstopReconcile
-public import BackstopStore
+import BackstopStore
 public import Foundation
 public import Logging
 
@@ -112,62 +112,59 @@ public struct ApplyJob {
                 "nothing written: the role \(missing.role) may not write the catalog (no \(missing.privilege) on "
                     + "\(missing.table)); apply needs the backstop_writer role (sql/roles.sql)")
         }
-        guard try RunLock.tryAcquire(on: connection) else {
-            let locked = RunJob.locked(on: connection, logger: logger)
+        guard try RunLock.tryAcquire(shops: [plan.shopID], on: connection) else {
+            let locked = RunJob.locked(shops: [plan.shopID], on: connection, logger: logger)
             return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
         }
-        defer { RunLock.release(on: connection) }
-        let ledger = RunLedger(connection: connection)
-        let inputs: [String: String] = [
-            "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
-            "shop_id": String(plan.shopID),
-        ].mapValues(Redaction.redact)
-        var run = try ledger.begin(
-            kind: "apply", arguments: Redaction.redact(arguments: arguments), dryRun: false, inputs: inputs,
-            version: version)
-        try? RunLock.announce(kind: "apply", runID: run.id, on: connection)
-        logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "apply"])
-        RunJob.markAbandoned(ledger: ledger, by: run.id, logger: logger)
+        defer { RunLock.release(shops: [plan.shopID], on: connection) }
+        let session = try RunSession(
+            kind: "apply", dryRun: false,
+            inputs: [
+                "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
+                "shop_id": String(plan.shopID),
+            ], arguments: arguments, version: version, connection: connection, configuration: configuration,
+            logger: logger, reportDirectory: { _ in nil })
         guard blocking.isEmpty else {
-            let reasons = blocking.map(\.description).joined(separator: "; ")
-            try ledger.finish(
-                &run, status: "refused", exitCode: .refused, counts: ["steps": plan.writeCount], reportDirectory: nil,
-                error: reasons)
             for refusal in blocking {
                 logger.error(
                     "apply refused",
                     metadata: ["refusal.code": "\(refusal.code.rawValue)", "refusal": "\(refusal.message)"])
             }
+            try session.finish(
+                .refused, findings: nil, counts: ["steps": plan.writeCount], partial: false,
+                error: blocking.map(\.description).joined(separator: "; "))
             return Result(
-                status: .refused, plan: plan, run: run, refusals: blocking,
+                status: .refused, plan: plan, run: session.run, refusals: blocking,
                 text: listing + "\n\nrefused: nothing written")
         }
+        let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.cancel = connection.canceller()
+        runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
+        runner.afterStop = { connection.rollbackIfInTransaction() }
         do {
             if stored == nil {
                 plan.planID = nil
-                let saved = try store.save(plan, runID: run.id, source: sourceLabel)
+                let saved = try store.save(plan, runID: session.run.id, source: sourceLabel)
                 stored = try saved.planID.flatMap { try store.load(planID: $0) }
             }
             guard let stored else { throw PipelineError(.plan, "the plan could not be stored") }
             plan = stored.plan
-            var applier = PlanApplier(
-                connection: connection, batchSize: batchSize ?? configuration.merge.batchSize,
-                workers: workers ?? configuration.merge.workers,
-                lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
-            applier.stop = stop
-            let outcome = try stop.onStop(connection.canceller() ?? {}) {
-                try applier.apply(stored, applyRunID: run.id)
+            guard let outcome = try runner.run(applyStage(connection, runID: session.run.id), stored) else {
+                // The signal cancelled the batch in flight: it was rolled back whole, the ones before it stay.
+                let status = stop.stoppedStatus
+                let reason = stop.reached(" during a batch (rolled back whole); the same apply finishes the plan")
+                try session.finish(status, findings: nil, partial: false, error: reason, signal: stop.signalNumber)
+                return Result(status: status, plan: plan, run: session.run, text: "stopped: \(reason)")
             }
             let status: ExitStatus =
                 outcome.stopped ? stop.stoppedStatus : outcome.conflicts.isEmpty ? .clean : .drift
             let stopReason = outcome.stopped ? stop.reached(" between batches; the same apply finishes the plan") : nil
-            try ledger.finish(
-                &run, status: RunJob.statusName(status), exitCode: status,
+            try session.finish(
+                status, findings: nil,
                 counts: [
                     "applied": outcome.applied, "conflicts": outcome.conflicts.count, "skipped": outcome.skipped,
                     "already_done": outcome.alreadyDone, "batches": outcome.batches, "rows": outcome.rowsWritten,
-                ],
-                reportDirectory: nil, error: stopReason, signal: outcome.stopped ? stop.signalNumber : nil)
+                ], partial: false, error: stopReason, signal: outcome.stopped ? stop.signalNumber : nil)
             var text = "plan \(plan.planID.map(String.init) ?? "-"): " + PlanPreview.summary(outcome)
             if let stopReason { text += "\nstopped: \(stopReason)" }
             if !outcome.conflicts.isEmpty {
@@ -177,23 +174,25 @@ public struct ApplyJob {
                     text += "\n  … and \(outcome.conflicts.count - listLimit * 5) more"
                 }
             }
-            return Result(status: status, plan: plan, run: run, outcome: outcome, text: text)
-        } catch  where stop.isSignalled && !connection.isBroken {
-            // The signal cancelled the batch in flight: it was rolled back whole, the ones before it stay.
-            connection.rollbackIfInTransaction()
-            let status = stop.stoppedStatus
-            let reason = stop.reached(" during a batch (rolled back whole); the same apply finishes the plan")
-            try ledger.finish(
-                &run, status: RunJob.statusName(status), exitCode: status, counts: [:], reportDirectory: nil,
-                error: reason, signal: stop.signalNumber)
-            return Result(status: status, plan: plan, run: run, text: "stopped: \(reason)")
+            return Result(status: status, plan: plan, run: session.run, outcome: outcome, text: text)
         } catch {
-            let recorder = connection.isBroken ? RunJob.freshLedger(configuration, logger: logger) ?? ledger : ledger
-            try? recorder.finish(
-                &run, status: RunStatus.failed.rawValue, exitCode: .failure, counts: [:], reportDirectory: nil,
-                error: Redaction.redact("\(error)"))
-            throw (error as? PipelineError)
-                ?? PipelineError(.runFailed, "apply run \(run.id) failed: \(error)", runID: run.id)
+            let failed = session.fail(error, report: { _, _ in nil }, formats: [])
+            let cause = (error as? StageFailure)?.underlyingError ?? error
+            throw (cause as? PipelineError) ?? failed.error
+        }
+    }
+
+    /// The `apply` stage: the stored plan written in batches by the ``PlanApplier``; the run's switch stops it
+    /// between batches (the outcome then says `stopped`).
+    func applyStage(_ connection: PGConnection, runID: Int64) -> Stage<StoredPlan, ApplyOutcome, any Error> {
+        Stage("apply") { stored, context in
+            var applier = PlanApplier(
+                connection: connection, batchSize: batchSize ?? configuration.merge.batchSize,
+                workers: workers ?? configuration.merge.workers,
+                lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
+            applier.stop = context.stopSwitch
+            let outcome = try applier.apply(stored, applyRunID: runID)
+            return StageOutput(outcome, summary: PlanPreview.summary(outcome))
         }
     }
 
@@ -212,12 +211,12 @@ public struct ApplyJob {
         guard let record = try ledger.run(id: runID) else {
             return [.init(.incompleteRun, "run \(runID), which made the plan, is not in this catalog's run ledger")]
         }
-        guard let status = RunStatus(rawValue: record.status), status.isComplete else {
+        guard record.status.isComplete else {
             let why = record.error.map { ": \(Redaction.redact($0))" } ?? ""
             return [
                 .init(
                     .incompleteRun,
-                    "run \(runID), which made the plan, is \(record.status)\(why); only the plan of a complete run "
+                    "run \(runID), which made the plan, is \(record.status.rawValue)\(why); only the plan of a complete run "
                         + "(succeeded, drift or refused) is applied: run it again")
             ]
         }

@@ -61,13 +61,14 @@ extension RunJob {
         connection: PGConnection, directory: URL
     ) throws -> (MergePlanning, MergePlan) {
         let planner = MergePlanner(
-            shopID: configuration.shopID, policy: try mergePolicy(),
+            shopID: configuration.runShopID, policy: try mergePolicy(),
             sequenceHeadroom: configuration.merge.sequenceHeadroom)
         let planning = planner.plan(
             result, input: input, catalog: CatalogState(versions: catalog.versions, facts: catalog.facts))
         let stored = try PlanStore(connection: connection).save(planning.plan, runID: run.id)
         try PlanFiles.write(
-            planning, plan: stored, causes: CauseRules(configuration: reconcileConfiguration), to: directory)
+            planning, plan: stored, causes: CauseRules(configuration: reconcileConfiguration(sellers: [])),
+            to: directory)
         return (planning, stored)
     }
 

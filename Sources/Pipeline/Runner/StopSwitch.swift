@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Why a run stops before its end.
@@ -49,6 +50,8 @@ public final class StopSwitch: Sendable {
     /// The mutable part, behind the mutex.
     private struct State {
         var reason: StopReason?
+        /// Set while the first ``stop(_:)`` runs the cancel actions, before ``reason`` is published.
+        var stopping = false
         var actions: [Int: @Sendable () -> Void] = [:]
         var next = 0
     }
@@ -69,15 +72,29 @@ public final class StopSwitch: Sendable {
     public var isStopped: Bool { reason != nil }
 
     /// Throws the switch: the first reason wins, and every registered cancel action runs once (outside
-    /// the lock, on the caller's thread).
+    /// the lock, on the caller's thread) before the reason is published, so no stage sees the stop and
+    /// sends its next statement while a cancel request is still on its way to the server (it would cancel
+    /// that statement instead of the one in flight).
     /// - Parameter reason: Why the run must stop.
     public func stop(_ reason: StopReason) {
-        let actions = state.withLock { state -> [@Sendable () -> Void] in
-            if state.reason == nil { state.reason = reason }
+        let actions = state.withLock { state -> [@Sendable () -> Void]? in
+            guard state.reason == nil, !state.stopping else { return nil }
+            state.stopping = true
             defer { state.actions = [:] }
             return Array(state.actions.values)
         }
+        guard let actions else { return }
         for action in actions { action() }
+        state.withLock { $0.reason = reason }
+    }
+
+    /// Waits while a ``stop(_:)`` in progress runs its cancel actions (at most `seconds`), so that code that
+    /// just saw its work fail can tell whether the switch's cancel caused it: the reason is published only
+    /// after the cancel actions ran, and a statement cancelled by one fails before that.
+    /// - Parameter seconds: The longest wait.
+    public func settle(waitingUpTo seconds: Double = 5) {
+        let until = Deadline(seconds: seconds)
+        while state.withLock({ $0.stopping && $0.reason == nil }), !until.isExpired { usleep(1_000) }
     }
 
     /// Registers `action` to run when the switch is thrown (at once when it already was), for as long as
@@ -90,8 +107,9 @@ public final class StopSwitch: Sendable {
     public func onStop<T>(_ action: @escaping @Sendable () -> Void, during body: () throws -> T) rethrows -> T {
         let (key, thrown) = state.withLock { state -> (Int, Bool) in
             state.next += 1
-            if state.reason == nil { state.actions[state.next] = action }
-            return (state.next, state.reason != nil)
+            let thrown = state.reason != nil || state.stopping
+            if !thrown { state.actions[state.next] = action }
+            return (state.next, thrown)
         }
         if thrown { action() }
         defer { _ = state.withLock { $0.actions.removeValue(forKey: key) } }

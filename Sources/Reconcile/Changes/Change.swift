@@ -24,13 +24,18 @@ public struct Change: Sendable, Hashable {
     public var action: ChangeAction
     /// The catalog row the change concerns when the key does not name it (an order's `"order".id`).
     public var catalogID: Int64?
+    /// The shop whose report holds the change (``ShopScope/owner(bitrix:catalog:)``); `nil` for a change
+    /// made outside a reconciliation.
+    public var shop: Int64?
 
     /// Creates a change.
     public init(
         kind: DiscrepancyKind, key: String, field: String? = nil, item: String? = nil, bitrix: ChangeValue = .absent,
-        catalog: ChangeValue = .absent, rule: String, evidence: Evidence, action: ChangeAction, catalogID: Int64? = nil
+        catalog: ChangeValue = .absent, rule: String, evidence: Evidence, action: ChangeAction, catalogID: Int64? = nil,
+        shop: Int64? = nil
     ) {
         self.catalogID = catalogID
+        self.shop = shop
         self.kind = kind
         self.key = key
         self.field = field

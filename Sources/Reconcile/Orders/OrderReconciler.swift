@@ -56,7 +56,7 @@ public struct OrderReconciler: Sendable {
     public func compare(bitrix: [CanonicalOrder], catalog: [CatalogOrder], existence: Existence, partial: Bool)
         -> Result
     {
-        let shop = configuration.shopID
+        let scope = configuration.scope
         let left = Ordered.byID(bitrix) { $0.bitrixID ?? 0 }
         let right = Ordered.byID(catalog) { $0.order.catalogID ?? 0 }
         var result = Result()
@@ -66,7 +66,7 @@ public struct OrderReconciler: Sendable {
         for (k, c) in right.enumerated() {
             if let id = c.order.catalogID { position[id] = k }
             if let bitrixID = c.order.bitrixID { links[bitrixID, default: []].append(k) }
-            if c.order.shopID == shop { result.catalogCount += 1 }
+            if scope.reports(c.order.shopID) { result.catalogCount += 1 }
         }
         var matched = [Bool](repeating: false, count: right.count)
 
@@ -74,7 +74,19 @@ public struct OrderReconciler: Sendable {
             guard let bitrixID = b.bitrixID else { continue }
             let linked = links[bitrixID] ?? []
             for k in linked { matched[k] = true }
-            guard b.shopID == shop else { continue }
+            // The order's shop: its `shopId` property, or the linked catalog order's shop where the property
+            // names no shop of the fleet. Matching ignores shops; only this run's shops are reported.
+            let linkedShop = (linked.first ?? b.catalogID.flatMap { position[$0] }).flatMap { right[$0].order.shopID }
+            let owner = scope.owner(bitrix: b.shopID, catalog: linkedShop)
+            guard scope.reports(owner) else {
+                // A railway order whose catalog order is unlinked is still claimed, whoever reports it.
+                if linked.isEmpty, let n = b.catalogID, let k = position[n], right[k].order.bitrixID == nil {
+                    matched[k] = true
+                }
+                continue
+            }
+            let first = result.changes.count
+            defer { for k in first..<result.changes.count { result.changes[k].shop = owner } }
             result.bitrixCount += 1
             let key = String(bitrixID)
             var primary: Int?
@@ -123,7 +135,7 @@ public struct OrderReconciler: Sendable {
                             rule: "exists.product", evidence: .productGone, action: .report))
                 }
             }
-            guard let k = primary, right[k].order.shopID == shop else { continue }
+            guard let k = primary else { continue }
             result.matched += 1
             compareFields(b, right[k], key: key, into: &result)
             if let user = b.userID, !existence.bitrixUsers.contains(user), !partial {
@@ -134,8 +146,10 @@ public struct OrderReconciler: Sendable {
             }
         }
 
-        for (k, c) in right.enumerated() where !matched[k] && c.order.shopID == shop {
+        for (k, c) in right.enumerated() where !matched[k] && scope.reports(c.order.shopID) {
             guard let id = c.order.catalogID else { continue }
+            let first = result.changes.count
+            defer { for k in first..<result.changes.count { result.changes[k].shop = c.order.shopID } }
             if let bitrixID = c.order.bitrixID {
                 guard !existence.bitrixOrders.contains(bitrixID) else { continue }
                 if partial { result.withheld += 1; continue }

@@ -37,7 +37,7 @@ public struct ProductReconciler: Sendable {
     public func compare(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], partial: Bool) -> Result {
         let left = Ordered.byID(bitrix, \.id)
         let right = Ordered.byID(catalog, \.id)
-        let shop = configuration.shopID
+        let scope = configuration.scope
         var result = Result()
         result.catalogCount = right.count
         var i = 0
@@ -45,33 +45,33 @@ public struct ProductReconciler: Sendable {
         while i < left.count || j < right.count {
             if j == right.count || (i < left.count && left[i].id < right[j].id) {
                 let b = left[i]
-                if b.shopID == shop {
+                if scope.reports(b.shopID) {
                     result.bitrixCount += 1
                     if b.enabled {
                         result.changes.append(
                             Change(
                                 kind: .productMissing, key: String(b.id), bitrix: ChangeValue(b.name), rule: "match.id",
-                                evidence: .lostCreate, action: .insert))
+                                evidence: .lostCreate, action: .insert, shop: b.shopID))
                     }
                 }
                 i += 1
             } else if i == left.count || right[j].id < left[i].id {
                 let c = right[j]
-                if c.enabled && c.shopID == shop {
+                if c.enabled && scope.reports(c.shopID) {
                     if partial {
                         result.withheldOrphans += 1
                     } else {
                         result.changes.append(
                             Change(
                                 kind: .productOrphan, key: String(c.id), catalog: ChangeValue(c.name), rule: "match.id",
-                                evidence: .lostDelete, action: .softDelete))
+                                evidence: .lostDelete, action: .softDelete, shop: c.shopID))
                     }
                 }
                 j += 1
             } else {
-                if left[i].shopID == shop { result.bitrixCount += 1 }
+                if scope.reports(left[i].shopID) { result.bitrixCount += 1 }
                 result.matched += 1
-                compareMatched(bitrix: left[i], catalog: right[j], into: &result)
+                compareMatched(bitrix: left[i], catalog: right[j], scope: scope, into: &result)
                 i += 1
                 j += 1
             }
@@ -79,31 +79,34 @@ public struct ProductReconciler: Sendable {
         return result
     }
 
-    func compareMatched(bitrix b: CanonicalProduct, catalog c: CanonicalProduct, into result: inout Result) {
-        let shop = configuration.shopID
+    func compareMatched(
+        bitrix b: CanonicalProduct, catalog c: CanonicalProduct, scope: ShopScope, into result: inout Result
+    ) {
+        // Matching is catalog-wide; the finding belongs to one shop, and only the run's shops are judged.
+        let owner = scope.owner(bitrix: b.shopID, catalog: c.shopID)
+        guard scope.reports(owner) else { return }
         let key = String(b.id)
         let sameName = TextNormalizer.equal(b.name, c.name)
         // Another product under a Bitrix id: names differ, and the catalog row is older than the element, or
-        // the element is another seller's. Nothing else is said about this key.
+        // it sits in another shop than the element's seller. Nothing else is said about this key.
         let catalogOlder = c.createdAt.flatMap { cc in b.createdAt.map { cc < $0 } } ?? false
-        if !sameName && (catalogOlder || b.shopID != shop) {
+        if !sameName && (catalogOlder || b.shopID != c.shopID) {
             result.changes.append(
                 Change(
                     kind: .productIDCollision, key: key, bitrix: name(b.name), catalog: name(c.name),
-                    rule: "match.id+name+created", evidence: .localIDInBitrixRange, action: .report))
+                    rule: "match.id+name+created", evidence: .localIDInBitrixRange, action: .report, shop: owner))
             return
         }
-        if b.shopID != c.shopID && (b.shopID == shop || c.shopID == shop) {
+        if b.shopID != c.shopID {
             result.changes.append(
                 Change(
                     kind: .productShop, key: key, field: "shop_id", bitrix: ChangeValue(b.shopID.map(String.init)),
                     catalog: ChangeValue(c.shopID.map(String.init)), rule: "match.id",
-                    evidence: b.shopID != shop
+                    evidence: b.shopID != owner
                         ? .movedToOtherSeller : (c.shopID == configuration.webhookShopID ? .webhookShop : .otherShop),
-                    action: .report))
+                    action: .report, shop: owner))
             return
         }
-        guard b.shopID == shop else { return }
 
         func field(
             _ name: String, _ bitrix: ChangeValue, _ catalog: ChangeValue, _ rule: String, _ evidence: Evidence,
@@ -112,8 +115,7 @@ public struct ProductReconciler: Sendable {
             result.changes.append(
                 Change(
                     kind: .productField, key: key, field: name, bitrix: bitrix, catalog: catalog, rule: rule,
-                    evidence: evidence,
-                    action: action))
+                    evidence: evidence, action: action, shop: owner))
         }
         if !sameName { field("name", self.name(b.name), self.name(c.name), "text.nfc-whitespace", .renamed) }
         if let bp = b.price, bp != c.price {
@@ -135,7 +137,8 @@ public struct ProductReconciler: Sendable {
             result.changes.append(
                 Change(
                     kind: .productImagesMissing, key: key, field: "images", bitrix: ChangeValue(String(b.images.count)),
-                    catalog: ChangeValue("0"), rule: "images.count", evidence: .createFallback, action: .insertImages))
+                    catalog: ChangeValue("0"), rule: "images.count", evidence: .createFallback, action: .insertImages,
+                    shop: owner))
         } else if b.images != c.images {
             field(
                 "images", ChangeValue(b.images.joined(separator: " ")), ChangeValue(c.images.joined(separator: " ")),

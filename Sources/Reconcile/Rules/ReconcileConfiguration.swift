@@ -1,13 +1,21 @@
-/// What a reconciliation compares and how: the shop, the webhook's shop, and the versioned status map.
+/// What a reconciliation compares and how: the shops, the webhook's shop, and the versioned status map.
 public struct ReconcileConfiguration: Sendable {
-    /// The shop being reconciled (`17008`, Cvetykz).
+    /// The home shop (`catalog.shop_id`, `17008`, Cvetykz): the run's shop when ``shops`` is not given, and
+    /// the shop that holds catalog-wide findings.
     public var shopID: Int64
+    /// The shops the run reports on (`--shop`); `nil` means the home shop alone.
+    public var shops: Set<Int64>?
+    /// Every catalog shop that is a Bitrix seller (see ``ShopScope/sellers``); empty when unknown.
+    public var sellerShops: Set<Int64> = []
     /// The shop the product webhook creates products in (`8` upstream).
     public var webhookShopID: Int64
     /// The catalog's product id sequence, as `pg_get_serial_sequence` names it.
     public var productSequence: String
     /// The Bitrix → catalog order status map.
     public var statusMap: StatusMap
+
+    /// Which shops the run reports on and how findings are attributed.
+    public var scope: ShopScope { ShopScope(shops: shops ?? [shopID], sellers: sellerShops, home: shopID) }
 
     /// Creates a configuration; the defaults are upstream's.
     public init(

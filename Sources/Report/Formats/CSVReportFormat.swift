@@ -1,8 +1,8 @@
 public import BackstopModel
-import BackstopStore
 
 /// `csv/<kind>.csv`: one RFC 4180 file per discrepancy kind (every kind, so a script can rely on the file),
-/// with a fixed header per kind and every row as wide as its header; CRLF line ends, UTF-8 without BOM.
+/// with a fixed header per kind (`run_id`, `shop` — the run's shop —, `kind`, …) and every row as wide as its
+/// header; CRLF line ends, UTF-8 without BOM.
 /// Fields that a spreadsheet would run as a formula are prefixed with `'`.
 public struct CSVReportFormat: ReportFormat {
     /// Creates the format.
@@ -13,7 +13,7 @@ public struct CSVReportFormat: ReportFormat {
 
     /// The columns of a kind's file, in order.
     public static func columns(for kind: DiscrepancyKind) -> [String] {
-        var columns = ["run_id", "kind", "entity", "key"]
+        var columns = ["run_id", "shop", "kind", "entity", "key"]
         if hasField(kind) { columns.append("field") }
         if hasItem(kind) { columns.append("item") }
         columns += [
@@ -44,7 +44,7 @@ public struct CSVReportFormat: ReportFormat {
         let field = Self.hasField(kind)
         let item = Self.hasItem(kind)
         for d in report.discrepancies where d.kind == kind {
-            var fields: [String?] = [String(report.run.id), d.kind.rawValue, d.entity, d.key]
+            var fields: [String?] = [String(report.run.id), report.inputs["shop_id"], d.kind.rawValue, d.entity, d.key]
             if field { fields.append(d.field) }
             if item { fields.append(d.item) }
             let origin = report.history?.origin(of: d)

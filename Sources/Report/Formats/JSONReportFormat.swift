@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `report.json`: the machine-readable report, versioned (`schema`: ``RunReport/schemaVersion``) and
@@ -27,7 +26,7 @@ public struct JSONReportFormat: ReportFormat {
         line("  \"run\": {")
         line("    \"id\": \(run.id),")
         line("    \"kind\": \(jsonString(run.kind)),")
-        line("    \"status\": \(jsonString(run.status)),")
+        line("    \"status\": \(jsonString(run.status.rawValue)),")
         line("    \"outcome\": \(jsonString(report.outcome)),")
         line("    \"verdict\": \(jsonString(report.verdict)),")
         line("    \"started_at\": \(jsonString(ReportText.iso8601(run.startedAt))),")
@@ -96,7 +95,7 @@ public struct JSONReportFormat: ReportFormat {
                 history.previous.map {
                     object([
                         ("id", String($0.runID)), ("started_at", jsonString(ReportText.iso8601($0.startedAt))),
-                        ("status", jsonString($0.status)), ("total", String($0.total)),
+                        ("status", jsonString($0.status.rawValue)), ("total", String($0.total)),
                     ])
                 } ?? "null"
             line("  \"history\": {")
@@ -110,7 +109,7 @@ public struct JSONReportFormat: ReportFormat {
                     + history.trend.map {
                         object([
                             ("run", String($0.runID)), ("started_at", jsonString(ReportText.iso8601($0.startedAt))),
-                            ("status", jsonString($0.status)), ("total", String($0.total)),
+                            ("status", jsonString($0.status.rawValue)), ("total", String($0.total)),
                         ])
                     }.joined(separator: ", ") + "]")
             line("  },")

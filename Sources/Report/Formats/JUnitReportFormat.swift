@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `junit.xml`: the run as JUnit XML for CI dashboards (GitLab, Jenkins, GitHub test reporters). Two suites:
@@ -93,7 +92,7 @@ public struct JUnitReportFormat: ReportFormat {
 
     func properties(_ report: RunReport) -> [(String, String)] {
         var properties: [(String, String)] = [
-            ("run_id", String(report.run.id)), ("status", report.run.status),
+            ("run_id", String(report.run.id)), ("status", report.run.status.rawValue),
             ("exit_code", report.run.exitCode.map(String.init) ?? ""), ("report_schema", RunReport.schemaVersion),
         ]
         if let r = report.reconciliation { properties.append(("snapshot", r.snapshot.text)) }

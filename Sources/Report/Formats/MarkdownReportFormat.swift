@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `report.md`: what a data engineer reads first: verdict, what changed since the previous run, stages,

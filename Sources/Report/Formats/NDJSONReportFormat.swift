@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 
 /// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests: the findings
 /// alone, with their attribution but without their history (state and first run live in `report.json` and
@@ -25,10 +24,11 @@ extension ReportFormat where Self == NDJSONReportFormat {
     public static var ndjson: NDJSONReportFormat { NDJSONReportFormat() }
 }
 
-/// One discrepancy as a JSON object with a fixed key order: `kind`, `entity`, `key`, `field` (string or
-/// null), `item` (item-level kinds), `bitrix`, `catalog`, `cause`, `action`, then the normalised values,
-/// the rule, the cause text, the severity and the `measures` (an `image.duplicate` pair's scores and
-/// transform, keys sorted); with a report, the `webhook_failure` it is attributed to and
+/// One discrepancy as a JSON object with a fixed key order: `kind`, `entity`, `key`, `shop` (the report's
+/// shop, a number, with a report that names one), `field` (string or null), `item` (item-level kinds),
+/// `bitrix`, `catalog`, `cause`, `action`, then the normalised values, the rule, the cause text, the severity
+/// and the `measures` (an `image.duplicate` pair's scores and transform, keys sorted); with a report, the
+/// `webhook_failure` it is attributed to and
 /// (unless `history` is false) its history `state`, `first_seen_run` and `first_seen_at`.
 enum DiscrepancyJSON {
     static func object(_ d: Discrepancy, in report: RunReport?, history withHistory: Bool = true) -> String {
@@ -36,8 +36,9 @@ enum DiscrepancyJSON {
         var fields = [
             "\"kind\": \(jsonString(d.kind.rawValue))", "\"entity\": \(jsonString(d.entity))",
             "\"key\": \(jsonString(d.key))",
-            "\"field\": \(opt(d.field))",
         ]
+        if let shop = report?.inputs["shop_id"].flatMap({ Int64($0) }) { fields.append("\"shop\": \(shop)") }
+        fields.append("\"field\": \(opt(d.field))")
         if let item = d.item { fields.append("\"item\": \(jsonString(item))") }
         fields.append("\"bitrix\": \(opt(d.bitrixValue))")
         fields.append("\"catalog\": \(opt(d.catalogValue))")

@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `metrics.prom`: Prometheus text exposition for node_exporter's textfile collector: no sample
@@ -7,7 +6,8 @@ import Foundation
 /// `backstop_last_success_timestamp_seconds` carries the newest successful run of the kind (this one or an
 /// earlier one), so a failed run never resets it and "has not succeeded for two periods" alerts work.
 ///
-/// Every sample has a `run_kind` label (`nightly`, `diff`): not `job`, which Prometheus sets on scrape.
+/// Every sample has a `run_kind` label (`nightly`, `diff`): not `job`, which Prometheus sets on scrape; and a
+/// `shop` label (the run's shop), so the per-shop files of a fleet run can share one textfile folder.
 public struct PrometheusReportFormat: ReportFormat {
     /// Creates the format.
     public init() {}
@@ -18,10 +18,10 @@ public struct PrometheusReportFormat: ReportFormat {
     /// Renders the metrics.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         let run = report.run
-        var writer = Writer(base: [("run_kind", run.kind)])
+        var writer = Writer(base: [("run_kind", run.kind)] + (report.inputs["shop_id"].map { [("shop", $0)] } ?? []))
         writer.metric("backstop_last_run_timestamp_seconds", "When the last run of this kind finished (Unix time).")
         writer.sample(value: integer((run.finishedAt ?? run.startedAt).timeIntervalSince1970))
-        let succeeded = run.status == "succeeded" || run.status == "drift"
+        let succeeded = run.status == .succeeded || run.status == .drift
         if let last = succeeded ? (run.finishedAt ?? run.startedAt) : report.lastSuccessAt {
             writer.metric(
                 "backstop_last_success_timestamp_seconds",
@@ -38,7 +38,7 @@ public struct PrometheusReportFormat: ReportFormat {
         )
         writer.sample(value: String(run.exitCode ?? -1))
         writer.metric("backstop_run_partial", "1 when the last run read partial input or stopped early, else 0.")
-        writer.sample(value: ["partial", "timed_out", "stopped"].contains(run.status) ? "1" : "0")
+        writer.sample(value: run.status == .partial || run.status.isStoppedEarly ? "1" : "0")
 
         writer.metric("backstop_discrepancies", "Discrepancies found by the last run, by kind.")
         var counts: [DiscrepancyKind: Int] = [:]

@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// Text helpers every format shares: dates, durations, numbers, and the escapers of each output language.

@@ -1,4 +1,4 @@
-import BackstopStore
+import BackstopModel
 import Foundation
 
 extension RunReport {
@@ -65,7 +65,7 @@ extension RunReport {
         Context(
             stages: stages, inputs: inputs, reconciliation: reconciliation, webhookHealth: webhookHealth,
             similarity: similarity, stopReason: stopReason, generator: generator,
-            partial: ["partial", "timed_out", "stopped"].contains(run.status))
+            partial: run.status == .partial || run.status.isStoppedEarly)
     }
 
     /// Applies a stored context to this report.

@@ -46,7 +46,7 @@ public struct RunLedger {
               FROM started
             """)
         return RunRecord(
-            id: Int64(try result.int(row: 0, column: 0)), kind: kind, status: "running",
+            id: Int64(try result.int(row: 0, column: 0)), kind: kind, status: .running,
             startedAt: Date(timeIntervalSince1970: Double(result.string(row: 0, column: 1) ?? "0") ?? 0),
             dryRun: dryRun, host: host)
     }
@@ -101,7 +101,7 @@ public struct RunLedger {
 
     /// Marks a run finished (`signal`: the signal that stopped it, for a `stopped` run).
     public func finish(
-        _ run: inout RunRecord, status: String, exitCode: ExitStatus, counts: [String: Int], partial: Bool = false,
+        _ run: inout RunRecord, status: RunStatus, exitCode: ExitStatus, counts: [String: Int], partial: Bool = false,
         reportDirectory: String?, error: String? = nil, signal: Int32? = nil
     ) throws {
         let countsJSON =
@@ -111,11 +111,22 @@ public struct RunLedger {
         let result = try connection.execute(
             """
             UPDATE backstop.run
-               SET status = \(status), finished_at = now(), exit_code = \(Int(exitCode.rawValue)),
+               SET status = \(status.rawValue), finished_at = now(), exit_code = \(Int(exitCode.rawValue)),
                    counts = \(PGJSON(countsJSON))::jsonb, partial = \(partial), report_dir = \(reportDirectory),
                    error = \(error), signal = \(signal.map(Int.init))
              WHERE id = \(run.id)
             RETURNING extract(epoch FROM finished_at)::float8
+            """)
+        // The row is no longer `running`: its own lock has done its work. Released here rather than when the
+        // session ends, so a scheduler that checks the locks right after the process exits sees none (the
+        // backend's end is asynchronous). A fresh connection recording a lost run's end holds no such lock.
+        _ = try? connection.execute(
+            """
+            SELECT pg_advisory_unlock(\(Self.runLockClass), (\(run.id) & 2147483647)::int4)
+             WHERE EXISTS (SELECT 1 FROM pg_locks
+                            WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 2
+                              AND classid::bigint = \(Int64(Self.runLockClass))
+                              AND objid::bigint = (\(run.id) & 2147483647))
             """)
         run.status = status
         run.exitCode = Int(exitCode.rawValue)
@@ -153,7 +164,8 @@ public struct RunLedger {
                 as? [String: Int] ?? [:]
             return RunRecord(
                 id: Int64(try result.int(row: row, column: 0)), kind: result.string(row: row, column: 1) ?? "",
-                status: result.string(row: row, column: 2) ?? "",
+                // A status this build does not know (a newer Backstop wrote it) reads as failed: never complete.
+                status: result.string(row: row, column: 2).flatMap(RunStatus.init(rawValue:)) ?? .failed,
                 startedAt: Date(timeIntervalSince1970: Double(result.string(row: row, column: 3) ?? "0") ?? 0),
                 finishedAt: result.string(row: row, column: 4).flatMap(Double.init).map(
                     Date.init(timeIntervalSince1970:)),

@@ -16,8 +16,11 @@ extension WorldBuild {
         let period = scale.driftPeriod
         let kinds = OrderDrift.allCases
         let offset = Int(seed % UInt64(kinds.count))
-        var railwayCount = 0
-        let canRailway = !cleanPool.isEmpty
+        /// Railway orders seen per shop: each shop takes the drift kinds in its own rotation.
+        var railwayCounts: [Int: Int] = [:]
+        let canRailway = !(cleanPools[WorldIDs.cvetyShop] ?? []).isEmpty
+        /// The other catalog sellers that have clean products to order.
+        let otherShops = WorldIDs.migratedSellers.filter { !(cleanPools[$0] ?? []).isEmpty }
 
         // Staff and shops of the catalog.
         try writeCatalogStaff()
@@ -32,18 +35,25 @@ extension WorldBuild {
             var userID = WorldIDs.firstUser + r.int(0...(scale.users - 1))
             var drift: OrderDrift?
             var catalogID = 0
+            // The seller a Railway order belongs to (its `shopId` property and its catalog order's shop).
+            var shop = WorldIDs.cvetyShop
             if railway {
+                if !otherShops.isEmpty && r.chance(0.25) { shop = r.pick(otherShops) }
                 if StatusMap.mapped[status] == nil { status = "F" }
-                if railwayCount % period == 0 { drift = kinds[(railwayCount / period + offset) % kinds.count] }
+                let railwayCount = railwayCounts[shop, default: 0]
+                let shift = shop == WorldIDs.cvetyShop ? offset : offset + shop
+                if railwayCount % period == 0 { drift = kinds[(railwayCount / period + shift) % kinds.count] }
                 if drift == .statusLost { status = "F" }
                 if drift == .statusUnmapped {
                     status = StatusMap.unmapped[(railwayCount / period) % StatusMap.unmapped.count]
                 }
-                railwayCount += 1
+                railwayCounts[shop] = railwayCount + 1
                 catalogOrderID += 1
                 catalogID = catalogOrderID
             }
 
+            let cleanPool = cleanPools[shop] ?? []
+            plantShop = shop
             // Lines.
             var lines: [Line] = []
             let lineCount = max(r.int(1...4), drift == .itemMissing ? 2 : 1)
@@ -104,7 +114,7 @@ extension WorldBuild {
             let fee = drift == .deliveryDropped ? 150_000 : (pickup ? 0 : (r.chance(0.4) ? 150_000 : 0))
             let delivery4 = drift == .deliveryDropped ? 0 : fee * 100
             let shopProp =
-                railway ? WorldIDs.cvetyShop : (r.chance(0.5) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers))
+                railway ? shop : (r.chance(0.5) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers))
 
             // MARK: Bitrix
             if drift != .orphan {
@@ -228,7 +238,7 @@ extension WorldBuild {
             case .itemExtra?:
                 // The first clean product (from a seeded start) that the order does not hold yet.
                 let start = (i * 7919) % cleanPool.count
-                if let k = (0..<cleanPool.count).lazy.map({ Int(self.cleanPool[(start + $0) % self.cleanPool.count]) })
+                if let k = (0..<cleanPool.count).lazy.map({ Int(cleanPool[(start + $0) % cleanPool.count]) })
                     .first(where: { k in !items.contains { $0.productID == Int(self.productIDs[k]) } })
                 {
                     let pid = Int(productIDs[k])
@@ -355,7 +365,7 @@ extension WorldBuild {
             }
             func catalogOrder(_ n: Int) throws {
                 let co = c(.order)
-                co.int(n); co.int(WorldIDs.cvetyShop)
+                co.int(n); co.int(shop)
                 co.text(String((n * 387_420_489 + 12_345) % 1_000_000_000).leftPadded(to: 9)); co.text("#\(10_000 + n)")
                 co.text(customerName); co.text(phone); co.text(catalogPickup ? nil : catalogAddress)
                 co.timestamp(catalogDay); co.int(subtotal)
@@ -393,25 +403,36 @@ extension WorldBuild {
             if clientPhones.insert(phone).inserted {
                 clientID += 1
                 let cl = c(.client)
-                cl.int(clientID); cl.text(phone); cl.text(customer); cl.int(WorldIDs.cvetyShop); cl.timestamp(inserted)
+                cl.int(clientID); cl.text(phone); cl.text(customer); cl.int(shop); cl.timestamp(inserted)
                 cl.timestamp(inserted)
                 try cl.endRow()
             }
         }
+        plantShop = WorldIDs.cvetyShop
     }
+
+    /// The sellers' names (iblock-32 element NAMEs, upstream.md §5).
+    static let sellerNames: [Int: String] = [
+        71264: "Оранж", 559975: "Rozy.kz Astana", 90246: "Henry Bonnar", 72812: "Obuket", 608718: "ROZY.KZ Момышулы",
+    ]
 
     /// The shop's address: Bitrix pickup orders carry it as addressRecipient (upstream.md §4.3).
     static let shopAddress = "улица Достык, 5/2"
 
-    /// The catalog's users and shops (shop 8 = Railway dev, 17008 = Cvetykz).
+    /// The catalog's users and shops (shop 8 = Railway dev, 17008 = Cvetykz, and one shop per migrated
+    /// seller with the seller's id, each owned by its director).
     private func writeCatalogStaff() throws {
         let t = WorldClock.start + 86_400 * 1000
-        let users: [(Int, String, String, String, Int?)] = [
-            (1, "Администратор", "+77010000001", "SUPERADMIN", WorldIDs.railwayShop),
-            (2, "Cvetykz Директор", "+77010000002", "DIRECTOR", WorldIDs.cvetyShop),
-            (3, "Флорист Айгерим", "+77010000003", "FLORIST", WorldIDs.cvetyShop),
-            (4, "Курьер Нурлан", "+77010000004", "COURIER", WorldIDs.cvetyShop),
-        ]
+        let users: [(Int, String, String, String, Int?)] =
+            [
+                (1, "Администратор", "+77010000001", "SUPERADMIN", WorldIDs.railwayShop),
+                (2, "Cvetykz Директор", "+77010000002", "DIRECTOR", WorldIDs.cvetyShop),
+                (3, "Флорист Айгерим", "+77010000003", "FLORIST", WorldIDs.cvetyShop),
+                (4, "Курьер Нурлан", "+77010000004", "COURIER", WorldIDs.cvetyShop),
+            ]
+            + WorldIDs.migratedSellers.enumerated().map { k, seller in
+                (5 + k, "Директор магазина \(seller)", "+7701000\(String(1000 + 5 + k))", "DIRECTOR", seller)
+            }
         let u = c(.user)
         let us = c(.userShop)
         for (id, name, phone, role, shop) in users {
@@ -422,7 +443,10 @@ extension WorldBuild {
             try us.endRow()
         }
         let s = c(.shop)
-        for (id, name, owner) in [(WorldIDs.railwayShop, "Railway (dev)", 1), (WorldIDs.cvetyShop, "Cvetykz", 2)] {
+        let shops =
+            [(WorldIDs.railwayShop, "Railway (dev)", 1), (WorldIDs.cvetyShop, "Cvetykz", 2)]
+            + WorldIDs.migratedSellers.enumerated().map { k, seller in (seller, Self.sellerNames[seller] ?? "", 5 + k) }
+        for (id, name, owner) in shops {
             s.int(id); s.text(name); s.int(owner); s.text("+77172000000"); s.text(Self.shopAddress); s.text("Astana")
             s.timestamp(t); s.timestamp(t)
             try s.endRow()

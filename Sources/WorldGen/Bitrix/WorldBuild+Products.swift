@@ -79,7 +79,10 @@ extension WorldBuild {
         let kinds = ProductDrift.allCases
         let offset = Int(seed % UInt64(kinds.count))
         var eligible = 0
-        var collisionCandidates: [(id: Int, name: String)] = []
+        /// Per migrated seller (not 17008): products seen, for its own rotation of ``ProductDrift/sellerCases``.
+        var sellerEligible: [Int: Int] = [:]
+        let sellerKinds = ProductDrift.sellerCases
+        var collisionCandidates: [(id: Int, name: String, seller: Int)] = []
         var edges = 0
         productNames.reserveCapacity(scale.products)
 
@@ -105,10 +108,17 @@ extension WorldBuild {
             let detail = r.chance(0.01) ? r.pick(Vocabulary.hostileBitrixOnly) : r.pick(Vocabulary.descriptions)
             let everSynced = r.chance(0.5)
 
+            let migrated = WorldIDs.catalogSellers.contains(seller)
+            plantShop = seller
             var drift: ProductDrift?
             if seller == WorldIDs.cvetyShop {
                 if eligible % period == 0 { drift = kinds[(eligible / period + offset) % kinds.count] }
                 eligible += 1
+            } else if migrated {
+                let n = sellerEligible[seller, default: 0]
+                // Each seller's first product drifts, so even tiny plants something in every shop.
+                if n % period == 0 { drift = sellerKinds[(n / period + offset + seller) % sellerKinds.count] }
+                sellerEligible[seller] = n + 1
             }
             if drift == .nearDuplicate && lastDuplicateSource == nil { drift = nil }
             switch drift {
@@ -174,8 +184,11 @@ extension WorldBuild {
                 productIDs.append(Int32(id))
                 productNames.append(name)
                 productPrices.append(Int32(priceTenge))
-                if seller != WorldIDs.cvetyShop, effective, collisionCandidates.count < 3 {
-                    collisionCandidates.append((id, name))
+                // Elements of a catalog seller the catalog never received: a local product can sit on their id.
+                if migrated, drift == nil, !effective, !everSynced, !workflowCopy,
+                    !collisionCandidates.contains(where: { $0.seller == seller })
+                {
+                    collisionCandidates.append((id, name, seller))
                 }
             }
             lastElementID = id + (workflowCopy ? 1 : 0)
@@ -232,11 +245,11 @@ extension WorldBuild {
             }
 
             // MARK: catalog side
-            guard seller == WorldIDs.cvetyShop else { continue }
+            guard migrated else { continue }
             let images = [preview] + gallery
             let catalogImages = [original] + gallery
             func catalogRow(
-                name: String = name, price: Int = priceTenge * 100, shop: Int = WorldIDs.cvetyShop,
+                name: String = name, price: Int = priceTenge * 100, shop: Int = seller,
                 width: Int = width, height: Int = height, enabled: Bool,
                 image: String? = original.url
             ) throws {
@@ -269,8 +282,8 @@ extension WorldBuild {
                     try catalogRow(enabled: true)
                     try imageRows()
                     try embeddingRow()
-                    cleanPool.append(Int32(productIDs.count - 1))
-                    lastDuplicateSource = (id, bouquet, preview.path)
+                    cleanPools[seller, default: []].append(Int32(productIDs.count - 1))
+                    if seller == WorldIDs.cvetyShop { lastDuplicateSource = (id, bouquet, preview.path) }
                 } else if everSynced {
                     try catalogRow(enabled: false)
                     try imageRows()
@@ -326,7 +339,7 @@ extension WorldBuild {
                 try embeddingRow()
                 plant(
                     .init(
-                        kind: .productShop, key: String(id), field: "shop_id", bitrix: String(WorldIDs.cvetyShop),
+                        kind: .productShop, key: String(id), field: "shop_id", bitrix: String(seller),
                         catalog: String(WorldIDs.railwayShop), cause: "webhook_shop_8"))
             case .embeddingMissing?:
                 try catalogRow(enabled: true)
@@ -407,6 +420,7 @@ extension WorldBuild {
             }
         }
 
+        plantShop = WorldIDs.cvetyShop
         try writeLocalProducts(collisions: collisionCandidates)
     }
 
@@ -480,9 +494,10 @@ extension WorldBuild {
     }
 
     /// Products created in the catalog only: a few ordinary local products (small ids from product_id_seq),
-    /// local products whose ids collide with Bitrix elements of other sellers, embeddings of absent products,
-    /// and the sequence planted inside the Bitrix id range.
-    private func writeLocalProducts(collisions: [(id: Int, name: String)]) throws {
+    /// local products (shop 8) whose ids collide with Bitrix elements of catalog sellers that the catalog
+    /// never received (reported in the seller's shop), embeddings of absent products, and the sequence
+    /// planted inside the Bitrix id range.
+    private func writeLocalProducts(collisions: [(id: Int, name: String, seller: Int)]) throws {
         let now = WorldClock.snapshot - 86_400 * 20
         let p = c(.product)
         let em = c(.productEmbeddings)
@@ -498,18 +513,19 @@ extension WorldBuild {
             em.text(WorldIDs.modelVersion); em.text(image); em.timestamp(now); em.timestamp(now)
             try em.endRow()
         }
-        let collisionCount = scale == .tiny ? 1 : collisions.count
-        for (k, collision) in collisions.prefix(collisionCount).enumerated() {
+        for (k, collision) in collisions.sorted(by: { $0.id < $1.id }).enumerated() {
             let name = "Тестовый букет \(k + 1)"
             p.int(collision.id); p.int(WorldIDs.railwayShop); p.text(name); p.int(100_000); p.text("FLOWERS")
             p.null(); p.null(); p.null(); p.bool(true); p.bool(false); p.text("[]"); p.text("[]"); p.text("[]")
             p.text("[]"); p.null(); p.timestamp(now + k); p.timestamp(now + k)
             try p.endRow()
+            plantShop = collision.seller
             plant(
                 .init(
                     kind: .productIDCollision, key: String(collision.id), bitrix: collision.name, catalog: name,
                     cause: "local_id_in_bitrix_range"))
         }
+        plantShop = WorldIDs.cvetyShop
         for k in 1...2 {
             let absent = WorldIDs.firstElement + 3 * (scale.products - k) + 2
             embeddingID += 1

@@ -1,6 +1,14 @@
 /// The discrepancies planted on products. Eligible products (seller 17008, not workflow copies) take them in
-/// rotation: one product in ``WorldScale/driftPeriod`` carries the next kind of this list.
+/// rotation: one product in ``WorldScale/driftPeriod`` carries the next kind of this list. Products of the
+/// other migrated sellers take ``sellerCases`` in their own rotation, one per seller.
 enum ProductDrift: CaseIterable {
+    /// The kinds planted on the other migrated sellers' products: the reconcile stage's product kinds (the
+    /// index kinds stay in shop 17008, the shop the index stage reads).
+    static let sellerCases: [ProductDrift] = [
+        .lostCreate, .lostDelete, .lostDeactivation, .nbspPrice, .commaPrice, .renamed, .createFallback, .wrongShop,
+        .widthEdited, .heightEdited, .windowExpired,
+    ]
+
     /// Lost `product.created`: active in Bitrix, no catalog row. → `product.missing`
     case lostCreate
     /// Lost delete: gone from Bitrix, still enabled in the catalog. → `product.orphan`

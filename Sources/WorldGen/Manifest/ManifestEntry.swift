@@ -31,6 +31,12 @@ public import BackstopModel
 /// delivery_date by date; currency = `b_sale_order.CURRENCY` vs KZT (amounts never converted); phones as +7XXXXXXXXXX; names and addresses after NFC and whitespace
 /// normalisation, case-sensitive. A dangling product exists on neither side, so its line is also
 /// `order.item_missing`. `product.id_collision` keys carry nothing else.
+///
+/// Shops: every entry names the shop whose report folder holds it (`shop`): the seller of the Bitrix side
+/// (property 290 of a product, the `shopId` order property of an order), the catalog row's shop where only
+/// the catalog has the record (`product.orphan`, `order.orphan`), and the home shop 17008 for the
+/// catalog-wide `sequence.collision_risk` and the index kinds (embedding.*, image.*, which the world plants
+/// in shop 17008 only).
 public struct ManifestEntry: Codable, Sendable, Hashable {
     /// The discrepancy kind (a ``DiscrepancyKind`` raw value).
     public var kind: DiscrepancyKind
@@ -48,11 +54,16 @@ public struct ManifestEntry: Codable, Sendable, Hashable {
     public var item: String?
     /// The upstream behaviour imitated (`nbsp_price`, `lost_create`, …).
     public var cause: String?
+    /// The shop whose report holds the entry (see the type's documentation).
+    public var shop: Int
+
+    /// Every shop the world has in its catalog that is also a Bitrix seller, in id order.
+    public static var sellerShops: [Int] { WorldIDs.catalogSellers.sorted() }
 
     /// Creates an entry.
     public init(
         kind: DiscrepancyKind, key: String, field: String? = nil, bitrix: String? = nil,
-        catalog: String? = nil, item: String? = nil, cause: String? = nil
+        catalog: String? = nil, item: String? = nil, cause: String? = nil, shop: Int = WorldIDs.cvetyShop
     ) {
         self.kind = kind
         self.entity = kind.entity
@@ -62,5 +73,6 @@ public struct ManifestEntry: Codable, Sendable, Hashable {
         self.catalog = catalog
         self.item = item
         self.cause = cause
+        self.shop = shop
     }
 }

@@ -12,8 +12,11 @@ final class WorldBuild {
     var manifest: [ManifestEntry] = []
     var specs: [ImageSpec] = []
 
-    /// Clean, active, catalog-synced products of shop 17008 (index into `products`), for Railway orders.
-    var cleanPool: [Int32] = []
+    /// Clean, active, catalog-synced products of each catalog seller (index into `products`), for its
+    /// Railway orders.
+    var cleanPools: [Int: [Int32]] = [:]
+    /// The shop the next planted entries belong to (``ManifestEntry/shop``).
+    var plantShop = WorldIDs.cvetyShop
     /// Every product element (for website orders), by element index.
     var productNames: [String] = []
     var productPrices: [Int32] = []
@@ -62,7 +65,12 @@ final class WorldBuild {
         return writer
     }
 
-    func plant(_ entry: ManifestEntry) { manifest.append(entry) }
+    /// Records a planted discrepancy in ``plantShop``'s report.
+    func plant(_ entry: ManifestEntry) {
+        var entry = entry
+        entry.shop = plantShop
+        manifest.append(entry)
+    }
 
     /// A random generator for one entity.
     func rng(_ stream: WorldRandom.Stream, _ index: Int) -> WorldRandom {

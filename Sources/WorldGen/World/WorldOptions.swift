@@ -48,6 +48,12 @@ public enum WorldIDs {
     public static let railwayShop = 8
     /// Other sellers (iblock-32 elements), from the real shop list.
     public static let otherSellers = [71264, 559975, 90246, 72812, 608718]
+    /// Sellers besides 17008 that moved to the catalog: each is a catalog shop with its seller id, holding
+    /// its products and the orders whose `shopId` order property names it. The rest of ``otherSellers`` are
+    /// Bitrix-only (no catalog shop, nothing of theirs in the catalog).
+    public static let migratedSellers = [71264, 559975, 90246]
+    /// Every seller with a catalog shop, 17008 first.
+    public static var catalogSellers: [Int] { [cvetyShop] + migratedSellers }
     /// The first catalog element id (element i has id `firstElement + 3·i`; `+1` is its workflow copy, `+2`
     /// stays free for products deleted from Bitrix).
     public static let firstElement = 668_826

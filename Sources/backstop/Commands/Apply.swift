@@ -43,7 +43,9 @@ extension Backstop {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: ArgumentHelp("The run whose plan to apply (see backstop runs).", valueName: "id"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("The run whose plan to apply (see backstop runs).", valueName: "id"))
         var run: Int64?
 
         @Option(help: ArgumentHelp("A plan.json to apply (a run's, as written beside its report).", valueName: "file"))
@@ -55,16 +57,20 @@ extension Backstop {
         @Flag(help: "Override the soft-delete and update thresholds (never partial input or another catalog).")
         var force = false
 
-        @Option(help: ArgumentHelp("Steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
         var batchSize: Int?
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Connections writing batches of one kind at once (default merge.workers: one per core, up to 4).",
                 valueName: "n"))
         var workers: Int?
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Steps listed per phase and action (default 20; plan.json has them all).", valueName: "n"))
         var list: Int = 20
@@ -73,9 +79,10 @@ extension Backstop {
             guard (run == nil) != (plan == nil) else {
                 throw ValidationError("give exactly one of --run N or --plan FILE")
             }
-            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
-            if let workers, workers < 1 { throw ValidationError("--workers must be positive") }
-            if list < 0 { throw ValidationError("--list must not be negative") }
+            if let run, run < 1 { throw ValidationError("--run \(run): a run id is positive (see backstop runs)") }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size \(batchSize): must be positive") }
+            if let workers, workers < 1 { throw ValidationError("--workers \(workers): must be positive") }
+            if list < 0 { throw ValidationError("--list \(list): must not be negative") }
         }
 
         func run() async throws {
@@ -90,14 +97,7 @@ extension Backstop {
                 workers: workers, listLimit: list, arguments: Array(CommandLine.arguments.dropFirst()), logger: logger,
                 version: Backstop.version)
             job.stopSwitch = stop
-            let result: ApplyJob.Result
-            do {
-                result = try job.run()
-            } catch let error as PipelineError {
-                throw CLIError(error.description)
-            } catch let error as StoreError {
-                throw CLIError(error.description)
-            }
+            let result = try job.run()
             if result.status == .locked {
                 FileHandle.standardError.write(Data("backstop: \(result.text)\n".utf8))
             } else {

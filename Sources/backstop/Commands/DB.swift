@@ -73,20 +73,12 @@ extension Backstop.DB {
 
 /// The folder with sql/ and scripts/, or a clear error.
 func requireProjectPaths() throws -> ProjectPaths {
-    do {
-        return try BackstopSchema.requireProjectPaths()
-    } catch {
-        throw CLIError(error.description)
-    }
+    try BackstopSchema.requireProjectPaths()
 }
 
 /// Backstop's own schema (the shipped sql/backstop migrations), or a clear error.
 func locateSchema() throws -> BackstopSchema {
-    do {
-        return try BackstopSchema.locate()
-    } catch let error as StoreError {
-        throw CLIError(error.description)
-    }
+    try BackstopSchema.locate()
 }
 
 /// Runs scripts/localpg.sh with one verb, passing its output through and its exit status on. The script

@@ -2,9 +2,11 @@ import ArgumentParser
 import BackstopIndex
 import BackstopModel
 import BackstopPipeline
+import BackstopReport
 import BackstopStore
 import Foundation
 import Glibc
+import Logging
 
 extension Backstop {
     struct Nightly: AsyncParsableCommand {
@@ -42,11 +44,13 @@ extension Backstop {
         var force = false
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "With --apply: steps per batch (one transaction each; default merge.batch_size).", valueName: "n"))
         var batchSize: Int?
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "With --apply: connections writing batches of one kind at once (default merge.workers).", valueName: "n"
             ))
@@ -56,8 +60,8 @@ extension Backstop {
             if !apply && (force || batchSize != nil || workers != nil) {
                 throw ValidationError("--force, --batch-size and --workers go with --apply")
             }
-            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be positive") }
-            if let workers, workers < 1 { throw ValidationError("--workers must be positive") }
+            if let batchSize, batchSize < 1 { throw ValidationError("--batch-size \(batchSize): must be positive") }
+            if let workers, workers < 1 { throw ValidationError("--workers \(workers): must be positive") }
         }
 
         func run() async throws {
@@ -124,6 +128,7 @@ extension Backstop {
         var full = false
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp(
                 "Stop after this many seconds, at the end of a batch of images (run status timed_out, exit code 124); the next run resumes.",
                 valueName: "seconds"))
@@ -202,10 +207,6 @@ extension Backstop {
             do {
                 defer { bar.finish() }
                 result = try job.run()
-            } catch let error as PipelineError {
-                throw CLIError(error.description)
-            } catch let error as StoreError {
-                throw CLIError(error.description)
             }
             report(result)
             if result.status != .clean { throw ExitCode(result.status.rawValue) }
@@ -224,6 +225,10 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
     try RunOptions.validate(
         dumps: configuration.bitrix.dumps, option: options.dumps.isEmpty ? "bitrix.dumps" : "--dump")
     let formats = try RunOptions.formats(configuration.report.formats)
+    if configuration.partition != nil || (configuration.shops.map { $0.single == nil } ?? false) {
+        return try runFleet(
+            kind: kind, configuration: configuration, options: options, formats: formats, apply: apply, logger: logger)
+    }
     let stop = StopSwitch(deadline: Deadline(seconds: options.maxSeconds))
     let trap = SignalTrap(stop)
     defer { trap.uninstall() }
@@ -232,19 +237,48 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     job.stopSwitch = stop
-    let result: RunResult
-    do {
-        result = try job.run()
-    } catch let error as PipelineError {
-        throw CLIError(error.description)
-    } catch let error as StoreError {
-        throw CLIError(error.description)
-    }
+    let result = try job.run()
     report(result)
     if let merge = result.merge {
         print("plan \(merge.plan.planID.map(String.init) ?? "-"): \(PlanPreview.summary(merge.plan))")
         if apply != nil { print("apply: \(PlanPreview.summary(merge))") }
     }
+    return result.status
+}
+
+/// `nightly` / `diff` over several shops: one fleet run, one line per shop, the fleet page last.
+func runFleet(
+    kind: String, configuration: BackstopConfiguration, options: RunOptions, formats: [any ReportFormat],
+    apply: RunJob.ApplySettings?, logger: Logger
+) throws -> ExitStatus {
+    let stop = StopSwitch(deadline: Deadline(seconds: options.maxSeconds))
+    let trap = SignalTrap(stop)
+    defer { trap.uninstall() }
+    var job = FleetJob(
+        kind: kind, configuration: configuration, allowPartial: options.allowPartial, formats: formats,
+        arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
+        outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
+    job.stopSwitch = stop
+    let result: FleetJob.Result
+    do {
+        result = try job.run()
+    } catch let error as PipelineError where error.code == .shopSelection {
+        FileHandle.standardError.write(Data("backstop: \(error.description)\n".utf8))
+        throw ExitCode(ExitStatus.usage.rawValue)
+    } catch let error as PipelineError {
+        throw CLIError(error.description)
+    } catch let error as StoreError {
+        throw CLIError(error.description)
+    }
+    if let holder = result.lockHolder { FileHandle.standardError.write(Data("backstop: \(holder)\n".utf8)) }
+    for (shop, shopResult) in result.shops {
+        print("shop \(shop): ", terminator: "")
+        report(shopResult)
+    }
+    if !result.outOfScope.isEmpty {
+        print("out of scope (not Bitrix sellers): " + result.outOfScope.map { "\($0.id)" }.joined(separator: ", "))
+    }
+    if let page = result.page { print("fleet: \(page.standardizedFileURL.absoluteString)") }
     return result.status
 }
 

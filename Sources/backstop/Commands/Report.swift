@@ -21,8 +21,13 @@ extension Backstop {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "The run id (default: the latest finished run).")
+        @Option(parsing: .unconditional, help: "The run id (default: the latest finished run).")
         var run: Int64?
+
+        /// Rejects a run id below 1, naming it.
+        func validate() throws {
+            if let run, run < 1 { throw ValidationError("--run \(run): a run id is positive (see backstop runs)") }
+        }
 
         @Option(name: .customLong("format"), help: "Formats to write (repeatable; default: all configured).")
         var formats: [ReportFormatArgument] = []
@@ -45,12 +50,7 @@ extension Backstop {
                 }
                 id = latest.id
             }
-            let report: RunReport
-            do {
-                report = try ReportAssembler(ledger: ledger).report(of: id)
-            } catch let error as PipelineError {
-                throw CLIError(error.description)
-            }
+            let report = try ReportAssembler(ledger: ledger).report(of: id)
             let names = formats.isEmpty ? configuration.report.formats : formats.map(\.rawValue)
             let directory = URL(
                 fileURLWithPath: out ?? report.run.reportDirectory

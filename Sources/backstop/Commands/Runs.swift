@@ -12,25 +12,36 @@ extension Backstop {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "How many runs to show.")
+        @Option(parsing: .unconditional, help: "How many runs to show.")
         var limit = 20
 
         @Option(help: "Only runs of this kind (nightly, diff, apply, reindex).")
         var kind: String?
 
+        @Option(help: ArgumentHelp("Only runs of this shop (each shop of a fleet run has its own).", valueName: "id"))
+        var shop: Int64?
+
         @Flag(help: "Print JSON lines instead of a table.")
         var json = false
+
+        /// Rejects a limit below 1, naming it.
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit \(limit): must be positive") }
+        }
 
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
             let connection = try global.connect(configuration, logger: logger)
             try locateSchema().requireCurrent(on: connection)
-            let runs = try RunLedger(connection: connection).recent(limit: limit, kind: kind)
+            let ledger = RunLedger(connection: connection)
+            let runs =
+                try shop.map { try ledger.recent(limit: limit, kind: kind, shop: $0) }
+                ?? ledger.recent(limit: limit, kind: kind)
             if json {
                 for run in runs {
                     print(
-                        "{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status)), "
+                        "{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status.rawValue)), "
                             + "\"started_at\": \(Int64(run.startedAt.timeIntervalSince1970)), \"seconds\": \(String(format: "%.1f", run.duration)), "
                             + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(found(run).map(String.init) ?? "null"), "
                             + "\"report_dir\": \(run.reportDirectory.map(jsonString) ?? "null")}")
@@ -45,7 +56,7 @@ extension Backstop {
                 print(
                     String(format: "%5lld  ", run.id) + run.kind.padding(toLength: 8, withPad: " ", startingAt: 0)
                         + "  "
-                        + run.status.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
+                        + run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
                         + formatter.string(from: run.startedAt)
                         + String(format: "  %7.1f  ", run.duration)
                         + (run.exitCode.map(String.init) ?? "-").leftPadded(4)
@@ -58,9 +69,7 @@ extension Backstop {
         /// The finding count shown for a run: none for a run that is running, failed or abandoned (its
         /// findings are not a result).
         func found(_ run: RunRecord) -> Int? {
-            guard let status = RunStatus(rawValue: run.status), status != .running, status != .failed,
-                status != .abandoned
-            else { return nil }
+            guard ![.running, .failed, .abandoned].contains(run.status) else { return nil }
             return run.counts["total"] ?? 0
         }
     }

@@ -62,11 +62,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the catalog connection.
     func connect(_ configuration: BackstopConfiguration, logger: Logger) throws -> PGConnection {
-        do {
-            return try CatalogInput.connect(configuration, logger: logger)
-        } catch {
-            throw CLIError(error.description)
-        }
+        try CatalogInput.connect(configuration, logger: logger)
     }
 }
 
@@ -97,8 +93,14 @@ enum LoggingBootstrap {
     }
 }
 
-/// An error the CLI prints as one line (no usage text), exiting with status 1.
-struct CLIError: Error, CustomStringConvertible {
+/// An error of the CLI itself (a missing file, no finished run yet): printed as `error[cli.command]:` and one
+/// line (no usage text), exiting with status 1.
+struct CLIError: BackstopError {
     var description: String
     init(_ description: String) { self.description = Redaction.redact(description) }
+
+    /// `cli`.
+    static var module: String { "cli" }
+    /// `command`: the command could not do what it was asked.
+    var codeName: String { "command" }
 }

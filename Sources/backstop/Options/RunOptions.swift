@@ -20,8 +20,16 @@ struct RunOptions: ParsableArguments {
 
     @Option(
         name: [.customLong("shop"), .customLong("shop-id")],
-        help: ArgumentHelp("The shop to reconcile (default 17008, the production cvety.kz shop).", valueName: "id"))
-    var shopID: Int64?
+        help: ArgumentHelp(
+            "The shop(s) to reconcile: one id (default catalog.shop_id, 17008), a comma-separated list, or `all` (every catalog shop that is a Bitrix seller). Several shops share one read of the dump and the catalog; each gets its own run and <out>/<shop>/ folder, and <out>/index.html lists them.",
+            valueName: "id|list|all"))
+    var shop: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Take the K-th of N shares of the --shop set (default all), balanced by the catalog's rows per shop and the same for every worker: N workers with 1/N … N/N cover every shop once. `backstop fleet --since` assembles their fleet page.",
+            valueName: "K/N"))
+    var partition: String?
 
     @Option(help: ArgumentHelp("Folder that receives one sub-folder per run (default: reports).", valueName: "dir"))
     var reportDir: String?
@@ -44,19 +52,39 @@ struct RunOptions: ParsableArguments {
     var formats: [ReportFormatArgument] = []
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Stop after this many seconds with a partial but valid report (run status timed_out, exit code 124).",
             valueName: "seconds"))
     var maxSeconds: Double?
 
-    /// Rejects a negative or infinite time limit and a snapshot time outside its one format (exit 64, naming
-    /// the value). Dump paths are checked once the configuration is read (``validate(dumps:option:)``).
+    /// Rejects a negative or infinite time limit, a snapshot time outside its one format, and a `--shop` or
+    /// `--partition` that is not one (exit 64, naming the value). Dump paths are checked once the
+    /// configuration is read (``validate(dumps:option:)``).
     func validate() throws {
         try Self.validate(maxSeconds: maxSeconds)
         if let snapshotTime {
             do { _ = try SnapshotTime.instant(configured: snapshotTime) } catch {
                 throw ValidationError("--snapshot-time: \(error)")
             }
+        }
+        _ = try shopSelection
+        _ = try fleetPartition
+    }
+
+    /// `--partition` parsed (`nil` when not given).
+    var fleetPartition: FleetPartition? {
+        get throws {
+            guard let partition else { return nil }
+            do { return try FleetPartition(parsing: partition) } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    /// `--shop` parsed (`nil` when not given).
+    var shopSelection: ShopSelection? {
+        get throws {
+            guard let shop else { return nil }
+            do { return try ShopSelection(parsing: shop) } catch { throw ValidationError(error.description) }
         }
     }
 
@@ -80,7 +108,11 @@ struct RunOptions: ParsableArguments {
     /// Applies these flags over the configuration.
     func apply(to configuration: inout BackstopConfiguration) {
         if !dumps.isEmpty { configuration.bitrix.dumps = dumps }
-        if let shopID { configuration.shopID = shopID }
+        if let selection = try? shopSelection { configuration.shops = selection }
+        if let partition = try? fleetPartition {
+            configuration.partition = partition
+            if configuration.shops == nil { configuration.shops = .all }
+        }
         if let reportDir { configuration.report.directory = reportDir }
         if !formats.isEmpty { configuration.report.formats = formats.map(\.rawValue) }
         if let snapshotTime { configuration.bitrix.snapshotTime = snapshotTime }

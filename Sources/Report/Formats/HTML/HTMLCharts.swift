@@ -1,4 +1,4 @@
-import BackstopStore
+import BackstopModel
 import Foundation
 
 /// The inline SVG charts of `report.html`: horizontal bars (discrepancies by kind, findings by webhook
@@ -83,7 +83,7 @@ enum HTMLCharts {
         for (i, point) in points.enumerated() {
             svg +=
                 "<circle class=\"dot\" cx=\"\(number(x(i)))\" cy=\"\(number(y(point.total)))\" r=\"3.5\">"
-                + "<title>run \(point.runID) · \(h(ReportText.shortDate(point.startedAt))) · \(h(point.status)) · "
+                + "<title>run \(point.runID) · \(h(ReportText.shortDate(point.startedAt))) · \(h(point.status.rawValue)) · "
                 + "\(point.total)</title></circle>"
             if i % labelEvery == 0 || i == points.count - 1 {
                 svg +=

@@ -1,5 +1,4 @@
 import BackstopModel
-import BackstopStore
 import Foundation
 
 /// `report.html`: one self-contained page (no external asset; a Content-Security-Policy that allows only its

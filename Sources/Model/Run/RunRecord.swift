@@ -6,8 +6,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var id: Int64
     /// `nightly`, `diff`, `apply`, `reindex`, …
     public var kind: String
-    /// `running`, `succeeded`, `drift`, `partial`, `failed`, `aborted`.
-    public var status: String
+    /// How the run stands or ended.
+    public var status: RunStatus
     /// Start time.
     public var startedAt: Date
     /// End time, when finished.
@@ -27,7 +27,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     /// Creates a record.
     public init(
-        id: Int64, kind: String, status: String, startedAt: Date, finishedAt: Date? = nil, dryRun: Bool = true,
+        id: Int64, kind: String, status: RunStatus, startedAt: Date, finishedAt: Date? = nil, dryRun: Bool = true,
         counts: [String: Int] = [:], exitCode: Int? = nil, reportDirectory: String? = nil, error: String? = nil,
         host: String = ""
     ) {

@@ -1,4 +1,3 @@
-public import BackstopModel
 public import Foundation
 
 /// A run's findings against the previous comparable run (same kind and shop, complete): which are new,
@@ -35,12 +34,12 @@ public struct RunHistory: Sendable, Hashable {
         /// Its start.
         public var startedAt: Date
         /// Its status.
-        public var status: String
+        public var status: RunStatus
         /// Its discrepancy total.
         public var total: Int
 
         /// Creates a point.
-        public init(runID: Int64, startedAt: Date, status: String, total: Int) {
+        public init(runID: Int64, startedAt: Date, status: RunStatus, total: Int) {
             self.runID = runID
             self.startedAt = startedAt
             self.status = status
