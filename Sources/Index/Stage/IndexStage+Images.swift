@@ -12,6 +12,8 @@ extension IndexStage {
         var descriptor: [Float]?
         /// The luma perceptual hash, computed with the descriptor (``ImageFingerprint/lumaHash(_:)``).
         var lumaHash: UInt64?
+        /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
+        var grayscale = false
         var bytes: [UInt8]?
         var galleryFailures: [(url: String, failure: ImageFailure)] = []
         var reused = false
@@ -28,6 +30,8 @@ extension IndexStage {
         /// Each product's luma perceptual hash: this run's, or the stored one when its image is unchanged (the
         /// colour-blind candidate source, ``DuplicateCandidates``).
         var lumaHashes: [Int64: UInt64] = [:]
+        /// The products whose picture is grayscale (this run's decode, or stored).
+        var grayscale: Set<Int64> = []
         /// The local model the vectors come from (nil when no image could be decoded for a fit).
         var model: LocalEmbeddingModel?
         /// Whether this run refitted the model (a full run, or the first one).
@@ -48,6 +52,7 @@ extension IndexStage {
         var findings: [IndexFinding] = []
         var vectorsByProduct: [Int64: [Float]] = [:]
         var lumaHashes: [Int64: UInt64] = [:]
+        var grayscale: Set<Int64> = []
         var works: [ImageWork] = []
         let started = DispatchTime.now().uptimeNanoseconds
         let stored = try store?.vectors() ?? [:]
@@ -118,6 +123,7 @@ extension IndexStage {
                     {
                         result.descriptor = descriptor.descriptor
                         result.lumaHash = lumaHash
+                        result.grayscale = descriptor.grayscale
                         result.reused = true
                     } else if refitting || !unchanged {
                         do {
@@ -125,7 +131,9 @@ extension IndexStage {
                                 image.bytes, minWidth: size.width, minHeight: size.height,
                                 productID: product.id, url: url)
                             result.descriptor = ImageDescriptor.describe(decoded)
-                            result.lumaHash = ImageFingerprint.lumaHash(decoded)
+                            let key = ImageFingerprint.lumaKey(decoded)
+                            result.lumaHash = key.hash
+                            result.grayscale = key.grayscale
                         } catch {
                             result.failure = .corrupt("\(error)")
                         }
@@ -159,6 +167,7 @@ extension IndexStage {
                 if result.failure == nil, let sha = result.sha256 {
                     if let descriptor = result.descriptor {
                         lumaHashes[product.id] = result.lumaHash
+                        if result.grayscale { grayscale.insert(product.id) }
                         if result.reused {
                             outcome.descriptorsReused += 1
                         } else {
@@ -170,7 +179,7 @@ extension IndexStage {
                                 batchDescriptors.append(
                                     .init(
                                         productID: product.id, imageSHA256: sha, descriptor: descriptor,
-                                        lumaHash: result.lumaHash))
+                                        lumaHash: result.lumaHash, grayscale: result.grayscale))
                             }
                         } else if let model {
                             let vector = model.embed(descriptor: descriptor)
@@ -178,12 +187,14 @@ extension IndexStage {
                             batchVectors.append(
                                 .init(
                                     productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                                    modelVersion: model.version, vector: vector, lumaHash: result.lumaHash))
+                                    modelVersion: model.version, vector: vector, lumaHash: result.lumaHash,
+                                    grayscale: result.grayscale))
                             outcome.reembedded.append(product.id)
                         }
                     } else if let previous = stored[product.id] {
                         vectorsByProduct[product.id] = previous.vector
                         lumaHashes[product.id] = previous.lumaHash
+                        if previous.grayscale { grayscale.insert(product.id) }
                     }
                 }
                 result.descriptor = nil
@@ -241,7 +252,8 @@ extension IndexStage {
                     fresh.append(
                         .init(
                             productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                            modelVersion: fitted.version, vector: vector, lumaHash: works[index].lumaHash))
+                            modelVersion: fitted.version, vector: vector, lumaHash: works[index].lumaHash,
+                            grayscale: works[index].grayscale))
                     outcome.reembedded.append(product.id)
                 }
                 descriptors = [:]
@@ -257,8 +269,7 @@ extension IndexStage {
         }
         outcome.imageSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return ImagePass(
-            findings: findings, works: works, vectorsByProduct: vectorsByProduct, lumaHashes: lumaHashes, model: model,
-            refitting: refitting,
-            stored: stored, productionSHA: productionSHA)
+            findings: findings, works: works, vectorsByProduct: vectorsByProduct, lumaHashes: lumaHashes,
+            grayscale: grayscale, model: model, refitting: refitting, stored: stored, productionSHA: productionSHA)
     }
 }

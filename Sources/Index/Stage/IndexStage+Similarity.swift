@@ -86,7 +86,8 @@ extension IndexStage {
         var row: [Int64: Int] = [:]
         for (index, id) in ids.enumerated() { row[id] = index }
         var out = pairs
-        for pair in DuplicateCandidates.lumaPairs(hashes) where !known.contains([pair.first, pair.second]) {
+        for pair in DuplicateCandidates.lumaPairs(hashes, grayscale: images.grayscale)
+        where !known.contains([pair.first, pair.second]) {
             guard let a = row[pair.first], let b = row[pair.second] else { continue }
             out.append(DuplicatePair(first: pair.first, second: pair.second, score: Self.dot(matrix[a], matrix[b])))
         }

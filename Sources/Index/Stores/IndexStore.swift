@@ -30,12 +30,15 @@ public struct IndexStore {
         /// The picture's luma perceptual hash (``ImageFingerprint/lumaHash(_:)``); nil on rows written before
         /// it was kept, whose picture the next run decodes again.
         public var lumaHash: UInt64?
+        /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
+        public var grayscale: Bool
 
         /// Creates a stored vector.
         public init(
             productID: Int64, sourceURL: String, imageSHA256: String, modelVersion: String, vector: [Float],
-            inSimilarity: Bool = false, lumaHash: UInt64? = nil
+            inSimilarity: Bool = false, lumaHash: UInt64? = nil, grayscale: Bool = false
         ) {
+            self.grayscale = grayscale
             self.productID = productID
             self.sourceURL = sourceURL
             self.imageSHA256 = imageSHA256
@@ -57,9 +60,14 @@ public struct IndexStore {
         /// The picture's luma perceptual hash (``ImageFingerprint/lumaHash(_:)``); nil on rows saved before it
         /// was kept, which a resumed refit does not reuse.
         public var lumaHash: UInt64?
+        /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
+        public var grayscale: Bool
 
         /// Creates a stored descriptor.
-        public init(productID: Int64, imageSHA256: String, descriptor: [Float], lumaHash: UInt64? = nil) {
+        public init(
+            productID: Int64, imageSHA256: String, descriptor: [Float], lumaHash: UInt64? = nil, grayscale: Bool = false
+        ) {
+            self.grayscale = grayscale
             self.productID = productID
             self.imageSHA256 = imageSHA256
             self.descriptor = descriptor
@@ -129,7 +137,8 @@ public struct IndexStore {
         var out: [Int64: StoredVector] = [:]
         let result = try connection.execute(
             """
-            SELECT product_id, source_url, image_sha256, model_version, vector::text, in_similarity, luma_hash \
+            SELECT product_id, source_url, image_sha256, model_version, vector::text, in_similarity, luma_hash, \
+            luma_grayscale \
             FROM backstop.image_vector
             """)
         for row in 0..<result.rowCount {
@@ -140,7 +149,8 @@ public struct IndexStore {
                 modelVersion: result.string(row: row, column: 3) ?? "",
                 vector: Self.floats(fromArrayText: result.string(row: row, column: 4)),
                 inSimilarity: result.bool(row: row, column: 5) ?? false,
-                lumaHash: Self.hash(result.string(row: row, column: 6)))
+                lumaHash: Self.hash(result.string(row: row, column: 6)),
+                grayscale: result.bool(row: row, column: 7) ?? false)
         }
         return out
     }
@@ -154,7 +164,8 @@ public struct IndexStore {
                 "CREATE TEMP TABLE image_vector_load (LIKE backstop.image_vector INCLUDING DEFAULTS) ON COMMIT DROP")
             try connection.copyIn(
                 """
-                COPY image_vector_load (product_id, source_url, image_sha256, model_version, vector, run_id, luma_hash) FROM STDIN
+                COPY image_vector_load (product_id, source_url, image_sha256, model_version, vector, run_id, luma_hash, \
+                luma_grayscale) FROM STDIN
                 """,
                 rows: vectors
             ) { vector, buffer in
@@ -162,20 +173,22 @@ public struct IndexStore {
                     [
                         String(vector.productID), vector.sourceURL, vector.imageSHA256, vector.modelVersion,
                         Self.arrayLiteral(vector.vector), runID.map(String.init),
-                        vector.lumaHash.map { String(Int64(bitPattern: $0)) },
+                        vector.lumaHash.map { String(Int64(bitPattern: $0)) }, vector.grayscale ? "t" : "f",
                     ],
                     to: &buffer)
             }
             try connection.execute(
                 """
                 INSERT INTO backstop.image_vector AS v \
-                (product_id, source_url, image_sha256, model_version, vector, computed_at, run_id, luma_hash) \
-                SELECT product_id, source_url, image_sha256, model_version, vector, now(), run_id, luma_hash \
+                (product_id, source_url, image_sha256, model_version, vector, computed_at, run_id, luma_hash, \
+                luma_grayscale) \
+                SELECT product_id, source_url, image_sha256, model_version, vector, now(), run_id, luma_hash, \
+                luma_grayscale \
                 FROM image_vector_load \
                 ON CONFLICT (product_id) DO UPDATE SET source_url = EXCLUDED.source_url, \
                 image_sha256 = EXCLUDED.image_sha256, model_version = EXCLUDED.model_version, \
                 vector = EXCLUDED.vector, computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id, \
-                luma_hash = EXCLUDED.luma_hash, in_similarity = false
+                luma_hash = EXCLUDED.luma_hash, luma_grayscale = EXCLUDED.luma_grayscale, in_similarity = false
                 """)
         }
     }
@@ -369,7 +382,8 @@ public struct IndexStore {
         var out: [Int64: StoredDescriptor] = [:]
         let result = try connection.execute(
             """
-            SELECT product_id, image_sha256, descriptor::text, luma_hash FROM backstop.image_descriptor \
+            SELECT product_id, image_sha256, descriptor::text, luma_hash, luma_grayscale \
+            FROM backstop.image_descriptor \
             WHERE descriptor_version = \(version)
             """)
         for row in 0..<result.rowCount {
@@ -377,7 +391,8 @@ public struct IndexStore {
             out[id] = StoredDescriptor(
                 productID: id, imageSHA256: result.string(row: row, column: 1) ?? "",
                 descriptor: Self.floats(fromArrayText: result.string(row: row, column: 2)),
-                lumaHash: Self.hash(result.string(row: row, column: 3)))
+                lumaHash: Self.hash(result.string(row: row, column: 3)),
+                grayscale: result.bool(row: row, column: 4) ?? false)
         }
         return out
     }
@@ -390,7 +405,8 @@ public struct IndexStore {
                 "CREATE TEMP TABLE image_descriptor_load (LIKE backstop.image_descriptor) ON COMMIT DROP")
             try connection.copyIn(
                 """
-                COPY image_descriptor_load (product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash) FROM STDIN
+                COPY image_descriptor_load (product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash, \
+                luma_grayscale) FROM STDIN
                 """,
                 rows: descriptors
             ) { descriptor, buffer in
@@ -398,18 +414,18 @@ public struct IndexStore {
                     [
                         String(descriptor.productID), descriptor.imageSHA256, String(version),
                         Self.arrayLiteral(descriptor.descriptor), runID.map(String.init),
-                        descriptor.lumaHash.map { String(Int64(bitPattern: $0)) },
+                        descriptor.lumaHash.map { String(Int64(bitPattern: $0)) }, descriptor.grayscale ? "t" : "f",
                     ], to: &buffer)
             }
             try connection.execute(
                 """
                 INSERT INTO backstop.image_descriptor AS d \
-                (product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash) \
-                SELECT product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash \
+                (product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash, luma_grayscale) \
+                SELECT product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash, luma_grayscale \
                 FROM image_descriptor_load \
                 ON CONFLICT (product_id) DO UPDATE SET image_sha256 = EXCLUDED.image_sha256, \
                 descriptor_version = EXCLUDED.descriptor_version, descriptor = EXCLUDED.descriptor, \
-                run_id = EXCLUDED.run_id, luma_hash = EXCLUDED.luma_hash
+                run_id = EXCLUDED.run_id, luma_hash = EXCLUDED.luma_hash, luma_grayscale = EXCLUDED.luma_grayscale
                 """)
         }
     }

@@ -41,17 +41,25 @@ extension ImageFingerprint {
     /// moves far, so pairs within ``DuplicateCandidates/maxLumaHashDistance`` bits become candidates too.
     ///
     /// - Complexity: the 32×32 box resample of `image`, then about 10 000 multiply-adds.
-    public static func lumaHash(_ image: RGBImage) -> UInt64 {
+    public static func lumaHash(_ image: RGBImage) -> UInt64 { lumaKey(image).hash }
+
+    /// ``lumaHash(_:)`` and whether the picture is grayscale (mean chroma magnitude at 32×32 below
+    /// ``DuplicateCandidates/grayscaleColourfulness``): only pairs with a grayscale picture need the
+    /// colour-blind candidate source, since the cosine already finds copies that kept their colour.
+    public static func lumaKey(_ image: RGBImage) -> (hash: UInt64, grayscale: Bool) {
         let n = 32
         let small = image.resized(width: n, height: n)
         var luma = [Float](repeating: 0, count: n * n)
+        var chroma: Float = 0
         for index in 0..<(n * n) {
-            let r = Float(small.pixels[3 * index])
-            let g = Float(small.pixels[3 * index + 1])
-            let b = Float(small.pixels[3 * index + 2])
-            luma[index] = (0.299 * r + 0.587 * g + 0.114 * b) * (1 / 255)
+            let r = Float(small.pixels[3 * index]) * (1 / 255)
+            let g = Float(small.pixels[3 * index + 1]) * (1 / 255)
+            let b = Float(small.pixels[3 * index + 2]) * (1 / 255)
+            luma[index] = 0.299 * r + 0.587 * g + 0.114 * b
+            chroma += abs(r - g) + abs((r + g) * 0.5 - b)
         }
-        return perceptualHash(luma32: luma)
+        let grayscale = chroma / Float(n * n) < DuplicateCandidates.grayscaleColourfulness
+        return (perceptualHash(luma32: luma), grayscale)
     }
 
     /// cos(π (2x + 1) u / 64) for the eight lowest frequencies u of a 32-point DCT-II, `8 × 32` row-major.

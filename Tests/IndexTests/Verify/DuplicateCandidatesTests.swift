@@ -22,12 +22,15 @@ struct DuplicateCandidatesTests {
         let original = DuplicateVerifierTests.region(0.3, 0.4, of: scene)
         let colour = try Self.lumaHash(original)
         let gray = try Self.lumaHash(original, grayscale: true, quality: 70)
+        let bytes = try ImageEncoder.jpeg(original, quality: 70, options: .grayscale)
+        #expect(ImageFingerprint.lumaKey(try ImageDecoder.decode(bytes, minWidth: 48, minHeight: 60)).grayscale)
+        #expect(!ImageFingerprint.lumaKey(original).grayscale)
         let smaller = try Self.lumaHash(original.resized(width: 300, height: 376), grayscale: true)
         let other = try Self.lumaHash(DuplicateVerifierTests.region(0.9, 0.9, of: scene))
         #expect(ImageFingerprint.distance(colour, gray) <= DuplicateCandidates.maxLumaHashDistance / 2)
         #expect(ImageFingerprint.distance(colour, smaller) <= DuplicateCandidates.maxLumaHashDistance / 2)
         #expect(ImageFingerprint.distance(colour, other) > DuplicateCandidates.maxLumaHashDistance)
-        let pairs = DuplicateCandidates.lumaPairs([30: colour, 10: gray, 20: other])
+        let pairs = DuplicateCandidates.lumaPairs([30: colour, 10: gray, 20: other], grayscale: [10])
         #expect(pairs.map { "\($0.first)|\($0.second)" } == ["10|30"])
     }
 
@@ -43,6 +46,14 @@ struct DuplicateCandidatesTests {
             pairs.map { "\($0.first)|\($0.second):\($0.distance)" } == [
                 "1|2:1", "1|3:12", "1|6:2", "2|3:11", "2|4:12", "2|6:1", "3|4:1", "3|6:10", "4|6:11",
             ])
+        // Only pairs with a grayscale picture: 3 alone, then 3 and 4 (their pair once).
+        #expect(
+            DuplicateCandidates.lumaPairs(hashes, grayscale: [3], maxDistance: 12).map { "\($0.first)|\($0.second)" }
+                == ["1|3", "2|3", "3|4", "3|6"])
+        #expect(
+            DuplicateCandidates.lumaPairs(hashes, grayscale: [3, 4], maxDistance: 12).map { "\($0.first)|\($0.second)" }
+                == ["1|3", "2|3", "2|4", "3|4", "3|6", "4|6"])
+        #expect(DuplicateCandidates.lumaPairs(hashes, grayscale: [], maxDistance: 12).isEmpty)
         #expect(DuplicateCandidates.lumaPairs([:]).isEmpty)
         #expect(DuplicateCandidates.lumaPairs([7: base]).isEmpty)
     }
