@@ -221,7 +221,8 @@ func nearDuplicates(folder: String) throws {
         {"images": \(products.count), "required": \(wanted.count), "found": \(wanted.count - missed.count), \
         "recall": \(Double(wanted.count - missed.count) / Double(max(1, wanted.count))), \
         "false_pairs": \(falsePairs.count), "hard_negatives": \(hard.count), \
-        "candidates": \(outcome?.candidatePairs ?? 0), "rejected_candidates": \(outcome?.rejectedPairs ?? 0), \
+        "candidates": \(outcome?.candidatePairs ?? 0), "luma_candidates": \(outcome?.lumaCandidatePairs ?? 0), \
+        "rejected_candidates": \(outcome?.rejectedPairs ?? 0), \
         "missed": [\(missed.map { json("\($0.0)|\($0.1) \($0.2)") }.joined(separator: ", "))], \
         "false": [\(falsePairs.map(json).joined(separator: ", "))], \
         "hardest_true": {"confidence": \(hardest.score), "pair": \(json(hardest.label))}, \

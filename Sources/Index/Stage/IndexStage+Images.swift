@@ -10,6 +10,10 @@ extension IndexStage {
         var sha256: String?
         var failure: ImageFailure?
         var descriptor: [Float]?
+        /// The luma perceptual hash, computed with the descriptor (``ImageFingerprint/lumaHash(_:)``).
+        var lumaHash: UInt64?
+        /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
+        var grayscale = false
         var bytes: [UInt8]?
         var galleryFailures: [(url: String, failure: ImageFailure)] = []
         var reused = false
@@ -23,6 +27,11 @@ extension IndexStage {
         var works: [ImageWork] = []
         /// Each product's local vector: this run's, or the stored one when its image is unchanged.
         var vectorsByProduct: [Int64: [Float]] = [:]
+        /// Each product's luma perceptual hash: this run's, or the stored one when its image is unchanged (the
+        /// colour-blind candidate source, ``DuplicateCandidates``).
+        var lumaHashes: [Int64: UInt64] = [:]
+        /// The products whose picture is grayscale (this run's decode, or stored).
+        var grayscale: Set<Int64> = []
         /// The local model the vectors come from (nil when no image could be decoded for a fit).
         var model: LocalEmbeddingModel?
         /// Whether this run refitted the model (a full run, or the first one).
@@ -42,6 +51,8 @@ extension IndexStage {
     ) throws -> ImagePass {
         var findings: [IndexFinding] = []
         var vectorsByProduct: [Int64: [Float]] = [:]
+        var lumaHashes: [Int64: UInt64] = [:]
+        var grayscale: Set<Int64> = []
         var works: [ImageWork] = []
         let started = DispatchTime.now().uptimeNanoseconds
         let stored = try store?.vectors() ?? [:]
@@ -105,10 +116,14 @@ extension IndexStage {
                     let unchanged =
                         previous.map {
                             $0.imageSHA256 == image.sha256 && $0.sourceURL == url
-                                && $0.modelVersion == currentVersion
+                                && $0.modelVersion == currentVersion && $0.lumaHash != nil
                         } ?? false
-                    if let descriptor = saved[product.id], refitting, descriptor.imageSHA256 == image.sha256 {
+                    if let descriptor = saved[product.id], refitting, descriptor.imageSHA256 == image.sha256,
+                        let lumaHash = descriptor.lumaHash
+                    {
                         result.descriptor = descriptor.descriptor
+                        result.lumaHash = lumaHash
+                        result.grayscale = descriptor.grayscale
                         result.reused = true
                     } else if refitting || !unchanged {
                         do {
@@ -116,6 +131,9 @@ extension IndexStage {
                                 image.bytes, minWidth: size.width, minHeight: size.height,
                                 productID: product.id, url: url)
                             result.descriptor = ImageDescriptor.describe(decoded)
+                            let key = ImageFingerprint.lumaKey(decoded)
+                            result.lumaHash = key.hash
+                            result.grayscale = key.grayscale
                         } catch {
                             result.failure = .corrupt("\(error)")
                         }
@@ -148,6 +166,8 @@ extension IndexStage {
                 let product = targets[batch.lowerBound + offset]
                 if result.failure == nil, let sha = result.sha256 {
                     if let descriptor = result.descriptor {
+                        lumaHashes[product.id] = result.lumaHash
+                        if result.grayscale { grayscale.insert(product.id) }
                         if result.reused {
                             outcome.descriptorsReused += 1
                         } else {
@@ -157,7 +177,9 @@ extension IndexStage {
                             descriptors[product.id] = descriptor
                             if !result.reused {
                                 batchDescriptors.append(
-                                    .init(productID: product.id, imageSHA256: sha, descriptor: descriptor))
+                                    .init(
+                                        productID: product.id, imageSHA256: sha, descriptor: descriptor,
+                                        lumaHash: result.lumaHash, grayscale: result.grayscale))
                             }
                         } else if let model {
                             let vector = model.embed(descriptor: descriptor)
@@ -165,11 +187,14 @@ extension IndexStage {
                             batchVectors.append(
                                 .init(
                                     productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                                    modelVersion: model.version, vector: vector))
+                                    modelVersion: model.version, vector: vector, lumaHash: result.lumaHash,
+                                    grayscale: result.grayscale))
                             outcome.reembedded.append(product.id)
                         }
                     } else if let previous = stored[product.id] {
                         vectorsByProduct[product.id] = previous.vector
+                        lumaHashes[product.id] = previous.lumaHash
+                        if previous.grayscale { grayscale.insert(product.id) }
                     }
                 }
                 result.descriptor = nil
@@ -227,7 +252,8 @@ extension IndexStage {
                     fresh.append(
                         .init(
                             productID: product.id, sourceURL: product.image ?? "", imageSHA256: sha,
-                            modelVersion: fitted.version, vector: vector))
+                            modelVersion: fitted.version, vector: vector, lumaHash: works[index].lumaHash,
+                            grayscale: works[index].grayscale))
                     outcome.reembedded.append(product.id)
                 }
                 descriptors = [:]
@@ -243,7 +269,7 @@ extension IndexStage {
         }
         outcome.imageSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         return ImagePass(
-            findings: findings, works: works, vectorsByProduct: vectorsByProduct, model: model, refitting: refitting,
-            stored: stored, productionSHA: productionSHA)
+            findings: findings, works: works, vectorsByProduct: vectorsByProduct, lumaHashes: lumaHashes,
+            grayscale: grayscale, model: model, refitting: refitting, stored: stored, productionSHA: productionSHA)
     }
 }

@@ -43,9 +43,11 @@ extension IndexStage {
                     incremental: false, products: ids.count, changed: ids.count, searched: ids.count,
                     listsWritten: ids.count)
             }
-            // Candidates, then a decision from the pixels.
+            // Candidates (the cosine's, and the colour-blind luma hashes'), then a decision from the pixels.
+            let candidates = Self.candidates(state.pairs, images: images, matrix: matrix, ids: ids)
+            outcome.lumaCandidatePairs = candidates.count - state.pairs.count
             var urls: [Int64: String] = [:]
-            for pair in state.pairs {
+            for pair in candidates {
                 urls[pair.first] = productsByID[pair.first]?.image ?? ""
                 urls[pair.second] = productsByID[pair.second]?.image ?? ""
             }
@@ -53,8 +55,8 @@ extension IndexStage {
                 options.workers
                 ?? (fetcher.options.mirror != nil && !fetcher.options.allowNetwork
                     ? ProcessInfo.processInfo.activeProcessorCount : fetcher.options.concurrency)
-            let verification = verify(pairs: state.pairs, urls: urls, fetcher: fetcher, workers: workers)
-            outcome.candidatePairs = state.pairs.count
+            let verification = verify(pairs: candidates, urls: urls, fetcher: fetcher, workers: workers)
+            outcome.candidatePairs = candidates.count
             outcome.rejectedPairs = verification.rejected
             outcome.verifier = options.verifier.summary
             outcome.thumbnails = verification.thumbnails
@@ -70,5 +72,33 @@ extension IndexStage {
             outcome.topScores = state.topScores
         }
         return findings
+    }
+
+    /// The cosine's candidate pairs plus the pairs of products whose luma hashes are close
+    /// (``DuplicateCandidates/lumaPairs(_:maxDistance:)``) and whose cosine did not reach the threshold; those
+    /// carry their cosine as score. In ascending (first, second) order.
+    static func candidates(
+        _ pairs: [DuplicatePair], images: ImagePass, matrix: VectorMatrix, ids: [Int64]
+    ) -> [DuplicatePair] {
+        var hashes: [Int64: UInt64] = [:]
+        for id in ids { if let hash = images.lumaHashes[id] { hashes[id] = hash } }
+        let known = Set(pairs.map { [$0.first, $0.second] })
+        var row: [Int64: Int] = [:]
+        for (index, id) in ids.enumerated() { row[id] = index }
+        var out = pairs
+        for pair in DuplicateCandidates.lumaPairs(hashes, grayscale: images.grayscale)
+        where !known.contains([pair.first, pair.second]) {
+            guard let a = row[pair.first], let b = row[pair.second] else { continue }
+            out.append(DuplicatePair(first: pair.first, second: pair.second, score: Self.dot(matrix[a], matrix[b])))
+        }
+        out.sort { ($0.first, $0.second) < ($1.first, $1.second) }
+        return out
+    }
+
+    /// The dot product of two rows (the cosine of two unit vectors).
+    static func dot(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
+        var sum: Float = 0
+        for (x, y) in zip(a, b) { sum += x * y }
+        return sum
     }
 }

@@ -21,7 +21,8 @@ extension IndexStage {
                     : "similarity self-join of \(pass.products); "
                 if outcome.verifier != nil {
                     summary +=
-                        "\(outcome.candidatePairs) near-duplicate candidates, \(outcome.rejectedPairs) rejected by "
+                        "\(outcome.candidatePairs) near-duplicate candidates (\(outcome.lumaCandidatePairs) by luma "
+                        + "hash ≤ \(DuplicateCandidates.maxLumaHashDistance) bits), \(outcome.rejectedPairs) rejected by "
                         + "\(options.verifier.version); "
                 }
             }

@@ -105,8 +105,11 @@ public struct IndexStage {
         public var descriptorsReused: Int = 0
         /// How the similarity pass ran (nil when it did not).
         public var similarity: SimilarityPass?
-        /// Candidate pairs (cosine at or above the threshold) before verification.
+        /// Candidate pairs (cosine at or above the threshold, or luma hashes within
+        /// ``DuplicateCandidates/maxLumaHashDistance``) before verification.
         public var candidatePairs: Int = 0
+        /// Of ``candidatePairs``, those only the luma hashes found (the cosine was below the threshold).
+        public var lumaCandidatePairs: Int = 0
         /// Candidate pairs the verifier judged different pictures.
         public var rejectedPairs: Int = 0
         /// The verifier's version and values, when it ran.

@@ -27,18 +27,25 @@ public struct IndexStore {
         public var vector: [Float]
         /// Whether the stored similarity state (lists and pairs) was computed on this vector.
         public var inSimilarity: Bool
+        /// The picture's luma perceptual hash (``ImageFingerprint/lumaHash(_:)``); nil on rows written before
+        /// it was kept, whose picture the next run decodes again.
+        public var lumaHash: UInt64?
+        /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
+        public var grayscale: Bool
 
         /// Creates a stored vector.
         public init(
             productID: Int64, sourceURL: String, imageSHA256: String, modelVersion: String, vector: [Float],
-            inSimilarity: Bool = false
+            inSimilarity: Bool = false, lumaHash: UInt64? = nil, grayscale: Bool = false
         ) {
+            self.grayscale = grayscale
             self.productID = productID
             self.sourceURL = sourceURL
             self.imageSHA256 = imageSHA256
             self.modelVersion = modelVersion
             self.vector = vector
             self.inSimilarity = inSimilarity
+            self.lumaHash = lumaHash
         }
     }
 
@@ -50,12 +57,21 @@ public struct IndexStore {
         public var imageSHA256: String
         /// ``ImageDescriptor/describe(_:)``'s output.
         public var descriptor: [Float]
+        /// The picture's luma perceptual hash (``ImageFingerprint/lumaHash(_:)``); nil on rows saved before it
+        /// was kept, which a resumed refit does not reuse.
+        public var lumaHash: UInt64?
+        /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
+        public var grayscale: Bool
 
         /// Creates a stored descriptor.
-        public init(productID: Int64, imageSHA256: String, descriptor: [Float]) {
+        public init(
+            productID: Int64, imageSHA256: String, descriptor: [Float], lumaHash: UInt64? = nil, grayscale: Bool = false
+        ) {
+            self.grayscale = grayscale
             self.productID = productID
             self.imageSHA256 = imageSHA256
             self.descriptor = descriptor
+            self.lumaHash = lumaHash
         }
     }
 
@@ -121,7 +137,8 @@ public struct IndexStore {
         var out: [Int64: StoredVector] = [:]
         let result = try connection.execute(
             """
-            SELECT product_id, source_url, image_sha256, model_version, vector::text, in_similarity \
+            SELECT product_id, source_url, image_sha256, model_version, vector::text, in_similarity, luma_hash, \
+            luma_grayscale \
             FROM backstop.image_vector
             """)
         for row in 0..<result.rowCount {
@@ -131,7 +148,9 @@ public struct IndexStore {
                 imageSHA256: result.string(row: row, column: 2) ?? "",
                 modelVersion: result.string(row: row, column: 3) ?? "",
                 vector: Self.floats(fromArrayText: result.string(row: row, column: 4)),
-                inSimilarity: result.bool(row: row, column: 5) ?? false)
+                inSimilarity: result.bool(row: row, column: 5) ?? false,
+                lumaHash: Self.hash(result.string(row: row, column: 6)),
+                grayscale: result.bool(row: row, column: 7) ?? false)
         }
         return out
     }
@@ -144,27 +163,39 @@ public struct IndexStore {
             try connection.execute(
                 "CREATE TEMP TABLE image_vector_load (LIKE backstop.image_vector INCLUDING DEFAULTS) ON COMMIT DROP")
             try connection.copyIn(
-                "COPY image_vector_load (product_id, source_url, image_sha256, model_version, vector, run_id) FROM STDIN",
+                """
+                COPY image_vector_load (product_id, source_url, image_sha256, model_version, vector, run_id, luma_hash, \
+                luma_grayscale) FROM STDIN
+                """,
                 rows: vectors
             ) { vector, buffer in
                 CopyText.appendRow(
                     [
                         String(vector.productID), vector.sourceURL, vector.imageSHA256, vector.modelVersion,
                         Self.arrayLiteral(vector.vector), runID.map(String.init),
+                        vector.lumaHash.map { String(Int64(bitPattern: $0)) }, vector.grayscale ? "t" : "f",
                     ],
                     to: &buffer)
             }
             try connection.execute(
                 """
                 INSERT INTO backstop.image_vector AS v \
-                (product_id, source_url, image_sha256, model_version, vector, computed_at, run_id) \
-                SELECT product_id, source_url, image_sha256, model_version, vector, now(), run_id FROM image_vector_load \
+                (product_id, source_url, image_sha256, model_version, vector, computed_at, run_id, luma_hash, \
+                luma_grayscale) \
+                SELECT product_id, source_url, image_sha256, model_version, vector, now(), run_id, luma_hash, \
+                luma_grayscale \
+                FROM image_vector_load \
                 ON CONFLICT (product_id) DO UPDATE SET source_url = EXCLUDED.source_url, \
                 image_sha256 = EXCLUDED.image_sha256, model_version = EXCLUDED.model_version, \
                 vector = EXCLUDED.vector, computed_at = EXCLUDED.computed_at, run_id = EXCLUDED.run_id, \
-                in_similarity = false
+                luma_hash = EXCLUDED.luma_hash, luma_grayscale = EXCLUDED.luma_grayscale, in_similarity = false
                 """)
         }
+    }
+
+    /// A stored `bigint` luma hash (the hash's bits as a signed integer), or nil for NULL.
+    static func hash(_ text: String?) -> UInt64? {
+        text.flatMap { Int64($0) }.map { UInt64(bitPattern: $0) }
     }
 
     /// Deletes the local vectors of these products.
@@ -351,14 +382,17 @@ public struct IndexStore {
         var out: [Int64: StoredDescriptor] = [:]
         let result = try connection.execute(
             """
-            SELECT product_id, image_sha256, descriptor::text FROM backstop.image_descriptor \
+            SELECT product_id, image_sha256, descriptor::text, luma_hash, luma_grayscale \
+            FROM backstop.image_descriptor \
             WHERE descriptor_version = \(version)
             """)
         for row in 0..<result.rowCount {
             let id = Int64(try result.int(row: row, column: 0))
             out[id] = StoredDescriptor(
                 productID: id, imageSHA256: result.string(row: row, column: 1) ?? "",
-                descriptor: Self.floats(fromArrayText: result.string(row: row, column: 2)))
+                descriptor: Self.floats(fromArrayText: result.string(row: row, column: 2)),
+                lumaHash: Self.hash(result.string(row: row, column: 3)),
+                grayscale: result.bool(row: row, column: 4) ?? false)
         }
         return out
     }
@@ -370,21 +404,28 @@ public struct IndexStore {
             try connection.execute(
                 "CREATE TEMP TABLE image_descriptor_load (LIKE backstop.image_descriptor) ON COMMIT DROP")
             try connection.copyIn(
-                "COPY image_descriptor_load (product_id, image_sha256, descriptor_version, descriptor, run_id) FROM STDIN",
+                """
+                COPY image_descriptor_load (product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash, \
+                luma_grayscale) FROM STDIN
+                """,
                 rows: descriptors
             ) { descriptor, buffer in
                 CopyText.appendRow(
                     [
                         String(descriptor.productID), descriptor.imageSHA256, String(version),
                         Self.arrayLiteral(descriptor.descriptor), runID.map(String.init),
+                        descriptor.lumaHash.map { String(Int64(bitPattern: $0)) }, descriptor.grayscale ? "t" : "f",
                     ], to: &buffer)
             }
             try connection.execute(
                 """
                 INSERT INTO backstop.image_descriptor AS d \
-                SELECT product_id, image_sha256, descriptor_version, descriptor, run_id FROM image_descriptor_load \
+                (product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash, luma_grayscale) \
+                SELECT product_id, image_sha256, descriptor_version, descriptor, run_id, luma_hash, luma_grayscale \
+                FROM image_descriptor_load \
                 ON CONFLICT (product_id) DO UPDATE SET image_sha256 = EXCLUDED.image_sha256, \
-                descriptor_version = EXCLUDED.descriptor_version, descriptor = EXCLUDED.descriptor, run_id = EXCLUDED.run_id
+                descriptor_version = EXCLUDED.descriptor_version, descriptor = EXCLUDED.descriptor, \
+                run_id = EXCLUDED.run_id, luma_hash = EXCLUDED.luma_hash, luma_grayscale = EXCLUDED.luma_grayscale
                 """)
         }
     }

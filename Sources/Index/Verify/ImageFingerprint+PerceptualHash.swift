@@ -35,6 +35,33 @@ extension ImageFingerprint {
         return hash
     }
 
+    /// The colour-blind candidate key of a picture: the perceptual hash (``perceptualHash(luma32:)``) of its
+    /// Rec. 601 luma stretched over 32×32, computed by the image pass from the decode it already does for the
+    /// descriptor. A grayscale copy keeps it (its luma is the original's) where the colour/edge descriptor
+    /// moves far, so pairs within ``DuplicateCandidates/maxLumaHashDistance`` bits become candidates too.
+    ///
+    /// - Complexity: the 32×32 box resample of `image`, then about 10 000 multiply-adds.
+    public static func lumaHash(_ image: RGBImage) -> UInt64 { lumaKey(image).hash }
+
+    /// ``lumaHash(_:)`` and whether the picture is grayscale (mean chroma magnitude at 32×32 below
+    /// ``DuplicateCandidates/grayscaleColourfulness``): only pairs with a grayscale picture need the
+    /// colour-blind candidate source, since the cosine already finds copies that kept their colour.
+    public static func lumaKey(_ image: RGBImage) -> (hash: UInt64, grayscale: Bool) {
+        let n = 32
+        let small = image.resized(width: n, height: n)
+        var luma = [Float](repeating: 0, count: n * n)
+        var chroma: Float = 0
+        for index in 0..<(n * n) {
+            let r = Float(small.pixels[3 * index]) * (1 / 255)
+            let g = Float(small.pixels[3 * index + 1]) * (1 / 255)
+            let b = Float(small.pixels[3 * index + 2]) * (1 / 255)
+            luma[index] = 0.299 * r + 0.587 * g + 0.114 * b
+            chroma += abs(r - g) + abs((r + g) * 0.5 - b)
+        }
+        let grayscale = chroma / Float(n * n) < DuplicateCandidates.grayscaleColourfulness
+        return (perceptualHash(luma32: luma), grayscale)
+    }
+
     /// cos(π (2x + 1) u / 64) for the eight lowest frequencies u of a 32-point DCT-II, `8 × 32` row-major.
     static let dctBasis: [Float] = (0..<8).flatMap { u in
         (0..<32).map { x in Float(cos(Double.pi * Double(2 * x + 1) * Double(u) / 64)) }
