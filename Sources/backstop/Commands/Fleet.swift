@@ -38,9 +38,7 @@ extension Backstop {
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
-            let connection = try global.connect(configuration, logger: logger)
-            try locateSchema().requireCurrent(on: connection)
-            let ledger = RunLedger(connection: connection)
+            let ledger = try global.openLedger(configuration, logger: logger)
             let members: [RunLedger.FleetMember]
             do {
                 members = try ledger.fleetMembers(kind: kind, since: since)
@@ -49,7 +47,8 @@ extension Backstop {
                 throw ExitCode(ExitStatus.usage.rawValue)
             }
             let shops =
-                (try? connection.execute("SELECT s.id::text, coalesce(s.name, '') FROM shop s ORDER BY s.id").rows)
+                (try? ledger.connection.execute("SELECT s.id::text, coalesce(s.name, '') FROM shop s ORDER BY s.id")
+                    .rows)
                 ?? []
             let names = Dictionary(
                 shops.compactMap { row in row[0].flatMap { Int64($0) }.map { ($0, row[1] ?? "") } },

@@ -38,9 +38,7 @@ extension Backstop {
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
-            let connection = try global.connect(configuration, logger: logger)
-            try locateSchema().requireCurrent(on: connection)
-            let ledger = RunLedger(connection: connection)
+            let ledger = try global.openLedger(configuration, logger: logger)
             let id: Int64
             if let run {
                 id = run

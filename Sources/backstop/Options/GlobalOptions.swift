@@ -2,6 +2,7 @@ import ArgumentParser
 import BackstopModel
 import BackstopPipeline
 import BackstopPostgres
+import BackstopStore
 import Foundation
 import Logging
 
@@ -63,6 +64,19 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the catalog connection.
     func connect(_ configuration: BackstopConfiguration, logger: Logger) throws -> PGConnection {
         try CatalogInput.connect(configuration, logger: logger)
+    }
+
+    /// The run ledger of the configured catalog, for the commands that read it (`runs`, `report`, `fleet`):
+    /// the connection opened and Backstop's schema checked current first.
+    /// - Parameters:
+    ///   - configuration: The loaded configuration (where the catalog is).
+    ///   - logger: Where the connection logs.
+    /// - Returns: The ledger; its `connection` serves the command's other reads.
+    /// - Throws: `PGError` when the catalog cannot be reached; `StoreError` when the schema is missing or old.
+    func openLedger(_ configuration: BackstopConfiguration, logger: Logger) throws -> RunLedger {
+        let connection = try connect(configuration, logger: logger)
+        try locateSchema().requireCurrent(on: connection)
+        return RunLedger(connection: connection)
     }
 }
 
