@@ -1,6 +1,7 @@
 public import BackstopModel
 public import BackstopPostgres
 import BackstopExtract
+import BackstopMerge
 public import Logging
 
 /// Catalog-side input of a run: the upstream tables through binary COPY.

@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopIndex
 public import BackstopModel
 import BackstopPostgres

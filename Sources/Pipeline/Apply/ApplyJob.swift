@@ -1,7 +1,8 @@
 import BackstopExtract
+public import BackstopMerge
 public import BackstopModel
 import BackstopPostgres
-public import BackstopReconcile
+import BackstopReconcile
 import BackstopStore
 public import Foundation
 public import Logging
@@ -178,7 +179,7 @@ public struct ApplyJob {
         } catch {
             let failed = session.fail(error, report: { _, _ in nil }, formats: [])
             let cause = (error as? StageFailure)?.underlyingError ?? error
-            throw (cause as? PipelineError) ?? failed.error
+            throw cause is PipelineError || cause is MergeError ? cause : failed.error
         }
     }
 
@@ -191,6 +192,9 @@ public struct ApplyJob {
                 workers: workers ?? configuration.merge.workers,
                 lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
             applier.stop = context.stopSwitch
+            let bar = ProgressBar(label: "apply", total: nil, unit: .items("batches"), logger: logger)
+            defer { bar.finish() }
+            applier.progress = { done, total in bar.update(done, of: total) }
             let outcome = try applier.apply(stored, applyRunID: runID)
             return StageOutput(outcome, summary: PlanPreview.summary(outcome))
         }
@@ -279,3 +283,6 @@ public struct ApplyJob {
         }
     }
 }
+
+/// The run's switch stops an apply between batches and cancels the batches in flight.
+extension StopSwitch: ApplyStop {}

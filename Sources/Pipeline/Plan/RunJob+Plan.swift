@@ -1,7 +1,8 @@
 import BackstopExtract
+public import BackstopMerge
 public import BackstopModel
 import BackstopPostgres
-public import BackstopReconcile
+import BackstopReconcile
 import BackstopStore
 import Foundation
 import Logging
@@ -94,11 +95,23 @@ extension RunJob {
         guard let planID = plan.planID, let stored = try PlanStore(connection: connection).load(planID: planID) else {
             throw PipelineError(.plan, "plan \(plan.planID.map(String.init) ?? "?") is not in the store")
         }
-        let applier = PlanApplier(
+        var applier = PlanApplier(
             connection: connection, batchSize: settings.batchSize ?? configuration.merge.batchSize,
             workers: settings.workers ?? configuration.merge.workers,
             lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
+        let bar = ProgressBar(label: "apply", total: nil, unit: .items("batches"), logger: logger)
+        defer { bar.finish() }
+        applier.progress = { done, total in bar.update(done, of: total) }
         summary.outcome = try applier.apply(stored, applyRunID: run.id)
         return summary
+    }
+}
+
+extension PlanPreview {
+    /// `refused: …` or `applied 160 steps (2 conflicts) in 3 batches, 410 rows`.
+    public static func summary(_ merge: RunJob.MergeSummary) -> String {
+        if !merge.refusals.isEmpty { return "refused: " + merge.refusals.map(\.description).joined(separator: "; ") }
+        guard let outcome = merge.outcome else { return "not applied" }
+        return summary(outcome)
     }
 }

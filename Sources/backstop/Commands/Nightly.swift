@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackstopIndex
+import BackstopMerge
 import BackstopModel
 import BackstopPipeline
 import BackstopReport
