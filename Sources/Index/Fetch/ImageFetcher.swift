@@ -1,13 +1,12 @@
 import BackstopModel
 import Foundation
-import Synchronization
 
 /// Gets image bytes for URLs: from the local mirror when a prefix matches, otherwise over HTTP(S) through
 /// the content-addressed cache (revalidated with `ETag`/`Last-Modified`). Every result is checked: a size
 /// cap and the magic bytes of a decodable format (JPEG, PNG), so an HTML error page served as `.jpg` is
 /// "not an image" here and never reaches the decoder.
 ///
-/// ``fetch(_:)`` blocks; call it from worker threads (``ImageFetcher/forEach(_:concurrency:_:)``), not from
+/// ``fetch(_:)`` blocks; call it from worker threads (`WorkLoop.forEach(_:concurrency:_:)`), not from
 /// Swift concurrency tasks.
 public final class ImageFetcher: Sendable {
     /// Where bytes may come from and how hard to try.
@@ -126,30 +125,12 @@ public final class ImageFetcher: Sendable {
         }
         return .success(Image(bytes: bytes, sha256: sha256 ?? SHA256.hex(SHA256.digest(bytes)), origin: origin))
     }
-
-    /// Runs `body(index)` for `0..<count` on `concurrency` threads (each index once, any order) and returns
-    /// when all are done. The work items pull indices from a shared counter, so slow fetches do not hold
-    /// up fast ones.
-    public static func forEach(_ count: Int, concurrency: Int, _ body: @Sendable (Int) -> Void) {
-        guard count > 0 else { return }
-        let next = Atomic<Int>(0)
-        let width = max(1, min(concurrency, count))
-        withoutActuallyEscaping(body) { body in
-            let work = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: width) { _ in
-                while true {
-                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard index < count else { return }
-                    work.value(index)
-                }
-            }
-        }
-    }
 }
 
-/// Carries a non-escaping closure into `concurrentPerform`, which waits for it before returning.
+/// Carries values that are not `Sendable` (buffer pointers) into a ``WorkLoop``, which waits for its workers
+/// before returning.
 struct UnsafeSendableBox<T>: @unchecked Sendable {
-    // @unchecked Sendable: only used for values whose lifetime ends before the box's (see forEach).
+    // @unchecked Sendable: only used for values whose lifetime ends before the box's (see SimilaritySearch.run).
     let value: T
     init(_ value: T) { self.value = value }
 }

@@ -1,6 +1,5 @@
+import BackstopModel
 import CBLAS
-import Dispatch
-import Synchronization
 
 /// One neighbour: a row of the database and its inner product (cosine, for unit vectors) with the query.
 public struct Neighbor: Sendable, Hashable {
@@ -147,14 +146,13 @@ public enum SimilaritySearch {
     ) -> SimilarityResult {
         BLASThreads.useSingleThreaded()
         let d = queries.dimensions
-        let workers = max(1, min(threads, tiles.count))
-        let next = Atomic<Int>(0)
+        let workers = WorkLoop.width(tiles.count, concurrency: threads)
         let slots = ResultSlots<WorkerResult>(count: workers)
         let side = max(1, tile)
         unsafe queries.storage.withUnsafeBufferPointer { queryVectors in
             unsafe database.storage.withUnsafeBufferPointer { databaseVectors in
                 let box = unsafe UnsafeSendableBox((queryVectors, databaseVectors))
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                WorkLoop.run(tiles.count, concurrency: workers) { worker, claims in
                     let (queryVectors, databaseVectors) = unsafe box.value
                     var heaps = Heaps(rows: heapRows, k: k)
                     var pairs: [ScoredPair] = []
@@ -164,9 +162,7 @@ public enum SimilaritySearch {
                     // Empty inputs have no tiles; a non-empty one always has an address.
                     guard let queryBase = queryVectors.baseAddress, let databaseBase = databaseVectors.baseAddress
                     else { return }
-                    while true {
-                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                        guard index < tiles.count else { break }
+                    while let index = claims.next() {
                         let pair = tiles[index]
                         let (ti, tj) = (pair.rows.count, pair.columns.count)
                         unsafe block.withUnsafeMutableBufferPointer { scores in

@@ -103,7 +103,7 @@ extension IndexStage {
         for batchStart in stride(from: 0, to: total, by: batchSize) {
             let batch = batchStart..<min(total, batchStart + batchSize)
             let work = ResultSlots<ImageWork>(count: batch.count)
-            ImageFetcher.forEach(batch.count, concurrency: workers) { offset in
+            WorkLoop.forEach(batch.count, concurrency: workers) { offset in
                 let product = targets[batch.lowerBound + offset]
                 let url = product.image ?? ""
                 var result = ImageWork()
