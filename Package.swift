@@ -174,7 +174,8 @@ let package = Package(
             dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]
+            // `backstop` itself for the CLI's own parts (the progress renderer) tested without a terminal.
+            dependencies: ["backstop", "BackstopTestSupport", "BackstopPostgres", "BackstopIndex", "BackstopModel"]
         ),
     ]
 )

@@ -57,9 +57,8 @@ public struct PlanApplier {
     public var logger: Logger
     /// The run's stop switch, checked before each batch (a safe point); `nil`: never stopped early.
     public var stop: (any ApplyStop)?
-    /// Told the batches committed so far and the batches of this apply, before the first and after each
-    /// wave (the caller draws it); `nil`: nothing told.
-    public var progress: (@Sendable (_ done: Int64, _ total: Int64) -> Void)?
+    /// Where the batches written so far are reported (`apply`); ignored by default.
+    public var progress: ProgressReporter = .ignored
 
     /// Creates an applier.
     public init(
@@ -107,7 +106,8 @@ public struct PlanApplier {
             NumberedBatch(number: firstBatch + $0.offset, batch: $0.element)
         }
         var pool = try WorkerPool(applier: self, size: 1)
-        progress?(0, Int64(numbered.count))
+        let bar = progress.start("apply", total: Int64(numbered.count), unit: .items("batches"))
+        defer { bar.finish() }
         for wave in Self.waves(numbered) {
             if stop?.safePoint("apply.batch") == true { break }
             if workers > 1 && wave.count > 1 && pool.size < min(workers, wave.count) {
@@ -129,7 +129,7 @@ public struct PlanApplier {
                 }
                 outcome.conflicts.append(contentsOf: result.conflicts.compactMap { position[$0].map { steps[$0] } })
             }
-            progress?(Int64(outcome.batches), Int64(numbered.count))
+            bar.update(Int64(outcome.batches))
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if outcome.batches < numbered.count {

@@ -42,6 +42,8 @@ public struct ApplyJob {
     /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP): checked before each batch, and a
     /// signal cancels the batch in flight (rolled back whole); `nil` makes one that never stops.
     public var stopSwitch: StopSwitch?
+    /// Where the apply reports the batches written (the CLI's bar); ignored by default.
+    public var progress: ProgressReporter = .ignored
 
     /// Creates a job.
     public init(
@@ -139,6 +141,7 @@ public struct ApplyJob {
                 text: listing + "\n\nrefused: nothing written")
         }
         let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.progress = progress
         runner.cancel = connection.canceller()
         runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
         runner.afterStop = { connection.rollbackIfInTransaction() }
@@ -192,9 +195,7 @@ public struct ApplyJob {
                 workers: workers ?? configuration.merge.workers,
                 lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
             applier.stop = context.stopSwitch
-            let bar = ProgressBar(label: "apply", total: nil, unit: .items("batches"), logger: logger)
-            defer { bar.finish() }
-            applier.progress = { done, total in bar.update(done, of: total) }
+            applier.progress = context.progress
             let outcome = try applier.apply(stored, applyRunID: runID)
             return StageOutput(outcome, summary: PlanPreview.summary(outcome))
         }

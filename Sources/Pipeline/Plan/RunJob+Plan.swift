@@ -75,9 +75,10 @@ extension RunJob {
 
     /// Applies the run's stored plan on the run's connection (which holds the run lock), unless the safety
     /// valve refuses it.
-    func applyMerge(_ plan: MergePlan, settings: ApplySettings, connection: PGConnection, run: RunRecord) throws
-        -> MergeSummary
-    {
+    func applyMerge(
+        _ plan: MergePlan, settings: ApplySettings, connection: PGConnection, run: RunRecord,
+        progress: ProgressReporter = .ignored
+    ) throws -> MergeSummary {
         var summary = MergeSummary(plan: plan)
         let valve = SafetyValve(
             maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
@@ -99,9 +100,7 @@ extension RunJob {
             connection: connection, batchSize: settings.batchSize ?? configuration.merge.batchSize,
             workers: settings.workers ?? configuration.merge.workers,
             lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
-        let bar = ProgressBar(label: "apply", total: nil, unit: .items("batches"), logger: logger)
-        defer { bar.finish() }
-        applier.progress = { done, total in bar.update(done, of: total) }
+        applier.progress = progress
         summary.outcome = try applier.apply(stored, applyRunID: run.id)
         return summary
     }
