@@ -37,7 +37,7 @@ enum BitrixInput {
     ///   input, ``DeadlineReached`` when stopped.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
-        stop: StopSwitch = StopSwitch(), logger: Logger
+        stop: StopSwitch = StopSwitch(), progress: ProgressReporter = .ignored, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError(
@@ -70,23 +70,22 @@ enum BitrixInput {
             }
             // The bar counts decompressed bytes: a share of the file size only for plain dumps.
             let compressed = path == "-" || [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
-            let progress = ProgressBar(
-                label: "extract.dump", total: compressed ? nil : size, unit: .bytes, logger: logger)
-            defer { progress.finish() }
+            let bar = progress.start("extract.dump", total: compressed ? nil : size, unit: .bytes)
+            defer { bar.finish() }
             while let event = try stream.next() {
                 switch event {
                 case .row(let row):
                     builder.consume(row)
                     rows += 1
                     if rows & 0x3FFF == 0 || rows == 1 {
-                        if let bytes = bytesRead() { progress.update(bytes) }
+                        if let bytes = bytesRead() { bar.update(bytes) }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
                                 stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                         }
                     }
                 case .end(.complete):
-                    if let bytes = bytesRead() { progress.update(bytes) }
+                    if let bytes = bytesRead() { bar.update(bytes) }
                     // Several dumps of one backup: the latest footer is the snapshot.
                     if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):

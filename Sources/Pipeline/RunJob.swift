@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopIndex
 public import BackstopModel
 import BackstopPostgres
@@ -50,6 +51,8 @@ public struct RunJob {
     /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP); `nil` makes one from
     /// ``maxSeconds``.
     public var stopSwitch: StopSwitch?
+    /// Where the stages report progress (the CLI's bar); ignored by default.
+    public var progress: ProgressReporter = .ignored
 
     /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
     /// - Parameter sellers: The Bitrix sellers that are catalog shops of the fleet, so a finding about
@@ -128,6 +131,7 @@ public struct RunJob {
         try session.ledger.recordScope(of: run, shops: [configuration.runShopID], partition: shared?.partition)
         let reportDirectory = session.reportDirectory ?? URL(fileURLWithPath: ".")
         let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.progress = progress
         runner.cancel = connection.canceller()
         runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
         runner.afterStop = { connection.rollbackIfInTransaction() }
@@ -179,7 +183,7 @@ public struct RunJob {
             if kind == "nightly" {
                 // The incremental index stage: its embedding.* and image.* findings join the same report.
                 var options = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
-                let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
+                let bar = progress.start("index.images", total: nil, unit: .items("images"))
                 defer { bar.finish() }
                 options.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
                 if let outcome = try runner.run(

@@ -1,4 +1,4 @@
-import BackstopModel
+public import BackstopModel
 public import BackstopReport
 import Dispatch
 public import Logging
@@ -23,14 +23,14 @@ public import Logging
 ///   ``cancel`` (the run connection's `PQcancel`) is registered with it for the length of each stage.
 /// - Per-shop work: run one set of stages per shop on one runner (stage names carry the shop,
 ///   `extract.catalog[shop 17008]`), or one runner per shop that shares the switch.
-/// - Progress: ``progress`` receives every stage's ``StageProgress``; the CLI draws it.
+/// - Progress: ``progress`` is every stage's ``StageContext/progress``; the CLI passes one that draws.
 public final class StageRunner {
     /// The run's stop switch (time limit and signals).
     public let stopSwitch: StopSwitch
     /// Where the runner logs each stage's end.
     public let logger: Logger
     /// Receives the stages' progress (the CLI draws a bar); ignored by default.
-    public var progress: @Sendable (StageProgress) -> Void = { _ in }
+    public var progress: ProgressReporter = .ignored
     /// Cancels blocked work (a COPY waiting on the server): registered with the switch while each stage
     /// runs, so that a signal interrupts it.
     public var cancel: (@Sendable () -> Void)?

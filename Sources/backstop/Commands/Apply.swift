@@ -97,6 +97,7 @@ extension Backstop {
                 workers: workers, listLimit: list, arguments: Array(CommandLine.arguments.dropFirst()), logger: logger,
                 version: Backstop.version)
             job.stopSwitch = stop
+            job.progress = TerminalProgress(logger: logger).reporter
             let result = try job.run()
             if result.status == .locked {
                 FileHandle.standardError.write(Data("backstop: \(result.text)\n".utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackstopIndex
+import BackstopMerge
 import BackstopModel
 import BackstopPipeline
 import BackstopReport
@@ -192,7 +193,6 @@ extension Backstop {
             if let embeddingService { configuration.images.embeddingService = embeddingService }
             if !formats.isEmpty { configuration.report.formats = formats.map(\.rawValue) }
             let formatList = try RunOptions.formats(configuration.report.formats)
-            let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
             let stop = StopSwitch(deadline: Deadline(seconds: maxSeconds))
             let trap = SignalTrap(stop)
             defer { trap.uninstall() }
@@ -201,13 +201,9 @@ extension Backstop {
                 arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
                 outputDirectory: out.map { URL(fileURLWithPath: $0) },
                 exportDirectory: export.map { URL(fileURLWithPath: $0) },
-                progress: { done, total in bar.update(Int64(done), of: Int64(total)) }, maxSeconds: maxSeconds)
+                progress: TerminalProgress(logger: logger).reporter, maxSeconds: maxSeconds)
             job.stopSwitch = stop
-            let result: RunResult
-            do {
-                defer { bar.finish() }
-                result = try job.run()
-            }
+            let result = try job.run()
             report(result)
             if result.status != .clean { throw ExitCode(result.status.rawValue) }
         }
@@ -237,6 +233,7 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     job.stopSwitch = stop
+    job.progress = TerminalProgress(logger: logger).reporter
     let result = try job.run()
     report(result)
     if let merge = result.merge {
@@ -259,6 +256,7 @@ func runFleet(
         arguments: Array(CommandLine.arguments.dropFirst()), logger: logger, version: Backstop.version,
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     job.stopSwitch = stop
+    job.progress = TerminalProgress(logger: logger).reporter
     let result: FleetJob.Result
     do {
         result = try job.run()
