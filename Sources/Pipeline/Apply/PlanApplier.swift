@@ -53,7 +53,7 @@ public struct PlanApplier {
     public var workers: Int
     /// How long a batch waits for a row lock before it fails (rolled back whole), in seconds.
     public var lockTimeoutSeconds: Int
-    /// Where progress goes.
+    /// Where the applier logs.
     public var logger: Logger
     /// The run's stop switch, checked before each batch (a safe point); `nil`: never stopped early.
     public var stop: StopSwitch?
