@@ -31,6 +31,7 @@ enum BitrixInput {
     ///   - scope: Which orders and users the model keeps (the catalog's linked orders, for a run).
     ///   - allowPartial: Read a truncated dump as far as it goes instead of failing.
     ///   - stop: The run's stop switch.
+    ///   - progress: Where the bytes read so far are reported (`extract.dump`).
     ///   - logger: Where the reader and the model log.
     /// - Returns: The model, the stage's line and whether the input was partial.
     /// - Throws: ``PipelineError`` without a dump, ``ExtractError`` naming the file and byte offset of bad

@@ -50,7 +50,7 @@ public struct ReindexJob {
     ///   - version: Backstop's version.
     ///   - outputDirectory: `--out`: write the reports exactly here.
     ///   - exportDirectory: `--export`: write the Cloudflare export here.
-    ///   - progress: Called with (images done, total) from worker threads.
+    ///   - progress: Where the images embedded so far are reported (`index.images`); ignored by default.
     ///   - maxSeconds: `--max-seconds`, when ``stopSwitch`` is not given.
     public init(
         configuration: BackstopConfiguration, mode: IndexStage.Mode, formats: [any ReportFormat], arguments: [String],
