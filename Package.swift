@@ -87,7 +87,7 @@ let package = Package(
             name: "backstop",
             dependencies: [
                 "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopPipeline", "BackstopExtract",
-                "BackstopIndex", "BackstopReport", argumentParser, logging,
+                "BackstopIndex", "BackstopReport", argumentParser, logging, subprocess, systemPackage,
             ]
         ),
 
