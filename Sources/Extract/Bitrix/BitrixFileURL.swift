@@ -36,6 +36,7 @@ public enum BitrixFileURL {
         return prefix + String(decoding: path, as: UTF8.self)
     }
 
+    /// Upper-case hex digits, as RFC 3986 recommends for percent-encoding.
     private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// Whether `byte` may stand unencoded in a path segment (RFC 3986 `pchar` minus `%`).

@@ -175,6 +175,13 @@ extension BitrixModelBuilder {
 /// Order dates as the Bitrix order form writes them.
 enum OrderDate {
     /// `25.10.2025` (or `2025-10-25`, optionally with a time) as `2025-10-25`; `nil` otherwise.
+    ///
+    /// ```swift
+    /// OrderDate.isoDate("25.10.2025")         // "2025-10-25"
+    /// OrderDate.isoDate("2025-10-25 14:00")   // "2025-10-25"
+    /// OrderDate.isoDate("завтра")             // nil, reported as a problem by the caller
+    /// ```
+    /// Only the shape is checked (`31.02.2025` passes): the date is compared as text with the catalog's.
     static func isoDate(_ text: String) -> String? {
         let b = Array(text.utf8)
         func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { $0 < b.count && b[$0] &- 0x30 < 10 } }

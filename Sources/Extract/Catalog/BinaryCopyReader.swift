@@ -3,6 +3,9 @@ import BackstopPostgres
 // @safe: it owns its carry buffer, and the rows it hands out read through it only until the next call.
 /// Decodes the rows of a `COPY … TO STDOUT WITH (FORMAT binary)` stream, one at a time.
 ///
+/// Why binary rather than text COPY: integers and timestamps arrive as fixed-size big-endian fields (no
+/// number parsing), text needs no unescaping, and enum labels arrive as their bytes.
+///
 /// The format (PostgreSQL docs, "COPY → Binary Format"): an 11-byte signature `PGCOPY\n\377\r\n\0`, an
 /// int32 flags field, an int32 header-extension length and that many bytes; then per tuple an int16
 /// field count followed by, for each field, an int32 length (-1 = NULL) and that many bytes; a field

@@ -44,6 +44,8 @@
     }
 
     @usableFromInline @inline(__always)
+    /// The offset of a fixed-size field after checking its length is `size` (NULL is `nil`): the one
+    /// type check behind every numeric accessor.
     func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
         let length = unsafe Int(lengths[field])
         guard length >= 0 else { return nil }
