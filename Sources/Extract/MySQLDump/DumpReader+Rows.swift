@@ -454,7 +454,8 @@ func isNumberByte(_ b: UInt8) -> Bool {
 @inline(__always)
 func hexValue(_ b: UInt8) -> UInt8 { b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x61 + 10 }
 
-/// Hex digits `[from, to)` as bytes (an odd count gets a leading zero nibble).
+/// Hex digits `[from, to)` as bytes (an odd count gets a leading zero nibble): `0xABC` is `[0x0A, 0xBC]`,
+/// as MySQL reads it. `nil` when a byte is not a hex digit.
 func hexBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? {
     var out: [UInt8] = []
     out.reserveCapacity((to - from + 1) / 2)
@@ -486,7 +487,8 @@ func bitBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
     return out
 }
 
-/// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
+/// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`: MySQL's "no date", which no
+/// calendar or PostgreSQL column can hold.
 func isZeroDate(_ bytes: [UInt8]) -> Bool { unsafe bytes.withUnsafeBufferPointer { unsafe isZeroDate($0) } }
 
 /// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
