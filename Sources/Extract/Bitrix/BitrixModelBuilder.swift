@@ -162,7 +162,8 @@ public final class BitrixModelBuilder {
         }
     }
 
-    /// The handler for a row source: cached per column list, so each INSERT costs one lookup.
+    /// The handler for a row source: cached per column list, so each INSERT costs one lookup (and a dump
+    /// whose INSERTs repeat the same column list reuses one handler for the whole table).
     private func resolve(_ source: DumpRowSource) -> TableHandler {
         if let cached = columnCache[source.table], cached.columns === source.columns { return cached.handler }
         let handler = TableHandler(table: source.table, columns: source.columns)
@@ -220,7 +221,7 @@ public final class BitrixModelBuilder {
         return unsafe row.withBytes(at: index) { unsafe $0.map { unsafe String(decoding: $0, as: UTF8.self) } }
     }
 
-    /// Whether the column's bytes are exactly `expected` (no string made).
+    /// Whether the column's bytes are exactly `expected` (no string made): how `Y`/`N` flags are read.
     @inline(__always)
     func bytes(_ row: DumpRow, _ index: Int, equal expected: StaticString) -> Bool {
         guard index >= 0, index < row.count else { return false }

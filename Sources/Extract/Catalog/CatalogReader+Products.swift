@@ -13,7 +13,8 @@ extension CatalogReader {
         """
     }
 
-    /// The products alone, for the merge with ``imageQuery``.
+    /// The products alone, for the merge with ``imageQuery``: ordered by id, so the image stream (ordered
+    /// by product id) can be joined in one forward pass.
     static var productQuery: PGQuery {
         """
         SELECT \(productColumns) FROM product p \

@@ -2,6 +2,9 @@ public import BackstopModel
 import Foundation
 
 /// A canonical entity that `backstop extract --entity … --format csv` writes: its fixed CSV header.
+///
+/// The header is part of the output contract (spreadsheets and scripts read columns by name), so it is
+/// spelled out rather than derived; ``EntityCSV`` refuses a field that is not in it.
 public protocol CSVEntity: Encodable {
     /// The CSV columns: the entity's coding keys in declaration order. Every record has exactly these.
     static var csvHeader: [String] { get }

@@ -336,6 +336,9 @@ extension DumpReader {
 /// `first` is the first quote or backslash at or after `from` (or `limit`). Appends the unescaped
 /// bytes to `out` and returns the index after the closing quote, or `nil` when the string continues
 /// past `limit`.
+///
+/// `'It''s a \"rose\"\n'` decodes to `It's a "rose"` and a LF; `\%` and `\_` keep their backslash
+/// (MySQL reads them so: they are LIKE escapes).
 func decodeQuoted_slowPath(
     _ base: UnsafePointer<UInt8>, _ from: Int, _ first: Int, _ limit: Int, _ quote: UInt8, _ out: inout PackedRowBuilder
 ) -> Int? {

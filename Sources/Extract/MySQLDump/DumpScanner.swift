@@ -183,6 +183,18 @@ func findByte(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ byte: UIn
 /// byte). On return `i` is either at such a byte (code mode, `stopped == true`), or at a block
 /// boundary with fewer than 64 bytes left; then `inString` says whether `i` is inside a string and
 /// `escaped` whether the byte at `i` is escaped by the backslash at `i - 1`.
+///
+/// Only single quotes are tracked here: mysqldump quotes every string value with `'`, so a statement of
+/// an unwanted table is almost all `'…'` strings and separators. Anything rarer (a `"`, a backtick, a
+/// comment) stops the block scan and is handled by the byte-level state machine.
+/// - Parameters:
+///   - base: The window.
+///   - i: The position; advanced by whole 64-byte blocks, or to the stop byte.
+///   - end: One past the last valid byte.
+///   - specials: The bytes the state machine must see in code mode.
+///   - inString: In: whether `i` is inside `'…'`; out: the same at the new `i`.
+///   - escaped: In/out: whether the byte at `i` is escaped.
+/// - Returns: `true` when it stopped at a byte for the state machine, `false` at a block boundary.
 @inline(__always)
 func skipQuotedBlocks(
     _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ specials: SIMDByteSet,
