@@ -2,17 +2,13 @@ public import BackstopModel
 public import BackstopPostgres
 
 /// The version of every row of one shop a merge plan may write, read in the extract's snapshot.
-///
-/// A plan step carries the version its row had when compared; the apply writes the row only if it
-/// still has that version, so a webhook that wrote the row in between wins and the step becomes a
-/// conflict instead of an overwrite.
 public struct CatalogVersions: Sendable, Hashable {
     /// `product.id` → version (with the product's image rows).
     public var products: [Int64: RowVersion]
     /// `"order".id` → version.
     public var orders: [Int64: RowVersion]
 
-    /// Versions by row id; either map may be empty (a plan without product or order steps).
+    /// Creates the versions.
     public init(products: [Int64: RowVersion] = [:], orders: [Int64: RowVersion] = [:]) {
         self.products = products
         self.orders = orders
@@ -31,7 +27,7 @@ public struct CatalogFacts: Sendable, Hashable {
     /// `table.column` → `varchar(n)` length, for the columns a plan writes.
     public var columnLimits: [String: Int]
 
-    /// Facts as read by ``CatalogReader/facts()``.
+    /// Creates facts.
     public init(fingerprint: String, endpoint: String, enumLabels: [String: Set<String>], columnLimits: [String: Int]) {
         self.fingerprint = fingerprint
         self.endpoint = endpoint
@@ -42,11 +38,6 @@ public struct CatalogFacts: Sendable, Hashable {
 
 /// The one definition of a row version, shared by the extract (what a step was planned against) and the
 /// apply (whether the row is still that version): `xmin` and md5 of the compared columns' row text.
-///
-/// Both parts are needed: `xmin` changes on every write (also one that rewrites the same values, such as
-/// a webhook replaying an event), the checksum catches a change to an image row, which leaves the
-/// product's `xmin` alone. Keeping the expressions in one place means the extract and the apply can
-/// never compute versions differently.
 public enum CatalogVersionSQL {
     /// `xmin` of `product p` as bigint.
     public static let productXmin: PGQuery = "p.xmin::text::bigint"
@@ -72,8 +63,6 @@ extension CatalogReader {
     /// several shops). Read them on the connection (and in the transaction) the compared rows came from, so
     /// each version is the one the comparison saw.
     ///
-    /// - Parameter shopID: The shop whose rows a plan may write; `nil` for every shop.
-    /// - Returns: The versions of the shop's products and orders.
     /// - Throws: `PGError` or ``ExtractError`` when a read fails.
     public func versions(shopID: Int64?) throws -> CatalogVersions {
         func read(_ select: PGQuery, _ source: String) throws -> [Int64: RowVersion] {
@@ -103,11 +92,6 @@ extension CatalogReader {
     /// The catalog's fingerprint: `pg:<system identifier>/<database oid>/<database name>` (the system
     /// identifier is `?` where `pg_control_system()` is not granted). The same database keeps it; another
     /// server, a restored copy or another database on the same server does not.
-    ///
-    /// A plan records it, and the apply refuses a plan whose fingerprint differs: a plan made against
-    /// staging can never be applied to production by mistake.
-    /// - Returns: `pg:7321456789012345678/16384/cvety`, or `pg:?/16384/cvety` without the privilege.
-    /// - Throws: `PGError` when the query fails.
     public func fingerprint() throws -> String {
         let result = try connection.execute(
             """
@@ -122,11 +106,6 @@ extension CatalogReader {
 
     /// The fingerprint, the labels of the enums a plan writes (`orderstatus`, `producttype`) and the
     /// `varchar` lengths of the catalog's text columns.
-    ///
-    /// The planner turns a write these facts rule out (a status label the enum lacks, a name longer than
-    /// its column) into a `skip` with the reason, rather than a failure at apply time or a truncation.
-    /// - Returns: The facts of the catalog `connection` is on.
-    /// - Throws: `PGError` when a catalog query fails.
     public func facts() throws -> CatalogFacts {
         var labels: [String: Set<String>] = [:]
         let enums = try connection.execute(
