@@ -10,6 +10,14 @@ import Glibc
 enum ChildProcess {
     /// Runs `path` with `arguments` and returns its exit status (128 + signal when a signal ended it).
     ///
+    /// The child inherits the environment and descriptors 0–2; every other descriptor open here (listed
+    /// just before the spawn) is closed in the child. The call blocks until the child exits, retrying
+    /// `waitpid` on `EINTR`.
+    ///
+    /// - Parameters:
+    ///   - path: The program's absolute path (no `PATH` lookup).
+    ///   - arguments: Its arguments, without the program name.
+    /// - Returns: The exit status, as a shell reports it.
     /// - Throws: ``CLIError`` when the program cannot be started.
     static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
@@ -35,6 +43,8 @@ enum ChildProcess {
     }
 
     /// The descriptors open in this process (from /proc/self/fd), read before spawning.
+    /// - Returns: The descriptor numbers, ascending (the listing's own descriptor among them, already
+    ///   closed again, which the child's close ignores); 3–255 when `/proc` is not mounted.
     static func openDescriptors() -> [Int32] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else {
             return Array(3..<256)  // no /proc: close a generous range (closing a closed descriptor is harmless)
