@@ -12,7 +12,7 @@ public enum CatalogInput {
     /// Opens the configured catalog connection, naming where the connection settings came from on failure.
     ///
     /// The settings come from `--catalog`, `backstop.toml`, `BACKSTOP_CATALOG`, `DATABASE_URL` or libpq's
-    /// `PG*` variables (``BackstopConfiguration/catalogSource`` says which); a TLS certificate failure gets a hint about
+    /// `PG*` variables (`BackstopConfiguration/catalogSource` says which); a TLS certificate failure gets a hint about
     /// `sslrootcert` and the host name.
     /// - Parameters:
     ///   - configuration: Backstop's configuration.
@@ -96,7 +96,7 @@ public enum CatalogInput {
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
     /// Rows are counted on a ``ProgressBar``; once the run's switch is thrown (time limit or signal) the read
-    /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
+    /// stops with `DeadlineReached` at its next safe point (every 4096 rows); a signal also cancels the COPY
     /// in flight (the caller registers the connection's cancel with the switch).
     ///
     /// Without a second session (a server at `max_connections`), one repeatable-read transaction on this
@@ -107,8 +107,8 @@ public enum CatalogInput {
     ///   - stop: The run's stop switch.
     ///   - logger: Where the reader and the progress log.
     /// - Returns: The snapshot.
-    /// - Throws: ``PipelineError`` for a missing table, ``DeadlineReached`` when stopped, `PGError` or
-    ///   ``ExtractError`` from the read.
+    /// - Throws: ``PipelineError`` for a missing table, `DeadlineReached` when stopped, `PGError` or
+    ///   `ExtractError` from the read.
     static func load(connection: PGConnection, shopID: Int64?, stop: StopSwitch = StopSwitch(), logger: Logger) throws
         -> Snapshot
     {

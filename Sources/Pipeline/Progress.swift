@@ -14,7 +14,7 @@ public enum ProgressDisplay {
         return isatty(STDERR_FILENO) == 1
     }()
 
-    /// Guards ``current`` and every write to stderr.
+    /// Guards `current` and every write to stderr.
     private static let lock = NSLock()
     /// The bar line currently on screen (`nil` when none).
     nonisolated(unsafe) private static var current: String?  // only touched under `lock`

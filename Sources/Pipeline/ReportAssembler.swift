@@ -40,7 +40,7 @@ public struct ReportAssembler {
     ///
     /// - Parameter runID: The run's id in `backstop.run`.
     /// - Returns: The report, with history against the previous comparable run of the same kind and shop.
-    /// - Throws: ``PipelineError`` when there is no such run; `PGError` or ``ReportError`` when the ledger
+    /// - Throws: ``PipelineError`` when there is no such run; `PGError` or `ReportError` when the ledger
     ///   cannot be read.
     public func report(of runID: Int64) throws -> RunReport {
         guard let run = try ledger.run(id: runID) else {

@@ -72,7 +72,7 @@ public enum PlanPreview {
     }
 
     /// One step: `#12 product 668901 price 0 → 4950000; enabled true → false`; controls and bidi overrides
-    /// in the values shown as `⟨U+202E⟩` (``SafeText``), since this goes to a terminal.
+    /// in the values shown as `⟨U+202E⟩` (`SafeText`), since this goes to a terminal.
     static func line(_ step: PlanStep) -> String {
         func show(_ value: PlanValue) -> String {
             guard let urls = value.texts, !urls.isEmpty, urls.count <= 3 else { return value.description }
