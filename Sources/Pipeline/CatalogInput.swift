@@ -13,8 +13,8 @@ public enum CatalogInput {
     /// Opens the configured catalog connection, naming where the connection settings came from on failure.
     ///
     /// The settings come from `--catalog`, `backstop.toml`, `BACKSTOP_CATALOG`, `DATABASE_URL` or libpq's
-    /// `PG*` variables (``BackstopConfiguration/catalogSource`` says which); a TLS certificate failure gets a hint about
-    /// `sslrootcert` and the host name.
+    /// `PG*` variables (`BackstopConfiguration.catalogSource` says which); a TLS certificate failure gets a
+    /// hint about `sslrootcert` and the host name.
     /// - Parameters:
     ///   - configuration: Backstop's configuration.
     ///   - logger: The connection's logger.
