@@ -96,8 +96,8 @@ public enum CatalogInput {
     /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
-    /// Rows are counted on `progress` (`extract.catalog`); once the run's switch is thrown (time limit or signal) the read
-    /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
+    /// Rows are counted on `progress` (`extract.catalog`); once the run's switch is thrown (time limit or
+    /// signal) the read stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
     /// in flight (the caller registers the connection's cancel with the switch).
     ///
     /// Without a second session (a server at `max_connections`), one repeatable-read transaction on this
