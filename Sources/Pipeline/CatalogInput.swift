@@ -97,8 +97,8 @@ public enum CatalogInput {
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
     /// Rows are counted on `progress` (`extract.catalog`); once the run's switch is thrown (time limit or
-    /// signal) the read stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
-    /// in flight (the caller registers the connection's cancel with the switch).
+    /// signal) the read stops with `DeadlineReached` at its next safe point (every 4096 rows); a signal
+    /// also cancels the COPY in flight (the caller registers the connection's cancel with the switch).
     ///
     /// Without a second session (a server at `max_connections`), one repeatable-read transaction on this
     /// connection reads everything instead, slower but the same snapshot.
