@@ -90,6 +90,8 @@
 
     /// A `timestamp`/`timestamptz` as microseconds since 2000-01-01 00:00:00 (UTC for timestamptz),
     /// or `nil` for NULL. ±infinity arrive as `Int64.max`/`Int64.min`.
+    ///
+    /// Turn it into wall-clock text with `CatalogTimestamp.text(micros:)`; no `Date` is made per row.
     @inlinable @inline(__always)
     public func timestampMicros(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "timestamp") else { return nil }
@@ -113,6 +115,13 @@
     }
 
     /// An integer field of any width (int2/int4/int8 by length), or `nil` for NULL.
+    ///
+    /// The accessor the readers use for id and money columns: upstream's ids are `integer` today, and a
+    /// migration to `bigint` must not break the read, so the width comes from the field's length (2, 4
+    /// or 8 bytes) rather than from the query.
+    /// - Parameter field: The column index.
+    /// - Returns: The value, widened to 64 bits.
+    /// - Throws: ``ExtractError`` `decoding` for any other length (a `numeric` or text column).
     @inlinable @inline(__always)
     public func integer(_ field: Int) throws -> Int64? {
         let at = unsafe starts[field]
