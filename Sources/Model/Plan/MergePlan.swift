@@ -280,7 +280,11 @@ public struct PlanStep: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
-    /// This step turned into a `skip` with its reason (nothing is written).
+    /// This step turned into a `skip` with its reason (nothing is written); ``intended`` keeps the action it
+    /// would have been, so reports can say what was not done.
+    /// - Parameter reason: Why it cannot be applied as it stands (`name is 240 characters; product.name
+    ///   holds 200`).
+    /// - Returns: The skipped step, with its `set` and `was` kept for the reader.
     public func skipped(_ reason: String) -> PlanStep {
         var step = self
         step.intended = action

@@ -27,6 +27,10 @@ extension Evidence {
 
     /// The failure a stored cause code points to; `nil` for a code this build does not know (a newer
     /// Backstop's finding, or an index-stage cause).
+    ///
+    /// Reports attribute findings read back from the ledger this way, by code, never by the cause's text.
+    /// - Parameter code: A finding's `cause` (`nbsp_price`, …).
+    /// - Returns: The failure, `nil` when unattributed.
     public static func webhookFailure(cause code: String?) -> WebhookFailure? {
         code.flatMap(Evidence.init(rawValue:))?.webhookFailure
     }
