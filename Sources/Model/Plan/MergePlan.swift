@@ -14,7 +14,8 @@ public struct MergePlan: Sendable, Hashable, Codable {
     public var runID: Int64?
     /// The shop the plan writes (never a row of another shop).
     public var shopID: Int64
-    /// The catalog the plan was made against (``CatalogFingerprint``'s text); another catalog refuses it.
+    /// The catalog the plan was made against (the text of `CatalogReader.fingerprint()` in BackstopExtract);
+    /// another catalog refuses it.
     public var fingerprint: String
     /// Host, port and database of that catalog, for people (never a password).
     public var endpoint: String

@@ -1,7 +1,7 @@
 public import BackstopModel
 
 extension Evidence {
-    /// The failure of the real-time path this evidence points to (see ``WebhookFailure``): one table beside
+    /// The failure of the real-time path this evidence points to (see `WebhookFailure`): one table beside
     /// ``CauseRules``, so reports attribute findings by cause code, never by text.
     public var webhookFailure: WebhookFailure {
         switch self {

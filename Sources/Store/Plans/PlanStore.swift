@@ -4,7 +4,7 @@ import Foundation
 
 /// A stored plan with what has become of its steps so far.
 public struct StoredPlan: Sendable {
-    /// The plan (its ``MergePlan/planID`` and ``MergePlan/runID`` set).
+    /// The plan (its `MergePlan.planID` and `MergePlan.runID` set).
     public var plan: MergePlan
     /// `planned`, `applying`, `applied`, `aborted` or `superseded`.
     public var status: String
@@ -49,7 +49,7 @@ public struct PlanStore {
     ///   - plan: the plan (its `planID` is replaced).
     ///   - runID: the run it belongs to.
     ///   - source: `run` for a plan a run made, else the file it was read from.
-    /// - Returns: the plan with its ``MergePlan/planID`` and ``MergePlan/runID``.
+    /// - Returns: the plan with its `MergePlan.planID` and `MergePlan.runID`.
     /// - Throws: `PGError` when the plan cannot be stored (nothing of it is).
     public func save(_ plan: MergePlan, runID: Int64, source: String = "run") throws -> MergePlan {
         try connection.transaction { connection in
