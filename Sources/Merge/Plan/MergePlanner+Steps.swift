@@ -15,7 +15,9 @@ extension MergePlanner {
         let bitrixProducts: [Int64: CanonicalProduct]
         /// Catalog products by id, for the `was` values.
         let catalogProducts: [Int64: CanonicalProduct]
-        /// Bitrix order id → the catalog orders (any shop) that already link to it.
+        /// Bitrix order id → the catalog orders (any shop) that already link to it: a back-fill that would
+        /// give a second order the same link is skipped (two orders under one Bitrix id break the status
+        /// webhook).
         let links: [Int64: [Int64]]
 
         /// Builds the lookups in one pass over each input.
@@ -43,6 +45,17 @@ extension MergePlanner {
         /// have written (type FLOWERS, no vitrina dimensions), so the catalog cannot tell the two apart; a
         /// status update writes the mapped label; the sequence goes to the highest element id plus the
         /// headroom.
+        ///
+        /// By action:
+        /// - `insert`: a `product` row (phase products) with the preserved id, the shop, name, price, type
+        ///   FLOWERS, image, images and, except for vitrina, width and height.
+        /// - `softDelete`: `product.enabled = false`; never a `DELETE`.
+        /// - `update`: one product column, or the whole image list (phase productImages) for `images`.
+        /// - `insertImages`: the image list of a product that has none.
+        /// - `updateStatus`: `"order".status` (phase orders); the applier adds the `orderhistory` row.
+        /// - `backfillLink`: `"order".bitrix_order_id` (phase links).
+        /// - `advanceSequence`: the product sequence's `last_value` (phase sequences), with no row version.
+        /// - `bitrixChange`, `report`, `skip`: no step.
         func step(for change: Change) -> PlanStep? {
             let resolves = [MergePlanner.resolveName(change)]
             let id = Int64(change.key)
