@@ -8,7 +8,8 @@ import Logging
 ///
 /// A run's life in the ledger: ``begin(kind:arguments:dryRun:inputs:version:)`` inserts it `running`,
 /// ``record(_:for:origins:)`` stores its findings,
-/// ``finish(_:status:exitCode:counts:partial:reportDirectory:error:signal:)`` writes how it ended. A run whose process dies in between is found `abandoned` by the next run.
+/// ``finish(_:status:exitCode:counts:partial:reportDirectory:error:signal:)`` writes how it ended. A run
+/// whose process dies in between is found `abandoned` by the next run.
 ///
 /// ```swift
 /// let ledger = RunLedger(connection: connection)
