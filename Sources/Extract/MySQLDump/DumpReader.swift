@@ -124,7 +124,8 @@ public final class DumpReader: DumpEventStream {
     /// The next event, or `nil` after ``DumpEvent/end(_:)``.
     /// - Throws: ``ExtractError`` with the file, byte offset, line, statement number and table. A
     ///   truncated input throws unless ``Options/allowPartial`` is set, which ends with
-    ///   ``DumpCompletion/partial(reason:)`` instead.
+    ///   ``DumpCompletion/partial(reason:)`` instead. After a throw the reader is finished: later calls
+    ///   return `nil`.
     public func next() throws(ExtractError) -> DumpEvent? {
         if unsafe done { return nil }
         do {
