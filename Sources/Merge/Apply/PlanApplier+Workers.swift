@@ -5,10 +5,6 @@ import Synchronization
 extension PlanApplier {
     /// The connections that write a wave's batches: the applier's own, plus sibling connections when there
     /// are several workers (each with its own session settings and staging tables).
-    ///
-    /// Batches of one wave touch disjoint rows (the plan has one writing step per row and phase), so they
-    /// can commit in any order; waves themselves run one after another, keeping the plan's dependency
-    /// order (products before their images, orders before their links).
     struct WorkerPool {
         /// The workers; the first is the applier itself.
         let workers: [Worker]
@@ -16,9 +12,7 @@ extension PlanApplier {
         /// How many connections write at once.
         var size: Int { workers.count }
 
-        /// The applier alone, or with `size - 1` sibling connections (`application_name` `backstop-apply`,
-        /// session prepared like the first).
-        /// - Throws: `PGError` when a sibling cannot connect or be prepared.
+        /// The applier alone, or with `size - 1` sibling connections.
         init(applier: PlanApplier, size: Int) throws {
             var workers = [Worker(applier)]
             for _ in 1..<max(1, size) {
@@ -35,12 +29,6 @@ extension PlanApplier {
         /// Runs a wave's batches, several at once when there are several workers, and returns their results
         /// in wave order. After a failure no worker starts another batch; the batches already committed
         /// stay, and the first error is thrown.
-        /// - Parameters:
-        ///   - wave: The wave's batches, numbered.
-        ///   - context: What every batch needs (plan, run, store).
-        /// - Returns: One result per batch run, in wave order; a prefix of the wave when the run was stopped.
-        /// - Throws: The first batch error (its batch rolled back), or ``MergeError`` `plan` if a batch
-        ///   vanished without a result.
         func run(_ wave: [NumberedBatch], context: BatchContext) throws -> [BatchResult] {
             let pool = workers
             let stop = pool[0].applier.stop
@@ -87,19 +75,14 @@ extension PlanApplier {
 
     /// One worker's applier. Its connection is used by one thread at a time: the worker thread of the wave
     /// running, or the calling thread between waves, never two at once.
-    /// `@unchecked Sendable`: safe because of that one-thread-at-a-time rule, which `run` keeps.
     final class Worker: @unchecked Sendable {
-        /// The applier with its connection.
         let applier: PlanApplier
-        /// Wraps `applier` for the pool.
         init(_ applier: PlanApplier) { self.applier = applier }
     }
 
     /// The shared state of a running wave (behind a mutex).
     struct WaveState: Sendable {
-        /// Each batch's result, `nil` until it commits.
         var results: [BatchResult?]
-        /// The first failure; once set, no worker claims another batch.
         var failure: (any Error)?
     }
 }

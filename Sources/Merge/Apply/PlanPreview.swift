@@ -4,14 +4,8 @@ public import BackstopStore
 
 /// Plans and applies as text for people: one-line summaries for stage tables and logs, and the listing
 /// `backstop apply` prints before (and instead of) writing.
-///
-/// Everything here goes to terminals and logs, so values pass through `SafeText` (a product name cannot
-/// reorder or hide what a reviewer sees), and long plans are cut per phase and action with a pointer to
-/// `plan.json`, which holds every step.
 public enum PlanPreview {
     /// `42 steps: 19 insert, 20 soft_delete, …; 1 skip; 129 Bitrix-side changes; 45 reported`.
-    /// - Parameter plan: A plan.
-    /// - Returns: One line; a plan made from partial input says it will never be applied.
     public static func summary(_ plan: MergePlan) -> String {
         let counts = plan.countsByAction.filter { $0.key != .skip }.sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.value) \($0.key.rawValue)" }
@@ -24,8 +18,6 @@ public enum PlanPreview {
     }
 
     /// `applied 160 steps (2 conflicts, 3 skipped by the plan, 10 done before) in 3 batches, 410 rows`.
-    /// - Parameter outcome: What an apply did.
-    /// - Returns: One line for the stage table, the log and the run's summary.
     public static func summary(_ outcome: ApplyOutcome) -> String {
         var notes: [String] = ["\(outcome.conflicts.count) conflicts"]
         if outcome.skipped > 0 { notes.append("\(outcome.skipped) skipped by the plan") }
@@ -36,16 +28,6 @@ public enum PlanPreview {
 
     /// The listing of a plan: header, safety-valve verdict, then the steps by phase and action (at most
     /// `limit` per action; `plan.json` has them all), with what each sets and found.
-    ///
-    /// Steps an earlier apply already finished are left out (counted in one line), so a resumed apply
-    /// shows what is left to do; skips are always shown.
-    /// - Parameters:
-    ///   - plan: The plan.
-    ///   - outcomes: Outcomes recorded so far (`StoredPlan.outcomes`), empty for a new plan.
-    ///   - refusals: The safety valve's refusals, printed as `REFUSED …`.
-    ///   - forced: Threshold refusals `--force` overrode, printed so the log shows they were.
-    ///   - limit: Steps shown per phase and action.
-    /// - Returns: The listing, lines joined with LF.
     public static func listing(
         _ plan: MergePlan, outcomes: [Int: StoredPlan.StepState] = [:], refusals: [SafetyValve.Refusal] = [],
         forced: [SafetyValve.Refusal] = [], limit: Int = 20
