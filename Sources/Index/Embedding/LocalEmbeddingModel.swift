@@ -33,6 +33,13 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     /// Creates a model from its numbers (computing its version).
     ///
     /// - Precondition: `mean.count == inputDimensions` and `projection.count == dimensions * inputDimensions`.
+    /// - Parameters:
+    ///   - dimensions: Output dimensions (512 for the index).
+    ///   - inputDimensions: The descriptor's length (``ImageDescriptor/count``).
+    ///   - mean: The descriptors' mean, subtracted before projecting.
+    ///   - projection: `dimensions` rows of `inputDimensions` values, row-major: the whitened principal
+    ///     directions.
+    ///   - fittedOn: How many images the model was fitted on (bookkeeping; not part of the version).
     public init(dimensions: Int, inputDimensions: Int, mean: [Float], projection: [Float], fittedOn: Int) {
         precondition(mean.count == inputDimensions, "mean has \(mean.count) values, expected \(inputDimensions)")
         precondition(projection.count == dimensions * inputDimensions, "projection size mismatch")
@@ -49,6 +56,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     ///
     /// - Precondition: `descriptor.count == inputDimensions`.
     /// - Complexity: O(dimensions × inputDimensions), one `cblas_sgemv` (the same numbers whatever else runs).
+    /// - Parameter descriptor: ``ImageDescriptor/describe(_:)``'s output.
+    /// - Returns: `dimensions` values of L2 norm 1, so a dot product of two is their cosine; all zeros only
+    ///   for a descriptor equal to the mean.
     public func embed(descriptor: [Float]) -> [Float] {
         precondition(descriptor.count == inputDimensions, "descriptor has \(descriptor.count) values")
         BLASThreads.useSingleThreaded()
@@ -66,7 +76,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
         return out
     }
 
-    /// The unit vector for a decoded image.
+    /// The unit vector for a decoded image: ``embed(descriptor:)`` of its descriptor.
+    /// - Parameter image: A decoded picture.
+    /// - Returns: The unit vector.
     public func embed(_ image: RGBImage) -> [Float] { embed(descriptor: ImageDescriptor.describe(image)) }
 
     // MARK: Storage
@@ -93,6 +105,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
 
     /// Reads a model written by ``serialized``.
     ///
+    /// - Parameters:
+    ///   - bytes: `backstop.embedding_model.parameters`.
+    ///   - fittedOn: The stored image count.
     /// - Throws: ``IndexError`` when the bytes are not a model of the current descriptor version.
     public init(serialized bytes: [UInt8], fittedOn: Int) throws(IndexError) {
         func word(_ at: Int) -> UInt32 {

@@ -23,6 +23,9 @@ public final class ImageFetcher: Sendable {
         public var concurrency: Int = 8
 
         /// No mirror, no cache, network allowed.
+        /// - Parameters:
+        ///   - mirror: URL prefixes read from local folders.
+        ///   - cacheDirectory: The HTTP cache folder.
         public init(mirror: ImageMirror? = nil, cacheDirectory: String? = nil) {
             self.mirror = mirror
             self.cacheDirectory = cacheDirectory
