@@ -95,7 +95,8 @@ let package = Package(
             name: "backstop",
             dependencies: [
                 "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopPipeline", "BackstopExtract",
-                "BackstopMerge", "BackstopIndex", "BackstopReport", argumentParser, logging,
+                "BackstopMerge", "BackstopIndex", "BackstopReport", argumentParser, logging, subprocess,
+                systemPackage,
             ]
         ),
 

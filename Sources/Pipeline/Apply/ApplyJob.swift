@@ -81,7 +81,7 @@ public struct ApplyJob {
     /// Runs the job.
     ///
     /// - Throws: ``PipelineError`` when the plan cannot be read or a batch fails (earlier batches stay
-    ///   committed; the same command finishes the plan); ``StoreError`` or `PGError` when Backstop's schema
+    ///   committed; the same command finishes the plan); `StoreError` or `PGError` when Backstop's schema
     ///   is missing or not current.
     public func run() throws -> Result {
         let stop = stopSwitch ?? StopSwitch()
@@ -202,7 +202,7 @@ public struct ApplyJob {
     }
 
     /// The refusals no flag overrides that the ledger decides: the plan's run must be in this catalog's
-    /// ledger and complete (``RunStatus/isComplete``); a failed, stopped, abandoned, timed-out, partial or
+    /// ledger and complete (`RunStatus/isComplete`); a failed, stopped, abandoned, timed-out, partial or
     /// still running run's plan may lack steps or rest on half-read input.
     func integrityRefusals(_ plan: MergePlan, ledger: RunLedger) throws -> [SafetyValve.Refusal] {
         let runID: Int64? =

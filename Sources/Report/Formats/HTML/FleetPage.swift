@@ -5,9 +5,9 @@ public import Foundation
 /// shop's report; catalog shops that are not Bitrix sellers are listed as out of scope. `fleet.json` beside
 /// it carries the same table for scripts.
 ///
-/// `backstop fleet` (and a multi-shop `nightly`) builds it from the ledger's runs of one partition or of
-/// the last hours, so an on-call engineer sees at a glance which shops drifted last night and opens only
-/// those reports. It is not a ``ReportFormat``: it summarises several runs, not one.
+/// A multi-shop run writes it from its shops' results; `backstop fleet --since` assembles it from the
+/// ledger's newest run of each shop (the partitions of a fleet, run by separate workers). An on-call
+/// engineer sees at a glance which shops drifted last night and opens only those reports. It is not a ``ReportFormat``: it summarises several runs, not one.
 public struct FleetPage: Sendable {
     /// One shop's row.
     public struct Shop: Sendable, Codable {
