@@ -1,5 +1,6 @@
 import BackstopBenchSupport
 import BackstopExtract
+import BackstopMerge
 import BackstopModel
 import BackstopPipeline
 import BackstopPostgres

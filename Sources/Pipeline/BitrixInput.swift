@@ -6,7 +6,7 @@ import Logging
 /// Bitrix-side input of a run: every configured dump streamed through the Bitrix model.
 ///
 /// The dump is never loaded whole: rows stream from the reader (on its own thread with
-/// `bitrix.read_threads` > 1) into ``BitrixModelBuilder``, which keeps only the tables and orders the run
+/// `bitrix.read_threads` > 1) into `BitrixModelBuilder`, which keeps only the tables and orders the run
 /// needs. Several dumps of one backup are read in turn into one model.
 enum BitrixInput {
     /// What the run reads from the dumps.
@@ -34,8 +34,8 @@ enum BitrixInput {
     ///   - progress: Where the bytes read so far are reported (`extract.dump`).
     ///   - logger: Where the reader and the model log.
     /// - Returns: The model, the stage's line and whether the input was partial.
-    /// - Throws: ``PipelineError`` without a dump, ``ExtractError`` naming the file and byte offset of bad
-    ///   input, ``DeadlineReached`` when stopped.
+    /// - Throws: ``PipelineError`` without a dump, `ExtractError` naming the file and byte offset of bad
+    ///   input, `DeadlineReached` when stopped.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
         stop: StopSwitch = StopSwitch(), progress: ProgressReporter = .ignored, logger: Logger

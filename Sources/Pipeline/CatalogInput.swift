@@ -1,6 +1,7 @@
 public import BackstopModel
 public import BackstopPostgres
 import BackstopExtract
+import BackstopMerge
 public import Logging
 
 /// Catalog-side input of a run: the upstream tables through binary COPY.
@@ -105,7 +106,7 @@ public enum CatalogInput {
     ///   - connection: The run's catalog connection.
     ///   - shopID: The shop whose row versions are read; `nil` for every shop.
     ///   - stop: The run's stop switch.
-    ///   - progress: Where the rows read so far are reported (`extract.catalog`).
+    ///   - progress: Where the row count is reported (`extract.catalog`).
     ///   - logger: Where the reader logs.
     /// - Returns: The snapshot.
     /// - Throws: ``PipelineError`` for a missing table, ``DeadlineReached`` when stopped, `PGError` or

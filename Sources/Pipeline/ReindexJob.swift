@@ -73,7 +73,7 @@ public struct ReindexJob {
     /// ledger and the report.
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the stage fails (the failed run is
-    ///   recorded first; ``PipelineError/underlyingError`` is the stage's error); ``StoreError`` when
+    ///   recorded first; ``PipelineError/underlyingError`` is the stage's error); `StoreError` when
     ///   Backstop's schema is not current.
     public func run() throws -> RunResult {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))

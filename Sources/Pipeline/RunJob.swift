@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopIndex
 public import BackstopModel
 import BackstopPostgres
@@ -56,7 +57,7 @@ public struct RunJob {
     /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
     /// - Parameter sellers: The Bitrix sellers that are catalog shops of the fleet, so a finding about
     ///   another migrated seller's row is attributed to that shop, not to this run's.
-    /// - Returns: The configuration ``Reconciler`` runs with.
+    /// - Returns: The configuration `Reconciler` runs with.
     func reconcileConfiguration(sellers: [Int64]) -> ReconcileConfiguration {
         var reconcile = ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
         reconcile.shops = [configuration.runShopID]
@@ -99,7 +100,7 @@ public struct RunJob {
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the run fails (the failed run is
     ///   recorded and its report written first; ``PipelineError/underlyingError`` is the stage's error);
-    ///   ``StoreError`` or `PGError` when Backstop's schema is missing or not current.
+    ///   `StoreError` or `PGError` when Backstop's schema is missing or not current.
     public func run() throws -> RunResult {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let schema = try BackstopSchema.locate()
@@ -244,7 +245,7 @@ public struct RunJob {
     ///   - runner: The runner, for its stage lines, stop state and stop reason.
     ///   - found: What the stages found.
     /// - Returns: The run's result for the CLI.
-    /// - Throws: `PGError` from the ledger, ``ReportError`` when a report cannot be written.
+    /// - Throws: `PGError` from the ledger, `ReportError` when a report cannot be written.
     func finish(_ session: RunSession, runner: StageRunner, found: Findings) throws -> RunResult {
         let stop = runner.stopSwitch
         let refused = !(found.merge?.refusals.isEmpty ?? true)
@@ -389,7 +390,7 @@ public struct RunJob {
     /// The file is `backstop_<kind>.prom`, or `backstop_<kind>_<shop>.prom` for a run of a chosen shop, so
     /// the runs of a fleet sit beside each other in node_exporter's folder.
     /// - Parameter written: The report files just written; nothing happens without a `.prom` among them.
-    /// - Throws: ``ReportError`` when the copy cannot be written; Foundation's error when the written file
+    /// - Throws: `ReportError` when the copy cannot be written; Foundation's error when the written file
     ///   cannot be read back.
     func publishTextfile(_ written: [URL]) throws {
         guard let folder = configuration.report.textfileDirectory,

@@ -36,6 +36,7 @@ public protocol ByteSource: AnyObject {
 public final class FileByteSource: ByteSource {
     /// The path, for messages.
     public let name: String
+    /// The open descriptor (`O_CLOEXEC`, so child processes never inherit it); closed in `deinit`.
     private let fd: Int32
 
     /// Opens `path` for reading.
@@ -135,8 +136,11 @@ extension FileByteSource {
 public final class MemoryByteSource: ByteSource {
     /// The name used in messages.
     public let name: String
+    /// The whole input.
     private let bytes: [UInt8]
+    /// Bytes served so far.
     private var position = 0
+    /// The largest read returned.
     private let maxRead: Int
 
     /// Serves `bytes`, at most `maxRead` per call (small values exercise chunk boundaries).

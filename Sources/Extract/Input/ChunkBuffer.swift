@@ -105,7 +105,8 @@
         return merged
     }
 
-    /// The shift applied by the last ``refill(keepingFrom:)``.
+    /// The shift applied by the last ``refill(keepingFrom:)``: a caller holding other window positions
+    /// subtracts it from each.
     private(set) var lastShift = 0
 
     /// Counts LF bytes in `[from, to)` of the window (callers pass from <= to <= end), 16 bytes at a

@@ -6,7 +6,8 @@ final class TableInfo {
     let schema: DumpTableSchema
     /// Each column's kind (text, binary, number, date), deciding how its values are post-processed.
     let kinds: [ColumnKind]
-    /// The table's `DEFAULT CHARSET`, when given (used under `SET NAMES binary`).
+    /// The table's `DEFAULT CHARSET`, when given (used under `SET NAMES binary`, where mydumper sends the
+    /// bytes as stored and only the table's charset says how to read them).
     let charset: DumpCharset?
 
     /// The reader's view of `schema`, its column kinds derived from the declared types.

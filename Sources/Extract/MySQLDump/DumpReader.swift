@@ -374,7 +374,8 @@ public final class DumpReader: DumpEventStream {
         }
     }
 
-    /// `DELIMITER xx` (a client command ended by the line, not by `;`).
+    /// `DELIMITER xx` (a client command ended by the line, not by `;`). mysqldump emits it around
+    /// triggers and routines (`DELIMITER ;;` … `DELIMITER ;`); the scanner then looks for the new one.
     private func readDelimiterCommand() throws(ExtractError) {
         try ensure(256)
         var k = unsafe pos + 9
@@ -391,6 +392,11 @@ public final class DumpReader: DumpEventStream {
     }
 
     /// Classifies the statement at `pos` from its first words and reads, interprets or skips it.
+    ///
+    /// - `INSERT`/`REPLACE` into a wanted table: enters row mode (the rows are returned one by one).
+    /// - `CREATE TABLE`, `USE`, `SET NAMES`/`SET CHARACTER SET`: buffered and interpreted.
+    /// - Anything else (other INSERTs, `DROP`, `LOCK TABLES`, triggers, routines): skipped at scan speed.
+    /// - Returns: An event for `USE` and `CREATE TABLE`, else `nil`.
     private func statement() throws(ExtractError) -> DumpEvent? {
         unsafe statementNumber += 1
         unsafe sawFooter = false
@@ -472,6 +478,10 @@ public final class DumpReader: DumpEventStream {
 
     /// Buffers the statement at `pos` whole (up to ``Options/maxRowBytes``); returns its window range
     /// including the delimiter and leaves `pos` after it.
+    ///
+    /// Only for the statements that are interpreted (CREATE TABLE and friends), which are small; INSERTs
+    /// are never buffered whole.
+    /// - Throws: ``ExtractError`` `truncated` when the input ends first, `limit` past the size limit.
     func captureStatement() throws(ExtractError) -> Range<Int> {
         var state = ScanState()
         var start = unsafe pos
@@ -498,4 +508,5 @@ public final class DumpReader: DumpEventStream {
 }
 
 @inline(__always)
+/// SQL whitespace between tokens: space, LF, CR, TAB, FF.
 func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 || b == 0x0C }

@@ -257,7 +257,9 @@ final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
 
 /// ``PackedRow``'s header: the number of values and where their bytes start.
 struct PackedRowHeader {
+    /// The number of values.
     var count: Int
+    /// Where the value bytes start (after 9 bytes of span and kind per value).
     var bytesStart: Int
 }
 

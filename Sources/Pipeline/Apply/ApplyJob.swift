@@ -1,7 +1,8 @@
 import BackstopExtract
+public import BackstopMerge
 public import BackstopModel
 import BackstopPostgres
-public import BackstopReconcile
+import BackstopReconcile
 import BackstopStore
 public import Foundation
 public import Logging
@@ -80,7 +81,7 @@ public struct ApplyJob {
     /// Runs the job.
     ///
     /// - Throws: ``PipelineError`` when the plan cannot be read or a batch fails (earlier batches stay
-    ///   committed; the same command finishes the plan); ``StoreError`` or `PGError` when Backstop's schema
+    ///   committed; the same command finishes the plan); `StoreError` or `PGError` when Backstop's schema
     ///   is missing or not current.
     public func run() throws -> Result {
         let stop = stopSwitch ?? StopSwitch()
@@ -181,7 +182,7 @@ public struct ApplyJob {
         } catch {
             let failed = session.fail(error, report: { _, _ in nil }, formats: [])
             let cause = (error as? StageFailure)?.underlyingError ?? error
-            throw (cause as? PipelineError) ?? failed.error
+            throw cause is PipelineError || cause is MergeError ? cause : failed.error
         }
     }
 
@@ -201,7 +202,7 @@ public struct ApplyJob {
     }
 
     /// The refusals no flag overrides that the ledger decides: the plan's run must be in this catalog's
-    /// ledger and complete (``RunStatus/isComplete``); a failed, stopped, abandoned, timed-out, partial or
+    /// ledger and complete (`RunStatus/isComplete`); a failed, stopped, abandoned, timed-out, partial or
     /// still running run's plan may lack steps or rest on half-read input.
     func integrityRefusals(_ plan: MergePlan, ledger: RunLedger) throws -> [SafetyValve.Refusal] {
         let runID: Int64? =
@@ -283,3 +284,6 @@ public struct ApplyJob {
         }
     }
 }
+
+/// The run's switch stops an apply between batches and cancels the batches in flight.
+extension StopSwitch: ApplyStop {}

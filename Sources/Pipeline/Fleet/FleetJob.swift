@@ -18,7 +18,7 @@ public import Logging
 public struct FleetJob {
     /// The run kind (`nightly`, `diff`).
     public var kind: String
-    /// The configuration (flags applied; ``BackstopConfiguration/shops`` is the selection).
+    /// The configuration (flags applied; `BackstopConfiguration/shops` is the selection).
     public var configuration: BackstopConfiguration
     /// Read a truncated dump as far as it goes.
     public var allowPartial: Bool
@@ -115,7 +115,7 @@ public struct FleetJob {
     ///
     /// - Returns: The worst shop's status, each shop's result and the page's path.
     /// - Throws: ``PipelineError`` (`shopSelection` for a `--shop` id the catalog lacks, `connection`,
-    ///   `runFailed`), ``StoreError`` when Backstop's schema is missing.
+    ///   `runFailed`), `StoreError` when Backstop's schema is missing.
     public func run() throws -> Result {
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)

@@ -1,7 +1,8 @@
 import BackstopExtract
+public import BackstopMerge
 public import BackstopModel
 import BackstopPostgres
-public import BackstopReconcile
+import BackstopReconcile
 import BackstopStore
 import Foundation
 import Logging
@@ -102,5 +103,14 @@ extension RunJob {
         applier.progress = progress
         summary.outcome = try applier.apply(stored, applyRunID: run.id)
         return summary
+    }
+}
+
+extension PlanPreview {
+    /// `refused: …` or `applied 160 steps (2 conflicts) in 3 batches, 410 rows`.
+    public static func summary(_ merge: RunJob.MergeSummary) -> String {
+        if !merge.refusals.isEmpty { return "refused: " + merge.refusals.map(\.description).joined(separator: "; ") }
+        guard let outcome = merge.outcome else { return "not applied" }
+        return summary(outcome)
     }
 }

@@ -4,7 +4,7 @@ import Dispatch
 public import Logging
 
 /// Runs a job's stages in order and keeps the run's book of them: each stage is timed and recorded as a
-/// ``RunReport/Stage`` line (`ok`, `partial`, `stopped`, `failed`, `skipped`), the run's ``StopSwitch`` is
+/// `RunReport/Stage` line (`ok`, `partial`, `stopped`, `failed`, `skipped`), the run's ``StopSwitch`` is
 /// checked before each stage, a stage that stops at a safe point ends the run early with a partial but
 /// valid report, and a failing stage's error is passed on whole as a ``StageFailure``.
 ///

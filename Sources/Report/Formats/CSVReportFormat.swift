@@ -74,7 +74,7 @@ public struct CSVReportFormat: ReportFormat {
 
     /// Every kind's file under `csv/`, in kind order, including kinds without findings.
     /// - Parameter report: The run's report.
-    /// - Returns: One file per ``DiscrepancyKind``.
+    /// - Returns: One file per `DiscrepancyKind`.
     public func files(for report: RunReport) -> [ReportFile] {
         DiscrepancyKind.allCases.sorted().map { kind in
             var bytes: [UInt8] = []

@@ -36,7 +36,7 @@ enum ReportText {
     // MARK: Escapers
 
     /// HTML text and attribute escaping: `& < > " '`; controls and bidi overrides shown as `⟨U+202E⟩`
-    /// (``SafeText``).
+    /// (`SafeText`).
     static func html(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -53,7 +53,7 @@ enum ReportText {
         return out
     }
 
-    /// XML 1.0 text and attribute escaping; controls and bidi overrides shown as `⟨U+202E⟩` (``SafeText``),
+    /// XML 1.0 text and attribute escaping; controls and bidi overrides shown as `⟨U+202E⟩` (`SafeText`),
     /// the non-characters XML 1.0 cannot carry as U+FFFD.
     static func xml(_ text: String) -> String {
         var out = ""
@@ -76,7 +76,7 @@ enum ReportText {
     }
 
     /// A Markdown table cell: `|` escaped, line breaks shown as ⏎, controls and bidi overrides as
-    /// `⟨U+202E⟩` (``SafeText``); backticks, brackets (links) and angle brackets (HTML) neutralised; cut at
+    /// `⟨U+202E⟩` (`SafeText`); backticks, brackets (links) and angle brackets (HTML) neutralised; cut at
     /// `limit` characters; `—` for none, `""` for empty text.
     static func markdownCell(_ text: String?, limit: Int = 80) -> String {
         guard let text else { return "—" }
@@ -103,7 +103,7 @@ enum ReportText {
     }
 
     /// A Markdown code span (`` `text` ``) outside tables: the fence is longer than any backtick run inside,
-    /// line breaks show as ⏎, controls and bidi overrides as `⟨U+202E⟩` (``SafeText``); nothing else needs
+    /// line breaks show as ⏎, controls and bidi overrides as `⟨U+202E⟩` (`SafeText`); nothing else needs
     /// escaping in a code span.
     static func markdownCode(_ text: String) -> String {
         var longest = 0

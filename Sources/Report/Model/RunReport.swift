@@ -166,7 +166,7 @@ public struct RunReport: Sendable {
         }
     }
 
-    /// Discrepancy counts by kind, in ``DiscrepancyKind`` order (kinds without findings left out).
+    /// Discrepancy counts by kind, in `DiscrepancyKind` order (kinds without findings left out).
     ///
     /// - Complexity: O(*n* + *k* log *k*) for *n* discrepancies of *k* kinds; computed on each access.
     public var countsByKind: [(kind: DiscrepancyKind, count: Int)] {
@@ -175,7 +175,7 @@ public struct RunReport: Sendable {
         return counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    /// The discrepancies grouped by kind, kinds in ``DiscrepancyKind`` order, each group in report order.
+    /// The discrepancies grouped by kind, kinds in `DiscrepancyKind` order, each group in report order.
     /// Formats with a section or a file per kind (Markdown, HTML, CSV) iterate this.
     public var byKind: [(kind: DiscrepancyKind, items: [Discrepancy])] {
         var groups: [DiscrepancyKind: [Discrepancy]] = [:]

@@ -67,7 +67,7 @@ extension PlanApplier {
             // Stopped between batches: every batch claimed before the stop finished, so the results are a prefix.
             let done = results.prefix { $0 != nil }.compactMap { $0 }
             guard done.count == wave.count || stop?.isStopped == true else {
-                throw PipelineError(.runFailed, "a batch of the wave has no result")
+                throw MergeError(.plan, "a batch of the wave has no result")
             }
             return done
         }
