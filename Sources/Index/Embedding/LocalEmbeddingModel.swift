@@ -30,7 +30,8 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     /// The label's prefix; the digits after it are a digest of the numbers.
     public static let family = "backstop-local-1"
 
-    /// Creates a model from its numbers (computing its version).
+    /// A model from its numbers (a fit's, or stored ones); its ``version`` is computed from them, so equal
+    /// numbers always carry the same label.
     ///
     /// - Precondition: `mean.count == inputDimensions` and `projection.count == dimensions * inputDimensions`.
     /// - Parameters:

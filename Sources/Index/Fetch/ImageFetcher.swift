@@ -59,7 +59,8 @@ public final class ImageFetcher: Sendable {
     /// The content-addressed cache; `nil` without a cache folder.
     private let cache: ImageCache?
 
-    /// Creates a fetcher (and its HTTP session and cache, when the options allow the network).
+    /// A fetcher for the stage's workers, with its HTTP session and cache when the options allow the
+    /// network.
     ///
     /// - Parameter options: Mirror, cache folder, network and HTTP limits.
     /// - Throws: ``IndexError`` when the cache folder cannot be created.

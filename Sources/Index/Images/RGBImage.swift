@@ -8,7 +8,7 @@ public struct RGBImage: Sendable, Hashable {
     /// `width * height * 3` bytes of interleaved R, G, B.
     public var pixels: [UInt8]
 
-    /// Creates an image from its pixels.
+    /// An image over existing pixels (a decoder's output, a test's pattern).
     ///
     /// - Precondition: `width` and `height` are positive and `pixels.count == width * height * 3`.
     /// - Parameters:
