@@ -34,8 +34,14 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
 
     /// Creates a model from its numbers (computing its version).
     ///
-    /// - Parameter duplicateMethod: The near-duplicate method the stored keys follow, folded into
-    ///   ``version`` (default: the shipped ``DuplicateVerifier/Parameters/version``).
+    /// - Parameters:
+    ///   - dimensions: Output dimensions.
+    ///   - inputDimensions: Input dimensions.
+    ///   - mean: The descriptor mean.
+    ///   - projection: The projection, row-major.
+    ///   - fittedOn: How many images it was fitted on.
+    ///   - duplicateMethod: The near-duplicate method the stored keys follow, folded into ``version``
+    ///     (default: the shipped ``DuplicateVerifier/Parameters/version``).
     /// - Precondition: `mean.count == inputDimensions` and `projection.count == dimensions * inputDimensions`.
     public init(
         dimensions: Int, inputDimensions: Int, mean: [Float], projection: [Float], fittedOn: Int,
