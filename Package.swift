@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 //
 // Backstop: the batch reconciliation and indexing pipeline for the cvety.kz catalog.
-// Data flows one way: BackstopExtract → BackstopReconcile → BackstopIndex → BackstopReport;
+// Data flows one way: BackstopExtract → BackstopReconcile → BackstopMerge → BackstopIndex → BackstopReport;
 // BackstopStore (Backstop's schema, run ledger and lock) sits below the stages, BackstopPipeline composes
 // them, and the `backstop` executable only parses arguments and calls it. Module names carry the `Backstop` prefix so that no
 // type (`Index`, `Report`) can shadow its module.
@@ -63,6 +63,14 @@ let package = Package(
             dependencies: ["BackstopModel", "BackstopExtract", logging],
             path: "Sources/Reconcile"
         ),
+        // The merge: the planner (policy, safety valve), the plan files, the row versions and the applier.
+        .target(
+            name: "BackstopMerge",
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopExtract", "BackstopReconcile", logging,
+            ],
+            path: "Sources/Merge"
+        ),
         .target(
             name: "BackstopIndex",
             dependencies: [
@@ -79,7 +87,7 @@ let package = Package(
             name: "BackstopPipeline",
             dependencies: [
                 "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopExtract", "BackstopReconcile",
-                "BackstopIndex", "BackstopReport", logging,
+                "BackstopMerge", "BackstopIndex", "BackstopReport", logging,
             ],
             path: "Sources/Pipeline"
         ),
@@ -87,7 +95,8 @@ let package = Package(
             name: "backstop",
             dependencies: [
                 "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopPipeline", "BackstopExtract",
-                "BackstopIndex", "BackstopReport", argumentParser, logging,
+                "BackstopMerge", "BackstopIndex", "BackstopReport", argumentParser, logging, subprocess,
+                systemPackage,
             ]
         ),
 
@@ -117,7 +126,8 @@ let package = Package(
         .executableTarget(
             name: "ApplyBench",
             dependencies: [
-                "BackstopExtract", "BackstopModel", "BackstopPipeline", "BackstopPostgres", "BackstopStore", logging,
+                "BackstopExtract", "BackstopMerge", "BackstopModel", "BackstopPipeline", "BackstopPostgres",
+                "BackstopStore", logging,
             ]
         ),
         // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
@@ -145,6 +155,11 @@ let package = Package(
             dependencies: [
                 "BackstopIndex", "BackstopModel", "BackstopExtract", "BackstopPostgres", "BackstopTestSupport",
             ]),
+        .testTarget(
+            name: "MergeTests",
+            dependencies: [
+                "BackstopMerge", "BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport",
+            ]),
         .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
         // BackstopIndex decodes report.html's screenshot (libpng) in the browser test.
         .testTarget(
@@ -160,7 +175,8 @@ let package = Package(
             dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]
+            // `backstop` itself for the CLI's own parts (the progress renderer) tested without a terminal.
+            dependencies: ["backstop", "BackstopTestSupport", "BackstopPostgres", "BackstopIndex", "BackstopModel"]
         ),
     ]
 )

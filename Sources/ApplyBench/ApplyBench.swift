@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopModel
 import BackstopPipeline
 import BackstopPostgres

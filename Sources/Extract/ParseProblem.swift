@@ -3,6 +3,12 @@
 ///
 /// Unlike ``ExtractError`` a problem does not stop the run; it names one field of one row (or one feed
 /// element) and carries its raw value.
+///
+/// ```swift
+/// ParseProblem(source: "api/v2/products", key: "1042", field: "price", rawValue: "4 950,5.0",
+///              reason: "misplaced thousands separators")
+/// // description: api/v2/products[1042].price: misplaced thousands separators
+/// ```
 public struct ParseProblem: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Where the row came from: a Bitrix table (`b_catalog_price`), a catalog table (`product`) or
     /// `api/v2/products` for the product feed.
@@ -16,7 +22,13 @@ public struct ParseProblem: Sendable, Hashable, Codable, CustomStringConvertible
     /// What is wrong, in a few words.
     public var reason: String
 
-    /// Creates a problem.
+    /// Records a value no rule could read.
+    /// - Parameters:
+    ///   - source: The table or feed the row came from.
+    ///   - key: The row's id, `nil` when it has none.
+    ///   - field: The column or JSON field.
+    ///   - rawValue: The value as found, unchanged.
+    ///   - reason: What is wrong, in a few words (``ValueTextFailure``'s description for numbers).
     public init(source: String, key: String? = nil, field: String? = nil, rawValue: String? = nil, reason: String) {
         self.source = source
         self.key = key

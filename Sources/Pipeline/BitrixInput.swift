@@ -4,16 +4,41 @@ import Foundation
 import Logging
 
 /// Bitrix-side input of a run: every configured dump streamed through the Bitrix model.
+///
+/// The dump is never loaded whole: rows stream from the reader (on its own thread with
+/// `bitrix.read_threads` > 1) into `BitrixModelBuilder`, which keeps only the tables and orders the run
+/// needs. Several dumps of one backup are read in turn into one model.
 enum BitrixInput {
+    /// What the run reads from the dumps.
     struct Snapshot {
+        /// The Bitrix model: products, linked orders, sellers, the snapshot time, values not interpreted.
         var model: BitrixSnapshot
+        /// The stage's line: dumps, size, rows, entities, problems and the snapshot.
         var summary: String
+        /// Whether a dump was truncated and read as far as it goes (`--allow-partial`).
         var partial: Bool
     }
 
+    /// Streams every configured dump (a file, a `--tab` folder, or `-` for standard input) through the
+    /// Bitrix model.
+    ///
+    /// The snapshot time is the latest complete dump's footer; a partial read has none (the model then
+    /// falls back to `--snapshot-time` or the newest row). The stop switch is checked every 16 384 rows
+    /// and between statements. Values the model could not interpret are logged once at notice (the first
+    /// and the count), each at info.
+    /// - Parameters:
+    ///   - configuration: Backstop's configuration (`[bitrix]`: dumps, iblocks, price group, zone, …).
+    ///   - scope: Which orders and users the model keeps (the catalog's linked orders, for a run).
+    ///   - allowPartial: Read a truncated dump as far as it goes instead of failing.
+    ///   - stop: The run's stop switch.
+    ///   - progress: Where the bytes read so far are reported (`extract.dump`).
+    ///   - logger: Where the reader and the model log.
+    /// - Returns: The model, the stage's line and whether the input was partial.
+    /// - Throws: ``PipelineError`` without a dump, `ExtractError` naming the file and byte offset of bad
+    ///   input, `DeadlineReached` when stopped.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
-        stop: StopSwitch = StopSwitch(), logger: Logger
+        stop: StopSwitch = StopSwitch(), progress: ProgressReporter = .ignored, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError(
@@ -46,23 +71,22 @@ enum BitrixInput {
             }
             // The bar counts decompressed bytes: a share of the file size only for plain dumps.
             let compressed = path == "-" || [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
-            let progress = ProgressBar(
-                label: "extract.dump", total: compressed ? nil : size, unit: .bytes, logger: logger)
-            defer { progress.finish() }
+            let bar = progress.start("extract.dump", total: compressed ? nil : size, unit: .bytes)
+            defer { bar.finish() }
             while let event = try stream.next() {
                 switch event {
                 case .row(let row):
                     builder.consume(row)
                     rows += 1
                     if rows & 0x3FFF == 0 || rows == 1 {
-                        if let bytes = bytesRead() { progress.update(bytes) }
+                        if let bytes = bytesRead() { bar.update(bytes) }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
                                 stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                         }
                     }
                 case .end(.complete):
-                    if let bytes = bytesRead() { progress.update(bytes) }
+                    if let bytes = bytesRead() { bar.update(bytes) }
                     // Several dumps of one backup: the latest footer is the snapshot.
                     if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):
@@ -92,7 +116,11 @@ enum BitrixInput {
         return Snapshot(model: model, summary: summary, partial: partial)
     }
 
-    /// The Bitrix model's configuration from Backstop's.
+    /// The Bitrix model's configuration from Backstop's: iblocks, the seller property, the home shop, the
+    /// base price group and currency, the site, its time zone and a configured snapshot time (as site
+    /// wall-clock text, the form the dump's columns carry).
+    /// - Parameter configuration: Backstop's configuration.
+    /// - Returns: The model's configuration.
     static func bitrixConfiguration(_ configuration: BackstopConfiguration) -> BitrixConfiguration {
         var bitrix = BitrixConfiguration()
         bitrix.catalogIblockIDs = Set(configuration.bitrix.iblocks)

@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopModel
 import BackstopPostgres
 import BackstopReconcile
@@ -9,18 +10,28 @@ import Foundation
 /// ``StageRunner``.
 extension RunJob {
     /// `extract.catalog`: the catalog's products, orders, versions and links, in one snapshot.
+    ///
+    /// It runs first because the catalog's links say which Bitrix orders the dump reader keeps. In a fleet
+    /// run the snapshot read once for every shop is handed over instead.
+    /// - Parameter connection: The run's catalog connection.
+    /// - Returns: The stage; it stops at the stop switch between COPY streams.
     func extractCatalog(_ connection: PGConnection) -> Stage<Void, CatalogInput.Snapshot, any Error> {
         Stage("extract.catalog") { _, context in
             if let shared {
                 return StageOutput(shared.catalog, summary: "read once for the fleet run: " + shared.catalogSummary)
             }
             let snapshot = try CatalogInput.load(
-                connection: connection, shopID: configuration.runShopID, stop: context.stopSwitch, logger: logger)
+                connection: connection, shopID: configuration.runShopID, stop: context.stopSwitch,
+                progress: context.progress, logger: logger)
             return StageOutput(snapshot, summary: snapshot.summary + " from \(connection.endpoint)")
         }
     }
 
     /// `extract.dump`: every configured dump through the Bitrix model, keeping the orders the catalog links.
+    ///
+    /// A truncated dump fails the stage unless `allowPartial`; then the stage is `partial` and absence-based
+    /// findings are withheld downstream. Seller ids are mapped to catalog shop ids (`[shops]`) here, so the
+    /// reconciler sees one id space.
     var extractDump: Stage<CatalogInput.Snapshot, BitrixInput.Snapshot, any Error> {
         Stage("extract.dump") { catalog, context in
             if let shared {
@@ -33,7 +44,7 @@ extension RunJob {
                 orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
             let snapshot = try BitrixInput.load(
                 configuration: configuration, scope: scope, allowPartial: allowPartial, stop: context.stopSwitch,
-                logger: logger)
+                progress: context.progress, logger: logger)
             let mapped = BitrixInput.Snapshot(
                 model: FleetScope.mapped(snapshot.model, configuration.shopMap), summary: snapshot.summary,
                 partial: snapshot.partial)
@@ -42,6 +53,8 @@ extension RunJob {
     }
 
     /// `reconcile`: both sides matched by preserved ids, every discrepancy classified (it cannot fail).
+    /// - Parameter reconciler: The reconciler configured for this run's shop.
+    /// - Returns: The stage; `partial` when its input is.
     func reconcile(_ reconciler: Reconciler) -> Stage<ReconcileInput, ReconcileResult, Never> {
         Stage("reconcile") { input, _ in
             let result = reconciler.reconcile(input)
@@ -59,6 +72,14 @@ extension RunJob {
     typealias PlanInput = (result: ReconcileResult, input: ReconcileInput, catalog: CatalogInput.Snapshot)
 
     /// `plan`: the merge plan, stored for the run and written beside its report.
+    ///
+    /// Every run plans, dry run or not: `plan.json` and `bitrix_changes.ndjson` show what an apply would
+    /// write, and `backstop apply --run N` can apply it later.
+    /// - Parameters:
+    ///   - connection: The catalog connection (the plan is stored in Backstop's tables).
+    ///   - run: The run the plan belongs to.
+    ///   - directory: The run's report folder.
+    /// - Returns: The stage; its output is the planning (changes in plan order) and the plan.
     func plan(_ connection: PGConnection, run: RunRecord, directory: URL)
         -> Stage<PlanInput, (MergePlanning, MergePlan), any Error>
     {
@@ -72,11 +93,17 @@ extension RunJob {
 
     /// `apply` (`nightly --apply`): the run's plan applied, unless the safety valve refuses it (the stage
     /// is then `partial`).
+    /// - Parameters:
+    ///   - settings: Batch size, workers and the safety valve's overrides.
+    ///   - connection: The catalog connection the writes go through.
+    ///   - run: The run applying its own plan.
+    /// - Returns: The stage.
     func applyStage(_ settings: ApplySettings, connection: PGConnection, run: RunRecord)
         -> Stage<MergePlan, MergeSummary, any Error>
     {
-        Stage("apply") { plan, _ in
-            let summary = try applyMerge(plan, settings: settings, connection: connection, run: run)
+        Stage("apply") { plan, context in
+            let summary = try applyMerge(
+                plan, settings: settings, connection: connection, run: run, progress: context.progress)
             return StageOutput(summary, summary: PlanPreview.summary(summary), partial: !summary.refusals.isEmpty)
         }
     }

@@ -1,13 +1,22 @@
 // @safe: the accessors check lengths and copy values out; `bytes(_:)`, the one member handing out a
 // pointer, is @unsafe.
-/// One tuple of a binary COPY stream, valid only inside the closure it is passed to: never store it or
-/// a buffer taken from it.
+/// One tuple of a binary COPY stream, valid only until the reader decodes the next one (inside a
+/// ``CatalogReader/rows(_:source:fields:decode:)`` closure): never store it or a buffer taken from it.
 ///
 /// Accessors check the field's length against the type's size and throw ``ExtractError`` naming the
 /// field and tuple, so a query whose column types drift from the decoder fails loudly.
+///
+/// ```swift
+/// let cursor = try reader.rows("SELECT id, name, price FROM product", source: "product", fields: 3) { row, _ in
+///     (id: try row.required(0, row.integer), name: row.string(1) ?? "", price: try row.integer(2))
+/// }
+/// ```
 @safe public struct BinaryCopyRow {
+    /// The buffer the tuple lies in (a libpq message or the reader's carry buffer).
     @usableFromInline let base: UnsafeRawBufferPointer
+    /// Each field's offset in ``base``.
     @usableFromInline let starts: UnsafeBufferPointer<Int>
+    /// Each field's length, -1 for NULL.
     @usableFromInline let lengths: UnsafeBufferPointer<Int32>
     /// Safe because a row only exists inside the reader's `next` closure, while the reader is alive;
     /// `unowned(unsafe)` saves the unowned retain/release pair per row that `unowned` costs.
@@ -35,6 +44,8 @@
     }
 
     @usableFromInline @inline(__always)
+    /// The offset of a fixed-size field after checking its length is `size` (NULL is `nil`): the one
+    /// type check behind every numeric accessor.
     func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
         let length = unsafe Int(lengths[field])
         guard length >= 0 else { return nil }
@@ -118,6 +129,12 @@
     ///
     /// Binary array format: int32 ndim, int32 has-nulls flag, int32 element type OID, then per dimension
     /// int32 size and int32 lower bound, then per element int32 length (-1 = NULL) and its bytes.
+    /// - Parameters:
+    ///   - field: The column index.
+    ///   - element: Called once per element in order; the buffer is valid only for the call.
+    /// - Returns: `false` for a NULL array (and `element` is never called), `true` otherwise (an empty
+    ///   array has zero dimensions and calls nothing).
+    /// - Throws: ``ExtractError`` for a multi-dimensional or truncated array, or what `element` throws.
     public func array(_ field: Int, _ element: (UnsafeRawBufferPointer?) throws -> Void) throws -> Bool {
         guard let raw = unsafe bytes(field) else { return false }
         guard raw.count >= 12 else { throw failure(field, "array header is truncated") }

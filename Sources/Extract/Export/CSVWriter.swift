@@ -18,7 +18,9 @@ public struct CSVWriter: Sendable {
     public let header: [String]
     /// Records ended so far.
     public private(set) var records = 0
+    /// Fields written to the current record.
     private var fields = 0
+    /// Where the current record starts in the caller's buffer, to take a bad record back out.
     private var recordStart = 0
 
     /// A writer for records of `header`'s width.
@@ -26,7 +28,8 @@ public struct CSVWriter: Sendable {
         self.header = header
     }
 
-    /// Appends the header line.
+    /// Appends the header line (each name quoted, CRLF). Call once, before the first record.
+    /// - Parameter out: The output buffer.
     public func writeHeader(into out: inout [UInt8]) {
         for (n, name) in header.enumerated() {
             if n > 0 { out.append(0x2C) }
@@ -36,12 +39,20 @@ public struct CSVWriter: Sendable {
     }
 
     /// Appends the next field of the current record: `bytes` quoted, or an empty field for `nil` (NULL).
+    ///
+    /// An empty string is `""`, so NULL and empty stay distinguishable (`"a",,""` is a, NULL, empty).
+    /// - Parameters:
+    ///   - bytes: The value's bytes, copied as they are; `nil` for NULL.
+    ///   - out: The output buffer.
     public mutating func field(_ bytes: UnsafeBufferPointer<UInt8>?, into out: inout [UInt8]) {
         separate(&out)
         if let bytes = unsafe bytes { unsafe Self.appendQuoted(bytes, into: &out) }
     }
 
     /// Appends the next field of the current record: `text` quoted, or an empty field for `nil` (NULL).
+    /// - Parameters:
+    ///   - text: The value; `nil` for NULL.
+    ///   - out: The output buffer.
     public mutating func field(_ text: String?, into out: inout [UInt8]) {
         separate(&out)
         if let text { Self.appendQuoted(text.utf8, into: &out) }
@@ -49,6 +60,7 @@ public struct CSVWriter: Sendable {
 
     /// Ends the current record.
     ///
+    /// - Parameter out: The output buffer the record's fields went to.
     /// - Throws: ``ExtractError`` with code ``ExtractError/Code/schema`` when the record does not have the
     ///   header's width; the record's bytes are taken back out of `out` first, so no short or long record
     ///   is ever written.
@@ -64,11 +76,13 @@ public struct CSVWriter: Sendable {
         records += 1
     }
 
+    /// Writes the comma before a field (or notes where a record starts).
     private mutating func separate(_ out: inout [UInt8]) {
         if fields == 0 { recordStart = out.count } else { out.append(0x2C) }
         fields += 1
     }
 
+    /// `"…"` with every `"` doubled; CR and LF stay inside the quotes, as RFC 4180 allows.
     private static func appendQuoted(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
         out.append(0x22)
         for b in bytes {

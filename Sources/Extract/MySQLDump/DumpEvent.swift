@@ -1,4 +1,16 @@
 /// What a dump reader hands out, in file order.
+///
+/// ```swift
+/// while let event = try reader.next() {
+///     switch event {
+///     case .database(let name): current = name
+///     case .table(let schema): schemas[schema.name] = schema
+///     case .row(let row): try model.add(row)
+///     case .end(.complete): break
+///     case .end(.partial(let reason)): logger.warning("partial dump", metadata: ["reason": "\(reason)"])
+///     }
+/// }
+/// ```
 public enum DumpEvent: Sendable {
     /// `USE \`db\``: the following tables belong to this database.
     case database(String)
@@ -10,7 +22,8 @@ public enum DumpEvent: Sendable {
     case end(DumpCompletion)
 }
 
-/// Whether the whole dump was read.
+/// Whether the whole dump was read: the line between "absence proves something" and "absence proves
+/// nothing". After a partial end no orphan and no dangling reference may be reported.
 public enum DumpCompletion: Sendable, Equatable {
     /// The input ended cleanly after its footer (`-- Dump completed`, Bitrix `-- Finished:`, mydumper
     /// `Finished dump at:`).
@@ -20,6 +33,10 @@ public enum DumpCompletion: Sendable, Equatable {
 }
 
 /// A table's column names and declared types, from `CREATE TABLE`.
+///
+/// For `CREATE TABLE b_sale_basket (ID int(11) NOT NULL AUTO_INCREMENT, PRICE decimal(18,4) …)` the
+/// columns are `ID`, `PRICE`, … and the types `int`, `decimal`, …: enough to know which values are
+/// numbers, dates, text or binary, and nothing more (keys, defaults and comments are not kept).
 public struct DumpTableSchema: Sendable {
     /// The table name.
     public var name: String
@@ -30,7 +47,7 @@ public struct DumpTableSchema: Sendable {
     /// Each column's declared type, lower-cased and without arguments (`int`, `varchar`, `datetime`).
     public var types: [String]
 
-    /// Creates a schema.
+    /// A schema as read from a CREATE TABLE (or a mydumper `-schema.sql` file).
     public init(name: String, database: String?, columns: DumpColumns, types: [String]) {
         self.name = name
         self.database = database
@@ -52,6 +69,7 @@ enum ColumnKind: Sendable {
     /// No `CREATE TABLE` seen: text, with zero dates left alone.
     case unknown
 
+    /// The kind of a declared type word (`varchar`, `datetime`, …); an unknown word is text.
     init(declaredType type: String) {
         switch type {
         case "date", "datetime", "timestamp": self = .date

@@ -25,7 +25,14 @@ extension DumpReader {
         /// overlapped with the caller's work. Off by default: a caller that does little per row gains nothing.
         public var readAhead: Bool
 
-        /// Creates options; the defaults read every table of a complete dump.
+        /// Options; the defaults read every table of a complete dump, strictly about truncation and
+        /// leniently about charsets.
+        ///
+        /// ```swift
+        /// // The Bitrix model's tables only, a dump that may be cut short, rows up to 1 GiB:
+        /// DumpReader.Options(tables: ["b_iblock_element", "b_sale_order"], allowPartial: true,
+        ///                    maxRowBytes: 1 << 30)
+        /// ```
         public init(
             tables: Set<String>? = nil, allowPartial: Bool = false, maxRowBytes: Int = 256 << 20,
             zeroDatesAsNull: Bool = true, strictCharset: Bool = false, requireFooter: Bool = true,
@@ -40,6 +47,7 @@ extension DumpReader {
             self.requireFooter = requireFooter
         }
 
+        /// Whether rows of `table` are decoded (every table when ``tables`` is `nil`).
         func wants(_ table: String) -> Bool { tables?.contains(table) ?? true }
     }
 }

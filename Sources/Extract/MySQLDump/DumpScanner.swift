@@ -9,11 +9,28 @@
 /// materialising anything. It survives a refill of the window: the scan stops where it needs more
 /// bytes and continues there.
 struct ScanState {
-    enum Mode: UInt8 { case code, single, double, backtick, lineComment, blockComment }
+    /// What the last byte scanned was part of.
+    enum Mode: UInt8 {
+        /// SQL text outside any quote or comment: the delimiter (or a row's `)`) ends the unit here.
+        case code
+        /// Inside `'…'` (backslash escapes, doubled quotes).
+        case single
+        /// Inside `"…"` (a string under MySQL's default `sql_mode`).
+        case double
+        /// Inside a `` `…` `` identifier (doubled backticks).
+        case backtick
+        /// After `-- ` or `#`, up to the LF.
+        case lineComment
+        /// Inside `/* … */` (but not `/*! … */`, whose body is code).
+        case blockComment
+    }
+    /// Where the scan is.
     var mode: Mode = .code
+    /// Open parentheses inside a row (row mode), so a `)` inside `POINT(1 2)` does not end it.
     var depth = 0
 
-    /// A short description of where an input ended, for truncation messages.
+    /// A short description of where an input ended, for truncation messages: "the input ends inside a
+    /// string literal" tells an operator the cut fell inside a value, not between statements.
     var whereDescription: String {
         switch mode {
         case .code: return "inside a statement"
@@ -31,6 +48,7 @@ struct CodeBytes {
     /// Quotes and parentheses (row mode).
     let row: SIMDByteSet
 
+    /// The stop sets for `delimiter` (its first byte; the rest is compared when the scan stops there).
     init(delimiter: [UInt8]) {
         statement = SIMDByteSet(0x27, 0x22, 0x60, 0x23, 0x2D, 0x2F, delimiter[0])
         row = SIMDByteSet(0x27, 0x22, 0x60, 0x28, 0x29, 0x28, 0x28)
@@ -38,11 +56,19 @@ struct CodeBytes {
 }
 
 /// Seven bytes (repeat one to search for fewer) compared against 16 input bytes at a time.
+///
+/// Seven fixed members rather than a lookup table: seven compares and ORs per 16 bytes need no memory
+/// access, and the statement scan needs exactly seven stop bytes (`'`, `"`, `` ` ``, `#`, `-`, `/` and the
+/// delimiter's first byte).
 struct SIMDByteSet {
+    /// The members, each splatted across 16 lanes.
     let a: SIMD16<UInt8>, b: SIMD16<UInt8>, c: SIMD16<UInt8>, d: SIMD16<UInt8>
+    /// The members, each splatted across 16 lanes.
     let e: SIMD16<UInt8>, f: SIMD16<UInt8>, g: SIMD16<UInt8>
+    /// The members as scalars, for the tail shorter than a vector.
     let scalars: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
+    /// The set of the seven bytes given.
     init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8, _ f: UInt8, _ g: UInt8) {
         self.a = SIMD16(repeating: a)
         self.b = SIMD16(repeating: b)
@@ -54,6 +80,7 @@ struct SIMDByteSet {
         scalars = (a, b, c, d, e, f, g)
     }
 
+    /// Whether `x` is a member.
     @inline(__always)
     func contains(_ x: UInt8) -> Bool {
         x == scalars.0 || x == scalars.1 || x == scalars.2 || x == scalars.3 || x == scalars.4 || x == scalars.5
@@ -61,6 +88,8 @@ struct SIMDByteSet {
     }
 
     /// One bit per byte of `v` (bit k for byte k) that is in the set.
+    /// - Parameter v: 16 input bytes.
+    /// - Returns: The match mask in bits 0…15.
     @inline(__always)
     func mask(_ v: SIMD16<UInt8>) -> UInt32 {
         movemask((v .== a) .| (v .== b) .| (v .== c) .| (v .== d) .| (v .== e) .| (v .== f) .| (v .== g))
@@ -87,6 +116,9 @@ func load16(_ p: UnsafePointer<UInt8>) -> SIMD16<UInt8> {
 }
 
 /// The first index in `[from, end)` holding `quote` or a backslash, or `end`.
+///
+/// The inner loop of every quoted value: most strings have no escape, so the first hit is usually the
+/// closing quote and the value's bytes can be taken as they are.
 @inline(__always)
 func findQuoteOrBackslash(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ quote: UInt8) -> Int {
     var i = from
@@ -116,7 +148,8 @@ func findQuoteOrBackslash_tail(_ base: UnsafePointer<UInt8>, _ from: Int, _ end:
     return end
 }
 
-/// The first index in `[from, end)` holding a byte of `set`, or `end`.
+/// The first index in `[from, end)` holding a byte of `set`, or `end`: the code-mode skip, 32 bytes per
+/// iteration.
 @inline(__always)
 func findAny(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ set: SIMDByteSet) -> Int {
     var i = from
@@ -134,7 +167,7 @@ func findAny(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ set: SIMDB
     return end
 }
 
-/// The first index in `[from, end)` holding `byte`, or `end`.
+/// The first index in `[from, end)` holding `byte`, or `end` (libc's `memchr`, which glibc vectorises).
 @inline(__always)
 func findByte(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ byte: UInt8) -> Int {
     guard from < end else { return end }
@@ -150,6 +183,18 @@ func findByte(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ byte: UIn
 /// byte). On return `i` is either at such a byte (code mode, `stopped == true`), or at a block
 /// boundary with fewer than 64 bytes left; then `inString` says whether `i` is inside a string and
 /// `escaped` whether the byte at `i` is escaped by the backslash at `i - 1`.
+///
+/// Only single quotes are tracked here: mysqldump quotes every string value with `'`, so a statement of
+/// an unwanted table is almost all `'…'` strings and separators. Anything rarer (a `"`, a backtick, a
+/// comment) stops the block scan and is handled by the byte-level state machine.
+/// - Parameters:
+///   - base: The window.
+///   - i: The position; advanced by whole 64-byte blocks, or to the stop byte.
+///   - end: One past the last valid byte.
+///   - specials: The bytes the state machine must see in code mode.
+///   - inString: In: whether `i` is inside `'…'`; out: the same at the new `i`.
+///   - escaped: In/out: whether the byte at `i` is escaped.
+/// - Returns: `true` when it stopped at a byte for the state machine, `false` at a block boundary.
 @inline(__always)
 func skipQuotedBlocks(
     _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ specials: SIMDByteSet,
@@ -215,6 +260,22 @@ func skipQuotedBlocks(
 /// Returns `false` with `i` at the first byte it could not judge without more input (the caller
 /// refills and calls again with the same `state`). At `eof`, missing look-ahead counts as no match.
 /// `blocks: false` turns off the 64-byte block scanner (the byte-at-a-time reference for tests).
+///
+/// The scan is what lets the reader skip unwanted tables without parsing them, and frame a row that
+/// straddles the window: it knows exactly enough SQL (strings, identifiers, comments, executable
+/// comments, the delimiter, parentheses) never to stop at a `;` or `)` inside a value.
+///
+/// - Parameters:
+///   - base: The window.
+///   - i: The position; advanced past the unit's end on `true`, to the first undecided byte on `false`.
+///   - end: One past the last valid byte.
+///   - state: The lexical state, carried across calls for the same unit.
+///   - delimiter: The statement delimiter (`;` or a `DELIMITER` value).
+///   - code: The stop sets for that delimiter.
+///   - row: Scan a row (to its `)`) rather than a statement (to its delimiter).
+///   - eof: No more input follows `end`.
+///   - blocks: Use the 64-byte block scanner for code and `'…'` runs.
+/// - Returns: Whether the unit's end was consumed.
 func scanToEnd(
     _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ state: inout ScanState,
     delimiter: [UInt8], code: CodeBytes, row: Bool, eof: Bool, blocks: Bool = true

@@ -3,6 +3,8 @@ import BackstopModel
 import BackstopPostgres
 import BackstopStore
 import Foundation
+import Subprocess
+import SystemPackage
 
 extension Backstop {
     struct DB: AsyncParsableCommand {
@@ -54,20 +56,20 @@ extension Backstop.DB {
         static let configuration = CommandConfiguration(
             abstract: "Create (first time) and start the embedded local PostgreSQL; reuses a running one.")
 
-        func run() async throws { try runLocalPostgres("up") }
+        func run() async throws { try await runLocalPostgres("up") }
     }
 
     struct Down: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the embedded local PostgreSQL.")
 
-        func run() async throws { try runLocalPostgres("down") }
+        func run() async throws { try await runLocalPostgres("down") }
     }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the embedded local PostgreSQL's state, port, socket and conninfo.")
 
-        func run() async throws { try runLocalPostgres("status") }
+        func run() async throws { try await runLocalPostgres("status") }
     }
 }
 
@@ -81,10 +83,27 @@ func locateSchema() throws -> BackstopSchema {
     try BackstopSchema.locate()
 }
 
-/// Runs scripts/localpg.sh with one verb, passing its output through and its exit status on. The script
-/// gets stdin, stdout and stderr only (``ChildProcess``), so the server it starts holds no pipe of ours.
-func runLocalPostgres(_ verb: String) throws {
+/// Runs scripts/localpg.sh with one verb, passing its output through and its exit status on (128 + the
+/// signal when one ended it).
+///
+/// The script gets this process's stdin, stdout and stderr and no other descriptor: swift-subprocess closes
+/// every descriptor above 2 in the child (`posix_spawn_file_actions_addclosefrom_np(3)`). Foundation's
+/// `Process` would let it inherit those the parent opened without close-on-exec; the PostgreSQL server it
+/// starts would keep them open forever, and whoever waits for end-of-file on them (`backstop db up | cat`,
+/// `make demo | tee log`) would wait forever (`OperationsTests` checks a terminal, a pipe and a file).
+func runLocalPostgres(_ verb: String) async throws {
     let script = try requireProjectPaths().localPostgresScript
-    let status = try ChildProcess.run("/bin/bash", [script.path, verb])
+    let status: Int32
+    do {
+        let result = try await Subprocess.run(
+            .path(FilePath("/bin/bash")), arguments: [script.path, verb], input: .currentStandardInput,
+            output: .currentStandardOutput, error: .currentStandardError)
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        }
+    } catch {
+        throw CLIError("cannot run \(script.path): \(error)")
+    }
     if status != 0 { throw ExitCode(status) }
 }

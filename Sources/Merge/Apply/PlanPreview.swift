@@ -1,5 +1,5 @@
 public import BackstopModel
-public import BackstopReconcile
+import BackstopReconcile
 public import BackstopStore
 
 /// Plans and applies as text for people: one-line summaries for stage tables and logs, and the listing
@@ -15,13 +15,6 @@ public enum PlanPreview {
         text += "; \(plan.bitrixChanges) Bitrix-side changes; \(plan.reported) reported"
         if plan.partial { text += "; partial input: never applied" }
         return text
-    }
-
-    /// `refused: …` or `applied 160 steps (2 conflicts) in 3 batches, 410 rows`.
-    public static func summary(_ merge: RunJob.MergeSummary) -> String {
-        if !merge.refusals.isEmpty { return "refused: " + merge.refusals.map(\.description).joined(separator: "; ") }
-        guard let outcome = merge.outcome else { return "not applied" }
-        return summary(outcome)
     }
 
     /// `applied 160 steps (2 conflicts, 3 skipped by the plan, 10 done before) in 3 batches, 410 rows`.
@@ -73,7 +66,7 @@ public enum PlanPreview {
 
     /// One step: `#12 product 668901 price 0 → 4950000; enabled true → false`; controls and bidi overrides
     /// in the values shown as `⟨U+202E⟩` (``SafeText``), since this goes to a terminal.
-    static func line(_ step: PlanStep) -> String {
+    package static func line(_ step: PlanStep) -> String {
         func show(_ value: PlanValue) -> String {
             guard let urls = value.texts, !urls.isEmpty, urls.count <= 3 else { return value.description }
             return "[" + urls.joined(separator: " ") + "]"

@@ -1,5 +1,6 @@
 public import BackstopModel
 public import BackstopExtract
+public import BackstopReconcile
 
 /// What the catalog looked like when the compared rows were read: the versions of the rows a plan may
 /// write (same snapshot) and the facts a step is checked against.

@@ -36,7 +36,7 @@ extension PlanApplier {
     ///   - kind: the statement shape.
     ///   - steps: the batch's steps, with the versions they expect.
     ///   - shopID: the shop every written row must belong to.
-    ///   - chained: the rows (``rowKey(_:)``) with more than one writing step in the plan: their whole
+    ///   - chained: the rows (`rowKey(_:)`) with more than one writing step in the plan: their whole
     ///     version is read back for the next step; every other written row records this transaction's id
     ///     as its `xmin`, which is what the row carries after the write.
     ///   - xid: this transaction's id (mod 2^32, as `xmin` reads).

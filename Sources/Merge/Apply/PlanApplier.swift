@@ -53,10 +53,12 @@ public struct PlanApplier {
     public var workers: Int
     /// How long a batch waits for a row lock before it fails (rolled back whole), in seconds.
     public var lockTimeoutSeconds: Int
-    /// Where progress goes.
+    /// Where the batches are logged.
     public var logger: Logger
     /// The run's stop switch, checked before each batch (a safe point); `nil`: never stopped early.
-    public var stop: StopSwitch?
+    public var stop: (any ApplyStop)?
+    /// Where the batches written so far are reported (`apply`); ignored by default.
+    public var progress: ProgressReporter = .ignored
 
     /// Creates an applier.
     public init(
@@ -71,11 +73,11 @@ public struct PlanApplier {
 
     /// Applies `stored`'s pending steps as run `applyRunID`.
     ///
-    /// - Throws: ``PipelineError`` naming the batch when one fails; that batch is rolled back whole and
+    /// - Throws: ``MergeError`` naming the batch when one fails; that batch is rolled back whole and
     ///   every other one stays committed (run the same apply again to finish).
     public func apply(_ stored: StoredPlan, applyRunID: Int64) throws -> ApplyOutcome {
         let plan = stored.plan
-        guard let planID = plan.planID else { throw PipelineError(.plan, "the plan has not been stored") }
+        guard let planID = plan.planID else { throw MergeError(.plan, "the plan has not been stored") }
         let store = PlanStore(connection: connection)
         var outcome = ApplyOutcome()
         outcome.skipped = plan.steps.count { $0.action == .skip }
@@ -104,9 +106,8 @@ public struct PlanApplier {
             NumberedBatch(number: firstBatch + $0.offset, batch: $0.element)
         }
         var pool = try WorkerPool(applier: self, size: 1)
-        let progress = ProgressBar(
-            label: "apply", total: Int64(numbered.count), unit: .items("batches"), logger: logger)
-        defer { progress.finish() }
+        let bar = progress.start("apply", total: Int64(numbered.count), unit: .items("batches"))
+        defer { bar.finish() }
         for wave in Self.waves(numbered) {
             if stop?.safePoint("apply.batch") == true { break }
             if workers > 1 && wave.count > 1 && pool.size < min(workers, wave.count) {
@@ -128,7 +129,7 @@ public struct PlanApplier {
                 }
                 outcome.conflicts.append(contentsOf: result.conflicts.compactMap { position[$0].map { steps[$0] } })
             }
-            progress.update(Int64(outcome.batches))
+            bar.update(Int64(outcome.batches))
         }
         outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if outcome.batches < numbered.count {
@@ -196,7 +197,7 @@ public struct PlanApplier {
                 return result
             }
         } catch {
-            throw PipelineError(
+            throw MergeError(
                 .plan,
                 "plan \(context.planID): batch \(number) (\(batch.kind.rawValue), steps \(batch.steps.first?.seq ?? 0)…\(batch.steps.last?.seq ?? 0)) "
                     + "failed and was rolled back whole; every batch committed before stays. "

@@ -1,4 +1,5 @@
 import BackstopModel
+public import BackstopReconcile
 
 /// Who wins a conflict, per kind (and, for field kinds, per field), with upstream's safe defaults: Bitrix
 /// wins for products, prices, activity and order status; the catalog wins for catalog-native rows and
@@ -53,36 +54,36 @@ public struct MergePolicy: Sendable, Hashable {
 
     /// The defaults overlaid with `overrides` (selector → `bitrix`, `catalog` or `report`).
     ///
-    /// - Throws: ``ReconcileError`` naming the selector when it is unknown, the resolution is not one of the
+    /// - Throws: ``MergeError`` naming the selector when it is unknown, the resolution is not one of the
     ///   three, Backstop cannot write what `bitrix` asks for, or the selector is always `report`.
-    public init(overrides: [String: String] = [:]) throws(ReconcileError) {
+    public init(overrides: [String: String] = [:]) throws(MergeError) {
         var rules = Self.defaults
         for (selector, value) in overrides.sorted(by: { $0.key < $1.key }) {
             guard let resolution = Resolution(rawValue: value) else {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration, "must be bitrix, catalog or report, found \(value)", entity: "merge.policy",
                     key: selector)
             }
             guard Self.isKnown(selector) else {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration,
                     "unknown selector (a kind such as order.field, or kind.field such as product.field.price)",
                     entity: "merge.policy", key: selector)
             }
             if Self.pinned.contains(selector) && resolution != .report {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration,
                     "is always report (id collisions, dangling references, unmapped statuses, other shops' rows)",
                     entity: "merge.policy", key: selector)
             }
             if resolution == .bitrix && !Self.writable.contains(selector) {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration, "cannot be bitrix: Backstop does not write that to the catalog",
                     entity: "merge.policy",
                     key: selector)
             }
             if resolution != .report && (selector.hasPrefix("embedding.") || selector.hasPrefix("image.")) {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration, "is the index stage's and always report", entity: "merge.policy", key: selector)
             }
             rules[selector] = resolution

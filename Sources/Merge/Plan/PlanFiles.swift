@@ -13,7 +13,7 @@ public enum PlanFiles {
 
     /// Writes both files into `directory` (created if needed), each atomically.
     ///
-    /// - Throws: ``PipelineError`` naming the file that could not be written.
+    /// - Throws: ``MergeError`` naming the file that could not be written.
     public static func write(_ planning: MergePlanning, plan: MergePlan, causes: CauseRules, to directory: URL) throws {
         var lines: [UInt8] = []
         for change in planning.bitrixChanges { appendBitrixChange(change, causes: causes, into: &lines) }
@@ -54,7 +54,7 @@ public enum PlanFiles {
             if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
             try FileManager.default.moveItem(at: temporary, to: target)
         } catch {
-            throw PipelineError(.io, "cannot write \(target.path): \(error.localizedDescription)")
+            throw MergeError(.io, "cannot write \(target.path): \(error.localizedDescription)")
         }
     }
 }

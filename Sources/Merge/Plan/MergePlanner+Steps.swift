@@ -1,5 +1,6 @@
 import BackstopModel
 import BackstopExtract
+import BackstopReconcile
 
 extension MergePlanner {
     /// The lookups planning needs, built once per plan.

@@ -1,0 +1,16 @@
+/// The run's stop switch as the applier sees it (the pipeline's `StopSwitch` is one): a named safe point
+/// before each batch, and a cancel action kept registered while sibling connections write a wave.
+public protocol ApplyStop: Sendable {
+    /// Whether the run must stop at this safe point (`apply.batch`).
+    /// - Parameter name: The safe point's name.
+    /// - Returns: Whether to stop here.
+    func safePoint(_ name: String) -> Bool
+    /// Whether the run must stop at its next safe point.
+    var isStopped: Bool { get }
+    /// Registers `action` (it cancels blocked work) for as long as `body` runs.
+    /// - Parameters:
+    ///   - action: What cancels the blocked work; safe to call from another thread.
+    ///   - body: The work during which the action stays registered.
+    /// - Returns: What `body` returns.
+    func onStop<T>(_ action: @escaping @Sendable () -> Void, during body: () throws -> T) rethrows -> T
+}
