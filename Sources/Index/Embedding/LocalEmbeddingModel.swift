@@ -7,8 +7,10 @@ import CBLAS
 /// The learned numbers (mean and projection) are fitted with LAPACK on a full reindex
 /// (``fit(descriptors:dimensions:)``) and then frozen: incremental runs load them and embed with exactly
 /// the same numbers. ``version`` names them: `backstop-local-1-` plus the first 12 hex digits of the
-/// SHA-256 of the descriptor version and every stored number, so any change to the numbers changes the
-/// label and every vector made with other numbers is recognisably stale.
+/// SHA-256 of the descriptor version, every stored number and the near-duplicate method's version
+/// (``DuplicateVerifier/Parameters/version``), so any change to the numbers changes the label and every
+/// vector made with other numbers is recognisably stale; so does a new near-duplicate method, whose
+/// candidate keys (luma hash, grayscale flag) are stored beside each vector and reused with it.
 ///
 /// These vectors drive duplicate detection, similar products and change detection inside Backstop's own
 /// schema. They are never written to `product_embeddings`: live search compares those rows with Vertex
@@ -41,7 +43,12 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     ///   - projection: `dimensions` rows of `inputDimensions` values, row-major: the whitened principal
     ///     directions.
     ///   - fittedOn: How many images the model was fitted on (bookkeeping; not part of the version).
-    public init(dimensions: Int, inputDimensions: Int, mean: [Float], projection: [Float], fittedOn: Int) {
+    ///   - duplicateMethod: The near-duplicate method the stored keys follow, folded into ``version``
+    ///     (default: the shipped ``DuplicateVerifier/Parameters/version``).
+    public init(
+        dimensions: Int, inputDimensions: Int, mean: [Float], projection: [Float], fittedOn: Int,
+        duplicateMethod: String = DuplicateVerifier.Parameters().version
+    ) {
         precondition(mean.count == inputDimensions, "mean has \(mean.count) values, expected \(inputDimensions)")
         precondition(projection.count == dimensions * inputDimensions, "projection size mismatch")
         self.dimensions = dimensions
@@ -49,7 +56,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
         self.mean = mean
         self.projection = projection
         self.fittedOn = fittedOn
-        let digest = SHA256.hex(SHA256.digest(Self.encodeNumbers(dimensions, inputDimensions, mean, projection)))
+        let digest = SHA256.hex(
+            SHA256.digest(
+                Self.encodeNumbers(dimensions, inputDimensions, mean, projection) + [0] + Array(duplicateMethod.utf8)))
         version = "\(Self.family)-\(digest.prefix(12))"
     }
 
