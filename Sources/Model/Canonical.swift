@@ -202,7 +202,7 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
 public struct CanonicalUser: Sendable, Hashable, Codable {
     /// `b_user.ID`.
     public var id: Int64
-    /// `LOGIN` (unique within the Bitrix site).
+    /// `LOGIN`: the account's sign-in name (kept for exports; matching uses the id).
     public var login: String
     /// Display name (NAME + LAST_NAME).
     public var name: String?
