@@ -126,24 +126,6 @@ enum ReportText {
         return fence + pad + body + pad + fence
     }
 
-    /// An RFC 4180 field: quoted when it holds a comma, a quote, CR or LF (quotes doubled), else as is.
-    /// A field that starts with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` so a spreadsheet never
-    /// runs it as a formula (OWASP CSV injection). Controls (ESC, BEL, …) and bidi overrides are shown as
-    /// `⟨U+001B⟩` (`SafeText`); line breaks stay, quoted.
-    static func csvField(_ text: String?) -> String {
-        guard var text = text.map({ SafeText.visible($0, keepingLineBreaks: true) }) else { return "" }
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
-            Double(text) == nil
-        {
-            text = "'" + text
-        }
-        let needsQuotes = text.utf8.contains {
-            $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D
-        }
-        guard needsQuotes else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     /// A Prometheus label value: `\`, `"` and line feeds escaped (text exposition format).
     static func promLabel(_ text: String) -> String {
         var out = ""
