@@ -49,7 +49,10 @@ admin="host=$sock port=$port user=postgres dbname=postgres"
 psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/backstop-image-test.XXXXXX")
-trap 'rm -rf "$tmp"; psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+# The health check's container by name, so that it goes even when it failed to start.
+health_container=backstop-image-test-health-$$
+trap 'rm -rf "$tmp"; command podman rm -f -t 0 "$health_container" >/dev/null 2>&1
+    psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 mkdir -m 0777 "$tmp/reports"
 # The working folder (image cache), writable by the image's user, as an emptyDir is under fsGroup.
 mkdir -m 0750 "$tmp/work" && chown 10001:10001 "$tmp/work"
@@ -102,7 +105,7 @@ check "doctor: catalog reached over TCP" grep -q '^catalog .*127.0.0.1.*PostgreS
 check "doctor: OpenBLAS loaded" grep -q '^BLAS .*OpenBLAS' "$tmp/doctor.out"
 # The image's own health check, in a running container that can reach the catalog (it waits on its open,
 # empty stdin: the image has no `sleep`).
-container=$(podman run -d -i --network host --entrypoint /bin/sh \
+container=$(podman run -d -i --name "$health_container" --network host --entrypoint /bin/sh \
     -e BACKSTOP_CATALOG="host=127.0.0.1 port=$port user=postgres dbname=$db" "$image" -c 'read -r line' 2>/dev/null)
 check "health check passes (podman healthcheck run)" podman healthcheck run "$container"
 podman rm -f -t 0 "$container" >/dev/null 2>&1
