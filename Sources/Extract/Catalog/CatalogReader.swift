@@ -113,6 +113,13 @@ public struct CatalogReader {
     /// canonical cursors above do not cover (and the benchmarks). `decode` must not keep the row; it may
     /// append to the problems, which end up in ``CatalogCursor/problems``.
     ///
+    /// ```swift
+    /// let ids = try reader.rows("SELECT id FROM product WHERE enabled", source: "product", fields: 1) { row, _ in
+    ///     try row.required(0, row.integer)
+    /// }
+    /// while let id = try ids.next() { … }
+    /// ```
+    ///
     /// - Parameters:
     ///   - select: a SELECT (bound parameters are not allowed inside COPY; use a session setting).
     ///   - source: what is read, for error messages (a table name).

@@ -16,7 +16,7 @@ public struct ProductFeedPage: Sendable {
     public var hasMore: Bool?
 }
 
-/// Reads saved product API pages into ``CanonicalProduct``s, parsing what the upstream webhook gets
+/// Reads saved product API pages into `CanonicalProduct`s, parsing what the upstream webhook gets
 /// wrong (see ``MoneyText`` and ``DimensionText``) and reporting what it cannot parse instead of
 /// storing 0.
 ///

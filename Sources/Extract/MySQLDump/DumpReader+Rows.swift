@@ -270,8 +270,9 @@ extension DumpReader {
     ///
     /// Binary and numeric columns are never touched; only string values are. `0000-00-00` becomes NULL
     /// in date columns (with ``Options/zeroDatesAsNull``), and in columns of unknown type when it is the
-    /// whole value. Text of a non-UTF-8 table charset (cp1251, latin1) is transcoded; UTF-8 text that is
-    /// not valid UTF-8 is kept as bytes and warned about once per column, or refused in strict mode.
+    /// whole value. Text in cp1251 or latin1 (the connection's charset, or the table's under `SET NAMES
+    /// binary`) is transcoded; UTF-8 text that is not valid UTF-8 is kept as bytes and warned about once
+    /// per column, or refused in strict mode.
     private func postprocess(_ out: inout PackedRowBuilder, _ context: RowContext, rowStart: Int) throws(ExtractError) {
         let zeroDatesAsNull = options.zeroDatesAsNull
         let transcode = context.charset.needsTranscoding
