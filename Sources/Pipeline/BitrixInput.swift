@@ -11,8 +11,24 @@ enum BitrixInput {
         var partial: Bool
     }
 
+    /// Reads every configured dump into the Bitrix model.
+    ///
+    /// - Parameters:
+    ///   - configuration: the run's configuration (dumps, read threads, Bitrix settings).
+    ///   - scope: which orders and users the model keeps.
+    ///   - allowPartial: read a truncated dump as far as it goes (the snapshot is then partial).
+    ///   - ordersScope: supplies the scope's orders late (``BitrixModelBuilder/ordersScope``), for a read
+    ///     that starts before the catalog's links are known; `nil` when `scope` says it already.
+    ///   - abandoned: checked at each safe point: `true` ends the read with `CancellationError` (the run
+    ///     it was read for has failed).
+    ///   - stop: the run's stop switch, checked at each safe point.
+    ///   - logger: where progress and uninterpreted values go.
+    /// - Returns: the model, a summary line and whether the dump was partial.
+    /// - Throws: ``PipelineError`` without a dump, `ExtractError` from the reader, ``DeadlineReached`` when
+    ///   the switch is thrown.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
+        ordersScope: (() -> BitrixModelBuilder.Scope.Orders)? = nil, abandoned: () -> Bool = { false },
         stop: StopSwitch = StopSwitch(), logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
@@ -21,6 +37,7 @@ enum BitrixInput {
         }
         let builder = BitrixModelBuilder(
             configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
+        builder.ordersScope = ordersScope
         var completedAt: String?
         var partial = false
         var rows = 0
@@ -30,8 +47,10 @@ enum BitrixInput {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
             bytes += size
             let readAhead = configuration.bitrix.readThreads > 1
-            let readerOptions = DumpReader.Options(
+            var readerOptions = DumpReader.Options(
                 tables: BitrixModelBuilder.tables, allowPartial: allowPartial, readAhead: readAhead)
+            // Basket lines after their orders: only the lines of the orders kept are materialised.
+            if case .linked = scope.orders { readerOptions.deferredTables = BitrixModelBuilder.deferredTables }
             // `-`: standard input (`mysqldump … | backstop diff --dump -`).
             let stream: any DumpEventStream
             if path == "-" {
@@ -56,6 +75,7 @@ enum BitrixInput {
                     rows += 1
                     if rows & 0x3FFF == 0 || rows == 1 {
                         if let bytes = bytesRead() { progress.update(bytes) }
+                        if abandoned() { throw CancellationError() }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
                                 stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
@@ -69,12 +89,16 @@ enum BitrixInput {
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
                 default:
+                    if abandoned() { throw CancellationError() }
                     if stop.isStopped {
                         throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                     }
                 }
             }
         }
+        // A dump without `b_sale_order` never asked: the read still ends after the catalog's.
+        if let supply = builder.ordersScope { _ = supply() }
+        if abandoned() { throw CancellationError() }
         let model = builder.finish(completedAt: partial ? nil : completedAt)
         for problem in model.problems {
             logger.info("bitrix value not interpreted", metadata: ["problem": "\(problem)"])
@@ -109,4 +133,82 @@ enum BitrixInput {
         }
         return bitrix
     }
+}
+
+/// The dump read on a thread of its own while the run reads the catalog on its connection: the dump's
+/// earlier tables (elements, properties, prices, files, the basket's skip) are parsed meanwhile, and the
+/// read waits for the catalog's links only at the first `b_sale_order` row. The events reach the Bitrix
+/// model in the same order as a read after the catalog's, so the model is the same.
+final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is guarded by `condition`
+    private let condition = NSCondition()
+    /// The catalog's links once read; `nil` before.
+    private var links: Set<Int64>?
+    /// Set when the catalog read failed or stopped: the dump read ends at its next safe point.
+    private var cancelled = false
+    private var outcome: Result<BitrixInput.Snapshot, any Error>?
+
+    /// Starts reading the configured dumps, keeping the orders the catalog will link (``provide(links:)``).
+    init(
+        configuration: BackstopConfiguration, allowPartial: Bool, stop: StopSwitch, logger: Logger
+    ) {
+        let box = UncheckedBox((configuration, logger))
+        let thread = Thread { [self] in
+            let (configuration, logger) = box.value
+            let result = Result { () throws -> BitrixInput.Snapshot in
+                try BitrixInput.load(
+                    configuration: configuration,
+                    scope: .init(orders: .linked(referencedBitrixIDs: []), users: false),
+                    allowPartial: allowPartial, ordersScope: { .linked(referencedBitrixIDs: self.waitForLinks()) },
+                    abandoned: { self.isCancelled }, stop: stop, logger: logger)
+            }
+            condition.withLock {
+                outcome = result
+                condition.broadcast()
+            }
+        }
+        thread.name = "backstop-dump"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Hands the catalog's links (`bitrix_order_id`) to the dump read; `nil` when the catalog was not
+    /// read (the dump read is then abandoned).
+    func provide(links: Set<Int64>?) {
+        condition.withLock {
+            if let links { self.links = links } else { cancelled = true }
+            condition.broadcast()
+        }
+    }
+
+    /// The read model, once the dump is read; its error when it failed or stopped.
+    func wait() throws -> BitrixInput.Snapshot {
+        let result = condition.withLock { () -> Result<BitrixInput.Snapshot, any Error> in
+            while true {
+                if let outcome { return outcome }
+                condition.wait()
+            }
+        }
+        return try result.get()
+    }
+
+    /// Abandons the read and waits for its thread to end (the run failed before it was needed).
+    func abandon() {
+        provide(links: nil)
+        _ = try? wait()
+    }
+
+    private var isCancelled: Bool { condition.withLock { cancelled } }
+
+    private func waitForLinks() -> Set<Int64> {
+        condition.withLock {
+            while links == nil && !cancelled { condition.wait() }
+            return links ?? []
+        }
+    }
+}
+
+/// A value handed to another thread that alone uses it from then on.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -110,9 +110,18 @@ public struct RunJob {
                 throw PipelineError(
                     .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
             }
-            // The catalog first: its links say which Bitrix orders the dump reader keeps.
+            // The catalog's links say which Bitrix orders the dump reader keeps. With more than one read
+            // thread the dump is read on a thread of its own meanwhile, waiting for the links only at its
+            // first order row (the same events reach the same model: the same findings, byte for byte).
+            let overlapped =
+                shared == nil && configuration.bitrix.readThreads > 1
+                ? OverlappedDumpRead(
+                    configuration: configuration, allowPartial: allowPartial, stop: stop, logger: logger)
+                : nil
+            defer { overlapped?.abandon() }
             let catalog = try runner.run(extractCatalog(connection), ())
-            let bitrix = try runner.run(extractDump, catalog)
+            overlapped?.provide(links: catalog?.referencedBitrixOrders)
+            let bitrix = try runner.run(extractDump(overlapped), catalog)
             found.partial = bitrix?.partial ?? false
             let sellers =
                 shared?.scope.sellers

@@ -25,9 +25,13 @@
     private(set) var linesBeforeBase = 0
     private let readSize: Int
 
-    init(source: any ByteSource, readSize: Int = 4 << 20) {
+    /// A window over `source`, whose first byte is at absolute `offset` and line `line` of the input (a
+    /// reader started in the middle of a file reports the file's own positions).
+    init(source: any ByteSource, readSize: Int = 4 << 20, offset: Int64 = 0, line: Int = 1) {
         self.source = source
         self.readSize = readSize
+        offsetOfBase = offset
+        linesBeforeBase = line - 1
         unsafe capacity = readSize * 2
         unsafe base = .allocate(capacity: capacity + 64)
     }

@@ -60,12 +60,20 @@ public final class DumpReader: DumpEventStream {
     var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
     /// The row being decoded (reused from row to row).
     @exclusivity(unchecked) var builder = PackedRowBuilder()
+    /// The file the deferred tables are read again from; `nil` when the input cannot be read again.
+    var rereadablePath: String?
+    /// Where the deferred tables' statements lie, in the order first seen.
+    var deferredRegions: [DeferredRegion] = []
+    /// The second read of the deferred tables, once the input's own end (or error) was reached.
+    var replay: DeferredReplay?
 
     /// Reads the file at `url` (plain, gzip or zstd; a pipe or device is streamed), failing fast when its
     /// first MiB holds no dump statement (``DumpStatementGuard``).
     /// - Throws: ``ExtractError`` when it cannot be opened.
     public convenience init(url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) {
         try self.init(source: FileByteSource.openDump(path: url.path), options: options, logger: logger)
+        // A plain file can be read again: its deferred tables are (``Options/deferredTables``).
+        if !options.deferredTables.isEmpty, FileByteSource.isPlainFile(path: url.path) { rereadablePath = url.path }
     }
 
     /// Reads `source`.
@@ -74,6 +82,21 @@ public final class DumpReader: DumpEventStream {
         fileName = source.name
         self.options = options
         self.logger = logger
+    }
+
+    /// Reads the bytes `source` serves as the part of `file` that starts at `offset`, on line `line`, with
+    /// `statement` statements before it (a deferred table's second read: errors name the file's own
+    /// positions).
+    init(
+        source: any ByteSource, file: String, offset: Int64, line: Int, statement: Int, options: Options,
+        logger: Logger
+    ) {
+        buffer = ChunkBuffer(source: source, readSize: 512 << 10, offset: offset, line: line)
+        fileName = file
+        self.options = options
+        self.logger = logger
+        unsafe statementNumber = statement
+        unsafe started = true
     }
 
     /// Seeds table schemas and the current database (mydumper and `--tab` keep them in other files).
@@ -87,6 +110,23 @@ public final class DumpReader: DumpEventStream {
     ///   truncated input throws unless ``Options/allowPartial`` is set, which ends with
     ///   ``DumpCompletion/partial(reason:)`` instead.
     public func next() throws(ExtractError) -> DumpEvent? {
+        if replay == nil {
+            let event: DumpEvent?
+            do {
+                event = try nextInPlace()
+            } catch {
+                guard !deferredRegions.isEmpty else { throw error }
+                replay = DeferredReplay(ending: .failure(error))
+                return try nextDeferred()
+            }
+            guard case .end = event, !deferredRegions.isEmpty else { return event }
+            replay = DeferredReplay(ending: .success(event))
+        }
+        return try nextDeferred()
+    }
+
+    /// The next event of the input where it stands (deferred tables' statements skipped).
+    private func nextInPlace() throws(ExtractError) -> DumpEvent? {
         if unsafe done { return nil }
         do {
             if unsafe !started {
@@ -117,8 +157,11 @@ public final class DumpReader: DumpEventStream {
     /// `nil` before the footer, without one, or when it carries no such time (`--skip-dump-date`).
     public private(set) var completedAt: String?
 
-    /// Bytes of (decompressed) input consumed so far, for progress reports.
-    public var bytesRead: Int64 { unsafe buffer.location(of: pos).offset }
+    /// Bytes of (decompressed) input consumed so far, for progress reports (all of them while the deferred
+    /// tables are read again).
+    public var bytesRead: Int64 {
+        replay == nil ? unsafe buffer.location(of: pos).offset : unsafe buffer.offsetOfBase + Int64(buffer.end)
+    }
 
     // MARK: Errors
 
@@ -344,6 +387,7 @@ public final class DumpReader: DumpEventStream {
 
     /// Classifies the statement at `pos` from its first words and reads, interprets or skips it.
     private func statement() throws(ExtractError) -> DumpEvent? {
+        let statementStart = unsafe pos
         unsafe statementNumber += 1
         unsafe sawFooter = false
         unsafe currentTable = nil
@@ -363,6 +407,10 @@ public final class DumpReader: DumpEventStream {
                 let db = qualifier ?? database
                 unsafe currentTable = name
                 if options.wants(name) {
+                    if rereadablePath != nil, options.deferredTables.contains(name) {
+                        try deferStatement(table: name, database: db, at: statementStart)
+                        return nil
+                    }
                     try beginRows(table: name, database: db)
                     return nil
                 }
