@@ -16,7 +16,13 @@ public struct ParseProblem: Sendable, Hashable, Codable, CustomStringConvertible
     /// What is wrong, in a few words.
     public var reason: String
 
-    /// Creates a problem.
+    /// Records a value no rule could read.
+    /// - Parameters:
+    ///   - source: The table or feed the row came from.
+    ///   - key: The row's id, `nil` when it has none.
+    ///   - field: The column or JSON field.
+    ///   - rawValue: The value as found, unchanged.
+    ///   - reason: What is wrong, in a few words (``ValueTextFailure``'s description for numbers).
     public init(source: String, key: String? = nil, field: String? = nil, rawValue: String? = nil, reason: String) {
         self.source = source
         self.key = key

@@ -86,7 +86,7 @@ case "images":
     let workers = ProcessInfo.processInfo.activeProcessorCount
     let all = urls
     let time = seconds {
-        ImageFetcher.forEach(all.count, concurrency: workers) { index in
+        WorkLoop.forEach(all.count, concurrency: workers) { index in
             guard case .success(let image) = fetcher.fetch(all[index]),
                 let decoded = try? ImageDecoder.decode(image.bytes, minWidth: 48, minHeight: 60)
             else { return }

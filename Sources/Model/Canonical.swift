@@ -1,4 +1,8 @@
 /// The catalog's product type, by enum member NAME as PostgreSQL stores it.
+///
+/// Bitrix has no such field: its `IS_READY` property says only vitrina (a ready-made bouquet on display)
+/// or catalog (made to order), so a Bitrix product maps to ``vitrina`` or ``catalog`` while the webhook
+/// path writes ``flowers`` for every product. That loss is counted once as systematic, never itemised.
 public enum ProductType: String, Sendable, Hashable, CaseIterable, Codable {
     case flowers = "FLOWERS"
     case sweets = "SWEETS"
@@ -9,6 +13,10 @@ public enum ProductType: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// The catalog's order status, by enum member NAME as PostgreSQL stores it.
+///
+/// Seven values against Bitrix's 28 status codes: the versioned status map in BackstopReconcile
+/// (`StatusMap`) says which Bitrix code becomes which value, and a code it does not map is reported as
+/// `order.status_unmapped` rather than guessed.
 public enum OrderStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case new = "NEW"
     case paid = "PAID"
@@ -21,6 +29,16 @@ public enum OrderStatus: String, Sendable, Hashable, CaseIterable, Codable {
 
 /// A product in the one shape both sides are normalised into before comparison: a Bitrix iblock element
 /// (through the dump or the product API) or an upstream `product` row.
+///
+/// Values are as read, not as compared: the reconciler normalises names (NFC, whitespace) and compares
+/// money as ``Kopecks``, so a field that is `nil` here means "absent or unreadable on this side", which
+/// is itself a finding when the other side has a value.
+///
+/// ```swift
+/// let fromDump = CanonicalProduct(id: 1042, shopID: 7, name: "Pink roses", price: Kopecks(tenge: 4950))
+/// let fromCatalog = CanonicalProduct(id: 1042, shopID: 7, name: "Pink roses", price: Kopecks(0))
+/// fromDump == fromCatalog   // false: the webhook read "4 950 ₸" as 0, a `product.field` price finding
+/// ```
 public struct CanonicalProduct: Sendable, Hashable, Codable {
     /// The preserved id: Bitrix element id = `product.id`.
     public var id: Int64
@@ -49,8 +67,9 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
     /// When the product last changed (Bitrix `TIMESTAMP_X`; catalog `updated_at`), as wall-clock text.
     public var updatedAt: String?
 
-    /// Creates a product. Inlinable, so readers in other modules build a product without a call that
-    /// retains and releases every field.
+    /// Builds a product from either side's columns; everything but the id and the name defaults to absent
+    /// (and `enabled` to `true`). Inlinable, so readers in other modules build a product without a call
+    /// that retains and releases every field.
     @inlinable
     public init(
         id: Int64, shopID: Int64? = nil, name: String, price: Kopecks? = nil, enabled: Bool = true,
@@ -81,10 +100,12 @@ public struct CanonicalOrderItem: Sendable, Hashable, Codable {
     public var name: String
     /// Unit price in kopecks after discount.
     public var price: Kopecks
-    /// Quantity in 1/10000 units (Bitrix QUANTITY is DECIMAL(18,4) and may be fractional).
+    /// Quantity in 1/10000 units (Bitrix QUANTITY is DECIMAL(18,4) and may be fractional): 2 pieces are
+    /// `20_000`, 0.5 kg is `5_000`. The catalog's integer `quantity` is multiplied by 10 000 when read, so
+    /// both sides compare exactly, without floating point.
     public var quantityTenThousandths: Int64
 
-    /// Creates an order line.
+    /// Builds an order line; `quantityTenThousandths` is the quantity × 10 000 (see the property).
     public init(productID: Int64, name: String, price: Kopecks, quantityTenThousandths: Int64) {
         self.productID = productID
         self.name = name
@@ -95,6 +116,11 @@ public struct CanonicalOrderItem: Sendable, Hashable, Codable {
 
 /// An order in canonical form: a Bitrix `b_sale_order` with its basket and props, or a catalog
 /// `"order"` row with its items.
+///
+/// An order is matched through ``bitrixID`` where the catalog wrote `bitrix_order_id`, else through
+/// ``catalogID`` (Bitrix `XML_ID = 'railway-<id>'`): one side may know only one of the two ids, which is
+/// why both are optional. Money is in ``Kopecks`` together with ``currency``; amounts in different
+/// currencies never compare equal.
 public struct CanonicalOrder: Sendable, Hashable, Codable {
     /// The Bitrix order id (`b_sale_order.ID`, `"order".bitrix_order_id`), when known.
     public var bitrixID: Int64?
@@ -137,7 +163,8 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
     /// Last update time as wall-clock text (Bitrix `DATE_UPDATE`; catalog `updated_at`).
     public var updatedAt: String?
 
-    /// Creates an order.
+    /// Builds an order from either side's columns; only ``total`` is required, every other field defaults
+    /// to absent (`KZT`, no delivery cost, not a pickup).
     public init(
         bitrixID: Int64? = nil, catalogID: Int64? = nil, shopID: Int64? = nil, bitrixStatus: String? = nil,
         status: OrderStatus? = nil, total: Kopecks, deliveryCost: Kopecks = Kopecks(0), currency: String = "KZT",
@@ -169,7 +196,9 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
     }
 }
 
-/// A Bitrix user in canonical form.
+/// A Bitrix user in canonical form (`b_user`): the customer an order's `USER_ID` points at. The
+/// reconciler needs only the set of user ids (for `order.dangling_customer`); the fields are what
+/// `backstop extract` exports.
 public struct CanonicalUser: Sendable, Hashable, Codable {
     /// `b_user.ID`.
     public var id: Int64
@@ -184,7 +213,7 @@ public struct CanonicalUser: Sendable, Hashable, Codable {
     /// Whether the account is active.
     public var active: Bool
 
-    /// Creates a user.
+    /// Builds a user from a `b_user` row; only the id and the login are required.
     public init(
         id: Int64, login: String, name: String? = nil, email: String? = nil, phone: String? = nil, active: Bool = true
     ) {

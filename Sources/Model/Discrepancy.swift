@@ -1,5 +1,10 @@
 /// One difference between Bitrix and the catalog (or the visual index), with both raw values, the
 /// parser that read them and the probable upstream cause.
+///
+/// This is the rendering every report, the run ledger (`backstop.discrepancy`) and the NDJSON output share;
+/// reconcilers produce typed `Change`s rendered into this shape, the index stage builds it directly.
+/// Values are text so that one record holds a price, a status or an image list alike; a `nil` value
+/// means the side has no such row or field.
 public struct Discrepancy: Sendable, Hashable, Codable {
     /// How bad a discrepancy is.
     public enum Severity: String, Sendable, Hashable, Codable, CaseIterable {
@@ -43,7 +48,8 @@ public struct Discrepancy: Sendable, Hashable, Codable {
     /// alignment scores and the transform found), `nil` for findings that have none.
     public var measures: [String: Double]?
 
-    /// Creates a discrepancy.
+    /// Records a finding; `entity` defaults to the kind's entity and `severity` to ``Severity/error``, so
+    /// a producer names only what it knows.
     public init(
         kind: DiscrepancyKind, entity: String? = nil, key: String, field: String? = nil, item: String? = nil,
         bitrixValue: String? = nil, catalogValue: String? = nil, bitrixNormalized: String? = nil,

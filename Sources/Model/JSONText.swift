@@ -1,6 +1,18 @@
 /// Appends `utf8` (valid UTF-8) as a JSON string literal, quotes included: `"` and `\` escaped, `\n` `\r`
 /// `\t` `\b` `\f` by name, every other control byte (and DEL) as `\u00XX`. The one JSON string escaper of
 /// Backstop (reports, `backstop extract`, run records).
+///
+/// Bytes ≥ 0x80 are copied as they are, so the output is valid JSON exactly when the input is valid UTF-8;
+/// callers holding raw dump bytes decode them first.
+///
+/// ```swift
+/// var out: [UInt8] = []
+/// appendJSONString("say \"hi\"\n".utf8, into: &out)   // out: "say \"hi\"\n", quotes included (14 bytes)
+/// ```
+///
+/// - Parameters:
+///   - utf8: The text's UTF-8 bytes.
+///   - out: The buffer the literal is appended to.
 @inlinable
 public func appendJSONString(_ utf8: some Sequence<UInt8>, into out: inout [UInt8]) {
     out.append(0x22)
@@ -25,7 +37,9 @@ public func appendJSONString(_ utf8: some Sequence<UInt8>, into out: inout [UInt
 @inlinable
 func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
-/// `text` as a JSON string literal, quotes included.
+/// `text` as a JSON string literal, quotes included: `jsonString("a\tb")` is `"a\tb"` (8 characters).
+/// - Parameter text: Any string; Swift strings are always valid UTF-8.
+/// - Returns: The literal, ready to paste into a JSON document.
 public func jsonString(_ text: String) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count + 2)
@@ -33,7 +47,9 @@ public func jsonString(_ text: String) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// A JSON array of strings.
+/// A JSON array of strings, compact (`["a","b"]`), each element escaped by ``jsonString(_:)``.
+/// - Parameter items: The elements, in output order.
+/// - Returns: The array literal; `[]` for no items.
 public func jsonArray(_ items: [String]) -> String {
     "[" + items.map(jsonString).joined(separator: ",") + "]"
 }

@@ -16,7 +16,14 @@ public enum SHA256 {
 
     /// The 32-byte digest of `bytes`.
     ///
-    /// - Complexity: O(n).
+    /// ```swift
+    /// SHA256.hex(SHA256.digest(Array("abc".utf8)))
+    /// // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" (FIPS 180-2, B.1)
+    /// ```
+    ///
+    /// - Parameter bytes: The whole message; it is hashed in one call (no streaming state).
+    /// - Returns: The digest, big-endian words as the specification writes them.
+    /// - Complexity: O(n), plus a copy of the last partial 64-byte block for the padding.
     public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
             0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
@@ -88,7 +95,10 @@ public enum SHA256 {
         return out
     }
 
-    /// Lower-case hexadecimal of `bytes` (64 characters for a digest).
+    /// Lower-case hexadecimal of `bytes` (64 characters for a digest): the form Backstop stores and prints
+    /// digests in (an image's `sha256`, the local embedding model's version).
+    /// - Parameter bytes: Any bytes.
+    /// - Returns: Two hex digits per byte, no separators.
     public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()

@@ -17,6 +17,11 @@ extension SnapshotTime {
 
     /// Reads a configured snapshot time (``configuredFormat``): every field in range (no 13th month, no
     /// 30 February, no 25th hour), the zone explicit.
+    ///
+    /// ```swift
+    /// try SnapshotTime.instant(configured: "2025-10-25T03:00:00+05:00")   // 2025-10-24 22:00:00 UTC
+    /// try SnapshotTime.instant(configured: "2025-10-25 03:00:00")         // throws: no zone
+    /// ```
     /// - Parameter text: The configured text.
     /// - Returns: The instant it names.
     /// - Throws: ``FormatError`` naming the value and what is wrong.

@@ -16,7 +16,7 @@ public struct SnapshotTime: Sendable, Hashable, Codable {
     /// Where ``text`` came from.
     public var source: Source
 
-    /// Creates a snapshot time.
+    /// Pairs the wall-clock text with how it was chosen; ``explanation`` reports both.
     public init(text: String, source: Source) {
         self.text = text
         self.source = source
@@ -33,11 +33,24 @@ public struct SnapshotTime: Sendable, Hashable, Codable {
 }
 
 /// A set of ids kept as one sorted array: 8 bytes an id, binary-search membership, free min and max.
+///
+/// Built for the existence checks of a reconciliation (every element, order and user id of a dump, which
+/// can be millions): a `Set<Int64>` would cost several times the memory. Immutable once built.
+///
+/// ```swift
+/// let ids = IDSet([42, 7, 42, 19])
+/// ids.sorted          // [7, 19, 42]
+/// ids.contains(19)    // true
+/// ids.max             // 42
+/// ```
 public struct IDSet: Sendable, Hashable {
     /// The ids, ascending, without duplicates.
     public let sorted: [Int64]
 
-    /// Creates the set from ids in any order (already ascending input is not re-sorted).
+    /// Builds the set from ids in any order, dropping duplicates; strictly ascending input (what the
+    /// dump's primary-key order gives) is kept as it is, with no sort and no copy.
+    /// - Parameter ids: The ids, in any order, duplicates allowed.
+    /// - Complexity: O(n) for strictly ascending input, O(n log n) otherwise.
     public init(_ ids: [Int64]) {
         var ids = ids
         var ascending = true
@@ -55,7 +68,10 @@ public struct IDSet: Sendable, Hashable {
         sorted = ids
     }
 
-    /// Whether `id` is in the set (binary search).
+    /// Whether `id` is in the set.
+    /// - Parameter id: The id to look up.
+    /// - Returns: `true` when the set holds `id`.
+    /// - Complexity: O(log n).
     public func contains(_ id: Int64) -> Bool {
         var low = 0
         var high = sorted.count
@@ -68,8 +84,8 @@ public struct IDSet: Sendable, Hashable {
 
     /// The number of ids.
     public var count: Int { sorted.count }
-    /// The smallest id.
+    /// The smallest id, `nil` for an empty set.
     public var min: Int64? { sorted.first }
-    /// The largest id.
+    /// The largest id, `nil` for an empty set.
     public var max: Int64? { sorted.last }
 }

@@ -4,28 +4,42 @@ import Foundation
 import Logging
 
 /// Bitrix-side input of a run: every configured dump streamed through the Bitrix model.
+///
+/// The dump is never loaded whole: rows stream from the reader (on its own thread with
+/// `bitrix.read_threads` > 1) into ``BitrixModelBuilder``, which keeps only the tables and orders the run
+/// needs. Several dumps of one backup are read in turn into one model.
 enum BitrixInput {
+    /// What the run reads from the dumps.
     struct Snapshot {
+        /// The Bitrix model: products, linked orders, sellers, the snapshot time, values not interpreted.
         var model: BitrixSnapshot
+        /// The stage's line: dumps, size, rows, entities, problems and the snapshot.
         var summary: String
+        /// Whether a dump was truncated and read as far as it goes (`--allow-partial`).
         var partial: Bool
     }
 
-    /// Reads every configured dump into the Bitrix model.
+    /// Streams every configured dump (a file, a `--tab` folder, or `-` for standard input) through the
+    /// Bitrix model.
     ///
+    /// The snapshot time is the latest complete dump's footer; a partial read has none (the model then
+    /// falls back to `--snapshot-time` or the newest row). The stop switch is checked every 16 384 rows
+    /// and between statements. Values the model could not interpret are logged once at notice (the first
+    /// and the count), each at info. From a plain file the basket is read after the orders
+    /// (``BitrixModelBuilder/deferredTables``), so only the kept orders' lines are materialised.
     /// - Parameters:
-    ///   - configuration: the run's configuration (dumps, read threads, Bitrix settings).
-    ///   - scope: which orders and users the model keeps.
-    ///   - allowPartial: read a truncated dump as far as it goes (the snapshot is then partial).
-    ///   - ordersScope: supplies the scope's orders late (``BitrixModelBuilder/ordersScope``), for a read
+    ///   - configuration: Backstop's configuration (`[bitrix]`: dumps, iblocks, price group, zone, …).
+    ///   - scope: Which orders and users the model keeps (the catalog's linked orders, for a run).
+    ///   - allowPartial: Read a truncated dump as far as it goes instead of failing.
+    ///   - ordersScope: Supplies the scope's orders late (``BitrixModelBuilder/ordersScope``), for a read
     ///     that starts before the catalog's links are known; `nil` when `scope` says it already.
-    ///   - abandoned: checked at each safe point: `true` ends the read with `CancellationError` (the run
+    ///   - abandoned: Checked at each safe point: `true` ends the read with `CancellationError` (the run
     ///     it was read for has failed).
-    ///   - stop: the run's stop switch, checked at each safe point.
-    ///   - logger: where progress and uninterpreted values go.
-    /// - Returns: the model, a summary line and whether the dump was partial.
-    /// - Throws: ``PipelineError`` without a dump, `ExtractError` from the reader, ``DeadlineReached`` when
-    ///   the switch is thrown.
+    ///   - stop: The run's stop switch.
+    ///   - logger: Where the reader and the model log.
+    /// - Returns: The model, the stage's line and whether the input was partial.
+    /// - Throws: ``PipelineError`` without a dump, ``ExtractError`` naming the file and byte offset of bad
+    ///   input, ``DeadlineReached`` when stopped.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
         ordersScope: (() -> BitrixModelBuilder.Scope.Orders)? = nil, abandoned: () -> Bool = { false },
@@ -116,7 +130,11 @@ enum BitrixInput {
         return Snapshot(model: model, summary: summary, partial: partial)
     }
 
-    /// The Bitrix model's configuration from Backstop's.
+    /// The Bitrix model's configuration from Backstop's: iblocks, the seller property, the home shop, the
+    /// base price group and currency, the site, its time zone and a configured snapshot time (as site
+    /// wall-clock text, the form the dump's columns carry).
+    /// - Parameter configuration: Backstop's configuration.
+    /// - Returns: The model's configuration.
     static func bitrixConfiguration(_ configuration: BackstopConfiguration) -> BitrixConfiguration {
         var bitrix = BitrixConfiguration()
         bitrix.catalogIblockIDs = Set(configuration.bitrix.iblocks)

@@ -4,8 +4,21 @@ import BackstopExtract
 public import Logging
 
 /// Catalog-side input of a run: the upstream tables through binary COPY.
+///
+/// Everything a run compares comes from one snapshot of the catalog, so a webhook writing during the read
+/// cannot make a product and its versions disagree; the merge plan is later checked against those same
+/// versions. The connection is read-only here: nothing in this file writes to upstream tables.
 public enum CatalogInput {
     /// Opens the configured catalog connection, naming where the connection settings came from on failure.
+    ///
+    /// The settings come from `--catalog`, `backstop.toml`, `BACKSTOP_CATALOG`, `DATABASE_URL` or libpq's
+    /// `PG*` variables (``BackstopConfiguration/catalogSource`` says which); a TLS certificate failure gets a hint about
+    /// `sslrootcert` and the host name.
+    /// - Parameters:
+    ///   - configuration: Backstop's configuration.
+    ///   - logger: The connection's logger.
+    /// - Returns: An open connection.
+    /// - Throws: ``PipelineError`` with code `connection`, with libpq's message.
     public static func connect(_ configuration: BackstopConfiguration, logger: Logger) throws(PipelineError)
         -> PGConnection
     {
@@ -31,6 +44,10 @@ public enum CatalogInput {
 
     /// Fails naming the first missing table and the stage that needs it, instead of a raw SQLSTATE 42P01 from
     /// the middle of a COPY (a catalog whose upstream migrations did not all run).
+    /// - Parameters:
+    ///   - tables: Table names and what they are needed for, checked in order.
+    ///   - stage: The stage that needs them, for the message.
+    ///   - connection: The catalog connection.
     /// - Throws: ``PipelineError`` with code `runFailed`.
     static func requireTables(
         _ tables: KeyValuePairs<String, String>, stage: String, on connection: PGConnection
@@ -45,14 +62,22 @@ public enum CatalogInput {
     }
 
     /// Whether the catalog has the upstream table `name` (on its search path).
+    /// - Parameters:
+    ///   - name: An unqualified table name (bound, then quoted server-side).
+    ///   - connection: The catalog connection.
+    /// - Returns: Whether `to_regclass` finds it.
+    /// - Throws: `PGError`.
     static func hasTable(_ name: String, on connection: PGConnection) throws -> Bool {
         try connection.execute("SELECT to_regclass(quote_ident(\(name))) IS NOT NULL").bool(row: 0, column: 0) == true
     }
 
     /// What the run reads from the catalog.
     struct Snapshot {
+        /// Every catalog product, of every shop, in id order (the reconciler attributes them).
         var products: [CanonicalProduct]
+        /// Every catalog order with its lines and history, in id order.
         var orders: [CatalogOrder]
+        /// The product id sequence (`product_id_seq`), for the sequence-risk check; `nil` without one.
         var productSequence: CatalogSequence?
         /// The Bitrix order ids the catalog links to (`bitrix_order_id`).
         var referencedBitrixOrders: Set<Int64>
@@ -62,6 +87,7 @@ public enum CatalogInput {
         var shops: [FleetScope.Shop] = []
         /// Fingerprint, enum labels, column lengths.
         var facts: CatalogFacts
+        /// The stage's line: counts and the sequence's next value.
         var summary: String
     }
 
@@ -72,6 +98,17 @@ public enum CatalogInput {
     /// Rows are counted on a ``ProgressBar``; once the run's switch is thrown (time limit or signal) the read
     /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
     /// in flight (the caller registers the connection's cancel with the switch).
+    ///
+    /// Without a second session (a server at `max_connections`), one repeatable-read transaction on this
+    /// connection reads everything instead, slower but the same snapshot.
+    /// - Parameters:
+    ///   - connection: The run's catalog connection.
+    ///   - shopID: The shop whose row versions are read; `nil` for every shop.
+    ///   - stop: The run's stop switch.
+    ///   - logger: Where the reader and the progress log.
+    /// - Returns: The snapshot.
+    /// - Throws: ``PipelineError`` for a missing table, ``DeadlineReached`` when stopped, `PGError` or
+    ///   ``ExtractError`` from the read.
     static func load(connection: PGConnection, shopID: Int64?, stop: StopSwitch = StopSwitch(), logger: Logger) throws
         -> Snapshot
     {

@@ -7,9 +7,20 @@ public import Foundation
 import Logging
 
 /// The index stage's inputs and settings, from the catalog and Backstop's configuration.
+///
+/// The seam between `BackstopIndex` (which knows images, vectors and similarity, not configuration files)
+/// and the jobs: `RunJob`'s incremental index stage and `ReindexJob` both build their options here, so
+/// `backstop.toml`'s `[images]` keys mean the same in `nightly` and `reindex`.
 public enum IndexInput {
     /// Reads every product and the shop's production embeddings (plus those of absent products), and the
     /// shop's labels when the Cloudflare export is written.
+    /// - Parameters:
+    ///   - connection: The catalog connection.
+    ///   - shopID: The run's shop.
+    ///   - withLabels: Whether to read colours, occasions and tags (only for `--export`).
+    ///   - logger: Where the reader logs.
+    /// - Returns: The stage's input; no embeddings when the catalog has no `product_embeddings` table.
+    /// - Throws: `PGError` or ``ExtractError`` from the catalog reader.
     static func load(
         connection: PGConnection, shopID: Int64, withLabels: Bool, logger: Logger
     ) throws -> IndexStage.Input {
@@ -25,6 +36,14 @@ public enum IndexInput {
     /// The stage's options: images through the mirror (and the network when `images.network` is on),
     /// the production provider when one is configured.
     ///
+    /// - Parameters:
+    ///   - configuration: Backstop's configuration (`[images]`, the shop, the Bitrix base URL that a bare
+    ///     mirror folder stands in for).
+    ///   - mode: `incremental` (nightly, `reindex`) or `full` (`reindex --full`).
+    ///   - writeCatalog: Whether production vectors may be written to `product_embeddings`.
+    ///   - environment: Where `BACKSTOP_VERTEX_TOKEN` is read.
+    /// - Returns: The stage's options; without a mirror and with the network off, no fetcher (images are
+    ///   then not checked).
     /// - Throws: ``PipelineError`` for a malformed mirror or an unknown provider.
     public static func options(
         _ configuration: BackstopConfiguration, mode: IndexStage.Mode, writeCatalog: Bool,
@@ -81,6 +100,9 @@ public enum IndexInput {
 
     /// The report's warning row when the catalog has no `product_embeddings` (created by a separate upstream
     /// migration, so a real catalog may lack it): the stage then checks images and similarity only.
+    /// - Parameter connection: The catalog connection.
+    /// - Returns: The warning line, or `nil` when the table exists.
+    /// - Throws: `PGError`.
     static func embeddingsWarning(on connection: PGConnection) throws -> RunReport.Stage? {
         guard try !CatalogInput.hasTable("product_embeddings", on: connection) else { return nil }
         return RunReport.Stage(
@@ -92,6 +114,14 @@ public enum IndexInput {
 
     /// Runs the stage on `connection` and returns its outcome. Without `product_embeddings` in the catalog the
     /// production-vector checks (`embedding.*`) are skipped and nothing is written there.
+    /// - Parameters:
+    ///   - options: The stage's options.
+    ///   - connection: The catalog connection (Backstop's index tables live in the same database).
+    ///   - runID: The run, for the index tables' bookkeeping.
+    ///   - logger: Where the stage logs.
+    /// - Returns: The stage's outcome.
+    /// - Throws: ``PipelineError`` naming a missing catalog table, ``IndexError`` (code `stopped` when
+    ///   asked to stop between batches), `PGError`.
     static func run(
         options: IndexStage.Options, connection: PGConnection, runID: Int64?, logger: Logger
     ) throws -> IndexStage.Outcome {

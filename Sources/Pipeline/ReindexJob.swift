@@ -8,6 +8,12 @@ public import Logging
 
 /// `backstop reindex [--full]`: the index stage alone, recorded in backstop.run as a `reindex` run, with
 /// the same report files as the nightly (report.json, discrepancies.ndjson, …).
+///
+/// An incremental reindex decodes only changed images and searches only the similarity lists they can
+/// change; `--full` refits the local model on every image and runs the whole self-join. Both are
+/// resumable: vectors (or a refit's descriptors) are saved per batch of `images.batch_size`, so a run
+/// stopped by `--max-seconds` or a signal is continued by the next one instead of starting over. With a
+/// production provider configured it also repairs `product_embeddings` (the catalog write this job may do).
 public struct ReindexJob {
     /// The configuration (flags applied).
     public var configuration: BackstopConfiguration
@@ -34,7 +40,18 @@ public struct ReindexJob {
     /// time limit); `nil` makes one from ``maxSeconds``.
     public var stopSwitch: StopSwitch?
 
-    /// Creates a job.
+    /// A reindex ready to run; nothing is read or connected until ``run()``.
+    /// - Parameters:
+    ///   - configuration: The configuration with the flags applied.
+    ///   - mode: `incremental` or `full` (`--full`).
+    ///   - formats: The report formats to write.
+    ///   - arguments: The command line, recorded redacted in the ledger.
+    ///   - logger: Where the job logs.
+    ///   - version: Backstop's version.
+    ///   - outputDirectory: `--out`: write the reports exactly here.
+    ///   - exportDirectory: `--export`: write the Cloudflare export here.
+    ///   - progress: Called with (images done, total) from worker threads.
+    ///   - maxSeconds: `--max-seconds`, when ``stopSwitch`` is not given.
     public init(
         configuration: BackstopConfiguration, mode: IndexStage.Mode, formats: [any ReportFormat], arguments: [String],
         logger: Logger, version: String, outputDirectory: URL? = nil, exportDirectory: URL? = nil,

@@ -9,15 +9,28 @@ import Foundation
 /// previous comparable run, the stored context (stages, rows compared, webhook health) and the last
 /// success. `backstop report --run N` uses it to render any recorded run again; the job uses the same
 /// attribution for the run it just finished.
+///
+/// A rendering of a recorded run equals the report the run wrote, byte for byte: its findings, their
+/// first-seen runs and the context are stored, and nothing is recomputed from today's data
+/// (`RunReportsTests` compares report.json, report.md, report.html, junit.xml and a CSV). Runs recorded before contexts were kept get their inputs from the
+/// ledger's `inputs` and a webhook-health table without latency.
+///
+/// ```swift
+/// let report = try ReportAssembler(ledger: RunLedger(connection: connection)).report(of: 42)
+/// try ReportWriter.write(report, formats: [MarkdownReportFormat()], to: folder)
+/// ```
 public struct ReportAssembler {
     /// The ledger the runs are read from.
     public let ledger: RunLedger
 
-    /// Creates an assembler on a ledger.
+    /// An assembler reading runs from `ledger`.
+    /// - Parameter ledger: The run ledger on the catalog database.
     public init(ledger: RunLedger) { self.ledger = ledger }
 
     /// The failure of the real-time path a stored cause code is attributed to (the reconcile and index
     /// stages' cause tables; `nil` for codes this build does not know).
+    /// - Parameter cause: A finding's cause code.
+    /// - Returns: The failure, or `nil`.
     public static func attribute(_ cause: String?) -> WebhookFailure? {
         Evidence.webhookFailure(cause: cause) ?? IndexFinding.webhookFailure(cause: cause)
     }
@@ -25,6 +38,8 @@ public struct ReportAssembler {
     /// The report of recorded run `runID`, as complete as the ledger allows (runs recorded before report
     /// contexts were kept have no stages).
     ///
+    /// - Parameter runID: The run's id in `backstop.run`.
+    /// - Returns: The report, with history against the previous comparable run of the same kind and shop.
     /// - Throws: ``PipelineError`` when there is no such run; `PGError` or ``ReportError`` when the ledger
     ///   cannot be read.
     public func report(of runID: Int64) throws -> RunReport {

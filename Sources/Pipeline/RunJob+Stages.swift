@@ -9,6 +9,11 @@ import Foundation
 /// ``StageRunner``.
 extension RunJob {
     /// `extract.catalog`: the catalog's products, orders, versions and links, in one snapshot.
+    ///
+    /// It runs first because the catalog's links say which Bitrix orders the dump reader keeps. In a fleet
+    /// run the snapshot read once for every shop is handed over instead.
+    /// - Parameter connection: The run's catalog connection.
+    /// - Returns: The stage; it stops at the stop switch between COPY streams.
     func extractCatalog(_ connection: PGConnection) -> Stage<Void, CatalogInput.Snapshot, any Error> {
         Stage("extract.catalog") { _, context in
             if let shared {
@@ -21,7 +26,11 @@ extension RunJob {
     }
 
     /// `extract.dump`: every configured dump through the Bitrix model, keeping the orders the catalog links;
-    /// the read `overlapped` with the catalog's when one was started.
+    /// the read `overlapped` with the catalog's when one was started (its outcome is awaited here).
+    ///
+    /// A truncated dump fails the stage unless `allowPartial`; then the stage is `partial` and absence-based
+    /// findings are withheld downstream. Seller ids are mapped to catalog shop ids (`[shops]`) here, so the
+    /// reconciler sees one id space.
     func extractDump(_ overlapped: OverlappedDumpRead?) -> Stage<CatalogInput.Snapshot, BitrixInput.Snapshot, any Error>
     {
         Stage("extract.dump") { catalog, context in
@@ -49,6 +58,8 @@ extension RunJob {
     }
 
     /// `reconcile`: both sides matched by preserved ids, every discrepancy classified (it cannot fail).
+    /// - Parameter reconciler: The reconciler configured for this run's shop.
+    /// - Returns: The stage; `partial` when its input is.
     func reconcile(_ reconciler: Reconciler) -> Stage<ReconcileInput, ReconcileResult, Never> {
         Stage("reconcile") { input, _ in
             let result = reconciler.reconcile(input)
@@ -66,6 +77,14 @@ extension RunJob {
     typealias PlanInput = (result: ReconcileResult, input: ReconcileInput, catalog: CatalogInput.Snapshot)
 
     /// `plan`: the merge plan, stored for the run and written beside its report.
+    ///
+    /// Every run plans, dry run or not: `plan.json` and `bitrix_changes.ndjson` show what an apply would
+    /// write, and `backstop apply --run N` can apply it later.
+    /// - Parameters:
+    ///   - connection: The catalog connection (the plan is stored in Backstop's tables).
+    ///   - run: The run the plan belongs to.
+    ///   - directory: The run's report folder.
+    /// - Returns: The stage; its output is the planning (changes in plan order) and the plan.
     func plan(_ connection: PGConnection, run: RunRecord, directory: URL)
         -> Stage<PlanInput, (MergePlanning, MergePlan), any Error>
     {
@@ -79,6 +98,11 @@ extension RunJob {
 
     /// `apply` (`nightly --apply`): the run's plan applied, unless the safety valve refuses it (the stage
     /// is then `partial`).
+    /// - Parameters:
+    ///   - settings: Batch size, workers and the safety valve's overrides.
+    ///   - connection: The catalog connection the writes go through.
+    ///   - run: The run applying its own plan.
+    /// - Returns: The stage.
     func applyStage(_ settings: ApplySettings, connection: PGConnection, run: RunRecord)
         -> Stage<MergePlan, MergeSummary, any Error>
     {

@@ -10,6 +10,20 @@ public import Logging
 
 /// The nightly (and `diff`) job: Extract → Reconcile → Index → Report, recorded in backstop.run.
 /// The only composition point of the stages; each stage is a library call.
+///
+/// The job holds the run lock of its shop for its whole length, records its run in the ledger before any
+/// stage starts (so even a crash leaves a row that the next run marks `abandoned`), and ends every run in
+/// the ledger with a report: completed, stopped (time limit, signal: partial but valid) or failed (the
+/// report names the failed stage). It prints nothing; the CLI renders the ``RunResult``.
+///
+/// ```swift
+/// var job = RunJob(
+///     kind: "nightly", configuration: configuration, allowPartial: false,
+///     formats: [HTMLReportFormat(), MarkdownReportFormat(), JSONReportFormat()],
+///     arguments: CommandLine.arguments, logger: logger, version: "0.3.0", maxSeconds: 3600)
+/// job.stopSwitch = stopSwitch  // SIGTERM/SIGINT/SIGHUP stop the run at a safe point
+/// let result = try job.run()   // result.status: clean 0, drift 2, partial 3, refused 4, …
+/// ```
 public struct RunJob {
     /// The run kind recorded in the ledger and used in the report folder's name (`nightly`, `diff`).
     public var kind: String
@@ -38,6 +52,9 @@ public struct RunJob {
     public var stopSwitch: StopSwitch?
 
     /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
+    /// - Parameter sellers: The Bitrix sellers that are catalog shops of the fleet, so a finding about
+    ///   another migrated seller's row is attributed to that shop, not to this run's.
+    /// - Returns: The configuration ``Reconciler`` runs with.
     func reconcileConfiguration(sellers: [Int64]) -> ReconcileConfiguration {
         var reconcile = ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
         reconcile.shops = [configuration.runShopID]
@@ -45,7 +62,18 @@ public struct RunJob {
         return reconcile
     }
 
-    /// Creates a job.
+    /// A job ready to run; nothing is read or connected until ``run()``.
+    /// - Parameters:
+    ///   - kind: `nightly` (with the index stage) or `diff` (without).
+    ///   - configuration: The configuration with the flags applied.
+    ///   - allowPartial: Read a truncated dump as far as it goes (the run is then `partial`, exit 3).
+    ///   - formats: The report formats to write.
+    ///   - arguments: The command line, recorded redacted in the ledger.
+    ///   - logger: Where the job logs (the stages log through it too).
+    ///   - version: Backstop's version, for the ledger and the report's generator.
+    ///   - outputDirectory: `--out`: write the reports exactly here.
+    ///   - apply: `--apply`: apply the run's merge plan in the same run.
+    ///   - maxSeconds: `--max-seconds`: the time limit, when ``stopSwitch`` is not given.
     public init(
         kind: String, configuration: BackstopConfiguration, allowPartial: Bool, formats: [any ReportFormat],
         arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil, apply: ApplySettings? = nil,
@@ -65,7 +93,8 @@ public struct RunJob {
 
     /// Runs the job and returns how it ended (the exit status for the scheduler, the run and its report):
     /// extract.catalog → extract.dump → reconcile → plan → index (nightly) → apply (`--apply`), on one
-    /// ``StageRunner``, then the ledger and the report.
+    /// ``StageRunner``, then the ledger and the report. With more than one read thread the dump is read
+    /// while the catalog is (``OverlappedDumpRead``); the stages are still recorded in that order.
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the run fails (the failed run is
     ///   recorded and its report written first; ``PipelineError/underlyingError`` is the stage's error);
@@ -198,15 +227,31 @@ public struct RunJob {
 
     /// What the stages of a run found, gathered for its report.
     struct Findings {
+        /// Reconcile's findings (rendered from the plan's changes), then the index stage's.
         var discrepancies: [Discrepancy] = []
+        /// Whether the dump was read partially (`--allow-partial` on a truncated dump).
         var partial = false
+        /// The reconciliation's context for the report.
         var reconciliation: RunReport.Reconciliation?
+        /// Findings per webhook failure and sync latency.
         var health: WebhookHealth?
+        /// The index stage's histogram.
         var similarity: SimilarityHistogram?
+        /// The plan's (and, with `--apply`, the apply's) summary; its refusals make the run `refused`.
         var merge: MergeSummary?
     }
 
     /// Ends a run whose stages completed or stopped early: its status, the ledger, the report.
+    ///
+    /// The status, first match wins: stopped (124 time limit, 129/130/143 signal), refused by the safety
+    /// valve (4), partial input (3), drift (2), clean (0). The Prometheus file is published after the
+    /// reports are written.
+    /// - Parameters:
+    ///   - session: The run's ledger session.
+    ///   - runner: The runner, for its stage lines, stop state and stop reason.
+    ///   - found: What the stages found.
+    /// - Returns: The run's result for the CLI.
+    /// - Throws: `PGError` from the ledger, ``ReportError`` when a report cannot be written.
     func finish(_ session: RunSession, runner: StageRunner, found: Findings) throws -> RunResult {
         let stop = runner.stopSwitch
         let refused = !(found.merge?.refusals.isEmpty ?? true)
@@ -234,6 +279,13 @@ public struct RunJob {
     }
 
     /// The histogram of each product's best similarity score (20 bins from the lowest score to 1).
+    ///
+    /// The range starts at the lower of the lowest score and the threshold, rounded down to a whole unit
+    /// (so usually 0 or -1), which keeps the bins' edges readable and the threshold on the chart.
+    /// - Parameters:
+    ///   - outcome: The index stage's outcome (top scores, verifier counts, thumbnails).
+    ///   - threshold: The candidate threshold, drawn on the chart.
+    /// - Returns: The histogram, or `nil` when no product has a score.
     static func similarityHistogram(_ outcome: IndexStage.Outcome, threshold: Float) -> SimilarityHistogram? {
         guard let lowest = outcome.topScores.min() else { return nil }
         let low = min(Double(lowest), Double(threshold)).rounded(.down)  // whole units keep the bins readable
@@ -262,6 +314,11 @@ public struct RunJob {
 
     /// The result of a job that found the lock of one of `shops` (or the catalog's) taken: `locked`,
     /// naming the holder's run when it announced one.
+    /// - Parameters:
+    ///   - shops: The shops whose lock was wanted.
+    ///   - connection: A connection to the catalog, to find the holder.
+    ///   - logger: Where the refusal is logged.
+    /// - Returns: A result with exit status 75 and a message naming the holder.
     static func locked(shops: [Int64], on connection: PGConnection, logger: Logger) -> RunResult {
         let holder = (try? RunLock.holder(shops: shops, on: connection)).flatMap { $0 }
         let message =
@@ -275,6 +332,11 @@ public struct RunJob {
     }
 
     /// Marks the runs whose process is gone `abandoned` (logged; a failure to check does not stop this run).
+    /// A `running` row whose per-run advisory lock is free has no process behind it any more.
+    /// - Parameters:
+    ///   - ledger: The ledger.
+    ///   - runID: The run that noticed, recorded beside each.
+    ///   - logger: Where each abandoned run is logged.
     static func markAbandoned(ledger: RunLedger, by runID: Int64, logger: Logger) {
         do {
             for id in try ledger.markAbandoned(by: runID) {
@@ -288,6 +350,10 @@ public struct RunJob {
 
     /// A ledger on a fresh connection, for recording a run's end after its own connection was lost; `nil`
     /// when the server cannot be reached either.
+    /// - Parameters:
+    ///   - configuration: How to connect.
+    ///   - logger: Where the failure to connect is logged.
+    /// - Returns: A ledger on a new connection, or `nil`.
     static func freshLedger(_ configuration: BackstopConfiguration, logger: Logger) -> RunLedger? {
         guard let connection = try? CatalogInput.connect(configuration, logger: logger) else {
             logger.error("the run's end cannot be recorded: the catalog server is unreachable")
@@ -297,6 +363,14 @@ public struct RunJob {
     }
 
     /// Findings per cause with their attribution, and the sync latency of the matched rows.
+    ///
+    /// Bitrix times are read in `bitrix.time_zone`, catalog times in `catalog.time_zone` (default: the same
+    /// zone): the report states the assumption, since a wrong zone shifts every latency by hours.
+    /// - Parameters:
+    ///   - discrepancies: The run's findings.
+    ///   - bitrix: The Bitrix model (change times).
+    ///   - catalog: The catalog snapshot (`updated_at`).
+    /// - Returns: The report's webhook health.
     func webhookHealth(_ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot)
         -> WebhookHealth
     {
@@ -318,6 +392,12 @@ public struct RunJob {
     }
 
     /// Copies the Prometheus file into the textfile-collector folder (atomically), when configured.
+    ///
+    /// The file is `backstop_<kind>.prom`, or `backstop_<kind>_<shop>.prom` for a run of a chosen shop, so
+    /// the runs of a fleet sit beside each other in node_exporter's folder.
+    /// - Parameter written: The report files just written; nothing happens without a `.prom` among them.
+    /// - Throws: ``ReportError`` when the copy cannot be written; Foundation's error when the written file
+    ///   cannot be read back.
     func publishTextfile(_ written: [URL]) throws {
         guard let folder = configuration.report.textfileDirectory,
             let prom = written.first(where: { $0.pathExtension == "prom" })

@@ -1,4 +1,10 @@
 /// PostgreSQL `COPY … FROM STDIN` text format: TAB between columns, `\N` for NULL, newline after the row.
+///
+/// ```swift
+/// var buffer: [UInt8] = []
+/// CopyText.appendRow(["42", nil, "a\tb"], to: &buffer)
+/// // buffer: 4 2 TAB \ N TAB a \ t b LF (the separators raw, the value's own TAB escaped)
+/// ```
 public enum CopyText {
     /// Appends one field's value escaped for COPY text: backslash, TAB, LF and CR become `\\` `\t` `\n`
     /// `\r`; every other byte goes through as is. No separator.
@@ -16,6 +22,10 @@ public enum CopyText {
     }
 
     /// Appends one row: fields separated by TAB, `\N` for NULL, then a newline.
+    /// - Parameters:
+    ///   - fields: The row's values in the COPY statement's column order; `nil` is SQL NULL (an empty
+    ///     string stays an empty string).
+    ///   - buffer: The COPY data being assembled.
     public static func appendRow(_ fields: [String?], to buffer: inout [UInt8]) {
         for (i, field) in fields.enumerated() {
             if i > 0 { buffer.append(0x09) }

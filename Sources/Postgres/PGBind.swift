@@ -1,4 +1,7 @@
 /// One bound parameter: its wire bytes and whether they are text or binary.
+///
+/// Values reach the server separately from the SQL text (`PQexecParams`), so no value is ever quoted or
+/// escaped into a statement. Conform a type to ``PGEncodable`` rather than building binds by hand.
 public struct PGBind: Sendable, Hashable {
     /// The encoded value (without a terminating NUL).
     public var bytes: [UInt8]
@@ -7,14 +10,21 @@ public struct PGBind: Sendable, Hashable {
     /// The parameter's type OID, or 0 to let the server infer it (text values, so enum columns work).
     public var typeOID: UInt32
 
-    /// Creates a text-format parameter.
+    /// A parameter in PostgreSQL's text format (what `psql` would print for the value).
+    /// - Parameters:
+    ///   - text: The value's text; sent as UTF-8 without a terminating NUL.
+    ///   - typeOID: The parameter type, 0 to let the server infer it from the context (needed for enum
+    ///     columns, whose OIDs differ per database).
     public init(text: String, typeOID: UInt32 = 0) {
         self.bytes = Array(text.utf8)
         self.isBinary = false
         self.typeOID = typeOID
     }
 
-    /// Creates a binary-format parameter.
+    /// A parameter in PostgreSQL's binary format (bytes sent as they are, no escaping).
+    /// - Parameters:
+    ///   - binary: The value's binary representation.
+    ///   - typeOID: The parameter type; 17 (`bytea`) by default.
     public init(binary: [UInt8], typeOID: UInt32 = 17) {
         self.bytes = binary
         self.isBinary = true
@@ -22,7 +32,15 @@ public struct PGBind: Sendable, Hashable {
     }
 }
 
-/// A Swift value that can be bound as a query parameter.
+/// A Swift value that can be bound as a query parameter: what makes `\(value)` legal inside a ``PGQuery``.
+///
+/// A conformance is one property (a sketch: Backstop itself binds `kopecks.value`):
+///
+/// ```swift
+/// extension Kopecks: PGEncodable {
+///     public var pgBind: PGBind { value.pgBind }   // bound as int8, like every money column
+/// }
+/// ```
 public protocol PGEncodable: Sendable {
     /// The parameter for this value.
     var pgBind: PGBind { get }
@@ -78,7 +96,8 @@ public struct PGBytes: PGEncodable, Hashable {
     public var pgBind: PGBind { PGBind(binary: bytes) }
 }
 
-/// A JSON document bound as text (cast it in SQL: `\(PGJSON(text))::jsonb`).
+/// A JSON document bound as text (cast it in SQL: `\(PGJSON(text))::jsonb`). Exists so that a JSON
+/// value reads as one at the call site; the text is not validated here, the server's cast does that.
 public struct PGJSON: PGEncodable, Hashable {
     /// The JSON text.
     public var text: String
@@ -89,7 +108,9 @@ public struct PGJSON: PGEncodable, Hashable {
 }
 
 extension Array: PGEncodable where Element: PGEncodable {
-    /// A PostgreSQL array literal in text format (`{"a","b"}`), each element quoted.
+    /// A PostgreSQL array literal in text format (`{"a","b"}`), each element quoted with `"` and `\`
+    /// escaped, sent untyped: cast it in SQL (`\(ids)::bigint[]`). An optional element cannot be NULL here;
+    /// an empty array is `{}`.
     public var pgBind: PGBind {
         var bytes: [UInt8] = [UInt8(ascii: "{")]
         for (i, element) in enumerated() {

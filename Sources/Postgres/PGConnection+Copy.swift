@@ -21,6 +21,14 @@ extension PGConnection {
     /// Runs `COPY … FROM STDIN` in text format over `items`: `append` writes each item's rows (usually one,
     /// with ``CopyText/appendRow(_:to:)``), and the rows go to the server in buffers of about 1 MiB.
     ///
+    /// The apply stages each batch this way before one set-based `UPDATE … FROM` (shortened):
+    ///
+    /// ```swift
+    /// try connection.copyIn("COPY pg_temp.backstop_stage_product (seq, target) FROM STDIN", rows: steps) {
+    ///     step, buffer in CopyText.appendRow([String(step.seq), step.target.map(String.init)], to: &buffer)
+    /// }
+    /// ```
+    ///
     /// - Parameters:
     ///   - query: a `COPY t (cols) FROM STDIN` statement.
     ///   - items: what to load, in order.

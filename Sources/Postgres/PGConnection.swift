@@ -7,6 +7,15 @@ public import Logging
 /// work opens one connection per task.
 ///
 /// The connection is closed (`PQfinish`) when the object is released, or earlier with ``close()``.
+/// Every session starts with `client_encoding = UTF8`, `client_min_messages = warning` and
+/// `DateStyle = ISO`, whatever the server's defaults, so text and typed decoding read the same on any
+/// server.
+///
+/// ```swift
+/// let connection = try PGConnection(conninfo: "host=/tmp dbname=cvety", logger: logger)
+/// let count = try connection.execute("SELECT count(*) FROM product WHERE shop_id = \(shopID)")
+///     .int(row: 0, column: 0)
+/// ```
 @safe public final class PGConnection {
     @usableFromInline var handle: OpaquePointer?
     /// The logger this connection reports to (statement timing at `trace`).
@@ -18,7 +27,8 @@ public import Logging
     ///   - conninfo: a libpq connection string or URI (`host=/tmp port=5432 dbname=cvety`,
     ///     `postgresql://user@host/db`). An empty string lets libpq take everything from the `PG*`
     ///     environment variables and its defaults.
-    ///   - applicationName: shown in `pg_stat_activity`.
+    ///   - applicationName: shown in `pg_stat_activity`; `backstop-apply` marks the apply's writes, so an
+    ///     operator can tell them from the webhooks'.
     ///   - logger: where statement timing goes.
     /// - Throws: ``PGError`` of kind `connection` with libpq's message.
     ///
@@ -52,16 +62,19 @@ public import Logging
         if let handle = unsafe handle { unsafe PQfinish(handle) }
     }
 
-    /// Closes the connection now. Later calls throw.
+    /// Closes the connection now, ending its session (an open transaction is rolled back by the server and
+    /// session advisory locks are released). Later calls throw ``PGError`` `connection`; a second `close()`
+    /// does nothing.
     public func close() {
         if let handle = unsafe handle { unsafe PQfinish(handle) }
         unsafe handle = nil
     }
 
-    /// The server version as a number (`150018` for 15.18).
+    /// The server version as a number (`150018` for 15.18, `90624` for 9.6.24); 0 when the connection is
+    /// closed.
     public var serverVersionNumber: Int { unsafe handle.map { unsafe Int(PQserverVersion($0)) } ?? 0 }
 
-    /// The server version as text (`15.18`).
+    /// The server version as text (`15.18`; three parts before version 10: `9.6.24`).
     public var serverVersion: String {
         let n = serverVersionNumber
         return n >= 100_000 ? "\(n / 10_000).\(n % 10_000)" : "\(n / 10_000).\(n / 100 % 100).\(n % 100)"
@@ -73,7 +86,9 @@ public import Logging
         return n >= 100_000 ? "\(n / 10_000).\(n % 10_000)" : "\(n / 10_000).\(n / 100 % 100).\(n % 100)"
     }
 
-    /// Host, port and database of this connection, for logs and reports (no password).
+    /// Host, port and database of this connection, for logs and reports (no password): `/tmp:5432/cvety`
+    /// for a socket directory, `(closed)` after ``close()``. Merge plans record it so a person can see
+    /// which catalog a plan was made against.
     public var endpoint: String {
         guard let handle = unsafe handle else { return "(closed)" }
         let host = unsafe PQhost(handle).map { unsafe String(cString: $0) } ?? "?"
@@ -105,6 +120,8 @@ extension String {
 }
 
 /// Calls `body` with a NULL-terminated array of C strings that live for the call.
+///
+/// - warning: Do not escape the pointer: the strings are freed when `body` returns.
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let storage: [UnsafeMutablePointer<CChar>?] = unsafe strings.map { unsafe strdup($0) }
     defer { unsafe storage.forEach { unsafe free($0) } }

@@ -24,19 +24,24 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
     /// The pieces in order (a fragment's pieces are spliced in where it was interpolated).
     private(set) var pieces: [Piece]
 
-    /// Creates a query from trusted SQL text with no parameters.
+    /// A query from trusted SQL text with no parameters: the one way to run text that is not a literal
+    /// (a statement read from a file, a name chosen from a fixed list). The name makes every such call
+    /// easy to find in review.
     ///
     /// - warning: Never build `sql` from data; interpolate values instead.
+    /// - Parameter sql: The statement text, used verbatim.
     public init(unsafeSQL sql: String) {
         pieces = sql.isEmpty ? [] : [.text(sql)]
     }
 
-    /// Creates a query from a literal with no interpolations.
+    /// A query from a literal with no interpolations (`let q: PGQuery = "SELECT 1"`); a literal is
+    /// written in the source, so it is trusted text.
     public init(stringLiteral value: String) {
         self.init(unsafeSQL: value)
     }
 
-    /// Creates a query from an interpolated literal; each value becomes a parameter.
+    /// A query from an interpolated literal: each ``PGEncodable`` value becomes a parameter, each
+    /// ``PGIdentifier`` quoted text, each ``PGQuery`` its pieces.
     public init(stringInterpolation: StringInterpolation) {
         pieces = stringInterpolation.pieces
     }
@@ -56,6 +61,14 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
     public var description: String { sql }
 
     /// The SQL text with `$1…$n` in bind order and the bound values, numbered in one pass.
+    ///
+    /// ```swift
+    /// var query: PGQuery = "SELECT id FROM product WHERE shop_id = \(7)"
+    /// query.append(" AND id > \(1000)")
+    /// query.rendered().sql   // "SELECT id FROM product WHERE shop_id = $1 AND id > $2"
+    /// ```
+    ///
+    /// - Returns: The text as sent to the server and the values for `$1`, `$2`, … (`nil` is SQL NULL).
     public func rendered() -> (sql: String, binds: [PGBind?]) {
         var sql = ""
         var binds: [PGBind?] = []
@@ -74,7 +87,7 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
     public struct StringInterpolation: StringInterpolationProtocol {
         var pieces: [Piece] = []
 
-        /// Reserves space for the pieces.
+        /// Reserves space for the pieces (at most a text and a value per interpolation, plus the tail).
         public init(literalCapacity: Int, interpolationCount: Int) {
             pieces.reserveCapacity(2 * interpolationCount + 1)
         }
@@ -89,12 +102,13 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
             }
         }
 
-        /// Appends a bound parameter.
+        /// Appends a bound parameter, rendered as the next `$n`.
         public mutating func appendInterpolation(_ value: some PGEncodable) {
             pieces.append(.bind(value.pgBind))
         }
 
-        /// Appends a bound parameter that may be NULL.
+        /// Appends a bound parameter that may be NULL: `nil` is bound as SQL NULL, so compare it with
+        /// `IS NOT DISTINCT FROM` rather than `=` when NULL should match NULL.
         public mutating func appendInterpolation(_ value: (some PGEncodable)?) {
             pieces.append(.bind(value?.pgBind))
         }
@@ -112,7 +126,9 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
         }
     }
 
-    /// Appends another query (its text and bound values) to this one.
+    /// Appends another query (its text and bound values) to this one: how a statement is built in parts
+    /// (a `WHERE` clause only when a filter is set) without renumbering anything by hand.
+    /// - Parameter other: The fragment; its values keep their order after this query's.
     public mutating func append(_ other: PGQuery) {
         var interpolation = StringInterpolation(literalCapacity: 0, interpolationCount: 0)
         interpolation.pieces = pieces
@@ -122,11 +138,16 @@ public struct PGQuery: Sendable, ExpressibleByStringInterpolation, CustomStringC
 }
 
 /// A SQL identifier (schema, table or column), always emitted double-quoted with `"` doubled.
+///
+/// For names that come from data (a table named in a dump, a configured schema): interpolated into a
+/// ``PGQuery`` it becomes quoted text, never a parameter (PostgreSQL cannot bind names). Quoting keeps the
+/// name's case: `PGIdentifier("Product")` is `"Product"`, not `product`.
 public struct PGIdentifier: Sendable, Hashable, CustomStringConvertible {
     /// The parts of a possibly qualified name, e.g. `["backstop", "run"]`.
     public var parts: [String]
 
-    /// Creates an identifier from its parts (`PGIdentifier("backstop", "run")`).
+    /// Names a possibly qualified object from its parts (`PGIdentifier("backstop", "run")` is
+    /// `"backstop"."run"`).
     public init(_ parts: String...) { self.parts = parts }
 
     /// The quoted form, e.g. `"backstop"."run"`.

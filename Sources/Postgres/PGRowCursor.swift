@@ -1,6 +1,11 @@
 import CLibPQ
 
-/// A pull cursor over the rows of one query in libpq single-row mode.
+/// A pull cursor over the rows of one query in libpq single-row mode: one row in client memory at a
+/// time, however large the result.
+///
+/// The cursor occupies its connection until it returns `nil`, throws, or is released (its `deinit`
+/// discards the remaining rows, which still travel over the network). Stopping early on a huge result
+/// therefore costs the rest of the transfer; a `LIMIT` is cheaper.
 ///
 /// ```swift
 /// let cursor = try connection.query("SELECT id, name FROM product")
@@ -44,7 +49,8 @@ public final class PGRowCursor {
         }
     }
 
-    /// Discards what is left so the connection can run the next statement.
+    /// Discards what is left so the connection can run the next statement (libpq refuses a new query
+    /// while results are pending).
     func drain() {
         guard !finished, let conn = unsafe connection.handle else {
             finished = true

@@ -2,6 +2,10 @@ public import BackstopModel
 public import BackstopExtract
 
 /// Everything one reconciliation compares: the Bitrix model of the dump(s) and the catalog's rows.
+///
+/// Both sides are complete for every shop, whatever the run's shop selection: matching is catalog-wide
+/// (a product that moved to another shop is still matched), and ``ReconcileConfiguration/scope`` decides
+/// which findings are reported. Rows in id order are compared as they are; others are sorted once.
 public struct ReconcileInput: Sendable {
     /// The Bitrix model (products of every seller, orders in scope, id sets, snapshot time).
     public var bitrix: BitrixSnapshot
@@ -14,7 +18,8 @@ public struct ReconcileInput: Sendable {
     /// Whether the dump was truncated (read with `--allow-partial`).
     public var partial: Bool
 
-    /// Creates an input.
+    /// Gathers the two sides; `partial` must be `true` whenever the dump was read past a truncation, or
+    /// orphans and dangling references would be reported from missing data.
     public init(
         bitrix: BitrixSnapshot, catalogProducts: [CanonicalProduct], catalogOrders: [CatalogOrder],
         productSequence: CatalogSequence?, partial: Bool
@@ -27,7 +32,8 @@ public struct ReconcileInput: Sendable {
     }
 }
 
-/// What a reconciliation found.
+/// What a reconciliation found: the changes and the numbers a report needs to judge them (how much was
+/// compared, what was withheld, which "now" and which status map were used).
 public struct ReconcileResult: Sendable {
     /// Every change, in report order (kind, key, field, item).
     public var changes: [Change]
@@ -43,21 +49,37 @@ public struct ReconcileResult: Sendable {
     public var statusMapVersion: String
 
     /// The changes rendered as discrepancies, causes resolved through `causes`.
+    /// - Parameter causes: The cause table; ``Reconciler/causes`` for the configuration that produced them.
+    /// - Returns: One discrepancy per change, in the same (report) order.
     public func discrepancies(causes: CauseRules) -> [Discrepancy] { changes.map { $0.discrepancy(causes: causes) } }
 }
 
 /// Reconciles products, orders and sequences with one configuration and one rule table.
+///
+/// A pure function of its input: no database, no clock, no randomness, so the same dump and catalog give
+/// the same changes on any machine and any day (time comes from ``ReconcileResult/snapshot``).
+///
+/// ```swift
+/// let reconciler = Reconciler(configuration: ReconcileConfiguration(shopID: 17008))
+/// let result = reconciler.reconcile(input)
+/// let findings = result.discrepancies(causes: reconciler.causes)
+/// ```
 public struct Reconciler: Sendable {
     /// The shop, the webhook's shop, the status map.
     public var configuration: ReconcileConfiguration
 
-    /// Creates a reconciler.
+    /// A reconciler for one configuration (run shop, shop scope, webhook shop, status map).
     public init(configuration: ReconcileConfiguration) { self.configuration = configuration }
 
     /// The cause table for this configuration.
     public var causes: CauseRules { CauseRules(configuration: configuration) }
 
-    /// Compares everything in `input`.
+    /// Compares everything in `input`: products by element id, orders by link, then the product id
+    /// sequence against the Bitrix element id range (once, in the home shop's report).
+    /// - Parameter input: Both sides, complete for every shop.
+    /// - Returns: The changes in report order, the systematic losses, rows compared per table and what a
+    ///   partial input withheld.
+    /// - Complexity: O(n + m) over products and orders in id order, plus sorting the changes.
     public func reconcile(_ input: ReconcileInput) -> ReconcileResult {
         let products = ProductReconciler(configuration: configuration).compare(
             bitrix: input.bitrix.products, catalog: input.catalogProducts, partial: input.partial)

@@ -1,6 +1,10 @@
 public import BackstopModel
 
 /// An error from the report stage, with a machine-readable ``Code`` and the report file or folder.
+///
+/// Rendering itself cannot fail (formats append bytes); writing the files and reading a stored context
+/// can. The CLI prints it as `error[report.<code>]: <path>: <message>` and `ExitStatus(for:)` maps it to
+/// exit 1: a run whose report could not be written is not a clean run.
 public struct ReportError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, as a stable machine-readable code (its raw value is the name).
     public enum Code: String, Sendable, CaseIterable {
@@ -19,7 +23,11 @@ public struct ReportError: Error, CustomStringConvertible, Sendable {
     /// The file being written, when there is one.
     public var path: String?
 
-    /// Creates an error.
+    /// Describes a report failure.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - message: For people: what could not be done and why (the system's reason).
+    ///   - path: The file or folder involved, when there is one.
     public init(_ code: Code, _ message: String, path: String? = nil) {
         self.code = code
         self.message = message

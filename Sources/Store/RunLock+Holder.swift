@@ -17,7 +17,7 @@ extension RunLock {
         /// The run it announced, when the holder is a Backstop run.
         public var run: RunRecord?
 
-        /// Creates a holder.
+        /// Describes a lock-holding session as read from `pg_stat_activity`, with its run when it announced one.
         public init(backendPID: Int, applicationName: String, client: String, since: String, run: RunRecord?) {
             self.backendPID = backendPID
             self.applicationName = applicationName
@@ -37,10 +37,22 @@ extension RunLock {
         }
     }
 
-    /// The `application_name` a run announces while it holds the lock.
+    /// The `application_name` a run announces while it holds the lock: `backstop nightly run 12`.
+    /// ``holder(on:)`` parses exactly this shape back into a run id, so keep the two in step.
+    /// - Parameters:
+    ///   - kind: The run's kind (`nightly`, `diff`, `apply`, …).
+    ///   - runID: The run's ledger id.
+    /// - Returns: The name to set on the session.
     public static func applicationName(kind: String, runID: Int64) -> String { "backstop \(kind) run \(runID)" }
 
     /// Announces `run` on this session (`application_name`), so a second run can name the holder.
+    ///
+    /// The setting lasts for the session (`set_config(…, false)`), like the lock itself.
+    /// - Parameters:
+    ///   - kind: The run's kind.
+    ///   - runID: The run's ledger id.
+    ///   - connection: The session that holds the lock.
+    /// - Throws: ``PGError`` when the statement fails (callers treat the announcement as best effort).
     public static func announce(kind: String, runID: Int64, on connection: PGConnection) throws {
         try connection.execute(
             "SELECT set_config('application_name', \(applicationName(kind: kind, runID: runID)), false)")
@@ -49,6 +61,12 @@ extension RunLock {
     /// The session holding the run lock in this database (advisory locks are per database; `pg_locks` shows
     /// every database's), from `pg_locks` and `pg_stat_activity`, with its run when it announced one; `nil`
     /// when nobody holds it (any more).
+    ///
+    /// The answer is a snapshot: the holder may finish between the failed ``tryAcquire(on:)`` and this
+    /// query, which is why `nil` is an ordinary outcome.
+    /// - Parameter connection: Any session on the catalog database; its own locks are not reported.
+    /// - Returns: The holder, with its ``RunRecord`` when it announced a run.
+    /// - Throws: ``PGError`` when a query fails.
     public static func holder(on connection: PGConnection) throws -> Holder? {
         // A bigint advisory key shows as classid = high 32 bits, objid = low 32 bits, objsubid = 1.
         let high = Int64(UInt64(bitPattern: key) >> 32)

@@ -2,7 +2,8 @@ import BackstopModel
 public import BackstopPostgres
 
 extension RunLock {
-    /// The first half of a shop lock's two-int advisory key ("bsts"); the second half is the shop id.
+    /// The first half of a shop lock's two-int advisory key ("bsts"); the second half is the shop id, so
+    /// shop ids must fit in 32 bits (catalog shop ids do).
     public static let shopClass: Int32 = 0x6273_7473
 
     /// Takes the catalog lock shared and each shop's lock exclusively, without waiting: runs on disjoint
@@ -14,7 +15,8 @@ extension RunLock {
     ///   - shops: the run's shops (positive 32-bit ids; `--shop` validation guarantees it).
     ///   - connection: the run's session, which holds the locks until it releases them or ends.
     /// - Returns: whether every lock was taken.
-    /// - Throws: `PGError` when a lock statement fails.
+    /// - Throws: `PGError` when a lock statement fails (locks taken before the failure stay with the
+    ///   session until ``release(shops:on:)`` or its end).
     public static func tryAcquire(shops: [Int64], on connection: PGConnection) throws -> Bool {
         guard try connection.execute("SELECT pg_try_advisory_lock_shared(\(key))").bool(row: 0, column: 0) == true
         else { return false }
@@ -34,6 +36,9 @@ extension RunLock {
     }
 
     /// Releases what ``tryAcquire(shops:on:)`` took (errors ignored: the session ending releases it too).
+    /// - Parameters:
+    ///   - shops: The same shops that were acquired (duplicates are harmless).
+    ///   - connection: The session that holds them.
     public static func release(shops: [Int64], on connection: PGConnection) {
         // One statement for all of them: nothing stays held if the session is interrupted between two.
         _ = try? connection.execute(
@@ -45,6 +50,11 @@ extension RunLock {
 
     /// The session holding one of `shops`' locks (or the catalog lock exclusively), with the run it
     /// announced; `nil` when nobody does (any more).
+    /// - Parameters:
+    ///   - shops: The shops a run failed to lock; the lowest held one names the holder.
+    ///   - connection: Any session on the catalog database.
+    /// - Returns: The holder, for the `locked` (exit 75) message.
+    /// - Throws: ``PGError`` when a query fails.
     public static func holder(shops: [Int64], on connection: PGConnection) throws -> Holder? {
         let result = try connection.execute(
             """
@@ -64,7 +74,8 @@ extension RunLock {
 }
 
 extension RunLock {
-    /// The session `pid` as a lock holder, with the run it announced; `nil` when it has ended.
+    /// The session `pid` as a lock holder, with the run it announced (an `application_name` of the shape
+    /// ``applicationName(kind:runID:)`` writes, looked up in the ledger); `nil` when it has ended.
     static func holder(pid: Int, on connection: PGConnection) throws -> Holder? {
         let result = try connection.execute(
             """

@@ -21,7 +21,11 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     /// The folder or file concerned, when there is one.
     public var path: String?
 
-    /// Creates an error.
+    /// Describes a failure of the store; `message` is written for the operator and should say what to do.
+    /// - Parameters:
+    ///   - code: The stable code scripts match on (`error[store.<code>]`; `locked` exits 75).
+    ///   - message: What went wrong.
+    ///   - path: The folder or file concerned, prefixed to the message when given.
     public init(_ code: Code, _ message: String, path: String? = nil) {
         self.code = code
         self.message = message

@@ -27,6 +27,8 @@ public final class CatalogCursor<Element> {
     public func next() throws -> Element? { try pull() }
 
     /// Reads every remaining row (tests and small tables; use ``next()`` for large ones).
+    /// - Returns: The rows in COPY order.
+    /// - Throws: What ``next()`` throws; the rows read before the failure are lost.
     public func collect() throws -> [Element] {
         var out: [Element] = []
         while let element = try next() { out.append(element) }
@@ -37,7 +39,8 @@ public final class CatalogCursor<Element> {
 @available(*, unavailable, message: "A cursor reads from a single-threaded libpq connection.")
 extension CatalogCursor: Sendable {}
 
-/// What a cursor reports besides its rows, shared between the cursor and the decoder feeding it.
+/// What a cursor reports besides its rows, shared between the cursor and the decoder feeding it (a class,
+/// so both see the same counts without the cursor knowing the decoder's type).
 final class CatalogCursorState {
     var problems: [ParseProblem] = []
     var rowCount = 0
@@ -49,11 +52,13 @@ final class DecodingRowSource<Element> {
     private let decode: (BinaryCopyRow, inout [ParseProblem]) throws -> Element
     let state = CatalogCursorState()
 
+    /// A source that decodes each tuple of `reader` with `decode`.
     init(reader: BinaryCopyReader, decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element) {
         self.reader = reader
         self.decode = decode
     }
 
+    /// The next decoded row, `nil` after the COPY's trailer.
     func next() throws -> Element? {
         guard let row = try reader.nextRow() else { return nil }
         let value = try decode(row, &state.problems)
@@ -61,5 +66,6 @@ final class DecodingRowSource<Element> {
         return value
     }
 
+    /// The public cursor over this source.
     var cursor: CatalogCursor<Element> { CatalogCursor(state: state, pull: next) }
 }

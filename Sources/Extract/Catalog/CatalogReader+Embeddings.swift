@@ -6,6 +6,9 @@ extension CatalogReader {
     /// Looks the column up in `pg_attribute` (through domains, to the base type) and names it with
     /// `format_type`: `real[]` is read directly, other numeric arrays are cast to `real[]`, pgvector's
     /// `vector` (also a domain named `vector`) is read as text.
+    /// Upstream declares `vector(512)` (pgvector); a catalog without pgvector may hold a numeric array
+    /// instead. Detecting the type at run time lets one build read either without configuration.
+    /// - Returns: How to select the column so each row decodes into `[Float]`.
     /// - Throws: ``ExtractError`` if the table or column is missing or of an unsupported type.
     public func embeddingColumnType() throws -> EmbeddingColumnType {
         let result = try connection.execute(

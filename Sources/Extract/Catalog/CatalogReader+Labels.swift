@@ -11,7 +11,7 @@ public struct CatalogProductLabels: Sendable, Hashable {
     /// `product.tags` as JSON text.
     public var tags: String?
 
-    /// Creates labels.
+    /// Labels as stored; each argument is the column's JSON text, `nil` for SQL NULL.
     public init(colors: String? = nil, occasions: String? = nil, tags: String? = nil) {
         self.colors = colors
         self.occasions = occasions

@@ -126,10 +126,15 @@ extension UInt8 {
 }
 
 /// The product read behind ``CatalogReader/products(shopID:)`` and ``CatalogReader/productRecords(shopID:)``.
+/// Both shapes decode the same columns and yield the same products; which one runs depends only on
+/// whether a second connection can share the snapshot.
 enum ProductSource {
+    /// Two streams (products, images) on two connections, merged client-side.
     case merge(ProductImageMerge)
+    /// One stream with the images aggregated into arrays by the server.
     case aggregated(AggregatedProducts)
 
+    /// A cursor yielding canonical products.
     func canonical() -> CatalogCursor<CanonicalProduct> {
         switch self {
         case .merge(let merge): CatalogCursor(state: merge.state, pull: merge.nextProduct)
@@ -137,6 +142,7 @@ enum ProductSource {
         }
     }
 
+    /// A cursor yielding products with their catalog-only details.
     func records() -> CatalogCursor<CatalogProduct> {
         switch self {
         case .merge(let merge): CatalogCursor(state: merge.state, pull: merge.nextRecord)
@@ -149,6 +155,9 @@ enum ProductSource {
 /// intermediate values: strings straight from the tuple's bytes, the type label matched as bytes.
 enum ProductColumns {
     /// The canonical product with `images`. An unknown type label is reported to `state`.
+    ///
+    /// A NULL `enabled` reads as `false` (a product of unknown state is not live), a NULL name as `""`.
+    /// - Throws: ``ExtractError`` `decoding` for a NULL id or a field of the wrong binary size.
     @inline(__always)
     static func product(_ row: BinaryCopyRow, images: [String], state: CatalogCursorState) throws -> CanonicalProduct {
         let id = try row.required(0, row.integer)
@@ -182,7 +191,9 @@ enum ProductColumns {
 
 /// One `productimage` row of the image stream.
 struct ProductImageRow {
+    /// `productimage.product_id`: the merge key.
     var productID: Int64
+    /// The image as the product carries it.
     var row: CatalogProductImage
 }
 
@@ -204,6 +215,8 @@ final class ProductImageMerge {
     private var lastImageProductID = Int64.min
     let state = CatalogCursorState()
 
+    /// Takes over both connections and their started COPYs; the product connection is inside the
+    /// REPEATABLE READ transaction that this merge ends.
     init(connection: PGConnection, imageConnection: PGConnection, products: BinaryCopyReader, images: BinaryCopyReader)
     {
         self.connection = connection
@@ -220,6 +233,7 @@ final class ProductImageMerge {
         _ = try? connection.execute("ROLLBACK")
     }
 
+    /// The next product with its image URLs in display order; `nil` (after COMMIT) at the end.
     func nextProduct() throws -> CanonicalProduct? {
         guard let row = try productReader?.nextRow() else {
             try finish()
@@ -233,6 +247,7 @@ final class ProductImageMerge {
         return product
     }
 
+    /// The next product with its image rows, type label and `updated_at`; `nil` (after COMMIT) at the end.
     func nextRecord() throws -> CatalogProduct? {
         guard let row = try productReader?.nextRow() else {
             try finish()
@@ -271,6 +286,7 @@ final class ProductImageMerge {
         }
     }
 
+    /// One ``CatalogReader/imageQuery`` tuple; a NULL `url` reads as `""`, a NULL `is_primary` as `false`.
     private static func decodeImage(_ row: BinaryCopyRow) throws -> ProductImageRow {
         ProductImageRow(
             productID: try row.required(0, row.integer),
@@ -299,10 +315,12 @@ final class AggregatedProducts {
     private let reader: BinaryCopyReader
     let state = CatalogCursorState()
 
+    /// Decodes the 16-field tuples of `reader`.
     init(reader: BinaryCopyReader) {
         self.reader = reader
     }
 
+    /// The next product with its image URLs in display order, `nil` at the end.
     func nextProduct() throws -> CanonicalProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let product = try ProductColumns.product(
@@ -311,6 +329,7 @@ final class AggregatedProducts {
         return product
     }
 
+    /// The next product with its image rows and catalog-only details, `nil` at the end.
     func nextRecord() throws -> CatalogProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let images = row.isNull(12) ? [] : try Self.images(row)

@@ -2,10 +2,13 @@ import BackstopModel
 import BackstopPostgres
 
 extension CatalogReader {
-    /// 21 fields: id, shop_id, "orderNumber", tracking_id, "customerName", phone, delivery_address,
+    /// 24 fields: id, shop_id, "orderNumber", tracking_id, "customerName", phone, delivery_address,
     /// subtotal, delivery_cost, total, status, bitrix_order_id, recipient_name, recipient_phone,
     /// delivery_type, created_at, then the item arrays product ids, names, prices, quantities, totals, then
     /// delivery_date, pickup_address, updated_at.
+    ///
+    /// Items are aggregated per order on the server (`array_agg … ORDER BY id`), so one COPY tuple is one
+    /// complete order and the client never holds a join. An order without items has NULL arrays.
     static var orderQuery: PGQuery {
         """
         SELECT o.id, o.shop_id, o."orderNumber", o.tracking_id, o."customerName", o.phone, o.delivery_address, \
@@ -46,6 +49,12 @@ extension CatalogReader {
         """
     }
 
+    /// One ``orderQuery`` tuple as an order: phones normalised to `+7…` where possible (else kept as
+    /// stored), the address falling back to `pickup_address`, quantities scaled to 1/10000, the currency
+    /// `KZT` (the catalog has no currency column). An unknown status label becomes a problem and a `nil`
+    /// status, with the label kept in ``CatalogOrder/statusName``.
+    /// - Throws: ``ExtractError`` `decoding` for a NULL in a required column or item arrays of different
+    ///   lengths.
     static func decodeOrder(_ row: BinaryCopyRow, problems: inout [ParseProblem]) throws -> CatalogOrder {
         let id = try row.required(0, row.integer)
         let statusLabel = row.label(10, in: CatalogLabels.orderStatuses)

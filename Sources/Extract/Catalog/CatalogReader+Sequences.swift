@@ -1,6 +1,7 @@
 import BackstopPostgres
 
-/// A sequence's state as `nextval` would use it.
+/// A sequence's state as `nextval` would use it: what ``nextValue`` the next catalog-created product will
+/// get, which the reconciler checks against the Bitrix element id range.
 public struct CatalogSequence: Sendable, Hashable {
     /// The sequence's qualified name (`public.product_id_seq`).
     public var name: String
@@ -11,7 +12,7 @@ public struct CatalogSequence: Sendable, Hashable {
     /// `increment_by`.
     public var increment: Int64
 
-    /// Creates a sequence state.
+    /// A sequence state as read from the sequence relation and `pg_sequence`.
     public init(name: String, lastValue: Int64, isCalled: Bool, increment: Int64) {
         self.name = name
         self.lastValue = lastValue
@@ -28,6 +29,16 @@ extension CatalogReader {
     ///
     /// `last_value` and `is_called` live in the sequence relation itself; `query_to_xml` reads them with
     /// the name as data (no SQL is assembled from text here).
+    ///
+    /// ```swift
+    /// let sequence = try reader.serialSequence(table: "product", column: "id")
+    /// sequence?.nextValue   // 698869 when last_value is 698868 and already called
+    /// ```
+    /// - Parameters:
+    ///   - table: The table, as `pg_get_serial_sequence` takes it (schema-qualified or on the search path).
+    ///   - column: The serial or identity column.
+    /// - Returns: The sequence's state; `nil` when the column has no sequence.
+    /// - Throws: `PGError` when the query fails (an unknown table or column is an error, not `nil`).
     public func serialSequence(table: String, column: String) throws -> CatalogSequence? {
         let result = try connection.execute(
             """

@@ -27,8 +27,16 @@ public struct CatalogReader {
     /// imports instead of exporting its own, so it sees exactly what that session's transaction sees.
     public let snapshot: String?
 
-    /// Creates a reader on `connection`, reading products in `snapshot`, an exported snapshot id, when given
+    /// A reader on `connection`, reading products in `snapshot`, an exported snapshot id, when given
     /// (see ``snapshot``).
+    ///
+    /// For a consistent picture across tables (products, orders, the row versions a plan is made
+    /// against), run the reads inside one `REPEATABLE READ` transaction and pass its exported snapshot,
+    /// so the second product stream sees the same rows.
+    /// - Parameters:
+    ///   - connection: The catalog session; each cursor occupies it until read to the end.
+    ///   - logger: Receives one `debug` line per COPY.
+    ///   - snapshot: An id from `pg_export_snapshot()` in a transaction that stays open while reading.
     public init(connection: PGConnection, logger: Logger, snapshot: String? = nil) {
         self.connection = connection
         self.logger = logger
@@ -44,19 +52,30 @@ public struct CatalogReader {
         try productSource(shopID: shopID).canonical()
     }
 
-    /// Products with their catalog-only details (raw type label, image rows, `updated_at`).
+    /// Products with their catalog-only details (raw type label, image rows, `updated_at`), for readers
+    /// that need the row as stored rather than its canonical form.
+    /// - Parameter shopID: Only this shop's products; `nil` for all.
+    /// - Returns: A cursor over the products in id order.
+    /// - Throws: `PGError` if the COPY cannot start.
     public func productRecords(shopID: Int64? = nil) throws -> CatalogCursor<CatalogProduct> {
         try productSource(shopID: shopID).records()
     }
 
     /// Orders (optionally of one shop) ordered by id, in canonical form with their items.
+    /// - Parameter shopID: Only this shop's orders; `nil` for all.
+    /// - Returns: A cursor over the orders; an unknown status label becomes a problem and a `nil` status.
+    /// - Throws: `PGError` if the COPY cannot start.
     public func orders(shopID: Int64? = nil) throws -> CatalogCursor<CanonicalOrder> {
         try copy(Self.orderQuery, source: "order", fields: 24, shopID: shopID) { row, problems in
             try Self.decodeOrder(row, problems: &problems).order
         }
     }
 
-    /// Orders with their catalog-only details (order number, raw status label and phones, item totals).
+    /// Orders with their catalog-only details (order number, raw status label and phones, item totals):
+    /// the order reconciler reads these, since a status label the enum lacks must still be shown as stored.
+    /// - Parameter shopID: Only this shop's orders; `nil` for all.
+    /// - Returns: A cursor over the orders in id order.
+    /// - Throws: `PGError` if the COPY cannot start.
     public func orderRecords(shopID: Int64? = nil) throws -> CatalogCursor<CatalogOrder> {
         try copy(Self.orderQuery, source: "order", fields: 24, shopID: shopID) { row, problems in
             try Self.decodeOrder(row, problems: &problems)
@@ -64,6 +83,9 @@ public struct CatalogReader {
     }
 
     /// `orderhistory` rows (of one shop's orders, when given) ordered by order, then id.
+    /// - Parameter shopID: Only history of this shop's orders; `nil` for all.
+    /// - Returns: A cursor over the rows, `changed_at` as UTC wall-clock text.
+    /// - Throws: `PGError` if the COPY cannot start.
     public func orderHistory(shopID: Int64? = nil) throws -> CatalogCursor<CatalogOrderHistory> {
         try copy(Self.historyQuery, source: "orderhistory", fields: 7, shopID: shopID) { row, _ in
             CatalogOrderHistory(
@@ -75,6 +97,9 @@ public struct CatalogReader {
     }
 
     /// `client` rows (of one shop, when given) ordered by id.
+    /// - Parameter shopID: Only this shop's clients; `nil` for all.
+    /// - Returns: A cursor over the rows.
+    /// - Throws: `PGError` if the COPY cannot start.
     public func clients(shopID: Int64? = nil) throws -> CatalogCursor<CatalogClient> {
         try copy(Self.clientQuery, source: "client", fields: 7, shopID: shopID) { row, _ in
             CatalogClient(
@@ -111,7 +136,8 @@ public struct CatalogReader {
     /// The filter value as SQL: one evaluation per query (an InitPlan), NULL when no shop was given.
     static let shopFilter: PGQuery = "(SELECT NULLIF(current_setting('backstop.catalog_shop', true), '')::integer)"
 
-    /// Binds the shop filter on `connection` for the next COPY.
+    /// Binds the shop filter on `connection` for the next COPY (session-wide, `set_config(…, false)`, so it
+    /// survives the statement; every COPY sets it again, an empty value meaning "every shop").
     func setShop(_ shopID: Int64?, on connection: PGConnection) throws {
         let value = shopID.map { String($0) } ?? ""
         try connection.execute("SELECT set_config(\(Self.shopSetting), \(value), false)")
@@ -144,6 +170,12 @@ public struct CatalogReader {
 
 extension BinaryCopyRow {
     /// A value that must not be NULL: `try row.required(0, row.integer)`.
+    /// - Parameters:
+    ///   - field: The 0-based column index.
+    ///   - read: The typed accessor (`row.integer`, `row.string`, …).
+    /// - Returns: The value.
+    /// - Throws: ``ExtractError`` `decoding` naming the table, tuple and column when it is NULL, or what
+    ///   `read` throws for a value of the wrong type.
     @inlinable @inline(__always)
     public func required<T>(_ field: Int, _ read: (Int) throws -> T?) throws -> T {
         guard let value = try read(field) else { throw failure(field, "NULL in a NOT NULL column") }

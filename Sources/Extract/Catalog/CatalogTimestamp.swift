@@ -1,9 +1,21 @@
 /// Conversions of PostgreSQL binary timestamps (µs since 2000-01-01 00:00:00).
+///
+/// A binary COPY gives `timestamp` and `timestamptz` as this integer; Backstop turns it into the same
+/// wall-clock text the dump has, without `Date` or `Calendar` (one call per row on a million-row read).
+/// A `timestamp` column gives its wall-clock text as stored, a `timestamptz` its UTC text.
+///
+/// ```swift
+/// CatalogTimestamp.text(micros: 0)                  // "2000-01-01 00:00:00"
+/// CatalogTimestamp.text(micros: -1)                 // "1999-12-31 23:59:59" (floored, not rounded)
+/// CatalogTimestamp.text(micros: 814_676_400_000_000) // "2025-10-25 03:00:00"
+/// ```
 enum CatalogTimestamp {
     /// Seconds between 1970-01-01 and 2000-01-01.
     static let postgresEpochOffset: Int64 = 946_684_800
 
     /// `YYYY-MM-DD HH:MM:SS` (fractions dropped, floor towards the past), or `infinity`/`-infinity`.
+    /// - Parameter micros: The binary field's value; `Int64.max`/`.min` are PostgreSQL's infinities.
+    /// - Returns: The wall-clock text (years outside 0…9999 take the slow path with a sign or more digits).
     static func text(micros: Int64) -> String {
         if micros == .max { return "infinity" }
         if micros == .min { return "-infinity" }
@@ -59,12 +71,14 @@ enum CatalogTimestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Quotient rounded towards −∞ and a remainder in 0..<b, so times before 2000 land on the right day.
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         let q = a / b
         let r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
+    /// Appends `value` in decimal, zero-padded to `width` digits, with a leading `-` when negative.
     private static func append(_ bytes: inout [UInt8], _ value: Int64, width: Int) {
         var digits: [UInt8] = []
         var v = value.magnitude

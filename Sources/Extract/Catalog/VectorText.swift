@@ -1,7 +1,18 @@
 /// The text form of a pgvector `vector`: `[1,2.5,-3e-05]` (pgvector's `vector_out`; spaces tolerated).
+///
+/// How pgvector embeddings arrive (`embedding::text`); the catalog reader keeps a malformed one as an
+/// empty vector with a ``ParseProblem``, never as zeros.
+///
+/// ```swift
+/// VectorText.parse("[1, 2.5, -3e-05]")   // [1.0, 2.5, -3.0e-05]
+/// VectorText.parse("[]")                 // []
+/// VectorText.parse("[1,,2]")             // nil
+/// VectorText.parse("[NaN]")              // nil
+/// ```
 public enum VectorText {
     /// Parses a vector literal from its bytes.
     ///
+    /// - Parameter bytes: The literal's UTF-8 bytes.
     /// - Returns: the components, `[]` for `[]`, or `nil` when the text is not a vector literal (missing
     ///   brackets, empty or non-numeric components, NaN/infinity, which pgvector rejects too).
     public static func parse(_ bytes: some Collection<UInt8>) -> [Float]? {
@@ -38,6 +49,8 @@ public enum VectorText {
     }
 
     /// Parses a vector literal from a string.
+    /// - Parameter text: The literal.
+    /// - Returns: The components, or `nil` when the text is not a vector literal.
     public static func parse(_ text: String) -> [Float]? { parse(text.utf8) }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

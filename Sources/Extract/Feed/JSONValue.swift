@@ -2,13 +2,24 @@ import Foundation
 
 /// A JSON value decoded without losing number precision (numbers stay `Decimal`, whose text form is
 /// exact for what JSON can write), so `4950.50` never passes through `Double`.
+///
+/// The product feed is loosely typed (an id may arrive as `698868` or `"698868"`, a price as a number or
+/// as text), so the reader takes each field as a `JSONValue` and decides per field what it accepts.
 enum JSONValue: Decodable, Sendable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// Any JSON number, exactly.
     case number(Decimal)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object (key order is not kept; the feed reader does not need it).
     case object([String: JSONValue])
+
+    /// Decodes whichever JSON type is there: null, then bool, number, string, array, object.
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -30,7 +41,8 @@ enum JSONValue: Decodable, Sendable {
     /// The value if it is a string.
     var string: String? { if case .string(let s) = self { s } else { nil } }
 
-    /// An integer from a whole number or a string of digits (`"698868"`).
+    /// An integer from a whole number or a string of digits (`"698868"`); `nil` for a fraction
+    /// (`698868.5`), a number past 2^53 that `Double` cannot hold exactly, or any other type.
     var int64: Int64? {
         switch self {
         case .number(let n):

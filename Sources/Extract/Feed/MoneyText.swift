@@ -44,8 +44,20 @@ public enum ValueTextFailure: Error, Sendable, Hashable, CustomStringConvertible
 ///    exactly three digits after a 1–3 digit lead (`4,950`, `1.500`) groups thousands; any other single
 ///    separator is the decimal point (`4950,50` → 4950.50 ₸ = 495050 kopecks, not ×100 again).
 /// 5. At most two fraction digits (trailing zeros beyond are accepted).
+///
+/// ```swift
+/// MoneyText.kopecks("4 950 ₸")        // .success(Kopecks(495000)): the NBSP the webhook turned into 0
+/// MoneyText.kopecks("4950,50")        // .success(Kopecks(495050)): the comma the webhook read as ×100
+/// MoneyText.kopecks("1.500,25 KZT")   // .success(Kopecks(150025))
+/// MoneyText.kopecks("от 4 950 до 6 000 ₸")   // .failure(.range)
+/// ```
+///
+/// A failure is a finding about the source, never a guess: the caller records a ``ParseProblem`` with the
+/// raw text and leaves the price `nil`.
 public enum MoneyText {
     /// Parses a tenge amount into kopecks.
+    /// - Parameter bytes: The price text's UTF-8 bytes, as read from the dump or the feed.
+    /// - Returns: The amount, or why the text is not one amount (the rules are on the type).
     public static func kopecks(_ bytes: some Collection<UInt8>) -> Result<Kopecks, ValueTextFailure> {
         var text = ValueText.compact(bytes)
         ValueText.dropPrefix(&text, ValueText.fromPrefixes)
@@ -56,6 +68,8 @@ public enum MoneyText {
     }
 
     /// Parses a tenge amount given as a string.
+    /// - Parameter text: The price text.
+    /// - Returns: The amount, or why the text is not one amount.
     public static func kopecks(_ text: String) -> Result<Kopecks, ValueTextFailure> { kopecks(text.utf8) }
 }
 
@@ -65,8 +79,16 @@ public enum MoneyText {
 /// `int(float(x))` stores, so it never shows up as drift by itself; a range (`70-80 см`) is reported as
 /// ``ValueTextFailure/range`` instead of picking a bound, because either bound would invent a value.
 /// Units accepted: `см`, `см.`, `cm`. No thousands grouping.
+///
+/// ```swift
+/// DimensionText.centimetres("70,5 см")   // .success(70)
+/// DimensionText.centimetres("70-80")     // .failure(.range)
+/// DimensionText.centimetres("1,000")     // .success(1): no grouping, so the comma is a decimal point
+/// ```
 public enum DimensionText {
     /// Parses a length in centimetres.
+    /// - Parameter bytes: The dimension text's UTF-8 bytes.
+    /// - Returns: Whole centimetres (truncated), or why the text is not one length.
     public static func centimetres(_ bytes: some Collection<UInt8>) -> Result<Int, ValueTextFailure> {
         var text = ValueText.compact(bytes)
         ValueText.dropSuffix(&text, ValueText.lengthSuffixes)
@@ -77,9 +99,13 @@ public enum DimensionText {
     }
 
     /// Parses a length given as a string.
+    /// - Parameter text: The dimension text.
+    /// - Returns: Whole centimetres, or why the text is not one length.
     public static func centimetres(_ text: String) -> Result<Int, ValueTextFailure> { centimetres(text.utf8) }
 }
 
+/// The byte-level steps ``MoneyText`` and ``DimensionText`` share: dropping spaces, prefixes and units,
+/// detecting ranges, and the separator rules of ``decimal(_:scale:allowThousands:truncate:)``.
 enum ValueText {
     static let fromPrefixes: [[UInt8]] = [Array("от".utf8), Array("От".utf8), Array("ОТ".utf8)]
     static let currencySuffixes: [[UInt8]] = [
@@ -103,7 +129,9 @@ enum ValueText {
         return false
     }
 
-    /// The bytes without any kind of space.
+    /// The bytes without any kind of space: ASCII space, tab, CR, LF, and the UTF-8 sequences of NBSP
+    /// (C2 A0), narrow NBSP (E2 80 AF), thin space (E2 80 89) and figure space (E2 80 87). Other
+    /// multi-byte characters pass through whole.
     static func compact(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -136,6 +164,7 @@ enum ValueText {
         return out
     }
 
+    /// Removes the first of `prefixes` that `text` starts with (at most one).
     static func dropPrefix(_ text: inout [UInt8], _ prefixes: [[UInt8]]) {
         for prefix in prefixes where text.starts(with: prefix) {
             text.removeFirst(prefix.count)
@@ -143,6 +172,8 @@ enum ValueText {
         }
     }
 
+    /// Removes the first of `suffixes` that `text` ends with (at most one; longer forms are listed first,
+    /// so `тг.` goes before `тг`).
     static func dropSuffix(_ text: inout [UInt8], _ suffixes: [[UInt8]]) {
         for suffix in suffixes where text.count >= suffix.count && Array(text.suffix(suffix.count)) == suffix {
             text.removeLast(suffix.count)
@@ -151,6 +182,15 @@ enum ValueText {
     }
 
     /// Parses `[-]digits[sep digits…]` into an integer scaled by 10^`scale`.
+    ///
+    /// - Parameters:
+    ///   - text: Compacted text (no spaces, prefix or unit).
+    ///   - scale: Fraction digits kept: 2 for kopecks, 0 for centimetres.
+    ///   - allowThousands: Whether `.`/`,` may group thousands; without it, every separator is a decimal
+    ///     point and two of them are not a number.
+    ///   - truncate: Drop fraction digits beyond `scale` instead of failing on a non-zero one.
+    /// - Returns: The scaled value, or the first rule it breaks. Checked arithmetic throughout: a value
+    ///   past `Int64.max` is ``ValueTextFailure/overflow``, never a wrapped number.
     static func decimal(
         _ text: [UInt8], scale: Int, allowThousands: Bool, truncate: Bool = false
     ) -> Result<Int64, ValueTextFailure> {

@@ -29,7 +29,8 @@ public struct ProductFeed: Sendable {
     /// The Bitrix site's time zone (creation times are converted into it).
     public var siteTimeZone: TimeZone
 
-    /// Creates a feed parser.
+    /// A feed parser whose creation times are converted into `siteTimeZone` (Almaty by default), so
+    /// they compare with the dump's wall-clock `DATE_CREATE`.
     public init(siteTimeZone: TimeZone = BitrixConfiguration.defaultTimeZone) {
         self.siteTimeZone = siteTimeZone
     }
@@ -78,6 +79,9 @@ public struct ProductFeed: Sendable {
         return page
     }
 
+    /// One element of `data` as a product, or `nil` when it has no integer `id` (reported, keyed
+    /// `#<index>`). Every other unreadable field becomes a problem and stays absent on the product: a
+    /// price that cannot be read is `nil`, never 0.
     func product(_ fields: [String: JSONValue], index: Int, problems: inout [ParseProblem]) -> CanonicalProduct? {
         guard let id = fields["id"]?.int64 else {
             problems.append(
@@ -177,6 +181,12 @@ public struct ProductFeed: Sendable {
 }
 
 /// A pull cursor over saved product API pages (files read one at a time, in the order given).
+///
+/// ```swift
+/// let reader = ProductFeedReader(files: pageFiles, logger: logger)
+/// while let product = try reader.next() { … }
+/// reader.problems   // every value no rule could read, with its product id and raw text
+/// ```
 public final class ProductFeedReader {
     private let feed: ProductFeed
     private let logger: Logger
@@ -185,14 +195,19 @@ public final class ProductFeedReader {
     /// Problems found so far, across pages.
     public private(set) var problems: [ParseProblem] = []
 
-    /// Creates a reader over page files (e.g. `page-0001.json`, …), read in the given order.
+    /// A reader over page files (e.g. `page-0001.json`, …), read in the given order; nothing is read
+    /// until the first ``next()``.
+    /// - Parameters:
+    ///   - files: The saved pages.
+    ///   - feed: The parser (its site time zone).
+    ///   - logger: Receives one `debug` line per page.
     public init(files: [URL], feed: ProductFeed = ProductFeed(), logger: Logger) {
         self.files = files[...]
         self.feed = feed
         self.logger = logger
     }
 
-    /// The next product, or `nil` after the last page.
+    /// The next product, or `nil` after the last page. Only one page is in memory at a time.
     ///
     /// - Throws: ``ExtractError`` naming the file when a page cannot be read.
     public func next() throws -> CanonicalProduct? {

@@ -5,15 +5,34 @@
 #endif
 
 /// A stream of bytes: a file, or a decompressor over another stream.
+///
+/// The one input abstraction of the dump readers: they pull fixed-size chunks and never see whether the
+/// bytes came from a file, a pipe or a decompressor, so `mariadb-dump … | backstop diff --dump -` and a
+/// `.sql.zst` behave alike. A class protocol because a source has identity (a file offset, decompressor
+/// state) that must not be copied.
+///
+/// ```swift
+/// let source = try FileByteSource.openDecompressing(path: "bitrix.sql.gz")
+/// let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+/// defer { chunk.deallocate() }
+/// while case let n = try source.read(into: chunk), n > 0 { … }
+/// ```
 public protocol ByteSource: AnyObject {
     /// A name for error messages (the file path).
     var name: String { get }
     /// Reads up to `buffer.count` bytes into `buffer`; returns 0 only at the end of the stream.
+    ///
+    /// A short read is not the end: pipes and decompressors return what they have. A source that ends
+    /// where its format says it cannot (inside a gzip member or zstd frame) throws `truncated` instead of
+    /// returning 0, so truncation is never mistaken for a complete input.
+    /// - Parameter buffer: Where the bytes go; only the first returned-count bytes are written.
+    /// - Returns: The number of bytes read, 0 at the end.
     /// - Throws: ``ExtractError`` on I/O failure or corrupt compressed data.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int
 }
 
-/// Reads a file with read(2), never loading it whole.
+/// Reads a file with read(2), never loading it whole: memory is the caller's buffer, whatever the file's
+/// size. Works on pipes and FIFOs too (no seeking), except for ``peek(_:)``.
 public final class FileByteSource: ByteSource {
     /// The path, for messages.
     public let name: String
@@ -29,7 +48,8 @@ public final class FileByteSource: ByteSource {
         }
     }
 
-    /// Reads standard input (`--dump -`), named `<stdin>` in messages; it is not closed.
+    /// Reads standard input (`--dump -`), named `<stdin>` in messages; it is not closed (a duplicate of
+    /// the descriptor is read and closed instead).
     public init(standardInput: Void) {
         name = "<stdin>"
         fd = dup(STDIN_FILENO)
@@ -38,6 +58,10 @@ public final class FileByteSource: ByteSource {
     deinit { close(fd) }
 
     /// Reads the first `count` bytes without moving the read position (for magic-byte detection).
+    ///
+    /// Uses `pread` at offset 0, so it sees nothing on a pipe (an empty result: treated as uncompressed).
+    /// - Parameter count: How many bytes to look at.
+    /// - Returns: Up to `count` bytes; fewer for a short file, none when the input cannot be re-read.
     func peek(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let n = unsafe bytes.withUnsafeMutableBytes { unsafe pread(fd, $0.baseAddress, count, 0) }
@@ -112,7 +136,12 @@ public enum InputCompression: String, Sendable {
     /// zstd (`28 b5 2f fd`), possibly several frames.
     case zstd
 
-    /// Recognises the compression from the first bytes of a file.
+    /// Recognises the compression from the first bytes of a file. The file name's extension is never
+    /// consulted: a `.sql` that is really gzip is inflated, a `.gz` that is plain is read as is.
+    /// - Parameters:
+    ///   - magic: The first bytes (6 suffice for every format checked).
+    ///   - file: The path, for the error.
+    /// - Returns: The compression, ``none`` for anything unrecognised.
     /// - Throws: ``ExtractError`` for formats that are recognised but not supported (bzip2, xz, zip).
     static func detect(_ magic: [UInt8], file: String) throws(ExtractError) -> InputCompression {
         if magic.starts(with: [0x1F, 0x8B]) { return .gzip }
@@ -137,6 +166,8 @@ public enum InputCompression: String, Sendable {
 
 extension FileByteSource {
     /// Opens a file and wraps it in the decompressor its magic bytes ask for.
+    /// - Parameter path: The file to read.
+    /// - Returns: The file itself, or a ``GzipByteSource``/``ZstdByteSource`` over it.
     /// - Throws: ``ExtractError`` when the file cannot be opened or uses an unsupported compression.
     public static func openDecompressing(path: String) throws(ExtractError) -> any ByteSource {
         let file = try FileByteSource(path: path)
@@ -157,6 +188,11 @@ public final class MemoryByteSource: ByteSource {
     private let maxRead: Int
 
     /// Serves `bytes`, at most `maxRead` per call (small values exercise chunk boundaries).
+    /// - Parameters:
+    ///   - bytes: The whole input.
+    ///   - name: The name errors carry.
+    ///   - maxRead: The largest read to return (clamped to at least 1): `1` makes every token straddle a
+    ///     chunk boundary, the hardest case for the scanner.
     public init(_ bytes: [UInt8], name: String = "<memory>", maxRead: Int = .max) {
         self.bytes = bytes
         self.name = name

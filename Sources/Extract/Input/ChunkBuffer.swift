@@ -12,8 +12,12 @@
 @safe final class ChunkBuffer {
     // Read for every row and token: @exclusivity(unchecked) spares the runtime's dynamic checks.
     // Safe because: only `refill` writes these, never while a caller holds an access to them.
+    /// Where the bytes come from.
     let source: any ByteSource
+    /// The window's first byte; moves when the window grows, so never keep it across a refill.
     @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
+    /// The window's usable size (the allocation has 64 bytes more, so a SIMD load just past `end`
+    /// stays inside it).
     @exclusivity(unchecked) private(set) var capacity: Int
     /// One past the last valid byte.
     @exclusivity(unchecked) private(set) var end = 0
@@ -23,10 +27,16 @@
     private(set) var offsetOfBase: Int64 = 0
     /// The number of LF bytes before `base[0]`.
     private(set) var linesBeforeBase = 0
+    /// Bytes asked of the source per read.
     private let readSize: Int
 
-    /// A window over `source`, whose first byte is at absolute `offset` and line `line` of the input (a
-    /// reader started in the middle of a file reports the file's own positions).
+    /// A window over `source`, empty until the first ``refill(keepingFrom:)``.
+    /// - Parameters:
+    ///   - source: The input.
+    ///   - readSize: Bytes per read (4 MiB); the window starts at twice that and doubles when one row or
+    ///     token needs more, so memory is bounded by the largest row, not the file.
+    ///   - offset: The absolute offset of the source's first byte in the input, and
+    ///   - line: its line: a reader started in the middle of a file reports the file's own positions.
     init(source: any ByteSource, readSize: Int = 4 << 20, offset: Int64 = 0, line: Int = 1) {
         self.source = source
         self.readSize = readSize
@@ -40,6 +50,10 @@
 
     /// Slides the window so `mark` becomes 0 (positions shift down by `mark`, also at the end of the
     /// input), grows it when less than half a read is free, and reads more bytes.
+    ///
+    /// A truncated compressed source is not thrown here: the bytes before the cut are valid, so the
+    /// window reports the end of input and keeps the source's error for ``truncation(_:)``.
+    /// - Parameter mark: The first window position still needed (0 keeps everything).
     /// - Returns: whether new bytes arrived (`false` at the end of the input).
     /// - Throws: ``ExtractError`` from the source.
     @discardableResult
@@ -86,6 +100,8 @@
 
     /// The error to report for a truncation the reader found at the end of the input: the source's own
     /// when the source was cut (its message, the reader's location), else `error` itself.
+    /// - Parameter error: The reader's own truncation error, with its table and location.
+    /// - Returns: The error to throw.
     func truncation(_ error: ExtractError) -> ExtractError {
         guard let cut = sourceTruncation else { return error }
         var merged = error
@@ -96,7 +112,9 @@
     /// The shift applied by the last ``refill(keepingFrom:)``.
     private(set) var lastShift = 0
 
-    /// Counts LF bytes in `[from, to)` of the window (callers pass from <= to <= end).
+    /// Counts LF bytes in `[from, to)` of the window (callers pass from <= to <= end), 16 bytes at a
+    /// time: line numbers are computed only when a location is reported, never per row.
+    /// - Returns: The number of LF bytes in the range.
     func countLines(_ from: Int, _ to: Int) -> Int {
         var count = 0
         var i = from
@@ -122,7 +140,11 @@
         return count
     }
 
-    /// The absolute offset and 1-based line of window position `position`.
+    /// The absolute offset and 1-based line of window position `position`: what every error of the dump
+    /// readers names.
+    /// - Parameter position: A window position; clamped to `[0, end]`.
+    /// - Returns: The decompressed byte offset from the start of the input and the line it is on.
+    /// - Complexity: O(position), for counting the lines in the window before it.
     func location(of position: Int) -> (offset: Int64, line: Int) {
         let p = unsafe min(max(position, 0), end)
         return (offsetOfBase + Int64(p), linesBeforeBase + countLines(0, p) + 1)

@@ -2,6 +2,10 @@ import CZlib
 
 // @safe: it owns its z_stream and input buffer (released in deinit) and fills only the buffer it is given.
 /// Inflates gzip (and zlib) input, continuing across concatenated members.
+///
+/// `pigz` and `cat a.gz b.gz` produce several members; `gunzip` reads them as one stream, and so does
+/// this source. Input ending inside a member is `truncated` (the offset is in decompressed bytes, which
+/// is where the dump reader's own offsets point); bad data is `compression`.
 @safe public final class GzipByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }
@@ -30,7 +34,11 @@ import CZlib
         unsafe input.deallocate()
     }
 
-    /// Inflates up to `buffer.count` bytes.
+    /// Inflates up to `buffer.count` bytes; returns 0 only after the last complete member.
+    /// - Parameter buffer: Where the decompressed bytes go.
+    /// - Returns: The number of bytes produced (at least 1 unless the stream is complete).
+    /// - Throws: ``ExtractError`` `truncated` when the input ends inside a member, `compression` for
+    ///   corrupt data (naming the compressed byte), or the inner source's error.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         guard !finished, let out = buffer.baseAddress, buffer.count > 0 else { return 0 }
         unsafe stream.next_out = unsafe out.assumingMemoryBound(to: Bytef.self)

@@ -35,6 +35,13 @@ extension FileByteSource {
     /// Opens a dump for streaming: `-` is standard input; a regular file is read as
     /// ``openDecompressing(path:)`` reads it; a pipe or character device is read once, its first bytes
     /// recognising the compression. Every dump stream is checked by ``DumpStatementGuard``.
+    ///
+    /// ```swift
+    /// let source = try FileByteSource.openDump(path: "-")   // `mariadb-dump … | backstop diff --dump -`
+    /// let reader = DumpReader(source: source, logger: logger)
+    /// ```
+    /// - Parameter path: A file path, a FIFO or character device, or `-` for standard input.
+    /// - Returns: A guarded, decompressing source.
     /// - Throws: ``ExtractError`` when the input cannot be opened or uses an unsupported compression.
     public static func openDump(path: String) throws(ExtractError) -> any ByteSource {
         var info = stat()
@@ -91,6 +98,9 @@ public final class DumpStatementGuard: ByteSource {
     public init(_ inner: any ByteSource) { self.inner = inner }
 
     /// Reads through; throws once the window passes without a dump statement.
+    /// - Parameter buffer: Where the bytes go.
+    /// - Returns: The inner source's count, unchanged.
+    /// - Throws: ``ExtractError`` `syntax` ("not a dump") after 1 MiB without a marker, or the inner error.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         let n = try unsafe inner.read(into: buffer)
         guard !found else { return n }

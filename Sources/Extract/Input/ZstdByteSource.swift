@@ -1,7 +1,10 @@
 import CZstd
 
 // @safe: it owns its ZSTD_DStream and input buffer (released in deinit) and fills only the buffer it is given.
-/// Decompresses zstd input (any number of frames).
+/// Decompresses zstd input (any number of frames, as `zstd -T0` and concatenation produce).
+///
+/// Input that ends inside a frame is `truncated`, with the offset in decompressed bytes; libzstd's error
+/// name is kept in the message of a corrupt stream.
 @safe public final class ZstdByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }
@@ -31,7 +34,11 @@ import CZstd
         unsafe input.deallocate()
     }
 
-    /// Decompresses up to `buffer.count` bytes.
+    /// Decompresses up to `buffer.count` bytes; returns 0 only after the last complete frame.
+    /// - Parameter buffer: Where the decompressed bytes go.
+    /// - Returns: The number of bytes produced.
+    /// - Throws: ``ExtractError`` `truncated` when the input ends inside a frame, `compression` for corrupt
+    ///   data, or the inner source's error.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         guard buffer.count > 0 else { return 0 }
         var out = unsafe ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)

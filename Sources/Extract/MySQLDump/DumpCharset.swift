@@ -1,4 +1,8 @@
 /// The connection charset of a dump (`SET NAMES`), which decides what the bytes of text literals mean.
+///
+/// Old Bitrix sites run in `cp1251`; a dump of one, read as UTF-8, would turn every Russian product name
+/// into invalid bytes. Supported charsets are transcoded once per text value at read time, so everything
+/// after the reader sees UTF-8; any other charset is refused when its `SET NAMES` is read.
 enum DumpCharset: Sendable, Equatable {
     /// utf8, utf8mb3, utf8mb4, ascii: bytes are already UTF-8.
     case utf8
@@ -9,7 +13,8 @@ enum DumpCharset: Sendable, Equatable {
     /// MySQL `latin1`, which is Windows-1252: transcoded to UTF-8.
     case latin1
 
-    /// The charset for a MySQL charset name, or `nil` when unsupported.
+    /// The charset for a MySQL charset name (case-insensitive; `utf8mb4`, `cp1251`, `latin1`, …), or
+    /// `nil` when unsupported.
     init?(mysqlName: String) {
         switch mysqlName.lowercased() {
         case "utf8", "utf8mb3", "utf8mb4", "ascii", "us-ascii": self = .utf8
@@ -23,7 +28,12 @@ enum DumpCharset: Sendable, Equatable {
     /// Whether text must be transcoded.
     var needsTranscoding: Bool { self == .cp1251 || self == .latin1 }
 
-    /// `bytes` in this charset, as UTF-8.
+    /// `bytes` in this charset, as UTF-8: `[0xD0, 0xEE, 0xE7, 0xE0]` in cp1251 is `Роза`. ASCII bytes
+    /// pass through; every high byte becomes a 2- or 3-byte sequence (both tables cover all 128 high bytes,
+    /// so nothing is lost or replaced).
+    /// - Parameter bytes: Text in this charset (``utf8`` and ``binary`` are never transcoded; callers
+    ///   check ``needsTranscoding``).
+    /// - Returns: The same text in UTF-8.
     func transcode(_ bytes: [UInt8]) -> [UInt8] {
         let table = self == .cp1251 ? cp1251High : cp1252High
         var out: [UInt8] = []
@@ -67,6 +77,9 @@ private let cp1252High: [UInt16] =
     ] + (0xA0...0xFF).map { UInt16($0) }
 
 /// Whether `bytes` is well-formed UTF-8 (ASCII runs are checked eight bytes at a time).
+///
+/// Well-formed per Unicode's table 3-7: no overlong forms (`C0`, `C1`, `E0 80…9F`, `F0 80…8F`), no
+/// surrogates (`ED A0…BF`), nothing above U+10FFFF, no truncated sequence at the end.
 func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let p = bytes.baseAddress else { return true }
     let n = bytes.count

@@ -3,24 +3,49 @@ public import Logging
 
 /// Reads a dump directory: mydumper output (`metadata`, `db.table-schema.sql`, `db.table[.00000].sql`)
 /// or `mysqldump --tab` output (`t.sql` + `t.txt`), as one event stream.
+///
+/// The files are read one after another in a fixed plan: for mydumper every `-schema.sql` first (so each
+/// data file knows its table's columns), then the data files in name order; for `--tab` each table's
+/// `.sql` and then its `.txt`. Completeness is judged for the whole directory: mydumper's `metadata`
+/// must say `Finished dump at:`, and a `.txt` file must end with its last row's LF.
 public final class DumpDirectoryReader: DumpEventStream {
+    /// One file of the plan.
     private enum Step {
+        /// A SQL file (schema, data, or a `--tab` table's CREATE TABLE).
         case sql(URL, requireFooter: Bool, database: String?)
+        /// A `--tab` data file of `table`.
         case tab(URL, table: String)
+        /// The end: the completeness check and the one ``DumpEvent/end(_:)``.
         case finish
     }
 
+    /// The dump directory.
     private let directory: URL
+    /// The caller's options, applied to every file.
     private let options: DumpReader.Options
+    /// Passed to every file's reader.
     private let logger: Logger
+    /// The plan, reversed so the next step is `popLast()`.
     private var steps: [Step] = []
+    /// The file being read.
     private var current: (any DumpEventStream)?
+    /// Every CREATE TABLE read so far, seeded into later files' readers.
     private var schemas: [String: DumpTableSchema] = [:]
+    /// The first partial end's reason, reported once at the end.
     private var partial: String?
+    /// Whether the directory is mydumper's (else `--tab`).
     private var isMydumper = false
+    /// Whether the end was returned.
     private var done = false
 
     /// Plans the files of `directory`.
+    ///
+    /// - Parameters:
+    ///   - directory: A mydumper (has `metadata`) or `--tab` (has `.txt` files) directory; files may be
+    ///     `.gz` or `.zst` compressed (mydumper `-c`).
+    ///   - options: Applied to every file; `requireFooter` is turned off per file (the directory's own
+    ///     check replaces it).
+    ///   - logger: Receives the readers' warnings.
     /// - Throws: ``ExtractError`` when the directory holds neither layout.
     public init(directory: URL, options: DumpReader.Options = .init(), logger: Logger) throws(ExtractError) {
         self.directory = directory
@@ -142,6 +167,19 @@ public final class DumpDirectoryReader: DumpEventStream {
 extension DumpReader {
     /// Opens a dump file (plain, gzip, zstd), a dump directory (mydumper, `--tab`), or standard input for
     /// the path `-`.
+    ///
+    /// The entry point of every command that reads a dump: callers need not know the layout.
+    ///
+    /// ```swift
+    /// let stream = try DumpReader.open(URL(fileURLWithPath: "/backups/bitrix"), logger: logger)
+    /// while let event = try stream.next() { … }   // mydumper folder, --tab folder or a single file alike
+    /// ```
+    /// - Parameters:
+    ///   - url: The file, directory or `-`.
+    ///   - options: Which tables, strictness, read-ahead (standard input is always read on the caller's
+    ///     thread).
+    ///   - logger: Receives warnings.
+    /// - Returns: The event stream.
     /// - Throws: ``ExtractError`` when the path cannot be opened or is not a dump.
     public static func open(_ url: URL, options: Options = Options(), logger: Logger) throws(ExtractError)
         -> any DumpEventStream

@@ -1,4 +1,16 @@
 /// What a dump reader hands out, in file order.
+///
+/// ```swift
+/// while let event = try reader.next() {
+///     switch event {
+///     case .database(let name): current = name
+///     case .table(let schema): schemas[schema.name] = schema
+///     case .row(let row): try model.add(row)
+///     case .end(.complete): break
+///     case .end(.partial(let reason)): logger.warning("partial dump", metadata: ["reason": "\(reason)"])
+///     }
+/// }
+/// ```
 public enum DumpEvent: Sendable {
     /// `USE \`db\``: the following tables belong to this database.
     case database(String)
@@ -30,7 +42,7 @@ public struct DumpTableSchema: Sendable {
     /// Each column's declared type, lower-cased and without arguments (`int`, `varchar`, `datetime`).
     public var types: [String]
 
-    /// Creates a schema.
+    /// A schema as read from a CREATE TABLE (or a mydumper `-schema.sql` file).
     public init(name: String, database: String?, columns: DumpColumns, types: [String]) {
         self.name = name
         self.database = database
@@ -52,6 +64,7 @@ enum ColumnKind: Sendable {
     /// No `CREATE TABLE` seen: text, with zero dates left alone.
     case unknown
 
+    /// The kind of a declared type word (`varchar`, `datetime`, …); an unknown word is text.
     init(declaredType type: String) {
         switch type {
         case "date", "datetime", "timestamp": self = .date

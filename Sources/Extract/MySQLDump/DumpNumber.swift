@@ -2,6 +2,9 @@
 /// behind ``DumpValue/int64`` and ``DumpValue/scaledDecimal(scale:)`` and the Bitrix model's hot paths.
 enum DumpNumber {
     /// A signed 64-bit integer (optionally quoted digits with a sign), or `nil`.
+    ///
+    /// Negative values accumulate downwards, so `-9223372036854775808` (Int64.min) parses; one more
+    /// digit in either direction is `nil`, never a wrapped value. No spaces, no fraction, no exponent.
     @inline(__always)
     static func int64(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !bytes.isEmpty else { return nil }

@@ -5,6 +5,12 @@ import Logging
 
 extension DumpReader {
     /// Reads the next row of the current INSERT, or ends the statement (returns `nil`).
+    ///
+    /// Per row: the separator (`,` or the delimiter), the tuple decoded into the reused builder, the value
+    /// count checked against the table's columns, then ``postprocess(_:_:rowStart:)``. A row larger than
+    /// 4 GiB of values is a `limit` error (packed offsets are 32-bit).
+    /// - Throws: ``ExtractError`` `truncated` when the input ends inside the INSERT, `syntax` for a
+    ///   malformed tuple, `schema` for a wrong value count, `limit`, or `charset` (strict mode).
     func nextRow() throws(ExtractError) -> DumpRow? {
         guard let context = unsafe rows else { return nil }
         // currentTable is context.table already (set by statement() before beginRows).
@@ -58,6 +64,7 @@ extension DumpReader {
         return unsafe DumpRow(source: source, packed: PackedRow.make(builder))
     }
 
+    /// Whether the statement delimiter starts at `pos` (the caller ensured enough bytes).
     private func matchesDelimiter() -> Bool {
         guard unsafe buffer.end - pos >= delimiter.count else { return false }
         for (k, d) in delimiter.enumerated() where unsafe buffer.base[pos + k] != d { return false }
@@ -65,6 +72,11 @@ extension DumpReader {
     }
 
     /// Decodes the row at `pos` (its `(`), framing it first when it runs past the window.
+    ///
+    /// The fast path decodes straight from the window and gives up (`nil`) at the window's end; the slow
+    /// path then finds the row's end with the skip scanner, growing the window up to
+    /// ``Options/maxRowBytes``, and decodes again from the start of the row. Only rows that straddle a
+    /// refill pay twice.
     private func decodeRow(_ context: RowContext, into out: inout PackedRowBuilder) throws(ExtractError) {
         out.reset()
         if let next = try unsafe decodeTuple(from: pos, limit: buffer.end, into: &out) {
@@ -124,6 +136,12 @@ extension DumpReader {
     }
 
     /// The loop of ``decodeTuple(from:limit:into:)``, inlined into it so `out` is its local.
+    ///
+    /// Literals taken, as mysqldump, mariadb-dump and Bitrix backups write them: `'…'` and `"…"` strings
+    /// (backslash escapes, doubled quotes), `NULL` in any case, `\N`, numbers (sign, decimals,
+    /// exponent), `0x…` and `X'…'` hex, `b'…'` bits, and charset introducers (`_binary '…'`,
+    /// `_utf8mb4 '…'`, `_binary 0x…`). Anything else is a `syntax` error naming the byte.
+    /// - Returns: The index after `)`, or `nil` when the row continues past `limit`.
     @inline(__always)
     private func decodeFields(from start: Int, limit: Int, into out: inout PackedRowBuilder) throws(ExtractError)
         -> Int?
@@ -249,6 +267,11 @@ extension DumpReader {
     }
 
     /// Zero dates to NULL, charset to UTF-8, UTF-8 validation of text columns.
+    ///
+    /// Binary and numeric columns are never touched; only string values are. `0000-00-00` becomes NULL
+    /// in date columns (with ``Options/zeroDatesAsNull``), and in columns of unknown type when it is the
+    /// whole value. Text of a non-UTF-8 table charset (cp1251, latin1) is transcoded; UTF-8 text that is
+    /// not valid UTF-8 is kept as bytes and warned about once per column, or refused in strict mode.
     private func postprocess(_ out: inout PackedRowBuilder, _ context: RowContext, rowStart: Int) throws(ExtractError) {
         let zeroDatesAsNull = options.zeroDatesAsNull
         let transcode = context.charset.needsTranscoding
@@ -287,6 +310,8 @@ extension DumpReader {
         }
     }
 
+    /// Reports invalid UTF-8 in column `n`: a `charset` error in strict mode, else one warning per table and
+    /// column (the bytes are kept, so nothing is lost).
     private func invalidUTF8_slowPath(column n: Int, _ context: RowContext, rowStart: Int) throws(ExtractError) {
         let column = context.columns?.names[n] ?? "c\(n + 1)"
         if options.strictCharset {
@@ -340,13 +365,19 @@ func decodeQuoted_slowPath(
 
 /// Finds quotes and backslashes in a string with many escapes: the bitmask of a 64-byte block is
 /// computed once and then consumed bit by bit, instead of searching afresh after every escape.
+///
+/// Pays off on values like serialised PHP or JSON in Bitrix properties, where escapes come every few bytes.
 struct QuoteCursor {
+    /// The closing quote in every lane.
     let quote: SIMD16<UInt8>
+    /// The closing quote (`'` or `"`).
     let quoteByte: UInt8
     /// The mask covers [blockStart, blockStart + 64); blockStart < 0 means no block yet.
     var blockStart = -1
+    /// Bit k set: byte blockStart + k is the quote or a backslash.
     var mask: UInt64 = 0
 
+    /// A cursor for strings closed by `quote`.
     init(quote: UInt8) {
         self.quote = SIMD16(repeating: quote)
         quoteByte = quote
@@ -380,6 +411,10 @@ struct QuoteCursor {
 }
 
 /// The first index in `[from, limit)` whose byte cannot be part of an unquoted number, or `limit`.
+///
+/// Accepts digits, `+`, `-`, `.`, `e` and `E` in any order: the scan only frames the number; its text
+/// is validated when a caller reads it as a number (``DumpValue``), so `1e2e3` frames here and fails
+/// there.
 @inline(__always)
 func numberEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
     var i = from
@@ -405,14 +440,17 @@ func numberEnd(_ base: UnsafePointer<UInt8>, _ from: Int, _ limit: Int) -> Int {
     return i
 }
 
+/// Whether `b` is `0-9`, `a-f` or `A-F`.
 @inline(__always)
 func isHexDigit(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66) }
 
+/// Whether `b` can appear in an unquoted numeric literal (digits, sign, point, exponent).
 @inline(__always)
 func isNumberByte(_ b: UInt8) -> Bool {
     (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45
 }
 
+/// The value of a hex digit (the caller checked ``isHexDigit(_:)``).
 @inline(__always)
 func hexValue(_ b: UInt8) -> UInt8 { b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x61 + 10 }
 
@@ -434,7 +472,8 @@ func hexBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
     return out
 }
 
-/// Binary digits `[from, to)` as big-endian bytes.
+/// Binary digits `[from, to)` as big-endian bytes: `b'1000000001'` is `[0x02, 0x01]`; `b''` is one zero
+/// byte.
 func bitBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? {
     let count = to - from
     var out = [UInt8](repeating: 0, count: max((count + 7) / 8, 1))

@@ -2,31 +2,39 @@ import Logging
 
 /// What the reader knows about a table from its `CREATE TABLE`.
 final class TableInfo {
+    /// The table's name, database and columns with their declared types.
     let schema: DumpTableSchema
+    /// Each column's kind (text, binary, number, date), deciding how its values are post-processed.
     let kinds: [ColumnKind]
     /// The table's `DEFAULT CHARSET`, when given (used under `SET NAMES binary`).
     let charset: DumpCharset?
 
+    /// The reader's view of `schema`, its column kinds derived from the declared types.
     init(_ schema: DumpTableSchema, charset: DumpCharset?) {
         self.schema = schema
         kinds = schema.types.map(ColumnKind.init(declaredType:))
         self.charset = charset
     }
 
+    /// The kind of the column named `column`, `.unknown` for a name the table does not have.
     func kind(of column: String) -> ColumnKind {
         guard let i = schema.columns.index(of: column) else { return .unknown }
         return kinds[i]
     }
 }
 
-/// The INSERT statement whose rows are being read.
+/// The INSERT statement whose rows are being read: everything a row needs that is the same for all
+/// rows of the statement, computed once in ``DumpReader/beginRows(table:database:)``.
 final class RowContext {
+    /// The table the rows belong to.
     let table: String
+    /// Its database (qualified name or the last `USE`).
     let database: String?
     /// `nil` until the first row when neither a `CREATE TABLE` nor a column list named the columns.
     var columns: DumpColumns? {
         didSet { source = nil }
     }
+    /// The shared part of the rows, made on first use and dropped when ``columns`` changes.
     private var source: DumpRowSource?
 
     /// What this INSERT's rows share (call once ``columns`` is set).
@@ -36,14 +44,18 @@ final class RowContext {
         source = made
         return made
     }
+    /// Each value position's column kind (`.unknown` without a CREATE TABLE).
     let kinds: [ColumnKind]
     /// The columns whose strings may be zero dates (DATE/DATETIME/TIMESTAMP, and untyped ones).
     let dateColumns: [Int]
+    /// The charset the rows' text is in: the connection's, or the table's under `SET NAMES binary`.
     let charset: DumpCharset
     /// Rows of this table read so far (shared across its INSERT statements; see `checkUTF8`).
     /// Safe because (unchecked exclusivity): only `nextRow` reads and increments it, with no overlap.
     @exclusivity(unchecked) var checkedRows: Int
 
+    /// The context of one INSERT; `columns` is `nil` when neither a CREATE TABLE nor a column list named
+    /// them (the first row then names them `c1`, `c2`, …).
     init(table: String, database: String?, columns: DumpColumns?, kinds: [ColumnKind], charset: DumpCharset) {
         self.table = table
         self.database = database
@@ -56,17 +68,27 @@ final class RowContext {
 }
 
 extension DumpReader {
+    /// Remembers a table under its bare name and, when known, `database.name` (a later CREATE TABLE of
+    /// the same name replaces it).
     func register(_ info: TableInfo) {
         schemas[info.schema.name] = info
         if let db = info.schema.database { schemas[db + "." + info.schema.name] = info }
     }
 
+    /// The table `database.table`, else `table` alone (dumps of several databases may reuse names).
     func lookup(_ table: String, database: String?) -> TableInfo? {
         if let database, let info = schemas[database + "." + table] { return info }
         return schemas[table]
     }
 
     /// Interprets a buffered `CREATE TABLE`, `USE` or `SET NAMES` statement.
+    ///
+    /// From a CREATE TABLE only what reading rows needs is kept: column names in order, each column's
+    /// first type word and the table's `DEFAULT CHARSET`; keys, constraints and options are skipped. A
+    /// `SET NAMES` of a charset the reader cannot decode fails at once, before any row is misread.
+    /// - Parameter range: The statement's window range, delimiter included.
+    /// - Returns: `.database` for `USE`, `.table` for `CREATE TABLE … (…)`, `nil` for everything else.
+    /// - Throws: ``ExtractError`` `syntax` for a malformed statement, `charset` for an unsupported charset.
     func interpretStatement(_ range: Range<Int>) throws(ExtractError) -> DumpEvent? {
         var lexer = unsafe SQLLexer(buffer.base, from: range.lowerBound, to: range.upperBound)
         let first = lexer.next()
@@ -157,6 +179,12 @@ extension DumpReader {
     }
 
     /// Parses an INSERT header (`INSERT … INTO t [(cols)] VALUES`) and enters row mode.
+    ///
+    /// Columns come from the INSERT's own list when it has one (mydumper's and `--complete-insert`
+    /// dumps), else from the table's CREATE TABLE, else they are named `c1`, `c2`, … with a warning.
+    /// `INSERT … SELECT` and `INSERT … SET` are skipped with a warning: they carry no rows.
+    /// - Throws: ``ExtractError`` `truncated` when the input ends inside the header, `syntax` for a
+    ///   malformed column list.
     func beginRows(table: String, database db: String?) throws(ExtractError) {
         let start = unsafe pos
         try ensure(1 << 16)

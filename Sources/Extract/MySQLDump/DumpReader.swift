@@ -3,6 +3,9 @@ public import Logging
 
 /// Anything that hands out dump events one at a time: a single dump file, or a mydumper / `--tab`
 /// directory.
+///
+/// The Bitrix model builder consumes this protocol, so it reads every dump layout the same way; events
+/// arrive in input order, and ``DumpEvent/end(_:)`` says whether the input was complete.
 public protocol DumpEventStream: AnyObject {
     /// The next event, or `nil` after ``DumpEvent/end(_:)``.
     /// - Throws: ``ExtractError`` naming the file, byte offset, line, statement and table.
@@ -24,6 +27,14 @@ extension DumpEventStream {
 /// scan that only tracks quotes, comments and the delimiter. gzip and zstd input is recognised by its
 /// magic bytes.
 ///
+/// Bytes stay bytes: a row's values are slices of the window until a caller asks for text, so a table
+/// that is skipped costs a scan, not a parse. Every error names the file, byte offset, line, statement
+/// number and table (``ExtractError``), and a truncated input is an error unless
+/// ``Options/allowPartial`` is set.
+///
+/// Not `Sendable` and not re-entrant: one reader per input, read on one thread (the read-ahead stream
+/// runs a reader on its own thread and hands over events).
+///
 /// ```swift
 /// let reader = try DumpReader(url: dump, options: .init(tables: ["b_catalog_price"]), logger: logger)
 /// while let event = try reader.next() {
@@ -31,9 +42,13 @@ extension DumpEventStream {
 /// }
 /// ```
 public final class DumpReader: DumpEventStream {
+    /// The sliding window over the input.
     let buffer: ChunkBuffer
+    /// The source's name, for errors.
     let fileName: String
+    /// Which tables to decode, limits, strictness.
     let options: Options
+    /// Receives warnings (stray client lines, charset fallbacks) and the partial-end notice.
     let logger: Logger
 
     // The per-row state below is marked @exclusivity(unchecked): it is read and written once or more
@@ -43,20 +58,35 @@ public final class DumpReader: DumpEventStream {
 
     /// The current position in the window.
     @exclusivity(unchecked) var pos = 0
+    /// The statement delimiter, `;` until a `DELIMITER` client command changes it (dumps with routines).
     var delimiter: [UInt8] = [0x3B]
+    /// The bytes the skip scan must stop at for the current delimiter.
     var codeBytes = CodeBytes(delimiter: [0x3B])
+    /// The connection charset from `SET NAMES`, used for tables whose CREATE TABLE names none.
     var charset = DumpCharset.utf8
+    /// The database of the last `USE`, qualifying unqualified table names.
     var database: String?
+    /// Every CREATE TABLE seen so far, by table name: the column list a row's values are matched to.
     var schemas: [String: TableInfo] = [:]
+    /// 1-based number of the current statement, for errors.
     @exclusivity(unchecked) var statementNumber = 0
+    /// The table of the current INSERT, for errors.
     @exclusivity(unchecked) var currentTable: String?
+    /// The INSERT whose rows are being decoded, `nil` between statements.
     @exclusivity(unchecked) var rows: RowContext?
+    /// Whether a `,` (or the delimiter) must come before the next row tuple.
     @exclusivity(unchecked) var expectSeparator = false
+    /// Whether the footer line was the last thing read (a statement after it clears it again).
     @exclusivity(unchecked) var sawFooter = false
+    /// Whether the start of the input (byte-order marks, UTF-16) was checked.
     @exclusivity(unchecked) var started = false
+    /// Whether ``DumpEvent/end(_:)`` was returned or an error thrown: later calls return `nil`.
     @exclusivity(unchecked) var done = false
+    /// Warnings already logged, so each is logged once per input.
     var warned: Set<String> = []
+    /// How many rows of each table were checked strictly (charset validation samples).
     var checkedRowsByTable: [String: Int] = [:]
+    /// The last INSERT column list and its resolution, reused while the next INSERT names the same one.
     var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
     /// The row being decoded (reused from row to row).
     @exclusivity(unchecked) var builder = PackedRowBuilder()
@@ -76,7 +106,12 @@ public final class DumpReader: DumpEventStream {
         if !options.deferredTables.isEmpty, FileByteSource.isPlainFile(path: url.path) { rereadablePath = url.path }
     }
 
-    /// Reads `source`.
+    /// Reads `source`, which the caller has already opened and, if needed, decompressed.
+    /// - Parameters:
+    ///   - source: The input.
+    ///   - options: Which tables to decode and how strictly.
+    ///   - logger: Receives warnings.
+    ///   - readSize: Bytes per read from the source (tests pass small values to exercise boundaries).
     public init(source: any ByteSource, options: Options = Options(), logger: Logger, readSize: Int = 512 << 10) {
         buffer = ChunkBuffer(source: source, readSize: readSize)
         fileName = source.name
@@ -100,6 +135,9 @@ public final class DumpReader: DumpEventStream {
     }
 
     /// Seeds table schemas and the current database (mydumper and `--tab` keep them in other files).
+    /// - Parameters:
+    ///   - schemas: The tables' column lists, read from their schema files.
+    ///   - database: The database the data file belongs to.
     func seed(schemas: [DumpTableSchema], database: String?) {
         self.database = database
         for schema in schemas { register(TableInfo(schema, charset: nil)) }
@@ -177,6 +215,7 @@ public final class DumpReader: DumpEventStream {
     // MARK: Window helpers
 
     /// Makes at least `n` bytes available at `pos` unless the input ends first; returns whether it did.
+    /// May slide the window: positions taken before the call are stale after it (`pos` is updated).
     @discardableResult
     func ensure(_ n: Int) throws(ExtractError) -> Bool {
         while unsafe buffer.end - pos < n {
@@ -239,6 +278,8 @@ public final class DumpReader: DumpEventStream {
         return unsafe WallClock.footerText(UnsafeBufferPointer(start: base + k, count: lineEnd - k))
     }
 
+    /// Refuses UTF-16 and UTF-32 input (with or without a byte-order mark) with the `iconv` command that
+    /// converts it, and steps over a UTF-8 byte-order mark.
     private func checkStart() throws(ExtractError) {
         try ensure(4)
         let n = unsafe buffer.end - pos
@@ -270,6 +311,8 @@ public final class DumpReader: DumpEventStream {
         if byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF { unsafe pos += 3 }
     }
 
+    /// The end of the input at a statement boundary: complete, unless a compressed source was cut or the
+    /// footer is required and missing (both `truncated`).
     private func finish() throws(ExtractError) -> DumpEvent {
         if buffer.sourceTruncation != nil {
             throw unsafe error(.truncated, "the input ends after its last complete statement", at: buffer.end)
@@ -288,6 +331,10 @@ public final class DumpReader: DumpEventStream {
     // MARK: Top level
 
     /// Reads comments, client commands and statements until one yields an event.
+    ///
+    /// At the top level: `--` line comments (noting the footer), `#` comments, `/* … */` comments (but
+    /// `/*!40101 … */` version comments are statements), `DELIMITER`, stray client messages that a
+    /// `mysqldump … > file 2>&1` left behind (logged and skipped), and statements.
     private func nextTopLevel() throws(ExtractError) -> DumpEvent? {
         guard try skipSpace() else { return try finish() }
         try ensure(64)
@@ -347,6 +394,7 @@ public final class DumpReader: DumpEventStream {
         return try statement()
     }
 
+    /// Skips a `/* … */` comment at `pos`; `truncated` when the input ends inside it.
     private func skipBlockComment() throws(ExtractError) {
         let start = unsafe pos
         unsafe pos += 2
@@ -437,7 +485,8 @@ public final class DumpReader: DumpEventStream {
         return try interpretStatement(range)
     }
 
-    /// Skips the statement at `pos` without buffering it.
+    /// Skips the statement at `pos` without buffering it: the window slides as the scan goes, so a
+    /// multi-gigabyte INSERT of an unwanted table costs no memory.
     func skipStatement() throws(ExtractError) {
         var state = ScanState()
         // The start's line is only needed for a truncation message: it is counted before the window

@@ -32,7 +32,14 @@ extension DumpReader {
         /// keeps the basket lines of the orders it keeps and no others.
         public var deferredTables: Set<String> = []
 
-        /// Creates options; the defaults read every table of a complete dump.
+        /// Options; the defaults read every table of a complete dump, strictly about truncation and
+        /// leniently about charsets.
+        ///
+        /// ```swift
+        /// // The Bitrix model's tables only, a dump that may be cut short, rows up to 1 GiB:
+        /// DumpReader.Options(tables: ["b_iblock_element", "b_sale_order"], allowPartial: true,
+        ///                    maxRowBytes: 1 << 30)
+        /// ```
         public init(
             tables: Set<String>? = nil, allowPartial: Bool = false, maxRowBytes: Int = 256 << 20,
             zeroDatesAsNull: Bool = true, strictCharset: Bool = false, requireFooter: Bool = true,
@@ -47,6 +54,7 @@ extension DumpReader {
             self.requireFooter = requireFooter
         }
 
+        /// Whether rows of `table` are decoded (every table when ``tables`` is `nil`).
         func wants(_ table: String) -> Bool { tables?.contains(table) ?? true }
     }
 }

@@ -1,10 +1,14 @@
 /// The column names of a dumped table, shared by all its rows.
+///
+/// A class, so millions of rows share one list by reference; name look-up is a dictionary probe, which
+/// is why hot loops look a position up once and then read by position.
 public final class DumpColumns: Sendable {
     /// Column names in table (or INSERT column-list) order.
     public let names: [String]
+    /// Name → first position (a name listed twice resolves to its first column).
     private let positions: [String: Int]
 
-    /// Creates a column list.
+    /// A column list in value order; names are case-sensitive, as the dump writes them.
     public init(_ names: [String]) {
         self.names = names
         var positions: [String: Int] = [:]
@@ -13,6 +17,8 @@ public final class DumpColumns: Sendable {
     }
 
     /// The position of a column, or `nil`.
+    /// - Parameter name: The column name, exactly as in the dump (`ID`, not `id`).
+    /// - Returns: Its 0-based position.
     public func index(of name: String) -> Int? { positions[name] }
 }
 
@@ -21,9 +27,17 @@ public final class DumpColumns: Sendable {
 /// Rows from the dump reader keep their decoded values packed in one buffer (one allocation per row);
 /// ``DumpValue``s are made only for the values asked for. ``count``, ``isNull(at:)`` and
 /// ``withBytes(at:_:)`` read values without making any.
+///
+/// ```swift
+/// guard let price = row.columns.index(of: "PRICE") else { … }   // once per table
+/// // per row, without copying the value:
+/// let kopecks = row.withBytes(at: price) { bytes in bytes.map { MoneyText.kopecks($0) } }
+/// let id = row["ID"]?.int64                                        // convenient; makes a DumpValue
+/// ```
 public struct DumpRow: Sendable {
     /// Table, database and columns, shared by all rows of an INSERT (one retain per row, not three).
     var source: DumpRowSource
+    /// The values: packed for rows from the reader, an array for rows built by hand (tests, `--tab`).
     var storage: Storage
 
     /// The table name (without database qualifier).
@@ -47,7 +61,9 @@ public struct DumpRow: Sendable {
     // @unchecked Sendable: safe because a PackedRow is immutable once `PackedRow.make` returns it
     // (ManagedBuffer is not Sendable only because subclasses may mutate).
     enum Storage: @unchecked Sendable {
+        /// One ``DumpValue`` per column.
         case values([DumpValue])
+        /// The reader's one-allocation layout.
         case packed(PackedRow)
     }
 
@@ -63,17 +79,24 @@ public struct DumpRow: Sendable {
         set { storage = .values(newValue) }
     }
 
-    /// Creates a row.
+    /// A row built from values (tests, readers of other formats); the dump reader packs its rows instead.
+    /// - Parameters:
+    ///   - table: The table name.
+    ///   - database: Its database, when known.
+    ///   - columns: The column list, shared with the table's other rows.
+    ///   - values: One value per column.
     public init(table: String, database: String? = nil, columns: DumpColumns, values: [DumpValue]) {
         source = DumpRowSource(table: table, database: database, columns: columns)
         storage = .values(values)
     }
 
+    /// A row of values sharing `source`.
     init(source: DumpRowSource, values: [DumpValue]) {
         self.source = source
         storage = .values(values)
     }
 
+    /// A packed row from the reader.
     init(source: DumpRowSource, packed: PackedRow) {
         self.source = source
         storage = .packed(packed)
@@ -87,7 +110,7 @@ public struct DumpRow: Sendable {
         }
     }
 
-    /// The value at `index` (`0..<count`).
+    /// The value at `index` (`0..<count`); traps outside it, like an array.
     public subscript(position index: Int) -> DumpValue {
         switch storage {
         case .values(let values): return values[index]
@@ -103,7 +126,7 @@ public struct DumpRow: Sendable {
         return self[position: i]
     }
 
-    /// Whether the value at `index` is NULL.
+    /// Whether the value at `index` is NULL (also `\N` and a zero date mapped to NULL), without decoding it.
     public func isNull(at index: Int) -> Bool {
         switch storage {
         case .values(let values): return values[index].isNull
@@ -114,7 +137,15 @@ public struct DumpRow: Sendable {
     }
 
     /// Calls `body` with the raw bytes of the value at `index` (`nil` for NULL), without copying them.
+    ///
+    /// The bytes are the unescaped value (a string's content without quotes, a number's text, a hex
+    /// literal's decoded bytes), in UTF-8 for text columns.
     /// - warning: Do not escape the pointer.
+    /// - Parameters:
+    ///   - index: The value's position.
+    ///   - body: Reads the bytes.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
     public func withBytes<R, E: Error>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws(E) -> R) throws(E)
         -> R
     {
@@ -133,11 +164,16 @@ public struct DumpRow: Sendable {
 
 /// What the rows of one INSERT (or `--tab` file) share.
 final class DumpRowSource: Sendable {
+    /// The table name.
     let table: String
+    /// The database, when known.
     let database: String?
+    /// The column list.
     let columns: DumpColumns
+    /// `columns.names.count`, cached for the per-row count check.
     let columnCount: Int
 
+    /// The shared part of rows of `table`.
     init(table: String, database: String?, columns: DumpColumns) {
         self.table = table
         self.database = database
@@ -148,10 +184,18 @@ final class DumpRowSource: Sendable {
 
 /// A row's decoded values in one allocation: `count` span records (start, length: UInt32 each), then
 /// `count` kind bytes, then the value bytes. Immutable once built.
+///
+/// For a row `(42, 'Роза', NULL)`: two spans of 8 bytes, three kind bytes (`number`, `string`, `null`),
+/// then `42` and the UTF-8 of `Роза`; the NULL has an empty span. Offsets are 32-bit, hence the reader's
+/// 4 GiB per-row limit.
 final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
+    /// Kind byte: SQL NULL (`NULL`, `\N`, a zero date mapped to NULL).
     static let null: UInt8 = 0
+    /// Kind byte: an unquoted number, kept as its text.
     static let number: UInt8 = 1
+    /// Kind byte: a quoted string, unescaped.
     static let string: UInt8 = 2
+    /// Kind byte: binary data (`0x…`, `X'…'`, `b'…'`, `_binary '…'`).
     static let bytes: UInt8 = 3
 
     /// Packs `count` spans into `bytes` (the `PackedRowBuilder` layout).
@@ -174,8 +218,10 @@ final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
         return row
     }
 
+    /// The number of values.
     var count: Int { header.count }
 
+    /// The kind byte of value `index` (``null``, ``number``, ``string`` or ``bytes``).
     @inline(__always)
     func kind(at index: Int) -> UInt8 {
         let count = header.count
@@ -196,6 +242,7 @@ final class PackedRow: ManagedBuffer<PackedRowHeader, UInt8> {
         }
     }
 
+    /// Value `index` as a ``DumpValue`` (copies its bytes).
     func value(at index: Int) -> DumpValue {
         let kind = kind(at: index)
         if kind == PackedRow.null { return .null }
@@ -223,14 +270,22 @@ struct PackedRowHeader {
 /// decoder moves it into a local for the length of a row, which keeps its fields in registers (see
 /// `decodeTuple`).
 @safe struct PackedRowBuilder: ~Copyable {
+    /// (start, length) of each finished value in ``bytes``.
     private(set) var spans: UnsafeMutablePointer<(UInt32, UInt32)>
+    /// The kind byte of each finished value.
     private(set) var kinds: UnsafeMutablePointer<UInt8>
+    /// The value bytes, back to back.
     private(set) var bytes: UnsafeMutablePointer<UInt8>
+    /// Values finished so far.
     private(set) var count = 0
+    /// Bytes appended so far (including those of the value being built).
     private(set) var byteCount = 0
+    /// Capacity of ``spans`` and ``kinds``; doubles past 64 columns.
     private var spanCapacity = 64
+    /// Capacity of ``bytes``; doubles as large values arrive and never shrinks.
     private var byteCapacity = 1 << 16
 
+    /// An empty builder with room for 64 values and 64 KiB.
     init() {
         unsafe spans = .allocate(capacity: 64)
         unsafe kinds = .allocate(capacity: 64)
@@ -243,6 +298,7 @@ struct PackedRowHeader {
         unsafe bytes.deallocate()
     }
 
+    /// Forgets the row, keeping the buffers for the next one.
     mutating func reset() {
         count = 0
         byteCount = 0
@@ -254,6 +310,7 @@ struct PackedRowHeader {
         if byteCapacity &- byteCount < n { grow_slowPath(n) }
     }
 
+    /// Doubles ``bytes`` until `n` more bytes fit (rare: the buffer keeps its size across rows).
     mutating func grow_slowPath(_ n: Int) {
         var capacity = byteCapacity
         while capacity - byteCount < n { capacity *= 2 }
@@ -310,6 +367,7 @@ struct PackedRowHeader {
         count &+= 1
     }
 
+    /// Doubles the span and kind capacity (a table with more than 64 columns, once).
     mutating func growSpans_slowPath() {
         let capacity = spanCapacity * 2
         let grownSpans = UnsafeMutablePointer<(UInt32, UInt32)>.allocate(capacity: capacity)

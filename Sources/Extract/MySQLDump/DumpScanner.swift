@@ -9,8 +9,24 @@
 /// materialising anything. It survives a refill of the window: the scan stops where it needs more
 /// bytes and continues there.
 struct ScanState {
-    enum Mode: UInt8 { case code, single, double, backtick, lineComment, blockComment }
+    /// What the last byte scanned was part of.
+    enum Mode: UInt8 {
+        /// SQL text outside any quote or comment: the delimiter (or a row's `)`) ends the unit here.
+        case code
+        /// Inside `'…'` (backslash escapes, doubled quotes).
+        case single
+        /// Inside `"…"` (a string under MySQL's default `sql_mode`).
+        case double
+        /// Inside a `` `…` `` identifier (doubled backticks).
+        case backtick
+        /// After `-- ` or `#`, up to the LF.
+        case lineComment
+        /// Inside `/* … */` (but not `/*! … */`, whose body is code).
+        case blockComment
+    }
+    /// Where the scan is.
     var mode: Mode = .code
+    /// Open parentheses inside a row (row mode), so a `)` inside `POINT(1 2)` does not end it.
     var depth = 0
 
     /// A short description of where an input ended, for truncation messages.
@@ -31,6 +47,7 @@ struct CodeBytes {
     /// Quotes and parentheses (row mode).
     let row: SIMDByteSet
 
+    /// The stop sets for `delimiter` (its first byte; the rest is compared when the scan stops there).
     init(delimiter: [UInt8]) {
         statement = SIMDByteSet(0x27, 0x22, 0x60, 0x23, 0x2D, 0x2F, delimiter[0])
         row = SIMDByteSet(0x27, 0x22, 0x60, 0x28, 0x29, 0x28, 0x28)
@@ -38,11 +55,19 @@ struct CodeBytes {
 }
 
 /// Seven bytes (repeat one to search for fewer) compared against 16 input bytes at a time.
+///
+/// Seven fixed members rather than a lookup table: seven compares and ORs per 16 bytes need no memory
+/// access, and the statement scan needs exactly seven stop bytes (`'`, `"`, `` ` ``, `#`, `-`, `/` and the
+/// delimiter's first byte).
 struct SIMDByteSet {
+    /// The members, each splatted across 16 lanes.
     let a: SIMD16<UInt8>, b: SIMD16<UInt8>, c: SIMD16<UInt8>, d: SIMD16<UInt8>
+    /// The members, each splatted across 16 lanes.
     let e: SIMD16<UInt8>, f: SIMD16<UInt8>, g: SIMD16<UInt8>
+    /// The members as scalars, for the tail shorter than a vector.
     let scalars: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
+    /// The set of the seven bytes given.
     init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8, _ f: UInt8, _ g: UInt8) {
         self.a = SIMD16(repeating: a)
         self.b = SIMD16(repeating: b)
@@ -54,6 +79,7 @@ struct SIMDByteSet {
         scalars = (a, b, c, d, e, f, g)
     }
 
+    /// Whether `x` is a member.
     @inline(__always)
     func contains(_ x: UInt8) -> Bool {
         x == scalars.0 || x == scalars.1 || x == scalars.2 || x == scalars.3 || x == scalars.4 || x == scalars.5
@@ -116,7 +142,8 @@ func findQuoteOrBackslash_tail(_ base: UnsafePointer<UInt8>, _ from: Int, _ end:
     return end
 }
 
-/// The first index in `[from, end)` holding a byte of `set`, or `end`.
+/// The first index in `[from, end)` holding a byte of `set`, or `end`: the code-mode skip, 32 bytes per
+/// iteration.
 @inline(__always)
 func findAny(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ set: SIMDByteSet) -> Int {
     var i = from
@@ -134,7 +161,7 @@ func findAny(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ set: SIMDB
     return end
 }
 
-/// The first index in `[from, end)` holding `byte`, or `end`.
+/// The first index in `[from, end)` holding `byte`, or `end` (libc's `memchr`, which glibc vectorises).
 @inline(__always)
 func findByte(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ byte: UInt8) -> Int {
     guard from < end else { return end }
@@ -215,6 +242,22 @@ func skipQuotedBlocks(
 /// Returns `false` with `i` at the first byte it could not judge without more input (the caller
 /// refills and calls again with the same `state`). At `eof`, missing look-ahead counts as no match.
 /// `blocks: false` turns off the 64-byte block scanner (the byte-at-a-time reference for tests).
+///
+/// The scan is what lets the reader skip unwanted tables without parsing them, and frame a row that
+/// straddles the window: it knows exactly enough SQL (strings, identifiers, comments, executable
+/// comments, the delimiter, parentheses) never to stop at a `;` or `)` inside a value.
+///
+/// - Parameters:
+///   - base: The window.
+///   - i: The position; advanced past the unit's end on `true`, to the first undecided byte on `false`.
+///   - end: One past the last valid byte.
+///   - state: The lexical state, carried across calls for the same unit.
+///   - delimiter: The statement delimiter (`;` or a `DELIMITER` value).
+///   - code: The stop sets for that delimiter.
+///   - row: Scan a row (to its `)`) rather than a statement (to its delimiter).
+///   - eof: No more input follows `end`.
+///   - blocks: Use the 64-byte block scanner for code and `'…'` runs.
+/// - Returns: Whether the unit's end was consumed.
 func scanToEnd(
     _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ state: inout ScanState,
     delimiter: [UInt8], code: CodeBytes, row: Bool, eof: Bool, blocks: Bool = true

@@ -26,7 +26,8 @@ extension DumpValue {
         }
     }
 
-    /// The value as text (invalid UTF-8 repaired with U+FFFD), or `nil` for NULL.
+    /// The value as text (invalid UTF-8 repaired with U+FFFD), or `nil` for NULL. Use ``rawBytes`` where
+    /// the exact bytes matter (blobs, values whose charset is in doubt).
     public var text: String? { rawBytes.map { String(decoding: $0, as: UTF8.self) } }
 
     /// The value as a signed 64-bit integer, or `nil` for NULL, non-integers and out-of-range values.
@@ -36,6 +37,14 @@ extension DumpValue {
     /// A decimal literal as an exact integer scaled by 10^`scale` (`"4950.50"` at scale 2 → 495050).
     /// Returns `nil` for NULL, malformed text, more fraction digits than `scale` that are not zeros, or
     /// overflow. Never goes through `Double`.
+    ///
+    /// ```swift
+    /// DumpValue.number(Array("4950.5000".utf8)).scaledDecimal(scale: 2)   // 495050 (DECIMAL(18,4) price)
+    /// DumpValue.number(Array("2.0001".utf8)).scaledDecimal(scale: 2)      // nil: a digit would be lost
+    /// DumpValue.string(Array("3".utf8)).scaledDecimal(scale: 4)           // 30000 (quantity in 1/10000)
+    /// ```
+    /// - Parameter scale: Fraction digits to keep (2 for kopecks, 4 for Bitrix quantities).
+    /// - Returns: The scaled integer.
     public func scaledDecimal(scale: Int) -> Int64? {
         unsafe rawBytes?.withUnsafeBufferPointer { unsafe DumpNumber.scaledDecimal($0, scale: scale) } ?? nil
     }

@@ -22,9 +22,13 @@ public final class ReadAheadDumpStream: DumpEventStream {
     /// Batches parsed ahead of the caller at most, by default.
     public static let defaultCapacity = 8
 
+    /// The queue from the reading thread.
     private let channel: Channel
+    /// The batch being handed out.
     private var batch: [DumpEvent] = []
+    /// The next event's index in ``batch``.
     private var index = 0
+    /// Whether the end or an error was handed out.
     private var finished = false
 
     /// The completion time of the wrapped stream's footer, once its end has been handed over.
@@ -118,15 +122,22 @@ public final class ReadAheadDumpStream: DumpEventStream {
     }
 
     /// The wrapped stream on its way to the reading thread, which is its only user from then on.
+    /// @unchecked Sendable: safe because the stream crosses to the reading thread once, in `init`, and the
+    /// caller never touches it again.
     private final class Upstream: @unchecked Sendable {
+        /// The stream, owned by the reading thread.
         let stream: any DumpEventStream
+        /// Wraps `stream` for the hand-over.
         init(_ stream: any DumpEventStream) { self.stream = stream }
     }
 
     /// What the reading thread hands over.
     enum Item: Sendable {
+        /// A batch of events, with the reader's progress and footer time at the hand-over.
         case events([DumpEvent], bytesRead: Int64, completedAt: String?)
+        /// The stream threw; every event before the error was handed over first.
         case failed(ExtractError)
+        /// The stream ended (after its ``DumpEvent/end(_:)``).
         case finished
     }
 
@@ -137,12 +148,17 @@ public final class ReadAheadDumpStream: DumpEventStream {
             var items: [Item] = []
             /// Batches the caller has finished with, to be freed by the reading thread.
             var returned: [[DumpEvent]] = []
+            /// Whether the caller has gone.
             var cancelled = false
         }
+        /// The queue's contents.
         private let state = Mutex(State())
+        /// Wakes a waiting `put` (room) or `take` (an item).
         private let condition = NSCondition()
+        /// The most items queued at once.
         private let capacity: Int
 
+        /// A queue of at most `capacity` items.
         init(capacity: Int) { self.capacity = capacity }
 
         /// Waits for room, then appends `item`; `false` when the caller has gone (stop reading).

@@ -3,7 +3,18 @@
 /// A small SQL tokenizer for the statements the reader interprets (`CREATE TABLE`, `USE`,
 /// `SET NAMES`, INSERT headers). Executable-comment markers (`/*!40101`, `/*M!100101`, `*/`) are
 /// transparent; plain comments are skipped. It never looks past `end`.
+///
+/// Tokens copy their bytes out of the window, so they stay valid after the window moves; that costs an
+/// allocation per token, which is fine for the few statements interpreted and never used for rows.
+///
+/// ```swift
+/// var lexer = SQLLexer(base, from: start, to: end)   // over "INSERT INTO `b_user` (`ID`) VALUES …"
+/// lexer.next().isKeyword("INSERT")                     // true
+/// lexer.next()                                         // .word("INTO")
+/// lexer.next().identifier                              // "b_user"
+/// ```
 @safe struct SQLLexer {
+    /// One token.
     enum Token: Equatable {
         /// A bare word (keyword, identifier or number), as written.
         case word([UInt8])
@@ -17,10 +28,14 @@
         case end
     }
 
+    /// The window the lexer reads.
     let base: UnsafePointer<UInt8>
+    /// The position of the next token (read by the reader to resume row decoding after `VALUES`).
     var i: Int
+    /// One past the last byte the lexer may read.
     let end: Int
 
+    /// A lexer over `[from, end)` of the window.
     init(_ base: UnsafePointer<UInt8>, from: Int, to end: Int) {
         unsafe self.base = base
         i = from
@@ -54,11 +69,16 @@
         }
     }
 
+    /// Whether `b` can be part of a bare word: ASCII letters, digits, `_`, `$`, and every byte of a
+    /// multi-byte UTF-8 character (MySQL allows non-ASCII unquoted identifiers).
     static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b == 0x24
             || b >= 0x80
     }
 
+    /// The next token, ``Token/end`` at the end of the range. An unterminated string or identifier ends
+    /// at the range's end (the reader frames statements before lexing them, so that means the lexer was
+    /// given a prefix only).
     mutating func next() -> Token {
         skipTrivia()
         guard i < end else { return .end }

@@ -10,7 +10,10 @@ public struct TabFormat: Sendable {
     /// The mysqldump default: TAB-separated, not enclosed, `\` escapes, `\N` for NULL, LF rows.
     public static let mysqldumpDefault = TabFormat(fieldTerminator: 0x09, enclosedBy: nil)
 
-    /// Creates a format.
+    /// A format matching the options the file was dumped with.
+    /// - Parameters:
+    ///   - fieldTerminator: The byte between fields (`--fields-terminated-by`).
+    ///   - enclosedBy: The quote around fields, `nil` for none (`--fields-enclosed-by`).
     public init(fieldTerminator: UInt8, enclosedBy: UInt8?) {
         self.fieldTerminator = fieldTerminator
         self.enclosedBy = enclosedBy
@@ -18,19 +21,40 @@ public struct TabFormat: Sendable {
 }
 
 /// Reads a `mysqldump --tab` `.txt` data file with the columns of its table's `.sql`.
+///
+/// The format is LOAD DATA's, not SQL's: one row per LF-terminated line, fields separated by TAB, `\N`
+/// for NULL, backslash escapes (`\t`, `\n`, `\\`, `\0`), no quotes unless the dump was made with
+/// `--fields-enclosed-by`. The values carry no type, so the table's declared types decide which are
+/// numbers and which are zero dates. Every row ends with an LF, so a file cut mid-row is detected.
 public final class TabFileReader: DumpEventStream {
+    /// The window over the file.
     private let buffer: ChunkBuffer
+    /// The table, from its `.sql` file.
     private let schema: DumpTableSchema
+    /// Shared by every row of the file.
     private let rowSource: DumpRowSource
+    /// Each column's kind, from the declared types.
     private let kinds: [ColumnKind]
+    /// Separator and enclosure.
     private let format: TabFormat
+    /// Limits, zero dates, partial reads.
     private let options: DumpReader.Options
+    /// Receives warnings.
     private let logger: Logger
+    /// The next row's window position.
     private var pos = 0
+    /// Rows read so far.
     private var rowNumber = 0
+    /// Whether the end was returned or an error thrown.
     private var done = false
 
     /// Reads `source` as rows of `schema`.
+    /// - Parameters:
+    ///   - source: The `.txt` file (plain or compressed).
+    ///   - schema: The table's columns and declared types.
+    ///   - format: The field layout (mysqldump's default unless other `--fields-*` options were used).
+    ///   - options: Limits and zero-date mapping (`tables` is not consulted: the caller chose the file).
+    ///   - logger: Receives warnings.
     public init(
         source: any ByteSource, schema: DumpTableSchema, format: TabFormat = .mysqldumpDefault,
         options: DumpReader.Options, logger: Logger
@@ -44,6 +68,7 @@ public final class TabFileReader: DumpEventStream {
         self.logger = logger
     }
 
+    /// An error at window position `position`, naming the file, offset, line and table.
     private func error(_ code: ExtractError.Code, _ message: String, at position: Int) -> ExtractError {
         let location = buffer.location(of: position)
         return ExtractError(
@@ -66,6 +91,7 @@ public final class TabFileReader: DumpEventStream {
         }
     }
 
+    /// The next row (growing the window for a long one), or the end when the file ends after an LF.
     private func nextRow() throws(ExtractError) -> DumpEvent {
         while true {
             if unsafe pos < buffer.end, let (values, next) = try unsafe decodeRow(limit: buffer.end) {
@@ -96,6 +122,10 @@ public final class TabFileReader: DumpEventStream {
     }
 
     /// Decodes the row at `pos`; `nil` when it continues past `limit`.
+    ///
+    /// `\N` is NULL only as a whole field; an enclosed field is always a string, even in a numeric
+    /// column.
+    /// - Returns: The values and the position after the row's LF.
     private func decodeRow(limit: Int) throws(ExtractError) -> ([DumpValue], Int)? {
         let base = unsafe UnsafePointer(buffer.base)
         let term = format.fieldTerminator

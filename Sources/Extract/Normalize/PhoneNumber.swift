@@ -1,4 +1,11 @@
-/// Phone numbers in the catalog's canonical form `+7XXXXXXXXXX`.
+/// Phone numbers in the catalog's canonical form `+7XXXXXXXXXX`: both sides' phones are normalised this
+/// way before comparison, so `8 (701) 123-45-67` in Bitrix and `+77011234567` in the catalog are equal.
+///
+/// ```swift
+/// PhoneNumber.normalize("8 (701) 123-45-67")   // "+77011234567"
+/// PhoneNumber.normalize("701 123 4567")        // "+77011234567"
+/// PhoneNumber.normalize("+49 30 1234567")      // nil: not a +7 number
+/// ```
 public enum PhoneNumber {
     /// Normalises a phone number the way upstream `utils.normalize_phone_number` does: keep the digits;
     /// 11 digits starting with 8 become 7…; 10 digits get a leading 7; the result must be 11 digits

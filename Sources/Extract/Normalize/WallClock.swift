@@ -2,8 +2,15 @@ import Foundation
 
 /// Wall-clock times as `YYYY-MM-DD HH:MM:SS` text, the form Bitrix DATETIME columns are dumped in.
 /// Text of this shape compares chronologically byte by byte.
+///
+/// Backstop keeps times as this text rather than `Date` wherever it can: a DATETIME has no zone, and the
+/// text compares with the snapshot time (also site wall-clock text) with no conversion and no chance of
+/// a zone slipping in. Conversions happen only at the edges (an ISO timestamp from the feed, a footer).
 enum WallClock {
-    /// Whether `bytes` are exactly `YYYY-MM-DD HH:MM:SS` (digits and separators in place).
+    /// Whether `bytes` are exactly `YYYY-MM-DD HH:MM:SS` (digits and separators in place). Field ranges
+    /// are not checked: `2025-13-40 99:99:99` passes, which is enough to order and compare texts.
+    /// - Parameter bytes: The candidate bytes.
+    /// - Returns: `true` for 19 bytes of the right shape.
     static func isWallClockText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 19 else { return false }
         for unsafe(i, byte) in unsafe bytes.enumerated() {
@@ -19,6 +26,9 @@ enum WallClock {
 
     /// `2025-10-25 03:00:00` from a footer's `2025-10-25  3:00:00` (mysqldump's space-padded hour) or
     /// `2025-10-25 03:00:00`; `nil` for anything else.
+    /// - Parameter bytes: The footer text after `-- Dump completed on `.
+    /// - Returns: Normalised wall-clock text (mysqldump writes the local time of the machine that ran it;
+    ///   Backstop reads it as site time).
     static func footerText(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         guard bytes.count >= 10 else { return nil }
         var text = unsafe Array(bytes[0..<10])
@@ -35,6 +45,10 @@ enum WallClock {
     }
 
     /// The wall-clock text of an instant in a time zone.
+    /// - Parameters:
+    ///   - date: The instant.
+    ///   - timeZone: The zone whose clock to read.
+    /// - Returns: `YYYY-MM-DD HH:MM:SS`, zero-padded.
     static func text(_ date: Date, in timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
@@ -49,6 +63,15 @@ enum WallClock {
 
     /// Converts `2025-04-24T17:01:07+0500` (also `+05:00`, `Z`, or no zone = already site time, and a
     /// space instead of `T`) into site wall-clock text, or `nil` when it is not such a timestamp.
+    ///
+    /// ```swift
+    /// WallClock.siteText(isoTimestamp: "2025-04-24T12:01:07Z", timeZone: almaty)   // "2025-04-24 17:01:07"
+    /// WallClock.siteText(isoTimestamp: "2025-04-24 17:01:07.25", timeZone: almaty) // "2025-04-24 17:01:07"
+    /// ```
+    /// - Parameters:
+    ///   - isoTimestamp: The timestamp text; fractional seconds are dropped, not rounded.
+    ///   - timeZone: The Bitrix site's zone.
+    /// - Returns: Site wall-clock text, or `nil` for another shape or an out-of-range field.
     static func siteText(isoTimestamp: String, timeZone: TimeZone) -> String? {
         let b = Array(isoTimestamp.utf8)
         guard b.count >= 19 else { return nil }

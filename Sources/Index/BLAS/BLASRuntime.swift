@@ -23,7 +23,12 @@ public struct BLASRuntime: Sendable, Hashable {
         openBLASCore == nil || !sgemmLibrary.contains("openblas")
     }
 
-    /// Probes the loaded libraries and times one small sgemm.
+    /// Probes the loaded libraries and times one small sgemm (a few milliseconds with OpenBLAS).
+    ///
+    /// `backstop doctor` prints it and warns loudly when ``isReferenceBLAS`` is true: a preloaded or
+    /// substituted library (Debian's netlib `libblas3`) can provide `cblas_sgemm` instead of OpenBLAS, and
+    /// every similarity search would then run on it. The CLI test preloads `libblas3` to check the warning.
+    /// - Returns: What this process loaded and how fast it multiplies.
     public static func probe() -> BLASRuntime {
         let core = unsafe openblas_get_corename().map { unsafe String(cString: $0) }
         let config = unsafe openblas_get_config().map { unsafe String(cString: $0) }
@@ -39,6 +44,9 @@ public struct BLASRuntime: Sendable, Hashable {
     }
 
     /// Times `cblas_sgemm` on n×n matrices (best of three) and returns GFLOPS.
+    /// - Parameter n: The matrices' side; 384 is large enough to reach the kernel's rate, small enough to be
+    ///   instant.
+    /// - Returns: 2n³ floating-point operations over the best time, in 10⁹ per second.
     static func measureSGEMM(size n: Int) -> Double {
         let a = [Float](repeating: 0.5, count: n * n)
         let b = [Float](repeating: 0.25, count: n * n)

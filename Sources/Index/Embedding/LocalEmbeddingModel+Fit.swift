@@ -6,6 +6,10 @@ extension LocalEmbeddingModel {
     /// How much of the covariance is replaced by its average variance before the eigen-decomposition
     /// (shrinkage): `inputDimensions / (inputDimensions + n)`, so a small catalog leans on the identity and
     /// a large one on its own statistics.
+    /// - Parameters:
+    ///   - samples: Descriptors the covariance is estimated from (0 counts as 1).
+    ///   - inputDimensions: The descriptor's length.
+    /// - Returns: The weight of the identity, in (0, 1).
     static func shrinkage(samples: Int, inputDimensions: Int) -> Double {
         Double(inputDimensions) / Double(inputDimensions + max(samples, 1))
     }

@@ -70,20 +70,33 @@ public final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked S
 
     /// The options in force.
     public let options: Options
+    /// The session; set once in `init` (it needs `self` as its delegate), `nil` only before that.
     private var session: URLSession?
+    /// The transfers in flight, by task identifier: the delegate callbacks fill them, the blocked caller
+    /// reads its own when `done` is signalled.
     private let transfers = Mutex<[Int: Transfer]>([:])
 
+    /// One attempt's state, shared between the waiting caller and the delegate queue.
     private struct Transfer {
+        /// The body received so far (emptied when the cap is passed).
         var body: [UInt8] = []
+        /// The response head, once it arrived.
         var response: HTTPURLResponse?
+        /// Redirects followed so far.
         var redirects = 0
+        /// Whether the body passed the cap (the transfer was cancelled for it, not failed).
         var tooLarge = false
+        /// The cap for this transfer, bytes.
         var limit: Int
+        /// Signalled when the task completes.
         var done: DispatchSemaphore
+        /// Why the task failed, when it did and not for the cap.
         var error: (any Error)?
     }
 
-    /// Creates a transport with its own session.
+    /// A transport with its own ephemeral session: no cookies, no URL cache (the image cache does caching,
+    /// by content), delegate callbacks on one serial queue.
+    /// - Parameter options: Limits and retry policy.
     public init(options: Options = Options()) {
         self.options = options
         super.init()
@@ -104,6 +117,13 @@ public final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked S
 
     /// Sends `request`, retrying as the options say, and returns the final answer (any status) or why
     /// there was none.
+    ///
+    /// Timeouts, network errors, 429 and 5xx are retried up to ``Options/retries`` times, waiting
+    /// ``Options/backoff`` seconds and doubling; a 4xx or an over-cap body is final. After the last retry a
+    /// 429 or 5xx is returned as a response (the caller reports its status), a failure as the failure.
+    /// Blocks the calling thread for the whole exchange, sleeps included.
+    /// - Parameter request: The request; its URL must be absolute `http` or `https`.
+    /// - Returns: The response with the attempts it took, or the last attempt's failure.
     public func send(_ request: Request) -> Result<Response, HTTPFailure> {
         var attempt = 0
         while true {
@@ -126,6 +146,10 @@ public final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked S
         }
     }
 
+    /// One attempt: starts the task and blocks until the delegate signals its end, or until the timeout
+    /// plus a second (a transfer that trickles forever is cancelled and reported as a timeout).
+    /// - Parameter request: The request.
+    /// - Returns: The response, or why there was none.
     private func sendOnce(_ request: Request) -> Result<Response, HTTPFailure> {
         guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let session

@@ -6,6 +6,12 @@ import Synchronization
 /// is `abcdef…`, and `urls.tsv` maps each URL to its object and the validators (`ETag`, `Last-Modified`)
 /// to revalidate it with. A revalidation that answers 304 costs a round trip and no body; identical bytes
 /// behind several URLs are stored once.
+///
+/// Safe to share between the fetcher's workers: the URL index is behind a mutex and objects are written
+/// to a temporary name and renamed, so two workers storing the same bytes race harmlessly. Objects are
+/// never deleted by Backstop (the folder is a cache: delete it to reclaim the space); the URL index is
+/// written only by ``save()``, at the end of a batch or a run, so a crash loses at most the index entries of
+/// that batch, never an object's integrity. A corrupt index line is skipped, not fatal.
 public final class ImageCache: Sendable {
     /// What the cache knows about one URL.
     public struct Entry: Sendable, Hashable {
@@ -17,12 +23,14 @@ public final class ImageCache: Sendable {
         public var lastModified: String?
     }
 
-    /// The cache folder.
+    /// The cache folder (`images.cache`, `--cache`).
     public let directory: URL
+    /// The URL index as read from `urls.tsv` and updated by ``store(_:sha256:for:etag:lastModified:)``.
     private let entries: Mutex<[String: Entry]>
 
     /// Opens (creating it if needed) the cache in `directory` and reads its URL index.
     ///
+    /// - Parameter directory: The cache folder; `objects/` is created inside it.
     /// - Throws: ``IndexError`` when the folder cannot be created.
     public init(directory: URL) throws(IndexError) {
         self.directory = directory
@@ -47,19 +55,32 @@ public final class ImageCache: Sendable {
         entries = Mutex(loaded)
     }
 
-    /// The entry for `url`, when its object is present.
+    /// The entry for `url`, when its object is present (an index entry whose object was deleted counts as
+    /// absent, so the fetcher downloads the bytes again instead of revalidating nothing).
+    /// - Parameter url: The image URL as the catalog has it.
+    /// - Returns: The object's hash and validators, or `nil`.
     public func entry(for url: String) -> Entry? {
         guard let entry = entries.withLock({ $0[url] }) else { return nil }
         return FileManager.default.fileExists(atPath: objectPath(entry.sha256)) ? entry : nil
     }
 
-    /// The cached bytes for `url`.
+    /// The cached bytes for `url`, as stored; their hash is the entry's, not recomputed here.
+    /// - Parameter url: The image URL.
+    /// - Returns: The bytes and their SHA-256, or `nil` when the URL is not cached or its object unreadable.
     public func bytes(for url: String) -> (bytes: [UInt8], sha256: String)? {
         guard let entry = entry(for: url), let bytes = LocalFile.read(objectPath(entry.sha256)) else { return nil }
         return (bytes, entry.sha256)
     }
 
-    /// Stores `bytes` (already hashed) as the object for `url` with its validators.
+    /// Stores `bytes` (already hashed) as the object for `url` with its validators. The object is written
+    /// once per content; a failure to write it is ignored (the next run downloads again), since a cache
+    /// must never fail a run.
+    /// - Parameters:
+    ///   - bytes: The image's bytes.
+    ///   - sha256: Their SHA-256, hex, as the caller computed it.
+    ///   - url: The URL they came from.
+    ///   - etag: The response's `ETag`, for a conditional request next time.
+    ///   - lastModified: The response's `Last-Modified`.
     public func store(_ bytes: [UInt8], sha256: String, for url: String, etag: String?, lastModified: String?) {
         let path = objectPath(sha256)
         if !FileManager.default.fileExists(atPath: path) {
@@ -74,7 +95,9 @@ public final class ImageCache: Sendable {
         entries.withLock { $0[url] = Entry(sha256: sha256, etag: etag, lastModified: lastModified) }
     }
 
-    /// Writes the URL index (`urls.tsv`, sorted, via a temporary file and a rename).
+    /// Writes the URL index (`urls.tsv`, sorted, via a temporary file and a rename). Tabs and line feeds
+    /// inside a URL or validator are written as spaces, so every line has four fields.
+    /// - Throws: ``IndexError`` with code `io` when the index cannot be written or renamed.
     public func save() throws(IndexError) {
         let lines = entries.withLock { $0 }.sorted { $0.key < $1.key }.map { url, entry in
             [url, entry.sha256, entry.etag ?? "", entry.lastModified ?? ""]
@@ -93,6 +116,9 @@ public final class ImageCache: Sendable {
         }
     }
 
+    /// `objects/<first two hex digits>/<sha256>.img`: 256 folders keep any one folder small.
+    /// - Parameter sha256: The object's hash, hex.
+    /// - Returns: The object's path.
     func objectPath(_ sha256: String) -> String {
         directory.appendingPathComponent("objects/\(sha256.prefix(2))/\(sha256).img").path
     }
@@ -110,13 +136,22 @@ enum LocalFile {
 
     /// Why a read failed.
     enum Failure: Error {
+        /// No such file (or a path component is not a folder).
         case missing
+        /// The path is a folder, a device or a socket.
         case notAFile
+        /// The file is larger than the limit; its size in bytes.
         case tooLarge(Int)
+        /// Another system error; its `errno`.
         case io(Int32)
     }
 
-    /// The file's bytes, or why not.
+    /// The file's bytes, or why not. The size is read once with `fstat` and the buffer allocated at that
+    /// size; a file that grows meanwhile is read up to the old size, one that shrinks gives fewer bytes.
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - limit: The largest size accepted, in bytes, checked before reading.
+    /// - Returns: The bytes, or the failure.
     static func readChecked(_ path: String, limit: Int) -> Result<[UInt8], Failure> {
         let descriptor = unsafe open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(errno == ENOENT || errno == ENOTDIR ? .missing : .io(errno)) }

@@ -1,13 +1,12 @@
 import BackstopModel
 import Foundation
-import Synchronization
 
 /// Gets image bytes for URLs: from the local mirror when a prefix matches, otherwise over HTTP(S) through
 /// the content-addressed cache (revalidated with `ETag`/`Last-Modified`). Every result is checked: a size
 /// cap and the magic bytes of a decodable format (JPEG, PNG), so an HTML error page served as `.jpg` is
 /// "not an image" here and never reaches the decoder.
 ///
-/// ``fetch(_:)`` blocks; call it from worker threads (``ImageFetcher/forEach(_:concurrency:_:)``), not from
+/// ``fetch(_:)`` blocks; call it from worker threads (`WorkLoop.forEach(_:concurrency:_:)`), not from
 /// Swift concurrency tasks.
 public final class ImageFetcher: Sendable {
     /// Where bytes may come from and how hard to try.
@@ -52,11 +51,14 @@ public final class ImageFetcher: Sendable {
 
     /// The options in force.
     public let options: Options
+    /// The HTTP client; `nil` when the network is off.
     private let transport: HTTPTransport?
+    /// The content-addressed cache; `nil` without a cache folder.
     private let cache: ImageCache?
 
     /// Creates a fetcher (and its HTTP session and cache, when the options allow the network).
     ///
+    /// - Parameter options: Mirror, cache folder, network and HTTP limits.
     /// - Throws: ``IndexError`` when the cache folder cannot be created.
     public init(options: Options) throws(IndexError) {
         self.options = options
@@ -68,10 +70,19 @@ public final class ImageFetcher: Sendable {
 
     deinit { transport?.invalidate() }
 
-    /// Whether `url` is read from the mirror.
+    /// Whether `url` is read from the mirror (a prefix matches), whether or not the file exists.
+    /// - Parameter url: The image URL.
+    /// - Returns: `true` when the mirror stands in for it.
     public func isMirrored(_ url: String) -> Bool { options.mirror?.path(for: url) != nil }
 
     /// The bytes behind `url`, or why there are none.
+    ///
+    /// In order: a mirrored URL is read from its file (never the network, even when the file is missing);
+    /// with the network off, the cache answers or the image is `offline`; otherwise a conditional GET with
+    /// the cache's validators, a 304 served from the cache and a 200 stored in it. Every success passed the
+    /// size cap and the magic-byte check and carries its SHA-256.
+    /// - Parameter url: The image URL as the catalog has it.
+    /// - Returns: The bytes with their hash and origin, or the failure to report.
     public func fetch(_ url: String) -> Result<Image, ImageFailure> {
         let maxBytes = options.http.maxBytes
         if let path = options.mirror?.path(for: url) {
@@ -117,39 +128,30 @@ public final class ImageFetcher: Sendable {
         }
     }
 
-    /// Writes the cache's URL index; call once at the end of a run.
+    /// Writes the cache's URL index; call once at the end of a run (the index stage also calls it when it
+    /// stops between batches).
+    /// - Throws: ``IndexError`` with code `io` when the index cannot be written.
     public func saveCache() throws(IndexError) { try cache?.save() }
 
+    /// Accepts `bytes` only when their magic bytes are a decodable format (JPEG, PNG); an HTML error page
+    /// served as `.jpg` is `notAnImage`, named by its first bytes.
+    /// - Parameters:
+    ///   - bytes: The body or file.
+    ///   - origin: Where they came from.
+    ///   - sha256: Their hash when already known (the cache's); computed otherwise.
+    /// - Returns: The image, or `notAnImage`.
     private func checked(_ bytes: [UInt8], origin: Origin, sha256: String? = nil) -> Result<Image, ImageFailure> {
         guard let format = ImageFormat.detect(bytes), format.isDecodable else {
             return .failure(.notAnImage(bytes.isEmpty ? "empty body" : ImageDecoder.describeStart(of: bytes)))
         }
         return .success(Image(bytes: bytes, sha256: sha256 ?? SHA256.hex(SHA256.digest(bytes)), origin: origin))
     }
-
-    /// Runs `body(index)` for `0..<count` on `concurrency` threads (each index once, any order) and returns
-    /// when all are done. The work items pull indices from a shared counter, so slow fetches do not hold
-    /// up fast ones.
-    public static func forEach(_ count: Int, concurrency: Int, _ body: @Sendable (Int) -> Void) {
-        guard count > 0 else { return }
-        let next = Atomic<Int>(0)
-        let width = max(1, min(concurrency, count))
-        withoutActuallyEscaping(body) { body in
-            let work = UnsafeSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: width) { _ in
-                while true {
-                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard index < count else { return }
-                    work.value(index)
-                }
-            }
-        }
-    }
 }
 
-/// Carries a non-escaping closure into `concurrentPerform`, which waits for it before returning.
+/// Carries values that are not `Sendable` (buffer pointers) into a ``WorkLoop``, which waits for its workers
+/// before returning.
 struct UnsafeSendableBox<T>: @unchecked Sendable {
-    // @unchecked Sendable: only used for values whose lifetime ends before the box's (see forEach).
+    // @unchecked Sendable: only used for values whose lifetime ends before the box's (see SimilaritySearch.run).
     let value: T
     init(_ value: T) { self.value = value }
 }

@@ -1,6 +1,17 @@
 /// URL prefixes served from local folders, for offline runs and the benchmarks: with
 /// `https://cvety.kz/=/srv/bitrix/www/`, `https://cvety.kz/upload/iblock/a1b/x.jpg` is read from
 /// `/srv/bitrix/www/upload/iblock/a1b/x.jpg` and never fetched over the network.
+///
+/// On the Bitrix host the images are already on disk (`/upload/iblock/…` under the document root), so a
+/// nightly that runs there reads them at disk speed and never loads the shop's web server. A URL that no
+/// prefix matches goes to the network only when the network is allowed; otherwise it is reported
+/// unreachable.
+///
+/// ```swift
+/// let mirror = try ImageMirror(parsing: "https://cvety.kz/=/srv/www/;https://cdn.cvety.kz/=/srv/cdn/")
+/// mirror.path(for: "https://cvety.kz/upload/a%20b.jpg")  // "/srv/www/upload/a b.jpg"
+/// mirror.path(for: "https://cvety.kz/../etc/passwd")      // nil
+/// ```
 public struct ImageMirror: Sendable, Hashable {
     /// One prefix and the folder that stands in for it.
     public struct Mapping: Sendable, Hashable {
@@ -10,12 +21,15 @@ public struct ImageMirror: Sendable, Hashable {
         public var folder: String
     }
 
-    /// The mappings, longest prefix first.
+    /// The mappings, longest prefix first, so a more specific prefix wins over a shorter one.
     public var mappings: [Mapping]
 
     /// Parses `PREFIX=FOLDER` entries separated by `;` (each split at its first `=`, the format of
     /// `BACKSTOP_IMAGE_MIRROR`). An entry without `=` is a folder for `defaultPrefix`.
     ///
+    /// - Parameters:
+    ///   - specification: `PREFIX=FOLDER[;PREFIX=FOLDER…]`; blank entries are ignored.
+    ///   - defaultPrefix: The prefix of an entry that is a bare folder.
     /// - Throws: ``IndexError`` for an empty prefix or folder.
     public init(parsing specification: String, defaultPrefix: String = "https://cvety.kz/") throws(IndexError) {
         var mappings: [Mapping] = []
@@ -42,6 +56,9 @@ public struct ImageMirror: Sendable, Hashable {
 
     /// The local path standing in for `url`, or `nil` when no prefix matches. A query string is dropped
     /// and a path with `..` components never maps outside its folder.
+    /// - Parameter url: The image URL as the catalog has it; `%XX` escapes are decoded before the `..`
+    ///   check, so `%2e%2e` cannot climb out either.
+    /// - Returns: The file's path, or `nil` (no prefix matches, nothing after the prefix, or `..`).
     public func path(for url: String) -> String? {
         for mapping in mappings where url.hasPrefix(mapping.prefix) {
             var rest = Substring(url.dropFirst(mapping.prefix.count))
@@ -56,6 +73,7 @@ public struct ImageMirror: Sendable, Hashable {
 }
 
 extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and line feeds (no Foundation character sets).
     var trimmingWhitespace: String {
         String(
             drop { $0 == " " || $0 == "\t" || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" }

@@ -1,3 +1,5 @@
+import BackstopModel
+
 /// An image to embed remotely: the product, the URL (what upstream's services download) and the bytes
 /// (what Vertex is sent).
 public struct ProviderItem: Sendable, Hashable {
@@ -58,7 +60,7 @@ func inBatches<T: Sendable>(
 ) -> [T] {
     let batches = stride(from: 0, to: count, by: max(1, batchSize)).map { $0..<min(count, $0 + max(1, batchSize)) }
     let results = ResultSlots<[T]>(count: batches.count)
-    ImageFetcher.forEach(batches.count, concurrency: concurrency) { index in
+    WorkLoop.forEach(batches.count, concurrency: concurrency) { index in
         results.set(index, body(batches[index]))
     }
     return results.values.flatMap { $0 ?? [] }

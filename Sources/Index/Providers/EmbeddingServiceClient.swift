@@ -12,15 +12,23 @@ public struct EmbeddingServiceClient: EmbeddingProvider {
     public var baseURL: String
     /// The label written to `model_version` (upstream hard-codes `vertex-multimodal-001`).
     public var modelVersion: String
-    /// 512.
+    /// The vectors' length, 512 for Vertex's multimodal model; an answer of another length is a failure.
     public var dimensions: Int
     /// URLs per batch request (the service's limit is 50).
     public var batchSize: Int
-    /// Batch requests in flight.
+    /// Batch requests in flight; kept low because the service itself fans out to Vertex.
     public var concurrency: Int
+    /// The HTTP client (timeouts, retries, size cap).
     let transport: HTTPTransport
 
-    /// Creates a client; timeouts and retries come from `transport`.
+    /// A client of the service at `baseURL`; timeouts and retries come from `transport`.
+    /// - Parameters:
+    ///   - baseURL: The service's root (upstream's default `http://localhost:8001`); a trailing `/` is dropped.
+    ///   - modelVersion: The label written to `product_embeddings.model_version`.
+    ///   - dimensions: The expected vector length.
+    ///   - batchSize: URLs per `/embed/batch` request, at most the service's 50.
+    ///   - concurrency: Batch requests in flight.
+    ///   - transport: The HTTP client.
     public init(
         baseURL: String, modelVersion: String = IndexDefaults.productionModel, dimensions: Int = 512,
         batchSize: Int = 50, concurrency: Int = 2, transport: HTTPTransport = HTTPTransport()
@@ -33,7 +41,10 @@ public struct EmbeddingServiceClient: EmbeddingProvider {
         self.transport = transport
     }
 
-    /// Embeds `items`, `batchSize` URLs per request.
+    /// Embeds `items`, `batchSize` URLs per request; what a batch does not answer (or the whole batch, when
+    /// it fails) is retried one item at a time through `/embed/image`.
+    /// - Parameter items: The products and their image URLs (the service downloads them; bytes are unused).
+    /// - Returns: One result per item, in order: a unit vector or why there is none.
     public func embed(_ items: [ProviderItem]) -> [Result<[Float], ProviderFailure>] {
         inBatches(items.count, batchSize: batchSize, concurrency: concurrency) { range in
             embedBatch(Array(items[range]))

@@ -11,13 +11,22 @@ public struct VertexEmbeddingClient: EmbeddingProvider {
     public var accessToken: String?
     /// The label written to `model_version`.
     public var modelVersion: String
-    /// 512.
+    /// The requested and expected vector length (`parameters.dimension`; 128, 256, 512 or 1408 for
+    /// Vertex, 512 upstream).
     public var dimensions: Int
-    /// Requests in flight.
+    /// Requests in flight; Vertex's per-project quota is the limit to respect.
     public var concurrency: Int
+    /// The HTTP client (timeouts, retries, size cap).
     let transport: HTTPTransport
 
-    /// Creates a client; timeouts and retries (429 and 5xx included) come from `transport`.
+    /// A client of the endpoint; timeouts and retries (429 and 5xx included) come from `transport`.
+    /// - Parameters:
+    ///   - endpoint: The full `:predict` URL.
+    ///   - accessToken: An OAuth access token for `Authorization: Bearer`, if the endpoint needs one.
+    ///   - modelVersion: The label written to `product_embeddings.model_version`.
+    ///   - dimensions: The vector length to request and expect.
+    ///   - concurrency: Requests in flight.
+    ///   - transport: The HTTP client.
     public init(
         endpoint: String, accessToken: String? = nil, modelVersion: String = IndexDefaults.productionModel,
         dimensions: Int = 512, concurrency: Int = 3, transport: HTTPTransport = HTTPTransport()
@@ -30,7 +39,9 @@ public struct VertexEmbeddingClient: EmbeddingProvider {
         self.transport = transport
     }
 
-    /// Embeds each item with its own request, `concurrency` at a time.
+    /// Embeds each item with its own request, `concurrency` at a time, sending the downloaded bytes.
+    /// - Parameter items: The products with their image bytes.
+    /// - Returns: One result per item, in order: a unit vector or why there is none.
     public func embed(_ items: [ProviderItem]) -> [Result<[Float], ProviderFailure>] {
         inBatches(items.count, batchSize: 1, concurrency: concurrency) { range in
             range.map { embedOne(items[$0]) }

@@ -1,6 +1,5 @@
+import BackstopModel
 import CBLAS
-import Dispatch
-import Synchronization
 
 /// One neighbour: a row of the database and its inner product (cosine, for unit vectors) with the query.
 public struct Neighbor: Sendable, Hashable {
@@ -123,13 +122,17 @@ public enum SimilaritySearch {
 
     /// A block to multiply: rows of the queries × rows of the database.
     struct TilePair: Sendable {
+        /// The query rows of the tile (at most `tile` of them).
         var rows: Range<Int>
+        /// The database rows of the tile; in a self-join only tiles on or above the diagonal are made.
         var columns: Range<Int>
     }
 
-    /// One worker's private heaps and pairs.
+    /// One worker's private heaps and pairs, merged after every worker finished (no lock in the hot loop).
     struct WorkerResult: Sendable {
+        /// Its heaps, one per query row, fed only from the tiles it took.
         var heaps: Heaps
+        /// The pairs at or above the threshold it found.
         var pairs: [ScoredPair]
     }
 
@@ -147,14 +150,13 @@ public enum SimilaritySearch {
     ) -> SimilarityResult {
         BLASThreads.useSingleThreaded()
         let d = queries.dimensions
-        let workers = max(1, min(threads, tiles.count))
-        let next = Atomic<Int>(0)
+        let workers = WorkLoop.width(tiles.count, concurrency: threads)
         let slots = ResultSlots<WorkerResult>(count: workers)
         let side = max(1, tile)
         unsafe queries.storage.withUnsafeBufferPointer { queryVectors in
             unsafe database.storage.withUnsafeBufferPointer { databaseVectors in
                 let box = unsafe UnsafeSendableBox((queryVectors, databaseVectors))
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                WorkLoop.run(tiles.count, concurrency: workers) { worker, claims in
                     let (queryVectors, databaseVectors) = unsafe box.value
                     var heaps = Heaps(rows: heapRows, k: k)
                     var pairs: [ScoredPair] = []
@@ -164,9 +166,7 @@ public enum SimilaritySearch {
                     // Empty inputs have no tiles; a non-empty one always has an address.
                     guard let queryBase = queryVectors.baseAddress, let databaseBase = databaseVectors.baseAddress
                     else { return }
-                    while true {
-                        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                        guard index < tiles.count else { break }
+                    while let index = claims.next() {
                         let pair = tiles[index]
                         let (ti, tj) = (pair.rows.count, pair.columns.count)
                         unsafe block.withUnsafeMutableBufferPointer { scores in
@@ -335,11 +335,19 @@ public enum SimilaritySearch {
 /// up holding exactly the best k candidates it was offered, whatever the order they came in, and private
 /// heaps merged (``merge(_:)``) equal one heap fed everything: results do not depend on threads or tiles.
 struct Heaps {
+    /// Heaps, one per query row.
     let rows: Int
+    /// Slots per heap.
     let k: Int
+    /// `rows × k` scores (plus a spare slot), heap `r` at `r * k ..< (r + 1) * k`; -∞ in an empty slot.
     var scores: [Float]
+    /// The database row of each score; -1 in an empty slot.
     var indices: [Int]
 
+    /// `rows` empty heaps of `k` slots.
+    /// - Parameters:
+    ///   - rows: Heaps (query rows).
+    ///   - k: Neighbours kept per heap; 0 keeps none (a threshold-only search).
     init(rows: Int, k: Int) {
         self.rows = rows
         self.k = k
@@ -348,6 +356,11 @@ struct Heaps {
         indices = [Int](repeating: -1, count: rows * k + 1)
     }
 
+    /// Runs `body` with the base pointers of ``scores`` and ``indices`` for the hot loops.
+    ///
+    /// - warning: Do not escape the pointers; index below `rows * k`.
+    /// - Parameter body: The code that reads and writes the heaps.
+    /// - Returns: What `body` returns.
     mutating func withUnsafe<R>(
         _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int>) -> R
     ) -> R {

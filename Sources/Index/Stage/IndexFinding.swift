@@ -3,24 +3,35 @@ public import BackstopModel
 
 /// The index stage's findings and their one cause table: each finding renders as a ``Discrepancy`` with a
 /// stable cause code, the probable upstream cause (upstream.md §3), the planned action and a severity.
+///
+/// A finding is the typed value the stage produces; the ``Discrepancy`` is its rendering for the ledger
+/// and the reports (kinds `embedding.missing`, `embedding.stale`, `embedding.orphan`, `image.unreachable`,
+/// `image.duplicate`). Keys are product ids; a duplicate pair's key is `first|second`, lower id first.
 public enum IndexFinding: Sendable, Hashable {
-    /// An enabled product with an image has no `image` row in `product_embeddings`.
+    /// An enabled product with an image has no `image` row in `product_embeddings`: visual search cannot
+    /// find it. `image` is the product's image URL.
     case missing(productID: Int64, image: String)
-    /// The production vector was computed from another URL than the product's current image.
+    /// The production vector was computed from another URL than the product's current image; `stored` is
+    /// the row's `source_url` (`nil` when the row has none).
     case staleSource(productID: Int64, image: String, stored: String?)
-    /// The production vector is from another model than the production one.
+    /// The production vector is from another model than the production one (`expected` is the configured
+    /// production model, `stored` the row's `model_version`).
     case staleModel(productID: Int64, expected: String, stored: String)
-    /// The production vector differs from what the same provider now returns (cosine distance).
+    /// The production vector differs from what the same provider now returns by more than
+    /// ``IndexDefaults/vectorTolerance`` (`distance` is 1 − cosine): the bytes behind the URL changed.
     case staleVector(productID: Int64, distance: Float)
-    /// The production vector is not a unit vector of the expected size.
+    /// The production vector is not a unit vector of the expected size (`dimensions` values, L2 `norm`).
     case malformedVector(productID: Int64, dimensions: Int, norm: Float)
-    /// Several rows for one (product, type).
+    /// Several rows for one (product, type): `product_embeddings` has no unique key on them, and the
+    /// webhook inserts without `ON CONFLICT`. `rows` is how many.
     case duplicateRows(productID: Int64, type: String, rows: Int)
-    /// A vector of a disabled product.
+    /// A vector of a disabled product of the shop: visual search still returns a product that cannot be
+    /// bought (the real-time path never removes soft-deleted products from the index).
     case orphanDisabled(productID: Int64)
-    /// A vector whose product does not exist.
+    /// A vector whose product the catalog does not have at all.
     case orphanAbsent(productID: Int64)
-    /// The product's image could not be fetched or decoded.
+    /// The product's image could not be fetched or decoded; `field` is `image` (the main image) or `images`
+    /// (a gallery image), `url` the one that failed.
     case unreachable(productID: Int64, field: String, url: String, failure: ImageFailure)
     /// Two products' images are near-duplicates: a candidate by local model cosine, confirmed from the
     /// pixels by ``DuplicateVerifier`` (version `verifier`).
@@ -28,7 +39,9 @@ public enum IndexFinding: Sendable, Hashable {
         first: Int64, second: Int64, score: Float, firstURL: String, secondURL: String,
         verdict: DuplicateVerifier.Verdict, verifier: String)
 
-    /// The finding as a discrepancy.
+    /// The finding as a discrepancy: kind, key, the two sides' values, the rule (`parser`) that found it,
+    /// the cause code and its text, the planned action (`embed`, `delete`, `delete_duplicates`, `report`) and
+    /// the severity.
     public var discrepancy: Discrepancy {
         switch self {
         case .missing(let id, let image):

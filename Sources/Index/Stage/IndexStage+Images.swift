@@ -5,17 +5,26 @@ import Logging
 import Synchronization
 
 extension IndexStage {
-    /// Per-product result of the image pass.
+    /// Per-product result of the image pass, filled by one worker and read after the batch.
     struct ImageWork: Sendable {
+        /// The main image's SHA-256 (hex), when it was fetched; the key that decides "unchanged".
         var sha256: String?
+        /// Why the main image could not be used (unreachable, not an image, corrupt); reported as
+        /// `image.unreachable` with field `image`.
         var failure: ImageFailure?
+        /// The image's ``ImageDescriptor`` when it was decoded or a saved one reused; dropped after the batch
+        /// (vectors are kept, descriptors only while refitting).
         var descriptor: [Float]?
         /// The luma perceptual hash, computed with the descriptor (``ImageFingerprint/lumaHash(_:)``).
         var lumaHash: UInt64?
         /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
         var grayscale = false
+        /// The image's bytes, kept only when a production provider will embed them.
         var bytes: [UInt8]?
+        /// Gallery images (`images`) that could not be fetched or decoded; each an `image.unreachable` with
+        /// field `images`.
         var galleryFailures: [(url: String, failure: ImageFailure)] = []
+        /// Whether the descriptor came from an unfinished refit's saved descriptors (same bytes), not a decode.
         var reused = false
     }
 
@@ -45,6 +54,23 @@ extension IndexStage {
     /// The image pass: fetches, checks and decodes every target's images in batches (saving each batch's vectors,
     /// or a refit's descriptors, before the next), fits the local model when refitting, and embeds.
     ///
+    /// An image is decoded only when something depends on it: a refit (every image), a changed image (its
+    /// SHA-256, URL or the model version differ from the stored vector's), or a stored vector without a luma
+    /// hash. An unchanged image keeps its stored vector and hash. A refit resumes: descriptors an unfinished
+    /// refit saved for the same bytes, descriptor version and codec versions are reused. After the pass,
+    /// stored vectors of products that are no longer targets (or whose image now fails) are deleted.
+    ///
+    /// Workers: `options.workers`, else one per core for a local mirror, else the fetcher's concurrency for
+    /// the network. Progress is reported per image; stopping is checked between batches only, so each
+    /// saved batch is whole.
+    ///
+    /// - Parameters:
+    ///   - fetcher: Where the bytes come from (mirror, cache, network).
+    ///   - targets: The products to index, in product-id order.
+    ///   - store: Backstop's index tables; `nil` for a run that keeps nothing (tests).
+    ///   - runID: The run saving the vectors, for the ledger's bookkeeping.
+    ///   - outcome: Counts and timings the stage reports; updated in place.
+    /// - Returns: The findings, per-product results and vectors for the similarity and production passes.
     /// - Throws: ``IndexError`` of code `stopped` between batches when asked to stop; `PGError` from the store.
     func runImages(
         fetcher: ImageFetcher, targets: [CanonicalProduct], store: IndexStore?, runID: Int64?, outcome: inout Outcome
@@ -103,7 +129,7 @@ extension IndexStage {
         for batchStart in stride(from: 0, to: total, by: batchSize) {
             let batch = batchStart..<min(total, batchStart + batchSize)
             let work = ResultSlots<ImageWork>(count: batch.count)
-            ImageFetcher.forEach(batch.count, concurrency: workers) { offset in
+            WorkLoop.forEach(batch.count, concurrency: workers) { offset in
                 let product = targets[batch.lowerBound + offset]
                 let url = product.image ?? ""
                 var result = ImageWork()

@@ -19,6 +19,23 @@ extension IndexStage {
     }
 
     /// The production bookkeeping (no image needed): every `product_embeddings` row checked against the catalog.
+    ///
+    /// Only `image` rows of this shop's products are judged. Findings, per product:
+    /// 1. a row of a disabled product of the shop or of a product the catalog does not have: `orphan`
+    ///    (reported once per product; all its rows are deleted when writes are allowed);
+    /// 2. more than one row of one type for a target: duplicate rows;
+    /// 3. a target without an `image` row: `missing`;
+    /// 4. the oldest row's `source_url` differs from the product's image: stale source;
+    /// 5. its `model_version` differs from the configured production model: stale model;
+    /// 6. its vector is not `dimensions` long (the provider's, else 512) or its norm is not 1 within 1e-3:
+    ///    malformed.
+    /// Cases 2–6 also mark the product stale, so the production pass re-embeds it whatever its image does.
+    ///
+    /// - Parameters:
+    ///   - input: The stage's input (`product_embeddings` rows among it).
+    ///   - productsByID: Every catalog product by id, enabled or not, of any shop.
+    ///   - targets: The enabled products of the shop, the ones that should have a vector.
+    /// - Returns: The findings and the rows the later passes repair, delete or export.
     func auditProduction(
         input: Input, productsByID: [Int64: CanonicalProduct], targets: [CanonicalProduct]
     ) -> ProductionAudit {
@@ -84,7 +101,25 @@ extension IndexStage {
     /// The production vectors: the provider embeds every stale or changed image and, when catalog writes are
     /// allowed, the writer repairs `product_embeddings` (orphans deleted too).
     ///
+    /// A product is sent to the provider when its image was fetched this run and it is stale (the audit) or
+    /// its image's SHA-256 differs from the one its production vector was recorded from. A vector that
+    /// differs (cosine distance above ``IndexDefaults/vectorTolerance``) from a row of the same model and
+    /// URL means the bytes behind the URL changed: `staleVector`. Writes go through
+    /// ``ProductEmbeddingWriter``: the oldest row updated, extra rows deleted, a missing one inserted, each
+    /// checked against the row version read, so a row a webhook rewrote meanwhile is skipped, not
+    /// overwritten. A provider's failure for one product is logged and leaves its row as it was.
+    ///
+    /// - Parameters:
+    ///   - provider: The production embedding service.
+    ///   - targets: The enabled products of the shop, in the image pass's order.
+    ///   - images: The image pass's results (bytes are kept for the provider).
+    ///   - audit: The production audit.
+    ///   - store: Backstop's record of which image each production vector came from.
+    ///   - writer: The `product_embeddings` writer; `nil` reports only.
+    ///   - runID: The run writing.
+    ///   - outcome: Counts the stage reports; the writer's counts are set here.
     /// - Returns: `staleVector` findings, and the vectors written (empty unless ``Options/writeCatalog``).
+    /// - Throws: `PGError` from the writer or the store.
     func writeProduction(
         provider: any EmbeddingProvider, targets: [CanonicalProduct], images: ImagePass, audit: ProductionAudit,
         store: IndexStore?, writer: ProductEmbeddingWriter?, runID: Int64?, outcome: inout Outcome

@@ -6,7 +6,21 @@ extension IndexStage {
     /// threshold, the full self-join otherwise; the lists are saved, and the near-duplicate candidates are
     /// decided from the pixels (``verify(pairs:urls:fetcher:workers:)``): the pairs that pass become findings.
     ///
+    /// The incremental path treats as changed every product re-embedded this run and every vector not yet
+    /// in the stored lists; ``IncrementalSimilarity`` guarantees its lists equal a self-join's. A refit, a
+    /// full run, `k == 0` or a stored state of another model, k or threshold takes the self-join. Products
+    /// are ordered by id so the matrix, and with it every tie-break, is the same on every run. Nothing runs
+    /// without a model version or without vectors (no finding, no histogram).
+    ///
+    /// - Parameters:
+    ///   - images: The image pass's vectors, luma hashes and stored state.
+    ///   - productsByID: Catalog products by id, for the pairs' image URLs.
+    ///   - fetcher: Reads both pictures of each candidate again for the verifier.
+    ///   - store: Where the lists and pairs are kept; `nil` keeps nothing.
+    ///   - runID: The run saving them.
+    ///   - outcome: Similarity counts, candidate and rejection counts, thumbnails and top scores are set.
     /// - Returns: The `duplicateImage` findings.
+    /// - Throws: `PGError` from the store.
     func runSimilarity(
         images: ImagePass, productsByID: [Int64: CanonicalProduct], fetcher: ImageFetcher, store: IndexStore?,
         runID: Int64?, outcome: inout Outcome
@@ -77,6 +91,12 @@ extension IndexStage {
     /// The cosine's candidate pairs plus the pairs of products whose luma hashes are close
     /// (``DuplicateCandidates/lumaPairs(_:maxDistance:)``) and whose cosine did not reach the threshold; those
     /// carry their cosine as score. In ascending (first, second) order.
+    /// - Parameters:
+    ///   - pairs: The cosine's pairs at or above the threshold.
+    ///   - images: The image pass (luma hashes and grayscale flags).
+    ///   - matrix: The unit vectors, row `i` for `ids[i]`.
+    ///   - ids: Product ids in matrix row order.
+    /// - Returns: Every candidate pair once.
     static func candidates(
         _ pairs: [DuplicatePair], images: ImagePass, matrix: VectorMatrix, ids: [Int64]
     ) -> [DuplicatePair] {
@@ -95,7 +115,12 @@ extension IndexStage {
         return out
     }
 
-    /// The dot product of two rows (the cosine of two unit vectors).
+    /// The dot product of two rows (the cosine of two unit vectors); a plain loop, called once per luma
+    /// candidate, never in the self-join's hot path.
+    /// - Parameters:
+    ///   - a: One row.
+    ///   - b: Another row of the same length.
+    /// - Returns: Σ aᵢbᵢ.
     static func dot(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
         var sum: Float = 0
         for (x, y) in zip(a, b) { sum += x * y }

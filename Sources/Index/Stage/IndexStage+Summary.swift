@@ -3,6 +3,14 @@ import BackstopModel
 extension IndexStage {
     /// The run report's one line about the stage: products, images, the model, similarity, findings by kind and
     /// the `product_embeddings` writes.
+    ///
+    /// It is the line an operator reads in the stage table, so it says what was skipped and why (no mirror
+    /// and network off), how much work the incremental path saved (searched of products, lists written) and
+    /// how many production writes were skipped because a webhook changed the row since it was read.
+    /// - Parameters:
+    ///   - outcome: The stage's counts and findings.
+    ///   - targetCount: Enabled products with an image.
+    /// - Returns: One line, no trailing period.
     func summary(of outcome: Outcome, targets targetCount: Int) -> String {
         var counts: [String: Int] = [:]
         for discrepancy in outcome.discrepancies { counts[discrepancy.kind.rawValue, default: 0] += 1 }

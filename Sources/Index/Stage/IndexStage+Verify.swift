@@ -1,3 +1,4 @@
+import BackstopModel
 import Logging
 
 extension IndexStage {
@@ -40,7 +41,7 @@ extension IndexStage {
         let ids = Array(Set(pairs.flatMap { [$0.first, $0.second] })).sorted()
         let slots = ResultSlots<(fingerprint: ImageFingerprint, thumbnail: [UInt8])>(count: ids.count)
         let side = ImageFingerprint.decodeSize
-        ImageFetcher.forEach(ids.count, concurrency: workers) { index in
+        WorkLoop.forEach(ids.count, concurrency: workers) { index in
             let id = ids[index]
             guard case .success(let image) = fetcher.fetch(urls[id] ?? ""),
                 let size = try? ImageDecoder.size(of: image.bytes, productID: id),
@@ -56,7 +57,7 @@ extension IndexStage {
         let byID = found
         let parameters = options.verifier
         let verdicts = ResultSlots<DuplicateVerifier.Verdict>(count: pairs.count)
-        ImageFetcher.forEach(pairs.count, concurrency: workers) { index in
+        WorkLoop.forEach(pairs.count, concurrency: workers) { index in
             guard let first = byID[pairs[index].first], let second = byID[pairs[index].second] else { return }
             verdicts.set(
                 index, DuplicateVerifier.verify(first.fingerprint, second.fingerprint, parameters: parameters))

@@ -6,14 +6,21 @@ import Foundation
 /// makes passes incremental and resumable (`backstop.image_duplicate`, `backstop.similarity_state`,
 /// `backstop.image_descriptor`, `backstop.reindex_progress`; migration 0006). All SQL binds its values; rows
 /// are bulk-loaded with `COPY` into a temporary table and merged.
+///
+/// Backstop never writes its local model's vectors into the upstream `product_embeddings` table: these
+/// tables are its own, so a wrong vector of the local model can never reach visual search. Every method
+/// runs on the one connection it was made with (not thread-safe; the stage calls it between batches, from
+/// one thread) and throws the connection's `PGError`.
 public struct IndexStore {
     /// The connection (Backstop's schema lives in the catalog database).
     public let connection: PGConnection
 
-    /// Creates a store on `connection`.
+    /// The index tables on a connection to the catalog database (migrated to at least 0009).
+    /// - Parameter connection: The connection every method uses.
     public init(connection: PGConnection) { self.connection = connection }
 
-    /// A stored local vector.
+    /// A stored local vector (`backstop.image_vector`): the local model's embedding of one product's main
+    /// image, with what it was computed from, so an unchanged image is never decoded again.
     public struct StoredVector: Sendable, Hashable {
         /// The product.
         public var productID: Int64
@@ -33,7 +40,16 @@ public struct IndexStore {
         /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
         public var grayscale: Bool
 
-        /// Creates a stored vector.
+        /// A vector to store, or one read back.
+        /// - Parameters:
+        ///   - productID: The product.
+        ///   - sourceURL: The image URL it was computed from.
+        ///   - imageSHA256: The image bytes' SHA-256, hex.
+        ///   - modelVersion: The local model's label.
+        ///   - vector: The unit vector (the model's dimensions).
+        ///   - inSimilarity: Whether the stored similarity state was computed on it (false for a new vector).
+        ///   - lumaHash: The picture's luma perceptual hash.
+        ///   - grayscale: Whether the picture is grayscale.
         public init(
             productID: Int64, sourceURL: String, imageSHA256: String, modelVersion: String, vector: [Float],
             inSimilarity: Bool = false, lumaHash: UInt64? = nil, grayscale: Bool = false
@@ -63,7 +79,13 @@ public struct IndexStore {
         /// Whether the picture is grayscale (``ImageFingerprint/lumaKey(_:)``).
         public var grayscale: Bool
 
-        /// Creates a stored descriptor.
+        /// A descriptor to save, or one read back.
+        /// - Parameters:
+        ///   - productID: The product.
+        ///   - imageSHA256: The image bytes' SHA-256, hex (a resumed refit reuses it only for the same bytes).
+        ///   - descriptor: ``ImageDescriptor/describe(_:)``'s output.
+        ///   - lumaHash: The picture's luma perceptual hash.
+        ///   - grayscale: Whether the picture is grayscale.
         public init(
             productID: Int64, imageSHA256: String, descriptor: [Float], lumaHash: UInt64? = nil, grayscale: Bool = false
         ) {
@@ -88,7 +110,13 @@ public struct IndexStore {
         /// The run that started it.
         public var runID: Int64?
 
-        /// Creates a marker.
+        /// A marker for a refit that is starting.
+        /// - Parameters:
+        ///   - mode: `full`, or `incremental` for a first fit.
+        ///   - descriptorVersion: ``ImageDescriptor/version``.
+        ///   - codecs: ``ImageCodecVersions``' description; a resumed refit requires the same.
+        ///   - images: Images the pass has to describe.
+        ///   - runID: The run starting it.
         public init(mode: String, descriptorVersion: Int, codecs: String, images: Int, runID: Int64?) {
             self.mode = mode
             self.descriptorVersion = descriptorVersion
@@ -101,6 +129,8 @@ public struct IndexStore {
     // MARK: Model
 
     /// The current local model, if one was ever fitted.
+    /// - Returns: The model marked current in `backstop.embedding_model`, or `nil` before the first fit.
+    /// - Throws: `PGError`; ``IndexError`` with code `model` when the stored model cannot be read.
     public func currentModel() throws -> LocalEmbeddingModel? {
         let result = try connection.execute(
             "SELECT encode(parameters, 'hex'), fitted_on FROM backstop.embedding_model WHERE is_current")
@@ -112,6 +142,10 @@ public struct IndexStore {
     /// Stores `model` (if new) and makes it the current one. Concurrent callers (the partitions of a fleet
     /// run, each fitting its first model) take turns on a transaction-scoped advisory lock ("bsem"), so each
     /// sees the other's row instead of both inserting a current model.
+    /// - Parameters:
+    ///   - model: The fitted model; a model of the same version already stored is reused, not duplicated.
+    ///   - runID: The run that fitted it.
+    /// - Throws: `PGError`.
     public func makeCurrent(_ model: LocalEmbeddingModel, runID: Int64?) throws {
         try connection.transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock(\(Int64(0x6273_656D)))")
@@ -132,7 +166,9 @@ public struct IndexStore {
 
     // MARK: Vectors
 
-    /// Every stored local vector, by product id.
+    /// Every stored local vector, by product id, of any model (the image pass compares the version).
+    /// - Returns: The vectors.
+    /// - Throws: `PGError`.
     public func vectors() throws -> [Int64: StoredVector] {
         var out: [Int64: StoredVector] = [:]
         let result = try connection.execute(
@@ -156,7 +192,11 @@ public struct IndexStore {
     }
 
     /// Inserts or replaces local vectors (one `COPY` and one merge); a replaced vector is no longer in the
-    /// stored similarity state.
+    /// stored similarity state (so the next incremental pass searches it as changed).
+    /// - Parameters:
+    ///   - vectors: The vectors of one batch; an empty batch does nothing.
+    ///   - runID: The run writing them.
+    /// - Throws: `PGError`.
     public func upsert(_ vectors: [StoredVector], runID: Int64?) throws {
         guard !vectors.isEmpty else { return }
         try connection.transaction { connection in
@@ -194,11 +234,15 @@ public struct IndexStore {
     }
 
     /// A stored `bigint` luma hash (the hash's bits as a signed integer), or nil for NULL.
+    /// - Parameter text: The column's text, `nil` for NULL.
+    /// - Returns: The 64 bits, reinterpreted as unsigned.
     static func hash(_ text: String?) -> UInt64? {
         text.flatMap { Int64($0) }.map { UInt64(bitPattern: $0) }
     }
 
-    /// Deletes the local vectors of these products.
+    /// Deletes the local vectors of these products (gone from the catalog, disabled, or their image failed).
+    /// - Parameter productIDs: The products; an empty list does nothing.
+    /// - Throws: `PGError`.
     public func deleteVectors(productIDs: [Int64]) throws {
         guard !productIDs.isEmpty else { return }
         try connection.execute(
@@ -209,6 +253,12 @@ public struct IndexStore {
 
     /// The stored similarity state, when it was computed with this model, `k` and `threshold`; `nil` otherwise
     /// (then only a full self-join is exact).
+    /// - Parameters:
+    ///   - modelVersion: The current local model.
+    ///   - k: Neighbours per product.
+    ///   - threshold: The near-duplicate candidate threshold.
+    /// - Returns: The stored lists and pairs, or `nil` when they were made with other settings or never.
+    /// - Throws: `PGError`.
     public func similarity(modelVersion: String, k: Int, threshold: Float) throws -> SimilarityState? {
         let head = try connection.execute(
             """
@@ -248,7 +298,15 @@ public struct IndexStore {
     /// everything when `previous` is `nil`), what they were computed with, and that every vector of `state`
     /// is now in it.
     ///
+    /// - Parameters:
+    ///   - state: The lists and pairs after this pass.
+    ///   - previous: The state it was computed from, for writing only the difference; `nil` rewrites all.
+    ///   - modelVersion: The local model.
+    ///   - k: Neighbours per product.
+    ///   - threshold: The candidate threshold.
+    ///   - runID: The run writing.
     /// - Returns: The number of lists written (replaced or removed).
+    /// - Throws: `PGError`; the transaction is rolled back, so the stored state stays the previous one.
     @discardableResult
     public func saveSimilarity(
         _ state: SimilarityState, replacing previous: SimilarityState?, modelVersion: String, k: Int,
@@ -301,9 +359,11 @@ public struct IndexStore {
         }
     }
 
-    /// A pair's two product ids.
+    /// A pair's two product ids, for comparing the stored pairs with the new ones.
     struct Key: Hashable {
+        /// The lower product id.
         var a: Int64
+        /// The higher product id.
         var b: Int64
         init(_ pair: DuplicatePair) {
             a = pair.first
@@ -311,7 +371,14 @@ public struct IndexStore {
         }
     }
 
-    /// Deletes the lists of `owners` (every list when `nil`) and copies in `lists`.
+    /// Deletes the lists of `owners` (every list when `nil`) and copies in `lists`, ranks from 1.
+    /// - Parameters:
+    ///   - lists: Each owner's neighbours, best first.
+    ///   - owners: The products whose lists are replaced; `nil` replaces every list, `[]` writes nothing.
+    ///   - modelVersion: The local model.
+    ///   - runID: The run writing.
+    ///   - connection: The connection, inside the caller's transaction.
+    /// - Throws: `PGError`.
     static func writeLists(
         _ lists: [(Int64, [SimilarProduct])], replacing owners: [Int64]?, modelVersion: String, runID: Int64?,
         on connection: PGConnection
@@ -337,6 +404,12 @@ public struct IndexStore {
     }
 
     /// Copies `pairs` into `backstop.image_duplicate`.
+    /// - Parameters:
+    ///   - pairs: Candidate pairs, first id below second.
+    ///   - modelVersion: The local model.
+    ///   - runID: The run writing.
+    ///   - connection: The connection, inside the caller's transaction.
+    /// - Throws: `PGError`.
     static func insertPairs(
         _ pairs: [DuplicatePair], modelVersion: String, runID: Int64?, on connection: PGConnection
     ) throws {
@@ -352,7 +425,10 @@ public struct IndexStore {
 
     // MARK: Resumable refits
 
-    /// The unfinished refitting pass, if any.
+    /// The unfinished refitting pass, if any: a refit that stopped (time limit, signal, crash) leaves its
+    /// marker and saved descriptors for the next run to resume.
+    /// - Returns: The marker, or `nil` when no refit is unfinished.
+    /// - Throws: `PGError`.
     public func reindexProgress() throws -> ReindexProgress? {
         let result = try connection.execute(
             "SELECT mode, descriptor_version, codecs, images, run_id FROM backstop.reindex_progress")
@@ -364,6 +440,8 @@ public struct IndexStore {
     }
 
     /// Marks a refitting pass as started, forgetting the descriptors of any earlier one.
+    /// - Parameter progress: The new pass's marker.
+    /// - Throws: `PGError`.
     public func beginRefit(_ progress: ReindexProgress) throws {
         try connection.transaction { connection in
             try connection.execute("DELETE FROM backstop.image_descriptor")
@@ -378,6 +456,9 @@ public struct IndexStore {
     }
 
     /// The saved descriptors of the unfinished refit with this descriptor version, by product id.
+    /// - Parameter version: ``ImageDescriptor/version``; descriptors of another version are not returned.
+    /// - Returns: The descriptors.
+    /// - Throws: `PGError`.
     public func descriptors(version: Int) throws -> [Int64: StoredDescriptor] {
         var out: [Int64: StoredDescriptor] = [:]
         let result = try connection.execute(
@@ -397,7 +478,13 @@ public struct IndexStore {
         return out
     }
 
-    /// Saves descriptors of the running refit (one `COPY` and one merge).
+    /// Saves descriptors of the running refit (one `COPY` and one merge), so a stop after this batch loses
+    /// none of its decoding work.
+    /// - Parameters:
+    ///   - descriptors: The batch's new descriptors; an empty batch does nothing.
+    ///   - version: ``ImageDescriptor/version``.
+    ///   - runID: The run writing.
+    /// - Throws: `PGError`.
     public func saveDescriptors(_ descriptors: [StoredDescriptor], version: Int, runID: Int64?) throws {
         guard !descriptors.isEmpty else { return }
         try connection.transaction { connection in
@@ -432,6 +519,7 @@ public struct IndexStore {
 
     /// Ends a finished refitting pass: its marker and saved descriptors are deleted (a later refit decodes
     /// every image again, which also picks up a change of image library).
+    /// - Throws: `PGError`.
     public func finishRefit() throws {
         try connection.transaction { connection in
             try connection.execute("DELETE FROM backstop.reindex_progress")
@@ -442,6 +530,9 @@ public struct IndexStore {
     // MARK: Production bookkeeping
 
     /// What `backstop.embedding_state` says each production vector was computed from (product id → image SHA-256).
+    /// A production vector whose image's bytes changed since is re-embedded even when its row looks sound.
+    /// - Returns: The image hash per product.
+    /// - Throws: `PGError`.
     public func productionState() throws -> [Int64: String] {
         var out: [Int64: String] = [:]
         let result = try connection.execute(
@@ -454,6 +545,14 @@ public struct IndexStore {
     }
 
     /// Records that the production vector of `productID` was computed from these bytes by `modelVersion`.
+    /// - Parameters:
+    ///   - productID: The product.
+    ///   - sourceURL: The image URL.
+    ///   - imageSHA256: The image bytes' SHA-256, hex.
+    ///   - modelVersion: The production provider's model.
+    ///   - dimensions: The vector's length.
+    ///   - runID: The run that wrote it.
+    /// - Throws: `PGError`.
     public func recordProduction(
         productID: Int64, sourceURL: String, imageSHA256: String, modelVersion: String, dimensions: Int, runID: Int64?
     ) throws {
@@ -470,6 +569,8 @@ public struct IndexStore {
     }
 
     /// Forgets production bookkeeping of products whose vectors were removed.
+    /// - Parameter productIDs: The products; an empty list does nothing.
+    /// - Throws: `PGError`.
     public func forgetProduction(productIDs: [Int64]) throws {
         guard !productIDs.isEmpty else { return }
         try connection.execute(
@@ -477,6 +578,9 @@ public struct IndexStore {
     }
 
     /// Bytes from lower- or upper-case hexadecimal text (what `encode(…, 'hex')` returns).
+    /// - Parameter text: An even number of hex digits; a trailing odd digit is ignored, a non-hex digit
+    ///   reads as 0 (the server writes only hex).
+    /// - Returns: The bytes.
     static func bytes(fromHex text: [UInt8]) -> [UInt8] {
         func value(_ digit: UInt8) -> UInt8 {
             switch digit {
@@ -497,12 +601,16 @@ public struct IndexStore {
     }
 
     /// The numbers of a `real[]` in text form (`{v1,v2,…}`).
+    /// - Parameter text: The array's text, `nil` for NULL.
+    /// - Returns: The values; empty for NULL or `{}`.
     static func floats(fromArrayText text: String?) -> [Float] {
         guard let text, text.count >= 2 else { return [] }
         return text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) }
     }
 
     /// `{v1,v2,…}`: a `real[]` literal with every float written exactly (shortest round-trip form).
+    /// - Parameter values: The floats; NaN and infinities are not expected (unit vectors).
+    /// - Returns: The literal, for a `COPY` row or a bound parameter, never spliced into SQL.
     static func arrayLiteral(_ values: [Float]) -> String {
         "{" + values.map { "\($0)" }.joined(separator: ",") + "}"
     }

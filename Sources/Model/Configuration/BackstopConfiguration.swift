@@ -106,7 +106,7 @@ public struct BackstopConfiguration: Sendable, Equatable {
     public struct Error: Swift.Error, CustomStringConvertible, Sendable {
         /// What is wrong and where.
         public var description: String
-        /// Creates an error.
+        /// Wraps a message that already names the file (or variable) and the key; the CLI exits 64 with it.
         public init(_ description: String) { self.description = description }
     }
 

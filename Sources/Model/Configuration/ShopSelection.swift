@@ -46,7 +46,7 @@ public enum ShopSelection: Sendable, Equatable, CustomStringConvertible {
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
         /// What is wrong, naming the value.
         public var description: String
-        /// Creates an error.
+        /// Wraps a message that already names the refused `--shop` value; the CLI exits 64 with it.
         public init(_ description: String) { self.description = description }
     }
 }

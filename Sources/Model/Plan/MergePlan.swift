@@ -40,14 +40,16 @@ public struct MergePlan: Sendable, Hashable, Codable {
         /// The shop's catalog orders.
         public var orders: Int
 
-        /// Creates the counts.
+        /// Records the shop's product and order counts at planning time.
         public init(products: Int, orders: Int) {
             self.products = products
             self.orders = orders
         }
     }
 
-    /// Creates a plan.
+    /// Assembles a plan in the current format (``currentFormat``); the planner numbers the steps, so `steps`
+    /// arrive in dependency order with `seq` set. A plan is not stored until the plan store gives it a
+    /// ``planID``.
     public init(
         planID: Int64? = nil, runID: Int64? = nil, shopID: Int64, fingerprint: String, endpoint: String,
         snapshot: String, partial: Bool, policy: [String: String], base: Base, bitrixChanges: Int = 0,
@@ -158,7 +160,8 @@ public struct RowVersion: Sendable, Hashable, Codable {
     /// md5 of the compared columns (for a product: with its image rows).
     public var checksum: String
 
-    /// Creates a version.
+    /// Records a row's version as read with the compared rows (`xmin` and the checksum the catalog reader
+    /// computed in the same snapshot).
     public init(xmin: Int64, checksum: String) {
         self.xmin = xmin
         self.checksum = checksum
@@ -256,7 +259,8 @@ public struct PlanStep: Sendable, Hashable, Codable {
     /// For a `skip`: why it cannot be applied as it stands.
     public var reason: String?
 
-    /// Creates a step.
+    /// Describes one step; `seq` is 0 until the planner numbers the plan, and `intended` and `reason` are
+    /// set only for a ``PlanAction/skip``.
     public init(
         seq: Int = 0, phase: PlanPhase, action: PlanAction, entity: String, target: Int64?, key: String,
         resolves: [String], set: [String: PlanValue] = [:], was: [String: PlanValue] = [:], version: RowVersion? = nil,

@@ -20,7 +20,7 @@ public struct RunHistory: Sendable, Hashable {
         /// That run's start.
         public var at: Date
 
-        /// Creates an origin.
+        /// Names the run a finding was first seen in and when that run started.
         public init(runID: Int64, at: Date) {
             self.runID = runID
             self.at = at
@@ -38,7 +38,7 @@ public struct RunHistory: Sendable, Hashable {
         /// Its discrepancy total.
         public var total: Int
 
-        /// Creates a point.
+        /// Summarises one run of the trend: its id, start, status and discrepancy total.
         public init(runID: Int64, startedAt: Date, status: RunStatus, total: Int) {
             self.runID = runID
             self.startedAt = startedAt
@@ -54,7 +54,8 @@ public struct RunHistory: Sendable, Hashable {
         /// Where it was first seen (`nil` for findings stored before history existed: their own run).
         public var origin: Origin?
 
-        /// Creates a stored finding.
+        /// Pairs a finding read back from the ledger with its first-seen run (`nil` for findings stored
+        /// before history existed).
         public init(discrepancy: Discrepancy, origin: Origin?) {
             self.discrepancy = discrepancy
             self.origin = origin
@@ -74,7 +75,8 @@ public struct RunHistory: Sendable, Hashable {
     /// Recent comparable runs up to this one, oldest first.
     public var trend: [Point]
 
-    /// Creates a history.
+    /// Assembles a history from parts already computed; a run computes them with
+    /// ``compare(runID:startedAt:current:partial:previous:trend:)``.
     public init(
         runID: Int64, previous: Point?, origins: [Discrepancy.Identity: Origin], resolved: [Discrepancy],
         resolvedComputed: Bool, trend: [Point]
@@ -87,16 +89,24 @@ public struct RunHistory: Sendable, Hashable {
         self.trend = trend
     }
 
-    /// The state of one of this run's findings.
+    /// The state of one of this run's findings: ``State/new`` when its origin is this run or unknown,
+    /// ``State/persisting`` otherwise. Never ``State/resolved``: resolved findings are in ``resolved``.
+    /// - Parameter discrepancy: A finding of this run.
+    /// - Returns: Whether it is new or persisting.
     public func state(of discrepancy: Discrepancy) -> State {
         guard let origin = origins[discrepancy.identity], origin.runID != runID else { return .new }
         return .persisting
     }
 
     /// Where one of this run's findings was first seen (this run for new findings).
+    /// - Parameter discrepancy: A finding of this run.
+    /// - Returns: Its origin, `nil` for a finding that was not among the run's current findings.
     public func origin(of discrepancy: Discrepancy) -> Origin? { origins[discrepancy.identity] }
 
-    /// Counts of new and persisting findings among `discrepancies`, and of resolved ones.
+    /// Counts of new and persisting findings among `discrepancies`, and of resolved ones: the numbers of
+    /// a report's "since the previous run" line and of the `backstop_discrepancies_by_state` metric.
+    /// - Parameter discrepancies: This run's findings (or a subset, such as one kind's).
+    /// - Returns: A count for every state, zero included.
     public func counts(_ discrepancies: [Discrepancy]) -> [State: Int] {
         var counts: [State: Int] = [.new: 0, .persisting: 0, .resolved: resolved.count]
         for d in discrepancies { counts[state(of: d), default: 0] += 1 }
@@ -104,6 +114,17 @@ public struct RunHistory: Sendable, Hashable {
     }
 
     /// Compares a run's findings with the previous comparable run's.
+    ///
+    /// A finding is persisting when the previous run had the same ``Discrepancy/Identity``; it inherits
+    /// that finding's origin, so "open since" survives any number of runs. A finding of the previous run
+    /// that this run lacks is resolved, unless this run is partial.
+    ///
+    /// ```swift
+    /// let history = RunHistory.compare(
+    ///     runID: 43, startedAt: now, current: findings, partial: false,
+    ///     previous: (run: run42, findings: stored42))
+    /// history.counts(findings)   // [.new: 3, .persisting: 120, .resolved: 7]
+    /// ```
     ///
     /// - Parameters:
     ///   - runID: this run.

@@ -1,6 +1,7 @@
 public import Foundation
 
-/// One row of `backstop.run`.
+/// One row of `backstop.run`: what `backstop runs` lists, what a report's header shows, and what the next
+/// run reads to find its previous comparable run.
 public struct RunRecord: Sendable, Hashable, Codable {
     /// The run id.
     public var id: Int64
@@ -14,7 +15,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var finishedAt: Date?
     /// Whether the run only planned changes.
     public var dryRun: Bool
-    /// Counts by discrepancy kind and other totals.
+    /// Counts by discrepancy kind (`product.missing` …) plus `total` for runs that compare, or the apply's
+    /// totals (`applied`, `conflicts`, `skipped`, …); a key that is absent means zero.
     public var counts: [String: Int]
     /// The exit code, when finished.
     public var exitCode: Int?
@@ -25,7 +27,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// The host that ran it.
     public var host: String
 
-    /// Creates a record.
+    /// Builds a record as the ledger stores it; a running run has no ``finishedAt`` and no ``exitCode``.
     public init(
         id: Int64, kind: String, status: RunStatus, startedAt: Date, finishedAt: Date? = nil, dryRun: Bool = true,
         counts: [String: Int] = [:], exitCode: Int? = nil, reportDirectory: String? = nil, error: String? = nil,
@@ -44,6 +46,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.host = host
     }
 
-    /// Seconds between start and finish (or now).
+    /// Seconds between start and finish; for a run still going, between start and the current wall clock
+    /// (the only place a run record reads the clock).
     public var duration: TimeInterval { (finishedAt ?? Date()).timeIntervalSince(startedAt) }
 }

@@ -1,5 +1,5 @@
+import BackstopModel
 import BackstopPostgres
-import Dispatch
 import Synchronization
 
 extension PlanApplier {
@@ -47,12 +47,10 @@ extension PlanApplier {
             let cancels = pool.dropFirst().compactMap { $0.applier.connection.canceller() }
             let cancelSiblings: @Sendable () -> Void = { for cancel in cancels { cancel() } }
             func runWave() {
-                DispatchQueue.concurrentPerform(iterations: min(pool.count, wave.count)) { w in
-                    while let index = state.withLock({ s -> Int? in
-                        guard s.failure == nil, s.next < wave.count, stop?.isStopped != true else { return nil }
-                        s.next += 1
-                        return s.next - 1
-                    }) {
+                WorkLoop.run(wave.count, concurrency: pool.count) { w, claims in
+                    // A worker that sees a failure or a stop claims nothing more; a batch claimed just before
+                    // another worker's failure still runs, as it would have had it been claimed a moment earlier.
+                    while state.withLock({ $0.failure == nil }), stop?.isStopped != true, let index = claims.next() {
                         do {
                             let result = try pool[w].applier.applyBatch(wave[index], context: context)
                             state.withLock { $0.results[index] = result }
@@ -84,7 +82,6 @@ extension PlanApplier {
 
     /// The shared state of a running wave (behind a mutex).
     struct WaveState: Sendable {
-        var next = 0
         var results: [BatchResult?]
         var failure: (any Error)?
     }

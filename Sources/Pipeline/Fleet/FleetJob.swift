@@ -9,6 +9,12 @@ public import Logging
 /// A run of several shops (`--shop all` or a list): one read of the catalog and one of the dump serve every
 /// shop; then each shop gets its own run (ledger row, findings, plan, history, report folder), exactly as a
 /// `--shop X` run would make it, and the fleet page (`index.html`) lists them.
+///
+/// The shops run one after another on one connection, each under its own lock (all taken before the first
+/// run is recorded, released at the end), so a fleet and a single-shop run of one of its shops never
+/// overlap. Reading once matters: the dump and the catalog are the expensive part, and every shop's run
+/// then compares the same snapshot. With `--partition K/N` only the K-th of N shares of the shops (weighed
+/// by their rows) runs, for N workers in parallel.
 public struct FleetJob {
     /// The run kind (`nightly`, `diff`).
     public var kind: String
@@ -37,12 +43,19 @@ public struct FleetJob {
 
     /// What the fleet run reads once and hands to each shop's run.
     struct Shared {
+        /// The connection every shop's run uses (it holds the shops' locks).
         var connection: PGConnection
+        /// The catalog, every shop, one snapshot.
         var catalog: CatalogInput.Snapshot
+        /// The catalog read's stage line, quoted in each shop's `extract.catalog` line.
         var catalogSummary: String
+        /// The Bitrix model, seller ids mapped to catalog shop ids.
         var bitrix: BitrixSnapshot
+        /// The dump read's stage line.
         var bitrixSummary: String
+        /// Whether the dump was read partially.
         var partial: Bool
+        /// The selected shops, the sellers and the out-of-scope shops.
         var scope: FleetScope
         /// `K/N` when the run is one partition of a fleet.
         var partition: String?
@@ -62,7 +75,18 @@ public struct FleetJob {
         public var lockHolder: String?
     }
 
-    /// Creates a job.
+    /// A fleet run ready to start; nothing is read or connected until ``run()``.
+    /// - Parameters:
+    ///   - kind: `nightly` or `diff`.
+    ///   - configuration: The configuration with the flags applied; its `shops` is the selection.
+    ///   - allowPartial: Read a truncated dump as far as it goes.
+    ///   - formats: The report formats of each shop's folder.
+    ///   - arguments: The command line, recorded in each shop's run.
+    ///   - logger: Where the job logs.
+    ///   - version: Backstop's version.
+    ///   - outputDirectory: `--out`.
+    ///   - apply: `--apply`: each shop's plan is applied in its run.
+    ///   - maxSeconds: The time limit of the whole fleet run.
     public init(
         kind: String, configuration: BackstopConfiguration, allowPartial: Bool, formats: [any ReportFormat],
         arguments: [String], logger: Logger, version: String, outputDirectory: URL? = nil,
@@ -82,6 +106,12 @@ public struct FleetJob {
 
     /// Runs every selected shop.
     ///
+    /// In order: check the schema and the selection against the catalog's `shop` table, read the catalog
+    /// and the dump once, resolve the shops (and the partition), take every selected shop's lock (or return
+    /// `locked` having recorded nothing), run each shop as a ``RunJob`` on the shared input, write the
+    /// fleet page. A shop's drift or refusal does not stop the next shop; a thrown error does.
+    ///
+    /// - Returns: The worst shop's status, each shop's result and the page's path.
     /// - Throws: ``PipelineError`` (`shopSelection` for a `--shop` id the catalog lacks, `connection`,
     ///   `runFailed`), ``StoreError`` when Backstop's schema is missing.
     public func run() throws -> Result {
@@ -158,6 +188,8 @@ public struct FleetJob {
 
     /// How bad an exit status is, to pick the fleet's: a failure or refusal outranks drift, drift outranks
     /// clean.
+    /// - Parameter status: A shop's exit status.
+    /// - Returns: A rank; the highest is the fleet's status.
     static func severity(_ status: ExitStatus) -> Int {
         switch status {
         case .clean: 0

@@ -1,7 +1,10 @@
 public import BackstopModel
 
 extension Change {
-    /// The discrepancy this change renders as, with its cause resolved through `causes`.
+    /// The discrepancy this change renders as, with its cause resolved through `causes`: code, text and
+    /// severity come from the table, the action from ``action``; ``shop`` is not carried over.
+    /// - Parameter causes: The cause table of the run's configuration.
+    /// - Returns: The finding as reports, the ledger and NDJSON carry it.
     public func discrepancy(causes: CauseRules) -> Discrepancy {
         let cause = causes.cause(for: evidence)
         return Discrepancy(

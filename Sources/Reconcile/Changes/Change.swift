@@ -3,6 +3,18 @@ public import BackstopModel
 /// One typed difference between Bitrix and the catalog: what differs (entity, key, field, item), both
 /// values raw and normalised, the rule that compared them, the evidence behind the probable cause, and
 /// the action the default policy plans. Discrepancies, plans and reports are renderings of changes.
+///
+/// Typed where a `Discrepancy` is text: ``evidence`` is an enum (not a sentence) and ``action`` a
+/// ``ChangeAction``, so merge planning can switch over them and the words can change without touching a
+/// comparison.
+///
+/// ```swift
+/// Change(
+///     kind: .productField, key: "1042", field: "price",
+///     bitrix: ChangeValue(raw: "4950.00", normalized: "495000"),
+///     catalog: ChangeValue(raw: "0.00", normalized: "0"),
+///     rule: "price.kopecks", evidence: .priceParsedToZero, action: .update, shop: 17008)
+/// ```
 public struct Change: Sendable, Hashable {
     /// The kind (the world manifest's names).
     public var kind: DiscrepancyKind
@@ -28,7 +40,8 @@ public struct Change: Sendable, Hashable {
     /// made outside a reconciliation.
     public var shop: Int64?
 
-    /// Creates a change.
+    /// Records a change; reconcilers build them, and ``shop`` may be filled in afterwards when the owner
+    /// is known only once the whole record is compared.
     public init(
         kind: DiscrepancyKind, key: String, field: String? = nil, item: String? = nil, bitrix: ChangeValue = .absent,
         catalog: ChangeValue = .absent, rule: String, evidence: Evidence, action: ChangeAction, catalogID: Int64? = nil,
@@ -47,7 +60,13 @@ public struct Change: Sendable, Hashable {
         self.action = action
     }
 
-    /// The order reports list changes in: kind, key, field, item.
+    /// The order reports list changes in: kind, key (shorter numeric keys first, so `99` precedes `100`),
+    /// field, item. The same order as ``BackstopModel/Discrepancy/Identity``'s, so a sorted change list
+    /// renders as a sorted discrepancy list.
+    /// - Parameters:
+    ///   - a: A change.
+    ///   - b: Another change.
+    /// - Returns: Whether `a` is listed before `b`.
     public static func reportOrder(_ a: Change, _ b: Change) -> Bool {
         if a.kind != b.kind { return a.kind < b.kind }
         if a.key != b.key { return a.key.count != b.key.count ? a.key.count < b.key.count : a.key < b.key }
@@ -56,7 +75,8 @@ public struct Change: Sendable, Hashable {
     }
 }
 
-/// One side's value of a change: as read and as compared.
+/// One side's value of a change: as read and as compared. A price reads `4950.00` and compares as
+/// `495000` (kopecks); a name reads with its NBSP and compares normalised.
 public struct ChangeValue: Sendable, Hashable {
     /// The value as read (text form), `nil` when the side has none.
     public var raw: String?

@@ -1,5 +1,8 @@
 /// The webhook path's losses on every product, counted once per field instead of itemised: type always
 /// FLOWERS, description never synced, created_at = sync time, vitrina width/height never read.
+///
+/// Listing them per product would bury the findings someone can act on under thousands of rows that
+/// say the same thing; a count per field shows the scale and stays stable from run to run.
 public struct SystematicCounts: Sendable, Hashable {
     /// One systematic loss.
     public enum Loss: String, Sendable, Hashable, CaseIterable, Comparable {
@@ -36,5 +39,6 @@ public struct SystematicCounts: Sendable, Hashable {
     public init() {}
 
     /// Counts one affected product.
+    /// - Parameter loss: The field the webhook lost for it.
     public mutating func add(_ loss: Loss) { counts[loss, default: 0] += 1 }
 }

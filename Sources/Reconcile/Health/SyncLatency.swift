@@ -12,7 +12,9 @@ public struct SyncLatency: Sendable {
     /// The zone the catalog's `timestamp` columns are in (`catalog.time_zone`).
     public var catalogTimeZone: TimeZone
 
-    /// Creates a measurement with both zones.
+    /// A measurement with both zones: Bitrix stores site wall-clock time, the catalog's `timestamp`
+    /// columns whatever zone its writers used, so both must be configured for the difference to mean
+    /// anything.
     public init(bitrixTimeZone: TimeZone, catalogTimeZone: TimeZone) {
         self.bitrixTimeZone = bitrixTimeZone
         self.catalogTimeZone = catalogTimeZone
@@ -27,6 +29,11 @@ public struct SyncLatency: Sendable {
 
     /// Latency samples of the products of `shopID` matched by id.
     ///
+    /// - Parameters:
+    ///   - bitrix: Bitrix products (`updatedAt` = `TIMESTAMP_X`).
+    ///   - catalog: Catalog products (`updatedAt` = `updated_at`).
+    ///   - shopID: Only products of this shop on both sides are sampled.
+    /// - Returns: One sample in seconds per product with a time on both sides, in Bitrix order.
     /// - Complexity: O(n + m) for inputs in id order (as the readers deliver them).
     public func products(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], shopID: Int64) -> [Int64] {
         var byID: [Int64: String] = [:]
@@ -41,6 +48,11 @@ public struct SyncLatency: Sendable {
     }
 
     /// Latency samples of the orders of `shopID` linked on both sides (`bitrix_order_id`, else `railway-N`).
+    /// - Parameters:
+    ///   - bitrix: Bitrix orders (`updatedAt` = `DATE_UPDATE`).
+    ///   - catalog: Catalog orders.
+    ///   - shopID: Only catalog orders of this shop are sampled.
+    /// - Returns: One sample in seconds per linked order with a time on both sides.
     public func orders(bitrix: [CanonicalOrder], catalog: [CatalogOrder], shopID: Int64) -> [Int64] {
         var byBitrixID: [Int64: String] = [:]
         var byCatalogID: [Int64: String] = [:]
@@ -61,6 +73,10 @@ public struct SyncLatency: Sendable {
 
     /// Catalog time minus Bitrix time in seconds, each read in its zone; `nil` when either is not
     /// `YYYY-MM-DD HH:MM:SS` text.
+    /// - Parameters:
+    ///   - bitrix: The Bitrix change time, site wall-clock text.
+    ///   - catalog: The catalog's `updated_at`, wall-clock text in the catalog's zone.
+    /// - Returns: The latency; negative when the catalog row predates the Bitrix change.
     public func seconds(bitrix: String, catalog: String) -> Int64? {
         guard let b = Self.epochSeconds(bitrix, in: bitrixTimeZone),
             let c = Self.epochSeconds(catalog, in: catalogTimeZone)
@@ -69,6 +85,19 @@ public struct SyncLatency: Sendable {
     }
 
     /// Seconds since 1970 of wall-clock text (`2025-10-25 03:00:00`, fractions ignored) in `zone`.
+    ///
+    /// Pure arithmetic (no `DateFormatter`), since it runs once per matched row. A time that does not
+    /// exist or exists twice at a DST change resolves to one of its readings (Kazakhstan has observed no
+    /// DST since 2005).
+    ///
+    /// ```swift
+    /// SyncLatency.epochSeconds("2025-10-25 03:00:00", in: .gmt)        // 1761361200
+    /// SyncLatency.epochSeconds("2025-10-25 03:00:00.5+05", in: .gmt)   // 1761361200: the tail is ignored
+    /// ```
+    /// - Parameters:
+    ///   - text: At least `YYYY-MM-DD HH:MM:SS`; anything after the 19th character is ignored.
+    ///   - zone: The zone the text is wall-clock time in.
+    /// - Returns: The instant, `nil` for text of another shape or an out-of-range month or day.
     public static func epochSeconds(_ text: String, in zone: TimeZone) -> Int64? {
         let b = Array(text.utf8.prefix(19))
         guard b.count == 19 else { return nil }

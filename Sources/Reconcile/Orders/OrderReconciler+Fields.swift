@@ -3,6 +3,21 @@ import BackstopExtract
 
 extension OrderReconciler {
     /// Status, money, customer, recipient, delivery and lines of one linked pair.
+    ///
+    /// - Status goes through the versioned map: a mapped code that differs is `order.status` (an `RF` or
+    ///   `UN` with its own evidence), a code the map lacks is `order.status_unmapped`.
+    /// - Money compares in kopecks only within one currency; different currencies give one `currency`
+    ///   finding and no money findings. A Bitrix order with no delivery fee whose total is the catalog's
+    ///   total minus its fee is the push path's dropped fee, not an edit; money that differs because the
+    ///   lines differ says so.
+    /// - Texts compare normalised, an empty text counting as absent; phones compare as `+7XXXXXXXXXX`.
+    ///
+    /// Every field finding is a Bitrix-side change: the catalog wins for order fields.
+    /// - Parameters:
+    ///   - b: The Bitrix order.
+    ///   - record: The linked catalog order with its status label.
+    ///   - key: The finding key (the Bitrix order id).
+    ///   - result: Receives the changes.
     func compareFields(_ b: CanonicalOrder, _ record: CatalogOrder, key: String, into result: inout Result) {
         let c = record.order
         func add(
@@ -82,6 +97,10 @@ extension OrderReconciler {
     }
 
     /// Compares the lines by product id; returns whether any line differs.
+    ///
+    /// Lines of one product are merged first (quantities summed, the first line's name and price kept), so
+    /// a basket that splits 3 roses into 2 + 1 matches a catalog line of 3. Quantities compare exactly in
+    /// 1/10000 units and print as `2` or `0.5`.
     private func compareLines(_ b: CanonicalOrder, _ record: CatalogOrder, key: String, into result: inout Result)
         -> Bool
     {

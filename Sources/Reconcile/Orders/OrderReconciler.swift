@@ -4,11 +4,24 @@ public import BackstopExtract
 /// Compares Bitrix orders with catalog orders. Bitrix orders are keyed by their id and linked to catalog
 /// orders through `"order".bitrix_order_id`, or through `XML_ID = 'railway-N'` (catalog order N) where
 /// the link was never written.
+///
+/// Linking a Bitrix order, in this order:
+/// 1. Several catalog orders carry its id: `order.link_duplicate`; the one `railway-N` names (else the
+///    first) is compared.
+/// 2. One catalog order carries its id: that one is compared.
+/// 3. None, but `railway-N` names an unlinked catalog order N: `order.link_missing` (the plan back-fills
+///    the link) and N is compared.
+/// 4. `railway-N` names no catalog order: `order.missing`.
+///
+/// A compared pair gets status, money, contact and line findings (`order.status`, `order.field`,
+/// `order.item_*`). Catalog orders no Bitrix order claimed are `order.orphan`: keyed by the Bitrix id when
+/// their link points at a deleted order, `catalog:<id>` when they never had one. Existence findings
+/// (orphans, dangling products and customers) are withheld on partial input.
 public struct OrderReconciler: Sendable {
     /// The shop, the status map.
     public var configuration: ReconcileConfiguration
 
-    /// Creates a comparison.
+    /// A comparison for one configuration (run shops, status map).
     public init(configuration: ReconcileConfiguration) { self.configuration = configuration }
 
     /// What exists on each side, for the existence rules (gone, dangling).
@@ -22,7 +35,8 @@ public struct OrderReconciler: Sendable {
         /// Every catalog product id (all shops).
         public var catalogProducts: IDSet
 
-        /// Creates the existence sets.
+        /// Gathers the id sets; the Bitrix ones come from the whole dump (``BitrixSnapshot``), not just
+        /// the orders in scope, so "gone" means gone from Bitrix.
         public init(bitrixOrders: IDSet, bitrixElements: IDSet, bitrixUsers: IDSet, catalogProducts: IDSet) {
             self.bitrixOrders = bitrixOrders
             self.bitrixElements = bitrixElements

@@ -3,11 +3,21 @@ public import BackstopModel
 /// Compares Bitrix products with catalog products by preserved id, as a merge join over both sides in id
 /// order (inputs that arrive ordered are not re-sorted), and returns typed changes plus the counts of the
 /// webhook path's systematic losses.
+///
+/// Per id, exactly one of these applies:
+/// 1. Only Bitrix has it, enabled: `product.missing` (a disabled element is no finding).
+/// 2. Only the catalog has it, enabled: `product.orphan`, or withheld when the dump is partial.
+/// 3. Both, names differ and the catalog row is older or in another seller's shop: `product.id_collision`
+///    and nothing else (the fields of two different products are not compared).
+/// 4. Both, in different shops: `product.shop` and nothing else.
+/// 5. Both, same shop: one `product.field` per differing field (`name`, `price`, `enabled`, `images` or
+///    `product.images_missing`, `image`, `width`, `height`); type, description, created-at and vitrina
+///    dimensions count as systematic losses instead.
 public struct ProductReconciler: Sendable {
     /// The shop and the webhook's shop.
     public var configuration: ReconcileConfiguration
 
-    /// Creates a comparison.
+    /// A comparison for one configuration (run shops, webhook shop).
     public init(configuration: ReconcileConfiguration) { self.configuration = configuration }
 
     /// The result of a product comparison.
@@ -16,7 +26,7 @@ public struct ProductReconciler: Sendable {
         public var changes: [Change] = []
         /// Systematic losses, counted once per field.
         public var systematic = SystematicCounts()
-        /// Bitrix products of the shop compared.
+        /// Bitrix products of the run's shops compared (enabled or not).
         public var bitrixCount = 0
         /// Catalog products (all shops) read.
         public var catalogCount = 0

@@ -1,6 +1,7 @@
 public import BackstopModel
 
-/// A probable cause: a stable code, words for people, and how bad it is.
+/// A probable cause: a stable code, words for people, and how bad it is. The code is what scripts, the
+/// ledger and the webhook-failure attribution match on; the text may be reworded freely.
 public struct Cause: Sendable, Hashable {
     /// The stable code (the evidence's raw value).
     public var code: String
@@ -12,14 +13,24 @@ public struct Cause: Sendable, Hashable {
 
 /// The one table from evidence to probable cause (upstream.md §2.8, §3.3, §7). Shop numbers come from
 /// the configuration, never from comparison code.
+///
+/// A new cause is an ``Evidence`` case, its line here (the switch is exhaustive, so the compiler asks
+/// for it) and its ``WebhookFailure`` in `Evidence.webhookFailure`.
+///
+/// ```swift
+/// let causes = CauseRules(configuration: ReconcileConfiguration())
+/// causes.cause(for: .webhookShop).text   // "created by the product webhook in shop 8, not 17008"
+/// ```
 public struct CauseRules: Sendable {
     /// The configuration the texts mention (shops).
     public let configuration: ReconcileConfiguration
 
-    /// Creates the table for a configuration.
+    /// The table for a configuration, whose shop numbers the texts quote.
     public init(configuration: ReconcileConfiguration) { self.configuration = configuration }
 
     /// The cause for a piece of evidence.
+    /// - Parameter evidence: What the comparison saw.
+    /// - Returns: The code (the evidence's raw value), the report line and the severity.
     public func cause(for evidence: Evidence) -> Cause {
         let (text, severity) = Self.words(evidence, configuration)
         return Cause(code: evidence.rawValue, text: text, severity: severity)

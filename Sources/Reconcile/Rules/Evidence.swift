@@ -1,5 +1,10 @@
 /// What a comparison saw that points to a probable cause. Comparison code names evidence only; the
 /// words (and the shop numbers in them) live in one table, ``CauseRules``.
+///
+/// The raw values are the stable cause codes of reports, the ledger and the synthetic world's manifest
+/// (`nbsp_price`, `decimal_comma`, …): renaming a case is free, changing a raw value breaks the
+/// webhook-failure attribution of findings already stored (``webhookFailure(cause:)``) and every script
+/// that filters on the code.
 public enum Evidence: String, Sendable, Hashable, CaseIterable {
     // Products
     /// Active in Bitrix, no catalog row.

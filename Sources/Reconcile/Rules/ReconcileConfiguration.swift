@@ -17,7 +17,8 @@ public struct ReconcileConfiguration: Sendable {
     /// Which shops the run reports on and how findings are attributed.
     public var scope: ShopScope { ShopScope(shops: shops ?? [shopID], sellers: sellerShops, home: shopID) }
 
-    /// Creates a configuration; the defaults are upstream's.
+    /// A configuration; the defaults are upstream's (home shop 17008, webhook shop 8, `product_id_seq`,
+    /// status map `status-map/1`). ``shops`` and ``sellerShops`` start empty and are set per run.
     public init(
         shopID: Int64 = 17008, webhookShopID: Int64 = 8, productSequence: String = "public.product_id_seq",
         statusMap: StatusMap = .upstream

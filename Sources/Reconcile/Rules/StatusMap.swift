@@ -11,14 +11,28 @@ public struct StatusMap: Sendable, Hashable {
     /// Every code the table knows (the 28 of upstream.md §4.3).
     public var known: Set<String>
 
-    /// Creates a table.
+    /// A table of its own (tests, a site whose webhook maps more codes); ``upstream`` is the default.
+    /// Change ``version`` with any change to the table, so reports made with different maps never compare
+    /// as equal.
+    /// - Parameters:
+    ///   - version: Recorded in every report (`status-map/2`, …).
+    ///   - mapped: Bitrix code → catalog status, for the codes the real-time path maps.
+    ///   - known: Every code the site uses; a code outside it is still reported unmapped.
     public init(version: String, mapped: [String: OrderStatus], known: Set<String>) {
         self.version = version
         self.mapped = mapped
         self.known = known
     }
 
-    /// The catalog status for a Bitrix code, or `nil` when the code is unmapped.
+    /// The catalog status for a Bitrix code, or `nil` when the code is unmapped (`order.status_unmapped`).
+    ///
+    /// ```swift
+    /// StatusMap.upstream.status(for: "F")    // .delivered
+    /// StatusMap.upstream.status(for: "RF")   // .cancelled (as UN: a refund is indistinguishable upstream)
+    /// StatusMap.upstream.status(for: "DF")   // nil: reported, never guessed
+    /// ```
+    /// - Parameter code: `b_sale_order.STATUS_ID` (case-sensitive, as Bitrix stores it).
+    /// - Returns: The status the catalog should show.
     public func status(for code: String) -> OrderStatus? { mapped[code] }
 
     /// Upstream's map (`BX_TO_RAILWAY_STATUS`, 8 of the 28 codes; upstream.md §2.5, §4.3).

@@ -4,14 +4,20 @@ public import BackstopModel
 /// with a fixed header per kind (`run_id`, `shop` — the run's shop —, `kind`, …) and every row as wide as its
 /// header; CRLF line ends, UTF-8 without BOM.
 /// Fields that a spreadsheet would run as a formula are prefixed with `'`.
+///
+/// These files hold every finding, where report.md and report.html show samples: the operator's way to
+/// filter a million findings in a spreadsheet or `csvkit`, and a loader's way into another database.
 public struct CSVReportFormat: ReportFormat {
-    /// Creates the format.
+    /// The CSV format; it has no options.
     public init() {}
 
-    /// The folder of the files: `csv`.
+    /// The folder of the files: `csv` (so the paths are `csv/<kind>.csv`).
     public var fileName: String { "csv" }
 
-    /// The columns of a kind's file, in order.
+    /// The columns of a kind's file, in order: `field` only for kinds about a value, `item` only for order
+    /// line kinds; history columns are empty without history.
+    /// - Parameter kind: The discrepancy kind.
+    /// - Returns: The header's column names.
     public static func columns(for kind: DiscrepancyKind) -> [String] {
         var columns = ["run_id", "shop", "kind", "entity", "key"]
         if hasField(kind) { columns.append("field") }
@@ -34,7 +40,12 @@ public struct CSVReportFormat: ReportFormat {
         [.orderItemMissing, .orderItemExtra, .orderItemField, .orderDanglingProduct].contains(kind)
     }
 
-    /// The file of one kind.
+    /// The file of one kind: the header, then one row per finding of that kind in report order (only the
+    /// header when there is none).
+    /// - Parameters:
+    ///   - kind: The kind whose file to render.
+    ///   - report: The run's report.
+    ///   - out: The buffer the file's bytes are appended to.
     public func render(kind: DiscrepancyKind, of report: RunReport, into out: inout [UInt8]) {
         func row(_ fields: [String?]) {
             out.append(contentsOf: fields.map(ReportText.csvField).joined(separator: ",").utf8)
@@ -58,7 +69,9 @@ public struct CSVReportFormat: ReportFormat {
         }
     }
 
-    /// Every kind's file under `csv/`.
+    /// Every kind's file under `csv/`, in kind order, including kinds without findings.
+    /// - Parameter report: The run's report.
+    /// - Returns: One file per ``DiscrepancyKind``.
     public func files(for report: RunReport) -> [ReportFile] {
         DiscrepancyKind.allCases.sorted().map { kind in
             var bytes: [UInt8] = []
@@ -68,6 +81,9 @@ public struct CSVReportFormat: ReportFormat {
     }
 
     /// Every kind's file one after another (a preview; the files are what is written).
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - out: The buffer the files' bytes are appended to.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         for file in files(for: report) { out += file.bytes }
     }

@@ -4,14 +4,20 @@ import Foundation
 /// `report.json`: the machine-readable report, versioned (`schema`: ``RunReport/schemaVersion``) and
 /// described by `schema/report.schema.json`: run, inputs, stages, counts, reconciliation context, history,
 /// webhook health, every discrepancy (with its state, first run and attribution) and the resolved ones.
+///
+/// It is the contract for schedulers and dashboards: a change of meaning bumps ``RunReport/schemaVersion``
+/// and the schema file, and `Tests/ReportTests` validates every rendering against the schema.
 public struct JSONReportFormat: ReportFormat {
-    /// Creates the format.
+    /// The JSON format; it has no options.
     public init() {}
 
-    /// `report.json`.
+    /// `report.json`, in the run's report folder.
     public var fileName: String { "report.json" }
 
     /// Renders stable, pretty-printed JSON (keys in a fixed order, no wall-clock value of its own).
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - out: The buffer the document's UTF-8 bytes are appended to.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         func line(_ text: String) { out.append(contentsOf: text.utf8); out.append(0x0A) }
         func opt(_ s: String?) -> String { s.map(jsonString) ?? "null" }

@@ -6,33 +6,54 @@ import Foundation
 /// `<skipped>`) and `<kind>.checks` (one test case per discrepancy kind: a kind with findings fails its case,
 /// with the counts in the message and the first findings in the body; a kind whose stage did not run is
 /// skipped). Everything is XML-escaped; times are seconds.
+///
+/// CI systems already know how to show, trend and alert on test results; this format lets a scheduled
+/// `backstop nightly` appear there as a red check per drifting kind without a plugin. Every kind is a
+/// case in every run (passed, failed or skipped), so a dashboard's history per case is continuous.
+/// `Tests/ReportTests` parses the file with junitparser and compares it with `Snapshots/junit.xml`.
 public struct JUnitReportFormat: ReportFormat {
-    /// How many findings each failed case lists in its body.
+    /// How many findings each failed case lists in its body (the message says where the rest is).
     public var samplesPerCase: Int
 
-    /// Creates the format.
+    /// The JUnit format with a cap on each failed case's listed findings.
+    /// - Parameter samplesPerCase: Findings per failed case's body (10 by default).
     public init(samplesPerCase: Int = 10) { self.samplesPerCase = samplesPerCase }
 
-    /// `junit.xml`.
+    /// `junit.xml`, in the run's report folder.
     public var fileName: String { "junit.xml" }
 
-    /// One test case.
+    /// One test case, before it is written as `<testcase>`.
     struct Case {
+        /// How the case ended, in JUnit's vocabulary.
         enum Outcome {
+            /// The stage ran, or the kind has no finding.
             case passed
+            /// The kind has findings: `<failure>` with the counts as message and the first findings as body.
             case failed(message: String, type: String, body: String)
+            /// The stage failed: `<error>` with its (redacted) error.
             case error(message: String, type: String, body: String)
+            /// The stage was skipped or stopped, or the kind's stage did not run.
             case skipped(message: String)
         }
 
+        /// `backstop.stage` for stages, the kind's entity (`product`, `order`, `image`) for checks.
         var classname: String
+        /// The stage's name, or `no <kind>` for a check (it passes when there is none).
         var name: String
+        /// The stage's seconds; 0 for checks.
         var seconds: Double
+        /// How the case ended.
         var outcome: Outcome
+        /// `<system-out>`: the stage's summary; `nil` for checks.
         var output: String?
     }
 
-    /// Renders the XML.
+    /// Renders `<testsuites>` with the stages suite and the checks suite; counts of failures, errors and
+    /// skips are computed from the cases, the timestamp is the run's start without a zone designator (as
+    /// JUnit's schema wants it, UTC).
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - out: The buffer the XML's UTF-8 bytes are appended to.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         let suites = [
             ("\(report.run.kind).stages", stageCases(report)),
@@ -90,6 +111,10 @@ public struct JUnitReportFormat: ReportFormat {
         line("</testsuites>")
     }
 
+    /// The suites' `<properties>`: run id, status, exit code, report schema, snapshot, previous run and
+    /// every input (redacted) as `input.<name>`.
+    /// - Parameter report: The run's report.
+    /// - Returns: Name and value pairs in a fixed order.
     func properties(_ report: RunReport) -> [(String, String)] {
         var properties: [(String, String)] = [
             ("run_id", String(report.run.id)), ("status", report.run.status.rawValue),
@@ -103,6 +128,10 @@ public struct JUnitReportFormat: ReportFormat {
         return properties
     }
 
+    /// One case per stage line: `failed` becomes an error, `skipped` and `stopped` a skip, `ok` and
+    /// `partial` a pass; the summary is the case's output.
+    /// - Parameter report: The run's report.
+    /// - Returns: The cases in stage order.
     func stageCases(_ report: RunReport) -> [Case] {
         report.stages.map { stage in
             let summary = Redaction.redact(stage.summary)
@@ -118,6 +147,11 @@ public struct JUnitReportFormat: ReportFormat {
         }
     }
 
+    /// One case per ``DiscrepancyKind``, in kind order: failed with counts (new and persisting with
+    /// history) and the first findings when it has findings, passed when its stage (`index` for `image.*`
+    /// and `embedding.*`, else `reconcile`) ran clean, skipped when that stage did not run.
+    /// - Parameter report: The run's report.
+    /// - Returns: One case per kind.
     func checkCases(_ report: RunReport) -> [Case] {
         let ran = { (name: String) in
             report.stages.contains { $0.name == name && ($0.status == "ok" || $0.status == "partial") }
@@ -157,6 +191,6 @@ public struct JUnitReportFormat: ReportFormat {
 }
 
 extension ReportFormat where Self == JUnitReportFormat {
-    /// The JUnit XML file.
+    /// The JUnit XML file with 10 findings per failed case.
     public static var junit: JUnitReportFormat { JUnitReportFormat() }
 }

@@ -4,17 +4,35 @@ import Foundation
 /// `report.md`: what a data engineer reads first: verdict, what changed since the previous run, stages,
 /// counts by kind, what the webhooks missed, then samples of each kind with both raw values, the probable
 /// cause, the planned action and how long each has been open.
+///
+/// It is the report that travels: pasted into a ticket, mailed, read in a terminal with `less`. So it is
+/// short by design (samples, not every finding) and says where the rest is; every value from the data goes
+/// through ``ReportText/markdownCell(_:limit:)`` or ``ReportText/markdownCode(_:)``, so a product name with
+/// `|`, a backtick, a link or a bidi override cannot break a table or spoof text. The golden file
+/// `Tests/ReportTests/Snapshots/report.md` pins its layout.
+///
+/// ```swift
+/// let text = MarkdownReportFormat(samplesPerKind: 5).rendered(report)
+/// ```
 public struct MarkdownReportFormat: ReportFormat {
-    /// How many discrepancies of each kind are listed (the JSON, NDJSON and CSV files have them all).
+    /// How many discrepancies of each kind are listed (the JSON, NDJSON and CSV files have them all); it
+    /// also caps the resolved table. A cut table ends with a row saying how many more and where.
     public var samplesPerKind: Int
 
-    /// Creates the format.
+    /// The Markdown format with a cap on each kind's samples.
+    /// - Parameter samplesPerKind: Rows per kind's table (20 by default).
     public init(samplesPerKind: Int = 20) { self.samplesPerKind = samplesPerKind }
 
-    /// `report.md`.
+    /// `report.md`, in the run's report folder.
     public var fileName: String { "report.md" }
 
-    /// Renders Markdown.
+    /// Renders the report as GitHub-flavoured Markdown, in this order: the title and verdict with an icon
+    /// per ``RunReport/outcome``, the run's facts (inputs and errors redacted), what changed since the
+    /// previous comparable run, stages, counts by kind (with new and persisting when there is history),
+    /// what the webhooks missed, systematic losses, what was resolved, then each kind's samples.
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - out: The buffer the UTF-8 text is appended to (lines end in `\n`).
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         func line(_ text: String = "") { out.append(contentsOf: text.utf8); out.append(0x0A) }
         let cell = { (s: String?) in ReportText.markdownCell(s) }
@@ -136,13 +154,20 @@ public struct MarkdownReportFormat: ReportFormat {
         }
     }
 
-    /// `new`, or `since run 3 (2026-11-20 02:30), 2 d` for a persisting finding; `—` without history.
+    /// The "open" column: `**new**`, or `since run 3 (2026-11-20 02:30), 2 d` for a persisting finding
+    /// (measured to this run's start, not to the wall clock); `—` without history.
+    /// - Parameters:
+    ///   - d: One of the report's discrepancies.
+    ///   - report: The report, for its history and start.
+    /// - Returns: The cell's text.
     func open(_ d: Discrepancy, _ report: RunReport) -> String {
         guard let history = report.history else { return "—" }
         guard history.state(of: d) == .persisting, let origin = history.origin(of: d) else { return "**new**" }
         return "since " + ReportText.openSince(origin, runStartedAt: report.run.startedAt)
     }
 
+    /// The "What the webhooks missed" section: findings per failure of the real-time path and per cause,
+    /// then the sync latency table with how the clocks were read.
     private func renderHealth(_ health: WebhookHealth, report: RunReport, line: (String) -> Void) {
         line("")
         line("## What the webhooks missed")
@@ -183,6 +208,6 @@ public struct MarkdownReportFormat: ReportFormat {
 }
 
 extension ReportFormat where Self == MarkdownReportFormat {
-    /// The Markdown report.
+    /// The Markdown report with 20 samples per kind.
     public static var markdown: MarkdownReportFormat { MarkdownReportFormat() }
 }

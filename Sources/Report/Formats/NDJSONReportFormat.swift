@@ -3,14 +3,21 @@ import BackstopModel
 /// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests: the findings
 /// alone, with their attribution but without their history (state and first run live in `report.json` and
 /// `csv/`), so the same inputs give the same bytes on any day and in any run.
+///
+/// The exactness tests read it against the world's manifest (recall and precision), and `jq` reads it in
+/// a shell: `jq -r 'select(.kind == "product.field" and .field == "price") | .key' discrepancies.ndjson`.
 public struct NDJSONReportFormat: ReportFormat {
-    /// Creates the format.
+    /// The NDJSON format; it has no options.
     public init() {}
 
-    /// `discrepancies.ndjson`.
+    /// `discrepancies.ndjson`, in the run's report folder.
     public var fileName: String { "discrepancies.ndjson" }
 
-    /// One object per line, in report order.
+    /// One object per line, in report order; an empty file for a clean run. Values keep their exact text
+    /// (JSON escaping only, no `SafeText`): tools compare them byte for byte.
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - out: The buffer the lines are appended to, each ending in `\n`.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         for d in report.discrepancies {
             out.append(contentsOf: DiscrepancyJSON.object(d, in: report, history: false).utf8)

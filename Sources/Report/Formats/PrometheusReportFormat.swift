@@ -8,14 +8,29 @@ import Foundation
 ///
 /// Every sample has a `run_kind` label (`nightly`, `diff`): not `job`, which Prometheus sets on scrape; and a
 /// `shop` label (the run's shop), so the per-shop files of a fleet run can share one textfile folder.
+///
+/// Every metric is a gauge of the last run, and every series a kind, state or failure can have is written
+/// even at 0, so a series never disappears between runs (which would look like a scrape gap to an alert).
+/// `Tests/ReportTests` checks the file with `promtool check metrics`. Example alerts:
+///
+/// ```
+/// time() - backstop_last_success_timestamp_seconds{run_kind="nightly"} > 2 * 86400
+/// backstop_discrepancies_by_state{state="new"} > 0
+/// ```
 public struct PrometheusReportFormat: ReportFormat {
-    /// Creates the format.
+    /// The Prometheus format; it has no options.
     public init() {}
 
-    /// `metrics.prom`.
+    /// `metrics.prom`, in the run's report folder (point node_exporter's `--collector.textfile.directory`
+    /// at a folder the run publishes it to).
     public var fileName: String { "metrics.prom" }
 
-    /// Renders the metrics.
+    /// Renders the metric families: last run and last success times, run id, duration, exit code, whether
+    /// it was partial, discrepancies per kind, per history state and per webhook failure, sync latency and
+    /// rows behind, rows compared per table and side, and each stage's duration.
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - out: The buffer the exposition text's UTF-8 bytes are appended to.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         let run = report.run
         var writer = Writer(base: [("run_kind", run.kind)] + (report.inputs["shop_id"].map { [("shop", $0)] } ?? []))
@@ -96,17 +111,29 @@ public struct PrometheusReportFormat: ReportFormat {
         out += writer.bytes
     }
 
-    /// Whole seconds of a Unix time.
+    /// Whole seconds of a Unix time, rounded down, as an integer literal (no exponent, no fraction).
+    /// - Parameter seconds: Seconds since 1970.
+    /// - Returns: The sample's value text.
     func integer(_ seconds: TimeInterval) -> String { String(Int64(seconds.rounded(.down))) }
 
     /// Appends metric families: `# HELP`, `# TYPE … gauge`, then samples with escaped label values.
     struct Writer {
+        /// Labels every sample carries first (`run_kind`, and `shop` when the run has one).
         let base: [(String, String)]
+        /// The exposition text so far.
         var bytes: [UInt8] = []
+        /// The current family's name, used by ``sample(_:value:)``.
         var name = ""
 
+        /// A writer whose samples all carry `base`.
+        /// - Parameter base: Label names and values, in order.
         init(base: [(String, String)]) { self.base = base }
 
+        /// Starts a metric family: `# HELP` (backslashes and line feeds escaped) and `# TYPE … gauge`.
+        /// Call it once per family, before its samples.
+        /// - Parameters:
+        ///   - name: The metric name (`backstop_…`).
+        ///   - help: One line for people.
         mutating func metric(_ name: String, _ help: String) {
             self.name = name
             let escapedHelp = help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
@@ -114,6 +141,10 @@ public struct PrometheusReportFormat: ReportFormat {
             bytes += Array("# HELP \(name) \(escapedHelp)\n# TYPE \(name) gauge\n".utf8)
         }
 
+        /// Appends one sample of the current family: the base labels, then `labels`, values escaped.
+        /// - Parameters:
+        ///   - labels: The sample's own labels.
+        ///   - value: The value as text (integers and `ReportText.seconds` decimals).
         mutating func sample(_ labels: [(String, String)] = [], value: String) {
             let all = (base + labels).map { "\($0.0)=\"\(ReportText.promLabel($0.1))\"" }.joined(separator: ",")
             bytes += Array("\(name){\(all)} \(value)\n".utf8)
@@ -122,6 +153,6 @@ public struct PrometheusReportFormat: ReportFormat {
 }
 
 extension ReportFormat where Self == PrometheusReportFormat {
-    /// The Prometheus textfile.
+    /// The Prometheus textfile for node_exporter.
     public static var prometheus: PrometheusReportFormat { PrometheusReportFormat() }
 }

@@ -1,13 +1,20 @@
 public import Foundation
 
 /// A file a format renders: a path inside the run's report folder and its bytes.
+///
+/// Formats return files instead of writing them, so rendering stays pure (tests compare bytes, previews
+/// print them) and ``ReportWriter`` alone touches the disk.
 public struct ReportFile: Sendable, Hashable {
-    /// The path relative to the report folder (`report.json`, `csv/product.field.csv`).
+    /// The path relative to the report folder (`report.json`, `csv/product.field.csv`); `/` separates
+    /// folders, which ``ReportWriter`` creates.
     public var path: String
-    /// The content.
+    /// The content, usually UTF-8 text.
     public var bytes: [UInt8]
 
-    /// Creates a file.
+    /// A rendered file.
+    /// - Parameters:
+    ///   - path: The path relative to the report folder.
+    ///   - bytes: The content.
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
@@ -16,17 +23,34 @@ public struct ReportFile: Sendable, Hashable {
 
 /// An output format for a ``RunReport``: one file (or a few, for ``CSVReportFormat``) in the run's report
 /// folder.
+///
+/// A format reads only the report: never the wall clock, the environment or the disk, so the same report
+/// renders the same bytes (golden files, `backstop report --run N`). It escapes every value from the data
+/// for its language and shows control characters through `SafeText`. Formats are values with static-member
+/// sugar (`.markdown`, `.json`, …) for generic call sites; the CLI's `--format` maps names to them. See
+/// <doc:AddingAReportFormat> for a new one end to end.
 public protocol ReportFormat: Sendable {
     /// The file name inside the run's folder (`report.json`); for multi-file formats, their folder.
     var fileName: String { get }
-    /// Appends the rendered report to `output` (the single file of single-file formats).
+
+    /// Appends the rendered report to `output` (the single file of single-file formats). It cannot fail:
+    /// everything it needs is in the report.
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - output: The buffer to append UTF-8 bytes to; it may already hold bytes, which stay.
     func render(_ report: RunReport, into output: inout [UInt8])
+
     /// Every file of the format; by default the one ``fileName`` with ``render(_:into:)``'s bytes.
+    /// Multi-file formats override it and return paths under their folder.
+    /// - Parameter report: The run's report.
+    /// - Returns: The files, paths relative to the run's report folder.
     func files(for report: RunReport) -> [ReportFile]
 }
 
 extension ReportFormat {
     /// The one file ``fileName`` with ``render(_:into:)``'s bytes.
+    /// - Parameter report: The run's report.
+    /// - Returns: One file.
     public func files(for report: RunReport) -> [ReportFile] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1 << 16)
@@ -34,7 +58,9 @@ extension ReportFormat {
         return [ReportFile(path: fileName, bytes: bytes)]
     }
 
-    /// The format's file as text (tests, previews).
+    /// The format's file as text, for tests and previews.
+    /// - Parameter report: The run's report.
+    /// - Returns: ``render(_:into:)``'s bytes decoded as UTF-8.
     public func rendered(_ report: RunReport) -> String {
         var bytes: [UInt8] = []
         render(report, into: &bytes)
@@ -42,12 +68,22 @@ extension ReportFormat {
     }
 }
 
-/// Writes a run's report files.
+/// Writes a run's report files: the one place the report stage touches the disk.
+///
+/// ```swift
+/// let formats: [any ReportFormat] = [HTMLReportFormat(), MarkdownReportFormat(), JSONReportFormat()]
+/// let paths = try ReportWriter.write(report, formats: formats, to: runFolder)
+/// ```
 public enum ReportWriter {
     /// Renders every format into `directory` (created if needed). Each file is written to a temporary file
     /// in the same folder and renamed over the old one (`rename(2)`), so a reader (a browser, node_exporter's
     /// textfile collector) never sees half a file.
     ///
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - formats: The formats to render, in order; a failure stops at the first file that cannot be
+    ///     written (files written before it stay, each whole).
+    ///   - directory: The run's report folder.
     /// - Returns: the paths written.
     /// - Throws: ``ReportError`` naming the file.
     @discardableResult
@@ -65,7 +101,13 @@ public enum ReportWriter {
         return written
     }
 
-    /// Writes `bytes` to `target` through a temporary file in its folder and a rename.
+    /// Writes `bytes` to `target` through a temporary file in its folder (`.<name>.<pid>.tmp`) and a
+    /// rename, creating the folder first. The rename replaces an old file in one step; on failure the
+    /// temporary file is removed and the old file is left as it was.
+    /// - Parameters:
+    ///   - bytes: The file's content.
+    ///   - target: The file to create or replace.
+    /// - Throws: ``ReportError`` with code `io`, naming the folder or the file and the system's reason.
     public static func writeAtomically(_ bytes: [UInt8], to target: URL) throws(ReportError) {
         let folder = target.deletingLastPathComponent()
         do {

@@ -1,15 +1,23 @@
 /// A histogram of similarity scores (the index stage's near-duplicate pass), for the report's chart.
+///
+/// It shows where the candidate threshold sits in the distribution: a threshold inside the bulk of the
+/// scores makes many candidates for the verifier; one far above it may miss copies. It also carries the
+/// verifier's version and counts, so a report says how its `image.duplicate` pairs were decided.
 public struct SimilarityHistogram: Sendable, Hashable, Codable {
     /// One bin: scores in `lower..<upper` (the last bin includes `upper`).
     public struct Bin: Sendable, Hashable, Codable {
-        /// Lower bound.
+        /// The inclusive lower bound (a cosine score, -1…1).
         public var lower: Double
-        /// Upper bound.
+        /// The exclusive upper bound, inclusive for the last bin.
         public var upper: Double
-        /// Pairs in the bin.
+        /// Scores in the bin (each product's best score counts once).
         public var count: Int
 
-        /// Creates a bin.
+        /// Records one bin.
+        /// - Parameters:
+        ///   - lower: The inclusive lower bound.
+        ///   - upper: The exclusive upper bound (inclusive for the last bin).
+        ///   - count: Scores in the bin.
         public init(lower: Double, upper: Double, count: Int) {
             self.lower = lower
             self.upper = upper
@@ -33,7 +41,11 @@ public struct SimilarityHistogram: Sendable, Hashable, Codable {
     /// report's side-by-side view (not written to report.json).
     public var thumbnails: [String: [UInt8]] = [:]
 
-    /// Creates a histogram.
+    /// Records a histogram; the job that ran the index stage sets the verifier's fields and thumbnails after.
+    /// - Parameters:
+    ///   - label: What was scored, for the chart's title.
+    ///   - bins: The bins in ascending order.
+    ///   - threshold: The candidate threshold, drawn as a line on the chart.
     public init(label: String, bins: [Bin], threshold: Double? = nil) {
         self.label = label
         self.bins = bins

@@ -18,7 +18,7 @@ public struct StoredPlan: Sendable {
         /// The row's version after the step wrote it (applied steps).
         public var written: RowVersion?
 
-        /// Creates a state.
+        /// Pairs a step's outcome with the row version it left (`nil` unless the step was applied).
         public init(outcome: StepOutcome, written: RowVersion?) {
             self.outcome = outcome
             self.written = written
@@ -31,11 +31,15 @@ public struct StoredPlan: Sendable {
 
 /// Stores merge plans in `backstop.plan`/`backstop.plan_step` and records, batch by batch, what an apply
 /// did to each step (in the batch's own transaction: the caller's).
+///
+/// Recording outcomes in the batch's transaction is what makes an apply resumable: after a crash every
+/// step either has its outcome and its write, or neither, so the same `backstop apply` continues with
+/// ``StoredPlan/pending`` and never repeats a step (an outcome's key is the step).
 public struct PlanStore {
     /// The connection to the catalog database (where the `backstop` schema lives).
     public let connection: PGConnection
 
-    /// Creates a store on a connection.
+    /// A store that reads and writes through `connection`, on the catalog database the plans target.
     public init(connection: PGConnection) { self.connection = connection }
 
     /// Stores `plan` for `runID` (steps in one COPY; `skip` steps get their outcome at once) and returns it

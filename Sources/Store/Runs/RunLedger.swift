@@ -3,12 +3,28 @@ public import BackstopPostgres
 import Foundation
 import Logging
 
-/// Records runs in `backstop.run` and their findings in `backstop.discrepancy`.
+/// Records runs in `backstop.run` and their findings in `backstop.discrepancy`: the memory that run
+/// history, `backstop runs`, `backstop report --run N` and the fleet page read from.
+///
+/// A run's life in the ledger: ``begin(kind:arguments:dryRun:inputs:version:)`` inserts it `running`,
+/// ``record(_:for:origins:)`` stores its findings, ``finish(_:status:exitCode:counts:partial:reportDirectory:error:signal:)``
+/// writes how it ended. A run whose process dies in between is found `abandoned` by the next run.
+///
+/// ```swift
+/// let ledger = RunLedger(connection: connection)
+/// var run = try ledger.begin(kind: "diff", arguments: CommandLine.arguments, dryRun: true, version: "0.9.0")
+/// try ledger.record(findings, for: run)
+/// try ledger.finish(&run, status: .drift, exitCode: .drift, counts: ["total": findings.count],
+///                   reportDirectory: "reports/000042-diff")
+/// ```
+///
+/// Not `Sendable` (it holds a ``PGConnection``): one ledger per connection, one connection per task.
 public struct RunLedger {
     /// The connection to the catalog database (where the `backstop` schema lives).
     public let connection: PGConnection
 
-    /// Creates a ledger on a connection.
+    /// A ledger that reads and writes through `connection`, which must be on the catalog database whose
+    /// `backstop` schema is current (``BackstopSchema/requireCurrent(on:)``).
     public init(connection: PGConnection) { self.connection = connection }
 
     /// Inserts a `running` row and returns it; this connection's session holds the run's own advisory lock
@@ -89,7 +105,8 @@ public struct RunLedger {
         }
     }
 
-    /// A `timestamptz` in COPY text: `2026-11-22 02:30:00.123456+00`.
+    /// A `timestamptz` in COPY text: `2026-11-22 02:30:00.123456+00` (UTC, microseconds, rounded; times
+    /// before 1970 floor to the whole second below).
     static func copyTimestamp(_ date: Date) -> String {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
@@ -100,6 +117,23 @@ public struct RunLedger {
     }
 
     /// Marks a run finished (`signal`: the signal that stopped it, for a `stopped` run).
+    ///
+    /// Also releases the run's own advisory lock, so a scheduler that looks right after the process exits
+    /// sees the run finished and unlocked. `run` is updated to what was stored, `finishedAt` from the
+    /// server's clock.
+    ///
+    /// - Parameters:
+    ///   - run: The run from ``begin(kind:arguments:dryRun:inputs:version:)``; updated in place.
+    ///   - status: How it ended (``RunStatus/init(ending:)`` derives it from the exit status).
+    ///   - exitCode: The process's exit status.
+    ///   - counts: Totals to keep (findings by kind and `total`, or the apply's counts).
+    ///   - partial: Whether the run read partial input or stopped early: such a run resolves nothing and is
+    ///     never a baseline.
+    ///   - reportDirectory: Where its report was written, when one was.
+    ///   - error: What ended a failed or stopped run (callers pass it through `Redaction` first).
+    ///   - signal: The signal number of a `stopped` run.
+    /// - Throws: `PGError` when the update fails (the run then stays `running` until a later run marks it
+    ///   abandoned).
     public func finish(
         _ run: inout RunRecord, status: RunStatus, exitCode: ExitStatus, counts: [String: Int], partial: Bool = false,
         reportDirectory: String?, error: String? = nil, signal: Int32? = nil
@@ -136,7 +170,12 @@ public struct RunLedger {
         run.finishedAt = Date(timeIntervalSince1970: Double(result.string(row: 0, column: 0) ?? "0") ?? 0)
     }
 
-    /// The most recent runs, newest first.
+    /// The most recent runs, newest first: `backstop runs`.
+    /// - Parameters:
+    ///   - limit: At most this many runs.
+    ///   - kind: Only runs of this kind (`nightly`, `apply`, …); `nil` for every kind.
+    /// - Returns: The runs, with their counts decoded.
+    /// - Throws: `PGError` when the query fails.
     public func recent(limit: Int = 20, kind: String? = nil) throws -> [RunRecord] {
         try Self.records(
             connection.execute(
@@ -176,12 +215,20 @@ public struct RunLedger {
         }
     }
 
-    /// The discrepancies stored for a run.
+    /// The discrepancies stored for a run, in the order they were recorded (report order).
+    /// - Parameter runID: The run's id.
+    /// - Returns: The findings; empty for an unknown run or one that found nothing.
+    /// - Throws: `PGError` when the query fails.
     public func discrepancies(of runID: Int64) throws -> [Discrepancy] {
         try findings(of: runID).map(\.discrepancy)
     }
 
-    /// The discrepancies stored for a run, each with the run it was first seen in.
+    /// The discrepancies stored for a run, each with the run it was first seen in: the previous run's
+    /// side of ``RunHistory/compare(runID:startedAt:current:partial:previous:trend:)``. Rows of a kind this
+    /// build does not know (written by a newer Backstop) are skipped.
+    /// - Parameter runID: The run's id.
+    /// - Returns: The stored findings in recorded order.
+    /// - Throws: `PGError` when the query fails.
     public func findings(of runID: Int64) throws -> [RunHistory.StoredFinding] {
         let cursor = try connection.query(
             """

@@ -1,3 +1,4 @@
+import BackstopModel
 public import Foundation
 import Synchronization
 
@@ -46,7 +47,7 @@ public enum WorldImages {
 
         let work = groups
         let failures = Mutex<[(index: Int, message: String)]>([])
-        DispatchQueue.concurrentPerform(iterations: work.count) { groupNumber in
+        WorkLoop.forEach(work.count, concurrency: ProcessInfo.processInfo.activeProcessorCount) { groupNumber in
             let group = work[groupNumber]
             let raster = BouquetRenderer.render(
                 seed: group.rendering.seed, width: group.rendering.width, height: group.rendering.height)

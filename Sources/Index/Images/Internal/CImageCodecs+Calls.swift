@@ -5,9 +5,12 @@ import CImageCodecs
 enum ImageCodecCalls {
     /// A failed C call: its status and the C side's message.
     struct Failure: Error {
+        /// The C function's status (`CImageCodecs_tooLarge`, `CImageCodecs_corrupt`, …).
         var status: CImageCodecs_Status
+        /// The C side's message (libjpeg's or libpng's own text), or `status N` when it wrote none.
         var message: String
 
+        /// Whether the image was over the size limits (a refusal, not damage).
         var isTooLarge: Bool { status == CImageCodecs_tooLarge }
 
         /// The ``IndexError`` code of a failed decode: over the size limits, else corrupt data.
@@ -18,6 +21,8 @@ enum ImageCodecCalls {
     static let errorCapacity = 256
 
     /// Runs `body` with a zeroed error buffer; turns a non-ok status into a ``Failure``.
+    /// - Parameter body: The C call, given the message buffer and its capacity.
+    /// - Returns: `nil` on `CImageCodecs_ok`, else the failure with the C side's message.
     static func check(
         _ body: (UnsafeMutablePointer<CChar>, Int) -> CImageCodecs_Status
     ) -> Failure? {
@@ -35,6 +40,10 @@ enum ImageCodecCalls {
     /// Reads a JPEG or PNG header's width and height.
     ///
     /// The corresponding C functions are `CImageCodecs_jpegReadSize` and `CImageCodecs_pngReadSize`.
+    /// - Parameters:
+    ///   - bytes: The encoded image.
+    ///   - isPNG: PNG when true, JPEG when false (the caller detected the format).
+    /// - Returns: The size in pixels, or the failure.
     static func size(_ bytes: [UInt8], isPNG: Bool) -> Result<(width: Int, height: Int), Failure> {
         var width: Int32 = 0
         var height: Int32 = 0
@@ -54,6 +63,12 @@ enum ImageCodecCalls {
     ///
     /// The corresponding C functions are `CImageCodecs_jpegReadSize`/`CImageCodecs_jpegDecode` and
     /// `CImageCodecs_pngReadSize`/`CImageCodecs_pngDecode`.
+    /// - Parameters:
+    ///   - bytes: The encoded image.
+    ///   - isPNG: PNG when true, JPEG when false.
+    ///   - strict: For JPEG, libjpeg warnings that mean missing or wrong pixels (a premature end of file)
+    ///     fail the decode instead of returning a grey-padded picture.
+    /// - Returns: The RGB pixels, or the failure.
     static func decode(_ bytes: [UInt8], isPNG: Bool, strict: Bool) -> Result<RGBImage, Failure> {
         unsafe bytes.withUnsafeBufferPointer { data -> Result<RGBImage, Failure> in
             var width: Int32 = 0
@@ -87,6 +102,12 @@ enum ImageCodecCalls {
     /// Encodes as JPEG (`quality` 1...100) or, when `quality` is nil, PNG; copies the C buffer into an array.
     ///
     /// The corresponding C functions are `CImageCodecs_jpegEncode` and `CImageCodecs_pngEncode`.
+    /// - Parameters:
+    ///   - image: The pixels.
+    ///   - quality: JPEG quality 1...100, or `nil` for PNG.
+    ///   - jpegOptions: `CImageCodecs_jpegEncode`'s option bits (progressive, grayscale, CMYK).
+    ///   - fastPNG: For PNG, no filters and zlib level 3 (the world generator's images).
+    /// - Returns: The encoded bytes, or the failure (`tooLarge` for a size beyond 32 bits).
     static func encode(
         _ image: RGBImage, jpegQuality quality: Int?, jpegOptions: Int32 = 0, fastPNG: Bool
     ) -> Result<[UInt8], Failure> {
@@ -118,6 +139,11 @@ enum ImageCodecCalls {
     /// Resamples `image` to `width × height` (box filter when shrinking, bilinear when growing).
     ///
     /// The corresponding C function is `CImageCodecs_resize`.
+    /// - Parameters:
+    ///   - image: The source pixels.
+    ///   - width: The new width, pixels.
+    ///   - height: The new height, pixels.
+    /// - Returns: The resampled image, or the failure.
     static func resize(_ image: RGBImage, width: Int, height: Int) -> Result<RGBImage, Failure> {
         guard let sourceWidth = Int32(exactly: image.width), let sourceHeight = Int32(exactly: image.height),
             let targetWidth = Int32(exactly: width), let targetHeight = Int32(exactly: height),

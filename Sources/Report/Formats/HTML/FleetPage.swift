@@ -4,6 +4,10 @@ public import Foundation
 /// findings), one column per discrepancy kind, what is new since the shop's previous run, and a link to each
 /// shop's report; catalog shops that are not Bitrix sellers are listed as out of scope. `fleet.json` beside
 /// it carries the same table for scripts.
+///
+/// A multi-shop run writes it from its shops' results; `backstop fleet --since` assembles it from the
+/// ledger's newest run of each shop (the partitions of a fleet, run by separate workers). An on-call
+/// engineer sees at a glance which shops drifted last night and opens only those reports. It is not a ``ReportFormat``: it summarises several runs, not one.
 public struct FleetPage: Sendable {
     /// One shop's row.
     public struct Shop: Sendable, Codable {
@@ -22,7 +26,15 @@ public struct FleetPage: Sendable {
         /// The shop's report folder, relative to the page.
         public var report: String?
 
-        /// Creates a row.
+        /// Records one shop's row.
+        /// - Parameters:
+        ///   - id: The shop id.
+        ///   - name: The catalog's name of the shop (may be empty).
+        ///   - runID: The shop's run, `nil` when it has none in the window.
+        ///   - status: The run's status as the ledger writes it.
+        ///   - kinds: Findings per discrepancy kind (raw value).
+        ///   - newCount: Findings new since the shop's previous comparable run.
+        ///   - report: The shop's report folder relative to the page, `nil` when there is none to link.
         public init(
             id: Int64, name: String, runID: Int64?, status: String, kinds: [String: Int], newCount: Int,
             report: String?
@@ -49,7 +61,12 @@ public struct FleetPage: Sendable {
     /// "backstop <version>".
     public var generator: String
 
-    /// Creates a page.
+    /// Gathers the fleet's rows.
+    /// - Parameters:
+    ///   - kind: The run kind the page summarises.
+    ///   - shops: One row per shop, in any order.
+    ///   - outOfScope: Catalog shops that are not Bitrix sellers (listed, not checked).
+    ///   - generator: The program and version that wrote it.
     public init(kind: String, shops: [Shop], outOfScope: [(id: Int64, name: String)], generator: String) {
         self.kind = kind
         self.shops = shops
@@ -64,7 +81,17 @@ public struct FleetPage: Sendable {
         }
     }
 
-    /// `target` relative to `folder` when it lies inside or beside it, else its absolute path.
+    /// `target` relative to `folder` when they share more than the root, else `target`'s absolute path, so
+    /// the page's links keep working when the whole reports folder is copied elsewhere.
+    ///
+    /// ```swift
+    /// FleetPage.relativeLink(from: URL(fileURLWithPath: "/r/fleet"), to: URL(fileURLWithPath: "/r/17008"))
+    /// // "../17008"
+    /// ```
+    /// - Parameters:
+    ///   - folder: The folder the page is written to.
+    ///   - target: The folder or file to link to.
+    /// - Returns: A relative path with `/` separators, or an absolute path.
     public static func relativeLink(from folder: URL, to target: URL) -> String {
         let base = folder.standardizedFileURL.pathComponents
         let path = target.standardizedFileURL.pathComponents
@@ -74,7 +101,9 @@ public struct FleetPage: Sendable {
         return (Array(repeating: "..", count: base.count - common) + path[common...]).joined(separator: "/")
     }
 
-    /// The page's HTML.
+    /// The page's HTML: a heading with the shop count, the table (shop linked to its `report.html`, status,
+    /// total, new, one column per kind that occurs in any shop; clean rows tinted, zeros muted) and the
+    /// out-of-scope list. Every name is HTML-escaped; nothing depends on the clock.
     public var html: String {
         let rows = ranked
         let kinds = Set(shops.flatMap(\.kinds.keys)).sorted()
@@ -118,8 +147,10 @@ public struct FleetPage: Sendable {
         return out
     }
 
-    /// Writes `index.html` and `fleet.json` into `folder`.
+    /// Writes `index.html` and `fleet.json` (kind, the ranked shops, the out-of-scope ids; sorted keys) into
+    /// `folder`, each atomically.
     ///
+    /// - Parameter folder: The fleet's report folder (created if needed).
     /// - Returns: the page's path.
     /// - Throws: ``ReportError`` naming the file.
     @discardableResult

@@ -1,6 +1,10 @@
 /// The inline stylesheet and script of `report.html`: no external asset, no inline `style` attribute, and
 /// the page's Content-Security-Policy allows exactly these two blocks by their SHA-256.
 enum HTMLAssets {
+    /// The page's stylesheet: colours by custom properties (`--ok`, `--warn`, `--fail` follow
+    /// ``RunReport/outcome``) with a dark scheme when the system prefers one, side-by-side value cells and
+    /// badges per stage status and finding state. Editing it is safe: the page's Content-Security-Policy
+    /// hashes it when the page is rendered.
     static let style = """
         :root{--bg:#fff;--fg:#1d2330;--muted:#5b6577;--line:#dfe3ea;--panel:#f6f7f9;--ok:#1a7f37;--warn:#9a6700;\
         --fail:#cf222e;--accent:#0969da;--new:#8250df;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;\
@@ -51,6 +55,9 @@ enum HTMLAssets {
         .cause small{display:block;color:var(--muted)}footer{margin-top:32px;color:var(--muted);font-size:12px}
         """
 
+    /// The page's only script, progressive: a click on a header button sorts its table (by `data-sort`
+    /// when a cell has one, numbers numerically), and the filter bar hides rows by text, kind and state and
+    /// updates the shown counts. Without it the page still shows every table in report order.
     static let script = """
         (function () {
           "use strict";

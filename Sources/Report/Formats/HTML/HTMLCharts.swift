@@ -7,14 +7,25 @@ import Foundation
 enum HTMLCharts {
     /// One bar: a label, its value and an optional second value drawn inside it (new findings).
     struct Bar {
+        /// The bar's label, drawn to its left (escaped when drawn).
         var label: String
+        /// The bar's length relative to the largest bar of the chart.
         var value: Int
+        /// The part of ``value`` drawn highlighted from the bar's start (0: none).
         var highlight: Int = 0
     }
 
+    /// A coordinate with one decimal and a `.` whatever the locale (`String(format:)` with `%.1f` in the C
+    /// locale): SVG needs the dot, and byte-identical reports need the fixed precision.
     static func number(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    /// Horizontal bars, largest first as given.
+    /// Horizontal bars in the order given (callers sort largest first), each scaled to the largest; a
+    /// muted "Nothing to chart." when every value is 0.
+    /// - Parameters:
+    ///   - bars: The bars.
+    ///   - title: The chart's accessible name (`aria-label` and `<title>`).
+    ///   - highlightLegend: What the highlighted part means (`new`), shown in a legend when given.
+    /// - Returns: An `<svg>` element, or a paragraph when there is nothing to draw.
     static func bars(_ bars: [Bar], title: String, highlightLegend: String? = nil) -> String {
         let h = ReportText.html
         guard let largest = bars.map(\.value).max(), largest > 0 else {
@@ -48,7 +59,11 @@ enum HTMLCharts {
         return svg + "</svg>"
     }
 
-    /// The discrepancy total of recent comparable runs, oldest to newest.
+    /// A line of the discrepancy total of recent comparable runs, oldest to newest; each point's tooltip
+    /// names its run, start, status and total, and about ten points are labelled `#<run>` on the axis. A
+    /// note instead until there are two runs to join.
+    /// - Parameter points: The history's trend, oldest first.
+    /// - Returns: An `<svg>` element, or a paragraph.
     static func trend(_ points: [RunHistory.Point]) -> String {
         let h = ReportText.html
         guard points.count >= 2 else {
@@ -94,7 +109,10 @@ enum HTMLCharts {
         return svg + "</svg>"
     }
 
-    /// Vertical bars of a score histogram, with the threshold marked.
+    /// Vertical bars of a score histogram over its own score range, with the candidate threshold marked by
+    /// a line; a note instead when the index stage did not run.
+    /// - Parameter histogram: The report's histogram, if any.
+    /// - Returns: An `<svg>` element, or a paragraph.
     static func histogram(_ histogram: SimilarityHistogram?) -> String {
         let h = ReportText.html
         guard let histogram, !histogram.bins.isEmpty, let lowest = histogram.bins.first?.lower,

@@ -7,17 +7,27 @@ import Foundation
 /// the stages, webhook health, and per-kind tables with both values side by side, the cause, the planned
 /// action and how long each finding has been open. Tables sort by any column and filter by text, kind and
 /// state. Every piece of data is HTML-escaped.
+///
+/// The page is what a data engineer opens first in the morning, so it reads top-down: the verdict and the
+/// run's facts, then what changed since the previous run, then why (webhook failures), then every finding.
+/// It works from a `file://` URL with JavaScript off (tables are plain HTML; sorting and filtering are an
+/// addition) and renders the same bytes for the same report: no timestamp of its own, no random ids.
+/// `Tests/ReportTests/HTMLReportTests` loads it in headless Chromium and fails on any console message.
 public struct HTMLReportFormat: ReportFormat {
-    /// How many findings each kind's table lists (all of them are in `csv/<kind>.csv`).
+    /// How many findings each kind's table lists (all of them are in `csv/<kind>.csv`); it also caps the
+    /// resolved table. It keeps a page of a run with a million findings openable in a browser.
     public var rowsPerKind: Int
 
-    /// Creates the format.
+    /// The HTML format with a cap on each table.
+    /// - Parameter rowsPerKind: Rows per kind's table; the heading says "*shown* of *total*" when it cuts.
     public init(rowsPerKind: Int = 2000) { self.rowsPerKind = rowsPerKind }
 
-    /// `report.html`.
+    /// `report.html`, in the run's report folder.
     public var fileName: String { "report.html" }
 
-    /// The page's Content-Security-Policy: nothing but its own style and script (by SHA-256).
+    /// The page's Content-Security-Policy: nothing but its own style and script (by SHA-256) and `data:`
+    /// images (the duplicate pairs' thumbnails). A value from the data that escaped its escaping still could
+    /// not run a script or load anything: defence in depth for a page of untrusted product text.
     static var contentSecurityPolicy: String {
         func hash(_ text: String) -> String {
             "'sha256-" + Data(SHA256.digest(Array(text.utf8))).base64EncodedString() + "'"
@@ -26,7 +36,10 @@ public struct HTMLReportFormat: ReportFormat {
             + "img-src data:; base-uri 'none'; form-action 'none'"
     }
 
-    /// Renders the page.
+    /// Renders the page, section by section in reading order, as UTF-8.
+    /// - Parameters:
+    ///   - report: The run's report.
+    ///   - out: The buffer the page's bytes are appended to.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
         var page = Page()
         page.head(report)
@@ -42,13 +55,18 @@ public struct HTMLReportFormat: ReportFormat {
         out += Array(page.text.utf8)
     }
 
-    /// The page being written.
+    /// The page being written: one method per section, each appending its lines to ``text``.
     struct Page {
+        /// The page so far.
         var text = ""
+        /// HTML escaping (``ReportText/html(_:)``), short because every value goes through it.
         let h = ReportText.html
 
+        /// Appends one line of markup. The caller escapes every value from the data with ``h``.
         mutating func add(_ s: String) { text += s; text += "\n" }
 
+        /// `<head>`: charset, viewport, the Content-Security-Policy, the generator, a title with the run and
+        /// its verdict (the browser tab says whether there is drift), and the inline style.
         mutating func head(_ report: RunReport) {
             add("<!DOCTYPE html>")
             add("<html lang=\"en\">")
@@ -65,6 +83,9 @@ public struct HTMLReportFormat: ReportFormat {
             add("<body>")
         }
 
+        /// The verdict banner, coloured by ``RunReport/outcome``, with the run's facts (status and exit code,
+        /// start and host, duration, dry run or applied, inputs redacted, snapshot, status map, error, why it
+        /// stopped early) and the section links.
         mutating func header(_ report: RunReport) {
             let run = report.run
             add("<header class=\"verdict \(report.outcome)\" id=\"top\">")
@@ -91,6 +112,8 @@ public struct HTMLReportFormat: ReportFormat {
             add("</header>")
         }
 
+        /// The summary tiles: discrepancies; new, persisting and resolved against the previous comparable run
+        /// (resolved shows `—` when a partial run could not compute it); rows compared; findings withheld.
         mutating func summary(_ report: RunReport) {
             add("<section id=\"summary\"><h2>Summary</h2><div class=\"tiles\">")
             func tile(_ value: String, _ label: String) {
@@ -114,6 +137,8 @@ public struct HTMLReportFormat: ReportFormat {
             add("</div></section>")
         }
 
+        /// The inline SVG charts: discrepancies by kind (new ones highlighted), the trend over recent runs,
+        /// findings by webhook failure and the similarity histogram (``HTMLCharts``).
         mutating func charts(_ report: RunReport) {
             add("<section id=\"charts\"><h2>Charts</h2><div class=\"charts\">")
             let kindBars = report.byKind.map { group in
@@ -143,6 +168,8 @@ public struct HTMLReportFormat: ReportFormat {
             add("</div></section>")
         }
 
+        /// The stage table: name, status badge, seconds and the summary (redacted again: a summary may carry a
+        /// failed stage's error text).
         mutating func stages(_ report: RunReport) {
             add("<section id=\"stages\"><h2>Stages</h2>")
             add(
@@ -158,6 +185,8 @@ public struct HTMLReportFormat: ReportFormat {
             add("</tbody></table></section>")
         }
 
+        /// What the webhooks missed: findings per failure of the real-time path with its meaning, per cause
+        /// code with its attribution, and the sync latency table.
         mutating func webhooks(_ report: RunReport) {
             add("<section id=\"webhooks\"><h2>What the webhooks missed</h2>")
             guard let health = report.webhookHealth else {
@@ -211,6 +240,7 @@ public struct HTMLReportFormat: ReportFormat {
             add("</section>")
         }
 
+        /// Systematic losses, one row per field; the section is left out when there are none.
         mutating func systematic(_ report: RunReport) {
             guard let r = report.reconciliation, !r.systematic.isEmpty else { return }
             add("<section id=\"systematic\"><h2>Systematic losses of the webhook path</h2>")
@@ -245,11 +275,16 @@ public struct HTMLReportFormat: ReportFormat {
             return out
         }
 
+        /// One side's value for a table cell: escaped text, or a muted `absent` (`nil`) or `empty` (`""`), so
+        /// the two never look alike.
         func value(_ text: String?) -> String {
             guard let text else { return "<span class=\"absent\">absent</span>" }
             return text.isEmpty ? "<span class=\"absent\">empty</span>" : h(text)
         }
 
+        /// The findings: the filter bar (text, kind, state), then one collapsible table per kind with key,
+        /// field, item, both values side by side, probable cause, planned action, webhook failure and how
+        /// long the finding has been open. Rows carry `data-kind` and `data-state` for the filters.
         mutating func findings(_ report: RunReport, rowsPerKind: Int) {
             add("<section id=\"findings\"><h2>Findings</h2>")
             guard !report.discrepancies.isEmpty else {
@@ -316,6 +351,8 @@ public struct HTMLReportFormat: ReportFormat {
             add("</section>")
         }
 
+        /// The previous comparable run's findings this run no longer has, with their last values; says why
+        /// when there is no such run or when a partial run could not tell.
         mutating func resolved(_ report: RunReport, rows: Int) {
             add("<section id=\"resolved\"><h2>Resolved since the previous run</h2>")
             guard let history = report.history, let previous = history.previous else {
@@ -345,6 +382,8 @@ public struct HTMLReportFormat: ReportFormat {
             add("</tbody></table></section>")
         }
 
+        /// The footer (generator, schema version, where the full data is) and the inline script that sorts
+        /// and filters the tables.
         mutating func footer(_ report: RunReport) {
             add(
                 "<footer>Written by \(h(report.generator ?? "backstop")) · report schema \(h(RunReport.schemaVersion)) · "
@@ -357,6 +396,6 @@ public struct HTMLReportFormat: ReportFormat {
 }
 
 extension ReportFormat where Self == HTMLReportFormat {
-    /// The HTML report.
+    /// The HTML report with the default cap of 2000 rows per kind.
     public static var html: HTMLReportFormat { HTMLReportFormat() }
 }
