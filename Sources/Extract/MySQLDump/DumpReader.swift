@@ -198,7 +198,8 @@ public final class DumpReader: DumpEventStream {
     /// Bytes of (decompressed) input consumed so far, for progress reports (all of them while the deferred
     /// tables are read again).
     public var bytesRead: Int64 {
-        replay == nil ? unsafe buffer.location(of: pos).offset : unsafe buffer.offsetOfBase + Int64(buffer.end)
+        // The offset alone: `buffer.location(of:)` would also count the window's lines on every call.
+        unsafe buffer.offsetOfBase + Int64(replay == nil ? pos : buffer.end)
     }
 
     // MARK: Errors
