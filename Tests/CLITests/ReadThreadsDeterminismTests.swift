@@ -9,8 +9,12 @@ import Testing
 /// stands (the same dump gzipped, which cannot be read twice).
 @Suite(.enabled(if: TestDatabase.isEnabled, "needs BACKSTOP_TEST_PG"))
 struct ReadThreadsDeterminismTests {
-    /// Runs `backstop diff` once per (dump, thread count) on one catalog and returns each run's findings.
-    func findings(world: URL, runs: [(dump: URL, threads: Int)]) async throws -> [Data] {
+    /// Runs `backstop diff` (with `arguments`) once per (dump, thread count) on one catalog and returns each
+    /// run's findings: the `files` of its report folder, one after another.
+    func findings(
+        world: URL, runs: [(dump: URL, threads: Int)], arguments: [String] = [],
+        files: [String] = ["discrepancies.ndjson"]
+    ) async throws -> [Data] {
         try await TestDatabase.withScratchDatabase(prefix: "determinism") { conninfo in
             let load = try await worldgen(["load-catalog", "--world", world.path, "--conninfo", conninfo])
             try #require(load.status == 0, "\(load.err)")
@@ -22,10 +26,16 @@ struct ReadThreadsDeterminismTests {
                     "determinism-\(count)-\(UUID().uuidString)")
                 defer { try? FileManager.default.removeItem(at: out) }
                 let run = try await backstop(
-                    ["diff", "--catalog", conninfo, "--dump", dump.path, "--out", out.path, "--log-level", "error"],
+                    ["diff", "--catalog", conninfo, "--dump", dump.path, "--out", out.path, "--log-level", "error"]
+                        + arguments,
                     environment: ["BACKSTOP_READ_THREADS": String(count)])
                 #expect(run.status == 2, "\(dump.lastPathComponent), read threads \(count): \(run.err)")
-                outputs.append(try Data(contentsOf: out.appendingPathComponent("discrepancies.ndjson")))
+                var output = Data()
+                for file in files {
+                    output.append(Data("== \(file)\n".utf8))
+                    output.append(try Data(contentsOf: out.appendingPathComponent(file)))
+                }
+                outputs.append(output)
             }
             return outputs
         }
@@ -64,6 +74,23 @@ struct ReadThreadsDeterminismTests {
         defer { try? FileManager.default.removeItem(at: plain) }
         expectIdentical(
             try await findings(world: world, runs: [(dump, 1), (dump, 2), (plain, 1), (plain, 2)]), "tiny")
+    }
+
+    /// `--shop all` (the fleet's one read of each side, the dump read beside the catalog with two threads):
+    /// every seller's findings the same byte for byte, read in place (gzip) or with the basket after the
+    /// orders (plain), with one or two threads.
+    @Test func tinyWorldFleetFindingsAreTheSameWithOneOrTwoReadThreads() async throws {
+        let world = RepoPaths.data.appendingPathComponent("tiny")
+        let plain = world.appendingPathComponent("bitrix/dump.sql")
+        let packed = world.appendingPathComponent("bitrix/dump-complete-insert.sql.gz")
+        let outputs = try await findings(
+            world: world, runs: [(packed, 1), (plain, 1), (plain, 2)], arguments: ["--shop", "all"],
+            files: FleetTests.sellers.map { "\($0)/discrepancies.ndjson" })
+        guard let serial = outputs.first else { return }
+        #expect(serial.count > 4_000, "the fleet found almost nothing")
+        for (i, output) in outputs.enumerated().dropFirst() {
+            #expect(output == serial, "fleet run \(i) differs from the single-thread gzip run")
+        }
     }
 
     @Test func anotherSeedsFindingsAreTheSameWithOneOrTwoReadThreads() async throws {
