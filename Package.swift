@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 //
 // Backstop: the batch reconciliation and indexing pipeline for the cvety.kz catalog.
-// Data flows one way: BackstopExtract → BackstopReconcile → BackstopIndex → BackstopReport;
+// Data flows one way: BackstopExtract → BackstopReconcile → BackstopMerge → BackstopIndex → BackstopReport;
 // BackstopStore (Backstop's schema, run ledger and lock) sits below the stages, BackstopPipeline composes
 // them, and the `backstop` executable only parses arguments and calls it. Module names carry the `Backstop` prefix so that no
 // type (`Index`, `Report`) can shadow its module.
@@ -13,6 +13,7 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let inMemoryLogging = Target.Dependency.product(name: "InMemoryLogging", package: "swift-log")
 let subprocess = Target.Dependency.product(name: "Subprocess", package: "swift-subprocess")
 let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "backstop",
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // FilePath, for Subprocess's `.path(_:)` (swift-subprocess depends on it anyway).
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // SHA-256 (the image cache's content address, report.html's CSP hashes): BoringSSL's, not hand-written.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // MARK: C libraries (Debian packages; `make setup` installs them)
@@ -42,7 +45,7 @@ let package = Package(
         ),
 
         // MARK: Backstop libraries
-        .target(name: "BackstopModel", path: "Sources/Model"),
+        .target(name: "BackstopModel", dependencies: [crypto], path: "Sources/Model"),
         .target(
             name: "BackstopPostgres",
             dependencies: ["CLibPQ", "BackstopModel", logging],
@@ -63,6 +66,14 @@ let package = Package(
             dependencies: ["BackstopModel", "BackstopExtract", logging],
             path: "Sources/Reconcile"
         ),
+        // The merge: the planner (policy, safety valve), the plan files, the row versions and the applier.
+        .target(
+            name: "BackstopMerge",
+            dependencies: [
+                "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopExtract", "BackstopReconcile", logging,
+            ],
+            path: "Sources/Merge"
+        ),
         .target(
             name: "BackstopIndex",
             dependencies: [
@@ -79,7 +90,7 @@ let package = Package(
             name: "BackstopPipeline",
             dependencies: [
                 "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopExtract", "BackstopReconcile",
-                "BackstopIndex", "BackstopReport", logging,
+                "BackstopMerge", "BackstopIndex", "BackstopReport", logging,
             ],
             path: "Sources/Pipeline"
         ),
@@ -87,7 +98,8 @@ let package = Package(
             name: "backstop",
             dependencies: [
                 "BackstopModel", "BackstopPostgres", "BackstopStore", "BackstopPipeline", "BackstopExtract",
-                "BackstopIndex", "BackstopReport", argumentParser, logging,
+                "BackstopMerge", "BackstopIndex", "BackstopReport", argumentParser, logging, subprocess,
+                systemPackage,
             ]
         ),
 
@@ -101,10 +113,13 @@ let package = Package(
         ),
         .executableTarget(name: "worldgen", dependencies: ["BackstopWorldGen", argumentParser, logging]),
 
-        // MARK: Benchmarks (scripts/bench/30-catalog-copy.sh)
+        // MARK: Benchmarks
+        // What every bench executable measures with: this process's and a server backend's CPU time.
+        .target(name: "BackstopBenchSupport", path: "Sources/BenchSupport"),
+        // scripts/bench/30-catalog-copy.sh
         .executableTarget(
             name: "CatalogBench",
-            dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
+            dependencies: ["BackstopBenchSupport", "BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
             path: "Sources/CatalogBench"
         ),
         // scripts/bench/50-index.sh
@@ -112,12 +127,14 @@ let package = Package(
             name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS", logging],
             path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
-        .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
+        .executableTarget(name: "DumpBench", dependencies: ["BackstopBenchSupport", "BackstopExtract", logging]),
         // scripts/bench/40-apply.sh
         .executableTarget(
             name: "ApplyBench",
             dependencies: [
-                "BackstopExtract", "BackstopModel", "BackstopPipeline", "BackstopPostgres", "BackstopStore", logging,
+                "BackstopBenchSupport", "BackstopExtract", "BackstopMerge", "BackstopModel", "BackstopPipeline",
+                "BackstopPostgres",
+                "BackstopStore", logging,
             ]
         ),
         // MARK: Fuzzing (scripts/fuzz.sh builds it with -sanitize=fuzzer into .build-fuzz)
@@ -145,6 +162,11 @@ let package = Package(
             dependencies: [
                 "BackstopIndex", "BackstopModel", "BackstopExtract", "BackstopPostgres", "BackstopTestSupport",
             ]),
+        .testTarget(
+            name: "MergeTests",
+            dependencies: [
+                "BackstopMerge", "BackstopReconcile", "BackstopExtract", "BackstopModel", "BackstopTestSupport",
+            ]),
         .testTarget(name: "StoreTests", dependencies: ["BackstopStore", "BackstopTestSupport"]),
         // BackstopIndex decodes report.html's screenshot (libpng) in the browser test.
         .testTarget(
@@ -160,7 +182,8 @@ let package = Package(
             dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["BackstopTestSupport", "BackstopPostgres", "BackstopIndex"]
+            // `backstop` itself for the CLI's own parts (the progress renderer) tested without a terminal.
+            dependencies: ["backstop", "BackstopTestSupport", "BackstopPostgres", "BackstopIndex", "BackstopModel"]
         ),
     ]
 )

@@ -49,7 +49,22 @@ public struct ExtractError: Error, CustomStringConvertible, Sendable {
     /// The table being read.
     public var table: String?
 
-    /// Creates an error.
+    /// Describes a failure with as much of its location as the reader knows; readers fill every part they
+    /// have, so an operator can open the file at the line.
+    ///
+    /// ```swift
+    /// ExtractError(.truncated, "the input ends inside a string literal", file: "bitrix.sql.gz",
+    ///              offset: 1_048_576_000, line: 2_210_334, statement: 4_120, table: "b_sale_basket")
+    /// // bitrix.sql.gz:2210334, byte 1048576000, statement 4120, table b_sale_basket: the input ends inside …
+    /// ```
+    /// - Parameters:
+    ///   - code: The stable code (``Code``).
+    ///   - message: One line for people; name tables and offsets, never cell values.
+    ///   - file: The input's path (`<stdin>` for standard input).
+    ///   - offset: Byte offset in the decompressed input.
+    ///   - line: 1-based line.
+    ///   - statement: 1-based statement number.
+    ///   - table: The table being read.
     public init(
         _ code: Code, _ message: String, file: String? = nil, offset: Int64? = nil, line: Int? = nil,
         statement: Int? = nil, table: String? = nil

@@ -3,6 +3,12 @@
 ///
 /// Unlike ``ExtractError`` a problem does not stop the run; it names one field of one row (or one feed
 /// element) and carries its raw value.
+///
+/// ```swift
+/// ParseProblem(source: "api/v2/products", key: "1042", field: "price", rawValue: "4 950,5.0",
+///              reason: "misplaced thousands separators")
+/// // description: api/v2/products[1042].price: misplaced thousands separators
+/// ```
 public struct ParseProblem: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Where the row came from: a Bitrix table (`b_catalog_price`), a catalog table (`product`) or
     /// `api/v2/products` for the product feed.

@@ -6,7 +6,7 @@ import Logging
 /// Bitrix-side input of a run: every configured dump streamed through the Bitrix model.
 ///
 /// The dump is never loaded whole: rows stream from the reader (on its own thread with
-/// `bitrix.read_threads` > 1) into ``BitrixModelBuilder``, which keeps only the tables and orders the run
+/// `bitrix.read_threads` > 1) into `BitrixModelBuilder`, which keeps only the tables and orders the run
 /// needs. Several dumps of one backup are read in turn into one model.
 enum BitrixInput {
     /// What the run reads from the dumps.
@@ -36,14 +36,15 @@ enum BitrixInput {
     ///   - abandoned: Checked at each safe point: `true` ends the read with `CancellationError` (the run
     ///     it was read for has failed).
     ///   - stop: The run's stop switch.
+    ///   - progress: Where the bytes read so far are reported (`extract.dump`).
     ///   - logger: Where the reader and the model log.
     /// - Returns: The model, the stage's line and whether the input was partial.
-    /// - Throws: ``PipelineError`` without a dump, ``ExtractError`` naming the file and byte offset of bad
-    ///   input, ``DeadlineReached`` when stopped.
+    /// - Throws: ``PipelineError`` without a dump, `ExtractError` naming the file and byte offset of bad
+    ///   input, `DeadlineReached` when stopped.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
         ordersScope: (() -> BitrixModelBuilder.Scope.Orders)? = nil, abandoned: () -> Bool = { false },
-        stop: StopSwitch = StopSwitch(), logger: Logger
+        stop: StopSwitch = StopSwitch(), progress: ProgressReporter = .ignored, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError(
@@ -79,16 +80,15 @@ enum BitrixInput {
             }
             // The bar counts decompressed bytes: a share of the file size only for plain dumps.
             let compressed = path == "-" || [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
-            let progress = ProgressBar(
-                label: "extract.dump", total: compressed ? nil : size, unit: .bytes, logger: logger)
-            defer { progress.finish() }
+            let bar = progress.start("extract.dump", total: compressed ? nil : size, unit: .bytes)
+            defer { bar.finish() }
             while let event = try stream.next() {
                 switch event {
                 case .row(let row):
                     builder.consume(row)
                     rows += 1
                     if rows & 0x3FFF == 0 || rows == 1 {
-                        if let bytes = bytesRead() { progress.update(bytes) }
+                        if let bytes = bytesRead() { bar.update(bytes) }
                         if abandoned() { throw CancellationError() }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
@@ -96,7 +96,7 @@ enum BitrixInput {
                         }
                     }
                 case .end(.complete):
-                    if let bytes = bytesRead() { progress.update(bytes) }
+                    if let bytes = bytesRead() { bar.update(bytes) }
                     // Several dumps of one backup: the latest footer is the snapshot.
                     if let time = stream.completedAt, time > (completedAt ?? "") { completedAt = time }
                 case .end(.partial(let reason)):
@@ -167,7 +167,8 @@ final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is
 
     /// Starts reading the configured dumps, keeping the orders the catalog will link (``provide(links:)``).
     init(
-        configuration: BackstopConfiguration, allowPartial: Bool, stop: StopSwitch, logger: Logger
+        configuration: BackstopConfiguration, allowPartial: Bool, stop: StopSwitch,
+        progress: ProgressReporter = .ignored, logger: Logger
     ) {
         let box = UncheckedBox((configuration, logger))
         let thread = Thread { [self] in
@@ -177,7 +178,7 @@ final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is
                     configuration: configuration,
                     scope: .init(orders: .linked(referencedBitrixIDs: []), users: false),
                     allowPartial: allowPartial, ordersScope: { .linked(referencedBitrixIDs: self.waitForLinks()) },
-                    abandoned: { self.isCancelled }, stop: stop, logger: logger)
+                    abandoned: { self.isCancelled }, stop: stop, progress: progress, logger: logger)
             }
             condition.withLock {
                 outcome = result

@@ -1,6 +1,7 @@
 public import BackstopModel
 public import BackstopPostgres
 import BackstopExtract
+import BackstopMerge
 public import Logging
 
 /// Catalog-side input of a run: the upstream tables through binary COPY.
@@ -12,8 +13,8 @@ public enum CatalogInput {
     /// Opens the configured catalog connection, naming where the connection settings came from on failure.
     ///
     /// The settings come from `--catalog`, `backstop.toml`, `BACKSTOP_CATALOG`, `DATABASE_URL` or libpq's
-    /// `PG*` variables (``BackstopConfiguration/catalogSource`` says which); a TLS certificate failure gets a hint about
-    /// `sslrootcert` and the host name.
+    /// `PG*` variables (`BackstopConfiguration.catalogSource` says which); a TLS certificate failure gets a
+    /// hint about `sslrootcert` and the host name.
     /// - Parameters:
     ///   - configuration: Backstop's configuration.
     ///   - logger: The connection's logger.
@@ -95,9 +96,9 @@ public enum CatalogInput {
     /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
-    /// Rows are counted on a ``ProgressBar``; once the run's switch is thrown (time limit or signal) the read
-    /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
-    /// in flight (the caller registers the connection's cancel with the switch).
+    /// Rows are counted on `progress` (`extract.catalog`); once the run's switch is thrown (time limit or
+    /// signal) the read stops with `DeadlineReached` at its next safe point (every 4096 rows); a signal
+    /// also cancels the COPY in flight (the caller registers the connection's cancel with the switch).
     ///
     /// Without a second session (a server at `max_connections`), one repeatable-read transaction on this
     /// connection reads everything instead, slower but the same snapshot.
@@ -105,16 +106,19 @@ public enum CatalogInput {
     ///   - connection: The run's catalog connection.
     ///   - shopID: The shop whose row versions are read; `nil` for every shop.
     ///   - stop: The run's stop switch.
-    ///   - logger: Where the reader and the progress log.
+    ///   - progress: Where the row count is reported (`extract.catalog`).
+    ///   - logger: Where the reader logs.
     /// - Returns: The snapshot.
     /// - Throws: ``PipelineError`` for a missing table, ``DeadlineReached`` when stopped, `PGError` or
     ///   ``ExtractError`` from the read.
-    static func load(connection: PGConnection, shopID: Int64?, stop: StopSwitch = StopSwitch(), logger: Logger) throws
-        -> Snapshot
-    {
+    static func load(
+        connection: PGConnection, shopID: Int64?, stop: StopSwitch = StopSwitch(),
+        progress: ProgressReporter = .ignored,
+        logger: Logger
+    ) throws -> Snapshot {
         try requireTables(requiredTables, stage: "extract.catalog", on: connection)
-        let progress = ProgressBar(label: "extract.catalog", total: nil, unit: .items("rows"), logger: logger)
-        defer { progress.finish() }
+        let bar = progress.start("extract.catalog", total: nil, unit: .items("rows"))
+        defer { bar.finish() }
         var rows: Int64 = 0
         func collect<Element>(_ cursor: CatalogCursor<Element>) throws -> [Element] {
             var out: [Element] = []
@@ -122,7 +126,7 @@ public enum CatalogInput {
                 out.append(element)
                 rows += 1
                 guard rows & 0xFFF == 0 || rows == 1 else { continue }
-                progress.update(rows)
+                bar.update(rows)
                 if stop.safePoint("extract.catalog.copy") {
                     throw DeadlineReached(stage: "extract.catalog", progress: "\(rows) rows read", reason: stop.reason)
                 }

@@ -20,7 +20,7 @@ public enum IndexInput {
     ///   - withLabels: Whether to read colours, occasions and tags (only for `--export`).
     ///   - logger: Where the reader logs.
     /// - Returns: The stage's input; no embeddings when the catalog has no `product_embeddings` table.
-    /// - Throws: `PGError` or ``ExtractError`` from the catalog reader.
+    /// - Throws: `PGError` or `ExtractError` from the catalog reader.
     static func load(
         connection: PGConnection, shopID: Int64, withLabels: Bool, logger: Logger
     ) throws -> IndexStage.Input {
@@ -120,7 +120,7 @@ public enum IndexInput {
     ///   - runID: The run, for the index tables' bookkeeping.
     ///   - logger: Where the stage logs.
     /// - Returns: The stage's outcome.
-    /// - Throws: ``PipelineError`` naming a missing catalog table, ``IndexError`` (code `stopped` when
+    /// - Throws: ``PipelineError`` naming a missing catalog table, `IndexError` (code `stopped` when
     ///   asked to stop between batches), `PGError`.
     static func run(
         options: IndexStage.Options, connection: PGConnection, runID: Int64?, logger: Logger

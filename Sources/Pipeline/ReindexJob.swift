@@ -31,8 +31,8 @@ public struct ReindexJob {
     public var outputDirectory: URL?
     /// Where to write the Cloudflare export, if anywhere.
     public var exportDirectory: URL?
-    /// Progress callback (done, total) for a terminal.
-    public var progress: (@Sendable (Int, Int) -> Void)?
+    /// Where the images embedded so far are reported (`index.images`: the CLI's bar); ignored by default.
+    public var progress: ProgressReporter
     /// `--max-seconds`: checked between batches of images (at least one batch is done); the run then ends
     /// `timed_out` (exit 124) with what it computed saved, and the next run resumes from there.
     public var maxSeconds: Double?
@@ -50,12 +50,12 @@ public struct ReindexJob {
     ///   - version: Backstop's version.
     ///   - outputDirectory: `--out`: write the reports exactly here.
     ///   - exportDirectory: `--export`: write the Cloudflare export here.
-    ///   - progress: Called with (images done, total) from worker threads.
+    ///   - progress: Where the images embedded so far are reported (`index.images`); ignored by default.
     ///   - maxSeconds: `--max-seconds`, when ``stopSwitch`` is not given.
     public init(
         configuration: BackstopConfiguration, mode: IndexStage.Mode, formats: [any ReportFormat], arguments: [String],
         logger: Logger, version: String, outputDirectory: URL? = nil, exportDirectory: URL? = nil,
-        progress: (@Sendable (Int, Int) -> Void)? = nil, maxSeconds: Double? = nil
+        progress: ProgressReporter = .ignored, maxSeconds: Double? = nil
     ) {
         self.maxSeconds = maxSeconds
         self.configuration = configuration
@@ -73,7 +73,7 @@ public struct ReindexJob {
     /// ledger and the report.
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the stage fails (the failed run is
-    ///   recorded first; ``PipelineError/underlyingError`` is the stage's error); ``StoreError`` when
+    ///   recorded first; ``PipelineError/underlyingError`` is the stage's error); `StoreError` when
     ///   Backstop's schema is not current.
     public func run() throws -> RunResult {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
@@ -86,7 +86,9 @@ public struct ReindexJob {
         defer { RunLock.release(shops: [configuration.shopID], on: connection) }
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
         options.exportDirectory = exportDirectory
-        options.progress = progress
+        let bar = progress.start("index.images", total: nil, unit: .items("images"))
+        defer { bar.finish() }
+        options.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
         let inputs: [String: String] = [
             "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
             "images": configuration.images.mirror.map { "mirror \($0)" }
@@ -102,6 +104,7 @@ public struct ReindexJob {
                     String(format: "%06lld-reindex", run.id))
         }
         let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.progress = progress
         runner.cancel = connection.canceller()
         runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
         runner.afterStop = { connection.rollbackIfInTransaction() }

@@ -12,8 +12,9 @@ import Foundation
 ///
 /// A rendering of a recorded run equals the report the run wrote, byte for byte: its findings, their
 /// first-seen runs and the context are stored, and nothing is recomputed from today's data
-/// (`RunReportsTests` compares report.json, report.md, report.html, junit.xml and a CSV). Runs recorded before contexts were kept get their inputs from the
-/// ledger's `inputs` and a webhook-health table without latency.
+/// (`RunReportsTests` compares report.json, report.md, report.html, junit.xml and a CSV). Runs recorded
+/// before contexts were kept get their inputs from the ledger's `inputs` and a webhook-health table
+/// without latency.
 ///
 /// ```swift
 /// let report = try ReportAssembler(ledger: RunLedger(connection: connection)).report(of: 42)
@@ -40,7 +41,7 @@ public struct ReportAssembler {
     ///
     /// - Parameter runID: The run's id in `backstop.run`.
     /// - Returns: The report, with history against the previous comparable run of the same kind and shop.
-    /// - Throws: ``PipelineError`` when there is no such run; `PGError` or ``ReportError`` when the ledger
+    /// - Throws: ``PipelineError`` when there is no such run; `PGError` or `ReportError` when the ledger
     ///   cannot be read.
     public func report(of runID: Int64) throws -> RunReport {
         guard let run = try ledger.run(id: runID) else {

@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopModel
 import BackstopPostgres
 import BackstopReconcile
@@ -20,7 +21,8 @@ extension RunJob {
                 return StageOutput(shared.catalog, summary: "read once for the fleet run: " + shared.catalogSummary)
             }
             let snapshot = try CatalogInput.load(
-                connection: connection, shopID: configuration.runShopID, stop: context.stopSwitch, logger: logger)
+                connection: connection, shopID: configuration.runShopID, stop: context.stopSwitch,
+                progress: context.progress, logger: logger)
             return StageOutput(snapshot, summary: snapshot.summary + " from \(connection.endpoint)")
         }
     }
@@ -48,7 +50,7 @@ extension RunJob {
                     orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
                 snapshot = try BitrixInput.load(
                     configuration: configuration, scope: scope, allowPartial: allowPartial, stop: context.stopSwitch,
-                    logger: logger)
+                    progress: context.progress, logger: logger)
             }
             let mapped = BitrixInput.Snapshot(
                 model: FleetScope.mapped(snapshot.model, configuration.shopMap), summary: snapshot.summary,
@@ -106,8 +108,9 @@ extension RunJob {
     func applyStage(_ settings: ApplySettings, connection: PGConnection, run: RunRecord)
         -> Stage<MergePlan, MergeSummary, any Error>
     {
-        Stage("apply") { plan, _ in
-            let summary = try applyMerge(plan, settings: settings, connection: connection, run: run)
+        Stage("apply") { plan, context in
+            let summary = try applyMerge(
+                plan, settings: settings, connection: connection, run: run, progress: context.progress)
             return StageOutput(summary, summary: PlanPreview.summary(summary), partial: !summary.refusals.isEmpty)
         }
     }

@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopIndex
 public import BackstopModel
 import BackstopPostgres
@@ -50,11 +51,13 @@ public struct RunJob {
     /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP); `nil` makes one from
     /// ``maxSeconds``.
     public var stopSwitch: StopSwitch?
+    /// Where the stages report progress (the CLI's bar); ignored by default.
+    public var progress: ProgressReporter = .ignored
 
     /// The reconciliation's configuration, from Backstop's: this run's shop, attributed within the fleet.
     /// - Parameter sellers: The Bitrix sellers that are catalog shops of the fleet, so a finding about
     ///   another migrated seller's row is attributed to that shop, not to this run's.
-    /// - Returns: The configuration ``Reconciler`` runs with.
+    /// - Returns: The configuration `Reconciler` runs with.
     func reconcileConfiguration(sellers: [Int64]) -> ReconcileConfiguration {
         var reconcile = ReconcileConfiguration(shopID: configuration.shopID, webhookShopID: configuration.webhookShopID)
         reconcile.shops = [configuration.runShopID]
@@ -98,7 +101,7 @@ public struct RunJob {
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the run fails (the failed run is
     ///   recorded and its report written first; ``PipelineError/underlyingError`` is the stage's error);
-    ///   ``StoreError`` or `PGError` when Backstop's schema is missing or not current.
+    ///   `StoreError` or `PGError` when Backstop's schema is missing or not current.
     public func run() throws -> RunResult {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let schema = try BackstopSchema.locate()
@@ -129,6 +132,7 @@ public struct RunJob {
         try session.ledger.recordScope(of: run, shops: [configuration.runShopID], partition: shared?.partition)
         let reportDirectory = session.reportDirectory ?? URL(fileURLWithPath: ".")
         let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.progress = progress
         runner.cancel = connection.canceller()
         runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
         runner.afterStop = { connection.rollbackIfInTransaction() }
@@ -145,7 +149,8 @@ public struct RunJob {
             let overlapped =
                 shared == nil && configuration.bitrix.readThreads > 1
                 ? OverlappedDumpRead(
-                    configuration: configuration, allowPartial: allowPartial, stop: stop, logger: logger)
+                    configuration: configuration, allowPartial: allowPartial, stop: stop, progress: progress,
+                    logger: logger)
                 : nil
             defer { overlapped?.abandon() }
             let catalog = try runner.run(extractCatalog(connection), ())
@@ -189,7 +194,7 @@ public struct RunJob {
             if kind == "nightly" {
                 // The incremental index stage: its embedding.* and image.* findings join the same report.
                 var options = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
-                let bar = ProgressBar(label: "index.images", total: nil, unit: .items("images"), logger: logger)
+                let bar = progress.start("index.images", total: nil, unit: .items("images"))
                 defer { bar.finish() }
                 options.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
                 if let outcome = try runner.run(
@@ -251,7 +256,7 @@ public struct RunJob {
     ///   - runner: The runner, for its stage lines, stop state and stop reason.
     ///   - found: What the stages found.
     /// - Returns: The run's result for the CLI.
-    /// - Throws: `PGError` from the ledger, ``ReportError`` when a report cannot be written.
+    /// - Throws: `PGError` from the ledger, `ReportError` when a report cannot be written.
     func finish(_ session: RunSession, runner: StageRunner, found: Findings) throws -> RunResult {
         let stop = runner.stopSwitch
         let refused = !(found.merge?.refusals.isEmpty ?? true)
@@ -396,7 +401,7 @@ public struct RunJob {
     /// The file is `backstop_<kind>.prom`, or `backstop_<kind>_<shop>.prom` for a run of a chosen shop, so
     /// the runs of a fleet sit beside each other in node_exporter's folder.
     /// - Parameter written: The report files just written; nothing happens without a `.prom` among them.
-    /// - Throws: ``ReportError`` when the copy cannot be written; Foundation's error when the written file
+    /// - Throws: `ReportError` when the copy cannot be written; Foundation's error when the written file
     ///   cannot be read back.
     func publishTextfile(_ written: [URL]) throws {
         guard let folder = configuration.report.textfileDirectory,

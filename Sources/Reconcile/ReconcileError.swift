@@ -19,7 +19,12 @@ public struct ReconcileError: Error, CustomStringConvertible, Sendable {
     /// The key of the row, when known.
     public var key: String?
 
-    /// Creates an error.
+    /// Describes a failure of the reconcile stage.
+    /// - Parameters:
+    ///   - code: The stable code (`error[reconcile.<code>]`).
+    ///   - message: What went wrong, for people.
+    ///   - entity: The entity or configuration section concerned (`merge.policy` for a policy selector).
+    ///   - key: The row key or selector.
     public init(_ code: Code, _ message: String, entity: String? = nil, key: String? = nil) {
         self.code = code
         self.message = message

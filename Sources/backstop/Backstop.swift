@@ -3,10 +3,34 @@ import BackstopModel
 import Foundation
 
 /// `backstop`: the batch path that backstops the cvety.kz webhooks.
+///
+/// The executable only parses and composes: each subcommand turns its options into a configuration and
+/// one library call (`RunJob`, `FleetJob`, `ApplyJob`, `ReindexJob`, `ReportAssembler`, `RunLedger`, …),
+/// renders the result on stdout and leaves the rest to the libraries. Reports and plans go to files or
+/// stdout; logs and progress go to stderr, so `backstop runs --json | jq` stays clean.
+///
+/// The exit status is the contract with schedulers (cron, systemd, Kubernetes, Airflow): 0 clean, 2 drift,
+/// 3 partial input, 4 refused, 64 usage, 75 locked, 124 time limit, 128+n stopped by signal n, 1 anything
+/// else (``ExitStatus`` lists them with their meaning, and `--help` prints that list). A scheduler treats
+/// 0, 2 and 3 as success (drift is what the job is for), retries 1, and does not retry 4, 64, 75 or 124:
+/// those need a person or the next scheduled run, not the same command again.
+///
+/// | command | library call | ledger kind |
+/// |---|---|---|
+/// | `nightly` | `RunJob` (`FleetJob` for several shops) | `nightly` |
+/// | `diff` | `RunJob` without the index stage | `diff` |
+/// | `apply` | `ApplyJob` | `apply` |
+/// | `reindex` | `ReindexJob` | `reindex` |
+/// | `report` | `ReportAssembler` and `ReportWriter` | none (reads) |
+/// | `runs`, `fleet` | `RunLedger` | none (reads) |
+/// | `extract` | `DumpExport`, `BitrixModelBuilder`, `CatalogReader` | none |
+/// | `db`, `doctor` | `BackstopSchema`, `scripts/localpg.sh`, version probes | none |
 @main
 struct Backstop: AsyncParsableCommand {
+    /// Backstop's version: `--version`, the ledger's `backstop.run.version`, each report's generator.
     static let version = "0.1.0"
 
+    /// The command tree, `--help`'s text and the exit-code list generated from ``ExitStatus``.
     static let configuration = CommandConfiguration(
         commandName: "backstop",
         abstract: "Batch reconciliation and indexing for the cvety.kz catalog (Bitrix ⇄ PostgreSQL ⇄ visual search).",
@@ -36,6 +60,10 @@ struct Backstop: AsyncParsableCommand {
 
     /// Parses and runs like swift-argument-parser's own `main`, except that every error message is redacted
     /// (``Redaction``) before it is printed: a usage error must not echo a password from the command line.
+    ///
+    /// A Backstop module's error prints as `error[<module>.<code>]: <message>` and exits with
+    /// `ExitStatus(for:)` of its root cause (a configuration error is 64, a held lock 75, the rest 1); a
+    /// clean exit (`--help`, `--version`) prints on stdout, everything else on stderr.
     static func main() async {
         do {
             var command = try parseAsRoot()

@@ -150,17 +150,24 @@ private struct ProbeError: BackstopError {
         #expect(!runner.isStopped)
     }
 
-    /// A stage's progress reaches the runner's callback (the CLI draws it).
-    @Test func progressReachesTheCallback() throws {
+    /// A stage's progress reaches the runner's reporter (the CLI draws it): started, each update, finished.
+    @Test func progressReachesTheReporter() throws {
         let runner = StageRunner(stopSwitch: StopSwitch(), logger: logger)
-        let seen = Mutex<[StageProgress]>([])
-        runner.progress = { progress in seen.withLock { $0.append(progress) } }
+        let seen = Mutex<[ProgressEvent]>([])
+        runner.progress = ProgressReporter { event in seen.withLock { $0.append(event) } }
         let stage = Stage<Void, Void, Never>("extract.dump") { _, context in
-            context.progress(StageProgress(stage: context.stage, done: 5, total: 10, unit: "bytes"))
+            let bar = context.progress.start(context.stage, total: 10, unit: .bytes)
+            bar.update(5)
+            bar.finish()
             return StageOutput((), summary: "done")
         }
         try runner.run(stage, ())
-        #expect(seen.withLock { $0 } == [StageProgress(stage: "extract.dump", done: 5, total: 10, unit: "bytes")])
+        #expect(
+            seen.withLock { $0 } == [
+                ProgressEvent(label: "extract.dump", phase: .started, done: 0, total: 10, unit: .bytes),
+                ProgressEvent(label: "extract.dump", phase: .advanced, done: 5, total: nil, unit: .bytes),
+                ProgressEvent(label: "extract.dump", phase: .finished, done: 0, total: nil, unit: .bytes),
+            ])
     }
 }
 

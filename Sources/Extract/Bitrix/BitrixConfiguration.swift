@@ -2,6 +2,16 @@ public import Foundation
 
 /// Where the cvety.kz Bitrix installation keeps things. Defaults are the upstream values
 /// (reference/upstream.md §0, §4).
+///
+/// Another Bitrix shop differs in ids, not in schema: iblock ids, the seller property, the site id,
+/// property and order-property codes. Those are what this type holds; table and column names are
+/// Bitrix's own and fixed.
+///
+/// ```swift
+/// var configuration = BitrixConfiguration()
+/// configuration.shopFilter = 17008                       // one seller's products only
+/// configuration.snapshotTime = "2025-10-25 03:00:00"     // for a dump made with --skip-dump-date
+/// ```
 public struct BitrixConfiguration: Sendable {
     /// Kazakhstan's site time zone (UTC+5 since 2024-03-01).
     public static let defaultTimeZone: TimeZone = {
@@ -52,7 +62,7 @@ public struct BitrixConfiguration: Sendable {
     /// Order property codes (`b_sale_order_props_value.CODE`) per canonical field, first match wins.
     public var orderPropertyCodes = OrderPropertyCodes()
 
-    /// Creates the upstream configuration.
+    /// The upstream configuration; change fields for another installation.
     public init() {}
 
     /// A product property by code, optionally pinned to an id.
@@ -64,7 +74,7 @@ public struct BitrixConfiguration: Sendable {
         /// alphabetical dump) names the id.
         public var id: Int64?
 
-        /// Creates a reference.
+        /// A reference by `code`, resolved from the dump unless `id` pins it.
         public init(code: String, id: Int64? = nil) {
             self.code = code
             self.id = id
@@ -90,9 +100,10 @@ public struct BitrixConfiguration: Sendable {
         /// Pickup by the customer (`Y`).
         public var pickup = ["iWillGet", "pickup"]
 
-        /// Creates the upstream codes.
+        /// The upstream codes.
         public init() {}
 
+        /// Every code of every field: the property values worth keeping while reading.
         var all: Set<String> {
             Set(
                 shopID + customerName + phone + recipientName + recipientPhone + deliveryAddress + deliveryDate + pickup

@@ -9,6 +9,12 @@ public enum BitrixFileURL {
     ///   - subdir: `b_file.SUBDIR`, e.g. `iblock/a1b`.
     ///   - fileName: `b_file.FILE_NAME`.
     /// - Returns: the absolute URL as text.
+    ///
+    /// ```swift
+    /// BitrixFileURL.url(base: "https://cvety.kz/", uploadDirectory: "upload", subdir: "iblock/a1b",
+    ///                   fileName: "розы 1.jpg")
+    /// // "https://cvety.kz/upload/iblock/a1b/%D1%80%D0%BE%D0%B7%D1%8B%201.jpg"
+    /// ```
     public static func url(base: String, uploadDirectory: String, subdir: String, fileName: String) -> String {
         let raw = Array(("/" + uploadDirectory + "/" + subdir + "/" + fileName).utf8)
         var path: [UInt8] = []
@@ -30,8 +36,10 @@ public enum BitrixFileURL {
         return prefix + String(decoding: path, as: UTF8.self)
     }
 
+    /// Upper-case hex digits, as RFC 3986 recommends for percent-encoding.
     private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
+    /// Whether `byte` may stand unencoded in a path segment (RFC 3986 `pchar` minus `%`).
     private static func isAllowed(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

@@ -2,6 +2,9 @@ import BackstopModel
 import Logging
 
 extension BitrixModelBuilder {
+    /// Keeps a `b_iblock_element` row: every id is recorded (existence and sequence checks), seller
+    /// elements are noted, and only catalog-iblock elements that are not workflow copies
+    /// (`WF_PARENT_ELEMENT_ID` set) become ``Element``s.
     func consumeElement(_ row: DumpRow, _ c: ElementColumns) {
         sawElements = true
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
@@ -43,6 +46,8 @@ extension BitrixModelBuilder {
         return (ids, unresolved)
     }
 
+    /// The configured properties the model reads besides the seller: ready flag, vitrina and catalog sizes,
+    /// gallery.
     var propertyReferences: [BitrixConfiguration.PropertyReference] {
         [
             configuration.readyProperty, configuration.widthProperty, configuration.heightProperty,
@@ -50,6 +55,10 @@ extension BitrixModelBuilder {
         ]
     }
 
+    /// Keeps a `b_iblock_element_property` row of a wanted property. `b_iblock_element_property` sorts
+    /// before `b_iblock_property` in an alphabetical dump, so while a configured code is not resolved to
+    /// an id yet, values of every property of catalog elements are kept and sorted out in
+    /// ``buildProducts(snapshot:)``.
     func consumePropertyValue(_ row: DumpRow, _ c: PropertyValueColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id),
             let property = requiredInt(row, c.property, "IBLOCK_PROPERTY_ID", id: c.id),
@@ -64,6 +73,8 @@ extension BitrixModelBuilder {
             PropertyValue(id: id, elementID: element, value: text(row, c.value) ?? ""))
     }
 
+    /// Resolves a configured property code (`IS_READY`, `WIDTH`, …) to its `b_iblock_property.ID`, for
+    /// properties of the catalog iblocks only.
     func consumePropertyDefinition(_ row: DumpRow, _ c: PropertyColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id), let code = text(row, c.code) else { return }
         guard propertyReferences.contains(where: { $0.code == code && $0.id == nil }) else { return }
@@ -79,6 +90,7 @@ extension BitrixModelBuilder {
         propertyCodesUnresolved = wanted.unresolved
     }
 
+    /// Keeps a `b_catalog_price` row (every group and currency; ``basePrice(_:problem:)`` chooses).
     func consumePrice(_ row: DumpRow, _ c: PriceColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id),
             let product = requiredInt(row, c.product, "PRODUCT_ID", id: c.id),
@@ -91,11 +103,13 @@ extension BitrixModelBuilder {
                 quantityFrom: int(row, c.quantityFrom) ?? 0))
     }
 
+    /// Notes the price groups marked `BASE = 'Y'`.
     func consumeGroup(_ row: DumpRow, _ c: GroupColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
         if bytes(row, c.base, equal: "Y") { baseGroups.append(id) }
     }
 
+    /// Keeps a `b_file` row's location (every file: pictures are joined after the last row).
     func consumeFile(_ row: DumpRow, _ c: FileColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
         guard let name = text(row, c.name), !name.isEmpty else {
@@ -106,8 +120,18 @@ extension BitrixModelBuilder {
 
     // MARK: Building products
 
+    /// The base price group: the dump's `BASE = 'Y'` group, else the configured default.
     var basePriceGroup: Int64 { baseGroups.first ?? configuration.defaultBasePriceGroupID }
 
+    /// The canonical products, in id order.
+    ///
+    /// Per element: the seller from the seller property (skipped when a shop filter names another), the
+    /// base price, `enabled` = `ACTIVE` and within `ACTIVE_FROM`/`ACTIVE_TO` at `now`, the type from the
+    /// ready flag (empty, `N`, `0` or `false` is catalog, anything else vitrina), vitrina sizes falling
+    /// back to catalog sizes, and the images: preview, detail, then the gallery, each file once, as
+    /// public URLs. A multi-valued property contributes its first value by `ID`.
+    /// - Parameter now: The snapshot time as site wall-clock text.
+    /// - Returns: One product per catalog element of the seller in scope.
     func buildProducts(snapshot now: String) -> [CanonicalProduct] {
         if baseGroups.count > 1 {
             problems.append(
@@ -205,6 +229,9 @@ extension BitrixModelBuilder {
         return products
     }
 
+    /// The product's list price: its base-group price in the base currency with the lowest `QUANTITY_FROM`
+    /// (then the lowest id). `nil` without a base price, or with a problem when every base price is in
+    /// another currency.
     func basePrice(_ product: Int64, problem: (String, String, String?, String) -> Void) -> Kopecks? {
         let base = (prices[product] ?? []).filter { $0.group == basePriceGroup }
         guard !base.isEmpty else { return nil }
@@ -218,6 +245,8 @@ extension BitrixModelBuilder {
         return chosen.kopecks
     }
 
+    /// A size property in whole centimetres (``DimensionText``); an empty value is none, an unreadable one
+    /// a problem.
     func dimension(_ value: PropertyValue?, field: String, problem: (String, String, String?, String) -> Void) -> Int? {
         guard let value, !value.value.isEmpty else { return nil }
         switch DimensionText.centimetres(value.value) {

@@ -6,6 +6,11 @@ extension BitrixModelBuilder {
     /// lines to orders, and evaluates `ACTIVE_FROM`/`ACTIVE_TO` at the snapshot time. Call once, after
     /// the last row.
     ///
+    /// "Now" is decided here, once: the footer's time, else the configured time, else the newest
+    /// `TIMESTAMP_X`/`DATE_UPDATE` seen (a lower bound of when the dump was made). The choice is recorded
+    /// in ``BitrixSnapshot/snapshot`` so reports can say which rule applied. Basket lines and order
+    /// properties are released as the orders are assembled: call it once.
+    ///
     /// - Parameter completedAt: the footer time of the dump(s) (``DumpEventStream/completedAt``); when
     ///   `nil`, ``BitrixConfiguration/snapshotTime`` if set, else the newest row time in the dump.
     /// - Returns: the assembled snapshot.

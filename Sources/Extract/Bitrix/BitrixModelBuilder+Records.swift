@@ -1,85 +1,151 @@
 import BackstopModel
 
+/// The builder's intermediate records: what is kept of each table's row until
+/// ``BitrixModelBuilder/finish(completedAt:)`` joins them. Only the columns the model needs, already parsed.
 extension BitrixModelBuilder {
+    /// A catalog element (`b_iblock_element` of a catalog iblock, not a workflow copy).
     struct Element {
+        /// `ID`: the product id preserved in the catalog.
         var id: Int64
+        /// `IBLOCK_ID`.
         var iblockID: Int64
+        /// `NAME`, as stored.
         var name: String
+        /// `ACTIVE = 'Y'` (NULL counts as active; a value other than `Y` or `N` is reported and read as
+        /// inactive).
         var active: Bool
+        /// `ACTIVE_FROM`: not live before it (wall-clock text; zero dates are `nil`).
         var activeFrom: String?
+        /// `ACTIVE_TO`: not live after it.
         var activeTo: String?
+        /// `PREVIEW_PICTURE`: a `b_file.ID`, the first image.
         var previewPicture: Int64?
+        /// `DETAIL_PICTURE`: a `b_file.ID`.
         var detailPicture: Int64?
+        /// `DETAIL_TEXT`: the description.
         var detailText: String?
+        /// `DATE_CREATE`.
         var dateCreate: String?
         /// `TIMESTAMP_X`: the element's last change.
         var timestamp: String?
     }
 
+    /// A `b_catalog_price` row.
     struct Price {
+        /// `ID` (ties between equal `QUANTITY_FROM` go to the lowest).
         var id: Int64
+        /// `CATALOG_GROUP_ID`: only the base group's price is the product's price.
         var group: Int64
+        /// `CURRENCY` (`KZT`, …).
         var currency: String
+        /// `PRICE` in kopecks; `nil` (with a problem) when unreadable.
         var kopecks: Kopecks?
+        /// `QUANTITY_FROM`: the lowest tier (0 or NULL) is the list price.
         var quantityFrom: Int64
     }
 
+    /// A `b_file` row: where an uploaded picture lives (`/upload/<SUBDIR>/<FILE_NAME>`).
     struct File {
+        /// `SUBDIR` (`iblock/3f2`).
         var subdir: String
+        /// `FILE_NAME`.
         var name: String
     }
 
+    /// A `b_iblock_element_property` row of a property the model reads (seller, ready, sizes, gallery).
     struct PropertyValue {
+        /// `ID`: multiple values of one property keep this order.
         var id: Int64
+        /// `IBLOCK_ELEMENT_ID`.
         var elementID: Int64
+        /// `VALUE`, as text (an element id, a file id, `Y`, a size).
         var value: String
     }
 
+    /// A `b_sale_order` row in scope.
     struct Order {
+        /// `ID`: the Bitrix order id.
         var id: Int64
+        /// `STATUS_ID` (`N`, `F`, `UN`, …), mapped later through the status map.
         var status: String
+        /// `PRICE`: the order total.
         var total: Kopecks?
+        /// `PRICE_DELIVERY`.
         var delivery: Kopecks?
+        /// `CURRENCY`.
         var currency: String
+        /// `USER_ID`.
         var userID: Int64?
+        /// N of `XML_ID = 'railway-N'`: the catalog order this Bitrix order was pushed from.
         var railwayID: Int64?
+        /// `DATE_INSERT`.
         var created: String?
+        /// `DATE_UPDATE`.
         var updated: String?
     }
 
     /// A basket line; `name` is `nil` when it equals the element's own name (most lines: one string less each).
     struct BasketLine {
+        /// `ID`: lines keep this order.
         var id: Int64
+        /// `ORDER_ID`.
         var orderID: Int64
+        /// `PRODUCT_ID`: the element id.
         var productID: Int64
+        /// `NAME` when it differs from the element's name.
         var name: String?
+        /// `PRICE` per unit in kopecks.
         var price: Kopecks
+        /// `QUANTITY` in 1/10000 units (DECIMAL(18,4)).
         var quantity: Int64
     }
 
+    /// A `b_sale_order_props_value` row: one order property (customer name, phones, address, delivery
+    /// date, `shopId`, …).
     struct OrderProp {
+        /// `ID`.
         var id: Int64
+        /// `ORDER_PROPS_ID`, resolved to a code through `b_sale_order_props` when `CODE` is empty.
         var propsID: Int64?
+        /// `CODE`, when the row carries it.
         var code: String?
+        /// `VALUE`.
         var value: String
     }
 }
 
 /// A table's handler with its column positions (`-1` for an absent column), resolved once per INSERT.
+///
+/// Looking columns up by name once per INSERT instead of once per row is what lets the builder read
+/// values by position; a dump whose INSERTs name their columns (`--complete-insert`) in another order
+/// works the same. A column the table lacks is `-1`, and every accessor treats it as NULL.
 enum TableHandler {
+    /// `b_iblock_element`.
     case element(ElementColumns)
+    /// `b_iblock_element_property`.
     case propertyValue(PropertyValueColumns)
+    /// `b_iblock_property`.
     case property(PropertyColumns)
+    /// `b_catalog_price`.
     case price(PriceColumns)
+    /// `b_catalog_group`.
     case group(GroupColumns)
+    /// `b_file`.
     case file(FileColumns)
+    /// `b_sale_order`.
     case order(OrderColumns)
+    /// `b_sale_basket`.
     case basket(BasketColumns)
+    /// `b_sale_order_props_value`.
     case orderPropValue(OrderPropValueColumns)
+    /// `b_sale_order_props`.
     case orderProp(OrderPropColumns)
+    /// `b_user`.
     case user(UserColumns)
+    /// Any other table: its rows are ignored.
     case other
 
+    /// The handler for `table` with the positions of the columns it reads in `columns`.
     init(table: String, columns: DumpColumns) {
         func at(_ name: String) -> Int { columns.index(of: name) ?? -1 }
         switch table {
@@ -139,17 +205,28 @@ enum TableHandler {
 
 }
 
+/// Column positions of `b_iblock_element` (each `-1` when absent).
 struct ElementColumns {
     var id, iblock, parent, active, activeFrom, activeTo, name, preview, detail, detailText, dateCreate, timestamp: Int
 }
 
+/// Column positions of `b_iblock_element_property`.
 struct PropertyValueColumns { var id, property, element, value: Int }
+/// Column positions of `b_iblock_property`.
 struct PropertyColumns { var id, code, iblock: Int }
+/// Column positions of `b_catalog_price`.
 struct PriceColumns { var id, product, group, price, currency, quantityFrom: Int }
+/// Column positions of `b_catalog_group`.
 struct GroupColumns { var id, base: Int }
+/// Column positions of `b_file`.
 struct FileColumns { var id, subdir, name: Int }
+/// Column positions of `b_sale_order` (`site` is `LID`, `xmlID` is `XML_ID`).
 struct OrderColumns { var id, site, status, price, delivery, currency, user, xmlID, inserted, updated: Int }
+/// Column positions of `b_sale_basket`.
 struct BasketColumns { var id, order, product, name, price, quantity: Int }
+/// Column positions of `b_sale_order_props_value`.
 struct OrderPropValueColumns { var id, order, props, code, value: Int }
+/// Column positions of `b_sale_order_props`.
 struct OrderPropColumns { var id, code: Int }
+/// Column positions of `b_user` (`phone` is `PERSONAL_PHONE`, `mobile` `PERSONAL_MOBILE`).
 struct UserColumns { var id, login, name, lastName, email, active, phone, mobile: Int }

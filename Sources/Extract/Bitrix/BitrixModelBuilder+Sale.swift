@@ -1,6 +1,10 @@
 import BackstopModel
 
 extension BitrixModelBuilder {
+    /// Keeps a `b_sale_order` row of the configured site that is in scope: every id is recorded; with
+    /// ``Scope/Orders/linked(referencedBitrixIDs:)`` only orders pushed from the catalog (`XML_ID` =
+    /// `railway-N`) or named by a catalog order's `bitrix_order_id` are kept. Money is DECIMAL(18,4),
+    /// read exactly and reported when it holds a fraction of a kopeck.
     func consumeOrder(_ row: DumpRow, _ c: OrderColumns) {
         sawOrders = true
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
@@ -29,6 +33,9 @@ extension BitrixModelBuilder {
             railwayID: railwayID, created: dateTime(row, c.inserted), updated: dateTime(row, c.updated))
     }
 
+    /// Keeps a `b_sale_basket` line of an order in scope (a line of a cart never ordered, `ORDER_ID`
+    /// NULL, is skipped). Lines arriving before their orders (`b_sale_basket` sorts first) are kept and
+    /// filtered in ``buildOrders()``.
     func consumeBasket(_ row: DumpRow, _ c: BasketColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
         guard let order = int(row, c.order) else {
@@ -63,6 +70,8 @@ extension BitrixModelBuilder {
             BasketLine(id: id, orderID: order, productID: product, name: name, price: price, quantity: quantity))
     }
 
+    /// Keeps an order property value of a kept order whose code the configuration reads (or whose code is
+    /// not on the row and is resolved later through `ORDER_PROPS_ID`).
     func consumeOrderProp(_ row: DumpRow, _ c: OrderPropValueColumns) {
         guard let order = int(row, c.order) else { return }
         // Nine or so values per order, in order: only the orders kept are looked at further, and the
@@ -82,11 +91,19 @@ extension BitrixModelBuilder {
                 id: id, propsID: int(row, c.props), code: code, value: text(row, c.value) ?? ""))
     }
 
+    /// Maps a `b_sale_order_props.ID` to its `CODE` for the codes the configuration reads.
     func consumeOrderPropDefinition(_ row: DumpRow, _ c: OrderPropColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id), let code = text(row, c.code) else { return }
         if configuration.orderPropertyCodes.all.contains(code) { orderPropCodes[id] = code }
     }
 
+    /// The canonical orders, in id order, with their lines in basket `ID` order.
+    ///
+    /// Properties are looked up by the configured codes, the first non-empty value winning (a code may
+    /// have several spellings across form versions): shop, customer and recipient names and phones
+    /// (normalised to `+7…`, a problem when impossible), address, delivery date (`dd.mm.yyyy` →
+    /// `yyyy-mm-dd`) and the pickup flag. The subtotal is Σ price × quantity over the lines in kopecks
+    /// (quantities are 1/10000 units; a line's fraction of a kopeck is dropped).
     func buildOrders() -> [CanonicalOrder] {
         let codes = configuration.orderPropertyCodes
         var lines: [Int64: [BasketLine]] = [:]
@@ -158,6 +175,13 @@ extension BitrixModelBuilder {
 /// Order dates as the Bitrix order form writes them.
 enum OrderDate {
     /// `25.10.2025` (or `2025-10-25`, optionally with a time) as `2025-10-25`; `nil` otherwise.
+    ///
+    /// ```swift
+    /// OrderDate.isoDate("25.10.2025")         // "2025-10-25"
+    /// OrderDate.isoDate("2025-10-25 14:00")   // "2025-10-25"
+    /// OrderDate.isoDate("завтра")             // nil, reported as a problem by the caller
+    /// ```
+    /// Only the shape is checked (`31.02.2025` passes): the date is compared as text with the catalog's.
     static func isoDate(_ text: String) -> String? {
         let b = Array(text.utf8)
         func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { $0 < b.count && b[$0] &- 0x30 < 10 } }

@@ -1,6 +1,9 @@
 import BackstopModel
 
 extension BitrixModelBuilder {
+    /// Records a `b_user` id and, when the scope materialises users, the user: `NAME LAST_NAME`, e-mail,
+    /// active unless `ACTIVE = 'N'`, and the first of `PERSONAL_PHONE`, `PERSONAL_MOBILE` that normalises
+    /// to `+7…` (each one that does not is a problem).
     func consumeUser(_ row: DumpRow, _ c: UserColumns) {
         guard let id = requiredInt(row, c.id, "ID", id: c.id) else { return }
         allUserIDs.append(id)

@@ -15,6 +15,15 @@ public import Logging
 ///
 /// Rows it cannot interpret (missing or non-integer ids, malformed decimals, unknown flags, references
 /// to missing files) become ``ParseProblem``s with the table and row id instead of disappearing.
+///
+/// ```swift
+/// let builder = BitrixModelBuilder(configuration: configuration, logger: logger)
+/// let stream = try DumpReader.open(dump, options: .init(tables: BitrixModelBuilder.tables), logger: logger)
+/// while let event = try stream.next() {
+///     if case .row(let row) = event { builder.consume(row) }
+/// }
+/// let snapshot = builder.finish(completedAt: stream.completedAt)
+/// ```
 public final class BitrixModelBuilder {
     /// Which orders and users the model materialises.
     public struct Scope: Sendable {
@@ -31,7 +40,8 @@ public final class BitrixModelBuilder {
         /// Whether users are materialised (their ids are always recorded).
         public var users: Bool
 
-        /// Creates a scope; the default keeps everything (`backstop extract`).
+        /// A scope; the default keeps everything (`backstop extract`). `diff` and `nightly` keep only the
+        /// orders the catalog can be matched with, which on a real shop is a small share of all orders.
         public init(orders: Orders = .all, users: Bool = true) {
             self.orders = orders
             self.users = users
@@ -46,25 +56,34 @@ public final class BitrixModelBuilder {
     /// replaces the scope's orders. Lets the catalog (whose links say which orders are kept) be read while
     /// the dump's earlier tables are parsed.
     public var ordersScope: (() -> Scope.Orders)?
+    /// Receives the summary line of ``finish(completedAt:)``.
     let logger: Logger
 
     // Dispatch: the table and column positions of the current INSERT.
+    /// The source of the previous row: a row with the same source needs no new dispatch.
     var lastSource: DumpRowSource?
+    /// The handler of ``lastSource``.
     var handler = TableHandler.other
     /// The last column list seen per table and its handler (held, so its identity stays unique).
     var columnCache: [String: (columns: DumpColumns, handler: TableHandler)] = [:]
 
+    /// Catalog elements by id.
     var elements: [Int64: Element] = [:]
     /// The catalog elements' names alone, for the basket lines (a lookup in ``elements`` copies the whole
     /// element: a dozen retains and releases per basket line, a tenth of a diff's CPU).
     var elementNames: [Int64: String] = [:]
+    /// Whether any `b_iblock_element` row was read (decides whether property values can be filtered by
+    /// element yet).
     var sawElements = false
     /// Every `b_iblock_element.ID` (all iblocks, workflow copies included), for existence and range checks.
     var allElementIDs: [Int64] = []
     /// Elements of the shops iblock (the sellers).
     var sellerIDs: Set<Int64> = []
+    /// Prices by `PRODUCT_ID`.
     var prices: [Int64: [Price]] = [:]
+    /// The `BASE = 'Y'` price groups (normally one).
     var baseGroups: [Int64] = []
+    /// Files by `b_file.ID`.
     var files: [Int64: File] = [:]
     /// Property values of the properties read (and, while codes are unresolved, of catalog elements).
     var propertyValues: [Int64: [PropertyValue]] = [:]
@@ -74,24 +93,35 @@ public final class BitrixModelBuilder {
     var wantedIDs: Set<Int64> = []
     /// Whether some configured property codes are not resolved to ids yet.
     var propertyCodesUnresolved = true
+    /// Orders in scope by id.
     var orders: [Int64: Order] = [:]
+    /// Whether any `b_sale_order` row was read (after it, lines and props of other orders are dropped at once).
     var sawOrders = false
     /// Every `b_sale_order.ID` (every site), for "the Bitrix order is gone".
     var allOrderIDs: [Int64] = []
+    /// Basket lines, in dump order, filtered to kept orders when the orders are built.
     var basket: [BasketLine] = []
+    /// Order property values by order id.
     var orderProps: [Int64: [OrderProp]] = [:]
     /// The order of the previous property row and whether it is kept (rows come grouped by order).
     var lastPropOrder: Int64 = .min
+    /// Whether ``lastPropOrder`` is a kept order.
     var lastPropOrderKept = false
+    /// `b_sale_order_props.ID` → `CODE`, for the codes the configuration reads.
     var orderPropCodes: [Int64: String] = [:]
+    /// Users, when the scope materialises them.
     var users: [CanonicalUser] = []
+    /// Every `b_user.ID`, for `order.dangling_customer`.
     var allUserIDs: [Int64] = []
     /// The newest row time seen (`TIMESTAMP_X`, `DATE_UPDATE`): the snapshot fallback without a footer.
     var newestRowTime: String?
+    /// Values no rule could read, in the order found.
     var problems: [ParseProblem] = []
+    /// Rows dropped on purpose, counted by reason (`b_iblock_element: workflow copy`, …), for the report.
     var skipped: [String: Int] = [:]
 
-    /// Creates a builder.
+    /// A builder for one Bitrix installation; feed it every row of one dump (or of several dumps of the
+    /// same site, in any order).
     ///
     /// - Parameters:
     ///   - configuration: where things are in this Bitrix installation.
@@ -116,6 +146,10 @@ public final class BitrixModelBuilder {
     public static let deferredTables: Set<String> = ["b_sale_basket"]
 
     /// Takes one row of any table; rows of tables the model does not read are ignored.
+    ///
+    /// Never throws: a row it cannot interpret becomes a ``ParseProblem``, so one bad row never stops a
+    /// nightly run.
+    /// - Parameter row: A row from the dump reader.
     public func consume(_ row: DumpRow) {
         if row.source !== lastSource {
             lastSource = row.source
@@ -137,7 +171,8 @@ public final class BitrixModelBuilder {
         }
     }
 
-    /// The handler for a row source: cached per column list, so each INSERT costs one lookup.
+    /// The handler for a row source: cached per column list, so each INSERT costs one lookup (and a dump
+    /// whose INSERTs repeat the same column list reuses one handler for the whole table).
     private func resolve(_ source: DumpRowSource) -> TableHandler {
         if let cached = columnCache[source.table], cached.columns === source.columns { return cached.handler }
         let handler = TableHandler(table: source.table, columns: source.columns)
@@ -151,6 +186,7 @@ public final class BitrixModelBuilder {
 
     // MARK: Shared helpers
 
+    /// Records a problem keyed by the row's id column, with the raw value of column `raw` when given.
     func problem(_ row: DumpRow, _ idColumn: Int, _ field: String?, _ reason: String, raw: Int? = nil) {
         problems.append(
             ParseProblem(
@@ -158,6 +194,7 @@ public final class BitrixModelBuilder {
                 reason: reason))
     }
 
+    /// Counts a row dropped on purpose.
     func skip(_ reason: String) { skipped[reason, default: 0] += 1 }
 
     /// Whether the value at `index` (a resolved column, `-1` when absent) is NULL or absent.
@@ -197,7 +234,7 @@ public final class BitrixModelBuilder {
         return unsafe row.withBytes(at: index) { unsafe $0.map { unsafe String(decoding: $0, as: UTF8.self) } }
     }
 
-    /// Whether the column's bytes are exactly `expected` (no string made).
+    /// Whether the column's bytes are exactly `expected` (no string made): how `Y`/`N` flags are read.
     @inline(__always)
     func bytes(_ row: DumpRow, _ index: Int, equal expected: StaticString) -> Bool {
         guard index >= 0, index < row.count else { return false }
@@ -237,6 +274,9 @@ public final class BitrixModelBuilder {
     }
 
     /// A DECIMAL with up to `scale` places as kopecks (scale 2 → as is; scale 4 → exact ÷100).
+    ///
+    /// `4950.5000` at scale 4 is 495050 kopecks; `4950.5050` is 495050 with a "fraction of a kopeck"
+    /// problem (truncated towards zero, never rounded up). NULL or malformed text is `nil` with a problem.
     func kopecks(_ row: DumpRow, _ index: Int, _ name: String, scale: Int, id: Int) -> Kopecks? {
         guard index >= 0, index < row.count else {
             problem(row, id, name, "column missing")

@@ -1,6 +1,10 @@
 public import BackstopModel
 
-/// Everything the Bitrix model made of one dump.
+/// Everything the Bitrix model made of one dump: the Bitrix side of a reconciliation.
+///
+/// Products and orders are complete records; elements, orders and users are also kept as bare id sets
+/// covering the whole dump (every iblock, site and scope), because "does Bitrix still have it?" must be
+/// answered for records the model never materialised.
 public struct BitrixSnapshot: Sendable {
     /// Catalog products (iblocks 2 and 27, workflow copies skipped) ordered by id.
     public var products: [CanonicalProduct]

@@ -3,6 +3,9 @@ import BackstopPostgres
 // @safe: it owns its carry buffer, and the rows it hands out read through it only until the next call.
 /// Decodes the rows of a `COPY … TO STDOUT WITH (FORMAT binary)` stream, one at a time.
 ///
+/// Why binary rather than text COPY: integers and timestamps arrive as fixed-size big-endian fields (no
+/// number parsing), text needs no unescaping, and enum labels arrive as their bytes.
+///
 /// The format (PostgreSQL docs, "COPY → Binary Format"): an 11-byte signature `PGCOPY\n\377\r\n\0`, an
 /// int32 flags field, an int32 header-extension length and that many bytes; then per tuple an int16
 /// field count followed by, for each field, an int32 length (-1 = NULL) and that many bytes; a field
@@ -16,28 +19,37 @@ import BackstopPostgres
 @safe final class BinaryCopyReader {
     /// Where messages come from: a libpq COPY, or (tests) a closure returning whole messages.
     private enum Messages {
+        /// libpq's CopyData messages, each valid until the next.
         case copy(PGCopyOutCursor)
+        /// Whole messages from a closure, copied so they live until the next call.
         case closure(() throws -> [UInt8]?)
     }
 
+    /// The message source.
     private let messages: Messages
     /// The table (or query) being read, for error messages.
     let source: String
     /// The number of fields every tuple must have.
     let fieldCount: Int
+    /// Whether the 19-byte header (plus its extension) was consumed.
     private var headerRead = false
+    /// Whether the trailer (field count -1) was read.
     private var ended = false
     /// Bytes not consumed yet, `carry[carryStart..<carryEnd]` (only on the slow path). Raw memory, so a
     /// row can point into it until the next call.
     private var carry: UnsafeMutableRawPointer
+    /// The carry allocation's size; grows ×2, never shrinks.
     private var carryCapacity = 0
+    /// The first unconsumed carry byte.
     private var carryStart = 0
+    /// One past the last carry byte.
     private var carryEnd = 0
     /// The current message of a closure source.
     private var ownedMessage: UnsafeMutableRawBufferPointer?
     /// Field starts and lengths of the current tuple, reused between tuples. Raw buffers (allocated once,
     /// freed in deinit) rather than arrays: no uniqueness checks, retains or exclusivity bookkeeping per field.
     private let starts: UnsafeMutableBufferPointer<Int>
+    /// Each field's length, -1 for NULL.
     private let lengths: UnsafeMutableBufferPointer<Int32>
     /// 1-based number of the tuple being decoded.
     private(set) var tupleNumber = 0
@@ -52,6 +64,7 @@ import BackstopPostgres
         self.init(messages: .closure(messages), source: source, fieldCount: fieldCount)
     }
 
+    /// The shared initialiser: field tables for `fieldCount` fields and an empty carry.
     private init(messages: Messages, source: String, fieldCount: Int) {
         self.messages = messages
         self.source = source
@@ -70,10 +83,16 @@ import BackstopPostgres
         unsafe ownedMessage?.deallocate()
     }
 
+    /// `PGCOPY\n\377\r\n\0`: the first 11 bytes of every binary COPY stream.
     static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
 
     /// The next tuple, or `nil` at the end. The row (and every buffer taken from it) is valid until the
     /// next call.
+    ///
+    /// After the trailer the cursor is drained, so the connection is ready for the next statement.
+    /// - Throws: ``ExtractError`` `truncated` when the stream ends without its trailer (a cancelled or
+    ///   killed COPY), `syntax` for a bad header, a tuple with another field count, a negative length or
+    ///   bytes after the trailer; `PGError` from the server.
     func nextRow() throws -> BinaryCopyRow? {
         while true {
             if ended {
@@ -118,12 +137,14 @@ import BackstopPostgres
         }
     }
 
+    /// The row view over `buffer` with the field table ``scanTuple(_:from:)`` filled.
     @inline(__always)
     private func row(in buffer: UnsafeRawBufferPointer) -> BinaryCopyRow {
         unsafe BinaryCopyRow(
             base: buffer, starts: UnsafeBufferPointer(starts), lengths: UnsafeBufferPointer(lengths), reader: self)
     }
 
+    /// The next message, `nil` after the last; valid until the next call.
     private func nextMessage() throws -> UnsafeRawBufferPointer? {
         switch messages {
         case .copy(let cursor):
@@ -188,13 +209,20 @@ import BackstopPostgres
         carryEnd += bytes.count
     }
 
+    /// What ``scanTuple(_:from:)`` found.
     private enum Scan {
+        /// A whole tuple ending at `end`; the field table describes it.
         case tuple(end: Int)
+        /// The trailer, ending at `end`.
         case trailer(end: Int)
+        /// The buffer ends inside the tuple: more bytes are needed.
         case incomplete
     }
 
     /// Locates the fields of the tuple starting at `offset`, filling `starts` and `lengths`.
+    ///
+    /// Only lengths are read here; field values are decoded (and type-checked) when the caller asks for
+    /// them, so an unused column costs nothing.
     private func scanTuple(_ buffer: UnsafeRawBufferPointer, from offset: Int) throws -> Scan {
         guard buffer.count - offset >= 2 else { return .incomplete }
         let count = unsafe Int(Int16(bitPattern: buffer.loadBigEndianUInt16(at: offset)))
@@ -240,17 +268,21 @@ import BackstopPostgres
     }
 }
 
+/// Network-order loads at any alignment: binary COPY's integers are big-endian and unaligned.
 extension UnsafeRawBufferPointer {
+    /// The big-endian 16-bit integer at `offset`.
     @usableFromInline @inline(__always)
     func loadBigEndianUInt16(at offset: Int) -> UInt16 {
         unsafe UInt16(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
+    /// The big-endian 32-bit integer at `offset`.
     @usableFromInline @inline(__always)
     func loadBigEndianUInt32(at offset: Int) -> UInt32 {
         unsafe UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
+    /// The big-endian 64-bit integer at `offset`.
     @usableFromInline @inline(__always)
     func loadBigEndianUInt64(at offset: Int) -> UInt64 {
         unsafe UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))

@@ -5,6 +5,7 @@ import BackstopPostgres
 ///
 /// Read it to the end or drop it before using the connection for anything else.
 public final class CatalogCursor<Element> {
+    /// Problems and row count, shared with the decoder.
     private let state: CatalogCursorState
     /// The concrete decoder's `next`: one indirect call per row, and everything behind it is
     /// specialised for `Element` (no generic metadata lookups or value-witness copies per row).
@@ -15,6 +16,7 @@ public final class CatalogCursor<Element> {
     /// Rows decoded so far.
     public var rowCount: Int { state.rowCount }
 
+    /// A cursor over `pull`, reporting through `state`.
     init(state: CatalogCursorState, pull: @escaping () throws -> Element?) {
         self.state = state
         self.pull = pull
@@ -42,14 +44,19 @@ extension CatalogCursor: Sendable {}
 /// What a cursor reports besides its rows, shared between the cursor and the decoder feeding it (a class,
 /// so both see the same counts without the cursor knowing the decoder's type).
 final class CatalogCursorState {
+    /// Values no rule could read, in order.
     var problems: [ParseProblem] = []
+    /// Rows decoded so far.
     var rowCount = 0
 }
 
 /// One COPY decoded row by row with a closure: the general path for the smaller tables.
 final class DecodingRowSource<Element> {
+    /// The COPY stream.
     private let reader: BinaryCopyReader
+    /// Turns one tuple into an element.
     private let decode: (BinaryCopyRow, inout [ParseProblem]) throws -> Element
+    /// What the cursor reports.
     let state = CatalogCursorState()
 
     /// A source that decodes each tuple of `reader` with `decode`.

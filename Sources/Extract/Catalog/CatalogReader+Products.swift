@@ -13,7 +13,8 @@ extension CatalogReader {
         """
     }
 
-    /// The products alone, for the merge with ``imageQuery``.
+    /// The products alone, for the merge with ``imageQuery``: ordered by id, so the image stream (ordered
+    /// by product id) can be joined in one forward pass.
     static var productQuery: PGQuery {
         """
         SELECT \(productColumns) FROM product p \
@@ -205,14 +206,19 @@ struct ProductImageRow {
 /// transaction ends (COMMIT) and the image connection closes when the products end, or (ROLLBACK) when
 /// the cursor is dropped early.
 final class ProductImageMerge {
+    /// The product stream's connection, inside the REPEATABLE READ transaction this merge ends.
     private let connection: PGConnection
+    /// The image stream's connection, closed when the products end (or the merge is dropped).
     private var imageConnection: PGConnection?
+    /// The product COPY; `nil` once finished.
     private var productReader: BinaryCopyReader?
+    /// The image COPY; `nil` once closed.
     private var imageReader: BinaryCopyReader?
     /// The first image row not yet matched: its product id is ≥ that of every product returned so far.
     private var pending: ProductImageRow?
     /// The product id of the last image row read, to check the stream's order.
     private var lastImageProductID = Int64.min
+    /// What the cursor reports.
     let state = CatalogCursorState()
 
     /// Takes over both connections and their started COPYs; the product connection is inside the
@@ -312,7 +318,9 @@ final class ProductImageMerge {
 
 /// Products with their images aggregated into arrays server-side (``CatalogReader/aggregatedProductQuery``).
 final class AggregatedProducts {
+    /// The aggregated COPY.
     private let reader: BinaryCopyReader
+    /// What the cursor reports.
     let state = CatalogCursorState()
 
     /// Decodes the 16-field tuples of `reader`.

@@ -29,6 +29,9 @@ extension CatalogReader {
     }
 
     /// 7 fields: id, order_id, changed_by, field_name, old_value, new_value, changed_at.
+    ///
+    /// With a shop filter, history rows are found through their order's shop (the table has no shop
+    /// column); ordered by order, then id, so each order's history reads in the order it was written.
     static var historyQuery: PGQuery {
         """
         SELECT h.id, h.order_id, h.changed_by, h.field_name, h.old_value, h.new_value, h.changed_at \
@@ -40,6 +43,9 @@ extension CatalogReader {
     }
 
     /// 7 fields: id, phone, "customerName", notes, shop_id, telegram_user_id, created_at.
+    ///
+    /// Mixed-case columns (`"customerName"`, `"orderNumber"`) are upstream's SQLAlchemy names and must stay
+    /// quoted: unquoted, PostgreSQL folds them to lower case and the column is not found.
     static var clientQuery: PGQuery {
         """
         SELECT c.id, c.phone, c."customerName", c.notes, c.shop_id, c.telegram_user_id, c.created_at \

@@ -113,6 +113,13 @@ public struct CatalogReader {
     /// canonical cursors above do not cover (and the benchmarks). `decode` must not keep the row; it may
     /// append to the problems, which end up in ``CatalogCursor/problems``.
     ///
+    /// ```swift
+    /// let ids = try reader.rows("SELECT id FROM product WHERE enabled", source: "product", fields: 1) { row, _ in
+    ///     try row.required(0, row.integer)
+    /// }
+    /// while let id = try ids.next() { … }
+    /// ```
+    ///
     /// - Parameters:
     ///   - select: a SELECT (bound parameters are not allowed inside COPY; use a session setting).
     ///   - source: what is read, for error messages (a table name).
@@ -134,7 +141,8 @@ public struct CatalogReader {
     static let shopSetting = "backstop.catalog_shop"
 
     /// The filter value as SQL: one evaluation per query (an InitPlan), NULL when no shop was given.
-    static let shopFilter: PGQuery = "(SELECT NULLIF(current_setting('backstop.catalog_shop', true), '')::integer)"
+    package static let shopFilter: PGQuery =
+        "(SELECT NULLIF(current_setting('backstop.catalog_shop', true), '')::integer)"
 
     /// Binds the shop filter on `connection` for the next COPY (session-wide, `set_config(…, false)`, so it
     /// survives the statement; every COPY sets it again, an empty value meaning "every shop").
@@ -144,7 +152,7 @@ public struct CatalogReader {
     }
 
     /// Binds the shop filter, then starts `COPY (select) TO STDOUT` and decodes each tuple with `decode`.
-    func copy<Element>(
+    package func copy<Element>(
         _ select: PGQuery, source: String, fields: Int, shopID: Int64?,
         decode: @escaping (BinaryCopyRow, inout [ParseProblem]) throws -> Element
     ) throws -> CatalogCursor<Element> {

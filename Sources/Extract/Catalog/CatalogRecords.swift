@@ -9,7 +9,7 @@ public struct CatalogProductImage: Sendable, Hashable, Codable {
     /// `is_primary` (NULL read as `false`).
     public var isPrimary: Bool
 
-    /// Creates an image row.
+    /// An image row as stored; `order` positions it in the product's gallery.
     public init(url: String, order: Int64, isPrimary: Bool) {
         self.url = url
         self.order = order
@@ -29,7 +29,7 @@ public struct CatalogProduct: Sendable, Hashable, Codable {
     /// `updated_at` as `YYYY-MM-DD HH:MM:SS`.
     public var updatedAt: String?
 
-    /// Creates a record.
+    /// A product record from its canonical form and the columns that form drops.
     public init(product: CanonicalProduct, typeName: String, imageRows: [CatalogProductImage], updatedAt: String?) {
         self.product = product
         self.typeName = typeName
@@ -51,7 +51,7 @@ public struct CatalogOrderItem: Sendable, Hashable, Codable {
     /// `item_total` in kopecks.
     public var itemTotal: Kopecks
 
-    /// Creates an item.
+    /// An item as stored (`quantity` in whole units, unlike the canonical 1/10000).
     public init(productID: Int64, name: String, price: Kopecks, quantity: Int64, itemTotal: Kopecks) {
         self.productID = productID
         self.name = name
@@ -82,7 +82,7 @@ public struct CatalogOrder: Sendable, Hashable, Codable {
     /// The `orderitem` rows ordered by `id`.
     public var items: [CatalogOrderItem]
 
-    /// Creates a record.
+    /// An order record from its canonical form and the catalog-only columns.
     public init(
         order: CanonicalOrder, orderNumber: String, trackingID: String, statusName: String, subtotal: Kopecks,
         rawPhone: String, rawRecipientPhone: String?, deliveryType: String?, items: [CatalogOrderItem]
@@ -99,7 +99,8 @@ public struct CatalogOrder: Sendable, Hashable, Codable {
     }
 }
 
-/// One `orderhistory` row.
+/// One `orderhistory` row: the catalog's audit trail of order changes. The apply appends one per status
+/// it sets (`changed_by = 'backstop'`), the way the status webhook does.
 public struct CatalogOrderHistory: Sendable, Hashable, Codable {
     /// `id`.
     public var id: Int64
@@ -116,7 +117,7 @@ public struct CatalogOrderHistory: Sendable, Hashable, Codable {
     /// `changed_at` (timestamptz) in UTC as `YYYY-MM-DD HH:MM:SS`.
     public var changedAtUTC: String
 
-    /// Creates a history row.
+    /// A history row as stored; `changedAtUTC` is UTC wall-clock text.
     public init(
         id: Int64, orderID: Int64, changedBy: String, fieldName: String, oldValue: String?, newValue: String?,
         changedAtUTC: String
@@ -131,7 +132,7 @@ public struct CatalogOrderHistory: Sendable, Hashable, Codable {
     }
 }
 
-/// One `client` row.
+/// One `client` row: a customer of one catalog shop.
 public struct CatalogClient: Sendable, Hashable, Codable {
     /// `id`.
     public var id: Int64
@@ -148,7 +149,7 @@ public struct CatalogClient: Sendable, Hashable, Codable {
     /// `created_at` as `YYYY-MM-DD HH:MM:SS`.
     public var createdAt: String
 
-    /// Creates a client row.
+    /// A client row as stored (phone not normalised).
     public init(
         id: Int64, phone: String, customerName: String?, notes: String?, shopID: Int64, telegramUserID: String?,
         createdAt: String
@@ -163,7 +164,8 @@ public struct CatalogClient: Sendable, Hashable, Codable {
     }
 }
 
-/// One `product_embeddings` row.
+/// One `product_embeddings` row: the visual-search index's vector for a product, which the index stage
+/// checks for staleness (source URL, model version, the vector itself) and orphans.
 public struct CatalogEmbedding: Sendable, Hashable, Codable {
     /// `id`.
     public var id: Int64
@@ -185,7 +187,7 @@ public struct CatalogEmbedding: Sendable, Hashable, Codable {
     /// delete can require it unchanged. `nil` when not read.
     public var rowVersion: Int64?
 
-    /// Creates an embedding row.
+    /// An embedding row as read; `rowVersion` is `nil` when `xmin` was not selected.
     public init(
         id: Int64, productID: Int64, vector: [Float], embeddingType: String, modelVersion: String,
         sourceURL: String?, createdAt: String?, updatedAt: String?, rowVersion: Int64? = nil

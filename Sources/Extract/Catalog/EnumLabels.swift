@@ -34,6 +34,7 @@ struct EnumLabels<T: RawRepresentable & CaseIterable & Sendable>: Sendable where
     private let cases: [T]
     /// All labels back to back; `ends[i]` is where label `i` ends.
     private let bytes: [UInt8]
+    /// One past each label's last byte in ``bytes``.
     private let ends: [Int]
 
     /// The table of `type`'s labels.

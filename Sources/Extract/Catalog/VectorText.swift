@@ -53,11 +53,13 @@ public enum VectorText {
     /// - Returns: The components, or `nil` when the text is not a vector literal.
     public static func parse(_ text: String) -> [Float]? { parse(text.utf8) }
 
+    /// ASCII whitespace, which pgvector's parser skips around components.
     private static func isSpace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
             || byte == UInt8(ascii: "\r")
     }
 
+    /// One component as a finite `Float`, or `nil`.
     private static func component(_ token: [UInt8]) -> Float? {
         // Only number characters: Float(String) would also accept "nan", "inf" and hex floats.
         for byte in token {

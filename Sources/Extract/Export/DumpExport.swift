@@ -16,15 +16,28 @@ public enum DumpExportFormat: String, Sendable, CaseIterable {
     case csv
 }
 
-/// What an export wrote.
+/// What an export wrote: what the CLI needs to pick its exit status (a partial dump read with
+/// `--allow-partial` exits 3 even though every row it found was written).
 public struct DumpExportSummary: Sendable, Equatable {
     /// Rows written.
     public var rows: Int
-    /// Whether the dump was complete.
+    /// Whether the dump was complete; ``DumpCompletion/partial(reason:)`` says where it broke.
     public var completion: DumpCompletion
 }
 
 /// Writes one table of a dump as NDJSON or CSV (the library side of `backstop extract`).
+///
+/// Streams: only the requested table is decoded, output leaves in chunks of about 1 MiB, and memory stays
+/// bounded by one chunk plus the largest row. On an error the rows already decoded are written first, so
+/// the output ends on a whole record.
+///
+/// ```swift
+/// // backstop extract --dump bitrix.sql.gz --table b_catalog_price --format ndjson
+/// let summary = try DumpExport.write(
+///     dump: URL(fileURLWithPath: "bitrix.sql.gz"), table: "b_catalog_price", format: .ndjson,
+///     to: .standardOutput, logger: logger)
+/// // {"ID":"1","PRODUCT_ID":"1042","CATALOG_GROUP_ID":"1","PRICE":"4950.00","CURRENCY":"KZT",…}
+/// ```
 public enum DumpExport {
     /// Streams the rows of `table` in `dump` (a file or a mydumper / `--tab` directory) to `output`.
     /// - Parameters:
@@ -59,6 +72,16 @@ public enum DumpExport {
     }
 
     /// Like ``write(dump:table:format:to:options:logger:)`` but hands the output to `sink` in chunks.
+    ///
+    /// For tests and for outputs that are not a file descriptor. Each chunk ends on a record boundary.
+    /// - Parameters:
+    ///   - dump: The dump file or directory.
+    ///   - table: The table whose rows are written.
+    ///   - format: NDJSON or CSV.
+    ///   - options: Reader options; `tables` is replaced by `[table]`.
+    ///   - logger: Receives warnings.
+    ///   - sink: Receives the output; the buffer is valid only for the call.
+    /// - Returns: The number of rows and whether the dump was complete.
     /// - Throws: ``ExtractError`` from the reader or the sink.
     @discardableResult
     public static func write(
@@ -117,7 +140,12 @@ public enum DumpExport {
         return DumpExportSummary(rows: rows, completion: .complete)
     }
 
-    /// One NDJSON line for `row`.
+    /// One NDJSON line for `row`: column names as keys in table order, every value a JSON string (numbers
+    /// too, exactly as dumped: `"4950.00"` keeps its trailing zeros), NULL as `null`, and bytes that are not
+    /// UTF-8 as `{"base64": "…"}`, so a blob survives the round trip.
+    /// - Parameters:
+    ///   - row: The row.
+    ///   - out: The output buffer; the line ends with LF.
     public static func writeNDJSON(_ row: DumpRow, into out: inout [UInt8]) {
         out.append(0x7B)
         let count = row.count
@@ -150,7 +178,9 @@ public enum DumpExport {
 /// The CSV of one table: a ``CSVWriter`` whose header is the table's columns (its CREATE TABLE or first
 /// INSERT column list), and rows written at that width.
 final class CSVTable {
+    /// The header's columns; every row must have the same list.
     private let columns: DumpColumns
+    /// The RFC 4180 writer, sized to the header.
     private var writer: CSVWriter
 
     /// Starts the table's CSV: appends its header line.
@@ -161,7 +191,7 @@ final class CSVTable {
     }
 
     /// One record: NULL is an empty unquoted field; values are quoted with `"` doubled; bytes are written
-    /// as they are.
+    /// as they are, but for the controls ``CSVWriter`` shows as `⟨U+XXXX⟩` (hostile text in a terminal).
     ///
     /// - Throws: ``ExtractError`` with code ``ExtractError/Code/schema`` when the row names other columns
     ///   than the header (an INSERT with another column list), so no row lands under the wrong heading.
@@ -172,14 +202,14 @@ final class CSVTable {
                 table: row.table)
         }
         for n in 0..<row.count {
-            unsafe row.withBytes(at: n) { bytes in unsafe writer.field(bytes, into: &out) }
+            unsafe row.withBytes(at: n) { bytes in
+                if let bytes = unsafe bytes { unsafe writer.field(bytes, into: &out) } else { writer.null(into: &out) }
+            }
         }
         do {
             try writer.endRecord(into: &out)
         } catch {
-            var error = error
-            error.table = row.table
-            throw error
+            throw ExtractError(.schema, error.description, table: row.table)
         }
     }
 }

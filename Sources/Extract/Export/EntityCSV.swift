@@ -2,6 +2,9 @@ public import BackstopModel
 import Foundation
 
 /// A canonical entity that `backstop extract --entity … --format csv` writes: its fixed CSV header.
+///
+/// The header is part of the output contract (spreadsheets and scripts read columns by name), so it is
+/// spelled out rather than derived; ``EntityCSV`` refuses a field that is not in it.
 public protocol CSVEntity: Encodable {
     /// The CSV columns: the entity's coding keys in declaration order. Every record has exactly these.
     static var csvHeader: [String] { get }
@@ -36,12 +39,26 @@ extension CanonicalUser: CSVEntity {
 /// lists, order lines) their JSON text.
 public enum EntityCSV {
     /// A writer whose header is `Entity`'s.
+    ///
+    /// ```swift
+    /// var writer = EntityCSV.writer(for: CanonicalUser.self)
+    /// var out: [UInt8] = []
+    /// writer.writeHeader(into: &out)
+    /// try EntityCSV.write(CanonicalUser(id: 7, login: "anna"), with: &writer, into: &out)
+    /// // "id","login","name","email","phone","active"\r\n"7","anna",,,,"true"\r\n
+    /// ```
+    /// - Parameter _: The entity type.
+    /// - Returns: A writer sized to the entity's header.
     public static func writer<Entity: CSVEntity>(for _: Entity.Type) -> CSVWriter {
         CSVWriter(header: Entity.csvHeader)
     }
 
     /// Appends `entity` as one record.
     ///
+    /// - Parameters:
+    ///   - entity: The product, order or user.
+    ///   - writer: A writer made by ``writer(for:)`` for the same type.
+    ///   - out: The output buffer.
     /// - Throws: ``ExtractError`` with code ``ExtractError/Code/encoding`` when a field cannot be encoded or
     ///   is not a column of the header (nothing of the record is written then), or
     ///   ``ExtractError/Code/schema`` when the writer's header is not `Entity`'s.
@@ -61,17 +78,24 @@ public enum EntityCSV {
             throw ExtractError(.encoding, "\(Entity.self) cannot be encoded as CSV: \(error)")
         }
         for cell in cells.values { writer.field(cell, into: &out) }
-        try writer.endRecord(into: &out)
+        do { try writer.endRecord(into: &out) } catch { throw ExtractError(.schema, error.description) }
     }
 }
 
 /// An `Encoder` that turns an entity's top-level fields into CSV cells by column name.
+///
+/// Encoding through `Codable` means a new field of a canonical type reaches the CSV once it is added to
+/// the header; a field missing from the header is an `encoding` error rather than a silently dropped
+/// column.
 struct CellEncoder: Encoder {
     /// The cells of one record, by header position (`nil`: empty).
     final class Cells {
+        /// Header name → position.
         let columns: [String: Int]
+        /// One cell per column, `nil` until set (and for NULL).
         var values: [String?]
 
+        /// Empty cells for `header`.
         init(header: [String]) {
             var columns: [String: Int] = [:]
             for (n, name) in header.enumerated() { columns[name] = n }
@@ -79,6 +103,7 @@ struct CellEncoder: Encoder {
             values = Array(repeating: nil, count: header.count)
         }
 
+        /// Sets the cell of column `key`; `encoding` error for a key the header lacks.
         func set(_ key: some CodingKey, _ value: String?) throws(ExtractError) {
             guard let n = columns[key.stringValue] else {
                 throw ExtractError(.encoding, "field \(key.stringValue) is not a column of the CSV header")
@@ -87,10 +112,14 @@ struct CellEncoder: Encoder {
         }
     }
 
+    /// Where the record's cells go.
     let cells: Cells
+    /// Always top level: nested values are encoded whole, as JSON.
     var codingPath: [any CodingKey] { [] }
+    /// No options.
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
+    /// The one container an entity uses: its fields by name.
     func container<Key: CodingKey>(keyedBy _: Key.Type) -> KeyedEncodingContainer<Key> {
         KeyedEncodingContainer(Container<Key>(cells: cells))
     }
@@ -112,7 +141,9 @@ struct CellEncoder: Encoder {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Writes each scalar field as its text and each nested value as JSON (``cell(_:)``).
     struct Container<Key: CodingKey>: KeyedEncodingContainerProtocol {
+        /// Where the cells go.
         let cells: Cells
         var codingPath: [any CodingKey] { [] }
 

@@ -107,14 +107,18 @@ public enum DimensionText {
 /// The byte-level steps ``MoneyText`` and ``DimensionText`` share: dropping spaces, prefixes and units,
 /// detecting ranges, and the separator rules of ``decimal(_:scale:allowThousands:truncate:)``.
 enum ValueText {
+    /// "from" as price lists write it (`от 4 950 ₸`: the lowest price, taken as the price).
     static let fromPrefixes: [[UInt8]] = [Array("от".utf8), Array("От".utf8), Array("ОТ".utf8)]
+    /// Tenge written after the amount: the sign, the ISO code, the Russian abbreviation.
     static let currencySuffixes: [[UInt8]] = [
         Array("₸".utf8), Array("KZT".utf8), Array("kzt".utf8), Array("Kzt".utf8), Array("тг.".utf8), Array("тг".utf8),
     ]
+    /// Centimetres written after a dimension, Cyrillic or Latin.
     static let lengthSuffixes: [[UInt8]] = [
         Array("см.".utf8), Array("см".utf8), Array("cm".utf8), Array("CM".utf8), Array("СМ".utf8),
     ]
 
+    /// "up to" between two amounts (`4 950 до 6 000`): a range.
     static let upTo: [UInt8] = Array("до".utf8)
 
     /// Whether `needle` occurs with a digit right before and right after it.

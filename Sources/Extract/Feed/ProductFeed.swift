@@ -9,13 +9,14 @@ public struct ProductFeedPage: Sendable {
     public var products: [CanonicalProduct]
     /// Values that could not be parsed, with the product id and the raw value.
     public var problems: [ParseProblem]
-    /// `pagination.total`, when present.
+    /// `pagination.total`, when present: the product count across all pages, so a caller can tell a
+    /// saved page set that misses pages.
     public var total: Int?
-    /// `pagination.hasMore`, when present.
+    /// `pagination.hasMore`, when present (`false` on the last page).
     public var hasMore: Bool?
 }
 
-/// Reads saved product API pages into ``CanonicalProduct``s, parsing what the upstream webhook gets
+/// Reads saved product API pages into `CanonicalProduct`s, parsing what the upstream webhook gets
 /// wrong (see ``MoneyText`` and ``DimensionText``) and reporting what it cannot parse instead of
 /// storing 0.
 ///
@@ -188,9 +189,13 @@ public struct ProductFeed: Sendable {
 /// reader.problems   // every value no rule could read, with its product id and raw text
 /// ```
 public final class ProductFeedReader {
+    /// The page parser.
     private let feed: ProductFeed
+    /// Receives one line per page.
     private let logger: Logger
+    /// Pages not read yet.
     private var files: ArraySlice<URL>
+    /// Products of the current page not handed out yet.
     private var buffer: ArraySlice<CanonicalProduct> = []
     /// Problems found so far, across pages.
     public private(set) var problems: [ParseProblem] = []

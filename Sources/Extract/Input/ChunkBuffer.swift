@@ -53,6 +53,11 @@
     ///
     /// A truncated compressed source is not thrown here: the bytes before the cut are valid, so the
     /// window reports the end of input and keeps the source's error for ``truncation(_:)``.
+    ///
+    /// The window starts at two reads' worth (1 MiB for the dump reader's 512 KiB reads); it doubles only
+    /// while one row or token is larger than what is left after sliding, so a dump of ordinary rows never
+    /// grows it and a single 100 MB row grows it to about 128 MiB (the row limit, `maxRowBytes`, stops it
+    /// before memory does).
     /// - Parameter mark: The first window position still needed (0 keeps everything).
     /// - Returns: whether new bytes arrived (`false` at the end of the input).
     /// - Throws: ``ExtractError`` from the source.
@@ -109,7 +114,8 @@
         return merged
     }
 
-    /// The shift applied by the last ``refill(keepingFrom:)``.
+    /// The shift applied by the last ``refill(keepingFrom:)``: a caller holding other window positions
+    /// subtracts it from each.
     private(set) var lastShift = 0
 
     /// Counts LF bytes in `[from, to)` of the window (callers pass from <= to <= end), 16 bytes at a

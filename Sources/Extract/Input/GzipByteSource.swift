@@ -9,12 +9,19 @@ import CZlib
 @safe public final class GzipByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }
+    /// The compressed bytes.
     private let inner: any ByteSource
+    /// zlib's state for the current member.
     private var stream = unsafe z_stream()
+    /// 256 KiB of compressed input, refilled from `inner`.
     private let input: UnsafeMutableRawBufferPointer
+    /// Compressed bytes read so far, for the position in a corruption message.
     private var consumedIn: Int64 = 0
+    /// Whether the last inflate ended a member (another may follow).
     private var memberEnded = false
+    /// Whether `inner` reported its end.
     private var innerEOF = false
+    /// Whether the last member ended with no input after it: every later read returns 0.
     private var finished = false
 
     /// Wraps `inner`, whose bytes start with a gzip header.

@@ -76,7 +76,9 @@ extension FileByteSource {
 public final class DumpStatementGuard: ByteSource {
     /// How far into the stream a dump statement must appear.
     public static let window = 1 << 20
-    /// The words that mark a dump (upper-case ASCII; matched case-insensitively).
+    /// The words that mark a dump (upper-case ASCII; matched case-insensitively). Version comments
+    /// (`/*!40101 SET …`) open nearly every mysqldump and mariadb-dump file; `CREATE TABLE` and
+    /// `INSERT INTO` cover headerless and mydumper data files.
     static let markers: [[UInt8]] = [
         "-- MYSQL DUMP", "-- MARIADB DUMP", "CREATE TABLE", "INSERT INTO", "/*!40", "/*!50", "/*!80", "/*!10",
         "SET NAMES", "DROP TABLE",

@@ -8,13 +8,21 @@ import CZstd
 @safe public final class ZstdByteSource: ByteSource {
     /// The underlying file's name.
     public var name: String { inner.name }
+    /// The compressed bytes.
     private let inner: any ByteSource
+    /// libzstd's streaming decompression context.
     private let dstream: OpaquePointer
+    /// libzstd's recommended input size of compressed bytes.
     private let input: UnsafeMutableRawBufferPointer
+    /// The next unconsumed byte of `input`.
     private var inPos = 0
+    /// One past the last valid byte of `input`.
     private var inEnd = 0
+    /// Whether `inner` reported its end.
     private var innerEOF = false
+    /// Whether a frame is being decoded (libzstd returned non-zero: more input is needed to finish it).
     private var frameOpen = false
+    /// Decompressed bytes produced so far: the offset errors report.
     private var produced: Int64 = 0
 
     /// Wraps `inner`, whose bytes start with a zstd frame.

@@ -111,6 +111,10 @@ public final class DumpDirectoryReader: DumpEventStream {
     }
 
     /// The next event of the directory, in plan order, ending with one ``DumpEvent/end(_:)``.
+    ///
+    /// Each file's own end is swallowed; the directory's end is complete only when every file was and the
+    /// directory's completeness check passes. A partial file (read with `allowPartial`) makes the whole
+    /// directory partial, with the first file's reason.
     /// - Throws: ``ExtractError`` from the file being read.
     public func next() throws(ExtractError) -> DumpEvent? {
         while !done {

@@ -22,7 +22,8 @@ public enum DumpEvent: Sendable {
     case end(DumpCompletion)
 }
 
-/// Whether the whole dump was read.
+/// Whether the whole dump was read: the line between "absence proves something" and "absence proves
+/// nothing". After a partial end no orphan and no dangling reference may be reported.
 public enum DumpCompletion: Sendable, Equatable {
     /// The input ended cleanly after its footer (`-- Dump completed`, Bitrix `-- Finished:`, mydumper
     /// `Finished dump at:`).
@@ -32,6 +33,10 @@ public enum DumpCompletion: Sendable, Equatable {
 }
 
 /// A table's column names and declared types, from `CREATE TABLE`.
+///
+/// For `CREATE TABLE b_sale_basket (ID int(11) NOT NULL AUTO_INCREMENT, PRICE decimal(18,4) …)` the
+/// columns are `ID`, `PRICE`, … and the types `int`, `decimal`, …: enough to know which values are
+/// numbers, dates, text or binary, and nothing more (keys, defaults and comments are not kept).
 public struct DumpTableSchema: Sendable {
     /// The table name.
     public var name: String

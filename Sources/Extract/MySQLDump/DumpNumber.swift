@@ -30,6 +30,13 @@ enum DumpNumber {
     }
 
     /// A decimal scaled by 10^`scale`, exact, or `nil` (see ``DumpValue/scaledDecimal(scale:)``).
+    ///
+    /// Accepts an optional sign, digits and at most one `.`; `"5."` and `".5"` are fine, `"."`, `"1e3"` and
+    /// `"1,5"` are not. Extra fraction digits must be zeros: a value is never rounded.
+    /// - Parameters:
+    ///   - bytes: The literal's text.
+    ///   - scale: Fraction digits to keep.
+    /// - Returns: The value × 10^`scale`, `nil` when malformed or out of range.
     static func scaledDecimal(_ bytes: UnsafeBufferPointer<UInt8>, scale: Int) -> Int64? {
         guard !bytes.isEmpty else { return nil }
         var index = 0

@@ -270,8 +270,9 @@ extension DumpReader {
     ///
     /// Binary and numeric columns are never touched; only string values are. `0000-00-00` becomes NULL
     /// in date columns (with ``Options/zeroDatesAsNull``), and in columns of unknown type when it is the
-    /// whole value. Text of a non-UTF-8 table charset (cp1251, latin1) is transcoded; UTF-8 text that is
-    /// not valid UTF-8 is kept as bytes and warned about once per column, or refused in strict mode.
+    /// whole value. Text in cp1251 or latin1 (the connection's charset, or the table's under `SET NAMES
+    /// binary`) is transcoded; UTF-8 text that is not valid UTF-8 is kept as bytes and warned about once
+    /// per column, or refused in strict mode.
     private func postprocess(_ out: inout PackedRowBuilder, _ context: RowContext, rowStart: Int) throws(ExtractError) {
         let zeroDatesAsNull = options.zeroDatesAsNull
         let transcode = context.charset.needsTranscoding
@@ -336,6 +337,9 @@ extension DumpReader {
 /// `first` is the first quote or backslash at or after `from` (or `limit`). Appends the unescaped
 /// bytes to `out` and returns the index after the closing quote, or `nil` when the string continues
 /// past `limit`.
+///
+/// `'It''s a \"rose\"\n'` decodes to `It's a "rose"` and a LF; `\%` and `\_` keep their backslash
+/// (MySQL reads them so: they are LIKE escapes).
 func decodeQuoted_slowPath(
     _ base: UnsafePointer<UInt8>, _ from: Int, _ first: Int, _ limit: Int, _ quote: UInt8, _ out: inout PackedRowBuilder
 ) -> Int? {
@@ -454,7 +458,8 @@ func isNumberByte(_ b: UInt8) -> Bool {
 @inline(__always)
 func hexValue(_ b: UInt8) -> UInt8 { b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x61 + 10 }
 
-/// Hex digits `[from, to)` as bytes (an odd count gets a leading zero nibble).
+/// Hex digits `[from, to)` as bytes (an odd count gets a leading zero nibble): `0xABC` is `[0x0A, 0xBC]`,
+/// as MySQL reads it. `nil` when a byte is not a hex digit.
 func hexBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? {
     var out: [UInt8] = []
     out.reserveCapacity((to - from + 1) / 2)
@@ -486,7 +491,8 @@ func bitBytes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> [UInt8]? 
     return out
 }
 
-/// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.
+/// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`: MySQL's "no date", which no
+/// calendar or PostgreSQL column can hold.
 func isZeroDate(_ bytes: [UInt8]) -> Bool { unsafe bytes.withUnsafeBufferPointer { unsafe isZeroDate($0) } }
 
 /// `0000-00-00`, `0000-00-00 00:00:00`, `0000-00-00 00:00:00.000000`.

@@ -27,10 +27,10 @@ extension DumpEventStream {
 /// scan that only tracks quotes, comments and the delimiter. gzip and zstd input is recognised by its
 /// magic bytes.
 ///
-/// Bytes stay bytes: a row's values are slices of the window until a caller asks for text, so a table
-/// that is skipped costs a scan, not a parse. Every error names the file, byte offset, line, statement
-/// number and table (``ExtractError``), and a truncated input is an error unless
-/// ``Options/allowPartial`` is set.
+/// Bytes stay bytes: a row's values are copied once, unescaped, into one packed buffer, and text is made
+/// only when a caller asks for it; a table that is not requested costs a scan, not a parse. Every error
+/// names the file, byte offset, line, statement number and table (``ExtractError``), and a truncated input
+/// is an error unless ``Options/allowPartial`` is set.
 ///
 /// Not `Sendable` and not re-entrant: one reader per input, read on one thread (the read-ahead stream
 /// runs a reader on its own thread and hands over events).
@@ -48,7 +48,7 @@ public final class DumpReader: DumpEventStream {
     let fileName: String
     /// Which tables to decode, limits, strictness.
     let options: Options
-    /// Receives warnings (stray client lines, charset fallbacks) and the partial-end notice.
+    /// Receives warnings (stray client lines, invalid UTF-8) and the partial-end notice.
     let logger: Logger
 
     // The per-row state below is marked @exclusivity(unchecked): it is read and written once or more
@@ -62,7 +62,8 @@ public final class DumpReader: DumpEventStream {
     var delimiter: [UInt8] = [0x3B]
     /// The bytes the skip scan must stop at for the current delimiter.
     var codeBytes = CodeBytes(delimiter: [0x3B])
-    /// The connection charset from `SET NAMES`, used for tables whose CREATE TABLE names none.
+    /// The connection charset from `SET NAMES`: what the bytes of text values mean, unless it is `binary`
+    /// (then each table's own `DEFAULT CHARSET` decides).
     var charset = DumpCharset.utf8
     /// The database of the last `USE`, qualifying unqualified table names.
     var database: String?
@@ -84,7 +85,7 @@ public final class DumpReader: DumpEventStream {
     @exclusivity(unchecked) var done = false
     /// Warnings already logged, so each is logged once per input.
     var warned: Set<String> = []
-    /// How many rows of each table were checked strictly (charset validation samples).
+    /// Rows of each table read so far, carried across its INSERTs: UTF-8 is checked on the first 10 000.
     var checkedRowsByTable: [String: Int] = [:]
     /// The last INSERT column list and its resolution, reused while the next INSERT names the same one.
     var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
@@ -146,7 +147,8 @@ public final class DumpReader: DumpEventStream {
     /// The next event, or `nil` after ``DumpEvent/end(_:)``.
     /// - Throws: ``ExtractError`` with the file, byte offset, line, statement number and table. A
     ///   truncated input throws unless ``Options/allowPartial`` is set, which ends with
-    ///   ``DumpCompletion/partial(reason:)`` instead.
+    ///   ``DumpCompletion/partial(reason:)`` instead. After a throw the reader is finished: later calls
+    ///   return `nil`.
     public func next() throws(ExtractError) -> DumpEvent? {
         if replay == nil {
             let event: DumpEvent?
@@ -418,7 +420,8 @@ public final class DumpReader: DumpEventStream {
         }
     }
 
-    /// `DELIMITER xx` (a client command ended by the line, not by `;`).
+    /// `DELIMITER xx` (a client command ended by the line, not by `;`). mysqldump emits it around
+    /// triggers and routines (`DELIMITER ;;` … `DELIMITER ;`); the scanner then looks for the new one.
     private func readDelimiterCommand() throws(ExtractError) {
         try ensure(256)
         var k = unsafe pos + 9
@@ -435,6 +438,11 @@ public final class DumpReader: DumpEventStream {
     }
 
     /// Classifies the statement at `pos` from its first words and reads, interprets or skips it.
+    ///
+    /// - `INSERT`/`REPLACE` into a wanted table: enters row mode (the rows are returned one by one).
+    /// - `CREATE TABLE`, `USE`, `SET NAMES`/`SET CHARACTER SET`: buffered and interpreted.
+    /// - Anything else (other INSERTs, `DROP`, `LOCK TABLES`, triggers, routines): skipped at scan speed.
+    /// - Returns: An event for `USE` and `CREATE TABLE`, else `nil`.
     private func statement() throws(ExtractError) -> DumpEvent? {
         let statementStart = unsafe pos
         unsafe statementNumber += 1
@@ -521,6 +529,10 @@ public final class DumpReader: DumpEventStream {
 
     /// Buffers the statement at `pos` whole (up to ``Options/maxRowBytes``); returns its window range
     /// including the delimiter and leaves `pos` after it.
+    ///
+    /// Only for the statements that are interpreted (CREATE TABLE and friends), which are small; INSERTs
+    /// are never buffered whole.
+    /// - Throws: ``ExtractError`` `truncated` when the input ends first, `limit` past the size limit.
     func captureStatement() throws(ExtractError) -> Range<Int> {
         var state = ScanState()
         var start = unsafe pos
@@ -547,4 +559,5 @@ public final class DumpReader: DumpEventStream {
 }
 
 @inline(__always)
+/// SQL whitespace between tokens: space, LF, CR, TAB, FF.
 func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 || b == 0x0C }

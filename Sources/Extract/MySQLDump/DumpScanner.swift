@@ -29,7 +29,8 @@ struct ScanState {
     /// Open parentheses inside a row (row mode), so a `)` inside `POINT(1 2)` does not end it.
     var depth = 0
 
-    /// A short description of where an input ended, for truncation messages.
+    /// A short description of where an input ended, for truncation messages: "the input ends inside a
+    /// string literal" tells an operator the cut fell inside a value, not between statements.
     var whereDescription: String {
         switch mode {
         case .code: return "inside a statement"
@@ -87,6 +88,8 @@ struct SIMDByteSet {
     }
 
     /// One bit per byte of `v` (bit k for byte k) that is in the set.
+    /// - Parameter v: 16 input bytes.
+    /// - Returns: The match mask in bits 0…15.
     @inline(__always)
     func mask(_ v: SIMD16<UInt8>) -> UInt32 {
         movemask((v .== a) .| (v .== b) .| (v .== c) .| (v .== d) .| (v .== e) .| (v .== f) .| (v .== g))
@@ -113,6 +116,9 @@ func load16(_ p: UnsafePointer<UInt8>) -> SIMD16<UInt8> {
 }
 
 /// The first index in `[from, end)` holding `quote` or a backslash, or `end`.
+///
+/// The inner loop of every quoted value: most strings have no escape, so the first hit is usually the
+/// closing quote and the value's bytes can be taken as they are.
 @inline(__always)
 func findQuoteOrBackslash(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ quote: UInt8) -> Int {
     var i = from
@@ -177,6 +183,18 @@ func findByte(_ base: UnsafePointer<UInt8>, _ from: Int, _ end: Int, _ byte: UIn
 /// byte). On return `i` is either at such a byte (code mode, `stopped == true`), or at a block
 /// boundary with fewer than 64 bytes left; then `inString` says whether `i` is inside a string and
 /// `escaped` whether the byte at `i` is escaped by the backslash at `i - 1`.
+///
+/// Only single quotes are tracked here: mysqldump quotes every string value with `'`, so a statement of
+/// an unwanted table is almost all `'…'` strings and separators. Anything rarer (a `"`, a backtick, a
+/// comment) stops the block scan and is handled by the byte-level state machine.
+/// - Parameters:
+///   - base: The window.
+///   - i: The position; advanced by whole 64-byte blocks, or to the stop byte.
+///   - end: One past the last valid byte.
+///   - specials: The bytes the state machine must see in code mode.
+///   - inString: In: whether `i` is inside `'…'`; out: the same at the new `i`.
+///   - escaped: In/out: whether the byte at `i` is escaped.
+/// - Returns: `true` when it stopped at a byte for the state machine, `false` at a block boundary.
 @inline(__always)
 func skipQuotedBlocks(
     _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ specials: SIMDByteSet,

@@ -42,6 +42,7 @@
         self.end = end
     }
 
+    /// The byte at `k`, or 0 past the end (so look-ahead needs no bounds check at each call site).
     @inline(__always) private func at(_ k: Int) -> UInt8 { unsafe k < end ? base[k] : 0 }
 
     /// Skips whitespace, comments and executable-comment markers.

@@ -8,6 +8,9 @@ public struct TabFormat: Sendable {
     public var enclosedBy: UInt8?
 
     /// The mysqldump default: TAB-separated, not enclosed, `\` escapes, `\N` for NULL, LF rows.
+    ///
+    /// A dump made with `--fields-terminated-by=, --fields-optionally-enclosed-by='"'` reads with
+    /// `TabFormat(fieldTerminator: UInt8(ascii: ","), enclosedBy: UInt8(ascii: "\""))`.
     public static let mysqldumpDefault = TabFormat(fieldTerminator: 0x09, enclosedBy: nil)
 
     /// A format matching the options the file was dumped with.

@@ -148,7 +148,7 @@ public final class ImageFetcher: Sendable {
     }
 }
 
-/// Carries values that are not `Sendable` (buffer pointers) into a ``WorkLoop``, which waits for its workers
+/// Carries values that are not `Sendable` (buffer pointers) into a `WorkLoop`, which waits for its workers
 /// before returning.
 struct UnsafeSendableBox<T>: @unchecked Sendable {
     // @unchecked Sendable: only used for values whose lifetime ends before the box's (see SimilaritySearch.run).

@@ -333,7 +333,7 @@ public enum SimilaritySearch {
 ///
 /// The order is total: a higher score is better and, between equal scores, the lower index. So a heap ends
 /// up holding exactly the best k candidates it was offered, whatever the order they came in, and private
-/// heaps merged (``merge(_:)``) equal one heap fed everything: results do not depend on threads or tiles.
+/// heaps merged (`merge(_:)`) equal one heap fed everything: results do not depend on threads or tiles.
 struct Heaps {
     /// Heaps, one per query row.
     let rows: Int
@@ -356,7 +356,7 @@ struct Heaps {
         indices = [Int](repeating: -1, count: rows * k + 1)
     }
 
-    /// Runs `body` with the base pointers of ``scores`` and ``indices`` for the hot loops.
+    /// Runs `body` with the base pointers of `scores` and `indices` for the hot loops.
     ///
     /// - warning: Do not escape the pointers; index below `rows * k`.
     /// - Parameter body: The code that reads and writes the heaps.

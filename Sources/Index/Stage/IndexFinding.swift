@@ -1,10 +1,10 @@
 import Foundation
 public import BackstopModel
 
-/// The index stage's findings and their one cause table: each finding renders as a ``Discrepancy`` with a
+/// The index stage's findings and their one cause table: each finding renders as a `Discrepancy` with a
 /// stable cause code, the probable upstream cause (upstream.md §3), the planned action and a severity.
 ///
-/// A finding is the typed value the stage produces; the ``Discrepancy`` is its rendering for the ledger
+/// A finding is the typed value the stage produces; the `Discrepancy` is its rendering for the ledger
 /// and the reports (kinds `embedding.missing`, `embedding.stale`, `embedding.orphan`, `image.unreachable`,
 /// `image.duplicate`). Keys are product ids; a duplicate pair's key is `first|second`, lower id first.
 public enum IndexFinding: Sendable, Hashable {

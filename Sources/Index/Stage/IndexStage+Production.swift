@@ -12,7 +12,7 @@ extension IndexStage {
         var rowsByProduct: [Int64: [CatalogEmbedding]] = [:]
         /// Rows of disabled or absent products.
         var orphanRows: [CatalogEmbedding] = []
-        /// The products of ``orphanRows``.
+        /// The products of `orphanRows`.
         var orphanProducts = Set<Int64>()
         /// Products whose production vector needs recomputing whatever their image does.
         var stale = Set<Int64>()

@@ -50,7 +50,7 @@ public struct ProductEmbeddingWriter {
 
     /// Detects the column type and creates a writer.
     ///
-    /// - Throws: ``ExtractError`` when the table or column is missing or of an unsupported type.
+    /// - Throws: `ExtractError` when the table or column is missing or of an unsupported type.
     public init(connection: PGConnection, reader: CatalogReader) throws {
         self.connection = connection
         columnType = try reader.embeddingColumnType()

@@ -207,7 +207,7 @@ extension DuplicateVerifier {
     }
 
     /// The placement of the second picture on the first that maximises the luma correlation: a trim
-    /// (``isValid(_:maxTrim:)``), each edge within `maxTrim` of the first's.
+    /// (`isValid(_:maxTrim:)`), each edge within `maxTrim` of the first's.
     ///
     /// A coarse grid of trims (four steps per edge, the second inside the first and the first inside the
     /// second) on the 32×32 planes gives the three best starting guesses; each is refined by a coordinate

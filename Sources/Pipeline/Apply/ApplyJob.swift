@@ -1,7 +1,8 @@
 import BackstopExtract
+public import BackstopMerge
 public import BackstopModel
 import BackstopPostgres
-public import BackstopReconcile
+import BackstopReconcile
 import BackstopStore
 public import Foundation
 public import Logging
@@ -41,6 +42,8 @@ public struct ApplyJob {
     /// The run's stop switch (the CLI's, thrown by SIGTERM/SIGINT/SIGHUP): checked before each batch, and a
     /// signal cancels the batch in flight (rolled back whole); `nil` makes one that never stops.
     public var stopSwitch: StopSwitch?
+    /// Where the apply reports the batches written (the CLI's bar); ignored by default.
+    public var progress: ProgressReporter = .ignored
 
     /// Creates a job.
     public init(
@@ -78,7 +81,7 @@ public struct ApplyJob {
     /// Runs the job.
     ///
     /// - Throws: ``PipelineError`` when the plan cannot be read or a batch fails (earlier batches stay
-    ///   committed; the same command finishes the plan); ``StoreError`` or `PGError` when Backstop's schema
+    ///   committed; the same command finishes the plan); `StoreError` or `PGError` when Backstop's schema
     ///   is missing or not current.
     public func run() throws -> Result {
         let stop = stopSwitch ?? StopSwitch()
@@ -138,6 +141,7 @@ public struct ApplyJob {
                 text: listing + "\n\nrefused: nothing written")
         }
         let runner = StageRunner(stopSwitch: stop, logger: logger)
+        runner.progress = progress
         runner.cancel = connection.canceller()
         runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
         runner.afterStop = { connection.rollbackIfInTransaction() }
@@ -178,7 +182,7 @@ public struct ApplyJob {
         } catch {
             let failed = session.fail(error, report: { _, _ in nil }, formats: [])
             let cause = (error as? StageFailure)?.underlyingError ?? error
-            throw (cause as? PipelineError) ?? failed.error
+            throw cause is PipelineError || cause is MergeError ? cause : failed.error
         }
     }
 
@@ -191,13 +195,14 @@ public struct ApplyJob {
                 workers: workers ?? configuration.merge.workers,
                 lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
             applier.stop = context.stopSwitch
+            applier.progress = context.progress
             let outcome = try applier.apply(stored, applyRunID: runID)
             return StageOutput(outcome, summary: PlanPreview.summary(outcome))
         }
     }
 
     /// The refusals no flag overrides that the ledger decides: the plan's run must be in this catalog's
-    /// ledger and complete (``RunStatus/isComplete``); a failed, stopped, abandoned, timed-out, partial or
+    /// ledger and complete (`RunStatus/isComplete`); a failed, stopped, abandoned, timed-out, partial or
     /// still running run's plan may lack steps or rest on half-read input.
     func integrityRefusals(_ plan: MergePlan, ledger: RunLedger) throws -> [SafetyValve.Refusal] {
         let runID: Int64? =
@@ -279,3 +284,6 @@ public struct ApplyJob {
         }
     }
 }
+
+/// The run's switch stops an apply between batches and cancels the batches in flight.
+extension StopSwitch: ApplyStop {}

@@ -18,7 +18,7 @@ public import Logging
 public struct FleetJob {
     /// The run kind (`nightly`, `diff`).
     public var kind: String
-    /// The configuration (flags applied; ``BackstopConfiguration/shops`` is the selection).
+    /// The configuration (flags applied; `BackstopConfiguration/shops` is the selection).
     public var configuration: BackstopConfiguration
     /// Read a truncated dump as far as it goes.
     public var allowPartial: Bool
@@ -40,6 +40,8 @@ public struct FleetJob {
     /// The run's stop switch (the CLI's, thrown by signals); `nil` makes one from ``maxSeconds``. Every
     /// shop's run shares it: a stop ends the shop in progress at a safe point and starts no other.
     public var stopSwitch: StopSwitch?
+    /// Where the reads and each shop's stages report progress (the CLI's bar); ignored by default.
+    public var progress: ProgressReporter = .ignored
 
     /// What the fleet run reads once and hands to each shop's run.
     struct Shared {
@@ -113,7 +115,7 @@ public struct FleetJob {
     ///
     /// - Returns: The worst shop's status, each shop's result and the page's path.
     /// - Throws: ``PipelineError`` (`shopSelection` for a `--shop` id the catalog lacks, `connection`,
-    ///   `runFailed`), ``StoreError`` when Backstop's schema is missing.
+    ///   `runFailed`), `StoreError` when Backstop's schema is missing.
     public func run() throws -> Result {
         let schema = try BackstopSchema.locate()
         let connection = try CatalogInput.connect(configuration, logger: logger)
@@ -130,10 +132,13 @@ public struct FleetJob {
         // With more than one read thread the dump is read while the catalog is, as in a one-shop run.
         let overlapped =
             configuration.bitrix.readThreads > 1
-            ? OverlappedDumpRead(configuration: configuration, allowPartial: allowPartial, stop: stop, logger: logger)
+            ? OverlappedDumpRead(
+                configuration: configuration, allowPartial: allowPartial, stop: stop, progress: progress, logger: logger
+            )
             : nil
         defer { overlapped?.abandon() }
-        let catalog = try CatalogInput.load(connection: connection, shopID: nil, stop: stop, logger: logger)
+        let catalog = try CatalogInput.load(
+            connection: connection, shopID: nil, stop: stop, progress: progress, logger: logger)
         overlapped?.provide(links: catalog.referencedBitrixOrders)
         let read: BitrixInput.Snapshot
         if let overlapped {
@@ -143,7 +148,7 @@ public struct FleetJob {
                 orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
             read = try BitrixInput.load(
                 configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial, stop: stop,
-                logger: logger)
+                progress: progress, logger: logger)
         }
         let bitrix = FleetScope.mapped(read.model, configuration.shopMap)
         let scope = FleetScope.resolve(
@@ -178,6 +183,7 @@ public struct FleetJob {
                 maxSeconds: maxSeconds)
             job.shared = shared
             job.stopSwitch = stop
+            job.progress = progress
             results.append((shop, try job.run()))
         }
         let status = results.map(\.result.status).max { Self.severity($0) < Self.severity($1) } ?? .clean

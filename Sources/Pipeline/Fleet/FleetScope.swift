@@ -54,7 +54,7 @@ public struct FleetScope: Sendable, Equatable {
     ///   - shops: the catalog's shops.
     ///   - bitrixSellers: the dump's iblock-32 element ids.
     ///   - shopMap: `[shops]`: seller id → catalog shop id where they differ.
-    ///   - partition: `--partition K/N`: keep the K-th share (``share(_:weights:count:)``).
+    ///   - partition: `--partition K/N`: keep the K-th share (`share(_:weights:count:)`).
     ///   - weights: rows per shop in the catalog (products and orders), for the shares' balance.
     /// - Returns: the catalog's shops, the fleet's sellers and the shops this run reconciles.
     static func resolve(
@@ -95,7 +95,7 @@ public struct FleetScope: Sendable, Equatable {
         return shares.map { $0.sorted() }
     }
 
-    /// Catalog rows (products and orders) per shop, the weights of ``share(_:weights:count:)``.
+    /// Catalog rows (products and orders) per shop, the weights of `share(_:weights:count:)`.
     static func weights(_ catalog: CatalogInput.Snapshot) -> [Int64: Int] {
         var weights: [Int64: Int] = [:]
         for product in catalog.products { if let shop = product.shopID { weights[shop, default: 0] += 1 } }

@@ -1,7 +1,8 @@
 import BackstopExtract
+public import BackstopMerge
 public import BackstopModel
 import BackstopPostgres
-public import BackstopReconcile
+import BackstopReconcile
 import BackstopStore
 import Foundation
 import Logging
@@ -74,9 +75,10 @@ extension RunJob {
 
     /// Applies the run's stored plan on the run's connection (which holds the run lock), unless the safety
     /// valve refuses it.
-    func applyMerge(_ plan: MergePlan, settings: ApplySettings, connection: PGConnection, run: RunRecord) throws
-        -> MergeSummary
-    {
+    func applyMerge(
+        _ plan: MergePlan, settings: ApplySettings, connection: PGConnection, run: RunRecord,
+        progress: ProgressReporter = .ignored
+    ) throws -> MergeSummary {
         var summary = MergeSummary(plan: plan)
         let valve = SafetyValve(
             maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
@@ -94,11 +96,21 @@ extension RunJob {
         guard let planID = plan.planID, let stored = try PlanStore(connection: connection).load(planID: planID) else {
             throw PipelineError(.plan, "plan \(plan.planID.map(String.init) ?? "?") is not in the store")
         }
-        let applier = PlanApplier(
+        var applier = PlanApplier(
             connection: connection, batchSize: settings.batchSize ?? configuration.merge.batchSize,
             workers: settings.workers ?? configuration.merge.workers,
             lockTimeoutSeconds: configuration.merge.lockTimeoutSeconds, logger: logger)
+        applier.progress = progress
         summary.outcome = try applier.apply(stored, applyRunID: run.id)
         return summary
+    }
+}
+
+extension PlanPreview {
+    /// `refused: …` or `applied 160 steps (2 conflicts) in 3 batches, 410 rows`.
+    public static func summary(_ merge: RunJob.MergeSummary) -> String {
+        if !merge.refusals.isEmpty { return "refused: " + merge.refusals.map(\.description).joined(separator: "; ") }
+        guard let outcome = merge.outcome else { return "not applied" }
+        return summary(outcome)
     }
 }

@@ -7,7 +7,7 @@ import Logging
 
 /// One run's life in the ledger, the hand-off every job shares: the `running` row (with the run lock's
 /// announcement and the abandoned-run check) when it begins, then exactly one end: ``finish(_:findings:counts:partial:error:signal:)``
-/// for a run that completed or stopped early, ``fail(_:report:formats:partial:)`` for one that failed, recorded
+/// for a run that completed or stopped early, `fail(_:report:formats:partial:)` for one that failed, recorded
 /// through a fresh connection when the run's own was lost.
 final class RunSession {
     /// The run's connection (it holds the run lock).
@@ -63,7 +63,7 @@ final class RunSession {
     /// in) and its row's status, exit code and counts.
     ///
     /// - Parameters:
-    ///   - status: How the run ends; its ``RunStatus`` is what the ledger shows.
+    ///   - status: How the run ends; its `RunStatus` is what the ledger shows.
     ///   - findings: The run's discrepancies; `nil` for a run that makes none (apply).
     ///   - counts: Totals beside the findings' counts by kind.
     ///   - partial: Whether the findings are incomplete (partial input, or stopped early).

@@ -101,8 +101,8 @@ public struct StageContext: Sendable {
     public let stopSwitch: StopSwitch
     /// Where the stage logs.
     public let logger: Logger
-    /// Receives the stage's progress (units done, of a total when known).
-    public let progress: @Sendable (StageProgress) -> Void
+    /// Where the stage reports the progress of its long work (the CLI draws it; a library never draws).
+    public let progress: ProgressReporter
 
     /// Makes a context (the runner does; tests may too).
     /// - Parameters:
@@ -110,10 +110,7 @@ public struct StageContext: Sendable {
     ///   - stopSwitch: The run's stop switch.
     ///   - logger: Where the stage logs.
     ///   - progress: Receives progress; ignores it by default.
-    public init(
-        stage: String, stopSwitch: StopSwitch, logger: Logger,
-        progress: @escaping @Sendable (StageProgress) -> Void = { _ in }
-    ) {
+    public init(stage: String, stopSwitch: StopSwitch, logger: Logger, progress: ProgressReporter = .ignored) {
         self.stage = stage
         self.stopSwitch = stopSwitch
         self.logger = logger
@@ -129,31 +126,6 @@ public struct StageContext: Sendable {
         if stopSwitch.safePoint(point) {
             throw StageStopped(stage: stage, progress: progress(), reason: stopSwitch.reason)
         }
-    }
-}
-
-/// How far a stage is, for a progress bar or a log line.
-public struct StageProgress: Sendable, Hashable {
-    /// The stage (or sub-step: `index.images`).
-    public var stage: String
-    /// Units done.
-    public var done: Int64
-    /// Units in all, when known.
-    public var total: Int64?
-    /// What a unit is (`rows`, `images`, `bytes`).
-    public var unit: String
-
-    /// Describes a stage's progress.
-    /// - Parameters:
-    ///   - stage: The stage or sub-step.
-    ///   - done: Units done.
-    ///   - total: Units in all, when known.
-    ///   - unit: What a unit is.
-    public init(stage: String, done: Int64, total: Int64? = nil, unit: String) {
-        self.stage = stage
-        self.done = done
-        self.total = total
-        self.unit = unit
     }
 }
 

@@ -1,10 +1,10 @@
-import BackstopModel
+public import BackstopModel
 public import BackstopReport
 import Dispatch
 public import Logging
 
 /// Runs a job's stages in order and keeps the run's book of them: each stage is timed and recorded as a
-/// ``RunReport/Stage`` line (`ok`, `partial`, `stopped`, `failed`, `skipped`), the run's ``StopSwitch`` is
+/// `RunReport/Stage` line (`ok`, `partial`, `stopped`, `failed`, `skipped`), the run's ``StopSwitch`` is
 /// checked before each stage, a stage that stops at a safe point ends the run early with a partial but
 /// valid report, and a failing stage's error is passed on whole as a ``StageFailure``.
 ///
@@ -23,14 +23,14 @@ public import Logging
 ///   ``cancel`` (the run connection's `PQcancel`) is registered with it for the length of each stage.
 /// - Per-shop work: run one set of stages per shop on one runner (stage names carry the shop,
 ///   `extract.catalog[shop 17008]`), or one runner per shop that shares the switch.
-/// - Progress: ``progress`` receives every stage's ``StageProgress``; the CLI draws it.
+/// - Progress: ``progress`` is every stage's ``StageContext/progress``; the CLI passes one that draws.
 public final class StageRunner {
     /// The run's stop switch (time limit and signals).
     public let stopSwitch: StopSwitch
     /// Where the runner logs each stage's end.
     public let logger: Logger
     /// Receives the stages' progress (the CLI draws a bar); ignored by default.
-    public var progress: @Sendable (StageProgress) -> Void = { _ in }
+    public var progress: ProgressReporter = .ignored
     /// Cancels blocked work (a COPY waiting on the server): registered with the switch while each stage
     /// runs, so that a signal interrupts it.
     public var cancel: (@Sendable () -> Void)?

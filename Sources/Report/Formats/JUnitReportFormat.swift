@@ -147,7 +147,7 @@ public struct JUnitReportFormat: ReportFormat {
         }
     }
 
-    /// One case per ``DiscrepancyKind``, in kind order: failed with counts (new and persisting with
+    /// One case per `DiscrepancyKind`, in kind order: failed with counts (new and persisting with
     /// history) and the first findings when it has findings, passed when its stage (`index` for `image.*`
     /// and `embedding.*`, else `reconcile`) ran clean, skipped when that stage did not run.
     /// - Parameter report: The run's report.

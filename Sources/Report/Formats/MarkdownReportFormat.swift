@@ -7,7 +7,7 @@ import Foundation
 ///
 /// It is the report that travels: pasted into a ticket, mailed, read in a terminal with `less`. So it is
 /// short by design (samples, not every finding) and says where the rest is; every value from the data goes
-/// through ``ReportText/markdownCell(_:limit:)`` or ``ReportText/markdownCode(_:)``, so a product name with
+/// through `ReportText/markdownCell(_:limit:)` or `ReportText/markdownCode(_:)`, so a product name with
 /// `|`, a backtick, a link or a bidi override cannot break a table or spoof text. The golden file
 /// `Tests/ReportTests/Snapshots/report.md` pins its layout.
 ///

@@ -122,7 +122,7 @@ public struct PrometheusReportFormat: ReportFormat {
         let base: [(String, String)]
         /// The exposition text so far.
         var bytes: [UInt8] = []
-        /// The current family's name, used by ``sample(_:value:)``.
+        /// The current family's name, used by `sample(_:value:)`.
         var name = ""
 
         /// A writer whose samples all carry `base`.

@@ -36,7 +36,7 @@ enum ReportText {
     // MARK: Escapers
 
     /// HTML text and attribute escaping: `& < > " '`; controls and bidi overrides shown as `⟨U+202E⟩`
-    /// (``SafeText``).
+    /// (`SafeText`).
     static func html(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -53,7 +53,7 @@ enum ReportText {
         return out
     }
 
-    /// XML 1.0 text and attribute escaping; controls and bidi overrides shown as `⟨U+202E⟩` (``SafeText``),
+    /// XML 1.0 text and attribute escaping; controls and bidi overrides shown as `⟨U+202E⟩` (`SafeText`),
     /// the non-characters XML 1.0 cannot carry as U+FFFD.
     static func xml(_ text: String) -> String {
         var out = ""
@@ -76,7 +76,7 @@ enum ReportText {
     }
 
     /// A Markdown table cell: `|` escaped, line breaks shown as ⏎, controls and bidi overrides as
-    /// `⟨U+202E⟩` (``SafeText``); backticks, brackets (links) and angle brackets (HTML) neutralised; cut at
+    /// `⟨U+202E⟩` (`SafeText`); backticks, brackets (links) and angle brackets (HTML) neutralised; cut at
     /// `limit` characters; `—` for none, `""` for empty text.
     static func markdownCell(_ text: String?, limit: Int = 80) -> String {
         guard let text else { return "—" }
@@ -103,7 +103,7 @@ enum ReportText {
     }
 
     /// A Markdown code span (`` `text` ``) outside tables: the fence is longer than any backtick run inside,
-    /// line breaks show as ⏎, controls and bidi overrides as `⟨U+202E⟩` (``SafeText``); nothing else needs
+    /// line breaks show as ⏎, controls and bidi overrides as `⟨U+202E⟩` (`SafeText`); nothing else needs
     /// escaping in a code span.
     static func markdownCode(_ text: String) -> String {
         var longest = 0
@@ -124,24 +124,6 @@ enum ReportText {
         let fence = String(repeating: "`", count: longest + 1)
         let pad = body.hasPrefix("`") || body.hasSuffix("`") ? " " : ""
         return fence + pad + body + pad + fence
-    }
-
-    /// An RFC 4180 field: quoted when it holds a comma, a quote, CR or LF (quotes doubled), else as is.
-    /// A field that starts with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'` so a spreadsheet never
-    /// runs it as a formula (OWASP CSV injection). Controls (ESC, BEL, …) and bidi overrides are shown as
-    /// `⟨U+001B⟩` (``SafeText``); line breaks stay, quoted.
-    static func csvField(_ text: String?) -> String {
-        guard var text = text.map({ SafeText.visible($0, keepingLineBreaks: true) }) else { return "" }
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
-            Double(text) == nil
-        {
-            text = "'" + text
-        }
-        let needsQuotes = text.utf8.contains {
-            $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D
-        }
-        guard needsQuotes else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// A Prometheus label value: `\`, `"` and line feeds escaped (text exposition format).

@@ -6,7 +6,7 @@ public import BackstopModel
 ///
 /// The real-time path (Bitrix events → webhooks → the catalog) fails in known ways: lost events, lossy
 /// parsing, create-fallbacks, unmapped order statuses. Each finding's cause code is attributed to one of
-/// those (``WebhookFailure``), so the report answers "which failure cost us most last night" instead of
+/// those (`WebhookFailure`), so the report answers "which failure cost us most last night" instead of
 /// listing findings one by one. The reconcile stage builds it; report.md, report.html and `metrics.prom`
 /// render it.
 public struct WebhookHealth: Sendable, Hashable, Codable {
@@ -124,7 +124,7 @@ public struct WebhookHealth: Sendable, Hashable, Codable {
     }
 
     /// Counts a run's findings per cause and attributes each cause with `attribute` (the cause table's
-    /// ``WebhookFailure`` of a code). Causes are ordered by count, most frequent first, ties by code, so
+    /// `WebhookFailure` of a code). Causes are ordered by count, most frequent first, ties by code, so
     /// the same findings always give the same order.
     /// - Parameters:
     ///   - discrepancies: The run's findings; one without a cause counts as `unknown`.
@@ -151,7 +151,7 @@ public struct WebhookHealth: Sendable, Hashable, Codable {
         self.clock = clock
     }
 
-    /// Findings per failure of the real-time path, in ``WebhookFailure`` order (unattributed last).
+    /// Findings per failure of the real-time path, in `WebhookFailure` order (unattributed last).
     public var failures: [(failure: WebhookFailure?, count: Int)] {
         var counts: [WebhookFailure?: Int] = [:]
         for c in causes { counts[c.failure, default: 0] += c.count }

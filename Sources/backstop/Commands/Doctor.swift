@@ -6,7 +6,14 @@ import BackstopStore
 import Foundation
 
 extension Backstop {
+    /// `backstop doctor`: what this process actually loaded and reaches, for a bug report and for the
+    /// container's health check.
+    ///
+    /// Each line is a fact, not a guess: the libpq and image-library versions come from the loaded
+    /// libraries, the BLAS line from the library `cblas_sgemm` resolved to and a measured rate. An
+    /// unreachable catalog or a reference BLAS makes it exit 1, so a deploy fails before its first run.
     struct Doctor: AsyncParsableCommand {
+        /// The command's help.
         static let configuration = CommandConfiguration(
             abstract: "Print the versions Backstop actually loaded and check its environment.",
             discussion: """
@@ -15,14 +22,20 @@ extension Backstop {
                 the netlib reference BLAS ~5), LAPACKE, and the image libraries. Exits 1 if a check fails.
                 """)
 
+        /// Configuration file, catalog and logging.
         @OptionGroup var global: GlobalOptions
 
+        /// `--offline`: skip the catalog, for an image build or a machine without database access.
         @Flag(help: "Skip the catalog connection check.")
         var offline = false
 
+        /// Prints one aligned line per check on stdout.
+        /// - Throws: `ExitCode.failure` when the catalog is unreachable or the reference BLAS is loaded;
+        ///   `ValidationError` for a bad configuration.
         func run() async throws {
             let logger = global.makeLogger()
             var failed = false
+            /// One line: the check's name padded to 16 columns, then what was found.
             func row(_ name: String, _ value: String) {
                 print(name.padding(toLength: 16, withPad: " ", startingAt: 0) + value)
             }

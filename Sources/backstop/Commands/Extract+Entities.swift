@@ -6,23 +6,39 @@ import Foundation
 import Logging
 
 extension Backstop.Extract {
-    /// `--entity` values.
+    /// `--entity` values: the canonical entities the reconciler compares (users only from a dump: the
+    /// catalog has no Bitrix users).
     enum Entity: String, ExpressibleByArgument, CaseIterable {
         case products, orders, users
     }
 }
 
 /// Writes canonical products, orders or users from a dump, a feed or the catalog to standard output.
+///
+/// A dump goes through the same ``BitrixModelBuilder`` as a run (with the built-in Bitrix configuration,
+/// every order, not only linked ones), so what it prints is what a run compares; values the model could
+/// not interpret are logged as warnings.
 struct EntityExport {
+    /// What to write.
     var entity: Backstop.Extract.Entity
+    /// NDJSON or CSV.
     var format: Backstop.Extract.Format
+    /// The dump, when it is the source.
     var dump: String?
+    /// Feed files or folders, when they are the source.
     var feed: [String]
+    /// The catalog's conninfo, when it is the source.
     var catalog: String?
+    /// With the catalog: only this shop's rows.
     var shopID: Int64?
+    /// The dump reader's options (partial input, row limit); the tables are the Bitrix model's.
     var options: DumpReader.Options
+    /// Where problems are logged.
     var logger: Logger
 
+    /// Reads the one source given and writes every entity, then flushes.
+    /// - Throws: `ExtractError` for bad input, `PGError` for the catalog, `ValidationError` for users from
+    ///   the catalog, an encoding error for an entity that cannot be written.
     func run() throws {
         let sink = EntitySink(format: format, entity: entity)
         if let dump {
@@ -62,6 +78,8 @@ struct EntityExport {
     }
 
     /// The feed arguments expanded: folders become their `.json` files in name order.
+    /// - Returns: The files, in argument order.
+    /// - Throws: Foundation's error when a folder cannot be listed.
     func feedFiles() throws -> [URL] {
         var files: [URL] = []
         for path in feed {
@@ -85,9 +103,13 @@ struct EntityExport {
 /// width) and writes them to standard output in large chunks. An entity that cannot be encoded is an
 /// error, never a dropped line.
 final class EntitySink {
+    /// NDJSON or CSV.
     let format: Backstop.Extract.Format
+    /// Output not yet written; flushed past 1 MiB and at the end.
     var buffer: [UInt8] = []
+    /// The CSV writer with the entity's header (`nil` for NDJSON).
     var csv: CSVWriter?
+    /// Sorted keys, so the same entity always prints the same line.
     let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -95,6 +117,9 @@ final class EntitySink {
     }()
 
     /// Starts the output; CSV starts with the entity's header, also when no entity follows.
+    /// - Parameters:
+    ///   - format: NDJSON or CSV.
+    ///   - entity: Which entity's header.
     init(format: Backstop.Extract.Format, entity: Backstop.Extract.Entity) {
         self.format = format
         guard format == .csv else { return }
@@ -108,6 +133,9 @@ final class EntitySink {
         csv = writer
     }
 
+    /// Appends one entity as a line or a record.
+    /// - Parameter value: The entity.
+    /// - Throws: The encoder's error, or `ExtractError` when a CSV record does not fit its header.
     func write<Entity: CSVEntity>(_ value: Entity) throws {
         switch format {
         case .ndjson:
@@ -121,6 +149,7 @@ final class EntitySink {
         if buffer.count > 1 << 20 { flush() }
     }
 
+    /// Writes the buffered output to stdout.
     func flush() {
         guard !buffer.isEmpty else { return }
         FileHandle.standardOutput.write(Data(buffer))

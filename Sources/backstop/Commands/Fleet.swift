@@ -6,7 +6,14 @@ import BackstopStore
 import Foundation
 
 extension Backstop {
+    /// `backstop fleet`: the fleet page of a partitioned nightly, assembled from the ledger after the
+    /// workers finished (each worker only knows its own shops).
+    ///
+    /// It reads, never runs: each shop's newest finished run of the kind since `--since`, with its counts,
+    /// its new findings and its report folder, into a ``FleetPage``. Catalog shops without a run in the
+    /// window are listed, so a worker that never ran shows as a gap, not as a clean shop.
     struct Fleet: AsyncParsableCommand {
+        /// The command's help, with the partitioned-nightly example.
         static let configuration = CommandConfiguration(
             abstract: "Assemble the fleet page from the runs of a fleet's partitions recorded in backstop.run.",
             discussion: """
@@ -20,21 +27,32 @@ extension Backstop {
                   backstop fleet --since "$(date -u +%F) 00:00" --out reports/fleet
                 """)
 
+        /// Configuration file, catalog and logging.
         @OptionGroup var global: GlobalOptions
 
+        /// `--since`: the window's start, in any form PostgreSQL reads as a `timestamptz` (bound, not spliced).
         @Option(
             help: ArgumentHelp(
                 "The window's start: runs started at or after this time (anything PostgreSQL reads as timestamptz).",
                 valueName: "time"))
         var since: String
 
+        /// `--kind`: which runs make the page (`nightly` by default).
         @Option(help: "The run kind (nightly, diff).")
         var kind = "nightly"
 
+        /// `--out`: the page's folder; report links are made relative to it.
         @Option(
             help: ArgumentHelp("Where index.html and fleet.json go (default: <report dir>/fleet).", valueName: "dir"))
         var out: String?
 
+        /// Writes `index.html` and `fleet.json` and prints the page's path.
+        ///
+        /// Shop names come from the catalog's `shop` table when it has one (a catalog without it still
+        /// gets a page, with ids only). Each shop's report link is made relative to the page's folder.
+        /// - Throws: `ExitCode` 64 for a `--since` PostgreSQL cannot read as a time; `PipelineError` or
+        ///   `StoreError` when the catalog or the schema is not usable; `ReportError` when the page cannot be
+        ///   written.
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()

@@ -7,7 +7,12 @@ import BackstopStore
 import Foundation
 
 extension Backstop {
+    /// `backstop report`: renders a recorded run's reports again through ``ReportAssembler``, byte for byte
+    /// what the run wrote, in any format (also one the run did not write).
+    ///
+    /// Named `ReportCommand` so it does not shadow BackstopReport's types; its command name is `report`.
     struct ReportCommand: AsyncParsableCommand {
+        /// The command's help, with examples.
         static let configuration = CommandConfiguration(
             commandName: "report",
             abstract: "Render the reports of a recorded run again, from backstop.run and backstop.discrepancy.",
@@ -19,22 +24,33 @@ extension Backstop {
                   backstop runs                                the run ids
                 """)
 
+        /// Configuration file, catalog and logging.
         @OptionGroup var global: GlobalOptions
 
+        /// `--run`: the run to render; without it the latest finished one.
         @Option(parsing: .unconditional, help: "The run id (default: the latest finished run).")
         var run: Int64?
 
         /// Rejects a run id below 1, naming it.
+        /// - Throws: `ValidationError` (exit 64).
         func validate() throws {
             if let run, run < 1 { throw ValidationError("--run \(run): a run id is positive (see backstop runs)") }
         }
 
+        /// `--format`: the formats to write; without it `report.formats` from the configuration.
         @Option(name: .customLong("format"), help: "Formats to write (repeatable; default: all configured).")
         var formats: [ReportFormatArgument] = []
 
+        /// `--out`: where to write; without it the run's report folder (its files are replaced atomically).
         @Option(help: ArgumentHelp("Output folder (default: the run's report folder).", valueName: "dir"))
         var out: String?
 
+        /// Writes the files into `--out` (default: the run's own folder) and prints each path.
+        ///
+        /// Without `--run` the latest finished run among the 200 newest is rendered; a run still running
+        /// has no complete report to render.
+        /// - Throws: ``CLIError`` when no run has finished yet; `PipelineError` for an unknown run id;
+        ///   `ReportError` when a file cannot be written.
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()

@@ -6,29 +6,45 @@ import BackstopStore
 import Foundation
 
 extension Backstop {
+    /// `backstop runs`: the ledger's recent runs, newest first, as an aligned table or JSON lines
+    /// (`--json`, for scripts and the deploy checks).
     struct Runs: AsyncParsableCommand {
+        /// The command's help.
         static let configuration = CommandConfiguration(
             abstract: "List recent runs from backstop.run: status, duration, discrepancy totals, report folder.")
 
+        /// Configuration file, catalog and logging.
         @OptionGroup var global: GlobalOptions
 
+        /// `--limit`: how many runs, newest first.
         @Option(parsing: .unconditional, help: "How many runs to show.")
         var limit = 20
 
+        /// `--kind`: only runs of this kind.
         @Option(help: "Only runs of this kind (nightly, diff, apply, reindex).")
         var kind: String?
 
+        /// `--shop`: only runs of this shop (a fleet run has one run per shop).
         @Option(help: ArgumentHelp("Only runs of this shop (each shop of a fleet run has its own).", valueName: "id"))
         var shop: Int64?
 
+        /// `--json`: one object per run and line (id, kind, status, start as Unix time, seconds, exit code,
+        /// findings, report folder).
         @Flag(help: "Print JSON lines instead of a table.")
         var json = false
 
         /// Rejects a limit below 1, naming it.
+        /// - Throws: `ValidationError` (exit 64).
         func validate() throws {
             if limit < 1 { throw ValidationError("--limit \(limit): must be positive") }
         }
 
+        /// Prints the runs; times are UTC, durations in seconds, the finding count only where it is a result.
+        ///
+        /// The table's columns: id, kind, status, start, seconds, exit code (`-` while running), findings
+        /// (`-` for a running, failed or abandoned run) and the report folder. The JSON lines carry the
+        /// same fields with the start as Unix time, for scripts that must not parse the table.
+        /// - Throws: `PipelineError` or `StoreError` when the catalog or the schema is not usable.
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
@@ -66,6 +82,8 @@ extension Backstop {
 
         /// The finding count shown for a run: none for a run that is running, failed or abandoned (its
         /// findings are not a result).
+        /// - Parameter run: A ledger row.
+        /// - Returns: Its total, or `nil`.
         func found(_ run: RunRecord) -> Int? {
             guard ![.running, .failed, .abandoned].contains(run.status) else { return nil }
             return run.counts["total"] ?? 0
@@ -74,5 +92,8 @@ extension Backstop {
 }
 
 extension String {
+    /// The text right-aligned in `width` columns (characters, not display cells); longer text is kept whole.
+    /// - Parameter width: The column's width.
+    /// - Returns: The padded text.
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

@@ -15,24 +15,42 @@ enum LogFormatArgument: String, ExpressibleByArgument, CaseIterable {
 /// The CLI's swift-log handler: one line per record on stderr, human-readable or JSON lines, every message
 /// and metadata value passed through ``Redaction`` first, written through ``ProgressDisplay`` so log lines
 /// never tear a progress bar.
+///
+/// Libraries log constant messages with data in metadata (`dump.file`, `run.id`); this handler is the one
+/// place that decides how a record looks, so the libraries draw nothing.
 struct BackstopLogHandler: LogHandler {
+    /// The logger's label (`backstop`, `backstop.extract`).
     let label: String
+    /// `human` or `json`.
     let format: LogFormatArgument
+    /// Records below this level are dropped by swift-log before they reach ``log(event:)``.
     var logLevel: Logger.Level
+    /// Metadata set on the logger (`logger[metadataKey:]`), merged under each record's own.
     var metadata: Logger.Metadata = [:]
+    /// Task-local metadata, merged between the logger's and the record's.
     var metadataProvider: Logger.MetadataProvider?
 
+    /// A handler for one logger.
+    /// - Parameters:
+    ///   - label: The logger's label.
+    ///   - format: `human` or `json`.
+    ///   - level: The lowest level written.
     init(label: String, format: LogFormatArgument, level: Logger.Level) {
         self.label = label
         self.format = format
         self.logLevel = level
     }
 
+    /// One metadata value of the logger.
+    /// - Parameter key: The metadata key.
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Renders the record with the merged metadata (the record's own wins) and the time now, and writes it
+    /// between progress-bar redraws.
+    /// - Parameter event: swift-log's record.
     func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
@@ -44,6 +62,19 @@ struct BackstopLogHandler: LogHandler {
     }
 
     /// One rendered record, newline included (separate from `log(event:)` so tests need no stderr).
+    ///
+    /// Human lines escape control characters, line breaks and bidi overrides (``SafeText``), so a hostile
+    /// product name cannot forge a second log line or reorder a terminal's text; JSON lines keep values
+    /// exact and let the JSON escaping do that. Both redact secrets.
+    /// - Parameters:
+    ///   - format: `human` or `json`.
+    ///   - time: The record's time.
+    ///   - level: Its level.
+    ///   - label: The logger's label.
+    ///   - message: The message.
+    ///   - metadata: The merged metadata, written sorted by key.
+    ///   - source: The module that logged (`BackstopPipeline`).
+    /// - Returns: The line.
     static func line(
         format: LogFormatArgument, time: Date, level: Logger.Level, label: String, message: String,
         metadata: Logger.Metadata, source: String
@@ -67,7 +98,9 @@ struct BackstopLogHandler: LogHandler {
         }
     }
 
-    /// A metadata value as redacted text.
+    /// A metadata value as redacted text: arrays as `[a, b]`, dictionaries as `[k: v]` sorted by key.
+    /// - Parameter value: The value.
+    /// - Returns: Its text.
     static func text(_ value: Logger.Metadata.Value) -> String {
         switch value {
         case .string(let s): Redaction.redact(s)
@@ -78,7 +111,9 @@ struct BackstopLogHandler: LogHandler {
         }
     }
 
-    /// A metadata value as JSON (strings redacted).
+    /// A metadata value as JSON (strings redacted, dictionary keys sorted).
+    /// - Parameter value: The value.
+    /// - Returns: Its JSON text.
     static func json(_ value: Logger.Metadata.Value) -> String {
         switch value {
         case .string(let s): jsonString(Redaction.redact(s))
@@ -92,6 +127,10 @@ struct BackstopLogHandler: LogHandler {
     }
 
     /// `2026-11-22T02:30:00+0000` (local zone, as swift-log's stream handler); JSON gets UTC with milliseconds.
+    /// - Parameters:
+    ///   - date: The time.
+    ///   - json: Whether the line is JSON.
+    /// - Returns: The timestamp's text.
     static func timestamp(_ date: Date, json: Bool = false) -> String {
         if json {
             let formatter = ISO8601DateFormatter()

@@ -20,7 +20,7 @@ enum ImageCodecCalls {
     /// Bytes reserved for a C error message.
     static let errorCapacity = 256
 
-    /// Runs `body` with a zeroed error buffer; turns a non-ok status into a ``Failure``.
+    /// Runs `body` with a zeroed error buffer; turns a non-ok status into a `Failure`.
     /// - Parameter body: The C call, given the message buffer and its capacity.
     /// - Returns: `nil` on `CImageCodecs_ok`, else the failure with the C side's message.
     static func check(

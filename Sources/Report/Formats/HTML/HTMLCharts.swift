@@ -11,7 +11,7 @@ enum HTMLCharts {
         var label: String
         /// The bar's length relative to the largest bar of the chart.
         var value: Int
-        /// The part of ``value`` drawn highlighted from the bar's start (0: none).
+        /// The part of `value` drawn highlighted from the bar's start (0: none).
         var highlight: Int = 0
     }
 

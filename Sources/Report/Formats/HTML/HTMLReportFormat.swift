@@ -59,10 +59,10 @@ public struct HTMLReportFormat: ReportFormat {
     struct Page {
         /// The page so far.
         var text = ""
-        /// HTML escaping (``ReportText/html(_:)``), short because every value goes through it.
+        /// HTML escaping (`ReportText/html(_:)`), short because every value goes through it.
         let h = ReportText.html
 
-        /// Appends one line of markup. The caller escapes every value from the data with ``h``.
+        /// Appends one line of markup. The caller escapes every value from the data with `h`.
         mutating func add(_ s: String) { text += s; text += "\n" }
 
         /// `<head>`: charset, viewport, the Content-Security-Policy, the generator, a title with the run and
@@ -138,7 +138,7 @@ public struct HTMLReportFormat: ReportFormat {
         }
 
         /// The inline SVG charts: discrepancies by kind (new ones highlighted), the trend over recent runs,
-        /// findings by webhook failure and the similarity histogram (``HTMLCharts``).
+        /// findings by webhook failure and the similarity histogram (`HTMLCharts`).
         mutating func charts(_ report: RunReport) {
             add("<section id=\"charts\"><h2>Charts</h2><div class=\"charts\">")
             let kindBars = report.byKind.map { group in

@@ -1,4 +1,5 @@
 import BackstopModel
+public import BackstopReconcile
 
 /// Who wins a conflict, per kind (and, for field kinds, per field), with upstream's safe defaults: Bitrix
 /// wins for products, prices, activity and order status; the catalog wins for catalog-native rows and
@@ -7,6 +8,16 @@ import BackstopModel
 /// and those cannot be configured otherwise. Never a hard delete, never a row of another shop.
 ///
 /// Selectors are a kind (`order.field`) or a kind and field (`product.field.price`); the most specific wins.
+///
+/// Configured in `backstop.toml` under `[merge.policy]`; every override is validated when the policy is
+/// built, so a typo or an unsafe choice fails at start-up with the selector named, not half-way through
+/// a plan.
+///
+/// ```swift
+/// let policy = try MergePolicy(overrides: ["product.field.price": "report", "product.field.width": "bitrix"])
+/// policy.resolution(for: priceChange)      // .report: prices are reviewed by hand
+/// try MergePolicy(overrides: ["product.id_collision": "bitrix"])   // throws: always report
+/// ```
 public struct MergePolicy: Sendable, Hashable {
     /// What a selector resolves to.
     public enum Resolution: String, Sendable, Hashable, CaseIterable {
@@ -53,36 +64,39 @@ public struct MergePolicy: Sendable, Hashable {
 
     /// The defaults overlaid with `overrides` (selector → `bitrix`, `catalog` or `report`).
     ///
-    /// - Throws: ``ReconcileError`` naming the selector when it is unknown, the resolution is not one of the
+    /// A kind-wide override (`order.field = "report"`) also covers that kind's field selectors that are
+    /// not overridden themselves, except where `bitrix` is not writable for a field.
+    /// - Parameter overrides: Selector → resolution text, as read from the configuration.
+    /// - Throws: ``MergeError`` naming the selector when it is unknown, the resolution is not one of the
     ///   three, Backstop cannot write what `bitrix` asks for, or the selector is always `report`.
-    public init(overrides: [String: String] = [:]) throws(ReconcileError) {
+    public init(overrides: [String: String] = [:]) throws(MergeError) {
         var rules = Self.defaults
         for (selector, value) in overrides.sorted(by: { $0.key < $1.key }) {
             guard let resolution = Resolution(rawValue: value) else {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration, "must be bitrix, catalog or report, found \(value)", entity: "merge.policy",
                     key: selector)
             }
             guard Self.isKnown(selector) else {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration,
                     "unknown selector (a kind such as order.field, or kind.field such as product.field.price)",
                     entity: "merge.policy", key: selector)
             }
             if Self.pinned.contains(selector) && resolution != .report {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration,
                     "is always report (id collisions, dangling references, unmapped statuses, other shops' rows)",
                     entity: "merge.policy", key: selector)
             }
             if resolution == .bitrix && !Self.writable.contains(selector) {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration, "cannot be bitrix: Backstop does not write that to the catalog",
                     entity: "merge.policy",
                     key: selector)
             }
             if resolution != .report && (selector.hasPrefix("embedding.") || selector.hasPrefix("image.")) {
-                throw ReconcileError(
+                throw MergeError(
                     .configuration, "is the index stage's and always report", entity: "merge.policy", key: selector)
             }
             rules[selector] = resolution
@@ -103,12 +117,19 @@ public struct MergePolicy: Sendable, Hashable {
     }
 
     /// The resolution for a change: its `kind.field` selector, else its kind's, else `report`.
+    /// - Parameter change: A change from the reconciler.
+    /// - Returns: Who wins for it.
     public func resolution(for change: Change) -> Resolution {
         if let field = change.field, let rule = rules[change.kind.rawValue + "." + field] { return rule }
         return rules[change.kind.rawValue] ?? .report
     }
 
     /// The action a change gets under this policy (before planning checks whether it can be applied).
+    ///
+    /// `bitrix` becomes the write that makes the catalog match (insert, soft delete, update, …), `catalog`
+    /// a Bitrix-side change, `report` nothing.
+    /// - Parameter change: A change from the reconciler.
+    /// - Returns: The planned action.
     public func action(for change: Change) -> ChangeAction {
         switch resolution(for: change) {
         case .report: return .report

@@ -1,4 +1,5 @@
 import BackstopExtract
+import BackstopMerge
 import BackstopModel
 import BackstopReconcile
 import Foundation
@@ -172,11 +173,11 @@ import Testing
     }
 
     @Test func thePolicyRefusesWhatItMustNotDo() {
-        #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["product.feld.price": "bitrix"]) }
-        #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["product.shop": "bitrix"]) }
-        #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["order.dangling_product": "catalog"]) }
-        #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["order.field": "bitrix"]) }
-        #expect(throws: ReconcileError.self) { try MergePolicy(overrides: ["product.missing": "yes"]) }
+        #expect(throws: MergeError.self) { try MergePolicy(overrides: ["product.feld.price": "bitrix"]) }
+        #expect(throws: MergeError.self) { try MergePolicy(overrides: ["product.shop": "bitrix"]) }
+        #expect(throws: MergeError.self) { try MergePolicy(overrides: ["order.dangling_product": "catalog"]) }
+        #expect(throws: MergeError.self) { try MergePolicy(overrides: ["order.field": "bitrix"]) }
+        #expect(throws: MergeError.self) { try MergePolicy(overrides: ["product.missing": "yes"]) }
         #expect(throws: Never.self) {
             try MergePolicy(overrides: ["order.status": "report", "order.field.phone": "report"])
         }
