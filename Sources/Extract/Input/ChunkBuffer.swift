@@ -59,6 +59,8 @@
     /// grows it and a single 100 MB row grows it to about 128 MiB (the row limit, `maxRowBytes`, stops it
     /// before memory does).
     /// - Parameter mark: The first window position still needed (0 keeps everything).
+    /// - Complexity: O(end − mark) for the slide (a `memmove` of the unfinished unit, usually a part of
+    ///   one row), plus the read.
     /// - Returns: whether new bytes arrived (`false` at the end of the input).
     /// - Throws: ``ExtractError`` from the source.
     @discardableResult

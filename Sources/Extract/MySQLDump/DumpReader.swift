@@ -496,6 +496,9 @@ public final class DumpReader: DumpEventStream {
 
     /// Skips the statement at `pos` without buffering it: the window slides as the scan goes, so a
     /// multi-gigabyte INSERT of an unwanted table costs no memory.
+    /// - Throws: ``ExtractError`` `truncated` naming where the statement began when the input ends inside
+    ///   it.
+    /// - Complexity: O(n) in the statement's bytes, mostly 64 at a time; O(1) memory beyond the window.
     func skipStatement() throws(ExtractError) {
         var state = ScanState()
         // The start's line is only needed for a truncation message: it is counted before the window

@@ -62,6 +62,16 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// One in `hardNegativePeriod` clean pictures of shop 17008 starts a hard negative pair for
+    /// `image.duplicate` (`negatives.jsonl`).
+    public var hardNegativePeriod: Int {
+        switch self {
+        case .tiny: 2
+        case .s: 50
+        case .m, .l: 200
+        }
+    }
+
     /// Whether the Bitrix tables go through a real MariaDB server and real `mariadb-dump` (small worlds), or
     /// only through the direct dump writer (large worlds).
     public var usesMariaDB: Bool { self == .tiny || self == .s }
