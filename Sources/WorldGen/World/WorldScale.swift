@@ -68,7 +68,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         switch self {
         case .tiny: 2
         case .s: 50
-        case .m, .l: 200
+        case .m, .l, .l2: 200
         }
     }
 
