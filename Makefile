@@ -30,7 +30,7 @@ help:
 	@echo "make test-unit  the tests that need no server (database tests skip visibly), in under two minutes"
 	@echo "make bench    run the benchmarks; results in bench-results/results.json"
 	@echo "make fuzz     run the dump tokenizer fuzzer for a minute"
-	@echo "make lint     swift format lint --strict (.swift-format) and the doc-comment check (make test runs it first)"
+	@echo "make lint     swift format lint --strict (.swift-format), doc comments, ≥ 25 % /// lines per library (make test runs it first)"
 	@echo "make setup    install the Debian packages Backstop needs (idempotent)"
 	@echo "make image    build the container image (deploy/container/Containerfile) with podman"
 	@echo "make deploy-test  the image against the local PostgreSQL (image-test) and the Airflow DAG (airflow-test)"

@@ -13,6 +13,7 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let inMemoryLogging = Target.Dependency.product(name: "InMemoryLogging", package: "swift-log")
 let subprocess = Target.Dependency.product(name: "Subprocess", package: "swift-subprocess")
 let systemPackage = Target.Dependency.product(name: "SystemPackage", package: "swift-system")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "backstop",
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         // FilePath, for Subprocess's `.path(_:)` (swift-subprocess depends on it anyway).
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // SHA-256 (the image cache's content address, report.html's CSP hashes): BoringSSL's, not hand-written.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // MARK: C libraries (Debian packages; `make setup` installs them)
@@ -42,7 +45,7 @@ let package = Package(
         ),
 
         // MARK: Backstop libraries
-        .target(name: "BackstopModel", path: "Sources/Model"),
+        .target(name: "BackstopModel", dependencies: [crypto], path: "Sources/Model"),
         .target(
             name: "BackstopPostgres",
             dependencies: ["CLibPQ", "BackstopModel", logging],
@@ -110,10 +113,13 @@ let package = Package(
         ),
         .executableTarget(name: "worldgen", dependencies: ["BackstopWorldGen", argumentParser, logging]),
 
-        // MARK: Benchmarks (scripts/bench/30-catalog-copy.sh)
+        // MARK: Benchmarks
+        // What every bench executable measures with: this process's and a server backend's CPU time.
+        .target(name: "BackstopBenchSupport", path: "Sources/BenchSupport"),
+        // scripts/bench/30-catalog-copy.sh
         .executableTarget(
             name: "CatalogBench",
-            dependencies: ["BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
+            dependencies: ["BackstopBenchSupport", "BackstopExtract", "BackstopModel", "BackstopPostgres", logging],
             path: "Sources/CatalogBench"
         ),
         // scripts/bench/50-index.sh
@@ -121,12 +127,13 @@ let package = Package(
             name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS", logging],
             path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
-        .executableTarget(name: "DumpBench", dependencies: ["BackstopExtract", logging]),
+        .executableTarget(name: "DumpBench", dependencies: ["BackstopBenchSupport", "BackstopExtract", logging]),
         // scripts/bench/40-apply.sh
         .executableTarget(
             name: "ApplyBench",
             dependencies: [
-                "BackstopExtract", "BackstopMerge", "BackstopModel", "BackstopPipeline", "BackstopPostgres",
+                "BackstopBenchSupport", "BackstopExtract", "BackstopMerge", "BackstopModel", "BackstopPipeline",
+                "BackstopPostgres",
                 "BackstopStore", logging,
             ]
         ),

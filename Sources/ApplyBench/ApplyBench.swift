@@ -1,3 +1,4 @@
+import BackstopBenchSupport
 import BackstopExtract
 import BackstopMerge
 import BackstopModel
@@ -119,11 +120,11 @@ struct ApplyBench {
         let loaded = clock.lap()
 
         guard let stored else { fatalError("the plan was not stored") }
-        let serverBefore = backendCPUSeconds(pid: backend) ?? 0
+        let serverBefore = CPUTime.of(pid: backend) ?? 0
         let outcome = try PlanApplier(connection: connection, batchSize: batchSize, workers: workers, logger: logger)
             .apply(stored, applyRunID: run.id)
         let applied = clock.lap()
-        let serverCPU = (backendCPUSeconds(pid: backend) ?? 0) - serverBefore
+        let serverCPU = (CPUTime.of(pid: backend) ?? 0) - serverBefore
         try ledger.finish(
             &run, status: .succeeded, exitCode: .clean, counts: ["applied": outcome.applied], reportDirectory: nil)
         precondition(
@@ -144,21 +145,6 @@ struct ApplyBench {
             """)
     }
 
-    /// User + system CPU seconds of a server backend (`/proc/<pid>/stat`; the server must run on this
-    /// machine), `nil` when it cannot be read.
-    static func backendCPUSeconds(pid: Int) -> Double? {
-        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        // Fields after the command name (in parentheses, may hold spaces); utime and stime are fields 14 and 15.
-        guard let close = line.lastIndex(of: ")") else { return nil }
-        let fields = line[line.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
     /// An image URL of the generated shape.
     static func url(_ id: Int64, _ k: Int) -> String { "https://cvety.kz/upload/iblock/\(id % 4096)/\(id)-\(k).jpg" }
 
@@ -167,20 +153,13 @@ struct ApplyBench {
     /// Wall and process CPU time between laps.
     struct Clock {
         var wall = DispatchTime.now().uptimeNanoseconds
-        var cpu = Clock.processCPUSeconds()
+        var cpu = CPUTime.process()
 
         mutating func lap() -> (wall: Double, cpu: Double) {
             let now = DispatchTime.now().uptimeNanoseconds
-            let cpuNow = Clock.processCPUSeconds()
+            let cpuNow = CPUTime.process()
             defer { (wall, cpu) = (now, cpuNow) }
             return (Double(now - wall) / 1e9, cpuNow - cpu)
-        }
-
-        static func processCPUSeconds() -> Double {
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         }
     }
 }

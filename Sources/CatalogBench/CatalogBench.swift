@@ -1,3 +1,4 @@
+import BackstopBenchSupport
 import BackstopExtract
 import BackstopModel
 import BackstopPostgres
@@ -49,8 +50,8 @@ struct CatalogBench {
         for _ in 0..<runCount {
             if mode == "aggregated" { try connection.execute("BEGIN") }
             let startedWall = DispatchTime.now().uptimeNanoseconds
-            let startedCPU = processCPUSeconds()
-            let startedBackend = backendCPUSeconds(pid: backend) ?? 0
+            let startedCPU = CPUTime.process()
+            let startedBackend = CPUTime.of(pid: backend) ?? 0
             var imageBackend: Int?
             var imageBackendStart = 0.0
             var imageBackendLast = 0.0
@@ -69,10 +70,10 @@ struct CatalogBench {
                         """)
                     guard found.rowCount == 1 else { return }
                     imageBackend = try found.int(row: 0, column: 0)
-                    imageBackendStart = imageBackend.flatMap(backendCPUSeconds(pid:)) ?? 0
+                    imageBackendStart = imageBackend.flatMap(CPUTime.of(pid:)) ?? 0
                     imageBackendLast = imageBackendStart
                 }
-                if let pid = imageBackend, let now = backendCPUSeconds(pid: pid) { imageBackendLast = now }
+                if let pid = imageBackend, let now = CPUTime.of(pid: pid) { imageBackendLast = now }
             }
             if mode == "reference" {
                 var collected: [ReferenceProduct] = []
@@ -110,8 +111,8 @@ struct CatalogBench {
                 }
             }
             let wall = Double(DispatchTime.now().uptimeNanoseconds - startedWall) / 1e9
-            let clientCPU = processCPUSeconds() - startedCPU
-            let productBackendCPU = (backendCPUSeconds(pid: backend) ?? 0) - startedBackend
+            let clientCPU = CPUTime.process() - startedCPU
+            let productBackendCPU = (CPUTime.of(pid: backend) ?? 0) - startedBackend
             if mode == "aggregated" { try connection.execute("COMMIT") }
             runs.append(
                 Run(
@@ -149,29 +150,5 @@ struct CatalogBench {
         var price: Int64
         var enabled: Bool
         var updatedAtMicros: Int64
-    }
-
-    /// User + system CPU time of this process. The corresponding C function is `getrusage`.
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    /// User + system CPU time of a process on this machine (`utime` + `stime` of `/proc/<pid>/stat`),
-    /// or `nil` if it cannot be read (server elsewhere, process gone).
-    static func backendCPUSeconds(pid: Int) -> Double? {
-        guard let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        // Fields after the command name (which is in parentheses and may contain spaces).
-        guard let close = line.lastIndex(of: ")") else { return nil }
-        let fields = line[line.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -1,3 +1,4 @@
+import BackstopBenchSupport
 import BackstopExtract
 import Foundation
 import Logging
@@ -27,7 +28,7 @@ enum DumpBench {
         var logger = Logger(label: "dump-bench")
         logger.logLevel = .error
         let start = ContinuousClock.now
-        let cpuStart = cpuSeconds()
+        let cpuStart = CPUTime.process()
         let reader = try DumpReader.open(URL(fileURLWithPath: path), options: .init(tables: tables), logger: logger)
         var rows = 0
         var values = 0
@@ -44,18 +45,10 @@ enum DumpBench {
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let cpu = cpuSeconds() - cpuStart
+        let cpu = CPUTime.process() - cpuStart
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         print(
             "{\"bytes\": \(size), \"seconds\": \(seconds), \"cpu_seconds\": \(cpu), \"rows\": \(rows), \"values\": \(values), "
                 + "\"mb_per_s\": \(Double(size) / seconds / 1e6), \"mb_per_cpu_s\": \(Double(size) / cpu / 1e6)}")
-    }
-
-    /// User + system CPU time of this process.
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 }

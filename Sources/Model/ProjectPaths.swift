@@ -11,6 +11,11 @@ public struct ProjectPaths: Sendable {
     public init(root: URL) { self.root = root }
 
     /// Locates the root as described on the type, or `nil` when nothing is found.
+    ///
+    /// Up to eight parent folders of each start are tried, so `.build/debug/backstop` in a checkout and
+    /// `/usr/local/bin/backstop` with `/usr/local/share/backstop` are both found.
+    /// - Parameter environment: Where `BACKSTOP_HOME` is read (the process's environment by default).
+    /// - Returns: The paths, or `nil`; callers turn that into an error that names `BACKSTOP_HOME`.
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) -> ProjectPaths? {
         if let home = environment["BACKSTOP_HOME"], !home.isEmpty {
             return ProjectPaths(root: URL(fileURLWithPath: home))

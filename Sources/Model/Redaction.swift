@@ -20,6 +20,8 @@ public enum Redaction {
 
     /// `text` with every secret replaced by ``mask``.
     ///
+    /// - Parameter text: A log line, conninfo, URL, error message or report value.
+    /// - Returns: The text with passwords and tokens masked; `text` itself when it holds no marker.
     /// - Complexity: O(n) for text without a secret marker (a scan for markers); regular expressions
     ///   run only when one is present.
     public static func redact(_ text: String) -> String {
@@ -33,6 +35,8 @@ public enum Redaction {
     }
 
     /// A command line with the value after each of ``secretOptions`` masked and every argument redacted.
+    /// - Parameter arguments: The arguments as the process received them.
+    /// - Returns: The same number of arguments, secrets masked (`--token=abc` is caught by the text rules).
     public static func redact(arguments: [String]) -> [String] {
         var out: [String] = []
         out.reserveCapacity(arguments.count)

@@ -13,8 +13,8 @@ public enum CatalogInput {
     /// Opens the configured catalog connection, naming where the connection settings came from on failure.
     ///
     /// The settings come from `--catalog`, `backstop.toml`, `BACKSTOP_CATALOG`, `DATABASE_URL` or libpq's
-    /// `PG*` variables (``BackstopConfiguration/catalogSource`` says which); a TLS certificate failure gets a hint about
-    /// `sslrootcert` and the host name.
+    /// `PG*` variables (`BackstopConfiguration.catalogSource` says which); a TLS certificate failure gets a
+    /// hint about `sslrootcert` and the host name.
     /// - Parameters:
     ///   - configuration: Backstop's configuration.
     ///   - logger: The connection's logger.
@@ -96,9 +96,9 @@ public enum CatalogInput {
     /// of the shop's rows, all in one snapshot: a holder session exports it, the two-stream product read
     /// imports it, orders and versions are read inside it. Then the product id sequence.
     ///
-    /// Rows are counted on `progress` (`extract.catalog`); once the run's switch is thrown (time limit or signal) the read
-    /// stops with ``DeadlineReached`` at its next safe point (every 4096 rows); a signal also cancels the COPY
-    /// in flight (the caller registers the connection's cancel with the switch).
+    /// Rows are counted on `progress` (`extract.catalog`); once the run's switch is thrown (time limit or
+    /// signal) the read stops with `DeadlineReached` at its next safe point (every 4096 rows); a signal
+    /// also cancels the COPY in flight (the caller registers the connection's cancel with the switch).
     ///
     /// Without a second session (a server at `max_connections`), one repeatable-read transaction on this
     /// connection reads everything instead, slower but the same snapshot.

@@ -1,5 +1,3 @@
-import CLibPQ
-
 extension PGConnection {
     /// A cancel request for what this connection runs at the moment it is sent (a COPY in flight, a long
     /// statement), to be sent from another thread (a signal handler's queue) while this one is blocked in
@@ -10,7 +8,7 @@ extension PGConnection {
     ///
     /// The corresponding C functions are `PQgetCancel`, `PQcancel` and `PQfreeCancel`.
     public func canceller() -> (@Sendable () -> Void)? {
-        guard let handle = unsafe handle, let cancel = unsafe PQgetCancel(handle) else { return nil }
+        guard let handle = unsafe handle, let cancel = unsafe LibPQ.getCancel(handle) else { return nil }
         let request = unsafe CancelRequest(cancel)
         return { request.send() }
     }
@@ -21,7 +19,7 @@ extension PGConnection {
     /// The corresponding C function is `PQstatus`.
     public var isBroken: Bool {
         guard let handle = unsafe handle else { return true }
-        return unsafe PQstatus(handle) != CONNECTION_OK
+        return unsafe !LibPQ.isConnected(handle)
     }
 
     /// Rolls back a transaction left open or failed by a cancelled or failed statement, so the connection can
@@ -36,17 +34,16 @@ extension PGConnection {
 /// libpq's cancel object for one connection, shared by the closure that sends it.
 @safe final class CancelRequest: @unchecked Sendable {
     /// The `PGcancel` object.
-    private let cancel: OpaquePointer
+    private let cancel: LibPQ.Cancel
 
     /// Wraps a `PGcancel` from `PQgetCancel`.
-    init(_ cancel: OpaquePointer) { unsafe self.cancel = cancel }
+    init(_ cancel: LibPQ.Cancel) { unsafe self.cancel = cancel }
 
-    deinit { unsafe PQfreeCancel(cancel) }
+    deinit { unsafe LibPQ.freeCancel(cancel) }
 
     /// Sends the cancel request (the error text libpq returns is not needed: the statement's own error says
     /// it was cancelled).
     func send() {
-        var buffer = [CChar](repeating: 0, count: 256)
-        _ = unsafe buffer.withUnsafeMutableBufferPointer { unsafe PQcancel(cancel, $0.baseAddress, 256) }
+        unsafe LibPQ.cancel(cancel)
     }
 }

@@ -1,5 +1,3 @@
-import CLibPQ
-
 extension PGConnection {
     /// Starts `COPY … TO STDOUT` and returns a pull cursor over its data messages.
     ///
@@ -11,10 +9,8 @@ extension PGConnection {
     public func copyOut(_ query: PGQuery) throws(PGError) -> PGCopyOutCursor {
         let conn = try unsafe liveHandle()
         let (sql, binds) = query.rendered()
-        let raw = unsafe withParameters(binds) { count, types, values, lengths, formats in
-            unsafe PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
-        }
-        _ = try unsafe checked(raw, sql: sql, expecting: [PGRES_COPY_OUT])
+        let raw = unsafe LibPQ.execParams(conn, sql, binds: binds)
+        _ = try unsafe checked(raw, sql: sql, expecting: [.copyOut])
         return PGCopyOutCursor(connection: self, sql: sql)
     }
 
@@ -65,10 +61,8 @@ extension PGConnection {
     public func copyIn(_ query: PGQuery, produce: (inout [UInt8]) throws -> Bool) throws -> Int {
         let conn = try unsafe liveHandle()
         let (sql, binds) = query.rendered()
-        let raw = unsafe withParameters(binds) { count, types, values, lengths, formats in
-            unsafe PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
-        }
-        _ = try unsafe checked(raw, sql: sql, expecting: [PGRES_COPY_IN])
+        let raw = unsafe LibPQ.execParams(conn, sql, binds: binds)
+        _ = try unsafe checked(raw, sql: sql, expecting: [.copyIn])
         var buffer = [UInt8]()
         buffer.reserveCapacity(1 << 20)
         do {
@@ -77,31 +71,26 @@ extension PGConnection {
                 buffer.removeAll(keepingCapacity: true)
                 more = try produce(&buffer)
                 if buffer.isEmpty { continue }
-                let sent = unsafe buffer.withUnsafeBufferPointer { b in
-                    guard let start = b.baseAddress else { preconditionFailure("the buffer is not empty") }
-                    return unsafe start.withMemoryRebound(to: CChar.self, capacity: b.count) {
-                        unsafe PQputCopyData(conn, $0, Int32(b.count))
-                    }
-                }
+                let sent = unsafe buffer.withUnsafeBytes { unsafe LibPQ.putCopyData(conn, $0) }
                 guard sent == 1 else { throw unsafe PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql) }
             }
         } catch {
-            _ = unsafe PQputCopyEnd(conn, "aborted by backstop")
-            while let r = unsafe PQgetResult(conn) { unsafe PQclear(r) }
+            _ = unsafe LibPQ.putCopyEnd(conn, errorMessage: "aborted by backstop")
+            unsafe LibPQ.discardResults(conn)
             throw error
         }
-        guard unsafe PQputCopyEnd(conn, nil) == 1 else {
+        guard unsafe LibPQ.putCopyEnd(conn, errorMessage: nil) == 1 else {
             throw unsafe PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
         }
         var loaded = 0
         var failure: PGError?
-        while let r = unsafe PQgetResult(conn) {
-            if unsafe PQresultStatus(r) == PGRES_COMMAND_OK {
-                loaded = unsafe Int(String(cString: PQcmdTuples(r))) ?? 0
+        while let r = unsafe LibPQ.getResult(conn) {
+            if unsafe LibPQ.resultStatus(r) == .commandOK {
+                loaded = unsafe Int(LibPQ.cmdTuples(r)) ?? 0
             } else if failure == nil {
                 failure = unsafe PGConnection.resultError(r, sql: sql)
             }
-            unsafe PQclear(r)
+            unsafe LibPQ.clear(r)
         }
         if let failure { throw failure }
         return loaded
@@ -127,22 +116,26 @@ extension PGConnection {
         releaseHeld()
         guard !finished, let conn = unsafe connection.handle else { return }
         // Cancel what is still streaming so the connection is usable again.
-        if let cancel = unsafe PQgetCancel(conn) {
-            var errbuf = [CChar](repeating: 0, count: 256)
-            _ = unsafe PQcancel(cancel, &errbuf, 256)
-            unsafe PQfreeCancel(cancel)
+        if let cancel = unsafe LibPQ.getCancel(conn) {
+            unsafe LibPQ.cancel(cancel)
+            unsafe LibPQ.freeCancel(cancel)
         }
         var buffer: UnsafeMutablePointer<CChar>? = nil
-        while unsafe PQgetCopyData(conn, &buffer, 0) >= 0 {
-            if let b = unsafe buffer { unsafe PQfreemem(b) }
+        while unsafe LibPQ.getCopyData(conn, &buffer) >= 0 {
+            if let b = unsafe buffer { unsafe LibPQ.freemem(b) }
             unsafe buffer = nil
         }
-        while let r = unsafe PQgetResult(conn) { unsafe PQclear(r) }
+        unsafe LibPQ.discardResults(conn)
     }
 
     /// Calls `body` with the next COPY data message and returns `true`, or returns `false` at the end.
     ///
     /// - warning: Do not escape the buffer; it is freed when `body` returns.
+    /// - Parameter body: Reads one message (for a binary COPY, one tuple, the first one behind the header).
+    /// - Returns: `false` after the last message.
+    /// - Throws: ``PGError`` `copy` when the stream breaks, the server's error when the COPY fails, or what
+    ///   `body` throws.
+    ///
     /// The corresponding C function is `PQgetCopyData`.
     public func next(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         guard let message = try unsafe nextMessage() else { return false }
@@ -161,7 +154,7 @@ extension PGConnection {
         guard !finished else { return nil }
         let conn = try unsafe connection.liveHandle()
         var buffer: UnsafeMutablePointer<CChar>? = nil
-        let length = unsafe PQgetCopyData(conn, &buffer, 0)
+        let length = unsafe LibPQ.getCopyData(conn, &buffer)
         if length > 0, let buffer = unsafe buffer {
             unsafe held = buffer
             return unsafe UnsafeRawBufferPointer(start: buffer, count: Int(length))
@@ -171,18 +164,18 @@ extension PGConnection {
             throw unsafe PGError(.copy, message: PGConnection.errorMessage(conn), sql: sql)
         }
         var failure: PGError?
-        while let r = unsafe PQgetResult(conn) {
-            if unsafe PQresultStatus(r) != PGRES_COMMAND_OK, failure == nil {
+        while let r = unsafe LibPQ.getResult(conn) {
+            if unsafe LibPQ.resultStatus(r) != .commandOK, failure == nil {
                 failure = unsafe PGConnection.resultError(r, sql: sql)
             }
-            unsafe PQclear(r)
+            unsafe LibPQ.clear(r)
         }
         if let failure { throw failure }
         return nil
     }
 
     private func releaseHeld() {
-        if let held = unsafe held { unsafe PQfreemem(held) }
+        if let held = unsafe held { unsafe LibPQ.freemem(held) }
         unsafe held = nil
     }
 }

@@ -1,4 +1,3 @@
-import CLibPQ
 import Logging
 import Foundation
 
@@ -25,10 +24,8 @@ extension PGConnection {
         let conn = try unsafe liveHandle()
         let started = DispatchTime.now().uptimeNanoseconds
         let (sql, binds) = query.rendered()
-        let raw = unsafe withParameters(binds) { count, types, values, lengths, formats in
-            unsafe PQexecParams(conn, sql, count, types, values, lengths, formats, 0)
-        }
-        let result = try unsafe checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+        let raw = unsafe LibPQ.execParams(conn, sql, binds: binds)
+        let result = try unsafe checked(raw, sql: sql, expecting: [.commandOK, .tuplesOK])
         logger.trace(
             "statement",
             metadata: [
@@ -51,8 +48,8 @@ extension PGConnection {
     /// The corresponding C function is `PQexec`.
     public func executeScript(_ sql: String) throws(PGError) {
         let conn = try unsafe liveHandle()
-        let raw = unsafe PQexec(conn, sql)
-        _ = try unsafe checked(raw, sql: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY])
+        let raw = unsafe LibPQ.exec(conn, sql)
+        _ = try unsafe checked(raw, sql: sql, expecting: [.commandOK, .tuplesOK, .emptyQuery])
     }
 
     /// Streams the rows of a query one at a time (libpq single-row mode): memory stays bounded.
@@ -70,13 +67,10 @@ extension PGConnection {
     public func query(_ query: PGQuery) throws(PGError) -> PGRowCursor {
         let conn = try unsafe liveHandle()
         let (sql, binds) = query.rendered()
-        let sent = unsafe withParameters(binds) { count, types, values, lengths, formats in
-            unsafe PQsendQueryParams(conn, sql, count, types, values, lengths, formats, 0)
-        }
-        guard sent == 1 else {
+        guard unsafe LibPQ.sendQueryParams(conn, sql, binds: binds) else {
             throw unsafe PGError(.statement, message: PGConnection.errorMessage(conn), sql: sql)
         }
-        guard unsafe PQsetSingleRowMode(conn) == 1 else {
+        guard unsafe LibPQ.setSingleRowMode(conn) else {
             throw PGError(.statement, message: "could not enter single-row mode", sql: sql)
         }
         return PGRowCursor(connection: self, sql: sql)
@@ -104,79 +98,23 @@ extension PGConnection {
         }
     }
 
-    func checked(_ raw: OpaquePointer?, sql: String, expecting: [ExecStatusType]) throws(PGError) -> PGResult {
+    func checked(_ raw: LibPQ.Result?, sql: String, expecting: [LibPQ.ResultStatus]) throws(PGError) -> PGResult {
         guard let raw = unsafe raw else {
             let conn = try unsafe liveHandle()
             throw unsafe PGError(.connection, message: PGConnection.errorMessage(conn), sql: sql)
         }
-        let status = unsafe PQresultStatus(raw)
-        guard expecting.contains(status) else {
+        guard unsafe expecting.contains(LibPQ.resultStatus(raw)) else {
             let error = unsafe PGConnection.resultError(raw, sql: sql)
-            unsafe PQclear(raw)
+            unsafe LibPQ.clear(raw)
             throw error
         }
         return unsafe PGResult(handle: raw)
     }
 
-    static func resultError(_ raw: OpaquePointer, sql: String?) -> PGError {
-        func field(_ code: Int32) -> String? {
-            unsafe PQresultErrorField(raw, code).map { unsafe String(cString: $0) }
-        }
-        let message =
-            unsafe field(Int32(UInt8(ascii: "M")))
-            ?? String(cString: PQresultErrorMessage(raw)).trimmingTrailingNewlines()
-        return PGError(
-            .statement, message: message, sqlState: field(Int32(UInt8(ascii: "C"))),
-            detail: field(Int32(UInt8(ascii: "D"))), sql: sql)
-    }
-}
-
-/// Lays out bound parameters as the C arrays libpq wants, for the duration of `body`: parameter count,
-/// type OIDs (0 = let the server infer), value pointers (NULL for SQL NULL), lengths and formats (0 text,
-/// 1 binary). All values share one arena, so there is one allocation however many parameters.
-///
-/// - warning: Do not escape the pointers: they are valid only while `body` runs.
-func withParameters<R>(
-    _ binds: [PGBind?],
-    _ body: (
-        Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?
-    ) -> R
-) -> R {
-    if binds.isEmpty { return body(0, nil, nil, nil, nil) }
-    // Copy every value into one arena with NUL terminators, so each pointer stays valid for the call.
-    var arena = [CChar]()
-    var offsets = [Int?]()
-    var lengths = [Int32]()
-    var formats = [Int32]()
-    var types = [Oid]()
-    for bind in binds {
-        types.append(bind?.typeOID ?? 0)
-        guard let bind else {
-            offsets.append(nil)
-            lengths.append(0)
-            formats.append(0)
-            continue
-        }
-        offsets.append(arena.count)
-        arena.append(contentsOf: bind.bytes.map { CChar(bitPattern: $0) })
-        arena.append(0)
-        lengths.append(Int32(bind.bytes.count))
-        formats.append(bind.isBinary ? 1 : 0)
-    }
-    return unsafe arena.withUnsafeBufferPointer { base in
-        let values: [UnsafePointer<CChar>?] = unsafe offsets.map { offset in
-            // An offset means the arena holds at least that value's NUL, so it has a base address.
-            guard let offset, let start = base.baseAddress else { return nil }
-            return unsafe start + offset
-        }
-        return unsafe values.withUnsafeBufferPointer { v in
-            unsafe lengths.withUnsafeBufferPointer { l in
-                unsafe formats.withUnsafeBufferPointer { f in
-                    unsafe types.withUnsafeBufferPointer { t in
-                        unsafe body(Int32(binds.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress)
-                    }
-                }
-            }
-        }
+    static func resultError(_ raw: LibPQ.Result, sql: String?) -> PGError {
+        let message = unsafe LibPQ.resultErrorField(raw, "M") ?? LibPQ.resultErrorMessage(raw)
+        return unsafe PGError(
+            .statement, message: message, sqlState: LibPQ.resultErrorField(raw, "C"),
+            detail: LibPQ.resultErrorField(raw, "D"), sql: sql)
     }
 }

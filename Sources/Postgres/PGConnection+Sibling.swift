@@ -1,40 +1,38 @@
-import CLibPQ
-
 extension PGConnection {
     /// Whether the connection is inside a transaction block (open, active or failed).
     ///
     /// The corresponding C function is `PQtransactionStatus`.
     public var isInTransaction: Bool {
         guard let handle = unsafe handle else { return false }
-        let status = unsafe PQtransactionStatus(handle)
-        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
+        let status = unsafe LibPQ.transactionStatus(handle)
+        return status == .inTransaction || status == .inError || status == .active
     }
 
     /// Opens a second connection with this one's parameters (host, port, user, database, password, TLS
     /// options), for a stream that must run alongside one on this connection.
     ///
+    /// The catalog reader uses it to stream `productimage` beside `product` in one exported snapshot. The
+    /// parameters come from libpq itself (`PQconninfo`): whatever the first connection was given,
+    /// explicitly or through the `PG*` variables.
+    /// - Parameter applicationName: What `pg_stat_activity` shows for the sibling (`backstop-images`).
+    /// - Returns: An open connection to the same database, with this connection's logger.
     /// - Throws: ``PGError`` of kind `connection` if this connection is closed or the new one fails.
     ///
     /// The corresponding C function is `PQconninfo`.
     public func openSibling(applicationName: String = "backstop") throws(PGError) -> PGConnection {
         let conn = try unsafe liveHandle()
-        guard let options = unsafe PQconninfo(conn) else {
+        guard let options = unsafe LibPQ.conninfo(conn) else {
             throw PGError(.connection, message: "libpq could not report the connection parameters")
         }
-        defer { unsafe PQconninfoFree(options) }
         var conninfo = ""
-        var option = unsafe options
-        while let keyword = unsafe option.pointee.keyword {
-            if let value = unsafe option.pointee.val {
-                // Single-quoted values with \ and ' escaped (libpq "Keyword/Value Connection Strings").
-                var quoted = "'"
-                for character in unsafe String(cString: value) {
-                    if character == "'" || character == "\\" { quoted.append("\\") }
-                    quoted.append(character)
-                }
-                conninfo += unsafe "\(String(cString: keyword))=\(quoted)' "
+        for (keyword, value) in options {
+            // Single-quoted values with \ and ' escaped (libpq "Keyword/Value Connection Strings").
+            var quoted = "'"
+            for character in value {
+                if character == "'" || character == "\\" { quoted.append("\\") }
+                quoted.append(character)
             }
-            unsafe option += 1
+            conninfo += "\(keyword)=\(quoted)' "
         }
         return try PGConnection(conninfo: conninfo, applicationName: applicationName, logger: logger)
     }

@@ -1,5 +1,3 @@
-import CLibPQ
-import Glibc
 public import Logging
 
 // @safe: it owns its PGconn (PQfinish in deinit or close()) and checks it is open before each use.
@@ -37,18 +35,13 @@ public import Logging
         self.logger = logger
         let keys = ["dbname", "application_name", "client_encoding"]
         let values = [conninfo, applicationName, "UTF8"]
-        let conn: OpaquePointer? = unsafe withCStrings(keys) { keyPointers in
-            unsafe withCStrings(values) { valuePointers in
-                // expand_dbname = 1: the dbname value may itself be a conninfo string or URI.
-                unsafe PQconnectdbParams(keyPointers, valuePointers, 1)
-            }
-        }
-        guard let conn = unsafe conn else {
+        // expand_dbname: the dbname value may itself be a conninfo string or URI.
+        guard let conn = unsafe LibPQ.connectdbParams(keywords: keys, values: values, expandDBName: true) else {
             throw PGError(.connection, message: "libpq could not allocate a connection")
         }
-        guard unsafe PQstatus(conn) == CONNECTION_OK else {
+        guard unsafe LibPQ.isConnected(conn) else {
             let message = unsafe PGConnection.errorMessage(conn)
-            unsafe PQfinish(conn)
+            unsafe LibPQ.finish(conn)
             throw PGError(.connection, message: message)
         }
         unsafe self.handle = conn
@@ -59,20 +52,20 @@ public import Logging
     }
 
     deinit {
-        if let handle = unsafe handle { unsafe PQfinish(handle) }
+        if let handle = unsafe handle { unsafe LibPQ.finish(handle) }
     }
 
     /// Closes the connection now, ending its session (an open transaction is rolled back by the server and
     /// session advisory locks are released). Later calls throw ``PGError`` `connection`; a second `close()`
     /// does nothing.
     public func close() {
-        if let handle = unsafe handle { unsafe PQfinish(handle) }
+        if let handle = unsafe handle { unsafe LibPQ.finish(handle) }
         unsafe handle = nil
     }
 
     /// The server version as a number (`150018` for 15.18, `90624` for 9.6.24); 0 when the connection is
     /// closed.
-    public var serverVersionNumber: Int { unsafe handle.map { unsafe Int(PQserverVersion($0)) } ?? 0 }
+    public var serverVersionNumber: Int { unsafe handle.map { unsafe LibPQ.serverVersion($0) } ?? 0 }
 
     /// The server version as text (`15.18`; three parts before version 10: `9.6.24`).
     public var serverVersion: String {
@@ -82,7 +75,7 @@ public import Logging
 
     /// The linked libpq's version (`15.18`). The corresponding C function is `PQlibVersion`.
     public static var libraryVersion: String {
-        let n = Int(PQlibVersion())
+        let n = LibPQ.libVersion()
         return n >= 100_000 ? "\(n / 10_000).\(n % 10_000)" : "\(n / 10_000).\(n / 100 % 100).\(n % 100)"
     }
 
@@ -91,9 +84,9 @@ public import Logging
     /// which catalog a plan was made against.
     public var endpoint: String {
         guard let handle = unsafe handle else { return "(closed)" }
-        let host = unsafe PQhost(handle).map { unsafe String(cString: $0) } ?? "?"
-        let port = unsafe PQport(handle).map { unsafe String(cString: $0) } ?? "?"
-        let db = unsafe PQdb(handle).map { unsafe String(cString: $0) } ?? "?"
+        let host = unsafe LibPQ.host(handle) ?? "?"
+        let port = unsafe LibPQ.port(handle) ?? "?"
+        let db = unsafe LibPQ.db(handle) ?? "?"
         return "\(host):\(port)/\(db)"
     }
 
@@ -103,8 +96,7 @@ public import Logging
     }
 
     static func errorMessage(_ conn: OpaquePointer) -> String {
-        guard let raw = unsafe PQerrorMessage(conn) else { return "unknown libpq error" }
-        return unsafe String(cString: raw).trimmingTrailingNewlines()
+        unsafe LibPQ.errorMessage(conn) ?? "unknown libpq error"
     }
 }
 
@@ -116,19 +108,5 @@ extension String {
         var s = Substring(self)
         while let last = s.last, last.isNewline || last == " " { s.removeLast() }
         return String(s)
-    }
-}
-
-/// Calls `body` with a NULL-terminated array of C strings that live for the call.
-///
-/// - warning: Do not escape the pointer: the strings are freed when `body` returns.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    let storage: [UnsafeMutablePointer<CChar>?] = unsafe strings.map { unsafe strdup($0) }
-    defer { unsafe storage.forEach { unsafe free($0) } }
-    var pointers: [UnsafePointer<CChar>?] = unsafe storage.map { unsafe $0.map { unsafe UnsafePointer($0) } }
-    unsafe pointers.append(nil)
-    return unsafe pointers.withUnsafeBufferPointer {
-        guard let start = $0.baseAddress else { preconditionFailure("the array holds at least its NULL") }
-        return unsafe body(start)
     }
 }

@@ -1,55 +1,68 @@
-import CLibPQ
-
 // @safe: it owns its PGresult (PQclear in deinit); libpq bounds-checks every cell access (a bad index
 // gives NULL, which traps, never stray memory).
 /// A complete query result held in client memory. Use ``PGRowCursor`` for large results.
 @safe public final class PGResult {
-    let handle: OpaquePointer
+    let handle: LibPQ.Result
 
-    init(handle: OpaquePointer) { unsafe self.handle = handle }
+    init(handle: LibPQ.Result) { unsafe self.handle = handle }
 
-    deinit { unsafe PQclear(handle) }
+    deinit { unsafe LibPQ.clear(handle) }
 
     /// Number of rows.
-    public var rowCount: Int { unsafe Int(PQntuples(handle)) }
+    public var rowCount: Int { unsafe LibPQ.ntuples(handle) }
 
     /// Number of columns.
-    public var columnCount: Int { unsafe Int(PQnfields(handle)) }
+    public var columnCount: Int { unsafe LibPQ.nfields(handle) }
 
     /// Rows affected by an INSERT/UPDATE/DELETE (0 when not applicable).
-    public var affectedRows: Int { unsafe Int(String(cString: PQcmdTuples(handle))) ?? 0 }
+    public var affectedRows: Int { unsafe Int(LibPQ.cmdTuples(handle)) ?? 0 }
 
     /// The column names in order.
     public var columnNames: [String] {
-        (0..<columnCount).map { unsafe String(cString: PQfname(handle, Int32($0))) }
+        (0..<columnCount).map { unsafe LibPQ.fname(handle, $0) }
     }
 
-    /// The index of a column by name, or `nil`.
+    /// The index of a column by name, or `nil`. The name is matched exactly (quoted for libpq), so
+    /// `customerName` finds `"customerName"`, not `customername`.
+    /// - Parameter name: The column name as the result labels it.
+    /// - Returns: The 0-based index.
     public func columnIndex(_ name: String) -> Int? {
-        let i = unsafe Int(PQfnumber(handle, "\"" + name + "\""))
+        let i = unsafe LibPQ.fnumber(handle, "\"" + name + "\"")
         return i >= 0 ? i : nil
     }
 
     /// Whether a cell is SQL NULL.
-    public func isNull(row: Int, column: Int) -> Bool { unsafe PQgetisnull(handle, Int32(row), Int32(column)) == 1 }
+    public func isNull(row: Int, column: Int) -> Bool { unsafe LibPQ.getisnull(handle, row, column) }
 
-    /// A cell's text, or `nil` for NULL.
+    /// A cell's text, or `nil` for NULL. Results are in text format, so this is what `psql` would show
+    /// (`t`/`f` for booleans, ISO dates: the session sets `DateStyle = ISO`).
+    /// - Parameters:
+    ///   - row: 0-based row.
+    ///   - column: 0-based column.
+    /// - Returns: The text, `nil` for NULL.
     public func string(row: Int, column: Int) -> String? {
         if isNull(row: row, column: column) { return nil }
-        return unsafe String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
+        // libpq gives NULL only for a cell outside the result: a caller's bug, which traps as before.
+        guard let value = unsafe LibPQ.getvalue(handle, row, column) else { preconditionFailure("no such cell") }
+        return unsafe String(cString: value)
     }
 
     /// A cell's raw bytes, or `nil` for NULL.
     public func bytes(row: Int, column: Int) -> [UInt8]? {
         if isNull(row: row, column: column) { return nil }
-        let length = unsafe Int(PQgetlength(handle, Int32(row), Int32(column)))
-        guard let value = unsafe PQgetvalue(handle, Int32(row), Int32(column)) else { return [] }
+        let length = unsafe LibPQ.getlength(handle, row, column)
+        guard let value = unsafe LibPQ.getvalue(handle, row, column) else { return [] }
         return unsafe value.withMemoryRebound(to: UInt8.self, capacity: length) {
             unsafe Array(UnsafeBufferPointer(start: $0, count: length))
         }
     }
 
     /// A cell decoded as an integer; throws if it is NULL or not an integer.
+    /// - Parameters:
+    ///   - row: 0-based row.
+    ///   - column: 0-based column.
+    /// - Returns: The value.
+    /// - Throws: ``PGError`` `decoding` naming the column and row (never the value).
     public func int(row: Int, column: Int) throws(PGError) -> Int {
         guard let text = string(row: row, column: column) else {
             throw PGError(.decoding, message: "column \(columnName(column)) row \(row) is NULL, expected an integer")
@@ -68,9 +81,15 @@ import CLibPQ
     /// The type of a column.
     ///
     /// The corresponding C function is `PQftype`.
-    public func type(column: Int) -> PGType { unsafe PGType(rawValue: UInt32(PQftype(handle, Int32(column)))) }
+    public func type(column: Int) -> PGType { unsafe PGType(rawValue: LibPQ.ftype(handle, column)) }
 
     /// A cell decoded as `T`; ask for `T?` where the column may be NULL.
+    ///
+    /// ```swift
+    /// let result = try connection.execute("SELECT id, shop_id, updated_at FROM product WHERE id = \(id)")
+    /// let shop = try result.decode(Int64?.self, row: 0, column: 1)   // nil when shop_id is NULL
+    /// let updated = try result.decode(Date.self, row: 0, column: 2)
+    /// ```
     ///
     /// - Throws: ``PGError`` of kind `decoding` naming the column, its type and the row (never the value)
     ///   when the cell is NULL or holds no `T`.
@@ -105,6 +124,10 @@ import CLibPQ
 
     /// Row `row` decoded into a tuple, one type per column in order.
     ///
+    /// ```swift
+    /// let (id, name, price) = try result.decode((Int64, String, Int64?).self, row: 0)
+    /// ```
+    ///
     /// - Throws: ``PGError`` of kind `decoding` when the column count differs or a cell does not decode.
     public func decode<each T: PGDecodable>(_: (repeat each T).Type, row: Int) throws(PGError) -> (repeat each T) {
         var count = 0
@@ -127,7 +150,7 @@ import CLibPQ
 
     func columnName(_ column: Int) -> String {
         guard column < columnCount else { return "#\(column)" }
-        return unsafe String(cString: PQfname(handle, Int32(column)))
+        return unsafe LibPQ.fname(handle, column)
     }
 }
 

@@ -1,5 +1,3 @@
-import CLibPQ
-
 /// A pull cursor over the rows of one query in libpq single-row mode: one row in client memory at a
 /// time, however large the result.
 ///
@@ -30,20 +28,20 @@ public final class PGRowCursor {
     public func next() throws(PGError) -> PGRow? {
         guard !finished else { return nil }
         let conn = try unsafe connection.liveHandle()
-        guard let raw = unsafe PQgetResult(conn) else {
+        guard let raw = unsafe LibPQ.getResult(conn) else {
             finished = true
             return nil
         }
-        switch unsafe PQresultStatus(raw) {
-        case PGRES_SINGLE_TUPLE:
+        switch unsafe LibPQ.resultStatus(raw) {
+        case .singleTuple:
             return unsafe PGRow(result: PGResult(handle: raw))
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
-            unsafe PQclear(raw)
+        case .tuplesOK, .commandOK:
+            unsafe LibPQ.clear(raw)
             drain()
             return nil
         default:
             let error = unsafe PGConnection.resultError(raw, sql: sql)
-            unsafe PQclear(raw)
+            unsafe LibPQ.clear(raw)
             drain()
             throw error
         }
@@ -56,7 +54,7 @@ public final class PGRowCursor {
             finished = true
             return
         }
-        while let raw = unsafe PQgetResult(conn) { unsafe PQclear(raw) }
+        unsafe LibPQ.discardResults(conn)
         finished = true
     }
 }

@@ -3,7 +3,7 @@ public import BackstopPostgres
 public import Foundation
 public import Logging
 
-/// Backstop's own schema (`backstop.*`): the numbered migrations in `sql/backstop`, applied by ``Migrator``.
+/// Backstop's own schema (`backstop.*`): the numbered migrations in `sql/backstop`, applied by `Migrator`.
 ///
 /// It lives in the catalog database beside the upstream tables (runs, findings, plans and their steps), so
 /// a plan's writes and its bookkeeping commit in one transaction. Every command that reads or writes the
@@ -19,14 +19,14 @@ public struct BackstopSchema: Sendable {
 
     /// Reads the migrations in `directory` (tests point it at a copy; commands use ``locate()``).
     /// - Parameter directory: A folder of `NNNN_name.sql` files.
-    /// - Throws: ``PGError`` `state` when the folder is missing or two files share a version.
+    /// - Throws: `PGError` `state` when the folder is missing or two files share a version.
     public init(directory: URL) throws(PGError) {
         migrator = try Migrator(directory: directory)
     }
 
-    /// Reads the migrations of the shipped `sql/backstop` folder found by ``ProjectPaths/locate(environment:)``.
+    /// Reads the migrations of the shipped `sql/backstop` folder found by `ProjectPaths.locate(environment:)`.
     ///
-    /// - Throws: ``StoreError`` when no folder is found; ``PGError`` when the migrations cannot be read.
+    /// - Throws: ``StoreError`` when no folder is found; `PGError` when the migrations cannot be read.
     public static func locate() throws -> BackstopSchema {
         try BackstopSchema(directory: requireProjectPaths().backstopMigrations)
     }
@@ -49,7 +49,7 @@ public struct BackstopSchema: Sendable {
     /// The migrations not yet applied on `connection`: what `backstop db migrate` would run.
     /// - Parameter connection: A session on the catalog database.
     /// - Returns: The pending migrations in version order.
-    /// - Throws: ``PGError`` when the applied versions cannot be read.
+    /// - Throws: `PGError` when the applied versions cannot be read.
     public func pending(on connection: PGConnection) throws(PGError) -> [Migrator.Migration] {
         try migrator.pending(on: connection)
     }
@@ -63,7 +63,7 @@ public struct BackstopSchema: Sendable {
     ///   - connection: A session with the rights to create the `backstop` schema's objects.
     ///   - logger: Receives one line per applied migration.
     /// - Returns: The migrations applied now (empty when the schema was current).
-    /// - Throws: ``PGError`` from the failing migration, which is rolled back.
+    /// - Throws: `PGError` from the failing migration, which is rolled back.
     @discardableResult
     public func migrate(on connection: PGConnection, logger: Logger) throws -> [Migrator.Migration] {
         try migrator.migrate(on: connection, logger: logger)
@@ -71,7 +71,7 @@ public struct BackstopSchema: Sendable {
 
     /// Throws unless every migration is applied: the pipeline refuses to run against a schema it does not know.
     /// - Parameter connection: A session on the catalog database.
-    /// - Throws: ``PGError`` `state` naming the pending migrations and the command that applies them.
+    /// - Throws: `PGError` `state` naming the pending migrations and the command that applies them.
     public func requireCurrent(on connection: PGConnection) throws(PGError) {
         try migrator.requireCurrent(on: connection)
     }

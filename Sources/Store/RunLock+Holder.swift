@@ -52,7 +52,7 @@ extension RunLock {
     ///   - kind: The run's kind.
     ///   - runID: The run's ledger id.
     ///   - connection: The session that holds the lock.
-    /// - Throws: ``PGError`` when the statement fails (callers treat the announcement as best effort).
+    /// - Throws: `PGError` when the statement fails (callers treat the announcement as best effort).
     public static func announce(kind: String, runID: Int64, on connection: PGConnection) throws {
         try connection.execute(
             "SELECT set_config('application_name', \(applicationName(kind: kind, runID: runID)), false)")
@@ -65,8 +65,8 @@ extension RunLock {
     /// The answer is a snapshot: the holder may finish between the failed ``tryAcquire(on:)`` and this
     /// query, which is why `nil` is an ordinary outcome.
     /// - Parameter connection: Any session on the catalog database; its own locks are not reported.
-    /// - Returns: The holder, with its ``RunRecord`` when it announced a run.
-    /// - Throws: ``PGError`` when a query fails.
+    /// - Returns: The holder, with its `RunRecord` when it announced a run.
+    /// - Throws: `PGError` when a query fails.
     public static func holder(on connection: PGConnection) throws -> Holder? {
         // A bigint advisory key shows as classid = high 32 bits, objid = low 32 bits, objsubid = 1.
         let high = Int64(UInt64(bitPattern: key) >> 32)

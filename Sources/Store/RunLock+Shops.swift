@@ -54,7 +54,7 @@ extension RunLock {
     ///   - shops: The shops a run failed to lock; the lowest held one names the holder.
     ///   - connection: Any session on the catalog database.
     /// - Returns: The holder, for the `locked` (exit 75) message.
-    /// - Throws: ``PGError`` when a query fails.
+    /// - Throws: `PGError` when a query fails.
     public static func holder(shops: [Int64], on connection: PGConnection) throws -> Holder? {
         let result = try connection.execute(
             """

@@ -25,7 +25,7 @@ public enum RunLock {
     /// can start until it is released.
     /// - Parameter connection: The session that will hold the lock.
     /// - Returns: `false` when another session holds it, shared or exclusive.
-    /// - Throws: ``PGError`` when the statement fails.
+    /// - Throws: `PGError` when the statement fails.
     public static func tryAcquire(on connection: PGConnection) throws -> Bool {
         try connection.execute("SELECT pg_try_advisory_lock(\(key))").bool(row: 0, column: 0) == true
     }

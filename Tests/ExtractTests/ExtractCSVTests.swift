@@ -161,7 +161,7 @@ import Testing
             try csv.endRecord(into: &out)
             Issue.record("expected a width error")
         } catch {
-            #expect(error.code == .schema)
+            #expect(error == CSVWriter.WidthMismatch(record: 1, fields: 3, columns: 2))
         }
         #expect(out == header, "the long record was taken back out")
         csv.field("1", into: &out)
@@ -191,8 +191,30 @@ import Testing
             }
             #expect(
                 Self.records(Data(out)).prefix(3) == [
-                    ["ID", "NAME", "B"], ["1", "a,\"b\"", nil], ["2", "", "\u{0}\u{FFFD}"],
+                    ["ID", "NAME", "B"], ["1", "a,\"b\"", nil], ["2", "", "⟨U+0000⟩\u{FFFD}"],
                 ])
+        }
+    }
+
+    /// Hostile text in a dump (an ANSI escape that recolours the terminal, a bell, a right-to-left override
+    /// turning "gnp.exe" into "exe.png", a C1 control) reaches the CSV as visible code points, as SafeText
+    /// shows it everywhere else; line breaks stay inside their quoted field, other bytes stay as they are.
+    @Test func controlCharactersInDumpValuesAreShownAsCodePoints() async throws {
+        let dump = """
+            CREATE TABLE `t` (`ID` int, `NAME` varchar(200));
+            INSERT INTO `t` VALUES (1,'\u{1B}[31mred\u{07} \u{202E}gnp.exe \u{85}x\\r\\ny'),(2,'Розы ✿ 4 950 ₸');
+            -- Dump completed on 2025-10-25 03:00:00
+
+            """
+        try await Self.withDump(dump) { url in
+            var out: [UInt8] = []
+            _ = try DumpExport.write(dump: url, table: "t", format: .csv, logger: .quiet) { bytes in out += bytes }
+            #expect(
+                Self.records(Data(out)) == [
+                    ["ID", "NAME"], ["1", "⟨U+001B⟩[31mred⟨U+0007⟩ ⟨U+202E⟩gnp.exe ⟨U+0085⟩x\r\ny"],
+                    ["2", "Розы ✿ 4 950 ₸"],
+                ])
+            #expect(!out.contains(0x1B) && !out.contains(0x07), "no raw control byte is written")
         }
     }
 }

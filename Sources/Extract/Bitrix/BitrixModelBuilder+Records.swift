@@ -1,7 +1,7 @@
 import BackstopModel
 
-/// The builder's intermediate records: what is kept of each table's row until ``BitrixModelBuilder/finish(completedAt:)``
-/// joins them. Only the columns the model needs, already parsed.
+/// The builder's intermediate records: what is kept of each table's row until
+/// ``BitrixModelBuilder/finish(completedAt:)`` joins them. Only the columns the model needs, already parsed.
 extension BitrixModelBuilder {
     /// A catalog element (`b_iblock_element` of a catalog iblock, not a workflow copy).
     struct Element {
@@ -11,7 +11,8 @@ extension BitrixModelBuilder {
         var iblockID: Int64
         /// `NAME`, as stored.
         var name: String
-        /// `ACTIVE = 'Y'` (anything but `N` is reported and read as inactive).
+        /// `ACTIVE = 'Y'` (NULL counts as active; a value other than `Y` or `N` is reported and read as
+        /// inactive).
         var active: Bool
         /// `ACTIVE_FROM`: not live before it (wall-clock text; zero dates are `nil`).
         var activeFrom: String?

@@ -102,8 +102,8 @@ extension BitrixModelBuilder {
     /// Properties are looked up by the configured codes, the first non-empty value winning (a code may
     /// have several spellings across form versions): shop, customer and recipient names and phones
     /// (normalised to `+7…`, a problem when impossible), address, delivery date (`dd.mm.yyyy` →
-    /// `yyyy-mm-dd`) and the pickup flag. The subtotal is Σ price × quantity over the lines, exact in
-    /// kopecks (quantities are 1/10000 units).
+    /// `yyyy-mm-dd`) and the pickup flag. The subtotal is Σ price × quantity over the lines in kopecks
+    /// (quantities are 1/10000 units; a line's fraction of a kopeck is dropped).
     func buildOrders() -> [CanonicalOrder] {
         let codes = configuration.orderPropertyCodes
         var lines: [Int64: [BasketLine]] = [:]

@@ -140,6 +140,10 @@ public final class BitrixModelBuilder {
     ///
     /// Never throws: a row it cannot interpret becomes a ``ParseProblem``, so one bad row never stops a
     /// nightly run.
+    ///
+    /// Memory grows with what is kept, not with the dump: a row of a table the model does not read, an
+    /// element of another iblock or an order out of scope costs its id at most (8 bytes in the id lists).
+    /// - Complexity: O(1) amortised per row, after one handler look-up per INSERT statement.
     /// - Parameter row: A row from the dump reader.
     public func consume(_ row: DumpRow) {
         if row.source !== lastSource {

@@ -43,9 +43,9 @@
             .decoding, unsafe "field \(field) of tuple \(reader.tupleNumber): \(message)", table: unsafe reader.source)
     }
 
-    @usableFromInline @inline(__always)
     /// The offset of a fixed-size field after checking its length is `size` (NULL is `nil`): the one
     /// type check behind every numeric accessor.
+    @usableFromInline @inline(__always)
     func fixed(_ field: Int, size: Int, type: String) throws -> Int? {
         let length = unsafe Int(lengths[field])
         guard length >= 0 else { return nil }
@@ -54,6 +54,9 @@
     }
 
     /// An `int2`, or `nil` for NULL.
+    /// - Parameter field: The column index.
+    /// - Returns: The value, `nil` for NULL.
+    /// - Throws: ``ExtractError`` `decoding` when the field is not 2 bytes (the query's column has another type).
     @inlinable @inline(__always)
     public func int16(_ field: Int) throws -> Int16? {
         guard let at = try fixed(field, size: 2, type: "int2") else { return nil }
@@ -61,6 +64,9 @@
     }
 
     /// An `int4`, or `nil` for NULL.
+    /// - Parameter field: The column index.
+    /// - Returns: The value, `nil` for NULL.
+    /// - Throws: ``ExtractError`` `decoding` when the field is not 4 bytes (the query's column has another type).
     @inlinable @inline(__always)
     public func int32(_ field: Int) throws -> Int32? {
         guard let at = try fixed(field, size: 4, type: "int4") else { return nil }
@@ -68,6 +74,9 @@
     }
 
     /// An `int8`, or `nil` for NULL.
+    /// - Parameter field: The column index.
+    /// - Returns: The value, `nil` for NULL.
+    /// - Throws: ``ExtractError`` `decoding` when the field is not 8 bytes (the query's column has another type).
     @inlinable @inline(__always)
     public func int64(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "int8") else { return nil }
@@ -75,6 +84,9 @@
     }
 
     /// A `float4`, or `nil` for NULL.
+    /// - Parameter field: The column index.
+    /// - Returns: The value, `nil` for NULL.
+    /// - Throws: ``ExtractError`` `decoding` when the field is not 4 bytes (the query's column has another type).
     @inlinable @inline(__always)
     public func float32(_ field: Int) throws -> Float? {
         guard let at = try fixed(field, size: 4, type: "float4") else { return nil }
@@ -82,6 +94,9 @@
     }
 
     /// A `bool`, or `nil` for NULL.
+    /// - Parameter field: The column index.
+    /// - Returns: The value, `nil` for NULL.
+    /// - Throws: ``ExtractError`` `decoding` when the field is not 1 byte (the query's column has another type).
     @inlinable @inline(__always)
     public func bool(_ field: Int) throws -> Bool? {
         guard let at = try fixed(field, size: 1, type: "bool") else { return nil }
@@ -90,6 +105,11 @@
 
     /// A `timestamp`/`timestamptz` as microseconds since 2000-01-01 00:00:00 (UTC for timestamptz),
     /// or `nil` for NULL. ±infinity arrive as `Int64.max`/`Int64.min`.
+    ///
+    /// Turn it into wall-clock text with `CatalogTimestamp.text(micros:)`; no `Date` is made per row.
+    /// - Parameter field: The column index.
+    /// - Returns: Microseconds since 2000-01-01, `nil` for NULL.
+    /// - Throws: ``ExtractError`` `decoding` when the field is not 8 bytes.
     @inlinable @inline(__always)
     public func timestampMicros(_ field: Int) throws -> Int64? {
         guard let at = try fixed(field, size: 8, type: "timestamp") else { return nil }
@@ -98,6 +118,8 @@
 
     /// A text-like field (`text`, `varchar`, an enum, whose binary form is its label) as a `String`,
     /// or `nil` for NULL. One allocation for more than 15 bytes, none below (small-string form).
+    /// - Parameter field: The column index.
+    /// - Returns: The text (invalid UTF-8 repaired with U+FFFD, which a UTF-8 database never sends).
     @inlinable @inline(__always)
     public func string(_ field: Int) -> String? {
         guard let raw = unsafe bytes(field) else { return nil }
@@ -113,6 +135,13 @@
     }
 
     /// An integer field of any width (int2/int4/int8 by length), or `nil` for NULL.
+    ///
+    /// The accessor the readers use for id and money columns: upstream's ids are `integer` today, and a
+    /// migration to `bigint` must not break the read, so the width comes from the field's length (2, 4
+    /// or 8 bytes) rather than from the query.
+    /// - Parameter field: The column index.
+    /// - Returns: The value, widened to 64 bits.
+    /// - Throws: ``ExtractError`` `decoding` for any other length (a `numeric` or text column).
     @inlinable @inline(__always)
     public func integer(_ field: Int) throws -> Int64? {
         let at = unsafe starts[field]

@@ -13,7 +13,7 @@ public struct CatalogFacts: Sendable, Hashable {
     /// `table.column` → `varchar(n)` length, for the columns a plan writes.
     public var columnLimits: [String: Int]
 
-    /// Creates facts.
+    /// Facts as read by ``CatalogReader/facts()``.
     public init(fingerprint: String, endpoint: String, enumLabels: [String: Set<String>], columnLimits: [String: Int]) {
         self.fingerprint = fingerprint
         self.endpoint = endpoint
@@ -26,6 +26,11 @@ extension CatalogReader {
     /// The catalog's fingerprint: `pg:<system identifier>/<database oid>/<database name>` (the system
     /// identifier is `?` where `pg_control_system()` is not granted). The same database keeps it; another
     /// server, a restored copy or another database on the same server does not.
+    ///
+    /// A plan records it, and the apply refuses a plan whose fingerprint differs: a plan made against
+    /// staging can never be applied to production by mistake.
+    /// - Returns: `pg:7321456789012345678/16384/cvety`, or `pg:?/16384/cvety` without the privilege.
+    /// - Throws: `PGError` when the query fails.
     public func fingerprint() throws -> String {
         let result = try connection.execute(
             """
@@ -40,6 +45,11 @@ extension CatalogReader {
 
     /// The fingerprint, the labels of the enums a plan writes (`orderstatus`, `producttype`) and the
     /// `varchar` lengths of the catalog's text columns.
+    ///
+    /// The planner turns a write these facts rule out (a status label the enum lacks, a name longer than
+    /// its column) into a `skip` with the reason, rather than a failure at apply time or a truncation.
+    /// - Returns: The facts of the catalog `connection` is on.
+    /// - Throws: `PGError` when a catalog query fails.
     public func facts() throws -> CatalogFacts {
         var labels: [String: Set<String>] = [:]
         let enums = try connection.execute(

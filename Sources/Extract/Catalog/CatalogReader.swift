@@ -45,6 +45,9 @@ public struct CatalogReader {
 
     /// Products (optionally of one shop) ordered by id, in canonical form.
     ///
+    /// Id order is what the reconciler's merge join needs, so nothing is sorted client-side. Memory stays
+    /// at one product (with its images) at a time.
+    ///
     /// - Parameter shopID: only this shop's products; `nil` for all.
     /// - Returns: a cursor over the products.
     /// - Throws: `PGError` if the COPY cannot start.
@@ -112,6 +115,13 @@ public struct CatalogReader {
     /// Any query's rows through binary `COPY (select) TO STDOUT`, each decoded by `decode`: for reads the
     /// canonical cursors above do not cover (and the benchmarks). `decode` must not keep the row; it may
     /// append to the problems, which end up in ``CatalogCursor/problems``.
+    ///
+    /// ```swift
+    /// let ids = try reader.rows("SELECT id FROM product WHERE enabled", source: "product", fields: 1) { row, _ in
+    ///     try row.required(0, row.integer)
+    /// }
+    /// while let id = try ids.next() { … }
+    /// ```
     ///
     /// - Parameters:
     ///   - select: a SELECT (bound parameters are not allowed inside COPY; use a session setting).

@@ -191,7 +191,7 @@ final class CSVTable {
     }
 
     /// One record: NULL is an empty unquoted field; values are quoted with `"` doubled; bytes are written
-    /// as they are.
+    /// as they are, but for the controls ``CSVWriter`` shows as `⟨U+XXXX⟩` (hostile text in a terminal).
     ///
     /// - Throws: ``ExtractError`` with code ``ExtractError/Code/schema`` when the row names other columns
     ///   than the header (an INSERT with another column list), so no row lands under the wrong heading.
@@ -202,14 +202,14 @@ final class CSVTable {
                 table: row.table)
         }
         for n in 0..<row.count {
-            unsafe row.withBytes(at: n) { bytes in unsafe writer.field(bytes, into: &out) }
+            unsafe row.withBytes(at: n) { bytes in
+                if let bytes = unsafe bytes { unsafe writer.field(bytes, into: &out) } else { writer.null(into: &out) }
+            }
         }
         do {
             try writer.endRecord(into: &out)
         } catch {
-            var error = error
-            error.table = row.table
-            throw error
+            throw ExtractError(.schema, error.description, table: row.table)
         }
     }
 }

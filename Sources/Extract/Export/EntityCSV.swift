@@ -78,7 +78,7 @@ public enum EntityCSV {
             throw ExtractError(.encoding, "\(Entity.self) cannot be encoded as CSV: \(error)")
         }
         for cell in cells.values { writer.field(cell, into: &out) }
-        try writer.endRecord(into: &out)
+        do { try writer.endRecord(into: &out) } catch { throw ExtractError(.schema, error.description) }
     }
 }
 

@@ -16,7 +16,7 @@ public struct ProductFeedPage: Sendable {
     public var hasMore: Bool?
 }
 
-/// Reads saved product API pages into ``CanonicalProduct``s, parsing what the upstream webhook gets
+/// Reads saved product API pages into `CanonicalProduct`s, parsing what the upstream webhook gets
 /// wrong (see ``MoneyText`` and ``DimensionText``) and reporting what it cannot parse instead of
 /// storing 0.
 ///
@@ -37,6 +37,13 @@ public struct ProductFeed: Sendable {
     }
 
     /// Parses one page.
+    ///
+    /// ```swift
+    /// let json = #"{"data": [{"id": "1042", "title": "Pink roses", "price": "4 950 ₸", "isAvailable": true}]}"#
+    /// let page = try ProductFeed().parsePage(Data(json.utf8))
+    /// page.products.first?.price   // Kopecks(495000)
+    /// page.problems                // []
+    /// ```
     ///
     /// - Parameters:
     ///   - data: the JSON bytes.

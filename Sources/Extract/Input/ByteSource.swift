@@ -40,6 +40,7 @@ public final class FileByteSource: ByteSource {
     private let fd: Int32
 
     /// Opens `path` for reading.
+    /// - Parameter path: A file, FIFO or device path.
     /// - Throws: ``ExtractError`` naming the file when it cannot be opened.
     public init(path: String) throws(ExtractError) {
         name = path
@@ -69,7 +70,11 @@ public final class FileByteSource: ByteSource {
         return n > 0 ? Array(bytes[0..<n]) : []
     }
 
-    /// Reads up to `buffer.count` bytes, retrying on EINTR.
+    /// Reads up to `buffer.count` bytes, retrying on EINTR (a signal handler for SIGTERM or SIGINT must not
+    /// turn into a read error: the run stops at its next safe point instead).
+    /// - Parameter buffer: Where the bytes go.
+    /// - Returns: The number of bytes read, 0 at the end of the file.
+    /// - Throws: ``ExtractError`` `io` with the system's message.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
         while true {
             let n = unsafe Glibc.read(fd, buffer.baseAddress, buffer.count)

@@ -49,7 +49,14 @@
     ///
     /// A truncated compressed source is not thrown here: the bytes before the cut are valid, so the
     /// window reports the end of input and keeps the source's error for ``truncation(_:)``.
+    ///
+    /// The window starts at two reads' worth (1 MiB for the dump reader's 512 KiB reads); it doubles only
+    /// while one row or token is larger than what is left after sliding, so a dump of ordinary rows never
+    /// grows it and a single 100 MB row grows it to about 128 MiB (the row limit, `maxRowBytes`, stops it
+    /// before memory does).
     /// - Parameter mark: The first window position still needed (0 keeps everything).
+    /// - Complexity: O(end − mark) for the slide (a `memmove` of the unfinished unit, usually a part of
+    ///   one row), plus the read.
     /// - Returns: whether new bytes arrived (`false` at the end of the input).
     /// - Throws: ``ExtractError`` from the source.
     @discardableResult

@@ -8,6 +8,14 @@ public import Logging
 /// data file knows its table's columns), then the data files in name order; for `--tab` each table's
 /// `.sql` and then its `.txt`. Completeness is judged for the whole directory: mydumper's `metadata`
 /// must say `Finished dump at:`, and a `.txt` file must end with its last row's LF.
+///
+/// ```text
+/// mydumper:  metadata  bitrix-schema-create.sql  bitrix.b_user-schema.sql  bitrix.b_user.00000.sql.zst …
+/// --tab:     b_user.sql  b_user.txt  b_sale_order.sql  b_sale_order.txt …
+/// ```
+///
+/// Tables not in ``DumpReader/Options/tables`` are still planned for mydumper (their data files are
+/// scanned and skipped) but their `.txt` files are never opened for `--tab`.
 public final class DumpDirectoryReader: DumpEventStream {
     /// One file of the plan.
     private enum Step {

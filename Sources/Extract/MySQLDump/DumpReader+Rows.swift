@@ -11,6 +11,8 @@ extension DumpReader {
     /// 4 GiB of values is a `limit` error (packed offsets are 32-bit).
     /// - Throws: ``ExtractError`` `truncated` when the input ends inside the INSERT, `syntax` for a
     ///   malformed tuple, `schema` for a wrong value count, `limit`, or `charset` (strict mode).
+    /// - Complexity: O(row bytes); one allocation per row (the packed row), none per plain value (hex
+    ///   literals and transcoded text allocate their own).
     func nextRow() throws(ExtractError) -> DumpRow? {
         guard let context = unsafe rows else { return nil }
         // currentTable is context.table already (set by statement() before beginRows).
@@ -270,8 +272,9 @@ extension DumpReader {
     ///
     /// Binary and numeric columns are never touched; only string values are. `0000-00-00` becomes NULL
     /// in date columns (with ``Options/zeroDatesAsNull``), and in columns of unknown type when it is the
-    /// whole value. Text of a non-UTF-8 table charset (cp1251, latin1) is transcoded; UTF-8 text that is
-    /// not valid UTF-8 is kept as bytes and warned about once per column, or refused in strict mode.
+    /// whole value. Text in cp1251 or latin1 (the connection's charset, or the table's under `SET NAMES
+    /// binary`) is transcoded; UTF-8 text that is not valid UTF-8 is kept as bytes and warned about once
+    /// per column, or refused in strict mode.
     private func postprocess(_ out: inout PackedRowBuilder, _ context: RowContext, rowStart: Int) throws(ExtractError) {
         let zeroDatesAsNull = options.zeroDatesAsNull
         let transcode = context.charset.needsTranscoding

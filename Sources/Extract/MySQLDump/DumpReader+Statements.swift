@@ -183,7 +183,7 @@ extension DumpReader {
     ///
     /// Columns come from the INSERT's own list when it has one (mydumper's and `--complete-insert`
     /// dumps), else from the table's CREATE TABLE, else they are named `c1`, `c2`, … with a warning.
-    /// `INSERT … SELECT` and `INSERT … SET` are skipped with a warning: they carry no rows.
+    /// `INSERT … SELECT` and `INSERT … SET` are skipped with a warning: they carry no literal rows.
     /// - Throws: ``ExtractError`` `truncated` when the input ends inside the header, `syntax` for a
     ///   malformed column list.
     func beginRows(table: String, database db: String?) throws(ExtractError) {

@@ -27,10 +27,10 @@ extension DumpEventStream {
 /// scan that only tracks quotes, comments and the delimiter. gzip and zstd input is recognised by its
 /// magic bytes.
 ///
-/// Bytes stay bytes: a row's values are slices of the window until a caller asks for text, so a table
-/// that is skipped costs a scan, not a parse. Every error names the file, byte offset, line, statement
-/// number and table (``ExtractError``), and a truncated input is an error unless
-/// ``Options/allowPartial`` is set.
+/// Bytes stay bytes: a row's values are copied once, unescaped, into one packed buffer, and text is made
+/// only when a caller asks for it; a table that is not requested costs a scan, not a parse. Every error
+/// names the file, byte offset, line, statement number and table (``ExtractError``), and a truncated input
+/// is an error unless ``Options/allowPartial`` is set.
 ///
 /// Not `Sendable` and not re-entrant: one reader per input, read on one thread (the read-ahead stream
 /// runs a reader on its own thread and hands over events).
@@ -48,7 +48,7 @@ public final class DumpReader: DumpEventStream {
     let fileName: String
     /// Which tables to decode, limits, strictness.
     let options: Options
-    /// Receives warnings (stray client lines, charset fallbacks) and the partial-end notice.
+    /// Receives warnings (stray client lines, invalid UTF-8) and the partial-end notice.
     let logger: Logger
 
     // The per-row state below is marked @exclusivity(unchecked): it is read and written once or more
@@ -62,7 +62,8 @@ public final class DumpReader: DumpEventStream {
     var delimiter: [UInt8] = [0x3B]
     /// The bytes the skip scan must stop at for the current delimiter.
     var codeBytes = CodeBytes(delimiter: [0x3B])
-    /// The connection charset from `SET NAMES`, used for tables whose CREATE TABLE names none.
+    /// The connection charset from `SET NAMES`: what the bytes of text values mean, unless it is `binary`
+    /// (then each table's own `DEFAULT CHARSET` decides).
     var charset = DumpCharset.utf8
     /// The database of the last `USE`, qualifying unqualified table names.
     var database: String?
@@ -84,7 +85,7 @@ public final class DumpReader: DumpEventStream {
     @exclusivity(unchecked) var done = false
     /// Warnings already logged, so each is logged once per input.
     var warned: Set<String> = []
-    /// How many rows of each table were checked strictly (charset validation samples).
+    /// Rows of each table read so far, carried across its INSERTs: UTF-8 is checked on the first 10 000.
     var checkedRowsByTable: [String: Int] = [:]
     /// The last INSERT column list and its resolution, reused while the next INSERT names the same one.
     var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
@@ -123,7 +124,8 @@ public final class DumpReader: DumpEventStream {
     /// The next event, or `nil` after ``DumpEvent/end(_:)``.
     /// - Throws: ``ExtractError`` with the file, byte offset, line, statement number and table. A
     ///   truncated input throws unless ``Options/allowPartial`` is set, which ends with
-    ///   ``DumpCompletion/partial(reason:)`` instead.
+    ///   ``DumpCompletion/partial(reason:)`` instead. After a throw the reader is finished: later calls
+    ///   return `nil`.
     public func next() throws(ExtractError) -> DumpEvent? {
         if unsafe done { return nil }
         do {
@@ -445,6 +447,9 @@ public final class DumpReader: DumpEventStream {
 
     /// Skips the statement at `pos` without buffering it: the window slides as the scan goes, so a
     /// multi-gigabyte INSERT of an unwanted table costs no memory.
+    /// - Throws: ``ExtractError`` `truncated` naming where the statement began when the input ends inside
+    ///   it.
+    /// - Complexity: O(n) in the statement's bytes, mostly 64 at a time; O(1) memory beyond the window.
     func skipStatement() throws(ExtractError) {
         var state = ScanState()
         // The start's line is only needed for a truncation message: it is counted before the window

@@ -40,7 +40,8 @@ public struct DumpRow: Sendable {
     /// The values: packed for rows from the reader, an array for rows built by hand (tests, `--tab`).
     var storage: Storage
 
-    /// The table name (without database qualifier).
+    /// The table name (without database qualifier). Setting it gives this row a source of its own (the
+    /// other rows of the INSERT keep theirs).
     public var table: String {
         get { source.table }
         set { source = DumpRowSource(table: newValue, database: source.database, columns: source.columns) }
@@ -52,7 +53,7 @@ public struct DumpRow: Sendable {
         set { source = DumpRowSource(table: source.table, database: newValue, columns: source.columns) }
     }
 
-    /// The columns.
+    /// The columns the values are in (the table's, or the INSERT's own column list).
     public var columns: DumpColumns {
         get { source.columns }
         set { source = DumpRowSource(table: source.table, database: source.database, columns: newValue) }
@@ -68,7 +69,8 @@ public struct DumpRow: Sendable {
     }
 
     /// The values, one per column (decoded on each access for rows from the reader; prefer the
-    /// subscripts, ``count`` and ``withBytes(at:_:)`` in loops).
+    /// subscripts, ``count`` and ``withBytes(at:_:)`` in loops). Setting it replaces the packed storage
+    /// with the array.
     public var values: [DumpValue] {
         get {
             switch storage {

@@ -82,6 +82,10 @@ public final class ReadAheadDumpStream: DumpEventStream {
     }
 
     /// The reading thread: parses into batches and hands them over until the end, an error or cancellation.
+    ///
+    /// Rows get a per-batch copy of their source (table and columns) so the two threads never share a
+    /// reference count; an error is handed over after the events read before it, so the caller sees the
+    /// same sequence the reader produced.
     private static func produce(_ stream: any DumpEventStream, batchSize: Int, into channel: Channel) {
         let reader = stream as? DumpReader
         var events: [DumpEvent] = []

@@ -54,22 +54,21 @@ public struct EmbeddingServiceClient: EmbeddingProvider {
     func embedBatch(_ items: [ProviderItem]) -> [Result<[Float], ProviderFailure>] {
         var results = [Result<[Float], ProviderFailure>](
             repeating: .failure(ProviderFailure("not answered by /embed/batch")), count: items.count)
-        let body = try? JSONSerialization.data(withJSONObject: ["image_urls": items.map(\.url)])
-        if let body,
+        if let body = EmbeddingWire.encode(EmbeddingWire.BatchRequest(imageURLs: items.map(\.url))),
             case .success(let response) = transport.send(
                 .init(
                     method: "POST", url: baseURL + "/embed/batch", headers: ["Content-Type": "application/json"],
-                    body: [UInt8](body))), response.status == 200,
-            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+                    body: body)), response.status == 200,
+            let answer = EmbeddingWire.decode(EmbeddingWire.BatchAnswer.self, from: response.body)
         {
-            if let list = object["results"] as? [[String: Any]] {
-                var byURL: [String: [String: Any]] = [:]
-                for entry in list { if let url = entry["image_url"] as? String { byURL[url] = entry } }
+            if let list = answer.results {
+                var byURL: [String: EmbeddingWire.ServiceEntry] = [:]
+                for entry in list { if let entry = entry.value, let url = entry.imageURL { byURL[url] = entry } }
                 for (index, item) in items.enumerated() {
                     if let entry = byURL[item.url] { results[index] = vector(from: entry) }
                 }
-            } else if let list = object["embeddings"] as? [Any], list.count == items.count {
-                for (index, entry) in list.enumerated() { results[index] = vector(fromValues: entry) }
+            } else if let list = answer.embeddings, list.count == items.count {
+                for (index, entry) in list.enumerated() { results[index] = vector(fromValues: entry.value) }
             }
         }
         // Whatever the batch did not answer goes one by one (the single endpoint follows redirects).
@@ -80,42 +79,40 @@ public struct EmbeddingServiceClient: EmbeddingProvider {
     }
 
     func embedOne(_ item: ProviderItem) -> Result<[Float], ProviderFailure> {
-        guard
-            let body = try? JSONSerialization.data(withJSONObject: [
-                "image_url": item.url, "product_id": item.productID,
-            ])
+        guard let body = EmbeddingWire.encode(EmbeddingWire.ImageRequest(imageURL: item.url, productID: item.productID))
         else { return .failure(ProviderFailure("cannot encode the request")) }
         switch transport.send(
             .init(
                 method: "POST", url: baseURL + "/embed/image", headers: ["Content-Type": "application/json"],
-                body: [UInt8](body)))
+                body: body))
         {
         case .failure(let failure): return .failure(ProviderFailure("/embed/image: \(failure)"))
         case .success(let response):
             guard response.status == 200 else {
                 return .failure(ProviderFailure("/embed/image: HTTP \(response.status)"))
             }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            guard let entry = EmbeddingWire.decode(EmbeddingWire.ServiceEntry.self, from: response.body) else {
                 return .failure(ProviderFailure("/embed/image: not JSON"))
             }
-            return vector(from: object)
+            return vector(from: entry)
         }
     }
 
-    func vector(from entry: [String: Any]) -> Result<[Float], ProviderFailure> {
-        if let success = entry["success"] as? Bool, !success {
-            return .failure(ProviderFailure("service: \(entry["error"] as? String ?? "success false")"))
+    func vector(from entry: EmbeddingWire.ServiceEntry) -> Result<[Float], ProviderFailure> {
+        if let success = entry.success, !success {
+            return .failure(ProviderFailure("service: \(entry.error ?? "success false")"))
         }
-        return vector(fromValues: entry["embedding"] as Any)
+        return vector(fromValues: entry.embedding?.value)
     }
 
-    func vector(fromValues value: Any) -> Result<[Float], ProviderFailure> {
-        guard let numbers = value as? [Any] else { return .failure(ProviderFailure("no embedding in the answer")) }
-        let floats = numbers.compactMap { ($0 as? NSNumber)?.floatValue }
-        guard floats.count == numbers.count, floats.count == dimensions else {
+    func vector(fromValues numbers: [Double]?) -> Result<[Float], ProviderFailure> {
+        guard let numbers else { return .failure(ProviderFailure("no embedding in the answer")) }
+        guard numbers.count == dimensions else {
             return .failure(ProviderFailure("embedding has \(numbers.count) values, expected \(dimensions)"))
         }
-        guard let unit = floats.l2Normalized() else { return .failure(ProviderFailure("zero or non-finite embedding")) }
+        guard let unit = numbers.map(Float.init).l2Normalized() else {
+            return .failure(ProviderFailure("zero or non-finite embedding"))
+        }
         return .success(unit)
     }
 }

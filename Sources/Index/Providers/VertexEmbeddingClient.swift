@@ -49,25 +49,23 @@ public struct VertexEmbeddingClient: EmbeddingProvider {
     }
 
     func embedOne(_ item: ProviderItem) -> Result<[Float], ProviderFailure> {
-        let request: [String: Any] = [
-            "instances": [["image": ["bytesBase64Encoded": Data(item.bytes).base64EncodedString()]]],
-            "parameters": ["dimension": dimensions],
-        ]
-        guard let body = try? JSONSerialization.data(withJSONObject: request) else {
+        let request = EmbeddingWire.VertexRequest(
+            instances: [.init(image: .init(bytesBase64Encoded: Data(item.bytes).base64EncodedString()))],
+            parameters: .init(dimension: dimensions))
+        guard let body = EmbeddingWire.encode(request) else {
             return .failure(ProviderFailure("cannot encode the request"))
         }
         var headers = ["Content-Type": "application/json; charset=utf-8"]
         if let accessToken { headers["Authorization"] = "Bearer \(accessToken)" }
-        switch transport.send(.init(method: "POST", url: endpoint, headers: headers, body: [UInt8](body))) {
+        switch transport.send(.init(method: "POST", url: endpoint, headers: headers, body: body)) {
         case .failure(let failure): return .failure(ProviderFailure("vertex: \(failure)"))
         case .success(let response):
             guard response.status == 200 else { return .failure(ProviderFailure("vertex: HTTP \(response.status)")) }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-                let predictions = object["predictions"] as? [[String: Any]], let first = predictions.first,
-                let numbers = first["imageEmbedding"] as? [Any]
+            guard let answer = EmbeddingWire.decode(EmbeddingWire.VertexAnswer.self, from: response.body),
+                let numbers = answer.predictions.first?.imageEmbedding?.value
             else { return .failure(ProviderFailure("vertex: no predictions[0].imageEmbedding")) }
-            let floats = numbers.compactMap { ($0 as? NSNumber)?.floatValue }
-            guard floats.count == numbers.count, floats.count == dimensions else {
+            let floats = numbers.map(Float.init)
+            guard floats.count == dimensions else {
                 return .failure(
                     ProviderFailure("vertex: embedding has \(numbers.count) values, expected \(dimensions)"))
             }

@@ -1,5 +1,9 @@
 /// The run's stop switch as the applier sees it (the pipeline's `StopSwitch` is one): a named safe point
 /// before each batch, and a cancel action kept registered while sibling connections write a wave.
+///
+/// A protocol so BackstopMerge does not depend on the pipeline: the applier only asks "stop here?" and
+/// registers how to interrupt a blocked COPY; signal handling stays with the runner. Stopping at
+/// `apply.batch` leaves whole batches only, and the same apply resumes where it stopped.
 public protocol ApplyStop: Sendable {
     /// Whether the run must stop at this safe point (`apply.batch`).
     /// - Parameter name: The safe point's name.

@@ -13,6 +13,13 @@ extension PlanApplier {
         var size: Int { workers.count }
 
         /// The applier alone, or with `size - 1` sibling connections.
+        ///
+        /// Each sibling is a new session on the same server and database (`backstop-apply`), with its own
+        /// staging tables; it does not hold the run lock, which the applier's own session keeps for all.
+        /// - Parameters:
+        ///   - applier: The applier whose connection is the first worker.
+        ///   - size: The number of workers, at least 1.
+        /// - Throws: `PGError` when a sibling cannot connect or prepare its session.
         init(applier: PlanApplier, size: Int) throws {
             var workers = [Worker(applier)]
             for _ in 1..<max(1, size) {
@@ -29,6 +36,15 @@ extension PlanApplier {
         /// Runs a wave's batches, several at once when there are several workers, and returns their results
         /// in wave order. After a failure no worker starts another batch; the batches already committed
         /// stay, and the first error is thrown.
+        ///
+        /// With one worker or one batch the wave runs on the calling thread; otherwise on `WorkLoop`'s
+        /// threads, each claiming the next batch. A signal cancels the siblings' statements in flight as well
+        /// as the first connection's, so every batch in flight rolls back whole.
+        /// - Parameters:
+        ///   - wave: Batches of one kind, touching distinct rows.
+        ///   - context: What every batch shares.
+        /// - Returns: The results in wave order; a prefix of the wave when the run was stopped.
+        /// - Throws: The first batch's error (a ``MergeError`` naming it).
         func run(_ wave: [NumberedBatch], context: BatchContext) throws -> [BatchResult] {
             let pool = workers
             let stop = pool[0].applier.stop
@@ -75,14 +91,21 @@ extension PlanApplier {
 
     /// One worker's applier. Its connection is used by one thread at a time: the worker thread of the wave
     /// running, or the calling thread between waves, never two at once.
+    /// `@unchecked Sendable` because `PGConnection` is not `Sendable`: the one-thread-at-a-time rule above is
+    /// what makes sharing the reference safe.
     final class Worker: @unchecked Sendable {
+        /// The worker's applier and, through it, its connection.
         let applier: PlanApplier
+        /// Wraps an applier for the worker threads.
+        /// - Parameter applier: The applier.
         init(_ applier: PlanApplier) { self.applier = applier }
     }
 
     /// The shared state of a running wave (behind a mutex).
     struct WaveState: Sendable {
+        /// Each batch's result by its position in the wave; `nil` until it committed.
         var results: [BatchResult?]
+        /// The first batch failure; once set, no worker claims another batch.
         var failure: (any Error)?
     }
 }

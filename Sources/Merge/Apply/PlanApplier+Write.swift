@@ -3,7 +3,12 @@ import BackstopModel
 import BackstopPostgres
 
 extension PlanApplier {
-    /// Creates the session's staging tables (once; `ON COMMIT DELETE ROWS` empties them after each batch).
+    /// The session's staging tables, made once per connection (`ON COMMIT DELETE ROWS` empties them after
+    /// each batch).
+    ///
+    /// Temporary tables live in the session, so each worker connection has its own; `prepareSession()`
+    /// calls this once per connection.
+    /// - Throws: `PGError`.
     func createStageTables() throws {
         try connection.executeScript(
             """
@@ -73,6 +78,11 @@ extension PlanApplier {
 
     /// Inserts products with their preserved ids, then their image rows; an id that exists by now (a
     /// webhook created it) is a conflict, never overwritten.
+    /// - Parameters:
+    ///   - steps: Insert steps, each with the product's columns and image list.
+    ///   - shopID: The plan's shop, written as each new product's `shop_id`.
+    /// - Returns: The applied steps and the conflicts; rows count the products and their image rows.
+    /// - Throws: `PGError`.
     func insertProducts(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
         try stageProducts(steps)
         try stageImages(steps)
@@ -100,6 +110,14 @@ extension PlanApplier {
     }
 
     /// Updates the named columns (or `enabled = false`) of products still at their planned version.
+    /// A `CASE` per column writes only the columns a step sets; the version check compares `xmin` and the
+    /// checksum of ``CatalogVersionSQL`` with the staged expected version, so a row a webhook wrote since
+    /// the plan is not touched and its step is a conflict.
+    /// - Parameters:
+    ///   - steps: Update and soft-delete steps.
+    ///   - shopID: The plan's shop.
+    /// - Returns: The applied steps and the conflicts.
+    /// - Throws: `PGError`.
     func updateProducts(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
         try stageProducts(steps)
         let result = try connection.execute(
@@ -125,6 +143,11 @@ extension PlanApplier {
     /// kept), missing ones inserted, surplus ones deleted; `"order"` = position, `is_primary` = first. The
     /// products are locked at their planned version first, so a concurrent rewrite either went before
     /// (a conflict) or waits and goes after.
+    /// - Parameters:
+    ///   - steps: Image-list steps, each with the product's planned list.
+    ///   - shopID: The plan's shop.
+    /// - Returns: The applied steps, the conflicts and the image rows written.
+    /// - Throws: `PGError`.
     func writeImages(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
         try stageProducts(steps)
         try stageImages(steps)
@@ -172,6 +195,9 @@ extension PlanApplier {
     }
 
     /// The versions the applied product steps left, read in the batch's transaction.
+    /// - Parameter seqs: The applied steps' `seq`.
+    /// - Returns: Each step's product version after the write.
+    /// - Throws: `PGError`.
     func productVersions(_ seqs: [Int]) throws -> [Int: RowVersion] {
         let result = try connection.execute(
             """
@@ -186,6 +212,11 @@ extension PlanApplier {
 
     /// Sets the status of orders still at their planned version, with one `orderhistory` row each the way
     /// the status webhook writes it (lowercase values), `changed_by = 'backstop'`.
+    /// - Parameters:
+    ///   - steps: Status steps.
+    ///   - shopID: The plan's shop.
+    /// - Returns: The applied steps and the conflicts; rows count the orders and their history rows.
+    /// - Throws: `PGError`.
     func updateStatuses(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
         try stageOrders(steps)
         let result = try connection.execute(
@@ -208,6 +239,11 @@ extension PlanApplier {
 
     /// Back-fills `bitrix_order_id` of orders still at their planned version, unless another order holds
     /// that link by now (a second link breaks the status webhook's lookup).
+    /// - Parameters:
+    ///   - steps: Link steps.
+    ///   - shopID: The plan's shop.
+    /// - Returns: The applied steps and the conflicts.
+    /// - Throws: `PGError`.
     func backfillLinks(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
         try stageOrders(steps)
         let result = try connection.execute(
@@ -224,6 +260,9 @@ extension PlanApplier {
     }
 
     /// The versions the applied order steps left.
+    /// - Parameter seqs: The applied steps' `seq`.
+    /// - Returns: Each step's order version after the write.
+    /// - Throws: `PGError`.
     func orderVersions(_ seqs: [Int]) throws -> [Int: RowVersion] {
         let result = try connection.execute(
             """
@@ -238,6 +277,9 @@ extension PlanApplier {
 
     /// Advances each sequence to its planned value, never backwards (`greatest` with its current value):
     /// `setval` is not transactional, and repeating it after a crash changes nothing.
+    /// - Parameter steps: Sequence steps (one per batch).
+    /// - Returns: The steps, all applied.
+    /// - Throws: `PGError`.
     func advanceSequences(_ steps: [PlanStep]) throws -> BatchResult {
         var result = BatchResult()
         for step in steps {
@@ -256,6 +298,8 @@ extension PlanApplier {
     // MARK: Staging
 
     /// COPYs the product side of `steps` into `backstop_stage_product`: the columns a step sets, flagged.
+    /// - Parameter steps: Product steps.
+    /// - Throws: `PGError`.
     func stageProducts(_ steps: [PlanStep]) throws {
         try connection.copyIn(
             """
@@ -277,6 +321,8 @@ extension PlanApplier {
     }
 
     /// COPYs the image lists of `steps` into `backstop_stage_image`, one row per position.
+    /// - Parameter steps: Image-list steps.
+    /// - Throws: `PGError`.
     func stageImages(_ steps: [PlanStep]) throws {
         try connection.copyIn("COPY pg_temp.backstop_stage_image (seq, target, position, url) FROM STDIN", rows: steps)
         {
@@ -288,6 +334,8 @@ extension PlanApplier {
     }
 
     /// COPYs `steps` into `backstop_stage_order`.
+    /// - Parameter steps: Order steps.
+    /// - Throws: `PGError`.
     func stageOrders(_ steps: [PlanStep]) throws {
         try connection.copyIn(
             "COPY pg_temp.backstop_stage_order (seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN",
@@ -305,6 +353,9 @@ extension PlanApplier {
     }
 
     /// A value in COPY text form (`nil` for NULL).
+    /// - Parameter value: A planned value.
+    /// - Returns: `t`/`f`, the integer's digits or the text; `nil` for NULL and for a list (image lists
+    ///   are staged row by row by ``stageImages(_:)``).
     static func copyText(_ value: PlanValue) -> String? {
         switch value {
         case .null: nil
@@ -318,12 +369,20 @@ extension PlanApplier {
     // MARK: Results
 
     /// The `seq` values in the first column of `result`.
+    /// - Parameter result: A `RETURNING s.seq` result.
+    /// - Returns: The steps the statement wrote.
+    /// - Throws: `PGError` when a value is not an integer.
     func appliedSeqs(_ result: PGResult) throws -> [Int] {
         try (0..<result.rowCount).map { try result.int(row: $0, column: 0) }
     }
 
     /// The batch's result: the applied steps (their versions filled in by ``write(_:steps:shopID:chained:xid:)``),
     /// the rest conflicts.
+    /// - Parameters:
+    ///   - steps: The batch's steps.
+    ///   - applied: The `seq` of the steps written.
+    ///   - rows: Catalog rows written.
+    /// - Returns: The batch's result.
     func finish(_ steps: [PlanStep], applied: [Int], rows: Int) -> BatchResult {
         var result = BatchResult(rows: rows)
         for seq in applied { result.applied[seq] = .some(nil) }
@@ -333,6 +392,9 @@ extension PlanApplier {
     }
 
     /// `seq`, xmin, checksum rows as versions by `seq`.
+    /// - Parameter result: Rows of `seq`, `xmin`, checksum.
+    /// - Returns: The versions by `seq`; a row without an `xmin` is left out.
+    /// - Throws: `PGError` when `seq` is not an integer.
     static func versions(_ result: PGResult) throws -> [Int: RowVersion] {
         var out: [Int: RowVersion] = [:]
         for row in 0..<result.rowCount {

@@ -25,7 +25,7 @@ public struct ApplyOutcome: Sendable {
     /// the same apply again finishes it.
     public var stopped = false
 
-    /// Creates an empty outcome.
+    /// An outcome with nothing done yet; the applier adds to it batch by batch.
     public init() {}
 }
 
@@ -60,7 +60,13 @@ public struct PlanApplier {
     /// Where the batches written so far are reported (`apply`); ignored by default.
     public var progress: ProgressReporter = .ignored
 
-    /// Creates an applier.
+    /// An applier writing through `connection`; values below 1 are raised to 1.
+    /// - Parameters:
+    ///   - connection: The writing connection; it should hold the run lock of the plan's shop.
+    ///   - batchSize: Steps per batch (`merge.batch_size`, 5000 by default in the configuration).
+    ///   - workers: Connections writing one wave at once; extra ones are siblings of `connection`.
+    ///   - lockTimeoutSeconds: How long a batch waits for a row lock before it fails and rolls back whole.
+    ///   - logger: Where each committed batch is logged (`apply.batch`, `apply.applied`, timings).
     public init(
         connection: PGConnection, batchSize: Int, workers: Int = 1, lockTimeoutSeconds: Int = 30, logger: Logger
     ) {
@@ -73,6 +79,23 @@ public struct PlanApplier {
 
     /// Applies `stored`'s pending steps as run `applyRunID`.
     ///
+    /// Pending means: not a `skip` and without an outcome in `backstop.plan_step_outcome`, so a resumed apply
+    /// picks up exactly where the last committed batch ended; batch numbers continue from the last one.
+    /// Steps that touch a row more than once in the plan are *chained*: each later step checks the version
+    /// the earlier step left, not the one the plan saw. The stop switch is checked before each wave and
+    /// between batches; a stopped apply returns with `stopped` set and the plan still `applying`, a finished
+    /// one marks the plan `applied`.
+    ///
+    /// ```swift
+    /// guard let stored = try PlanStore(connection: connection).load(planID: 7) else { return }
+    /// let applier = PlanApplier(connection: connection, batchSize: 5000, workers: 2, logger: logger)
+    /// let outcome = try applier.apply(stored, applyRunID: run.id)
+    /// // outcome.applied, outcome.conflicts (rows a webhook wrote meanwhile), outcome.stopped
+    /// ```
+    /// - Parameters:
+    ///   - stored: The plan with the outcomes recorded so far.
+    ///   - applyRunID: The ledger run doing the apply (recorded with each outcome).
+    /// - Returns: What this apply did; the earlier applies' steps count in `alreadyDone`.
     /// - Throws: ``MergeError`` naming the batch when one fails; that batch is rolled back whole and
     ///   every other one stays committed (run the same apply again to finish).
     public func apply(_ stored: StoredPlan, applyRunID: Int64) throws -> ApplyOutcome {
@@ -142,21 +165,38 @@ public struct PlanApplier {
 
     /// What every batch of one apply shares (read-only while a wave runs).
     struct BatchContext: Sendable {
+        /// The plan (its shop scopes every write).
         var plan: MergePlan
+        /// The stored plan's id.
         var planID: Int64
+        /// The run applying it.
         var applyRunID: Int64
+        /// The version each chained row was left at by an earlier step (this apply's or a previous one's).
         var written: [String: RowVersion]
+        /// The rows (``rowKey(_:)``) that more than one step of the plan touches.
         var chained: Set<String>
     }
 
     /// A batch with its number in the plan's apply (numbers continue across resumed applies).
     struct NumberedBatch: Sendable {
+        /// The batch's number, recorded with its outcomes and in the checkpoint.
         var number: Int
+        /// The steps.
         var batch: Batch
     }
 
     /// Runs one batch in its own transaction on this applier's connection: the tag and planner settings,
     /// the writes, the steps' outcomes and the checkpoint, committed together or not at all.
+    ///
+    /// The transaction tags its writes (`backstop.apply`), turns off hash and merge joins and JIT for its
+    /// statements (small batches against big tables without statistics) and sets `lock_timeout`; a chained
+    /// step's expected version is replaced by the version its row was left at.
+    /// - Parameters:
+    ///   - item: The numbered batch.
+    ///   - context: What every batch of the apply shares.
+    /// - Returns: The applied steps with the versions they left, the conflicts and the rows written.
+    /// - Throws: ``MergeError`` naming the plan, the batch, its kind and step range; the batch is rolled
+    ///   back whole.
     func applyBatch(_ item: NumberedBatch, context: BatchContext) throws -> BatchResult {
         let (batch, number) = (item.batch, item.number)
         let store = PlanStore(connection: connection)
@@ -215,6 +255,9 @@ public struct PlanApplier {
     }
 
     /// Consecutive batches of one kind: each wave's batches touch distinct rows and may run at once.
+    /// A sequence batch is always a wave of its own.
+    /// - Parameter batches: The numbered batches in plan order.
+    /// - Returns: The waves, in order.
     static func waves(_ batches: [NumberedBatch]) -> [[NumberedBatch]] {
         var out: [[NumberedBatch]] = []
         for item in batches {
@@ -230,6 +273,7 @@ public struct PlanApplier {
     /// The session settings of a writing connection: its name in `pg_stat_activity` and server logs, and a
     /// check that ends the server side promptly when the client is gone (PostgreSQL ≥ 14), so a killed
     /// apply releases its locks and the run lock without waiting for its next write.
+    /// - Throws: `PGError`.
     func prepareSession() throws {
         try connection.execute("SELECT set_config('application_name', 'backstop-apply', false)")
         if connection.serverVersionNumber >= 140_000 {
@@ -239,6 +283,8 @@ public struct PlanApplier {
     }
 
     /// The row a step's version belongs to: a product's image rows share the product's version.
+    /// - Parameter step: A plan step.
+    /// - Returns: `product:<id>`, `order:<id>`, or `<entity>:<key>`.
     static func rowKey(_ step: PlanStep) -> String {
         switch step.entity {
         case "product", "productimage": "product:\(step.target ?? 0)"
@@ -247,7 +293,12 @@ public struct PlanApplier {
         }
     }
 
-    /// Consecutive pending steps of one kind, at most `size` each (plan order is dependency order).
+    /// Consecutive pending steps of one kind, at most `size` each (plan order is dependency order, so a
+    /// batch never mixes kinds and never reorders steps). Steps of no batch kind are left out.
+    /// - Parameters:
+    ///   - steps: The pending steps in plan order.
+    ///   - size: The batch size.
+    /// - Returns: The batches.
     static func batches(_ steps: [PlanStep], size: Int) -> [Batch] {
         var out: [Batch] = []
         for step in steps {
@@ -263,19 +314,29 @@ public struct PlanApplier {
 
     /// Steps that go through one statement shape.
     struct Batch {
+        /// The statement shape all its steps take.
         var kind: BatchKind
+        /// The steps, in plan order.
         var steps: [PlanStep]
     }
 
     /// The statement shape a step takes.
     enum BatchKind: String {
+        /// New products with their preserved ids (and their image rows).
         case productInsert = "product insert"
+        /// Named-column updates and soft deletes of products.
         case productUpdate = "product update"
+        /// A product's image rows rewritten or inserted.
         case productImages = "product images"
+        /// An order's status and its `orderhistory` row.
         case orderStatus = "order status"
+        /// `"order".bitrix_order_id` back-filled.
         case orderLink = "order link"
+        /// The product id sequence advanced (one step per batch).
         case sequence = "sequence"
 
+        /// The shape of `step`, or `nil` for a step no batch writes (reports, Bitrix-side changes, skips).
+        /// - Parameter step: A plan step.
         init?(_ step: PlanStep) {
             switch (step.entity, step.action) {
             case ("product", .insert): self = .productInsert

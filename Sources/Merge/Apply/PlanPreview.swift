@@ -6,6 +6,10 @@ public import BackstopStore
 /// `backstop apply` prints before (and instead of) writing.
 public enum PlanPreview {
     /// `42 steps: 19 insert, 20 soft_delete, …; 1 skip; 129 Bitrix-side changes; 45 reported`.
+    ///
+    /// The `plan` stage's line and `backstop nightly`'s `plan N:` line.
+    /// - Parameter plan: A plan.
+    /// - Returns: One line, actions in a fixed order.
     public static func summary(_ plan: MergePlan) -> String {
         let counts = plan.countsByAction.filter { $0.key != .skip }.sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.value) \($0.key.rawValue)" }
@@ -18,6 +22,8 @@ public enum PlanPreview {
     }
 
     /// `applied 160 steps (2 conflicts, 3 skipped by the plan, 10 done before) in 3 batches, 410 rows`.
+    /// - Parameter outcome: What an apply did.
+    /// - Returns: One line for the `apply` stage and the CLI.
     public static func summary(_ outcome: ApplyOutcome) -> String {
         var notes: [String] = ["\(outcome.conflicts.count) conflicts"]
         if outcome.skipped > 0 { notes.append("\(outcome.skipped) skipped by the plan") }
@@ -28,6 +34,13 @@ public enum PlanPreview {
 
     /// The listing of a plan: header, safety-valve verdict, then the steps by phase and action (at most
     /// `limit` per action; `plan.json` has them all), with what each sets and found.
+    /// - Parameters:
+    ///   - plan: The plan.
+    ///   - outcomes: Outcomes recorded by earlier applies, by step `seq` (shown beside the steps).
+    ///   - refusals: Why the safety valve refuses the plan, if it does.
+    ///   - forced: Refusals `--force` overrides (listed as overridden).
+    ///   - limit: Steps shown per phase and action.
+    /// - Returns: The listing, lines joined with `\n`.
     public static func listing(
         _ plan: MergePlan, outcomes: [Int: StoredPlan.StepState] = [:], refusals: [SafetyValve.Refusal] = [],
         forced: [SafetyValve.Refusal] = [], limit: Int = 20
@@ -65,7 +78,9 @@ public enum PlanPreview {
     }
 
     /// One step: `#12 product 668901 price 0 → 4950000; enabled true → false`; controls and bidi overrides
-    /// in the values shown as `⟨U+202E⟩` (``SafeText``), since this goes to a terminal.
+    /// in the values shown as `⟨U+202E⟩` (`SafeText`), since this goes to a terminal.
+    /// - Parameter step: A plan step.
+    /// - Returns: One line.
     package static func line(_ step: PlanStep) -> String {
         func show(_ value: PlanValue) -> String {
             guard let urls = value.texts, !urls.isEmpty, urls.count <= 3 else { return value.description }

@@ -5,14 +5,22 @@ import BackstopReconcile
 extension MergePlanner {
     /// The lookups planning needs, built once per plan.
     struct Context {
+        /// The shop, policy and headroom.
         let planner: MergePlanner
+        /// The compared rows, where the values a step writes come from.
         let input: ReconcileInput
+        /// Versions and facts.
         let catalog: CatalogState
+        /// Bitrix products by id (the first of a duplicated id).
         let bitrixProducts: [Int64: CanonicalProduct]
+        /// Catalog products by id, for the `was` values.
         let catalogProducts: [Int64: CanonicalProduct]
-        /// Bitrix order id → the catalog orders (any shop) that already link to it.
+        /// Bitrix order id → the catalog orders (any shop) that already link to it: a back-fill that would
+        /// give a second order the same link is skipped (two orders under one Bitrix id break the status
+        /// webhook).
         let links: [Int64: [Int64]]
 
+        /// Builds the lookups in one pass over each input.
         init(planner: MergePlanner, input: ReconcileInput, catalog: CatalogState) {
             self.planner = planner
             self.input = input
@@ -31,6 +39,23 @@ extension MergePlanner {
         }
 
         /// The step a change asks for under its action, before any check; `nil` when it writes nothing.
+        ///
+        /// Each step records what it sets and what the row held (`was`), typed, from the compared rows; the
+        /// change's text values are for reports only. An insert writes what the webhook's create would
+        /// have written (type FLOWERS, no vitrina dimensions), so the catalog cannot tell the two apart; a
+        /// status update writes the mapped label; the sequence goes to the highest element id plus the
+        /// headroom.
+        ///
+        /// By action:
+        /// - `insert`: a `product` row (phase products) with the preserved id, the shop, name, price, type
+        ///   FLOWERS, image, images and, except for vitrina, width and height.
+        /// - `softDelete`: `product.enabled = false`; never a `DELETE`.
+        /// - `update`: one product column, or the whole image list (phase productImages) for `images`.
+        /// - `insertImages`: the image list of a product that has none.
+        /// - `updateStatus`: `"order".status` (phase orders); the applier adds the `orderhistory` row.
+        /// - `backfillLink`: `"order".bitrix_order_id` (phase links).
+        /// - `advanceSequence`: the product sequence's `last_value` (phase sequences), with no row version.
+        /// - `bitrixChange`, `report`, `skip`: no step.
         func step(for change: Change) -> PlanStep? {
             let resolves = [MergePlanner.resolveName(change)]
             let id = Int64(change.key)
@@ -125,6 +150,10 @@ extension MergePlanner {
 
         /// The step as it can be applied, plus a `skip` for each part that cannot (a field too long for its
         /// column, a value out of range, a label the enum lacks): the rest of a row's update still goes.
+        ///
+        /// A step on a row without a version (not among the shop's rows in the snapshot) is skipped whole,
+        /// as is a link another order already holds.
+        /// - Returns: One step, or the reduced step followed by one `skip` per refused column.
         func checked(_ step: PlanStep) -> [PlanStep] {
             let action = step.action
             if action != .insert && action != .advanceSequence && step.version == nil {
@@ -175,6 +204,9 @@ extension MergePlanner {
         }
 
         /// Why `value` cannot be written to `column` as it stands, or `nil`.
+        ///
+        /// Lengths are compared in characters, as PostgreSQL's `varchar(n)` counts them; integers against
+        /// the catalog's 32-bit `integer` columns.
         func problem(column: String, value: PlanValue, step: PlanStep) -> String? {
             let table = step.entity == "productimage" ? "product" : step.entity
             switch (column, value) {

@@ -10,7 +10,8 @@ public struct CatalogState: Sendable {
     /// Fingerprint, enum labels, column lengths.
     public var facts: CatalogFacts
 
-    /// Creates the state.
+    /// The state read in the extract's snapshot: versions from `CatalogReader.versions(shopID:)` (this
+    /// module), facts from `CatalogReader.facts()` (BackstopExtract).
     public init(versions: CatalogVersions, facts: CatalogFacts) {
         self.versions = versions
         self.facts = facts
@@ -28,11 +29,22 @@ public struct MergePlanning: Sendable {
     public var bitrixChanges: [Change] { changes.filter { $0.action == .bitrixChange } }
 }
 
-/// Turns a reconciliation's changes into a ``MergePlan``: the configured ``MergePolicy`` decides who wins,
+/// Turns a reconciliation's changes into a `MergePlan`: the configured ``MergePolicy`` decides who wins,
 /// each catalog write becomes a step (one per row and phase, naming the findings it resolves) planned
-/// against the row's version, steps go in dependency order (``PlanPhase``), and a write that cannot be
+/// against the row's version, steps go in dependency order (`PlanPhase`), and a write that cannot be
 /// applied as it stands (a name longer than the column, a status label the catalog's enum lacks) becomes
 /// a `skip` with its reason instead of a silent truncation.
+///
+/// Pure: the same result, input and catalog state give the same steps in the same order, so a plan can
+/// be reviewed, stored and applied later. Steps of one row and phase are merged (a name and a price change
+/// of one product are one `UPDATE`), and the plan's invariants are checked when
+/// `BACKSTOP_INTERNAL_CHECKS` is defined at compile time.
+///
+/// ```swift
+/// let planner = MergePlanner(shopID: 17008, policy: try MergePolicy())
+/// let planning = planner.plan(result, input: input, catalog: CatalogState(versions: versions, facts: facts))
+/// planning.plan.steps.first   // phase products, action insert, product 1042, resolves ["product.missing"]
+/// ```
 public struct MergePlanner: Sendable {
     /// The shop the plan writes.
     public var shopID: Int64
@@ -41,7 +53,12 @@ public struct MergePlanner: Sendable {
     /// How far past the highest Bitrix element id the product sequence is advanced.
     public var sequenceHeadroom: Int64
 
-    /// Creates a planner.
+    /// A planner for one shop.
+    /// - Parameters:
+    ///   - shopID: The only shop whose rows the plan may write (`shop_id` of inserted products).
+    ///   - policy: Who wins, per kind and field.
+    ///   - sequenceHeadroom: Ids left free above the highest Bitrix element id when the product sequence
+    ///     is advanced (`merge.sequence_headroom`), so elements Bitrix creates next do not collide again.
     public init(shopID: Int64, policy: MergePolicy, sequenceHeadroom: Int64 = 1_000_000) {
         self.shopID = shopID
         self.policy = policy
@@ -107,7 +124,9 @@ public struct MergePlanner: Sendable {
 
     /// A step being assembled from the changes of one row and phase.
     struct Draft {
+        /// The merged step.
         var step: PlanStep
+        /// Indices of the changes folded into it.
         var changes: [Int]
 
         /// Folds another change's step for the same row and phase into this one (its columns and findings).

@@ -8,6 +8,16 @@ public import BackstopReconcile
 /// and those cannot be configured otherwise. Never a hard delete, never a row of another shop.
 ///
 /// Selectors are a kind (`order.field`) or a kind and field (`product.field.price`); the most specific wins.
+///
+/// Configured in `backstop.toml` under `[merge.policy]`; every override is validated when the policy is
+/// built, so a typo or an unsafe choice fails at start-up with the selector named, not half-way through
+/// a plan.
+///
+/// ```swift
+/// let policy = try MergePolicy(overrides: ["product.field.price": "report", "product.field.width": "bitrix"])
+/// policy.resolution(for: priceChange)      // .report: prices are reviewed by hand
+/// try MergePolicy(overrides: ["product.id_collision": "bitrix"])   // throws: always report
+/// ```
 public struct MergePolicy: Sendable, Hashable {
     /// What a selector resolves to.
     public enum Resolution: String, Sendable, Hashable, CaseIterable {
@@ -54,6 +64,9 @@ public struct MergePolicy: Sendable, Hashable {
 
     /// The defaults overlaid with `overrides` (selector → `bitrix`, `catalog` or `report`).
     ///
+    /// A kind-wide override (`order.field = "report"`) also covers that kind's field selectors that are
+    /// not overridden themselves, except where `bitrix` is not writable for a field.
+    /// - Parameter overrides: Selector → resolution text, as read from the configuration.
     /// - Throws: ``MergeError`` naming the selector when it is unknown, the resolution is not one of the
     ///   three, Backstop cannot write what `bitrix` asks for, or the selector is always `report`.
     public init(overrides: [String: String] = [:]) throws(MergeError) {
@@ -104,12 +117,19 @@ public struct MergePolicy: Sendable, Hashable {
     }
 
     /// The resolution for a change: its `kind.field` selector, else its kind's, else `report`.
+    /// - Parameter change: A change from the reconciler.
+    /// - Returns: Who wins for it.
     public func resolution(for change: Change) -> Resolution {
         if let field = change.field, let rule = rules[change.kind.rawValue + "." + field] { return rule }
         return rules[change.kind.rawValue] ?? .report
     }
 
     /// The action a change gets under this policy (before planning checks whether it can be applied).
+    ///
+    /// `bitrix` becomes the write that makes the catalog match (insert, soft delete, update, …), `catalog`
+    /// a Bitrix-side change, `report` nothing.
+    /// - Parameter change: A change from the reconciler.
+    /// - Returns: The planned action.
     public func action(for change: Change) -> ChangeAction {
         switch resolution(for: change) {
         case .report: return .report

@@ -5,6 +5,15 @@ public import Foundation
 /// The merge files beside a run's report: `plan.json` (every step, reviewable before anything is
 /// written) and `bitrix_changes.ndjson` (what the catalog wins: changes for the Bitrix side, one JSON
 /// object a line, never catalog writes).
+///
+/// `plan.json` is what `backstop apply --plan` reads back (and what a reviewer reads before `--yes`);
+/// `bitrix_changes.ndjson` is for whoever owns the Bitrix side: Backstop never writes to Bitrix. A line
+/// of it reads:
+///
+/// ```json
+/// {"kind": "order.field", "entity": "order", "key": "81234", "field": "delivery_cost", "catalog_id": 5021,
+///  "bitrix": "0.00", "catalog": "1500.00", "cause": "delivery_fee_dropped", "probable_cause": "the Railway → …"}
+/// ```
 public enum PlanFiles {
     /// `plan.json`.
     public static let planFile = "plan.json"
@@ -13,6 +22,11 @@ public enum PlanFiles {
 
     /// Writes both files into `directory` (created if needed), each atomically.
     ///
+    /// - Parameters:
+    ///   - planning: The planner's result (its Bitrix-side changes become `bitrix_changes.ndjson`).
+    ///   - plan: The plan as stored (with its id, so the file names the plan `backstop apply` resumes).
+    ///   - causes: The cause table, for each change's cause code and words.
+    ///   - directory: The run's report folder.
     /// - Throws: ``MergeError`` naming the file that could not be written.
     public static func write(_ planning: MergePlanning, plan: MergePlan, causes: CauseRules, to directory: URL) throws {
         var lines: [UInt8] = []
@@ -22,7 +36,7 @@ public enum PlanFiles {
     }
 
     /// One Bitrix-side change: which Bitrix record and field, its current value, and the catalog's value it
-    /// should take.
+    /// should take. Keys in a fixed order (not sorted), absent `field`, `item` and `catalog_id` left out.
     static func appendBitrixChange(_ change: Change, causes: CauseRules, into out: inout [UInt8]) {
         let cause = causes.cause(for: change.evidence)
         var fields: [(String, String)] = [
@@ -45,6 +59,8 @@ public enum PlanFiles {
     }
 
     /// Writes `bytes` through a temporary file and a rename, so a reader never sees half a file.
+    /// - Throws: ``MergeError`` `io` naming the target when the folder, the temporary file or the rename
+    ///   fails.
     static func writeAtomically(_ bytes: [UInt8], to target: URL) throws {
         let directory = target.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).tmp")

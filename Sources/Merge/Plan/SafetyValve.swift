@@ -4,6 +4,16 @@ public import BackstopModel
 /// complete (checked by the apply job against the ledger) always refuse;
 /// the shares of soft deletes and updates refuse unless forced (`--force` overrides thresholds, never the
 /// partial-input rule or the fingerprint).
+///
+/// The valve guards against the one failure a reconciler cannot see from inside: input that is wrong as
+/// a whole (a dump of another site, a half-restored catalog, a filter that dropped most products) makes
+/// every row look changed. A plan that would take more than 5 % of a shop offline is far more likely to
+/// be such a mistake than a real day's drift, so it waits for a person.
+///
+/// ```swift
+/// let refusals = SafetyValve().check(plan, fingerprint: try reader.fingerprint())
+/// if refusals.contains(where: { !$0.isOverridable }) { /* exit 4, nothing written */ }
+/// ```
 public struct SafetyValve: Sendable, Hashable {
     /// The most soft deletes (products taken offline: `soft_delete`, or `enabled = false`) a plan may hold,
     /// as a share of the shop's products.
@@ -11,7 +21,8 @@ public struct SafetyValve: Sendable, Hashable {
     /// The most updated rows a plan may hold, as a share of the shop's products, and of its orders.
     public var maxUpdateShare: Double
 
-    /// Creates a valve; the defaults are 5 %.
+    /// A valve with the given limits (`merge.max_soft_delete_share`, `merge.max_update_share`); the defaults
+    /// are 5 %.
     public init(maxSoftDeleteShare: Double = 0.05, maxUpdateShare: Double = 0.05) {
         self.maxSoftDeleteShare = maxSoftDeleteShare
         self.maxUpdateShare = maxUpdateShare
@@ -35,12 +46,12 @@ public struct SafetyValve: Sendable, Hashable {
             case updateThreshold = "update_threshold"
         }
 
-        /// The code.
+        /// The stable code: decides whether `--force` may override it (``isOverridable``).
         public var code: Code
         /// What and why, for people.
         public var message: String
 
-        /// Creates a refusal.
+        /// A refusal with a message that says what to do about it.
         public init(_ code: Code, _ message: String) {
             self.code = code
             self.message = message
@@ -64,6 +75,11 @@ public struct SafetyValve: Sendable, Hashable {
     }
 
     /// Counts the plan's still-pending writes that the thresholds limit.
+    ///
+    /// Rows are counted once whatever their number of steps; a product that is both updated and taken
+    /// offline counts as offline only. `skip` steps write nothing and are not counted.
+    /// - Parameter plan: The plan (or its pending rest, when an apply resumes).
+    /// - Returns: Distinct products taken offline, other products updated, orders updated.
     public static func measure(_ plan: MergePlan) -> Measure {
         var offline = Set<Int64>()
         var products = Set<Int64>()
@@ -84,6 +100,13 @@ public struct SafetyValve: Sendable, Hashable {
     }
 
     /// Every reason to refuse `plan` on the catalog whose fingerprint is `fingerprint` (empty: apply).
+    ///
+    /// Shares are taken of the shop's size when the plan was made (`MergePlan.base`); a shop with no
+    /// products and a plan with any soft delete is "all" and refused.
+    /// - Parameters:
+    ///   - plan: The plan to apply.
+    ///   - fingerprint: The fingerprint of the catalog it would be applied to.
+    /// - Returns: The refusals, in the order checked; the run-completeness check is the apply job's.
     public func check(_ plan: MergePlan, fingerprint: String) -> [Refusal] {
         var refusals: [Refusal] = []
         if plan.partial {

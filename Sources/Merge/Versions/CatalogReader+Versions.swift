@@ -3,13 +3,17 @@ public import BackstopModel
 public import BackstopPostgres
 
 /// The version of every row of one shop a merge plan may write, read in the extract's snapshot.
+///
+/// A plan step carries the version its row had when compared; the apply writes the row only if it
+/// still has that version, so a webhook that wrote the row in between wins and the step becomes a
+/// conflict instead of an overwrite.
 public struct CatalogVersions: Sendable, Hashable {
     /// `product.id` → version (with the product's image rows).
     public var products: [Int64: RowVersion]
     /// `"order".id` → version.
     public var orders: [Int64: RowVersion]
 
-    /// Creates the versions.
+    /// Versions by row id; either map may be empty (a plan without product or order steps).
     public init(products: [Int64: RowVersion] = [:], orders: [Int64: RowVersion] = [:]) {
         self.products = products
         self.orders = orders
@@ -18,6 +22,11 @@ public struct CatalogVersions: Sendable, Hashable {
 
 /// The one definition of a row version, shared by the extract (what a step was planned against) and the
 /// apply (whether the row is still that version): `xmin` and md5 of the compared columns' row text.
+///
+/// Both parts are needed: `xmin` changes on every write (also one that rewrites the same values, such as
+/// a webhook replaying an event), the checksum catches a change to an image row, which leaves the
+/// product's `xmin` alone. Keeping the expressions in one place means the extract and the apply can
+/// never compute versions differently.
 public enum CatalogVersionSQL {
     /// `xmin` of `product p` as bigint.
     public static let productXmin: PGQuery = "p.xmin::text::bigint"
@@ -43,7 +52,9 @@ extension CatalogReader {
     /// several shops). Read them on the connection (and in the transaction) the compared rows came from, so
     /// each version is the one the comparison saw.
     ///
-    /// - Throws: `PGError` or ``ExtractError`` when a read fails.
+    /// - Parameter shopID: The shop whose rows a plan may write; `nil` for every shop.
+    /// - Returns: The versions of the shop's products and orders.
+    /// - Throws: `PGError` or `ExtractError` when a read fails.
     public func versions(shopID: Int64?) throws -> CatalogVersions {
         func read(_ select: PGQuery, _ source: String) throws -> [Int64: RowVersion] {
             let cursor = try copy(select, source: source, fields: 3, shopID: shopID) { row, _ in

@@ -113,6 +113,18 @@ public struct BackstopConfiguration: Sendable, Equatable {
     /// Loads defaults, then `file` (or `BACKSTOP_CONFIG`, or `./backstop.toml` if present), then the
     /// environment.
     ///
+    /// Later sources win: a key in the file beats the default, a variable beats the file; command-line
+    /// flags are applied by the CLI after this. A missing `./backstop.toml` is fine, a missing explicit
+    /// file is an error.
+    ///
+    /// ```swift
+    /// let configuration = try BackstopConfiguration.load(file: "/etc/backstop.toml")
+    /// configuration.shopID   // catalog.shop_id from the file, else 17008
+    /// ```
+    /// - Parameters:
+    ///   - file: An explicit configuration file (`--config`).
+    ///   - environment: The variables to read (the process's by default; tests pass their own).
+    /// - Returns: The effective configuration, with ``file`` set to the file that was read.
     /// - Throws: ``Error`` naming the file and key for unreadable files, unknown keys (typos) and
     ///   wrongly typed values.
     public static func load(
@@ -139,6 +151,10 @@ public struct BackstopConfiguration: Sendable, Equatable {
     }
 
     /// Applies the values of a parsed TOML file.
+    /// - Parameters:
+    ///   - document: The parsed file (dotted keys: `catalog.shop_id`, `merge.policy.order.field`).
+    ///   - file: Its path, for error messages.
+    /// - Throws: ``Error`` for an unknown key or a value of the wrong type, naming the file and key.
     public mutating func apply(_ document: TOMLDocument, file: String) throws {
         for (key, value) in document.values.sorted(by: { $0.key < $1.key }) {
             let reader = ValueReader(key: key, value: value, file: file)
@@ -195,6 +211,9 @@ public struct BackstopConfiguration: Sendable, Equatable {
     /// Applies the environment: `BACKSTOP_CATALOG`, `DATABASE_URL`, libpq's `PG*` variables (which then
     /// replace a connection given in the file), `BACKSTOP_DUMP`, `BACKSTOP_REPORT_DIR`,
     /// `BACKSTOP_IMAGE_MIRROR`.
+    /// - Parameter environment: Variable → value; empty values count as unset.
+    /// - Throws: ``Error`` naming the variable when its value cannot be read (`BACKSTOP_READ_THREADS` that is
+    ///   not a positive integer).
     public mutating func applyEnvironment(_ environment: [String: String]) throws {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]

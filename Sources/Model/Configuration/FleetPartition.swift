@@ -11,6 +11,11 @@ public struct FleetPartition: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `K/N` (1 ≤ K ≤ N ≤ 4096).
     ///
+    /// ```swift
+    /// try FleetPartition(parsing: "2/4")   // the second of four workers
+    /// try FleetPartition(parsing: "5/4")   // throws: K is past N
+    /// ```
+    /// - Parameter text: The `--partition` value.
     /// - Throws: ``ShopSelection/Error`` naming the value.
     public init(parsing text: String) throws(ShopSelection.Error) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)

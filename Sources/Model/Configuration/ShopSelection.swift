@@ -8,6 +8,8 @@ public enum ShopSelection: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `--shop`: `all`, or one or more comma-separated positive 32-bit ids (`17008`, `17008,71264`).
     ///
+    /// Spaces around items are allowed (`17008, 71264`); an empty item (`17008,,71264`) is not.
+    /// - Parameter text: The option's value.
     /// - Throws: ``Error`` naming the value that is not such an id.
     public init(parsing text: String) throws(Error) {
         let trimmed = text.trimmingSpaces

@@ -40,6 +40,9 @@ public struct TOMLDocument: Sendable, Equatable {
 
     /// Parses TOML text.
     ///
+    /// - Parameters:
+    ///   - text: The file's contents.
+    ///   - file: Its path, for error messages.
     /// - Throws: ``ParseError`` naming the line of the first problem.
     public init(parsing text: String, file: String? = nil) throws(ParseError) {
         var table = ""

@@ -35,6 +35,8 @@ extension MergePlan {
 
     /// Reads a `plan.json`.
     ///
+    /// A plan of another format is refused rather than guessed at: a step misread is a wrong write.
+    /// - Parameter data: The file's bytes.
     /// - Throws: `DecodingError` when the document is not a plan; an error naming the format when it is
     ///   a plan of another format.
     public init(json data: Data) throws {
@@ -50,7 +52,9 @@ extension MergePlan {
 }
 
 extension PlanStep {
-    /// Appends the step as one JSON object, keys sorted, absent optionals left out.
+    /// Appends the step as one JSON object, keys sorted, absent optionals left out: the same step always
+    /// gives the same bytes, so two plans can be compared with `diff`.
+    /// - Parameter out: The output buffer.
     public func appendJSON(into out: inout [UInt8]) {
         var fields: [(String, String)] = [
             ("action", jsonString(action.rawValue)), ("entity", jsonString(entity)), ("key", jsonString(key)),
@@ -88,6 +92,8 @@ extension PlanValue {
     }
 
     /// A JSON object of column values, keys sorted (the `set`/`was` of a step; `backstop.plan_step` jsonb).
+    /// - Parameter values: Column → value.
+    /// - Returns: `{"enabled": false, "name": "Pink roses"}`-style text.
     public static func jsonObject(_ values: [String: PlanValue]) -> String {
         "{"
             + values.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value.json)" }.joined(
@@ -97,6 +103,8 @@ extension PlanValue {
 
     /// Decodes a JSON object of column values (as ``jsonObject(_:)`` writes it).
     ///
+    /// - Parameter text: The object's text.
+    /// - Returns: Column → value.
     /// - Throws: `DecodingError` when the text is not such an object.
     public static func decodeObject(_ text: String) throws -> [String: PlanValue] {
         try JSONDecoder().decode([String: PlanValue].self, from: Data(text.utf8))

@@ -14,7 +14,8 @@ public struct MergePlan: Sendable, Hashable, Codable {
     public var runID: Int64?
     /// The shop the plan writes (never a row of another shop).
     public var shopID: Int64
-    /// The catalog the plan was made against (``CatalogFingerprint``'s text); another catalog refuses it.
+    /// The catalog the plan was made against (the text of `CatalogReader.fingerprint()` in BackstopExtract);
+    /// another catalog refuses it.
     public var fingerprint: String
     /// Host, port and database of that catalog, for people (never a password).
     public var endpoint: String
@@ -280,7 +281,11 @@ public struct PlanStep: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
-    /// This step turned into a `skip` with its reason (nothing is written).
+    /// This step turned into a `skip` with its reason (nothing is written); ``intended`` keeps the action it
+    /// would have been, so reports can say what was not done.
+    /// - Parameter reason: Why it cannot be applied as it stands (`name is 240 characters; product.name
+    ///   holds 200`).
+    /// - Returns: The skipped step, with its `set` and `was` kept for the reader.
     public func skipped(_ reason: String) -> PlanStep {
         var step = self
         step.intended = action

@@ -45,6 +45,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
 
     /// The exit status of a run stopped by signal `number` (128 + the signal, as a shell reports it);
     /// `failure` for a signal Backstop does not stop on.
+    /// - Parameter number: The signal (`SIGTERM` is 15).
+    /// - Returns: ``terminated`` for 15, ``interrupted`` for 2, ``hangup`` for 1, else ``failure``.
     public static func stopped(bySignal number: Int32) -> ExitStatus {
         ExitStatus(rawValue: 128 + number).flatMap { [.hangup, .interrupted, .terminated].contains($0) ? $0 : nil }
             ?? .failure

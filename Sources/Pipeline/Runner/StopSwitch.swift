@@ -39,7 +39,7 @@ extension Deadline: Equatable {
 /// A job makes one switch per run and hands it to every stage. Long work polls ``isStopped`` at its safe
 /// points (between batches of rows, images or statements) and ends the stage there, so what was done is
 /// saved and the report is valid. Work that blocks in a call it cannot poll (a COPY waiting on the server)
-/// registers a cancel action with ``onStop(_:)``, which runs once when the switch is thrown by a signal.
+/// registers a cancel action with ``onStop(_:during:)``, which runs once when the switch is thrown by a signal.
 /// Time-limit stops are only polled: they never cancel work in flight.
 public final class StopSwitch: Sendable {
     /// The run's time limit (``Deadline/none`` when there is none).

@@ -23,7 +23,11 @@ public enum CatalogSchema {
         }
     }
 
-    /// Whether the upstream `product` table exists in the current database.
+    /// Whether the upstream `product` table exists in the current database (`backstop doctor` reports it:
+    /// a connection to the wrong database shows here first).
+    /// - Parameter connection: A session on the database to check.
+    /// - Returns: `true` when `public.product` exists.
+    /// - Throws: ``PGError`` when the query fails.
     public static func exists(on connection: PGConnection) throws(PGError) -> Bool {
         try connection.execute("SELECT to_regclass('public.product') IS NOT NULL").string(row: 0, column: 0) == "t"
     }

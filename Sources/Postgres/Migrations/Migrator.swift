@@ -23,6 +23,8 @@ public struct Migrator: Sendable {
 
     /// Loads the migrations in `directory`.
     ///
+    /// Only `.sql` files are read; they run in version order, whatever the directory listing's order.
+    /// - Parameter directory: The migrations folder (`sql/backstop`).
     /// - Throws: ``PGError`` of kind `state` when the folder is missing, a name has no version number,
     ///   or two files share a version.
     public init(directory: URL) throws(PGError) {
@@ -56,6 +58,9 @@ public struct Migrator: Sendable {
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// The versions already applied on `connection`, with their recorded checksums.
+    /// - Parameter connection: A session on the catalog database.
+    /// - Returns: Version → checksum; empty when `backstop.schema_migration` does not exist yet.
+    /// - Throws: ``PGError`` when the query fails.
     public func applied(on connection: PGConnection) throws(PGError) -> [Int: String] {
         let exists = try connection.execute("SELECT to_regclass('backstop.schema_migration') IS NOT NULL")
         guard exists.string(row: 0, column: 0) == "t" else { return [:] }
@@ -68,6 +73,9 @@ public struct Migrator: Sendable {
     }
 
     /// The migrations not yet applied on `connection`.
+    /// - Parameter connection: A session on the catalog database.
+    /// - Returns: The pending migrations in version order.
+    /// - Throws: ``PGError`` when the applied versions cannot be read.
     public func pending(on connection: PGConnection) throws(PGError) -> [Migration] {
         let done = try applied(on: connection)
         return migrations.filter { done[$0.version] == nil }
@@ -75,6 +83,9 @@ public struct Migrator: Sendable {
 
     /// Applies every pending migration, under an advisory lock so two migrators never race.
     ///
+    /// - Parameters:
+    ///   - connection: A session allowed to create the `backstop` schema's objects.
+    ///   - logger: Receives one `info` line per migration applied and a warning per edited one.
     /// - Returns: the migrations applied by this call (empty when already up to date).
     /// - Throws: ``PGError``; a failing migration is rolled back and later ones are not attempted.
     @discardableResult

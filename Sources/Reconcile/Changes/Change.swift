@@ -61,7 +61,7 @@ public struct Change: Sendable, Hashable {
     }
 
     /// The order reports list changes in: kind, key (shorter numeric keys first, so `99` precedes `100`),
-    /// field, item. The same order as ``BackstopModel/Discrepancy/Identity``'s, so a sorted change list
+    /// field, item. The same order as `Discrepancy.Identity`'s, so a sorted change list
     /// renders as a sorted discrepancy list.
     /// - Parameters:
     ///   - a: A change.

@@ -35,7 +35,7 @@ public struct OrderReconciler: Sendable {
         /// Every catalog product id (all shops).
         public var catalogProducts: IDSet
 
-        /// Gathers the id sets; the Bitrix ones come from the whole dump (``BitrixSnapshot``), not just
+        /// Gathers the id sets; the Bitrix ones come from the whole dump (`BitrixSnapshot`), not just
         /// the orders in scope, so "gone" means gone from Bitrix.
         public init(bitrixOrders: IDSet, bitrixElements: IDSet, bitrixUsers: IDSet, catalogProducts: IDSet) {
             self.bitrixOrders = bitrixOrders

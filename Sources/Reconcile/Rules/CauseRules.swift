@@ -15,7 +15,7 @@ public struct Cause: Sendable, Hashable {
 /// the configuration, never from comparison code.
 ///
 /// A new cause is an ``Evidence`` case, its line here (the switch is exhaustive, so the compiler asks
-/// for it) and its ``WebhookFailure`` in `Evidence.webhookFailure`.
+/// for it) and its `WebhookFailure` in `Evidence.webhookFailure`.
 ///
 /// ```swift
 /// let causes = CauseRules(configuration: ReconcileConfiguration())

@@ -1,7 +1,7 @@
 public import BackstopModel
 
 extension Evidence {
-    /// The failure of the real-time path this evidence points to (see ``WebhookFailure``): one table beside
+    /// The failure of the real-time path this evidence points to (see `WebhookFailure`): one table beside
     /// ``CauseRules``, so reports attribute findings by cause code, never by text.
     public var webhookFailure: WebhookFailure {
         switch self {
@@ -27,6 +27,10 @@ extension Evidence {
 
     /// The failure a stored cause code points to; `nil` for a code this build does not know (a newer
     /// Backstop's finding, or an index-stage cause).
+    ///
+    /// Reports attribute findings read back from the ledger this way, by code, never by the cause's text.
+    /// - Parameter code: A finding's `cause` (`nbsp_price`, …).
+    /// - Returns: The failure, `nil` when unattributed.
     public static func webhookFailure(cause code: String?) -> WebhookFailure? {
         code.flatMap(Evidence.init(rawValue:))?.webhookFailure
     }

@@ -2,8 +2,9 @@ public import BackstopModel
 
 /// `csv/<kind>.csv`: one RFC 4180 file per discrepancy kind (every kind, so a script can rely on the file),
 /// with a fixed header per kind (`run_id`, `shop` — the run's shop —, `kind`, …) and every row as wide as its
-/// header; CRLF line ends, UTF-8 without BOM.
-/// Fields that a spreadsheet would run as a formula are prefixed with `'`.
+/// header; CRLF line ends, UTF-8 without BOM. Written by ``CSVWriter`` in its spreadsheet dialect: quoted
+/// only where RFC 4180 needs it, fields that a spreadsheet would run as a formula prefixed with `'`, controls
+/// and bidi overrides shown as `⟨U+001B⟩` (``SafeText``).
 ///
 /// These files hold every finding, where report.md and report.html show samples: the operator's way to
 /// filter a million findings in a spreadsheet or `csvkit`, and a loader's way into another database.
@@ -47,11 +48,13 @@ public struct CSVReportFormat: ReportFormat {
     ///   - report: The run's report.
     ///   - out: The buffer the file's bytes are appended to.
     public func render(kind: DiscrepancyKind, of report: RunReport, into out: inout [UInt8]) {
+        var writer = CSVWriter(header: Self.columns(for: kind), dialect: .spreadsheet)
         func row(_ fields: [String?]) {
-            out.append(contentsOf: fields.map(ReportText.csvField).joined(separator: ",").utf8)
-            out.append(contentsOf: [0x0D, 0x0A])
+            for field in fields { writer.field(field, into: &out) }
+            // Every row is built from the kind's columns, so the width always matches.
+            do { try writer.endRecord(into: &out) } catch { assertionFailure("\(error)") }
         }
-        row(Self.columns(for: kind))
+        writer.writeHeader(into: &out)
         let field = Self.hasField(kind)
         let item = Self.hasItem(kind)
         for d in report.discrepancies where d.kind == kind {

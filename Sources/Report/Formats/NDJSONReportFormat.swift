@@ -1,4 +1,5 @@
 import BackstopModel
+import Foundation
 
 /// `discrepancies.ndjson`: one JSON object per discrepancy and line, for tools and tests: the findings
 /// alone, with their attribution but without their history (state and first run live in `report.json` and
@@ -19,8 +20,9 @@ public struct NDJSONReportFormat: ReportFormat {
     ///   - report: The run's report.
     ///   - out: The buffer the lines are appended to, each ending in `\n`.
     public func render(_ report: RunReport, into out: inout [UInt8]) {
+        let encoder = DiscrepancyJSON.lineEncoder()
         for d in report.discrepancies {
-            out.append(contentsOf: DiscrepancyJSON.object(d, in: report, history: false).utf8)
+            DiscrepancyJSON.append(DiscrepancyJSON.value(d, in: report, history: false), with: encoder, into: &out)
             out.append(0x0A)
         }
     }
@@ -31,51 +33,38 @@ extension ReportFormat where Self == NDJSONReportFormat {
     public static var ndjson: NDJSONReportFormat { NDJSONReportFormat() }
 }
 
-/// One discrepancy as a JSON object with a fixed key order: `kind`, `entity`, `key`, `shop` (the report's
-/// shop, a number, with a report that names one), `field` (string or null), `item` (item-level kinds),
-/// `bitrix`, `catalog`, `cause`, `action`, then the normalised values, the rule, the cause text, the severity
-/// and the `measures` (an `image.duplicate` pair's scores and transform, keys sorted); with a report, the
-/// `webhook_failure` it is attributed to and
-/// (unless `history` is false) its history `state`, `first_seen_run` and `first_seen_at`.
+/// One discrepancy as a JSON object (``DiscrepancyObject``), written with sorted keys: in `report.json`
+/// (with its history) and as a line of `discrepancies.ndjson` (without it).
 enum DiscrepancyJSON {
-    static func object(_ d: Discrepancy, in report: RunReport?, history withHistory: Bool = true) -> String {
-        func opt(_ s: String?) -> String { s.map(jsonString) ?? "null" }
-        var fields = [
-            "\"kind\": \(jsonString(d.kind.rawValue))", "\"entity\": \(jsonString(d.entity))",
-            "\"key\": \(jsonString(d.key))",
-        ]
-        if let shop = report?.inputs["shop_id"].flatMap({ Int64($0) }) { fields.append("\"shop\": \(shop)") }
-        fields.append("\"field\": \(opt(d.field))")
-        if let item = d.item { fields.append("\"item\": \(jsonString(item))") }
-        fields.append("\"bitrix\": \(opt(d.bitrixValue))")
-        fields.append("\"catalog\": \(opt(d.catalogValue))")
-        fields.append("\"cause\": \(opt(d.cause))")
-        fields.append("\"action\": \(opt(d.action))")
-        if d.bitrixNormalized != d.bitrixValue { fields.append("\"bitrix_normalized\": \(opt(d.bitrixNormalized))") }
-        if d.catalogNormalized != d.catalogValue {
-            fields.append("\"catalog_normalized\": \(opt(d.catalogNormalized))")
-        }
-        if let parser = d.parser { fields.append("\"rule\": \(jsonString(parser))") }
-        if let cause = d.probableCause { fields.append("\"probable_cause\": \(jsonString(cause))") }
-        fields.append("\"severity\": \(jsonString(d.severity.rawValue))")
-        if let measures = d.measures, !measures.isEmpty {
-            let members = measures.sorted { $0.key < $1.key }.map { key, value in
-                "\(jsonString(key)): \(value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value))"
-            }
-            fields.append("\"measures\": {" + members.joined(separator: ", ") + "}")
-        }
+    /// The object of `d`: with a report, its shop, its attribution and (unless `history` is false) its
+    /// history `state`, `first_seen_run` and `first_seen_at`.
+    static func value(_ d: Discrepancy, in report: RunReport?, history withHistory: Bool = true) -> DiscrepancyObject {
+        var object = DiscrepancyObject(discrepancy: d)
+        object.shop = report?.inputs["shop_id"].flatMap { Int64($0) }
         if let report {
             if withHistory, let history = report.history {
-                fields.append("\"state\": \(jsonString(history.state(of: d).rawValue))")
+                object.state = history.state(of: d).rawValue
                 if let origin = history.origin(of: d) {
-                    fields.append("\"first_seen_run\": \(origin.runID)")
-                    fields.append("\"first_seen_at\": \(jsonString(ReportText.iso8601(origin.at)))")
+                    object.firstSeenRun = origin.runID
+                    object.firstSeenAt = ReportText.iso8601(origin.at)
                 }
             }
-            if report.webhookHealth != nil {
-                fields.append("\"webhook_failure\": \(opt(report.webhookFailure(of: d)?.rawValue))")
-            }
+            if report.webhookHealth != nil { object.webhookFailure = .some(report.webhookFailure(of: d)?.rawValue) }
         }
-        return "{" + fields.joined(separator: ", ") + "}"
+        return object
+    }
+
+    /// The encoder of one compact line: sorted keys, `/` unescaped.
+    static func lineEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// Appends `object` as one compact JSON object (no newline).
+    static func append(_ object: DiscrepancyObject, with encoder: JSONEncoder, into out: inout [UInt8]) {
+        // Strings, numbers and nulls only: encoding cannot fail.
+        guard let data = try? encoder.encode(object) else { preconditionFailure("a discrepancy always encodes") }
+        out.append(contentsOf: data)
     }
 }

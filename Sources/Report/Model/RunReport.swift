@@ -57,7 +57,9 @@ public struct RunReport: Sendable {
     /// Every discrepancy found, in report order (kind, then key, field and item), each a rendering of one
     /// reconcile change or index finding.
     public var discrepancies: [Discrepancy]
-    /// Inputs by name (e.g. `dump` → path), for the header; secrets already redacted.
+    /// Inputs by name (e.g. `dump` → path), for the header; secrets already redacted. `shop_id`, when
+    /// present, is the run's shop: NDJSON and CSV add it to every finding and `metrics.prom` makes it a
+    /// `shop` label.
     public var inputs: [String: String]
     /// What the reconciliation compared and stated beside the discrepancies (absent when it did not run).
     public var reconciliation: Reconciliation?
@@ -67,9 +69,12 @@ public struct RunReport: Sendable {
     public var webhookHealth: WebhookHealth?
     /// The similarity-score histogram of the index stage, once it runs.
     public var similarity: SimilarityHistogram?
-    /// When the newest successful run of this kind finished (this one, or an earlier one).
+    /// When the newest successful run of this kind finished (this one, or an earlier one). A failed run
+    /// carries an earlier run's time, so `backstop_last_success_timestamp_seconds` never moves backwards or
+    /// resets on a failure; `nil` when no run of the kind has succeeded yet.
     public var lastSuccessAt: Date?
-    /// Why the run stopped early (`--max-seconds`), when it did.
+    /// Why the run stopped early (the time limit or a signal, and where), when it did; shown in the header
+    /// of report.md and report.html so a partial report is never mistaken for a complete one.
     public var stopReason: String?
     /// The program that wrote the report (`backstop 0.1.0`).
     public var generator: String?

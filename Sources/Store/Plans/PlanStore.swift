@@ -4,7 +4,7 @@ import Foundation
 
 /// A stored plan with what has become of its steps so far.
 public struct StoredPlan: Sendable {
-    /// The plan (its ``MergePlan/planID`` and ``MergePlan/runID`` set).
+    /// The plan (its `MergePlan.planID` and `MergePlan.runID` set).
     public var plan: MergePlan
     /// `planned`, `applying`, `applied`, `aborted` or `superseded`.
     public var status: String
@@ -13,7 +13,7 @@ public struct StoredPlan: Sendable {
 
     /// What became of one step.
     public struct StepState: Sendable, Hashable {
-        /// The outcome.
+        /// `applied`, `conflict` (the row changed since planning) or `skipped` (by the plan).
         public var outcome: StepOutcome
         /// The row's version after the step wrote it (applied steps).
         public var written: RowVersion?
@@ -49,7 +49,7 @@ public struct PlanStore {
     ///   - plan: the plan (its `planID` is replaced).
     ///   - runID: the run it belongs to.
     ///   - source: `run` for a plan a run made, else the file it was read from.
-    /// - Returns: the plan with its ``MergePlan/planID`` and ``MergePlan/runID``.
+    /// - Returns: the plan with its `MergePlan.planID` and `MergePlan.runID`.
     /// - Throws: `PGError` when the plan cannot be stored (nothing of it is).
     public func save(_ plan: MergePlan, runID: Int64, source: String = "run") throws -> MergePlan {
         try connection.transaction { connection in
@@ -92,19 +92,34 @@ public struct PlanStore {
         }
     }
 
-    /// The newest plan a run made, if any.
+    /// The newest plan a run made, if any: how `backstop apply --run N` finds what to apply.
+    /// - Parameter runID: The run that planned.
+    /// - Returns: The plan's id, `nil` when the run made none (a failed run, `diff` without planning).
+    /// - Throws: `PGError` when the query fails.
     public func planID(ofRun runID: Int64) throws -> Int64? {
         let result = try connection.execute("SELECT max(id) FROM backstop.plan WHERE run_id = \(runID)")
         return result.string(row: 0, column: 0).flatMap { Int64($0) }
     }
 
     /// A stored plan with the same id and the same steps as `plan` (a `plan.json` of this catalog), if any.
+    ///
+    /// `backstop apply --plan plan.json` resumes the stored plan only when the file is exactly what was
+    /// stored; an edited file (or one from another catalog whose ids happen to match) does not match.
+    /// - Parameter plan: A plan read from a file.
+    /// - Returns: The stored plan with its outcomes, or `nil`.
+    /// - Throws: `PGError` or a decoding error when the stored plan cannot be read.
     public func matching(_ plan: MergePlan) throws -> StoredPlan? {
         guard let planID = plan.planID, let stored = try load(planID: planID) else { return nil }
         return stored.plan.steps == plan.steps && stored.plan.shopID == plan.shopID ? stored : nil
     }
 
     /// Loads a plan with its steps' outcomes; `nil` when there is no such plan.
+    ///
+    /// Steps come back in `seq` order in one JSON document (one round trip and one decode for any number
+    /// of steps), each with the outcome an earlier apply recorded.
+    /// - Parameter planID: The plan's id.
+    /// - Returns: The plan, its status and its steps' outcomes.
+    /// - Throws: `PGError` when a query fails, or a decoding error for a stored step this build cannot read.
     public func load(planID: Int64) throws -> StoredPlan? {
         let header = try connection.execute(
             """
@@ -148,6 +163,10 @@ public struct PlanStore {
     }
 
     /// Sets a plan's status (`applying`, `applied`, …); `applied` also stamps `applied_at`.
+    /// - Parameters:
+    ///   - status: The new status text.
+    ///   - planID: The plan.
+    /// - Throws: `PGError` when the update fails.
     public func setStatus(_ status: String, planID: Int64) throws {
         try connection.execute(
             """
@@ -160,6 +179,13 @@ public struct PlanStore {
     /// Records one batch's outcomes: applied steps with the version they left, conflicts without. Call it
     /// inside the batch's transaction, so the outcomes commit with the writes or not at all; a step that
     /// already has an outcome fails the batch (the primary key), so no step is ever written twice.
+    /// - Parameters:
+    ///   - planID: The plan.
+    ///   - applyRunID: The `apply` run writing the batch.
+    ///   - batch: The batch number (continuing across resumed applies, see ``lastBatch(planID:)``).
+    ///   - applied: Steps written, with the row version each left behind (`nil` for a sequence).
+    ///   - conflicts: Steps whose row changed since planning: not written.
+    /// - Throws: `PGError`; the caller's transaction then rolls the batch back whole.
     public func recordBatch(
         planID: Int64, applyRunID: Int64, batch: Int, applied: [(seq: Int, written: RowVersion?)], conflicts: [Int]
     ) throws {
@@ -192,6 +218,9 @@ public struct PlanStore {
     }
 
     /// The last batch number an apply of this plan committed (numbering continues across resumed applies).
+    /// - Parameter planID: The plan.
+    /// - Returns: The highest batch number, 0 before the first batch.
+    /// - Throws: `PGError` when the query fails.
     public func lastBatch(planID: Int64) throws -> Int {
         let result = try connection.execute(
             "SELECT coalesce(max(batch), 0) FROM backstop.plan_step_outcome WHERE plan_id = \(planID)")
@@ -202,6 +231,15 @@ public struct PlanStore {
     /// row of the plan's run, stage `apply:<plan id>`, holding the highest batch committed so far, its last
     /// step and the steps done by every apply of the plan (batches of parallel workers may commit out of
     /// order; the outcomes are the record, the checkpoint the summary).
+    ///
+    /// Does nothing for a plan that was never stored or has no run.
+    /// - Parameters:
+    ///   - plan: The stored plan.
+    ///   - applyRunID: The `apply` run.
+    ///   - batch: The batch just committed.
+    ///   - lastSeq: Its highest step `seq`.
+    ///   - steps: Steps the batch finished, added to `steps_done`.
+    /// - Throws: `PGError` when the upsert fails.
     public func checkpoint(_ plan: MergePlan, applyRunID: Int64, batch: Int, lastSeq: Int, steps: Int) throws {
         guard let planID = plan.planID, let runID = plan.runID else { return }
         let position =
@@ -217,7 +255,11 @@ public struct PlanStore {
             """)
     }
 
-    /// Counts by outcome (`pending` for none) of a plan's steps.
+    /// Counts by outcome (`pending` for none) of a plan's steps: what `backstop apply` prints before and
+    /// after it runs.
+    /// - Parameter planID: The plan.
+    /// - Returns: `applied`, `conflict`, `skipped`, `pending`, … → step count (absent outcomes are zero).
+    /// - Throws: `PGError` when the query fails.
     public func progress(planID: Int64) throws -> [String: Int] {
         let result = try connection.execute(
             """

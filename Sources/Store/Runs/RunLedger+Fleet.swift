@@ -4,6 +4,11 @@ import BackstopPostgres
 extension RunLedger {
     /// Records which shops `run` reconciles and, for a partition of a fleet, which one (`K/N`).
     ///
+    /// What lets `backstop fleet --since` assemble a night's page from the ledger alone.
+    /// - Parameters:
+    ///   - run: The run.
+    ///   - shops: Its shops.
+    ///   - partition: `K/N` for a partition worker, `nil` otherwise.
     /// - Throws: `PGError` when the update fails.
     public func recordScope(of run: RunRecord, shops: [Int64], partition: String?) throws {
         try connection.execute(
@@ -19,6 +24,12 @@ extension RunLedger {
 extension RunLedger {
     /// Recent runs of one shop (those that recorded it in `shops`, or, before 0008, as `inputs.shop_id`),
     /// newest first.
+    /// - Parameters:
+    ///   - limit: At most this many runs.
+    ///   - kind: Only runs of this kind; `nil` for every kind.
+    ///   - shop: The shop.
+    /// - Returns: The runs, newest first.
+    /// - Throws: `PGError` when the query fails.
     public func recent(limit: Int = 20, kind: String? = nil, shop: Int64) throws -> [RunRecord] {
         try Self.records(
             connection.execute(
@@ -34,7 +45,7 @@ extension RunLedger {
 
     /// One shop's newest finished run of a fleet, for the fleet page.
     public struct FleetMember: Sendable {
-        /// The shop.
+        /// The catalog shop id.
         public var shop: Int64
         /// Its newest run in the window.
         public var run: RunRecord
@@ -48,6 +59,10 @@ extension RunLedger {
     /// literal, e.g. `2026-12-07 02:00` or an ISO 8601 time), among runs that recorded their shops: what the
     /// partitions of one fleet night wrote.
     ///
+    /// - Parameters:
+    ///   - kind: The run kind (`nightly`).
+    ///   - since: The earliest start, as PostgreSQL reads a `timestamptz` (bound, never spliced into SQL).
+    /// - Returns: One member per shop, in shop order, with its count of new findings.
     /// - Throws: `PGError` (a `since` PostgreSQL cannot read as a time is a statement error).
     public func fleetMembers(kind: String, since: String) throws -> [FleetMember] {
         let result = try connection.execute(

@@ -7,8 +7,9 @@ import Logging
 /// history, `backstop runs`, `backstop report --run N` and the fleet page read from.
 ///
 /// A run's life in the ledger: ``begin(kind:arguments:dryRun:inputs:version:)`` inserts it `running`,
-/// ``record(_:for:origins:)`` stores its findings, ``finish(_:status:exitCode:counts:partial:reportDirectory:error:signal:)``
-/// writes how it ended. A run whose process dies in between is found `abandoned` by the next run.
+/// ``record(_:for:origins:)`` stores its findings,
+/// ``finish(_:status:exitCode:counts:partial:reportDirectory:error:signal:)`` writes how it ended. A run
+/// whose process dies in between is found `abandoned` by the next run.
 ///
 /// ```swift
 /// let ledger = RunLedger(connection: connection)
@@ -18,7 +19,7 @@ import Logging
 ///                   reportDirectory: "reports/000042-diff")
 /// ```
 ///
-/// Not `Sendable` (it holds a ``PGConnection``): one ledger per connection, one connection per task.
+/// Not `Sendable` (it holds a `PGConnection`): one ledger per connection, one connection per task.
 public struct RunLedger {
     /// The connection to the catalog database (where the `backstop` schema lives).
     public let connection: PGConnection
@@ -72,7 +73,7 @@ public struct RunLedger {
     /// - Parameters:
     ///   - discrepancies: the findings to store.
     ///   - run: the run they belong to.
-    ///   - origins: the run each finding was first seen in (``RunHistory/origins``); a finding without one is
+    ///   - origins: the run each finding was first seen in (`RunHistory.origins`); a finding without one is
     ///     first seen in `run`.
     /// - Returns: the number of rows stored.
     /// - Throws: `PGError` when the COPY fails.
@@ -124,7 +125,7 @@ public struct RunLedger {
     ///
     /// - Parameters:
     ///   - run: The run from ``begin(kind:arguments:dryRun:inputs:version:)``; updated in place.
-    ///   - status: How it ended (``RunStatus/init(ending:)`` derives it from the exit status).
+    ///   - status: How it ended (`RunStatus.init(ending:)` derives it from the exit status).
     ///   - exitCode: The process's exit status.
     ///   - counts: Totals to keep (findings by kind and `total`, or the apply's counts).
     ///   - partial: Whether the run read partial input or stopped early: such a run resolves nothing and is
@@ -224,7 +225,7 @@ public struct RunLedger {
     }
 
     /// The discrepancies stored for a run, each with the run it was first seen in: the previous run's
-    /// side of ``RunHistory/compare(runID:startedAt:current:partial:previous:trend:)``. Rows of a kind this
+    /// side of `RunHistory.compare(runID:startedAt:current:partial:previous:trend:)`. Rows of a kind this
     /// build does not know (written by a newer Backstop) are skipped.
     /// - Parameter runID: The run's id.
     /// - Returns: The stored findings in recorded order.

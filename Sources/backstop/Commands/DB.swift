@@ -7,7 +7,10 @@ import Subprocess
 import SystemPackage
 
 extension Backstop {
+    /// `backstop db`: Backstop's own schema (`migrate`) and the embedded PostgreSQL for demos and tests
+    /// (`up`, `down`, `status`, wrapping `scripts/localpg.sh`).
     struct DB: AsyncParsableCommand {
+        /// The command group's help and its subcommands.
         static let configuration = CommandConfiguration(
             commandName: "db",
             abstract: "Manage the backstop schema and the embedded local PostgreSQL.",
@@ -24,15 +27,24 @@ extension Backstop {
 }
 
 extension Backstop.DB {
+    /// `backstop db migrate`: applies the pending `sql/backstop/NNNN_*.sql` migrations in order, each in its
+    /// own transaction, and records them; the runs refuse to start on an older schema, so this is the
+    /// first command after an upgrade.
     struct Migrate: AsyncParsableCommand {
+        /// The command's help.
         static let configuration = CommandConfiguration(
             abstract: "Create or update the backstop.* schema in the catalog database (idempotent).")
 
+        /// Configuration file, catalog and logging.
         @OptionGroup var global: GlobalOptions
 
+        /// `--dry-run`: list what would be applied, change nothing.
         @Flag(help: "Only list pending migrations.")
         var dryRun = false
 
+        /// Prints each pending or applied migration and the schema's version.
+        /// - Throws: `PipelineError` when the catalog is unreachable, `StoreError` when the migrations cannot
+        ///   be found or one fails (its transaction rolled back).
         func run() async throws {
             let logger = global.makeLogger()
             let configuration = try global.loadConfiguration()
@@ -52,33 +64,50 @@ extension Backstop.DB {
         }
     }
 
+    /// `backstop db up`: `scripts/localpg.sh up`.
     struct Up: AsyncParsableCommand {
+        /// The command's help.
         static let configuration = CommandConfiguration(
             abstract: "Create (first time) and start the embedded local PostgreSQL; reuses a running one.")
 
+        /// Runs the script.
+        /// - Throws: `ExitCode` with the script's status when it fails.
         func run() async throws { try await runLocalPostgres("up") }
     }
 
+    /// `backstop db down`: `scripts/localpg.sh down` (a fast shutdown of this checkout's cluster only).
     struct Down: AsyncParsableCommand {
+        /// The command's help.
         static let configuration = CommandConfiguration(abstract: "Stop the embedded local PostgreSQL.")
 
+        /// Runs the script.
+        /// - Throws: `ExitCode` with the script's status when it fails.
         func run() async throws { try await runLocalPostgres("down") }
     }
 
+    /// `backstop db status`: `scripts/localpg.sh status` (exit 3 when the cluster is not running).
     struct Status: AsyncParsableCommand {
+        /// The command's help.
         static let configuration = CommandConfiguration(
             abstract: "Show the embedded local PostgreSQL's state, port, socket and conninfo.")
 
+        /// Runs the script.
+        /// - Throws: `ExitCode` with the script's status when it is not 0.
         func run() async throws { try await runLocalPostgres("status") }
     }
 }
 
 /// The folder with sql/ and scripts/, or a clear error.
+/// - Returns: The project's paths: `BACKSTOP_HOME`, else the nearest folder above the executable or the
+///   working folder that holds `sql/backstop` (or its `share/backstop`).
+/// - Throws: `StoreError` with code `installation`, naming `BACKSTOP_HOME`.
 func requireProjectPaths() throws -> ProjectPaths {
     try BackstopSchema.requireProjectPaths()
 }
 
 /// Backstop's own schema (the shipped sql/backstop migrations), or a clear error.
+/// - Returns: The schema with its migrations.
+/// - Throws: `StoreError` when the migrations folder cannot be found or read.
 func locateSchema() throws -> BackstopSchema {
     try BackstopSchema.locate()
 }
@@ -91,6 +120,9 @@ func locateSchema() throws -> BackstopSchema {
 /// `Process` would let it inherit those the parent opened without close-on-exec; the PostgreSQL server it
 /// starts would keep them open forever, and whoever waits for end-of-file on them (`backstop db up | cat`,
 /// `make demo | tee log`) would wait forever (`OperationsTests` checks a terminal, a pipe and a file).
+/// - Parameter verb: `up`, `down` or `status`.
+/// - Throws: `StoreError` when the script cannot be found, ``CLIError`` when it cannot be started, `ExitCode`
+///   with its status when it is not 0.
 func runLocalPostgres(_ verb: String) async throws {
     let script = try requireProjectPaths().localPostgresScript
     let status: Int32

@@ -47,6 +47,9 @@ extension Backstop {
         var out: String?
 
         /// Writes `index.html` and `fleet.json` and prints the page's path.
+        ///
+        /// Shop names come from the catalog's `shop` table when it has one (a catalog without it still
+        /// gets a page, with ids only). Each shop's report link is made relative to the page's folder.
         /// - Throws: `ExitCode` 64 for a `--since` PostgreSQL cannot read as a time; `PipelineError` or
         ///   `StoreError` when the catalog or the schema is not usable; `ReportError` when the page cannot be
         ///   written.

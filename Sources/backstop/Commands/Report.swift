@@ -46,6 +46,9 @@ extension Backstop {
         var out: String?
 
         /// Writes the files into `--out` (default: the run's own folder) and prints each path.
+        ///
+        /// Without `--run` the latest finished run among the 200 newest is rendered; a run still running
+        /// has no complete report to render.
         /// - Throws: ``CLIError`` when no run has finished yet; `PipelineError` for an unknown run id;
         ///   `ReportError` when a file cannot be written.
         func run() async throws {

@@ -40,6 +40,10 @@ extension Backstop {
         }
 
         /// Prints the runs; times are UTC, durations in seconds, the finding count only where it is a result.
+        ///
+        /// The table's columns: id, kind, status, start, seconds, exit code (`-` while running), findings
+        /// (`-` for a running, failed or abandoned run) and the report folder. The JSON lines carry the
+        /// same fields with the start as Unix time, for scripts that must not parse the table.
         /// - Throws: `PipelineError` or `StoreError` when the catalog or the schema is not usable.
         func run() async throws {
             let logger = global.makeLogger()

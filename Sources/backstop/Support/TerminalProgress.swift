@@ -21,6 +21,7 @@ enum ProgressDisplay {
     private static let current = Mutex<String?>(nil)
 
     /// Writes a complete log line (with its newline) to stderr, keeping the bar below it.
+    /// - Parameter line: The rendered log record, newline included.
     static func writeLogLine(_ line: String) {
         current.withLock { current in
             if current != nil { write("\r\u{1B}[2K") }
@@ -30,6 +31,7 @@ enum ProgressDisplay {
     }
 
     /// Draws `line` as the bar (no newline); `nil` clears it.
+    /// - Parameter line: The bar's text, or `nil`.
     static func draw(_ line: String?) {
         guard isEnabled else { return }
         current.withLock { current in
@@ -73,6 +75,11 @@ final class TerminalProgress: Sendable {
     private let bars = Mutex<[String: BarState]>([:])
 
     /// A renderer drawing on stderr (``ProgressDisplay``) or logging through `logger`.
+    /// - Parameters:
+    ///   - logger: Where `progress` lines go when no bar is drawn.
+    ///   - drawsBars: Whether to draw bars; by default when stderr is a terminal.
+    ///   - now: The monotonic clock in nanoseconds (throttling and rates).
+    ///   - draw: Where bar lines go.
     init(
         logger: Logger, drawsBars: Bool = ProgressDisplay.isEnabled,
         now: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
@@ -84,7 +91,7 @@ final class TerminalProgress: Sendable {
         self.draw = draw
     }
 
-    /// The reporter to hand to a job.
+    /// The reporter to hand to a job; it keeps this renderer alive for as long as the job holds it.
     var reporter: ProgressReporter { ProgressReporter { [self] event in receive(event) } }
 
     /// What a call to ``receive(_:)`` does outside the lock.
@@ -95,7 +102,9 @@ final class TerminalProgress: Sendable {
         case log([String: String])
     }
 
-    /// Handles one event: draws, logs or does nothing (throttled).
+    /// Handles one event: draws, logs or does nothing (throttled). Called from the libraries' worker
+    /// threads; the state is behind a mutex and the drawing happens outside it.
+    /// - Parameter event: A started, advanced or finished event of one piece of work.
     func receive(_ event: ProgressEvent) {
         let time = now()
         let output = bars.withLock { bars in Self.step(&bars, event, now: time, drawsBars: drawsBars) }
@@ -108,6 +117,15 @@ final class TerminalProgress: Sendable {
     }
 
     /// The state change and output of one event (pure, for tests).
+    ///
+    /// A bar is redrawn at most every 100 ms (and when it reaches its total), a `progress` line logged at
+    /// most every 30 s; `done` never goes backwards, and events of a label that never started are ignored.
+    /// - Parameters:
+    ///   - bars: The bars by label, changed in place.
+    ///   - event: The event.
+    ///   - now: The time, nanoseconds.
+    ///   - drawsBars: Whether bars are drawn (else lines are logged).
+    /// - Returns: What to draw or log, or `nil` for nothing.
     static func step(_ bars: inout [String: BarState], _ event: ProgressEvent, now: UInt64, drawsBars: Bool)
         -> Output?
     {
@@ -162,7 +180,9 @@ final class TerminalProgress: Sendable {
             self.lastLog = started
         }
 
-        /// `value` in the unit (`12.3 MB`, `4096 rows`).
+        /// `value` in the unit (`12.3 MB`, `4096 rows`); bytes in decimal megabytes, as `df -H` shows them.
+        /// - Parameter value: A count of units.
+        /// - Returns: The amount with its unit.
         func amount(_ value: Int64) -> String {
             switch unit {
             case .bytes: String(format: "%.1f MB", Double(value) / 1e6)
@@ -170,7 +190,9 @@ final class TerminalProgress: Sendable {
             }
         }
 
-        /// Units per second since the start.
+        /// Units per second since the start (an average, not the last second's rate).
+        /// - Parameter now: The time, nanoseconds.
+        /// - Returns: `12 MB/s` or `350 rows/s`.
         func rate(now: UInt64) -> String {
             let seconds = max(0.001, Double(now &- started) / 1e9)
             switch unit {
@@ -179,7 +201,11 @@ final class TerminalProgress: Sendable {
             }
         }
 
-        /// The bar's text.
+        /// The bar's text: the label padded to 16 columns, then with a known total a 30-cell bar, the share,
+        /// done of total, the rate and (past 1 %) the time left extrapolated from the average rate; without a
+        /// total, done and the rate.
+        /// - Parameter now: The time, nanoseconds.
+        /// - Returns: One line, no newline.
         func line(now: UInt64) -> String {
             var text = label.padding(toLength: max(label.count, 16), withPad: " ", startingAt: 0) + " "
             if let total {

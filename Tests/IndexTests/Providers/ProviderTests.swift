@@ -57,6 +57,42 @@ import Testing
         #expect(server.requests.filter { $0 == "POST /embed/image" }.count == 1, "the batch failure retried alone")
     }
 
+    /// The batch answer by position (`{"embeddings": [[…], …]}`) with one malformed entry: that entry alone
+    /// goes to `/embed/image`; the requests are Codable bodies with sorted keys, byte for byte.
+    @Test func embeddingServiceReadsPositionalAnswersAndRetriesOnlyTheMalformedEntry() throws {
+        let bodies = Mutex<[String: [String]]>([:])
+        let server = try LoopbackHTTPServer.start { request in
+            bodies.withLock { $0[request.target, default: []].append(String(decoding: request.body, as: UTF8.self)) }
+            switch request.target {
+            case "/embed/batch":
+                let first = "[" + Self.vector(for: "a").map { String(Double($0)) }.joined(separator: ",") + "]"
+                return .init(body: Array(#"{"embeddings": [\#(first), ["x", 1]]}"#.utf8))
+            case "/embed/image":
+                let embedding = Self.vector(for: "b").map(Double.init)
+                return .init(body: [UInt8](try! JSONSerialization.data(withJSONObject: ["embedding": embedding])))
+            default:
+                return .init(status: 404)
+            }
+        }
+        defer { server.stop() }
+        let client = EmbeddingServiceClient(baseURL: server.baseURL)
+        let items = [
+            ProviderItem(productID: 1, url: "https://cvety.kz/upload/a.jpg", bytes: []),
+            ProviderItem(productID: 2, url: "https://cvety.kz/upload/b.jpg", bytes: []),
+        ]
+        let vectors = try client.embed(items).map { try $0.get() }
+        for (vector, text) in zip(vectors, ["a", "b"]) {
+            let expected = Self.vector(for: text)
+            let norm = expected.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            #expect(abs(vector[3] - expected[3] / norm) < 1e-5, "\(text)")
+        }
+        #expect(
+            bodies.withLock { $0 } == [
+                "/embed/batch": [#"{"image_urls":["https://cvety.kz/upload/a.jpg","https://cvety.kz/upload/b.jpg"]}"#],
+                "/embed/image": [#"{"image_url":"https://cvety.kz/upload/b.jpg","product_id":2}"#],
+            ])
+    }
+
     @Test func vertexGetsBase64BytesAndDimension512AndRetries() throws {
         let calls = Counter()
         let server = try LoopbackHTTPServer.start { request in

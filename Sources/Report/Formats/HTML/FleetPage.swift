@@ -7,7 +7,8 @@ public import Foundation
 ///
 /// A multi-shop run writes it from its shops' results; `backstop fleet --since` assembles it from the
 /// ledger's newest run of each shop (the partitions of a fleet, run by separate workers). An on-call
-/// engineer sees at a glance which shops drifted last night and opens only those reports. It is not a ``ReportFormat``: it summarises several runs, not one.
+/// engineer sees at a glance which shops drifted last night and opens only those reports. It is not a
+/// ``ReportFormat``: it summarises several runs, not one.
 public struct FleetPage: Sendable {
     /// One shop's row.
     public struct Shop: Sendable, Codable {
