@@ -4,9 +4,10 @@ library module is documented: at least MIN_SHARE % of its lines are `///` lines.
 
 Usage: lint-docs.py [--min-share PCT] DIR...   Prints `file:line: <declaration>: no doc comment` (or
 `empty summary`) per finding, and `<folder>: N % /// lines (M of T), below PCT %` per library module
-under the share, and exits 1 if there is any. Attributes (`@inlinable`, `@discardableResult`, ...) may
-stand between the doc comment and the declaration, plain `//` comments may not (swift-format then no
-longer sees the doc comment); members of `extension` blocks count like any other declaration.
+under the share, then one line with every library module's share, and exits 1 if there is any finding
+or module under the share. Attributes (`@inlinable`, `@discardableResult`, ...) may stand between the
+doc comment and the declaration, plain `//` comments may not (swift-format then no longer sees the doc
+comment); members of `extension` blocks count like any other declaration.
 
 The library modules are Package.swift's `.target(name: "Backstop…", …, path: "Sources/…")` entries, the
 pipeline's stages and what sits beside them, except those in SHARE_EXEMPT. A module's share is the lines
@@ -84,12 +85,16 @@ def main(arguments):
         print(f"lint-docs: {count} public declarations without a doc summary", file=sys.stderr)
     thin = 0
     if minimum is not None:
+        shares = []
         for name, folder in library_modules(pathlib.Path("Package.swift")):
             doc, total = share(folder)
             percent = 100 * doc / total if total else 100
+            shares.append(f"{name.removeprefix('Backstop')} {percent:.1f}")
             if percent < minimum:
                 print(f"{folder}: {percent:.1f} % /// lines ({doc} of {total}), below {minimum:g} % ({name})")
                 thin += 1
+        # Every module's share, so a run of `make lint` shows how much headroom each one has.
+        print(f"lint-docs: /// share per library module (%): {', '.join(shares)}", file=sys.stderr)
         if thin:
             print(f"lint-docs: {thin} library modules below {minimum:g} % doc-comment lines", file=sys.stderr)
     return 1 if count or thin else 0

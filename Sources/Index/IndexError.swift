@@ -41,7 +41,12 @@ public struct IndexError: Error, CustomStringConvertible, Sendable {
     /// The image URL or path, when known.
     public var url: String?
 
-    /// Creates an error.
+    /// Describes an index failure, with the product and image it concerns when there is one.
+    /// - Parameters:
+    ///   - code: What went wrong.
+    ///   - message: For people; never the image's bytes.
+    ///   - productID: The product.
+    ///   - url: The image URL or mirror path.
     public init(_ code: Code, _ message: String, productID: Int64? = nil, url: String? = nil) {
         self.code = code
         self.message = message

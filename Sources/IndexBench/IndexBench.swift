@@ -8,7 +8,7 @@ import Logging
 //   IndexBench allpairs N      all-pairs top-10 of N × 512 random unit vectors (seed 42); BENCH_TILE=rows
 //                              overrides SimilaritySearch.defaultTile
 //   IndexBench sgemm           4096 × 4096 × 512 cblas_sgemm, best of 10
-//   IndexBench images FOLDER   fetch (mirror) + DCT-scaled decode + descriptor + embed of every
+//   IndexBench images FOLDER   fetch (mirror) + DCT-scaled decode + descriptor + embed + luma key of every
 //                              435×545 JPEG original listed in FOLDER/specs.jsonl (model fitted first)
 //   IndexBench neardup FOLDER  the near-duplicate evaluation set (scripts/bench/eval/make_evalset.py): the
 //                              index stage (full, every image of FOLDER/truth.json a product) and its
@@ -90,7 +90,9 @@ case "images":
             guard case .success(let image) = fetcher.fetch(all[index]),
                 let decoded = try? ImageDecoder.decode(image.bytes, minWidth: 48, minHeight: 60)
             else { return }
+            // What the image pass does with each decode: the descriptor and vector, and the luma key.
             _ = model.embed(decoded)
+            _ = ImageFingerprint.lumaKey(decoded)
         }
     }
     print(

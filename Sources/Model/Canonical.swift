@@ -126,7 +126,7 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
     public var bitrixID: Int64?
     /// The catalog order id (`"order".id`; Bitrix `XML_ID` `railway-<id>`), when known.
     public var catalogID: Int64?
-    /// The shop.
+    /// The shop (`"order".shop_id`; the `shopId` order property on the Bitrix side).
     public var shopID: Int64?
     /// The raw Bitrix status code (`F`, `UN`, …) on the Bitrix side.
     public var bitrixStatus: String?
@@ -142,11 +142,11 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
     public var currency: String
     /// The Bitrix customer (`USER_ID`).
     public var userID: Int64?
-    /// Customer name.
+    /// Customer name, as entered (compared after whitespace normalisation).
     public var customerName: String?
     /// Customer phone, normalised to `+7XXXXXXXXXX` where possible.
     public var phone: String?
-    /// Recipient name.
+    /// Recipient name, when someone else receives the bouquet.
     public var recipientName: String?
     /// Recipient phone, normalised.
     public var recipientPhone: String?
@@ -202,7 +202,7 @@ public struct CanonicalOrder: Sendable, Hashable, Codable {
 public struct CanonicalUser: Sendable, Hashable, Codable {
     /// `b_user.ID`.
     public var id: Int64
-    /// Login.
+    /// `LOGIN`: the account's sign-in name (kept for exports; matching uses the id).
     public var login: String
     /// Display name (NAME + LAST_NAME).
     public var name: String?

@@ -5,7 +5,7 @@ extension Discrepancy {
     /// `product.field` finding of field `price`, open since the run that first saw it, not a resolved one
     /// and a new one. The shop is not part of it; history compares runs of the same shop only.
     public struct Identity: Sendable, Hashable, Codable, Comparable {
-        /// The kind.
+        /// The kind (`product.field`, `order.status`, …).
         public var kind: DiscrepancyKind
         /// The entity key.
         public var key: String

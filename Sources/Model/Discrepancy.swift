@@ -42,7 +42,8 @@ public struct Discrepancy: Sendable, Hashable, Codable {
     public var probableCause: String?
     /// What the default policy plans (`insert`, `update`, `soft_delete`, `report`, …).
     public var action: String?
-    /// Severity.
+    /// How bad it is: set with the cause (the reconciler's cause table, the index stage's finding table),
+    /// so one cause always has one severity.
     public var severity: Severity
     /// Named measurements behind the finding (an `image.duplicate` pair's cosine, hash distances,
     /// alignment scores and the transform found), `nil` for findings that have none.

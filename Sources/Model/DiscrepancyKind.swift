@@ -5,8 +5,9 @@
 /// dot is the entity (``entity``). Product keys are the element id, order keys the Bitrix order id (or
 /// `catalog:<id>` for a catalog order with no Bitrix side), embedding and image keys the product id.
 /// Adding a kind means a case here, its producer (a reconciler or the index stage) with its evidence in
-/// the cause table, and its default action in the merge policy; the report formats iterate over every
-/// case, so the kind gets its CSV file, JUnit case and metric series without further code.
+/// the cause table, its default action in the merge policy and its name in `schema/report.schema.json`'s
+/// `kind` enum; the report formats iterate over every case, so the kind gets its CSV file, JUnit case and
+/// metric series without further code. The whole path, with tests: <doc:AddingADiscrepancyKind>.
 public enum DiscrepancyKind: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
     /// An enabled Bitrix element with no catalog row of that id (the create webhook was lost).
     case productMissing = "product.missing"

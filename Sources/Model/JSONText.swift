@@ -39,7 +39,7 @@ public func appendJSONString(_ utf8: some Sequence<UInt8>, into out: inout [UInt
 @inlinable
 func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
-/// `text` as a JSON string literal, quotes included: `jsonString("a\tb")` is `"a\tb"` (8 characters).
+/// `text` as a JSON string literal, quotes included: `jsonString("a\tb")` is `"a\tb"` (6 characters).
 /// - Parameter text: Any string; Swift strings are always valid UTF-8.
 /// - Returns: The literal, ready to paste into a JSON document.
 public func jsonString(_ text: String) -> String {

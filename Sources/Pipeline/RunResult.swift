@@ -20,7 +20,13 @@ public struct RunResult: Sendable {
     /// Discrepancies not in the previous comparable run.
     public var newCount = 0
 
-    /// Creates a result.
+    /// How a job ended, for the CLI; the job fills in the merge, kinds and new count afterwards.
+    /// - Parameters:
+    ///   - status: The exit status.
+    ///   - run: The run's ledger row (`nil` when the job never got one, as for `locked`).
+    ///   - reportDirectory: Where the reports were written.
+    ///   - discrepancyCount: Findings of the run.
+    ///   - lockHolder: For `locked`: who holds the lock.
     public init(
         status: ExitStatus, run: RunRecord? = nil, reportDirectory: URL? = nil, discrepancyCount: Int = 0,
         lockHolder: String? = nil

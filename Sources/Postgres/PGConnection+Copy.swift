@@ -131,6 +131,11 @@ extension PGConnection {
     /// Calls `body` with the next COPY data message and returns `true`, or returns `false` at the end.
     ///
     /// - warning: Do not escape the buffer; it is freed when `body` returns.
+    /// - Parameter body: Reads one message (for a binary COPY, one tuple, the first one behind the header).
+    /// - Returns: `false` after the last message.
+    /// - Throws: ``PGError`` `copy` when the stream breaks, the server's error when the COPY fails, or what
+    ///   `body` throws.
+    ///
     /// The corresponding C function is `PQgetCopyData`.
     public func next(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         guard let message = try unsafe nextMessage() else { return false }

@@ -11,6 +11,11 @@ extension PGConnection {
     /// Opens a second connection with this one's parameters (host, port, user, database, password, TLS
     /// options), for a stream that must run alongside one on this connection.
     ///
+    /// The catalog reader uses it to stream `productimage` beside `product` in one exported snapshot. The
+    /// parameters come from libpq itself (`PQconninfo`): whatever the first connection was given,
+    /// explicitly or through the `PG*` variables.
+    /// - Parameter applicationName: What `pg_stat_activity` shows for the sibling (`backstop-images`).
+    /// - Returns: An open connection to the same database, with this connection's logger.
     /// - Throws: ``PGError`` of kind `connection` if this connection is closed or the new one fails.
     ///
     /// The corresponding C function is `PQconninfo`.

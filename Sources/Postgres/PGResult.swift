@@ -22,7 +22,10 @@
         (0..<columnCount).map { unsafe LibPQ.fname(handle, $0) }
     }
 
-    /// The index of a column by name, or `nil`.
+    /// The index of a column by name, or `nil`. The name is matched exactly (quoted for libpq), so
+    /// `customerName` finds `"customerName"`, not `customername`.
+    /// - Parameter name: The column name as the result labels it.
+    /// - Returns: The 0-based index.
     public func columnIndex(_ name: String) -> Int? {
         let i = unsafe LibPQ.fnumber(handle, "\"" + name + "\"")
         return i >= 0 ? i : nil
@@ -31,7 +34,12 @@
     /// Whether a cell is SQL NULL.
     public func isNull(row: Int, column: Int) -> Bool { unsafe LibPQ.getisnull(handle, row, column) }
 
-    /// A cell's text, or `nil` for NULL.
+    /// A cell's text, or `nil` for NULL. Results are in text format, so this is what `psql` would show
+    /// (`t`/`f` for booleans, ISO dates: the session sets `DateStyle = ISO`).
+    /// - Parameters:
+    ///   - row: 0-based row.
+    ///   - column: 0-based column.
+    /// - Returns: The text, `nil` for NULL.
     public func string(row: Int, column: Int) -> String? {
         if isNull(row: row, column: column) { return nil }
         // libpq gives NULL only for a cell outside the result: a caller's bug, which traps as before.
@@ -50,6 +58,11 @@
     }
 
     /// A cell decoded as an integer; throws if it is NULL or not an integer.
+    /// - Parameters:
+    ///   - row: 0-based row.
+    ///   - column: 0-based column.
+    /// - Returns: The value.
+    /// - Throws: ``PGError`` `decoding` naming the column and row (never the value).
     public func int(row: Int, column: Int) throws(PGError) -> Int {
         guard let text = string(row: row, column: column) else {
             throw PGError(.decoding, message: "column \(columnName(column)) row \(row) is NULL, expected an integer")
@@ -71,6 +84,12 @@
     public func type(column: Int) -> PGType { unsafe PGType(rawValue: LibPQ.ftype(handle, column)) }
 
     /// A cell decoded as `T`; ask for `T?` where the column may be NULL.
+    ///
+    /// ```swift
+    /// let result = try connection.execute("SELECT id, shop_id, updated_at FROM product WHERE id = \(id)")
+    /// let shop = try result.decode(Int64?.self, row: 0, column: 1)   // nil when shop_id is NULL
+    /// let updated = try result.decode(Date.self, row: 0, column: 2)
+    /// ```
     ///
     /// - Throws: ``PGError`` of kind `decoding` naming the column, its type and the row (never the value)
     ///   when the cell is NULL or holds no `T`.
@@ -104,6 +123,10 @@
     }
 
     /// Row `row` decoded into a tuple, one type per column in order.
+    ///
+    /// ```swift
+    /// let (id, name, price) = try result.decode((Int64, String, Int64?).self, row: 0)
+    /// ```
     ///
     /// - Throws: ``PGError`` of kind `decoding` when the column count differs or a cell does not decode.
     public func decode<each T: PGDecodable>(_: (repeat each T).Type, row: Int) throws(PGError) -> (repeat each T) {

@@ -51,6 +51,32 @@ import Testing
         }
     }
 
+    /// The tiny world's hard negatives (`negatives.jsonl`): every kind of look-alike, each a pair of distinct
+    /// products of shop 17008 in ascending order whose pictures are real files, none of them planted.
+    @Test func tinyWorldHasEveryHardNegative() async throws {
+        let world = try await WorldFixture.tinyWorld(socket: nil)
+        defer { try? FileManager.default.removeItem(at: world) }
+        let negatives = try WorldFixture.manifest(world, file: "negatives.jsonl")
+        let causes = Set(
+            negatives.compactMap { $0.cause?.hasPrefix("overlapping_regions_") == true ? "overlap" : $0.cause })
+        #expect(causes == ["restaged_other_flowers", "restaged_same_flowers", "adjacent_regions", "overlap"])
+        let planted = Set(try WorldFixture.manifest(world).map(\.key))
+        let specs = try WorldImages.readSpecs(from: world.appendingPathComponent("images/specs.jsonl"))
+        let byPath = Dictionary(specs.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        for entry in negatives {
+            let ids = entry.key.split(separator: "|").compactMap { Int($0) }
+            #expect(ids.count == 2 && ids[0] < ids[1] && entry.kind == .imageDuplicate && entry.shop == 17008)
+            #expect(!planted.contains(entry.key), "\(entry.key) is both planted and a negative")
+            for path in [entry.bitrix, entry.catalog] {
+                let spec = try #require(byPath[path ?? ""], "no image spec for \(path ?? "-")")
+                #expect(spec.variant != .corrupt)
+            }
+            if let overlap = entry.cause?.split(separator: "_").last?.dropLast(3), let percent = Int(overlap) {
+                #expect((15...30).contains(percent))
+            }
+        }
+    }
+
     @Test func randomIsStableAcrossVersions() {
         var r = WorldRandom(seed: 1, stream: .product, index: 0)
         let first = (0..<3).map { _ in r.next() }

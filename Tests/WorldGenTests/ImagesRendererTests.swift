@@ -71,6 +71,53 @@ import Testing
     }
 }
 
+/// The world's hard negatives for near-duplicate detection: look-alikes that are not copies.
+@Suite struct HardNegativeRenderingTests {
+    /// Another bouquet in the same setting: the rows below the blooms (paper, stems, ribbon, backdrop,
+    /// grain) are the original's to the byte, the blooms differ.
+    @Test(arguments: [false, true])
+    func restagingKeepsTheSettingAndMovesTheBlooms(sameFlowers: Bool) {
+        let seed: UInt64 = 0x00C0_FFEE
+        let original = BouquetRenderer.render(seed: seed)
+        let restaged = BouquetRenderer.render(
+            seed: seed, restaging: .init(seed: 77, sameFlowers: sameFlowers))
+        let rowBytes = original.width * 3
+        let bottom = (original.height * 9 / 10 * rowBytes)..<original.pixels.count
+        #expect(original.pixels[bottom] == restaged.pixels[bottom], "the setting below the blooms is unchanged")
+        let top = 0..<(original.height / 2 * rowBytes)
+        var difference = 0
+        for index in top { difference += abs(Int(original.pixels[index]) - Int(restaged.pixels[index])) }
+        let mean = Double(difference) / Double(top.count)
+        #expect(mean > 6, "the blooms moved: the upper half differs by only \(mean) per channel")
+    }
+
+    /// Two views of one scene: lossless regions agree exactly on their common columns, and are different
+    /// pictures (a bouquet each), whether adjacent or overlapping by 15–30 %.
+    @Test(arguments: [0, 15, 30])
+    func sceneRegionsShareOnlyTheirOverlap(overlap: Int) throws {
+        let directory = try TemporaryDirectory()
+        let sceneWidth = 2 * 435 - 435 * overlap / 100
+        let specs = [0, sceneWidth - 435].enumerated().map { index, x in
+            ImageSpec(
+                path: "scene/\(index).png", bouquetSeed: 4242, format: .png,
+                variant: .region(x: x, y: 0, width: 435, height: 545), width: sceneWidth, height: 545)
+        }
+        #expect(try WorldImages.write(specs, to: directory.url) == 2)
+        let left = try WorldImageCodec.decode(directory.bytes(specs[0].path))
+        let right = try WorldImageCodec.decode(directory.bytes(specs[1].path))
+        let sizes: [Int] = [left.width, left.height, right.width, right.height]
+        #expect(sizes == [435, 545, 435, 545])
+        let common = 2 * 435 - sceneWidth
+        if common > 0 {
+            #expect(
+                left.cropped(x: 435 - common, y: 0, width: common, height: 545)
+                    == right.cropped(x: 0, y: 0, width: common, height: 545))
+        }
+        let difference = left.meanAbsoluteDifference(to: right)
+        #expect(difference > 8, "two views of a scene differ by only \(difference) per channel")
+    }
+}
+
 /// A fresh folder under the system temporary directory, removed on deinit.
 final class TemporaryDirectory {
     let url: URL

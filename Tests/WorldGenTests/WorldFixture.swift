@@ -46,8 +46,9 @@ enum WorldFixture {
         return dir
     }
 
-    static func manifest(_ world: URL) throws -> [ManifestEntry] {
-        let data = try Data(contentsOf: world.appendingPathComponent("manifest.jsonl"))
+    /// The world's `manifest.jsonl` (or another file of the same shape, e.g. `negatives.jsonl`).
+    static func manifest(_ world: URL, file: String = "manifest.jsonl") throws -> [ManifestEntry] {
+        let data = try Data(contentsOf: world.appendingPathComponent(file))
         return try data.split(separator: 10).map { try JSONDecoder().decode(ManifestEntry.self, from: Data($0)) }
     }
 }

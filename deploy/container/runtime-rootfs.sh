@@ -12,7 +12,8 @@
 #   - for every Debian package a file was taken from: its copyright file (/usr/share/doc/PKG/copyright) and
 #     its dpkg status entry in /var/lib/dpkg/status.d/PKG, the layout distroless images use, so that image
 #     scanners (Trivy, Grype) still see which Debian packages and versions the image carries.
-# Debian's apt, dpkg, perl, the rest of coreutils, the gconv modules and the rest of the base (about 80 MB) stay behind.
+# Debian's apt, dpkg, perl, the rest of coreutils, glibc's gconv modules and the rest of the base (60 of its
+# 75 MB) stay behind.
 #
 # Library paths are kept as Debian installs them under merged /usr (/lib, /lib64 and /bin are symlinks into
 # /usr); a library reached through a symlink (libblas.so.3 through /etc/alternatives to OpenBLAS's) is copied
@@ -74,7 +75,8 @@ cp /etc/ssl/openssl.cnf "$dest/etc/ssl/openssl.cnf"
 note_owner /etc/ssl/openssl.cnf
 install -d -m 0700 "$dest/etc/ssl/private"
 
-# The time-zone database (TZ=UTC, the Bitrix shop's Asia/Almaty) and the name-service switch.
+# The time-zone database (the image sets TZ=UTC; a deployment may name another zone) and the name-service
+# switch.
 cp -a /usr/share/zoneinfo "$dest/usr/share/zoneinfo"
 note_owner /usr/share/zoneinfo/UTC
 ln -s /usr/share/zoneinfo/Etc/UTC "$dest/etc/localtime"

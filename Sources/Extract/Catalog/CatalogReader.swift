@@ -45,6 +45,9 @@ public struct CatalogReader {
 
     /// Products (optionally of one shop) ordered by id, in canonical form.
     ///
+    /// Id order is what the reconciler's merge join needs, so nothing is sorted client-side. Memory stays
+    /// at one product (with its images) at a time.
+    ///
     /// - Parameter shopID: only this shop's products; `nil` for all.
     /// - Returns: a cursor over the products.
     /// - Throws: `PGError` if the COPY cannot start.

@@ -2,7 +2,7 @@ public import BackstopModel
 
 /// One `productimage` row as the catalog holds it.
 public struct CatalogProductImage: Sendable, Hashable, Codable {
-    /// The URL.
+    /// `productimage.url`: the public image URL, compared with Bitrix's as text.
     public var url: String
     /// The `"order"` column.
     public var order: Int64

@@ -38,6 +38,13 @@ public struct ProductFeed: Sendable {
 
     /// Parses one page.
     ///
+    /// ```swift
+    /// let json = #"{"data": [{"id": "1042", "title": "Pink roses", "price": "4 950 ₸", "isAvailable": true}]}"#
+    /// let page = try ProductFeed().parsePage(Data(json.utf8))
+    /// page.products.first?.price   // Kopecks(495000)
+    /// page.problems                // []
+    /// ```
+    ///
     /// - Parameters:
     ///   - data: the JSON bytes.
     ///   - file: the file name for error messages.

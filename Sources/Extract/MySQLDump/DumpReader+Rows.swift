@@ -11,6 +11,8 @@ extension DumpReader {
     /// 4 GiB of values is a `limit` error (packed offsets are 32-bit).
     /// - Throws: ``ExtractError`` `truncated` when the input ends inside the INSERT, `syntax` for a
     ///   malformed tuple, `schema` for a wrong value count, `limit`, or `charset` (strict mode).
+    /// - Complexity: O(row bytes); one allocation per row (the packed row), none per plain value (hex
+    ///   literals and transcoded text allocate their own).
     func nextRow() throws(ExtractError) -> DumpRow? {
         guard let context = unsafe rows else { return nil }
         // currentTable is context.table already (set by statement() before beginRows).

@@ -53,7 +53,7 @@ public struct DumpRow: Sendable {
         set { source = DumpRowSource(table: source.table, database: newValue, columns: source.columns) }
     }
 
-    /// The columns.
+    /// The columns the values are in (the table's, or the INSERT's own column list).
     public var columns: DumpColumns {
         get { source.columns }
         set { source = DumpRowSource(table: source.table, database: source.database, columns: newValue) }

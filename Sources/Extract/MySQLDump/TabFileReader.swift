@@ -29,6 +29,14 @@ public struct TabFormat: Sendable {
 /// for NULL, backslash escapes (`\t`, `\n`, `\\`, `\0`), no quotes unless the dump was made with
 /// `--fields-enclosed-by`. The values carry no type, so the table's declared types decide which are
 /// numbers and which are zero dates. Every row ends with an LF, so a file cut mid-row is detected.
+///
+/// For `CREATE TABLE b_user (ID int, LOGIN varchar(50), EMAIL varchar(255))`, the `b_user.txt` line
+///
+/// ```text
+/// 7⇥anna⇥\N
+/// ```
+///
+/// (⇥ a TAB byte) is the row `ID = 7` (a number), `LOGIN = 'anna'`, `EMAIL = NULL`.
 public final class TabFileReader: DumpEventStream {
     /// The window over the file.
     private let buffer: ChunkBuffer

@@ -29,6 +29,9 @@ public enum ImageDescriptor {
     /// The raw descriptor of `image` (any size; it is resampled to the canvas).
     ///
     /// - Complexity: O(image pixels) for the resampling, then O(canvas) = 2 880 pixels.
+    /// - Parameter image: A decoded picture of any size (decode at ``decodeSize`` or larger for speed).
+    /// - Returns: ``count`` values, each block scaled to unit length; the same pixels always give the same
+    ///   values.
     public static func describe(_ image: RGBImage) -> [Float] {
         let canvas = image.resized(width: width, height: height)
         var out = [Float](repeating: 0, count: count)

@@ -7,8 +7,10 @@ import CBLAS
 /// The learned numbers (mean and projection) are fitted with LAPACK on a full reindex
 /// (``fit(descriptors:dimensions:)``) and then frozen: incremental runs load them and embed with exactly
 /// the same numbers. ``version`` names them: `backstop-local-1-` plus the first 12 hex digits of the
-/// SHA-256 of the descriptor version and every stored number, so any change to the numbers changes the
-/// label and every vector made with other numbers is recognisably stale.
+/// SHA-256 of the descriptor version, every stored number and the near-duplicate method's version
+/// (``DuplicateVerifier/Parameters/version``), so any change to the numbers changes the label and every
+/// vector made with other numbers is recognisably stale; so does a new near-duplicate method, whose
+/// candidate keys (luma hash, grayscale flag) are stored beside each vector and reused with it.
 ///
 /// These vectors drive duplicate detection, similar products and change detection inside Backstop's own
 /// schema. They are never written to `product_embeddings`: live search compares those rows with Vertex
@@ -30,10 +32,23 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     /// The label's prefix; the digits after it are a digest of the numbers.
     public static let family = "backstop-local-1"
 
-    /// Creates a model from its numbers (computing its version).
+    /// A model from its numbers (a fit's, or stored ones); its ``version`` is computed from them, so equal
+    /// numbers always carry the same label.
     ///
     /// - Precondition: `mean.count == inputDimensions` and `projection.count == dimensions * inputDimensions`.
-    public init(dimensions: Int, inputDimensions: Int, mean: [Float], projection: [Float], fittedOn: Int) {
+    /// - Parameters:
+    ///   - dimensions: Output dimensions (512 for the index).
+    ///   - inputDimensions: The descriptor's length (``ImageDescriptor/count``).
+    ///   - mean: The descriptors' mean, subtracted before projecting.
+    ///   - projection: `dimensions` rows of `inputDimensions` values, row-major: the whitened principal
+    ///     directions.
+    ///   - fittedOn: How many images the model was fitted on (bookkeeping; not part of the version).
+    ///   - duplicateMethod: The near-duplicate method the stored keys follow, folded into ``version``
+    ///     (default: the shipped ``DuplicateVerifier/Parameters/version``).
+    public init(
+        dimensions: Int, inputDimensions: Int, mean: [Float], projection: [Float], fittedOn: Int,
+        duplicateMethod: String = DuplicateVerifier.Parameters().version
+    ) {
         precondition(mean.count == inputDimensions, "mean has \(mean.count) values, expected \(inputDimensions)")
         precondition(projection.count == dimensions * inputDimensions, "projection size mismatch")
         self.dimensions = dimensions
@@ -41,7 +56,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
         self.mean = mean
         self.projection = projection
         self.fittedOn = fittedOn
-        let digest = SHA256.hex(SHA256.digest(Self.encodeNumbers(dimensions, inputDimensions, mean, projection)))
+        let digest = SHA256.hex(
+            SHA256.digest(
+                Self.encodeNumbers(dimensions, inputDimensions, mean, projection) + [0] + Array(duplicateMethod.utf8)))
         version = "\(Self.family)-\(digest.prefix(12))"
     }
 
@@ -49,6 +66,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
     ///
     /// - Precondition: `descriptor.count == inputDimensions`.
     /// - Complexity: O(dimensions × inputDimensions), one `cblas_sgemv` (the same numbers whatever else runs).
+    /// - Parameter descriptor: ``ImageDescriptor/describe(_:)``'s output.
+    /// - Returns: `dimensions` values of L2 norm 1, so a dot product of two is their cosine; all zeros only
+    ///   for a descriptor equal to the mean.
     public func embed(descriptor: [Float]) -> [Float] {
         precondition(descriptor.count == inputDimensions, "descriptor has \(descriptor.count) values")
         BLASThreads.useSingleThreaded()
@@ -66,7 +86,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
         return out
     }
 
-    /// The unit vector for a decoded image.
+    /// The unit vector for a decoded image: ``embed(descriptor:)`` of its descriptor.
+    /// - Parameter image: A decoded picture.
+    /// - Returns: The unit vector.
     public func embed(_ image: RGBImage) -> [Float] { embed(descriptor: ImageDescriptor.describe(image)) }
 
     // MARK: Storage
@@ -93,6 +115,9 @@ public struct LocalEmbeddingModel: Sendable, Hashable {
 
     /// Reads a model written by ``serialized``.
     ///
+    /// - Parameters:
+    ///   - bytes: `backstop.embedding_model.parameters`.
+    ///   - fittedOn: The stored image count.
     /// - Throws: ``IndexError`` when the bytes are not a model of the current descriptor version.
     public init(serialized bytes: [UInt8], fittedOn: Int) throws(IndexError) {
         func word(_ at: Int) -> UInt32 {

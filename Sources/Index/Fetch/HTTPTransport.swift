@@ -45,7 +45,12 @@ public final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked S
         /// The body, for POST.
         public var body: [UInt8]?
 
-        /// Creates a request.
+        /// A request to send with ``HTTPTransport/send(_:)``.
+        /// - Parameters:
+        ///   - method: The HTTP method.
+        ///   - url: The absolute `http` or `https` URL.
+        ///   - headers: Extra headers (`User-Agent` comes from the options).
+        ///   - body: The body, for POST.
         public init(method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8]? = nil) {
             self.method = method
             self.url = url

@@ -23,6 +23,9 @@ public final class ImageFetcher: Sendable {
         public var concurrency: Int = 8
 
         /// No mirror, no cache, network allowed.
+        /// - Parameters:
+        ///   - mirror: URL prefixes read from local folders.
+        ///   - cacheDirectory: The HTTP cache folder.
         public init(mirror: ImageMirror? = nil, cacheDirectory: String? = nil) {
             self.mirror = mirror
             self.cacheDirectory = cacheDirectory
@@ -56,7 +59,8 @@ public final class ImageFetcher: Sendable {
     /// The content-addressed cache; `nil` without a cache folder.
     private let cache: ImageCache?
 
-    /// Creates a fetcher (and its HTTP session and cache, when the options allow the network).
+    /// A fetcher for the stage's workers, with its HTTP session and cache when the options allow the
+    /// network.
     ///
     /// - Parameter options: Mirror, cache folder, network and HTTP limits.
     /// - Throws: ``IndexError`` when the cache folder cannot be created.

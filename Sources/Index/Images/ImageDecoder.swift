@@ -47,6 +47,11 @@ public enum ImageDecoder {
 
     /// Reads the width and height from a JPEG or PNG header without decoding the pixels.
     ///
+    /// - Parameters:
+    ///   - bytes: The encoded image.
+    ///   - productID: The product, for the error's context.
+    ///   - url: The image's URL, for the error's context.
+    /// - Returns: The size in pixels.
     /// - Throws: ``IndexError`` as ``decode(_:productID:url:maxByteCount:)`` does for unrecognised formats
     ///   and corrupt headers.
     public static func size(

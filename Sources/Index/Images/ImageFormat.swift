@@ -38,6 +38,8 @@ public enum ImageFormat: String, Sendable, Hashable, CaseIterable, CustomStringC
     /// The format whose magic bytes start `bytes`, or `nil` when none matches.
     ///
     /// - Complexity: O(1); reads at most the first 12 bytes.
+    /// - Parameter bytes: The start of a file or body (fewer than 12 bytes is fine).
+    /// - Returns: The format, or `nil` (an HTML error page, a truncated body, an unknown format).
     public static func detect(_ bytes: [UInt8]) -> ImageFormat? {
         func starts(with magic: [UInt8], at offset: Int = 0) -> Bool {
             guard bytes.count >= offset + magic.count else { return false }

@@ -5,6 +5,8 @@ extension RGBImage {
     ///
     /// - Precondition: both images have the same width and height.
     /// - Complexity: O(pixels).
+    /// - Parameter other: An image of the same size.
+    /// - Returns: The mean of |a − b| over every channel of every pixel.
     public func meanAbsoluteDifference(to other: RGBImage) -> Double {
         precondition(
             width == other.width && height == other.height,

@@ -6,6 +6,10 @@ extension RGBImage {
     /// - Precondition: `width` and `height` are in `1...ImageDecoder.maxSide` and their product at most
     ///   ``ImageDecoder/maxPixels``.
     /// - Complexity: O(source pixels + result pixels × taps); runs in C.
+    /// - Parameters:
+    ///   - width: The new width, pixels.
+    ///   - height: The new height, pixels.
+    /// - Returns: The resampled image (`self` when the size is already right).
     public func resized(width: Int, height: Int) -> RGBImage {
         if width == self.width && height == self.height { return self }
         switch ImageCodecCalls.resize(self, width: width, height: height) {
@@ -15,6 +19,8 @@ extension RGBImage {
     }
 
     /// A copy whose longer side is at most `maxSide`, keeping the aspect ratio (no-op when already small).
+    /// - Parameter maxSide: The longest side allowed, pixels (positive).
+    /// - Returns: The image, sides rounded to the nearest pixel and at least 1.
     public func resized(maxSide: Int) -> RGBImage {
         precondition(maxSide > 0, "maxSide must be positive, got \(maxSide)")
         let longer = Swift.max(width, height)
@@ -28,6 +34,12 @@ extension RGBImage {
     ///
     /// - Precondition: the rectangle is non-empty and lies inside the image.
     /// - Complexity: O(result pixels): one slice copy per row.
+    /// - Parameters:
+    ///   - x: The left column.
+    ///   - y: The top row.
+    ///   - width: The rectangle's width.
+    ///   - height: The rectangle's height.
+    /// - Returns: The rectangle as an image (`self` for the whole image).
     public func cropped(x: Int, y: Int, width: Int, height: Int) -> RGBImage {
         precondition(
             x >= 0 && y >= 0 && width > 0 && height > 0 && x + width <= self.width && y + height <= self.height,
@@ -45,6 +57,10 @@ extension RGBImage {
     }
 
     /// The centred `width × height` rectangle (sizes larger than the image are clamped to it).
+    /// - Parameters:
+    ///   - width: The wanted width.
+    ///   - height: The wanted height.
+    /// - Returns: The rectangle; an odd margin leaves the extra pixel on the right or bottom.
     public func centerCropped(width: Int, height: Int) -> RGBImage {
         let cropWidth = Swift.min(Swift.max(1, width), self.width)
         let cropHeight = Swift.min(Swift.max(1, height), self.height)
@@ -53,6 +69,10 @@ extension RGBImage {
     }
 
     /// The largest centred rectangle with the aspect ratio `width : height`.
+    /// - Parameters:
+    ///   - width: The ratio's first term (positive).
+    ///   - height: The ratio's second term (positive).
+    /// - Returns: The rectangle, computed in integers (no rounding drift).
     public func centerCropped(toAspectRatio width: Int, _ height: Int) -> RGBImage {
         precondition(width > 0 && height > 0, "aspect ratio needs positive terms, got \(width):\(height)")
         // Compare self.width / self.height with width / height in integers.
@@ -65,6 +85,10 @@ extension RGBImage {
 
     /// Centre-crops to the aspect ratio of `width × height`, then resizes to exactly that size: the usual
     /// "resize shorter side, centre crop" preprocessing of image embedding models.
+    /// - Parameters:
+    ///   - width: The result's width.
+    ///   - height: The result's height.
+    /// - Returns: An image of exactly `width × height`.
     public func scaledToFill(width: Int, height: Int) -> RGBImage {
         centerCropped(toAspectRatio: width, height).resized(width: width, height: height)
     }

@@ -8,9 +8,13 @@ public struct RGBImage: Sendable, Hashable {
     /// `width * height * 3` bytes of interleaved R, G, B.
     public var pixels: [UInt8]
 
-    /// Creates an image from its pixels.
+    /// An image over existing pixels (a decoder's output, a test's pattern).
     ///
     /// - Precondition: `width` and `height` are positive and `pixels.count == width * height * 3`.
+    /// - Parameters:
+    ///   - width: Width in pixels.
+    ///   - height: Height in pixels.
+    ///   - pixels: Interleaved R, G, B bytes, row-major, top row first.
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0, "RGBImage needs a positive size, got \(width)x\(height)")
         precondition(
@@ -22,7 +26,13 @@ public struct RGBImage: Sendable, Hashable {
         self.pixels = pixels
     }
 
-    /// Creates an image filled with one colour.
+    /// An image filled with one colour (tests, padding).
+    /// - Parameters:
+    ///   - width: Width in pixels.
+    ///   - height: Height in pixels.
+    ///   - red: The red channel.
+    ///   - green: The green channel.
+    ///   - blue: The blue channel.
     public init(width: Int, height: Int, red: UInt8, green: UInt8, blue: UInt8) {
         precondition(width > 0 && height > 0, "RGBImage needs a positive size, got \(width)x\(height)")
         var pixels = [UInt8](repeating: 0, count: width * height * 3)

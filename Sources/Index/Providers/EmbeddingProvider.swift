@@ -10,7 +10,11 @@ public struct ProviderItem: Sendable, Hashable {
     /// The image bytes as fetched.
     public var bytes: [UInt8]
 
-    /// Creates an item.
+    /// An image to embed.
+    /// - Parameters:
+    ///   - productID: The product.
+    ///   - url: The image URL (the embedding service downloads it itself).
+    ///   - bytes: The bytes as fetched (Vertex is sent them).
     public init(productID: Int64, url: String, bytes: [UInt8]) {
         self.productID = productID
         self.url = url
@@ -25,7 +29,10 @@ public protocol EmbeddingProvider: Sendable {
     var modelVersion: String { get }
     /// The vectors' dimensions (512).
     var dimensions: Int { get }
-    /// One unit vector (or failure) per item, in order.
+    /// One unit vector (or failure) per item, in order. A failure is per item: one bad image never loses
+    /// the others' vectors.
+    /// - Parameter items: The images to embed.
+    /// - Returns: One result per item, in the items' order.
     func embed(_ items: [ProviderItem]) -> [Result<[Float], ProviderFailure>]
 }
 
@@ -33,7 +40,8 @@ public protocol EmbeddingProvider: Sendable {
 public struct ProviderFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong.
     public var message: String
-    /// Creates a failure.
+    /// A failure with its reason.
+    /// - Parameter message: What went wrong, for the log (never the image's bytes).
     public init(_ message: String) { self.message = message }
     /// The message.
     public var description: String { message }

@@ -5,7 +5,10 @@ public struct SimilarProduct: Sendable, Hashable {
     /// The cosine similarity of the two local vectors.
     public var score: Float
 
-    /// Creates an entry.
+    /// One neighbour of a product.
+    /// - Parameters:
+    ///   - productID: The similar product.
+    ///   - score: Their cosine similarity.
     public init(productID: Int64, score: Float) {
         self.productID = productID
         self.score = score
@@ -21,7 +24,11 @@ public struct DuplicatePair: Sendable, Hashable {
     /// The cosine similarity of the two local vectors.
     public var score: Float
 
-    /// Creates a pair.
+    /// A candidate pair; the caller orders the ids.
+    /// - Parameters:
+    ///   - first: The smaller product id.
+    ///   - second: The larger product id.
+    ///   - score: Their cosine similarity.
     public init(first: Int64, second: Int64, score: Float) {
         self.first = first
         self.second = second
@@ -37,7 +44,10 @@ public struct SimilarityState: Sendable, Equatable {
     /// Pairs at or above the threshold.
     public var pairs: [DuplicatePair]
 
-    /// Creates a state.
+    /// A pass's result, or one read back from ``IndexStore``.
+    /// - Parameters:
+    ///   - lists: Every product's top-k list, best first.
+    ///   - pairs: The near-duplicate candidates, ascending by (first, second).
     public init(lists: [Int64: [SimilarProduct]], pairs: [DuplicatePair]) {
         self.lists = lists
         self.pairs = pairs

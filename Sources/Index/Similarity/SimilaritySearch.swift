@@ -8,7 +8,10 @@ public struct Neighbor: Sendable, Hashable {
     /// The inner product.
     public var score: Float
 
-    /// Creates a neighbour.
+    /// One neighbour of a query row.
+    /// - Parameters:
+    ///   - index: The database row.
+    ///   - score: The inner product.
     public init(index: Int, score: Float) {
         self.index = index
         self.score = score

@@ -7,6 +7,7 @@ public struct VectorMatrix: Sendable, Hashable {
     public private(set) var storage: [Float]
 
     /// An empty matrix of `dimensions`-value rows.
+    /// - Parameter dimensions: Values per vector (positive).
     public init(dimensions: Int) {
         precondition(dimensions > 0, "dimensions must be positive")
         self.dimensions = dimensions
@@ -16,6 +17,9 @@ public struct VectorMatrix: Sendable, Hashable {
     /// A matrix over existing row-major storage.
     ///
     /// - Precondition: `storage.count` is a multiple of `dimensions`.
+    /// - Parameters:
+    ///   - dimensions: Values per vector.
+    ///   - storage: The rows, one after another.
     public init(dimensions: Int, storage: [Float]) {
         precondition(dimensions > 0 && storage.count % dimensions == 0, "storage is not whole rows")
         self.dimensions = dimensions

@@ -71,7 +71,11 @@ public struct IndexStage {
         /// The shop's products' colors, occasions and tags, for the Cloudflare export (empty without one).
         public var labels: [Int64: CatalogProductLabels]
 
-        /// Creates the input.
+        /// The stage's input as the catalog reader returns it.
+        /// - Parameters:
+        ///   - products: Every catalog product, of every shop (orphans are found across shops).
+        ///   - embeddings: The shop's `product_embeddings` rows (and those of absent products).
+        ///   - labels: Colours, occasions and tags by product, only for the Cloudflare export.
         public init(
             products: [CanonicalProduct], embeddings: [CatalogEmbedding], labels: [Int64: CatalogProductLabels] = [:]
         ) {
@@ -137,7 +141,10 @@ public struct IndexStage {
     /// Where the stage logs.
     public var logger: Logger
 
-    /// Creates a stage.
+    /// A stage ready to run with these options.
+    /// - Parameters:
+    ///   - options: Mode, shop, fetcher, provider, thresholds, batches and stop checks.
+    ///   - logger: Where the stage logs (constant messages, data in metadata).
     public init(options: Options, logger: Logger) {
         self.options = options
         self.logger = logger

@@ -23,7 +23,11 @@ public enum CloudflareExport {
         /// Its colors, occasions and tags (catalog JSON text).
         public var labels: CatalogProductLabels
 
-        /// Creates a record.
+        /// One product to upsert.
+        /// - Parameters:
+        ///   - product: The catalog product.
+        ///   - vector: Its production vector.
+        ///   - labels: Its labels (empty when the catalog has none).
         public init(product: CanonicalProduct, vector: [Float], labels: CatalogProductLabels = .init()) {
             self.product = product
             self.vector = vector
@@ -33,6 +37,11 @@ public enum CloudflareExport {
 
     /// Writes the four files into `directory` and returns their URLs.
     ///
+    /// - Parameters:
+    ///   - records: The products to upsert, in any order (written in the given order).
+    ///   - deleteIDs: Products whose vectors and rows must go; written sorted.
+    ///   - directory: The export folder (created if needed).
+    /// - Returns: The files written.
     /// - Throws: ``IndexError`` when a file cannot be written.
     @discardableResult
     public static func write(records: [Record], deleteIDs: [Int64], to directory: URL) throws(IndexError) -> [URL] {

@@ -39,7 +39,12 @@ public struct ProductEmbeddingWriter {
         /// Steps skipped because the row changed since it was read.
         public var skipped = 0
 
-        /// Creates counts.
+        /// Counts of one apply (or zeros to add to).
+        /// - Parameters:
+        ///   - updated: Rows updated.
+        ///   - inserted: Rows inserted.
+        ///   - deleted: Rows deleted.
+        ///   - skipped: Steps skipped because their row changed since it was read.
         public init(updated: Int = 0, inserted: Int = 0, deleted: Int = 0, skipped: Int = 0) {
             self.updated = updated
             self.inserted = inserted
@@ -50,6 +55,9 @@ public struct ProductEmbeddingWriter {
 
     /// Detects the column type and creates a writer.
     ///
+    /// - Parameters:
+    ///   - connection: The catalog connection the writes go through.
+    ///   - reader: The catalog reader that inspects `product_embeddings.embedding` (`real[]` or pgvector).
     /// - Throws: `ExtractError` when the table or column is missing or of an unsupported type.
     public init(connection: PGConnection, reader: CatalogReader) throws {
         self.connection = connection

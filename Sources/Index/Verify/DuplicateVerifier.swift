@@ -24,8 +24,12 @@
 public enum DuplicateVerifier {
     /// The verification's thresholds and search limits.
     public struct Parameters: Sendable, Hashable {
-        /// Names these values; reports and the bench quote it. Bump it when any value or the method changes.
-        public var version = "backstop-verify-1"
+        /// Names these values and the candidate keys the image pass stores for them (the luma hash and the
+        /// grayscale flag of ``DuplicateCandidates``); reports and the bench quote it. Bump it when any value,
+        /// a candidate key or the method changes: the shipped version is part of the local model's version
+        /// (``LocalEmbeddingModel/version``), so a new one makes every stored vector and key stale and the
+        /// next run computes them again. 2: the grayscale probe threshold 0.02 → 0.005.
+        public var version = "backstop-verify-2"
         /// How far (fraction of the first picture's side) each edge of the second may land from the first's.
         public var maxTrim: Float = 0.14
         /// The smallest aligned normalised cross-correlation of the luma planes (64×64).

@@ -3,7 +3,8 @@ import BackstopModel
 import BackstopPostgres
 
 extension PlanApplier {
-    /// Creates the session's staging tables (once; `ON COMMIT DELETE ROWS` empties them after each batch).
+    /// The session's staging tables, made once per connection (`ON COMMIT DELETE ROWS` empties them after
+    /// each batch).
     ///
     /// Temporary tables live in the session, so each worker connection has its own; `prepareSession()`
     /// calls this once per connection.

@@ -25,7 +25,7 @@ public struct ApplyOutcome: Sendable {
     /// the same apply again finishes it.
     public var stopped = false
 
-    /// Creates an empty outcome.
+    /// An outcome with nothing done yet; the applier adds to it batch by batch.
     public init() {}
 }
 

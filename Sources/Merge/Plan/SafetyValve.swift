@@ -46,7 +46,7 @@ public struct SafetyValve: Sendable, Hashable {
             case updateThreshold = "update_threshold"
         }
 
-        /// The code.
+        /// The stable code: decides whether `--force` may override it (``isOverridable``).
         public var code: Code
         /// What and why, for people.
         public var message: String

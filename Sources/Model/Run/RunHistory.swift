@@ -15,7 +15,7 @@ public struct RunHistory: Sendable, Hashable {
 
     /// The run a finding was first seen in (the start of its unbroken chain of comparable runs).
     public struct Origin: Sendable, Hashable, Codable {
-        /// The run id.
+        /// The run the finding was first seen in.
         public var runID: Int64
         /// That run's start.
         public var at: Date
@@ -29,11 +29,11 @@ public struct RunHistory: Sendable, Hashable {
 
     /// One recent run, for the trend chart.
     public struct Point: Sendable, Hashable, Codable {
-        /// The run id.
+        /// The run (`backstop.run.id`).
         public var runID: Int64
-        /// Its start.
+        /// When it started (the trend chart's x axis).
         public var startedAt: Date
-        /// Its status.
+        /// How it ended (the ledger's trend leaves out running and failed runs).
         public var status: RunStatus
         /// Its discrepancy total.
         public var total: Int

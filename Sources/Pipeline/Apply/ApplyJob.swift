@@ -45,7 +45,18 @@ public struct ApplyJob {
     /// Where the apply reports the batches written (the CLI's bar); ignored by default.
     public var progress: ProgressReporter = .ignored
 
-    /// Creates a job.
+    /// `backstop apply` ready to run; nothing is read or connected until `run()`.
+    /// - Parameters:
+    ///   - source: The run whose stored plan to apply, or a `plan.json`.
+    ///   - configuration: The configuration with the flags applied.
+    ///   - write: `--yes`: write; otherwise print the plan.
+    ///   - force: `--force`: override the share thresholds only.
+    ///   - batchSize: Steps per batch; `nil` takes `merge.batch_size`.
+    ///   - workers: Writing connections; `nil` takes `merge.workers`.
+    ///   - listLimit: Steps listed per phase and action when printing.
+    ///   - arguments: The command line, recorded redacted.
+    ///   - logger: Where the job logs.
+    ///   - version: Backstop's version.
     public init(
         source: Source, configuration: BackstopConfiguration, write: Bool, force: Bool, batchSize: Int? = nil,
         workers: Int? = nil, listLimit: Int = 20, arguments: [String], logger: Logger, version: String

@@ -17,7 +17,11 @@ extension RunJob {
         /// Writing connections; `nil` takes `merge.workers`.
         public var workers: Int?
 
-        /// Creates the settings.
+        /// `nightly --apply`'s settings.
+        /// - Parameters:
+        ///   - force: Override the share thresholds (never partial input or another catalog).
+        ///   - batchSize: Steps per batch; `nil` takes `merge.batch_size`.
+        ///   - workers: Writing connections; `nil` takes `merge.workers`.
         public init(force: Bool = false, batchSize: Int? = nil, workers: Int? = nil) {
             self.force = force
             self.batchSize = batchSize

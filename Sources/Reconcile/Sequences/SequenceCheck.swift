@@ -5,7 +5,7 @@ public import BackstopExtract
 ///
 /// Product ids are preserved Bitrix element ids, so a product created in the catalog must take an id
 /// Bitrix will never use. Upstream's `setval(MAX(id))` after an import puts the sequence inside the Bitrix
-/// range, and the next catalog-created product collides with an element Bitrix creates later
+/// range, and the next catalog-created products take ids Bitrix already uses or will use
 /// (`product.id_collision` in a later run). The plan advances the sequence past the range plus headroom.
 public enum SequenceCheck {
     /// `sequence.collision_risk` when the next value lies within [min, max] of the Bitrix element ids.

@@ -4,6 +4,8 @@ import Foundation
 /// Text helpers every format shares: dates, durations, numbers, and the escapers of each output language.
 enum ReportText {
     /// RFC 3339 UTC text of a date (`2026-11-22T02:30:00Z`).
+    /// - Parameter date: An instant.
+    /// - Returns: Seconds precision, `Z` for UTC, whatever the machine's zone.
     static func iso8601(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -11,15 +13,21 @@ enum ReportText {
     }
 
     /// `2026-11-22 02:30` (UTC), for tables.
+    /// - Parameter date: An instant.
+    /// - Returns: The first 16 characters of ``iso8601(_:)`` with a space for the `T`.
     static func shortDate(_ date: Date) -> String {
         let text = iso8601(date)
         return String(text.prefix(16)).replacingOccurrences(of: "T", with: " ")
     }
 
     /// Seconds with three decimals, locale-free (`1.500`).
+    /// - Parameter value: Seconds.
+    /// - Returns: The value with three decimals and a `.` whatever the machine's locale.
     static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
 
     /// A span for people: `45 s`, `12 min`, `3 h 5 min`, `4 d 2 h`.
+    /// - Parameter seconds: A duration; a negative one reads as 0.
+    /// - Returns: At most two units, the smaller rounded down.
     static func span(seconds: Int64) -> String {
         let s = max(0, seconds)
         if s < 60 { return "\(s) s" }
@@ -29,6 +37,10 @@ enum ReportText {
     }
 
     /// How long a persisting finding has been open at this run's start: `since run 3 (2026-11-20 02:30), 2 d`.
+    /// - Parameters:
+    ///   - origin: The run the finding was first seen in and when.
+    ///   - runStartedAt: This run's start (the reference, so a re-rendered report says the same).
+    /// - Returns: The text of the "open" column.
     static func openSince(_ origin: RunHistory.Origin, runStartedAt: Date) -> String {
         "run \(origin.runID) (\(shortDate(origin.at))), \(span(seconds: Int64(runStartedAt.timeIntervalSince(origin.at))))"
     }
@@ -37,6 +49,8 @@ enum ReportText {
 
     /// HTML text and attribute escaping: `& < > " '`; controls and bidi overrides shown as `⟨U+202E⟩`
     /// (`SafeText`).
+    /// - Parameter text: Any text from the data.
+    /// - Returns: Text safe inside an element or a quoted attribute; line breaks kept.
     static func html(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -55,6 +69,8 @@ enum ReportText {
 
     /// XML 1.0 text and attribute escaping; controls and bidi overrides shown as `⟨U+202E⟩` (`SafeText`),
     /// the non-characters XML 1.0 cannot carry as U+FFFD.
+    /// - Parameter text: Any text from the data.
+    /// - Returns: Text safe inside an element or a quoted attribute of XML 1.0, line breaks as references.
     static func xml(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
@@ -78,6 +94,10 @@ enum ReportText {
     /// A Markdown table cell: `|` escaped, line breaks shown as ⏎, controls and bidi overrides as
     /// `⟨U+202E⟩` (`SafeText`); backticks, brackets (links) and angle brackets (HTML) neutralised; cut at
     /// `limit` characters; `—` for none, `""` for empty text.
+    /// - Parameters:
+    ///   - text: The value, `nil` when absent.
+    ///   - limit: The most characters shown before `…`.
+    /// - Returns: One table cell's text.
     static func markdownCell(_ text: String?, limit: Int = 80) -> String {
         guard let text else { return "—" }
         var out = ""
@@ -105,6 +125,8 @@ enum ReportText {
     /// A Markdown code span (`` `text` ``) outside tables: the fence is longer than any backtick run inside,
     /// line breaks show as ⏎, controls and bidi overrides as `⟨U+202E⟩` (`SafeText`); nothing else needs
     /// escaping in a code span.
+    /// - Parameter text: Any text from the data.
+    /// - Returns: A code span that shows `text` literally on one line.
     static func markdownCode(_ text: String) -> String {
         var longest = 0
         var run = 0
@@ -127,6 +149,8 @@ enum ReportText {
     }
 
     /// A Prometheus label value: `\`, `"` and line feeds escaped (text exposition format).
+    /// - Parameter text: A label value.
+    /// - Returns: The value for inside double quotes; other characters, UTF-8 included, as they are.
     static func promLabel(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {

@@ -13,7 +13,7 @@ public struct StoredPlan: Sendable {
 
     /// What became of one step.
     public struct StepState: Sendable, Hashable {
-        /// The outcome.
+        /// `applied`, `conflict` (the row changed since planning) or `skipped` (by the plan).
         public var outcome: StepOutcome
         /// The row's version after the step wrote it (applied steps).
         public var written: RowVersion?

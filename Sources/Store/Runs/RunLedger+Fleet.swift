@@ -45,7 +45,7 @@ extension RunLedger {
 
     /// One shop's newest finished run of a fleet, for the fleet page.
     public struct FleetMember: Sendable {
-        /// The shop.
+        /// The catalog shop id.
         public var shop: Int64
         /// Its newest run in the window.
         public var run: RunRecord

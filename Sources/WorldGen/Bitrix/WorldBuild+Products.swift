@@ -51,6 +51,56 @@ extension WorldBuild {
         return v.map { $0 / norm }
     }
 
+    /// The picture of a clean, enabled product of shop 17008 (its catalog image is its Bitrix preview), or
+    /// nil to keep its own bouquet. One in ``WorldScale/hardNegativePeriod`` such products (and, for two
+    /// views of one scene, the next one too) gets a picture that looks like another product's without being
+    /// a copy, and the pair goes to ``hardNegatives``, in turn:
+    /// 1. the last clean product's backdrop, paper, stems and ribbon with another bouquet's blooms;
+    /// 2. the left and right halves of one wide scene (adjacent, no overlap);
+    /// 3. the last clean product's setting with blooms of its own kinds and colours placed otherwise;
+    /// 4. two 435-pixel views of one scene overlapping by 15–30 % of their width.
+    func hardNegativeSpec(id: Int, bouquet: UInt64, path: String, format: ImageSpec.Format) -> ImageSpec? {
+        let side = (width: 435, height: 545)
+        if let pending = pendingRegion {
+            pendingRegion = nil
+            let x = pending.sceneWidth - side.width
+            hardNegatives.append(
+                ManifestEntry(
+                    kind: .imageDuplicate, key: "\(pending.id)|\(id)", bitrix: pending.path, catalog: path,
+                    cause: pending.cause))
+            return ImageSpec(
+                path: path, bouquetSeed: pending.seed, format: format,
+                variant: .region(x: x, y: 0, width: side.width, height: side.height), width: pending.sceneWidth,
+                height: side.height)
+        }
+        cleanPictures += 1
+        let period = scale.hardNegativePeriod
+        guard cleanPictures % period == 0 else { return nil }
+        let turn = (cleanPictures / period - 1) % 4
+        switch turn {
+        case 0, 2:
+            guard let source = lastDuplicateSource else { return nil }
+            let sameFlowers = turn == 2
+            hardNegatives.append(
+                ManifestEntry(
+                    kind: .imageDuplicate, key: "\(source.id)|\(id)", bitrix: source.path, catalog: path,
+                    cause: sameFlowers ? "restaged_same_flowers" : "restaged_other_flowers"))
+            return ImageSpec(
+                path: path, bouquetSeed: source.seed, format: format,
+                variant: .restaged(blooms: splitMix64(bouquet ^ 0xB100_3500), sameFlowers: sameFlowers))
+        default:
+            let overlap = turn == 1 ? 0 : 15 + Int(bouquet % 16)
+            let sceneWidth = 2 * side.width - side.width * overlap / 100
+            pendingRegion = (
+                id, bouquet, path, sceneWidth, overlap == 0 ? "adjacent_regions" : "overlapping_regions_\(overlap)pct"
+            )
+            return ImageSpec(
+                path: path, bouquetSeed: bouquet, format: format,
+                variant: .region(x: 0, y: 0, width: side.width, height: side.height), width: sceneWidth,
+                height: side.height)
+        }
+    }
+
     func writeShopElements() throws {
         let e = b(.iblockElement)
         let shops: [(Int, String)] =
@@ -196,6 +246,7 @@ extension WorldBuild {
             // MARK: images
             var previewSpec = ImageSpec(path: preview.path, bouquetSeed: bouquet, format: preview.png ? .png : .jpeg)
             var vector: [Float]?
+            var hardNegative: ImageSpec?
             if inBitrix {
                 switch drift {
                 case .missingImage?:
@@ -233,6 +284,10 @@ extension WorldBuild {
                         ImageSpec(
                             path: original.path, bouquetSeed: bouquet,
                             format: original.png ? .png : .jpeg))
+                case nil where seller == WorldIDs.cvetyShop && effective:
+                    hardNegative = hardNegativeSpec(
+                        id: id, bouquet: bouquet, path: preview.path, format: previewSpec.format)
+                    specs.append(hardNegative ?? previewSpec)
                 default:
                     specs.append(previewSpec)
                 }
@@ -283,7 +338,9 @@ extension WorldBuild {
                     try imageRows()
                     try embeddingRow()
                     cleanPools[seller, default: []].append(Int32(productIDs.count - 1))
-                    if seller == WorldIDs.cvetyShop { lastDuplicateSource = (id, bouquet, preview.path) }
+                    if seller == WorldIDs.cvetyShop && hardNegative == nil {
+                        lastDuplicateSource = (id, bouquet, preview.path)
+                    }
                 } else if everSynced {
                     try catalogRow(enabled: false)
                     try imageRows()

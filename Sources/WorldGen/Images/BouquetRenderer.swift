@@ -52,31 +52,93 @@ package enum BouquetRenderer {
     /// The composition is drawn at `1 / internalDivisor` of the size (every random draw is the same as at
     /// full size; pixel constants scale with it), given a seeded grain and vignette, then upscaled.
     ///
+    /// With `restaging`, the backdrop, wrapping paper, stems, leaves, ribbon, grain and vignette are exactly
+    /// those of `seed`'s bouquet, but the blooms are another bouquet's: the florist's same table and paper
+    /// with other flowers (the world's hard negatives for near-duplicate detection). With `scene`, the canvas
+    /// is a wide shot of a table with two bouquets (see ``Scene``).
+    ///
     /// - Complexity: O(width × height), about a millisecond for 435×545 in a release build.
-    package static func render(seed: UInt64, width: Int = 435, height: Int = 545) -> BouquetRaster {
+    package static func render(
+        seed: UInt64, width: Int = 435, height: Int = 545, restaging: Restaging? = nil, scene: Scene? = nil
+    ) -> BouquetRaster {
         let divisor = width >= 4 * internalDivisor && height >= 4 * internalDivisor ? internalDivisor : 1
         let lowWidth = (width + divisor - 1) / divisor
         let lowHeight = (height + divisor - 1) / divisor
         var random = BouquetRandom(seed: seed)
+        let k = Float(lowWidth) / Float(width)
         var raster = compose(
-            random: &random, width: lowWidth, height: lowHeight, scale: Float(lowWidth) / Float(width))
+            random: &random, width: lowWidth, height: lowHeight, scale: k, restaging: restaging,
+            scene: scene.map { (Float($0.frameWidth) * k, $0.neighbour) })
         raster.addGrain(seed: seed ^ 0x5EED_0F_6A_1A, amplitude: 1, vignette: random.float(0.02...0.12))
         return divisor == 2 ? raster.upscaledTwice(width: width, height: height) : raster
     }
 
-    /// Draws the composition at `width × height`; `scale` converts the full-size pixel constants.
-    static func compose(random: inout BouquetRandom, width: Int, height: Int, scale k: Float) -> BouquetRaster {
-        let w = Float(width)
-        let h = Float(height)
+    /// Other blooms in the same setting (see ``render(seed:width:height:restaging:scene:)``).
+    package struct Restaging: Sendable, Hashable {
+        /// Seeds the blooms' places (and, unless ``sameFlowers``, their kinds, colours and number).
+        package var seed: UInt64
+        /// Keep the bouquet's own kinds, colours and number of blooms, only placed otherwise: another
+        /// bouquet made to the same recipe.
+        package var sameFlowers: Bool
 
+        /// Creates a restaging.
+        package init(seed: UInt64, sameFlowers: Bool) {
+            self.seed = seed
+            self.sameFlowers = sameFlowers
+        }
+    }
+
+    /// A wide shot of one table: the backdrop spans the canvas, the bouquet stands in the leftmost
+    /// `frameWidth` pixels (drawn as it would be on a canvas that wide) and a second one, `neighbour` of it,
+    /// in the rightmost `frameWidth`. Two `frameWidth` regions of the scene are then neighbouring or partly
+    /// overlapping views of one photograph, never copies of each other.
+    package struct Scene: Sendable, Hashable {
+        /// The width of each bouquet's frame (a product picture's width).
+        package var frameWidth: Int
+        /// How the second bouquet differs from the first.
+        package var neighbour: Restaging
+
+        /// Creates a scene.
+        package init(frameWidth: Int, neighbour: Restaging) {
+            self.frameWidth = frameWidth
+            self.neighbour = neighbour
+        }
+    }
+
+    /// Draws the backdrop and the bouquet at `width × height` (`scale` converts the full-size pixel
+    /// constants); with `scene`, the bouquet in the leftmost frame of that width and its neighbour in the
+    /// rightmost.
+    static func compose(
+        random: inout BouquetRandom, width: Int, height: Int, scale k: Float, restaging: Restaging? = nil,
+        scene: (frameWidth: Float, neighbour: Restaging)? = nil
+    ) -> BouquetRaster {
         // Background: a gentle gradient between two shades of one backdrop colour.
         let backdrop = random.pick(backgroundPalette)
         var raster = BouquetRaster(width: width, height: height)
         raster.fillVerticalGradient(
             top: backdrop.scaled(random.float(1.0...1.04)), bottom: backdrop.scaled(random.float(0.82...0.95)))
+        if let scene {
+            var neighbour = random
+            drawBouquet(
+                random: &neighbour, into: &raster, originX: Float(width) - scene.frameWidth,
+                frameWidth: scene.frameWidth, scale: k, restaging: scene.neighbour)
+        }
+        drawBouquet(
+            random: &random, into: &raster, originX: 0, frameWidth: scene?.frameWidth ?? Float(width), scale: k,
+            restaging: restaging)
+        return raster
+    }
+
+    /// Draws one bouquet (paper, stems, leaves, blooms, ribbon) in the frame of `frameWidth` starting at
+    /// column `originX`, over the canvas's full height.
+    static func drawBouquet(
+        random: inout BouquetRandom, into raster: inout BouquetRaster, originX: Float, frameWidth w: Float,
+        scale k: Float, restaging: Restaging?
+    ) {
+        let h = Float(raster.height)
 
         // Composition.
-        let centerX = w * random.float(0.42...0.58)
+        let centerX = originX + w * random.float(0.42...0.58)
         let centerY = h * random.float(0.30...0.42)
         let clusterX = w * random.float(0.26...0.40)
         let clusterY = clusterX * random.float(0.60...0.90)
@@ -112,9 +174,23 @@ package enum BouquetRenderer {
                 color: random.pick(greens).scaled(random.float(0.85...1.15)))
         }
 
-        // Blooms, back to front.
+        // Blooms, back to front. A restaging draws the bouquet's own blooms too (discarded), so that every
+        // later draw (front paper, ribbon, vignette) is the same as the original's.
+        let recipe = random
         var blooms = makeBlooms(
             random: &random, centerX: centerX, centerY: centerY, clusterX: clusterX, clusterY: clusterY)
+        if let restaging {
+            var layout = BouquetRandom(seed: restaging.seed)
+            if restaging.sameFlowers {
+                var style = recipe
+                blooms = makeBlooms(
+                    random: &style, layoutSeed: restaging.seed, centerX: centerX, centerY: centerY,
+                    clusterX: clusterX, clusterY: clusterY)
+            } else {
+                blooms = makeBlooms(
+                    random: &layout, centerX: centerX, centerY: centerY, clusterX: clusterX, clusterY: clusterY)
+            }
+        }
         blooms.sort { $0.y < $1.y }
         for bloom in blooms { draw(bloom, into: &raster) }
 
@@ -130,13 +206,16 @@ package enum BouquetRenderer {
         raster.fillEllipse(
             centerX: tipX + (centerX - tipX) * 0.3, centerY: neckY, radiusX: w * random.float(0.07...0.11),
             radiusY: random.float(5...9) * k, color: ribbon)
-
-        return raster
     }
 
     /// Chooses the bouquet's style (one flower and colour, two, or a mix) and places its blooms.
+    ///
+    /// With `layoutSeed`, the recipe (style, kinds, colours, number and size of blooms) still comes from
+    /// `random`, but every bloom's place, kind, size, shade and petals from a generator of that seed: another
+    /// bouquet made to the same recipe.
     static func makeBlooms(
-        random: inout BouquetRandom, centerX: Float, centerY: Float, clusterX: Float, clusterY: Float
+        random: inout BouquetRandom, layoutSeed: UInt64? = nil, centerX: Float, centerY: Float, clusterX: Float,
+        clusterY: Float
     ) -> [Bloom] {
         let style = random.int(0...2)  // 0 = mono, 1 = duo, 2 = mix
         let kinds: [Flower] =
@@ -155,22 +234,26 @@ package enum BouquetRenderer {
         let baseRadius = (clusterX * clusterY / Float(count)).squareRoot() * random.float(1.15...1.45)
         var blooms: [Bloom] = []
         blooms.reserveCapacity(count + 12)
+        var layout = layoutSeed.map { BouquetRandom(seed: $0) }
         for _ in 0..<count {
+            // The per-bloom draws come from `layout` when there is one: a copy drawn from, then stored back.
+            var draw = layout ?? random
+            defer { if layout != nil { layout = draw } else { random = draw } }
             var dx: Float = 0
             var dy: Float = 0
             repeat {
-                dx = random.float(-1...1)
-                dy = random.float(-1...1)
+                dx = draw.float(-1...1)
+                dy = draw.float(-1...1)
             } while dx * dx + dy * dy > 1
-            let kind = random.pick(kinds)
-            let radius = baseRadius * random.float(0.8...1.15) * (kind == .peony ? 1.25 : kind == .filler ? 0.5 : 1)
+            let kind = draw.pick(kinds)
+            let radius = baseRadius * draw.float(0.8...1.15) * (kind == .peony ? 1.25 : kind == .filler ? 0.5 : 1)
             let color =
                 kind == .filler
-                ? RGB(250, 250, 250) : random.pick(colors[kind] ?? rosePalette).scaled(random.float(0.9...1.06))
+                ? RGB(250, 250, 250) : draw.pick(colors[kind] ?? rosePalette).scaled(draw.float(0.9...1.06))
             blooms.append(
                 Bloom(
                     flower: kind, x: centerX + dx * clusterX, y: centerY + dy * clusterY, radius: radius, color: color,
-                    phase: random.float(0...(2 * .pi)), petals: random.int(5...9)))
+                    phase: draw.float(0...(2 * .pi)), petals: draw.int(5...9)))
         }
         return blooms
     }

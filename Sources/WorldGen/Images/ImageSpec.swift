@@ -17,6 +17,13 @@ public struct ImageSpec: Sendable, Hashable, Codable {
         case cropped(percent: Int)
         /// Bytes that are not a decodable image (truncated or garbage), but with the right extension.
         case corrupt
+        /// Not a copy: the bouquet's backdrop, wrapping paper, stems, leaves and ribbon with other blooms
+        /// (placed by `blooms`; the same kinds and colours when `sameFlowers`, else another bouquet's).
+        case restaged(blooms: UInt64, sameFlowers: Bool)
+        /// The region `x, y, width, height` (pixels) of a wide scene (``width`` × ``height``: the bouquet in
+        /// its leftmost `width` pixels, a second one of the same recipe in its rightmost): two regions of one
+        /// scene are neighbouring or partly overlapping views of one photograph, not copies of each other.
+        case region(x: Int, y: Int, width: Int, height: Int)
     }
 
     /// Path relative to the world's `images/` folder, e.g. `upload/iblock/a1b/f3e9….jpg`.
@@ -27,7 +34,8 @@ public struct ImageSpec: Sendable, Hashable, Codable {
     public var format: Format
     /// Relationship to the source bouquet.
     public var variant: Variant
-    /// Width in pixels of the original rendering (435 like the real resize cache).
+    /// Width in pixels of the original rendering (435 like the real resize cache; a ``Variant/region(x:y:width:height:)``'s
+    /// scene is wider).
     public var width: Int
     /// Height in pixels of the original rendering (545).
     public var height: Int

@@ -32,11 +32,27 @@ public enum WorldImages {
         }
 
         // Group by rendering so near-duplicates reuse their source's pixels.
-        struct Rendering: Hashable { var seed: UInt64, width: Int, height: Int }
+        struct Rendering: Hashable {
+            var seed: UInt64, width: Int, height: Int
+            var restaging: BouquetRenderer.Restaging?
+            var scene: BouquetRenderer.Scene?
+        }
         var groupIndex: [Rendering: Int] = [:]
         var groups: [(rendering: Rendering, specs: [Int])] = []
         for (index, spec) in specs.enumerated() {
-            let key = Rendering(seed: spec.bouquetSeed, width: spec.width, height: spec.height)
+            var restaging: BouquetRenderer.Restaging?
+            var scene: BouquetRenderer.Scene?
+            switch spec.variant {
+            case .restaged(let blooms, let sameFlowers):
+                restaging = .init(seed: blooms, sameFlowers: sameFlowers)
+            case .region(_, _, let width, _):
+                scene = .init(
+                    frameWidth: width, neighbour: .init(seed: splitMix64(spec.bouquetSeed), sameFlowers: true))
+            default:
+                break
+            }
+            let key = Rendering(
+                seed: spec.bouquetSeed, width: spec.width, height: spec.height, restaging: restaging, scene: scene)
             if let existing = groupIndex[key] {
                 groups[existing].specs.append(index)
             } else {
@@ -50,7 +66,8 @@ public enum WorldImages {
         WorkLoop.forEach(work.count, concurrency: ProcessInfo.processInfo.activeProcessorCount) { groupNumber in
             let group = work[groupNumber]
             let raster = BouquetRenderer.render(
-                seed: group.rendering.seed, width: group.rendering.width, height: group.rendering.height)
+                seed: group.rendering.seed, width: group.rendering.width, height: group.rendering.height,
+                restaging: group.rendering.restaging, scene: group.rendering.scene)
             for index in group.specs {
                 let spec = specs[index]
                 do {
@@ -112,8 +129,13 @@ public enum WorldImages {
         guard (1...ImageSpecLimits.maxSide).contains(spec.width), (1...ImageSpecLimits.maxSide).contains(spec.height)
         else { throw invalid("size \(spec.width)x\(spec.height) is outside 1...\(ImageSpecLimits.maxSide)") }
         switch spec.variant {
-        case .original, .corrupt:
+        case .original, .corrupt, .restaged:
             break
+        case .region(let x, let y, let width, let height):
+            guard x >= 0, y >= 0, width > 0, height > 0, x + width <= spec.width, y + height <= spec.height else {
+                throw invalid(
+                    "region \(width)x\(height) at (\(x), \(y)) is outside the \(spec.width)x\(spec.height) scene")
+            }
         case .recompressed(let quality):
             guard (1...100).contains(quality) else { throw invalid("JPEG quality \(quality) is outside 1...100") }
         case .resized(let percent):
@@ -139,8 +161,10 @@ public enum WorldImages {
             }
         }
         switch spec.variant {
-        case .original:
+        case .original, .restaged:
             return try encode(rendering)
+        case .region(let x, let y, let width, let height):
+            return try encode(rendering.cropped(x: x, y: y, width: width, height: height))
         case .recompressed(let quality):
             let jpeg = try WorldImageCodec.jpeg(rendering, quality: quality)
             // A PNG of a recompressed picture keeps the JPEG artefacts, as a re-upload would.

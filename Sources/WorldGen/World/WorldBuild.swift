@@ -25,6 +25,13 @@ final class WorldBuild {
     var nextFreeSlot = 0
     /// Clean product with an image whose bouquet a near-duplicate copies.
     var lastDuplicateSource: (id: Int, seed: UInt64, path: String)?
+    /// Pairs of pictures that look alike without being copies, which `image.duplicate` must not report
+    /// (`negatives.jsonl`); see ``hardNegativeSpec(id:bouquet:path:format:)``.
+    var hardNegatives: [ManifestEntry] = []
+    /// Clean pictures of shop 17008 seen so far (for ``WorldScale/hardNegativePeriod``).
+    var cleanPictures = 0
+    /// The first view of a scene whose second view goes to the next clean product.
+    var pendingRegion: (id: Int, seed: UInt64, path: String, sceneWidth: Int, cause: String)?
     var lastElementID = 0
 
     // Sequential ids.

@@ -8,6 +8,7 @@ public import Logging
 /// ```
 /// world.json                      scale, seed, generator version, counts, planted kinds, file sizes, systematic losses
 /// manifest.jsonl                  the ground truth: one planted discrepancy per line (``ManifestEntry``)
+/// negatives.jsonl                 hard negatives: look-alike pairs a correct reconciler must NOT report (same shape)
 /// bitrix/dump.sql                 mariadb-dump default flavour (real mariadb-dump at tiny/s; the direct writer at m/l)
 /// bitrix/dump-complete-insert.sql mariadb-dump --skip-extended-insert --complete-insert   (s; tiny: .sql.gz only)
 /// bitrix/dump-hex-blob.sql        mariadb-dump --hex-blob                                 (s; tiny: .sql.gz only)
@@ -23,7 +24,7 @@ public import Logging
 /// except the generation time in `world.json`.
 public struct WorldGenerator {
     /// The generator version, stored in `world.json`; bump it when the output changes.
-    public static let version = "1.3.0"
+    public static let version = "1.4.0"
 
     /// What to generate.
     public var options: WorldOptions
@@ -195,6 +196,15 @@ public struct WorldGenerator {
         try Data(lines).write(to: out.appendingPathComponent("manifest.jsonl"))
         var planted: [String: Int] = [:]
         for entry in manifest { planted[entry.kind.rawValue, default: 0] += 1 }
+        // Hard negatives, in the manifest's shape: pairs that look alike but must not be reported.
+        var negativeLines = [UInt8]()
+        var negatives: [String: Int] = [:]
+        for entry in build.hardNegatives {
+            negativeLines.append(contentsOf: try encoder.encode(entry))
+            negativeLines.append(10)
+            negatives[entry.kind.rawValue, default: 0] += 1
+        }
+        try Data(negativeLines).write(to: out.appendingPathComponent("negatives.jsonl"))
 
         var summary = WorldSummary(
             generatorVersion: Self.version, scale: scale, seed: options.seed,
@@ -202,8 +212,8 @@ public struct WorldGenerator {
                 decoding: {
                     var b = [UInt8](); b.append(dateTime: WorldClock.snapshot); return b
                 }(), as: UTF8.self),
-            counts: counts, planted: planted, files: [:], images: images, systematic: SystematicLoss.all,
-            seconds: Date().timeIntervalSince(started))
+            counts: counts, planted: planted, negatives: negatives, files: [:], images: images,
+            systematic: SystematicLoss.all, seconds: Date().timeIntervalSince(started))
         summary.files = Self.fileSizes(in: out)
         let json = try JSONEncoder.pretty.encode(summary)
         try json.write(to: out.appendingPathComponent("world.json"))

@@ -12,6 +12,9 @@ public struct WorldSummary: Codable, Sendable {
     public var counts: [String: Int]
     /// Planted discrepancies per kind.
     public var planted: [String: Int]
+    /// Hard negatives per kind (`negatives.jsonl`: look-alike pairs that must not be reported); absent in
+    /// worlds of generator versions before 1.4.0.
+    public var negatives: [String: Int]?
     /// File sizes in bytes, by path relative to the world folder.
     public var files: [String: Int]
     /// Image specs: how many were decided and how many files were written (0 when rendering is off or failed).

@@ -43,8 +43,8 @@ extension Backstop {
         /// Dumps, shops, report folders and formats, the snapshot time, the time limit.
         @OptionGroup(title: "Run") var options: RunOptions
 
-        /// `--apply`: write the plan this run makes, in the same run and under the same lock, so no webhook
-        /// write can fall between the plan's read and the apply's version checks unnoticed.
+        /// `--apply`: write the plan this run makes, in the same run and under the same lock; a row a webhook
+        /// wrote since the catalog was read fails its version check and is skipped, never overwritten.
         @Flag(
             help:
                 "Apply the run's merge plan to the catalog in the same run (refused on partial input or past the thresholds)."

@@ -41,6 +41,24 @@ import Testing
         #expect(abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
     }
 
+    /// The near-duplicate method's version is part of the model's: the same numbers under another verifier
+    /// are another label (so stored vectors and their candidate keys are recomputed), the shipped one is
+    /// the default, and a model read back from its numbers carries the shipped one.
+    @Test func theNearDuplicateMethodIsPartOfTheVersion() throws {
+        let model = try LocalEmbeddingModel.fit(descriptors: pictures(20, seed: 9).map(ImageDescriptor.describe))
+        func labelled(_ method: String) -> String {
+            LocalEmbeddingModel(
+                dimensions: model.dimensions, inputDimensions: model.inputDimensions, mean: model.mean,
+                projection: model.projection, fittedOn: model.fittedOn, duplicateMethod: method
+            ).version
+        }
+        let shipped = DuplicateVerifier.Parameters().version
+        #expect(labelled(shipped) == model.version)
+        #expect(labelled("backstop-verify-1") != model.version)
+        #expect(labelled("backstop-verify-1") == labelled("backstop-verify-1"))
+        #expect(try LocalEmbeddingModel(serialized: model.serialized, fittedOn: 20).version == model.version)
+    }
+
     @Test func storedNumbersRoundTrip() throws {
         let model = try LocalEmbeddingModel.fit(descriptors: pictures(20, seed: 8).map(ImageDescriptor.describe))
         let loaded = try LocalEmbeddingModel(serialized: model.serialized, fittedOn: model.fittedOn)

@@ -190,4 +190,34 @@ struct ResumableIndexStageTests {
             }
         }
     }
+
+    /// Vectors stored under an older near-duplicate method (another verifier version: the same model numbers,
+    /// another label) are not reused with their candidate keys: an incremental run decodes every picture
+    /// again, rewrites the luma hashes and grayscale flags, and finds what a full run finds.
+    @Test func anotherVerifierVersionRecomputesTheStoredKeys() throws {
+        let pictures = try Pictures(count: 45, seed: 12)
+        defer { try? FileManager.default.removeItem(at: pictures.folder) }
+        try TestDatabase.withConnection(prefix: "resume_e") { connection in
+            let store = try migrated(connection)
+            let full = try pictures.run(.full, store: store)
+            let model = try #require(try store.currentModel())
+            #expect(full.modelVersion == model.version)
+            let older = LocalEmbeddingModel(
+                dimensions: model.dimensions, inputDimensions: model.inputDimensions, mean: model.mean,
+                projection: model.projection, fittedOn: model.fittedOn, duplicateMethod: "backstop-verify-1"
+            ).version
+            #expect(older != model.version)
+            // What an older build left: its label on every row, and keys this method would not compute.
+            try connection.execute(
+                "UPDATE backstop.image_vector SET model_version = \(older), luma_grayscale = true, luma_hash = 0")
+            let again = try pictures.run(.incremental, store: store)
+            #expect(again.imagesDecoded == 45, "every picture decoded again for its keys")
+            #expect(again.modelVersion == model.version)
+            #expect(again.discrepancies == full.discrepancies)
+            let stale = try connection.execute(
+                "SELECT count(*) FROM backstop.image_vector WHERE model_version <> \(model.version) OR luma_grayscale OR luma_hash = 0"
+            )
+            #expect(try stale.int(row: 0, column: 0) == 0)
+        }
+    }
 }

@@ -34,6 +34,30 @@ struct DuplicateCandidatesTests {
         #expect(pairs.map { "\($0.first)|\($0.second)" } == ["10|30"])
     }
 
+    /// Only a picture without colour is a grayscale probe: the scene's exact gray is, the same gray with a
+    /// faint tint (mean chroma ≈ 0.01, like the palest bouquets of the s world, which the 0.02 of
+    /// `backstop-verify-1` flagged) is not.
+    @Test func onlyAColourlessPictureIsAGrayscaleProbe() throws {
+        let scene = try #require(DuplicateVerifierTests.scenes.first)
+        let original = DuplicateVerifierTests.region(0.3, 0.4, of: scene)
+        var gray = original
+        var pale = original
+        for index in stride(from: 0, to: original.pixels.count, by: 3) {
+            let r = Int(original.pixels[index])
+            let g = Int(original.pixels[index + 1])
+            let b = Int(original.pixels[index + 2])
+            let y = UInt8(min(253, max(2, (299 * r + 587 * g + 114 * b) / 1000)))
+            for channel in 0..<3 { gray.pixels[index + channel] = y }
+            pale.pixels[index] = y + 1
+            pale.pixels[index + 1] = y
+            pale.pixels[index + 2] = y - 1
+        }
+        #expect(ImageFingerprint.lumaKey(gray).grayscale)
+        #expect(!ImageFingerprint.lumaKey(pale).grayscale)
+        #expect(ImageFingerprint(pale).colourfulness < 0.02, "pale enough for the old threshold")
+        #expect(ImageFingerprint.distance(ImageFingerprint.lumaHash(gray), ImageFingerprint.lumaHash(pale)) <= 2)
+    }
+
     @Test func theSearchReturnsEveryPairWithinTheDistanceInOrder() {
         // Bits flipped from one base: ids 1...6 at 0, 1, 12, 13, 40 and 2 bits from it.
         let base: UInt64 = 0x0123_4567_89AB_CDEF

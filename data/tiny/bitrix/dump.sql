@@ -1,7 +1,7 @@
 /*M!999999\- enable the sandbox mode */ 
 -- MariaDB dump 10.19  Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)
 --
--- Host: localhost    Database: worldgen_28556_3521046616
+-- Host: localhost    Database: worldgen_1523_817617071
 -- ------------------------------------------------------
 -- Server version	10.11.19-MariaDB-0+deb12u1
 
