@@ -1,3 +1,5 @@
+import Foundation
+
 /// Appends `utf8` (valid UTF-8) as a JSON string literal, quotes included: `"` and `\` escaped, `\n` `\r`
 /// `\t` `\b` `\f` by name, every other control byte (and DEL) as `\u00XX`. The one JSON string escaper of
 /// Backstop (reports, `backstop extract`, run records).
@@ -52,4 +54,15 @@ public func jsonString(_ text: String) -> String {
 /// - Returns: The array literal; `[]` for no items.
 public func jsonArray(_ items: [String]) -> String {
     "[" + items.map(jsonString).joined(separator: ",") + "]"
+}
+
+/// `value` as compact JSON text with sorted keys (`{"a":"x","b":2}`), through `JSONEncoder`: the form
+/// Backstop binds to its `jsonb` columns (a run's arguments, inputs and counts; a plan's summary).
+/// - Parameter value: Any `Encodable` value.
+/// - Returns: The JSON text.
+/// - Throws: `EncodingError` when the value cannot be encoded (a non-finite number).
+public func jsonText(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

@@ -25,11 +25,16 @@ enum BitrixInput {
     /// The snapshot time is the latest complete dump's footer; a partial read has none (the model then
     /// falls back to `--snapshot-time` or the newest row). The stop switch is checked every 16 384 rows
     /// and between statements. Values the model could not interpret are logged once at notice (the first
-    /// and the count), each at info.
+    /// and the count), each at info. From a plain file the basket is read after the orders
+    /// (``BitrixModelBuilder/deferredTables``), so only the kept orders' lines are materialised.
     /// - Parameters:
     ///   - configuration: Backstop's configuration (`[bitrix]`: dumps, iblocks, price group, zone, …).
     ///   - scope: Which orders and users the model keeps (the catalog's linked orders, for a run).
     ///   - allowPartial: Read a truncated dump as far as it goes instead of failing.
+    ///   - ordersScope: Supplies the scope's orders late (``BitrixModelBuilder/ordersScope``), for a read
+    ///     that starts before the catalog's links are known; `nil` when `scope` says it already.
+    ///   - abandoned: Checked at each safe point: `true` ends the read with `CancellationError` (the run
+    ///     it was read for has failed).
     ///   - stop: The run's stop switch.
     ///   - progress: Where the bytes read so far are reported (`extract.dump`).
     ///   - logger: Where the reader and the model log.
@@ -38,6 +43,7 @@ enum BitrixInput {
     ///   input, `DeadlineReached` when stopped.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
+        ordersScope: (() -> BitrixModelBuilder.Scope.Orders)? = nil, abandoned: () -> Bool = { false },
         stop: StopSwitch = StopSwitch(), progress: ProgressReporter = .ignored, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
@@ -46,6 +52,7 @@ enum BitrixInput {
         }
         let builder = BitrixModelBuilder(
             configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
+        builder.ordersScope = ordersScope
         var completedAt: String?
         var partial = false
         var rows = 0
@@ -55,8 +62,10 @@ enum BitrixInput {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
             bytes += size
             let readAhead = configuration.bitrix.readThreads > 1
-            let readerOptions = DumpReader.Options(
+            var readerOptions = DumpReader.Options(
                 tables: BitrixModelBuilder.tables, allowPartial: allowPartial, readAhead: readAhead)
+            // Basket lines after their orders: only the lines of the orders kept are materialised.
+            if case .linked = scope.orders { readerOptions.deferredTables = BitrixModelBuilder.deferredTables }
             // `-`: standard input (`mysqldump … | backstop diff --dump -`).
             let stream: any DumpEventStream
             if path == "-" {
@@ -80,6 +89,7 @@ enum BitrixInput {
                     rows += 1
                     if rows & 0x3FFF == 0 || rows == 1 {
                         if let bytes = bytesRead() { bar.update(bytes) }
+                        if abandoned() { throw CancellationError() }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
                                 stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
@@ -93,12 +103,16 @@ enum BitrixInput {
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
                 default:
+                    if abandoned() { throw CancellationError() }
                     if stop.isStopped {
                         throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
                     }
                 }
             }
         }
+        // A dump without `b_sale_order` never asked: the read still ends after the catalog's.
+        if let supply = builder.ordersScope { _ = supply() }
+        if abandoned() { throw CancellationError() }
         let model = builder.finish(completedAt: partial ? nil : completedAt)
         for problem in model.problems {
             logger.info("bitrix value not interpreted", metadata: ["problem": "\(problem)"])
@@ -137,4 +151,83 @@ enum BitrixInput {
         }
         return bitrix
     }
+}
+
+/// The dump read on a thread of its own while the run reads the catalog on its connection: the dump's
+/// earlier tables (elements, properties, prices, files, the basket's skip) are parsed meanwhile, and the
+/// read waits for the catalog's links only at the first `b_sale_order` row. The events reach the Bitrix
+/// model in the same order as a read after the catalog's, so the model is the same.
+final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is guarded by `condition`
+    private let condition = NSCondition()
+    /// The catalog's links once read; `nil` before.
+    private var links: Set<Int64>?
+    /// Set when the catalog read failed or stopped: the dump read ends at its next safe point.
+    private var cancelled = false
+    private var outcome: Result<BitrixInput.Snapshot, any Error>?
+
+    /// Starts reading the configured dumps, keeping the orders the catalog will link (``provide(links:)``).
+    init(
+        configuration: BackstopConfiguration, allowPartial: Bool, stop: StopSwitch,
+        progress: ProgressReporter = .ignored, logger: Logger
+    ) {
+        let box = UncheckedBox((configuration, logger))
+        let thread = Thread { [self] in
+            let (configuration, logger) = box.value
+            let result = Result { () throws -> BitrixInput.Snapshot in
+                try BitrixInput.load(
+                    configuration: configuration,
+                    scope: .init(orders: .linked(referencedBitrixIDs: []), users: false),
+                    allowPartial: allowPartial, ordersScope: { .linked(referencedBitrixIDs: self.waitForLinks()) },
+                    abandoned: { self.isCancelled }, stop: stop, progress: progress, logger: logger)
+            }
+            condition.withLock {
+                outcome = result
+                condition.broadcast()
+            }
+        }
+        thread.name = "backstop-dump"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Hands the catalog's links (`bitrix_order_id`) to the dump read; `nil` when the catalog was not
+    /// read (the dump read is then abandoned).
+    func provide(links: Set<Int64>?) {
+        condition.withLock {
+            if let links { self.links = links } else { cancelled = true }
+            condition.broadcast()
+        }
+    }
+
+    /// The read model, once the dump is read; its error when it failed or stopped.
+    func wait() throws -> BitrixInput.Snapshot {
+        let result = condition.withLock { () -> Result<BitrixInput.Snapshot, any Error> in
+            while true {
+                if let outcome { return outcome }
+                condition.wait()
+            }
+        }
+        return try result.get()
+    }
+
+    /// Abandons the read and waits for its thread to end (the run failed before it was needed).
+    func abandon() {
+        provide(links: nil)
+        _ = try? wait()
+    }
+
+    private var isCancelled: Bool { condition.withLock { cancelled } }
+
+    private func waitForLinks() -> Set<Int64> {
+        condition.withLock {
+            while links == nil && !cancelled { condition.wait() }
+            return links ?? []
+        }
+    }
+}
+
+/// A value handed to another thread that alone uses it from then on.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

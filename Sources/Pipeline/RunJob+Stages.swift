@@ -27,12 +27,14 @@ extension RunJob {
         }
     }
 
-    /// `extract.dump`: every configured dump through the Bitrix model, keeping the orders the catalog links.
+    /// `extract.dump`: every configured dump through the Bitrix model, keeping the orders the catalog links;
+    /// the read `overlapped` with the catalog's when one was started (its outcome is awaited here).
     ///
     /// A truncated dump fails the stage unless `allowPartial`; then the stage is `partial` and absence-based
     /// findings are withheld downstream. Seller ids are mapped to catalog shop ids (`[shops]`) here, so the
     /// reconciler sees one id space.
-    var extractDump: Stage<CatalogInput.Snapshot, BitrixInput.Snapshot, any Error> {
+    func extractDump(_ overlapped: OverlappedDumpRead?) -> Stage<CatalogInput.Snapshot, BitrixInput.Snapshot, any Error>
+    {
         Stage("extract.dump") { catalog, context in
             if let shared {
                 let snapshot = BitrixInput.Snapshot(
@@ -40,11 +42,16 @@ extension RunJob {
                     partial: shared.partial)
                 return StageOutput(snapshot, summary: snapshot.summary, partial: snapshot.partial)
             }
-            let scope = BitrixModelBuilder.Scope(
-                orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
-            let snapshot = try BitrixInput.load(
-                configuration: configuration, scope: scope, allowPartial: allowPartial, stop: context.stopSwitch,
-                progress: context.progress, logger: logger)
+            let snapshot: BitrixInput.Snapshot
+            if let overlapped {
+                snapshot = try overlapped.wait()
+            } else {
+                let scope = BitrixModelBuilder.Scope(
+                    orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
+                snapshot = try BitrixInput.load(
+                    configuration: configuration, scope: scope, allowPartial: allowPartial, stop: context.stopSwitch,
+                    progress: context.progress, logger: logger)
+            }
             let mapped = BitrixInput.Snapshot(
                 model: FleetScope.mapped(snapshot.model, configuration.shopMap), summary: snapshot.summary,
                 partial: snapshot.partial)

@@ -96,7 +96,8 @@ public struct RunJob {
 
     /// Runs the job and returns how it ended (the exit status for the scheduler, the run and its report):
     /// extract.catalog → extract.dump → reconcile → plan → index (nightly) → apply (`--apply`), on one
-    /// ``StageRunner``, then the ledger and the report.
+    /// ``StageRunner``, then the ledger and the report. With more than one read thread the dump is read
+    /// while the catalog is (``OverlappedDumpRead``); the stages are still recorded in that order.
     ///
     /// - Throws: ``PipelineError`` when the catalog is unreachable or the run fails (the failed run is
     ///   recorded and its report written first; ``PipelineError/underlyingError`` is the stage's error);
@@ -142,9 +143,19 @@ public struct RunJob {
                 throw PipelineError(
                     .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
             }
-            // The catalog first: its links say which Bitrix orders the dump reader keeps.
+            // The catalog's links say which Bitrix orders the dump reader keeps. With more than one read
+            // thread the dump is read on a thread of its own meanwhile, waiting for the links only at its
+            // first order row (the same events reach the same model: the same findings, byte for byte).
+            let overlapped =
+                shared == nil && configuration.bitrix.readThreads > 1
+                ? OverlappedDumpRead(
+                    configuration: configuration, allowPartial: allowPartial, stop: stop, progress: progress,
+                    logger: logger)
+                : nil
+            defer { overlapped?.abandon() }
             let catalog = try runner.run(extractCatalog(connection), ())
-            let bitrix = try runner.run(extractDump, catalog)
+            overlapped?.provide(links: catalog?.referencedBitrixOrders)
+            let bitrix = try runner.run(extractDump(overlapped), catalog)
             found.partial = bitrix?.partial ?? false
             let sellers =
                 shared?.scope.sellers

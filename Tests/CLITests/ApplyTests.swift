@@ -185,6 +185,8 @@ struct ApplyTests {
     /// Runs an apply in batches of 2, holds a row lock so it blocks inside a later batch, interrupts it with
     /// `interrupt(apply process, its backend pid)`, and checks that every step either applied with its
     /// batch or left its rows exactly as they were; then re-runs and checks the plan finishes exactly once.
+    /// The apply's backend is found by name in this test's database only: suites running beside this one
+    /// apply to databases of their own on the same server.
     func interruptedApply(_ interrupt: (BackgroundBackstop, String, String) throws -> Void) async throws -> (
         status: Int32, reason: Process.TerminationReason, err: String
     ) {
@@ -218,7 +220,10 @@ struct ApplyTests {
             let blocked = try eventually {
                 let rows = try sql(
                     conninfo,
-                    "SELECT pid::text FROM pg_stat_activity WHERE application_name = 'backstop-apply' AND wait_event_type = 'Lock'"
+                    """
+                    SELECT pid::text FROM pg_stat_activity WHERE application_name = 'backstop-apply'
+                       AND wait_event_type = 'Lock' AND datname = current_database()
+                    """
                 )
                 backend = rows.first?[0] ?? ""
                 return !backend.isEmpty
@@ -234,7 +239,12 @@ struct ApplyTests {
             exit = process.wait()
             #expect(
                 try eventually(30) {
-                    try sql(conninfo, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'backstop-apply'")
+                    try sql(
+                        conninfo,
+                        """
+                        SELECT count(*) FROM pg_stat_activity
+                         WHERE application_name = 'backstop-apply' AND datname = current_database()
+                        """)
                         == [["0"]]
                 }, "the server ended the apply's session")
 

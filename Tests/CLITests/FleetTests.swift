@@ -49,7 +49,8 @@ struct FleetTests {
                 #expect(check.planted > 5, "shop \(shop) has planted drift")
                 #expect(check.isExact, "shop \(shop): \(check.summary)")
                 for line in try sortedLines(ndjson) {
-                    #expect(line.contains("\"shop\": \(shop),"), "every record carries its shop: \(line)")
+                    let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    #expect(record?["shop"] as? Int == shop, "every record carries its shop: \(line)")
                     union.append(line)
                 }
                 let csv = try String(

@@ -159,9 +159,14 @@ extension BitrixModelBuilder {
                 metadata: ["bitrix.codes": "\(propertyReferences.map(\.code))"])
         }
 
+        // The raw rows are not needed past this point (``finish(completedAt:)`` runs once): freeing them
+        // before the products are made lowers the run's peak memory.
+        propertyValues = [:]
+        let sortedElements = elements.values.sorted(by: { $0.id < $1.id })
+        elements = [:]
         var products: [CanonicalProduct] = []
-        products.reserveCapacity(elements.count)
-        for element in elements.values.sorted(by: { $0.id < $1.id }) {
+        products.reserveCapacity(sortedElements.count)
+        for element in sortedElements {
             let key = String(element.id)
             func problem(_ source: String, _ field: String, _ raw: String?, _ reason: String) {
                 problems.append(ParseProblem(source: source, key: key, field: field, rawValue: raw, reason: reason))

@@ -51,7 +51,11 @@ public final class BitrixModelBuilder {
     /// The configuration (iblocks, seller property, price group, URLs, site, time zone).
     public let configuration: BitrixConfiguration
     /// Which orders and users are materialised.
-    public let scope: Scope
+    public private(set) var scope: Scope
+    /// Supplies ``Scope/orders`` late: called once, just before the first `b_sale_order` row, and its answer
+    /// replaces the scope's orders. Lets the catalog (whose links say which orders are kept) be read while
+    /// the dump's earlier tables are parsed.
+    public var ordersScope: (() -> Scope.Orders)?
     /// Receives the summary line of ``finish(completedAt:)``.
     let logger: Logger
 
@@ -136,6 +140,11 @@ public final class BitrixModelBuilder {
         "b_file", "b_sale_order", "b_sale_basket", "b_sale_order_props_value", "b_sale_order_props", "b_user",
     ]
 
+    /// The tables best read after the others (``DumpReader/Options/deferredTables``): `b_sale_basket` comes
+    /// before `b_sale_order` in a dump, and once the orders are read only the kept orders' lines are kept, so
+    /// a run's memory follows the orders it compares, not the dump's size.
+    public static let deferredTables: Set<String> = ["b_sale_basket"]
+
     /// Takes one row of any table; rows of tables the model does not read are ignored.
     ///
     /// Never throws: a row it cannot interpret becomes a ``ParseProblem``, so one bad row never stops a
@@ -172,6 +181,10 @@ public final class BitrixModelBuilder {
         if let cached = columnCache[source.table], cached.columns === source.columns { return cached.handler }
         let handler = TableHandler(table: source.table, columns: source.columns)
         columnCache[source.table] = (source.columns, handler)
+        if case .order = handler, let supply = ordersScope {
+            ordersScope = nil
+            scope.orders = supply()
+        }
         return handler
     }
 

@@ -85,6 +85,54 @@ public final class FileByteSource: ByteSource {
     }
 }
 
+extension FileByteSource {
+    /// Whether `path` is a regular file holding uncompressed bytes (so any part of it can be read again
+    /// with ``FileRangeByteSource``).
+    static func isPlainFile(path: String) -> Bool {
+        var info = stat()
+        guard unsafe stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+            let file = try? FileByteSource(path: path)
+        else { return false }
+        return (try? InputCompression.detect(file.peek(6), file: path)) == InputCompression.none
+    }
+}
+
+/// The bytes `[from, to)` of a file (`to` `nil`: to its end), read with pread(2): a part of a plain dump
+/// read a second time.
+final class FileRangeByteSource: ByteSource {
+    let name: String
+    private let fd: Int32
+    private var offset: Int64
+    private let end: Int64?
+
+    init(path: String, from: Int64, to end: Int64?) throws(ExtractError) {
+        name = path
+        offset = from
+        self.end = end
+        fd = unsafe open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ExtractError(.io, unsafe "cannot open again: \(String(cString: strerror(errno)))", file: path)
+        }
+    }
+
+    deinit { close(fd) }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExtractError) -> Int {
+        let want = end.map { min(Int64(buffer.count), max(0, $0 - offset)) } ?? Int64(buffer.count)
+        guard want > 0 else { return 0 }
+        while true {
+            let n = unsafe pread(fd, buffer.baseAddress, Int(want), off_t(offset))
+            if n >= 0 {
+                offset += Int64(n)
+                return n
+            }
+            if errno == EINTR { continue }
+            throw ExtractError(
+                .io, unsafe "read failed: \(String(cString: strerror(errno)))", file: name, offset: offset)
+        }
+    }
+}
+
 /// The compression of an input, recognised by its magic bytes.
 public enum InputCompression: String, Sendable {
     /// Plain bytes.

@@ -35,9 +35,13 @@
     ///   - source: The input.
     ///   - readSize: Bytes per read (4 MiB); the window starts at twice that and doubles when one row or
     ///     token needs more, so memory is bounded by the largest row, not the file.
-    init(source: any ByteSource, readSize: Int = 4 << 20) {
+    ///   - offset: The absolute offset of the source's first byte in the input, and
+    ///   - line: its line: a reader started in the middle of a file reports the file's own positions.
+    init(source: any ByteSource, readSize: Int = 4 << 20, offset: Int64 = 0, line: Int = 1) {
         self.source = source
         self.readSize = readSize
+        offsetOfBase = offset
+        linesBeforeBase = line - 1
         unsafe capacity = readSize * 2
         unsafe base = .allocate(capacity: capacity + 64)
     }

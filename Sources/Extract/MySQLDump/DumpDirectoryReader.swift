@@ -89,9 +89,18 @@ public final class DumpDirectoryReader: DumpEventStream {
                     dataSteps.append(.sql(url, requireFooter: false, database: database))
                 }
             }
-            steps = schemaSteps + dataSteps + [.finish]
+            // Deferred tables' files come after the others' (``DumpReader/Options/deferredTables``).
+            func isDeferred(_ step: Step) -> Bool {
+                guard case .sql(let url, _, _) = step else { return false }
+                let parts = strip(url.lastPathComponent).dropLast(4).split(separator: ".")
+                return parts.count >= 2 && options.deferredTables.contains(String(parts[1]))
+            }
+            steps = schemaSteps + dataSteps.filter { !isDeferred($0) } + dataSteps.filter(isDeferred) + [.finish]
         } else if names.contains(where: { $0.hasSuffix(".txt") }) {
-            for name in names where name.hasSuffix(".sql") {
+            // Deferred tables' files come after the others' (``DumpReader/Options/deferredTables``).
+            let sqlNames = names.filter { $0.hasSuffix(".sql") }
+            let deferred = sqlNames.filter { options.deferredTables.contains(String($0.dropLast(4))) }
+            for name in sqlNames.filter({ !deferred.contains($0) }) + deferred {
                 let table = String(name.dropLast(4))
                 // A --tab `.sql` holding triggers ends after them, without the footer: it is not required here;
                 // the `.txt` files carry the truncation check (every row ends with LF).
@@ -138,6 +147,7 @@ public final class DumpDirectoryReader: DumpEventStream {
             case .sql(let url, let requireFooter, let database):
                 var sub = options
                 sub.requireFooter = requireFooter
+                sub.deferredTables = []
                 let reader = try DumpReader(url: url, options: sub, logger: logger)
                 reader.seed(schemas: Array(schemas.values), database: database)
                 current = reader

@@ -91,12 +91,20 @@ public final class DumpReader: DumpEventStream {
     var lastColumnList: (table: String, names: [String], columns: DumpColumns)?
     /// The row being decoded (reused from row to row).
     @exclusivity(unchecked) var builder = PackedRowBuilder()
+    /// The file the deferred tables are read again from; `nil` when the input cannot be read again.
+    var rereadablePath: String?
+    /// Where the deferred tables' statements lie, in the order first seen.
+    var deferredRegions: [DeferredRegion] = []
+    /// The second read of the deferred tables, once the input's own end (or error) was reached.
+    var replay: DeferredReplay?
 
     /// Reads the file at `url` (plain, gzip or zstd; a pipe or device is streamed), failing fast when its
     /// first MiB holds no dump statement (``DumpStatementGuard``).
     /// - Throws: ``ExtractError`` when it cannot be opened.
     public convenience init(url: URL, options: Options = Options(), logger: Logger) throws(ExtractError) {
         try self.init(source: FileByteSource.openDump(path: url.path), options: options, logger: logger)
+        // A plain file can be read again: its deferred tables are (``Options/deferredTables``).
+        if !options.deferredTables.isEmpty, FileByteSource.isPlainFile(path: url.path) { rereadablePath = url.path }
     }
 
     /// Reads `source`, which the caller has already opened and, if needed, decompressed.
@@ -110,6 +118,21 @@ public final class DumpReader: DumpEventStream {
         fileName = source.name
         self.options = options
         self.logger = logger
+    }
+
+    /// Reads the bytes `source` serves as the part of `file` that starts at `offset`, on line `line`, with
+    /// `statement` statements before it (a deferred table's second read: errors name the file's own
+    /// positions).
+    init(
+        source: any ByteSource, file: String, offset: Int64, line: Int, statement: Int, options: Options,
+        logger: Logger
+    ) {
+        buffer = ChunkBuffer(source: source, readSize: 512 << 10, offset: offset, line: line)
+        fileName = file
+        self.options = options
+        self.logger = logger
+        unsafe statementNumber = statement
+        unsafe started = true
     }
 
     /// Seeds table schemas and the current database (mydumper and `--tab` keep them in other files).
@@ -127,6 +150,23 @@ public final class DumpReader: DumpEventStream {
     ///   ``DumpCompletion/partial(reason:)`` instead. After a throw the reader is finished: later calls
     ///   return `nil`.
     public func next() throws(ExtractError) -> DumpEvent? {
+        if replay == nil {
+            let event: DumpEvent?
+            do {
+                event = try nextInPlace()
+            } catch {
+                guard !deferredRegions.isEmpty else { throw error }
+                replay = DeferredReplay(ending: .failure(error))
+                return try nextDeferred()
+            }
+            guard case .end = event, !deferredRegions.isEmpty else { return event }
+            replay = DeferredReplay(ending: .success(event))
+        }
+        return try nextDeferred()
+    }
+
+    /// The next event of the input where it stands (deferred tables' statements skipped).
+    private func nextInPlace() throws(ExtractError) -> DumpEvent? {
         if unsafe done { return nil }
         do {
             if unsafe !started {
@@ -157,8 +197,12 @@ public final class DumpReader: DumpEventStream {
     /// `nil` before the footer, without one, or when it carries no such time (`--skip-dump-date`).
     public private(set) var completedAt: String?
 
-    /// Bytes of (decompressed) input consumed so far, for progress reports.
-    public var bytesRead: Int64 { unsafe buffer.location(of: pos).offset }
+    /// Bytes of (decompressed) input consumed so far, for progress reports (all of them while the deferred
+    /// tables are read again).
+    public var bytesRead: Int64 {
+        // The offset alone: `buffer.location(of:)` would also count the window's lines on every call.
+        unsafe buffer.offsetOfBase + Int64(replay == nil ? pos : buffer.end)
+    }
 
     // MARK: Errors
 
@@ -400,6 +444,7 @@ public final class DumpReader: DumpEventStream {
     /// - Anything else (other INSERTs, `DROP`, `LOCK TABLES`, triggers, routines): skipped at scan speed.
     /// - Returns: An event for `USE` and `CREATE TABLE`, else `nil`.
     private func statement() throws(ExtractError) -> DumpEvent? {
+        let statementStart = unsafe pos
         unsafe statementNumber += 1
         unsafe sawFooter = false
         unsafe currentTable = nil
@@ -419,6 +464,10 @@ public final class DumpReader: DumpEventStream {
                 let db = qualifier ?? database
                 unsafe currentTable = name
                 if options.wants(name) {
+                    if rereadablePath != nil, options.deferredTables.contains(name) {
+                        try deferStatement(table: name, database: db, at: statementStart)
+                        return nil
+                    }
                     try beginRows(table: name, database: db)
                     return nil
                 }

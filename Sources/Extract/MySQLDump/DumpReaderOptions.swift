@@ -24,6 +24,13 @@ extension DumpReader {
         /// events ahead of the caller (``ReadAheadDumpStream``): the same events, the same errors, the parse
         /// overlapped with the caller's work. Off by default: a caller that does little per row gains nothing.
         public var readAhead: Bool
+        /// Tables whose rows are handed out after every other event of the input instead of where they
+        /// stand: their statements are skipped at scan speed where they are, and their byte range is read
+        /// again once the rest of the input is done. Only a plain file opened by path (not a pipe, not gzip
+        /// or zstd) can be read again; from any other input the rows come where they stand. Lets a consumer
+        /// see a later table first: the Bitrix model reads `b_sale_order` before `b_sale_basket`, so it
+        /// keeps the basket lines of the orders it keeps and no others.
+        public var deferredTables: Set<String> = []
 
         /// Options; the defaults read every table of a complete dump, strictly about truncation and
         /// leniently about charsets.

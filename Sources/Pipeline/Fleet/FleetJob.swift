@@ -129,13 +129,27 @@ public struct FleetJob {
 
         // One read of each side for every shop.
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
+        // With more than one read thread the dump is read while the catalog is, as in a one-shop run.
+        let overlapped =
+            configuration.bitrix.readThreads > 1
+            ? OverlappedDumpRead(
+                configuration: configuration, allowPartial: allowPartial, stop: stop, progress: progress, logger: logger
+            )
+            : nil
+        defer { overlapped?.abandon() }
         let catalog = try CatalogInput.load(
             connection: connection, shopID: nil, stop: stop, progress: progress, logger: logger)
-        let scopeOfOrders = BitrixModelBuilder.Scope(
-            orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
-        let read = try BitrixInput.load(
-            configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial, stop: stop,
-            progress: progress, logger: logger)
+        overlapped?.provide(links: catalog.referencedBitrixOrders)
+        let read: BitrixInput.Snapshot
+        if let overlapped {
+            read = try overlapped.wait()
+        } else {
+            let scopeOfOrders = BitrixModelBuilder.Scope(
+                orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
+            read = try BitrixInput.load(
+                configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial, stop: stop,
+                progress: progress, logger: logger)
+        }
         let bitrix = FleetScope.mapped(read.model, configuration.shopMap)
         let scope = FleetScope.resolve(
             configuration.shops, home: configuration.shopID, shops: catalogShops, bitrixSellers: bitrix.sellerIDs,

@@ -273,14 +273,12 @@ public struct PlanStore {
     }
 
     /// The `summary` jsonb: steps per action, Bitrix-side and reported changes.
-    static func summaryJSON(_ plan: MergePlan) -> String {
-        var fields = plan.countsByAction.sorted { $0.key < $1.key }.map {
-            "\(jsonString($0.key.rawValue)): \($0.value)"
-        }
-        fields.append("\"bitrix_changes\": \(plan.bitrixChanges)")
-        fields.append("\"reported\": \(plan.reported)")
-        fields.append("\"steps\": \(plan.steps.count)")
-        return "{" + fields.joined(separator: ", ") + "}"
+    static func summaryJSON(_ plan: MergePlan) throws -> String {
+        var summary = Dictionary(uniqueKeysWithValues: plan.countsByAction.map { ($0.key.rawValue, $0.value) })
+        summary["bitrix_changes"] = plan.bitrixChanges
+        summary["reported"] = plan.reported
+        summary["steps"] = plan.steps.count
+        return try jsonText(summary)
     }
 
     /// A PostgreSQL array literal of text (`{"a","b"}`), for COPY text format.

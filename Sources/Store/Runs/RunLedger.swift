@@ -44,10 +44,8 @@ public struct RunLedger {
         throws
         -> RunRecord
     {
-        let inputsJSON =
-            "{"
-            + inputs.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(jsonString($0.value))" }
-            .joined(separator: ", ") + "}"
+        let inputsJSON = try jsonText(inputs)
+        let argumentsJSON = try jsonText(arguments)
         let host = ProcessInfo.processInfo.hostName
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         // The run's own lock is taken in the statement that inserts the row, so no other session ever sees
@@ -56,7 +54,7 @@ public struct RunLedger {
             """
             WITH started AS (
                 INSERT INTO backstop.run (kind, host, pid, backstop_version, dry_run, arguments, inputs)
-                VALUES (\(kind), \(host), \(pid), \(version), \(dryRun), \(PGJSON(jsonArray(arguments)))::jsonb,
+                VALUES (\(kind), \(host), \(pid), \(version), \(dryRun), \(PGJSON(argumentsJSON))::jsonb,
                         \(PGJSON(inputsJSON))::jsonb)
                 RETURNING id, started_at)
             SELECT id, extract(epoch FROM started_at)::float8, pg_advisory_lock(\(Self.runLockClass), \(Self.runLockKey))
@@ -139,10 +137,7 @@ public struct RunLedger {
         _ run: inout RunRecord, status: RunStatus, exitCode: ExitStatus, counts: [String: Int], partial: Bool = false,
         reportDirectory: String?, error: String? = nil, signal: Int32? = nil
     ) throws {
-        let countsJSON =
-            "{"
-            + counts.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value)" }
-            .joined(separator: ", ") + "}"
+        let countsJSON = try jsonText(counts)
         let result = try connection.execute(
             """
             UPDATE backstop.run

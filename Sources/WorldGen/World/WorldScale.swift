@@ -8,6 +8,9 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
     case m
     /// 1 000 000 products, 5 000 000 orders: benchmarks.
     case l
+    /// `l` with twice its orders (10 000 000): the benchmark that a run's memory follows the
+    /// catalog, not the dump.
+    case l2
 
     /// Catalog elements (iblocks 2 and 27) in Bitrix, before workflow copies.
     public var products: Int {
@@ -15,7 +18,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         case .tiny: 100
         case .s: 10_000
         case .m: 100_000
-        case .l: 1_000_000
+        case .l, .l2: 1_000_000
         }
     }
 
@@ -26,6 +29,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         case .s: 50_000
         case .m: 1_000_000
         case .l: 5_000_000
+        case .l2: 10_000_000
         }
     }
 
@@ -35,7 +39,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         case .tiny: 80
         case .s: 20_000
         case .m: 200_000
-        case .l: 1_000_000
+        case .l, .l2: 1_000_000
         }
     }
 
@@ -44,7 +48,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         switch self {
         case .tiny: 0.45
         case .s: 0.05
-        case .m, .l: 0.02
+        case .m, .l, .l2: 0.02
         }
     }
 
@@ -54,7 +58,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         switch self {
         case .tiny: 2
         case .s: 12
-        case .m, .l: 40
+        case .m, .l, .l2: 40
         }
     }
 
@@ -64,7 +68,7 @@ public enum WorldScale: String, Sendable, CaseIterable, Codable {
         switch self {
         case .tiny: 2
         case .s: 50
-        case .m, .l: 200
+        case .m, .l, .l2: 200
         }
     }
 

@@ -5,23 +5,41 @@ import Foundation
 /// and `schema/report.schema.json` describes. Every key the schema lists is always written, `null` when the
 /// run has no value for it (``Nullable``).
 struct ReportDocument: Encodable {
+    /// `backstop.report/2` (``RunReport/schemaVersion``): bumped when a key changes meaning.
     var schema: String
+    /// `backstop 0.9.0`: the program that wrote the report.
     @Nullable var generator: String?
+    /// The run: id, kind, status, verdict, times, exit code.
     var run: Run
+    /// What the run read (catalog endpoint, dumps, shop), credentials redacted.
     var inputs: [String: String]
+    /// The stage table, in the order the stages ran.
     var stages: [Stage]
+    /// Findings per discrepancy kind.
     var counts: [String: Int]
+    /// Findings per severity (every severity, 0 included).
     var severity: [String: Int]
+    /// All findings.
     var total: Int
+    /// The snapshot time the reconciliation judged timestamps against.
     @Nullable var snapshot: Snapshot?
+    /// The version of the Bitrix → catalog status map.
     @Nullable var statusMap: String?
+    /// Rows compared per entity and side (`product.matched`, …).
     var rowsCompared: [String: Int]
+    /// Orphan and dangling candidates withheld because the dump was partial.
     var withheldPartial: Int
+    /// Systematic differences, counted once per field.
     var systematic: [Systematic]
+    /// New, persisting and resolved findings against the earlier runs.
     @Nullable var history: History?
+    /// The real-time path's health: findings per failure, sync latency.
     @Nullable var webhookHealth: Health?
+    /// The similarity histogram of an index run.
     @Nullable var similarity: Similarity?
+    /// Every finding, with its history state and attribution.
     var discrepancies: [DiscrepancyObject]
+    /// The findings of the previous run that are gone now.
     var resolved: [DiscrepancyObject]
 
     enum CodingKeys: String, CodingKey {
@@ -36,11 +54,17 @@ struct ReportDocument: Encodable {
 
     /// `run`: the ledger's record and the report's verdict.
     struct Run: Encodable {
+        /// The run's id in `backstop.run`.
         var id: Int64
+        /// `nightly`, `diff`, `reindex`, `apply`.
         var kind: String
+        /// The ledger's status (`succeeded`, `drift`, `timed_out`, …).
         var status: String
+        /// What the run's result means for a scheduler (`clean`, `drift`, …).
         var outcome: String
+        /// One sentence for a person.
         var verdict: String
+        /// When the run started (ISO 8601, UTC).
         var startedAt: String
         @Nullable var finishedAt: String?
         @Nullable var durationSeconds: Double?
