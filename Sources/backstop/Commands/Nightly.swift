@@ -306,7 +306,8 @@ func runJob(kind: String, global: GlobalOptions, options: RunOptions, apply: Run
 ///   - apply: `--apply`'s settings.
 ///   - logger: The logger.
 /// - Returns: The worst shop's exit status.
-/// - Throws: `ExitCode` 64 for a shop selection the catalog lacks; ``CLIError`` for the job's errors.
+/// - Throws: The job's own errors, uncaught: `PipelineError` (`shopSelection` for a shop the catalog lacks,
+///   exit 64), `StoreError`, `PGError` and the stages' errors, each with its code and cause.
 func runFleet(
     kind: String, configuration: BackstopConfiguration, options: RunOptions, formats: [any ReportFormat],
     apply: RunJob.ApplySettings?, logger: Logger
@@ -320,17 +321,9 @@ func runFleet(
         outputDirectory: options.out.map { URL(fileURLWithPath: $0) }, apply: apply, maxSeconds: options.maxSeconds)
     job.stopSwitch = stop
     job.progress = TerminalProgress(logger: logger).reporter
-    let result: FleetJob.Result
-    do {
-        result = try job.run()
-    } catch let error as PipelineError where error.code == .shopSelection {
-        FileHandle.standardError.write(Data("backstop: \(error.description)\n".utf8))
-        throw ExitCode(ExitStatus.usage.rawValue)
-    } catch let error as PipelineError {
-        throw CLIError(error.description)
-    } catch let error as StoreError {
-        throw CLIError(error.description)
-    }
+    // The job's errors go up as they are: `Backstop.main` prints `error[<module>.<code>]:` and exits with
+    // `ExitStatus(for:)` of the root cause (64 for a shop selection the catalog lacks, 75 for a held lock).
+    let result = try job.run()
     if let holder = result.lockHolder { FileHandle.standardError.write(Data("backstop: \(holder)\n".utf8)) }
     for (shop, shopResult) in result.shops {
         print("shop \(shop): ", terminator: "")
