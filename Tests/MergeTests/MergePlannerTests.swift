@@ -3,6 +3,7 @@ import BackstopMerge
 import BackstopModel
 import BackstopReconcile
 import Foundation
+import Synchronization
 import Testing
 
 /// Merge planning on a small hand-made pair of sides: the policy's defaults, dependency order, skips with
@@ -217,6 +218,39 @@ import Testing
         var future = text
         future = future.replacingOccurrences(of: "\"format\": 1,", with: "\"format\": 2,")
         #expect(throws: DecodingError.self) { try MergePlan(json: Data(future.utf8)) }
+    }
+
+    /// Rewriting a run's plan files replaces them in one step: a reader polling `plan.json` while the plan is
+    /// written again and again always finds a whole file (removing the old file before the rename left a gap
+    /// in which a reviewer's `cat` or `backstop apply --plan` found none).
+    @Test func rewritingThePlanFilesNeverLeavesAReaderWithoutAFile() throws {
+        let planning = try planning()
+        var plan = planning.plan
+        plan.planID = 7
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plan-files-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let causes = CauseRules(configuration: ReconcileConfiguration())
+        try PlanFiles.write(planning, plan: plan, causes: causes, to: folder)
+        let path = folder.appendingPathComponent(PlanFiles.planFile).path
+        let expected = plan.jsonBytes().count
+        let done = Atomic<Bool>(false)
+        let gaps = Atomic<Int>(0)
+        let reads = Atomic<Int>(0)
+        let reader = Thread {
+            while !done.load(ordering: .acquiring) {
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+                if size != expected { gaps.add(1, ordering: .relaxed) }
+                reads.add(1, ordering: .relaxed)
+            }
+        }
+        reader.start()
+        for _ in 0..<400 { try PlanFiles.write(planning, plan: plan, causes: causes, to: folder) }
+        done.store(true, ordering: .releasing)
+        while !reader.isFinished { usleep(1000) }
+        #expect(reads.load(ordering: .relaxed) > 0)
+        #expect(gaps.load(ordering: .relaxed) == 0, "a reader found no plan.json, or half of one")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "no temporary file stays behind: \(leftovers)")
     }
 
     @Test func theSafetyValveRefusesPartialInputAnotherCatalogAndTooMuch() throws {

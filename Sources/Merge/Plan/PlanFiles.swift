@@ -67,10 +67,15 @@ public enum PlanFiles {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try Data(bytes).write(to: temporary)
-            if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-            try FileManager.default.moveItem(at: temporary, to: target)
         } catch {
             throw MergeError(.io, "cannot write \(target.path): \(error.localizedDescription)")
+        }
+        // rename(2) replaces an existing file in one step: a reader (a reviewer's `cat`, `backstop apply
+        // --plan`) sees the old plan or the new one, never no file (removing first left a gap).
+        guard rename(temporary.path, target.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw MergeError(.io, "cannot replace \(target.path): \(reason)")
         }
     }
 }
