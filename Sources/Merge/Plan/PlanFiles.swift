@@ -62,20 +62,17 @@ public enum PlanFiles {
     /// - Throws: ``MergeError`` `io` naming the target when the folder, the temporary file or the rename
     ///   fails.
     static func writeAtomically(_ bytes: [UInt8], to target: URL) throws {
-        let directory = target.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).tmp")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(bytes).write(to: temporary)
-        } catch {
-            throw MergeError(.io, "cannot write \(target.path): \(error.localizedDescription)")
-        }
         // rename(2) replaces an existing file in one step: a reader (a reviewer's `cat`, `backstop apply
-        // --plan`) sees the old plan or the new one, never no file (removing first left a gap).
-        guard rename(temporary.path, target.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw MergeError(.io, "cannot replace \(target.path): \(reason)")
+        // --plan`) sees the old plan or the new one, never no file.
+        do {
+            try AtomicFile.write(bytes, to: target)
+        } catch {
+            switch error {
+            case .folder(let reason), .write(let reason):
+                throw MergeError(.io, "cannot write \(target.path): \(reason)")
+            case .rename(let reason):
+                throw MergeError(.io, "cannot replace \(target.path): \(reason)")
+            }
         }
     }
 }

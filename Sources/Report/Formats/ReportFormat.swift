@@ -1,4 +1,5 @@
 public import Foundation
+import BackstopModel
 
 /// A file a format renders: a path inside the run's report folder and its bytes.
 ///
@@ -109,22 +110,18 @@ public enum ReportWriter {
     ///   - target: The file to create or replace.
     /// - Throws: ``ReportError`` with code `io`, naming the folder or the file and the system's reason.
     public static func writeAtomically(_ bytes: [UInt8], to target: URL) throws(ReportError) {
-        let folder = target.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try AtomicFile.write(bytes, to: target)
         } catch {
-            throw ReportError(.io, "cannot create the report folder: \(error.localizedDescription)", path: folder.path)
-        }
-        let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).\(getpid()).tmp")
-        do {
-            try Data(bytes).write(to: temporary)
-        } catch {
-            throw ReportError(.io, "cannot write the report: \(error.localizedDescription)", path: target.path)
-        }
-        guard rename(temporary.path, target.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw ReportError(.io, "cannot replace the report: \(reason)", path: target.path)
+            switch error {
+            case .folder(let reason):
+                throw ReportError(
+                    .io, "cannot create the report folder: \(reason)", path: target.deletingLastPathComponent().path)
+            case .write(let reason):
+                throw ReportError(.io, "cannot write the report: \(reason)", path: target.path)
+            case .rename(let reason):
+                throw ReportError(.io, "cannot replace the report: \(reason)", path: target.path)
+            }
         }
     }
 }
