@@ -53,7 +53,7 @@ extension PlanApplier {
                 var results: [BatchResult] = []
                 for (i, item) in wave.enumerated() {
                     if i > 0, stop?.safePoint("apply.batch") == true { break }
-                    results.append(try pool[0].applier.applyBatch(item, context: context))
+                    results.append(try pool[0].applyBatch(item, context: context))
                 }
                 return results
             }
@@ -68,7 +68,7 @@ extension PlanApplier {
                     // another worker's failure still runs, as it would have had it been claimed a moment earlier.
                     while state.withLock({ $0.failure == nil }), stop?.isStopped != true, let index = claims.next() {
                         do {
-                            let result = try pool[w].applier.applyBatch(wave[index], context: context)
+                            let result = try pool[w].applyBatch(wave[index], context: context)
                             state.withLock { $0.results[index] = result }
                         } catch {
                             state.withLock { if $0.failure == nil { $0.failure = error } }
@@ -96,9 +96,29 @@ extension PlanApplier {
     final class Worker: @unchecked Sendable {
         /// The worker's applier and, through it, its connection.
         let applier: PlanApplier
+        /// Batches staged in this connection's staging tables since they were last emptied.
+        var staged = 0
+
         /// Wraps an applier for the worker threads.
         /// - Parameter applier: The applier.
         init(_ applier: PlanApplier) { self.applier = applier }
+
+        /// Applies one batch on this worker's connection, then empties its staging tables once they hold
+        /// ``PlanApplier/stageClearBatches`` batches (after the commit, holding no lock).
+        /// - Parameters:
+        ///   - item: The numbered batch.
+        ///   - context: What every batch of the apply shares.
+        /// - Returns: The batch's result.
+        /// - Throws: What ``PlanApplier/applyBatch(_:context:)`` or the emptying throws.
+        func applyBatch(_ item: NumberedBatch, context: BatchContext) throws -> BatchResult {
+            let result = try applier.applyBatch(item, context: context)
+            staged += 1
+            if staged >= PlanApplier.stageClearBatches {
+                try applier.clearStage()
+                staged = 0
+            }
+            return result
+        }
     }
 
     /// The shared state of a running wave (behind a mutex).

@@ -3,35 +3,61 @@ import BackstopModel
 import BackstopPostgres
 
 extension PlanApplier {
-    /// The session's staging tables, made once per connection (`ON COMMIT DELETE ROWS` empties them after
-    /// each batch).
+    /// The session's staging tables, made once per connection and emptied at the start of each apply.
+    ///
+    /// Every staged row carries its batch number and every statement reads only its own batch's rows, so
+    /// the tables need no emptying between batches: an `ON COMMIT DELETE ROWS` table is truncated at every
+    /// commit, and truncating (its file, its TOAST table's index, its own indexes) cost a batch about
+    /// 30 ms on this machine (`ftruncate(2)` waits for the disk's discard), while the checkpoint row was
+    /// held, so parallel workers queued behind it. ``clearStage()`` empties them between batches instead,
+    /// once every ``stageClearBatches`` batches of a worker, outside any batch's transaction.
     ///
     /// Temporary tables live in the session, so each worker connection has its own; `prepareSession()`
-    /// calls this once per connection.
+    /// calls this once per apply and connection (a connection that applied before starts empty too).
     /// - Throws: `PGError`.
     func createStageTables() throws {
         try connection.executeScript(
             """
             CREATE TEMP TABLE IF NOT EXISTS backstop_stage_product (
-                seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint, row_checksum text,
+                batch integer NOT NULL, seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint, row_checksum text,
                 set_name boolean NOT NULL, name text, set_price boolean NOT NULL, price bigint,
                 set_enabled boolean NOT NULL, enabled boolean, set_image boolean NOT NULL, image text,
                 set_width boolean NOT NULL, width bigint, set_height boolean NOT NULL, height bigint
-            ) ON COMMIT DELETE ROWS;
+            );
             CREATE TEMP TABLE IF NOT EXISTS backstop_stage_image (
-                seq integer NOT NULL, target bigint NOT NULL, position integer NOT NULL, url text NOT NULL
-            ) ON COMMIT DELETE ROWS;
+                batch integer NOT NULL, seq integer NOT NULL, target bigint NOT NULL, position integer NOT NULL,
+                url text NOT NULL
+            );
             CREATE TEMP TABLE IF NOT EXISTS backstop_stage_order (
-                seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint, row_checksum text, status text,
-                old_status text, bitrix_order_id bigint
-            ) ON COMMIT DELETE ROWS;
-            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_ok (seq integer NOT NULL, target bigint NOT NULL)
-                ON COMMIT DELETE ROWS;
+                batch integer NOT NULL, seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint, row_checksum text,
+                status text, old_status text, bitrix_order_id bigint
+            );
+            CREATE TEMP TABLE IF NOT EXISTS backstop_stage_ok (batch integer NOT NULL, seq integer NOT NULL, target bigint NOT NULL);
             CREATE TEMP TABLE IF NOT EXISTS backstop_stage_current (
-                id bigint NOT NULL, product_id bigint NOT NULL, url text, ord integer, primary_ boolean, pos integer NOT NULL
-            ) ON COMMIT DELETE ROWS;
-            CREATE INDEX IF NOT EXISTS backstop_stage_image_target ON pg_temp.backstop_stage_image (target, position);
-            CREATE INDEX IF NOT EXISTS backstop_stage_current_position ON pg_temp.backstop_stage_current (product_id, pos);
+                batch integer NOT NULL, id bigint NOT NULL, product_id bigint NOT NULL, url text, ord integer, primary_ boolean,
+                pos integer NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS backstop_stage_product_batch ON pg_temp.backstop_stage_product (batch, seq);
+            CREATE INDEX IF NOT EXISTS backstop_stage_image_target ON pg_temp.backstop_stage_image (batch, target, position);
+            CREATE INDEX IF NOT EXISTS backstop_stage_order_batch ON pg_temp.backstop_stage_order (batch, seq);
+            CREATE INDEX IF NOT EXISTS backstop_stage_ok_batch ON pg_temp.backstop_stage_ok (batch, target);
+            CREATE INDEX IF NOT EXISTS backstop_stage_current_position ON pg_temp.backstop_stage_current (batch, product_id, pos);
+            """)
+        try clearStage()
+    }
+
+    /// Batches after which a worker empties its staging tables (``clearStage()``): the tables hold at most
+    /// ten batches (a few MiB at the default size) and a truncation is paid once per ten batches, not per
+    /// batch. Counted in batches rather than rows so that the small batches of the tests empty them too.
+    static let stageClearBatches = 10
+
+    /// Empties the session's staging tables (outside a batch's transaction: it holds no catalog lock).
+    /// - Throws: `PGError`.
+    func clearStage() throws {
+        try connection.executeScript(
+            """
+            TRUNCATE pg_temp.backstop_stage_product, pg_temp.backstop_stage_image, pg_temp.backstop_stage_order,
+                     pg_temp.backstop_stage_ok, pg_temp.backstop_stage_current
             """)
     }
 
@@ -41,35 +67,37 @@ extension PlanApplier {
     ///   - kind: the statement shape.
     ///   - steps: the batch's steps, with the versions they expect.
     ///   - shopID: the shop every written row must belong to.
-    ///   - chained: the rows (`rowKey(_:)`) with more than one writing step in the plan: their whole
+    ///   - chained: the rows (``RowKey``) with more than one writing step in the plan: their whole
     ///     version is read back for the next step; every other written row records this transaction's id
     ///     as its `xmin`, which is what the row carries after the write.
     ///   - xid: this transaction's id (mod 2^32, as `xmin` reads).
+    ///   - batch: the batch's number: its staged rows carry it, and its statements read only those.
     /// - Returns: the applied steps with the versions they left, and the conflicts.
     /// - Throws: `PGError` when a statement fails (the caller rolls the batch back).
-    func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64, chained: Set<String>, xid: Int64) throws
-        -> BatchResult
+    func write(_ kind: BatchKind, steps: [PlanStep], shopID: Int64, chained: Set<RowKey>, xid: Int64, batch: Int)
+        throws -> BatchResult
     {
         var result: BatchResult
         switch kind {
-        case .productInsert: result = try insertProducts(steps, shopID: shopID)
-        case .productUpdate: result = try updateProducts(steps, shopID: shopID)
-        case .productImages: result = try writeImages(steps, shopID: shopID)
-        case .orderStatus: result = try updateStatuses(steps, shopID: shopID)
-        case .orderLink: result = try backfillLinks(steps, shopID: shopID)
+        case .productInsert: result = try insertProducts(steps, shopID: shopID, batch: batch)
+        case .productUpdate: result = try updateProducts(steps, shopID: shopID, batch: batch)
+        case .productImages: result = try writeImages(steps, shopID: shopID, batch: batch)
+        case .orderStatus: result = try updateStatuses(steps, shopID: shopID, batch: batch)
+        case .orderLink: result = try backfillLinks(steps, shopID: shopID, batch: batch)
         case .sequence: return try advanceSequences(steps)
         }
         let applied = Set(result.applied.keys)
         // An image step leaves the product row as it was: its version is read whole, like a chained row's.
-        let reread = steps.filter {
-            applied.contains($0.seq) && (chained.contains(Self.rowKey($0)) || $0.entity == "productimage")
+        let reread = steps.indices.filter { i in
+            applied.contains(steps[i].seq)
+                && (steps[i].entity == "productimage" || (!chained.isEmpty && chained.contains(RowKey(steps[i]))))
         }
-        .map(\.seq)
+        .map { steps[$0].seq }
         let versions =
             reread.isEmpty
             ? [:]
             : (kind == .orderStatus || kind == .orderLink)
-                ? try orderVersions(reread) : try productVersions(reread)
+                ? try orderVersions(reread, batch: batch) : try productVersions(reread, batch: batch)
         for seq in applied { result.applied[seq] = .some(versions[seq] ?? RowVersion(xmin: xid, checksum: "")) }
         return result
     }
@@ -81,11 +109,12 @@ extension PlanApplier {
     /// - Parameters:
     ///   - steps: Insert steps, each with the product's columns and image list.
     ///   - shopID: The plan's shop, written as each new product's `shop_id`.
+    ///   - batch: The batch's number (its staged rows).
     /// - Returns: The applied steps and the conflicts; rows count the products and their image rows.
     /// - Throws: `PGError`.
-    func insertProducts(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
-        try stageProducts(steps)
-        try stageImages(steps)
+    func insertProducts(_ steps: [PlanStep], shopID: Int64, batch: Int) throws -> BatchResult {
+        try stageProducts(steps, batch: batch)
+        try stageImages(steps, batch: batch)
         let result = try connection.execute(
             """
             WITH ins AS (
@@ -93,13 +122,13 @@ extension PlanApplier {
                                      tags, created_at, updated_at)
                 SELECT s.target, \(shopID), s.name, s.price, 'FLOWERS'::producttype, s.enabled, s.image, s.width, s.height,
                        '[]'::json, '[]'::json, '[]'::json, now(), now()
-                  FROM pg_temp.backstop_stage_product s ORDER BY s.target
+                  FROM pg_temp.backstop_stage_product s WHERE s.batch = \(batch) ORDER BY s.target
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id),
             images AS (
                 INSERT INTO productimage (product_id, url, "order", is_primary, created_at)
                 SELECT i.target, i.url, i.position, i.position = 0, now()
-                  FROM ins JOIN pg_temp.backstop_stage_image i ON i.target = ins.id
+                  FROM ins JOIN pg_temp.backstop_stage_image i ON i.batch = \(batch) AND i.target = ins.id
                  ORDER BY i.target, i.position
                 RETURNING 1)
             SELECT id, (SELECT count(*) FROM images)::int FROM ins
@@ -116,10 +145,11 @@ extension PlanApplier {
     /// - Parameters:
     ///   - steps: Update and soft-delete steps.
     ///   - shopID: The plan's shop.
+    ///   - batch: The batch's number (its staged rows).
     /// - Returns: The applied steps and the conflicts.
     /// - Throws: `PGError`.
-    func updateProducts(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
-        try stageProducts(steps)
+    func updateProducts(_ steps: [PlanStep], shopID: Int64, batch: Int) throws -> BatchResult {
+        try stageProducts(steps, batch: batch)
         let result = try connection.execute(
             """
             UPDATE product p
@@ -131,7 +161,7 @@ extension PlanApplier {
                    height = CASE WHEN s.set_height THEN s.height ELSE p.height END,
                    updated_at = now()
               FROM pg_temp.backstop_stage_product s
-             WHERE p.id = s.target AND p.shop_id = \(shopID)
+             WHERE s.batch = \(batch) AND p.id = s.target AND p.shop_id = \(shopID)
                AND \(CatalogVersionSQL.productXmin) = s.row_xmin AND \(CatalogVersionSQL.productChecksum) = s.row_checksum
             RETURNING s.seq
             """)
@@ -146,16 +176,17 @@ extension PlanApplier {
     /// - Parameters:
     ///   - steps: Image-list steps, each with the product's planned list.
     ///   - shopID: The plan's shop.
+    ///   - batch: The batch's number (its staged rows).
     /// - Returns: The applied steps, the conflicts and the image rows written.
     /// - Throws: `PGError`.
-    func writeImages(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
-        try stageProducts(steps)
-        try stageImages(steps)
+    func writeImages(_ steps: [PlanStep], shopID: Int64, batch: Int) throws -> BatchResult {
+        try stageProducts(steps, batch: batch)
+        try stageImages(steps, batch: batch)
         try connection.execute(
             """
-            INSERT INTO pg_temp.backstop_stage_ok (seq, target)
-            SELECT s.seq, s.target FROM pg_temp.backstop_stage_product s JOIN product p ON p.id = s.target
-             WHERE p.shop_id = \(shopID)
+            INSERT INTO pg_temp.backstop_stage_ok (batch, seq, target)
+            SELECT s.batch, s.seq, s.target FROM pg_temp.backstop_stage_product s JOIN product p ON p.id = s.target
+             WHERE s.batch = \(batch) AND p.shop_id = \(shopID)
                AND \(CatalogVersionSQL.productXmin) = s.row_xmin AND \(CatalogVersionSQL.productChecksum) = s.row_checksum
                FOR UPDATE OF p
             """)
@@ -163,47 +194,54 @@ extension PlanApplier {
         // id, the staged lists by product and position).
         try connection.execute(
             """
-            INSERT INTO pg_temp.backstop_stage_current (id, product_id, url, ord, primary_, pos)
-            SELECT i.id, i.product_id, i.url, i."order", coalesce(i.is_primary, false),
+            INSERT INTO pg_temp.backstop_stage_current (batch, id, product_id, url, ord, primary_, pos)
+            SELECT k.batch, i.id, i.product_id, i.url, i."order", coalesce(i.is_primary, false),
                    (row_number() OVER (PARTITION BY i.product_id ORDER BY i."order", i.id) - 1)::int
               FROM pg_temp.backstop_stage_ok k JOIN productimage i ON i.product_id = k.target
+             WHERE k.batch = \(batch)
             """)
         let updated = try connection.execute(
             """
             UPDATE productimage i SET url = w.url, "order" = w.position, is_primary = (w.position = 0)
               FROM pg_temp.backstop_stage_current c
-              JOIN pg_temp.backstop_stage_image w ON w.target = c.product_id AND w.position = c.pos
-             WHERE i.id = c.id AND (c.url, c.ord, c.primary_) IS DISTINCT FROM (w.url, w.position, w.position = 0)
+              JOIN pg_temp.backstop_stage_image w ON w.batch = c.batch AND w.target = c.product_id AND w.position = c.pos
+             WHERE c.batch = \(batch) AND i.id = c.id AND (c.url, c.ord, c.primary_) IS DISTINCT FROM (w.url, w.position, w.position = 0)
             """)
         let deleted = try connection.execute(
             """
             DELETE FROM productimage i USING pg_temp.backstop_stage_current c
-             WHERE i.id = c.id
-               AND NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_image w WHERE w.target = c.product_id AND w.position = c.pos)
+             WHERE c.batch = \(batch) AND i.id = c.id
+               AND NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_image w
+                                WHERE w.batch = c.batch AND w.target = c.product_id AND w.position = c.pos)
             """)
         let inserted = try connection.execute(
             """
             INSERT INTO productimage (product_id, url, "order", is_primary, created_at)
             SELECT w.target, w.url, w.position, w.position = 0, now()
-              FROM pg_temp.backstop_stage_ok k JOIN pg_temp.backstop_stage_image w ON w.target = k.target
-             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_current c WHERE c.product_id = w.target AND c.pos = w.position)
+              FROM pg_temp.backstop_stage_ok k JOIN pg_temp.backstop_stage_image w ON w.batch = k.batch AND w.target = k.target
+             WHERE k.batch = \(batch)
+               AND NOT EXISTS (SELECT 1 FROM pg_temp.backstop_stage_current c
+                                WHERE c.batch = k.batch AND c.product_id = w.target AND c.pos = w.position)
              ORDER BY w.target, w.position
             """)
-        let applied = try appliedSeqs(try connection.execute("SELECT seq FROM pg_temp.backstop_stage_ok"))
+        let applied = try appliedSeqs(
+            try connection.execute("SELECT seq FROM pg_temp.backstop_stage_ok WHERE batch = \(batch)"))
         return finish(
             steps, applied: applied, rows: updated.affectedRows + deleted.affectedRows + inserted.affectedRows)
     }
 
     /// The versions the applied product steps left, read in the batch's transaction.
-    /// - Parameter seqs: The applied steps' `seq`.
+    /// - Parameters:
+    ///   - seqs: The applied steps' `seq`.
+    ///   - batch: The batch's number (its staged rows).
     /// - Returns: Each step's product version after the write.
     /// - Throws: `PGError`.
-    func productVersions(_ seqs: [Int]) throws -> [Int: RowVersion] {
+    func productVersions(_ seqs: [Int], batch: Int) throws -> [Int: RowVersion] {
         let result = try connection.execute(
             """
             SELECT s.seq, \(CatalogVersionSQL.productXmin), \(CatalogVersionSQL.productChecksum)
               FROM pg_temp.backstop_stage_product s JOIN product p ON p.id = s.target
-             WHERE s.seq = ANY(\(seqs.map { Int64($0) })::int[])
+             WHERE s.batch = \(batch) AND s.seq = ANY(\(seqs.map { Int64($0) })::int[])
             """)
         return try Self.versions(result)
     }
@@ -215,16 +253,17 @@ extension PlanApplier {
     /// - Parameters:
     ///   - steps: Status steps.
     ///   - shopID: The plan's shop.
+    ///   - batch: The batch's number (its staged rows).
     /// - Returns: The applied steps and the conflicts; rows count the orders and their history rows.
     /// - Throws: `PGError`.
-    func updateStatuses(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
-        try stageOrders(steps)
+    func updateStatuses(_ steps: [PlanStep], shopID: Int64, batch: Int) throws -> BatchResult {
+        try stageOrders(steps, batch: batch)
         let result = try connection.execute(
             """
             WITH upd AS (
                 UPDATE "order" o SET status = s.status::orderstatus, updated_at = now()
                   FROM pg_temp.backstop_stage_order s
-                 WHERE o.id = s.target AND o.shop_id = \(shopID)
+                 WHERE s.batch = \(batch) AND o.id = s.target AND o.shop_id = \(shopID)
                    AND \(CatalogVersionSQL.orderXmin) = s.row_xmin AND \(CatalogVersionSQL.orderChecksum) = s.row_checksum
                 RETURNING o.id, s.seq, s.old_status, s.status),
             history AS (
@@ -242,15 +281,16 @@ extension PlanApplier {
     /// - Parameters:
     ///   - steps: Link steps.
     ///   - shopID: The plan's shop.
+    ///   - batch: The batch's number (its staged rows).
     /// - Returns: The applied steps and the conflicts.
     /// - Throws: `PGError`.
-    func backfillLinks(_ steps: [PlanStep], shopID: Int64) throws -> BatchResult {
-        try stageOrders(steps)
+    func backfillLinks(_ steps: [PlanStep], shopID: Int64, batch: Int) throws -> BatchResult {
+        try stageOrders(steps, batch: batch)
         let result = try connection.execute(
             """
             UPDATE "order" o SET bitrix_order_id = s.bitrix_order_id, updated_at = now()
               FROM pg_temp.backstop_stage_order s
-             WHERE o.id = s.target AND o.shop_id = \(shopID) AND o.bitrix_order_id IS NULL
+             WHERE s.batch = \(batch) AND o.id = s.target AND o.shop_id = \(shopID) AND o.bitrix_order_id IS NULL
                AND \(CatalogVersionSQL.orderXmin) = s.row_xmin AND \(CatalogVersionSQL.orderChecksum) = s.row_checksum
                AND NOT EXISTS (SELECT 1 FROM "order" x WHERE x.bitrix_order_id = s.bitrix_order_id)
             RETURNING s.seq
@@ -260,15 +300,17 @@ extension PlanApplier {
     }
 
     /// The versions the applied order steps left.
-    /// - Parameter seqs: The applied steps' `seq`.
+    /// - Parameters:
+    ///   - seqs: The applied steps' `seq`.
+    ///   - batch: The batch's number (its staged rows).
     /// - Returns: Each step's order version after the write.
     /// - Throws: `PGError`.
-    func orderVersions(_ seqs: [Int]) throws -> [Int: RowVersion] {
+    func orderVersions(_ seqs: [Int], batch: Int) throws -> [Int: RowVersion] {
         let result = try connection.execute(
             """
             SELECT s.seq, \(CatalogVersionSQL.orderXmin), \(CatalogVersionSQL.orderChecksum)
               FROM pg_temp.backstop_stage_order s JOIN "order" o ON o.id = s.target
-             WHERE s.seq = ANY(\(seqs.map { Int64($0) })::int[])
+             WHERE s.batch = \(batch) AND s.seq = ANY(\(seqs.map { Int64($0) })::int[])
             """)
         return try Self.versions(result)
     }
@@ -298,17 +340,20 @@ extension PlanApplier {
     // MARK: Staging
 
     /// COPYs the product side of `steps` into `backstop_stage_product`: the columns a step sets, flagged.
-    /// - Parameter steps: Product steps.
+    /// - Parameters:
+    ///   - steps: Product steps.
+    ///   - batch: The batch's number, staged with each row.
     /// - Throws: `PGError`.
-    func stageProducts(_ steps: [PlanStep]) throws {
+    func stageProducts(_ steps: [PlanStep], batch: Int) throws {
+        let number = String(batch)
         try connection.copyIn(
             """
-            COPY pg_temp.backstop_stage_product (seq, target, row_xmin, row_checksum, set_name, name, set_price, price,
+            COPY pg_temp.backstop_stage_product (batch, seq, target, row_xmin, row_checksum, set_name, name, set_price, price,
                 set_enabled, enabled, set_image, image, set_width, width, set_height, height) FROM STDIN
             """, rows: steps
         ) { step, buffer in
             var fields: [String?] = [
-                String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                number, String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
                 step.version?.checksum,
             ]
             for column in ["name", "price", "enabled", "image", "width", "height"] {
@@ -321,29 +366,36 @@ extension PlanApplier {
     }
 
     /// COPYs the image lists of `steps` into `backstop_stage_image`, one row per position.
-    /// - Parameter steps: Image-list steps.
+    /// - Parameters:
+    ///   - steps: Image-list steps.
+    ///   - batch: The batch's number, staged with each row.
     /// - Throws: `PGError`.
-    func stageImages(_ steps: [PlanStep]) throws {
-        try connection.copyIn("COPY pg_temp.backstop_stage_image (seq, target, position, url) FROM STDIN", rows: steps)
-        {
-            step, buffer in
+    func stageImages(_ steps: [PlanStep], batch: Int) throws {
+        let number = String(batch)
+        try connection.copyIn(
+            "COPY pg_temp.backstop_stage_image (batch, seq, target, position, url) FROM STDIN", rows: steps
+        ) { step, buffer in
             for (position, url) in (step.set["images"]?.texts ?? []).enumerated() {
-                CopyText.appendRow([String(step.seq), String(step.target ?? 0), String(position), url], to: &buffer)
+                CopyText.appendRow(
+                    [number, String(step.seq), String(step.target ?? 0), String(position), url], to: &buffer)
             }
         }
     }
 
     /// COPYs `steps` into `backstop_stage_order`.
-    /// - Parameter steps: Order steps.
+    /// - Parameters:
+    ///   - steps: Order steps.
+    ///   - batch: The batch's number, staged with each row.
     /// - Throws: `PGError`.
-    func stageOrders(_ steps: [PlanStep]) throws {
+    func stageOrders(_ steps: [PlanStep], batch: Int) throws {
+        let number = String(batch)
         try connection.copyIn(
-            "COPY pg_temp.backstop_stage_order (seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN",
+            "COPY pg_temp.backstop_stage_order (batch, seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN",
             rows: steps
         ) { step, buffer in
             CopyText.appendRow(
                 [
-                    String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
+                    number, String(step.seq), String(step.target ?? 0), step.version.map { String($0.xmin) },
                     step.version?.checksum,
                     step.set["status"]?.text, step.was["status"]?.text,
                     step.set["bitrix_order_id"]?.integer.map(String.init),
@@ -376,7 +428,7 @@ extension PlanApplier {
         try (0..<result.rowCount).map { try result.int(row: $0, column: 0) }
     }
 
-    /// The batch's result: the applied steps (their versions filled in by ``write(_:steps:shopID:chained:xid:)``),
+    /// The batch's result: the applied steps (their versions filled in by ``write(_:steps:shopID:chained:xid:batch:)``),
     /// the rest conflicts.
     /// - Parameters:
     ///   - steps: The batch's steps.
