@@ -98,6 +98,16 @@ extension RunJob {
             stopReason: runner.stopReason, generator: "backstop \(version)")
     }
 
+    /// The report's webhook health of a reconciled run (``webhookHealth(_:bitrix:catalog:)`` on both sides
+    /// the reconciliation read).
+    /// - Parameters:
+    ///   - discrepancies: The run's findings (reconcile's and the index stage's).
+    ///   - reconciled: The `reconcile` stage's output.
+    /// - Returns: The report's webhook health.
+    func webhookHealth(_ discrepancies: [Discrepancy], of reconciled: Reconciled) -> WebhookHealth {
+        webhookHealth(discrepancies, bitrix: reconciled.bitrix.model, catalog: reconciled.catalog)
+    }
+
     /// Findings per cause with their attribution, and the sync latency of the matched rows.
     ///
     /// Bitrix times are read in `bitrix.time_zone`, catalog times in `catalog.time_zone` (default: the same

@@ -139,16 +139,14 @@ extension RunJob {
     ///
     /// Every run plans, dry run or not: `plan.json` and `bitrix_changes.ndjson` show what an apply would
     /// write, and `backstop apply --run N` can apply it later.
-    /// - Parameters:
-    ///   - connection: The catalog connection (the plan is stored in Backstop's tables).
-    ///   - run: The run the plan belongs to.
-    ///   - directory: The run's report folder.
+    /// - Parameter session: The run's session: the plan is stored for its run, in Backstop's tables on its
+    ///   connection, and written into its report folder.
     /// - Returns: The stage: the reconciliation in, the planning and the stored plan out.
-    func plan(_ connection: PGConnection, run: RunRecord, directory: URL) -> Stage<Reconciled, Planned, any Error> {
+    func plan(_ session: RunSession) -> Stage<Reconciled, Planned, any Error> {
         Stage("plan") { reconciled, _ in
             let (planning, plan) = try planMerge(
-                reconciled.result, input: reconciled.input, catalog: reconciled.catalog, run: run,
-                connection: connection, directory: directory)
+                reconciled.result, input: reconciled.input, catalog: reconciled.catalog, run: session.run,
+                connection: session.connection, directory: session.reportDirectory ?? URL(fileURLWithPath: "."))
             let planned = Planned(reconciled: reconciled, planning: planning, plan: plan)
             return StageOutput(planned, summary: PlanPreview.summary(plan), partial: reconciled.input.partial)
         }
@@ -156,27 +154,24 @@ extension RunJob {
 
     /// `index` (nightly): the incremental index stage, whose `embedding.*` and `image.*` findings join the
     /// run's report; it never writes the catalog.
-    /// - Parameters:
-    ///   - connection: The run's connection.
-    ///   - run: The run, recorded beside the stored vectors.
+    /// - Parameter session: The run's session (its connection; its run, recorded beside the stored vectors).
     /// - Returns: The stage: the index options in, the index outcome out.
-    func index(_ connection: PGConnection, run: RunRecord) -> Stage<IndexStage.Options, IndexStage.Outcome, any Error> {
-        IndexInput.stage("index", connection: connection, runID: run.id)
+    func index(_ session: RunSession) -> Stage<IndexStage.Options, IndexStage.Outcome, any Error> {
+        IndexInput.stage("index", connection: session.connection, runID: session.run.id)
     }
 
     /// `apply` (`nightly --apply`): the run's plan applied, unless the safety valve refuses it (the stage
     /// is then `partial`).
     /// - Parameters:
     ///   - settings: Batch size, workers and the safety valve's overrides.
-    ///   - connection: The catalog connection the writes go through.
-    ///   - run: The run applying its own plan.
-    /// - Returns: The stage.
-    func applyStage(_ settings: ApplySettings, connection: PGConnection, run: RunRecord)
-        -> Stage<MergePlan, MergeSummary, any Error>
-    {
+    ///   - session: The run's session: the run applying its own plan, on its connection (which holds the
+    ///     run lock).
+    /// - Returns: The stage: the stored plan in, what the merge did out.
+    func applyStage(_ settings: ApplySettings, _ session: RunSession) -> Stage<MergePlan, MergeSummary, any Error> {
         Stage("apply") { plan, context in
             let summary = try applyMerge(
-                plan, settings: settings, connection: connection, run: run, progress: context.progress)
+                plan, settings: settings, connection: session.connection, run: session.run,
+                progress: context.progress)
             return StageOutput(summary, summary: PlanPreview.summary(summary), partial: !summary.refusals.isEmpty)
         }
     }

@@ -123,27 +123,21 @@ public struct RunJob {
             let bitrix = try runner.run(extractDump(overlapped), catalog)
             found.partial = bitrix?.partial ?? false
             let reconciled = try runner.run(reconcile(), catalog.flatMap { catalog in bitrix.map { (catalog, $0) } })
-            let planned = try runner.run(
-                plan(connection, run: session.run, directory: session.reportDirectory ?? URL(fileURLWithPath: ".")),
-                reconciled)
+            let planned = try runner.run(plan(session), reconciled)
             found.record(planned)
             if kind == "nightly" {
                 let options = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
-                if let outcome = try runner.run(index(connection, run: session.run), options) {
+                if let outcome = try runner.run(index(session), options) {
                     try IndexInput.embeddingsWarning(on: connection).map(runner.append)
                     found.record(outcome, threshold: options.duplicateThreshold)
                 }
             } else {
                 runner.skip("index", because: "not part of a \(kind) run")
             }
-            if let apply, let plan = planned?.plan,
-                let merge = try runner.run(applyStage(apply, connection: connection, run: session.run), plan)
-            {
-                found.merge = merge
+            if let apply, let plan = planned?.plan {
+                found.merge = try runner.run(applyStage(apply, session), plan) ?? found.merge
             }
-            found.health = reconciled.map {
-                webhookHealth(found.discrepancies, bitrix: $0.bitrix.model, catalog: $0.catalog)
-            }
+            found.health = reconciled.map { webhookHealth(found.discrepancies, of: $0) }
             return try finish(session, runner: runner, found: found)
         }
     }
