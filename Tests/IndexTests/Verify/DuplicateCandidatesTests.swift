@@ -16,7 +16,9 @@ struct DuplicateCandidatesTests {
         return ImageFingerprint.lumaHash(decoded)
     }
 
-    @Test(arguments: DuplicateVerifierTests.scenes.indices) func aGrayscaleCopyIsACandidateAndAnotherRegionIsNot(scene index: Int) throws {
+    @Test(arguments: DuplicateVerifierTests.scenes.indices) func aGrayscaleCopyIsACandidateAndAnotherRegionIsNot(
+        scene index: Int
+    ) throws {
         let scene = DuplicateVerifierTests.scenes[index]
         let original = DuplicateVerifierTests.region(0.3, 0.4, of: scene)
         let colour = try Self.lumaHash(original)

@@ -210,8 +210,9 @@ struct DuplicateVerifierTests {
         #expect(verdict.rejection == "colour")
     }
 
-    @Test(arguments: Self.scenes.indices) func perceptualHashIsStableUnderRecompressionAndFarForOtherPictures(scene index: Int) throws
-    {
+    @Test(arguments: Self.scenes.indices) func perceptualHashIsStableUnderRecompressionAndFarForOtherPictures(
+        scene index: Int
+    ) throws {
         let scene = Self.scenes[index]
         let a = try Self.fingerprint(Self.region(0.1, 0.1, of: scene))
         let b = try Self.fingerprint(Self.region(0.1, 0.1, of: scene), quality: 60)
