@@ -2,6 +2,7 @@ import BackstopExtract
 import BackstopMerge
 import BackstopModel
 import BackstopReconcile
+import BackstopTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -280,6 +281,40 @@ import Testing
             #expect(names == names.sorted(), "keys sorted: \(line)")
         }
         #expect(try PlanFiles.bitrixChangesBytes([], causes: causes).isEmpty, "no change: an empty file")
+    }
+
+    /// What PlanFiles writes validates against schema/plan.schema.json and schema/bitrix-change.schema.json
+    /// (python3-jsonschema, as report.json is checked), and a step the schema forbids is caught.
+    @Test func thePlanFilesValidateAgainstTheirSchemas() async throws {
+        try #require(JSONSchemaCheck.isAvailable, "python3 with python3-jsonschema is installed by make setup")
+        let planning = try planning(
+            try MergePolicy(overrides: ["product.field.price": "catalog", "product.field.width": "bitrix"]))
+        var plan = planning.plan
+        plan.planID = 7
+        plan.runID = 42
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plan-schema-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try PlanFiles.write(
+            planning, plan: plan, causes: CauseRules(configuration: ReconcileConfiguration()), to: folder)
+        let planText = try String(contentsOf: folder.appendingPathComponent(PlanFiles.planFile), encoding: .utf8)
+        #expect(plan.steps.contains { $0.action == .skip } && plan.steps.contains { $0.version != nil })
+        var unstored = plan
+        unstored.planID = nil
+        unstored.runID = nil
+        let plans = [planText, String(decoding: unstored.jsonBytes(), as: UTF8.self)]
+        #expect(try await JSONSchemaCheck.violations(schema: "plan.schema.json", documents: plans) == [])
+        let lines = try String(contentsOf: folder.appendingPathComponent(PlanFiles.bitrixChangesFile), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(lines.count == planning.bitrixChanges.count && lines.count >= 2)
+        #expect(try await JSONSchemaCheck.violations(schema: "bitrix-change.schema.json", documents: lines) == [])
+
+        // The check can fail: an unknown action and a line without its cause are both named.
+        let broken = planText.replacingOccurrences(of: #""action":"update""#, with: #""action":"upsert""#)
+        #expect(broken != planText)
+        let found = try await JSONSchemaCheck.violations(schema: "plan.schema.json", documents: [broken])
+        #expect(found.contains { $0.contains("action") && $0.contains("upsert") }, "\(found)")
+        let causeless = lines[0].replacingOccurrences(of: #""cause":"#, with: #""kause":"#)
+        #expect(try await JSONSchemaCheck.violations(schema: "bitrix-change.schema.json", documents: [causeless]).count >= 1)
     }
 
     /// Rewriting a run's plan files replaces them in one step: a reader polling `plan.json` while the plan is

@@ -1,3 +1,5 @@
+import BackstopModel
+import BackstopTestSupport
 import Foundation
 import Logging
 import Testing
@@ -39,5 +41,29 @@ import Testing
             metadata: [:], source: "backstop")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["metadata"] == nil && object["ts"] as? String == "1970-01-01T00:00:00.000Z")
+    }
+}
+
+/// `backstop runs --json` lines (``RunRecord/Listing``) validate against schema/runs.schema.json for every
+/// status, with and without an exit code, count and folder.
+@Suite struct RunListingSchemaTests {
+    @Test func everyStatusListsAsTheSchemaSays() async throws {
+        try #require(JSONSchemaCheck.isAvailable, "python3 with python3-jsonschema is installed by make setup")
+        let start = Date(timeIntervalSince1970: 1_795_314_600.5)
+        let lines = try RunStatus.allCases.enumerated().map { index, status in
+            let finished = status != .running
+            let run = RunRecord(
+                id: Int64(index + 1), kind: "nightly", status: status, startedAt: start,
+                finishedAt: finished ? start.addingTimeInterval(12.34) : nil, counts: ["total": 3],
+                exitCode: finished ? 2 : nil, reportDirectory: index % 2 == 0 ? "reports/00000\(index + 1)-nightly" : nil)
+            return try JSONFiles.line(RunRecord.Listing(run))
+        }
+        #expect(try await JSONSchemaCheck.violations(schema: "runs.schema.json", documents: lines) == [])
+        let parsed = try runListings(lines.joined())
+        #expect(parsed.map(\.status) == RunStatus.allCases)
+        #expect(parsed.first { $0.status == .failed }?.discrepancies == nil)
+        #expect(parsed.first { $0.status == .drift }?.discrepancies == 3)
+        let missing = lines[0].replacingOccurrences(of: #""exit_code":"#, with: #""exitcode":"#)
+        #expect(try await JSONSchemaCheck.violations(schema: "runs.schema.json", documents: [missing]).count >= 1)
     }
 }
