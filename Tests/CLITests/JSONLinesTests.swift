@@ -55,7 +55,8 @@ import Testing
             let run = RunRecord(
                 id: Int64(index + 1), kind: "nightly", status: status, startedAt: start,
                 finishedAt: finished ? start.addingTimeInterval(12.34) : nil, counts: ["total": 3],
-                exitCode: finished ? 2 : nil, reportDirectory: index % 2 == 0 ? "reports/00000\(index + 1)-nightly" : nil)
+                exitCode: finished ? 2 : nil,
+                reportDirectory: index % 2 == 0 ? "reports/00000\(index + 1)-nightly" : nil)
             return try JSONFiles.line(RunRecord.Listing(run))
         }
         #expect(try await JSONSchemaCheck.violations(schema: "runs.schema.json", documents: lines) == [])

@@ -314,7 +314,9 @@ import Testing
         let found = try await JSONSchemaCheck.violations(schema: "plan.schema.json", documents: [broken])
         #expect(found.contains { $0.contains("action") && $0.contains("upsert") }, "\(found)")
         let causeless = lines[0].replacingOccurrences(of: #""cause":"#, with: #""kause":"#)
-        #expect(try await JSONSchemaCheck.violations(schema: "bitrix-change.schema.json", documents: [causeless]).count >= 1)
+        #expect(
+            try await JSONSchemaCheck.violations(schema: "bitrix-change.schema.json", documents: [causeless]).count >= 1
+        )
     }
 
     /// Rewriting a run's plan files replaces them in one step: a reader polling `plan.json` while the plan is
