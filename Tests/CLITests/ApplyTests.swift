@@ -443,6 +443,39 @@ struct ApplyTests {
         }
     }
 
+    // MARK: The staging tables, emptied mid-apply, never mix batches
+
+    /// One writer, one step per batch: the worker empties its staging tables after every tenth batch, so
+    /// the batches before and after an emptying share the tables; each must write exactly its own steps.
+    @Test func oneStepBatchesAcrossStagingTableEmptyingsApplyEveryStepOnce() async throws {
+        try await withCatalog(tiny) { conninfo in
+            let config = try thresholdConfig()
+            let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
+            let diff = try await backstop([
+                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("one").path,
+            ])
+            #expect(diff.status == 2, "\(diff.err)")
+            let writes = try PlannedRows.read(conninfo, run: 1).steps.values.count { $0.action != "skip" }
+            #expect(writes > 10, "more batches than one emptying apart: \(writes)")
+            let apply = try await backstop([
+                "apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes", "--batch-size", "1",
+                "--workers", "1",
+            ])
+            #expect(apply.status == 0, "\(apply.out)\(apply.err)")
+            #expect(apply.out.contains("applied \(writes) steps (0 conflicts"), "\(apply.out)")
+            let statusSteps = try PlannedRows.read(conninfo, run: 1).steps.values.count { $0.action == "update_status" }
+            #expect(
+                try sql(conninfo, "SELECT count(*)::int FROM orderhistory WHERE changed_by = 'backstop'") == [
+                    [String(statusSteps)]
+                ], "one history row per status step, none repeated from an earlier batch's staged rows")
+            let after = temporary("one-after")
+            _ = try await backstop([
+                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", after.path,
+            ])
+            #expect(try findings(after).filter { writeActions.contains($0.value) }.isEmpty)
+        }
+    }
+
     @Test func aPlanMadeAgainstAnotherCatalogIsRefusedEvenWithForce() async throws {
         try await withCatalog(tiny) { planned in
             let out = temporary("elsewhere")
