@@ -154,7 +154,7 @@ public struct RunJob {
                 : nil
             defer { overlapped?.abandon() }
             let catalog = try runner.run(extractCatalog(connection), ())
-            overlapped?.provide(links: catalog?.referencedBitrixOrders)
+            overlapped?.provide(catalog)
             let bitrix = try runner.run(extractDump(overlapped), catalog)
             found.partial = bitrix?.partial ?? false
             let sellers =

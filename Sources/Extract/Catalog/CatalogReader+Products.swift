@@ -169,13 +169,18 @@ enum ProductColumns {
                     source: "product", key: String(id), field: "type", rawValue: label,
                     reason: "enum label unknown to this build"))
         }
+        // `image` is nearly always the first of `images`: one string shared by both instead of two equal
+        // ones (a heap string per product at the `l` world's million products). Equal byte for byte: `==`
+        // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds.
+        var image = row.string(9)
+        if let first = images.first, let text = image, text.utf8.elementsEqual(first.utf8) { image = first }
         // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
         // retain and release.
         return CanonicalProduct(
             id: id, shopID: try row.integer(1), name: row.string(2) ?? "",
             price: try row.integer(3).map { Kopecks($0) },
             enabled: try row.bool(8) ?? false, type: type?.value, width: try row.integer(6).map { Int($0) },
-            height: try row.integer(7).map { Int($0) }, description: row.string(5), image: row.string(9),
+            height: try row.integer(7).map { Int($0) }, description: row.string(5), image: image,
             images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)),
             updatedAt: try row.timestampMicros(11).map(CatalogTimestamp.text(micros:)))
     }
