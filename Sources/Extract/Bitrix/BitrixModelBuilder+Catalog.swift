@@ -195,7 +195,8 @@ extension BitrixModelBuilder {
         let order = fileIDs.indices.sorted { (fileIDs[$0], $0) < (fileIDs[$1], $1) }
         var ids: [Int64] = []
         var refs: [FileRef] = []
-        for (k, position) in order.enumerated() where k + 1 == order.count || fileIDs[order[k + 1]] != fileIDs[position] {
+        for (k, position) in order.enumerated() where k + 1 == order.count || fileIDs[order[k + 1]] != fileIDs[position]
+        {
             ids.append(fileIDs[position])
             refs.append(fileRefs[position])
         }
@@ -252,8 +253,10 @@ extension BitrixModelBuilder {
             catalogHeight: propertyID(configuration.catalogHeightProperty),
             gallery: propertyID(configuration.galleryProperty)
         )
-        let read = [configuration.sellerPropertyID, ids.ready, ids.width, ids.height, ids.catalogWidth,
-            ids.catalogHeight, ids.gallery]
+        let read = [
+            configuration.sellerPropertyID, ids.ready, ids.width, ids.height, ids.catalogWidth,
+            ids.catalogHeight, ids.gallery,
+        ]
         for id in Set(read.compactMap { $0 }) {
             propertyValues[id]?.sort { ($0.elementID, $0.id) < ($1.elementID, $1.id) }
         }
@@ -440,6 +443,7 @@ extension BitrixModelBuilder {
     /// - Parameters:
     ///   - prices: The product's price rows, in the order read.
     ///   - problem: Records a problem of this product.
+    /// - Returns: The list price in kopecks, `nil` without one.
     func basePrice(_ prices: ArraySlice<Price>, problem: (String, String, String?, String) -> Void) -> Kopecks? {
         let base = prices.filter { $0.group == basePriceGroup }
         guard !base.isEmpty else { return nil }
