@@ -228,6 +228,22 @@ struct BitrixModelTests {
         #expect(mapped.productsOutOfScope == 2)
     }
 
+    /// The catalog reader's pool: a value read again is the string read first (one copy), a canonically
+    /// equivalent but different spelling is not, and short strings pass through.
+    @Test func textPoolSharesEqualBytesOnly() {
+        let pool = TextPool()
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        let first = pool.intern(fresh("Высота букета указана примерно."))
+        let again = pool.intern(fresh("Высота букета указана примерно."))
+        #expect(Self.storage(again) == Self.storage(first))
+        let nfc = "Букет «Майский» из 11 роз"
+        let keptNFC = pool.intern(fresh(nfc))
+        let nfd = pool.intern(nfc.decomposedStringWithCanonicalMapping)
+        #expect(Array(nfd.utf8) == Array(nfc.decomposedStringWithCanonicalMapping.utf8))
+        #expect(Self.storage(nfd) != Self.storage(keptNFC))
+        #expect(pool.intern("Розы 101") == "Розы 101")
+    }
+
     @Test func shopFilterAndPinnedPropertyIDs() {
         var configuration = BitrixConfiguration()
         configuration.shopFilter = 17008
