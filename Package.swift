@@ -180,7 +180,10 @@ let package = Package(
         // The stage runner without the binary or a server.
         .testTarget(
             name: "BackstopPipelineTests",
-            dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
+            dependencies: [
+                "BackstopPipeline", "BackstopModel", "BackstopReport", "BackstopPostgres", "BackstopStore",
+                "BackstopTestSupport", logging,
+            ]),
         .testTarget(
             name: "CLITests",
             // `backstop` itself for the CLI's own parts (the progress renderer) tested without a terminal.
