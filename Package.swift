@@ -124,7 +124,8 @@ let package = Package(
         ),
         // scripts/bench/50-index.sh
         .executableTarget(
-            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS", logging],
+            name: "IndexBench",
+            dependencies: ["BackstopBenchSupport", "BackstopIndex", "BackstopModel", "CBLAS", logging],
             path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopBenchSupport", "BackstopExtract", logging]),
