@@ -1,4 +1,4 @@
-import BackstopExtract
+@testable import BackstopExtract
 import BackstopTestSupport
 import Foundation
 import Synchronization
@@ -156,5 +156,27 @@ import Testing
             #expect(read.events == expected, "read-ahead \(readAhead) \(batchSize)/\(capacity), deferred \(deferred)")
         }
         #expect(onConsumer.withLock { $0 }, "the keys were asked on the consuming thread")
+    }
+
+    /// The decoder's key sets answer exactly like `Set.contains`, in the bitmap form (dense keys) and the
+    /// sorted form (sparse keys, the extremes of Int64), for keys inside, between and outside them.
+    static let keySets: [Set<Int64>] = {
+        let dense: Set<Int64> = Set((0..<500).map { Int64($0 * 3) })
+        let sparse: Set<Int64> = Set((0..<300).map { Int64($0) * 1_000_000_007 })
+        let extremes: Set<Int64> = [.min, -1, 0, 7, .max]
+        let orders: Set<Int64> = [100_001, 100_004, 100_005, 1_099_999]
+        return [orders, dense, extremes, [42], [], sparse]
+    }()
+
+    @Test(arguments: keySets)
+    func keySetsAnswerLikeASet(keys: Set<Int64>) {
+        let set = RowKeySet(keys)
+        let test = set.test(column: 1)
+        var probes: [Int64] = [.min, .min + 1, -2, -1, 0, 1, 2, 6, 7, 8, 41, 42, 43, .max - 1, .max]
+        for key in keys { probes += [key, key &- 1, key &+ 1] }
+        for probe in probes {
+            #expect(test.contains(probe) == keys.contains(probe), "\(probe) in \(keys.count) keys")
+        }
+        withExtendedLifetime(set) {}
     }
 }

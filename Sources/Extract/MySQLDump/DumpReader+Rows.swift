@@ -293,7 +293,7 @@ extension DumpReader {
         let kind = out.kind(at: key.column)
         guard kind == PackedRow.number || kind == PackedRow.string else { return true }
         guard let value = unsafe out.withBytes(at: key.column, { unsafe DumpNumber.int64($0) }) else { return true }
-        return key.keys.contains(value)
+        return key.contains(value)
     }
 
     /// Skims the rest of a row whose key is not wanted, from `from` (just after a value) to just after

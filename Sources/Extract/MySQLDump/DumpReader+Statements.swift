@@ -56,6 +56,8 @@ final class RowContext {
     @exclusivity(unchecked) var checkedRows: Int
     /// The key test of a filtered table (``DumpReader/Options/rowFilter``); `nil` hands out every row.
     var keyTest: RowKeyTest?
+    /// The keys ``keyTest`` points into, kept alive with it.
+    var keySet: RowKeySet?
 
     /// The context of one INSERT; `columns` is `nil` when neither a CREATE TABLE nor a column list named
     /// them (the first row then names them `c1`, `c2`, …).
@@ -260,7 +262,10 @@ extension DumpReader {
             context = RowContext(table: table, database: db, columns: nil, kinds: [], charset: effectiveCharset)
         }
         unsafe context.checkedRows = checkedRowsByTable[table, default: 0]
-        context.keyTest = keyTest(table: table, columns: context.columns)
+        if let (set, column) = keyTest(table: table, columns: context.columns) {
+            context.keySet = set
+            context.keyTest = set.test(column: column)
+        }
         unsafe rows = context
         unsafe expectSeparator = false
     }
@@ -268,17 +273,17 @@ extension DumpReader {
     /// The key test for the rows of `table` under ``Options/rowFilter``: `nil` when the table is not
     /// filtered, its key column is not among `columns`, or the consumer wants every row. The consumer is
     /// asked once per table (``keysProvider``), when its first INSERT begins.
-    private func keyTest(table: String, columns: DumpColumns?) -> RowKeyTest? {
+    private func keyTest(table: String, columns: DumpColumns?) -> (RowKeySet, column: Int)? {
         guard let filter = options.rowFilter, let name = filter.keyColumns[table],
             let column = columns?.index(of: name)
         else { return nil }
-        let keys: Set<Int64>?
+        let keys: RowKeySet?
         if let known = filterKeys[table] {
             keys = known
         } else {
-            keys = keysProvider?(table)
+            keys = keysProvider?(table).map(RowKeySet.init)
             filterKeys[table] = .some(keys)
         }
-        return keys.map { RowKeyTest(column: column, keys: $0) }
+        return keys.map { ($0, column) }
     }
 }

@@ -101,7 +101,7 @@ public final class DumpReader: DumpEventStream {
     /// or the read-ahead stream's round trip to its consuming thread.
     var keysProvider: ((String) -> Set<Int64>?)?
     /// The keys each filtered table was given (`nil`: every row), asked once per table.
-    var filterKeys: [String: Set<Int64>?] = [:]
+    var filterKeys: [String: RowKeySet?] = [:]
     /// Set by the row decoder when the row it read has an unwanted key and was skimmed, not decoded.
     @exclusivity(unchecked) var rowSkimmed = false
 
