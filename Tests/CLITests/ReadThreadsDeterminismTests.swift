@@ -89,7 +89,7 @@ struct ReadThreadsDeterminismTests {
         let outputs = try await findings(
             world: world, runs: [(packed, 1), (plain, 1), (plain, 2)], arguments: ["--shop", "all"],
             files: FleetTests.sellers.map { "\($0)/discrepancies.ndjson" })
-        guard let serial = outputs.first else { return }
+        let serial = try #require(outputs.first)
         #expect(serial.count > 4_000, "the fleet found almost nothing")
         for (i, output) in outputs.enumerated().dropFirst() {
             #expect(output == serial, "fleet run \(i) differs from the single-thread gzip run")

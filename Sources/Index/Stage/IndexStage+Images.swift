@@ -58,7 +58,8 @@ extension IndexStage {
     /// SHA-256, URL or the model version differ from the stored vector's), or a stored vector without a luma
     /// hash. An unchanged image keeps its stored vector and hash. A refit resumes: descriptors an unfinished
     /// refit saved for the same bytes, descriptor version and codec versions are reused. After the pass,
-    /// stored vectors of products that are no longer targets (or whose image now fails) are deleted.
+    /// stored vectors of this shop's products that are no longer targets (or whose image now fails), and of
+    /// products gone from the catalog, are deleted.
     ///
     /// Workers: `options.workers`, else one per core for a local mirror, else the fetcher's concurrency for
     /// the network. Progress is reported per image; stopping is checked between batches only, so each
@@ -67,13 +68,15 @@ extension IndexStage {
     /// - Parameters:
     ///   - fetcher: Where the bytes come from (mirror, cache, network).
     ///   - targets: The products to index, in product-id order.
+    ///   - productsByID: Every catalog product by id (a stored vector of another shop's product is kept).
     ///   - store: Backstop's index tables; `nil` for a run that keeps nothing (tests).
     ///   - runID: The run saving the vectors, for the ledger's bookkeeping.
     ///   - outcome: Counts and timings the stage reports; updated in place.
     /// - Returns: The findings, per-product results and vectors for the similarity and production passes.
     /// - Throws: ``IndexError`` of code `stopped` between batches when asked to stop; `PGError` from the store.
     func runImages(
-        fetcher: ImageFetcher, targets: [CanonicalProduct], store: IndexStore?, runID: Int64?, outcome: inout Outcome
+        fetcher: ImageFetcher, targets: [CanonicalProduct], productsByID: [Int64: CanonicalProduct],
+        store: IndexStore?, runID: Int64?, outcome: inout Outcome
     ) throws -> ImagePass {
         var findings: [IndexFinding] = []
         var vectorsByProduct: [Int64: [Float]] = [:]
@@ -262,13 +265,20 @@ extension IndexStage {
         if refitting {
             let inputs = targets.compactMap { descriptors[$0.id] }
             if !inputs.isEmpty {
-                let fitted = try LocalEmbeddingModel.fit(descriptors: inputs)
-                try store?.makeCurrent(fitted, runID: runID)
-                logger.info(
-                    "local embedding model fitted",
-                    metadata: [
-                        "model.version": "\(fitted.version)", "model.images": "\(inputs.count)",
-                    ])
+                let ours = try LocalEmbeddingModel.fit(descriptors: inputs)
+                // A first fit adopts a model another run (a concurrent partition) made current meanwhile.
+                let fitted =
+                    try store?.makeCurrent(ours, runID: runID, adoptingConcurrentFit: options.mode == .incremental)
+                    ?? ours
+                if fitted.version == ours.version {
+                    logger.info(
+                        "local embedding model fitted",
+                        metadata: ["model.version": "\(fitted.version)", "model.images": "\(inputs.count)"])
+                } else {
+                    logger.notice(
+                        "another run made its model current while this one was fitting: embedding with it",
+                        metadata: ["model.version": "\(fitted.version)", "model.discarded": "\(ours.version)"])
+                }
                 model = fitted
                 var fresh: [IndexStore.StoredVector] = []
                 for (index, product) in targets.enumerated() {
@@ -290,7 +300,11 @@ extension IndexStage {
         }
         if let model {
             outcome.modelVersion = model.version
-            let gone = stored.keys.filter { vectorsByProduct[$0] == nil }.sorted()
+            // Only this shop's vectors, and those of products gone from the catalog: in a fleet run every
+            // shop's stage shares the catalog-wide table, and another shop's vectors are that shop's to keep.
+            let gone = stored.keys.filter { id in
+                vectorsByProduct[id] == nil && (productsByID[id].map { $0.shopID == options.shopID } ?? true)
+            }.sorted()
             try store?.deleteVectors(productIDs: gone)
         }
         outcome.imageSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -177,7 +177,8 @@ public struct IndexStage {
         var newProduction: [Int64: [Float]] = [:]
         if let fetcher = options.fetcher {
             let images = try runImages(
-                fetcher: fetcher, targets: targets, store: store, runID: runID, outcome: &outcome)
+                fetcher: fetcher, targets: targets, productsByID: productsByID, store: store, runID: runID,
+                outcome: &outcome)
             findings += images.findings
             findings += try runSimilarity(
                 images: images, productsByID: productsByID, fetcher: fetcher, store: store, runID: runID,

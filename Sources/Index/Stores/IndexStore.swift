@@ -132,23 +132,50 @@ public struct IndexStore {
     /// - Returns: The model marked current in `backstop.embedding_model`, or `nil` before the first fit.
     /// - Throws: `PGError`; ``IndexError`` with code `model` when the stored model cannot be read.
     public func currentModel() throws -> LocalEmbeddingModel? {
+        try Self.currentModel(on: connection)
+    }
+
+    /// The model marked current, read on `connection` (inside ``makeCurrent(_:runID:adoptingConcurrentFit:)``'s
+    /// transaction, after its lock).
+    /// - Parameter connection: The connection to read on.
+    /// - Returns: The current model, or `nil` before the first fit.
+    /// - Throws: `PGError`; ``IndexError`` with code `model` when the stored model cannot be read.
+    private static func currentModel(on connection: PGConnection) throws -> LocalEmbeddingModel? {
         let result = try connection.execute(
             "SELECT encode(parameters, 'hex'), fitted_on FROM backstop.embedding_model WHERE is_current")
         guard result.rowCount == 1, let hex = result.bytes(row: 0, column: 0) else { return nil }
         return try LocalEmbeddingModel(
-            serialized: Self.bytes(fromHex: hex), fittedOn: try result.int(row: 0, column: 1))
+            serialized: bytes(fromHex: hex), fittedOn: try result.int(row: 0, column: 1))
     }
 
-    /// Stores `model` (if new) and makes it the current one. Concurrent callers (the partitions of a fleet
-    /// run, each fitting its first model) take turns on a transaction-scoped advisory lock ("bsem"), so each
-    /// sees the other's row instead of both inserting a current model.
+    /// Stores `model` (if new) and makes it the current one, or, for a first fit, adopts the model another run
+    /// made current while this one was fitting.
+    ///
+    /// Concurrent callers (the partitions of a fleet run on a catalog with no model yet, each fitting on its own
+    /// shops' images) take turns on a transaction-scoped advisory lock ("bsem"). Without adoption each would
+    /// make its own model current in turn, leaving the catalog's vectors from several models and the last
+    /// writer's model current (the first-night race). With `adoptingConcurrentFit`, the first caller's model
+    /// wins: a later caller that finds a current model of another version under the lock leaves it current and
+    /// returns it, and the caller embeds with it, so every run of the night uses one model.
     /// - Parameters:
     ///   - model: The fitted model; a model of the same version already stored is reused, not duplicated.
     ///   - runID: The run that fitted it.
-    /// - Throws: `PGError`.
-    public func makeCurrent(_ model: LocalEmbeddingModel, runID: Int64?) throws {
+    ///   - adoptingConcurrentFit: Whether a model made current by another run since this run began fitting takes
+    ///     precedence (true for a first fit, `reindex` without `--full`; false for an explicit refit, whose
+    ///     model always becomes current).
+    /// - Returns: The model that is current when the call returns: `model`, or the adopted one.
+    /// - Throws: `PGError`; ``IndexError`` with code `model` when an adopted model cannot be read.
+    @discardableResult
+    public func makeCurrent(
+        _ model: LocalEmbeddingModel, runID: Int64?, adoptingConcurrentFit: Bool = false
+    ) throws -> LocalEmbeddingModel {
         try connection.transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock(\(Int64(0x6273_656D)))")
+            if adoptingConcurrentFit, let current = try Self.currentModel(on: connection),
+                current.version != model.version
+            {
+                return current
+            }
             try connection.execute("UPDATE backstop.embedding_model SET is_current = false WHERE is_current")
             let updated = try connection.execute(
                 "UPDATE backstop.embedding_model SET is_current = true WHERE model_version = \(model.version)")
@@ -161,6 +188,7 @@ public struct IndexStore {
                     \(PGBytes(model.serialized)), true, \(runID))
                     """)
             }
+            return model
         }
     }
 

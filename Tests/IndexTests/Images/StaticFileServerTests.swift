@@ -66,25 +66,30 @@ import Testing
 
     @Test func injectedStatusAndDelay() async throws {
         let fixture = try Fixture()
+        // A dropped connection must fail fast, not after URLSession's default 60-second request timeout (a
+        // loaded machine once ran this test past its time limit waiting on it).
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 10
+        let session = URLSession(configuration: configuration)
         let path = "/upload/iblock/a1b/rose.jpg"
         let url = fixture.server.baseURL.appendingPathComponent(String(path.dropFirst()))
         fixture.server.inject(.status(500), forPath: path)
-        let (_, failed) = try await URLSession.shared.data(from: url)
+        let (_, failed) = try await session.data(from: url)
         #expect((failed as? HTTPURLResponse)?.statusCode == 500)
 
         fixture.server.inject(.delay(.milliseconds(300)), forPath: path)
         let clock = ContinuousClock()
         let start = clock.now
-        let (data, slow) = try await URLSession.shared.data(from: url)
+        let (data, slow) = try await session.data(from: url)
         #expect(clock.now - start >= .milliseconds(300))
         #expect((slow as? HTTPURLResponse)?.statusCode == 200)
         #expect([UInt8](data) == fixture.jpeg)
 
         fixture.server.inject(.dropConnection, forPath: path)
-        await #expect(throws: (any Error).self) { _ = try await URLSession.shared.data(from: url) }
+        await #expect(throws: (any Error).self) { _ = try await session.data(from: url) }
 
         fixture.server.inject(nil, forPath: path)
-        let (_, healed) = try await URLSession.shared.data(from: url)
+        let (_, healed) = try await session.data(from: url)
         #expect((healed as? HTTPURLResponse)?.statusCode == 200)
     }
 
