@@ -124,7 +124,8 @@ let package = Package(
         ),
         // scripts/bench/50-index.sh
         .executableTarget(
-            name: "IndexBench", dependencies: ["BackstopIndex", "BackstopModel", "CBLAS", logging],
+            name: "IndexBench",
+            dependencies: ["BackstopBenchSupport", "BackstopIndex", "BackstopModel", "CBLAS", logging],
             path: "Sources/IndexBench"),
         // scripts/bench/10-dump.sh
         .executableTarget(name: "DumpBench", dependencies: ["BackstopBenchSupport", "BackstopExtract", logging]),
@@ -179,7 +180,10 @@ let package = Package(
         // The stage runner without the binary or a server.
         .testTarget(
             name: "BackstopPipelineTests",
-            dependencies: ["BackstopPipeline", "BackstopModel", "BackstopReport", logging]),
+            dependencies: [
+                "BackstopPipeline", "BackstopModel", "BackstopReport", "BackstopPostgres", "BackstopStore",
+                "BackstopTestSupport", logging,
+            ]),
         .testTarget(
             name: "CLITests",
             // `backstop` itself for the CLI's own parts (the progress renderer) tested without a terminal.

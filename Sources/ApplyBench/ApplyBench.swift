@@ -131,18 +131,87 @@ struct ApplyBench {
             outcome.conflicts.isEmpty && outcome.applied == steps.count, "conflicts: \(outcome.conflicts.count)")
 
         func rate(_ count: Int, _ seconds: Double) -> Int { seconds > 0 ? Int(Double(count) / seconds) : 0 }
-        print(
-            """
-            {"steps": \(steps.count), "rows_written": \(outcome.rowsWritten), "batches": \(outcome.batches), \
-            "batch_size": \(batchSize), "workers": \(workers), "catalog_products": \(products), "catalog_orders": \(orders), \
-            "versions_seconds": \(round(versionRead.wall)), "plan_seconds": \(round(planned.wall)), \
-            "save_seconds": \(round(saved.wall)), "load_seconds": \(round(loaded.wall)), \
-            "apply_seconds": \(round(applied.wall)), "apply_client_cpu_seconds": \(round(applied.cpu)), \
-            "apply_server_cpu_seconds": \(workers == 1 ? String(round(serverCPU)) : "null"), \
-            "apply_rows_per_second": \(rate(outcome.rowsWritten, applied.wall)), \
-            "apply_rows_per_cpu_second": \(workers == 1 ? String(rate(outcome.rowsWritten, applied.cpu + serverCPU)) : "null"), \
-            "apply_steps_per_second": \(rate(steps.count, applied.wall))}
-            """)
+        // One backend's CPU is the apply's only with one writer; with more, the server side is not measured.
+        try BenchOutput.print(
+            Result(
+                steps: steps.count, rowsWritten: outcome.rowsWritten, batches: outcome.batches, batchSize: batchSize,
+                workers: workers, catalogProducts: products, catalogOrders: orders,
+                versionsSeconds: round(versionRead.wall), planSeconds: round(planned.wall),
+                saveSeconds: round(saved.wall), loadSeconds: round(loaded.wall), applySeconds: round(applied.wall),
+                applyClientCPUSeconds: round(applied.cpu), applyServerCPUSeconds: workers == 1 ? round(serverCPU) : nil,
+                applyRowsPerSecond: rate(outcome.rowsWritten, applied.wall),
+                applyRowsPerCPUSecond: workers == 1 ? rate(outcome.rowsWritten, applied.cpu + serverCPU) : nil,
+                applyStepsPerSecond: rate(steps.count, applied.wall)))
+    }
+
+    /// The line 40-apply.sh reads: the plan's size, each phase's seconds, and the apply's rates.
+    struct Result: Encodable {
+        /// Steps in the plan.
+        var steps: Int
+        /// Catalog rows the apply wrote.
+        var rowsWritten: Int
+        /// Batches committed.
+        var batches: Int
+        /// Steps per batch.
+        var batchSize: Int
+        /// Parallel writers.
+        var workers: Int
+        /// Products in the generated catalog.
+        var catalogProducts: Int64
+        /// Orders in the generated catalog.
+        var catalogOrders: Int64
+        /// Reading the row versions.
+        var versionsSeconds: Double
+        /// Planning.
+        var planSeconds: Double
+        /// Storing the plan.
+        var saveSeconds: Double
+        /// Loading it back.
+        var loadSeconds: Double
+        /// Applying it (wall clock).
+        var applySeconds: Double
+        /// The apply's client CPU seconds.
+        var applyClientCPUSeconds: Double
+        /// The backend's CPU seconds during the apply (one writer only; `nil` with more).
+        var applyServerCPUSeconds: Double?
+        /// Rows written per wall-clock second.
+        var applyRowsPerSecond: Int
+        /// Rows written per CPU second of client and server (one writer only).
+        var applyRowsPerCPUSecond: Int?
+        /// Steps per wall-clock second.
+        var applyStepsPerSecond: Int
+
+        enum CodingKeys: String, CodingKey {
+            case steps, rowsWritten = "rows_written", batches, batchSize = "batch_size", workers
+            case catalogProducts = "catalog_products", catalogOrders = "catalog_orders"
+            case versionsSeconds = "versions_seconds", planSeconds = "plan_seconds", saveSeconds = "save_seconds"
+            case loadSeconds = "load_seconds", applySeconds = "apply_seconds"
+            case applyClientCPUSeconds = "apply_client_cpu_seconds", applyServerCPUSeconds = "apply_server_cpu_seconds"
+            case applyRowsPerSecond = "apply_rows_per_second", applyRowsPerCPUSecond = "apply_rows_per_cpu_second"
+            case applyStepsPerSecond = "apply_steps_per_second"
+        }
+
+        /// Writes every key, `null` for the measurements that do not exist with several writers.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(steps, forKey: .steps)
+            try c.encode(rowsWritten, forKey: .rowsWritten)
+            try c.encode(batches, forKey: .batches)
+            try c.encode(batchSize, forKey: .batchSize)
+            try c.encode(workers, forKey: .workers)
+            try c.encode(catalogProducts, forKey: .catalogProducts)
+            try c.encode(catalogOrders, forKey: .catalogOrders)
+            try c.encode(versionsSeconds, forKey: .versionsSeconds)
+            try c.encode(planSeconds, forKey: .planSeconds)
+            try c.encode(saveSeconds, forKey: .saveSeconds)
+            try c.encode(loadSeconds, forKey: .loadSeconds)
+            try c.encode(applySeconds, forKey: .applySeconds)
+            try c.encode(applyClientCPUSeconds, forKey: .applyClientCPUSeconds)
+            try c.encode(applyServerCPUSeconds, forKey: .applyServerCPUSeconds)
+            try c.encode(applyRowsPerSecond, forKey: .applyRowsPerSecond)
+            try c.encode(applyRowsPerCPUSecond, forKey: .applyRowsPerCPUSecond)
+            try c.encode(applyStepsPerSecond, forKey: .applyStepsPerSecond)
+        }
     }
 
     /// An image URL of the generated shape.

@@ -124,22 +124,63 @@ struct CatalogBench {
         let wall = best(\.wall)
         let client = best(\.clientCPU)
         let server = best(\.serverCPU)
-        func list(_ key: (Run) -> Double) -> String {
-            var parts: [String] = []
-            for run in runs { parts.append("\((key(run) * 1000).rounded() / 1000)") }
-            return parts.joined(separator: ", ")
+        func list(_ key: (Run) -> Double) -> [Double] { runs.map { (key($0) * 1000).rounded() / 1000 } }
+        try BenchOutput.print(
+            Result(
+                mode: mode, rows: rows, images: images, checksum: checksum, runs: runCount,
+                wallSeconds: list(\.wall), clientCPUSeconds: list(\.clientCPU),
+                serverProductBackendCPUSeconds: list(\.productBackendCPU),
+                serverImageBackendCPUSeconds: list(\.imageBackendCPU), bestWallSeconds: wall,
+                rowsPerSecondWallBest: rate(wall), bestClientCPUSeconds: client, rowsPerClientCPUSecond: rate(client),
+                clientCPUNanosecondsPerRow: rows > 0 ? Int(client * 1e9 / Double(rows)) : 0,
+                bestServerCPUSeconds: server, rowsPerServerCPUSecond: rate(server)))
+    }
+
+    /// The line 30-catalog-copy.sh reads: the rows read, every run's times, and the best run's rates.
+    struct Result: Encodable {
+        /// `merge`, `aggregated`, `records` or `reference`.
+        var mode: String
+        /// Products (or reference rows) read in the last run.
+        var rows: Int
+        /// Image rows read in the last run.
+        var images: Int
+        /// A sum over the rows, so the reads cannot be optimised away (and two modes can be compared).
+        var checksum: Int64
+        /// Runs made.
+        var runs: Int
+        /// Each run's wall-clock seconds (to the millisecond).
+        var wallSeconds: [Double]
+        /// Each run's client CPU seconds.
+        var clientCPUSeconds: [Double]
+        /// Each run's CPU seconds of the products backend.
+        var serverProductBackendCPUSeconds: [Double]
+        /// Each run's CPU seconds of the images backend (0 for the one-stream shapes).
+        var serverImageBackendCPUSeconds: [Double]
+        /// The fastest run's wall-clock seconds.
+        var bestWallSeconds: Double
+        /// Rows per wall-clock second of that run.
+        var rowsPerSecondWallBest: Int
+        /// The least client CPU of any run.
+        var bestClientCPUSeconds: Double
+        /// Rows per client CPU second.
+        var rowsPerClientCPUSecond: Int
+        /// Client CPU nanoseconds per row.
+        var clientCPUNanosecondsPerRow: Int
+        /// The least server CPU of any run.
+        var bestServerCPUSeconds: Double
+        /// Rows per server CPU second.
+        var rowsPerServerCPUSecond: Int
+
+        enum CodingKeys: String, CodingKey {
+            case mode, rows, images, checksum, runs, wallSeconds = "wall_seconds"
+            case clientCPUSeconds = "client_cpu_seconds"
+            case serverProductBackendCPUSeconds = "server_product_backend_cpu_seconds"
+            case serverImageBackendCPUSeconds = "server_image_backend_cpu_seconds"
+            case bestWallSeconds = "best_wall_seconds", rowsPerSecondWallBest = "rows_per_second_wall_best"
+            case bestClientCPUSeconds = "best_client_cpu_seconds", rowsPerClientCPUSecond = "rows_per_client_cpu_second"
+            case clientCPUNanosecondsPerRow = "client_cpu_ns_per_row"
+            case bestServerCPUSeconds = "best_server_cpu_seconds", rowsPerServerCPUSecond = "rows_per_server_cpu_second"
         }
-        print(
-            """
-            {"mode": "\(mode)", "rows": \(rows), "images": \(images), "checksum": \(checksum), "runs": \(runCount), \
-            "wall_seconds": [\(list(\.wall))], "client_cpu_seconds": [\(list(\.clientCPU))], \
-            "server_product_backend_cpu_seconds": [\(list(\.productBackendCPU))], \
-            "server_image_backend_cpu_seconds": [\(list(\.imageBackendCPU))], \
-            "best_wall_seconds": \(wall), "rows_per_second_wall_best": \(rate(wall)), \
-            "best_client_cpu_seconds": \(client), "rows_per_client_cpu_second": \(rate(client)), \
-            "client_cpu_ns_per_row": \(rows > 0 ? Int(client * 1e9 / Double(rows)) : 0), \
-            "best_server_cpu_seconds": \(server), "rows_per_server_cpu_second": \(rate(server))}
-            """)
     }
 
     /// The row of the feasibility measurement: `{Int64, Int32, String, Int64, Bool, Int64 µs}`.

@@ -47,8 +47,33 @@ enum DumpBench {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = CPUTime.process() - cpuStart
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        print(
-            "{\"bytes\": \(size), \"seconds\": \(seconds), \"cpu_seconds\": \(cpu), \"rows\": \(rows), \"values\": \(values), "
-                + "\"mb_per_s\": \(Double(size) / seconds / 1e6), \"mb_per_cpu_s\": \(Double(size) / cpu / 1e6)}")
+        try BenchOutput.print(
+            Result(
+                bytes: size, seconds: seconds, cpuSeconds: cpu, rows: rows, values: values,
+                mbPerSecond: BenchOutput.finite(Double(size) / seconds / 1e6),
+                mbPerCPUSecond: BenchOutput.finite(Double(size) / cpu / 1e6)))
+    }
+
+    /// The line 10-dump.sh reads: the dump's size, wall and CPU seconds, rows and values read, throughput.
+    struct Result: Encodable {
+        /// The dump file's size.
+        var bytes: Int
+        /// Wall-clock seconds.
+        var seconds: Double
+        /// User + system CPU seconds of the process.
+        var cpuSeconds: Double
+        /// Rows of the named tables.
+        var rows: Int
+        /// Values counted (`values` mode: decoded).
+        var values: Int
+        /// Megabytes of dump per wall-clock second.
+        var mbPerSecond: Double?
+        /// Megabytes of dump per CPU second.
+        var mbPerCPUSecond: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case bytes, seconds, cpuSeconds = "cpu_seconds", rows, values, mbPerSecond = "mb_per_s"
+            case mbPerCPUSecond = "mb_per_cpu_s"
+        }
     }
 }

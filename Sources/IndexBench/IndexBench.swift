@@ -1,3 +1,4 @@
+import BackstopBenchSupport
 import BackstopIndex
 import BackstopModel
 import CBLAS
@@ -38,12 +39,12 @@ case "allpairs":
     let tile = ProcessInfo.processInfo.environment["BENCH_TILE"].flatMap { Int($0) } ?? SimilaritySearch.defaultTile
     let time = seconds { neighbors = SimilaritySearch.selfJoin(matrix, k: 11, tile: tile).neighbors }
     let selfTop = neighbors.enumerated().filter { $0.element.first.map { $0.score < 0.99 } ?? false }.count
-    print(
-        """
-        {"n": \(n), "d": \(d), "k": 10, "seconds": \(time), \
-        "effective_gflops": \(2.0 * Double(n) * Double(n) * Double(d) / time / 1e9), \
-        "performed_gflops": \(Double(n) * Double(n) * Double(d) / time / 1e9), "rows_without_near_self": \(selfTop)}
-        """)
+    try BenchOutput.print(
+        AllPairsResult(
+            n: n, d: d, k: 10, seconds: time,
+            effectiveGflops: BenchOutput.finite(2.0 * Double(n) * Double(n) * Double(d) / time / 1e9),
+            performedGflops: BenchOutput.finite(Double(n) * Double(n) * Double(d) / time / 1e9),
+            rowsWithoutNearSelf: selfTop))
 case "sgemm":
     let (m, nn, k) = (4096, 4096, 512)
     let a = [Float](repeating: 0.5, count: m * k)
@@ -58,19 +59,18 @@ case "sgemm":
         }
         best = min(best, t)
     }
-    print(
-        "{\"m\": \(m), \"n\": \(nn), \"k\": \(k), \"best_seconds\": \(best), \"gflops\": \(2.0 * Double(m * nn * k) / best / 1e9)}"
-    )
+    try BenchOutput.print(
+        SgemmResult(
+            m: m, n: nn, k: k, bestSeconds: best, gflops: BenchOutput.finite(2.0 * Double(m * nn * k) / best / 1e9)))
 case "images":
     let folder = arguments[2]
     let specs = try Data(contentsOf: URL(fileURLWithPath: folder + "/specs.jsonl"))
     var urls: [String] = []
+    let decoder = JSONDecoder()
     for line in specs.split(separator: 10) {
-        guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-            let path = object["path"] as? String, object["format"] as? String == "jpeg",
-            (object["variant"] as? [String: Any])?["original"] != nil
-        else { continue }
-        urls.append("https://cvety.kz/" + path)
+        let spec = try decoder.decode(ImageSpecLine.self, from: Data(line))
+        guard spec.format == "jpeg", spec.variant.keys.contains("original") else { continue }
+        urls.append("https://cvety.kz/" + spec.path)
     }
     var options = ImageFetcher.Options(mirror: try ImageMirror(parsing: "https://cvety.kz/=\(folder)/"))
     options.allowNetwork = false
@@ -95,9 +95,10 @@ case "images":
             _ = ImageFingerprint.lumaKey(decoded)
         }
     }
-    print(
-        "{\"images\": \(urls.count), \"seconds\": \(time), \"images_per_second\": \(Double(urls.count) / time), \"workers\": \(workers)}"
-    )
+    try BenchOutput.print(
+        ImagesResult(
+            images: urls.count, seconds: time, imagesPerSecond: BenchOutput.finite(Double(urls.count) / time),
+            workers: workers))
 case "neardup":
     try nearDuplicates(folder: arguments[2])
 default:
@@ -108,29 +109,24 @@ default:
 /// The near-duplicate evaluation: recall, false pairs and the margin between the hardest planted pair and
 /// the nearest false one, for the whole index stage on the set's files; one JSON object on stdout.
 func nearDuplicates(folder: String) throws {
-    let truth = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/truth.json")))
-    guard let root = truth as? [String: Any], let images = root["images"] as? [[String: Any]],
-        let required = root["required"] as? [[Any]], let negatives = root["negatives"] as? [[Any]]
-    else { throw IndexError(.configuration, "\(folder)/truth.json: not a truth file") }
+    let truth: EvalTruth
+    do {
+        truth = try JSONDecoder().decode(
+            EvalTruth.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/truth.json")))
+    } catch {
+        throw IndexError(.configuration, "\(folder)/truth.json: not a truth file (\(error))")
+    }
     var products: [CanonicalProduct] = []
     var group: [Int64: Int] = [:]
-    for image in images {
-        guard let id = image["id"] as? Int, let path = image["path"] as? String, let g = image["group"] as? Int else {
-            continue
-        }
+    for image in truth.images {
         products.append(
-            CanonicalProduct(id: Int64(id), shopID: 17008, name: "eval \(id)", image: "https://cvety.kz/" + path))
-        group[Int64(id)] = g
+            CanonicalProduct(
+                id: image.id, shopID: 17008, name: "eval \(image.id)", image: "https://cvety.kz/" + image.path))
+        group[image.id] = image.group
     }
-    func pair(_ row: [Any]) -> (Int64, Int64, String)? {
-        guard row.count >= 3, let a = row[0] as? Int, let b = row[1] as? Int, let label = row[2] as? String else {
-            return nil
-        }
-        return (Int64(min(a, b)), Int64(max(a, b)), label)
-    }
-    let wanted = required.compactMap(pair)
-    let hard = negatives.compactMap(pair)
-    let ambiguous = Set(((root["ambiguous"] as? [[Any]]) ?? []).compactMap(pair).map { "\($0.0)|\($0.1)" })
+    let wanted = truth.required.map(\.ordered)
+    let hard = truth.negatives.map(\.ordered)
+    let ambiguous = Set((truth.ambiguous ?? []).map(\.ordered).map { "\($0.0)|\($0.1)" })
     var fetchOptions = ImageFetcher.Options(mirror: try ImageMirror(parsing: "https://cvety.kz/=\(folder)/"))
     fetchOptions.allowNetwork = false
     let fetcher = try ImageFetcher(options: fetchOptions)
@@ -214,22 +210,212 @@ func nearDuplicates(folder: String) throws {
         let score = confidence(a, b)
         if score > nearest.score { nearest = (score, "\(a)|\(b) \(label)") }
     }
-    func json(_ text: String) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: [text])) ?? Data(), as: UTF8.self)
-            .dropFirst().dropLast().description
+    // No planted pair (or no negative) leaves its score infinite: no such pair, written as null.
+    try BenchOutput.print(
+        NearDuplicateResult(
+            images: products.count, required: wanted.count, found: wanted.count - missed.count,
+            recall: Double(wanted.count - missed.count) / Double(max(1, wanted.count)), falsePairs: falsePairs.count,
+            hardNegatives: hard.count, candidates: outcome?.candidatePairs ?? 0,
+            lumaCandidates: outcome?.lumaCandidatePairs ?? 0, rejectedCandidates: outcome?.rejectedPairs ?? 0,
+            missed: missed.map { "\($0.0)|\($0.1) \($0.2)" }, false: falsePairs,
+            hardestTrue: .init(confidence: BenchOutput.finite(hardest.score), pair: hardest.label),
+            nearestFalse: .init(confidence: BenchOutput.finite(nearest.score), pair: nearest.label),
+            margin: BenchOutput.finite(hardest.score - nearest.score), seconds: time, verifier: parameters.summary,
+            candidateThreshold: options.duplicateThreshold))
+}
+
+/// The fields of a line of a world's `images/specs.jsonl` (WorldGen's `ImageSpec`) this bench reads.
+struct ImageSpecLine: Decodable {
+    /// The file, relative to the images folder.
+    var path: String
+    /// `jpeg` or `png`.
+    var format: String
+    /// The variant, an object of one key (`{"original":{}}`, `{"resized":{"percent":80}}`).
+    var variant: [String: AnyJSON]
+
+    /// Any JSON value, skipped.
+    struct AnyJSON: Decodable {
+        /// Accepts whatever is there.
+        init(from decoder: any Decoder) throws {}
     }
-    print(
-        """
-        {"images": \(products.count), "required": \(wanted.count), "found": \(wanted.count - missed.count), \
-        "recall": \(Double(wanted.count - missed.count) / Double(max(1, wanted.count))), \
-        "false_pairs": \(falsePairs.count), "hard_negatives": \(hard.count), \
-        "candidates": \(outcome?.candidatePairs ?? 0), "luma_candidates": \(outcome?.lumaCandidatePairs ?? 0), \
-        "rejected_candidates": \(outcome?.rejectedPairs ?? 0), \
-        "missed": [\(missed.map { json("\($0.0)|\($0.1) \($0.2)") }.joined(separator: ", "))], \
-        "false": [\(falsePairs.map(json).joined(separator: ", "))], \
-        "hardest_true": {"confidence": \(hardest.score), "pair": \(json(hardest.label))}, \
-        "nearest_false": {"confidence": \(nearest.score), "pair": \(json(nearest.label))}, \
-        "margin": \(hardest.score - nearest.score), "seconds": \(time), \
-        "verifier": \(json(parameters.summary)), "candidate_threshold": \(options.duplicateThreshold)}
-        """)
+}
+
+/// `truth.json` of the near-duplicate evaluation set (scripts/bench/eval/make_evalset.py).
+struct EvalTruth: Decodable {
+    /// One image of the set.
+    struct Image: Decodable {
+        /// The product id it is given.
+        var id: Int64
+        /// Its file, relative to the set's folder.
+        var path: String
+        /// Its source photograph: copies of one original share it.
+        var group: Int
+    }
+
+    /// `[a, b, "why"]`: two image ids and a label.
+    struct LabeledPair: Decodable {
+        /// One image.
+        var a: Int64
+        /// The other.
+        var b: Int64
+        /// What the pair is (`crop 5 %`, `overlapping region (22 %)`).
+        var label: String
+
+        /// The pair with the smaller id first, as the index stage reports it.
+        var ordered: (Int64, Int64, String) { (min(a, b), max(a, b), label) }
+
+        /// Reads the three-element array.
+        init(from decoder: any Decoder) throws {
+            var items = try decoder.unkeyedContainer()
+            a = try items.decode(Int64.self)
+            b = try items.decode(Int64.self)
+            label = try items.decode(String.self)
+        }
+    }
+
+    /// Every image.
+    var images: [Image]
+    /// Pairs every method should find (an original and a planted copy).
+    var required: [LabeledPair]
+    /// Pairs that must not be reported.
+    var negatives: [LabeledPair]
+    /// Pairs neither required nor false (absent in older sets).
+    var ambiguous: [LabeledPair]?
+}
+
+/// `IndexBench allpairs`: the self-join's time and rates.
+struct AllPairsResult: Encodable {
+    /// Vectors.
+    var n: Int
+    /// Dimensions.
+    var d: Int
+    /// Neighbours kept per vector.
+    var k: Int
+    /// Wall-clock seconds of the self-join.
+    var seconds: Double
+    /// 2·n²·d / seconds: the rate of a full product.
+    var effectiveGflops: Double?
+    /// n²·d / seconds: the rate of the half the symmetric join computes.
+    var performedGflops: Double?
+    /// Rows whose best neighbour is not themselves (should be 0).
+    var rowsWithoutNearSelf: Int
+
+    enum CodingKeys: String, CodingKey {
+        case n, d, k, seconds, effectiveGflops = "effective_gflops", performedGflops = "performed_gflops"
+        case rowsWithoutNearSelf = "rows_without_near_self"
+    }
+}
+
+/// `IndexBench sgemm`: the machine's BLAS limit.
+struct SgemmResult: Encodable {
+    /// Rows of A and C.
+    var m: Int
+    /// Columns of B and C.
+    var n: Int
+    /// The inner dimension.
+    var k: Int
+    /// The fastest of the timed runs.
+    var bestSeconds: Double
+    /// 2·m·n·k / best seconds.
+    var gflops: Double?
+
+    enum CodingKeys: String, CodingKey { case m, n, k, bestSeconds = "best_seconds", gflops }
+}
+
+/// `IndexBench images`: the image pass's throughput.
+struct ImagesResult: Encodable {
+    /// Images fetched, decoded and embedded.
+    var images: Int
+    /// Wall-clock seconds.
+    var seconds: Double
+    /// Images per wall-clock second.
+    var imagesPerSecond: Double?
+    /// Parallel workers.
+    var workers: Int
+
+    enum CodingKeys: String, CodingKey { case images, seconds, imagesPerSecond = "images_per_second", workers }
+}
+
+/// `IndexBench neardup`: recall, false pairs and the verifier's margin on the evaluation set.
+struct NearDuplicateResult: Encodable {
+    /// A pair and the verifier's confidence on it.
+    struct ScoredPair: Encodable {
+        /// The confidence; `nil` when there is no such pair.
+        var confidence: Float?
+        /// `a|b label`.
+        var pair: String
+
+        /// Writes both keys, `null` for no confidence.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(confidence, forKey: .confidence)
+            try container.encode(pair, forKey: .pair)
+        }
+
+        enum CodingKeys: String, CodingKey { case confidence, pair }
+    }
+
+    /// Images in the set.
+    var images: Int
+    /// Planted pairs.
+    var required: Int
+    /// Planted pairs reported.
+    var found: Int
+    /// found / required.
+    var recall: Double
+    /// Reported pairs that are neither planted, copies of one original, nor ambiguous.
+    var falsePairs: Int
+    /// Hard negatives in the set.
+    var hardNegatives: Int
+    /// Candidate pairs the similarity search proposed.
+    var candidates: Int
+    /// Candidates the luma key proposed.
+    var lumaCandidates: Int
+    /// Candidates the verifier rejected.
+    var rejectedCandidates: Int
+    /// Planted pairs not reported (`a|b label`).
+    var missed: [String]
+    /// False pairs (`a|b`).
+    var `false`: [String]
+    /// The planted pair with the lowest confidence.
+    var hardestTrue: ScoredPair
+    /// The negative (or false pair) with the highest confidence.
+    var nearestFalse: ScoredPair
+    /// hardest true − nearest false (positive: a threshold separates them).
+    var margin: Float?
+    /// Wall-clock seconds of the index stage.
+    var seconds: Double
+    /// The verifier's parameters.
+    var verifier: String
+    /// The cosine above which pairs are candidates.
+    var candidateThreshold: Float
+
+    enum CodingKeys: String, CodingKey {
+        case images, required, found, recall, falsePairs = "false_pairs", hardNegatives = "hard_negatives"
+        case candidates, lumaCandidates = "luma_candidates", rejectedCandidates = "rejected_candidates", missed
+        case `false`, hardestTrue = "hardest_true", nearestFalse = "nearest_false", margin, seconds, verifier
+        case candidateThreshold = "candidate_threshold"
+    }
+
+    /// Writes every key, `null` for a margin that does not exist.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(images, forKey: .images)
+        try c.encode(required, forKey: .required)
+        try c.encode(found, forKey: .found)
+        try c.encode(recall, forKey: .recall)
+        try c.encode(falsePairs, forKey: .falsePairs)
+        try c.encode(hardNegatives, forKey: .hardNegatives)
+        try c.encode(candidates, forKey: .candidates)
+        try c.encode(lumaCandidates, forKey: .lumaCandidates)
+        try c.encode(rejectedCandidates, forKey: .rejectedCandidates)
+        try c.encode(missed, forKey: .missed)
+        try c.encode(`false`, forKey: .false)
+        try c.encode(hardestTrue, forKey: .hardestTrue)
+        try c.encode(nearestFalse, forKey: .nearestFalse)
+        try c.encode(margin, forKey: .margin)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(verifier, forKey: .verifier)
+        try c.encode(candidateThreshold, forKey: .candidateThreshold)
+    }
 }

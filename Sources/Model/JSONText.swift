@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Appends `utf8` (valid UTF-8) as a JSON string literal, quotes included: `"` and `\` escaped, `\n` `\r`
 /// `\t` `\b` `\f` by name, every other control byte (and DEL) as `\u00XX`. The one JSON string escaper of
@@ -62,7 +62,63 @@ public func jsonArray(_ items: [String]) -> String {
 /// - Returns: The JSON text.
 /// - Throws: `EncodingError` when the value cannot be encoded (a non-finite number).
 public func jsonText(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    String(decoding: try JSONFiles.compactEncoder().encode(value), as: UTF8.self)
+}
+
+/// The encoders behind every JSON document Backstop writes (`plan.json`, the NDJSON files, `backstop runs
+/// --json`, log lines, `jsonb` values, bench results): `JSONEncoder` with sorted keys, so the same value
+/// always gives the same bytes and two files compare with `diff`, and with `/` left unescaped (URLs read
+/// as URLs). Readers parse the output; none may depend on its spacing.
+///
+/// Key order is sorted because it is the only stable order `JSONEncoder` has: without `.sortedKeys` it
+/// writes an object's keys in hash order, which changes from one process to the next.
+///
+/// ```swift
+/// struct Line: Encodable { var kind: String; var key: String }
+/// var out: [UInt8] = []
+/// try JSONFiles.appendLine(Line(kind: "product.orphan", key: "100"), with: JSONFiles.compactEncoder(), into: &out)
+/// // out: {"key":"100","kind":"product.orphan"}\n
+/// ```
+public enum JSONFiles {
+    /// An encoder of compact JSON (no spaces, no line breaks): one NDJSON line, one `jsonb` value, one bench
+    /// result line.
+    /// - Returns: A new encoder; keep it for a whole file (encoders are cheap to reuse, not to create).
+    public static func compactEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// An encoder of indented JSON (two spaces, one key a line), for documents people read whole, as
+    /// `report.json` is written.
+    /// - Returns: A new encoder.
+    public static func prettyEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        return encoder
+    }
+
+    /// Appends `value` as one line of NDJSON: its compact encoding and `\n`.
+    /// - Parameters:
+    ///   - value: The line's object.
+    ///   - encoder: A ``compactEncoder()`` (a pretty one would break the line).
+    ///   - out: The buffer the line is appended to.
+    /// - Throws: `EncodingError` when the value cannot be encoded (a non-finite number); nothing is appended.
+    public static func appendLine(_ value: some Encodable, with encoder: JSONEncoder, into out: inout [UInt8]) throws {
+        out.append(contentsOf: try encoder.encode(value))
+        out.append(0x0A)
+    }
+
+    /// `value` as one line of NDJSON text, newline included (a log record, a bench result, a `backstop runs
+    /// --json` line).
+    /// - Parameters:
+    ///   - value: The line's object.
+    ///   - encoder: A ``compactEncoder()``; a new one when omitted.
+    /// - Returns: The compact JSON text and `\n`.
+    /// - Throws: `EncodingError` when the value cannot be encoded (a non-finite number).
+    public static func line(_ value: some Encodable, with encoder: JSONEncoder = compactEncoder()) throws -> String {
+        var out: [UInt8] = []
+        try appendLine(value, with: encoder, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 }

@@ -66,6 +66,9 @@ enum BitrixInput {
                 tables: BitrixModelBuilder.tables, allowPartial: allowPartial, readAhead: readAhead)
             // Basket lines after their orders: only the lines of the orders kept are materialised.
             if case .linked = scope.orders { readerOptions.deferredTables = BitrixModelBuilder.deferredTables }
+            // Lines and property values of orders not kept are skimmed by the reader, never materialised.
+            let filter = builder.rowFilter()
+            readerOptions.rowFilter = filter
             // `-`: standard input (`mysqldump … | backstop diff --dump -`).
             let stream: any DumpEventStream
             if path == "-" {
@@ -82,6 +85,8 @@ enum BitrixInput {
             let compressed = path == "-" || [".gz", ".zst", ".zstd"].contains { path.hasSuffix($0) }
             let bar = progress.start("extract.dump", total: compressed ? nil : size, unit: .bytes)
             defer { bar.finish() }
+            // The rows the filter skimmed count as read (the summary's count does not depend on it).
+            defer { rows += filter.dropped }
             while let event = try stream.next() {
                 switch event {
                 case .row(let row):

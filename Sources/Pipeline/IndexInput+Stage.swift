@@ -1,9 +1,11 @@
 import BackstopIndex
+import BackstopModel
 import BackstopPostgres
 
 extension IndexInput {
     /// The index stage as a value for a ``StageRunner`` (the nightly's `index`, `reindex`'s `index.full`):
-    /// the stage's batches are the safe points where the run's switch stops it.
+    /// the stage's batches are the safe points where the run's switch stops it, and the images embedded so
+    /// far are reported to the run's progress as `index.images`.
     ///
     /// - Parameters:
     ///   - name: The stage's name in the report.
@@ -16,6 +18,9 @@ extension IndexInput {
         Stage(name) { options, context in
             var options = options
             options.shouldStop = { context.stopSwitch.safePoint("index.batch") }
+            let bar = context.progress.start("index.images", total: nil, unit: .items("images"))
+            defer { bar.finish() }
+            options.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
             do {
                 let outcome = try run(options: options, connection: connection, runID: runID, logger: context.logger)
                 return StageOutput(outcome, summary: outcome.summary)

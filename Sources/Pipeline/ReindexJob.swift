@@ -77,87 +77,27 @@ public struct ReindexJob {
     ///   Backstop's schema is not current.
     public func run() throws -> RunResult {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
-        let schema = try BackstopSchema.locate()
-        let connection = try CatalogInput.connect(configuration, logger: logger)
-        try schema.requireCurrent(on: connection)
+        let connection = try RunSession.connect(configuration, logger: logger)
         guard try RunLock.tryAcquire(shops: [configuration.shopID], on: connection) else {
             return RunJob.locked(shops: [configuration.shopID], on: connection, logger: logger)
         }
         defer { RunLock.release(shops: [configuration.shopID], on: connection) }
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)
         options.exportDirectory = exportDirectory
-        let bar = progress.start("index.images", total: nil, unit: .items("images"))
-        defer { bar.finish() }
-        options.progress = { done, total in bar.update(Int64(done), of: Int64(total)) }
-        let inputs: [String: String] = [
-            "catalog": connection.endpoint, "shop_id": String(configuration.shopID), "mode": mode.rawValue,
-            "images": configuration.images.mirror.map { "mirror \($0)" }
-                ?? (configuration.images.network ? "network" : "none"),
-            "provider": configuration.images.provider,
-        ]
-        let session = try RunSession(
-            kind: "reindex", dryRun: options.provider == nil, inputs: inputs, arguments: arguments, version: version,
-            connection: connection, configuration: configuration, logger: logger
-        ) { run in
-            outputDirectory
-                ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(
-                    String(format: "%06lld-reindex", run.id))
-        }
-        let runner = StageRunner(stopSwitch: stop, logger: logger)
-        runner.progress = progress
-        runner.cancel = connection.canceller()
-        runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
-        runner.afterStop = { connection.rollbackIfInTransaction() }
-        do {
-            // Stopped between batches: a partial but valid report, no findings, exit 124 (or 128 + signal).
-            let stage = IndexInput.stage("index.\(mode.rawValue)", connection: connection, runID: session.run.id)
+        let session = try begin(on: connection, dryRun: options.provider == nil)
+        let runner = session.runner(stopping: stop, progress: progress)
+        return try session.guarding(
+            report: { run, lastSuccess in
+                RunReport(
+                    run: run, stages: runner.records, discrepancies: [], inputs: session.inputs,
+                    lastSuccessAt: lastSuccess, generator: "backstop \(version)")
+            }, formats: formats
+        ) {
             // The stage always saves its first batch (documented on --max-seconds), so it starts even when the
-            // time limit has passed.
+            // time limit has passed; stopped between batches, the run ends with a partial but valid report.
+            let stage = IndexInput.stage("index.\(mode.rawValue)", connection: connection, runID: session.run.id)
             let outcome = try runner.run(stage, options, evenIfStopped: true)
-            let discrepancies = outcome?.discrepancies ?? []
-            let status: ExitStatus =
-                runner.isStopped ? stop.stoppedStatus : discrepancies.isEmpty ? .clean : .drift
-            var counts: [String: Int] = [:]
-            if let outcome {
-                counts["reembedded"] = outcome.reembedded.count
-                counts["decoded"] = outcome.imagesDecoded
-            }
-            let history = try session.finish(
-                status, findings: discrepancies, counts: counts, partial: runner.isStopped, error: runner.stopReason,
-                signal: runner.isStopped ? stop.signalNumber : nil)
-            let report = RunReport(
-                run: session.run,
-                stages: runner.records + [try IndexInput.embeddingsWarning(on: connection)].compactMap { $0 },
-                discrepancies: discrepancies, inputs: session.inputs, history: history,
-                webhookHealth: outcome.map { _ in
-                    WebhookHealth(
-                        discrepancies: discrepancies, attribute: ReportAssembler.attribute, latency: [],
-                        clock: "sync latency is measured by nightly and diff runs")
-                },
-                similarity: outcome.flatMap { RunJob.similarityHistogram($0, threshold: options.duplicateThreshold) },
-                lastSuccessAt: try session.lastSuccess(), stopReason: runner.stopReason,
-                generator: "backstop \(version)")
-            _ = try session.write(report, formats: formats)
-            if let outcome {
-                logger.notice(
-                    "reindex finished",
-                    metadata: [
-                        "run.id": "\(session.run.id)", "index.reembedded": "\(outcome.reembedded.count)",
-                        "index.model": "\(outcome.modelVersion ?? "-")", "index.decoded": "\(outcome.imagesDecoded)",
-                    ])
-            }
-            return RunResult(
-                status: status, run: session.run, reportDirectory: session.reportDirectory,
-                discrepancyCount: discrepancies.count)
-        } catch {
-            throw session.fail(
-                error,
-                report: { run, lastSuccess in
-                    RunReport(
-                        run: run, stages: runner.records, discrepancies: [], inputs: session.inputs,
-                        lastSuccessAt: lastSuccess, generator: "backstop \(version)")
-                }, formats: formats
-            ).error
+            return try finish(outcome, session: session, runner: runner, threshold: options.duplicateThreshold)
         }
     }
 }

@@ -84,9 +84,5 @@ extension RunLock {
     }
 
     /// RFC 3339 UTC text of a date.
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    static func rfc3339(_ date: Date) -> String { RFC3339.string(date) }
 }

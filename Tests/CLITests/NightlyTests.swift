@@ -1,3 +1,4 @@
+import BackstopModel
 import BackstopPostgres
 import BackstopTestSupport
 import Foundation
@@ -54,8 +55,8 @@ struct NightlyTests {
             }
             #expect(run.out.contains("report: file://\(folder.path)/report.html"), "\(run.out)")
             let runs = try await backstop(["runs", "--catalog", conninfo, "--json"])
-            #expect(runs.out.contains("\"status\": \"drift\""))
-            #expect(runs.out.contains("\"exit_code\": 2"))
+            let listed = try #require(try runListings(runs.out).first)
+            #expect(listed.status == .drift && listed.exitCode == 2, "\(runs.out)")
         }
     }
 

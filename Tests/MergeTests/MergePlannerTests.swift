@@ -2,6 +2,7 @@ import BackstopExtract
 import BackstopMerge
 import BackstopModel
 import BackstopReconcile
+import BackstopTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -206,18 +207,116 @@ import Testing
         #expect(unversioned.invariantViolations().contains { $0.contains("no planned row version") })
     }
 
-    @Test func planJSONReadsBackAsTheSamePlan() throws {
+    /// plan.json is the plan through Codable: it reads back as the same plan, its bytes are the encoder's
+    /// compact document (keys sorted) with line breaks only between steps, one step a line, and a plan of
+    /// another format is refused.
+    @Test func planJSONIsTheCodablePlanOneStepALineAndReadsBackAsTheSamePlan() throws {
         var plan = try planning().plan
         plan.planID = 7
         plan.runID = 42
         let bytes = plan.jsonBytes()
-        let back = try MergePlan(json: Data(bytes))
-        #expect(back == plan)
-        let text = String(decoding: bytes, as: UTF8.self)
-        #expect(text.split(separator: "\n").count == plan.steps.count + 16, "one step a line")
-        var future = text
-        future = future.replacingOccurrences(of: "\"format\": 1,", with: "\"format\": 2,")
+        #expect(try MergePlan(json: Data(bytes)) == plan)
+
+        // Exactly JSONEncoder's output (sorted keys, compact) once the layout's line breaks are taken out:
+        // a raw line break never occurs inside JSON text (strings escape it).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(bytes.filter { $0 != 0x0A } == Array(try encoder.encode(plan)))
+
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == plan.steps.count + 3, "the header, one line a step, `]}` and the final newline")
+        #expect(lines.first?.hasPrefix(#"{"base":{"orders":"#) == true && lines.first?.hasSuffix(#""steps":["#) == true)
+        for (line, step) in zip(lines.dropFirst(), plan.steps) {
+            let text = line.hasSuffix(",") ? line.dropLast() : line
+            #expect(
+                try JSONDecoder().decode(PlanStep.self, from: Data(text.utf8)) == step, "step \(step.seq) on its line")
+        }
+        #expect(lines.suffix(2) == ["]}", ""])
+        let header = try #require(
+            try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(
+            Set(header.keys) == [
+                "base", "bitrix_changes", "endpoint", "fingerprint", "format", "partial", "plan", "policy", "reported",
+                "run", "shop", "snapshot", "steps",
+            ])
+
+        // A plan with no step is a document too.
+        var empty = plan
+        empty.steps = []
+        #expect(try MergePlan(json: Data(empty.jsonBytes())) == empty)
+        #expect(String(decoding: empty.jsonBytes(), as: UTF8.self).hasSuffix(#""steps":[]}"# + "\n"))
+
+        let future = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+            of: #""format":1,"#, with: #""format":2,"#)
+        #expect(future != String(decoding: bytes, as: UTF8.self))
         #expect(throws: DecodingError.self) { try MergePlan(json: Data(future.utf8)) }
+    }
+
+    /// bitrix_changes.ndjson: one object a line through Codable (keys sorted), each with the contract's keys:
+    /// `kind`, `entity`, `key`, `bitrix`, `catalog` (null when absent), `cause`, `probable_cause`, and
+    /// `field`, `item`, `catalog_id` only when the change has them.
+    @Test func bitrixChangesAreOneCodableObjectALineWithTheContractsKeys() throws {
+        let planning = try planning(
+            try MergePolicy(overrides: ["product.field.price": "catalog", "product.field.width": "bitrix"]))
+        let causes = CauseRules(configuration: ReconcileConfiguration())
+        let changes = planning.bitrixChanges
+        try #require(changes.count >= 2, "an order field and a product price go to the Bitrix side")
+        let bytes = try PlanFiles.bitrixChangesBytes(changes, causes: causes)
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == changes.count + 1 && lines.last == "", "one line a change, each ending in a newline")
+        let required: Set<String> = ["kind", "entity", "key", "bitrix", "catalog", "cause", "probable_cause"]
+        for (line, change) in zip(lines, changes) {
+            let decoded = try JSONDecoder().decode(BitrixChangeLine.self, from: Data(line.utf8))
+            #expect(decoded == BitrixChangeLine(change, causes: causes))
+            #expect(decoded.kind == change.kind.rawValue && decoded.key == change.key && decoded.field == change.field)
+            #expect(decoded.bitrix == change.bitrix.raw && decoded.catalog == change.catalog.raw)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let keys = Set(object.keys)
+            #expect(required.isSubset(of: keys), "\(line)")
+            #expect(keys.subtracting(required).isSubset(of: ["field", "item", "catalog_id"]), "\(line)")
+            #expect(
+                (object["field"] != nil) == (change.field != nil)
+                    && (object["catalog_id"] != nil) == (change.catalogID != nil))
+            let names = try JSONKeyOrder.topLevelKeys(of: String(line))
+            #expect(names == names.sorted(), "keys sorted: \(line)")
+        }
+        #expect(try PlanFiles.bitrixChangesBytes([], causes: causes).isEmpty, "no change: an empty file")
+    }
+
+    /// What PlanFiles writes validates against schema/plan.schema.json and schema/bitrix-change.schema.json
+    /// (python3-jsonschema, as report.json is checked), and a step the schema forbids is caught.
+    @Test func thePlanFilesValidateAgainstTheirSchemas() async throws {
+        try #require(JSONSchemaCheck.isAvailable, "python3 with python3-jsonschema is installed by make setup")
+        let planning = try planning(
+            try MergePolicy(overrides: ["product.field.price": "catalog", "product.field.width": "bitrix"]))
+        var plan = planning.plan
+        plan.planID = 7
+        plan.runID = 42
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plan-schema-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try PlanFiles.write(
+            planning, plan: plan, causes: CauseRules(configuration: ReconcileConfiguration()), to: folder)
+        let planText = try String(contentsOf: folder.appendingPathComponent(PlanFiles.planFile), encoding: .utf8)
+        #expect(plan.steps.contains { $0.action == .skip } && plan.steps.contains { $0.version != nil })
+        var unstored = plan
+        unstored.planID = nil
+        unstored.runID = nil
+        let plans = [planText, String(decoding: unstored.jsonBytes(), as: UTF8.self)]
+        #expect(try await JSONSchemaCheck.violations(schema: "plan.schema.json", documents: plans) == [])
+        let lines = try String(contentsOf: folder.appendingPathComponent(PlanFiles.bitrixChangesFile), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(lines.count == planning.bitrixChanges.count && lines.count >= 2)
+        #expect(try await JSONSchemaCheck.violations(schema: "bitrix-change.schema.json", documents: lines) == [])
+
+        // The check can fail: an unknown action and a line without its cause are both named.
+        let broken = planText.replacingOccurrences(of: #""action":"update""#, with: #""action":"upsert""#)
+        #expect(broken != planText)
+        let found = try await JSONSchemaCheck.violations(schema: "plan.schema.json", documents: [broken])
+        #expect(found.contains { $0.contains("action") && $0.contains("upsert") }, "\(found)")
+        let causeless = lines[0].replacingOccurrences(of: #""cause":"#, with: #""kause":"#)
+        #expect(
+            try await JSONSchemaCheck.violations(schema: "bitrix-change.schema.json", documents: [causeless]).count >= 1
+        )
     }
 
     /// Rewriting a run's plan files replaces them in one step: a reader polling `plan.json` while the plan is
@@ -273,5 +372,41 @@ import Testing
         let refused = SafetyValve(maxSoftDeleteShare: 1, maxUpdateShare: 1).check(
             partial, fingerprint: partial.fingerprint)
         #expect(refused.map(\.code) == [.partialInput] && !refused[0].isOverridable)
+    }
+}
+
+/// The key order of a JSON object as written (JSONSerialization and JSONDecoder forget it).
+enum JSONKeyOrder {
+    /// The top-level keys of a one-object document, in the order they appear.
+    /// - Parameter text: A JSON object.
+    /// - Returns: Its keys, in order.
+    /// - Throws: `DecodingError` when a key is not a JSON string.
+    static func topLevelKeys(of text: String) throws -> [String] {
+        var keys: [String] = []
+        var depth = 0
+        var index = text.startIndex
+        var expectKey = false
+        while index < text.endIndex {
+            let character = text[index]
+            switch character {
+            case "{", "[":
+                depth += 1
+                expectKey = character == "{" && depth == 1
+            case "}", "]": depth -= 1
+            case ",": expectKey = depth == 1
+            case "\"":
+                // A string: find its end (skipping escapes); at depth 1 after `{` or `,` it is a key.
+                var end = text.index(after: index)
+                while text[end] != "\"" { end = text.index(end, offsetBy: text[end] == "\\" ? 2 : 1) }
+                if expectKey {
+                    keys.append(try JSONDecoder().decode(String.self, from: Data(text[index...end].utf8)))
+                    expectKey = false
+                }
+                index = end
+            default: break
+            }
+            index = text.index(after: index)
+        }
+        return keys
     }
 }

@@ -107,7 +107,9 @@ psql_best() {
         if [ -z "$best_wall" ] || (( $(echo "$wall < $best_wall" | bc) )); then best_wall=$wall; fi
         if [ -z "$best_cpu" ] || (( $(echo "$cpu < $best_cpu" | bc) )); then best_cpu=$cpu; fi
     done
-    printf '{"best_wall_seconds": %.3f, "best_backend_cpu_seconds": %.2f}' "$best_wall" "$best_cpu"
+    python3 -c 'import json, sys; print(json.dumps({"best_wall_seconds": round(float(sys.argv[1]), 3),
+                                             "best_backend_cpu_seconds": round(float(sys.argv[2]), 2)}))' \
+        "$best_wall" "$best_cpu"
 }
 rm -f /tmp/backstop-bench-cpu.$$
 load_psql_product=$(loadavg)

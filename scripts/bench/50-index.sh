@@ -76,9 +76,11 @@ if [ -d "$world/images/upload" ]; then
     end2=$(date +%s.%N)
     found2=$(wc -l < "$out-incremental/discrepancies.ndjson")
     rm -rf "$out" "$out-incremental"
-    reindex_json="{\"seconds\": $(awk "BEGIN{print $end - $start}"), \"discrepancies\": $found, \
-\"incremental_unchanged_seconds\": $(awk "BEGIN{print $end2 - $end}"), \"incremental_discrepancies\": $found2, \
-\"cat_images_seconds\": $(awk "BEGIN{print $cat_end - $cat_start}")}"
+    reindex_json=$(python3 -c 'import json, sys
+start, end, end2, cat_start, cat_end = (float(a) for a in sys.argv[1:6])
+print(json.dumps({"seconds": end - start, "discrepancies": int(sys.argv[6]),
+                  "incremental_unchanged_seconds": end2 - end, "incremental_discrepancies": int(sys.argv[7]),
+                  "cat_images_seconds": cat_end - cat_start}))' "$start" "$end" "$end2" "$cat_start" "$cat_end" "$found" "$found2")
 fi
 python3 - "$faiss_json" "$ours_json" "$sgemm_json" "$images_json" "$reindex_json" <<'PY'
 import json, sys

@@ -45,6 +45,8 @@ public final class DumpDirectoryReader: DumpEventStream {
     private var isMydumper = false
     /// Whether the end was returned.
     private var done = false
+    /// Asks for a filtered table's keys (``DumpReader/Options/rowFilter``); handed to every file's reader.
+    var keysProvider: ((String) -> Set<Int64>?)?
 
     /// Plans the files of `directory`.
     ///
@@ -59,6 +61,7 @@ public final class DumpDirectoryReader: DumpEventStream {
         self.directory = directory
         self.options = options
         self.logger = logger
+        keysProvider = options.rowFilter?.supply
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() } catch {
             throw ExtractError(.io, "cannot list directory: \(error)", file: directory.path)
@@ -149,6 +152,7 @@ public final class DumpDirectoryReader: DumpEventStream {
                 sub.requireFooter = requireFooter
                 sub.deferredTables = []
                 let reader = try DumpReader(url: url, options: sub, logger: logger)
+                reader.keysProvider = keysProvider
                 reader.seed(schemas: Array(schemas.values), database: database)
                 current = reader
             case .tab(let url, let table):
@@ -174,6 +178,11 @@ public final class DumpDirectoryReader: DumpEventStream {
         }
         return nil
     }
+}
+
+extension DumpDirectoryReader: KeyAskingStream {
+    /// The filter of the directory's options.
+    var rowFilter: DumpRowFilter? { options.rowFilter }
 }
 
 extension DumpReader {

@@ -95,6 +95,7 @@ extension DumpReader {
             reader.delimiter = region.delimiter
             reader.codeBytes = CodeBytes(delimiter: region.delimiter)
             if let info = region.info { reader.register(info) }
+            reader.keysProvider = keysProvider
             replay.reader = reader
         }
     }

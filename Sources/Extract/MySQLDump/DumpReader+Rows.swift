@@ -8,13 +8,47 @@ extension DumpReader {
     ///
     /// Per row: the separator (`,` or the delimiter), the tuple decoded into the reused builder, the value
     /// count checked against the table's columns, then ``postprocess(_:_:rowStart:)``. A row larger than
-    /// 4 GiB of values is a `limit` error (packed offsets are 32-bit).
+    /// 4 GiB of values is a `limit` error (packed offsets are 32-bit). A row whose key the
+    /// ``Options/rowFilter`` does not want is skimmed after its key value, and the next row is read.
     /// - Throws: ``ExtractError`` `truncated` when the input ends inside the INSERT, `syntax` for a
     ///   malformed tuple, `schema` for a wrong value count, `limit`, or `charset` (strict mode).
     /// - Complexity: O(row bytes); one allocation per row (the packed row), none per plain value (hex
     ///   literals and transcoded text allocate their own).
     func nextRow() throws(ExtractError) -> DumpRow? {
         guard let context = unsafe rows else { return nil }
+        // Rows with an unwanted key (``Options/rowFilter``) are skimmed by the decoder: read on.
+        while true {
+            guard try readSeparator(context) else { return nil }
+            let rowStart = unsafe pos
+            try unsafe decodeRow(context, into: &builder)
+            unsafe expectSeparator = true
+            if unsafe rowSkimmed {
+                unsafe rowSkimmed = false
+                options.rowFilter?.noteDropped(1)
+                continue
+            }
+            let count = unsafe builder.count
+            if context.columns == nil {
+                context.columns = DumpColumns((1...max(count, 1)).map { "c\($0)" })
+            }
+            let source = context.rowSource
+            if count != source.columnCount {
+                throw error(
+                    .schema, "row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
+            }
+            try unsafe postprocess(&builder, context, rowStart: rowStart)
+            if unsafe _slowPath(builder.byteCount > Int(UInt32.max)) {
+                throw error(.limit, "row holds more than 4 GiB of values", at: rowStart)
+            }
+            unsafe context.checkedRows += 1
+            return unsafe DumpRow(source: source, packed: PackedRow.make(builder))
+        }
+    }
+
+    /// Reads what comes before a row: nothing before the first, `,` before the others. Returns `false`
+    /// (and leaves row mode) at the statement's delimiter, else leaves `pos` at the row's `(`.
+    /// - Throws: ``ExtractError`` `truncated` when the input ends, `syntax` for anything else.
+    private func readSeparator(_ context: RowContext) throws(ExtractError) -> Bool {
         // currentTable is context.table already (set by statement() before beginRows).
         guard try skipSpace() else {
             throw unsafe error(.truncated, "the input ends inside an INSERT statement (after a row)", at: buffer.end)
@@ -35,7 +69,7 @@ extension DumpReader {
                 unsafe pos += delimiter.count
                 checkedRowsByTable[context.table] = unsafe context.checkedRows
                 unsafe rows = nil
-                return nil
+                return false
             } else {
                 throw error(
                     .syntax,
@@ -46,24 +80,7 @@ extension DumpReader {
         guard b == 0x28 else {
             throw error(.syntax, "expected `(` to start a row, found byte 0x\(String(b, radix: 16))", at: unsafe pos)
         }
-        let rowStart = unsafe pos
-        try unsafe decodeRow(context, into: &builder)
-        unsafe expectSeparator = true
-        let count = unsafe builder.count
-        if context.columns == nil {
-            context.columns = DumpColumns((1...max(count, 1)).map { "c\($0)" })
-        }
-        let source = context.rowSource
-        if count != source.columnCount {
-            throw error(
-                .schema, "row has \(count) values but the table has \(source.columnCount) columns", at: rowStart)
-        }
-        try unsafe postprocess(&builder, context, rowStart: rowStart)
-        if unsafe _slowPath(builder.byteCount > Int(UInt32.max)) {
-            throw error(.limit, "row holds more than 4 GiB of values", at: rowStart)
-        }
-        unsafe context.checkedRows += 1
-        return unsafe DumpRow(source: source, packed: PackedRow.make(builder))
+        return true
     }
 
     /// Whether the statement delimiter starts at `pos` (the caller ensured enough bytes).
@@ -81,7 +98,8 @@ extension DumpReader {
     /// refill pay twice.
     private func decodeRow(_ context: RowContext, into out: inout PackedRowBuilder) throws(ExtractError) {
         out.reset()
-        if let next = try unsafe decodeTuple(from: pos, limit: buffer.end, into: &out) {
+        let key = context.keyTest
+        if let next = try unsafe decodeTuple(from: pos, limit: buffer.end, key: key, into: &out) {
             unsafe pos = next
             return
         }
@@ -113,22 +131,23 @@ extension DumpReader {
                 at: unsafe pos)
         }
         out.reset()
-        guard let next = try unsafe decodeTuple(from: pos, limit: i, into: &out) else {
+        guard let next = try unsafe decodeTuple(from: pos, limit: i, key: key, into: &out) else {
             throw unsafe error(.syntax, "malformed row", at: pos)
         }
         unsafe pos = next
     }
 
     /// Decodes `( v, v, … )` starting at `start` (the `(`); returns the index after `)`, or `nil` when
-    /// the row continues past `limit`.
-    private func decodeTuple(from start: Int, limit: Int, into builder: inout PackedRowBuilder) throws(ExtractError)
-        -> Int?
-    {
+    /// the row continues past `limit`. With a `key` test, a row whose key is not wanted is skimmed after
+    /// its key value (``rowSkimmed`` is set).
+    private func decodeTuple(
+        from start: Int, limit: Int, key: RowKeyTest?, into builder: inout PackedRowBuilder
+    ) throws(ExtractError) -> Int? {
         // A local (the pointers and counts, moved out of `builder` and back) stays in registers; stores
         // through its byte pointer would otherwise force reloads of the fields from memory.
         var out = builder
         do {
-            let next = try decodeFields(from: start, limit: limit, into: &out)
+            let next = try decodeFields(from: start, limit: limit, key: key, into: &out)
             builder = out
             return next
         } catch {
@@ -145,10 +164,12 @@ extension DumpReader {
     /// `_utf8mb4 '…'`, `_binary 0x…`). Anything else is a `syntax` error naming the byte.
     /// - Returns: The index after `)`, or `nil` when the row continues past `limit`.
     @inline(__always)
-    private func decodeFields(from start: Int, limit: Int, into out: inout PackedRowBuilder) throws(ExtractError)
-        -> Int?
-    {
+    private func decodeFields(
+        from start: Int, limit: Int, key: RowKeyTest?, into out: inout PackedRowBuilder
+    ) throws(ExtractError) -> Int? {
         let base = unsafe UnsafePointer(buffer.base)
+        // The value count at which the key has just been read (0, never reached after a value, without a key).
+        let keyCount = key.map { $0.column &+ 1 } ?? 0
         var i = start + 1
         while true {
             while unsafe i < limit && isSpace(base[i]) { i += 1 }
@@ -248,6 +269,12 @@ extension DumpReader {
                 kind = PackedRow.number
             }
             out.finish(kind: kind, from: valueStart)
+            if _slowPath(out.count == keyCount), let key, !Self.wants(key, out) {
+                guard let next = unsafe skimRow(base, from: i, limit: limit) else { return nil }
+                out.reset()
+                unsafe rowSkimmed = true
+                return next
+            }
             while unsafe i < limit && isSpace(base[i]) { i += 1 }
             if i >= limit { return nil }
             if unsafe base[i] == 0x2C {
@@ -258,6 +285,42 @@ extension DumpReader {
             throw error(
                 .syntax, unsafe "expected `,` or `)` after a value, found byte 0x\(String(base[i], radix: 16))", at: i)
         }
+    }
+
+    /// Whether the row being decoded, whose key value is the last one read, is wanted: its key is not an
+    /// integer (NULL, text: the consumer judges those) or is among the keys.
+    private static func wants(_ key: RowKeyTest, _ out: borrowing PackedRowBuilder) -> Bool {
+        let kind = out.kind(at: key.column)
+        guard kind == PackedRow.number || kind == PackedRow.string else { return true }
+        guard let value = unsafe out.withBytes(at: key.column, { unsafe DumpNumber.int64($0) }) else { return true }
+        return key.keys.contains(value)
+    }
+
+    /// Skims the rest of a row whose key is not wanted, from `from` (just after a value) to just after
+    /// its `)`, without decoding: 64 bytes at a time through its `'…'` strings, byte by byte past anything
+    /// rarer. Returns that index, or `nil` when the row continues past `limit`.
+    ///
+    /// The rest is framed, not validated: like a table that is not requested, a skimmed row's malformed
+    /// values or wrong value count go unnoticed (a truncation does not: the framing needs the `)`).
+    private func skimRow(_ base: UnsafePointer<UInt8>, from: Int, limit: Int) -> Int? {
+        var i = from
+        var state = ScanState()
+        var inString = false
+        var escaped = false
+        // 1. Safe because: skipQuotedBlocks reads only whole 64-byte blocks below `limit`, and a stop it
+        //    reports is an index below `limit` (so `base[i]` is inside the window).
+        if unsafe skipQuotedBlocks(base, &i, limit, codeBytes.skim, inString: &inString, escaped: &escaped) {
+            // Outside any string at a `(`, `)`, `"`, backtick or backslash: no `(` was passed, so a `)` ends the row.
+            if unsafe base[i] == 0x29 { return i &+ 1 }
+        } else if i != from {
+            state.mode = inString ? .single : .code
+            // 2. Safe because: a whole block was consumed, so i - 1 >= from holds the escaping backslash.
+            if escaped { i &-= 1 }
+        }
+        // 3. The rest (a stop other than `)`, or fewer than 64 bytes): the byte-level framing scan.
+        let found = unsafe scanToEnd(
+            base, &i, limit, &state, delimiter: delimiter, code: codeBytes, row: true, eof: false, blocks: false)
+        return found ? i : nil
     }
 
     /// Whether this row's text values are checked for UTF-8: every row with ``Options/strictCharset``,

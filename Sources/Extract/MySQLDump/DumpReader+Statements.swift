@@ -54,6 +54,8 @@ final class RowContext {
     /// Rows of this table read so far (shared across its INSERT statements; see `checkUTF8`).
     /// Safe because (unchecked exclusivity): only `nextRow` reads and increments it, with no overlap.
     @exclusivity(unchecked) var checkedRows: Int
+    /// The key test of a filtered table (``DumpReader/Options/rowFilter``); `nil` hands out every row.
+    var keyTest: RowKeyTest?
 
     /// The context of one INSERT; `columns` is `nil` when neither a CREATE TABLE nor a column list named
     /// them (the first row then names them `c1`, `c2`, …).
@@ -258,7 +260,25 @@ extension DumpReader {
             context = RowContext(table: table, database: db, columns: nil, kinds: [], charset: effectiveCharset)
         }
         unsafe context.checkedRows = checkedRowsByTable[table, default: 0]
+        context.keyTest = keyTest(table: table, columns: context.columns)
         unsafe rows = context
         unsafe expectSeparator = false
+    }
+
+    /// The key test for the rows of `table` under ``Options/rowFilter``: `nil` when the table is not
+    /// filtered, its key column is not among `columns`, or the consumer wants every row. The consumer is
+    /// asked once per table (``keysProvider``), when its first INSERT begins.
+    private func keyTest(table: String, columns: DumpColumns?) -> RowKeyTest? {
+        guard let filter = options.rowFilter, let name = filter.keyColumns[table],
+            let column = columns?.index(of: name)
+        else { return nil }
+        let keys: Set<Int64>?
+        if let known = filterKeys[table] {
+            keys = known
+        } else {
+            keys = keysProvider?(table)
+            filterKeys[table] = .some(keys)
+        }
+        return keys.map { RowKeyTest(column: column, keys: $0) }
     }
 }

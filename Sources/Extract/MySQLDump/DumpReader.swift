@@ -97,6 +97,13 @@ public final class DumpReader: DumpEventStream {
     var deferredRegions: [DeferredRegion] = []
     /// The second read of the deferred tables, once the input's own end (or error) was reached.
     var replay: DeferredReplay?
+    /// Asks the consumer for a filtered table's keys (``Options/rowFilter``): the filter's own supplier,
+    /// or the read-ahead stream's round trip to its consuming thread.
+    var keysProvider: ((String) -> Set<Int64>?)?
+    /// The keys each filtered table was given (`nil`: every row), asked once per table.
+    var filterKeys: [String: Set<Int64>?] = [:]
+    /// Set by the row decoder when the row it read has an unwanted key and was skimmed, not decoded.
+    @exclusivity(unchecked) var rowSkimmed = false
 
     /// Reads the file at `url` (plain, gzip or zstd; a pipe or device is streamed), failing fast when its
     /// first MiB holds no dump statement (``DumpStatementGuard``).
@@ -118,6 +125,7 @@ public final class DumpReader: DumpEventStream {
         fileName = source.name
         self.options = options
         self.logger = logger
+        keysProvider = options.rowFilter?.supply
     }
 
     /// Reads the bytes `source` serves as the part of `file` that starts at `offset`, on line `line`, with
@@ -131,6 +139,7 @@ public final class DumpReader: DumpEventStream {
         fileName = file
         self.options = options
         self.logger = logger
+        keysProvider = options.rowFilter?.supply
         unsafe statementNumber = statement
         unsafe started = true
     }

@@ -31,6 +31,9 @@ extension DumpReader {
         /// see a later table first: the Bitrix model reads `b_sale_order` before `b_sale_basket`, so it
         /// keeps the basket lines of the orders it keeps and no others.
         public var deferredTables: Set<String> = []
+        /// Rows of some tables handed out only when their integer key is wanted (``DumpRowFilter``): the
+        /// others are skimmed at scan speed and never materialised. `nil` (the default) hands out every row.
+        public var rowFilter: DumpRowFilter?
 
         /// Options; the defaults read every table of a complete dump, strictly about truncation and
         /// leniently about charsets.

@@ -47,11 +47,15 @@ struct CodeBytes {
     let statement: SIMDByteSet
     /// Quotes and parentheses (row mode).
     let row: SIMDByteSet
+    /// What the 64-byte block scan must stop at while skimming a row: parentheses, `"` and backticks
+    /// (`'…'` strings and backslashes are its own business).
+    let skim: SIMDByteSet
 
     /// The stop sets for `delimiter` (its first byte; the rest is compared when the scan stops there).
     init(delimiter: [UInt8]) {
         statement = SIMDByteSet(0x27, 0x22, 0x60, 0x23, 0x2D, 0x2F, delimiter[0])
         row = SIMDByteSet(0x27, 0x22, 0x60, 0x28, 0x29, 0x28, 0x28)
+        skim = SIMDByteSet(0x22, 0x60, 0x28, 0x29, 0x29, 0x29, 0x29)
     }
 }
 

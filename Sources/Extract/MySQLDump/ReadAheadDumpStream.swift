@@ -30,6 +30,9 @@ public final class ReadAheadDumpStream: DumpEventStream {
     private var index = 0
     /// Whether the end or an error was handed out.
     private var finished = false
+    /// The wrapped stream's row filter, whose keys this (consuming) side supplies when the reading thread
+    /// asks.
+    private let rowFilter: DumpRowFilter?
 
     /// The completion time of the wrapped stream's footer, once its end has been handed over.
     public private(set) var completedAt: String?
@@ -46,6 +49,7 @@ public final class ReadAheadDumpStream: DumpEventStream {
         let channel = Channel(capacity: max(1, capacity))
         self.channel = channel
         let upstream = Upstream(stream)
+        rowFilter = (stream as? any KeyAskingStream)?.rowFilter
         let batchSize = max(1, batchSize)
         let thread = Thread { Self.produce(upstream.stream, batchSize: batchSize, into: channel) }
         thread.name = "backstop-dump-read"
@@ -61,6 +65,9 @@ public final class ReadAheadDumpStream: DumpEventStream {
         while index == batch.count {
             if finished { return nil }
             switch channel.take() {
+            case .keysWanted(let table):
+                // Every event before the question was handed out above: the consumer has seen them all.
+                channel.answer(rowFilter?.supply(table) ?? nil)
             case .events(let events, let bytes, let completed):
                 // The finished batch goes back to be freed on the reading thread.
                 channel.giveBack(batch)
@@ -101,6 +108,15 @@ public final class ReadAheadDumpStream: DumpEventStream {
             events = []
             events.reserveCapacity(batchSize)
             return sent
+        }
+        // A filtered table's keys come from the consuming thread: what was parsed is handed over first,
+        // so the consumer has seen every row before the question when it answers.
+        if let asking = stream as? any KeyAskingStream, asking.rowFilter != nil {
+            asking.keysProvider = { table in
+                if !events.isEmpty, !handOver() { return nil }
+                guard channel.put(.keysWanted(table)) else { return nil }
+                return channel.awaitAnswer()
+            }
         }
         do {
             while let event = try stream.next() {
@@ -143,6 +159,9 @@ public final class ReadAheadDumpStream: DumpEventStream {
         case failed(ExtractError)
         /// The stream ended (after its ``DumpEvent/end(_:)``).
         case finished
+        /// The reading thread waits for the keys of a filtered table (``DumpRowFilter``), asked of the
+        /// consumer after every event before it.
+        case keysWanted(String)
     }
 
     /// A bounded queue between the reading thread and the caller.
@@ -154,6 +173,8 @@ public final class ReadAheadDumpStream: DumpEventStream {
             var returned: [[DumpEvent]] = []
             /// Whether the caller has gone.
             var cancelled = false
+            /// The consumer's answer to the last ``Item/keysWanted(_:)``, until the reading thread takes it.
+            var answer: Set<Int64>?? = nil
         }
         /// The queue's contents.
         private let state = Mutex(State())
@@ -204,6 +225,30 @@ public final class ReadAheadDumpStream: DumpEventStream {
                     condition.broadcast()
                     return item
                 }
+                condition.wait()
+            }
+        }
+
+        /// Hands the reading thread the keys it asked for (``Item/keysWanted(_:)``).
+        func answer(_ keys: Set<Int64>?) {
+            condition.lock()
+            state.withLock { $0.answer = .some(keys) }
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Waits for the consumer's answer to a ``Item/keysWanted(_:)``; `nil` (no filtering) when the
+        /// caller has gone.
+        func awaitAnswer() -> Set<Int64>? {
+            condition.lock()
+            defer { condition.unlock() }
+            while true {
+                let (cancelled, answer) = state.withLock { s -> (Bool, Set<Int64>??) in
+                    defer { s.answer = nil }
+                    return (s.cancelled, s.answer)
+                }
+                if let answer { return answer }
+                if cancelled { return nil }
                 condition.wait()
             }
         }

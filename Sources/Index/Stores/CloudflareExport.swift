@@ -5,8 +5,8 @@ public import Foundation
 /// Files for the Cloudflare side of visual search (upstream.md §3.3), which Backstop cannot reach: the
 /// Vectorize upsert file, the D1 `bouquets` upserts, and the ids to delete from both.
 ///
-/// - `vectorize.ndjson`: `{"id":"<product id>","values":[…512…],"metadata":{…}}` per line, as the worker
-///   writes them (`wrangler vectorize insert bouquet-embeddings --file vectorize.ndjson`): `colors`,
+/// - `vectorize.ndjson`: `{"id":"<product id>","metadata":{…},"values":[…512…]}` per line (``VectorizeLine``
+///   through `JSONEncoder`, keys sorted), as the worker writes them (`wrangler vectorize insert bouquet-embeddings --file vectorize.ndjson`): `colors`,
 ///   `occasions` and `tags` each a JSON-encoded string of the catalog's JSON, absent when the column is NULL
 ///   or an empty array (what the worker writes when it was given none).
 /// - `d1-bouquets.sql`: one `INSERT … ON CONFLICT(product_id) DO UPDATE` per product (SQLite syntax; price in
@@ -46,16 +46,15 @@ public enum CloudflareExport {
     @discardableResult
     public static func write(records: [Record], deleteIDs: [Int64], to directory: URL) throws(IndexError) -> [URL] {
         var vectorize = [UInt8]()
+        let encoder = JSONFiles.compactEncoder()
         var d1 = Array("-- D1 figma-catalog-db: bouquets upserts written by backstop reindex\n".utf8)
         for record in records.sorted(by: { $0.product.id < $1.product.id }) {
             let product = record.product
-            vectorize.append(contentsOf: "{\"id\":\"\(product.id)\",\"values\":[".utf8)
-            vectorize.append(contentsOf: record.vector.map { "\($0)" }.joined(separator: ",").utf8)
-            let metadata = [
-                ("colors", record.labels.colors), ("occasions", record.labels.occasions), ("tags", record.labels.tags),
-            ]
-            .compactMap { name, json in Self.label(json).map { "\"\(name)\":\(jsonString($0))" } }
-            vectorize.append(contentsOf: "],\"metadata\":{\(metadata.joined(separator: ","))}}\n".utf8)
+            do {
+                try JSONFiles.appendLine(VectorizeLine(record), with: encoder, into: &vectorize)
+            } catch {
+                throw IndexError(.io, "product \(product.id): its vector cannot be exported (\(error))")
+            }
             let imageKey = product.image.flatMap { $0.split(separator: "/").last.map(String.init) }
             d1.append(
                 contentsOf: """
@@ -100,6 +99,30 @@ public enum CloudflareExport {
         guard let json else { return nil }
         let compact = json.filter { !$0.isWhitespace }
         return compact.isEmpty || compact == "null" || compact == "[]" || compact == "{}" ? nil : json
+    }
+
+    /// One line of `vectorize.ndjson`: the product id as a string, the vector, and the labels the product
+    /// has, each a JSON-encoded string of the catalog's JSON (`{"colors":"[\"red\"]"}`), as the worker writes
+    /// them.
+    public struct VectorizeLine: Sendable, Hashable, Codable {
+        /// The product id, as text (Vectorize ids are strings).
+        public var id: String
+        /// `colors`, `occasions`, `tags` → the catalog's JSON text; a NULL, `null` or empty label is absent.
+        public var metadata: [String: String]
+        /// The production vector.
+        public var values: [Float]
+
+        /// The line of one exported product.
+        /// - Parameter record: The product, its vector and labels.
+        public init(_ record: Record) {
+            id = String(record.product.id)
+            values = record.vector
+            let labels = [
+                ("colors", record.labels.colors), ("occasions", record.labels.occasions), ("tags", record.labels.tags),
+            ]
+            metadata = Dictionary(
+                uniqueKeysWithValues: labels.compactMap { name, json in label(json).map { (name, $0) } })
+        }
     }
 
     /// A SQLite string literal (`'` doubled).

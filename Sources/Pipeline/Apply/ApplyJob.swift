@@ -96,104 +96,29 @@ public struct ApplyJob {
     ///   is missing or not current.
     public func run() throws -> Result {
         let stop = stopSwitch ?? StopSwitch()
-        let schema = try BackstopSchema.locate()
-        let connection = try CatalogInput.connect(configuration, logger: logger)
-        try schema.requireCurrent(on: connection)
+        let connection = try RunSession.connect(configuration, logger: logger)
         let store = PlanStore(connection: connection)
-        var (plan, stored) = try loadPlan(store)
-        let fingerprint = try CatalogReader(connection: connection, logger: logger).fingerprint()
-        let valve = SafetyValve(
-            maxSoftDeleteShare: configuration.merge.maxSoftDeleteShare,
-            maxUpdateShare: configuration.merge.maxUpdateShare)
-        let all =
-            try integrityRefusals(plan, ledger: RunLedger(connection: connection))
-            + valve.check(plan, fingerprint: fingerprint)
-        let blocking = all.filter { !(force && $0.isOverridable) }
-        let forced = all.filter { force && $0.isOverridable }
-        let listing = PlanPreview.listing(
-            plan, outcomes: stored?.outcomes ?? [:], refusals: blocking, forced: forced, limit: listLimit)
-
-        guard write else {
-            let verdict =
-                blocking.isEmpty ? "nothing written: add --yes to apply" : "nothing written: the apply would be refused"
-            return Result(
-                status: blocking.isEmpty ? .clean : .refused, plan: plan, refusals: blocking,
-                text: listing + "\n\n" + verdict)
-        }
-        if blocking.isEmpty, plan.writeCount > 0, let missing = try Self.missingWritePrivilege(on: connection) {
-            throw PipelineError(
-                .runFailed,
-                "nothing written: the role \(missing.role) may not write the catalog (no \(missing.privilege) on "
-                    + "\(missing.table)); apply needs the backstop_writer role (sql/roles.sql)")
-        }
+        let (plan, stored) = try loadPlan(store)
+        let review = try self.review(plan, stored: stored, connection: connection)
+        guard write else { return review.preview }
+        if review.blocking.isEmpty, plan.writeCount > 0 { try Self.requireWritePrivilege(on: connection) }
         guard try RunLock.tryAcquire(shops: [plan.shopID], on: connection) else {
             let locked = RunJob.locked(shops: [plan.shopID], on: connection, logger: logger)
             return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
         }
         defer { RunLock.release(shops: [plan.shopID], on: connection) }
-        let session = try RunSession(
-            kind: "apply", dryRun: false,
-            inputs: [
-                "catalog": connection.endpoint, "plan": plan.planID.map(String.init) ?? "new", "source": sourceLabel,
-                "shop_id": String(plan.shopID),
-            ], arguments: arguments, version: version, connection: connection, configuration: configuration,
-            logger: logger, reportDirectory: { _ in nil })
-        guard blocking.isEmpty else {
-            for refusal in blocking {
-                logger.error(
-                    "apply refused",
-                    metadata: ["refusal.code": "\(refusal.code.rawValue)", "refusal": "\(refusal.message)"])
-            }
-            try session.finish(
-                .refused, findings: nil, counts: ["steps": plan.writeCount], partial: false,
-                error: blocking.map(\.description).joined(separator: "; "))
-            return Result(
-                status: .refused, plan: plan, run: session.run, refusals: blocking,
-                text: listing + "\n\nrefused: nothing written")
-        }
-        let runner = StageRunner(stopSwitch: stop, logger: logger)
-        runner.progress = progress
-        runner.cancel = connection.canceller()
-        runner.isCancellation = { _ in stop.isSignalled && !connection.isBroken }
-        runner.afterStop = { connection.rollbackIfInTransaction() }
-        do {
-            if stored == nil {
-                plan.planID = nil
-                let saved = try store.save(plan, runID: session.run.id, source: sourceLabel)
-                stored = try saved.planID.flatMap { try store.load(planID: $0) }
-            }
-            guard let stored else { throw PipelineError(.plan, "the plan could not be stored") }
-            plan = stored.plan
-            guard let outcome = try runner.run(applyStage(connection, runID: session.run.id), stored) else {
-                // The signal cancelled the batch in flight: it was rolled back whole, the ones before it stay.
-                let status = stop.stoppedStatus
-                let reason = stop.reached(" during a batch (rolled back whole); the same apply finishes the plan")
-                try session.finish(status, findings: nil, partial: false, error: reason, signal: stop.signalNumber)
-                return Result(status: status, plan: plan, run: session.run, text: "stopped: \(reason)")
-            }
-            let status: ExitStatus =
-                outcome.stopped ? stop.stoppedStatus : outcome.conflicts.isEmpty ? .clean : .drift
-            let stopReason = outcome.stopped ? stop.reached(" between batches; the same apply finishes the plan") : nil
-            try session.finish(
-                status, findings: nil,
-                counts: [
-                    "applied": outcome.applied, "conflicts": outcome.conflicts.count, "skipped": outcome.skipped,
-                    "already_done": outcome.alreadyDone, "batches": outcome.batches, "rows": outcome.rowsWritten,
-                ], partial: false, error: stopReason, signal: outcome.stopped ? stop.signalNumber : nil)
-            var text = "plan \(plan.planID.map(String.init) ?? "-"): " + PlanPreview.summary(outcome)
-            if let stopReason { text += "\nstopped: \(stopReason)" }
-            if !outcome.conflicts.isEmpty {
-                text += "\nnot written, the row changed since the plan was made (the newer write is kept):"
-                for step in outcome.conflicts.prefix(listLimit * 5) { text += "\n  conflict " + PlanPreview.line(step) }
-                if outcome.conflicts.count > listLimit * 5 {
-                    text += "\n  … and \(outcome.conflicts.count - listLimit * 5) more"
-                }
-            }
-            return Result(status: status, plan: plan, run: session.run, outcome: outcome, text: text)
-        } catch {
-            let failed = session.fail(error, report: { _, _ in nil }, formats: [])
-            let cause = (error as? StageFailure)?.underlyingError ?? error
-            throw cause is PipelineError || cause is MergeError ? cause : failed.error
+        let session = try begin(plan, on: connection)
+        guard review.blocking.isEmpty else { return try refuse(review, session: session) }
+        let runner = session.runner(stopping: stop, progress: progress)
+        // A plan or merge error is shown as it is (earlier batches stay committed; the same command finishes
+        // the plan); anything else as the failed apply run.
+        return try session.guarding(
+            report: { _, _ in nil }, formats: [],
+            thrown: { cause, recorded in cause is PipelineError || cause is MergeError ? cause : recorded }
+        ) {
+            let stored = try storing(plan, stored, in: store, runID: session.run.id)
+            let outcome = try runner.run(applyStage(connection, runID: session.run.id), stored)
+            return try finish(outcome, plan: stored.plan, session: session, stop: stop)
         }
     }
 
@@ -237,27 +162,6 @@ public struct ApplyJob {
             ]
         }
         return []
-    }
-
-    /// The first write privilege on the upstream tables a plan writes that this session's role lacks
-    /// (a reader role, sql/roles.sql), so the apply refuses before its first batch rather than failing in it.
-    static func missingWritePrivilege(on connection: PGConnection) throws -> (
-        role: String, table: String, privilege: String
-    )? {
-        let result = try connection.execute(
-            """
-            SELECT current_user, t, p
-              FROM (VALUES ('product', 'INSERT'), ('product', 'UPDATE'), ('productimage', 'INSERT'),
-                           ('productimage', 'UPDATE'), ('productimage', 'DELETE'), ('"order"', 'UPDATE'),
-                           ('orderhistory', 'INSERT')) AS v(t, p)
-             WHERE to_regclass(t) IS NOT NULL AND NOT has_table_privilege(t, p)
-             LIMIT 1
-            """)
-        guard result.rowCount == 1 else { return nil }
-        return (
-            result.string(row: 0, column: 0) ?? "?", result.string(row: 0, column: 1) ?? "?",
-            result.string(row: 0, column: 2) ?? "?"
-        )
     }
 
     /// The source as the run record shows it.

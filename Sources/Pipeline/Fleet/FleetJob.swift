@@ -117,92 +117,29 @@ public struct FleetJob {
     /// - Throws: ``PipelineError`` (`shopSelection` for a `--shop` id the catalog lacks, `connection`,
     ///   `runFailed`), `StoreError` when Backstop's schema is missing.
     public func run() throws -> Result {
-        let schema = try BackstopSchema.locate()
-        let connection = try CatalogInput.connect(configuration, logger: logger)
-        try schema.requireCurrent(on: connection)
+        let connection = try RunSession.connect(configuration, logger: logger)
         let catalogShops = try FleetScope.catalogShops(connection)
         try FleetScope.validate(configuration.shops, against: catalogShops)
         guard !configuration.bitrix.dumps.isEmpty else {
             throw PipelineError(
                 .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
-
-        // One read of each side for every shop.
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
-        // With more than one read thread the dump is read while the catalog is, as in a one-shop run.
-        let overlapped =
-            configuration.bitrix.readThreads > 1
-            ? OverlappedDumpRead(
-                configuration: configuration, allowPartial: allowPartial, stop: stop, progress: progress, logger: logger
-            )
-            : nil
-        defer { overlapped?.abandon() }
-        let catalog = try CatalogInput.load(
-            connection: connection, shopID: nil, stop: stop, progress: progress, logger: logger)
-        overlapped?.provide(links: catalog.referencedBitrixOrders)
-        let read: BitrixInput.Snapshot
-        if let overlapped {
-            read = try overlapped.wait()
-        } else {
-            let scopeOfOrders = BitrixModelBuilder.Scope(
-                orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
-            read = try BitrixInput.load(
-                configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial, stop: stop,
-                progress: progress, logger: logger)
-        }
-        let bitrix = FleetScope.mapped(read.model, configuration.shopMap)
-        let scope = FleetScope.resolve(
-            configuration.shops, home: configuration.shopID, shops: catalogShops, bitrixSellers: bitrix.sellerIDs,
-            shopMap: configuration.shopMap, partition: configuration.partition, weights: FleetScope.weights(catalog))
-        logger.notice(
-            "fleet run",
-            metadata: [
-                "fleet.shops": "\(scope.selected.map(String.init).joined(separator: ","))",
-                "fleet.partition": "\(configuration.partition?.description ?? "-")",
-                "fleet.out_of_scope": "\(scope.outOfScope.map { String($0.id) }.joined(separator: ","))",
-            ])
+        let shared = try readOnce(connection, catalogShops: catalogShops, stop: stop)
         // The shops' locks, once the selection is known (before any run is recorded).
-        guard try RunLock.tryAcquire(shops: scope.selected, on: connection) else {
-            let locked = RunJob.locked(shops: scope.selected, on: connection, logger: logger)
+        let selected = shared.scope.selected
+        guard try RunLock.tryAcquire(shops: selected, on: connection) else {
+            let locked = RunJob.locked(shops: selected, on: connection, logger: logger)
             return Result(status: .locked, shops: [], outOfScope: [], lockHolder: locked.lockHolder)
         }
-        defer { RunLock.release(shops: scope.selected, on: connection) }
-        let shared = Shared(
-            connection: connection, catalog: catalog, catalogSummary: catalog.summary, bitrix: bitrix,
-            bitrixSummary: read.summary, partial: read.partial, scope: scope,
-            partition: configuration.partition?.description)
-
+        defer { RunLock.release(shops: selected, on: connection) }
         var results: [(shop: Int64, result: RunResult)] = []
-        for shop in scope.selected {
-            var shopConfiguration = configuration
-            shopConfiguration.shops = .ids([shop])
-            var job = RunJob(
-                kind: kind, configuration: shopConfiguration, allowPartial: allowPartial, formats: formats,
-                arguments: arguments, logger: logger, version: version,
-                outputDirectory: outputDirectory?.appendingPathComponent(String(shop)), apply: apply,
-                maxSeconds: maxSeconds)
-            job.shared = shared
-            job.stopSwitch = stop
-            job.progress = progress
-            results.append((shop, try job.run()))
+        for shop in selected {
+            results.append((shop, try job(for: shop, shared: shared, stop: stop).run()))
         }
         let status = results.map(\.result.status).max { Self.severity($0) < Self.severity($1) } ?? .clean
-        let folder =
-            outputDirectory
-            ?? URL(fileURLWithPath: configuration.report.directory).appendingPathComponent(
-                String(format: "%06lld-%@-fleet", results.first?.result.run?.id ?? 0, kind))
-        let page = try FleetPage(
-            kind: kind,
-            shops: results.map { shop, result in
-                FleetPage.Shop(
-                    id: shop, name: catalogShops.first { $0.id == shop }?.name ?? "",
-                    runID: result.run?.id, status: result.run?.status.rawValue ?? "", kinds: result.kinds,
-                    newCount: result.newCount,
-                    report: result.reportDirectory.map { FleetPage.relativeLink(from: folder, to: $0) })
-            },
-            outOfScope: scope.outOfScope.map { ($0.id, $0.name) }, generator: "backstop \(version)"
-        ).write(to: folder)
-        return Result(status: status, shops: results, outOfScope: scope.outOfScope, page: page)
+        let page = try writePage(results, outOfScope: shared.scope.outOfScope, catalogShops: catalogShops)
+        return Result(status: status, shops: results, outOfScope: shared.scope.outOfScope, page: page)
     }
 
     /// How bad an exit status is, to pick the fleet's: a failure or refusal outranks drift, drift outranks

@@ -3,14 +3,11 @@ import Foundation
 
 /// Text helpers every format shares: dates, durations, numbers, and the escapers of each output language.
 enum ReportText {
-    /// RFC 3339 UTC text of a date (`2026-11-22T02:30:00Z`).
+    /// RFC 3339 UTC text of a date (`2026-11-22T02:30:00Z`), written from the integer seconds by
+    /// ``RFC3339`` (no formatter per call: reports format one or two dates per finding).
     /// - Parameter date: An instant.
-    /// - Returns: Seconds precision, `Z` for UTC, whatever the machine's zone.
-    static func iso8601(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    /// - Returns: Seconds precision (truncated), `Z` for UTC, whatever the machine's zone.
+    static func iso8601(_ date: Date) -> String { RFC3339.string(date) }
 
     /// `2026-11-22 02:30` (UTC), for tables.
     /// - Parameter date: An instant.

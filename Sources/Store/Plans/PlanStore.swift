@@ -52,15 +52,19 @@ public struct PlanStore {
     /// - Returns: the plan with its `MergePlan.planID` and `MergePlan.runID`.
     /// - Throws: `PGError` when the plan cannot be stored (nothing of it is).
     public func save(_ plan: MergePlan, runID: Int64, source: String = "run") throws -> MergePlan {
-        try connection.transaction { connection in
+        // Every jsonb value through one encoder (keys sorted): a step's `was` and `set`, the policy, the base.
+        let encoder = JSONFiles.compactEncoder()
+        func json(_ value: some Encodable) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        return try connection.transaction { connection in
             let result = try connection.execute(
                 """
                 INSERT INTO backstop.plan (run_id, status, summary, shop_id, fingerprint, endpoint, snapshot, partial,
                                            policy, base, source, format)
                 VALUES (\(runID), 'planned', \(PGJSON(Self.summaryJSON(plan)))::jsonb, \(plan.shopID), \(plan.fingerprint),
                         \(plan.endpoint), \(plan.snapshot), \(plan.partial),
-                        \(PGJSON(PlanValue.jsonObject(plan.policy.mapValues(PlanValue.text))))::jsonb,
-                        \(PGJSON("{\"orders\": \(plan.base.orders), \"products\": \(plan.base.products)}"))::jsonb,
+                        \(PGJSON(try json(plan.policy)))::jsonb, \(PGJSON(try json(plan.base)))::jsonb,
                         \(source), \(plan.format))
                 RETURNING id
                 """)
@@ -75,8 +79,7 @@ public struct PlanStore {
                 CopyText.appendRow(
                     [
                         String(planID), String(s.seq), s.action.rawValue, s.entity, s.key,
-                        PlanValue.jsonObject(s.was),
-                        PlanValue.jsonObject(s.set), s.phase.rawValue, s.target.map(String.init),
+                        try json(s.was), try json(s.set), s.phase.rawValue, s.target.map(String.init),
                         Self.arrayLiteral(s.resolves),
                         s.version.map { String($0.xmin) }, s.version?.checksum, s.intended?.rawValue, s.reason,
                     ], to: &buffer)
@@ -242,8 +245,8 @@ public struct PlanStore {
     /// - Throws: `PGError` when the upsert fails.
     public func checkpoint(_ plan: MergePlan, applyRunID: Int64, batch: Int, lastSeq: Int, steps: Int) throws {
         guard let planID = plan.planID, let runID = plan.runID else { return }
-        let position =
-            "{\"apply_run\": \(applyRunID), \"batch\": \(batch), \"last_seq\": \(lastSeq), \"plan\": \(planID), \"steps_done\": \(steps)}"
+        let position = try jsonText(
+            ApplyCheckpoint(applyRun: applyRunID, batch: batch, lastSeq: lastSeq, plan: planID, stepsDone: steps))
         try connection.execute(
             """
             INSERT INTO backstop.checkpoint AS c (run_id, stage, position)
@@ -288,6 +291,24 @@ public struct PlanStore {
                 "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                     + "\""
             }.joined(separator: ",") + "}"
+    }
+}
+
+/// The `position` jsonb of an apply's `backstop.checkpoint` row (``PlanStore/checkpoint(_:applyRunID:batch:lastSeq:steps:)``).
+struct ApplyCheckpoint: Encodable {
+    /// The `apply` run that committed the batch.
+    var applyRun: Int64
+    /// The highest batch committed so far.
+    var batch: Int
+    /// That batch's highest step `seq`.
+    var lastSeq: Int
+    /// The plan's id.
+    var plan: Int64
+    /// Steps finished by the batch (the upsert adds them to the stored count).
+    var stepsDone: Int
+
+    enum CodingKeys: String, CodingKey {
+        case applyRun = "apply_run", batch, lastSeq = "last_seq", plan, stepsDone = "steps_done"
     }
 }
 

@@ -193,10 +193,12 @@ public struct RunLedger {
 
     /// Decodes rows of ``runColumns``.
     static func records(_ result: PGResult) throws -> [RunRecord] {
-        try (0..<result.rowCount).map { row in
+        let decoder = JSONDecoder()
+        return try (0..<result.rowCount).map { row in
+            // `counts` is written from a [String: Int] (jsonText); anything else reads as no counts.
             let counts =
-                (try? JSONSerialization.jsonObject(with: Data((result.string(row: row, column: 6) ?? "{}").utf8)))
-                as? [String: Int] ?? [:]
+                (try? decoder.decode([String: Int].self, from: Data((result.string(row: row, column: 6) ?? "{}").utf8)))
+                ?? [:]
             return RunRecord(
                 id: Int64(try result.int(row: row, column: 0)), kind: result.string(row: row, column: 1) ?? "",
                 // A status this build does not know (a newer Backstop wrote it) reads as failed: never complete.

@@ -28,8 +28,8 @@ extension Backstop {
         @Option(help: ArgumentHelp("Only runs of this shop (each shop of a fleet run has its own).", valueName: "id"))
         var shop: Int64?
 
-        /// `--json`: one object per run and line (id, kind, status, start as Unix time, seconds, exit code,
-        /// findings, report folder).
+        /// `--json`: one object per run and line (``RunRecord/Listing``: id, kind, status, start as Unix time,
+        /// seconds, exit code, findings, report folder).
         @Flag(help: "Print JSON lines instead of a table.")
         var json = false
 
@@ -53,13 +53,11 @@ extension Backstop {
                 try shop.map { try ledger.recent(limit: limit, kind: kind, shop: $0) }
                 ?? ledger.recent(limit: limit, kind: kind)
             if json {
-                for run in runs {
-                    print(
-                        "{\"id\": \(run.id), \"kind\": \(jsonString(run.kind)), \"status\": \(jsonString(run.status.rawValue)), "
-                            + "\"started_at\": \(Int64(run.startedAt.timeIntervalSince1970)), \"seconds\": \(String(format: "%.1f", run.duration)), "
-                            + "\"exit_code\": \(run.exitCode.map(String.init) ?? "null"), \"discrepancies\": \(found(run).map(String.init) ?? "null"), "
-                            + "\"report_dir\": \(run.reportDirectory.map(jsonString) ?? "null")}")
-                }
+                // One compact object a line, keys sorted (RunRecord.Listing); stdout carries nothing else.
+                let encoder = JSONFiles.compactEncoder()
+                var out: [UInt8] = []
+                for run in runs { try JSONFiles.appendLine(RunRecord.Listing(run), with: encoder, into: &out) }
+                print(String(decoding: out, as: UTF8.self), terminator: "")
                 return
             }
             let formatter = DateFormatter()
@@ -74,19 +72,10 @@ extension Backstop {
                         + formatter.string(from: run.startedAt)
                         + String(format: "  %7.1f  ", run.duration)
                         + (run.exitCode.map(String.init) ?? "-").leftPadded(4)
-                        + "  " + (found(run).map(String.init) ?? "-").leftPadded(5) + "  "
+                        + "  " + (run.resultCount.map(String.init) ?? "-").leftPadded(5) + "  "
                         + (run.reportDirectory ?? "-"))
             }
             if runs.isEmpty { print("(no runs yet)") }
-        }
-
-        /// The finding count shown for a run: none for a run that is running, failed or abandoned (its
-        /// findings are not a result).
-        /// - Parameter run: A ledger row.
-        /// - Returns: Its total, or `nil`.
-        func found(_ run: RunRecord) -> Int? {
-            guard ![.running, .failed, .abandoned].contains(run.status) else { return nil }
-            return run.counts["total"] ?? 0
         }
     }
 }

@@ -90,11 +90,11 @@ struct BackstopLogHandler: LogHandler {
                 "\(Self.timestamp(time)) \(level) \(label):\(fields.isEmpty ? "" : " " + fields.joined(separator: " ")) "
                 + "[\(source)] \(SafeText.visible(message))\n"
         case .json:
-            var object =
-                "{\"ts\": \(jsonString(Self.timestamp(time, json: true))), \"level\": \(jsonString(level.rawValue)), "
-                + "\"label\": \(jsonString(label)), \"message\": \(jsonString(message))"
-            if !metadata.isEmpty { object += ", \"metadata\": " + Self.json(.dictionary(metadata)) }
-            return object + ", \"source\": \(jsonString(source))}\n"
+            let record = JSONLogRecord(
+                ts: Self.timestamp(time, json: true), level: level.rawValue, label: label, message: message,
+                metadata: metadata.isEmpty ? nil : metadata.mapValues(JSONLogRecord.Value.init), source: source)
+            // Strings only: encoding cannot fail; were it to, the record is still written, as text.
+            return (try? JSONFiles.line(record)) ?? "\(SafeText.visible(message))\n"
         }
     }
 
@@ -111,36 +111,68 @@ struct BackstopLogHandler: LogHandler {
         }
     }
 
-    /// A metadata value as JSON (strings redacted, dictionary keys sorted).
-    /// - Parameter value: The value.
-    /// - Returns: Its JSON text.
-    static func json(_ value: Logger.Metadata.Value) -> String {
-        switch value {
-        case .string(let s): jsonString(Redaction.redact(s))
-        case .stringConvertible(let s): jsonString(Redaction.redact(s.description))
-        case .array(let items): "[" + items.map(json).joined(separator: ", ") + "]"
-        case .dictionary(let d):
-            "{"
-                + d.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \(json($0.value))" }.joined(
-                    separator: ", ") + "}"
-        }
-    }
-
     /// `2026-11-22T02:30:00+0000` (local zone, as swift-log's stream handler); JSON gets UTC with milliseconds.
     /// - Parameters:
     ///   - date: The time.
     ///   - json: Whether the line is JSON.
     /// - Returns: The timestamp's text.
     static func timestamp(_ date: Date, json: Bool = false) -> String {
-        if json {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return formatter.string(from: date)
-        }
+        if json { return RFC3339.string(date, milliseconds: true) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = .current
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
         return formatter.string(from: date)
+    }
+}
+
+/// One `--log-format json` line: `{"label":…,"level":…,"message":…,"metadata":{…},"source":…,"ts":…}`, keys
+/// sorted, `metadata` left out when the record has none. Every string is redacted (``Redaction``) before it
+/// gets here; the JSON escaping keeps a hostile value on its line.
+struct JSONLogRecord: Encodable {
+    /// The time, RFC 3339 UTC with milliseconds.
+    var ts: String
+    /// The level (`info`, `warning`, …).
+    var level: String
+    /// The logger's label.
+    var label: String
+    /// The message, redacted.
+    var message: String
+    /// The merged metadata, values redacted.
+    var metadata: [String: Value]?
+    /// The module that logged.
+    var source: String
+
+    /// A metadata value as JSON: a string (a `stringConvertible` as its description), an array or an object.
+    enum Value: Encodable {
+        /// A redacted string.
+        case string(String)
+        /// A list.
+        case array([Value])
+        /// An object, keys sorted by the encoder.
+        case object([String: Value])
+
+        /// The JSON value of a swift-log metadata value, strings redacted.
+        /// - Parameter value: The metadata value.
+        init(_ value: Logger.Metadata.Value) {
+            switch value {
+            case .string(let s): self = .string(Redaction.redact(s))
+            case .stringConvertible(let s): self = .string(Redaction.redact(s.description))
+            case .array(let items): self = .array(items.map(Value.init))
+            case .dictionary(let d): self = .object(d.mapValues(Value.init))
+            }
+        }
+
+        /// Encodes the plain JSON value.
+        /// - Parameter encoder: The encoder.
+        /// - Throws: The encoder's errors.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let s): try container.encode(s)
+            case .array(let items): try container.encode(items)
+            case .object(let fields): try container.encode(fields)
+            }
+        }
     }
 }
