@@ -163,6 +163,30 @@ enum BitrixInput {
         }
     }
 
+    /// The Bitrix side that goes with a catalog snapshot: the `overlapped` read's outcome when one was started
+    /// beside the catalog's, else a read of every configured dump now, keeping the orders the catalog links.
+    /// - Parameters:
+    ///   - overlapped: The read started before the catalog's (`bitrix.read_threads` > 1), or `nil`.
+    ///   - catalog: The catalog snapshot (its linked orders and products scope the serial read).
+    ///   - configuration: Backstop's configuration (dumps, charset, shops).
+    ///   - allowPartial: Whether a truncated dump is read up to its last whole statement.
+    ///   - stop: The run's switch.
+    ///   - progress: Where the serial read reports its bytes.
+    ///   - logger: Where the read logs.
+    /// - Returns: The Bitrix model and the read's summary.
+    /// - Throws: ``PipelineError``, `ExtractError` or the dump reader's error when the read fails.
+    static func snapshot(
+        after overlapped: OverlappedDumpRead?, catalog: CatalogInput.Snapshot, configuration: BackstopConfiguration,
+        allowPartial: Bool, stop: StopSwitch, progress: ProgressReporter, logger: Logger
+    ) throws -> Snapshot {
+        if let overlapped { return try overlapped.wait() }
+        let scope = BitrixModelBuilder.Scope(
+            orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
+        return try load(
+            configuration: configuration, scope: scope, allowPartial: allowPartial,
+            catalog: { CatalogSide(catalog) }, stop: stop, progress: progress, logger: logger)
+    }
+
     /// The products a run can compare (``ProductScope``): the catalog's, and those of the shops any run of
     /// this configuration may judge: the catalog's shops (`--shop all` picks among them), the configured
     /// ones and the home shop, sellers mapped through `[shops]`.
