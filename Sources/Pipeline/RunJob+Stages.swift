@@ -61,16 +61,9 @@ extension RunJob {
                     partial: shared.partial)
                 return StageOutput(snapshot, summary: snapshot.summary, partial: snapshot.partial)
             }
-            let snapshot: BitrixInput.Snapshot
-            if let overlapped {
-                snapshot = try overlapped.wait()
-            } else {
-                let scope = BitrixModelBuilder.Scope(
-                    orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
-                snapshot = try BitrixInput.load(
-                    configuration: configuration, scope: scope, allowPartial: allowPartial, stop: context.stopSwitch,
-                    progress: context.progress, logger: logger)
-            }
+            let snapshot = try BitrixInput.snapshot(
+                after: overlapped, catalog: catalog, configuration: configuration, allowPartial: allowPartial,
+                stop: context.stopSwitch, progress: context.progress, logger: logger)
             let mapped = BitrixInput.Snapshot(
                 model: FleetScope.mapped(snapshot.model, configuration.shopMap), summary: snapshot.summary,
                 partial: snapshot.partial)

@@ -28,17 +28,10 @@ extension FleetJob {
         defer { overlapped?.abandon() }
         let catalog = try CatalogInput.load(
             connection: connection, shopID: nil, stop: stop, progress: progress, logger: logger)
-        overlapped?.provide(links: catalog.referencedBitrixOrders)
-        let read: BitrixInput.Snapshot
-        if let overlapped {
-            read = try overlapped.wait()
-        } else {
-            let scopeOfOrders = BitrixModelBuilder.Scope(
-                orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
-            read = try BitrixInput.load(
-                configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial, stop: stop,
-                progress: progress, logger: logger)
-        }
+        overlapped?.provide(catalog)
+        let read = try BitrixInput.snapshot(
+            after: overlapped, catalog: catalog, configuration: configuration, allowPartial: allowPartial, stop: stop,
+            progress: progress, logger: logger)
         let bitrix = FleetScope.mapped(read.model, configuration.shopMap)
         let scope = FleetScope.resolve(
             configuration.shops, home: configuration.shopID, shops: catalogShops, bitrixSellers: bitrix.sellerIDs,

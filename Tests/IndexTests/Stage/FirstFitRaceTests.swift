@@ -35,37 +35,20 @@ struct FirstFitRaceTests {
         return (first, second)
     }
 
-    /// Runs `late`'s first fit with `mode`; between its batches (after it has decided to fit, before it fits),
-    /// `early` runs to the end on a second connection and makes its own model current.
-    /// - Returns: The late run's outcome and the early run's model version.
-    static func race(
-        mode: IndexStage.Mode, early: ResumableIndexStageTests.Pictures, late: ResumableIndexStageTests.Pictures,
-        conninfo: String, store: IndexStore
-    ) throws -> (late: IndexStage.Outcome, early: String) {
-        let earlyVersion = Mutex<String?>(nil)
-        let failure = Mutex<String?>(nil)
-        var stage = try late.stage(mode)
-        stage.options.shouldStop = {
-            earlyVersion.withLock { version in
-                guard version == nil else { return }
-                do {
-                    let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
-                    defer { connection.close() }
-                    version = try early.run(.incremental, store: IndexStore(connection: connection)).modelVersion
-                } catch {
-                    failure.withLock { $0 = "\(error)" }
-                }
-            }
-            return false
-        }
-        let outcome = try stage.run(
-            input: .init(products: late.products, embeddings: []), store: store, writer: nil, runID: nil)
-        if let message = failure.withLock({ $0 }) { Issue.record("the early run failed: \(message)") }
-        return (outcome, try #require(earlyVersion.withLock { $0 }, "the early run ran between the late run's batches"))
+    /// What a race left: the late run's outcome, the early run's model version, the store, both partitions.
+    struct Race {
+        let outcome: IndexStage.Outcome
+        let earlyVersion: String
+        let store: IndexStore
+        let early: ResumableIndexStageTests.Pictures
+        let late: ResumableIndexStageTests.Pictures
     }
 
-    @Test func aFirstFitAdoptsTheModelAConcurrentRunMadeCurrent() throws {
-        let (early, late) = try Self.partitions()
+    /// On a fresh migrated catalog, runs a late partition's first fit with `mode`; between its batches (after it
+    /// has decided to fit, before it fits), an early partition runs to the end on a second connection and
+    /// makes its own model current. Then `check` looks at what was left.
+    static func race(_ mode: IndexStage.Mode, check: (Race) throws -> Void) throws {
+        let (early, late) = try partitions()
         defer {
             try? FileManager.default.removeItem(at: early.folder)
             try? FileManager.default.removeItem(at: late.folder)
@@ -76,38 +59,50 @@ struct FirstFitRaceTests {
             try Migrator(directory: RepoPaths.backstopMigrations).migrate(
                 on: connection, logger: TestDatabase.quietLogger)
             let store = IndexStore(connection: connection)
-            let (outcome, earlyVersion) = try Self.race(
-                mode: .incremental, early: early, late: late, conninfo: conninfo, store: store)
+            let earlyVersion = Mutex<String?>(nil)
+            let failure = Mutex<String?>(nil)
+            var stage = try late.stage(mode)
+            stage.options.shouldStop = {
+                earlyVersion.withLock { version in
+                    guard version == nil else { return }
+                    do {
+                        let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
+                        defer { connection.close() }
+                        version = try early.run(.incremental, store: IndexStore(connection: connection)).modelVersion
+                    } catch {
+                        failure.withLock { $0 = "\(error)" }
+                    }
+                }
+                return false
+            }
+            let outcome = try stage.run(
+                input: .init(products: late.products, embeddings: []), store: store, writer: nil, runID: nil)
+            if let message = failure.withLock({ $0 }) { Issue.record("the early run failed: \(message)") }
+            let version = try #require(earlyVersion.withLock { $0 }, "the early run ran between the late run's batches")
+            try check(Race(outcome: outcome, earlyVersion: version, store: store, early: early, late: late))
+        }
+    }
+
+    @Test func aFirstFitAdoptsTheModelAConcurrentRunMadeCurrent() throws {
+        try Self.race(.incremental) { race in
             let alone = try #require(
-                try late.stage(.full).run(
-                    input: .init(products: late.products, embeddings: []), store: nil, writer: nil, runID: nil
+                try race.late.stage(.full).run(
+                    input: .init(products: race.late.products, embeddings: []), store: nil, writer: nil, runID: nil
                 ).modelVersion, "the late partition's own model")
-            #expect(alone != earlyVersion, "the two partitions fit different models (else the test proves nothing)")
-            #expect(outcome.modelVersion == earlyVersion, "the late run embeds with the model that won")
-            #expect(try store.currentModel()?.version == earlyVersion)
-            let versions = Set(try store.vectors().values.map(\.modelVersion))
-            #expect(versions == [earlyVersion], "every stored vector comes from one model: \(versions)")
-            #expect(try store.vectors().count == early.products.count + late.products.count)
+            #expect(alone != race.earlyVersion, "the partitions fit different models (else the test proves nothing)")
+            #expect(race.outcome.modelVersion == race.earlyVersion, "the late run embeds with the model that won")
+            #expect(try race.store.currentModel()?.version == race.earlyVersion)
+            let versions = Set(try race.store.vectors().values.map(\.modelVersion))
+            #expect(versions == [race.earlyVersion], "every stored vector comes from one model: \(versions)")
+            #expect(try race.store.vectors().count == race.early.products.count + race.late.products.count)
         }
     }
 
     @Test func anExplicitRefitStillReplacesTheCurrentModel() throws {
-        let (early, late) = try Self.partitions()
-        defer {
-            try? FileManager.default.removeItem(at: early.folder)
-            try? FileManager.default.removeItem(at: late.folder)
-        }
-        try TestDatabase.withScratchDatabase(prefix: "refit") { conninfo in
-            let connection = try PGConnection(conninfo: conninfo, logger: TestDatabase.quietLogger)
-            defer { connection.close() }
-            try Migrator(directory: RepoPaths.backstopMigrations).migrate(
-                on: connection, logger: TestDatabase.quietLogger)
-            let store = IndexStore(connection: connection)
-            let (outcome, earlyVersion) = try Self.race(
-                mode: .full, early: early, late: late, conninfo: conninfo, store: store)
-            let version = try #require(outcome.modelVersion)
-            #expect(version != earlyVersion, "reindex --full fits its own model")
-            #expect(try store.currentModel()?.version == version, "and makes it current")
+        try Self.race(.full) { race in
+            let version = try #require(race.outcome.modelVersion)
+            #expect(version != race.earlyVersion, "reindex --full fits its own model")
+            #expect(try race.store.currentModel()?.version == version, "and makes it current")
         }
     }
 
