@@ -177,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorldGenTests", dependencies: ["BackstopWorldGen", "BackstopExtract", "BackstopTestSupport"]),
-        // The stage runner without the binary or a server.
+        // The stage runner, and a job composed on it, without the binary (RunJobRunnerTests needs a server).
         .testTarget(
             name: "BackstopPipelineTests",
             dependencies: [

@@ -1,8 +1,9 @@
 public import Foundation
 
 /// Appends `utf8` (valid UTF-8) as a JSON string literal, quotes included: `"` and `\` escaped, `\n` `\r`
-/// `\t` `\b` `\f` by name, every other control byte (and DEL) as `\u00XX`. The one JSON string escaper of
-/// Backstop (reports, `backstop extract`, run records).
+/// `\t` `\b` `\f` by name, every other control byte (and DEL) as `\u00XX`: the escaper of the one JSON
+/// writer that does not go through `JSONEncoder` (`backstop extract --format ndjson`, bytes on a hot path;
+/// see `DumpExport.writeNDJSON` in BackstopExtract), and of ``jsonString(_:)``.
 ///
 /// Bytes ≥ 0x80 are copied as they are, so the output is valid JSON exactly when the input is valid UTF-8;
 /// callers holding raw dump bytes decode them first.
@@ -47,13 +48,6 @@ public func jsonString(_ text: String) -> String {
     out.reserveCapacity(text.utf8.count + 2)
     appendJSONString(text.utf8, into: &out)
     return String(decoding: out, as: UTF8.self)
-}
-
-/// A JSON array of strings, compact (`["a","b"]`), each element escaped by ``jsonString(_:)``.
-/// - Parameter items: The elements, in output order.
-/// - Returns: The array literal; `[]` for no items.
-public func jsonArray(_ items: [String]) -> String {
-    "[" + items.map(jsonString).joined(separator: ",") + "]"
 }
 
 /// `value` as compact JSON text with sorted keys (`{"a":"x","b":2}`), through `JSONEncoder`: the form

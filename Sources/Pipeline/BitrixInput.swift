@@ -33,6 +33,9 @@ enum BitrixInput {
     ///   - allowPartial: Read a truncated dump as far as it goes instead of failing.
     ///   - ordersScope: Supplies the scope's orders late (``BitrixModelBuilder/ordersScope``), for a read
     ///     that starts before the catalog's links are known; `nil` when `scope` says it already.
+    ///   - catalog: Supplies the catalog's products and shops when the Bitrix products are built: text
+    ///     equal on both sides is then held once (``BitrixModelBuilder/catalogProducts``), and products no
+    ///     shop of the run can judge and the catalog lacks are not made (``productScope(_:configuration:)``).
     ///   - abandoned: Checked at each safe point: `true` ends the read with `CancellationError` (the run
     ///     it was read for has failed).
     ///   - stop: The run's stop switch.
@@ -43,7 +46,8 @@ enum BitrixInput {
     ///   input, `DeadlineReached` when stopped.
     static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
-        ordersScope: (() -> BitrixModelBuilder.Scope.Orders)? = nil, abandoned: () -> Bool = { false },
+        ordersScope: (() -> BitrixModelBuilder.Scope.Orders)? = nil,
+        catalog: (() -> CatalogSide)? = nil, abandoned: () -> Bool = { false },
         stop: StopSwitch = StopSwitch(), progress: ProgressReporter = .ignored, logger: Logger
     ) throws -> Snapshot {
         guard !configuration.bitrix.dumps.isEmpty else {
@@ -53,6 +57,10 @@ enum BitrixInput {
         let builder = BitrixModelBuilder(
             configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
         builder.ordersScope = ordersScope
+        if let catalog {
+            builder.catalogProducts = { catalog().products }
+            builder.productsScope = { productScope(catalog(), configuration: configuration) }
+        }
         var completedAt: String?
         var partial = false
         var rows = 0
@@ -129,10 +137,46 @@ enum BitrixInput {
         }
         let summary =
             "\(configuration.bitrix.dumps.count) dump(s), \(bytes / 1024) KiB, \(rows) rows read: "
-            + "\(model.products.count) products, \(model.orders.count) orders, \(model.users.count) users, "
+            + "\(model.products.count + model.productsOutOfScope) products, \(model.orders.count) orders, \(model.users.count) users, "
             + "\(model.problems.count) problems; snapshot \(model.snapshot.explanation)"
             + (partial ? " (PARTIAL: the dump is truncated)" : "")
         return Snapshot(model: model, summary: summary, partial: partial)
+    }
+
+    /// What the Bitrix model takes from the catalog snapshot of the run.
+    struct CatalogSide {
+        /// The catalog's products (every shop, in id order).
+        var products: [CanonicalProduct]
+        /// The catalog's shop ids.
+        var shops: [Int64]
+
+        /// The side of a catalog snapshot.
+        init(_ catalog: CatalogInput.Snapshot) {
+            products = catalog.products
+            shops = catalog.shops.map(\.id)
+        }
+
+        /// A side with nothing (the catalog was not read).
+        init() {
+            products = []
+            shops = []
+        }
+    }
+
+    /// The products a run can compare (``ProductScope``): the catalog's, and those of the shops any run of
+    /// this configuration may judge: the catalog's shops (`--shop all` picks among them), the configured
+    /// ones and the home shop, sellers mapped through `[shops]`.
+    /// - Parameters:
+    ///   - catalog: The catalog's products and shops.
+    ///   - configuration: Backstop's configuration (shops, home shop, shop map).
+    /// - Returns: The scope the Bitrix model builds products in.
+    static func productScope(_ catalog: CatalogSide, configuration: BackstopConfiguration) -> ProductScope {
+        var shops = Set(catalog.shops)
+        shops.insert(configuration.shopID)
+        shops.insert(configuration.runShopID)
+        if case .ids(let ids) = configuration.shops { shops.formUnion(ids) }
+        return ProductScope(
+            catalogIDs: IDSet(catalog.products.map(\.id)), shops: shops, shopMap: configuration.shopMap)
     }
 
     /// The Bitrix model's configuration from Backstop's: iblocks, the seller property, the home shop, the
@@ -166,6 +210,8 @@ final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is
     private let condition = NSCondition()
     /// The catalog's links once read; `nil` before.
     private var links: Set<Int64>?
+    /// The catalog's products and shops, handed over with the links.
+    private var side = BitrixInput.CatalogSide()
     /// Set when the catalog read failed or stopped: the dump read ends at its next safe point.
     private var cancelled = false
     private var outcome: Result<BitrixInput.Snapshot, any Error>?
@@ -183,6 +229,7 @@ final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is
                     configuration: configuration,
                     scope: .init(orders: .linked(referencedBitrixIDs: []), users: false),
                     allowPartial: allowPartial, ordersScope: { .linked(referencedBitrixIDs: self.waitForLinks()) },
+                    catalog: { self.catalogSide() },
                     abandoned: { self.isCancelled }, stop: stop, progress: progress, logger: logger)
             }
             condition.withLock {
@@ -195,11 +242,18 @@ final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is
         thread.start()
     }
 
-    /// Hands the catalog's links (`bitrix_order_id`) to the dump read; `nil` when the catalog was not
-    /// read (the dump read is then abandoned).
-    func provide(links: Set<Int64>?) {
+    /// Hands the catalog snapshot to the dump read: its links (`bitrix_order_id`) say which orders are
+    /// kept, its products and shops which Bitrix products are made and which strings they share (the
+    /// same findings either way, in less memory). `nil` when the catalog was not read: the dump read is
+    /// then abandoned.
+    func provide(_ catalog: CatalogInput.Snapshot?) {
         condition.withLock {
-            if let links { self.links = links } else { cancelled = true }
+            if let catalog {
+                links = catalog.referencedBitrixOrders
+                side = BitrixInput.CatalogSide(catalog)
+            } else {
+                cancelled = true
+            }
             condition.broadcast()
         }
     }
@@ -217,11 +271,19 @@ final class OverlappedDumpRead: @unchecked Sendable {  // every mutable field is
 
     /// Abandons the read and waits for its thread to end (the run failed before it was needed).
     func abandon() {
-        provide(links: nil)
+        provide(nil)
         _ = try? wait()
     }
 
     private var isCancelled: Bool { condition.withLock { cancelled } }
+
+    /// The catalog's products and shops, once handed over (empty when the read was abandoned).
+    private func catalogSide() -> BitrixInput.CatalogSide {
+        condition.withLock {
+            while links == nil && !cancelled { condition.wait() }
+            return side
+        }
+    }
 
     private func waitForLinks() -> Set<Int64> {
         condition.withLock {

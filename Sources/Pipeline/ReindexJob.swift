@@ -79,7 +79,7 @@ public struct ReindexJob {
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
         let connection = try RunSession.connect(configuration, logger: logger)
         guard try RunLock.tryAcquire(shops: [configuration.shopID], on: connection) else {
-            return RunJob.locked(shops: [configuration.shopID], on: connection, logger: logger)
+            return RunSession.locked(shops: [configuration.shopID], on: connection, logger: logger)
         }
         defer { RunLock.release(shops: [configuration.shopID], on: connection) }
         var options = try IndexInput.options(configuration, mode: mode, writeCatalog: true)

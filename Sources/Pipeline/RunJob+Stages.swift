@@ -68,8 +68,9 @@ extension RunJob {
                 let scope = BitrixModelBuilder.Scope(
                     orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
                 snapshot = try BitrixInput.load(
-                    configuration: configuration, scope: scope, allowPartial: allowPartial, stop: context.stopSwitch,
-                    progress: context.progress, logger: logger)
+                    configuration: configuration, scope: scope, allowPartial: allowPartial,
+                    catalog: { BitrixInput.CatalogSide(catalog) }, stop: context.stopSwitch, progress: context.progress,
+                    logger: logger)
             }
             let mapped = BitrixInput.Snapshot(
                 model: FleetScope.mapped(snapshot.model, configuration.shopMap), summary: snapshot.summary,

@@ -119,7 +119,7 @@ public struct RunJob {
             let overlapped = try overlappedRead(stop)
             defer { overlapped?.abandon() }
             let catalog = try runner.run(extractCatalog(connection), ())
-            overlapped?.provide(links: catalog?.referencedBitrixOrders)
+            overlapped?.provide(catalog)
             let bitrix = try runner.run(extractDump(overlapped), catalog)
             found.partial = bitrix?.partial ?? false
             let reconciled = try runner.run(reconcile(), catalog.flatMap { catalog in bitrix.map { (catalog, $0) } })

@@ -51,6 +51,9 @@ extension WorldGenCommand {
                 Scales: tiny (120 products, 300 orders; the demo), s (10k / 50k; tests), m (100k / 1M), l (1M / 5M).
                 tiny and s load the Bitrix tables into MariaDB (a scratch database, dropped afterwards) and dump them
                 with the real mariadb-dump; without a socket, or at m and l, the direct writer produces dump.sql.
+                Sellers: tiny and s have 17008 and five named sellers, three of them migrated to the catalog;
+                m, l and l2 a fleet of 200 sellers with the real skew, 50 of them migrated besides 17008
+                (a catalog shop each, with its products, Railway orders and planted drift).
                 """)
 
         @Option(help: "World size: \(WorldScale.allCases.map(\.rawValue).joined(separator: ", ")).")

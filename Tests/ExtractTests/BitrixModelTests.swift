@@ -131,6 +131,119 @@ struct BitrixModelTests {
             ])
     }
 
+    /// The products do not depend on the rows' order within a table (a dump in primary-key order, one in
+    /// reverse), and a repeated id is the last row read, for elements and files alike: the builder keeps
+    /// rows in flat arrays, sorted once when the products are built.
+    @Test func rowOrderWithinTablesAndRepeatedIDs() {
+        let rows = Self.catalogRows
+        let inOrder = Self.build(rows)
+        // Each table's rows reversed, the tables in the same order.
+        var reversed: [DumpRow] = []
+        var start = 0
+        for k in rows.indices where k + 1 == rows.count || rows[k + 1].table != rows[k].table {
+            reversed += rows[start...k].reversed()
+            start = k + 1
+        }
+        let backwards = Self.build(reversed)
+        #expect(backwards.products == inOrder.products)
+        #expect(Set(backwards.problems.map(\.description)) == Set(inOrder.problems.map(\.description)))
+
+        // A file and an element read twice: the second row is the one kept.
+        var repeated = rows
+        let firstElement = repeated.firstIndex { $0.table == "b_iblock_element" } ?? 0
+        repeated.insert(
+            Self.row("b_file", ["ID": 10, "SUBDIR": "iblock/zzz", "FILE_NAME": "replaced.jpg"]), at: firstElement)
+        let firstProperty = repeated.firstIndex { $0.table == "b_iblock_element_property" } ?? 0
+        repeated.insert(Self.element(102, name: "Тюльпаны", from: "2025-06-01 12:00:01"), at: firstProperty)
+        let twice = Self.build(repeated)
+        #expect(twice.products.map(\.id) == [100, 101, 102, 104])
+        #expect(twice.products[0].image == "https://cvety.kz/upload/iblock/zzz/replaced.jpg")
+        #expect(twice.products[2].name == "Тюльпаны")
+        #expect(twice.products[2].price == Kopecks(1_500_000))
+    }
+
+    /// The base address of a string's UTF-8 storage (use on strings over 15 bytes: a shorter one is held
+    /// inline and lent through a temporary).
+    static func storage(_ text: String?) -> UnsafeRawPointer? {
+        text?.utf8.withContiguousStorageIfAvailable { unsafe UnsafeRawPointer($0.baseAddress) } ?? nil
+    }
+
+    /// With the catalog's products supplied, a Bitrix product's strings equal byte for byte to its twin's
+    /// are the twin's (one copy in memory), and the products are the same values as without them; an
+    /// NFD spelling in the catalog of an NFC name is never shared (`==` would call them equal).
+    @Test func productsShareTheCatalogTwinsStrings() {
+        let alone = Self.build(Self.catalogRows)
+        let roses = alone.products[0]
+        var twin = roses
+        // New storage with the same bytes, as a catalog read makes them.
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        twin.name = fresh(roses.name)
+        twin.description = roses.description.map(fresh)
+        twin.createdAt = roses.createdAt.map(fresh)
+        twin.images = roses.images.map(fresh)
+        twin.images[1] = "https://cvety.kz/upload/other.jpg"
+        let nfc = "Букет «Майский» из 11 роз"
+        let nfd = nfc.decomposedStringWithCanonicalMapping
+        #expect(nfc == nfd && Array(nfc.utf8) != Array(nfd.utf8))
+        var other = alone.products[2]
+        other.name = nfd
+
+        let builder = BitrixModelBuilder(logger: TestDatabase.quietLogger)
+        builder.catalogProducts = { [twin, other] }
+        for row in Self.catalogRows { builder.consume(row) }
+        builder.consume(Self.element(102, name: nfc, from: "2025-06-01 12:00:01"))
+        let shared = builder.finish(completedAt: Self.completedAt)
+        var expected = alone.products
+        expected[2].name = nfc
+        #expect(shared.products == expected)
+        let product = shared.products[0]
+        #expect(Self.storage(product.description) == Self.storage(twin.description))
+        #expect(Self.storage(product.createdAt) == Self.storage(twin.createdAt))
+        #expect(Self.storage(product.images[0]) == Self.storage(twin.images[0]))
+        #expect(Self.storage(product.image) == Self.storage(twin.images[0]))
+        #expect(Self.storage(product.images[1]) != Self.storage(twin.images[1]))
+        #expect(Self.storage(product.images[2]) == Self.storage(twin.images[2]))
+        #expect(Array(shared.products[2].name.utf8) == Array(nfc.utf8))
+        #expect(Self.storage(shared.products[2].name) != Self.storage(other.name))
+    }
+
+    /// A product scope leaves out the products no shop of the run can judge that the catalog lacks, and
+    /// only those: the problems are the same (out-of-scope elements are checked all the same), and a
+    /// seller mapped to a run's shop is in scope.
+    @Test func productScopeLeavesOutOnlyWhatNoRunCanJudge() {
+        let all = Self.build(Self.catalogRows)
+        func scoped(_ scope: ProductScope) -> BitrixSnapshot {
+            let builder = BitrixModelBuilder(logger: TestDatabase.quietLogger)
+            builder.productsScope = { scope }
+            for row in Self.catalogRows { builder.consume(row) }
+            return builder.finish(completedAt: Self.completedAt)
+        }
+        // 100 is 17008's, 101 is 71264's; 102 and 104 have no seller.
+        let home = scoped(ProductScope(catalogIDs: IDSet([102]), shops: [17008]))
+        #expect(home.products == all.products.filter { [100, 102].contains($0.id) })
+        #expect(home.productsOutOfScope == 2)
+        #expect(home.problems.map(\.description) == all.problems.map(\.description))
+        let mapped = scoped(ProductScope(catalogIDs: IDSet([]), shops: [17008], shopMap: [71264: 17008]))
+        #expect(mapped.products.map(\.id) == [100, 101])
+        #expect(mapped.productsOutOfScope == 2)
+    }
+
+    /// The catalog reader's pool: a value read again is the string read first (one copy), a canonically
+    /// equivalent but different spelling is not, and short strings pass through.
+    @Test func textPoolSharesEqualBytesOnly() {
+        let pool = TextPool()
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        let first = pool.intern(fresh("Высота букета указана примерно."))
+        let again = pool.intern(fresh("Высота букета указана примерно."))
+        #expect(Self.storage(again) == Self.storage(first))
+        let nfc = "Букет «Майский» из 11 роз"
+        let keptNFC = pool.intern(fresh(nfc))
+        let nfd = pool.intern(nfc.decomposedStringWithCanonicalMapping)
+        #expect(Array(nfd.utf8) == Array(nfc.decomposedStringWithCanonicalMapping.utf8))
+        #expect(Self.storage(nfd) != Self.storage(keptNFC))
+        #expect(pool.intern("Розы 101") == "Розы 101")
+    }
+
     @Test func shopFilterAndPinnedPropertyIDs() {
         var configuration = BitrixConfiguration()
         configuration.shopFilter = 17008

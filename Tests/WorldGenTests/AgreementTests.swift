@@ -160,6 +160,10 @@ struct AgreementCheck {
             db: mariadb, database: database, dump: world.appendingPathComponent("bitrix/dump.sql"))
         let catalog = try CatalogSide(pg)
         var checker = Checker(manifest: manifest, bitrix: bitrix, catalog: catalog)
+        // The world's own sellers (tiny and s: 17008 and the three named migrated ones; m, l: its fleet).
+        let summary = try JSONDecoder().decode(
+            WorldSummary.self, from: Data(contentsOf: world.appendingPathComponent("world.json")))
+        checker.sellers = Set(SellerPlan(scale: summary.scale, seed: summary.seed).catalogSellers)
         checker.checkProducts()
         checker.checkEmbeddings()
         checker.checkOrders()
@@ -391,6 +395,8 @@ struct Checker {
     var byKey: [String: [ManifestEntry]] = [:]
     var confirmed: Set<ManifestEntry> = []
     var problems: [String] = []
+    /// The sellers with a catalog shop, whose products the catalog must hold.
+    var sellers = Set(WorldIDs.catalogSellers)
 
     init(manifest: [ManifestEntry], bitrix: BitrixSide, catalog: CatalogSide) {
         self.bitrix = bitrix
@@ -444,7 +450,6 @@ struct Checker {
 
     mutating func checkProducts() {
         let snapshot = bitrix.snapshot
-        let sellers = Set(WorldIDs.catalogSellers)
         for (id, b) in bitrix.products where sellers.contains(b.seller) {
             let c = catalog.products[id]
             let active = b.effective(at: snapshot)

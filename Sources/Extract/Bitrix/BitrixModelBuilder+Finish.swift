@@ -29,13 +29,15 @@ extension BitrixModelBuilder {
         logger.info(
             "bitrix model built",
             metadata: [
-                "bitrix.products": "\(products.count)", "bitrix.orders": "\(orders.count)",
+                "bitrix.products": "\(products.count + productsOutOfScope)", "bitrix.orders": "\(orders.count)",
                 "bitrix.users": "\(users.count)", "bitrix.problems": "\(problems.count)",
                 "bitrix.snapshot": "\(snapshot.text) (\(snapshot.source.rawValue))",
             ])
-        return BitrixSnapshot(
+        var model = BitrixSnapshot(
             products: products, orders: orders, users: users, problems: problems, skipped: skipped, snapshot: snapshot,
             elementIDs: IDSet(allElementIDs), orderIDs: IDSet(allOrderIDs), userIDs: IDSet(allUserIDs),
             sellerIDs: sellerIDs)
+        model.productsOutOfScope = productsOutOfScope
+        return model
     }
 }

@@ -3,35 +3,57 @@ import BackstopModel
 /// The builder's intermediate records: what is kept of each table's row until
 /// ``BitrixModelBuilder/finish(completedAt:)`` joins them. Only the columns the model needs, already parsed.
 extension BitrixModelBuilder {
-    /// A catalog element (`b_iblock_element` of a catalog iblock, not a workflow copy).
+    /// A catalog element (`b_iblock_element` of a catalog iblock, not a workflow copy): ids and flags, its
+    /// text columns kept as bytes in ``BitrixModelBuilder/elementText`` until the products are built.
+    ///
+    /// Five strings per element (name, description, three times) were ~400 bytes of heap an element; as
+    /// bytes they are the text itself, and the product later shares its catalog twin's strings where they
+    /// are equal byte for byte.
     struct Element {
         /// `ID`: the product id preserved in the catalog.
         var id: Int64
         /// `IBLOCK_ID`.
         var iblockID: Int64
-        /// `NAME`, as stored.
-        var name: String
         /// `ACTIVE = 'Y'` (NULL counts as active; a value other than `Y` or `N` is reported and read as
         /// inactive).
         var active: Bool
-        /// `ACTIVE_FROM`: not live before it (wall-clock text; zero dates are `nil`).
-        var activeFrom: String?
-        /// `ACTIVE_TO`: not live after it.
-        var activeTo: String?
         /// `PREVIEW_PICTURE`: a `b_file.ID`, the first image.
         var previewPicture: Int64?
         /// `DETAIL_PICTURE`: a `b_file.ID`.
         var detailPicture: Int64?
-        /// `DETAIL_TEXT`: the description.
-        var detailText: String?
-        /// `DATE_CREATE`.
-        var dateCreate: String?
-        /// `TIMESTAMP_X`: the element's last change.
-        var timestamp: String?
+        /// Where `NAME`, `DETAIL_TEXT`, `ACTIVE_FROM`, `ACTIVE_TO`, `DATE_CREATE` and `TIMESTAMP_X` sit.
+        var text: ElementText
+    }
+
+    /// An element's text columns in ``BitrixModelBuilder/elementText``: back to back from `start`, in the
+    /// order of the fields below, each a byte count or `-1` for none (NULL, or a zero date). Dates are
+    /// wall-clock text (`ACTIVE_FROM`, `ACTIVE_TO`: not live before / after; `DATE_CREATE`;
+    /// `TIMESTAMP_X`, the element's last change).
+    struct ElementText {
+        /// Where `NAME` starts.
+        var start: Int
+        /// The byte counts: `NAME` (NULL is empty), `DETAIL_TEXT`, `ACTIVE_FROM`, `ACTIVE_TO`,
+        /// `DATE_CREATE`, `TIMESTAMP_X`.
+        var name, detailText, activeFrom, activeTo, dateCreate, timestamp: Int32
+
+        /// `NAME`'s byte range.
+        var nameRange: Range<Int> { start..<(start + Int(max(name, 0))) }
+
+        /// The byte ranges of the six columns (`nil` for none), in field order.
+        var ranges: [Range<Int>?] {
+            var next = start
+            return [name, detailText, activeFrom, activeTo, dateCreate, timestamp].map { count in
+                guard count >= 0 else { return nil }
+                defer { next += Int(count) }
+                return next..<(next + Int(count))
+            }
+        }
     }
 
     /// A `b_catalog_price` row.
     struct Price {
+        /// `PRODUCT_ID`: the element the price belongs to.
+        var product: Int64
         /// `ID` (ties between equal `QUANTITY_FROM` go to the lowest).
         var id: Int64
         /// `CATALOG_GROUP_ID`: only the base group's price is the product's price.
@@ -44,12 +66,18 @@ extension BitrixModelBuilder {
         var quantityFrom: Int64
     }
 
-    /// A `b_file` row: where an uploaded picture lives (`/upload/<SUBDIR>/<FILE_NAME>`).
-    struct File {
-        /// `SUBDIR` (`iblock/3f2`).
-        var subdir: String
-        /// `FILE_NAME`.
-        var name: String
+    /// A `b_file` row: where an uploaded picture lives (`/upload/<SUBDIR>/<FILE_NAME>`), as a slice of
+    /// ``BitrixModelBuilder/fileBytes`` (`SUBDIR` then `FILE_NAME`, back to back).
+    ///
+    /// A dump holds a few files per element (2.5 million at the `l` world's million products): two
+    /// strings per file were ~150 bytes each in a dictionary; sixteen bytes here plus the text itself.
+    struct FileRef {
+        /// Where `SUBDIR` starts in ``BitrixModelBuilder/fileBytes``.
+        var offset: Int
+        /// `SUBDIR`'s length in bytes (`iblock/3f2`); `FILE_NAME` follows it.
+        var subdirCount: UInt32
+        /// `FILE_NAME`'s length in bytes.
+        var nameCount: UInt32
     }
 
     /// A `b_iblock_element_property` row of a property the model reads (seller, ready, sizes, gallery).
@@ -92,7 +120,8 @@ extension BitrixModelBuilder {
         var orderID: Int64
         /// `PRODUCT_ID`: the element id.
         var productID: Int64
-        /// `NAME` when it differs from the element's name.
+        /// `NAME` when it differs from the element's name; the element's name is filled in when the
+        /// products are built (the elements are released then).
         var name: String?
         /// `PRICE` per unit in kopecks.
         var price: Kopecks
@@ -111,6 +140,52 @@ extension BitrixModelBuilder {
         var code: String?
         /// `VALUE`.
         var value: String
+    }
+}
+
+/// One property's values sorted by element, then `ID`, read in ascending element order: the walk of
+/// ``BitrixModelBuilder/buildProducts(snapshot:)`` over a property without a dictionary of arrays.
+struct PropertyColumn {
+    /// The values, ordered by `IBLOCK_ELEMENT_ID`, then `ID`.
+    let all: [BitrixModelBuilder.PropertyValue]
+    /// The first value not yet passed.
+    var position = 0
+
+    /// A walk over `values` (already ordered by element, then `ID`).
+    init(_ values: [BitrixModelBuilder.PropertyValue]) { all = values }
+
+    /// The values of `element`, in `ID` order; the walk moves past them. Ask each element once, in
+    /// ascending id order (values of elements never asked for are skipped).
+    mutating func values(of element: Int64) -> ArraySlice<BitrixModelBuilder.PropertyValue> {
+        while position < all.count && all[position].elementID < element { position += 1 }
+        let start = position
+        while position < all.count && all[position].elementID == element { position += 1 }
+        return all[start..<position]
+    }
+}
+
+/// The catalog's products walked in ascending id order beside the elements, to find each element's twin
+/// (the catalog product with its id) whose strings a Bitrix product can share.
+struct TwinCursor {
+    /// The catalog's products, ascending by id; empty when they came in another order (no sharing then).
+    let all: [CanonicalProduct]
+    /// The first product not yet passed.
+    var position = 0
+
+    /// A walk over `products` (the catalog reader's, in id order).
+    init(_ products: [CanonicalProduct]) {
+        var ascending = true
+        for k in products.indices.dropFirst() where products[k - 1].id >= products[k].id {
+            ascending = false
+            break
+        }
+        all = ascending ? products : []
+    }
+
+    /// The catalog product with this id, `nil` when there is none; ask in ascending id order.
+    mutating func product(_ id: Int64) -> CanonicalProduct? {
+        while position < all.count && all[position].id < id { position += 1 }
+        return position < all.count && all[position].id == id ? all[position] : nil
     }
 }
 

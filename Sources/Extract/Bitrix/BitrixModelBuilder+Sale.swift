@@ -56,13 +56,12 @@ extension BitrixModelBuilder {
         }
         // Most lines carry the element's own name: keep a string only when it differs.
         var name: String? = nil
-        let elementName = elementNames[product]
         let same =
-            elementName.map { elementName in
-                unsafe row.withBytes(at: c.name) { bytes in
+            elementName(product).map { elementName in
+                guard c.name >= 0, c.name < row.count else { return false }
+                return unsafe row.withBytes(at: c.name) { bytes in
                     guard let bytes = unsafe bytes else { return false }
-                    var elementName = elementName
-                    return elementName.withUTF8 { unsafe $0.count == bytes.count && $0.elementsEqual(bytes) }
+                    return unsafe bytes.count == elementName.count && bytes.elementsEqual(elementName)
                 }
             } ?? false
         if !same { name = text(row, c.name) ?? "" }
@@ -161,7 +160,7 @@ extension BitrixModelBuilder {
             canonical.items = (lines[order.id] ?? []).sorted { $0.id < $1.id }.map {
                 subtotal += $0.price.value * $0.quantity / 10_000
                 return CanonicalOrderItem(
-                    productID: $0.productID, name: $0.name ?? elementNames[$0.productID] ?? "", price: $0.price,
+                    productID: $0.productID, name: $0.name ?? "", price: $0.price,
                     quantityTenThousandths: $0.quantity)
             }
             canonical.subtotal = Kopecks(subtotal)

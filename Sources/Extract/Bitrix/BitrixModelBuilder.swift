@@ -1,4 +1,4 @@
-import BackstopModel
+public import BackstopModel
 import Foundation
 public import Logging
 
@@ -37,6 +37,8 @@ public final class BitrixModelBuilder {
 
         /// Which orders are kept.
         public var orders: Orders
+        /// Which products are materialised; `nil` for every one (``ProductScope``).
+        public var products: ProductScope? = nil
         /// Whether users are materialised (their ids are always recorded).
         public var users: Bool
 
@@ -51,11 +53,19 @@ public final class BitrixModelBuilder {
     /// The configuration (iblocks, seller property, price group, URLs, site, time zone).
     public let configuration: BitrixConfiguration
     /// Which orders and users are materialised.
-    public private(set) var scope: Scope
+    public internal(set) var scope: Scope
     /// Supplies ``Scope/orders`` late: called once, just before the first `b_sale_order` row, and its answer
     /// replaces the scope's orders. Lets the catalog (whose links say which orders are kept) be read while
     /// the dump's earlier tables are parsed.
     public var ordersScope: (() -> Scope.Orders)?
+    /// Supplies ``Scope/products`` late: called once, when the products are built (the catalog's ids and
+    /// shops are known by then), and its answer replaces the scope's products.
+    public var productsScope: (() -> ProductScope?)?
+    /// Supplies the catalog's products (in id order) late: called once, when the products are built. A
+    /// Bitrix product's name, description, times and image URLs that equal its catalog twin's byte for
+    /// byte then share the twin's strings, so a product held on both sides costs its text once. `nil`:
+    /// every string is the product's own. Either way the products are the same values.
+    public var catalogProducts: (() -> [CanonicalProduct])?
     /// Receives the summary line of ``finish(completedAt:)``.
     let logger: Logger
 
@@ -67,11 +77,15 @@ public final class BitrixModelBuilder {
     /// The last column list seen per table and its handler (held, so its identity stays unique).
     var columnCache: [String: (columns: DumpColumns, handler: TableHandler)] = [:]
 
-    /// Catalog elements by id.
-    var elements: [Int64: Element] = [:]
-    /// The catalog elements' names alone, for the basket lines (a lookup in ``elements`` copies the whole
-    /// element: a dozen retains and releases per basket line, a tenth of a diff's CPU).
-    var elementNames: [Int64: String] = [:]
+    /// Catalog elements in the order read, one per id (a repeated id replaces the earlier element in
+    /// place); sorted by id when the products are built.
+    var elements: [Element] = []
+    /// The elements' text columns (``ElementText``), back to back.
+    var elementText: [UInt8] = []
+    /// Element id → position in ``elements``: 16 bytes an element, where a dictionary of elements
+    /// held the ~150-byte element twice (the dictionary and the sorted copy made from it) and its name
+    /// in a second dictionary.
+    var elementIndex: [Int64: Int] = [:]
     /// Whether any `b_iblock_element` row was read (decides whether property values can be filtered by
     /// element yet).
     var sawElements = false
@@ -79,12 +93,18 @@ public final class BitrixModelBuilder {
     var allElementIDs: [Int64] = []
     /// Elements of the shops iblock (the sellers).
     var sellerIDs: Set<Int64> = []
-    /// Prices by `PRODUCT_ID`.
-    var prices: [Int64: [Price]] = [:]
+    /// Every price row in the order read (one array, not an array per product); grouped by `PRODUCT_ID`
+    /// when the products are built.
+    var prices: [Price] = []
     /// The `BASE = 'Y'` price groups (normally one).
     var baseGroups: [Int64] = []
-    /// Files by `b_file.ID`.
-    var files: [Int64: File] = [:]
+    /// `b_file.ID` of each file, in the order read (parallel to ``fileRefs``).
+    var fileIDs: [Int64] = []
+    /// Where each file's `SUBDIR` and `FILE_NAME` sit in ``fileBytes`` (parallel to ``fileIDs``).
+    var fileRefs: [FileRef] = []
+    /// The kept files' `SUBDIR` and `FILE_NAME` bytes, back to back: one buffer instead of two heap
+    /// strings per file.
+    var fileBytes: [UInt8] = []
     /// Property values of the properties read (and, while codes are unresolved, of catalog elements).
     var propertyValues: [Int64: [PropertyValue]] = [:]
     /// `b_iblock_property` ID → CODE, for the codes the configuration names.
@@ -117,6 +137,8 @@ public final class BitrixModelBuilder {
     var newestRowTime: String?
     /// Values no rule could read, in the order found.
     var problems: [ParseProblem] = []
+    /// Catalog elements left out by ``Scope/products`` (checked like the rest, no product made).
+    var productsOutOfScope = 0
     /// Rows dropped on purpose, counted by reason (`b_iblock_element: workflow copy`, …), for the report.
     var skipped: [String: Int] = [:]
 
@@ -304,6 +326,37 @@ public final class BitrixModelBuilder {
             problem(row, id, name, "fraction of a kopeck; truncated", raw: index)
         }
         return Kopecks(scaled / divisor)
+    }
+}
+
+/// Which Bitrix products a run can compare, so the others are never materialised: a product the catalog
+/// holds (matching is catalog-wide, whatever its seller), or a product of a shop the run may judge. A
+/// product of any other seller that the catalog lacks can be no finding of the run (`product.missing`
+/// is reported only in its seller's shop), and at `l` such products are a fifth of the dump's.
+public struct ProductScope: Sendable {
+    /// The catalog's product ids.
+    public var catalogIDs: IDSet
+    /// Every shop the run may judge: the catalog's shops, the configured ones and the home shop.
+    public var shops: Set<Int64>
+    /// Seller → catalog shop, for sellers whose shop id differs (`[shops]` of `backstop.toml`).
+    public var shopMap: [Int64: Int64]
+
+    /// A scope of the catalog's product ids and the shops a run may judge.
+    /// - Parameters:
+    ///   - catalogIDs: The catalog's product ids.
+    ///   - shops: Every shop the run may judge (catalog shops, configured shops, the home shop).
+    ///   - shopMap: Seller → catalog shop where the ids differ.
+    public init(catalogIDs: IDSet, shops: Set<Int64>, shopMap: [Int64: Int64] = [:]) {
+        self.catalogIDs = catalogIDs
+        self.shops = shops
+        self.shopMap = shopMap
+    }
+
+    /// Whether element `id` of `seller` (property 290; `nil` when it has none) is materialised.
+    public func keeps(id: Int64, seller: Int64?) -> Bool {
+        if catalogIDs.contains(id) { return true }
+        guard let seller else { return false }
+        return shops.contains(shopMap[seller] ?? seller)
     }
 }
 

@@ -25,6 +25,9 @@ public struct BitrixSnapshot: Sendable {
     public var orderIDs: IDSet
     /// Every `b_user.ID` in the dump.
     public var userIDs: IDSet
+    /// Catalog elements the builder's product scope left out (no findings possible in the run); the
+    /// model's product count before that is `products.count` plus this.
+    public var productsOutOfScope = 0
     /// The sellers: ids of the shops iblock's elements (``BitrixConfiguration/sellerIblockID``, 32), the
     /// values property 290 refers to.
     public var sellerIDs: Set<Int64> = []

@@ -160,7 +160,9 @@ enum ProductColumns {
     /// A NULL `enabled` reads as `false` (a product of unknown state is not live), a NULL name as `""`.
     /// - Throws: ``ExtractError`` `decoding` for a NULL id or a field of the wrong binary size.
     @inline(__always)
-    static func product(_ row: BinaryCopyRow, images: [String], state: CatalogCursorState) throws -> CanonicalProduct {
+    static func product(_ row: BinaryCopyRow, images: [String], state: CatalogCursorState, pool: TextPool) throws
+        -> CanonicalProduct
+    {
         let id = try row.required(0, row.integer)
         let type = row.label(4, in: CatalogLabels.productTypes)
         if case .unknown(let label) = type {
@@ -169,13 +171,18 @@ enum ProductColumns {
                     source: "product", key: String(id), field: "type", rawValue: label,
                     reason: "enum label unknown to this build"))
         }
+        // `image` is nearly always the first of `images`: one string shared by both instead of two equal
+        // ones (a heap string per product at the `l` world's million products). Equal byte for byte: `==`
+        // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds.
+        var image = row.string(9)
+        if let first = images.first, let text = image, text.utf8.elementsEqual(first.utf8) { image = first }
         // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
         // retain and release.
         return CanonicalProduct(
-            id: id, shopID: try row.integer(1), name: row.string(2) ?? "",
+            id: id, shopID: try row.integer(1), name: pool.intern(row.string(2) ?? ""),
             price: try row.integer(3).map { Kopecks($0) },
             enabled: try row.bool(8) ?? false, type: type?.value, width: try row.integer(6).map { Int($0) },
-            height: try row.integer(7).map { Int($0) }, description: row.string(5), image: row.string(9),
+            height: try row.integer(7).map { Int($0) }, description: row.string(5).map(pool.intern), image: image,
             images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)),
             updatedAt: try row.timestampMicros(11).map(CatalogTimestamp.text(micros:)))
     }
@@ -220,6 +227,8 @@ final class ProductImageMerge {
     private var lastImageProductID = Int64.min
     /// What the cursor reports.
     let state = CatalogCursorState()
+    /// The names and descriptions read so far, held once.
+    let pool = TextPool()
 
     /// Takes over both connections and their started COPYs; the product connection is inside the
     /// REPEATABLE READ transaction that this merge ends.
@@ -248,7 +257,7 @@ final class ProductImageMerge {
         // The images first (the product row stays valid: it lives in the other stream's reader).
         var urls: [String] = []
         try takeImages(of: row.required(0, row.integer)) { urls.append($0.url) }
-        let product = try ProductColumns.product(row, images: urls, state: state)
+        let product = try ProductColumns.product(row, images: urls, state: state, pool: pool)
         state.rowCount += 1
         return product
     }
@@ -261,7 +270,7 @@ final class ProductImageMerge {
         }
         var images: [CatalogProductImage] = []
         try takeImages(of: row.required(0, row.integer)) { images.append($0) }
-        let product = try ProductColumns.product(row, images: images.map(\.url), state: state)
+        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pool: pool)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
         return CatalogProduct(
@@ -322,6 +331,8 @@ final class AggregatedProducts {
     private let reader: BinaryCopyReader
     /// What the cursor reports.
     let state = CatalogCursorState()
+    /// The names and descriptions read so far, held once.
+    let pool = TextPool()
 
     /// Decodes the 16-field tuples of `reader`.
     init(reader: BinaryCopyReader) {
@@ -332,7 +343,7 @@ final class AggregatedProducts {
     func nextProduct() throws -> CanonicalProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let product = try ProductColumns.product(
-            row, images: row.isNull(12) ? [] : try Self.images(row).map(\.url), state: state)
+            row, images: row.isNull(12) ? [] : try Self.images(row).map(\.url), state: state, pool: pool)
         state.rowCount += 1
         return product
     }
@@ -341,7 +352,7 @@ final class AggregatedProducts {
     func nextRecord() throws -> CatalogProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let images = row.isNull(12) ? [] : try Self.images(row)
-        let product = try ProductColumns.product(row, images: images.map(\.url), state: state)
+        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pool: pool)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
         return CatalogProduct(
@@ -361,5 +372,42 @@ final class AggregatedProducts {
         let sorted = indices.indices.dropFirst().allSatisfy { (orders[$0 - 1], ids[$0 - 1]) <= (orders[$0], ids[$0]) }
         if !sorted { indices.sort { (orders[$0], ids[$0]) < (orders[$1], ids[$1]) } }
         return indices.map { CatalogProductImage(url: urls[$0] ?? "", order: orders[$0], isPrimary: primaries[$0]) }
+    }
+}
+
+/// Repeated text of one read held once: a value equal byte for byte to one seen before comes back as that
+/// string, so products that repeat a description (a shop's boilerplate) or a name hold one copy (the `m`
+/// world's 72 687 catalog products have one description and 9 926 names). Bounded: once it holds
+/// ``limit`` distinct values, a new value is returned as it is (repeats of the ones held are still
+/// shared). Strings of 15 bytes or fewer are held inline by Swift and pass through.
+final class TextPool {
+    /// A string compared and hashed by its UTF-8 bytes (`==` on strings is canonical equivalence, and an
+    /// NFD spelling must stay what the catalog holds).
+    struct Key: Hashable {
+        /// The text.
+        let text: String
+
+        static func == (a: Key, b: Key) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(text.utf8.count)
+            for byte in text.utf8 { hasher.combine(byte) }
+        }
+    }
+
+    /// The distinct values held.
+    private var held: Set<Key> = []
+    /// How many distinct values are held at most (~10 MB of set).
+    let limit = 1 << 18
+
+    /// `text`, or the held string with the same bytes.
+    /// - Parameter text: A value just read.
+    /// - Returns: One string for every equal value of the read.
+    func intern(_ text: String) -> String {
+        guard text.utf8.count > 15 else { return text }
+        let key = Key(text: text)
+        if let index = held.firstIndex(of: key) { return held[index].text }
+        if held.count < limit { held.insert(key) }
+        return text
     }
 }

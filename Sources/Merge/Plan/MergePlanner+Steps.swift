@@ -11,10 +11,12 @@ extension MergePlanner {
         let input: ReconcileInput
         /// Versions and facts.
         let catalog: CatalogState
-        /// Bitrix products by id (the first of a duplicated id).
-        let bitrixProducts: [Int64: CanonicalProduct]
-        /// Catalog products by id, for the `was` values.
-        let catalogProducts: [Int64: CanonicalProduct]
+        /// Bitrix product id → its position in `input.bitrix.products` (the first of a duplicated id):
+        /// positions rather than copies of the products, 16 bytes an id where a product is ~180 (a
+        /// dictionary of a million products was ~400 MB at the `l` world).
+        let bitrixPositions: [Int64: Int]
+        /// Catalog product id → its position in `input.catalogProducts`, for the `was` values.
+        let catalogPositions: [Int64: Int]
         /// Bitrix order id → the catalog orders (any shop) that already link to it: a back-fill that would
         /// give a second order the same link is skipped (two orders under one Bitrix id break the status
         /// webhook).
@@ -25,10 +27,8 @@ extension MergePlanner {
             self.planner = planner
             self.input = input
             self.catalog = catalog
-            bitrixProducts = Dictionary(
-                input.bitrix.products.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            catalogProducts = Dictionary(
-                input.catalogProducts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            bitrixPositions = Self.positions(input.bitrix.products)
+            catalogPositions = Self.positions(input.catalogProducts)
             var links: [Int64: [Int64]] = [:]
             for record in input.catalogOrders {
                 if let bitrixID = record.order.bitrixID, let id = record.order.catalogID {
@@ -37,6 +37,22 @@ extension MergePlanner {
             }
             self.links = links
         }
+
+        /// Product id → position in `products`, the first of a duplicated id winning.
+        static func positions(_ products: [CanonicalProduct]) -> [Int64: Int] {
+            var positions: [Int64: Int] = [:]
+            positions.reserveCapacity(products.count)
+            for (position, product) in products.enumerated() where positions[product.id] == nil {
+                positions[product.id] = position
+            }
+            return positions
+        }
+
+        /// The Bitrix product with this id (the first of a duplicated id).
+        func bitrixProduct(_ id: Int64) -> CanonicalProduct? { bitrixPositions[id].map { input.bitrix.products[$0] } }
+
+        /// The catalog product with this id (the first of a duplicated id).
+        func catalogProduct(_ id: Int64) -> CanonicalProduct? { catalogPositions[id].map { input.catalogProducts[$0] } }
 
         /// The step a change asks for under its action, before any check; `nil` when it writes nothing.
         ///
@@ -62,7 +78,7 @@ extension MergePlanner {
             switch change.action {
             case .insert:
                 guard let id else { return nil }
-                let b = bitrixProducts[id]
+                let b = bitrixProduct(id)
                 // As the webhook's create writes it: type FLOWERS, vitrina dimensions never read.
                 let vitrina = b?.type == .vitrina
                 return PlanStep(
@@ -81,12 +97,12 @@ extension MergePlanner {
                 return PlanStep(
                     phase: .products, action: .softDelete, entity: "product", target: id, key: change.key,
                     resolves: resolves,
-                    set: ["enabled": .bool(false)], was: ["enabled": .bool(catalogProducts[id]?.enabled ?? true)],
+                    set: ["enabled": .bool(false)], was: ["enabled": .bool(catalogProduct(id)?.enabled ?? true)],
                     version: catalog.versions.products[id])
             case .update:
                 guard let id, let field = change.field else { return nil }
-                let b = bitrixProducts[id]
-                let c = catalogProducts[id]
+                let b = bitrixProduct(id)
+                let c = catalogProduct(id)
                 if field == "images" {
                     return PlanStep(
                         phase: .productImages, action: .update, entity: "productimage", target: id, key: change.key,
@@ -120,7 +136,7 @@ extension MergePlanner {
                 guard let id else { return nil }
                 return PlanStep(
                     phase: .productImages, action: .insertImages, entity: "productimage", target: id, key: change.key,
-                    resolves: resolves, set: ["images": .texts(bitrixProducts[id]?.images ?? [])],
+                    resolves: resolves, set: ["images": .texts(bitrixProduct(id)?.images ?? [])],
                     was: ["images": .texts([])],
                     version: catalog.versions.products[id])
             case .updateStatus:

@@ -103,7 +103,7 @@ public struct ApplyJob {
         guard write else { return review.preview }
         if review.blocking.isEmpty, plan.writeCount > 0 { try Self.requireWritePrivilege(on: connection) }
         guard try RunLock.tryAcquire(shops: [plan.shopID], on: connection) else {
-            let locked = RunJob.locked(shops: [plan.shopID], on: connection, logger: logger)
+            let locked = RunSession.locked(shops: [plan.shopID], on: connection, logger: logger)
             return Result(status: .locked, plan: plan, text: locked.lockHolder ?? "another Backstop run holds the lock")
         }
         defer { RunLock.release(shops: [plan.shopID], on: connection) }

@@ -28,7 +28,7 @@ extension FleetJob {
         defer { overlapped?.abandon() }
         let catalog = try CatalogInput.load(
             connection: connection, shopID: nil, stop: stop, progress: progress, logger: logger)
-        overlapped?.provide(links: catalog.referencedBitrixOrders)
+        overlapped?.provide(catalog)
         let read: BitrixInput.Snapshot
         if let overlapped {
             read = try overlapped.wait()
@@ -36,8 +36,8 @@ extension FleetJob {
             let scopeOfOrders = BitrixModelBuilder.Scope(
                 orders: .linked(referencedBitrixIDs: catalog.referencedBitrixOrders), users: false)
             read = try BitrixInput.load(
-                configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial, stop: stop,
-                progress: progress, logger: logger)
+                configuration: configuration, scope: scopeOfOrders, allowPartial: allowPartial,
+                catalog: { BitrixInput.CatalogSide(catalog) }, stop: stop, progress: progress, logger: logger)
         }
         let bitrix = FleetScope.mapped(read.model, configuration.shopMap)
         let scope = FleetScope.resolve(

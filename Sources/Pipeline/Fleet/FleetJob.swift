@@ -129,7 +129,7 @@ public struct FleetJob {
         // The shops' locks, once the selection is known (before any run is recorded).
         let selected = shared.scope.selected
         guard try RunLock.tryAcquire(shops: selected, on: connection) else {
-            let locked = RunJob.locked(shops: selected, on: connection, logger: logger)
+            let locked = RunSession.locked(shops: selected, on: connection, logger: logger)
             return Result(status: .locked, shops: [], outOfScope: [], lockHolder: locked.lockHolder)
         }
         defer { RunLock.release(shops: selected, on: connection) }

@@ -56,7 +56,7 @@ final class RunSession {
         // Name the run on the session that holds the lock, so a second run can say who holds it.
         try? RunLock.announce(kind: kind, runID: run.id, on: connection)
         logger.notice("run started", metadata: ["run.id": "\(run.id)", "run.kind": "\(kind)"])
-        RunJob.markAbandoned(ledger: ledger, by: run.id, logger: logger)
+        RunSession.markAbandoned(ledger: ledger, by: run.id, logger: logger)
     }
 
     /// Ends a run that completed or stopped early: stores its findings (each with the run it was first seen
@@ -126,7 +126,7 @@ final class RunSession {
         written: [URL], error: PipelineError
     ) {
         let message = Redaction.redact("\(error)")
-        let recorder = connection.isBroken ? RunJob.freshLedger(configuration, logger: logger) ?? ledger : ledger
+        let recorder = connection.isBroken ? RunSession.freshLedger(configuration, logger: logger) ?? ledger : ledger
         try? recorder.finish(
             &run, status: .failed, exitCode: ExitStatus(for: error), counts: [:], partial: partial,
             reportDirectory: reportDirectory?.path, error: message)

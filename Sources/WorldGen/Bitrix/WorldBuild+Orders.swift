@@ -19,8 +19,8 @@ extension WorldBuild {
         /// Railway orders seen per shop: each shop takes the drift kinds in its own rotation.
         var railwayCounts: [Int: Int] = [:]
         let canRailway = !(cleanPools[WorldIDs.cvetyShop] ?? []).isEmpty
-        /// The other catalog sellers that have clean products to order.
-        let otherShops = WorldIDs.migratedSellers.filter { !(cleanPools[$0] ?? []).isEmpty }
+        /// The shop of a Railway order: 17008 or another catalog seller that has clean products to order.
+        let railwayShops = sellers.railwayShops(eligible: sellers.migrated.filter { !(cleanPools[$0] ?? []).isEmpty })
 
         // Staff and shops of the catalog.
         try writeCatalogStaff()
@@ -38,7 +38,7 @@ extension WorldBuild {
             // The seller a Railway order belongs to (its `shopId` property and its catalog order's shop).
             var shop = WorldIDs.cvetyShop
             if railway {
-                if !otherShops.isEmpty && r.chance(0.25) { shop = r.pick(otherShops) }
+                shop = railwayShops.pick(&r)
                 if StatusMap.mapped[status] == nil { status = "F" }
                 let railwayCount = railwayCounts[shop, default: 0]
                 let shift = shop == WorldIDs.cvetyShop ? offset : offset + shop
@@ -113,8 +113,7 @@ extension WorldBuild {
             // unless the push dropped it (deliveryDropped).
             let fee = drift == .deliveryDropped ? 150_000 : (pickup ? 0 : (r.chance(0.4) ? 150_000 : 0))
             let delivery4 = drift == .deliveryDropped ? 0 : fee * 100
-            let shopProp =
-                railway ? shop : (r.chance(0.5) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers))
+            let shopProp = railway ? shop : sellers.websiteOrderShop(&r)
 
             // MARK: Bitrix
             if drift != .orphan {
@@ -411,11 +410,6 @@ extension WorldBuild {
         plantShop = WorldIDs.cvetyShop
     }
 
-    /// The sellers' names (iblock-32 element NAMEs, upstream.md §5).
-    static let sellerNames: [Int: String] = [
-        71264: "Оранж", 559975: "Rozy.kz Astana", 90246: "Henry Bonnar", 72812: "Obuket", 608718: "ROZY.KZ Момышулы",
-    ]
-
     /// The shop's address: Bitrix pickup orders carry it as addressRecipient (upstream.md §4.3).
     static let shopAddress = "улица Достык, 5/2"
 
@@ -430,7 +424,7 @@ extension WorldBuild {
                 (3, "Флорист Айгерим", "+77010000003", "FLORIST", WorldIDs.cvetyShop),
                 (4, "Курьер Нурлан", "+77010000004", "COURIER", WorldIDs.cvetyShop),
             ]
-            + WorldIDs.migratedSellers.enumerated().map { k, seller in
+            + sellers.migrated.enumerated().map { k, seller in
                 (5 + k, "Директор магазина \(seller)", "+7701000\(String(1000 + 5 + k))", "DIRECTOR", seller)
             }
         let u = c(.user)
@@ -445,7 +439,7 @@ extension WorldBuild {
         let s = c(.shop)
         let shops =
             [(WorldIDs.railwayShop, "Railway (dev)", 1), (WorldIDs.cvetyShop, "Cvetykz", 2)]
-            + WorldIDs.migratedSellers.enumerated().map { k, seller in (seller, Self.sellerNames[seller] ?? "", 5 + k) }
+            + sellers.migrated.enumerated().map { k, seller in (seller, sellers.name(of: seller), 5 + k) }
         for (id, name, owner) in shops {
             s.int(id); s.text(name); s.int(owner); s.text("+77172000000"); s.text(Self.shopAddress); s.text("Astana")
             s.timestamp(t); s.timestamp(t)

@@ -103,15 +103,7 @@ extension WorldBuild {
 
     func writeShopElements() throws {
         let e = b(.iblockElement)
-        let shops: [(Int, String)] =
-            [(WorldIDs.cvetyShop, "Cvetykz")]
-            + zip(
-                WorldIDs.otherSellers,
-                [
-                    "Оранж", "Rozy.kz Astana", "Henry Bonnar", "Obuket", "ROZY.KZ Момышулы",
-                ]
-            ).map { ($0, $1) }
-        for (id, name) in shops.sorted(by: { $0.0 < $1.0 }) {
+        for (id, name) in sellers.sellers.map({ ($0.id, $0.name) }).sorted(by: { $0.0 < $1.0 }) {
             let t = WorldClock.start + id % 1000 * 60
             e.beginRow()
             e.int(id); e.dateTime(t); e.int(1); e.dateTime(t); e.int(1); e.int(32); e.null(); e.string("Y")
@@ -131,6 +123,7 @@ extension WorldBuild {
         var eligible = 0
         /// Per migrated seller (not 17008): products seen, for its own rotation of ``ProductDrift/sellerCases``.
         var sellerEligible: [Int: Int] = [:]
+        let catalogSellers = Set(sellers.catalogSellers)
         let sellerKinds = ProductDrift.sellerCases
         var collisionCandidates: [(id: Int, name: String, seller: Int)] = []
         var edges = 0
@@ -140,7 +133,7 @@ extension WorldBuild {
             var r = rng(.product, i)
             let id = WorldIDs.firstElement + 3 * i
             let iblock = r.chance(0.9) ? 2 : 27
-            let seller = r.chance(0.45) ? WorldIDs.cvetyShop : r.pick(WorldIDs.otherSellers)
+            let seller = sellers.productSeller(&r)
             var active = r.chance(0.9)
             var vitrina = r.chance(0.3)
             let name = productName(&r)
@@ -158,7 +151,7 @@ extension WorldBuild {
             let detail = r.chance(0.01) ? r.pick(Vocabulary.hostileBitrixOnly) : r.pick(Vocabulary.descriptions)
             let everSynced = r.chance(0.5)
 
-            let migrated = WorldIDs.catalogSellers.contains(seller)
+            let migrated = catalogSellers.contains(seller)
             plantShop = seller
             var drift: ProductDrift?
             if seller == WorldIDs.cvetyShop {

@@ -57,8 +57,11 @@ public struct ManifestEntry: Codable, Sendable, Hashable {
     /// The shop whose report holds the entry (see the type's documentation).
     public var shop: Int
 
-    /// Every shop the world has in its catalog that is also a Bitrix seller, in id order.
-    public static var sellerShops: [Int] { WorldIDs.catalogSellers.sorted() }
+    /// Every shop a world of `scale` and `seed` has in its catalog that is also a Bitrix seller, in id order:
+    /// the shops a `--shop all` run reports, whose folders the manifest's entries name.
+    public static func sellerShops(scale: WorldScale, seed: UInt64) -> [Int] {
+        SellerPlan(scale: scale, seed: seed).catalogSellers.sorted()
+    }
 
     /// Creates an entry.
     public init(

@@ -30,7 +30,7 @@ public struct WorldRandom: RandomNumberGenerator, Sendable {
 
     /// Independent streams of one world.
     public enum Stream: UInt64, Sendable {
-        case product = 1, order, user, file, catalog, embedding, names, drift, localProducts
+        case product = 1, order, user, file, catalog, embedding, names, drift, localProducts, sellers
     }
 
     /// The next 64 random bits.

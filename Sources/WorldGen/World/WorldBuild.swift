@@ -7,6 +7,8 @@ final class WorldBuild {
     let scale: WorldScale
     let seed: UInt64
     let work: URL
+    /// The world's sellers: who owns a product or an order, which of them are catalog shops.
+    let sellers: SellerPlan
     var bitrix: [BitrixTable: BitrixRowWriter] = [:]
     var catalog: [CatalogTable: CopyWriter] = [:]
     var manifest: [ManifestEntry] = []
@@ -51,6 +53,7 @@ final class WorldBuild {
         self.scale = scale
         self.seed = seed
         self.work = work
+        self.sellers = SellerPlan(scale: scale, seed: seed)
         for table in BitrixTable.allCases {
             bitrix[table] = try BitrixRowWriter(
                 table: table,

@@ -24,7 +24,7 @@ public import Logging
 /// except the generation time in `world.json`.
 public struct WorldGenerator {
     /// The generator version, stored in `world.json`; bump it when the output changes.
-    public static let version = "1.4.0"
+    public static let version = "1.5.0"
 
     /// What to generate.
     public var options: WorldOptions

@@ -46,13 +46,16 @@ public enum WorldIDs {
     public static let cvetyShop = 17008
     /// The Railway dev shop the product webhook writes into.
     public static let railwayShop = 8
-    /// Other sellers (iblock-32 elements), from the real shop list.
+    /// The named sellers besides 17008 (iblock-32 elements), from the real shop list: the other sellers of
+    /// the tiny and s worlds, and the largest of the m, l and l2 fleet (``SellerPlan``).
     public static let otherSellers = [71264, 559975, 90246, 72812, 608718]
-    /// Sellers besides 17008 that moved to the catalog: each is a catalog shop with its seller id, holding
-    /// its products and the orders whose `shopId` order property names it. The rest of ``otherSellers`` are
-    /// Bitrix-only (no catalog shop, nothing of theirs in the catalog).
+    /// Named sellers besides 17008 that moved to the catalog: each is a catalog shop with its seller id,
+    /// holding its products and the orders whose `shopId` order property names it. In tiny and s the rest of
+    /// ``otherSellers`` are Bitrix-only (no catalog shop, nothing of theirs in the catalog); m, l and l2
+    /// migrate 47 more sellers of their fleet (``SellerPlan/migrated``).
     public static let migratedSellers = [71264, 559975, 90246]
-    /// Every seller with a catalog shop, 17008 first.
+    /// Every seller with a catalog shop in tiny and s, 17008 first (``SellerPlan/catalogSellers`` for any
+    /// scale).
     public static var catalogSellers: [Int] { [cvetyShop] + migratedSellers }
     /// The first catalog element id (element i has id `firstElement + 3·i`; `+1` is its workflow copy, `+2`
     /// stays free for products deleted from Bitrix).

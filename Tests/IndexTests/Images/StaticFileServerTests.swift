@@ -34,11 +34,32 @@ import Testing
         }
     }
 
-    @Test func servesFilesOverURLSessionWithLengthAndType() async throws {
+    /// GETs `url`, waiting on a semaphore for URLSession's completion handler (which runs on the session's
+    /// own queue). The tests are synchronous on purpose: an `await` needs a free thread of the cooperative pool
+    /// to resume, and with two cores and the suite's long synchronous tests holding both, an async version of
+    /// these tests waited minutes for a thread and overran the suite's time limit.
+    static func get(_ url: URL, session: URLSession = .shared) throws -> (Data, URLResponse) {
+        final class Box: @unchecked Sendable { var result: Result<(Data, URLResponse), any Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let task = session.dataTask(with: url) { data, response, error in
+            if let data, let response {
+                box.result = .success((data, response))
+            } else {
+                box.result = .failure(error ?? URLError(.unknown))
+            }
+            done.signal()
+        }
+        task.resume()
+        done.wait()
+        return try (box.result ?? .failure(URLError(.unknown))).get()
+    }
+
+    @Test func servesFilesOverURLSessionWithLengthAndType() throws {
         let fixture = try Fixture()
         #expect(fixture.server.baseURL.absoluteString.hasPrefix("http://127.0.0.1:"))
         let url = fixture.server.baseURL.appendingPathComponent("upload/iblock/a1b/rose.jpg")
-        let (data, response) = try await URLSession.shared.data(from: url)
+        let (data, response) = try Self.get(url)
         let http = try #require(response as? HTTPURLResponse)
         #expect(http.statusCode == 200)
         #expect(http.value(forHTTPHeaderField: "Content-Type") == "image/jpeg")
@@ -48,48 +69,47 @@ import Testing
         #expect(try ImageDecoder.decode([UInt8](data), url: url.absoluteString).width == 96)
     }
 
-    @Test func percentEncodedPathsAndPNGType() async throws {
+    @Test func percentEncodedPathsAndPNGType() throws {
         let fixture = try Fixture()
         let url = try #require(URL(string: "upload/iblock/a1b/tulip%20one.png?v=3", relativeTo: fixture.server.baseURL))
-        let (data, response) = try await URLSession.shared.data(from: url)
+        let (data, response) = try Self.get(url)
         #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "image/png")
         #expect([UInt8](data) == fixture.png)
     }
 
-    @Test func missingFileIs404() async throws {
+    @Test func missingFileIs404() throws {
         let fixture = try Fixture()
         let url = fixture.server.baseURL.appendingPathComponent("upload/nope.jpg")
-        let (_, response) = try await URLSession.shared.data(from: url)
+        let (_, response) = try Self.get(url)
         #expect((response as? HTTPURLResponse)?.statusCode == 404)
         #expect(fixture.server.requests == ["GET /upload/nope.jpg"])
     }
 
-    @Test func injectedStatusAndDelay() async throws {
+    @Test func injectedStatusAndDelay() throws {
         let fixture = try Fixture()
-        // A dropped connection must fail fast, not after URLSession's default 60-second request timeout (a
-        // loaded machine once ran this test past its time limit waiting on it).
+        // A dropped connection must fail fast, not after URLSession's default 60-second request timeout.
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 10
         let session = URLSession(configuration: configuration)
         let path = "/upload/iblock/a1b/rose.jpg"
         let url = fixture.server.baseURL.appendingPathComponent(String(path.dropFirst()))
         fixture.server.inject(.status(500), forPath: path)
-        let (_, failed) = try await session.data(from: url)
+        let (_, failed) = try Self.get(url, session: session)
         #expect((failed as? HTTPURLResponse)?.statusCode == 500)
 
         fixture.server.inject(.delay(.milliseconds(300)), forPath: path)
         let clock = ContinuousClock()
         let start = clock.now
-        let (data, slow) = try await session.data(from: url)
+        let (data, slow) = try Self.get(url, session: session)
         #expect(clock.now - start >= .milliseconds(300))
         #expect((slow as? HTTPURLResponse)?.statusCode == 200)
         #expect([UInt8](data) == fixture.jpeg)
 
         fixture.server.inject(.dropConnection, forPath: path)
-        await #expect(throws: (any Error).self) { _ = try await session.data(from: url) }
+        #expect(throws: (any Error).self) { _ = try Self.get(url, session: session) }
 
         fixture.server.inject(nil, forPath: path)
-        let (_, healed) = try await session.data(from: url)
+        let (_, healed) = try Self.get(url, session: session)
         #expect((healed as? HTTPURLResponse)?.statusCode == 200)
     }
 
