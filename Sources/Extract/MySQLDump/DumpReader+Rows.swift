@@ -288,8 +288,15 @@ extension DumpReader {
     }
 
     /// Whether the row being decoded, whose key value is the last one read, is wanted: its key is not an
-    /// integer (NULL, text: the consumer judges those) or is among the keys.
+    /// integer (NULL, text: the consumer judges those), its id (when the test names one) is not an integer,
+    /// or its key is among the keys.
     private static func wants(_ key: RowKeyTest, _ out: borrowing PackedRowBuilder) -> Bool {
+        if key.idColumn >= 0 {
+            let kind = out.kind(at: key.idColumn)
+            guard kind == PackedRow.number || kind == PackedRow.string,
+                unsafe out.withBytes(at: key.idColumn, { unsafe DumpNumber.int64($0) }) != nil
+            else { return true }
+        }
         let kind = out.kind(at: key.column)
         guard kind == PackedRow.number || kind == PackedRow.string else { return true }
         guard let value = unsafe out.withBytes(at: key.column, { unsafe DumpNumber.int64($0) }) else { return true }

@@ -262,9 +262,9 @@ extension DumpReader {
             context = RowContext(table: table, database: db, columns: nil, kinds: [], charset: effectiveCharset)
         }
         unsafe context.checkedRows = checkedRowsByTable[table, default: 0]
-        if let (set, column) = keyTest(table: table, columns: context.columns) {
+        if let (set, column, idColumn) = keyTest(table: table, columns: context.columns) {
             context.keySet = set
-            context.keyTest = set.test(column: column)
+            context.keyTest = set.test(column: column, idColumn: idColumn)
         }
         unsafe rows = context
         unsafe expectSeparator = false
@@ -273,10 +273,16 @@ extension DumpReader {
     /// The key test for the rows of `table` under ``Options/rowFilter``: `nil` when the table is not
     /// filtered, its key column is not among `columns`, or the consumer wants every row. The consumer is
     /// asked once per table (``keysProvider``), when its first INSERT begins.
-    private func keyTest(table: String, columns: DumpColumns?) -> (RowKeySet, column: Int)? {
+    private func keyTest(table: String, columns: DumpColumns?) -> (RowKeySet, column: Int, idColumn: Int)? {
         guard let filter = options.rowFilter, let name = filter.keyColumns[table],
             let column = columns?.index(of: name)
         else { return nil }
+        var idColumn = -1
+        if let id = filter.idColumns[table] {
+            // The id is judged when the key is read: it must come first.
+            guard let position = columns?.index(of: id), position < column else { return nil }
+            idColumn = position
+        }
         let keys: RowKeySet?
         if let known = filterKeys[table] {
             keys = known
@@ -284,6 +290,6 @@ extension DumpReader {
             keys = keysProvider?(table).map(RowKeySet.init)
             filterKeys[table] = .some(keys)
         }
-        return keys.map { ($0, column) }
+        return keys.map { ($0, column, idColumn) }
     }
 }

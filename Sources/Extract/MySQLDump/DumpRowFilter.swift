@@ -29,6 +29,10 @@ public final class DumpRowFilter: @unchecked Sendable {
 
     /// Per table, the name of the integer column whose value must be among the supplied keys.
     public let keyColumns: [String: String]
+    /// Per table, a column that must also hold an integer for a row to be dropped: a consumer that reports
+    /// a row's malformed id before it looks at the key still sees that row. It must come before the key
+    /// column (otherwise, or when absent, the table is not filtered: the id is not read yet when the key is).
+    public let idColumns: [String: String]
     /// Answers the keys wanted in a table, `nil` to keep every row; called on the consuming thread.
     let supply: (String) -> Set<Int64>?
     /// Rows dropped so far, over every table and reader.
@@ -37,10 +41,14 @@ public final class DumpRowFilter: @unchecked Sendable {
     /// A filter keyed by `keyColumns` (table → integer column), asking `supply` for each table's keys.
     /// - Parameters:
     ///   - keyColumns: The filtered tables and their key columns; other tables are not filtered.
+    ///   - idColumns: Per table, a column before the key that must hold an integer for a row to be dropped.
     ///   - supply: The keys wanted in a table (`nil`: keep every row); called on the consuming thread, once
     ///     per table and reader.
-    public init(keyColumns: [String: String], supply: @escaping (String) -> Set<Int64>?) {
+    public init(
+        keyColumns: [String: String], idColumns: [String: String] = [:], supply: @escaping (String) -> Set<Int64>?
+    ) {
         self.keyColumns = keyColumns
+        self.idColumns = idColumns
         self.supply = supply
     }
 
@@ -104,10 +112,12 @@ public final class DumpRowFilter: @unchecked Sendable {
         unsafe sorted?.deallocate()
     }
 
-    /// The test of the key in value position `column`, pointing into this set (keep the set alive).
-    func test(column: Int) -> RowKeyTest {
+    /// The test of the key in value position `column` (with the id that must be an integer at `idColumn`,
+    /// `-1` for none), pointing into this set (keep the set alive).
+    func test(column: Int, idColumn: Int) -> RowKeyTest {
         unsafe RowKeyTest(
-            column: column, lowest: lowest, highest: highest, words: words.map { unsafe UnsafePointer($0) },
+            column: column, idColumn: idColumn, lowest: lowest, highest: highest,
+            words: words.map { unsafe UnsafePointer($0) },
             sorted: sorted.map { unsafe UnsafePointer($0) }, count: count)
     }
 }
@@ -118,6 +128,9 @@ public final class DumpRowFilter: @unchecked Sendable {
 @safe struct RowKeyTest {
     /// The key column's 0-based position among the row's values.
     let column: Int
+    /// The position of a column before the key that must hold an integer for the row to be dropped; `-1`
+    /// for none.
+    let idColumn: Int
     /// The set's smallest and largest key.
     let lowest: Int64, highest: Int64
     /// The set's bitmap, or `nil`.
