@@ -124,7 +124,7 @@ struct CatalogBench {
         let wall = best(\.wall)
         let client = best(\.clientCPU)
         let server = best(\.serverCPU)
-        func list(_ key: (Run) -> Double) -> [Double] { runs.map { (key($0) * 1000).rounded() / 1000 } }
+        func list(_ key: (Run) -> Double) -> [Double] { runs.map(key).map { ($0 * 1000).rounded() / 1000 } }
         try BenchOutput.print(
             Result(
                 mode: mode, rows: rows, images: images, checksum: checksum, runs: runCount,
