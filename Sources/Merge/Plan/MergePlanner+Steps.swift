@@ -17,33 +17,48 @@ extension MergePlanner {
         let bitrixPositions: [Int64: Int]
         /// Catalog product id → its position in `input.catalogProducts`, for the `was` values.
         let catalogPositions: [Int64: Int]
-        /// Bitrix order id → the catalog orders (any shop) that already link to it: a back-fill that would
+        /// Bitrix order id (of the planned keys) → the catalog orders (any shop) that already link to it: a back-fill that would
         /// give a second order the same link is skipped (two orders under one Bitrix id break the status
         /// webhook).
         let links: [Int64: [Int64]]
 
-        /// Builds the lookups in one pass over each input.
-        init(planner: MergePlanner, input: ReconcileInput, catalog: CatalogState) {
+        /// Builds the lookups in one pass over each input, keeping the positions of the products `keys` name
+        /// only (a fleet plans once per shop: the lookups of a shop with 20 changes stay 20 entries, not the
+        /// catalog's 100 000 products copied and hashed again).
+        /// - Parameters:
+        ///   - planner: The shop, policy and headroom.
+        ///   - input: The compared rows.
+        ///   - catalog: Versions and facts.
+        ///   - keys: The keys of the changes being planned (product ids among them).
+        init(planner: MergePlanner, input: ReconcileInput, catalog: CatalogState, keys: Set<Int64>) {
             self.planner = planner
             self.input = input
             self.catalog = catalog
-            bitrixPositions = Self.positions(input.bitrix.products)
-            catalogPositions = Self.positions(input.catalogProducts)
+            bitrixPositions = Self.positions(input.bitrix.products, of: keys)
+            catalogPositions = Self.positions(input.catalogProducts, of: keys)
             var links: [Int64: [Int64]] = [:]
-            for record in input.catalogOrders {
-                if let bitrixID = record.order.bitrixID, let id = record.order.catalogID {
+            let orders = input.catalogOrders
+            for k in orders.indices {
+                if let bitrixID = orders[k].order.bitrixID, keys.contains(bitrixID), let id = orders[k].order.catalogID
+                {
                     links[bitrixID, default: []].append(id)
                 }
             }
             self.links = links
         }
 
-        /// Product id → position in `products`, the first of a duplicated id winning.
-        static func positions(_ products: [CanonicalProduct]) -> [Int64: Int] {
+        /// Product id → position in `products` for the ids in `wanted`, the first of a duplicated id winning.
+        /// Reads each product's id in place (no copy of the product, whose strings would be retained).
+        /// - Parameters:
+        ///   - products: The products, in any order.
+        ///   - wanted: The ids to find.
+        /// - Returns: The position of each wanted id present.
+        static func positions(_ products: [CanonicalProduct], of wanted: Set<Int64>) -> [Int64: Int] {
             var positions: [Int64: Int] = [:]
-            positions.reserveCapacity(products.count)
-            for (position, product) in products.enumerated() where positions[product.id] == nil {
-                positions[product.id] = position
+            positions.reserveCapacity(wanted.count)
+            for position in products.indices {
+                let id = products[position].id
+                if wanted.contains(id), positions[id] == nil { positions[id] = position }
             }
             return positions
         }

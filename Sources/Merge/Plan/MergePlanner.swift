@@ -74,7 +74,8 @@ public struct MergePlanner: Sendable {
     /// - Returns: the plan (not yet stored) and every change with its final action.
     /// - Complexity: O(n log n) in the number of changes, plus one pass over the compared rows.
     public func plan(_ result: ReconcileResult, input: ReconcileInput, catalog: CatalogState) -> MergePlanning {
-        let context = Context(planner: self, input: input, catalog: catalog)
+        let context = Context(
+            planner: self, input: input, catalog: catalog, keys: Set(result.changes.compactMap { Int64($0.key) }))
         var changes = result.changes
         for i in changes.indices { changes[i].action = policy.action(for: changes[i]) }
         var drafts: [Draft] = []

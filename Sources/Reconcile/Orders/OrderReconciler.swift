@@ -71,34 +71,46 @@ public struct OrderReconciler: Sendable {
         -> Result
     {
         let scope = configuration.scope
-        let left = Ordered.byID(bitrix) { $0.bitrixID ?? 0 }
-        let right = Ordered.byID(catalog) { $0.order.catalogID ?? 0 }
+        let left = Ordered.byBitrixID(bitrix)
+        let right = Ordered.byCatalogID(catalog)
         var result = Result()
-        var position: [Int64: Int] = [:]
+        // Catalog id → position: `right` is in catalog id order, so a binary search (the last order of an id,
+        // as a dictionary filled in order would keep) instead of a dictionary rebuilt for each shop of a fleet.
+        func position(_ id: Int64) -> Int? {
+            var low = 0
+            var high = right.count
+            while low < high {
+                let mid = (low + high) / 2
+                if (right[mid].order.catalogID ?? 0) <= id { low = mid + 1 } else { high = mid }
+            }
+            return low > 0 && right[low - 1].order.catalogID == id ? low - 1 : nil
+        }
         var links: [Int64: [Int]] = [:]
-        position.reserveCapacity(right.count)
-        for (k, c) in right.enumerated() {
-            if let id = c.order.catalogID { position[id] = k }
-            if let bitrixID = c.order.bitrixID { links[bitrixID, default: []].append(k) }
-            if scope.reports(c.order.shopID) { result.catalogCount += 1 }
+        // Fields are read in place: an order is copied (its strings and lines retained) only when this run
+        // reports it, so a fleet's shops do not each copy every order.
+        for k in right.indices {
+            if let bitrixID = right[k].order.bitrixID { links[bitrixID, default: []].append(k) }
+            if scope.reports(right[k].order.shopID) { result.catalogCount += 1 }
         }
         var matched = [Bool](repeating: false, count: right.count)
 
-        for b in left {
-            guard let bitrixID = b.bitrixID else { continue }
+        for bi in left.indices {
+            guard let bitrixID = left[bi].bitrixID else { continue }
             let linked = links[bitrixID] ?? []
             for k in linked { matched[k] = true }
             // The order's shop: its `shopId` property, or the linked catalog order's shop where the property
             // names no shop of the fleet. Matching ignores shops; only this run's shops are reported.
-            let linkedShop = (linked.first ?? b.catalogID.flatMap { position[$0] }).flatMap { right[$0].order.shopID }
-            let owner = scope.owner(bitrix: b.shopID, catalog: linkedShop)
+            let catalogID = left[bi].catalogID
+            let linkedShop = (linked.first ?? catalogID.flatMap(position)).flatMap { right[$0].order.shopID }
+            let owner = scope.owner(bitrix: left[bi].shopID, catalog: linkedShop)
             guard scope.reports(owner) else {
                 // A railway order whose catalog order is unlinked is still claimed, whoever reports it.
-                if linked.isEmpty, let n = b.catalogID, let k = position[n], right[k].order.bitrixID == nil {
+                if linked.isEmpty, let n = catalogID, let k = position(n), right[k].order.bitrixID == nil {
                     matched[k] = true
                 }
                 continue
             }
+            let b = left[bi]
             let first = result.changes.count
             defer { for k in first..<result.changes.count { result.changes[k].shop = owner } }
             result.bitrixCount += 1
@@ -115,7 +127,7 @@ public struct OrderReconciler: Sendable {
             } else if let only = linked.first {
                 primary = only
             } else if let n = b.catalogID {
-                if let k = position[n] {
+                if let k = position(n) {
                     if right[k].order.bitrixID == nil {
                         matched[k] = true
                         primary = k

@@ -45,17 +45,19 @@ public struct ProductReconciler: Sendable {
     /// - Returns: every change, the systematic losses, and the counts of products read and matched.
     /// - Complexity: O(n + m) for ordered input; O(n log n) when an input has to be sorted first.
     public func compare(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], partial: Bool) -> Result {
-        let left = Ordered.byID(bitrix, \.id)
-        let right = Ordered.byID(catalog, \.id)
+        let left = Ordered.byID(bitrix)
+        let right = Ordered.byID(catalog)
         let scope = configuration.scope
         var result = Result()
         result.catalogCount = right.count
         var i = 0
         var j = 0
         while i < left.count || j < right.count {
+            // Shops are read in place: a product is copied (its strings retained) only when it is reported,
+            // so a fleet's shops do not each copy the whole catalog.
             if j == right.count || (i < left.count && left[i].id < right[j].id) {
-                let b = left[i]
-                if scope.reports(b.shopID) {
+                if scope.reports(left[i].shopID) {
+                    let b = left[i]
                     result.bitrixCount += 1
                     if b.enabled {
                         result.changes.append(
@@ -66,8 +68,8 @@ public struct ProductReconciler: Sendable {
                 }
                 i += 1
             } else if i == left.count || right[j].id < left[i].id {
-                let c = right[j]
-                if c.enabled && scope.reports(c.shopID) {
+                if right[j].enabled && scope.reports(right[j].shopID) {
+                    let c = right[j]
                     if partial {
                         result.withheldOrphans += 1
                     } else {
@@ -81,7 +83,9 @@ public struct ProductReconciler: Sendable {
             } else {
                 if scope.reports(left[i].shopID) { result.bitrixCount += 1 }
                 result.matched += 1
-                compareMatched(bitrix: left[i], catalog: right[j], scope: scope, into: &result)
+                if scope.reports(scope.owner(bitrix: left[i].shopID, catalog: right[j].shopID)) {
+                    compareMatched(bitrix: left[i], catalog: right[j], scope: scope, into: &result)
+                }
                 i += 1
                 j += 1
             }
@@ -176,16 +180,5 @@ public struct ProductReconciler: Sendable {
 
     private func name(_ text: String) -> ChangeValue {
         ChangeValue(raw: text, normalized: TextNormalizer.normalized(text))
-    }
-}
-
-/// Input order for merge joins: ordered input is used as it is, anything else is sorted once.
-enum Ordered {
-    /// `items` in ascending `key` order (a copy only when the input was not ordered).
-    static func byID<T>(_ items: [T], _ key: (T) -> Int64) -> [T] {
-        for k in items.indices.dropFirst() where key(items[k - 1]) > key(items[k]) {
-            return items.sorted { key($0) < key($1) }
-        }
-        return items
     }
 }
