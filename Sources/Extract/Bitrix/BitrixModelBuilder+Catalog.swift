@@ -403,7 +403,7 @@ extension BitrixModelBuilder {
     /// Bitrix product and its catalog twin), else a new one. Byte equality, not `==`: canonically
     /// equivalent spellings (NFC, NFD) stay what each side holds.
     static func text(_ bytes: ArraySlice<UInt8>, sharing candidate: String?) -> String {
-        if let candidate, candidate.utf8.elementsEqual(bytes) { return candidate }
+        if let candidate, candidate.hasUTF8(bytes) { return candidate }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -411,7 +411,7 @@ extension BitrixModelBuilder {
     /// byte (the twin's whole array when every one is).
     static func images(_ urls: [String], sharing twin: [String]) -> [String] {
         guard !twin.isEmpty else { return urls }
-        func same(_ k: Int) -> Bool { k < twin.count && twin[k].utf8.elementsEqual(urls[k].utf8) }
+        func same(_ k: Int) -> Bool { k < twin.count && twin[k].hasSameUTF8(as: urls[k]) }
         if urls.count == twin.count && urls.indices.allSatisfy(same) { return twin }
         return urls.indices.map { same($0) ? twin[$0] : urls[$0] }
     }

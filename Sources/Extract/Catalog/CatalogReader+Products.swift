@@ -175,7 +175,7 @@ enum ProductColumns {
         // ones (a heap string per product at the `l` world's million products). Equal byte for byte: `==`
         // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds.
         var image = row.string(9)
-        if let first = images.first, let text = image, text.utf8.elementsEqual(first.utf8) { image = first }
+        if let first = images.first, let text = image, text.hasSameUTF8(as: first) { image = first }
         // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
         // retain and release.
         return CanonicalProduct(
@@ -381,23 +381,14 @@ final class AggregatedProducts {
 /// ``limit`` distinct values, a new value is returned as it is (repeats of the ones held are still
 /// shared). Strings of 15 bytes or fewer are held inline by Swift and pass through.
 final class TextPool {
-    /// A string compared and hashed by its UTF-8 bytes (`==` on strings is canonical equivalence, and an
-    /// NFD spelling must stay what the catalog holds).
-    struct Key: Hashable {
-        /// The text.
-        let text: String
-
-        static func == (a: Key, b: Key) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(text.utf8.count)
-            for byte in text.utf8 { hasher.combine(byte) }
-        }
-    }
-
+    /// The hash of a held value's bytes → its index in ``held``: the first value of a hash is held; a later
+    /// different value with the same hash (a collision) is returned as it is, unshared, which only costs
+    /// memory. Integers as keys: a lookup copies no string (a `Set` of string keys retained one per probe,
+    /// which with byte-at-a-time hashing doubled the catalog read's client CPU).
+    private var byHash: [Int: Int] = [:]
     /// The distinct values held.
-    private var held: Set<Key> = []
-    /// How many distinct values are held at most (~10 MB of set).
+    private var held: [String] = []
+    /// How many distinct values are held at most (~10 MB of table).
     let limit = 1 << 18
 
     /// `text`, or the held string with the same bytes.
@@ -405,9 +396,15 @@ final class TextPool {
     /// - Returns: One string for every equal value of the read.
     func intern(_ text: String) -> String {
         guard text.utf8.count > 15 else { return text }
-        let key = Key(text: text)
-        if let index = held.firstIndex(of: key) { return held[index].text }
-        if held.count < limit { held.insert(key) }
+        var hasher = Hasher()
+        var bytes = text
+        bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let hash = hasher.finalize()
+        if let index = byHash[hash] { return held[index].hasSameUTF8(as: text) ? held[index] : text }
+        if held.count < limit {
+            byHash[hash] = held.count
+            held.append(text)
+        }
         return text
     }
 }
