@@ -23,6 +23,21 @@ struct ApplyTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
     }
 
+    /// The tiny world's plain dump.
+    var tinyDump: String { tiny.appendingPathComponent("bitrix/dump.sql").path }
+
+    /// Diffs the tiny world into the scratch catalog with ``thresholdConfig(_:softDeletes:updates:)``, the
+    /// reports under a temporary `out`, expecting drift (exit 2): run 1's plan, which the test then applies.
+    /// - Returns: The configuration file's path.
+    func diffTiny(_ conninfo: String, out: String) async throws -> String {
+        let config = try thresholdConfig()
+        let diff = try await backstop([
+            "diff", "--config", config, "--catalog", conninfo, "--dump", tinyDump, "--out", temporary(out).path,
+        ])
+        #expect(diff.status == 2, "\(diff.err)")
+        return config
+    }
+
     // MARK: Done when: diff → apply → diff on the s world
 
     @Test(.enabled(if: TestWorlds.sIsUsable, "needs the s world (make test generates it: scripts/test.d/10-world.sh)"))
@@ -99,12 +114,7 @@ struct ApplyTests {
 
     @Test func rowsAWebhookWroteAfterThePlanAreSkippedAndKeepTheWebhooksValues() async throws {
         try await withCatalog(tiny) { conninfo in
-            let config = try thresholdConfig()
-            let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
-            let diff = try await backstop([
-                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("cc").path,
-            ])
-            #expect(diff.status == 2, "\(diff.err)")
+            let config = try await diffTiny(conninfo, out: "cc")
             let planned = try PlannedRows.read(conninfo, run: 1)
             func target(_ entity: String, _ action: String, skipping: Set<Int64> = []) throws -> Int64 {
                 try #require(
@@ -193,12 +203,7 @@ struct ApplyTests {
     ) {
         var exit: (status: Int32, reason: Process.TerminationReason, out: String, err: String)?
         try await withCatalog(tiny) { conninfo in
-            let config = try thresholdConfig()
-            let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
-            let diff = try await backstop([
-                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("kill").path,
-            ])
-            #expect(diff.status == 2, "\(diff.err)")
+            let config = try await diffTiny(conninfo, out: "kill")
             let planned = try PlannedRows.read(conninfo, run: 1)
             let writes = planned.steps.filter { $0.value.action != "skip" }
             let productSteps = writes.filter { $0.value.entity == "product" && $0.value.action != "insert" }.sorted {
@@ -299,7 +304,7 @@ struct ApplyTests {
                 ])
             let final = temporary("kill-after")
             _ = try await backstop([
-                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", final.path,
+                "diff", "--config", config, "--catalog", conninfo, "--dump", tinyDump, "--out", final.path,
             ])
             #expect(try findings(final).filter { writeActions.contains($0.value) }.isEmpty)
         }
@@ -449,12 +454,7 @@ struct ApplyTests {
     /// the batches before and after an emptying share the tables; each must write exactly its own steps.
     @Test func oneStepBatchesAcrossStagingTableEmptyingsApplyEveryStepOnce() async throws {
         try await withCatalog(tiny) { conninfo in
-            let config = try thresholdConfig()
-            let dump = tiny.appendingPathComponent("bitrix/dump.sql").path
-            let diff = try await backstop([
-                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", temporary("one").path,
-            ])
-            #expect(diff.status == 2, "\(diff.err)")
+            let config = try await diffTiny(conninfo, out: "one")
             let writes = try PlannedRows.read(conninfo, run: 1).steps.values.count { $0.action != "skip" }
             #expect(writes > 10, "more batches than one emptying apart: \(writes)")
             let apply = try await backstop([
@@ -470,7 +470,7 @@ struct ApplyTests {
                 ], "one history row per status step, none repeated from an earlier batch's staged rows")
             let after = temporary("one-after")
             _ = try await backstop([
-                "diff", "--config", config, "--catalog", conninfo, "--dump", dump, "--out", after.path,
+                "diff", "--config", config, "--catalog", conninfo, "--dump", tinyDump, "--out", after.path,
             ])
             #expect(try findings(after).filter { writeActions.contains($0.value) }.isEmpty)
         }
