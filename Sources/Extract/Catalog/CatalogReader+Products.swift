@@ -398,7 +398,7 @@ final class TextPool {
         guard text.utf8.count > 15 else { return text }
         var hasher = Hasher()
         var bytes = text
-        bytes.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        bytes.withUTF8 { unsafe hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         let hash = hasher.finalize()
         if let index = byHash[hash] { return held[index].hasSameUTF8(as: text) ? held[index] : text }
         if held.count < limit {
