@@ -73,13 +73,7 @@ public struct IDSet: Sendable, Hashable {
     /// - Returns: `true` when the set holds `id`.
     /// - Complexity: O(log n).
     public func contains(_ id: Int64) -> Bool {
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let mid = (low + high) / 2
-            if sorted[mid] < id { low = mid + 1 } else { high = mid }
-        }
-        return low < sorted.count && sorted[low] == id
+        SortedSearch.first(id, count: sorted.count) { sorted[$0] } != nil
     }
 
     /// The number of ids.

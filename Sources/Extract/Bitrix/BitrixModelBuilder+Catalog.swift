@@ -205,7 +205,7 @@ extension BitrixModelBuilder {
     }
 
     /// The position of file `id` in ``fileIDs`` (after ``sortFiles()``), `nil` when the dump has no such file.
-    func filePosition(_ id: Int64) -> Int? { Self.position(of: id, in: fileIDs, { $0 }) }
+    func filePosition(_ id: Int64) -> Int? { SortedSearch.first(id, count: fileIDs.count) { fileIDs[$0] } }
 
     /// The `SUBDIR` and `FILE_NAME` of the file at `position` in ``fileIDs``.
     func file(at position: Int) -> (subdir: String, name: String) {
@@ -382,9 +382,9 @@ extension BitrixModelBuilder {
         // element is a product), before the elements go.
         for k in basket.indices where basket[k].name == nil {
             let id = basket[k].productID
-            if let p = Self.position(of: id, in: products, \.id) {
+            if let p = SortedSearch.first(id, count: products.count, key: { products[$0].id }) {
                 basket[k].name = products[p].name
-            } else if let e = Self.position(of: id, in: elements, \.id) {
+            } else if let e = SortedSearch.first(id, count: elements.count, key: { elements[$0].id }) {
                 basket[k].name = String(decoding: elementText[elements[e].text.nameRange], as: UTF8.self)
             } else {
                 basket[k].name = ""
@@ -414,17 +414,6 @@ extension BitrixModelBuilder {
         func same(_ k: Int) -> Bool { k < twin.count && twin[k].hasSameUTF8(as: urls[k]) }
         if urls.count == twin.count && urls.indices.allSatisfy(same) { return twin }
         return urls.indices.map { same($0) ? twin[$0] : urls[$0] }
-    }
-
-    /// The position of the item with `id` in `items` (ascending by `key`, unique), by binary search.
-    static func position<T>(of id: Int64, in items: [T], _ key: (T) -> Int64) -> Int? {
-        var low = 0
-        var high = items.count
-        while low < high {
-            let mid = (low + high) / 2
-            if key(items[mid]) < id { low = mid + 1 } else { high = mid }
-        }
-        return low < items.count && key(items[low]) == id ? low : nil
     }
 
     /// Orders ``prices`` by `PRODUCT_ID`, rows of one product staying in the order read (a dump's

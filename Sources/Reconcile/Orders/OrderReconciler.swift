@@ -77,13 +77,11 @@ public struct OrderReconciler: Sendable {
         // Catalog id → position: `right` is in catalog id order, so a binary search (the last order of an id,
         // as a dictionary filled in order would keep) instead of a dictionary rebuilt for each shop of a fleet.
         func position(_ id: Int64) -> Int? {
-            var low = 0
-            var high = right.count
-            while low < high {
-                let mid = (low + high) / 2
-                if (right[mid].order.catalogID ?? 0) <= id { low = mid + 1 } else { high = mid }
-            }
-            return low > 0 && right[low - 1].order.catalogID == id ? low - 1 : nil
+            let end =
+                id == .max
+                ? right.count
+                : SortedSearch.lowerBound(of: id + 1, count: right.count) { right[$0].order.catalogID ?? 0 }
+            return end > 0 && right[end - 1].order.catalogID == id ? end - 1 : nil
         }
         var links: [Int64: [Int]] = [:]
         // Fields are read in place: an order is copied (its strings and lines retained) only when this run
