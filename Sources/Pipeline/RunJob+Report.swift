@@ -105,7 +105,16 @@ extension RunJob {
     ///   - reconciled: The `reconcile` stage's output.
     /// - Returns: The report's webhook health.
     func webhookHealth(_ discrepancies: [Discrepancy], of reconciled: Reconciled) -> WebhookHealth {
-        webhookHealth(discrepancies, bitrix: reconciled.bitrix.model, catalog: reconciled.catalog)
+        webhookHealth(
+            discrepancies, bitrix: reconciled.bitrix.model, catalog: reconciled.catalog, samples: reconciled.latency)
+    }
+
+    /// The sync latency's clock: Bitrix times read in `bitrix.time_zone`, catalog times in
+    /// `catalog.time_zone` (default: the same zone).
+    var syncLatency: SyncLatency {
+        let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
+        let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
+        return SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
     }
 
     /// Findings per cause with their attribution, and the sync latency of the matched rows.
@@ -116,23 +125,23 @@ extension RunJob {
     ///   - discrepancies: The run's findings.
     ///   - bitrix: The Bitrix model (change times).
     ///   - catalog: The catalog snapshot (`updated_at`).
+    ///   - samples: The shop's latency samples when taken already (a fleet run's second thread); `nil`
+    ///     takes them here.
     /// - Returns: The report's webhook health.
-    func webhookHealth(_ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot)
-        -> WebhookHealth
-    {
-        let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
-        let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
-        let latency = SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
-        let shop = configuration.runShopID
+    func webhookHealth(
+        _ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot,
+        samples: SyncLatency.Samples? = nil
+    ) -> WebhookHealth {
+        let latency = syncLatency
+        let samples =
+            samples
+            ?? latency.samples(
+                bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
+                shopID: configuration.runShopID)
         return WebhookHealth(
             discrepancies: discrepancies, attribute: ReportAssembler.attribute,
             latency: [
-                .init(
-                    entity: "product",
-                    samples: latency.products(bitrix: bitrix.products, catalog: catalog.products, shopID: shop)),
-                .init(
-                    entity: "order",
-                    samples: latency.orders(bitrix: bitrix.orders, catalog: catalog.orders, shopID: shop)),
+                .init(entity: "product", samples: samples.products), .init(entity: "order", samples: samples.orders),
             ],
             clock: latency.clock)
     }

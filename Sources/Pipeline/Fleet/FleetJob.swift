@@ -61,6 +61,9 @@ public struct FleetJob {
         var scope: FleetScope
         /// `K/N` when the run is one partition of a fleet.
         var partition: String?
+        /// The shops' reconciliations made ahead on a second thread (more than one read thread); `nil`
+        /// reconciles each shop in its own run.
+        var reconciliations: FleetReconciliations?
     }
 
     /// How a fleet run ended.
@@ -125,7 +128,7 @@ public struct FleetJob {
                 .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
-        let shared = try readOnce(connection, catalogShops: catalogShops, stop: stop)
+        var shared = try readOnce(connection, catalogShops: catalogShops, stop: stop)
         // The shops' locks, once the selection is known (before any run is recorded).
         let selected = shared.scope.selected
         guard try RunLock.tryAcquire(shops: selected, on: connection) else {
@@ -133,6 +136,8 @@ public struct FleetJob {
             return Result(status: .locked, shops: [], outOfScope: [], lockHolder: locked.lockHolder)
         }
         defer { RunLock.release(shops: selected, on: connection) }
+        shared.reconciliations = reconcileAhead(shared, stop: stop)
+        defer { shared.reconciliations?.cancel() }
         var results: [(shop: Int64, result: RunResult)] = []
         for shop in selected {
             results.append((shop, try job(for: shop, shared: shared, stop: stop).run()))
