@@ -104,8 +104,9 @@ public final class ReadAheadDumpStream: DumpEventStream {
 
     /// The reading thread: parses into batches and hands them over until the end, an error or cancellation.
     ///
-    /// Rows get a per-batch copy of their source (table and columns) so the two threads never share a
-    /// reference count; an error is handed over after the events read before it, so the caller sees the
+    /// Each batch's rows share a source (table and columns) of their own so the two threads never share
+    /// a reference count: a dump reader makes it (``DumpReader/startBatch()``), rows of another stream get
+    /// a copy of theirs here, which costs a retain and a release per row; an error is handed over after the events read before it, so the caller sees the
     /// same sequence the reader produced.
     private static func produce(
         _ stream: any DumpEventStream, batchSize: Int, keysFromConsumer: Bool, into channel: Channel
