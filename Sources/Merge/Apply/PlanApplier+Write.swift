@@ -367,16 +367,16 @@ extension PlanApplier {
             """
             COPY pg_temp.backstop_stage_product (batch, seq, target, row_xmin, row_checksum, set_name, name, set_price, price,
                 set_enabled, enabled, set_image, image, set_width, width, set_height, height) FROM STDIN
-            """, rows: steps
-        ) { step, buffer in
+            """, rows: steps.indices
+        ) { i, buffer in
             CopyText.appendInteger(number, to: &buffer)
-            CopyText.appendInteger(Int64(step.seq), after: true, to: &buffer)
-            CopyText.appendInteger(step.target ?? 0, after: true, to: &buffer)
-            CopyText.appendInteger(step.version?.xmin, after: true, to: &buffer)
-            CopyText.appendText(step.version?.checksum, after: true, to: &buffer)
-            let product = step.entity == "product"
+            CopyText.appendInteger(Int64(steps[i].seq), after: true, to: &buffer)
+            CopyText.appendInteger(steps[i].target ?? 0, after: true, to: &buffer)
+            CopyText.appendInteger(steps[i].version?.xmin, after: true, to: &buffer)
+            CopyText.appendText(steps[i].version?.checksum, after: true, to: &buffer)
+            let product = steps[i].entity == "product"
             for column in Self.stagedProductColumns {
-                let value = product ? step.set[column] : nil
+                let value = product ? steps[i].set[column] : nil
                 CopyText.appendBool(value != nil, after: true, to: &buffer)
                 buffer.append(0x09)
                 Self.appendCopyText(value, to: &buffer)
@@ -396,13 +396,13 @@ extension PlanApplier {
     func stageImages(_ steps: [PlanStep], batch: Int) throws {
         let number = Int64(batch)
         try connection.copyIn(
-            "COPY pg_temp.backstop_stage_image (batch, seq, target, position, url) FROM STDIN", rows: steps
-        ) { step, buffer in
-            guard case .texts(let urls) = step.set["images"] else { return }
+            "COPY pg_temp.backstop_stage_image (batch, seq, target, position, url) FROM STDIN", rows: steps.indices
+        ) { i, buffer in
+            guard case .texts(let urls) = steps[i].set["images"] else { return }
             for (position, url) in urls.enumerated() {
                 CopyText.appendInteger(number, to: &buffer)
-                CopyText.appendInteger(Int64(step.seq), after: true, to: &buffer)
-                CopyText.appendInteger(step.target ?? 0, after: true, to: &buffer)
+                CopyText.appendInteger(Int64(steps[i].seq), after: true, to: &buffer)
+                CopyText.appendInteger(steps[i].target ?? 0, after: true, to: &buffer)
                 CopyText.appendInteger(Int64(position), after: true, to: &buffer)
                 CopyText.appendText(url, after: true, to: &buffer)
                 CopyText.endRow(&buffer)
@@ -419,16 +419,16 @@ extension PlanApplier {
         let number = Int64(batch)
         try connection.copyIn(
             "COPY pg_temp.backstop_stage_order (batch, seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN",
-            rows: steps
-        ) { step, buffer in
+            rows: steps.indices
+        ) { i, buffer in
             CopyText.appendInteger(number, to: &buffer)
-            CopyText.appendInteger(Int64(step.seq), after: true, to: &buffer)
-            CopyText.appendInteger(step.target ?? 0, after: true, to: &buffer)
-            CopyText.appendInteger(step.version?.xmin, after: true, to: &buffer)
-            CopyText.appendText(step.version?.checksum, after: true, to: &buffer)
-            CopyText.appendText(step.set["status"]?.text, after: true, to: &buffer)
-            CopyText.appendText(step.was["status"]?.text, after: true, to: &buffer)
-            CopyText.appendInteger(step.set["bitrix_order_id"]?.integer, after: true, to: &buffer)
+            CopyText.appendInteger(Int64(steps[i].seq), after: true, to: &buffer)
+            CopyText.appendInteger(steps[i].target ?? 0, after: true, to: &buffer)
+            CopyText.appendInteger(steps[i].version?.xmin, after: true, to: &buffer)
+            CopyText.appendText(steps[i].version?.checksum, after: true, to: &buffer)
+            CopyText.appendText(steps[i].set["status"]?.text, after: true, to: &buffer)
+            CopyText.appendText(steps[i].was["status"]?.text, after: true, to: &buffer)
+            CopyText.appendInteger(steps[i].set["bitrix_order_id"]?.integer, after: true, to: &buffer)
             CopyText.endRow(&buffer)
         }
     }
