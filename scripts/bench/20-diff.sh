@@ -4,8 +4,9 @@
 # PostgreSQL. Writes bench-results/diff.json with, per world:
 #   diff_*       wall seconds, CPU seconds (user + sys) and peak RSS of `backstop diff` with the default
 #                settings (the dump read on a thread of its own beside the catalog read, and parsed on
-#                another, ahead of the Bitrix model); goals at m (issue 21): wall <= 1.0x the single-thread
-#                reader alone, CPU <= 1.5x the reader's, RSS <= 1 GiB
+#                another, ahead of the Bitrix model; the deferred basket read again on a third beside the
+#                order property values); diff_read_threads is BACKSTOP_READ_THREADS (nproc); goals at m
+#                (issue 21): wall <= 1.0x the single-thread reader alone, CPU <= 1.5x the reader's, RSS <= 1 GiB
 #   serial_*     (m) the same diff with BACKSTOP_READ_THREADS=1 (one thread end to end), and whether its
 #                findings are byte-identical to the default run's
 #   all_*        (m) `backstop diff --shop all` (every migrated seller in one run, issue 18 item 7): wall, CPU
@@ -125,6 +126,7 @@ doc = {
     "reader_seconds": round(best["seconds"], 2), "reader_cpu_seconds": round(best["cpu_seconds"], 2),
     "load_before_reader": load_reader,
     "diff_seconds": wall, "diff_cpu_seconds": cpu, "diff_max_rss_mib": rss, "load_before_diff": load_diff,
+    "diff_read_threads": len(os.sched_getaffinity(0)),
     "diff_over_reader": ratio(wall, best["seconds"]),
     "diff_cpu_over_reader_cpu": ratio(cpu, best["cpu_seconds"]),
     "check": json.loads(check),
