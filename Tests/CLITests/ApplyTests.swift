@@ -476,6 +476,51 @@ struct ApplyTests {
         }
     }
 
+    /// The apply checks an order by its `xmin` alone and records an image step's product at its unchanged
+    /// `xmin`: a webhook replaying an order's same values between plan and apply still makes a conflict,
+    /// `VACUUM FREEZE` of the catalog makes none, and each written row's recorded version is its `xmin`.
+    @Test func aSameValueOrderRewriteConflictsAndAFreezeDoesNot() async throws {
+        try await withCatalog(tiny) { conninfo in
+            let config = try await diffTiny(conninfo, out: "freeze")
+            let planned = try PlannedRows.read(conninfo, run: 1)
+            let statusTargets = planned.steps.values.filter { $0.action == "update_status" }.compactMap(\.target)
+            let replayed = try #require(statusTargets.min())
+            let imaged = try #require(
+                planned.steps.values.filter { $0.entity == "productimage" && $0.action == "update" }
+                    .compactMap(\.target).min())
+            #expect(statusTargets.count > 1, "another status step must still apply")
+            // A webhook replaying an event: the same values, a new row version.
+            try sql(conninfo, "UPDATE \"order\" SET status = status WHERE id = \(replayed)")
+            for table in ["product", "productimage", "\"order\""] {
+                try sql(conninfo, PGQuery(unsafeSQL: "VACUUM (FREEZE) \(table)"))
+            }
+            let frozen = try sql(
+                conninfo,
+                "SELECT (age(relfrozenxid) < 100)::text FROM pg_class WHERE oid IN ('product'::regclass, '\"order\"'::regclass)"
+            )
+            #expect(frozen == [["true"], ["true"]], "the catalog's rows are frozen before the apply")
+            let before = try sql(conninfo, "SELECT status::text FROM \"order\" WHERE id = \(replayed)")
+
+            let apply = try await backstop(["apply", "--config", config, "--catalog", conninfo, "--run", "1", "--yes"])
+            #expect(apply.status == 2, "one conflict exits 2: \(apply.out)\(apply.err)")
+            let outcomes = try sql(
+                conninfo,
+                "SELECT s.target::text, o.outcome FROM backstop.plan_step s JOIN backstop.plan_step_outcome o USING (plan_id, seq) WHERE s.plan_id = 1 AND s.action <> 'skip'"
+            )
+            #expect(
+                Set(outcomes.filter { $0[1] == "conflict" }.map { $0[0] }) == [String(replayed)], "\(outcomes)")
+            #expect(outcomes.count { $0[1] == "applied" } > 1)
+            #expect(try sql(conninfo, "SELECT status::text FROM \"order\" WHERE id = \(replayed)") == before)
+            let imageWrite = try sql(
+                conninfo,
+                PGQuery(
+                    unsafeSQL:
+                        "SELECT (a.written_xmin = p.xmin::text::bigint)::text FROM backstop.applied_write a JOIN product p ON p.id = a.target WHERE a.entity = 'productimage' AND a.target = \(imaged)"
+                ))
+            #expect(imageWrite == [["true"]], "the image step records the product's xmin, which it left alone")
+        }
+    }
+
     @Test func aPlanMadeAgainstAnotherCatalogIsRefusedEvenWithForce() async throws {
         try await withCatalog(tiny) { planned in
             let out = temporary("elsewhere")

@@ -75,7 +75,9 @@
             unsafe end -= mark
         }
         if unsafe isAtEOF { return false }
-        if unsafe capacity - end < readSize / 2 {
+        // At least one byte free: with a 1-byte read size, half a read is 0, and a full window would be
+        // asked for 0 bytes, which a source answers only at its end.
+        if unsafe capacity - end < max(1, readSize / 2) {
             let newCapacity = unsafe max(capacity * 2, end + readSize)
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity + 64)
             unsafe grown.update(from: base, count: end)

@@ -45,6 +45,9 @@ final class RowContext {
         source = made
         return made
     }
+    /// Gives the next rows a shared part of their own (the read-ahead stream's batches: the reading
+    /// thread then never touches the reference count of one the consuming thread is releasing).
+    func renewSource() { source = nil }
     /// Each value position's column kind (`.unknown` without a CREATE TABLE).
     let kinds: [ColumnKind]
     /// The columns whose strings may be zero dates (DATE/DATETIME/TIMESTAMP, and untyped ones).
@@ -289,6 +292,8 @@ extension DumpReader {
         } else {
             keys = keysProvider?(table).map(RowKeySet.init)
             filterKeys[table] = .some(keys)
+            // The consumer could give this table's keys: a deferred filtered table may now be read ahead.
+            prefetchDeferred()
         }
         return keys.map { ($0, column, idColumn) }
     }

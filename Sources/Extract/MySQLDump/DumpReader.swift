@@ -97,6 +97,11 @@ public final class DumpReader: DumpEventStream {
     var deferredRegions: [DeferredRegion] = []
     /// The second read of the deferred tables, once the input's own end (or error) was reached.
     var replay: DeferredReplay?
+    /// Deferred regions read ahead on threads of their own (``Options/readAhead``), by region index: each
+    /// is used at its place only if its keys and extent are still the ones it was started with.
+    var prefetches: [Int: DeferredPrefetch] = [:]
+    /// Deferred regions handed out from their read ahead (the others were read at their place).
+    var prefetchesUsed = 0
     /// Asks the consumer for a filtered table's keys (``Options/rowFilter``): the filter's own supplier,
     /// or the read-ahead stream's round trip to its consuming thread.
     var keysProvider: ((String) -> Set<Int64>?)?

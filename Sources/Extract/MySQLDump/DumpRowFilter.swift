@@ -17,7 +17,9 @@ import Synchronization
 /// The supplier runs on the thread that consumes the stream (the one calling `next()`): a plain reader
 /// calls it where it stands; the read-ahead stream hands over what it parsed, asks its consumer and waits
 /// for the answer. It is asked once per table and reader, when that table's first row is about to be
-/// decoded, so every row handed out before it has been consumed.
+/// decoded, so every row handed out before it has been consumed. With ``DumpReader/Options/readAhead``, a
+/// deferred table is also asked early, when a table read in place is asked, for a read ahead that is used
+/// only if the answer at its own place is the same: the supplier must answer from what it has consumed.
 ///
 /// ```swift
 /// var options = DumpReader.Options(tables: ["b_sale_order", "b_sale_basket"])

@@ -45,14 +45,28 @@ public final class ReadAheadDumpStream: DumpEventStream {
     ///   - stream: the stream to read ahead.
     ///   - batchSize: events per hand-over.
     ///   - capacity: batches read ahead of the caller at most.
-    public init(_ stream: any DumpEventStream, batchSize: Int = defaultBatchSize, capacity: Int = defaultCapacity) {
+    public convenience init(
+        _ stream: any DumpEventStream, batchSize: Int = defaultBatchSize, capacity: Int = defaultCapacity
+    ) {
+        self.init(stream, batchSize: batchSize, capacity: capacity, keysFromConsumer: true, name: "backstop-dump-read")
+    }
+
+    /// Starts reading `stream` on a new thread named `name`; with `keysFromConsumer` false, a filtered
+    /// stream keeps its own key supplier (a deferred region read ahead with keys it was given) instead of
+    /// asking the caller.
+    init(
+        _ stream: any DumpEventStream, batchSize: Int = defaultBatchSize, capacity: Int, keysFromConsumer: Bool,
+        name: String
+    ) {
         let channel = Channel(capacity: max(1, capacity))
         self.channel = channel
         let upstream = Upstream(stream)
-        rowFilter = (stream as? any KeyAskingStream)?.rowFilter
+        rowFilter = keysFromConsumer ? (stream as? any KeyAskingStream)?.rowFilter : nil
         let batchSize = max(1, batchSize)
-        let thread = Thread { Self.produce(upstream.stream, batchSize: batchSize, into: channel) }
-        thread.name = "backstop-dump-read"
+        let thread = Thread {
+            Self.produce(upstream.stream, batchSize: batchSize, keysFromConsumer: keysFromConsumer, into: channel)
+        }
+        thread.name = name
         thread.stackSize = 8 << 20
         thread.start()
     }
@@ -90,10 +104,13 @@ public final class ReadAheadDumpStream: DumpEventStream {
 
     /// The reading thread: parses into batches and hands them over until the end, an error or cancellation.
     ///
-    /// Rows get a per-batch copy of their source (table and columns) so the two threads never share a
-    /// reference count; an error is handed over after the events read before it, so the caller sees the
+    /// Each batch's rows share a source (table and columns) of their own so the two threads never share
+    /// a reference count: a dump reader makes it (``DumpReader/startBatch()``), rows of another stream get
+    /// a copy of theirs here, which costs a retain and a release per row; an error is handed over after the events read before it, so the caller sees the
     /// same sequence the reader produced.
-    private static func produce(_ stream: any DumpEventStream, batchSize: Int, into channel: Channel) {
+    private static func produce(
+        _ stream: any DumpEventStream, batchSize: Int, keysFromConsumer: Bool, into channel: Channel
+    ) {
         let reader = stream as? DumpReader
         var events: [DumpEvent] = []
         events.reserveCapacity(batchSize)
@@ -103,6 +120,7 @@ public final class ReadAheadDumpStream: DumpEventStream {
         func handOver() -> Bool {
             original = nil
             copy = nil
+            reader?.startBatch()
             let sent = channel.put(
                 .events(events, bytesRead: reader?.bytesRead ?? 0, completedAt: stream.completedAt))
             events = []
@@ -111,7 +129,7 @@ public final class ReadAheadDumpStream: DumpEventStream {
         }
         // A filtered table's keys come from the consuming thread: what was parsed is handed over first,
         // so the consumer has seen every row before the question when it answers.
-        if let asking = stream as? any KeyAskingStream, asking.rowFilter != nil {
+        if keysFromConsumer, let asking = stream as? any KeyAskingStream, asking.rowFilter != nil {
             asking.keysProvider = { table in
                 if !events.isEmpty, !handOver() { return nil }
                 guard channel.put(.keysWanted(table)) else { return nil }
@@ -119,6 +137,18 @@ public final class ReadAheadDumpStream: DumpEventStream {
             }
         }
         do {
+            // A dump reader gives each batch's rows a source of their own (``DumpReader/startBatch()``);
+            // another stream's rows get a copy here.
+            if let reader {
+                reader.startBatch()
+                while let event = try reader.next() {
+                    events.append(event)
+                    if events.count == batchSize, !handOver() { return }
+                }
+                if !events.isEmpty, !handOver() { return }
+                _ = channel.put(.finished)
+                return
+            }
             while let event = try stream.next() {
                 if case .row(var row) = event {
                     if row.source !== original {

@@ -39,7 +39,8 @@ public enum CatalogVersionSQL {
         """
     /// `xmin` of `"order" o` as bigint.
     public static let orderXmin: PGQuery = "o.xmin::text::bigint"
-    /// md5 of `"order" o`'s compared columns.
+    /// md5 of `"order" o`'s compared columns: read with the version and recorded, but the apply checks an
+    /// order by its `xmin` alone (an order's version is its own row, whose every write changes `xmin`).
     public static let orderChecksum: PGQuery = """
         md5(ROW(o.shop_id, o.status, o.bitrix_order_id, o.total, o.subtotal, o.delivery_cost, o."customerName", \
         o.phone, o.recipient_name, o.recipient_phone, o.delivery_address, o.pickup_address, o.delivery_date, \

@@ -209,14 +209,15 @@ public struct PlanStore {
             FROM STDIN
             """, rows: outcomes
         ) { o, buffer in
-            CopyText.appendRow(
-                [
-                    String(planID), String(o.seq), o.outcome.rawValue, batch.map(String.init),
-                    applyRunID.map(String.init),
-                    o.written.map { String($0.xmin) },
-                    o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum },
-                ],
-                to: &buffer)
+            // Field by field (an apply records a row per step: no array of strings per row).
+            CopyText.appendInteger(planID, to: &buffer)
+            CopyText.appendInteger(Int64(o.seq), after: true, to: &buffer)
+            CopyText.appendText(o.outcome.rawValue, after: true, to: &buffer)
+            CopyText.appendInteger(batch.map(Int64.init), after: true, to: &buffer)
+            CopyText.appendInteger(applyRunID, after: true, to: &buffer)
+            CopyText.appendInteger(o.written?.xmin, after: true, to: &buffer)
+            CopyText.appendText(o.written.flatMap { $0.checksum.isEmpty ? nil : $0.checksum }, after: true, to: &buffer)
+            CopyText.endRow(&buffer)
         }
     }
 
