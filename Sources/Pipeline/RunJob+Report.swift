@@ -36,7 +36,14 @@ extension RunJob {
             reconciliation: found.reconciliation, history: history, webhookHealth: found.health,
             similarity: found.similarity, lastSuccessAt: try session.lastSuccess(), stopReason: runner.stopReason,
             generator: "backstop \(version)")
-        try publishTextfile(try session.write(report, formats: formats))
+        if let writer = shared?.writer, let directory = session.reportDirectory {
+            // A fleet's shop: the folder is written on the fleet's writer thread while the next shop runs.
+            try session.saveContext(report)
+            let publish = textfilePublisher()
+            writer.write(report, formats: formats, to: directory) { try publish($0) }
+        } else {
+            try publishTextfile(try session.write(report, formats: formats))
+        }
         var outcome = RunResult(
             status: status, run: session.run, reportDirectory: session.reportDirectory,
             discrepancyCount: found.discrepancies.count)
@@ -153,14 +160,19 @@ extension RunJob {
     /// - Parameter written: The report files just written; nothing happens without a `.prom` among them.
     /// - Throws: `ReportError` when the copy cannot be written; Foundation's error when the written file
     ///   cannot be read back.
-    func publishTextfile(_ written: [URL]) throws {
-        guard let folder = configuration.report.textfileDirectory,
-            let prom = written.first(where: { $0.pathExtension == "prom" })
-        else { return }
+    func publishTextfile(_ written: [URL]) throws { try textfilePublisher()(written) }
+
+    /// ``publishTextfile(_:)`` as a value that can run on another thread (a fleet's writer).
+    /// - Returns: The copy, given the report files just written.
+    func textfilePublisher() -> @Sendable ([URL]) throws -> Void {
+        let folder = configuration.report.textfileDirectory
         // Runs of a chosen shop (`--shop`, each shop of a fleet) publish beside each other, one file per shop.
         let name =
             configuration.shops == nil ? "backstop_\(kind).prom" : "backstop_\(kind)_\(configuration.runShopID).prom"
-        let target = URL(fileURLWithPath: folder).appendingPathComponent(name)
-        try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
+        return { written in
+            guard let folder, let prom = written.first(where: { $0.pathExtension == "prom" }) else { return }
+            let target = URL(fileURLWithPath: folder).appendingPathComponent(name)
+            try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
+        }
     }
 }

@@ -64,6 +64,9 @@ public struct FleetJob {
         /// The shops' reconciliations made ahead on a second thread (more than one read thread); `nil`
         /// reconciles each shop in its own run.
         var reconciliations: FleetReconciliations?
+        /// The shops' report folders written on a thread of their own (more than one read thread); `nil`
+        /// writes each in its shop's run.
+        var writer: FleetWriter?
     }
 
     /// How a fleet run ended.
@@ -139,9 +142,17 @@ public struct FleetJob {
         shared.reconciliations = reconcileAhead(shared, stop: stop)
         defer { shared.reconciliations?.cancel() }
         var results: [(shop: Int64, result: RunResult)] = []
+        if configuration.bitrix.readThreads > 1, selected.count > 1 { shared.writer = FleetWriter() }
         for shop in selected {
-            results.append((shop, try job(for: shop, shared: shared, stop: stop).run()))
+            let result = Swift.Result(catching: { try job(for: shop, shared: shared, stop: stop).run() })
+            guard case .success(let outcome) = result else {
+                try? shared.writer?.finish()
+                _ = try result.get()
+                continue
+            }
+            results.append((shop, outcome))
         }
+        try shared.writer?.finish()
         let status = results.map(\.result.status).max { Self.severity($0) < Self.severity($1) } ?? .clean
         let page = try writePage(results, outOfScope: shared.scope.outOfScope, catalogShops: catalogShops)
         return Result(status: status, shops: results, outOfScope: shared.scope.outOfScope, page: page)
