@@ -54,8 +54,43 @@ enum BitrixInput {
             throw PipelineError(
                 .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
+        // One dump file (standard input cannot be read twice): the products are built as soon as its
+        // product tables are done, and the raw tables released before the orders are read. A dump whose
+        // product tables do not all come first is read again with the products built at the end.
+        let dumps = configuration.bitrix.dumps
+        let early = dumps.count == 1 && dumps[0] != "-"
+        func read(early: Bool) throws -> Snapshot {
+            try load(
+                configuration: configuration, scope: scope, allowPartial: allowPartial, ordersScope: ordersScope,
+                catalog: catalog, abandoned: abandoned, stop: stop, progress: progress, logger: logger,
+                buildsProductsEarly: early)
+        }
+        do {
+            return try read(early: early)
+        } catch is ProductRowAfterOrders {
+            logger.notice(
+                "a product table follows the order tables: reading the dump again, the products built at the end",
+                metadata: ["dump.file": "\(dumps[0])"])
+            return try read(early: false)
+        }
+    }
+
+    /// A product-table row came after the products were built early (``BitrixModelBuilder/earlyBuildAbandoned``):
+    /// the read is repeated with the products built at the end.
+    private struct ProductRowAfterOrders: Error {}
+
+    /// One read of every configured dump into a new model (``load(configuration:scope:allowPartial:ordersScope:catalog:abandoned:stop:progress:logger:)``).
+    /// - Parameter buildsProductsEarly: ``BitrixModelBuilder/buildsProductsEarly``; the read throws
+    ///   ``ProductRowAfterOrders`` as soon as a product-table row arrives after that build.
+    private static func load(
+        configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
+        ordersScope: (() -> BitrixModelBuilder.Scope.Orders)?, catalog: (() -> CatalogSide)?,
+        abandoned: () -> Bool, stop: StopSwitch, progress: ProgressReporter, logger: Logger,
+        buildsProductsEarly: Bool
+    ) throws -> Snapshot {
         let builder = BitrixModelBuilder(
             configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
+        builder.buildsProductsEarly = buildsProductsEarly
         builder.ordersScope = ordersScope
         if let catalog {
             builder.catalogProducts = { catalog().products }
@@ -103,6 +138,7 @@ enum BitrixInput {
                     if rows & 0x3FFF == 0 || rows == 1 {
                         if let bytes = bytesRead() { bar.update(bytes) }
                         if abandoned() { throw CancellationError() }
+                        if builder.earlyBuildAbandoned { throw ProductRowAfterOrders() }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
                                 stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
@@ -126,6 +162,7 @@ enum BitrixInput {
         // A dump without `b_sale_order` never asked: the read still ends after the catalog's.
         if let supply = builder.ordersScope { _ = supply() }
         if abandoned() { throw CancellationError() }
+        if builder.earlyBuildAbandoned { throw ProductRowAfterOrders() }
         let model = builder.finish(completedAt: partial ? nil : completedAt)
         for problem in model.problems {
             logger.info("bitrix value not interpreted", metadata: ["problem": "\(problem)"])
