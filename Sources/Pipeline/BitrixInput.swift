@@ -79,9 +79,22 @@ enum BitrixInput {
     /// the read is repeated with the products built at the end.
     private struct ProductRowAfterOrders: Error {}
 
-    /// One read of every configured dump into a new model (``load(configuration:scope:allowPartial:ordersScope:catalog:abandoned:stop:progress:logger:)``).
-    /// - Parameter buildsProductsEarly: ``BitrixModelBuilder/buildsProductsEarly``; the read throws
-    ///   ``ProductRowAfterOrders`` as soon as a product-table row arrives after that build.
+    /// One read of every configured dump into a new model: the public `load`'s work, with or without the
+    /// early product build.
+    /// - Parameters:
+    ///   - configuration: Backstop's configuration.
+    ///   - scope: Which orders and users the model keeps.
+    ///   - allowPartial: Read a truncated dump as far as it goes instead of failing.
+    ///   - ordersScope: Supplies the scope's orders late, or `nil`.
+    ///   - catalog: Supplies the catalog's products and shops when the products are built, or `nil`.
+    ///   - abandoned: Checked at each safe point: `true` ends the read with `CancellationError`.
+    ///   - stop: The run's stop switch.
+    ///   - progress: Where the bytes read so far are reported.
+    ///   - logger: Where the reader and the model log.
+    ///   - buildsProductsEarly: ``BitrixModelBuilder/buildsProductsEarly``; the read throws
+    ///     ``ProductRowAfterOrders`` as soon as a product-table row arrives after that build.
+    /// - Returns: The model, the stage's line and whether the input was partial.
+    /// - Throws: What the public `load` throws, and ``ProductRowAfterOrders``.
     private static func load(
         configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
         ordersScope: (() -> BitrixModelBuilder.Scope.Orders)?, catalog: (() -> CatalogSide)?,
