@@ -54,8 +54,56 @@ enum BitrixInput {
             throw PipelineError(
                 .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
+        // One dump file (standard input cannot be read twice): the products are built as soon as its
+        // product tables are done, and the raw tables released before the orders are read. A dump whose
+        // product tables do not all come first is read again with the products built at the end.
+        let dumps = configuration.bitrix.dumps
+        let early = dumps.count == 1 && dumps[0] != "-"
+        func read(early: Bool) throws -> Snapshot {
+            try load(
+                configuration: configuration, scope: scope, allowPartial: allowPartial, ordersScope: ordersScope,
+                catalog: catalog, abandoned: abandoned, stop: stop, progress: progress, logger: logger,
+                buildsProductsEarly: early)
+        }
+        do {
+            return try read(early: early)
+        } catch is ProductRowAfterOrders {
+            logger.notice(
+                "a product table follows the order tables: reading the dump again, the products built at the end",
+                metadata: ["dump.file": "\(dumps[0])"])
+            return try read(early: false)
+        }
+    }
+
+    /// A product-table row came after the products were built early (``BitrixModelBuilder/earlyBuildAbandoned``):
+    /// the read is repeated with the products built at the end.
+    private struct ProductRowAfterOrders: Error {}
+
+    /// One read of every configured dump into a new model: the public `load`'s work, with or without the
+    /// early product build.
+    /// - Parameters:
+    ///   - configuration: Backstop's configuration.
+    ///   - scope: Which orders and users the model keeps.
+    ///   - allowPartial: Read a truncated dump as far as it goes instead of failing.
+    ///   - ordersScope: Supplies the scope's orders late, or `nil`.
+    ///   - catalog: Supplies the catalog's products and shops when the products are built, or `nil`.
+    ///   - abandoned: Checked at each safe point: `true` ends the read with `CancellationError`.
+    ///   - stop: The run's stop switch.
+    ///   - progress: Where the bytes read so far are reported.
+    ///   - logger: Where the reader and the model log.
+    ///   - buildsProductsEarly: ``BitrixModelBuilder/buildsProductsEarly``; the read throws
+    ///     ``ProductRowAfterOrders`` as soon as a product-table row arrives after that build.
+    /// - Returns: The model, the stage's line and whether the input was partial.
+    /// - Throws: What the public `load` throws, and ``ProductRowAfterOrders``.
+    private static func load(
+        configuration: BackstopConfiguration, scope: BitrixModelBuilder.Scope, allowPartial: Bool,
+        ordersScope: (() -> BitrixModelBuilder.Scope.Orders)?, catalog: (() -> CatalogSide)?,
+        abandoned: () -> Bool, stop: StopSwitch, progress: ProgressReporter, logger: Logger,
+        buildsProductsEarly: Bool
+    ) throws -> Snapshot {
         let builder = BitrixModelBuilder(
             configuration: bitrixConfiguration(configuration), scope: scope, logger: logger)
+        builder.buildsProductsEarly = buildsProductsEarly
         builder.ordersScope = ordersScope
         if let catalog {
             builder.catalogProducts = { catalog().products }
@@ -103,6 +151,7 @@ enum BitrixInput {
                     if rows & 0x3FFF == 0 || rows == 1 {
                         if let bytes = bytesRead() { bar.update(bytes) }
                         if abandoned() { throw CancellationError() }
+                        if builder.earlyBuildAbandoned { throw ProductRowAfterOrders() }
                         if stop.safePoint("extract.dump") {
                             throw DeadlineReached(
                                 stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)
@@ -126,6 +175,7 @@ enum BitrixInput {
         // A dump without `b_sale_order` never asked: the read still ends after the catalog's.
         if let supply = builder.ordersScope { _ = supply() }
         if abandoned() { throw CancellationError() }
+        if builder.earlyBuildAbandoned { throw ProductRowAfterOrders() }
         let model = builder.finish(completedAt: partial ? nil : completedAt)
         for problem in model.problems {
             logger.info("bitrix value not interpreted", metadata: ["problem": "\(problem)"])

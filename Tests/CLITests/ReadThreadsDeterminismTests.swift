@@ -120,4 +120,30 @@ struct ReadThreadsDeterminismTests {
         defer { try? FileManager.default.removeItem(at: packed) }
         expectIdentical(try await findings(world: world, runs: [(packed, 1), (dump, 1), (dump, 2)]), "s")
     }
+
+    /// `dump` with the section of `table` moved right after the section of `anchor`: a dump whose tables
+    /// are not in alphabetical order.
+    func reordered(_ dump: URL, moving table: String, after anchor: String) throws -> URL {
+        let marker = "-- Table structure for table `"
+        var parts = try String(contentsOf: dump, encoding: .utf8).components(separatedBy: marker)
+        let from = try #require(parts.firstIndex { $0.hasPrefix(table + "`") })
+        let moved = parts.remove(at: from)
+        let to = try #require(parts.firstIndex { $0.hasPrefix(anchor + "`") })
+        parts.insert(moved, at: to + 1)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("determinism-\(UUID().uuidString).sql")
+        try Data(parts.joined(separator: marker).utf8).write(to: out)
+        return out
+    }
+
+    /// The products are built when the product tables are done, at the first order-side row: a dump with
+    /// a product table (`b_catalog_price`) after `b_sale_order` is read again with the products built at
+    /// the end, and its findings are those of the alphabetical dump, with one or two read threads.
+    @Test func aProductTableAfterTheOrdersGivesTheSameFindings() async throws {
+        let world = RepoPaths.data.appendingPathComponent("tiny")
+        let plain = world.appendingPathComponent("bitrix/dump.sql")
+        let late = try reordered(plain, moving: "b_catalog_price", after: "b_sale_order")
+        defer { try? FileManager.default.removeItem(at: late) }
+        expectIdentical(
+            try await findings(world: world, runs: [(plain, 2), (late, 1), (late, 2)]), "tiny, prices after orders")
+    }
 }

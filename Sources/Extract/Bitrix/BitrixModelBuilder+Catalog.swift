@@ -234,9 +234,11 @@ extension BitrixModelBuilder {
     /// and the prices are sorted by element in place, and a cursor per input advances with the elements.
     /// Grouping them into a dictionary of arrays per property (an array per element, millions at the `l`
     /// world) was the largest transient of a run. The raw rows are released once the products are made.
-    /// - Parameter now: The snapshot time as site wall-clock text.
+    /// - Parameter now: The snapshot time as site wall-clock text; `nil` for an early build
+    ///   (``buildProductsEarly()``), whose products with activity dates are noted in ``earlyProducts`` and
+    ///   completed by ``finish(completedAt:)``, and which keeps the names of the elements made no product.
     /// - Returns: One product per catalog element of the seller in scope.
-    func buildProducts(snapshot now: String) -> [CanonicalProduct] {
+    func buildProducts(snapshot now: String?) -> [CanonicalProduct] {
         if baseGroups.count > 1 {
             problems.append(
                 ParseProblem(
@@ -326,10 +328,12 @@ extension BitrixModelBuilder {
             let text = element.text.ranges.map { range in range.map { elementText[$0] } }
             let activeFrom = text[2].map { String(decoding: $0, as: UTF8.self) }
             let activeTo = text[3].map { String(decoding: $0, as: UTF8.self) }
+            // Without the snapshot time, an active element with a date is decided in `finish`.
+            let pending = now == nil && element.active && (activeFrom != nil || activeTo != nil)
             let enabled =
                 element.active
-                && (activeFrom.map { $0 <= now } ?? true)
-                && (activeTo.map { $0 >= now } ?? true)
+                && (activeFrom.map { from in now.map { from <= $0 } ?? false } ?? true)
+                && (activeTo.map { to in now.map { to >= $0 } ?? false } ?? true)
             let type: ProductType = ["", "N", "0", "false"].contains(readyValue) ? .catalog : .vitrina
             let productWidth =
                 dimension(width, field: configuration.widthProperty.code, problem: problem)
@@ -376,6 +380,10 @@ extension BitrixModelBuilder {
             product.updatedAt = text[5].map { Self.text($0, sharing: twin?.updatedAt) }
             product.images = Self.images(images, sharing: twin?.images ?? [])
             product.image = product.images.first
+            if pending {
+                earlyProducts?.pendingActivity.append(
+                    .init(position: products.count, from: activeFrom, to: activeTo))
+            }
             products.append(product)
         }
         // Basket lines that carry their element's own name take it now (the product's string when the
@@ -390,6 +398,7 @@ extension BitrixModelBuilder {
                 basket[k].name = ""
             }
         }
+        if earlyProducts != nil { keepOtherElementNames(products) }
         elements = []
         elementText = []
         prices = []
@@ -397,6 +406,25 @@ extension BitrixModelBuilder {
         fileRefs = []
         fileBytes = []
         return products
+    }
+
+    /// Keeps, for basket lines read after an early build, the names of the catalog elements (``elements``,
+    /// sorted) that are not among `products`.
+    private func keepOtherElementNames(_ products: [CanonicalProduct]) {
+        var ids: [Int64] = []
+        var ends: [Int] = []
+        var names: [UInt8] = []
+        var next = 0
+        for element in elements {
+            while next < products.count && products[next].id < element.id { next += 1 }
+            if next < products.count && products[next].id == element.id { continue }
+            ids.append(element.id)
+            names.append(contentsOf: elementText[element.text.nameRange])
+            ends.append(names.count)
+        }
+        earlyProducts?.otherIDs = ids
+        earlyProducts?.otherNameEnds = ends
+        earlyProducts?.otherNames = names
     }
 
     /// `bytes` as a string: `candidate` itself when it holds exactly these bytes (one string for the

@@ -23,7 +23,13 @@ extension BitrixModelBuilder {
         } else {
             snapshot = SnapshotTime(text: newestRowTime ?? "0000-00-00 00:00:00", source: .newestRow)
         }
-        let products = buildProducts(snapshot: snapshot.text)
+        let products: [CanonicalProduct]
+        if let early = earlyProducts {
+            earlyProducts = nil  // the one reference left, so `enabled` is set in place
+            products = finishEarlyProducts(early, snapshot: snapshot.text)
+        } else {
+            products = buildProducts(snapshot: snapshot.text)
+        }
         let orders = buildOrders()
         let users = self.users.sorted { $0.id < $1.id }
         logger.info(

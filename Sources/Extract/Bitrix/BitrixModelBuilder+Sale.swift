@@ -56,15 +56,20 @@ extension BitrixModelBuilder {
         }
         // Most lines carry the element's own name: keep a string only when it differs.
         var name: String? = nil
-        let same =
-            elementName(product).map { elementName in
-                guard c.name >= 0, c.name < row.count else { return false }
-                return unsafe row.withBytes(at: c.name) { bytes in
-                    guard let bytes = unsafe bytes else { return false }
-                    return unsafe bytes.count == elementName.count && bytes.elementsEqual(elementName)
-                }
-            } ?? false
-        if !same { name = text(row, c.name) ?? "" }
+        if let early = earlyProducts {
+            // The elements are gone: the name is settled now, as the build settles it for earlier lines.
+            name = earlyLineName(row, c.name, element: product, early)
+        } else {
+            let same =
+                elementName(product).map { elementName in
+                    guard c.name >= 0, c.name < row.count else { return false }
+                    return unsafe row.withBytes(at: c.name) { bytes in
+                        guard let bytes = unsafe bytes else { return false }
+                        return unsafe bytes.count == elementName.count && bytes.elementsEqual(elementName)
+                    }
+                } ?? false
+            if !same { name = text(row, c.name) ?? "" }
+        }
         basket.append(
             BasketLine(id: id, orderID: order, productID: product, name: name, price: price, quantity: quantity))
     }

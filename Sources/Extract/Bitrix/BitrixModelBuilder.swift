@@ -142,6 +142,14 @@ public final class BitrixModelBuilder {
     /// Rows dropped on purpose, counted by reason (`b_iblock_element: workflow copy`, …), for the report.
     var skipped: [String: Int] = [:]
 
+    /// Whether the products are built as soon as the product tables are done (``buildsProductsEarly``).
+    public var buildsProductsEarly = false
+    /// The products built early, when the first order-side row arrived; `nil` before (or without an early
+    /// build). ``finish(completedAt:)`` completes them instead of building them.
+    var earlyProducts: EarlyProducts?
+    /// Set when a product-table row arrived after the early build (``earlyBuildAbandoned``).
+    var earlyBuildBroken = false
+
     /// A builder for one Bitrix installation; feed it every row of one dump (or of several dumps of the
     /// same site, in any order).
     ///
@@ -180,6 +188,7 @@ public final class BitrixModelBuilder {
         if row.source !== lastSource {
             lastSource = row.source
             handler = resolve(row.source)
+            if buildsProductsEarly { notePhase(of: handler) }
         }
         switch handler {
         case .element(let c): consumeElement(row, c)
