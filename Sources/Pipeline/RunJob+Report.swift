@@ -36,7 +36,14 @@ extension RunJob {
             reconciliation: found.reconciliation, history: history, webhookHealth: found.health,
             similarity: found.similarity, lastSuccessAt: try session.lastSuccess(), stopReason: runner.stopReason,
             generator: "backstop \(version)")
-        try publishTextfile(try session.write(report, formats: formats))
+        if let writer = shared?.writer, let directory = session.reportDirectory {
+            // A fleet's shop: the folder is written on the fleet's writer thread while the next shop runs.
+            try session.saveContext(report)
+            let publish = textfilePublisher()
+            writer.write(report, formats: formats, to: directory) { try publish($0) }
+        } else {
+            try publishTextfile(try session.write(report, formats: formats))
+        }
         var outcome = RunResult(
             status: status, run: session.run, reportDirectory: session.reportDirectory,
             discrepancyCount: found.discrepancies.count)
@@ -105,7 +112,16 @@ extension RunJob {
     ///   - reconciled: The `reconcile` stage's output.
     /// - Returns: The report's webhook health.
     func webhookHealth(_ discrepancies: [Discrepancy], of reconciled: Reconciled) -> WebhookHealth {
-        webhookHealth(discrepancies, bitrix: reconciled.bitrix.model, catalog: reconciled.catalog)
+        webhookHealth(
+            discrepancies, bitrix: reconciled.bitrix.model, catalog: reconciled.catalog, samples: reconciled.latency)
+    }
+
+    /// The sync latency's clock: Bitrix times read in `bitrix.time_zone`, catalog times in
+    /// `catalog.time_zone` (default: the same zone).
+    var syncLatency: SyncLatency {
+        let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
+        let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
+        return SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
     }
 
     /// Findings per cause with their attribution, and the sync latency of the matched rows.
@@ -116,23 +132,23 @@ extension RunJob {
     ///   - discrepancies: The run's findings.
     ///   - bitrix: The Bitrix model (change times).
     ///   - catalog: The catalog snapshot (`updated_at`).
+    ///   - samples: The shop's latency samples when taken already (a fleet run's second thread); `nil`
+    ///     takes them here.
     /// - Returns: The report's webhook health.
-    func webhookHealth(_ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot)
-        -> WebhookHealth
-    {
-        let bitrixZone = TimeZone(identifier: configuration.bitrix.timeZone) ?? .gmt
-        let catalogZone = configuration.catalogTimeZone.flatMap(TimeZone.init(identifier:)) ?? bitrixZone
-        let latency = SyncLatency(bitrixTimeZone: bitrixZone, catalogTimeZone: catalogZone)
-        let shop = configuration.runShopID
+    func webhookHealth(
+        _ discrepancies: [Discrepancy], bitrix: BitrixSnapshot, catalog: CatalogInput.Snapshot,
+        samples: SyncLatency.Samples? = nil
+    ) -> WebhookHealth {
+        let latency = syncLatency
+        let samples =
+            samples
+            ?? latency.samples(
+                bitrix: bitrix, catalogProducts: catalog.products, catalogOrders: catalog.orders,
+                shopID: configuration.runShopID)
         return WebhookHealth(
             discrepancies: discrepancies, attribute: ReportAssembler.attribute,
             latency: [
-                .init(
-                    entity: "product",
-                    samples: latency.products(bitrix: bitrix.products, catalog: catalog.products, shopID: shop)),
-                .init(
-                    entity: "order",
-                    samples: latency.orders(bitrix: bitrix.orders, catalog: catalog.orders, shopID: shop)),
+                .init(entity: "product", samples: samples.products), .init(entity: "order", samples: samples.orders),
             ],
             clock: latency.clock)
     }
@@ -144,14 +160,19 @@ extension RunJob {
     /// - Parameter written: The report files just written; nothing happens without a `.prom` among them.
     /// - Throws: `ReportError` when the copy cannot be written; Foundation's error when the written file
     ///   cannot be read back.
-    func publishTextfile(_ written: [URL]) throws {
-        guard let folder = configuration.report.textfileDirectory,
-            let prom = written.first(where: { $0.pathExtension == "prom" })
-        else { return }
+    func publishTextfile(_ written: [URL]) throws { try textfilePublisher()(written) }
+
+    /// ``publishTextfile(_:)`` as a value that can run on another thread (a fleet's writer).
+    /// - Returns: The copy, given the report files just written.
+    func textfilePublisher() -> @Sendable ([URL]) throws -> Void {
+        let folder = configuration.report.textfileDirectory
         // Runs of a chosen shop (`--shop`, each shop of a fleet) publish beside each other, one file per shop.
         let name =
             configuration.shops == nil ? "backstop_\(kind).prom" : "backstop_\(kind)_\(configuration.runShopID).prom"
-        let target = URL(fileURLWithPath: folder).appendingPathComponent(name)
-        try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
+        return { written in
+            guard let folder, let prom = written.first(where: { $0.pathExtension == "prom" }) else { return }
+            let target = URL(fileURLWithPath: folder).appendingPathComponent(name)
+            try ReportWriter.writeAtomically(Array(try Data(contentsOf: prom)), to: target)
+        }
     }
 }

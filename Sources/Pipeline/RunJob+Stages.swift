@@ -84,6 +84,9 @@ extension RunJob {
         var bitrix: BitrixInput.Snapshot
         /// The rules that give each change its probable cause.
         var causes: CauseRules
+        /// The shop's sync-latency samples when a fleet run took them already; `nil` takes them for the
+        /// report.
+        var latency: SyncLatency.Samples?
     }
 
     /// `reconcile`: both sides matched by preserved ids, every discrepancy classified (it cannot fail).
@@ -100,11 +103,14 @@ extension RunJob {
                     configuration.shops, home: configuration.shopID, shops: catalog.shops,
                     bitrixSellers: bitrix.model.sellerIDs, shopMap: configuration.shopMap
                 ).sellers
-            let reconciler = Reconciler(configuration: reconcileConfiguration(sellers: sellers))
             let input = ReconcileInput(
                 bitrix: bitrix.model, catalogProducts: catalog.products, catalogOrders: catalog.orders,
                 productSequence: catalog.productSequence, partial: bitrix.partial)
-            let result = reconciler.reconcile(input)
+            // A fleet run's reconciliation of this shop may be made already, on its second thread, from the
+            // same input and configuration.
+            let ahead = shared?.reconciliations?.take(configuration.runShopID)
+            let reconciler = ahead?.reconciler ?? Reconciler(configuration: reconcileConfiguration(sellers: sellers))
+            let result = ahead?.result ?? reconciler.reconcile(input)
             var summary =
                 "\(result.changes.count) discrepancies; "
                 + "\(result.rowsCompared["product.matched"] ?? 0) products and \(result.rowsCompared["order.matched"] ?? 0) orders compared"
@@ -112,7 +118,8 @@ extension RunJob {
                 summary += "; \(result.withheld) orphan or dangling candidates withheld (partial dump)"
             }
             let reconciled = Reconciled(
-                result: result, input: input, catalog: catalog, bitrix: bitrix, causes: reconciler.causes)
+                result: result, input: input, catalog: catalog, bitrix: bitrix, causes: reconciler.causes,
+                latency: ahead?.latency)
             return StageOutput(reconciled, summary: summary, partial: input.partial)
         }
     }

@@ -17,6 +17,12 @@ public struct ReconcileInput: Sendable {
     public var productSequence: CatalogSequence?
     /// Whether the dump was truncated (read with `--allow-partial`).
     public var partial: Bool
+    /// The catalog orders' links, when indexed ahead (``prepared()``); `nil` indexes them in each
+    /// reconciliation.
+    public var orderLinks: OrderReconciler.Links?
+    /// Every catalog product id, when gathered ahead (``prepared()``); `nil` gathers them in each
+    /// reconciliation.
+    public var catalogProductIDs: IDSet?
 
     /// Gathers the two sides; `partial` must be `true` whenever the dump was read past a truncation, or
     /// orphans and dangling references would be reported from missing data.
@@ -29,6 +35,18 @@ public struct ReconcileInput: Sendable {
         self.catalogOrders = catalogOrders
         self.productSequence = productSequence
         self.partial = partial
+    }
+}
+
+extension ReconcileInput {
+    /// The input with what every shop's reconciliation derives from it alike (the catalog orders' links,
+    /// the catalog product ids) computed once: a fleet run reconciles the same input once per shop.
+    /// - Returns: The same input, indexed; reconciling it gives the same result as reconciling `self`.
+    public func prepared() -> ReconcileInput {
+        var input = self
+        input.orderLinks = input.orderLinks ?? OrderReconciler.Links(catalog: catalogOrders)
+        input.catalogProductIDs = input.catalogProductIDs ?? IDSet(catalogProducts.map(\.id))
+        return input
     }
 }
 
@@ -86,9 +104,10 @@ public struct Reconciler: Sendable {
         let existence = OrderReconciler.Existence(
             bitrixOrders: input.bitrix.orderIDs, bitrixElements: input.bitrix.elementIDs,
             bitrixUsers: input.bitrix.userIDs,
-            catalogProducts: IDSet(input.catalogProducts.map(\.id)))
+            catalogProducts: input.catalogProductIDs ?? IDSet(input.catalogProducts.map(\.id)))
         let orders = OrderReconciler(configuration: configuration).compare(
-            bitrix: input.bitrix.orders, catalog: input.catalogOrders, existence: existence, partial: input.partial)
+            bitrix: input.bitrix.orders, catalog: input.catalogOrders, existence: existence, partial: input.partial,
+            links: input.orderLinks)
         var changes = products.changes + orders.changes
         // Catalog-wide: once, in the home shop's report, when the home shop is in the run.
         if configuration.scope.reportsCatalogWide, let sequence = input.productSequence,

@@ -206,6 +206,51 @@ struct FleetTests {
         }
     }
 
+    /// With two threads a fleet reconciles ahead and writes the shops' folders on threads of their own
+    /// (issue 18 item 7): every shop's folder has the same files and findings as with one thread, and each
+    /// shop's metrics reach the textfile collector.
+    @Test func twoThreadsWriteEveryShopsFolderAndTextfileAsOneThreadDoes() async throws {
+        try await withTinyCatalog { conninfo in
+            let root = temporaryFolder("fleet-threads")
+            defer { try? FileManager.default.removeItem(at: root) }
+            let dump = world.appendingPathComponent("bitrix/dump.sql").path
+            var folders: [Int: URL] = [:]
+            for threads in [1, 2] {
+                let out = root.appendingPathComponent("out-\(threads)")
+                let textfiles = root.appendingPathComponent("prom-\(threads)")
+                try FileManager.default.createDirectory(at: textfiles, withIntermediateDirectories: true)
+                let config = root.appendingPathComponent("backstop-\(threads).toml")
+                try "[report]\ntextfile_directory = \"\(textfiles.path)\"\n".write(
+                    to: config, atomically: true, encoding: .utf8)
+                let run = try await backstop(
+                    [
+                        "diff", "--config", config.path, "--catalog", conninfo, "--dump", dump, "--shop", "all",
+                        "--out", out.path,
+                    ], environment: ["BACKSTOP_READ_THREADS": String(threads)])
+                #expect(run.status == 2, "\(run.err)")
+                for shop in Self.sellers {
+                    let prom = textfiles.appendingPathComponent("backstop_diff_\(shop).prom")
+                    let text = try String(contentsOf: prom, encoding: .utf8)
+                    #expect(text.contains("shop=\"\(shop)\""), "\(threads) threads: shop \(shop)'s metrics")
+                }
+                folders[threads] = out
+            }
+            let one = try #require(folders[1])
+            let two = try #require(folders[2])
+            for shop in Self.sellers {
+                let files = { (folder: URL) in
+                    try FileManager.default.subpathsOfDirectory(atPath: folder.appendingPathComponent("\(shop)").path)
+                        .sorted()
+                }
+                #expect(try files(one) == files(two), "shop \(shop): the same files")
+                #expect(try files(two).contains("report.html") && files(two).contains("discrepancies.ndjson"))
+                #expect(
+                    try sortedLines(one.appendingPathComponent("\(shop)/discrepancies.ndjson"))
+                        == sortedLines(two.appendingPathComponent("\(shop)/discrepancies.ndjson")), "shop \(shop)")
+            }
+        }
+    }
+
     /// Writes `lines` to a scratch file (for ``ManifestCheck``).
     func joined(_ lines: [String]) throws -> URL {
         let file = temporaryFolder("fleet-union").appendingPathExtension("ndjson")

@@ -1,6 +1,7 @@
 import BackstopExtract
 import BackstopModel
 import BackstopPostgres
+import BackstopReconcile
 import BackstopReport
 import Foundation
 import Logging
@@ -47,6 +48,24 @@ extension FleetJob {
             connection: connection, catalog: catalog, catalogSummary: catalog.summary, bitrix: bitrix,
             bitrixSummary: read.summary, partial: read.partial, scope: scope,
             partition: configuration.partition?.description)
+    }
+
+    /// Starts every selected shop's reconciliation on a thread of its own (``FleetReconciliations``), in
+    /// shop order, when the configuration allows more than one thread; `nil` otherwise (each shop's run
+    /// then reconciles in its `reconcile` stage, as a one-thread run does everything on one thread).
+    /// - Parameters:
+    ///   - shared: What the fleet read once.
+    ///   - stop: The fleet's switch: once thrown, no further shop is reconciled ahead.
+    /// - Returns: The reconciliations in progress, or `nil`.
+    func reconcileAhead(_ shared: Shared, stop: StopSwitch) -> FleetReconciliations? {
+        guard configuration.bitrix.readThreads > 1, shared.scope.selected.count > 1 else { return nil }
+        let input = ReconcileInput(
+            bitrix: shared.bitrix, catalogProducts: shared.catalog.products, catalogOrders: shared.catalog.orders,
+            productSequence: shared.catalog.productSequence, partial: shared.partial)
+        let jobs = shared.scope.selected.map { ($0, job(for: $0, shared: shared, stop: stop)) }
+        let shops = jobs.map { shop, job in (shop, job.reconcileConfiguration(sellers: shared.scope.sellers)) }
+        return FleetReconciliations(
+            shops: shops, input: input, latency: jobs[0].1.syncLatency, stop: stop)
     }
 
     /// One shop's run: a ``RunJob`` of exactly that shop on the shared input, sharing the fleet's switch and

@@ -61,6 +61,12 @@ public struct FleetJob {
         var scope: FleetScope
         /// `K/N` when the run is one partition of a fleet.
         var partition: String?
+        /// The shops' reconciliations made ahead on a second thread (more than one read thread); `nil`
+        /// reconciles each shop in its own run.
+        var reconciliations: FleetReconciliations?
+        /// The shops' report folders written on a thread of their own (more than one read thread); `nil`
+        /// writes each in its shop's run.
+        var writer: FleetWriter?
     }
 
     /// How a fleet run ended.
@@ -125,7 +131,7 @@ public struct FleetJob {
                 .configuration, "no Bitrix dump configured: pass --dump FILE or set bitrix.dumps in backstop.toml")
         }
         let stop = stopSwitch ?? StopSwitch(deadline: Deadline(seconds: maxSeconds))
-        let shared = try readOnce(connection, catalogShops: catalogShops, stop: stop)
+        var shared = try readOnce(connection, catalogShops: catalogShops, stop: stop)
         // The shops' locks, once the selection is known (before any run is recorded).
         let selected = shared.scope.selected
         guard try RunLock.tryAcquire(shops: selected, on: connection) else {
@@ -133,10 +139,20 @@ public struct FleetJob {
             return Result(status: .locked, shops: [], outOfScope: [], lockHolder: locked.lockHolder)
         }
         defer { RunLock.release(shops: selected, on: connection) }
+        shared.reconciliations = reconcileAhead(shared, stop: stop)
+        defer { shared.reconciliations?.cancel() }
         var results: [(shop: Int64, result: RunResult)] = []
+        if configuration.bitrix.readThreads > 1, selected.count > 1 { shared.writer = FleetWriter() }
         for shop in selected {
-            results.append((shop, try job(for: shop, shared: shared, stop: stop).run()))
+            let result = Swift.Result(catching: { try job(for: shop, shared: shared, stop: stop).run() })
+            guard case .success(let outcome) = result else {
+                try? shared.writer?.finish()
+                _ = try result.get()
+                continue
+            }
+            results.append((shop, outcome))
         }
+        try shared.writer?.finish()
         let status = results.map(\.result.status).max { Self.severity($0) < Self.severity($1) } ?? .clean
         let page = try writePage(results, outOfScope: shared.scope.outOfScope, catalogShops: catalogShops)
         return Result(status: status, shops: results, outOfScope: shared.scope.outOfScope, page: page)

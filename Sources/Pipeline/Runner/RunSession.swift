@@ -101,9 +101,17 @@ final class RunSession {
     /// - Returns: The files written.
     /// - Throws: `PGError`, or a report format's error.
     func write(_ report: RunReport, formats: [any ReportFormat]) throws -> [URL] {
-        try ledger.saveReportContext(try report.context.json(), for: run.id)
+        try saveContext(report)
         guard let reportDirectory else { return [] }
         return try ReportWriter.write(report, formats: formats, to: reportDirectory)
+    }
+
+    /// Saves the report's context in the ledger (for `backstop report --run`), the part of ``write(_:formats:)``
+    /// that needs the run's connection.
+    /// - Parameter report: The finished run's report.
+    /// - Throws: `PGError`, or the context's encoding error.
+    func saveContext(_ report: RunReport) throws {
+        try ledger.saveReportContext(try report.context.json(), for: run.id)
     }
 
     /// The last successful run of this kind before this one (for the report's header).

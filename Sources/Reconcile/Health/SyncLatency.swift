@@ -27,6 +27,29 @@ public struct SyncLatency: Sendable {
             : "Bitrix read as \(bitrixTimeZone.identifier), the catalog as \(catalogTimeZone.identifier)"
     }
 
+    /// One shop's latency samples, products and orders.
+    public struct Samples: Sendable {
+        /// Per matched product, seconds from its Bitrix change to the catalog's `updated_at`.
+        public var products: [Int64]
+        /// Per linked order, the same.
+        public var orders: [Int64]
+    }
+
+    /// Both of a shop's sample sets (``products(bitrix:catalog:shopID:)``, ``orders(bitrix:catalog:shopID:)``).
+    /// - Parameters:
+    ///   - bitrix: The Bitrix model.
+    ///   - catalogProducts: Catalog products of every shop.
+    ///   - catalogOrders: Catalog orders of every shop.
+    ///   - shopID: The shop sampled.
+    /// - Returns: The shop's samples.
+    public func samples(
+        bitrix: BitrixSnapshot, catalogProducts: [CanonicalProduct], catalogOrders: [CatalogOrder], shopID: Int64
+    ) -> Samples {
+        Samples(
+            products: products(bitrix: bitrix.products, catalog: catalogProducts, shopID: shopID),
+            orders: orders(bitrix: bitrix.orders, catalog: catalogOrders, shopID: shopID))
+    }
+
     /// Latency samples of the products of `shopID` matched by id.
     ///
     /// - Parameters:
@@ -36,8 +59,8 @@ public struct SyncLatency: Sendable {
     /// - Returns: One sample in seconds per product with a time on both sides, in Bitrix order.
     /// - Complexity: O(n + m) for inputs in id order (as the readers deliver them).
     public func products(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], shopID: Int64) -> [Int64] {
+        // Not reserved for the whole catalog: a fleet samples each of its shops in turn.
         var byID: [Int64: String] = [:]
-        byID.reserveCapacity(catalog.count)
         for c in catalog where c.shopID == shopID { if let t = c.updatedAt { byID[c.id] = t } }
         var samples: [Int64] = []
         for b in bitrix where b.shopID == shopID {

@@ -66,10 +66,11 @@ public struct OrderReconciler: Sendable {
     ///   - catalog: catalog orders of every shop, in id order.
     ///   - existence: what exists at all on each side.
     ///   - partial: the dump is truncated: no orphan and no dangling reference is reported.
+    ///   - links: `catalog`'s links when already indexed (a fleet's shops share them); `nil` indexes them here.
     /// - Returns: every change, with the counts of orders read and matched.
-    public func compare(bitrix: [CanonicalOrder], catalog: [CatalogOrder], existence: Existence, partial: Bool)
-        -> Result
-    {
+    public func compare(
+        bitrix: [CanonicalOrder], catalog: [CatalogOrder], existence: Existence, partial: Bool, links: Links? = nil
+    ) -> Result {
         let scope = configuration.scope
         let left = Ordered.byBitrixID(bitrix)
         let right = Ordered.byCatalogID(catalog)
@@ -83,13 +84,10 @@ public struct OrderReconciler: Sendable {
                 : SortedSearch.lowerBound(of: id + 1, count: right.count) { right[$0].order.catalogID ?? 0 }
             return end > 0 && right[end - 1].order.catalogID == id ? end - 1 : nil
         }
-        var links: [Int64: [Int]] = [:]
+        let links = (links ?? Links(ordered: right)).positions
         // Fields are read in place: an order is copied (its strings and lines retained) only when this run
         // reports it, so a fleet's shops do not each copy every order.
-        for k in right.indices {
-            if let bitrixID = right[k].order.bitrixID { links[bitrixID, default: []].append(k) }
-            if scope.reports(right[k].order.shopID) { result.catalogCount += 1 }
-        }
+        for k in right.indices where scope.reports(right[k].order.shopID) { result.catalogCount += 1 }
         var matched = [Bool](repeating: false, count: right.count)
 
         for bi in left.indices {
