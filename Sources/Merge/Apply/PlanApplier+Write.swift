@@ -369,11 +369,7 @@ extension PlanApplier {
                 set_enabled, enabled, set_image, image, set_width, width, set_height, height) FROM STDIN
             """, rows: steps.indices
         ) { i, buffer in
-            CopyText.appendInteger(number, to: &buffer)
-            CopyText.appendInteger(Int64(steps[i].seq), after: true, to: &buffer)
-            CopyText.appendInteger(steps[i].target ?? 0, after: true, to: &buffer)
-            CopyText.appendInteger(steps[i].version?.xmin, after: true, to: &buffer)
-            CopyText.appendText(steps[i].version?.checksum, after: true, to: &buffer)
+            Self.appendStagedStep(steps[i], batch: number, to: &buffer)
             let product = steps[i].entity == "product"
             for column in Self.stagedProductColumns {
                 let value = product ? steps[i].set[column] : nil
@@ -383,6 +379,20 @@ extension PlanApplier {
             }
             CopyText.endRow(&buffer)
         }
+    }
+
+    /// Writes the fields every staged step row begins with: its batch, sequence number, target row and the
+    /// row version the plan read (`xmin`, checksum), which the merge statements compare before writing.
+    /// - Parameters:
+    ///   - step: The staged step.
+    ///   - batch: The batch's number.
+    ///   - buffer: The COPY buffer; the row continues after the checksum.
+    static func appendStagedStep(_ step: PlanStep, batch: Int64, to buffer: inout [UInt8]) {
+        CopyText.appendInteger(batch, to: &buffer)
+        CopyText.appendInteger(Int64(step.seq), after: true, to: &buffer)
+        CopyText.appendInteger(step.target ?? 0, after: true, to: &buffer)
+        CopyText.appendInteger(step.version?.xmin, after: true, to: &buffer)
+        CopyText.appendText(step.version?.checksum, after: true, to: &buffer)
     }
 
     /// The product columns a staged step may set, in `backstop_stage_product`'s order (a flag and a value each).
@@ -421,11 +431,7 @@ extension PlanApplier {
             "COPY pg_temp.backstop_stage_order (batch, seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN",
             rows: steps.indices
         ) { i, buffer in
-            CopyText.appendInteger(number, to: &buffer)
-            CopyText.appendInteger(Int64(steps[i].seq), after: true, to: &buffer)
-            CopyText.appendInteger(steps[i].target ?? 0, after: true, to: &buffer)
-            CopyText.appendInteger(steps[i].version?.xmin, after: true, to: &buffer)
-            CopyText.appendText(steps[i].version?.checksum, after: true, to: &buffer)
+            Self.appendStagedStep(steps[i], batch: number, to: &buffer)
             CopyText.appendText(steps[i].set["status"]?.text, after: true, to: &buffer)
             CopyText.appendText(steps[i].was["status"]?.text, after: true, to: &buffer)
             CopyText.appendInteger(steps[i].set["bitrix_order_id"]?.integer, after: true, to: &buffer)
