@@ -144,13 +144,13 @@ public struct FleetJob {
         var results: [(shop: Int64, result: RunResult)] = []
         if configuration.bitrix.readThreads > 1, selected.count > 1 { shared.writer = FleetWriter() }
         for shop in selected {
-            let result = Swift.Result(catching: { try job(for: shop, shared: shared, stop: stop).run() })
-            guard case .success(let outcome) = result else {
+            do {
+                results.append((shop, try job(for: shop, shared: shared, stop: stop).run()))
+            } catch {
+                // The folders queued so far are written before the error ends the fleet.
                 try? shared.writer?.finish()
-                _ = try result.get()
-                continue
+                throw error
             }
-            results.append((shop, outcome))
         }
         try shared.writer?.finish()
         let status = results.map(\.result.status).max { Self.severity($0) < Self.severity($1) } ?? .clean

@@ -4,10 +4,9 @@ import Foundation
 /// Writes the shops' report folders of a fleet run on a thread of its own, in shop order, while the run
 /// thread goes on to the next shop (its ledger rows, plan and comparison).
 ///
-/// A report folder is rendered from the finished run's ``RunReport`` alone, and every file is written
-/// atomically (synced, then renamed), which costs a disk flush per file: on the run thread that was most of
-/// a shop's time once the reconciliation moved to the second thread. The files are the same bytes either
-/// way. ``finish()`` waits for every folder and throws the first error, before the fleet page is written,
+/// A report folder is rendered from the finished run's ``RunReport`` alone (every file written atomically:
+/// synced, then renamed), so rendering and writing it can leave the run thread, which then only records the
+/// shop in the ledger. The files are the same bytes either way. ``finish()`` waits for every folder and throws the first error, before the fleet page is written,
 /// so a fleet run never ends with a folder missing unannounced.
 final class FleetWriter: @unchecked Sendable {  // every mutable field is guarded by `condition`
     /// One folder to write: what, where, and what to do with the written files.
