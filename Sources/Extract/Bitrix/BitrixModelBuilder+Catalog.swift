@@ -331,9 +331,7 @@ extension BitrixModelBuilder {
             // Without the snapshot time, an active element with a date is decided in `finish`.
             let pending = now == nil && element.active && (activeFrom != nil || activeTo != nil)
             let enabled =
-                element.active
-                && (activeFrom.map { from in now.map { from <= $0 } ?? false } ?? true)
-                && (activeTo.map { to in now.map { to >= $0 } ?? false } ?? true)
+                element.active && (now.map { Self.isActive(at: $0, from: activeFrom, to: activeTo) } ?? !pending)
             let type: ProductType = ["", "N", "0", "false"].contains(readyValue) ? .catalog : .vitrina
             let productWidth =
                 dimension(width, field: configuration.widthProperty.code, problem: problem)
@@ -406,6 +404,13 @@ extension BitrixModelBuilder {
         fileRefs = []
         fileBytes = []
         return products
+    }
+
+    /// Whether an element's activity dates include the snapshot time `now` (all three site wall-clock
+    /// text, compared as text): `ACTIVE_FROM` at or before it, `ACTIVE_TO` at or after it, a missing date
+    /// no bound. The one test of a build at the end and of an early build's pending products.
+    static func isActive(at now: String, from: String?, to: String?) -> Bool {
+        (from.map { $0 <= now } ?? true) && (to.map { $0 >= now } ?? true)
     }
 
     /// Keeps, for basket lines read after an early build, the names of the catalog elements (``elements``,

@@ -72,8 +72,7 @@ extension BitrixModelBuilder {
     func finishEarlyProducts(_ early: consuming EarlyProducts, snapshot now: String) -> [CanonicalProduct] {
         precondition(!earlyBuildBroken, "products built early, then a product row: read the input again")
         for pending in early.pendingActivity {
-            early.products[pending.position].enabled =
-                (pending.from.map { $0 <= now } ?? true) && (pending.to.map { $0 >= now } ?? true)
+            early.products[pending.position].enabled = Self.isActive(at: now, from: pending.from, to: pending.to)
         }
         problems.append(contentsOf: early.problems)
         return early.products
