@@ -99,32 +99,68 @@ public struct Reconciler: Sendable {
     ///   partial input withheld.
     /// - Complexity: O(n + m) over products and orders in id order, plus sorting the changes.
     public func reconcile(_ input: ReconcileInput) -> ReconcileResult {
+        reconcile(input, lanes: ShopLanes([configuration.scope]))[0]
+    }
+
+    /// Reconciles each of `shops` as its own run, in one pass over both sides: the result for a shop is
+    /// what a reconciler of this configuration with ``ReconcileConfiguration/shops`` set to that shop alone
+    /// gives (the same changes in the same order, the same rows compared and withheld), as a fleet run
+    /// needs for every shop's folder.
+    ///
+    /// ```swift
+    /// var configuration = ReconcileConfiguration(shopID: 17008)
+    /// configuration.sellerShops = [17008, 71264]
+    /// let results = Reconciler(configuration: configuration).reconcile(input, eachShop: [17008, 71264])
+    /// // results[1] == the reconciliation with configuration.shops = [71264]
+    /// ```
+    /// - Parameters:
+    ///   - input: Both sides, complete for every shop.
+    ///   - shops: The shops, each once; ``ReconcileConfiguration/shops`` is not read.
+    /// - Returns: One result per shop, in the order of `shops`.
+    /// - Complexity: O(n + m) over products and orders for all the shops together, plus sorting each
+    ///   shop's changes.
+    public func reconcile(_ input: ReconcileInput, eachShop shops: [Int64]) -> [ReconcileResult] {
+        let scopes = shops.map {
+            ShopScope(shops: [$0], sellers: configuration.sellerShops, home: configuration.shopID)
+        }
+        return reconcile(input, lanes: ShopLanes(scopes))
+    }
+
+    /// Compares everything in `input` once, for every lane.
+    /// - Parameters:
+    ///   - input: Both sides, complete for every shop.
+    ///   - lanes: The runs the pass stands for.
+    /// - Returns: One result per lane.
+    func reconcile(_ input: ReconcileInput, lanes: ShopLanes) -> [ReconcileResult] {
         let products = ProductReconciler(configuration: configuration).compare(
-            bitrix: input.bitrix.products, catalog: input.catalogProducts, partial: input.partial)
+            bitrix: input.bitrix.products, catalog: input.catalogProducts, partial: input.partial, lanes: lanes)
         let existence = OrderReconciler.Existence(
             bitrixOrders: input.bitrix.orderIDs, bitrixElements: input.bitrix.elementIDs,
             bitrixUsers: input.bitrix.userIDs,
             catalogProducts: input.catalogProductIDs ?? IDSet(input.catalogProducts.map(\.id)))
         let orders = OrderReconciler(configuration: configuration).compare(
             bitrix: input.bitrix.orders, catalog: input.catalogOrders, existence: existence, partial: input.partial,
-            links: input.orderLinks)
-        var changes = products.changes + orders.changes
+            links: input.orderLinks, lanes: lanes)
         // Catalog-wide: once, in the home shop's report, when the home shop is in the run.
-        if configuration.scope.reportsCatalogWide, let sequence = input.productSequence,
-            var risk = SequenceCheck.check(sequence, bitrixIDs: input.bitrix.elementIDs)
-        {
-            risk.shop = configuration.shopID
-            changes.append(risk)
+        var risk =
+            lanes.scopes.contains { $0.reportsCatalogWide }
+            ? input.productSequence.flatMap { SequenceCheck.check($0, bitrixIDs: input.bitrix.elementIDs) } : nil
+        risk?.shop = configuration.shopID
+        return lanes.scopes.indices.map { lane in
+            let products = products[lane]
+            let orders = orders[lane]
+            var changes = products.changes + orders.changes
+            if lanes.scopes[lane].reportsCatalogWide, let risk { changes.append(risk) }
+            changes.sort(by: Change.reportOrder)
+            return ReconcileResult(
+                changes: changes, systematic: products.systematic,
+                rowsCompared: [
+                    "product.bitrix": products.bitrixCount, "product.catalog": products.catalogCount,
+                    "product.matched": products.matched, "order.bitrix": orders.bitrixCount,
+                    "order.catalog": orders.catalogCount, "order.matched": orders.matched,
+                ],
+                withheld: products.withheldOrphans + orders.withheld, snapshot: input.bitrix.snapshot,
+                statusMapVersion: configuration.statusMap.version)
         }
-        changes.sort(by: Change.reportOrder)
-        return ReconcileResult(
-            changes: changes, systematic: products.systematic,
-            rowsCompared: [
-                "product.bitrix": products.bitrixCount, "product.catalog": products.catalogCount,
-                "product.matched": products.matched, "order.bitrix": orders.bitrixCount,
-                "order.catalog": orders.catalogCount, "order.matched": orders.matched,
-            ],
-            withheld: products.withheldOrphans + orders.withheld, snapshot: input.bitrix.snapshot,
-            statusMapVersion: configuration.statusMap.version)
     }
 }

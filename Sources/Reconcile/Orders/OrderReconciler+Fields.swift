@@ -76,6 +76,9 @@ extension OrderReconciler {
 
         // People and delivery.
         func text(_ field: String, _ bv: String?, _ cv: String?, rule: String = "text.nfc-whitespace") {
+            // The same bytes normalise alike: most pairs are equal, and normalising is most of an order's cost.
+            if let bv, let cv, bv.utf8.elementsEqual(cv.utf8) { return }
+            if bv == nil && cv == nil { return }
             let bn = bv.map(TextNormalizer.normalized).flatMap { $0.isEmpty ? nil : $0 }
             let cn = cv.map(TextNormalizer.normalized).flatMap { $0.isEmpty ? nil : $0 }
             guard bn != cn else { return }

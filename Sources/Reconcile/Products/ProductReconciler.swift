@@ -45,22 +45,33 @@ public struct ProductReconciler: Sendable {
     /// - Returns: every change, the systematic losses, and the counts of products read and matched.
     /// - Complexity: O(n + m) for ordered input; O(n log n) when an input has to be sorted first.
     public func compare(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], partial: Bool) -> Result {
+        compare(bitrix: bitrix, catalog: catalog, partial: partial, lanes: ShopLanes([configuration.scope]))[0]
+    }
+
+    /// Compares the two sides once for every lane: each lane's result is what ``compare(bitrix:catalog:partial:)``
+    /// gives with that lane's scope (the same changes in the same order, the same counts).
+    /// - Parameters:
+    ///   - bitrix: Products from the dump, all sellers.
+    ///   - catalog: Products from the catalog, all shops.
+    ///   - partial: The dump is truncated: no orphans are reported.
+    ///   - lanes: The runs the pass stands for (one shop each in a fleet).
+    /// - Returns: One result per lane, in lane order.
+    func compare(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], partial: Bool, lanes: ShopLanes) -> [Result] {
         let left = Ordered.byID(bitrix)
         let right = Ordered.byID(catalog)
-        let scope = configuration.scope
-        var result = Result()
-        result.catalogCount = right.count
+        var results = [Result](repeating: Result(), count: lanes.count)
+        var matched = 0
         var i = 0
         var j = 0
         while i < left.count || j < right.count {
             // Shops are read in place: a product is copied (its strings retained) only when it is reported,
             // so a fleet's shops do not each copy the whole catalog.
             if j == right.count || (i < left.count && left[i].id < right[j].id) {
-                if scope.reports(left[i].shopID) {
+                if let lane = lanes.lane(of: left[i].shopID) {
                     let b = left[i]
-                    result.bitrixCount += 1
+                    results[lane].bitrixCount += 1
                     if b.enabled {
-                        result.changes.append(
+                        results[lane].changes.append(
                             Change(
                                 kind: .productMissing, key: String(b.id), bitrix: ChangeValue(b.name), rule: "match.id",
                                 evidence: .lostCreate, action: .insert, shop: b.shopID))
@@ -68,12 +79,12 @@ public struct ProductReconciler: Sendable {
                 }
                 i += 1
             } else if i == left.count || right[j].id < left[i].id {
-                if right[j].enabled && scope.reports(right[j].shopID) {
+                if right[j].enabled, let lane = lanes.lane(of: right[j].shopID) {
                     let c = right[j]
                     if partial {
-                        result.withheldOrphans += 1
+                        results[lane].withheldOrphans += 1
                     } else {
-                        result.changes.append(
+                        results[lane].changes.append(
                             Change(
                                 kind: .productOrphan, key: String(c.id), catalog: ChangeValue(c.name), rule: "match.id",
                                 evidence: .lostDelete, action: .softDelete, shop: c.shopID))
@@ -81,16 +92,20 @@ public struct ProductReconciler: Sendable {
                 }
                 j += 1
             } else {
-                if scope.reports(left[i].shopID) { result.bitrixCount += 1 }
-                result.matched += 1
-                if scope.reports(scope.owner(bitrix: left[i].shopID, catalog: right[j].shopID)) {
-                    compareMatched(bitrix: left[i], catalog: right[j], scope: scope, into: &result)
+                if let lane = lanes.lane(of: left[i].shopID) { results[lane].bitrixCount += 1 }
+                matched += 1
+                lanes.reporting(bitrix: left[i].shopID, catalog: right[j].shopID) { lane, _ in
+                    compareMatched(bitrix: left[i], catalog: right[j], scope: lanes.scopes[lane], into: &results[lane])
                 }
                 i += 1
                 j += 1
             }
         }
-        return result
+        for lane in results.indices {
+            results[lane].catalogCount = right.count
+            results[lane].matched = matched
+        }
+        return results
     }
 
     func compareMatched(

@@ -1,5 +1,5 @@
 /// What a reconciliation compares and how: the shops, the webhook's shop, and the versioned status map.
-public struct ReconcileConfiguration: Sendable {
+public struct ReconcileConfiguration: Sendable, Equatable {
     /// The home shop (`catalog.shop_id`, `17008`, Cvetykz): the run's shop when ``shops`` is not given, and
     /// the shop that holds catalog-wide findings.
     public var shopID: Int64
