@@ -10,6 +10,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case io
         /// Another run holds the run lock.
         case locked
+        /// A plan step would get a second outcome (its batch was recorded already): the batch rolls back.
+        case outcome
         /// Backstop's schema is missing, or newer than this build.
         case schema
     }

@@ -29,7 +29,7 @@ extension PlanApplier {
                 url text NOT NULL
             );
             CREATE TEMP TABLE IF NOT EXISTS backstop_stage_order (
-                batch integer NOT NULL, seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint, row_checksum text,
+                batch integer NOT NULL, seq integer NOT NULL, target bigint NOT NULL, row_xmin bigint,
                 status text, old_status text, bitrix_order_id bigint
             );
             CREATE TEMP TABLE IF NOT EXISTS backstop_stage_ok (batch integer NOT NULL, seq integer NOT NULL, target bigint NOT NULL);
@@ -369,7 +369,7 @@ extension PlanApplier {
                 set_enabled, enabled, set_image, image, set_width, width, set_height, height) FROM STDIN
             """, rows: steps.indices
         ) { i, buffer in
-            Self.appendStagedStep(steps[i], batch: number, to: &buffer)
+            Self.appendStagedStep(steps[i], batch: number, checksum: true, to: &buffer)
             let product = steps[i].entity == "product"
             for column in Self.stagedProductColumns {
                 let value = product ? steps[i].set[column] : nil
@@ -382,17 +382,19 @@ extension PlanApplier {
     }
 
     /// Writes the fields every staged step row begins with: its batch, sequence number, target row and the
-    /// row version the plan read (`xmin`, checksum), which the merge statements compare before writing.
+    /// row version the plan read (`xmin`, and for a product its checksum), which the merge statements compare
+    /// before writing. An order is checked by its `xmin` alone, so its checksum is not staged.
     /// - Parameters:
     ///   - step: The staged step.
     ///   - batch: The batch's number.
-    ///   - buffer: The COPY buffer; the row continues after the checksum.
-    static func appendStagedStep(_ step: PlanStep, batch: Int64, to buffer: inout [UInt8]) {
+    ///   - checksum: Whether the row has a `row_checksum` field (product rows).
+    ///   - buffer: The COPY buffer; the row continues after the version.
+    static func appendStagedStep(_ step: PlanStep, batch: Int64, checksum: Bool, to buffer: inout [UInt8]) {
         CopyText.appendInteger(batch, to: &buffer)
         CopyText.appendInteger(Int64(step.seq), after: true, to: &buffer)
         CopyText.appendInteger(step.target ?? 0, after: true, to: &buffer)
         CopyText.appendInteger(step.version?.xmin, after: true, to: &buffer)
-        CopyText.appendText(step.version?.checksum, after: true, to: &buffer)
+        if checksum { CopyText.appendText(step.version?.checksum, after: true, to: &buffer) }
     }
 
     /// The product columns a staged step may set, in `backstop_stage_product`'s order (a flag and a value each).
@@ -428,10 +430,10 @@ extension PlanApplier {
     func stageOrders(_ steps: [PlanStep], batch: Int) throws {
         let number = Int64(batch)
         try connection.copyIn(
-            "COPY pg_temp.backstop_stage_order (batch, seq, target, row_xmin, row_checksum, status, old_status, bitrix_order_id) FROM STDIN",
+            "COPY pg_temp.backstop_stage_order (batch, seq, target, row_xmin, status, old_status, bitrix_order_id) FROM STDIN",
             rows: steps.indices
         ) { i, buffer in
-            Self.appendStagedStep(steps[i], batch: number, to: &buffer)
+            Self.appendStagedStep(steps[i], batch: number, checksum: false, to: &buffer)
             CopyText.appendText(steps[i].set["status"]?.text, after: true, to: &buffer)
             CopyText.appendText(steps[i].was["status"]?.text, after: true, to: &buffer)
             CopyText.appendInteger(steps[i].set["bitrix_order_id"]?.integer, after: true, to: &buffer)

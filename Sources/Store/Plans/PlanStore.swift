@@ -181,31 +181,86 @@ public struct PlanStore {
 
     /// Records one batch's outcomes: applied steps with the version they left, conflicts without. Call it
     /// inside the batch's transaction, so the outcomes commit with the writes or not at all; a step that
-    /// already has an outcome fails the batch (the primary key), so no step is ever written twice.
+    /// already has an outcome fails the batch, so no step is ever written twice.
+    ///
+    /// The applied steps whose written version is an `xmin` alone (most: the batch's transaction id, or an image
+    /// step's planned product `xmin`) go into one `backstop.batch_outcome` row, their `seq` in an array; the
+    /// others (conflicts, sequences, a chained row's whole version) get a `backstop.step_outcome` row each.
+    /// `backstop.plan_step_outcome` reads both as one row per step. The batch row is inserted only when no
+    /// recorded batch whose `seq` bounds overlap this one's holds one of its steps and no per-step row holds
+    /// one of its applied steps (the per-step rows' primary key covers the rest).
     /// - Parameters:
     ///   - planID: The plan.
     ///   - applyRunID: The `apply` run writing the batch.
     ///   - batch: The batch number (continuing across resumed applies, see ``lastBatch(planID:)``).
     ///   - applied: Steps written, with the row version each left behind (`nil` for a sequence).
     ///   - conflicts: Steps whose row changed since planning: not written.
-    /// - Throws: `PGError`; the caller's transaction then rolls the batch back whole.
+    /// - Throws: `PGError`, or ``StoreError`` when a step already has an outcome; the caller's transaction then
+    ///   rolls the batch back whole.
     public func recordBatch(
         planID: Int64, applyRunID: Int64, batch: Int, applied: [(seq: Int, written: RowVersion?)], conflicts: [Int]
     ) throws {
-        try appendOutcomes(
-            applied.map { (seq: $0.seq, outcome: StepOutcome.applied, written: $0.written) }
-                + conflicts.map { (seq: $0, outcome: StepOutcome.conflict, written: RowVersion?.none) },
-            planID: planID, applyRunID: applyRunID, batch: batch)
+        var seqs: [Int64] = []
+        var xmins: [Int64] = []
+        seqs.reserveCapacity(applied.count)
+        xmins.reserveCapacity(applied.count)
+        var single: [(seq: Int, outcome: StepOutcome, written: RowVersion?)] = conflicts.map {
+            (seq: $0, outcome: StepOutcome.conflict, written: RowVersion?.none)
+        }
+        for step in applied {
+            if let written = step.written, written.checksum.isEmpty {
+                seqs.append(Int64(step.seq))
+                xmins.append(written.xmin)
+            } else {
+                single.append((seq: step.seq, outcome: .applied, written: step.written))
+            }
+        }
+        try appendOutcomes(single, planID: planID, applyRunID: applyRunID, batch: batch)
+        let all = seqs + single.map { Int64($0.seq) }
+        let (first, last) = (all.min() ?? 0, all.max() ?? 0)
+        let taken = StoreError(
+            .outcome, "plan \(planID): batch \(batch) holds steps (\(first)…\(last)) that already have an outcome")
+        guard !seqs.isEmpty else {
+            // Per-step rows only (a sequence, a batch of conflicts): their key covers them against each other,
+            // this against the batches' arrays.
+            guard !all.isEmpty else { return }
+            let clash = try connection.execute(
+                """
+                SELECT EXISTS (SELECT 1 FROM backstop.batch_outcome b
+                                WHERE b.plan_id = \(planID) AND b.first_seq <= \(last) AND b.last_seq >= \(first)
+                                  AND b.applied && \(Self.integerArray(all))::int[])
+                """)
+            if clash.string(row: 0, column: 0) == "t" { throw taken }
+            return
+        }
+        // One xmin for the whole batch when its steps share it (the usual case), else one per step.
+        let shared: Int64? = xmins.allSatisfy { $0 == xmins[0] } ? xmins[0] : nil
+        let perStep = shared == nil ? Self.integerArray(xmins) : nil
+        let appliedText = Self.integerArray(seqs)
+        let inserted = try connection.execute(
+            """
+            INSERT INTO backstop.batch_outcome (plan_id, batch, apply_run_id, first_seq, last_seq, applied, written_xmin,
+                                                written_xmins)
+            SELECT \(planID), \(batch), \(applyRunID), \(first), \(last), \(appliedText)::int[], \(shared),
+                   \(perStep)::bigint[]
+             WHERE NOT EXISTS (SELECT 1 FROM backstop.batch_outcome b
+                                WHERE b.plan_id = \(planID) AND b.first_seq <= \(last) AND b.last_seq >= \(first)
+                                  AND b.applied && \(Self.integerArray(all))::int[])
+               AND NOT EXISTS (SELECT 1 FROM backstop.step_outcome o
+                                WHERE o.plan_id = \(planID) AND o.seq BETWEEN \(first) AND \(last)
+                                  AND o.seq = ANY(\(appliedText)::int[]))
+            """)
+        guard inserted.affectedRows == 1 else { throw taken }
     }
 
-    /// Appends outcome rows with one COPY.
+    /// Appends per-step outcome rows (`backstop.step_outcome`) with one COPY; nothing for none.
     func appendOutcomes(
         _ outcomes: [(seq: Int, outcome: StepOutcome, written: RowVersion?)], planID: Int64, applyRunID: Int64?,
         batch: Int?
     ) throws {
         try connection.copyIn(
             """
-            COPY backstop.plan_step_outcome (plan_id, seq, outcome, batch, apply_run_id, written_xmin, written_checksum)
+            COPY backstop.step_outcome (plan_id, seq, outcome, batch, apply_run_id, written_xmin, written_checksum)
             FROM STDIN
             """, rows: outcomes
         ) { o, buffer in
@@ -227,7 +282,10 @@ public struct PlanStore {
     /// - Throws: `PGError` when the query fails.
     public func lastBatch(planID: Int64) throws -> Int {
         let result = try connection.execute(
-            "SELECT coalesce(max(batch), 0) FROM backstop.plan_step_outcome WHERE plan_id = \(planID)")
+            """
+            SELECT greatest(coalesce((SELECT max(batch) FROM backstop.step_outcome WHERE plan_id = \(planID)), 0),
+                            coalesce((SELECT max(batch) FROM backstop.batch_outcome WHERE plan_id = \(planID)), 0))
+            """)
         return try result.int(row: 0, column: 0)
     }
 
@@ -283,6 +341,19 @@ public struct PlanStore {
         summary["reported"] = plan.reported
         summary["steps"] = plan.steps.count
         return try jsonText(summary)
+    }
+
+    /// Integers as a PostgreSQL array literal (`{1,2,3}`), bound untyped and cast in SQL: the digits go straight
+    /// into one buffer, since a batch records thousands of steps.
+    static func integerArray(_ values: [Int64]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(values.count * 8 + 2)
+        for (i, value) in values.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            CopyText.appendInteger(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A PostgreSQL array literal of text (`{"a","b"}`), for COPY text format.
