@@ -165,6 +165,9 @@ enum BitrixInput {
                     partial = true
                     logger.warning("dump is partial", metadata: ["dump.file": "\(path)", "dump.reason": "\(reason)"])
                 default:
+                    // An order-side table after the product tables: the products are built while the
+                    // reader reaches its rows.
+                    if case .table(let schema) = event { builder.noteTableStart(schema.name) }
                     if abandoned() { throw CancellationError() }
                     if stop.isStopped {
                         throw DeadlineReached(stage: "extract.dump", progress: "\(rows) rows read", reason: stop.reason)

@@ -116,6 +116,24 @@ extension RunJob {
             discrepancies, bitrix: reconciled.bitrix.model, catalog: reconciled.catalog, samples: reconciled.latency)
     }
 
+    /// The sync latency's samples of both sides, taken on a thread of their own while the run compares them
+    /// and plans (they need neither): the report's webhook health then waits for them, not for their work.
+    /// - Parameters:
+    ///   - catalog: The catalog snapshot, when it was read.
+    ///   - bitrix: The Bitrix side (seller ids mapped), when it was read.
+    /// - Returns: The samples to come; `nil` without both sides, or in a fleet run (which takes them on
+    ///   its own second thread).
+    func latencyAhead(_ catalog: CatalogInput.Snapshot?, _ bitrix: BitrixInput.Snapshot?) -> Ahead<
+        SyncLatency.Samples
+    >? {
+        guard shared == nil, let catalog, let bitrix else { return nil }
+        let latency = syncLatency
+        let (model, products, orders, shop) = (bitrix.model, catalog.products, catalog.orders, configuration.runShopID)
+        return Ahead(name: "backstop-latency") {
+            latency.samples(bitrix: model, catalogProducts: products, catalogOrders: orders, shopID: shop)
+        }
+    }
+
     /// The sync latency's clock: Bitrix times read in `bitrix.time_zone`, catalog times in
     /// `catalog.time_zone` (default: the same zone).
     var syncLatency: SyncLatency {

@@ -112,18 +112,23 @@ public struct RunJob {
         let session = try begin(on: connection)
         let runner = session.runner(stopping: stop, progress: progress)
         let found = Findings()
+        // The run's large values are let go on a thread of their own once it is over (see BackgroundRelease).
+        let leftovers = BackgroundRelease()
+        defer { leftovers.release() }
         return try session.guarding(
             report: { failedReport($0, lastSuccess: $1, session: session, runner: runner, found: found) },
             formats: formats, partial: { found.partial }, published: { try? publishTextfile($0) }
         ) {
-            let overlapped = try overlappedRead(stop)
+            let overlapped = leftovers.holding(try overlappedRead(stop))
             defer { overlapped?.abandon() }
-            let catalog = try runner.run(extractCatalog(connection), ())
+            let catalog = leftovers.holding(try runner.run(extractCatalog(connection), ()))
             overlapped?.provide(catalog)
-            let bitrix = try runner.run(extractDump(overlapped), catalog)
+            let bitrix = leftovers.holding(try runner.run(extractDump(overlapped), catalog))
             found.partial = bitrix?.partial ?? false
-            let reconciled = try runner.run(reconcile(), catalog.flatMap { catalog in bitrix.map { (catalog, $0) } })
-            let planned = try runner.run(plan(session), reconciled)
+            let latency = latencyAhead(catalog, bitrix)
+            let reconciled = leftovers.holding(
+                try runner.run(reconcile(), catalog.flatMap { catalog in bitrix.map { (catalog, $0) } }))
+            let planned = leftovers.holding(try runner.run(plan(session), reconciled))
             found.record(planned)
             if kind == "nightly" {
                 let options = try IndexInput.options(configuration, mode: .incremental, writeCatalog: false)
@@ -137,7 +142,11 @@ public struct RunJob {
             if let apply, let plan = planned?.plan {
                 found.merge = try runner.run(applyStage(apply, session), plan) ?? found.merge
             }
-            found.health = reconciled.map { webhookHealth(found.discrepancies, of: $0) }
+            found.health = reconciled.map { reconciled in
+                var reconciled = reconciled
+                reconciled.latency = reconciled.latency ?? latency?.value
+                return webhookHealth(found.discrepancies, of: reconciled)
+            }
             return try finish(session, runner: runner, found: found)
         }
     }

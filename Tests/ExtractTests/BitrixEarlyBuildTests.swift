@@ -101,6 +101,36 @@ struct BitrixEarlyBuildTests {
         #expect(row < product && product < order && order < .max)
     }
 
+    /// An order-side table's `CREATE TABLE` right after the product rows builds the products there (the
+    /// reader is then busy skimming a deferred basket), with the model of a build at the end; one before any
+    /// product row (a dump declaring every table first) or after order rows builds nothing.
+    @Test func anOrderSideTableStartBuildsTheProductsEarly() {
+        let configuration = BitrixConfiguration()
+        let serial = Self.build(Self.rows, early: false, completedAt: T.completedAt, configuration: configuration)
+        let builder = BitrixModelBuilder(configuration: configuration, logger: TestDatabase.quietLogger)
+        builder.buildsProductsEarly = true
+        builder.noteTableStart("b_sale_basket")
+        #expect(builder.earlyProducts == nil, "no product row read yet")
+        let firstOrderSide = Self.rows.firstIndex { $0.table == "b_sale_basket" } ?? Self.rows.count
+        for row in Self.rows[..<firstOrderSide] { builder.consume(row) }
+        builder.noteTableStart("b_iblock_section")
+        #expect(builder.earlyProducts == nil, "not an order-side table")
+        builder.noteTableStart("b_sale_basket")
+        #expect(builder.earlyProducts != nil)
+        for row in Self.rows[firstOrderSide...] { builder.consume(row) }
+        #expect(!builder.earlyBuildAbandoned)
+        let early = builder.finish(completedAt: T.completedAt)
+        #expect(early.products == serial.snapshot.products)
+        #expect(early.orders == serial.snapshot.orders)
+        #expect(early.problems.map(\.description) == serial.snapshot.problems.map(\.description))
+
+        // Without the early build, a table start changes nothing.
+        let plain = BitrixModelBuilder(configuration: configuration, logger: TestDatabase.quietLogger)
+        for row in Self.rows[..<firstOrderSide] { plain.consume(row) }
+        plain.noteTableStart("b_sale_order")
+        #expect(plain.earlyProducts == nil)
+    }
+
     /// A product-table row after an order-side row (a dump not in alphabetical table order): the early
     /// build is abandoned, so the caller reads again with the products built at the end.
     @Test func productRowAfterTheOrdersAbandonsTheEarlyBuild() {

@@ -244,6 +244,36 @@ struct BitrixModelTests {
         #expect(pool.intern("Розы 101") == "Розы 101")
     }
 
+    /// The pool looks values up by their bytes: a repeat is the held string (no new one), bytes that are not
+    /// UTF-8 come back repaired as `String(decoding:as:)` repairs them, and a column of distinct values
+    /// stops the pool after a window (every value still the string of its bytes).
+    @Test func textPoolLooksUpBytesAndStopsWhereNothingRepeats() {
+        let pool = TextPool()
+        func intern(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { pool.intern(bytes: $0) } }
+        let description = Array("Высота букета указана примерно.".utf8)
+        let first = intern(description)
+        #expect(Self.storage(intern(description)) == Self.storage(first))
+        let broken: [UInt8] = Array("Букет из роз, 101 штука ".utf8) + [0xFF, 0xC3]
+        #expect(intern(broken) == String(decoding: broken, as: UTF8.self))
+        #expect(intern(broken) == String(decoding: broken, as: UTF8.self))
+        var wrong = 0
+        for i in 0..<(TextPool.window * 2) {
+            let text = "Букет №\(i) из сборной коллекции"
+            if intern(Array(text.utf8)) != text { wrong += 1 }
+        }
+        #expect(wrong == 0)
+        #expect(!pool.isSharing, "a window with fewer than 1 in 16 repeats stops the pool")
+        #expect(intern(description) == String(decoding: description, as: UTF8.self))
+
+        // Names that repeat keep their pool.
+        let names = TextPool()
+        for i in 0..<(TextPool.window * 2) {
+            let text = "Букет «Майский» №\(i % 100)"
+            _ = Array(text.utf8).withUnsafeBytes { names.intern(bytes: $0) }
+        }
+        #expect(names.isSharing)
+    }
+
     @Test func shopFilterAndPinnedPropertyIDs() {
         var configuration = BitrixConfiguration()
         configuration.shopFilter = 17008

@@ -108,6 +108,50 @@ import Testing
         }
         #expect(left == 0, "\(left) readers still open after their streams were dropped")
     }
+
+    /// A stream that gives a table's `CREATE TABLE`, then (like a reader skimming a deferred table) gives
+    /// nothing until the consumer has seen that event, or for 10 s.
+    final class StallingAfterTable: DumpEventStream, @unchecked Sendable {
+        /// Signalled by the test once the consumer holds the table event.
+        let seen = DispatchSemaphore(value: 0)
+        /// Whether the stall ended by the signal (`false`: by the 10 s timeout).
+        var signalled = false
+        private var step = 0
+
+        func next() throws(ExtractError) -> DumpEvent? {
+            step += 1
+            switch step {
+            case 1: return .database("bitrix")
+            case 2:
+                return .table(
+                    DumpTableSchema(
+                        name: "b_sale_basket", database: "bitrix", columns: DumpColumns(["ID"]), types: ["int"]))
+            case 3:
+                signalled = seen.wait(timeout: .now() + 10) == .success
+                return .end(.complete)
+            default: return nil
+            }
+        }
+    }
+
+    /// A `CREATE TABLE` is handed over at once, not when the batch fills: the Bitrix model starts building
+    /// its products at an order-side table while the reading thread is still busy with that table.
+    @Test func aTableEventIsHandedOverWithoutWaitingForAFullBatch() throws {
+        let upstream = StallingAfterTable()
+        let ahead = ReadAheadDumpStream(upstream, batchSize: 2048, capacity: 8)
+        guard case .database = try ahead.next(), case .table(let schema) = try ahead.next() else {
+            Issue.record("expected the database, then the table")
+            return
+        }
+        #expect(schema.name == "b_sale_basket")
+        upstream.seen.signal()
+        guard case .end(.complete) = try ahead.next() else {
+            Issue.record("expected the end")
+            return
+        }
+        #expect(try ahead.next() == nil)
+        #expect(upstream.signalled, "the table event waited for the batch to fill")
+    }
 }
 
 /// gzip decoding for test data (`gzip -dc`).

@@ -205,6 +205,21 @@ let debianPython = "/usr/bin/python3"
         #expect(leftovers.isEmpty)
     }
 
+    /// The formats are rendered side by side, and each file written holds the bytes that format renders
+    /// alone, in the formats' order.
+    @Test func writerWritesEachFormatsOwnBytesInOrder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let formats: [any ReportFormat] = [.html, .json, .ndjson, .markdown, .csv, .prometheus, .junit]
+        let expected = formats.flatMap { $0.files(for: ReportFixture.report) }
+        let written = try ReportWriter.write(ReportFixture.report, formats: formats, to: folder)
+        #expect(written.map(\.lastPathComponent) == expected.map { ($0.path as NSString).lastPathComponent })
+        for file in expected {
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(file.path))
+            #expect(Array(bytes) == file.bytes, "\(file.path)")
+        }
+    }
+
     @Test func ndjsonHasOneObjectPerFindingAndNoHistory() throws {
         let lines = NDJSONReportFormat().rendered(ReportFixture.report).split(separator: "\n")
         #expect(lines.count == ReportFixture.discrepancies.count)

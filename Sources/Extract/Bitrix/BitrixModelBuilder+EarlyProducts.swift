@@ -55,6 +55,31 @@ extension BitrixModelBuilder {
         }
     }
 
+    /// The tables whose rows come after every product-table row in an alphabetical dump (the order side):
+    /// the first row of one, or the `CREATE TABLE` of one just after product rows, starts the early build.
+    static let orderSideTables: Set<String> = [
+        "b_sale_order", "b_sale_basket", "b_sale_order_props_value", "b_sale_order_props", "b_user",
+    ]
+
+    /// Takes a table's `CREATE TABLE` (``DumpEvent/table(_:)``): an order-side table's, read right after
+    /// product-table rows, builds the products now, while the reader is still busy with that table (it
+    /// skims a deferred `b_sale_basket` for a while and hands out nothing). The build would otherwise wait
+    /// for the table's first row, and the reader for the build.
+    ///
+    /// The products are the same either way: no row comes between a table's `CREATE TABLE` and its first
+    /// row, and a product-table row arriving later abandons the early build as it does after an order
+    /// row (``earlyBuildAbandoned``). Nothing happens without ``buildsProductsEarly``, after the build, or
+    /// when the last row read was not a product table's (a dump that declares every table first).
+    /// - Parameter table: The table's name.
+    public func noteTableStart(_ table: String) {
+        guard buildsProductsEarly, earlyProducts == nil, !earlyBuildBroken, Self.orderSideTables.contains(table)
+        else { return }
+        switch handler {
+        case .element, .propertyValue, .property, .price, .group, .file: buildProductsEarly()
+        case .order, .basket, .orderPropValue, .orderProp, .user, .other: break
+        }
+    }
+
     /// Builds the products now, without the snapshot time, and releases the raw product tables: the build's
     /// problems are set aside and `enabled` of products with activity dates is left to
     /// ``finish(completedAt:)``.

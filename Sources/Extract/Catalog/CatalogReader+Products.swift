@@ -152,6 +152,15 @@ enum ProductSource {
     }
 }
 
+/// The pools of a product read (``TextPool``): one per column, since a column of distinct values stops its
+/// own pool without stopping the other's.
+struct ProductTextPools {
+    /// Product names.
+    let names = TextPool()
+    /// Product descriptions.
+    let descriptions = TextPool()
+}
+
 /// Columns 0…11 of a product tuple (``CatalogReader/productColumns``), decoded once per row without
 /// intermediate values: strings straight from the tuple's bytes, the type label matched as bytes.
 enum ProductColumns {
@@ -160,8 +169,8 @@ enum ProductColumns {
     /// A NULL `enabled` reads as `false` (a product of unknown state is not live), a NULL name as `""`.
     /// - Throws: ``ExtractError`` `decoding` for a NULL id or a field of the wrong binary size.
     @inline(__always)
-    static func product(_ row: BinaryCopyRow, images: [String], state: CatalogCursorState, pool: TextPool) throws
-        -> CanonicalProduct
+    static func product(_ row: BinaryCopyRow, images: [String], state: CatalogCursorState, pools: ProductTextPools)
+        throws -> CanonicalProduct
     {
         let id = try row.required(0, row.integer)
         let type = row.label(4, in: CatalogLabels.productTypes)
@@ -173,16 +182,21 @@ enum ProductColumns {
         }
         // `image` is nearly always the first of `images`: one string shared by both instead of two equal
         // ones (a heap string per product at the `l` world's million products). Equal byte for byte: `==`
-        // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds.
-        var image = row.string(9)
-        if let first = images.first, let text = image, text.hasSameUTF8(as: first) { image = first }
+        // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds. The
+        // column's bytes are compared, so the shared case makes no string at all.
+        let image: String?
+        if let first = images.first, let raw = unsafe row.bytes(9), unsafe TextPool.same(first, raw) {
+            image = first
+        } else {
+            image = row.string(9)
+        }
         // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
         // retain and release.
         return CanonicalProduct(
-            id: id, shopID: try row.integer(1), name: pool.intern(row.string(2) ?? ""),
+            id: id, shopID: try row.integer(1), name: pools.names.text(row, 2) ?? "",
             price: try row.integer(3).map { Kopecks($0) },
             enabled: try row.bool(8) ?? false, type: type?.value, width: try row.integer(6).map { Int($0) },
-            height: try row.integer(7).map { Int($0) }, description: row.string(5).map(pool.intern), image: image,
+            height: try row.integer(7).map { Int($0) }, description: pools.descriptions.text(row, 5), image: image,
             images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)),
             updatedAt: try row.timestampMicros(11).map(CatalogTimestamp.text(micros:)))
     }
@@ -228,7 +242,7 @@ final class ProductImageMerge {
     /// What the cursor reports.
     let state = CatalogCursorState()
     /// The names and descriptions read so far, held once.
-    let pool = TextPool()
+    let pools = ProductTextPools()
 
     /// Takes over both connections and their started COPYs; the product connection is inside the
     /// REPEATABLE READ transaction that this merge ends.
@@ -257,7 +271,7 @@ final class ProductImageMerge {
         // The images first (the product row stays valid: it lives in the other stream's reader).
         var urls: [String] = []
         try takeImages(of: row.required(0, row.integer)) { urls.append($0.url) }
-        let product = try ProductColumns.product(row, images: urls, state: state, pool: pool)
+        let product = try ProductColumns.product(row, images: urls, state: state, pools: pools)
         state.rowCount += 1
         return product
     }
@@ -270,7 +284,7 @@ final class ProductImageMerge {
         }
         var images: [CatalogProductImage] = []
         try takeImages(of: row.required(0, row.integer)) { images.append($0) }
-        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pool: pool)
+        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pools: pools)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
         return CatalogProduct(
@@ -332,7 +346,7 @@ final class AggregatedProducts {
     /// What the cursor reports.
     let state = CatalogCursorState()
     /// The names and descriptions read so far, held once.
-    let pool = TextPool()
+    let pools = ProductTextPools()
 
     /// Decodes the 16-field tuples of `reader`.
     init(reader: BinaryCopyReader) {
@@ -343,7 +357,7 @@ final class AggregatedProducts {
     func nextProduct() throws -> CanonicalProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let product = try ProductColumns.product(
-            row, images: row.isNull(12) ? [] : try Self.images(row).map(\.url), state: state, pool: pool)
+            row, images: row.isNull(12) ? [] : try Self.images(row).map(\.url), state: state, pools: pools)
         state.rowCount += 1
         return product
     }
@@ -352,7 +366,7 @@ final class AggregatedProducts {
     func nextRecord() throws -> CatalogProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let images = row.isNull(12) ? [] : try Self.images(row)
-        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pool: pool)
+        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pools: pools)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
         return CatalogProduct(
@@ -372,39 +386,5 @@ final class AggregatedProducts {
         let sorted = indices.indices.dropFirst().allSatisfy { (orders[$0 - 1], ids[$0 - 1]) <= (orders[$0], ids[$0]) }
         if !sorted { indices.sort { (orders[$0], ids[$0]) < (orders[$1], ids[$1]) } }
         return indices.map { CatalogProductImage(url: urls[$0] ?? "", order: orders[$0], isPrimary: primaries[$0]) }
-    }
-}
-
-/// Repeated text of one read held once: a value equal byte for byte to one seen before comes back as that
-/// string, so products that repeat a description (a shop's boilerplate) or a name hold one copy (the `m`
-/// world's 72 687 catalog products have one description and 9 926 names). Bounded: once it holds
-/// ``limit`` distinct values, a new value is returned as it is (repeats of the ones held are still
-/// shared). Strings of 15 bytes or fewer are held inline by Swift and pass through.
-final class TextPool {
-    /// The hash of a held value's bytes → its index in ``held``: the first value of a hash is held; a later
-    /// different value with the same hash (a collision) is returned as it is, unshared, which only costs
-    /// memory. Integers as keys: a lookup copies no string (a `Set` of string keys retained one per probe,
-    /// which with byte-at-a-time hashing doubled the catalog read's client CPU).
-    private var byHash: [Int: Int] = [:]
-    /// The distinct values held.
-    private var held: [String] = []
-    /// How many distinct values are held at most (~10 MB of table).
-    let limit = 1 << 18
-
-    /// `text`, or the held string with the same bytes.
-    /// - Parameter text: A value just read.
-    /// - Returns: One string for every equal value of the read.
-    func intern(_ text: String) -> String {
-        guard text.utf8.count > 15 else { return text }
-        var hasher = Hasher()
-        var bytes = text
-        bytes.withUTF8 { unsafe hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        let hash = hasher.finalize()
-        if let index = byHash[hash] { return held[index].hasSameUTF8(as: text) ? held[index] : text }
-        if held.count < limit {
-            byHash[hash] = held.count
-            held.append(text)
-        }
-        return text
     }
 }

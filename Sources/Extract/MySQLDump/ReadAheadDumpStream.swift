@@ -15,6 +15,11 @@ import Synchronization
 /// the caller's finished batches go back to the reading thread to be freed, so each row's memory returns
 /// to the allocator of the thread that took it.
 ///
+/// A batch is also handed over at each ``DumpEvent/table(_:)``, however few events it holds: the caller
+/// learns at once that a table begins, and can start on what the earlier tables make while the reading
+/// thread is busy with that table (the Bitrix model builds its products while a deferred basket is
+/// skimmed).
+///
 /// Get one through ``DumpReader/open(_:options:logger:)`` with ``DumpReader/Options/readAhead`` set.
 public final class ReadAheadDumpStream: DumpEventStream {
     /// Events per hand-over by default: one lock round trip per batch, not per row.
@@ -143,7 +148,7 @@ public final class ReadAheadDumpStream: DumpEventStream {
                 reader.startBatch()
                 while let event = try reader.next() {
                     events.append(event)
-                    if events.count == batchSize, !handOver() { return }
+                    if events.count == batchSize || event.isTable, !handOver() { return }
                 }
                 if !events.isEmpty, !handOver() { return }
                 _ = channel.put(.finished)
@@ -161,7 +166,7 @@ public final class ReadAheadDumpStream: DumpEventStream {
                 } else {
                     events.append(event)
                 }
-                if events.count == batchSize, !handOver() { return }
+                if events.count == batchSize || event.isTable, !handOver() { return }
             }
             if !events.isEmpty, !handOver() { return }
             _ = channel.put(.finished)
@@ -294,5 +299,13 @@ public final class ReadAheadDumpStream: DumpEventStream {
             condition.broadcast()
             condition.unlock()
         }
+    }
+}
+
+extension DumpEvent {
+    /// Whether this is a table's `CREATE TABLE` (``table(_:)``), at which a read ahead hands over its batch.
+    var isTable: Bool {
+        if case .table = self { return true }
+        return false
     }
 }
