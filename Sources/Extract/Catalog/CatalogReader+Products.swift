@@ -182,14 +182,9 @@ enum ProductColumns {
         }
         // `image` is nearly always the first of `images`: one string shared by both instead of two equal
         // ones (a heap string per product at the `l` world's million products). Equal byte for byte: `==`
-        // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds. The
-        // column's bytes are compared, so the shared case makes no string at all.
-        let image: String?
-        if let first = images.first, let raw = unsafe row.bytes(9), unsafe TextPool.same(first, raw) {
-            image = first
-        } else {
-            image = row.string(9)
-        }
+        // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds.
+        var image = row.string(9)
+        if let first = images.first, let text = image, text.hasSameUTF8(as: first) { image = first }
         // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
         // retain and release.
         return CanonicalProduct(
