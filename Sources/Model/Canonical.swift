@@ -34,6 +34,11 @@ public enum OrderStatus: String, Sendable, Hashable, CaseIterable, Codable {
 /// money as ``Kopecks``, so a field that is `nil` here means "absent or unreadable on this side", which
 /// is itself a finding when the other side has a value.
 ///
+/// A run holds a million of these on each side at the `l` world, so the layout is compact: the image URLs
+/// are one string (``imageList``), the main image is a flag when it is the first of them, and the two
+/// times are packed numbers (``createdAtPacked``, ``updatedAtPacked``). ``images``, ``image``,
+/// ``createdAt`` and ``updatedAt`` read and write them as the plain values they stand for.
+///
 /// ```swift
 /// let fromDump = CanonicalProduct(id: 1042, shopID: 7, name: "Pink roses", price: Kopecks(tenge: 4950))
 /// let fromCatalog = CanonicalProduct(id: 1042, shopID: 7, name: "Pink roses", price: Kopecks(0))
@@ -58,14 +63,19 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
     public var height: Int?
     /// The description (Bitrix DETAIL_TEXT).
     public var description: String?
-    /// The main image URL (`product.image`).
-    public var image: String?
-    /// All image URLs in order (`productimage` rows; Bitrix picture fields plus the gallery).
-    public var images: [String]
-    /// When the product was created (Bitrix DATE_CREATE), as `YYYY-MM-DD HH:MM:SS` wall-clock text.
-    public var createdAt: String?
-    /// When the product last changed (Bitrix `TIMESTAMP_X`; catalog `updated_at`), as wall-clock text.
-    public var updatedAt: String?
+    /// All image URLs in order (`productimage` rows; Bitrix picture fields plus the gallery), held as one
+    /// string; ``images`` gives them as an array.
+    public var imageList: ProductImageList {
+        didSet { mainImage = mainImage.keeping(oldValue.first, under: imageList) }
+    }
+    /// The main image (``image``): none, the first of ``imageList``, or a URL of its own.
+    @usableFromInline
+    var mainImage: MainImage
+    /// When the product was created (Bitrix DATE_CREATE), packed; ``createdAt`` gives its text.
+    public var createdAtPacked: PackedWallClock?
+    /// When the product last changed (Bitrix `TIMESTAMP_X`; catalog `updated_at`), packed; ``updatedAt``
+    /// gives its text.
+    public var updatedAtPacked: PackedWallClock?
 
     /// Builds a product from either side's columns; everything but the id and the name defaults to absent
     /// (and `enabled` to `true`). Inlinable, so readers in other modules build a product without a call
@@ -76,6 +86,21 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
         type: ProductType? = nil, width: Int? = nil, height: Int? = nil, description: String? = nil,
         image: String? = nil, images: [String] = [], createdAt: String? = nil, updatedAt: String? = nil
     ) {
+        self.init(
+            id: id, shopID: shopID, name: name, price: price, enabled: enabled, type: type, width: width,
+            height: height, description: description, image: image, imageList: ProductImageList(images),
+            createdAt: createdAt.map(PackedWallClock.init), updatedAt: updatedAt.map(PackedWallClock.init))
+    }
+
+    /// Builds a product from values already in their compact form (how the readers make one): the image
+    /// URLs as a list, the times packed. `image` is held as a flag when it is the list's first URL byte for
+    /// byte.
+    @inlinable
+    public init(
+        id: Int64, shopID: Int64?, name: String, price: Kopecks?, enabled: Bool, type: ProductType?, width: Int?,
+        height: Int?, description: String?, image: String?, imageList: ProductImageList,
+        createdAt: PackedWallClock?, updatedAt: PackedWallClock?
+    ) {
         self.id = id
         self.shopID = shopID
         self.name = name
@@ -85,10 +110,10 @@ public struct CanonicalProduct: Sendable, Hashable, Codable {
         self.width = width
         self.height = height
         self.description = description
-        self.image = image
-        self.images = images
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
+        self.imageList = imageList
+        self.mainImage = MainImage(image, under: imageList)
+        self.createdAtPacked = createdAt
+        self.updatedAtPacked = updatedAt
     }
 }
 

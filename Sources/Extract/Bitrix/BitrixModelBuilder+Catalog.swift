@@ -291,6 +291,9 @@ extension BitrixModelBuilder {
 
         var products: [CanonicalProduct] = []
         products.reserveCapacity(elements.count)
+        // Names and descriptions of products without an equal catalog twin, held once each (a quarter of
+        // the `l` world's products: 85 MB of repeated text).
+        let pool = TextPool()
         for element in elements {
             let key = String(element.id)
             func problem(_ source: String, _ field: String, _ raw: String?, _ reason: String) {
@@ -353,7 +356,7 @@ extension BitrixModelBuilder {
                 }
                 if !fileIDs.contains(id) { fileIDs.append(id) }
             }
-            var images: [String] = []
+            var images = ProductImageList.Builder()
             for id in fileIDs {
                 guard let position = filePosition(id) else {
                     problem("b_file", "ID", String(id), "referenced file is missing")
@@ -371,13 +374,13 @@ extension BitrixModelBuilder {
                 continue
             }
             var product = CanonicalProduct(
-                id: element.id, shopID: shop, name: Self.text(text[0] ?? [], sharing: twin?.name), price: price,
-                enabled: enabled, type: type, width: productWidth, height: productHeight)
-            product.description = text[1].map { Self.text($0, sharing: twin?.description) }
-            product.createdAt = text[4].map { Self.text($0, sharing: twin?.createdAt) }
-            product.updatedAt = text[5].map { Self.text($0, sharing: twin?.updatedAt) }
-            product.images = Self.images(images, sharing: twin?.images ?? [])
-            product.image = product.images.first
+                id: element.id, shopID: shop, name: Self.text(text[0] ?? [], sharing: twin?.name, pool: pool),
+                price: price, enabled: enabled, type: type, width: productWidth, height: productHeight)
+            product.description = text[1].map { Self.text($0, sharing: twin?.description, pool: pool) }
+            product.createdAtPacked = text[4].map(Self.wallClock)
+            product.updatedAtPacked = text[5].map(Self.wallClock)
+            product.imageList = Self.images(images.finish(), sharing: twin?.imageList)
+            product.useFirstImage()
             if pending {
                 earlyProducts?.pendingActivity.append(
                     .init(position: products.count, from: activeFrom, to: activeTo))
@@ -440,13 +443,23 @@ extension BitrixModelBuilder {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The image URLs, each replaced by the catalog twin's string at the same place when equal byte for
-    /// byte (the twin's whole array when every one is).
-    static func images(_ urls: [String], sharing twin: [String]) -> [String] {
-        guard !twin.isEmpty else { return urls }
-        func same(_ k: Int) -> Bool { k < twin.count && twin[k].hasSameUTF8(as: urls[k]) }
-        if urls.count == twin.count && urls.indices.allSatisfy(same) { return twin }
-        return urls.indices.map { same($0) ? twin[$0] : urls[$0] }
+    /// `bytes` as a string: `candidate` itself when it holds exactly these bytes, else the string `pool`
+    /// holds with these bytes (a new one the first time).
+    static func text(_ bytes: ArraySlice<UInt8>, sharing candidate: String?, pool: TextPool) -> String {
+        if let candidate, candidate.hasUTF8(bytes) { return candidate }
+        return pool.intern(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The image URLs, or the catalog twin's list when it holds exactly the same bytes (one string for
+    /// both sides).
+    static func images(_ urls: ProductImageList, sharing twin: ProductImageList?) -> ProductImageList {
+        guard let twin, twin.hasSameUTF8(as: urls) else { return urls }
+        return twin
+    }
+
+    /// Wall-clock text from its bytes, packed (``PackedWallClock``): no string for a well-formed time.
+    static func wallClock(_ bytes: ArraySlice<UInt8>) -> PackedWallClock {
+        unsafe bytes.withUnsafeBytes { unsafe PackedWallClock(utf8: $0) }
     }
 
     /// Orders ``prices`` by `PRODUCT_ID`, rows of one product staying in the order read (a dump's

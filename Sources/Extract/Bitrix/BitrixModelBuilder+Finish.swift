@@ -41,7 +41,7 @@ extension BitrixModelBuilder {
             ])
         var model = BitrixSnapshot(
             products: products, orders: orders, users: users, problems: problems, skipped: skipped, snapshot: snapshot,
-            elementIDs: IDSet(allElementIDs), orderIDs: IDSet(allOrderIDs), userIDs: IDSet(allUserIDs),
+            elementIDs: allElementIDs.finish(), orderIDs: allOrderIDs.finish(), userIDs: allUserIDs.finish(),
             sellerIDs: sellerIDs)
         model.productsOutOfScope = productsOutOfScope
         return model

@@ -90,7 +90,7 @@ public final class BitrixModelBuilder {
     /// element yet).
     var sawElements = false
     /// Every `b_iblock_element.ID` (all iblocks, workflow copies included), for existence and range checks.
-    var allElementIDs: [Int64] = []
+    var allElementIDs = IDSet.Builder()
     /// Elements of the shops iblock (the sellers).
     var sellerIDs: Set<Int64> = []
     /// Every price row in the order read (one array, not an array per product); grouped by `PRODUCT_ID`
@@ -118,7 +118,7 @@ public final class BitrixModelBuilder {
     /// Whether any `b_sale_order` row was read (after it, lines and props of other orders are dropped at once).
     var sawOrders = false
     /// Every `b_sale_order.ID` (every site), for "the Bitrix order is gone".
-    var allOrderIDs: [Int64] = []
+    var allOrderIDs = IDSet.Builder()
     /// Basket lines, in dump order, filtered to kept orders when the orders are built.
     var basket: [BasketLine] = []
     /// Order property values by order id.
@@ -132,7 +132,7 @@ public final class BitrixModelBuilder {
     /// Users, when the scope materialises them.
     var users: [CanonicalUser] = []
     /// Every `b_user.ID`, for `order.dangling_customer`.
-    var allUserIDs: [Int64] = []
+    var allUserIDs = IDSet.Builder()
     /// The newest row time seen (`TIMESTAMP_X`, `DATE_UPDATE`): the snapshot fallback without a footer.
     var newestRowTime: String?
     /// Values no rule could read, in the order found.

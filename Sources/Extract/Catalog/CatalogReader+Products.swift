@@ -164,12 +164,16 @@ struct ProductTextPools {
 /// Columns 0…11 of a product tuple (``CatalogReader/productColumns``), decoded once per row without
 /// intermediate values: strings straight from the tuple's bytes, the type label matched as bytes.
 enum ProductColumns {
-    /// The canonical product with `images`. An unknown type label is reported to `state`.
+    /// The canonical product with its image URLs. An unknown type label is reported to `state`.
     ///
     /// A NULL `enabled` reads as `false` (a product of unknown state is not live), a NULL name as `""`.
+    /// The times are packed as read (no string per time), and `image` is held as a flag when it is the
+    /// first of `images` (``CanonicalProduct``'s layout).
     /// - Throws: ``ExtractError`` `decoding` for a NULL id or a field of the wrong binary size.
     @inline(__always)
-    static func product(_ row: BinaryCopyRow, images: [String], state: CatalogCursorState, pools: ProductTextPools)
+    static func product(
+        _ row: BinaryCopyRow, images: ProductImageList, state: CatalogCursorState, pools: ProductTextPools
+    )
         throws -> CanonicalProduct
     {
         let id = try row.required(0, row.integer)
@@ -180,20 +184,16 @@ enum ProductColumns {
                     source: "product", key: String(id), field: "type", rawValue: label,
                     reason: "enum label unknown to this build"))
         }
-        // `image` is nearly always the first of `images`: one string shared by both instead of two equal
-        // ones (a heap string per product at the `l` world's million products). Equal byte for byte: `==`
-        // on strings is canonical equivalence, and an NFD spelling must stay what the catalog holds.
-        var image = row.string(9)
-        if let first = images.first, let text = image, text.hasSameUTF8(as: first) { image = first }
         // One call of the (inlinable) memberwise init: no copy of a template product, no per-field
         // retain and release.
         return CanonicalProduct(
             id: id, shopID: try row.integer(1), name: pools.names.text(row, 2) ?? "",
             price: try row.integer(3).map { Kopecks($0) },
             enabled: try row.bool(8) ?? false, type: type?.value, width: try row.integer(6).map { Int($0) },
-            height: try row.integer(7).map { Int($0) }, description: pools.descriptions.text(row, 5), image: image,
-            images: images, createdAt: try row.timestampMicros(10).map(CatalogTimestamp.text(micros:)),
-            updatedAt: try row.timestampMicros(11).map(CatalogTimestamp.text(micros:)))
+            height: try row.integer(7).map { Int($0) }, description: pools.descriptions.text(row, 5),
+            image: row.string(9), imageList: images,
+            createdAt: try row.timestampMicros(10).map(CatalogTimestamp.packed(micros:)),
+            updatedAt: try row.timestampMicros(11).map(CatalogTimestamp.packed(micros:)))
     }
 
     /// The catalog-only columns: the raw type label and `updated_at`.
@@ -264,9 +264,9 @@ final class ProductImageMerge {
             return nil
         }
         // The images first (the product row stays valid: it lives in the other stream's reader).
-        var urls: [String] = []
+        var urls = ProductImageList.Builder()
         try takeImages(of: row.required(0, row.integer)) { urls.append($0.url) }
-        let product = try ProductColumns.product(row, images: urls, state: state, pools: pools)
+        let product = try ProductColumns.product(row, images: urls.finish(), state: state, pools: pools)
         state.rowCount += 1
         return product
     }
@@ -279,7 +279,8 @@ final class ProductImageMerge {
         }
         var images: [CatalogProductImage] = []
         try takeImages(of: row.required(0, row.integer)) { images.append($0) }
-        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pools: pools)
+        let product = try ProductColumns.product(
+            row, images: ProductImageList(images.map(\.url)), state: state, pools: pools)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
         return CatalogProduct(
@@ -352,7 +353,8 @@ final class AggregatedProducts {
     func nextProduct() throws -> CanonicalProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let product = try ProductColumns.product(
-            row, images: row.isNull(12) ? [] : try Self.images(row).map(\.url), state: state, pools: pools)
+            row, images: row.isNull(12) ? [] : ProductImageList(try Self.images(row).map(\.url)), state: state,
+            pools: pools)
         state.rowCount += 1
         return product
     }
@@ -361,7 +363,8 @@ final class AggregatedProducts {
     func nextRecord() throws -> CatalogProduct? {
         guard let row = try reader.nextRow() else { return nil }
         let images = row.isNull(12) ? [] : try Self.images(row)
-        let product = try ProductColumns.product(row, images: images.map(\.url), state: state, pools: pools)
+        let product = try ProductColumns.product(
+            row, images: ProductImageList(images.map(\.url)), state: state, pools: pools)
         let details = try ProductColumns.details(row)
         state.rowCount += 1
         return CatalogProduct(

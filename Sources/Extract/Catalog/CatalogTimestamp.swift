@@ -1,3 +1,5 @@
+import BackstopModel
+
 /// Conversions of PostgreSQL binary timestamps (µs since 2000-01-01 00:00:00).
 ///
 /// A binary COPY gives `timestamp` and `timestamptz` as this integer; Backstop turns it into the same
@@ -44,6 +46,20 @@ enum CatalogTimestamp {
             unsafe putPair(buffer, second, at: 17)
             return 19
         }
+    }
+
+    /// The same time as ``text(micros:)``, packed (``PackedWallClock``): no string is made for a year in
+    /// 0…9999, and the infinities and other years are held as their text.
+    /// - Parameter micros: The binary field's value.
+    /// - Returns: The wall-clock time, whose ``PackedWallClock/text`` is ``text(micros:)``.
+    static func packed(micros: Int64) -> PackedWallClock {
+        guard micros != .max, micros != .min else { return PackedWallClock(text(micros: micros)) }
+        let (seconds, _) = floorDivide(micros, 1_000_000)
+        let (days, secondOfDay) = floorDivide(seconds, 86_400)
+        let (year, month, day) = civil(daysSince2000: days)
+        return PackedWallClock(
+            year: year, month: month, day: day, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
+            second: secondOfDay % 60) ?? PackedWallClock(text(micros: micros))
     }
 
     /// Two decimal digits of `value` (0…99) at `offset`, `offset + 1`.

@@ -60,12 +60,12 @@ public struct SyncLatency: Sendable {
     /// - Complexity: O(n + m) for inputs in id order (as the readers deliver them).
     public func products(bitrix: [CanonicalProduct], catalog: [CanonicalProduct], shopID: Int64) -> [Int64] {
         // Not reserved for the whole catalog: a fleet samples each of its shops in turn.
-        var byID: [Int64: String] = [:]
-        for c in catalog where c.shopID == shopID { if let t = c.updatedAt { byID[c.id] = t } }
+        var byID: [Int64: PackedWallClock] = [:]
+        for c in catalog where c.shopID == shopID { if let t = c.updatedAtPacked { byID[c.id] = t } }
         var samples: [Int64] = []
         for b in bitrix where b.shopID == shopID {
-            guard let changed = b.updatedAt, let synced = byID[b.id] else { continue }
-            if let sample = seconds(bitrix: changed, catalog: synced) { samples.append(sample) }
+            guard let changed = b.updatedAtPacked, let synced = byID[b.id] else { continue }
+            if let sample = seconds(bitrix: changed.text, catalog: synced.text) { samples.append(sample) }
         }
         return samples
     }

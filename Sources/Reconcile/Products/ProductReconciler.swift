@@ -118,7 +118,7 @@ public struct ProductReconciler: Sendable {
         let sameName = TextNormalizer.equal(b.name, c.name)
         // Another product under a Bitrix id: names differ, and the catalog row is older than the element, or
         // it sits in another shop than the element's seller. Nothing else is said about this key.
-        let catalogOlder = c.createdAt.flatMap { cc in b.createdAt.map { cc < $0 } } ?? false
+        let catalogOlder = c.createdAtPacked.flatMap { cc in b.createdAtPacked.map { cc < $0 } } ?? false
         if !sameName && (catalogOlder || b.shopID != c.shopID) {
             result.changes.append(
                 Change(
@@ -162,18 +162,19 @@ public struct ProductReconciler: Sendable {
                 "enabled", ChangeValue(String(b.enabled)), ChangeValue(String(c.enabled)), "enabled.active-window",
                 b.enabled ? .lostActivation : .lostDeactivation)
         }
-        if c.images.isEmpty && !b.images.isEmpty {
+        if c.imageList.isEmpty && !b.imageList.isEmpty {
             result.changes.append(
                 Change(
-                    kind: .productImagesMissing, key: key, field: "images", bitrix: ChangeValue(String(b.images.count)),
+                    kind: .productImagesMissing, key: key, field: "images",
+                    bitrix: ChangeValue(String(b.imageList.count)),
                     catalog: ChangeValue("0"), rule: "images.count", evidence: .createFallback, action: .insertImages,
                     shop: owner))
-        } else if b.images != c.images {
+        } else if b.imageList != c.imageList {
             field(
                 "images", ChangeValue(b.images.joined(separator: " ")), ChangeValue(c.images.joined(separator: " ")),
                 "images.ordered-urls", .imagesChanged)
         }
-        if b.image != c.image && !(c.images.isEmpty && c.image == nil) {
+        if !b.hasSameImage(as: c) && !(c.imageList.isEmpty && c.image == nil) {
             field("image", ChangeValue(b.image), ChangeValue(c.image), "image.url", .imageChanged)
         }
         for (fieldName, bw, cw) in [("width", b.width, c.width), ("height", b.height, c.height)] where bw != cw {
@@ -190,7 +191,7 @@ public struct ProductReconciler: Sendable {
         if let description = b.description, !description.isEmpty, !TextNormalizer.equal(description, c.description) {
             result.systematic.add(.description)
         }
-        if let created = b.createdAt, created != c.createdAt { result.systematic.add(.createdAt) }
+        if let created = b.createdAtPacked, created != c.createdAtPacked { result.systematic.add(.createdAt) }
     }
 
     private func name(_ text: String) -> ChangeValue {
