@@ -137,7 +137,7 @@ final class TextPool {
     @inline(__always)
     static func same(_ text: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard text.utf8.count == bytes.count else { return false }
-        guard !bytes.isEmpty else { return true }
+        guard unsafe !bytes.isEmpty else { return true }
         let contiguous = unsafe text.utf8.withContiguousStorageIfAvailable { stored in
             // Both hold `bytes.count` > 0 bytes, so both have addresses.
             unsafe memcmp(stored.baseAddress.unsafelyUnwrapped, bytes.baseAddress.unsafelyUnwrapped, bytes.count) == 0
