@@ -48,7 +48,9 @@ cmd_base() {
     local work root started
     started=$(date +%s)
     work=$(mktemp -d "${TMPDIR:-/tmp}/backstop-base.XXXXXX")
-    trap 'rm -rf "$work"' RETURN
+    # Cleared as it runs: a RETURN trap outlives the function, and would fire again at the caller's return
+    # (with `work` out of scope under `set -u`: the fresh-machine build failed there after the image was made).
+    trap 'rm -rf "$work"; trap - RETURN' RETURN
     root=$work/rootfs
     say "debootstrap --variant=minbase bookworm from $mirror"
     debootstrap --variant=minbase --arch=amd64 bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
